@@ -1,0 +1,977 @@
+"""Relay throughput benchmark: a bare aiosmtpd pass-through relay against phigate.
+
+Every relay runs in its own process between one load generator and one counting
+SMTP sink (also in its own process). Each relay is started, warmed up, timed with
+the same load and stopped in exactly the same way; the sink's message count proves
+that every message of every run arrived. See bench/README.md for how to read the
+output.
+
+The module also holds the helper processes it starts (``_sink``, ``_bare`` and
+``_loadgen`` sub-commands); they are not meant to be run by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import aiosmtplib
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SMTP_SOURCE = "/usr/sbin/smtp-source"
+LOOPBACK = "127.0.0.1"
+MAIL_FROM = "bench-sender@clinic.example"
+RCPT_TO = "bench-recipient@partner.example"
+STAT_VERB = b"XSTAT"
+# Targets from the issue, as phigate throughput / bare relay throughput, per worker count.
+TARGET_RATIO = {1: 0.9, 2: 1.6}
+READY_TIMEOUT_S = 180.0
+STOP_TIMEOUT_S = 20.0
+# A helper process that burns this share of one core during a timed run may be the bottleneck.
+BOTTLENECK_CPU_SHARE = 0.85
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+class BenchError(Exception):
+    """A benchmark step could not be carried out (process did not start, sink unreachable)."""
+
+
+# --------------------------------------------------------------------------------------
+# The sink: a minimal asyncio SMTP server that counts messages and answers 250.
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class SinkCounters:
+    """Running totals of what the sink accepted since it started."""
+
+    messages: int = 0
+    recipients: int = 0
+    body_bytes: int = 0
+
+
+class SinkProtocol(asyncio.Protocol):
+    """A cheap SMTP server (PIPELINING-aware) that discards every message after counting it.
+
+    It is hand-written on asyncio.Protocol rather than on aiosmtpd so that it costs far
+    less CPU per message than the relays it measures.
+    """
+
+    _EHLO_REPLY = (
+        b"250-sink.invalid\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SIZE 104857600\r\n250 HELP\r\n"
+    )
+    _MAX_LINE = 4096
+
+    def __init__(self, counters: SinkCounters) -> None:
+        self._counters = counters
+        self._transport: asyncio.Transport | None = None
+        self._buf = bytearray()
+        self._in_data = False
+        self._scan_from = 0
+        self._have_sender = False
+        self._rcpts = 0
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Greet the client."""
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        transport.write(b"220 sink.invalid ESMTP bench sink\r\n")
+
+    def data_received(self, data: bytes) -> None:
+        """Consume commands and message data, answering each command in order."""
+        self._buf += data
+        while self._transport is not None and not self._transport.is_closing():
+            if self._in_data:
+                if not self._consume_data():
+                    return
+            elif not self._consume_command():
+                return
+
+    def _consume_data(self) -> bool:
+        # The buffer starts with a synthetic CRLF, so an empty body is found too.
+        end = self._buf.find(b"\r\n.\r\n", self._scan_from)
+        if end < 0:
+            self._scan_from = max(0, len(self._buf) - 4)
+            return False
+        self._counters.messages += 1
+        self._counters.recipients += self._rcpts
+        self._counters.body_bytes += max(0, end - 2)
+        del self._buf[: end + 5]
+        self._in_data = False
+        self._have_sender = False
+        self._rcpts = 0
+        self._reply(b"250 2.0.0 Ok: counted\r\n")
+        return True
+
+    def _consume_command(self) -> bool:
+        end = self._buf.find(b"\r\n")
+        if end < 0:
+            if len(self._buf) > self._MAX_LINE:
+                self._reply(b"500 5.5.2 Line too long\r\n")
+                self._close()
+            return False
+        line = bytes(self._buf[:end])
+        del self._buf[: end + 2]
+        verb = line[:4].upper()
+        if verb == b"EHLO":
+            self._reply(self._EHLO_REPLY)
+        elif verb == b"HELO":
+            self._reply(b"250 sink.invalid\r\n")
+        elif verb == b"MAIL":
+            self._have_sender = True
+            self._rcpts = 0
+            self._reply(b"250 2.1.0 Ok\r\n")
+        elif verb == b"RCPT":
+            if not self._have_sender:
+                self._reply(b"503 5.5.1 Need MAIL first\r\n")
+            else:
+                self._rcpts += 1
+                self._reply(b"250 2.1.5 Ok\r\n")
+        elif verb == b"DATA":
+            if self._rcpts == 0:
+                self._reply(b"503 5.5.1 Need RCPT first\r\n")
+            else:
+                self._in_data = True
+                self._buf[0:0] = b"\r\n"
+                self._scan_from = 0
+                self._reply(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+        elif verb == b"RSET":
+            self._have_sender = False
+            self._rcpts = 0
+            self._reply(b"250 2.0.0 Ok\r\n")
+        elif verb == b"NOOP":
+            self._reply(b"250 2.0.0 Ok\r\n")
+        elif verb == b"QUIT":
+            self._reply(b"221 2.0.0 Bye\r\n")
+            self._close()
+        elif line.upper() == STAT_VERB:
+            c = self._counters
+            self._reply(
+                f"250 messages={c.messages} recipients={c.recipients} "
+                f"bytes={c.body_bytes}\r\n".encode()
+            )
+        else:
+            self._reply(b"502 5.5.2 Command not implemented\r\n")
+        return True
+
+    def _reply(self, data: bytes) -> None:
+        if self._transport is not None:
+            self._transport.write(data)
+
+    def _close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+
+async def _serve_forever(server: asyncio.AbstractServer) -> None:
+    """Serve until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        await stop.wait()
+
+
+async def run_sink(host: str, port: int) -> None:
+    """Run the counting sink until SIGTERM."""
+    counters = SinkCounters()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SinkProtocol(counters), host, port, backlog=1024)
+    await _serve_forever(server)
+
+
+# --------------------------------------------------------------------------------------
+# The baseline: a bare aiosmtpd pass-through relay.
+# --------------------------------------------------------------------------------------
+
+
+class PassThroughHandler:
+    """aiosmtpd handler that hands each message to the next hop before it answers 250.
+
+    Outbound connections are kept in a pool of idle, connected aiosmtplib clients: a
+    message takes an idle connection (or opens one), sends on it and puts it back, so
+    the pool grows to the inbound concurrency and connections are reused across
+    messages and inbound sessions. A next-hop failure answers 451, never 250.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host = host
+        self._port = port
+        self._idle: list[aiosmtplib.SMTP] = []
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Relay the message, answering 250 only after the next hop accepted it."""
+        content = envelope.original_content
+        if envelope.mail_from is None or content is None:
+            return "503 5.5.1 Bad sequence"
+        for attempt in (1, 2):
+            client = self._idle.pop() if self._idle else None
+            reused = client is not None
+            if client is None:
+                client = aiosmtplib.SMTP(
+                    hostname=self._host, port=self._port, start_tls=False, timeout=30
+                )
+            try:
+                if not client.is_connected:
+                    await client.connect()
+                await client.sendmail(envelope.mail_from, envelope.rcpt_tos, content)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                client.close()
+                # A pooled connection may have been dropped by the next hop; retry once fresh.
+                if reused and attempt == 1 and isinstance(exc, aiosmtplib.SMTPServerDisconnected):
+                    continue
+                return f"451 4.4.1 Next hop failed ({type(exc).__name__})"
+            self._idle.append(client)
+            return "250 2.0.0 Ok: relayed"
+        return "451 4.4.1 Next hop failed"
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Answer 451 rather than aiosmtpd's default 500 with the exception text."""
+        return f"451 4.3.0 Relay error ({type(error).__name__})"
+
+
+async def run_bare_relay(host: str, port: int, next_host: str, next_port: int) -> None:
+    """Run the bare pass-through relay until SIGTERM."""
+    handler = PassThroughHandler(next_host, next_port)
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(handler, hostname="bare-relay.invalid"), host, port, backlog=1024
+    )
+    await _serve_forever(server)
+
+
+# --------------------------------------------------------------------------------------
+# The fallback load generator (used when Postfix's smtp-source is not installed).
+# --------------------------------------------------------------------------------------
+
+
+class LoadgenError(Exception):
+    """The server answered a load-generator command with an unexpected reply code."""
+
+
+def build_message(size: int, seq: int) -> bytes:
+    """Return one ready-to-send (CRLF, dot-safe) message with a payload of about size bytes."""
+    line = b"La la la la la la la la la la la la la la la la la la la la la la la la la.\r\n"
+    payload = (line * (size // len(line) + 1))[:size]
+    if not payload.endswith(b"\r\n"):
+        payload = payload[:-2] + b"\r\n" if len(payload) >= 2 else b"\r\n"
+    headers = (
+        f"From: <{MAIL_FROM}>\r\nTo: <{RCPT_TO}>\r\nSubject: bench {seq}\r\n"
+        f"Message-ID: <bench-{seq}-{os.getpid()}@loadgen.invalid>\r\n\r\n"
+    ).encode()
+    return headers + payload
+
+
+async def _expect(reader: asyncio.StreamReader, code: int) -> None:
+    while True:
+        line = await reader.readline()
+        if len(line) < 4:
+            raise LoadgenError("connection closed or short reply")
+        if line[3:4] != b"-":
+            break
+    if int(line[:3]) != code:
+        raise LoadgenError(f"expected {code}, got {int(line[:3])}")
+
+
+async def _send_one(host: str, port: int, message: bytes) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        await _expect(reader, 220)
+        for command, code in (
+            (b"EHLO loadgen.invalid\r\n", 250),
+            (f"MAIL FROM:<{MAIL_FROM}>\r\n".encode(), 250),
+            (f"RCPT TO:<{RCPT_TO}>\r\n".encode(), 250),
+            (b"DATA\r\n", 354),
+        ):
+            writer.write(command)
+            await _expect(reader, code)
+        writer.write(message + b".\r\n")
+        await _expect(reader, 250)
+        writer.write(b"QUIT\r\n")
+        await _expect(reader, 221)
+    finally:
+        writer.close()
+
+
+async def run_loadgen(host: str, port: int, messages: int, concurrency: int, size: int) -> None:
+    """Send messages over concurrency parallel sessions (one connection per message, as
+    smtp-source without -d) and print one JSON line with the counts and the elapsed time."""
+    remaining = messages
+    sent = 0
+    failed = 0
+    errors: dict[str, int] = {}
+
+    async def session() -> None:
+        nonlocal remaining, sent, failed
+        while remaining > 0:
+            remaining -= 1
+            try:
+                await _send_one(host, port, build_message(size, remaining))
+            except (LoadgenError, OSError) as exc:
+                failed += 1
+                errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
+            else:
+                sent += 1
+
+    start = time.perf_counter()
+    await asyncio.gather(*(session() for _ in range(concurrency)))
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"sent": sent, "failed": failed, "elapsed_s": elapsed, "errors": errors}))
+
+
+# --------------------------------------------------------------------------------------
+# Harness helpers: ports, /proc, the sink's counters.
+# --------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """Return a loopback TCP port that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclasses.dataclass(frozen=True)
+class SinkStats:
+    """A snapshot of the sink's counters."""
+
+    messages: int
+    recipients: int
+    body_bytes: int
+
+
+def read_sink_stats(port: int) -> SinkStats:
+    """Ask the sink for its counters with the bench-only XSTAT verb."""
+    with socket.create_connection((LOOPBACK, port), timeout=10) as sock:
+        stream = sock.makefile("rwb")
+        stream.readline()
+        stream.write(STAT_VERB + b"\r\n")
+        stream.flush()
+        reply = stream.readline().decode().split()
+        stream.write(b"QUIT\r\n")
+        stream.flush()
+    if not reply or reply[0] != "250":
+        raise BenchError(f"sink answered XSTAT with {reply!r}")
+    fields = dict(item.split("=", 1) for item in reply[1:])
+    return SinkStats(int(fields["messages"]), int(fields["recipients"]), int(fields["bytes"]))
+
+
+def smtp_banner_ok(port: int) -> bool:
+    """Return whether something on the port greets with 220."""
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=5) as sock:
+            stream = sock.makefile("rwb")
+            ok = stream.readline().startswith(b"220")
+            stream.write(b"QUIT\r\n")
+            stream.flush()
+            return ok
+    except OSError:
+        return False
+
+
+def listening_sockets(port: int) -> int:
+    """Count LISTEN sockets on the port (one per SO_REUSEPORT worker)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in lines:
+            cols = row.split()
+            if int(cols[1].rsplit(":", 1)[1], 16) == port and cols[3] == "0A":
+                count += 1
+    return count
+
+
+def _proc_stat(pid: int) -> list[str]:
+    text = Path(f"/proc/{pid}/stat").read_text()
+    # The command name may contain spaces; fields after it start with the state.
+    return text[text.rindex(")") + 2 :].split()
+
+
+def child_pids(pid: int) -> list[int]:
+    """Return the direct children of pid."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int(_proc_stat(int(entry.name))[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    return sorted(found)
+
+
+def descendant_pids(pid: int) -> list[int]:
+    """Return pid's children, grandchildren and so on."""
+    result: list[int] = []
+    todo = [pid]
+    while todo:
+        kids = child_pids(todo.pop())
+        result.extend(kids)
+        todo.extend(kids)
+    return result
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def worker_pids(pid: int) -> list[int]:
+    """Return the relay's worker processes: the supervisor's children, or itself alone."""
+    helpers = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+    kids = [k for k in child_pids(pid) if not any(h in _cmdline(k) for h in helpers)]
+    return kids or [pid]
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """Return the user+system CPU seconds used so far by the live processes in pids."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = _proc_stat(pid)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / CLK_TCK
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """Return the process's peak resident set size (VmHWM) in MiB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Harness: processes, load, measurements.
+# --------------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadResult:
+    """One load-generator run as the load generator saw it."""
+
+    elapsed_s: float
+    completed: int
+    cpu_s: float
+    returncode: int
+    detail: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Measurement:
+    """One timed run of one relay."""
+
+    elapsed_s: float
+    delivered: int
+    load: LoadResult
+    relay_cpu_s: float
+    sink_cpu_s: float
+
+
+@dataclasses.dataclass(frozen=True)
+class RelayResult:
+    """All timed runs of one relay plus its memory figures."""
+
+    name: str
+    workers: int
+    runs: tuple[Measurement, ...]
+    peak_rss_mb: tuple[float, ...]
+    supervisor_rss_mb: float | None
+    failures: tuple[str, ...]
+
+    @property
+    def msgs_per_s(self) -> float:
+        """Median throughput over the timed runs (only fully delivered runs count)."""
+        rates = [
+            m.delivered / m.elapsed_s for m in self.runs if m.elapsed_s > 0 and m.delivered > 0
+        ]
+        return statistics.median(rates) if rates else 0.0
+
+    @property
+    def delivered(self) -> int:
+        """Messages the sink counted over all timed runs."""
+        return sum(m.delivered for m in self.runs)
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchSettings:
+    """What to send and how."""
+
+    messages: int
+    concurrency: int
+    size: int
+    warmup: int
+    repeat: int
+    loadgen: str
+    settle_s: float
+
+
+def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, float]:
+    """Reap proc and return its exit code and CPU seconds."""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, usage.ru_utime + usage.ru_stime
+
+
+def _counter_from_smtp_source(stdout: str) -> int:
+    """Return the last value of smtp-source's -c running counter (completed DATA commands)."""
+    for token in reversed(stdout.replace("\r", "\n").split()):
+        if token.isdigit():
+            return int(token)
+    return 0
+
+
+def run_load(settings: BenchSettings, port: int, messages: int) -> LoadResult:
+    """Run the load generator once against the port and wait for it to finish."""
+    if settings.loadgen == "smtp-source":
+        cmd = [
+            SMTP_SOURCE,
+            "-s",
+            str(settings.concurrency),
+            "-m",
+            str(messages),
+            "-l",
+            str(settings.size),
+            "-c",
+            "-M",
+            "loadgen.invalid",
+            "-f",
+            MAIL_FROM,
+            "-t",
+            RCPT_TO,
+            f"{LOOPBACK}:{port}",
+        ]
+    else:
+        cmd = [
+            sys.executable,
+            str(Path(__file__).resolve()),
+            "_loadgen",
+            "--port",
+            str(port),
+            "--messages",
+            str(messages),
+            "--concurrency",
+            str(settings.concurrency),
+            "--size",
+            str(settings.size),
+        ]
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err)
+        returncode, cpu = _wait4(proc)
+        elapsed = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout = out.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace").strip()
+    if settings.loadgen == "smtp-source":
+        return LoadResult(elapsed, _counter_from_smtp_source(stdout), cpu, returncode, stderr)
+    try:
+        report = json.loads(stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return LoadResult(elapsed, 0, cpu, returncode or 1, stderr[-500:])
+    detail = json.dumps(report["errors"]) if report["failed"] else stderr[-500:]
+    # The generator times itself, so its interpreter start-up is not counted.
+    return LoadResult(report["elapsed_s"], report["sent"], cpu, returncode, detail)
+
+
+class ManagedProcess:
+    """A child process that is always stopped with SIGTERM (then SIGKILL) on exit."""
+
+    def __init__(self, name: str, cmd: Sequence[str], log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self._log: IO[bytes] = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            list(cmd), stdout=self._log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+        )
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        return self.proc.pid
+
+    def log_tail(self, lines: int = 15) -> str:
+        """Return the last lines of the process's output."""
+        if not self._log.closed:
+            self._log.flush()
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def stop(self) -> str | None:
+        """Stop the process; return a problem description if it did not stop cleanly."""
+        problem = None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                problem = f"{self.name} did not exit within {STOP_TIMEOUT_S:.0f}s of SIGTERM"
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return problem
+
+    def wait_ready(self, port: int, listeners: int) -> None:
+        """Wait until the port greets with 220 and has the expected number of listeners."""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise BenchError(
+                    f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
+                    + self.log_tail()
+                )
+            if listening_sockets(port) >= listeners and smtp_banner_ok(port):
+                return
+            time.sleep(0.1)
+        raise BenchError(f"{self.name} was not ready within {READY_TIMEOUT_S:.0f}s")
+
+
+def wait_for_sink(sink_port: int, before: SinkStats, expected: int, settle_s: float) -> int:
+    """Wait until the sink counted expected more messages (or stopped counting); return the count."""
+    last = -1
+    last_change = time.monotonic()
+    while True:
+        now = read_sink_stats(sink_port).messages - before.messages
+        if now >= expected:
+            return now
+        if now != last:
+            last, last_change = now, time.monotonic()
+        elif time.monotonic() - last_change > settle_s:
+            return now
+        time.sleep(0.05)
+
+
+def measure_relay(
+    name: str,
+    workers: int,
+    cmd: Sequence[str],
+    port: int,
+    sink: ManagedProcess,
+    sink_port: int,
+    settings: BenchSettings,
+    workdir: Path,
+) -> RelayResult:
+    """Start a relay, warm it up, time it settings.repeat times, read its memory, stop it."""
+    failures: list[str] = []
+    runs: list[Measurement] = []
+    relay = ManagedProcess(name, cmd, workdir / f"{name}.log")
+    rss: tuple[float, ...] = ()
+    supervisor_rss: float | None = None
+    try:
+        relay.wait_ready(port, workers)
+        if settings.warmup > 0:
+            before = read_sink_stats(sink_port)
+            warm = run_load(settings, port, settings.warmup)
+            got = wait_for_sink(sink_port, before, settings.warmup, settings.settle_s)
+            if got != settings.warmup:
+                failures.append(
+                    f"warm-up delivered {got}/{settings.warmup} (load generator exit "
+                    f"{warm.returncode}: {warm.detail[-300:]})"
+                )
+        for _ in range(settings.repeat):
+            procs = [relay.pid, *descendant_pids(relay.pid)]
+            relay_cpu0, sink_cpu0 = cpu_seconds(procs), cpu_seconds([sink.pid])
+            before = read_sink_stats(sink_port)
+            load = run_load(settings, port, settings.messages)
+            delivered = wait_for_sink(sink_port, before, settings.messages, settings.settle_s)
+            relay_cpu = cpu_seconds(procs) - relay_cpu0
+            sink_cpu = cpu_seconds([sink.pid]) - sink_cpu0
+            runs.append(Measurement(load.elapsed_s, delivered, load, relay_cpu, sink_cpu))
+            if delivered != settings.messages or load.returncode != 0:
+                failures.append(
+                    f"sink counted {delivered}/{settings.messages}, load generator completed "
+                    f"{load.completed} and exited {load.returncode}: {load.detail[-300:]}"
+                )
+        pids = worker_pids(relay.pid)
+        rss = tuple(v for v in (peak_rss_mb(p) for p in pids) if v is not None)
+        if pids != [relay.pid]:
+            supervisor_rss = peak_rss_mb(relay.pid)
+        if len(pids) != workers:
+            failures.append(f"expected {workers} worker process(es), found {len(pids)}")
+    except BenchError as exc:
+        failures.append(str(exc))
+    finally:
+        problem = relay.stop()
+        if problem:
+            failures.append(problem)
+    if failures:
+        failures.append(f"last lines of {relay.log_path.name}:\n{relay.log_tail()}")
+    return RelayResult(name, workers, tuple(runs), rss, supervisor_rss, tuple(failures))
+
+
+def write_phigate_config(directory: Path) -> Path:
+    """Write a phigate config with a fresh audit database and key in directory."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = directory / "phigate.yaml"
+    config.write_text(
+        f'audit: {{url: "sqlite:///{directory / "audit.db"}", key_file: {directory / "audit.key"}}}\n'
+        "metrics: {listen: null}\n"
+        "logging: {level: warning}\n"
+    )
+    return config
+
+
+# --------------------------------------------------------------------------------------
+# Report.
+# --------------------------------------------------------------------------------------
+
+
+def _label(result: RelayResult) -> str:
+    return "bare" if result.name == "bare" else f"phigate_{result.workers}w"
+
+
+def render_report(
+    bare: RelayResult, phigates: Sequence[RelayResult], settings: BenchSettings
+) -> tuple[str, dict[str, object]]:
+    """Return the human table and the machine-readable summary."""
+    header = (
+        f"{'relay':<12} {'msgs/s':>9} {'ratio':>6} {'target':>8} {'delivered':>11} "
+        f"{'elapsed_s':>9} {'relay_cpu_s':>11} {'sink_cpu_s':>10} {'load_cpu_s':>10} "
+        f"{'peak_rss_mb':>14}"
+    )
+    lines = [
+        f"# {settings.messages} messages x {settings.repeat} run(s), {settings.size} bytes, "
+        f"{settings.concurrency} sessions, load generator: {settings.loadgen}, "
+        f"warm-up {settings.warmup}",
+        header,
+    ]
+    summary: dict[str, object] = {"bare_msgs_per_s": round(bare.msgs_per_s, 1)}
+    rss_summary: dict[str, list[float]] = {}
+    delivered: dict[str, int] = {"bare": bare.delivered}
+    for result in (bare, *phigates):
+        ratio = result.msgs_per_s / bare.msgs_per_s if bare.msgs_per_s else 0.0
+        target = TARGET_RATIO.get(result.workers) if result is not bare else None
+        target_txt = "-"
+        if target is not None:
+            target_txt = f">={target:.1f} " + ("ok" if ratio >= target else "MISS")
+        runs = result.runs or ()
+        lines.append(
+            f"{_label(result):<12} {result.msgs_per_s:>9.1f} {ratio:>6.2f} {target_txt:>8} "
+            f"{result.delivered:>5}/{settings.messages * settings.repeat:<5} "
+            f"{statistics.median([m.elapsed_s for m in runs]) if runs else 0:>9.2f} "
+            f"{statistics.median([m.relay_cpu_s for m in runs]) if runs else 0:>11.2f} "
+            f"{statistics.median([m.sink_cpu_s for m in runs]) if runs else 0:>10.2f} "
+            f"{statistics.median([m.load.cpu_s for m in runs]) if runs else 0:>10.2f} "
+            f"{'/'.join(f'{v:.0f}' for v in result.peak_rss_mb) or '-':>14}"
+        )
+        if result is not bare:
+            key = f"{result.workers}w"
+            summary[f"phigate_{key}_msgs_per_s"] = round(result.msgs_per_s, 1)
+            summary[f"ratio_{key}"] = round(ratio, 3)
+            rss_summary[key] = [round(v, 1) for v in result.peak_rss_mb]
+            if result.supervisor_rss_mb is not None:
+                rss_summary[f"{key}_supervisor"] = [round(result.supervisor_rss_mb, 1)]
+        delivered[_label(result)] = result.delivered
+    for result in (bare, *phigates):
+        for m in result.runs:
+            for what, used in (("sink", m.sink_cpu_s), ("load generator", m.load.cpu_s)):
+                if m.elapsed_s > 0 and used / m.elapsed_s > BOTTLENECK_CPU_SHARE:
+                    lines.append(
+                        f"warning: the {what} used {used / m.elapsed_s:.0%} of a core during "
+                        f"{_label(result)}; it may be the bottleneck"
+                    )
+        for failure in result.failures:
+            lines.append(f"FAILED {_label(result)}: {failure}")
+    summary["peak_rss_mb"] = rss_summary
+    summary["delivered"] = delivered
+    summary["expected_per_relay"] = settings.messages * settings.repeat
+    summary["ok"] = not any(r.failures for r in (bare, *phigates))
+    return "\n".join(lines), summary
+
+
+# --------------------------------------------------------------------------------------
+# Command line.
+# --------------------------------------------------------------------------------------
+
+
+def _default_phigate() -> str:
+    local = REPO_ROOT / ".venv" / "bin" / "phigate"
+    return str(local) if local.exists() else "phigate"
+
+
+def _workers_list(text: str) -> list[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of integers: {text}") from exc
+    if any(v < 1 for v in values):
+        raise argparse.ArgumentTypeError("worker counts must be >= 1")
+    return values
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be >= 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the benchmark's argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="bench/relay.py",
+        description="Relay throughput: bare aiosmtpd pass-through relay vs phigate.",
+    )
+    parser.add_argument("--messages", type=_positive, default=2000, help="messages per timed run")
+    parser.add_argument("--concurrency", type=_positive, default=10, help="parallel SMTP sessions")
+    parser.add_argument("--size", type=_positive, default=5120, help="payload bytes per message")
+    parser.add_argument(
+        "--workers-list",
+        type=_workers_list,
+        default=[1, 2],
+        help="phigate worker counts to measure, comma-separated (empty: bare relay only)",
+    )
+    parser.add_argument(
+        "--phigate", default=_default_phigate(), help="command that starts phigate (shell words)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=None,
+        help="warm-up messages per relay before timing (default: 5%% of --messages, 20..200)",
+    )
+    parser.add_argument(
+        "--repeat", type=_positive, default=1, help="timed runs per relay; the median is reported"
+    )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="after the load, seconds to wait for the sink count to change before calling "
+        "missing messages lost (default 5)",
+    )
+    parser.add_argument(
+        "--loadgen",
+        choices=("auto", "smtp-source", "python"),
+        default="auto",
+        help="load generator (auto: Postfix smtp-source if installed, else the asyncio one)",
+    )
+    sub = parser.add_subparsers(dest="role")
+    sink = sub.add_parser("_sink", help=argparse.SUPPRESS)
+    sink.add_argument("--port", type=int, required=True)
+    bare = sub.add_parser("_bare", help=argparse.SUPPRESS)
+    bare.add_argument("--port", type=int, required=True)
+    bare.add_argument("--next-port", type=int, required=True)
+    load = sub.add_parser("_loadgen", help=argparse.SUPPRESS)
+    load.add_argument("--port", type=int, required=True)
+    load.add_argument("--messages", type=int, required=True)
+    load.add_argument("--concurrency", type=int, required=True)
+    load.add_argument("--size", type=int, required=True)
+    return parser
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    """Run the whole benchmark and print the table and the JSON line; return the exit code."""
+    loadgen = args.loadgen
+    if loadgen == "auto":
+        loadgen = "smtp-source" if Path(SMTP_SOURCE).exists() else "python"
+    warmup = args.warmup
+    if warmup is None:
+        warmup = min(200, max(20, args.messages // 20))
+    settings = BenchSettings(
+        args.messages, args.concurrency, args.size, warmup, args.repeat, loadgen, args.settle
+    )
+    phigate_cmd = shlex.split(args.phigate)
+    if args.workers_list and shutil.which(phigate_cmd[0]) is None:
+        print(f"phigate command not found: {phigate_cmd[0]}", file=sys.stderr)
+        return 2
+    me = [sys.executable, str(Path(__file__).resolve())]
+    with tempfile.TemporaryDirectory(prefix="phigate-bench-") as tmp:
+        workdir = Path(tmp)
+        sink_port = free_port()
+        sink = ManagedProcess(
+            "sink", [*me, "_sink", "--port", str(sink_port)], workdir / "sink.log"
+        )
+        try:
+            sink.wait_ready(sink_port, 1)
+            port = free_port()
+            bare = measure_relay(
+                "bare",
+                1,
+                [*me, "_bare", "--port", str(port), "--next-port", str(sink_port)],
+                port,
+                sink,
+                sink_port,
+                settings,
+                workdir,
+            )
+            phigates = []
+            for workers in args.workers_list:
+                port = free_port()
+                config = write_phigate_config(workdir / f"phigate-{workers}w")
+                cmd = [
+                    *phigate_cmd,
+                    "serve",
+                    "--listen",
+                    f"{LOOPBACK}:{port}",
+                    "--next-hop",
+                    f"{LOOPBACK}:{sink_port}",
+                    "--config",
+                    str(config),
+                    "--workers",
+                    str(workers),
+                ]
+                phigates.append(
+                    measure_relay(
+                        f"phigate-{workers}w",
+                        workers,
+                        cmd,
+                        port,
+                        sink,
+                        sink_port,
+                        settings,
+                        workdir,
+                    )
+                )
+        finally:
+            sink.stop()
+    table, summary = render_report(bare, phigates, settings)
+    print(table)
+    print(json.dumps(summary, sort_keys=False))
+    return 0 if summary["ok"] else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: the benchmark, or one of its helper processes."""
+    args = build_parser().parse_args(argv)
+    if args.role == "_sink":
+        asyncio.run(run_sink(LOOPBACK, args.port))
+    elif args.role == "_bare":
+        asyncio.run(run_bare_relay(LOOPBACK, args.port, LOOPBACK, args.next_port))
+    elif args.role == "_loadgen":
+        asyncio.run(run_loadgen(LOOPBACK, args.port, args.messages, args.concurrency, args.size))
+    else:
+        return run_benchmark(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Smoke tests for the relay throughput benchmark (bench/relay.py); no timing assertions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+
+from bench.relay import SMTP_SOURCE, SinkCounters, SinkProtocol, read_sink_stats
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RELAY_PY = REPO_ROOT / "bench" / "relay.py"
+PHIGATE = REPO_ROOT / ".venv" / "bin" / "phigate"
+SMTP_OK = 250
+MESSAGES = 24
+
+
+def phigate_serve_available() -> bool:
+    """Return whether the installed phigate has a serve command yet."""
+    try:
+        proc = subprocess.run(
+            [str(PHIGATE), "serve", "--help"], capture_output=True, timeout=60, cwd=REPO_ROOT
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return proc.returncode == 0
+
+
+LOADGENS = [
+    pytest.param(
+        "smtp-source",
+        marks=pytest.mark.skipif(not Path(SMTP_SOURCE).exists(), reason="needs Postfix"),
+    ),
+    "python",
+]
+
+
+def run_bench(*args: str, timeout: float = 240) -> tuple[int, str, dict[str, object]]:
+    """Run the benchmark with tiny settings and return its exit code, output and JSON line."""
+    proc = subprocess.run(
+        [sys.executable, str(RELAY_PY), "--messages", str(MESSAGES), "--concurrency", "3", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO_ROOT,
+    )
+    lines = proc.stdout.strip().splitlines()
+    assert lines, proc.stderr
+    return proc.returncode, proc.stdout + proc.stderr, json.loads(lines[-1])
+
+
+def test_sink_counts_messages_recipients_and_dot_stuffed_bodies() -> None:
+    """The sink counts every message and recipient and finds the end of dot-stuffed data."""
+
+    async def scenario() -> tuple[SinkCounters, dict[str, int]]:
+        counters = SinkCounters()
+        loop = asyncio.get_running_loop()
+        server = await loop.create_server(lambda: SinkProtocol(counters), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        bodies = [
+            b"Subject: a\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nafter a lone dot\r\n",
+            b"Subject: b\r\n\r\nplain\r\n",
+        ]
+        async with server:
+            client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+            await client.connect()
+            for body in bodies:
+                errors, reply = await client.sendmail(
+                    "a@clinic.example", ["b@x.example", "c@x.example"], body
+                )
+                assert not errors and reply.startswith("2"), reply
+            response = await client.noop()
+            assert response.code == SMTP_OK
+            await client.quit()
+            stats = await asyncio.to_thread(read_sink_stats, port)
+        return counters, {"messages": stats.messages, "recipients": stats.recipients}
+
+    counters, via_xstat = asyncio.run(scenario())
+    assert counters.messages == 2
+    assert counters.recipients == 4
+    assert via_xstat == {"messages": 2, "recipients": 4}
+    # Both bodies, unstuffed lengths plus the stuffing dots the sink sees on the wire.
+    assert counters.body_bytes > len(b"after a lone dot") + len(b"plain")
+
+
+@pytest.mark.parametrize("loadgen", LOADGENS)
+def test_bare_relay_run_delivers_every_message(loadgen: str) -> None:
+    """A bare-relay-only run prints the table and a JSON line showing all messages delivered."""
+    code, output, summary = run_bench("--workers-list", "", "--loadgen", loadgen)
+    assert code == 0, output
+    assert summary["ok"] is True
+    assert summary["delivered"] == {"bare": MESSAGES}
+    assert isinstance(summary["bare_msgs_per_s"], float) and summary["bare_msgs_per_s"] > 0
+    assert f"load generator: {loadgen}" in output
+    assert "\nbare " in output
+
+
+def test_relay_that_answers_250_without_delivering_is_reported(tmp_path: Path) -> None:
+    """A relay that swallows messages is caught by the sink count and fails the run."""
+    liar = tmp_path / "liar"
+    liar.write_text(
+        f"#!{sys.executable}\n"
+        "import os, sys\n"
+        "port = sys.argv[sys.argv.index('--listen') + 1].rsplit(':', 1)[1]\n"
+        f"os.execv(sys.executable, [sys.executable, {str(RELAY_PY)!r}, '_sink', '--port', port])\n"
+    )
+    liar.chmod(0o755)
+    code, output, summary = run_bench(
+        "--workers-list", "1", "--phigate", str(liar), "--loadgen", "python", "--settle", "0.5"
+    )
+    assert code == 1, output
+    assert summary["ok"] is False
+    assert summary["delivered"] == {"bare": MESSAGES, "phigate_1w": 0}
+    assert "FAILED phigate_1w: sink counted 0/24" in output
+
+
+@pytest.mark.skipif(not phigate_serve_available(), reason="phigate serve is not available")
+def test_full_run_measures_phigate_with_one_and_two_workers() -> None:
+    """The full benchmark delivers every message through all three relays and reports RSS."""
+    code, output, summary = run_bench("--workers-list", "1,2", "--warmup", "6")
+    assert code == 0, output
+    assert summary["delivered"] == {
+        "bare": MESSAGES,
+        "phigate_1w": MESSAGES,
+        "phigate_2w": MESSAGES,
+    }
+    for key in ("bare_msgs_per_s", "phigate_1w_msgs_per_s", "phigate_2w_msgs_per_s"):
+        rate = summary[key]
+        assert isinstance(rate, float) and rate > 0, key
+    assert {"ratio_1w", "ratio_2w"} <= summary.keys()
+    rss = summary["peak_rss_mb"]
+    assert isinstance(rss, dict)
+    assert len(rss["1w"]) == 1 and len(rss["2w"]) == 2
+    assert all(v > 0 for v in rss["1w"] + rss["2w"])
