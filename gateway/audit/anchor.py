@@ -1,0 +1,88 @@
+"""The anchor file beside the key: the latest seq and MAC, itself MACed, to catch truncation."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.audit.entry import canonical_json
+from gateway.audit.keys import ANCHOR_PURPOSE, KeyRing, derive_subkey, file_lock, write_private_file
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """The newest record this host appended, as the anchor file holds it."""
+
+    seq: int
+    mac: str
+    ref_id: str
+    key_id: str
+    anchor_mac: str
+
+    @staticmethod
+    def compute_mac(key: bytes, seq: int, mac: str, ref_id: str, key_id: str) -> str:
+        """MAC the anchor's fields under the anchor subkey of `key`."""
+        payload = canonical_json(["phigate-audit-anchor-v1", seq, mac, ref_id, key_id])
+        subkey = derive_subkey(key, ANCHOR_PURPOSE)
+        return hmac.new(subkey, payload.encode(), hashlib.sha256).hexdigest()
+
+    def is_authentic(self, ring: KeyRing) -> bool:
+        """Whether the anchor's own MAC holds under the key it names."""
+        key = ring.key(self.key_id)
+        if key is None:
+            return False
+        expected = self.compute_mac(key, self.seq, self.mac, self.ref_id, self.key_id)
+        return hmac.compare_digest(expected, self.anchor_mac)
+
+
+class AnchorUnreadable(ValueError):
+    """The anchor file exists but is not a well-formed anchor."""
+
+
+class AnchorFile:
+    """Reads and advances the anchor file; it only ever moves forward."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> Anchor | None:
+        """The anchor, or None when the file does not exist; raise AnchorUnreadable if garbled."""
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            doc = json.loads(data)
+            anchor = Anchor(
+                seq=int(doc["seq"]),
+                mac=str(doc["mac"]),
+                ref_id=str(doc["ref_id"]),
+                key_id=str(doc["key_id"]),
+                anchor_mac=str(doc["anchor_mac"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AnchorUnreadable(str(exc)) from None
+        return anchor
+
+    def advance(self, ring: KeyRing, seq: int, mac: str, ref_id: str) -> None:
+        """Record `seq` as the newest unless a later seq is already anchored (concurrent writers)."""
+        with file_lock(self.path.with_name(self.path.name + ".lock")):
+            try:
+                current = self.read()
+            except AnchorUnreadable:
+                current = None
+            if current is not None and current.seq >= seq and current.is_authentic(ring):
+                return
+            key_id = ring.active
+            anchor_mac = Anchor.compute_mac(ring.active_key, seq, mac, ref_id, key_id)
+            doc = {
+                "seq": seq,
+                "mac": mac,
+                "ref_id": ref_id,
+                "key_id": key_id,
+                "anchor_mac": anchor_mac,
+            }
+            write_private_file(self.path, (canonical_json(doc) + "\n").encode())

@@ -1,0 +1,141 @@
+"""The audit entry a caller hands in, and its canonical, MACed row form."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from gateway.audit.errors import AuditEntryRejected
+
+GENESIS_MAC = "0" * 64
+RECORD_DOMAIN = "phigate-audit-record-v1"
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_DOMAIN = re.compile(r"[^\s@<>\"',;]{1,255}")
+# Keys that would only be there to carry raw message content; refused anywhere in
+# stages or the findings summary so that PHI cannot slip into the log by accident.
+_FORBIDDEN_KEYS = frozenset(
+    {"body", "text", "matched_text", "match", "matches", "raw", "content", "snippet"}
+)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One message's audit record as the gateway supplies it; it never holds raw PHI."""
+
+    ref_id: str
+    ts: datetime
+    message_id: str | None
+    sender_hash: str
+    recipient_domains: tuple[str, ...]
+    size: int
+    stages: tuple[Mapping[str, Any], ...]
+    action: str
+    next_hop_reply: str | None
+    timings: Mapping[str, float]
+    findings_summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise deterministically: sorted keys, no spaces, no NaN."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def canonical_ts(ts: datetime) -> str:
+    """Render a timestamp as UTC with microseconds; naive values (SQLite) are UTC."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _plain(value: Any, where: str) -> Any:
+    """Copy mappings and sequences into plain JSON types, refusing content-bearing keys."""
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise AuditEntryRejected(f"{where}: keys must be strings")
+            if k.lower() in _FORBIDDEN_KEYS:
+                raise AuditEntryRejected(f"{where}: key {k!r} is not allowed in the audit log")
+            out[k] = _plain(v, f"{where}.{k}")
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v, where) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise AuditEntryRejected(f"{where}: {type(value).__name__} is not JSON-serialisable")
+
+
+def entry_columns(entry: AuditEntry) -> dict[str, Any]:
+    """Validate an entry and return its stored column values (JSON fields as canonical text)."""
+    if not entry.ref_id or len(entry.ref_id) > 64:
+        raise AuditEntryRejected("ref_id must be 1..64 characters")
+    if entry.ts.tzinfo is None:
+        raise AuditEntryRejected("ts must be timezone-aware")
+    if not _HEX64.fullmatch(entry.sender_hash):
+        raise AuditEntryRejected("sender_hash must be AuditLog.keyed_hash() output (64 hex)")
+    if isinstance(entry.recipient_domains, str):
+        raise AuditEntryRejected("recipient_domains must be a tuple of domains")
+    for domain in entry.recipient_domains:
+        if not isinstance(domain, str) or not _DOMAIN.fullmatch(domain):
+            # Never echo the value: it might be a full address.
+            raise AuditEntryRejected("recipient_domains must hold bare domains, not addresses")
+    if isinstance(entry.size, bool) or not isinstance(entry.size, int) or entry.size < 0:
+        raise AuditEntryRejected("size must be a non-negative int")
+    if not entry.action or len(entry.action) > 64:
+        raise AuditEntryRejected("action must be 1..64 characters")
+    timings = _plain(entry.timings, "timings")
+    for stage, ms in timings.items():
+        if isinstance(ms, bool) or not isinstance(ms, int | float):
+            raise AuditEntryRejected(f"timings.{stage} must be a number of milliseconds")
+    try:
+        stages = canonical_json([_plain(s, "stages") for s in entry.stages])
+        findings = canonical_json(_plain(entry.findings_summary, "findings_summary"))
+        timings_json = canonical_json(timings)
+    except ValueError as exc:  # NaN or infinity
+        raise AuditEntryRejected(f"entry is not canonical JSON: {exc}") from None
+    return {
+        "ref_id": entry.ref_id,
+        "ts": entry.ts.astimezone(UTC),
+        "message_id": entry.message_id,
+        "sender_hash": entry.sender_hash,
+        "recipient_domains": canonical_json(list(entry.recipient_domains)),
+        "size": entry.size,
+        "stages": stages,
+        "action": entry.action,
+        "next_hop_reply": entry.next_hop_reply,
+        "timings": timings_json,
+        "findings_summary": findings,
+    }
+
+
+def record_mac(key: bytes, seq: int, row: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 over the canonical JSON of (seq, every stored field, key id, prev MAC)."""
+    payload = canonical_json(
+        [
+            RECORD_DOMAIN,
+            seq,
+            row["ref_id"],
+            canonical_ts(row["ts"]),
+            row["message_id"],
+            row["sender_hash"],
+            row["recipient_domains"],
+            row["size"],
+            row["stages"],
+            row["action"],
+            row["next_hop_reply"],
+            row["timings"],
+            row["findings_summary"],
+            row["key_id"],
+            row["prev_mac"],
+        ]
+    )
+    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,190 @@
+"""AuditLog: appends HMAC-chained records through SQLAlchemy and verifies the chain."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
+
+from gateway.audit.anchor import AnchorFile, AnchorUnreadable
+from gateway.audit.entry import AuditEntry, canonical_ts, entry_columns, record_mac
+from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
+from gateway.audit.schema import JSON_COLUMNS, chain_head, records
+from gateway.audit.verify import AnchorState, VerifyReport, analyse
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+# Any constant works; it only has to be the same in every process migrating this database.
+_PG_MIGRATION_LOCK = 0x70686967617465  # "phigate"
+# Execution option that makes a SQLite transaction start deferred (read-only use).
+_READ_ONLY = "phigate_audit_read_only"
+
+
+def migrations_dir() -> Path:
+    """The installed `gateway/migrations` folder, found through the package, not the CWD."""
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def default_anchor_path(key_file: Path) -> Path:
+    """The anchor file's default place: beside the key, same stem, `.anchor` suffix."""
+    return key_file.with_name(key_file.stem + ".anchor")
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    db = parsed.database
+    if db and db != ":memory:" and not db.startswith("file:"):
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    # pysqlite's own transaction handling would defer BEGIN and so never take the write
+    # lock up front; take over, and start write transactions with BEGIN IMMEDIATE.
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cur.execute("PRAGMA foreign_keys=ON")
+        finally:
+            cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        read_only = conn.get_execution_options().get(_READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
+    return dict(row._mapping)
+
+
+class AuditLog:
+    """A tamper-evident audit log: one HMAC-chained record per message."""
+
+    def __init__(self, url: str, key_file: Path, anchor_file: Path | None = None) -> None:
+        self._keys = KeyFile(Path(key_file))
+        self._keys.ensure()
+        self._anchor = AnchorFile(
+            Path(anchor_file) if anchor_file is not None else default_anchor_path(Path(key_file))
+        )
+        self._engine = _make_engine(url)
+        try:
+            self._upgrade()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for tests and maintenance tools)."""
+        return self._engine
+
+    def _upgrade(self) -> None:
+        """Run `alembic upgrade head` on this database; safe when several processes start at once."""
+        here = migrations_dir()
+        cfg = Config(str(here / "alembic.ini"))
+        cfg.set_main_option("script_location", str(here))
+        cfg.set_main_option("version_locations", str(here / "versions"))
+        with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def keyed_hash(self, value: str) -> str:
+        """HMAC-SHA256 of the lower-cased value under a subkey of the active key, as hex."""
+        subkey = derive_subkey(self._keys.ring().active_key, SENDER_HASH_PURPOSE)
+        return hmac.new(subkey, value.lower().encode(), hashlib.sha256).hexdigest()
+
+    def append(self, entry: AuditEntry) -> int:
+        """Chain one record onto the log in a single short transaction; return its seq."""
+        columns = entry_columns(entry)
+        ring = self._keys.ring()
+        with self._engine.begin() as conn:
+            head = conn.execute(
+                sa.select(chain_head.c.seq, chain_head.c.mac)
+                .where(chain_head.c.id == 1)
+                .with_for_update()
+            ).one()
+            seq = int(head.seq) + 1
+            row = {**columns, "key_id": ring.active, "prev_mac": head.mac}
+            row["mac"] = record_mac(ring.active_key, seq, row)
+            conn.execute(sa.insert(records).values(seq=seq, **row))
+            conn.execute(
+                sa.update(chain_head).where(chain_head.c.id == 1).values(seq=seq, mac=row["mac"])
+            )
+        self._anchor.advance(ring, seq, row["mac"], entry.ref_id)
+        return seq
+
+    def verify(self) -> VerifyReport:
+        """Check every record's MAC and chain link, the chain head and the anchor file."""
+        ring = self._keys.ring()
+        # Read the anchor before the database snapshot: appends write it after commit, so
+        # the snapshot can never be older than the anchor read here.
+        try:
+            anchor_state = AnchorState(self._anchor.read())
+        except AnchorUnreadable as exc:
+            anchor_state = AnchorState(None, error=f"unreadable: {exc}")
+        with self._read() as conn:
+            head_row = conn.execute(
+                sa.select(chain_head.c.seq, chain_head.c.mac).where(chain_head.c.id == 1)
+            ).one_or_none()
+            head = None if head_row is None else (int(head_row.seq), str(head_row.mac))
+            result = conn.execution_options(yield_per=1000).execute(
+                sa.select(records).order_by(records.c.seq)
+            )
+            return analyse((_row_dict(r) for r in result), ring, anchor_state, head)
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read-only transaction that sees one consistent snapshot."""
+        with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            else:
+                conn = conn.execution_options(**{_READ_ONLY: True})
+            with conn.begin():
+                yield conn
+
+    def rotate_key(self) -> str:
+        """Add a new key id and make it active; records under older keys still verify."""
+        return self._keys.rotate()
+
+    def records(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest `limit` records, newest first, as JSON-ready dicts."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(records).order_by(records.c.seq.desc()).limit(limit)
+            ).all()
+        out: list[dict[str, Any]] = []
+        for r in rows:
+            d = _row_dict(r)
+            d["ts"] = canonical_ts(d["ts"])
+            for name in JSON_COLUMNS:
+                d[name] = json.loads(d[name])
+            out.append(d)
+        return out
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
