@@ -727,12 +727,26 @@ def measure_relay(
     return RelayResult(name, workers, tuple(runs), rss, supervisor_rss, tuple(failures))
 
 
+DELIVER_ONLY_POLICY = """\
+version: 1
+description: benchmark - deliver only
+rules:
+  - name: deliver-everything
+    description: every message goes to the next hop untouched
+    action: deliver
+"""
+
+
 def write_phigate_config(directory: Path) -> Path:
-    """Write a phigate config with a fresh audit database and key in directory."""
+    """Write a phigate config with a fresh audit database and key and a deliver-only policy."""
     directory.mkdir(parents=True, exist_ok=True)
+    policy = directory / "deliver-only.yaml"
+    policy.write_text(DELIVER_ONLY_POLICY)
     config = directory / "phigate.yaml"
     config.write_text(
-        f'audit: {{url: "sqlite:///{directory / "audit.db"}", key_file: {directory / "audit.key"}}}\n'
+        f"policy_file: {policy}\n"
+        f'audit: {{url: "sqlite:///{directory / "audit.db"}", key_file: {directory / "audit.key"}, '
+        f"anchor_file: {directory / 'audit.anchor'}}}\n"
         "metrics: {listen: null}\n"
         "logging: {level: warning}\n"
     )
