@@ -19,7 +19,6 @@ import functools
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import smtplib
@@ -652,16 +651,15 @@ def submit(
 
 
 def write_phigate_config(directory: Path) -> Path:
-    """Write a minimal phigate config (audit in SQLite under directory) and return its path."""
+    """Write a minimal phigate config (audit database and keys under directory) and return it."""
     directory.mkdir(parents=True, exist_ok=True)
-    key_file = directory / "audit.key"
-    key_file.write_text(secrets.token_hex(32) + "\n", encoding="ascii")
-    key_file.chmod(0o600)
+    # phigate creates the key ring and the anchor itself on first start.
     config = directory / "phigate.yaml"
     config.write_text(
         "audit:\n"
         f'  url: "sqlite:///{directory / "audit.db"}"\n'
-        f"  key_file: {key_file}\n"
+        f"  key_file: {directory / 'audit.key'}\n"
+        f"  anchor_file: {directory / 'audit.anchor'}\n"
         "metrics:\n"
         "  listen: null\n"
         "logging:\n"
