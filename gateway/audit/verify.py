@@ -158,7 +158,9 @@ class _Analysis:
                     continue
                 if _mac_ok(self.ring, {**a.row, "ts": b.row["ts"]}, a.seq):
                     a.status, a.genuine = "ts-swapped", a.seq
-                    a.note = f"its timestamp was swapped with seq {b.seq}'s; MAC fits that one"
+                    a.note = (
+                        f"timestamp swapped with seq {b.seq}: its MAC fits seq {b.seq}'s timestamp"
+                    )
                     break
 
     # -- classification -------------------------------------------------------
@@ -281,7 +283,12 @@ class _Analysis:
             )
             return False
         if anchor is not None and rec.seq == anchor.seq and rec.mac == anchor.mac:
-            self._problem(rec.seq, rec.ref_id, "edited", "MAC mismatch: fields changed")
+            self._problem(
+                rec.seq,
+                rec.ref_id,
+                "edited",
+                "MAC mismatch: fields changed (the anchor file holds its original MAC)",
+            )
             return True
         home = genuine_home.get(rec.seq)
         if home is not None:

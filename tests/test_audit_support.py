@@ -1,0 +1,113 @@
+"""Shared fixtures and helpers for the audit-log tests (no tests of its own).
+
+Every audit test that takes `audit_db_url` (or `audit_log`) runs twice: on SQLite in a temp dir, and on the
+PostgreSQL server at 127.0.0.1:5432 in a fresh schema (selected via `search_path`),
+which is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from gateway.audit import AuditEntry, AuditLog
+from gateway.audit.schema import records
+
+# Test modules take the fixtures with `from tests.test_audit_support import *`.
+__all__ = ["audit_db_url", "audit_key_file", "audit_log"]
+
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+BASE_TS = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+def ref(i: int) -> str:
+    """The reference id the tests give record number `i`."""
+    return f"PG-20261128-T{i:05d}"
+
+
+def make_entry(log: AuditLog, i: int, **changes: Any) -> AuditEntry:
+    """A realistic entry for message number `i`; keyword arguments replace fields."""
+    fields: dict[str, Any] = {
+        "ref_id": ref(i),
+        "ts": BASE_TS + timedelta(seconds=i),
+        "message_id": f"<{i}.test@clinic.example>",
+        "sender_hash": log.keyed_hash("Dr.Who@Clinic.Example"),
+        "recipient_domains": ("lab.example", "insurer.example"),
+        "size": 1000 + i,
+        "stages": (
+            {"stage": "parse", "outcome": "ok", "defects": []},
+            {"stage": "detect", "outcome": "findings", "reason": "2 entity types"},
+            {"stage": "policy", "outcome": "encrypt", "reason": "rule phi-external"},
+        ),
+        "action": "encrypt",
+        "next_hop_reply": f"250 2.0.0 Ok: queued as Q{i}",
+        "timings": {"parse": 0.5, "detect": 12.25, "policy": 0.125},
+        "findings_summary": {"US_SSN": 1, "PERSON": 2},
+    }
+    fields.update(changes)
+    return AuditEntry(**fields)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def audit_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty audit database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/audit.db"
+        return
+    schema = f"audit_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def audit_key_file(tmp_path: Path) -> Path:
+    """Where the test's audit key lives (created by AuditLog)."""
+    return tmp_path / "keys" / "audit.key"
+
+
+@pytest.fixture
+def audit_log(audit_db_url: str, audit_key_file: Path) -> Iterator[AuditLog]:
+    """An open AuditLog on each backend."""
+    log = AuditLog(audit_db_url, audit_key_file)
+    try:
+        yield log
+    finally:
+        log.close()
+
+
+def fill(log: AuditLog, n: int) -> None:
+    """Append records 1..n."""
+    for i in range(1, n + 1):
+        assert log.append(make_entry(log, i)) == i
+
+
+def run_sql(log: AuditLog, sql: str, **params: Any) -> None:
+    """Tamper with the database directly, as an attacker with DB access would."""
+    with log.engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def fetch_row(log: AuditLog, seq: int) -> dict[str, Any]:
+    """One stored row, every column, typed as SQLAlchemy reads it."""
+    with log.engine.connect() as conn:
+        row = conn.execute(sa.select(records).where(records.c.seq == seq)).one()
+    return dict(row._mapping)
+
+
+def summary(log: AuditLog) -> list[tuple[int, str | None, str]]:
+    """The verify report reduced to (seq, ref id, kind) per problem."""
+    return [(p.seq, p.ref_id, p.kind) for p in log.verify().problems]
