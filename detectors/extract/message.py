@@ -1,0 +1,456 @@
+"""Walking a message: subject, address headers, every body part and every attachment."""
+
+from __future__ import annotations
+
+import binascii
+import email
+import email.policy
+import hashlib
+import re
+import time
+from email.header import Header, decode_header
+from email.message import Message
+from email.utils import getaddresses
+
+from .archive import ZipBudget, check_container, iter_members
+from .cache import AttachmentCache
+from .clinical import hl7_to_text, json_to_text, xml_to_text
+from .documents import docx_text, pdf_result, rtf_to_text, xlsx_text
+from .htmltext import html_to_text
+from .model import (
+    AttachmentResult,
+    Extraction,
+    ExtractLimits,
+    Fragment,
+    Problem,
+    TextPart,
+    Unscannable,
+    UnscannableContent,
+)
+from .ocr import OcrEngine, TesseractOcr
+from .sniff import extension, image_size, sniff
+from .textcodec import decode_bytes, decode_document, looks_garbled
+
+ADDRESS_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc")
+_OTHER_HEADERS = ("Comments", "Keywords")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]+")
+_BODY_TYPES = frozenset(
+    {"text/plain", "text/html", "text/enriched", "text/richtext", "text/rtf", "text/calendar"}
+)
+_MIN_OCR_SIDE = 16
+
+
+def extract_message(
+    raw: bytes | Message,
+    limits: ExtractLimits = ExtractLimits(),  # noqa: B008 - frozen, so a shared default is safe
+    *,
+    cache: AttachmentCache | None = None,
+    ocr: OcrEngine | None = None,
+) -> Extraction:
+    """Extract the text of every part of a message; what cannot be read is listed, never dropped."""
+    walker = _Walker(limits, cache, ocr if ocr is not None else TesseractOcr())
+    if isinstance(raw, bytes | bytearray | memoryview):
+        try:
+            message = email.message_from_bytes(bytes(raw), policy=email.policy.compat32)
+        except RecursionError:
+            return Extraction(
+                (), (Unscannable("body", "message", "too-deep", "MIME nesting too deep to parse"),)
+            )
+    else:
+        message = raw
+    walker.run(message)
+    return walker.result()
+
+
+def extract_text_file(data: bytes) -> Extraction:
+    """Decode a plain text file exactly (UTF-8, else Latin-1) as one body part, for `scan --text`."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return Extraction((TextPart(part="body", text=text, origin="text", kind="plain"),), ())
+
+
+def header_text(value: object) -> str:
+    """A header value as readable text: RFC 2047 words and raw 8-bit bytes decoded, unfolded."""
+    if isinstance(value, Header):
+        chunks = decode_header(value)
+    else:
+        text = _FOLD.sub("", str(value))
+        if any("\udc80" <= ch <= "\udcff" for ch in text):
+            text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)[0]
+        if "=?" not in text:
+            return text
+        try:
+            chunks = decode_header(text)
+        except (ValueError, LookupError, UnicodeError, binascii.Error):
+            return text
+    out = []
+    for chunk, charset in chunks:
+        out.append(decode_bytes(chunk, charset)[0] if isinstance(chunk, bytes) else chunk)
+    return _FOLD.sub("", "".join(out))
+
+
+class _Walker:
+    """One extraction run: owns the counters that bound the work on a single message."""
+
+    def __init__(
+        self, limits: ExtractLimits, cache: AttachmentCache | None, ocr: OcrEngine
+    ) -> None:
+        self.limits = limits
+        self.cache = cache
+        self.ocr = ocr
+        self.deadline = time.monotonic() + limits.time_budget_s
+        self.parts: list[TextPart] = []
+        self.problems: list[Unscannable] = []
+        self.chars = 0
+        self.leaves = 0
+        self.mime_index = 0
+        self.skipped_for_parts = 0
+        self.skipped_for_time = 0
+        self.text_full = False
+        self.zip_budget = ZipBudget(limits.zip_max_total_uncompressed)
+
+    # ------------------------------------------------------------ results
+
+    def result(self) -> Extraction:
+        if self.skipped_for_parts:
+            self.problem(
+                "body",
+                "message",
+                "too-many-parts",
+                f"{self.skipped_for_parts} parts beyond {self.limits.max_parts}",
+            )
+        if self.skipped_for_time:
+            self.problem(
+                "body",
+                "message",
+                "budget-exhausted",
+                f"{self.skipped_for_time} parts not scanned in time",
+            )
+        return Extraction(tuple(self.parts), tuple(self.problems))
+
+    def emit(self, part: str, text: str, origin: str, kind: str) -> None:
+        if not text.strip():
+            return
+        room = self.limits.max_total_text_chars - self.chars
+        if room <= 0 or len(text) > room:
+            if not self.text_full:
+                self.problem(
+                    part, origin, "too-large", "message text limit reached; rest not scanned"
+                )
+                self.text_full = True
+            if room <= 0:
+                return
+            text = text[:room]
+        self.chars += len(text)
+        self.parts.append(TextPart(part=part, text=text, origin=origin, kind=kind))
+
+    def problem(self, part: str, origin: str, reason: str, detail: str) -> None:
+        if len(self.problems) < self.limits.max_parts:
+            self.problems.append(
+                Unscannable(part=part, origin=origin, reason=reason, detail=detail)
+            )
+
+    def out_of_time(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def take_leaf(self) -> bool:
+        """Count one part or member against max_parts and the time budget; False means skip it."""
+        self.leaves += 1
+        if self.leaves > self.limits.max_parts:
+            self.skipped_for_parts += 1
+            return False
+        if self.out_of_time():
+            self.skipped_for_time += 1
+            return False
+        return True
+
+    # ------------------------------------------------------------ message structure
+
+    def run(self, message: Message) -> None:
+        subject = message.get_all("Subject") or []
+        self.emit("subject", " ".join(header_text(s) for s in subject), "Subject", "plain")
+        self.emit("header", self.address_lines(message), "header", "header")
+        self.walk(message, None, "", 0)
+
+    def address_lines(self, message: Message) -> str:
+        lines = []
+        for name in (*ADDRESS_HEADERS, *_OTHER_HEADERS):
+            for value in message.get_all(name) or []:
+                lines.append(
+                    f"{name}: {self.addresses(value) if name in ADDRESS_HEADERS else header_text(value)}"
+                )
+        return "\n".join(lines)
+
+    @staticmethod
+    def addresses(value: object) -> str:
+        raw = _FOLD.sub("", str(value)) if not isinstance(value, Header) else str(value)
+        try:
+            pairs = getaddresses([raw])
+        except (ValueError, IndexError, TypeError):
+            pairs = []
+        shown = []
+        for display, address in pairs:
+            display = header_text(display).strip() if display else ""
+            if display and address:
+                shown.append(f"{display} <{address}>")
+            elif display or address:
+                shown.append(display or address)
+        decoded = header_text(value)
+        if not shown or any(not d and not a for d, a in pairs):
+            return decoded
+        return ", ".join(shown)
+
+    def walk(self, node: Message, label: str | None, prefix: str, depth: int) -> None:
+        if depth > self.limits.max_depth:
+            self.problem(
+                label or "body",
+                prefix + "message",
+                "too-deep",
+                f"MIME nesting deeper than {self.limits.max_depth}",
+            )
+            return
+        content_type = node.get_content_type()
+        if node.is_multipart():
+            payload = node.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if content_type in ("message/rfc822", "message/global") and isinstance(inner, Message):
+                name = self.filename(node) or "forwarded.eml"
+                self.attached_message(inner, label or f"attachment:{name}", prefix + name, depth)
+                return
+            for sub in payload if isinstance(payload, list) else []:
+                if isinstance(sub, Message):
+                    self.walk(sub, label, prefix, depth + 1)
+            return
+        if not self.take_leaf():
+            return
+        self.mime_index += 1
+        self.leaf(node, content_type, label, prefix, depth)
+
+    def attached_message(self, inner: Message, part: str, origin: str, depth: int) -> None:
+        inner_prefix = origin + "/"
+        subject = " ".join(header_text(s) for s in inner.get_all("Subject") or [])
+        lines = [f"Subject: {subject}"] if subject else []
+        address_lines = self.address_lines(inner)
+        if address_lines:
+            lines.append(address_lines)
+        self.emit(part, "\n".join(lines), inner_prefix + "header", "header")
+        self.walk(inner, part, inner_prefix, depth + 1)
+
+    def filename(self, node: Message) -> str | None:
+        try:
+            name = node.get_filename()
+        except (ValueError, LookupError, UnicodeError, TypeError):
+            return None
+        if not name:
+            return None
+        name = _UNSAFE_NAME.sub(" ", header_text(name)).strip()
+        return name or None
+
+    def leaf(
+        self, node: Message, content_type: str, label: str | None, prefix: str, depth: int
+    ) -> None:
+        filename = self.filename(node)
+        is_attachment = filename is not None or node.get_content_disposition() == "attachment"
+        # An unparsable multipart (no boundary) or a delivery report is still body text.
+        textual_body = not is_attachment and content_type.startswith(("text/", "multipart/", "message/"))
+        if textual_body:
+            part = label or "body"
+            origin = f"{prefix}{content_type}#{self.mime_index}"
+        else:
+            name = filename or self.unnamed(node, content_type)
+            part = label or f"attachment:{name}"
+            origin = prefix + name
+        data = self.payload(node, part, origin)
+        if data is None:
+            return
+        if textual_body:
+            self.body_text(data, node, content_type, part, origin)
+        else:
+            name = filename or origin
+            self.attachment(
+                data, name, content_type, node.get_content_charset(), part, origin, depth, 0
+            )
+
+    def unnamed(self, node: Message, content_type: str) -> str:
+        cid = str(node.get("Content-ID", "")).strip("<> ")
+        return (
+            _UNSAFE_NAME.sub(" ", cid)[:80]
+            or f"part{self.mime_index}.{content_type.rsplit('/', 1)[-1][:16]}"
+        )
+
+    def payload(self, node: Message, part: str, origin: str) -> bytes | None:
+        raw = node.get_payload()
+        if isinstance(raw, list):
+            return None
+        encoding = str(node.get("Content-Transfer-Encoding", "")).strip().lower()
+        estimate = len(raw) * 3 // 4 if encoding == "base64" else len(raw)
+        if estimate > self.limits.max_part_bytes:
+            self.problem(part, origin, "too-large", f"about {estimate // (1024 * 1024)} MiB")
+            return None
+        try:
+            data = node.get_payload(decode=True)
+        except (ValueError, LookupError, UnicodeError, binascii.Error) as exc:
+            self.problem(
+                part, origin, "corrupt", f"transfer encoding undecodable ({type(exc).__name__})"
+            )
+            return None
+        if not isinstance(data, bytes):
+            return None
+        if len(data) > self.limits.max_part_bytes:
+            self.problem(part, origin, "too-large", f"{len(data) // (1024 * 1024)} MiB")
+            return None
+        return data
+
+    def body_text(
+        self, data: bytes, node: Message, content_type: str, part: str, origin: str
+    ) -> None:
+        text, bad_charset = decode_bytes(data, node.get_content_charset())
+        if content_type == "text/rtf":
+            self.emit(part, rtf_to_text(text), origin, "rtf")
+            return
+        if looks_garbled(text):
+            detail = "unknown charset" if bad_charset else "text does not decode cleanly"
+            self.problem(part, origin, "bad-charset", detail)
+        if content_type in ("text/html", "text/enriched", "text/richtext"):
+            self.emit(part, html_to_text(text), origin, "html")
+        else:
+            self.emit(part, text, origin, "plain")
+
+    # ------------------------------------------------------------ attachments
+
+    def attachment(
+        self,
+        data: bytes,
+        name: str,
+        content_type: str,
+        charset: str | None,
+        part: str,
+        origin: str,
+        depth: int,
+        zip_depth: int,
+    ) -> None:
+        kind = sniff(data, name, content_type)
+        if kind == "zip":
+            self.archive(data, part, origin, depth, zip_depth)
+            return
+        if kind == "message":
+            if depth + 1 > self.limits.max_depth:
+                self.problem(part, origin, "too-deep", "attached message nested too deep")
+                return
+            try:
+                inner = email.message_from_bytes(data, policy=email.policy.compat32)
+            except RecursionError:
+                self.problem(part, origin, "too-deep", "attached message nested too deep to parse")
+                return
+            self.attached_message(inner, part, origin, depth + 1)
+            return
+        if self.out_of_time():
+            self.problem(part, origin, "budget-exhausted", "no time left for this attachment")
+            return
+        result = self.document(data, kind, name, charset)
+        for fragment in result.fragments:
+            self.emit(part, fragment.text, origin + fragment.suffix, fragment.kind)
+        for problem in result.problems:
+            self.problem(part, origin + problem.suffix, problem.reason, problem.detail)
+
+    def archive(self, data: bytes, part: str, origin: str, depth: int, zip_depth: int) -> None:
+        if zip_depth >= self.limits.zip_max_depth or depth + 1 > self.limits.max_depth:
+            self.problem(part, origin, "too-deep", "archive nested too deep")
+            return
+        try:
+            for member in iter_members(data, self.limits, self.zip_budget):
+                member_origin = f"{origin}/{member.path}"
+                if not self.take_leaf():
+                    continue
+                if member.data is None:
+                    self.problem(part, member_origin, member.reason, member.detail)
+                    continue
+                self.attachment(
+                    member.data,
+                    member.path,
+                    "",
+                    None,
+                    part,
+                    member_origin,
+                    depth + 1,
+                    zip_depth + 1,
+                )
+        except UnscannableContent as exc:
+            self.problem(part, origin, exc.reason, exc.detail)
+
+    def document(self, data: bytes, kind: str, name: str, charset: str | None) -> AttachmentResult:
+        key = (
+            hashlib.sha256(data).digest(),
+            kind,
+            extension(name),
+            (charset or "").lower(),
+            self.limits,
+        )
+        if self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                return cached
+        try:
+            result = self.convert(data, kind, charset)
+        except UnscannableContent as exc:
+            result = AttachmentResult((), (Problem("", exc.reason, exc.detail),))
+        if self.cache is not None and not result.transient:
+            self.cache.put(key, result)
+        return result
+
+    def convert(self, data: bytes, kind: str, charset: str | None) -> AttachmentResult:
+        limits = self.limits
+        if kind == "pdf":
+            return pdf_result(data, limits, self.ocr, self.deadline)
+        if kind == "docx":
+            check_container(data, limits)
+            return _single(docx_text(data), "docx")
+        if kind == "xlsx":
+            check_container(data, limits)
+            text, problems = xlsx_text(data, limits.max_total_text_chars, self.deadline)
+            return AttachmentResult((Fragment("", text, "xlsx"),) if text else (), tuple(problems))
+        if kind == "image":
+            return self.image(data)
+        if kind == "ole-encrypted":
+            raise UnscannableContent("encrypted-document", "password-protected Office document")
+        if kind == "ole":
+            raise UnscannableContent("unknown-type", "legacy Office (OLE) document")
+        if kind == "unknown":
+            raise UnscannableContent("unknown-type", "binary content of unknown type")
+        text = decode_bytes(data, charset)[0] if charset else decode_document(data)
+        if kind == "rtf":
+            return _single(rtf_to_text(text), "rtf")
+        if kind == "hl7":
+            return _single(hl7_to_text(text), "hl7")
+        if kind == "html":
+            return _single(html_to_text(text), "html")
+        if kind == "json":
+            try:
+                rendered = json_to_text(text)
+            except UnscannableContent:
+                return _single(text, "plain")  # still scan what is there
+            return _single(rendered, "fhir" if '"resourceType"' in text else "plain")
+        if kind == "xml":
+            try:
+                rendered = xml_to_text(data)
+            except UnscannableContent:
+                # Refused or broken XML is still scanned as raw text, which expands nothing.
+                return _single(text, "plain")
+            return _single(rendered, "ccda" if "ClinicalDocument" in text[:4096] else "plain")
+        return _single(text, "csv" if kind == "csv" else "plain")
+
+    def image(self, data: bytes) -> AttachmentResult:
+        size = image_size(data)
+        if size is not None and size[0] < _MIN_OCR_SIDE and size[1] < _MIN_OCR_SIDE:
+            return AttachmentResult((), ())  # a spacer or tracking pixel holds no text
+        if not self.limits.ocr_enabled:
+            raise UnscannableContent("ocr-unavailable", "OCR disabled")
+        timeout = min(self.limits.ocr_timeout_s, self.deadline - time.monotonic())
+        return _single(self.ocr.image_to_text(data, timeout), "ocr", " (ocr)")
+
+
+def _single(text: str, kind: str, suffix: str = "") -> AttachmentResult:
+    return AttachmentResult((Fragment(suffix, text, kind),) if text.strip() else (), ())
