@@ -1,0 +1,162 @@
+"""The composition root: builds every component from Settings, once per worker (or per reload)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from gateway.audit import AuditEntry, AuditLog
+from gateway.auth import CredentialStore
+from gateway.config import Settings
+from gateway.message import RfcParser
+from gateway.metrics import Metrics
+from gateway.outbox import Outbox
+from gateway.pipeline import Delivery, Envelope, Outcome, Pipeline, Verdict
+from gateway.policy import RulePolicy, load_policy
+from gateway.registry import Registry, default_registry
+from gateway.relay import NextHopPool, Relay, Transaction
+from gateway.tlsconf import server_tls_context
+
+log = structlog.get_logger("phigate.app")
+
+
+def shipped_path(path: Path) -> Path:
+    """A relative path as given if it exists, else relative to the source tree's top."""
+    if path.is_absolute() or path.exists():
+        return path
+    candidate = Path(__file__).resolve().parent.parent / path
+    return candidate if candidate.exists() else path
+
+
+class SessionDeliverer:
+    """Delivers on the transaction the SMTP session already opened, when the copy fits it."""
+
+    def __init__(self, relay: Relay, tx: Transaction) -> None:
+        self.relay = relay
+        self.tx = tx
+
+    async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
+        """See Deliverer."""
+        if len(deliveries) == 1 and self.tx.fits(deliveries[0]):
+            return await self.relay.commit([(deliveries[0], self.tx)], ref_id)
+        await self.tx.abort()
+        return await self.relay.deliver(deliveries, ref_id)
+
+
+class Gateway:
+    """Everything one worker needs: settings, pipeline, relay, audit log and metrics."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        registry: Registry | None = None,
+        metrics: Metrics | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry or default_registry()
+        self.metrics = metrics or Metrics()
+        self.networks = tuple(
+            ipaddress.ip_network(n, strict=False) for n in settings.access.networks
+        )
+        self.authenticator = (
+            CredentialStore.load(settings.access.credentials_file)
+            if settings.access.credentials_file
+            else None
+        )
+        smtp = settings.smtp
+        self.tls_context = (
+            server_tls_context(smtp.tls_cert_file, smtp.tls_key_file)
+            if smtp.tls_cert_file and smtp.tls_key_file
+            else None
+        )
+        document = load_policy(shipped_path(settings.policy_file), self.registry.names("action"))
+        self.pool = NextHopPool(
+            settings.next_hop, settings.delivery, smtp.hostname, observe=self.metrics.observe
+        )
+        outbox = Outbox(settings.delivery.outbox) if settings.delivery.outbox else None
+        self.relay = Relay(self.pool, outbox)
+        self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="phigate-stage")
+        actions = {
+            name: self.registry.create("action", name, settings.delivery)
+            for name in {rule.action for rule in document.rules}
+        }
+        self.pipeline = Pipeline(
+            RfcParser(),
+            self.registry.create("detector", "null"),
+            RulePolicy(document),
+            actions,
+            self.relay,
+            offload=self._offload,
+        )
+        self.audit = audit or AuditLog(
+            settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
+        )
+
+    async def _offload(self, fn: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def process(self, envelope: Envelope, raw: bytes, tx: Transaction | None) -> Verdict:
+        """Run one message through the pipeline, record it, and return its Verdict."""
+        deliverer = SessionDeliverer(self.relay, tx) if tx is not None else None
+        try:
+            verdict = await self.pipeline.run(envelope, raw, deliverer=deliverer)
+        finally:
+            if tx is not None and not tx.done:
+                await tx.abort()
+        self.metrics.message(verdict.action, verdict.reply.code)
+        await self.record(verdict)
+        log.info(
+            "message",
+            ref_id=verdict.ref_id,
+            message_id=verdict.message_id,
+            size=verdict.size,
+            recipients=len(envelope.rcpt_tos),
+            action=verdict.action,
+            reply=verdict.reply.code,
+            status=verdict.reply.status,
+            defects=len(verdict.defects),
+            timings=verdict.timings,
+        )
+        return verdict
+
+    async def record(self, verdict: Verdict) -> None:
+        """Append the audit record; a failure is logged and counted, never hidden."""
+        env = verdict.envelope
+        detection = verdict.detection
+        try:
+            entry = AuditEntry(
+                ref_id=verdict.ref_id,
+                ts=verdict.received_at,
+                message_id=verdict.message_id,
+                sender_hash=self.audit.keyed_hash(env.mail_from),
+                recipient_domains=tuple(
+                    sorted({r.rpartition("@")[2].lower() for r in env.rcpt_tos})
+                ),
+                size=verdict.size,
+                stages=tuple(s.as_record() for s in verdict.stages),
+                action=verdict.action,
+                next_hop_reply=verdict.outcome.next_hop_reply if verdict.outcome else None,
+                timings=verdict.timings,
+                findings_summary=dict(detection.summary) if detection else {},
+            )
+            await asyncio.get_running_loop().run_in_executor(self._executor, self.audit.append, entry)
+        except Exception as exc:  # noqa: BLE001 - the message has already gone; say so loudly
+            self.metrics.error("audit")
+            log.error("audit.append_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__)
+
+    async def close(self) -> None:
+        """Release connections, threads and the database."""
+        await self.pool.close()
+        self._executor.shutdown(wait=True)
+
+    def close_audit(self) -> None:
+        """Close the audit log (separately, since a reload may keep it)."""
+        self.audit.close()

@@ -1,0 +1,201 @@
+"""The `phigate` command line."""
+
+from __future__ import annotations
+
+import argparse
+import email.policy
+import re
+import getpass
+import smtplib
+import sys
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any
+
+from gateway.config import split_hostport
+from gateway.errors import ConfigError
+
+DEMO_OUTBOX = Path("var/outbox")
+
+
+def _hostport(value: str) -> str:
+    try:
+        split_hostport(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
+def _audit_settings(config: str | None) -> tuple[str, Path, Path | None]:
+    from gateway.config import load_settings
+
+    settings = load_settings(Path(config) if config else None)
+    return settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """All subcommands and their flags."""
+    parser = argparse.ArgumentParser(
+        prog="phigate", description="Outbound email DLP and encryption gateway for medical practices."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the SMTP gateway")
+    serve.add_argument("--listen", type=_hostport, help="HOST:PORT to accept mail on (default 127.0.0.1:10025)")
+    serve.add_argument("--next-hop", type=_hostport, help="HOST:PORT to relay to (default 127.0.0.1:10026)")
+    serve.add_argument("--config", type=Path, help="YAML config file; flags override it")
+    serve.add_argument("--workers", type=int, help="worker processes sharing the port (default 1)")
+    serve.add_argument(
+        "--demo", action="store_true",
+        help=f"newcomer demo: when no next hop answers, capture mail in {DEMO_OUTBOX}/",
+    )
+
+    check = sub.add_parser("config", help="check a config file").add_subparsers(dest="config_command", required=True)
+    cc = check.add_parser("check", help="validate a config file and print the settings")
+    cc.add_argument("file", type=Path)
+
+    policy = sub.add_parser("policy", help="policy files").add_subparsers(dest="policy_command", required=True)
+    pc = policy.add_parser("check", help="validate a policy file")
+    pc.add_argument("file", type=Path)
+
+    send = sub.add_parser("send", help="send a sample or given message to the gateway")
+    send.add_argument("file", nargs="?", type=Path, help=".eml file to send (default: a sample message)")
+    send.add_argument("--server", type=_hostport, default="127.0.0.1:10025")
+    send.add_argument("--from", dest="sender", default="frontdesk@practice.example")
+    send.add_argument("--to", dest="recipients", action="append", help="recipient (repeatable)")
+
+    pw = sub.add_parser("passwd", help="print a credentials line (user:argon2 hash) for SMTP AUTH")
+    pw.add_argument("user")
+
+    from gateway.audit.cli import register
+
+    register(sub, _audit_settings)
+    return parser
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run the gateway."""
+    from gateway.server import run
+
+    overrides: dict[str, Any] = {}
+    if args.listen:
+        overrides["listen"] = args.listen
+    if args.next_hop:
+        overrides["next_hop"] = args.next_hop
+    if args.workers is not None:
+        overrides["workers"] = args.workers
+    if args.demo:
+        overrides["delivery"] = {"outbox": str(DEMO_OUTBOX)}
+        print(
+            f"phigate demo: listening on {args.listen or '127.0.0.1:10025'}; when no next hop answers,"
+            f" mail is captured in {DEMO_OUTBOX.resolve()}/ (one .eml per message).\n"
+            "Send a sample with:  .venv/bin/phigate send   (or swaks --server 127.0.0.1:10025 --to x@example.org)",
+            file=sys.stderr,
+        )
+    return run(args.config, overrides)
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    """Validate a config file."""
+    from gateway.config import load_settings
+
+    settings = load_settings(args.file)
+    print(f"{args.file}: ok")
+    print(settings.model_dump_json(indent=2))
+    return 0
+
+
+def cmd_policy_check(args: argparse.Namespace) -> int:
+    """Validate a policy file against the registered actions."""
+    from gateway.policy import load_policy
+    from gateway.registry import default_registry
+
+    doc = load_policy(args.file, default_registry().names("action"))  # errors name file:line
+    print(f"{args.file}: ok ({len(doc.rules)} rule(s))")
+    return 0
+
+
+def sample_message(sender: str, recipients: list[str]) -> bytes:
+    """A small demo message with no PHI in it."""
+    msg = EmailMessage()
+    msg["From"] = f"Front Desk <{sender}>"
+    msg["To"] = ", ".join(recipients)
+    msg["Subject"] = "phigate demo: office hours over the holidays"
+    msg["Message-ID"] = make_msgid(domain="practice.example")
+    msg.set_content(
+        "Hello,\n\nOur office is closed on the 25th and 26th. Regular hours resume on Monday.\n\n"
+        "-- The front desk\n"
+    )
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    """Send a message over SMTP and print the gateway's reply."""
+    recipients = args.recipients or ["someone@partner.example"]
+    if args.file:
+        # SMTP wants CRLF line endings; files on disk usually have LF.
+        data = re.sub(rb"\r?\n", b"\r\n", args.file.read_bytes())
+    else:
+        data = sample_message(args.sender, recipients)
+    host, port = split_hostport(args.server)
+    try:
+        with smtplib.SMTP(host, port, timeout=60) as smtp:
+            refused = smtp.sendmail(args.sender, recipients, data)
+            code, text = smtp.noop()
+    except smtplib.SMTPResponseException as exc:
+        print(f"refused: {exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}", file=sys.stderr)
+        return 1
+    except smtplib.SMTPRecipientsRefused as exc:
+        for rcpt, (c, t) in exc.recipients.items():
+            print(f"refused {rcpt}: {c} {t.decode('utf-8', 'replace')}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"phigate send: cannot reach {args.server}: {exc}", file=sys.stderr)
+        return 1
+    for rcpt, (c, t) in refused.items():
+        print(f"refused {rcpt}: {c} {t.decode('utf-8', 'replace')}", file=sys.stderr)
+    print(f"sent to {len(recipients) - len(refused)} recipient(s) via {args.server}")
+    return 0 if not refused else 1
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Print a credentials-file line for one user."""
+    from gateway.auth import hash_password
+
+    password = getpass.getpass(f"password for {args.user}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not password:
+        print("phigate passwd: empty password", file=sys.stderr)
+        return 2
+    print(f"{args.user}:{hash_password(password)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `phigate` console script."""
+    args = build_parser().parse_args(argv)
+    handlers = {
+        "serve": cmd_serve,
+        "send": cmd_send,
+        "passwd": cmd_passwd,
+    }
+    try:
+        if args.command == "config":
+            return cmd_config_check(args)
+        if args.command == "policy":
+            return cmd_policy_check(args)
+        if args.command in handlers:
+            return handlers[args.command](args)
+        func = getattr(args, "func", None)
+        if func is None:
+            build_parser().print_help()
+            return 2
+        result = func(args)
+        return int(result or 0)
+    except ConfigError as exc:
+        print(f"phigate: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Typed, frozen configuration: YAML file, then command-line flags on top."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from gateway.yamlconf import load_file, validate
+
+TlsLevel = Literal["none", "opportunistic", "require", "verify"]
+TLS_ORDER: dict[str, int] = {"none": 0, "opportunistic": 1, "require": 2, "verify": 3}
+
+
+def split_hostport(value: str) -> tuple[str, int]:
+    """Split "host:port" or "[v6]:port" into its parts."""
+    if value.startswith("["):
+        host, sep, rest = value[1:].partition("]")
+        if not sep or not rest.startswith(":"):
+            raise ValueError(f"expected [ADDRESS]:PORT, got {value!r}")
+        port_text = rest[1:]
+    else:
+        host, sep, port_text = value.rpartition(":")
+        if not sep or not host:
+            raise ValueError(f"expected HOST:PORT, got {value!r}")
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(f"port must be 1-65535 in {value!r}")
+    return host, int(port_text)
+
+
+def _check_hostport(value: str) -> str:
+    split_hostport(value)
+    return value
+
+
+HostPort = Annotated[str, AfterValidator(_check_hostport)]
+
+
+def _check_network(value: str) -> str:
+    ipaddress.ip_network(value, strict=False)
+    return value
+
+
+Network = Annotated[str, AfterValidator(_check_network)]
+
+
+class Frozen(BaseModel):
+    """An immutable settings object; change it with clone(), which rejects unknown keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def clone(self, **changes: Any) -> Self:
+        """Return a copy with `changes` applied and validated."""
+        unknown = set(changes) - set(type(self).model_fields)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return type(self).model_validate({**self.model_dump(), **changes})
+
+
+class SmtpSettings(Frozen):
+    """The SMTP front: limits, timeouts and inbound TLS."""
+
+    hostname: str = "phigate.localdomain"
+    max_message_size: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_recipients: int = Field(default=100, ge=1, le=10000)
+    max_line_length: int = Field(default=998, ge=78, le=100_000)
+    command_timeout: float = Field(default=300.0, gt=0)
+    session_timeout: float = Field(default=1800.0, gt=0)
+    max_sessions: int = Field(default=500, ge=1)
+    bare_newlines: Literal["reject", "normalize"] = "reject"
+    require_starttls: bool = False
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> Self:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        if self.require_starttls and self.tls_cert_file is None:
+            raise ValueError("require_starttls needs tls_cert_file and tls_key_file")
+        return self
+
+
+class AccessSettings(Frozen):
+    """Who may relay: client networks, or users who authenticate over TLS."""
+
+    networks: tuple[Network, ...] = ("127.0.0.0/8", "::1/128")
+    credentials_file: Path | None = None
+
+
+class DeliverySettings(Frozen):
+    """The next hop: connection pool, timeouts, outbound TLS and the demo outbox."""
+
+    pool_size: int = Field(default=32, ge=1, le=1024)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    command_timeout: float = Field(default=120.0, gt=0)
+    idle_timeout: float = Field(default=30.0, gt=0)
+    max_messages_per_connection: int = Field(default=1000, ge=1)
+    tls: TlsLevel = "opportunistic"
+    tls_policy: Mapping[str, TlsLevel] = Field(default_factory=dict)
+    tls_ca_file: Path | None = None
+    outbox: Path | None = None
+
+    def tls_for(self, recipients: tuple[str, ...]) -> TlsLevel:
+        """The strictest TLS level any recipient's domain asks for."""
+        level: TlsLevel = self.tls
+        for rcpt in recipients:
+            domain = rcpt.rpartition("@")[2].lower()
+            wanted = self.tls_policy.get(domain)
+            if wanted is not None and TLS_ORDER[wanted] > TLS_ORDER[level]:
+                level = wanted
+        return level
+
+
+class AuditSettings(Frozen):
+    """Where the audit log lives, and its HMAC key (kept apart from the log)."""
+
+    url: str = "sqlite:///var/audit.db"
+    key_file: Path = Path("var/keys/audit.key")
+    # The chain head, MACed, kept beside the key to catch deleted trailing records.
+    # Unset means beside the key file (audit.key -> audit.anchor).
+    anchor_file: Path | None = None
+
+
+class MetricsSettings(Frozen):
+    """The Prometheus endpoint; null turns it off."""
+
+    listen: HostPort | None = "127.0.0.1:9325"
+
+
+class LoggingSettings(Frozen):
+    """Structured logs on standard error."""
+
+    level: Literal["debug", "info", "warning", "error"] = "info"
+    format: Literal["json", "console"] = "json"
+
+
+class Settings(Frozen):
+    """Everything the gateway needs to run."""
+
+    listen: HostPort = "127.0.0.1:10025"
+    next_hop: HostPort = "127.0.0.1:10026"
+    workers: int = Field(default=1, ge=1, le=64)
+    drain_timeout: float = Field(default=30.0, ge=0)
+    policy_file: Path = Path("policies/default.yaml")
+    smtp: SmtpSettings = SmtpSettings()
+    access: AccessSettings = AccessSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    audit: AuditSettings = AuditSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+
+def load_settings(path: Path | None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Load settings from a YAML file (or the embedded defaults), then apply flag overrides."""
+    if path is None:
+        return validate(Settings, dict(overrides or {}), {}, "<command line>")
+    return load_file(Settings, path, overrides)

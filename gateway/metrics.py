@@ -1,0 +1,68 @@
+"""Prometheus metrics: messages by action, next-hop latency, errors, sessions.
+
+With several workers, each writes to a shared multiprocess directory and the supervisor serves
+the sum. `PROMETHEUS_MULTIPROC_DIR` must be set before prometheus_client is first imported.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+from gateway.config import split_hostport
+
+
+class Metrics:
+    """The gateway's counters and histograms."""
+
+    def __init__(self) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+        self.registry = CollectorRegistry(auto_describe=True)
+        multi = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        self.messages = Counter(
+            "phigate_messages", "Messages processed, by action and reply class",
+            ["action", "reply"], registry=self.registry,
+        )
+        self.next_hop = Histogram(
+            "phigate_next_hop_seconds", "Next-hop latency by phase (connect, data)",
+            ["phase"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+        )
+        self.errors = Counter(
+            "phigate_errors", "Errors by kind", ["kind"], registry=self.registry
+        )
+        self.active = Gauge(
+            "phigate_sessions_active", "Open SMTP sessions", registry=self.registry,
+            **({"multiprocess_mode": "livesum"} if multi else {}),
+        )
+
+    def message(self, action: str, code: int) -> None:
+        """Count one message by action and reply class (2xx, 4xx, 5xx)."""
+        self.messages.labels(action=action, reply=f"{code // 100}xx").inc()
+
+    def observe(self, phase: str, seconds: float) -> None:
+        """Record a next-hop latency."""
+        self.next_hop.labels(phase=phase).observe(seconds)
+
+    def error(self, kind: str) -> None:
+        """Count an error."""
+        self.errors.labels(kind=kind).inc()
+
+    def sessions(self, delta: int) -> None:
+        """Track open sessions."""
+        self.active.inc(delta)
+
+
+def serve(listen: str, registry: Any | None = None) -> threading.Thread | None:
+    """Serve /metrics on a local port in a thread; with a multiprocess dir, serve the sum."""
+    from prometheus_client import CollectorRegistry, start_http_server
+    from prometheus_client import multiprocess
+
+    host, port = split_hostport(listen)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    server, thread = start_http_server(port, addr=host, registry=registry) if registry else start_http_server(port, addr=host)
+    return thread

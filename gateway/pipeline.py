@@ -1,0 +1,369 @@
+"""The message pipeline: parse -> detect -> decide -> act -> deliver, and the Verdict it builds.
+
+Each stage is a small object with a `name` and one method, typed by a Protocol. Stages return
+frozen result objects; the Pipeline assembles them into a Verdict. Deciding is read-only; only
+the act stage produces the bytes that leave.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from typing import Any, Protocol, runtime_checkable
+
+import structlog
+
+from gateway.errors import DetectorError, ParseError, PhigateError, PolicyError
+
+log = structlog.get_logger("phigate.pipeline")
+
+_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def new_ref_id(now: datetime | None = None) -> str:
+    """A short reference ID that staff can quote and the audit log can find."""
+    day = (now or datetime.now(UTC)).strftime("%Y%m%d")
+    tail = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    return f"PG-{day}-{tail}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An SMTP reply: code, enhanced status code and text."""
+
+    code: int
+    status: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.status} {self.text}"
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 300
+
+    @property
+    def temporary(self) -> bool:
+        return 400 <= self.code < 500
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the SMTP session said about the message (never its content)."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    peer: str = ""
+    helo: str | None = None
+    authenticated_as: str | None = None
+    tls: bool = False
+    smtputf8: bool = False
+    body_8bit: bool = False
+
+
+@dataclass(frozen=True)
+class ParsedMessage:
+    """The original bytes, kept untouched, and a parsed view of them."""
+
+    raw: bytes
+    message: EmailMessage
+    defects: tuple[str, ...]
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What the detectors found: a PHI-free summary plus the findings for later stages."""
+
+    phi: bool = False
+    score: float = 0.0
+    findings: tuple[Any, ...] = ()
+    summary: Mapping[str, Any] = field(default_factory=dict)
+    unscannable: tuple[Any, ...] = ()
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the policy decided, by which rule, and why."""
+
+    action: str
+    rule: str
+    reason: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    hits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One copy of the message for some recipients, as it will leave."""
+
+    mail_from: str
+    recipients: tuple[str, ...]
+    content: bytes
+    tls: str = "opportunistic"
+
+
+@dataclass(frozen=True)
+class ActResult:
+    """What the act stage produced: copies to deliver, or a final reply of its own."""
+
+    deliveries: tuple[Delivery, ...] = ()
+    reply: Reply | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How delivery went: the reply for the client and the next hop's replies."""
+
+    reply: Reply
+    next_hop_reply: str | None = None
+    per_recipient: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StageResult:
+    """One stage's conclusion. `details` must never hold message text or matched values."""
+
+    stage: str
+    outcome: str
+    reason: str
+    elapsed_ms: float
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_record(self) -> dict[str, Any]:
+        return {"stage": self.stage, "outcome": self.outcome, "reason": self.reason, **self.details}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Everything the pipeline concluded about one message, stage by stage."""
+
+    ref_id: str
+    envelope: Envelope
+    size: int
+    received_at: datetime
+    message_id: str | None = None
+    defects: tuple[str, ...] = ()
+    stages: tuple[StageResult, ...] = ()
+    detection: Detection | None = None
+    decision: Decision | None = None
+    outcome: Outcome | None = None
+
+    def with_stage(self, result: StageResult, **changes: Any) -> Verdict:
+        """Return a copy with one more stage result (and any other fields changed)."""
+        return replace(self, stages=(*self.stages, result), **changes)
+
+    @property
+    def action(self) -> str:
+        return self.decision.action if self.decision else "none"
+
+    @property
+    def reply(self) -> Reply:
+        if self.outcome is None:
+            return Reply(451, "4.3.0", f"Temporary failure, try again later (ref {self.ref_id})")
+        return self.outcome.reply
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return {s.stage: round(s.elapsed_ms, 3) for s in self.stages}
+
+
+@runtime_checkable
+class Parser(Protocol):
+    """Turns raw bytes into a ParsedMessage, or raises ParseError."""
+
+    name: str
+
+    def parse(self, raw: bytes) -> ParsedMessage: ...
+
+
+@runtime_checkable
+class Detector(Protocol):
+    """Looks for PHI in a parsed message."""
+
+    name: str
+
+    def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection: ...
+
+
+@runtime_checkable
+class Policy(Protocol):
+    """Decides what happens to a message. Read-only: it never changes the message."""
+
+    name: str
+
+    def decide(
+        self, message: ParsedMessage, envelope: Envelope, detection: Detection
+    ) -> Decision: ...
+
+
+@runtime_checkable
+class Action(Protocol):
+    """Carries out a decision: produces the copies that leave, or a final reply."""
+
+    name: str
+
+    async def act(
+        self, message: ParsedMessage, envelope: Envelope, decision: Decision, ref_id: str
+    ) -> ActResult: ...
+
+
+@runtime_checkable
+class Deliverer(Protocol):
+    """Hands copies to the next hop and reports how that went."""
+
+    async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome: ...
+
+
+Recorder = Callable[[Verdict], Awaitable[None]]
+Offload = Callable[[Callable[[], Any]], Awaitable[Any]]
+
+
+async def _inline(fn: Callable[[], Any]) -> Any:
+    return fn()
+
+
+class Pipeline:
+    """Runs one message through parse, detect, decide, act and deliver, and returns its Verdict."""
+
+    def __init__(
+        self,
+        parser: Parser,
+        detector: Detector,
+        policy: Policy,
+        actions: Mapping[str, Action],
+        deliverer: Deliverer,
+        *,
+        offload: Offload = _inline,
+    ) -> None:
+        self.parser = parser
+        self.detector = detector
+        self.policy = policy
+        self.actions = dict(actions)
+        self.deliverer = deliverer
+        self._offload = offload
+
+    async def run(
+        self,
+        envelope: Envelope,
+        raw: bytes,
+        ref_id: str | None = None,
+        deliverer: Deliverer | None = None,
+    ) -> Verdict:
+        """Run every stage; any unexpected failure ends in a 451 and never lets the message out."""
+        now = datetime.now(UTC)
+        verdict = Verdict(
+            ref_id=ref_id or new_ref_id(now), envelope=envelope, size=len(raw), received_at=now
+        )
+        try:
+            return await self._run(verdict, raw, deliverer or self.deliverer)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into 451
+            log.error(
+                "pipeline.failed",
+                ref_id=verdict.ref_id,
+                error_type=type(exc).__name__,
+                error_code=getattr(exc, "code", "unexpected"),
+                exc_info=not isinstance(exc, PhigateError),
+            )
+            stage = StageResult("error", "tempfail", getattr(exc, "code", "unexpected"), 0.0)
+            reply = Reply(451, "4.3.0", f"Temporary failure, try again later (ref {verdict.ref_id})")
+            return verdict.with_stage(stage, outcome=Outcome(reply=reply))
+
+    async def _run(self, verdict: Verdict, raw: bytes, deliverer: Deliverer) -> Verdict:
+        envelope = verdict.envelope
+
+        t0 = time.perf_counter()
+        try:
+            parsed: ParsedMessage = await self._offload(lambda: self.parser.parse(raw))
+        except ParseError as exc:
+            ms = _ms(t0)
+            reply = Reply(554, "5.6.0", f"Message could not be parsed: {exc} (ref {verdict.ref_id})")
+            return verdict.with_stage(
+                StageResult("parse", "rejected", str(exc), ms), outcome=Outcome(reply=reply)
+            )
+        verdict = verdict.with_stage(
+            StageResult(
+                "parse",
+                "ok",
+                f"{len(parsed.defects)} defect(s)" if parsed.defects else "clean",
+                _ms(t0),
+                {"defects": list(parsed.defects)} if parsed.defects else {},
+            ),
+            message_id=parsed.message_id,
+            defects=parsed.defects,
+        )
+
+        t0 = time.perf_counter()
+        try:
+            detection: Detection = await self._offload(
+                lambda: self.detector.detect(parsed, envelope)
+            )
+        except PhigateError:
+            raise
+        except Exception as exc:
+            raise DetectorError(f"{self.detector.name}: {type(exc).__name__}") from exc
+        verdict = verdict.with_stage(
+            StageResult(
+                "detect",
+                "phi" if detection.phi else "no-phi",
+                "; ".join(detection.reasons) or "nothing found",
+                _ms(t0),
+                {"summary": dict(detection.summary), "score": detection.score},
+            ),
+            detection=detection,
+        )
+
+        t0 = time.perf_counter()
+        try:
+            decision = self.policy.decide(parsed, envelope, detection)
+        except PhigateError:
+            raise
+        except Exception as exc:
+            raise PolicyError(f"{self.policy.name}: {type(exc).__name__}") from exc
+        if decision.action not in self.actions:
+            raise PolicyError(f"rule {decision.rule!r} names unknown action {decision.action!r}")
+        verdict = verdict.with_stage(
+            StageResult("decide", decision.action, f"rule {decision.rule}: {decision.reason}", _ms(t0)),
+            decision=decision,
+        )
+
+        t0 = time.perf_counter()
+        acted = await self.actions[decision.action].act(parsed, envelope, decision, verdict.ref_id)
+        verdict = verdict.with_stage(
+            StageResult(
+                "act",
+                decision.action,
+                acted.note or f"{len(acted.deliveries)} copy(ies) to deliver",
+                _ms(t0),
+            )
+        )
+        if acted.reply is not None and not acted.deliveries:
+            return verdict.with_stage(
+                StageResult("deliver", "skipped", "the action answered itself", 0.0),
+                outcome=Outcome(reply=acted.reply),
+            )
+
+        t0 = time.perf_counter()
+        outcome = await deliverer.deliver(acted.deliveries, verdict.ref_id)
+        return verdict.with_stage(
+            StageResult(
+                "deliver",
+                "accepted" if outcome.reply.ok else "refused",
+                outcome.next_hop_reply or str(outcome.reply),
+                _ms(t0),
+            ),
+            outcome=outcome,
+        )
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000.0

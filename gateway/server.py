@@ -1,0 +1,254 @@
+"""Running the gateway: one worker in-process, or N workers on one port with SO_REUSEPORT.
+
+SIGTERM drains (no new transactions; in-flight ones finish), SIGHUP reloads the config and keeps
+the old one if the new one is invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from gateway.config import Settings, load_settings, split_hostport
+from gateway.errors import ConfigError, PhigateError
+
+log = structlog.get_logger("phigate.server")
+
+SettingsLoader = Callable[[], Settings]
+
+
+def make_loader(config: Path | None, overrides: Mapping[str, Any]) -> SettingsLoader:
+    """A function that reads the config file again and applies the same flag overrides."""
+    return lambda: load_settings(config, overrides)
+
+
+def listening_socket(listen: str, reuse_port: bool) -> socket.socket:
+    """Bind the listening socket; with reuse_port several workers share one port."""
+    host, port = split_hostport(listen)
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, _type, _proto, _name, addr = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind(addr)
+    sock.listen(512)
+    sock.setblocking(False)
+    return sock
+
+
+class Worker:
+    """One event loop serving SMTP with one Gateway."""
+
+    def __init__(self, loader: SettingsLoader, settings: Settings, *, serve_metrics: bool) -> None:
+        self.loader = loader
+        self.settings = settings
+        self.serve_metrics = serve_metrics
+        self.stopping = asyncio.Event()
+
+    async def run(self, sock: socket.socket | None = None) -> int:
+        """Serve until SIGTERM/SIGINT, then drain."""
+        from gateway.app import Gateway
+        from gateway.metrics import Metrics, serve
+        from gateway.smtp import GatewayHandler, GatewaySMTP
+
+        loop = asyncio.get_running_loop()
+        metrics = Metrics()
+        gateway = Gateway(self.settings, metrics=metrics)
+        handler = GatewayHandler(gateway)
+        if self.serve_metrics and self.settings.metrics.listen:
+            serve(self.settings.metrics.listen, metrics.registry)
+
+        def factory() -> GatewaySMTP:
+            current = handler.gateway
+            s = current.settings.smtp
+            return GatewaySMTP(
+                handler,
+                data_size_limit=s.max_message_size,
+                enable_SMTPUTF8=True,
+                decode_data=False,
+                hostname=s.hostname,
+                ident="phigate ESMTP",
+                tls_context=current.tls_context,
+                require_starttls=s.require_starttls,
+                timeout=s.command_timeout,
+                authenticator=current.authenticator,
+                auth_require_tls=True,
+                loop=loop,
+            )
+
+        if sock is None:
+            sock = listening_socket(self.settings.listen, reuse_port=self.settings.workers > 1)
+        server = await loop.create_server(factory, sock=sock)
+        log.info(
+            "serving",
+            listen=self.settings.listen,
+            next_hop=self.settings.next_hop,
+            pid=os.getpid(),
+            outbox=str(self.settings.delivery.outbox) if self.settings.delivery.outbox else None,
+        )
+
+        def reload() -> None:
+            try:
+                fresh = self.loader()
+                if fresh.listen != handler.gateway.settings.listen:
+                    log.warning("reload.listen_unchanged", reason="the listen address needs a restart")
+                keep_audit = fresh.audit == handler.gateway.settings.audit
+                new = Gateway(
+                    fresh, metrics=metrics, audit=handler.gateway.audit if keep_audit else None
+                )
+            except (PhigateError, OSError, ValueError) as exc:
+                metrics.error("reload")
+                log.error("reload.rejected", reason=str(exc), kept="the previous configuration")
+                return
+            old, handler.gateway = handler.gateway, new
+            task = loop.create_task(_retire(old, close_audit=not keep_audit))
+            handler.background.add(task)
+            task.add_done_callback(handler.background.discard)
+            log.info("reload.applied")
+
+        loop.add_signal_handler(signal.SIGHUP, reload)
+        loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
+        loop.add_signal_handler(signal.SIGINT, self.stopping.set)
+        await self.stopping.wait()
+
+        log.info("draining", sessions=len(handler.sessions))
+        server.close()
+        for session in list(handler.sessions):
+            session.drain()
+        deadline = time.monotonic() + handler.gateway.settings.drain_timeout
+        while handler.sessions and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        for session in list(handler.sessions):
+            session._close("421 4.3.2 Service shutting down, try again later")
+        if handler.background:
+            await asyncio.wait(handler.background, timeout=5)
+        await handler.gateway.close()
+        handler.gateway.close_audit()
+        log.info("stopped")
+        return 0
+
+
+async def _retire(gateway: Any, close_audit: bool) -> None:
+    # Let in-flight messages finish on the old components before closing them.
+    await asyncio.sleep(gateway.settings.drain_timeout if gateway.settings.drain_timeout < 60 else 60)
+    await gateway.close()
+    if close_audit:
+        gateway.close_audit()
+
+
+def run_single(loader: SettingsLoader, settings: Settings) -> int:
+    """Serve with one worker in this process."""
+    return asyncio.run(Worker(loader, settings, serve_metrics=True).run())
+
+
+def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
+    """Fork N workers sharing the port (SO_REUSEPORT); restart any that die; serve metrics."""
+    metrics_dir = Path(tempfile.mkdtemp(prefix="phigate-metrics-"))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    # Bind once here to fail fast (address in use) before forking.
+    probe = listening_socket(settings.listen, reuse_port=True)
+    children: dict[int, int] = {}
+    stopping = False
+
+    def spawn(index: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+                    signal.signal(sig, signal.SIG_DFL)
+                sock = listening_socket(settings.listen, reuse_port=True)
+                code = asyncio.run(Worker(loader, settings, serve_metrics=False).run(sock))
+            except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code
+                log.error("worker.crashed", index=index, error_type=type(exc).__name__)
+            finally:
+                os._exit(code)
+        children[pid] = index
+        log.info("worker.started", index=index, pid=pid)
+
+    def on_term(_sig: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            _kill(pid, signal.SIGTERM)
+
+    def on_hup(_sig: int, _frame: Any) -> None:
+        try:
+            loader()
+        except (ConfigError, OSError, ValueError) as exc:
+            log.error("reload.rejected", reason=str(exc), kept="the previous configuration")
+            return
+        for pid in list(children):
+            _kill(pid, signal.SIGHUP)
+
+    for i in range(settings.workers):
+        spawn(i)
+    probe.close()
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    signal.signal(signal.SIGHUP, on_hup)
+    if settings.metrics.listen:
+        from gateway.metrics import serve
+
+        serve(settings.metrics.listen)
+    try:
+        while children:
+            try:
+                pid, status = os.waitpid(-1, 0)
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+            index = children.pop(pid, None)
+            if index is None:
+                continue
+            if not stopping:
+                log.error("worker.died", index=index, pid=pid, status=status)
+                time.sleep(1)
+                spawn(index)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    log.info("stopped")
+    return 0
+
+
+def _kill(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass  # already gone
+
+
+def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
+    """Load settings and serve; a bad config is an error message and exit code 2."""
+    from gateway.logs import configure
+
+    loader = make_loader(config, overrides)
+    try:
+        settings = loader()
+    except ConfigError as exc:
+        print(f"phigate: {exc}", file=sys.stderr)
+        return 2
+    configure(settings.logging.level, settings.logging.format)
+    try:
+        if settings.workers == 1:
+            return run_single(loader, settings)
+        return run_supervised(loader, settings)
+    except ConfigError as exc:
+        print(f"phigate: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"phigate: cannot listen on {settings.listen}: {exc.strerror or exc}", file=sys.stderr)
+        return 2

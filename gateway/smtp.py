@@ -1,0 +1,434 @@
+"""The SMTP front: a thin adapter from aiosmtpd to the pipeline.
+
+`GatewaySMTP` hardens aiosmtpd's protocol (strict end-of-data, limits, enhanced status codes,
+no internals in error replies, session time limit, draining). `GatewayHandler` turns SMTP
+events into pipeline calls and a Verdict into a reply; it holds no business logic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import structlog
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope as SmtpEnvelope, Session, syntax
+
+from gateway.pipeline import Envelope, Reply, new_ref_id
+from gateway.relay import NextHopUnavailable, Transaction
+
+if TYPE_CHECKING:
+    from gateway.app import Gateway
+
+log = structlog.get_logger("phigate.smtp")
+
+T = TypeVar("T")
+
+_HAS_ENHANCED = re.compile(r"^\d{3}[ -][245]\.\d{1,3}\.\d{1,3}(\s|$)")
+_STATUS_LINE = re.compile(r"^(\d{3})([ -])(.*)$", re.S)
+
+# Default enhanced status codes (RFC 3463) for replies aiosmtpd writes without one.
+_BY_CODE = {
+    "211": "2.0.0", "214": "2.0.0", "220": "2.0.0", "221": "2.0.0", "235": "2.7.0",
+    "250": "2.0.0", "251": "2.1.5", "252": "2.5.0",
+    "421": "4.4.2", "450": "4.2.0", "451": "4.3.0", "452": "4.3.1", "454": "4.7.0",
+    "500": "5.5.2", "501": "5.5.4", "502": "5.5.1", "503": "5.5.1", "504": "5.5.4",
+    "530": "5.7.0", "534": "5.7.9", "535": "5.7.8", "538": "5.7.11",
+    "550": "5.0.0", "552": "5.3.4", "553": "5.1.3", "554": "5.0.0", "555": "5.5.4",
+}
+_BY_COMMAND = {("250", "MAIL"): "2.1.0", ("250", "RCPT"): "2.1.5"}
+# Replies that carry no enhanced code: the greeting, HELO/EHLO, AUTH challenges, DATA's go-ahead.
+_RAW_COMMANDS = {"GREETING", "EHLO", "HELO"}
+
+# aiosmtpd's stock texts that deserve a clearer answer.
+_REWRITE = {
+    "552 Error: Too much mail data": "552 5.3.4 Message too big",
+    "530 Must issue a STARTTLS command first": "530 5.7.0 Must issue a STARTTLS command first",
+    "554 Command refused due to lack of security": "554 5.7.0 Command refused: TLS handshake failed",
+    "500 Command line too long": "500 5.5.6 Command line too long",
+}
+
+
+def enhance(line: str, command: str | None) -> str:
+    """Give a reply line an enhanced status code if it lacks one (RFC 2034)."""
+    if line in _REWRITE:
+        return _REWRITE[line]
+    if command in _RAW_COMMANDS or _HAS_ENHANCED.match(line):
+        return line
+    m = _STATUS_LINE.match(line)
+    if not m:
+        return line
+    code, sep, text = m.groups()
+    if code in ("334", "354"):
+        return line
+    status = _BY_COMMAND.get((code, command or "")) or _BY_CODE.get(code)
+    if status is None:
+        status = f"{code[0]}.0.0"
+    return f"{code}{sep}{status} {text}".rstrip()
+
+
+class GatewaySMTP(SMTP):
+    """aiosmtpd's SMTP protocol with phigate's limits and safety rules."""
+
+    def __init__(self, handler: GatewayHandler, **kwargs: Any) -> None:
+        settings = handler.gateway.settings.smtp
+        # The stream limit bounds one line: the text, CRLF and a stuffed dot.
+        self.line_length_limit = settings.max_line_length + 3
+        self._command: str | None = "GREETING"
+        self._draining = False
+        self._in_transaction = False
+        self.relay_tx: Transaction | None = None
+        self.gateway_handler = handler
+        super().__init__(handler, **kwargs)
+        for name, method in list(self._smtp_methods.items()):
+            self._smtp_methods[name] = self._tracked(name, method)
+        self._session_timer: asyncio.TimerHandle | None = None
+
+    def _tracked(
+        self, name: str, method: Callable[[str | None], Awaitable[None]]
+    ) -> Callable[[str | None], Awaitable[None]]:
+        async def run(arg: str | None) -> None:
+            self._command = name
+            try:
+                await method(arg)
+            finally:
+                self._command = None
+            if self._draining and not self._in_transaction and self.envelope.mail_from is None:
+                await self.push("421 4.3.2 Service shutting down, try again later")
+                self._close()
+
+        return run
+
+    # -- connection lifecycle -------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Register the session and start its overall time limit."""
+        first = self.transport is None
+        super().connection_made(transport)
+        if first:
+            self.gateway_handler.sessions.add(self)
+            self.gateway_handler.gateway.metrics.sessions(+1)
+            self._session_timer = self.loop.call_later(
+                self.gateway_handler.gateway.settings.smtp.session_timeout, self._session_expired
+            )
+            if len(self.gateway_handler.sessions) > self.gateway_handler.gateway.settings.smtp.max_sessions:
+                # Too many clients at once: say so and hang up before the greeting is read.
+                self._close("421 4.7.0 Too many connections, try again later")
+
+    def connection_lost(self, error: Exception | None) -> None:
+        """Forget the session and give its next-hop transaction back."""
+        if self in self.gateway_handler.sessions:
+            self.gateway_handler.sessions.discard(self)
+            self.gateway_handler.gateway.metrics.sessions(-1)
+        if self._session_timer is not None:
+            self._session_timer.cancel()
+        self._drop_relay_tx()
+        super().connection_lost(error)
+
+    def _session_expired(self) -> None:
+        log.info("smtp.session_timeout", peer=_peer(self.session))
+        self._close("421 4.4.2 Session time limit exceeded, closing connection")
+
+    def _close(self, reply: str | None = None) -> None:
+        if self.transport is None:
+            return
+        if reply is not None:
+            self.transport.write(reply.encode("ascii") + b"\r\n")
+        self.transport.close()
+
+    def drain(self) -> None:
+        """Stop taking new transactions: idle sessions close now, busy ones after their reply."""
+        self._draining = True
+        if not self._in_transaction and self.envelope.mail_from is None and self._command is None:
+            self._close("421 4.3.2 Service shutting down, try again later")
+
+    def _drop_relay_tx(self) -> None:
+        tx, self.relay_tx = self.relay_tx, None
+        if tx is not None and not tx.done:
+            task = asyncio.ensure_future(tx.abort())
+            self.gateway_handler.background.add(task)
+            task.add_done_callback(self.gateway_handler.background.discard)
+
+    def _set_rset_state(self) -> None:
+        super()._set_rset_state()
+        self._drop_relay_tx()
+
+    def _set_post_data_state(self) -> None:
+        super()._set_post_data_state()
+        self._drop_relay_tx()
+
+    # -- replies ------------------------------------------------------------------------
+    async def push(self, status: Any) -> None:
+        """Write a reply, adding an enhanced status code where aiosmtpd left it out."""
+        if isinstance(status, bytes):
+            status = status.decode("utf-8", "replace")
+        await super().push(enhance(status, self._command))
+        if self._command == "GREETING":
+            self._command = None
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Never answer 500 with internals: log it and ask the client to retry."""
+        return await self.gateway_handler.handle_exception(error)
+
+    # -- commands -----------------------------------------------------------------------
+    async def smtp_AUTH(self, arg: str) -> None:
+        """AUTH only where credentials are configured."""
+        if self.gateway_handler.gateway.authenticator is None:
+            await self.push("502 5.5.1 AUTH not available")
+            return
+        await super().smtp_AUTH(arg)
+
+    @syntax("DATA")
+    async def smtp_DATA(self, arg: str) -> None:
+        """Read the message strictly: only CRLF.CRLF ends it; limits and line endings enforced."""
+        if await self.check_helo_needed():
+            return
+        if await self.check_auth_needed("DATA"):
+            return
+        if not self.envelope.rcpt_tos:
+            await self.push("503 5.5.1 Error: need RCPT command")
+            return
+        if arg:
+            await self.push("501 5.5.4 Syntax: DATA")
+            return
+        settings = self.gateway_handler.gateway.settings.smtp
+        self._in_transaction = True
+        try:
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            problem = await self._read_data(settings.max_message_size, settings.max_line_length)
+            if problem is not None:
+                self._set_post_data_state()
+                await self.push(problem)
+                return
+            status = await self._call_handler_hook("DATA")
+            self._set_post_data_state()
+            await self.push(status)
+        finally:
+            self._in_transaction = False
+
+    async def _read_data(self, size_limit: int, line_limit: int) -> str | None:
+        chunks: list[bytes] = []
+        total = 0
+        too_big = too_long = bare = nul = False
+        fragments: list[bytes] = []
+        while self.transport is not None:
+            try:
+                line = await self._reader.readuntil(b"\r\n")
+            except asyncio.LimitOverrunError as exc:
+                too_long = True
+                line = await self._reader.read(exc.consumed)
+            if not fragments and line == b".\r\n":
+                break
+            total += len(line)
+            if total > size_limit:
+                too_big = True
+            fragments.append(line)
+            if not line.endswith(b"\r\n"):
+                continue
+            whole = b"".join(fragments) if len(fragments) > 1 else fragments[0]
+            fragments.clear()
+            body = whole[:-2]
+            if b"\n" in body or b"\r" in body:
+                bare = True
+            if b"\x00" in body:
+                nul = True
+            if len(body) > line_limit + (1 if body.startswith(b".") else 0):
+                too_long = True
+            if too_big or too_long:
+                chunks.clear()
+                continue
+            chunks.append(whole[1:] if whole.startswith(b".") else whole)
+        else:
+            raise ConnectionResetError("connection lost during DATA")
+        if too_big:
+            return f"552 5.3.4 Message exceeds the size limit of {size_limit} bytes"
+        if too_long:
+            return (
+                f"554 5.6.0 A line is longer than {line_limit} octets (RFC 5322 2.1.1);"
+                " encode the message with quoted-printable or base64"
+            )
+        if nul:
+            return "554 5.6.0 Message contains NUL bytes; they are not allowed in mail"
+        raw = b"".join(chunks)
+        if bare:
+            if self.gateway_handler.gateway.settings.smtp.bare_newlines == "reject":
+                return "554 5.6.0 Message contains a bare CR or LF; lines must end with CRLF (RFC 5321 2.3.8)"
+            raw = re.sub(rb"\r\n|\r|\n", b"\r\n", raw)
+        self.envelope.content = raw
+        self.envelope.original_content = raw
+        return None
+
+
+def _peer(session: Session | None) -> str:
+    if session is None or not session.peer:
+        return ""
+    peer = session.peer
+    return str(peer[0]) if isinstance(peer, tuple) else str(peer)
+
+
+class GatewayHandler:
+    """aiosmtpd handler hooks: access control, recipient checks, and the pipeline for DATA."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self.sessions: set[GatewaySMTP] = set()
+        self.background: set[asyncio.Future[Any]] = set()
+
+    async def handle_EHLO(
+        self,
+        server: GatewaySMTP,
+        session: Session,
+        envelope: SmtpEnvelope,
+        hostname: str,
+        responses: list[str],
+    ) -> list[str]:
+        """Advertise PIPELINING and ENHANCEDSTATUSCODES; hide AUTH where it is off."""
+        session.host_name = hostname
+        out = [r for r in responses if r != "250 HELP"]
+        if self.gateway.authenticator is None:
+            out = [r for r in out if not r.startswith("250-AUTH")]
+        return [*out, "250-PIPELINING", "250-ENHANCEDSTATUSCODES", "250 HELP"]
+
+    async def handle_MAIL(
+        self,
+        server: GatewaySMTP,
+        session: Session,
+        envelope: SmtpEnvelope,
+        address: str,
+        mail_options: list[str],
+    ) -> str:
+        """Refuse anyone who may not relay; otherwise start the transaction."""
+        refusal = self._access_refusal(session)
+        if refusal is not None:
+            self.gateway.metrics.error("relay_denied")
+            log.warning("smtp.relay_denied", peer=_peer(session))
+            return refusal
+        if address and not _plausible_address(address):
+            return "501 5.1.7 Bad sender address syntax"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self,
+        server: GatewaySMTP,
+        session: Session,
+        envelope: SmtpEnvelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        """Check the recipient with the next hop now, so each gets the next hop's own answer."""
+        refusal = self._access_refusal(session)
+        if refusal is not None:
+            return refusal
+        if not _plausible_address(address) and address.lower() != "postmaster":
+            return "501 5.1.3 Bad recipient address syntax"
+        if len(envelope.rcpt_tos) >= self.gateway.settings.smtp.max_recipients:
+            return "452 4.5.3 Too many recipients; send the rest in another transaction"
+        reply = await _shielded(self._offer_recipient(server, envelope, address))
+        if reply.ok:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(rcpt_options)
+        return str(reply)
+
+    async def _offer_recipient(self, server: GatewaySMTP, envelope: SmtpEnvelope, address: str) -> Reply:
+        relay = self.gateway.relay
+        if server.relay_tx is None and not envelope.rcpt_tos:
+            size = _size_option(envelope.mail_options)
+            try:
+                server.relay_tx = await relay.begin(
+                    envelope.mail_from or "",
+                    size=size,
+                    smtputf8="SMTPUTF8" in (o.upper() for o in envelope.mail_options),
+                    body_8bit="BODY=8BITMIME" in (o.upper() for o in envelope.mail_options),
+                    tls=self.gateway.settings.delivery.tls,
+                )
+            except NextHopUnavailable as exc:
+                if relay.outbox is not None and exc.reply.status.startswith("4.4."):
+                    return Reply(250, "2.1.5", "OK (next hop down: the demo outbox will capture it)")
+                return exc.reply
+        if server.relay_tx is None:
+            if relay.outbox is not None:
+                return Reply(250, "2.1.5", "OK (next hop down: the demo outbox will capture it)")
+            return Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
+        try:
+            return await server.relay_tx.rcpt(address)
+        except NextHopUnavailable as exc:
+            server.relay_tx = None
+            return exc.reply
+
+    async def handle_RSET(self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope) -> str:
+        """See aiosmtpd; the transaction with the next hop was dropped with the envelope."""
+        return "250 2.0.0 OK"
+
+    async def handle_DATA(self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope) -> str:
+        """Run the pipeline and answer with its verdict; 250 only after the next hop accepted."""
+        raw = envelope.original_content or b""
+        assert isinstance(raw, bytes)
+        env = Envelope(
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            peer=_peer(session),
+            helo=session.host_name,
+            authenticated_as=_login(session),
+            tls=session.ssl is not None,
+            smtputf8="SMTPUTF8" in (o.upper() for o in envelope.mail_options),
+            body_8bit="BODY=8BITMIME" in (o.upper() for o in envelope.mail_options),
+        )
+        tx, server.relay_tx = server.relay_tx, None
+        verdict = await _shielded(self.gateway.process(env, raw, tx))
+        return str(verdict.reply)
+
+    async def handle_exception(self, error: Exception) -> str:
+        """Log the surprise with its type only, and ask the client to try again later."""
+        self.gateway.metrics.error("smtp_exception")
+        log.error("smtp.exception", error_type=type(error).__name__, exc_info=error)
+        return f"451 4.3.0 Temporary failure, try again later (ref {new_ref_id()})"
+
+    def _access_refusal(self, session: Session) -> str | None:
+        if session.authenticated:
+            return None
+        peer = _peer(session)
+        try:
+            ip = ipaddress.ip_address(peer.split("%")[0])
+        except ValueError:
+            ip = None
+        if ip is not None and any(ip in net for net in self.gateway.networks):
+            return None
+        if self.gateway.authenticator is not None:
+            return "530 5.7.0 Authentication required"
+        return "554 5.7.1 Relay access denied"
+
+
+_ADDRESS = re.compile(r"^[^\s<>()\[\]\\,;:\x00-\x1f\x7f]+@[^\s<>()\[\]\\,;:@\x00-\x1f\x7f]+$")
+
+
+def _plausible_address(address: str) -> bool:
+    """A mailbox the next hop can be asked about: local@domain, no spaces or controls."""
+    return len(address) <= 320 and _ADDRESS.match(address) is not None
+
+
+def _login(session: Session) -> str | None:
+    data = session.auth_data
+    if isinstance(data, AuthResult):
+        data = data.auth_data
+    login = getattr(data, "login", None)
+    if isinstance(login, bytes):
+        return login.decode("utf-8", "replace")
+    return login if isinstance(login, str) else None
+
+
+def _size_option(options: list[str]) -> int:
+    for opt in options:
+        if opt.upper().startswith("SIZE="):
+            value = opt[5:]
+            if value.isdigit():
+                return int(value)
+    return 0
+
+
+async def _shielded(coro: Awaitable[T]) -> T:
+    """Let a started delivery finish even if the client hangs up, so the pool stays sound."""
+    task = asyncio.ensure_future(coro)
+    return await asyncio.shield(task)

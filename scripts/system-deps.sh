@@ -1,0 +1,17 @@
+#!/bin/sh
+# Install the Debian packages phigate's tests need, if any is missing.
+set -eu
+need=""
+have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in postfix swaks openssl gnupg tesseract-ocr tesseract-ocr-eng chromium; do
+    have "$pkg" || need="$need $pkg"
+done
+[ -z "$need" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages:$need -- run: sudo apt-get install -y$need" >&2
+    exit 1
+fi
+echo "installing Debian packages:$need"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $need >/dev/null
