@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
-from gateway.audit.errors import AuditError
+from gateway.audit.errors import AuditError, AuditKeyError
 from gateway.audit.log import AuditLog
 
 DEFAULT_URL = "sqlite:///var/audit.db"
@@ -30,7 +30,8 @@ SettingsLoader = Callable[[str | None], tuple[str, Path, Path | None]]
 
 
 def _defaults(_config: str | None) -> tuple[str, Path, Path | None]:
-    return DEFAULT_URL, DEFAULT_KEY_FILE, DEFAULT_ANCHOR_FILE
+    # None: the anchor sits beside the key file (var/keys/audit.anchor by default).
+    return DEFAULT_URL, DEFAULT_KEY_FILE, None
 
 
 def register(
@@ -47,7 +48,10 @@ def register(
         "--key-file", dest="audit_key_file", type=Path, help=f"default {DEFAULT_KEY_FILE}"
     )
     common.add_argument(
-        "--anchor-file", dest="audit_anchor_file", type=Path, help=f"default {DEFAULT_ANCHOR_FILE}"
+        "--anchor-file",
+        dest="audit_anchor_file",
+        type=Path,
+        help=f"default: beside the key file ({DEFAULT_ANCHOR_FILE})",
     )
     audit = subparsers.add_parser("audit", help="inspect and check the tamper-evident audit log")
     sub = audit.add_subparsers(dest="audit_command", metavar="SUBCOMMAND", required=True)
@@ -71,18 +75,19 @@ def register(
 def _settings(loader: SettingsLoader, args: argparse.Namespace) -> tuple[str, Path, Path | None]:
     config = args.audit_config or getattr(args, "config", None)
     url, key_file, anchor_file = loader(config)
-    return (
-        args.audit_url or url,
-        args.audit_key_file or key_file,
-        args.audit_anchor_file or anchor_file,
-    )
+    if args.audit_key_file is not None:
+        # An explicit key file brings its own anchor (beside it) unless one is named too.
+        key_file, anchor_file = args.audit_key_file, None
+    if args.audit_anchor_file is not None:
+        anchor_file = args.audit_anchor_file
+    return args.audit_url or url, key_file, anchor_file
 
 
 def _open(loader: SettingsLoader, args: argparse.Namespace, *, need_key: bool) -> AuditLog:
     url, key_file, anchor_file = _settings(loader, args)
     if need_key and not key_file.exists():
         # Creating a fresh key here would make every existing record unverifiable.
-        raise AuditError(f"audit key file {key_file} does not exist")
+        raise AuditKeyError(f"audit key file {key_file} does not exist")
     return AuditLog(url, key_file, anchor_file)
 
 

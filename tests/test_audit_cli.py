@@ -1,0 +1,145 @@
+"""`phigate audit verify|show|rotate-key`, run through gateway.audit.cli.main()."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from gateway.audit import AuditLog
+from gateway.audit.cli import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, main, register
+from tests.test_audit_support import *  # noqa: F403 (fixtures)
+from tests.test_audit_support import fill, ref
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _flags(url: str, key_file: Path) -> list[str]:
+    return ["--url", url, "--key-file", str(key_file)]
+
+
+def test_verify_intact_exits_zero(
+    audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify on an intact log exits 0 and says how many records it checked."""
+    fill(audit_log, 3)
+    assert main(["audit", "verify", *_flags(audit_db_url, audit_key_file)]) == EXIT_OK
+    assert capsys.readouterr().out == "audit log intact: 3 records verified\n"
+
+
+def test_verify_tampered_prints_one_line_per_problem(
+    audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify exits 1 and prints one line per problem, naming seq, ref id and kind."""
+    fill(audit_log, 5)
+    with audit_log.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE audit_records SET action = 'deliver' WHERE seq = 2"))
+        conn.execute(sa.text("DELETE FROM audit_records WHERE seq = 4"))
+    assert main(["audit", "verify", *_flags(audit_db_url, audit_key_file)]) == EXIT_PROBLEMS
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"seq 2 (ref {ref(2)}): edited: MAC mismatch")
+    assert lines[1].startswith("seq 4 (ref ?): deleted: ")
+
+
+def test_show_json_lists_newest_first(
+    audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """show --json --limit 2 prints the two newest records as JSON."""
+    fill(audit_log, 3)
+    flags = _flags(audit_db_url, audit_key_file)
+    assert main(["audit", "show", "--json", "--limit", "2", *flags]) == EXIT_OK
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["seq"], r["ref_id"], r["action"]) for r in rows] == [
+        (3, ref(3), "encrypt"),
+        (2, ref(2), "encrypt"),
+    ]
+
+
+def test_show_table_has_one_line_per_record(
+    audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """show prints one line per record with its ref id and recipient domains."""
+    fill(audit_log, 2)
+    assert main(["audit", "show", *_flags(audit_db_url, audit_key_file)]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert ref(2) in lines[0] and "lab.example,insurer.example" in lines[0]
+    assert ref(1) in lines[1]
+
+
+def test_rotate_key_prints_new_id(
+    audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rotate-key prints the new key id, makes it active, and the log still verifies."""
+    fill(audit_log, 2)
+    flags = _flags(audit_db_url, audit_key_file)
+    assert main(["audit", "rotate-key", *flags]) == EXIT_OK
+    assert capsys.readouterr().out == "k2\n"
+    assert json.loads(audit_key_file.read_text())["active"] == "k2"
+    assert main(["audit", "verify", *flags]) == EXIT_OK
+
+
+def test_missing_key_file_is_an_error_not_a_new_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """verify with no key file exits 2 and does not create a key that would orphan the log."""
+    key_file = tmp_path / "nokeys" / "audit.key"
+    assert main(["audit", "verify", *_flags(f"sqlite:///{tmp_path}/a.db", key_file)]) == EXIT_ERROR
+    assert "audit-key-invalid" in capsys.readouterr().err
+    assert not key_file.exists()
+
+
+def test_config_loader_supplies_settings_and_flags_override(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--config goes to the lead's loader; explicit --key-file overrides what it returns."""
+    url, key_file, anchor = (
+        f"sqlite:///{tmp_path}/cfg.db",
+        tmp_path / "cfg.key",
+        tmp_path / "cfg.anchor",
+    )
+    seen: list[str | None] = []
+
+    def loader(config: str | None) -> tuple[str, Path, Path | None]:
+        seen.append(config)
+        return url, key_file, anchor
+
+    log = AuditLog(url, key_file, anchor)
+    fill(log, 2)
+    log.close()
+    parser = argparse.ArgumentParser(prog="phigate")
+    register(parser.add_subparsers(dest="command", required=True), loader)
+
+    args = parser.parse_args(["audit", "verify", "--config", "gw.yaml"])
+    assert args.func(args) == EXIT_OK
+    assert seen == ["gw.yaml"]
+    assert "2 records verified" in capsys.readouterr().out
+
+    args = parser.parse_args(["audit", "verify", "--key-file", str(tmp_path / "elsewhere.key")])
+    assert args.func(args) == EXIT_ERROR
+    assert seen == ["gw.yaml", None]
+    assert "elsewhere.key" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs(tmp_path: Path) -> None:
+    """`python -m gateway.audit.cli audit verify` works as a real process with default paths."""
+    log = AuditLog(f"sqlite:///{tmp_path}/var/audit.db", tmp_path / "var/keys/audit.key")
+    fill(log, 2)
+    log.close()
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway.audit.cli", "audit", "verify"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "audit log intact: 2 records verified\n")
