@@ -1,0 +1,468 @@
+"""Extraction from attachments: PDF, DOCX, XLSX, CSV, RTF, HL7, FHIR, C-CDA, ZIP and OCR."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import shutil
+import zipfile
+import zlib
+from email import encoders
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+import pytest
+
+from detectors.extract import Extraction, ExtractLimits, TesseractOcr, extract_message
+
+needs_tesseract = pytest.mark.skipif(
+    shutil.which("tesseract") is None, reason="tesseract not installed"
+)
+
+
+# ---------------------------------------------------------------- builders
+
+
+def with_attachment(data: bytes, filename: str, mime: str = "application/octet-stream") -> bytes:
+    """A message with a short cover note and one base64 attachment."""
+    outer = MIMEMultipart()
+    outer["Subject"] = "attached"
+    outer.attach(MIMEText("see attached"))
+    maintype, subtype = mime.split("/")
+    part = MIMEBase(maintype, subtype)
+    part.set_payload(data)
+    encoders.encode_base64(part)
+    part.add_header("Content-Disposition", "attachment", filename=filename)
+    outer.attach(part)
+    return outer.as_bytes()
+
+
+def build_pdf(objects: list[bytes]) -> bytes:
+    """A PDF whose object n is objects[n-1]; object 1 must be the catalog."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def stream(entries: bytes, data: bytes) -> bytes:
+    return b"<< " + entries + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with Helvetica text lines."""
+    content = b"BT /F1 12 Tf 72 720 Td 14 TL "
+    for line in lines:
+        escaped = (
+            line.encode("latin-1")
+            .replace(b"\\", b"\\\\")
+            .replace(b"(", b"\\(")
+            .replace(b")", b"\\)")
+        )
+        content += b"(" + escaped + b") Tj T* "
+    content += b"ET"
+    return build_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+            b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            stream(b"", content),
+        ]
+    )
+
+
+def render_text(lines: list[str]) -> tuple[bytes, int, int]:
+    """Grayscale pixels (8 bits, row-major) of black text on white, with the size."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=36)
+    width, height = 1100, 70 * len(lines) + 60
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    for i, line in enumerate(lines):
+        draw.text((30, 30 + 70 * i), line, font=font, fill=0)
+    return image.tobytes(), width, height
+
+
+def png_of(lines: list[str]) -> bytes:
+    from PIL import Image
+
+    pixels, width, height = render_text(lines)
+    out = io.BytesIO()
+    Image.frombytes("L", (width, height), pixels).save(out, "PNG")
+    return out.getvalue()
+
+
+def scanned_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF holding only a Flate-compressed grayscale image of the text (a fax scan)."""
+    pixels, width, height = render_text(lines)
+    return build_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+            b" /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
+            stream(
+                b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
+                b" /BitsPerComponent 8 /Filter /FlateDecode" % (width, height),
+                zlib.compress(pixels),
+            ),
+            stream(b"", b"q 612 0 0 200 0 500 cm /Im1 Do Q"),
+        ]
+    )
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# ---------------------------------------------------------------- PDF
+
+
+def test_pdf_text_layer_is_extracted() -> None:
+    """A PDF's text layer comes out under attachment:<name> with kind pdf."""
+    pdf = text_pdf(
+        ["Patient: WEST, LEWIS", "DOB: 12/05/1941  MRN: E4407425", "Glucose, fasting 138 mg/dL"]
+    )
+    result = extract_message(with_attachment(pdf, "lab.pdf", "application/pdf"))
+    (part,) = [p for p in result.parts if p.part == "attachment:lab.pdf"]
+    assert part.kind == "pdf" and part.origin == "lab.pdf"
+    assert "Patient: WEST, LEWIS" in part.text and "MRN: E4407425" in part.text
+    assert result.unscannable == ()
+
+
+def test_encrypted_pdf_is_unscannable() -> None:
+    """A PDF that needs a password is reported encrypted-pdf, not passed as empty."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf(["MRN E1"]))))
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract_message(with_attachment(out.getvalue(), "locked.pdf", "application/pdf"))
+    assert [(u.part, u.reason) for u in result.unscannable] == [
+        ("attachment:locked.pdf", "encrypted-pdf")
+    ]
+
+
+def test_pdf_encrypted_with_empty_user_password_is_read() -> None:
+    """A permissions-only PDF (empty user password) is decrypted and scanned."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf(["MRN E7777777"]))))
+    writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
+    out = io.BytesIO()
+    writer.write(out)
+    result = extract_message(with_attachment(out.getvalue(), "perm.pdf", "application/pdf"))
+    assert "MRN E7777777" in result.text_of("attachment:perm.pdf")
+
+
+@needs_tesseract
+def test_image_only_pdf_is_ocred() -> None:
+    """A scanned fax (one image per page, no text layer) is OCRed into an ocr part."""
+    pdf = scanned_pdf(["Patient Jane Roe", "MRN E4407425"])
+    result = extract_message(with_attachment(pdf, "fax.pdf", "application/pdf"))
+    (part,) = [p for p in result.parts if p.part == "attachment:fax.pdf"]
+    assert part.kind == "ocr" and part.origin == "fax.pdf (ocr)"
+    assert "E4407425" in part.text and "Jane Roe" in part.text
+
+
+def test_image_only_pdf_with_ocr_disabled_is_unscannable() -> None:
+    """When OCR is off, a scanned PDF is reported ocr-unavailable instead of passing as empty."""
+    pdf = scanned_pdf(["MRN E4407425"])
+    result = extract_message(with_attachment(pdf, "fax.pdf"), ExtractLimits(ocr_enabled=False))
+    assert [u.reason for u in result.unscannable] == ["ocr-unavailable"]
+
+
+# ---------------------------------------------------------------- images
+
+
+@needs_tesseract
+def test_png_attachment_is_ocred() -> None:
+    """A PNG attachment is OCRed; its part is attachment:<name> and origin says (ocr)."""
+    result = extract_message(with_attachment(png_of(["DOB 03/14/1985"]), "scan.png", "image/png"))
+    (part,) = result.parts[-1:]
+    assert (part.part, part.origin, part.kind) == ("attachment:scan.png", "scan.png (ocr)", "ocr")
+    assert "03/14/1985" in part.text
+
+
+def test_missing_tesseract_is_ocr_unavailable() -> None:
+    """Without a tesseract binary an image is reported ocr-unavailable."""
+    message = with_attachment(png_of(["x"]), "scan.png", "image/png")
+    result = extract_message(message, ocr=TesseractOcr(binary="/nonexistent/tesseract"))
+    assert [(u.part, u.reason) for u in result.unscannable] == [
+        ("attachment:scan.png", "ocr-unavailable")
+    ]
+
+
+def test_ocr_that_hangs_is_killed_and_reported(tmp_path: pytest.TempPathFactory) -> None:
+    """An OCR run past its timeout is killed and reported ocr-timeout."""
+    fake = tmp_path / "tesseract"  # type: ignore[operator]
+    fake.write_text("#!/bin/sh\nexec sleep 60\n")
+    fake.chmod(0o755)
+    message = with_attachment(png_of(["x"]), "scan.png", "image/png")
+    result = extract_message(
+        message, ExtractLimits(ocr_timeout_s=0.5), ocr=TesseractOcr(binary=str(fake))
+    )
+    assert [u.reason for u in result.unscannable] == ["ocr-timeout"]
+
+
+def test_tracking_pixel_is_not_ocred() -> None:
+    """A 1x1 image is skipped without running OCR (no binary needed, nothing reported)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (1, 1), 255).save(out, "GIF")
+    message = with_attachment(out.getvalue(), "pixel.gif", "image/gif")
+    result = extract_message(message, ocr=TesseractOcr(binary="/nonexistent/tesseract"))
+    assert result.unscannable == ()
+
+
+# ---------------------------------------------------------------- office
+
+
+def test_docx_paragraphs_tables_headers_and_footers() -> None:
+    """DOCX text comes from paragraphs, table rows (cells tab-separated), headers and footers."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Referral for Jane Roe")
+    table = document.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "DOB", "03/14/1985"
+    table.cell(1, 0).text, table.cell(1, 1).text = "Diagnosis", "Chest pain on breathing"
+    document.sections[0].header.paragraphs[0].text = "MRN E9990001"
+    document.sections[0].footer.paragraphs[0].text = "Member ID W224654897"
+    out = io.BytesIO()
+    document.save(out)
+    result = extract_message(with_attachment(out.getvalue(), "Consult request.docx"))
+    (part,) = [p for p in result.parts if p.part == "attachment:Consult request.docx"]
+    lines = part.text.splitlines()
+    assert part.kind == "docx"
+    assert "Referral for Jane Roe" in lines
+    assert "DOB\t03/14/1985" in lines
+    assert "Diagnosis\tChest pain on breathing" in lines
+    assert "MRN E9990001" in lines and "Member ID W224654897" in lines
+
+
+def test_xlsx_rows_keep_the_header_row_and_display_values() -> None:
+    """XLSX rows become tab-joined lines after the header row; dates and zero-padded IDs as shown."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Gaps"
+    sheet.append(["Patient Name", "DOB", "MRN"])
+    sheet.append(["Koivu, Markus", dt.datetime(1991, 7, 30), 1234567])
+    sheet["B2"].number_format = "mm/dd/yyyy"
+    sheet["C2"].number_format = "00000000"
+    out = io.BytesIO()
+    workbook.save(out)
+    result = extract_message(with_attachment(out.getvalue(), "gaps.xlsx"))
+    lines = result.text_of("attachment:gaps.xlsx").splitlines()
+    assert lines == ["Sheet: Gaps", "Patient Name\tDOB\tMRN", "Koivu, Markus\t07/30/1991\t01234567"]
+
+
+def test_csv_attachment_is_kept_verbatim() -> None:
+    """A CSV attachment is scanned as its text, kind csv."""
+    data = b"name,dob,mrn\r\nRoe, Jane,03/14/1985,E1234567\r\n"
+    result = extract_message(with_attachment(data, "list.csv", "text/csv"))
+    (part,) = [p for p in result.parts if p.part == "attachment:list.csv"]
+    assert part.kind == "csv" and part.text == data.decode()
+
+
+def test_rtf_is_stripped_to_text() -> None:
+    """RTF control words, font tables and hidden destinations go; hex and unicode escapes decode."""
+    rtf = (
+        rb"{\rtf1\ansi\ansicpg1252{\fonttbl{\f0 Arial;}}{\*\generator Riched20;}"
+        rb"{\info{\author Dr Who}}\f0 Patient: J\'fcrgen M\u252?ller\par "
+        rb"DOB: 01/02/1960\tab MRN E1234567\par}"
+    )
+    result = extract_message(with_attachment(rtf, "letter.rtf", "application/rtf"))
+    (part,) = [p for p in result.parts if p.part == "attachment:letter.rtf"]
+    assert part.kind == "rtf"
+    assert part.text.splitlines() == ["Patient: Jürgen Müller", "DOB: 01/02/1960\tMRN E1234567"]
+
+
+def test_encrypted_office_document_is_unscannable() -> None:
+    """A password-protected DOCX (an OLE container with EncryptedPackage) is reported."""
+    data = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le")
+    )
+    result = extract_message(with_attachment(data, "secret.docx"))
+    assert [u.reason for u in result.unscannable] == ["encrypted-document"]
+
+
+# ---------------------------------------------------------------- clinical formats
+
+HL7 = (
+    "MSH|^~\\&|LAB|CLINIC|||202501011200||ORU^R01|123|P|2.5\r"
+    "PID|1||E1234567^^^CLINIC^MR||Roe^Jane^Q||19850314|F|||12 Main St^^Springfield^IL^62701"
+    "||(217)555-0101|||||ACCT99|123-45-6789\r"
+    "PV1|1|O|CLINIC^101||||1234^Welby^Marcus\r"
+    "OBX|1|NM|2951-2^Sodium^LN||140|mmol/L|135-145|N|||F|||20250101\r"
+    "DG1|1||E11.9^Type 2 diabetes mellitus^I10||20250101\r"
+)
+
+
+def test_hl7_segments_become_labelled_lines() -> None:
+    """PID/PV1/OBX/DG1 fields are rendered as "label: value" lines for context."""
+    result = extract_message(with_attachment(HL7.encode(), "oru.hl7"))
+    (part,) = [p for p in result.parts if p.part == "attachment:oru.hl7"]
+    lines = part.text.splitlines()
+    assert part.kind == "hl7"
+    assert "MRN: E1234567 CLINIC MR" in lines
+    assert "Patient name: Jane Q Roe (Roe, Jane)" in lines
+    assert "DOB: 1985-03-14 (03/14/1985)" in lines
+    assert "SSN: 123-45-6789" in lines
+    assert "Phone (home): (217)555-0101" in lines
+    assert "Address: 12 Main St Springfield IL 62701" in lines
+    assert "Observation: 2951-2 Sodium LN" in lines and "Result: 140" in lines
+    assert "Diagnosis: E11.9 Type 2 diabetes mellitus I10" in lines
+
+
+def test_fhir_bundle_resources_become_labelled_lines() -> None:
+    """Patient, Observation and Condition resources of a FHIR bundle give labelled lines."""
+    bundle = {
+        "resourceType": "Bundle",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "Patient",
+                    "name": [{"family": "Roe", "given": ["Jane"]}],
+                    "birthDate": "1985-03-14",
+                    "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "E1234567"}],
+                    "telecom": [{"system": "phone", "value": "217-555-0101"}],
+                    "address": [
+                        {"line": ["12 Main St"], "city": "Springfield", "postalCode": "62701"}
+                    ],
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "code": {"coding": [{"code": "2951-2", "display": "Sodium"}]},
+                    "valueQuantity": {"value": 140, "unit": "mmol/L"},
+                }
+            },
+            {
+                "resource": {
+                    "resourceType": "Condition",
+                    "code": {
+                        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]
+                    },
+                    "subject": {"reference": "Patient/1"},
+                }
+            },
+        ],
+    }
+    result = extract_message(
+        with_attachment(json.dumps(bundle).encode(), "bundle.json", "application/fhir+json")
+    )
+    (part,) = [p for p in result.parts if p.part == "attachment:bundle.json"]
+    lines = part.text.splitlines()
+    assert part.kind == "fhir"
+    assert "Patient name: Jane Roe (Roe, Jane)" in lines
+    assert "DOB: 1985-03-14" in lines and "MRN: E1234567" in lines
+    assert "Phone: 217-555-0101" in lines
+    assert "Address: 12 Main St, Springfield 62701" in lines
+    assert "Observation: Sodium (2951-2)" in lines and "Result: 140 mmol/L" in lines
+    assert "Diagnosis: (E11.9)" in lines
+
+
+CCDA = b"""<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <title>Continuity of Care Document</title>
+  <recordTarget><patientRole>
+    <id root="2.16.840.1.113883.19.5" extension="E1234567"/>
+    <addr><streetAddressLine>12 Main St</streetAddressLine><city>Springfield</city></addr>
+    <patient>
+      <name><given>Jane</given><family>Roe</family></name>
+      <birthTime value="19850314"/>
+    </patient>
+  </patientRole></recordTarget>
+  <component><structuredBody><component><section>
+    <title>Problems</title>
+    <text><table><tr><th>Problem</th><th>Code</th></tr>
+      <tr><td>Type 2 diabetes mellitus</td><td>E11.9</td></tr></table></text>
+  </section></component></structuredBody></component>
+</ClinicalDocument>"""
+
+
+def test_ccda_text_keeps_element_context() -> None:
+    """C-CDA yields labelled patient data, section titles and narrative table rows."""
+    result = extract_message(with_attachment(CCDA, "ccd.xml", "application/xml"))
+    (part,) = [p for p in result.parts if p.part == "attachment:ccd.xml"]
+    lines = part.text.splitlines()
+    assert part.kind == "ccda"
+    assert "Patient ID: E1234567" in lines
+    assert "Patient name: Jane Roe" in lines
+    assert "DOB: 1985-03-14 (03/14/1985)" in lines
+    assert "Section: Problems" in lines
+    assert "Type 2 diabetes mellitus\tE11.9" in lines
+
+
+# ---------------------------------------------------------------- ZIP
+
+
+def zip_of(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_zip_members_and_nested_zips_are_extracted() -> None:
+    """ZIP members (and a zip inside it) are labelled with the outer archive's name."""
+    inner = zip_of({"deep/notes.txt": b"Jane Roe MRN E2020202"})
+    outer = zip_of(
+        {"patients.csv": b"name,mrn\nRoe Jane,E1010101\n", "inner.zip": inner, "dir/": b""}
+    )
+    result: Extraction = extract_message(with_attachment(outer, "report.zip", "application/zip"))
+    parts = {p.origin: p for p in result.parts if p.part == "attachment:report.zip"}
+    assert parts["report.zip/patients.csv"].kind == "csv"
+    assert "E1010101" in parts["report.zip/patients.csv"].text
+    assert "E2020202" in parts["report.zip/inner.zip/deep/notes.txt"].text
+    assert result.unscannable == ()
+
+
+def test_encrypted_zip_member_is_unscannable() -> None:
+    """A password-protected ZIP member is reported encrypted-zip with its path."""
+    data = bytearray(zip_of({"secret.csv": b"MRN E1"}))
+    # Set the "encrypted" flag in the local and the central header, as a real encrypted zip has.
+    data[6] |= 0x01
+    central = data.index(b"PK\x01\x02")
+    data[central + 8] |= 0x01
+    result = extract_message(with_attachment(bytes(data), "locked.zip", "application/zip"))
+    assert [(u.part, u.origin, u.reason) for u in result.unscannable] == [
+        ("attachment:locked.zip", "locked.zip/secret.csv", "encrypted-zip")
+    ]
+
+
+def test_octet_stream_is_sniffed_by_magic_bytes() -> None:
+    """A PDF sent as application/octet-stream with a .dat name is still read as a PDF."""
+    result = extract_message(with_attachment(text_pdf(["MRN E4545454"]), "export.dat"))
+    assert "MRN E4545454" in result.text_of("attachment:export.dat")
+
+
+def test_unknown_binary_is_unscannable() -> None:
+    """Binary bytes of no known type are reported unknown-type."""
+    blob = bytes(range(256)) * 8
+    result = extract_message(with_attachment(blob, "blob.bin"))
+    assert [(u.part, u.reason) for u in result.unscannable] == [
+        ("attachment:blob.bin", "unknown-type")
+    ]
