@@ -308,9 +308,6 @@ class PostfixInstance:
     def main_cf(self) -> str:
         """Render main.cf: test plumbing plus the shipped after-queue parameters."""
         shipped = parse_main_cf(snippet_text("after-queue", "main.cf"))
-        # content_filter goes on the after-queue front listener only, so that mail
-        # entering through the before-queue listener is not filtered a second time.
-        shipped.pop("content_filter", None)
         params = {
             "compatibility_level": "3.6",
             "queue_directory": str(self.queue_dir),
@@ -339,8 +336,6 @@ class PostfixInstance:
 
     def master_cf(self) -> str:
         """Render master.cf: base daemons, two front listeners and the shipped phigate entries."""
-        shipped_main = parse_main_cf(snippet_text("after-queue", "main.cf"))
-        content_filter = swap_ports(shipped_main["content_filter"], self._port_map())
         transport = snippet_entry("after-queue", "phigate")
         reinject = snippet_entry("after-queue", f"{LOOPBACK}:{SNIPPET_REINJECT_PORT}")
         submission = snippet_entry("before-queue", "submission")
@@ -349,13 +344,20 @@ class PostfixInstance:
             for key, value in submission.options
             if key.startswith("smtpd_proxy_") or key == "smtpd_client_connection_count_limit"
         ]
+        # The shipped main.cf sets content_filter globally, as sites do. Only the
+        # before-queue front listener, which sites run without content_filter,
+        # switches it off here so that its mail is not filtered twice.
         after_front = reinject.clone(
             service=f"{LOOPBACK}:{self.ports.after_queue}",
-            options=[("syslog_name", "postfix/front-aq"), ("content_filter", content_filter)],
+            options=[("syslog_name", "postfix/front-aq")],
         )
         before_front = reinject.clone(
             service=f"{LOOPBACK}:{self.ports.before_queue}",
-            options=[("syslog_name", "postfix/front-bq"), *self._swap(proxy_options)],
+            options=[
+                ("syslog_name", "postfix/front-bq"),
+                ("content_filter", ""),
+                *self._swap(proxy_options),
+            ],
         )
         entries = [
             after_front,
