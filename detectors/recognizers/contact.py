@@ -1,0 +1,164 @@
+"""Contact-detail recognizers: phone/fax, e-mail, URL, IP, street address, ZIP, card and IBAN."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+import phonenumbers
+import regex
+
+from detectors.recognizers.base import (
+    RawMatch,
+    RegexRecognizer,
+    compile_words,
+    finditer,
+    has_context,
+    luhn_ok,
+)
+
+FAX_CONTEXT = compile_words(["fax", "facsimile", "f:"])
+STREET_SUFFIXES = (
+    "Alley Aly Avenue Ave Av Bend Boulevard Blvd Branch Brg Bridge Brook Brooks Burg Burgs Bypass "
+    "Camp Canyon Cape Causeway Center Centers Circle Cir Circles Cliff Cliffs Club Common Commons "
+    "Corner Corners Course Court Ct Courts Cove Coves Creek Crescent Crest Crossing Crossroad Curve "
+    "Dale Dam Divide Drive Dr Drives Estate Estates Expressway Expy Extension Ext Fall Falls Ferry "
+    "Field Fields Flat Flats Ford Fords Forest Forge Forges Fork Forks Fort Freeway Fwy Garden "
+    "Gardens Gateway Glen Glens Green Greens Grove Groves Harbor Harbors Haven Heights Hts Highway "
+    "Hwy Hill Hills Hollow Inlet Island Islands Isle Junction Junctions Key Keys Knoll Knolls Lake "
+    "Lakes Land Landing Lane Ln Light Lights Loaf Lock Locks Lodge Loop Mall Manor Manors Meadow "
+    "Meadows Mews Mill Mills Mission Motorway Mount Mountain Mountains Neck Orchard Oval Overpass "
+    "Park Parks Parkway Pkwy Parkways Pass Passage Path Pike Pine Pines Place Pl Plain Plains Plaza "
+    "Point Points Port Ports Prairie Radial Ramp Ranch Rapid Rapids Rest Ridge Ridges River Road Rd "
+    "Roads Route Row Rue Run Shoal Shoals Shore Shores Skyway Spring Springs Spur Spurs Square Sq "
+    "Squares Station Stravenue Stream Street St Streets Summit Terrace Ter Throughway Trace Track "
+    "Trafficway Trail Trl Trailer Tunnel Turnpike Underpass Union Unions Valley Valleys Via Viaduct "
+    "View Views Village Villages Ville Vista Walk Walks Wall Way Ways Well Wells Close Gate Grange"
+).split()
+US_STATES = (
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP AE AP AA"
+).split()
+_SUFFIX = "|".join(sorted(STREET_SUFFIXES, key=len, reverse=True))
+_STATE = "|".join(US_STATES)
+_WORD = r"\p{Lu}[\p{L}'.-]{0,24}"
+ADDRESS = regex.compile(
+    rf"(?<![\w-])\d{{1,6}}[A-Z]?(?: {_WORD}){{0,4}} (?:{_SUFFIX})\.?(?![\w])"
+    rf"(?:,? (?:Apt|Apartment|Suite|Ste|Unit|#|Bldg|Floor|Fl)\.? ?#?[A-Za-z0-9-]{{1,8}})?"
+    rf"(?:,?\s{{1,3}}(?:\p{{Lu}}[\p{{L}}'.-]{{1,24}} ?){{1,3}},? (?:{_STATE}) \d{{5}}(?:-\d{{4}})?)?"
+)
+PO_BOX = regex.compile(
+    r"(?<![\w])(?:P\.? ?O\.? Box|PSC|Unit|CMR) \d{1,6}(?:, Box \d{1,6})?"
+    r"(?:,?\s{1,3}(?:APO|FPO|DPO) (?:AE|AP|AA) \d{5})?",
+    regex.IGNORECASE,
+)
+ZIP = regex.compile(rf"(?<=\b(?:{_STATE}),? )\d{{5}}(?:-\d{{4}})?(?![\w-])")
+ZIP_WORDED = regex.compile(r"(?i:\b(?:zip|zip code|postal code|postcode)\b)\s?[:#]?\s?(\d{4,5}(?:-\d{4})?)(?![\w-])")
+EMAIL = regex.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,6}[A-Za-z]{2,24}(?![\w-])"
+)
+URL = regex.compile(
+    r"(?<![\w@])(?:https?://|www\.)[A-Za-z0-9][^\s<>\"'()\[\]]{1,500}(?<![.,;:!?])"
+    r"|(?<![\w@./-])[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,62}){0,4}\.(?:com|org|net|gov|edu|io|info|biz|us|health|example)(?:/[^\s<>\"']{0,300})?(?![\w@-])"
+)
+IPV4 = regex.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)")
+IPV6 = regex.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4}){0,6}(?![\w:])")
+CARD = regex.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])")
+IBAN = regex.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![\w])")
+CARD_CONTEXT = compile_words(["card", "visa", "mastercard", "amex", "credit", "debit", "cc"])
+
+
+def _ip_ok(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _iban_ok(value: str) -> bool:
+    v = value.replace(" ", "").upper()
+    if not 15 <= len(v) <= 34:
+        return False
+    moved = v[4:] + v[:4]
+    num = "".join(str(int(ch, 36)) for ch in moved)
+    return int(num) % 97 == 1
+
+
+def _card_ok(value: str) -> bool:
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if not 13 <= len(digits) <= 19 or len(set(digits)) == 1:
+        return False
+    return luhn_ok(digits)
+
+
+@dataclass(frozen=True)
+class PhoneRecognizer:
+    """Phone and fax numbers via the phonenumbers library (US region, valid numbers only)."""
+
+    name: str = "phone"
+    entities: tuple[str, ...] = ("PHONE_NUMBER", "FAX_NUMBER")
+    regions: tuple[str, ...] = ("US",)
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        seen: set[tuple[int, int]] = set()
+        for region in self.regions:
+            matcher = phonenumbers.PhoneNumberMatcher(
+                text, region, leniency=phonenumbers.Leniency.VALID, max_tries=500
+            )
+            for m in matcher:
+                span = (m.start, m.end)
+                if span in seen:
+                    continue
+                seen.add(span)
+                fax = has_context(FAX_CONTEXT, text, m.start, m.end, before=12)
+                entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
+                out.append(RawMatch(entity, m.start, m.end, 0.75, "identifier", self.name))
+        return out
+
+
+@dataclass(frozen=True)
+class IpRecognizer:
+    """IPv4 and IPv6 addresses that parse."""
+
+    name: str = "ip_address"
+    entities: tuple[str, ...] = ("IP_ADDRESS",)
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for pattern in (IPV4, IPV6):
+            for m in finditer(pattern, text, timeout):
+                if _ip_ok(m.group()) and (pattern is IPV4 or m.group().count(":") >= 2):
+                    out.append(
+                        RawMatch("IP_ADDRESS", m.start(), m.end(), 0.8, "identifier", self.name)
+                    )
+        return out
+
+
+def contact_recognizers() -> list[object]:
+    """Build the contact-detail recognizers."""
+    return [
+        PhoneRecognizer(),
+        RegexRecognizer(name="email", entity="EMAIL_ADDRESS", pattern=EMAIL, score=0.9),
+        RegexRecognizer(name="url", entity="URL", pattern=URL, score=0.6),
+        IpRecognizer(),
+        RegexRecognizer(name="street_address", entity="STREET_ADDRESS", pattern=ADDRESS, score=0.75),
+        RegexRecognizer(name="po_box", entity="STREET_ADDRESS", pattern=PO_BOX, score=0.7),
+        RegexRecognizer(name="zip_code", entity="ZIP_CODE", pattern=ZIP, score=0.7),
+        RegexRecognizer(
+            name="zip_code_worded", entity="ZIP_CODE", pattern=ZIP_WORDED, score=0.7, group=1
+        ),
+        RegexRecognizer(
+            name="credit_card",
+            entity="CREDIT_CARD",
+            pattern=CARD,
+            score=0.8,
+            context=CARD_CONTEXT,
+            context_score=1.0,
+            validate=_card_ok,
+        ),
+        RegexRecognizer(name="iban", entity="IBAN_CODE", pattern=IBAN, score=0.9, validate=_iban_ok),
+    ]

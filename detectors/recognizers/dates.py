@@ -1,0 +1,142 @@
+"""Date and age recognizers: a date is PHI only when its context ties it to a patient."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from detectors.recognizers.base import RawMatch, column_header, compile_words, finditer, has_context
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?"
+    r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+DATE = regex.compile(
+    rf"(?<![\w/.-])(?:"
+    rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
+    rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d{{1,6}})?)?)?"
+    rf"|\d{{1,2}}[ -]{_MONTH}[ -,]{{1,2}}\d{{2,4}}"
+    rf"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{{0,6}},? )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
+    rf"|{_MONTH} \d{{4}}"
+    rf"|\d{{1,2}}/\d{{4}}"
+    rf")(?![\w/-])",
+    regex.IGNORECASE,
+)
+DOB_CONTEXT = compile_words(
+    [
+        "dob",
+        "d.o.b",
+        "d.o.b.",
+        "date of birth",
+        "birth date",
+        "birthdate",
+        "born",
+        "born on",
+        "birthday",
+        "b-day",
+        "bday",
+        "birth",
+    ]
+)
+SERVICE_CONTEXT = compile_words(
+    [
+        "dos",
+        "date of service",
+        "dates of service",
+        "service date",
+        "admitted",
+        "admission",
+        "admit date",
+        "discharged",
+        "discharge",
+        "discharge date",
+        "seen on",
+        "seen",
+        "visit",
+        "visited",
+        "visit date",
+        "collected",
+        "collection date",
+        "specimen",
+        "procedure date",
+        "surgery",
+        "operated",
+        "date of surgery",
+        "encounter",
+        "appointment",
+        "appt",
+        "scheduled for",
+        "treated on",
+        "injury",
+        "date of injury",
+        "doi",
+        "deceased",
+        "died",
+        "date of death",
+        "expired",
+        "labs",
+        "results",
+        "drawn",
+        "follow-up",
+        "followup",
+    ]
+)
+AGE = regex.compile(
+    r"(?i:(?<![\w])(?:(?:aged?|age:)\s?(\d{2,3})(?![\w])"
+    r"|(\d{2,3})[- ](?:years?|yrs?|y\.?o\.?|yo)(?:[- ]old)?(?![\w])))"
+)
+
+
+@dataclass(frozen=True)
+class DateRecognizer:
+    """Dates: DOB or date of service by context (inline or column header), bare dates otherwise."""
+
+    name: str = "date"
+    entities: tuple[str, ...] = ("DOB", "DATE_OF_SERVICE", "DATE_TIME")
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for m in finditer(DATE, text, timeout):
+            start, end = m.span()
+            value = m.group()
+            if regex.fullmatch(r"\d{1,2}/\d{4}", value) and not has_context(
+                DOB_CONTEXT, text, start, end, before=25
+            ):
+                continue
+            entity, score = "DATE_TIME", 0.5
+            header = ""
+            if has_context(DOB_CONTEXT, text, start, end, before=30):
+                entity, score = "DOB", 0.95
+            elif has_context(SERVICE_CONTEXT, text, start, end, before=35):
+                entity, score = "DATE_OF_SERVICE", 0.8
+            else:
+                header = column_header(text, start)
+                if header and DOB_CONTEXT.search(header):
+                    entity, score = "DOB", 0.9
+                elif header and SERVICE_CONTEXT.search(header):
+                    entity, score = "DATE_OF_SERVICE", 0.75
+            out.append(RawMatch(entity, start, end, score, "identifier", self.name))
+        return out
+
+
+@dataclass(frozen=True)
+class AgeRecognizer:
+    """Ages; only ages over 89 are identifiers under HIPAA Safe Harbor."""
+
+    name: str = "age"
+    entities: tuple[str, ...] = ("AGE_OVER_89", "AGE")
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for m in finditer(AGE, text, timeout):
+            grp = 1 if m.group(1) else 2
+            value = int(m.group(grp))
+            if value > 125:
+                continue
+            entity = "AGE_OVER_89" if value > 89 else "AGE"
+            score = 0.85 if value > 89 else 0.5
+            out.append(RawMatch(entity, m.start(grp), m.end(grp), score, "identifier", self.name))
+        return out

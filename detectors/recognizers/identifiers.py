@@ -1,0 +1,373 @@
+"""Identifier recognizers: SSN, MRN, NPI, DEA, MBI, member IDs, claims, accounts, VIN, UDI, licences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import regex
+
+from detectors.config import MrnPattern
+from detectors.recognizers.base import (
+    RawMatch,
+    RegexRecognizer,
+    compile_words,
+    finditer,
+    has_context,
+    luhn_ok,
+)
+
+SSN_PLACEHOLDERS = frozenset(
+    {
+        "123456789",
+        "078051120",
+        "219099999",
+        "111111111",
+        "222222222",
+        "333333333",
+        "444444444",
+        "555555555",
+        "777777777",
+        "888888888",
+        "987654321",
+        "012345678",
+        "123121234",
+    }
+)
+
+
+def ssn_valid(value: str) -> bool:
+    """SSA rules: no area 000/666/900-999, group 00, serial 0000, nor a well-known placeholder."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) != 9 or digits in SSN_PLACEHOLDERS:
+        return False
+    area, group, serial = int(digits[:3]), digits[3:5], digits[5:]
+    if area == 0 or area == 666 or area >= 900 or group == "00" or serial == "0000":
+        return False
+    seps = [ch for ch in value if not ch.isdigit()]
+    return len(seps) in (0, 2) and len(set(seps)) <= 1
+
+
+def npi_valid(value: str) -> bool:
+    """NPI: ten digits starting 1 or 2 whose Luhn check over the 80840 prefix holds."""
+    return len(value) == 10 and value[0] in "12" and luhn_ok("80840" + value)
+
+
+def dea_valid(value: str) -> bool:
+    """DEA registration: (d1+d3+d5) + 2*(d2+d4+d6) ends in the seventh digit."""
+    v = value.upper()
+    if len(v) != 9 or not v[2:].isdigit():
+        return False
+    d = [int(ch) for ch in v[2:]]
+    return (d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
+
+
+def aba_valid(value: str) -> bool:
+    """ABA routing number: 3-7-1 weighted checksum over nine digits with a valid prefix."""
+    if len(value) != 9 or not value.isdigit():
+        return False
+    prefix = int(value[:2])
+    if not (0 <= prefix <= 12 or 21 <= prefix <= 32 or 61 <= prefix <= 72 or prefix == 80):
+        return False
+    w = (3, 7, 1) * 3
+    return sum(int(ch) * k for ch, k in zip(value, w, strict=True)) % 10 == 0
+
+
+_VIN_MAP = {
+    **{str(i): i for i in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_VIN_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+
+
+def vin_valid(value: str) -> bool:
+    """VIN: 17 chars without I/O/Q, letters and digits mixed, position-9 check digit."""
+    v = value.upper()
+    if len(v) != 17 or any(ch not in _VIN_MAP for ch in v):
+        return False
+    if not any(ch.isalpha() for ch in v) or sum(ch.isdigit() for ch in v) < 5:
+        return False
+    total = sum(_VIN_MAP[ch] * w for ch, w in zip(v, _VIN_WEIGHTS, strict=True)) % 11
+    return v[8] == ("X" if total == 10 else str(total))
+
+
+def mixed_id(value: str) -> bool:
+    """An ID-looking token: at least four digits and not a plain year or amount."""
+    digits = sum(ch.isdigit() for ch in value)
+    return digits >= 4 and not regex.fullmatch(r"(?:19|20)\d\d", value)
+
+
+MBI_ALPHA = "AC-HJKMNP-RT-Y"
+_MBI = (
+    rf"(?<![\w-])[1-9][{MBI_ALPHA}][{MBI_ALPHA}0-9]\d(-?)[{MBI_ALPHA}][{MBI_ALPHA}0-9]\d"
+    rf"\1[{MBI_ALPHA}]{{2}}\d{{2}}(?![\w-])"
+)
+
+MRN_CONTEXT = compile_words(
+    [
+        "mrn",
+        "mr#",
+        "mr #",
+        "medical record",
+        "medical record number",
+        "medical record no",
+        "med rec",
+        "record number",
+        "record #",
+        "chart #",
+        "chart number",
+        "patient id",
+        "patient #",
+        "patient number",
+        "pt id",
+        "hospital number",
+        "unit number",
+    ]
+)
+MEMBER_CONTEXT = compile_words(
+    [
+        "member id",
+        "member #",
+        "member number",
+        "member no",
+        "subscriber id",
+        "subscriber #",
+        "subscriber number",
+        "policy number",
+        "policy #",
+        "policy id",
+        "insurance id",
+        "insurance",
+        "health plan id",
+        "plan id",
+        "group number",
+        "medicaid",
+        "medicaid id",
+        "medicaid #",
+        "beneficiary id",
+        "insured id",
+        "id card",
+        "hicn",
+        "coverage id",
+    ]
+)
+CLAIM_CONTEXT = compile_words(["claim", "claim #", "claim number", "claim no", "icn", "claim id"])
+ACCOUNT_CONTEXT = compile_words(
+    ["account", "acct", "acct #", "account #", "account number", "a/c", "guarantor"]
+)
+PATIENT_CONTEXT = compile_words(
+    ["patient", "pt", "patient's", "guarantor", "patient account", "statement", "balance"]
+)
+SSN_CONTEXT = compile_words(["ssn", "ss#", "ss #", "social security", "social", "ssa", "ssn#"])
+NPI_CONTEXT = compile_words(["npi", "national provider", "provider id", "npi#"])
+DEA_CONTEXT = compile_words(["dea", "dea#", "dea number", "dea registrant", "registrant"])
+ROUTING_CONTEXT = compile_words(["routing", "aba", "rtn", "routing number", "transit"])
+VIN_CONTEXT = compile_words(["vin", "vehicle", "chassis"])
+UDI_CONTEXT = compile_words(
+    ["udi", "device identifier", "device id", "serial number", "serial #", "implant", "lot"]
+)
+LICENSE_CONTEXT = compile_words(
+    [
+        "driver license",
+        "driver's license",
+        "drivers license",
+        "driver licence",
+        "driving licence",
+        "dl",
+        "dl#",
+        "dl #",
+        "license number",
+        "licence number",
+        "license #",
+        "license no",
+        "lic #",
+        "lic no",
+        "state id",
+    ]
+)
+MBI_CONTEXT = compile_words(["mbi", "medicare", "beneficiary", "hicn", "medicare id"])
+
+_ID_TOKEN = r"(?<![\w-])[A-Z]{0,4}-?\d[A-Z0-9-]{4,18}(?![\w-])"
+
+
+@dataclass(frozen=True)
+class SsnRecognizer:
+    """US SSNs: separated forms anywhere, bare nine digits only next to an SSN word."""
+
+    name: str = "us_ssn"
+    entities: tuple[str, ...] = ("US_SSN",)
+    pattern: regex.Pattern[str] = regex.compile(
+        r"(?<![\w-])(?:\d{3}-\d{2}-\d{4}|\d{3} \d{2} \d{4}|\d{9})(?![\w-])"
+    )
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for m in finditer(self.pattern, text, timeout):
+            value = m.group()
+            if not ssn_valid(value):
+                continue
+            ctx = has_context(SSN_CONTEXT, text, m.start(), m.end(), before=40)
+            if value.isdigit() and not ctx:
+                continue
+            score = 0.95 if ctx else 0.6
+            out.append(RawMatch("US_SSN", m.start(), m.end(), score, "identifier", self.name))
+        return out
+
+
+@dataclass(frozen=True)
+class AccountRecognizer:
+    """Account numbers in context; a patient account when a patient cue is nearby."""
+
+    name: str = "account_number"
+    entities: tuple[str, ...] = ("ACCOUNT_NUMBER", "PATIENT_ACCOUNT")
+    pattern: regex.Pattern[str] = regex.compile(r"(?<![\w-])#?\s?([A-Z]{0,3}-?\d{5,17})(?![\w-])")
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for m in finditer(self.pattern, text, timeout):
+            start, end = m.span(1)
+            if not has_context(ACCOUNT_CONTEXT, text, start, end, before=25):
+                continue
+            patient = has_context(PATIENT_CONTEXT, text, start, end, before=60)
+            entity = "PATIENT_ACCOUNT" if patient else "ACCOUNT_NUMBER"
+            out.append(RawMatch(entity, start, end, 0.85, "identifier", self.name))
+        return out
+
+
+@dataclass(frozen=True)
+class MrnRecognizer:
+    """Medical record numbers: context-gated shapes plus per-practice patterns from config."""
+
+    practice: tuple[MrnPattern, ...] = ()
+    name: str = "mrn"
+    entities: tuple[str, ...] = ("MRN",)
+    pattern: regex.Pattern[str] = regex.compile(
+        r"(?<![\w-])(?:#\s?)?([A-Z]{0,3}[-]?\d{5,12}[A-Z]?)(?![\w-])", regex.IGNORECASE
+    )
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        from detectors.recognizers.base import column_header
+
+        out: list[RawMatch] = []
+        for m in finditer(self.pattern, text, timeout):
+            start, end = m.span(1)
+            if has_context(MRN_CONTEXT, text, start, end, before=30):
+                out.append(RawMatch("MRN", start, end, 0.9, "identifier", self.name))
+                continue
+            header = column_header(text, start)
+            if header and MRN_CONTEXT.search(header):
+                out.append(RawMatch("MRN", start, end, 0.85, "identifier", self.name))
+        for p in self.practice:
+            compiled = regex.compile(rf"(?<![\w-])(?:{p.regex})(?![\w-])")
+            for m in finditer(compiled, text, timeout):
+                out.append(RawMatch("MRN", m.start(), m.end(), p.score, "identifier", self.name))
+        return out
+
+
+def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]:
+    """Build the identifier recognizers (the registry checks their names are unique)."""
+    return [
+        SsnRecognizer(),
+        MrnRecognizer(practice=practice_mrn),
+        RegexRecognizer(
+            name="npi",
+            entity="NPI",
+            pattern=regex.compile(r"(?<![\w-])\d{10}(?![\w-])"),
+            score=0.4,
+            context=NPI_CONTEXT,
+            context_required=True,
+            before=30,
+            validate=npi_valid,
+        ),
+        RegexRecognizer(
+            name="dea",
+            entity="DEA_NUMBER",
+            pattern=regex.compile(r"(?<![\w-])[A-Z][A-Z9]\d{7}(?![\w-])"),
+            score=0.6,
+            context=DEA_CONTEXT,
+            before=30,
+            validate=dea_valid,
+        ),
+        RegexRecognizer(
+            name="medicare_mbi",
+            entity="MBI",
+            pattern=regex.compile(_MBI),
+            score=0.8,
+            context=MBI_CONTEXT,
+            context_score=1.0,
+            before=80,
+            header_context=True,
+        ),
+        RegexRecognizer(
+            name="member_id",
+            entity="MEMBER_ID",
+            pattern=regex.compile(_ID_TOKEN),
+            score=0.85,
+            context=MEMBER_CONTEXT,
+            context_required=True,
+            context_score=0.9,
+            before=45,
+            validate=mixed_id,
+            header_context=True,
+        ),
+        RegexRecognizer(
+            name="claim_number",
+            entity="CLAIM_NUMBER",
+            pattern=regex.compile(_ID_TOKEN),
+            score=0.8,
+            context=CLAIM_CONTEXT,
+            context_required=True,
+            context_score=0.85,
+            before=20,
+            validate=mixed_id,
+        ),
+        AccountRecognizer(),
+        RegexRecognizer(
+            name="aba_routing",
+            entity="ABA_ROUTING",
+            pattern=regex.compile(r"(?<![\w-])\d{9}(?![\w-])"),
+            score=0.5,
+            context=ROUTING_CONTEXT,
+            context_required=True,
+            before=30,
+            validate=aba_valid,
+        ),
+        RegexRecognizer(
+            name="vin",
+            entity="VIN",
+            pattern=regex.compile(r"(?<![\w-])[A-HJ-NPR-Z0-9]{17}(?![\w-])", regex.IGNORECASE),
+            score=0.7,
+            context=VIN_CONTEXT,
+            before=30,
+            validate=vin_valid,
+        ),
+        RegexRecognizer(
+            name="device_udi",
+            entity="DEVICE_ID",
+            pattern=regex.compile(
+                r"(?<![\w])(?:\(01\)\d{14}(?:\(\d{2}\)[A-Z0-9]{1,20}){0,3}|[A-Z0-9-]{6,30})(?![\w])"
+            ),
+            score=0.6,
+            context=UDI_CONTEXT,
+            context_required=True,
+            context_score=0.8,
+            before=25,
+            validate=lambda v: v.startswith("(01)") or mixed_id(v),
+        ),
+        RegexRecognizer(
+            name="us_driver_license",
+            entity="US_DRIVER_LICENSE",
+            pattern=regex.compile(r"(?<![\w-])[A-Z]{0,2}-?\d[\d-]{4,14}\d(?![\w-])"),
+            score=0.6,
+            context=LICENSE_CONTEXT,
+            context_required=True,
+            context_score=0.8,
+            before=30,
+        ),
+    ]

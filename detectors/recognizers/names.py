@@ -1,0 +1,218 @@
+"""Person-name recognizers driven by cues: titles, patient labels, greetings, signatures, lists.
+
+Each hit carries a role (``patient``, ``provider``, ``correspondent``, ``addressee``, ``staff`` or
+unknown) so the message-level decision can tell a patient's name from staff and business contacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import regex
+
+from detectors.recognizers.base import RawMatch, finditer
+from detectors.recognizers.health import terms
+
+_CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"
+_UP = r"\p{Lu}{2}[\p{Lu}'’-]{0,24}"
+_INIT = r"\p{Lu}\."
+# "First [M.] Last [Last2]", "Last, First [M.]", "LAST, FIRST"
+NAME_FIRST_LAST = rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}}"
+NAME_LAST_FIRST = rf"{_CAP}(?:[- ]{_CAP})?, {_CAP}(?: {_INIT})?"
+NAME_UPPER = rf"{_UP}(?:[- ]{_UP})?, {_UP}(?: \p{{Lu}}\.?)?"
+ANY_NAME = rf"(?:{NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP})"
+
+CREDENTIALS = (
+    "MD|M\\.D\\.|DO|D\\.O\\.|NP|FNP|FNP-C|APRN|RN|BSN|LPN|LVN|PA|PA-C|CMA|CNA|CPC|CCS|RHIA|PharmD|"
+    "RPh|PhD|DDS|DMD|DPM|OD|DC|PT|DPT|OT|OTR|SLP|LCSW|LMFT|LPC|MSW|CRNA|CNM|MPH|MBA|MHA|FACP|"
+    "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT"
+)
+TITLE_PATIENT = regex.compile(rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}})")
+TITLE_PROVIDER = regex.compile(rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\.? ((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})")
+CREDENTIALED = regex.compile(rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])")
+DISPLAY_NAME = regex.compile(
+    rf"(?<![\w])\"?((?:Dr\.? )?{NAME_FIRST_LAST}|{NAME_LAST_FIRST})(?:,? (?:{CREDENTIALS}))?\"? <[^<>@\s]{{1,64}}@"
+)
+HEADER_LINE = regex.compile(
+    rf"(?m)^(?:>\s?)*(?:From|To|Cc|Bcc|Sender|Reply-To|Attendees?):[ \t]{{0,4}}\"?((?:Dr\.? )?{NAME_FIRST_LAST})"
+)
+GREETING = regex.compile(
+    rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?)[ ,]{{1,3}}"
+    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: {_CAP}){{0,2}})\s{{0,2}}[,:!\n-]"
+)
+BARE_GREETING = regex.compile(rf"(?m)^({_CAP}(?: {_CAP})?) (?:-|–)\s*$")
+CLOSING = regex.compile(
+    r"(?im)^(?:>\s?)*(?:thanks|thank you|many thanks|regards|best regards|kind regards|warm regards|"
+    r"sincerely|best|respectfully|cheers|cordially|take care|yours truly|--|—)[,.!]?\s*$"
+)
+SIGN_LINE = regex.compile(rf"(?m)^(?:>\s?)*((?:Dr\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*(?:[–-].{{0,80}})?$")
+SIGNED = regex.compile(rf"(?i:signed|signature|electronically signed by|sent by|from)[: ]{{1,3}}((?:Dr\.? )?{NAME_FIRST_LAST})")
+PATIENT_CUE = regex.compile(
+    r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
+    r"member name|resident|client|insured|subscriber|guarantor|summary for|results for|result for|"
+    r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
+    r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on)"
+    r")(?:\s{0,3}[:#-]\s{0,3}|,?\s{1,3})"
+    rf"({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})"
+)
+STRONG_CUE_WORDS = regex.compile(
+    r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor)"
+)
+FOLLOW_CUE = regex.compile(
+    r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
+    r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
+)
+LIST_ROW = regex.compile(rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d)")
+KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
+
+NOT_NAME_WORDS = frozenset(
+    """the a an and or of in on at to for with from by re fw fwd fyi dear hi hello hey good thanks
+    thank please patient patients pt name member claimant clinic hospital center centre medical health
+    healthcare care plan insurance medicare medicaid group practice department dept office team
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june
+    july august september october november december mon tue wed thu fri sat sun jan feb mar apr jun
+    jul aug sep sept oct nov dec today tomorrow yesterday morning afternoon evening new old primary
+    dr doctor mr mrs ms miss nurse md do np rn pa lab labs result results dob mrn ssn mbi dx icd cpt
+    date invoice order account acct claim policy id number phone fax email address street suite
+    referral request summary update note notes letter report form forms follow followup follow-up
+    subject attachment attached regards sincerely best cheers respectfully signed sent
+    north south east west city county state united states america street avenue road drive lane
+    inc llc ltd plc corp company associates partners services solutions systems
+    urgent routine stat priority reason diagnosis problem orders order home safety evaluation
+    hcg hba1c wbc rbc tsh ldl hdl alt ast bun inr psa ekg ecg mri ct covid covid-19 rsv hiv
+    please kindly would could should can will let us we our your my his her their its this that
+    confidential notice privacy hipaa information message email website portal secure
+    ehr emr it hr ap ar ceo cfo coo cmo billing payroll benefits enrollment""".split()
+)
+
+
+@lru_cache(maxsize=1)
+def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
+    return frozenset(terms("first_names.txt")), frozenset(terms("surnames.txt"))
+
+
+@lru_cache(maxsize=1)
+def _medical_words() -> frozenset[str]:
+    from detectors.recognizers.health import drug_names
+
+    words: set[str] = set()
+    for name in ("conditions.txt", "specialties.txt", "labs.txt", "procedures.txt"):
+        for t in terms(name):
+            words.update(t.split())
+    return frozenset(words) | drug_names()
+
+
+def plausible_name(value: str) -> bool:
+    """Reject candidates made of common words, calendar words, clinical terms or drug names."""
+    words = [w.strip(".,'’").lower() for w in regex.split(r"[\s,]+", value) if w.strip(".,")]
+    if not words:
+        return False
+    medical = _medical_words()
+    for w in words:
+        if w in NOT_NAME_WORDS or (len(w) > 3 and w in medical):
+            return False
+    return True
+
+
+def _trim(value: str, start: int) -> tuple[int, int]:
+    stripped = value.rstrip(" ,.")
+    return start, start + len(stripped)
+
+
+@dataclass(frozen=True)
+class NameRecognizer:
+    """Cue-driven person names, each tagged with the role its cue implies."""
+
+    name: str = "person_cues"
+    entities: tuple[str, ...] = ("PERSON",)
+    patterns: tuple[tuple[regex.Pattern[str], str, float], ...] = field(
+        default_factory=lambda: (
+            (TITLE_PROVIDER, "provider", 0.85),
+            (CREDENTIALED, "provider", 0.85),
+            (DISPLAY_NAME, "correspondent", 0.85),
+            (HEADER_LINE, "correspondent", 0.8),
+            (SIGNED, "staff", 0.8),
+            (GREETING, "addressee", 0.8),
+            (BARE_GREETING, "addressee", 0.6),
+            (TITLE_PATIENT, "patient", 0.85),
+            (LIST_ROW, "list", 0.7),
+        )
+    )
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for pattern, role, score in self.patterns:
+            for m in finditer(pattern, text, timeout):
+                value = m.group(1)
+                vstart = m.start(1)
+                if value.startswith(("Dr ", "Dr.", "Mr", "Ms", "Mrs")) and role != "patient":
+                    sub = regex.match(r"(?:(?:Dr|Mr|Ms|Mrs)\.? )+", value)
+                    if sub:
+                        vstart += sub.end()
+                        value = value[sub.end() :]
+                        if role == "addressee":
+                            role_here = "provider" if m.group(1).startswith("Dr") else "patient"
+                        else:
+                            role_here = role
+                    else:
+                        role_here = role
+                else:
+                    role_here = role
+                if not plausible_name(value):
+                    continue
+                s, e = _trim(value, vstart)
+                out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
+        out.extend(self._patient_cued(text, timeout))
+        out.extend(self._signatures(text, timeout))
+        out.extend(self._known_names(text, timeout))
+        return out
+
+    def _patient_cued(self, text: str, timeout: float) -> list[RawMatch]:
+        out: list[RawMatch] = []
+        for m in finditer(PATIENT_CUE, text, timeout):
+            value = m.group(1)
+            if not plausible_name(value):
+                continue
+            cue = text[m.start() : m.start(1)]
+            follow = FOLLOW_CUE.match(text, m.end(1), min(len(text), m.end(1) + 30)) is not None
+            strong = STRONG_CUE_WORDS.search(cue) is not None
+            if not (strong or follow):
+                role, score = "", 0.55
+            else:
+                role, score = "patient", 0.85
+            s, e = _trim(value, m.start(1))
+            out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role))
+        return out
+
+    def _signatures(self, text: str, timeout: float) -> list[RawMatch]:
+        out: list[RawMatch] = []
+        for m in finditer(CLOSING, text, timeout):
+            nxt = text.find("\n", m.end())
+            if nxt < 0:
+                continue
+            sig = SIGN_LINE.match(text, nxt + 1, min(len(text), nxt + 200))
+            if sig is None:
+                nl = text.find("\n", nxt + 1)
+                if nl > 0 and not text[nxt + 1 : nl].strip():
+                    sig = SIGN_LINE.match(text, nl + 1, min(len(text), nl + 200))
+            if sig is None:
+                continue
+            value = sig.group(1)
+            if plausible_name(value):
+                s, e = _trim(value, sig.start(1))
+                out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
+        return out
+
+    def _known_names(self, text: str, timeout: float) -> list[RawMatch]:
+        firsts, lasts = _name_lists()
+        out: list[RawMatch] = []
+        for m in finditer(KNOWN_NAME, text, timeout):
+            words = m.group(1).split()
+            first, last = words[0].lower(), words[-1].lower()
+            if (first in firsts or last in lasts) and plausible_name(m.group(1)):
+                out.append(
+                    RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", self.name, "")
+                )
+        return out
