@@ -64,21 +64,21 @@ def unique_recipient(local: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sink() -> Iterator[CapturingSink]:
+def internet() -> Iterator[CapturingSink]:
     """A capturing SMTP server that plays the internet (Postfix's relayhost)."""
     with CapturingSink() as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def postfix(sink: CapturingSink) -> Iterator[PostfixInstance]:
-    """A private real Postfix built from deploy/postfix/, relaying to the sink."""
-    with running_postfix(PostfixPorts.allocate(sink=sink.port)) as instance:
+def postfix(internet: CapturingSink) -> Iterator[PostfixInstance]:
+    """A private real Postfix built from deploy/postfix/, relaying to the internet."""
+    with running_postfix(PostfixPorts.allocate(sink=internet.port)) as instance:
         yield instance
 
 
 @pytest.fixture(scope="module")
-def gateway_process(
+def phigate_process(
     postfix: PostfixInstance, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[GatewayProcess]:
     """phigate serve between the gateway port and Postfix's reinjection listener (not yet started)."""
@@ -96,19 +96,19 @@ def gateway_process(
 
 
 @pytest.fixture
-def gateway(gateway_process: GatewayProcess) -> GatewayProcess:
+def phigate(phigate_process: GatewayProcess) -> GatewayProcess:
     """The phigate process, running when the test starts (tests may stop it)."""
-    gateway_process.start()
-    return gateway_process
+    phigate_process.start()
+    return phigate_process
 
 
 def wait_for_deliveries(
-    postfix: PostfixInstance, sink: CapturingSink, message_ids: Sequence[str]
+    postfix: PostfixInstance, internet: CapturingSink, message_ids: Sequence[str]
 ) -> None:
     """Wait until every message reached the sink and Postfix's queue is empty."""
 
     def done() -> bool:
-        return all(sink.with_message_id(mid) for mid in message_ids) and not postfix.queue()
+        return all(internet.with_message_id(mid) for mid in message_ids) and not postfix.queue()
 
     wait_until(
         done, timeout=DELIVERY_TIMEOUT, what="delivery to the sink", context=postfix.describe
@@ -116,12 +116,12 @@ def wait_for_deliveries(
 
 
 def assert_delivered_once(
-    sink: CapturingSink, expected: Mapping[str, Sequence[str]]
+    internet: CapturingSink, expected: Mapping[str, Sequence[str]]
 ) -> list[CapturedMessage]:
     """Assert each Message-ID reached each of its recipients exactly once with BODY intact."""
     deliveries: list[CapturedMessage] = []
     for message_id, recipients in expected.items():
-        copies = sink.with_message_id(message_id)
+        copies = internet.with_message_id(message_id)
         delivered_to = sorted(rcpt for copy in copies for rcpt in copy.rcpt_tos)
         assert delivered_to == sorted(recipients), message_id
         for copy in copies:
@@ -132,7 +132,7 @@ def assert_delivered_once(
 
 
 def test_after_queue_loop_delivers_each_message_once_with_its_body_intact(
-    postfix: PostfixInstance, gateway: GatewayProcess, sink: CapturingSink
+    postfix: PostfixInstance, phigate: GatewayProcess, internet: CapturingSink
 ) -> None:
     """Queued mail goes Postfix -> phigate -> reinjection -> sink once per recipient, body byte-for-byte."""
     expected: dict[str, list[str]] = {}
@@ -148,9 +148,9 @@ def test_after_queue_loop_delivers_each_message_once_with_its_body_intact(
         expected[message_id] = recipients
         queue_ids.append(result.queue_id)
 
-    wait_for_deliveries(postfix, sink, list(expected))
+    wait_for_deliveries(postfix, internet, list(expected))
 
-    assert_delivered_once(sink, expected)
+    assert_delivered_once(internet, expected)
     via_gateway = f"relay=127.0.0.1[127.0.0.1]:{postfix.ports.gateway},"
     for queue_id in queue_ids:
         sent_lines = [line for line in postfix.log_lines(queue_id) if "status=sent" in line]
@@ -159,10 +159,10 @@ def test_after_queue_loop_delivers_each_message_once_with_its_body_intact(
 
 
 def test_after_queue_defers_while_phigate_is_down_and_delivers_once_when_it_is_back(
-    postfix: PostfixInstance, gateway: GatewayProcess, sink: CapturingSink
+    postfix: PostfixInstance, phigate: GatewayProcess, internet: CapturingSink
 ) -> None:
     """With phigate stopped Postfix keeps mail deferred; after restart and a flush each arrives exactly once."""
-    assert gateway.stop() == 0, gateway.log_tail()
+    assert phigate.stop() == 0, phigate.log_tail()
 
     expected: dict[str, list[str]] = {}
     queue_ids: set[str] = set()
@@ -176,23 +176,25 @@ def test_after_queue_defers_while_phigate_is_down_and_delivers_once_when_it_is_b
         queue_ids.add(result.queue_id)
 
     def all_deferred() -> bool:
-        deferred = {entry.queue_id for entry in postfix.queue() if entry.queue_name == "deferred"}
-        return queue_ids <= deferred
+        return all(
+            any("status=deferred" in line for line in postfix.log_lines(queue_id))
+            for queue_id in queue_ids
+        )
 
     wait_until(all_deferred, timeout=DELIVERY_TIMEOUT, what="deferral", context=postfix.describe)
-    for queue_id in queue_ids:
-        assert any("status=deferred" in line for line in postfix.log_lines(queue_id)), queue_id
-    assert not [mid for mid in expected if sink.with_message_id(mid)]
+    # Retries may move a message to the active queue for a moment; it stays queued either way.
+    assert queue_ids <= {entry.queue_id for entry in postfix.queue()}, postfix.describe()
+    assert not [mid for mid in expected if internet.with_message_id(mid)]
 
-    gateway.start()
+    phigate.start()
     postfix.flush()
-    wait_for_deliveries(postfix, sink, list(expected))
+    wait_for_deliveries(postfix, internet, list(expected))
 
-    assert len(assert_delivered_once(sink, expected)) == len(expected)
+    assert len(assert_delivered_once(internet, expected)) == len(expected)
 
 
 def test_before_queue_proxy_passes_mail_through_phigate(
-    postfix: PostfixInstance, gateway: GatewayProcess, sink: CapturingSink
+    postfix: PostfixInstance, phigate: GatewayProcess, internet: CapturingSink
 ) -> None:
     """smtpd_proxy_filter hands the message to phigate, whose 250 the client gets once it is queued."""
     message_id, content = make_message("bq-pass")
@@ -201,15 +203,15 @@ def test_before_queue_proxy_passes_mail_through_phigate(
     result = submit(postfix.ports.before_queue, SENDER, recipients, content, eight_bit=True)
 
     assert (result.stage, result.code) == ("data", SMTP_OK), result
-    wait_for_deliveries(postfix, sink, [message_id])
-    assert len(assert_delivered_once(sink, {message_id: recipients})) == 1
+    wait_for_deliveries(postfix, internet, [message_id])
+    assert len(assert_delivered_once(internet, {message_id: recipients})) == 1
 
 
 def test_before_queue_proxy_tempfails_at_end_of_data_while_phigate_is_down(
-    postfix: PostfixInstance, gateway: GatewayProcess, sink: CapturingSink
+    postfix: PostfixInstance, phigate: GatewayProcess, internet: CapturingSink
 ) -> None:
     """With phigate stopped the client gets a 4xx at end of DATA and nothing is queued or delivered."""
-    assert gateway.stop() == 0, gateway.log_tail()
+    assert phigate.stop() == 0, phigate.log_tail()
     message_id, content = make_message("bq-down")
     recipient = unique_recipient("lab")
 
@@ -218,7 +220,7 @@ def test_before_queue_proxy_tempfails_at_end_of_data_while_phigate_is_down(
     assert result.stage == "data", result
     assert 400 <= result.code < 500, result
     assert not [entry for entry in postfix.queue() if recipient in entry.recipients]
-    assert sink.with_message_id(message_id) == []
+    assert internet.with_message_id(message_id) == []
 
 
 def test_both_snippets_ship_the_same_reinjection_listener() -> None:
