@@ -169,6 +169,23 @@ def test_anchor_never_moves_backwards(audit_log: AuditLog, audit_key_file: Path)
     assert audit_log.verify().ok
 
 
+def test_anchor_failure_does_not_fail_a_committed_append(
+    audit_db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """If the anchor cannot be written the append still returns its seq, logs it, and verify says so."""
+    anchor_path = tmp_path / "anchor-is-a-dir"
+    anchor_path.mkdir()
+    log = AuditLog(audit_db_url, tmp_path / "audit.key", anchor_file=anchor_path)
+    try:
+        assert log.append(make_entry(log, 1)) == 1
+        assert "audit anchor not updated (seq 1)" in caplog.text
+        problems = log.verify().problems
+    finally:
+        log.close()
+    assert [(p.seq, p.kind) for p in problems] == [(1, "truncated")]
+    assert "cannot be trusted" in problems[0].detail
+
+
 def test_migrations_are_idempotent(audit_db_url: str, audit_key_file: Path) -> None:
     """Opening the log again runs upgrade head without changes and keeps the records."""
     first = AuditLog(audit_db_url, audit_key_file)

@@ -54,6 +54,8 @@ class AnchorFile:
             data = self.path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:
+            raise AnchorUnreadable(exc.strerror or type(exc).__name__) from None
         try:
             doc = json.loads(data)
             anchor = Anchor(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,8 @@ from gateway.audit.entry import AuditEntry, canonical_ts, entry_columns, record_
 from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, chain_head, records
 from gateway.audit.verify import AnchorState, VerifyReport, analyse
+
+_log = logging.getLogger("phigate.audit")
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 # Any constant works; it only has to be the same in every process migrating this database.
@@ -78,9 +81,11 @@ class AuditLog:
     def __init__(self, url: str, key_file: Path, anchor_file: Path | None = None) -> None:
         self._keys = KeyFile(Path(key_file))
         self._keys.ensure()
-        self._anchor = AnchorFile(
+        anchor_path = (
             Path(anchor_file) if anchor_file is not None else default_anchor_path(Path(key_file))
         )
+        anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._anchor = AnchorFile(anchor_path)
         self._engine = _make_engine(url)
         try:
             self._upgrade()
@@ -127,7 +132,18 @@ class AuditLog:
             conn.execute(
                 sa.update(chain_head).where(chain_head.c.id == 1).values(seq=seq, mac=row["mac"])
             )
-        self._anchor.advance(ring, seq, row["mac"], entry.ref_id)
+        try:
+            self._anchor.advance(ring, seq, row["mac"], entry.ref_id)
+        except OSError as exc:
+            # The record is committed, so failing the append now would make the caller
+            # retry and log the message twice; a lagging anchor only weakens tail checks
+            # until the next append, so say so loudly and go on.
+            _log.error(
+                "audit anchor not updated (seq %d): %s: %s",
+                seq,
+                type(exc).__name__,
+                exc.strerror,
+            )
         return seq
 
     def verify(self) -> VerifyReport:
