@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import MutableMapping
 from typing import Any
@@ -23,6 +24,12 @@ def redact(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> Mutab
     return event
 
 
+def add_pid(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Name the worker process, since several share one port."""
+    event["pid"] = os.getpid()
+    return event
+
+
 def configure(level: str = "info", fmt: str = "json") -> None:
     """Set up structlog to write one JSON object per line on standard error."""
     renderer: Any = (
@@ -33,6 +40,7 @@ def configure(level: str = "info", fmt: str = "json") -> None:
             redact,
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
+            add_pid,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
             renderer,
