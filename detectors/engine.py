@@ -59,6 +59,10 @@ NER_MODEL_CONFIGURATION: dict[str, Any] = {
 # Only the NER component is needed: its own embedding layer does not listen to tok2vec.
 TRIMMED_OUT = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 NAME_ENTITIES = ("PATIENT_NAME", "PERSON", "PROVIDER_NAME")
+ORG_AFTER = re.compile(
+    r"[ ,&\w.'-]{0,30}?\b(?:Clinic|Hospital|Center|Centre|Associates|LLC|Inc|Group|Health|Medical|"
+    r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy)\b"
+)
 SECOND_PERSON_CARE = re.compile(
     r"(?i)\byour (?:appointment|appt|visit|results?|lab|labs|test|procedure|surgery|diagnosis|"
     r"prescription|medication|follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|"
@@ -202,8 +206,12 @@ class PhiEngine:
             label = _NER_LABELS.get(ent.label_)
             if label is None:
                 continue
+            if label == "PERSON" and ORG_AFTER.match(text, ent.end_char, ent.end_char + 40):
+                continue
             start, end = ent.start_char + offset, ent.end_char + offset
-            out.append(RawMatch(label, start, end, 0.7, "identifier", "spacy_ner"))
+            # A lone surname or given name is weak evidence on its own.
+            score = 0.7 if len(ent) > 1 else 0.5
+            out.append(RawMatch(label, start, end, score, "identifier", "spacy_ner"))
         return out
 
     def _full(self, text: str) -> list[RawMatch]:

@@ -76,34 +76,56 @@ def line_bounds(text: str, pos: int) -> tuple[int, int]:
     return lo, (len(text) if hi < 0 else hi)
 
 
-def column_header(text: str, start: int, max_lines_up: int = 60) -> str:
-    """Return the header cell above a table cell, for CSV-, tab- and pipe-separated text.
+def _split_cells(line: str, sep: str) -> list[tuple[int, int]]:
+    """Cell spans of one table line; commas inside double quotes do not split (CSV)."""
+    cells: list[tuple[int, int]] = []
+    quoted = False
+    begin = 0
+    for i, ch in enumerate(line):
+        if ch == '"' and sep == ",":
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            cells.append((begin, i))
+            begin = i + 1
+    cells.append((begin, len(line)))
+    return cells
+
+
+def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str]:
+    """Return (header cell, separator) above a table cell in CSV-, tab- or pipe-separated text.
 
     The header is the first line of the block of non-empty lines holding ``start`` that has the
-    same number of separators; an empty string when the cell is not inside such a table.
+    same number of cells; ("", "") when the position is not inside such a table.
     """
     lo, hi = line_bounds(text, start)
-    line = text[lo:hi]
+    line = text[lo:hi].rstrip("\r")
     sep = next((s for s in ("\t", "|", ",") if line.count(s) >= 2), "")
     if not sep:
-        return ""
-    col = line.count(sep, 0, start - lo)
-    ncols = line.count(sep)
+        return "", ""
+    cells = _split_cells(line, sep)
+    col = next((k for k, (a, b) in enumerate(cells) if a <= start - lo <= b), -1)
+    if col < 0 or len(cells) < 3:
+        return "", ""
     header = ""
     cur = lo
     for _ in range(max_lines_up):
         if cur == 0:
             break
         prev_lo = text.rfind("\n", 0, cur - 1) + 1
-        prev = text[prev_lo : cur - 1]
-        if not prev.strip() or prev.count(sep) != ncols:
+        prev = text[prev_lo : cur - 1].rstrip("\r")
+        if not prev.strip() or len(_split_cells(prev, sep)) != len(cells):
             break
         header = prev
         cur = prev_lo
-    if not header:
-        return ""
-    cells = header.split(sep)
-    return cells[col].strip() if col < len(cells) else ""
+    if not header or header == line:
+        return "", ""
+    a, b = _split_cells(header, sep)[col]
+    return header[a:b].strip().strip('"'), sep
+
+
+def column_header(text: str, start: int) -> str:
+    """Return the header cell above a table cell ("" when not inside a table)."""
+    return table_cell(text, start)[0]
 
 
 def luhn_ok(digits: str) -> bool:

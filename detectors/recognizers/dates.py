@@ -88,6 +88,14 @@ AGE = regex.compile(
 )
 
 
+def _last_context(pattern: regex.Pattern[str], text: str, start: int, before: int) -> int:
+    """Position of the nearest context phrase before ``start`` (-1 if none in the window)."""
+    last = -1
+    for m in pattern.finditer(text, max(0, start - before), start):
+        last = m.start()
+    return last
+
+
 @dataclass(frozen=True)
 class DateRecognizer:
     """Dates: DOB or date of service by context (inline or column header), bare dates otherwise."""
@@ -107,9 +115,11 @@ class DateRecognizer:
                 continue
             entity, score = "DATE_TIME", 0.5
             header = ""
-            if has_context(DOB_CONTEXT, text, start, end, before=30):
+            dob_at = _last_context(DOB_CONTEXT, text, start, 30)
+            service_at = _last_context(SERVICE_CONTEXT, text, start, 35)
+            if dob_at >= 0 and dob_at >= service_at:
                 entity, score = "DOB", 0.95
-            elif has_context(SERVICE_CONTEXT, text, start, end, before=35):
+            elif service_at >= 0:
                 entity, score = "DATE_OF_SERVICE", 0.8
             else:
                 header = column_header(text, start)

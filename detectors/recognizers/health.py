@@ -54,7 +54,7 @@ DOSE = regex.compile(
     r"\s{0,2}\d{1,5}(?:[.,]\d{1,3})?\s?(?:mg|mcg|µg|g|ml|mL|units?|iu|IU|%|mg/mL|mEq)(?![\w])"
 )
 LAB_VALUE = regex.compile(
-    r"(?i:[\s:,=(]{0,4}(?:is |was |of |at |came back at |came back |level |result |value ){0,2}"
+    r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value ){0,2}"
     r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal))"
 )
 _DIAG_SUFFIX = regex.compile(

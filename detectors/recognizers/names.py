@@ -11,7 +11,7 @@ from functools import lru_cache
 
 import regex
 
-from detectors.recognizers.base import RawMatch, finditer
+from detectors.recognizers.base import RawMatch, finditer, table_cell
 from detectors.recognizers.health import terms
 
 _CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"
@@ -52,7 +52,8 @@ PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
     r"member name|resident|client|insured|subscriber|guarantor|summary for|results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
-    r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on)"
+    r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
+    r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
     r")(?:\s{0,3}[:#-]\s{0,3}|,?\s{1,3})"
     rf"({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})"
 )
@@ -64,6 +65,15 @@ FOLLOW_CUE = regex.compile(
     r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
 )
 LIST_ROW = regex.compile(rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d)")
+TABLE_NAME_CELL = regex.compile(
+    rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
+    regex.MULTILINE,
+)
+NAME_HEADER = regex.compile(r"(?i)\b(?:name|patient|member|beneficiary|client|resident|last|first|surname)\b")
+NOT_PATIENT_HEADER = regex.compile(
+    r"(?i)\b(?:provider|physician|doctor|staff|employee|vendor|company|facility|practice|clinic|"
+    r"plan|payer|drug|product|item|file|user|rep|contact person)\b"
+)
 KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
 
 NOT_NAME_WORDS = frozenset(
@@ -165,6 +175,7 @@ class NameRecognizer:
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         out.extend(self._patient_cued(text, timeout))
+        out.extend(self._table_names(text, timeout))
         out.extend(self._signatures(text, timeout))
         out.extend(self._known_names(text, timeout))
         return out
@@ -179,11 +190,27 @@ class NameRecognizer:
             follow = FOLLOW_CUE.match(text, m.end(1), min(len(text), m.end(1) + 30)) is not None
             strong = STRONG_CUE_WORDS.search(cue) is not None
             if not (strong or follow):
-                role, score = "", 0.55
+                # "Last, First" is a name's shape far more often than a phrase's.
+                role, score = "", (0.7 if "," in value else 0.55)
             else:
                 role, score = "patient", 0.85
             s, e = _trim(value, m.start(1))
             out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role))
+        return out
+
+    def _table_names(self, text: str, timeout: float) -> list[RawMatch]:
+        """Cells under a "Name"/"Patient" column of a CSV/tab/pipe table."""
+        out: list[RawMatch] = []
+        if text.count("\n") < 1:
+            return out
+        for m in finditer(TABLE_NAME_CELL, text, timeout):
+            value = m.group(1)
+            header, _ = table_cell(text, m.start(1))
+            if not header or not NAME_HEADER.search(header) or NOT_PATIENT_HEADER.search(header):
+                continue
+            if plausible_name(value):
+                s, e = _trim(value, m.start(1))
+                out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "list"))
         return out
 
     def _signatures(self, text: str, timeout: float) -> list[RawMatch]:
