@@ -62,12 +62,11 @@ def check_container(data: bytes, limits: ExtractLimits) -> None:
 
 
 def _check_member(info: zipfile.ZipInfo, limits: ExtractLimits) -> None:
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > _RATIO_FLOOR and ratio > limits.zip_max_ratio:
+        raise UnscannableContent("zip-bomb", f"compression ratio over {limits.zip_max_ratio:.0f}")
     if info.file_size > limits.max_part_bytes:
         raise UnscannableContent("too-large", f"member of {info.file_size} bytes")
-    if info.file_size > _RATIO_FLOOR and info.file_size > limits.zip_max_ratio * max(
-        info.compress_size, 1
-    ):
-        raise UnscannableContent("zip-bomb", f"compression ratio over {limits.zip_max_ratio:.0f}")
 
 
 def iter_members(data: bytes, limits: ExtractLimits, budget: ZipBudget) -> Iterator[Member]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import binascii
 import email
 import email.policy
 import hashlib
 import re
 import time
+from email.errors import InvalidBase64LengthDefect
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses
@@ -90,6 +92,13 @@ def header_text(value: object) -> str:
     for chunk, charset in chunks:
         out.append(decode_bytes(chunk, charset)[0] if isinstance(chunk, bytes) else chunk)
     return _FOLD.sub("", "".join(out))
+
+
+def lenient_b64decode(text: str) -> bytes:
+    """Decode base64 that the stdlib refuses: drop junk characters and a dangling last one."""
+    clean = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    clean = clean[: len(clean) - len(clean) % 4] if len(clean) % 4 == 1 else clean
+    return base64.b64decode(clean + "=" * (-len(clean) % 4))
 
 
 class _Walker:
@@ -255,7 +264,9 @@ class _Walker:
         filename = self.filename(node)
         is_attachment = filename is not None or node.get_content_disposition() == "attachment"
         # An unparsable multipart (no boundary) or a delivery report is still body text.
-        textual_body = not is_attachment and content_type.startswith(("text/", "multipart/", "message/"))
+        textual_body = not is_attachment and content_type.startswith(
+            ("text/", "multipart/", "message/")
+        )
         if textual_body:
             part = label or "body"
             origin = f"{prefix}{content_type}#{self.mime_index}"
@@ -299,6 +310,13 @@ class _Walker:
             return None
         if not isinstance(data, bytes):
             return None
+        if (
+            encoding == "base64"
+            and isinstance(raw, str)
+            and any(isinstance(d, InvalidBase64LengthDefect) for d in node.defects)
+        ):
+            # The stdlib gives up and returns the base64 text; salvage every whole quantum.
+            data = lenient_b64decode(raw)
         if len(data) > self.limits.max_part_bytes:
             self.problem(part, origin, "too-large", f"{len(data) // (1024 * 1024)} MiB")
             return None
