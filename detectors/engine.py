@@ -229,7 +229,7 @@ class PhiEngine:
 
     def analyze_text(self, text: str, part: str = "body", *, full: bool = False) -> list[Finding]:
         """Find entities in one text; ``full`` also runs NER over all of it (span evaluation)."""
-        text = text[: self.config.max_part_chars]
+        text = _literal_breaks(text[: self.config.max_part_chars])
         raw = self._full(text) if full else self._cheap(text)
         return self._to_findings(text, part, self._clean(text, raw), {}, False)
 
@@ -241,7 +241,7 @@ class PhiEngine:
         for p in parts:
             if budget <= 0:
                 break
-            t = p.text[: min(self.config.max_part_chars, budget)]
+            t = _literal_breaks(p.text[: min(self.config.max_part_chars, budget)])
             budget -= len(t)
             texts.append((p.part, t))
         raw = {i: self._clean(t, self._cheap(t)) for i, (_, t) in enumerate(texts)}
@@ -402,6 +402,13 @@ class PhiEngine:
         if role in ("patient", "list"):
             return "PATIENT_NAME"
         return "PERSON"
+
+
+def _literal_breaks(text: str) -> str:
+    """Turn escaped line breaks left by bad templating into real ones (same length, same offsets)."""
+    if "\\" not in text:
+        return text
+    return text.replace("\\r\\n", "  \r\n").replace("\\n", " \n").replace("\\t", " \t")
 
 
 def _norm(value: str) -> str:

@@ -18,6 +18,15 @@ from detectors.recognizers.base import (
 )
 
 FAX_CONTEXT = compile_words(["fax", "facsimile", "f:"])
+PHONE_CONTEXT = compile_words(
+    ["phone", "tel", "telephone", "call", "called", "calling", "reach", "reached", "mobile", "cell",
+     "fax", "messages to", "answering at", "text", "sms", "contact number", "number", "ph", "ext"]
+)
+PHONE_AFTER = compile_words(["office", "fax", "mobile", "cell", "home", "work", "phone"])
+# International and odd local formats: only next to a phone word (bounded, no nesting).
+GENERIC_PHONE = regex.compile(
+    r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){0,4}(?![\w-]|\.\d)"
+)
 STREET_SUFFIXES = (
     "Alley Aly Avenue Ave Av Bend Boulevard Blvd Branch Brg Bridge Brook Brooks Burg Burgs Bypass "
     "Camp Canyon Cape Causeway Center Centers Circle Cir Circles Cliff Cliffs Club Common Commons "
@@ -51,6 +60,20 @@ PO_BOX = regex.compile(
     r"(?<![\w])(?:P\.? ?O\.? Box|PSC|Unit|CMR) \d{1,6}(?:, Box \d{1,6})?"
     r"(?:,?\s{1,3}(?:APO|FPO|DPO) (?:AE|AP|AA) \d{5})?",
     regex.IGNORECASE,
+)
+UNIT = regex.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Ste|Unit)\.? ?#?\d{1,6}[A-Z]?(?![\w])")
+# "Streetname 12" (European order) after an address cue or a leading house/postal number.
+EURO_STREET = regex.compile(
+    r"(?:(?<=\b(?:address|lives at|lives on|is at|is on|located at|sent to|send to|moved to)[: ]{1,3})"
+    r"|(?<=(?:^|\n|, |: )\d{3,6} ))"
+    r"(?:\p{Lu}{1,3}\.? )?\p{Lu}[\p{L}.'-]{2,30}(?: \p{L}[\p{L}.'-]{1,30}){0,3} \d{1,5}[a-z]?(?![\w])",
+    regex.IGNORECASE,
+)
+COUNTRY_POSTCODE = regex.compile(
+    r"(?<=\b(?:Norway|Sweden|Denmark|Finland|Iceland|Germany|France|Italy|Spain|Portugal|Cyprus|Greece|"
+    r"Uruguay|Slovenia|Poland|Netherlands|Belgium|Austria|Switzerland|Kingdom|Ireland|Canada|Australia|"
+    r"Czechia|Hungary|Croatia|Estonia|Latvia|Lithuania|Brazil|Mexico|Japan|Greenland|Greenlander),? )"
+    r"\d{4,6}(?![\w-])"
 )
 ZIP = regex.compile(rf"(?<=\b(?:{_STATE}),? )\d{{5}}(?:-\d{{4}})?(?![\w-])")
 ZIP_WORDED = regex.compile(r"(?i:\b(?:zip|zip code|postal code|postcode)\b)\s?[:#]?\s?(\d{4,5}(?:-\d{4})?)(?![\w-])")
@@ -116,6 +139,20 @@ class PhoneRecognizer:
                 fax = has_context(FAX_CONTEXT, text, m.start, m.end, before=12)
                 entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
                 out.append(RawMatch(entity, m.start, m.end, 0.75, "identifier", self.name))
+        for g in finditer(GENERIC_PHONE, text, timeout):
+            digits = sum(ch.isdigit() for ch in g.group())
+            if not 6 <= digits <= 15 or any(s < g.end() and g.start() < e for s, e in seen):
+                continue
+            if not (
+                has_context(PHONE_CONTEXT, text, g.start(), g.end(), before=25)
+                or PHONE_AFTER.match(text, g.end() + 1, min(len(text), g.end() + 10))
+            ):
+                continue
+            fax = has_context(FAX_CONTEXT, text, g.start(), g.end(), before=12) or text.startswith(
+                "fax", g.end() + 1
+            )
+            entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
+            out.append(RawMatch(entity, g.start(), g.end(), 0.6, "identifier", self.name))
         return out
 
 
@@ -148,6 +185,11 @@ def contact_recognizers() -> list[object]:
         RegexRecognizer(name="street_address", entity="STREET_ADDRESS", pattern=ADDRESS, score=0.75),
         RegexRecognizer(name="po_box", entity="STREET_ADDRESS", pattern=PO_BOX, score=0.7),
         RegexRecognizer(name="zip_code", entity="ZIP_CODE", pattern=ZIP, score=0.7),
+        RegexRecognizer(name="address_unit", entity="STREET_ADDRESS", pattern=UNIT, score=0.6),
+        RegexRecognizer(name="street_euro", entity="STREET_ADDRESS", pattern=EURO_STREET, score=0.6),
+        RegexRecognizer(
+            name="postcode_country", entity="ZIP_CODE", pattern=COUNTRY_POSTCODE, score=0.6
+        ),
         RegexRecognizer(
             name="zip_code_worded", entity="ZIP_CODE", pattern=ZIP_WORDED, score=0.7, group=1
         ),

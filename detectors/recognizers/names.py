@@ -53,8 +53,9 @@ PATIENT_CUE = regex.compile(
     r"member name|resident|client|insured|subscriber|guarantor|summary for|results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
+    r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
-    r")(?:\s{0,3}[:#-]\s{0,3}|,?\s{1,3})"
+    r")(?:\s{0,3}[:#-]\s{0,8}|,?\s{1,3})"
     rf"({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})"
 )
 STRONG_CUE_WORDS = regex.compile(
