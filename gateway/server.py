@@ -157,8 +157,9 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
     """Fork N workers sharing the port (SO_REUSEPORT); restart any that die; serve metrics."""
     metrics_dir = Path(tempfile.mkdtemp(prefix="phigate-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    # Bind once here to fail fast (address in use) before forking.
-    probe = listening_socket(settings.listen, reuse_port=True)
+    # Bind once here to fail fast (address in use), and close it before forking: a listening
+    # socket inherited by the children would join the SO_REUSEPORT group with nobody accepting.
+    listening_socket(settings.listen, reuse_port=True).close()
     children: dict[int, int] = {}
     stopping = False
 
@@ -176,7 +177,7 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
             finally:
                 os._exit(code)
         children[pid] = index
-        log.info("worker.started", index=index, pid=pid)
+        log.info("worker.started", index=index, worker_pid=pid)
 
     def on_term(_sig: int, _frame: Any) -> None:
         nonlocal stopping
@@ -195,7 +196,6 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
 
     for i in range(settings.workers):
         spawn(i)
-    probe.close()
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     signal.signal(signal.SIGHUP, on_hup)
@@ -215,7 +215,7 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
             if index is None:
                 continue
             if not stopping:
-                log.error("worker.died", index=index, pid=pid, status=status)
+                log.error("worker.died", index=index, worker_pid=pid, status=status)
                 time.sleep(1)
                 spawn(index)
     finally:

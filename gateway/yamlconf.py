@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.errors import ConfigError
 
 Loc = tuple[str | int, ...]
+KEY = "<key>"  # path suffix under which a mapping key's own position is kept
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -47,6 +48,7 @@ def _construct(
                 )
             child = (*path, key) if isinstance(key, str | int) else (*path, str(key))
             located.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            located.marks[(*child, KEY)] = located.marks[child]
             out[key] = _construct(value_node, child, located, source, loader)
             # the value's own position wins for scalars, the key's for containers
             if isinstance(value_node, yaml.ScalarNode):
@@ -98,7 +100,8 @@ def validate(model: type[M], data: Any, marks: Mapping[Loc, tuple[int, int]], so
         lines = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if isinstance(p, str | int))
-            mark = _best_mark(loc, marks)
+            mark = marks.get((*loc, KEY)) if err["type"] == "extra_forbidden" else None
+            mark = mark or _best_mark(loc, marks)
             where = f"{source}:{mark[0]}:{mark[1]}" if mark else source
             dotted = ".".join(str(p) for p in loc) or "(top level)"
             msg = err["msg"]

@@ -1,0 +1,154 @@
+"""Operations on a real `phigate serve` process: workers, draining, reload, metrics, bad config."""
+
+from __future__ import annotations
+
+import signal
+import smtplib
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Client
+from tests.support.gateway import free_port
+from tests.support.process import PhigateProcess
+
+OK = 250
+
+
+def _config(tmp: Path, text: str = "") -> Path:
+    cfg = tmp / "phigate.yaml"
+    cfg.write_text(
+        f'audit: {{url: "sqlite:///{tmp}/audit.db", key_file: "{tmp}/audit.key"}}\n'
+        "metrics: {listen: null}\n" + text
+    )
+    return cfg
+
+
+def _send(port: int, n: int, rcpts: tuple[str, ...] = ("b@partner.example",)) -> int:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.sendmail(
+            "a@practice.example", list(rcpts),
+            f"Subject: m{n}\r\nMessage-ID: <ops-{n}@practice.example>\r\n\r\nbody {n}\r\n".encode(),
+        )
+    return n
+
+
+@pytest.fixture
+def serve(tmp_path: Path):
+    started: list[PhigateProcess] = []
+
+    def start(*args: str) -> PhigateProcess:
+        p = PhigateProcess(list(args), cwd=tmp_path)
+        started.append(p)
+        return p
+
+    yield start
+    for p in started:
+        p.stop()
+
+
+def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
+    """--workers 2 starts two processes on one port; connections reach both, none is lost."""
+    port = free_port()
+    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}",
+              "--config", str(_config(tmp_path)), "--workers", "2")
+    serving = p.wait_event("serving", count=2)
+    assert len({ev["pid"] for ev in serving}) == 2
+    p.wait_port(port)
+    with ThreadPoolExecutor(8) as pool:
+        done = sorted(pool.map(lambda n: _send(port, n), range(40)))
+    assert done == list(range(40))
+    assert len(sink[0].messages) == 40
+    handled_by = {ev["pid"] for ev in p.wait_event("message", count=40)}
+    assert len(handled_by) == 2, "SO_REUSEPORT spread the connections over both workers"
+    assert p.stop() == 0
+
+
+def test_sigterm_drains_a_transaction_in_flight(tmp_path: Path, sink, serve):
+    """After SIGTERM a session in the middle of DATA still gets its 250; then the process exits."""
+    port = free_port()
+    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}",
+              "--config", str(_config(tmp_path)))
+    p.wait_port(port)
+    c = Client(port)
+    try:
+        c.reply()
+        c.cmd("EHLO client.example")
+        c.cmd("MAIL FROM:<a@practice.example>")
+        c.cmd("RCPT TO:<b@partner.example>")
+        assert c.cmd("DATA")[0].startswith("354")
+        c.send_raw(b"Subject: in flight\r\n\r\nhalf ")
+        p.signal(signal.SIGTERM)
+        p.wait_event("draining")
+        time.sleep(0.3)
+        assert p.proc.poll() is None, "it waits for the session in flight"
+        c.send_raw(b"and the rest\r\n.\r\n")
+        assert c.reply()[0].startswith("250 2.0.0")
+        assert c.file.readline().startswith(b"421 4.3.2")
+    finally:
+        c.close()
+    assert p.proc.wait(20) == 0
+    assert [m.content for m in sink[0].messages] == [b"Subject: in flight\r\n\r\nhalf and the rest\r\n"]
+
+
+def test_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path: Path, sink, serve):
+    """A bad config on SIGHUP is refused with file:line and the old one stays; a good one applies."""
+    port = free_port()
+    cfg = _config(tmp_path, "smtp:\n  max_recipients: 5\n")
+    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}", "--config", str(cfg))
+    p.wait_port(port)
+    cfg.write_text(cfg.read_text().replace("max_recipients: 5", "max_recipients: -1"))
+    p.signal(signal.SIGHUP)
+    rejected = p.wait_event("reload.rejected")[0]
+    assert f"{cfg}:4:" in rejected["reason"] and "max_recipients" in rejected["reason"]
+    assert _send(port, 1, tuple(f"r{i}@partner.example" for i in range(4))) == 1
+
+    cfg.write_text(cfg.read_text().replace("max_recipients: -1", "max_recipients: 2"))
+    p.signal(signal.SIGHUP)
+    p.wait_event("reload.applied")
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+        s.ehlo()
+        s.mail("a@practice.example")
+        assert s.rcpt("r1@partner.example")[0] == OK
+        assert s.rcpt("r2@partner.example")[0] == OK
+        code, text = s.rcpt("r3@partner.example")
+        assert (code, text[:5]) == (452, b"4.5.3")
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_prometheus_metrics_count_messages(tmp_path: Path, sink, serve, workers):
+    """/metrics counts messages by action and next-hop latency, across workers too."""
+    port, mport = free_port(), free_port()
+    cfg = _config(tmp_path).read_text().replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{mport}}}")
+    (tmp_path / "m.yaml").write_text(cfg)
+    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}",
+              "--config", str(tmp_path / "m.yaml"), "--workers", workers)
+    p.wait_port(port)
+    for n in range(6):
+        _send(port, n)
+    deadline = time.monotonic() + 10
+    text = ""
+    while time.monotonic() < deadline:
+        try:
+            text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=5).read().decode()
+        except OSError:
+            time.sleep(0.2)
+            continue
+        if 'phigate_messages_total{action="deliver",reply="2xx"} 6.0' in text:
+            break
+        time.sleep(0.2)
+    assert 'phigate_messages_total{action="deliver",reply="2xx"} 6.0' in text
+    assert 'phigate_next_hop_seconds_count{phase="data"} 6.0' in text
+
+
+def test_a_bad_config_at_start_names_file_and_line(tmp_path: Path, serve):
+    """An invalid config file stops start-up with exit 2 and a file:line:column message."""
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("listen: 127.0.0.1:2525\nsmtp:\n  max_recipents: 5\n")
+    p = serve("--config", str(cfg))
+    assert p.proc.wait(30) == 2
+    p.stop()
+    assert any(f"{cfg}:3:3: smtp.max_recipents: unknown key" in line for line in p.lines), p.lines
