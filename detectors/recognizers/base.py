@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import regex
 
 # Python's re has no timeout; the regex module does, and bounded patterns keep it from mattering.
-Pattern = regex.Pattern[str]
+Pattern: TypeAlias = "regex.Pattern[str]"
 
 
 class RegexTimeout(RuntimeError):

@@ -19,8 +19,27 @@ from detectors.recognizers.base import (
 
 FAX_CONTEXT = compile_words(["fax", "facsimile", "f:"])
 PHONE_CONTEXT = compile_words(
-    ["phone", "tel", "telephone", "call", "called", "calling", "reach", "reached", "mobile", "cell",
-     "fax", "messages to", "answering at", "text", "sms", "contact number", "number", "ph", "ext"]
+    [
+        "phone",
+        "tel",
+        "telephone",
+        "call",
+        "called",
+        "calling",
+        "reach",
+        "reached",
+        "mobile",
+        "cell",
+        "fax",
+        "messages to",
+        "answering at",
+        "text",
+        "sms",
+        "contact number",
+        "number",
+        "ph",
+        "ext",
+    ]
 )
 PHONE_AFTER = compile_words(["office", "fax", "mobile", "cell", "home", "work", "phone"])
 # International and odd local formats: only next to a phone word (bounded, no nesting).
@@ -76,7 +95,9 @@ COUNTRY_POSTCODE = regex.compile(
     r"\d{4,6}(?![\w-])"
 )
 ZIP = regex.compile(rf"(?<=\b(?:{_STATE}),? )\d{{5}}(?:-\d{{4}})?(?![\w-])")
-ZIP_WORDED = regex.compile(r"(?i:\b(?:zip|zip code|postal code|postcode)\b)\s?[:#]?\s?(\d{4,5}(?:-\d{4})?)(?![\w-])")
+ZIP_WORDED = regex.compile(
+    r"(?i:\b(?:zip|zip code|postal code|postcode)\b)\s?[:#]?\s?(\d{4,5}(?:-\d{4})?)(?![\w-])"
+)
 EMAIL = regex.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,6}[A-Za-z]{2,24}(?![\w-])"
 )
@@ -85,7 +106,9 @@ URL = regex.compile(
     r"|(?<![\w@./-])[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,62}){0,4}\.(?:com|org|net|gov|edu|io|info|biz|us|health|example)(?:/[^\s<>\"']{0,300})?(?![\w@-])"
 )
 IPV4 = regex.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)")
-IPV6 = regex.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4}){0,6}(?![\w:])")
+IPV6 = regex.compile(
+    r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4}){0,6}(?![\w:])"
+)
 CARD = regex.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])")
 IBAN = regex.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![\w])")
 CARD_CONTEXT = compile_words(["card", "visa", "mastercard", "amex", "credit", "debit", "cc"])
@@ -182,11 +205,15 @@ def contact_recognizers() -> list[object]:
         RegexRecognizer(name="email", entity="EMAIL_ADDRESS", pattern=EMAIL, score=0.9),
         RegexRecognizer(name="url", entity="URL", pattern=URL, score=0.6),
         IpRecognizer(),
-        RegexRecognizer(name="street_address", entity="STREET_ADDRESS", pattern=ADDRESS, score=0.75),
+        RegexRecognizer(
+            name="street_address", entity="STREET_ADDRESS", pattern=ADDRESS, score=0.75
+        ),
         RegexRecognizer(name="po_box", entity="STREET_ADDRESS", pattern=PO_BOX, score=0.7),
         RegexRecognizer(name="zip_code", entity="ZIP_CODE", pattern=ZIP, score=0.7),
         RegexRecognizer(name="address_unit", entity="STREET_ADDRESS", pattern=UNIT, score=0.6),
-        RegexRecognizer(name="street_euro", entity="STREET_ADDRESS", pattern=EURO_STREET, score=0.6),
+        RegexRecognizer(
+            name="street_euro", entity="STREET_ADDRESS", pattern=EURO_STREET, score=0.6
+        ),
         RegexRecognizer(
             name="postcode_country", entity="ZIP_CODE", pattern=COUNTRY_POSTCODE, score=0.6
         ),
@@ -202,5 +229,7 @@ def contact_recognizers() -> list[object]:
             context_score=1.0,
             validate=_card_ok,
         ),
-        RegexRecognizer(name="iban", entity="IBAN_CODE", pattern=IBAN, score=0.9, validate=_iban_ok),
+        RegexRecognizer(
+            name="iban", entity="IBAN_CODE", pattern=IBAN, score=0.9, validate=_iban_ok
+        ),
     ]

@@ -45,10 +45,36 @@ def drug_names() -> frozenset[str]:
 
 
 ICD_CONTEXT = compile_words(
-    ["icd", "icd-10", "icd10", "icd-10-cm", "dx", "diagnosis", "diagnoses", "code", "codes", "primary dx", "problem"]
+    [
+        "icd",
+        "icd-10",
+        "icd10",
+        "icd-10-cm",
+        "dx",
+        "diagnosis",
+        "diagnoses",
+        "code",
+        "codes",
+        "primary dx",
+        "problem",
+    ]
 )
 CPT_CONTEXT = compile_words(
-    ["cpt", "hcpcs", "procedure code", "billed", "bill", "billing", "code", "codes", "charge", "cpt code", "denied", "rebill", "units of"]
+    [
+        "cpt",
+        "hcpcs",
+        "procedure code",
+        "billed",
+        "bill",
+        "billing",
+        "code",
+        "codes",
+        "charge",
+        "cpt code",
+        "denied",
+        "rebill",
+        "units of",
+    ]
 )
 DOSE = regex.compile(
     r"\s{0,2}\d{1,5}(?:[.,]\d{1,3})?\s?(?:mg|mcg|µg|g|ml|mL|units?|iu|IU|%|mg/mL|mEq)(?![\w])"
@@ -116,7 +142,9 @@ class CptRecognizer:
 
     name: str = "cpt_hcpcs"
     entities: tuple[str, ...] = ("CPT",)
-    pattern: regex.Pattern[str] = regex.compile(r"(?<![\w.$/-])(?:\d{4}[0-9FTU]|[A-V]\d{4})(?![\w/-]|\.\d)")
+    pattern: regex.Pattern[str] = regex.compile(
+        r"(?<![\w.$/-])(?:\d{4}[0-9FTU]|[A-V]\d{4})(?![\w/-]|\.\d)"
+    )
     procedure_after: regex.Pattern[str] = field(
         default_factory=lambda: regex.compile(r"\s{0,3}(?:-|–|\(|:)\s{0,3}\p{L}{4}")
     )
@@ -152,7 +180,9 @@ class MedicationRecognizer:
                 continue
             dosed = DOSE.match(text, m.end(), min(len(text), m.end() + 20)) is not None
             out.append(
-                RawMatch("MEDICATION", m.start(), m.end(), 0.9 if dosed else 0.7, "health", self.name)
+                RawMatch(
+                    "MEDICATION", m.start(), m.end(), 0.9 if dosed else 0.7, "health", self.name
+                )
             )
         return out
 
@@ -163,7 +193,9 @@ class DiagnosisRecognizer:
 
     name: str = "diagnosis"
     entities: tuple[str, ...] = ("DIAGNOSIS",)
-    terms_pattern: regex.Pattern[str] = field(default_factory=lambda: compile_words(terms("conditions.txt")))
+    terms_pattern: regex.Pattern[str] = field(
+        default_factory=lambda: compile_words(terms("conditions.txt"))
+    )
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -171,7 +203,9 @@ class DiagnosisRecognizer:
         for m in finditer(self.terms_pattern, text, timeout):
             generic = m.group().lower() in _GENERIC_DIAG
             out.append(
-                RawMatch("DIAGNOSIS", m.start(), m.end(), 0.5 if generic else 0.8, "health", self.name)
+                RawMatch(
+                    "DIAGNOSIS", m.start(), m.end(), 0.5 if generic else 0.8, "health", self.name
+                )
             )
         for m in finditer(_DIAG_SUFFIX, text, timeout):
             if m.group().lower() in _DIAG_SUFFIX_STOP:
@@ -186,7 +220,9 @@ class ProcedureRecognizer:
 
     name: str = "procedure"
     entities: tuple[str, ...] = ("PROCEDURE",)
-    terms_pattern: regex.Pattern[str] = field(default_factory=lambda: compile_words(terms("procedures.txt")))
+    terms_pattern: regex.Pattern[str] = field(
+        default_factory=lambda: compile_words(terms("procedures.txt"))
+    )
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -206,7 +242,9 @@ class LabRecognizer:
 
     name: str = "lab_result"
     entities: tuple[str, ...] = ("LAB_RESULT",)
-    terms_pattern: regex.Pattern[str] = field(default_factory=lambda: compile_words(terms("labs.txt")))
+    terms_pattern: regex.Pattern[str] = field(
+        default_factory=lambda: compile_words(terms("labs.txt"))
+    )
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -214,7 +252,9 @@ class LabRecognizer:
         for m in finditer(self.terms_pattern, text, timeout):
             valued = LAB_VALUE.match(text, m.end(), min(len(text), m.end() + 45)) is not None
             out.append(
-                RawMatch("LAB_RESULT", m.start(), m.end(), 0.85 if valued else 0.5, "health", self.name)
+                RawMatch(
+                    "LAB_RESULT", m.start(), m.end(), 0.85 if valued else 0.5, "health", self.name
+                )
             )
         return out
 

@@ -29,8 +29,12 @@ CREDENTIALS = (
     "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT"
 )
 TITLE_PATIENT = regex.compile(rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}})")
-TITLE_PROVIDER = regex.compile(rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\.? ((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})")
-CREDENTIALED = regex.compile(rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])")
+TITLE_PROVIDER = regex.compile(
+    rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\.? ((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
+)
+CREDENTIALED = regex.compile(
+    rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])"
+)
 DISPLAY_NAME = regex.compile(
     rf"(?<![\w])\"?((?:Dr\.? )?{NAME_FIRST_LAST}|{NAME_LAST_FIRST})(?:,? (?:{CREDENTIALS}))?\"? <[^<>@\s]{{1,64}}@"
 )
@@ -46,8 +50,12 @@ CLOSING = regex.compile(
     r"(?im)^(?:>\s?)*(?:thanks|thank you|many thanks|regards|best regards|kind regards|warm regards|"
     r"sincerely|best|respectfully|cheers|cordially|take care|yours truly|--|—)[,.!]?\s*$"
 )
-SIGN_LINE = regex.compile(rf"(?m)^(?:>\s?)*((?:Dr\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*(?:[–-].{{0,80}})?$")
-SIGNED = regex.compile(rf"(?i:signed|signature|electronically signed by|sent by|from)[: ]{{1,3}}((?:Dr\.? )?{NAME_FIRST_LAST})")
+SIGN_LINE = regex.compile(
+    rf"(?m)^(?:>\s?)*((?:Dr\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*(?:[–-].{{0,80}})?$"
+)
+SIGNED = regex.compile(
+    rf"(?i:signed|signature|electronically signed by|sent by|from)[: ]{{1,3}}((?:Dr\.? )?{NAME_FIRST_LAST})"
+)
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
     r"member name|resident|client|insured|subscriber|guarantor|summary for|results for|result for|"
@@ -65,12 +73,16 @@ FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
     r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
 )
-LIST_ROW = regex.compile(rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d)")
+LIST_ROW = regex.compile(
+    rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d)"
+)
 TABLE_NAME_CELL = regex.compile(
     rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
     regex.MULTILINE,
 )
-NAME_HEADER = regex.compile(r"(?i)\b(?:name|patient|member|beneficiary|client|resident|last|first|surname)\b")
+NAME_HEADER = regex.compile(
+    r"(?i)\b(?:name|patient|member|beneficiary|client|resident|last|first|surname)\b"
+)
 NOT_PATIENT_HEADER = regex.compile(
     r"(?i)\b(?:provider|physician|doctor|staff|employee|vendor|company|facility|practice|clinic|"
     r"plan|payer|drug|product|item|file|user|rep|contact person)\b"

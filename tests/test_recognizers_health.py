@@ -1,0 +1,108 @@
+"""Parametrized tables for the health-information, date, age and name recognizers."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.config import DetectorConfig
+from detectors.recognizers import RawMatch, build_registry
+
+REGISTRY = build_registry(DetectorConfig())
+
+
+def matches(text: str) -> list[RawMatch]:
+    """Every raw match of every cheap recognizer."""
+    return [m for rec in REGISTRY for m in rec.analyze(text, 1.0)]
+
+
+def found(text: str, entity: str, value: str) -> bool:
+    """Whether ``value`` is matched as ``entity`` in ``text``."""
+    return any(m.entity == entity and text[m.start : m.end] == value for m in matches(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value", "expected"),
+    [
+        ("dx E11.319 today", "ICD10", "E11.319", True),
+        ("Primary dx: C50.129 Malignant", "ICD10", "C50.129", True),
+        ("dx code Z23", "ICD10", "Z23", True),
+        ("room Z23 is free", "ICD10", "Z23", False),  # three characters need context
+        ("dx E11.999 today", "ICD10", "E11.999", False),  # not in the code set
+        ("Billed 97110 (therapeutic exercise)", "CPT", "97110", True),
+        ("Jessemouth, KS 66111", "CPT", "66111", False),
+        ("Rasagiline 10 mg twice daily", "MEDICATION", "Rasagiline", True),
+        ("the patient has hepatitis", "DIAGNOSIS", "hepatitis", True),
+        ("pictures from our photography class", "PROCEDURE", "photography", False),
+        ("Potassium    4.3 mmol/L", "LAB_RESULT", "Potassium", True),
+        ("referral to Gastroenterology", "SPECIALTY", "Gastroenterology", True),
+        ("the most recent office note", "CLINICAL_NOTE", "office note", True),
+    ],
+)
+def test_health(text: str, entity: str, value: str, expected: bool) -> None:
+    """Health recognizers validate codes and need context for ambiguous shapes."""
+    assert found(text, entity, value) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "value"),
+    [
+        ("DOB 7/28/1966 on file", "DOB", "7/28/1966"),
+        ("date of birth 1972-04-27", "DOB", "1972-04-27"),
+        ("born March 18, 1978", "DOB", "March 18, 1978"),
+        ("discharged 6/5/2025 after", "DATE_OF_SERVICE", "6/5/2025"),
+        ("(DOB 11/1/1940), collected 10/21/2025", "DATE_OF_SERVICE", "10/21/2025"),
+        ("Let's meet on January 15, 2025 at noon", "DATE_TIME", "January 15, 2025"),
+        ("a 93-year-old woman", "AGE_OVER_89", "93"),
+        ("a 45 year old man", "AGE", "45"),
+    ],
+)
+def test_dates_and_ages(text: str, entity: str, value: str) -> None:
+    """A date's context decides DOB, date of service or a bare (non-PHI) date."""
+    assert found(text, entity, value)
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "role"),
+    [
+        ("Patient: BJÖRKLUND, GORDON\nMRN: 1", "BJÖRKLUND, GORDON", "patient"),
+        ("Summary for Mr. Frey today", "Frey", "patient"),
+        ("Dear Dr. Hughes,\n", "Hughes", "provider"),
+        ("Signed: Ursula Kuefer, PA-C", "Ursula Kuefer", "provider"),
+        ("From: Jane Roe <jroe@clinic.example>", "Jane Roe", "correspondent"),
+        ("Hi Joseph,\n\nthanks", "Joseph", "addressee"),
+        ("Thanks,\nKeira Craig\nPhysician Assistant", "Keira Craig", "staff"),
+        ("Can you see Norberg, Calle (DOB 1/2/1949)?", "Norberg, Calle", "patient"),
+    ],
+)
+def test_name_roles(text: str, value: str, role: str) -> None:
+    """Name cues carry the role the decision needs (patient versus staff and contacts)."""
+    roles = {
+        m.role for m in matches(text) if m.entity == "PERSON" and text[m.start : m.end] == value
+    }
+    assert role in roles
+
+
+@pytest.mark.parametrize("word", ["Rasagiline", "Atorvastatin", "Monday", "Patient"])
+def test_drug_and_calendar_words_are_not_names(word: str) -> None:
+    """Drug names and common words never become person names."""
+    text = f"Re: {word} Smith"
+    assert not any(m.entity == "PERSON" and word in text[m.start : m.end] for m in matches(text))
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" * 50_000 + "!",
+        "1" * 50_000,
+        "1-" * 25_000,
+        "Mr. " + "Aa " * 20_000,
+        "@" * 20_000 + "a@" * 10_000,
+        "http://" + "a." * 20_000,
+        "Patient: " + "Ab, " * 20_000,
+        ", ".join(["x"] * 20_000) + "\n" + ", ".join(["1"] * 20_000),
+    ],
+)
+def test_pathological_input_finishes(text: str) -> None:
+    """Pathological strings finish (bounded patterns, no nested quantifiers) and find no SSN."""
+    assert not any(m.entity == "US_SSN" for m in matches(text))
