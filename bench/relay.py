@@ -341,6 +341,11 @@ async def run_loadgen(host: str, port: int, messages: int, concurrency: int, siz
 # --------------------------------------------------------------------------------------
 
 
+def progress(text: str) -> None:
+    """Tell the person waiting what the harness is doing (on stderr, with a timestamp)."""
+    print(f"{time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
+
+
 def free_port() -> int:
     """Return a loopback TCP port that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -686,7 +691,9 @@ def measure_relay(
     rss: tuple[float, ...] = ()
     supervisor_rss: float | None = None
     try:
+        progress(f"{name}: starting")
         relay.wait_ready(port, workers)
+        progress(f"{name}: ready, warming up with {settings.warmup} messages")
         if settings.warmup > 0:
             before = read_sink_stats(sink_port)
             warm = run_load(settings, port, settings.warmup)
@@ -696,7 +703,8 @@ def measure_relay(
                     f"warm-up delivered {got}/{settings.warmup} (load generator exit "
                     f"{warm.returncode}: {warm.detail[-300:]})"
                 )
-        for _ in range(settings.repeat):
+        for run in range(settings.repeat):
+            progress(f"{name}: timed run {run + 1}/{settings.repeat}")
             procs = [relay.pid, *descendant_pids(relay.pid)]
             relay_cpu0, sink_cpu0 = cpu_seconds(procs), cpu_seconds([sink.pid])
             before = read_sink_stats(sink_port)
@@ -719,6 +727,7 @@ def measure_relay(
     except BenchError as exc:
         failures.append(str(exc))
     finally:
+        progress(f"{name}: stopping")
         problem = relay.stop()
         if problem:
             failures.append(problem)
