@@ -138,7 +138,7 @@ class Gateway:
                 message_id=verdict.message_id,
                 sender_hash=self.audit.keyed_hash(env.mail_from),
                 recipient_domains=tuple(
-                    sorted({r.rpartition("@")[2].lower() for r in env.rcpt_tos})
+                    sorted({d for r in env.rcpt_tos if (d := r.rpartition("@")[2].lower())})
                 ),
                 size=verdict.size,
                 stages=tuple(s.as_record() for s in verdict.stages),
@@ -147,7 +147,9 @@ class Gateway:
                 timings=verdict.timings,
                 findings_summary=dict(detection.summary) if detection else {},
             )
-            await asyncio.get_running_loop().run_in_executor(self._executor, self.audit.append, entry)
+            await asyncio.get_running_loop().run_in_executor(
+                self._executor, self.audit.append, entry
+            )
         except Exception as exc:  # noqa: BLE001 - the message has already gone; say so loudly
             self.metrics.error("audit")
             log.error("audit.append_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__)

@@ -6,7 +6,6 @@ bcrypt ($2b$...). `phigate passwd USER` prints such a line.
 
 from __future__ import annotations
 
-
 from pathlib import Path
 from typing import Any
 
@@ -89,5 +88,3 @@ class CredentialStore:
         if not ok:
             log.warning("auth.failed", mechanism=mechanism)
         return AuthResult(success=ok, handled=False, auth_data=auth_data)
-
-

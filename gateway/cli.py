@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import email.policy
-import re
 import getpass
+import re
 import smtplib
 import sys
 from email.message import EmailMessage
@@ -37,30 +37,42 @@ def _audit_settings(config: str | None) -> tuple[str, Path, Path | None]:
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and their flags."""
     parser = argparse.ArgumentParser(
-        prog="phigate", description="Outbound email DLP and encryption gateway for medical practices."
+        prog="phigate",
+        description="Outbound email DLP and encryption gateway for medical practices.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the SMTP gateway")
-    serve.add_argument("--listen", type=_hostport, help="HOST:PORT to accept mail on (default 127.0.0.1:10025)")
-    serve.add_argument("--next-hop", type=_hostport, help="HOST:PORT to relay to (default 127.0.0.1:10026)")
+    serve.add_argument(
+        "--listen", type=_hostport, help="HOST:PORT to accept mail on (default 127.0.0.1:10025)"
+    )
+    serve.add_argument(
+        "--next-hop", type=_hostport, help="HOST:PORT to relay to (default 127.0.0.1:10026)"
+    )
     serve.add_argument("--config", type=Path, help="YAML config file; flags override it")
     serve.add_argument("--workers", type=int, help="worker processes sharing the port (default 1)")
     serve.add_argument(
-        "--demo", action="store_true",
+        "--demo",
+        action="store_true",
         help=f"newcomer demo: when no next hop answers, capture mail in {DEMO_OUTBOX}/",
     )
 
-    check = sub.add_parser("config", help="check a config file").add_subparsers(dest="config_command", required=True)
+    check = sub.add_parser("config", help="check a config file").add_subparsers(
+        dest="config_command", required=True
+    )
     cc = check.add_parser("check", help="validate a config file and print the settings")
     cc.add_argument("file", type=Path)
 
-    policy = sub.add_parser("policy", help="policy files").add_subparsers(dest="policy_command", required=True)
+    policy = sub.add_parser("policy", help="policy files").add_subparsers(
+        dest="policy_command", required=True
+    )
     pc = policy.add_parser("check", help="validate a policy file")
     pc.add_argument("file", type=Path)
 
     send = sub.add_parser("send", help="send a sample or given message to the gateway")
-    send.add_argument("file", nargs="?", type=Path, help=".eml file to send (default: a sample message)")
+    send.add_argument(
+        "file", nargs="?", type=Path, help=".eml file to send (default: a sample message)"
+    )
     send.add_argument("--server", type=_hostport, default="127.0.0.1:10025")
     send.add_argument("--from", dest="sender", default="frontdesk@practice.example")
     send.add_argument("--to", dest="recipients", action="append", help="recipient (repeatable)")
@@ -142,28 +154,35 @@ def cmd_send(args: argparse.Namespace) -> int:
     try:
         with smtplib.SMTP(host, port, timeout=60) as smtp:
             refused = smtp.sendmail(args.sender, recipients, data)
-            code, text = smtp.noop()
     except smtplib.SMTPResponseException as exc:
-        print(f"refused: {exc.smtp_code} {exc.smtp_error.decode('utf-8', 'replace')}", file=sys.stderr)
+        print(f"refused: {exc.smtp_code} {_text(exc.smtp_error)}", file=sys.stderr)
         return 1
     except smtplib.SMTPRecipientsRefused as exc:
         for rcpt, (c, t) in exc.recipients.items():
-            print(f"refused {rcpt}: {c} {t.decode('utf-8', 'replace')}", file=sys.stderr)
+            print(f"refused {rcpt}: {c} {_text(t)}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"phigate send: cannot reach {args.server}: {exc}", file=sys.stderr)
         return 1
     for rcpt, (c, t) in refused.items():
-        print(f"refused {rcpt}: {c} {t.decode('utf-8', 'replace')}", file=sys.stderr)
+        print(f"refused {rcpt}: {c} {_text(t)}", file=sys.stderr)
     print(f"sent to {len(recipients) - len(refused)} recipient(s) via {args.server}")
     return 0 if not refused else 1
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
     """Print a credentials-file line for one user."""
     from gateway.auth import hash_password
 
-    password = getpass.getpass(f"password for {args.user}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    password = (
+        getpass.getpass(f"password for {args.user}: ")
+        if sys.stdin.isatty()
+        else sys.stdin.readline().rstrip("\n")
+    )
     if not password:
         print("phigate passwd: empty password", file=sys.stderr)
         return 2

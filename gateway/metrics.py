@@ -22,20 +22,24 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=True)
         multi = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         self.messages = Counter(
-            "phigate_messages", "Messages processed, by action and reply class",
-            ["action", "reply"], registry=self.registry,
+            "phigate_messages",
+            "Messages processed, by action and reply class",
+            ["action", "reply"],
+            registry=self.registry,
         )
         self.next_hop = Histogram(
-            "phigate_next_hop_seconds", "Next-hop latency by phase (connect, data)",
-            ["phase"], registry=self.registry,
+            "phigate_next_hop_seconds",
+            "Next-hop latency by phase (connect, data)",
+            ["phase"],
+            registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
-        self.errors = Counter(
-            "phigate_errors", "Errors by kind", ["kind"], registry=self.registry
-        )
+        self.errors = Counter("phigate_errors", "Errors by kind", ["kind"], registry=self.registry)
         self.active = Gauge(
-            "phigate_sessions_active", "Open SMTP sessions", registry=self.registry,
-            **({"multiprocess_mode": "livesum"} if multi else {}),
+            "phigate_sessions_active",
+            "Open SMTP sessions",
+            registry=self.registry,
+            multiprocess_mode="livesum" if multi else "all",
         )
 
     def message(self, action: str, code: int) -> None:
@@ -57,12 +61,15 @@ class Metrics:
 
 def serve(listen: str, registry: Any | None = None) -> threading.Thread | None:
     """Serve /metrics on a local port in a thread; with a multiprocess dir, serve the sum."""
-    from prometheus_client import CollectorRegistry, start_http_server
-    from prometheus_client import multiprocess
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
     host, port = split_hostport(listen)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    server, thread = start_http_server(port, addr=host, registry=registry) if registry else start_http_server(port, addr=host)
+    server, thread = (
+        start_http_server(port, addr=host, registry=registry)
+        if registry
+        else start_http_server(port, addr=host)
+    )
     return thread

@@ -275,7 +275,9 @@ class Pipeline:
                 exc_info=not isinstance(exc, PhigateError),
             )
             stage = StageResult("error", "tempfail", getattr(exc, "code", "unexpected"), 0.0)
-            reply = Reply(451, "4.3.0", f"Temporary failure, try again later (ref {verdict.ref_id})")
+            reply = Reply(
+                451, "4.3.0", f"Temporary failure, try again later (ref {verdict.ref_id})"
+            )
             return verdict.with_stage(stage, outcome=Outcome(reply=reply))
 
     async def _run(self, verdict: Verdict, raw: bytes, deliverer: Deliverer) -> Verdict:
@@ -286,7 +288,9 @@ class Pipeline:
             parsed: ParsedMessage = await self._offload(lambda: self.parser.parse(raw))
         except ParseError as exc:
             ms = _ms(t0)
-            reply = Reply(554, "5.6.0", f"Message could not be parsed: {exc} (ref {verdict.ref_id})")
+            reply = Reply(
+                554, "5.6.0", f"Message could not be parsed: {exc} (ref {verdict.ref_id})"
+            )
             return verdict.with_stage(
                 StageResult("parse", "rejected", str(exc), ms), outcome=Outcome(reply=reply)
             )
@@ -332,7 +336,9 @@ class Pipeline:
         if decision.action not in self.actions:
             raise PolicyError(f"rule {decision.rule!r} names unknown action {decision.action!r}")
         verdict = verdict.with_stage(
-            StageResult("decide", decision.action, f"rule {decision.rule}: {decision.reason}", _ms(t0)),
+            StageResult(
+                "decide", decision.action, f"rule {decision.rule}: {decision.reason}", _ms(t0)
+            ),
             decision=decision,
         )
 

@@ -63,7 +63,9 @@ def load_policy(path: Path, known_actions: Iterable[str]) -> PolicyDocument:
             )
         if rule.name in seen:
             line, col = marks.get(("rules", i, "name"), (line, col))
-            raise ConfigError(f"{source}:{line}:{col}: rules.{i}.name: duplicate rule name {rule.name!r}")
+            raise ConfigError(
+                f"{source}:{line}:{col}: rules.{i}.name: duplicate rule name {rule.name!r}"
+            )
         seen.add(rule.name)
     return doc
 
@@ -78,13 +80,11 @@ class RulePolicy:
 
     def decide(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Decision:
         """See Policy."""
-        misses: list[str] = []
-        for rule in self.document.rules:
-            # The core's conditions are empty, so the first rule matches.
-            return Decision(
-                action=rule.action,
-                rule=rule.name,
-                reason=rule.description or "matched",
-                hits=(*misses, f"{rule.name}: matched"),
-            )
-        raise AssertionError("a policy has at least one rule")
+        # The core's conditions are empty, so the first rule always matches.
+        rule = self.document.rules[0]
+        return Decision(
+            action=rule.action,
+            rule=rule.name,
+            reason=rule.description or "matched",
+            hits=(f"{rule.name}: matched",),
+        )

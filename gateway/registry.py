@@ -36,7 +36,9 @@ class Registry:
         try:
             factory = self._factories[(kind, name)]
         except KeyError:
-            raise KeyError(f"no {kind} named {name!r}; known: {', '.join(self.names(kind))}") from None
+            raise KeyError(
+                f"no {kind} named {name!r}; known: {', '.join(self.names(kind))}"
+            ) from None
         return factory(*args, **kwargs)
 
     def load_plugins(self, group: str = "phigate.plugins") -> None:

@@ -176,7 +176,11 @@ class NextHopPool:
             ) from None
         except (aiosmtplib.SMTPException, OSError) as exc:
             smtp.close()
-            log.warning("next_hop.unreachable", next_hop=f"{self.host}:{self.port}", error=type(exc).__name__)
+            log.warning(
+                "next_hop.unreachable",
+                next_hop=f"{self.host}:{self.port}",
+                error=type(exc).__name__,
+            )
             raise NextHopUnavailable(
                 Reply(451, "4.4.1", "next hop not reachable, try again later")
             ) from None
@@ -217,7 +221,9 @@ class NextHopPool:
         conn.smtp.close()
 
 
-def _mail_options(conn: Connection, size: int, smtputf8: bool, body_8bit: bool) -> tuple[list[str], str]:
+def _mail_options(
+    conn: Connection, size: int, smtputf8: bool, body_8bit: bool
+) -> tuple[list[str], str]:
     opts: list[str] = []
     if conn.smtp.supports_extension("size"):
         opts.append(f"SIZE={size}")
@@ -259,7 +265,9 @@ class Transaction:
         try:
             response = await self.conn.smtp.rcpt(address, encoding=self.encoding)
         except aiosmtplib.SMTPRecipientRefused as exc:
-            return map_reply(exc.code, exc.message, default_status="4.1.0" if exc.code < 500 else "5.1.0")
+            return map_reply(
+                exc.code, exc.message, default_status="4.1.0" if exc.code < 500 else "5.1.0"
+            )
         except (aiosmtplib.SMTPException, OSError):
             await self._fail()
             raise NextHopUnavailable(
@@ -336,8 +344,12 @@ class Relay:
             except aiosmtplib.SMTPSenderRefused as exc:
                 await self.pool.release(conn, reusable=True)
                 if exc.code >= 500:
-                    raise NextHopUnavailable(map_reply(exc.code, exc.message, default_status="5.1.0")) from None
-                raise NextHopUnavailable(map_reply(451, exc.message, default_status="4.1.0")) from None
+                    raise NextHopUnavailable(
+                        map_reply(exc.code, exc.message, default_status="5.1.0")
+                    ) from None
+                raise NextHopUnavailable(
+                    map_reply(451, exc.message, default_status="4.1.0")
+                ) from None
             except (aiosmtplib.SMTPException, OSError):
                 await self.pool.discard(conn)
                 if attempt == 1 and conn.uses > 0:
@@ -355,8 +367,13 @@ class Relay:
         opened: list[tuple[Delivery, Transaction]] = []
         try:
             for d in deliveries:
-                tx = await self.begin(d.mail_from, size=len(d.content), tls=d.tls,
-                                      smtputf8=_needs_utf8(d), body_8bit=_is_8bit(d.content))
+                tx = await self.begin(
+                    d.mail_from,
+                    size=len(d.content),
+                    tls=d.tls,
+                    smtputf8=_needs_utf8(d),
+                    body_8bit=_is_8bit(d.content),
+                )
                 opened.append((d, tx))
                 for rcpt in d.recipients:
                     reply = await tx.rcpt(rcpt)
@@ -379,21 +396,31 @@ class Relay:
             replies.append(await tx.data(d.content))
         worst = _worst(replies)
         if not worst.ok and any(r.ok for r in replies):
-            log.error("deliver.partial", ref_id=ref_id, accepted=sum(r.ok for r in replies),
-                      refused=sum(not r.ok for r in replies))
-        per_rcpt = {rcpt: str(r) for (d, _), r in zip(opened, replies, strict=True) for rcpt in d.recipients}
+            log.error(
+                "deliver.partial",
+                ref_id=ref_id,
+                accepted=sum(r.ok for r in replies),
+                refused=sum(not r.ok for r in replies),
+            )
+        per_rcpt = {
+            rcpt: str(r) for (d, _), r in zip(opened, replies, strict=True) for rcpt in d.recipients
+        }
         if worst.ok:
             reply = Reply(250, "2.0.0", f"Ok: delivered (ref {ref_id})")
         else:
             reply = _with_ref(worst, ref_id)
-        return Outcome(reply=reply, next_hop_reply="; ".join(str(r) for r in replies), per_recipient=per_rcpt)
+        return Outcome(
+            reply=reply, next_hop_reply="; ".join(str(r) for r in replies), per_recipient=per_rcpt
+        )
 
     async def _to_outbox(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
         assert self.outbox is not None
         paths = [await asyncio.to_thread(self.outbox.store, d, ref_id) for d in deliveries]
         log.info("deliver.outbox", ref_id=ref_id, files=[p.name for p in paths])
         return Outcome(
-            reply=Reply(250, "2.0.0", f"Ok: next hop down, captured in {self.outbox.path} (ref {ref_id})"),
+            reply=Reply(
+                250, "2.0.0", f"Ok: next hop down, captured in {self.outbox.path} (ref {ref_id})"
+            ),
             next_hop_reply=f"outbox:{','.join(p.name for p in paths)}",
         )
 

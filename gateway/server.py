@@ -103,7 +103,9 @@ class Worker:
             try:
                 fresh = self.loader()
                 if fresh.listen != handler.gateway.settings.listen:
-                    log.warning("reload.listen_unchanged", reason="the listen address needs a restart")
+                    log.warning(
+                        "reload.listen_unchanged", reason="the listen address needs a restart"
+                    )
                 keep_audit = fresh.audit == handler.gateway.settings.audit
                 new = Gateway(
                     fresh, metrics=metrics, audit=handler.gateway.audit if keep_audit else None
@@ -142,7 +144,9 @@ class Worker:
 
 async def _retire(gateway: Any, close_audit: bool) -> None:
     # Let in-flight messages finish on the old components before closing them.
-    await asyncio.sleep(gateway.settings.drain_timeout if gateway.settings.drain_timeout < 60 else 60)
+    await asyncio.sleep(
+        gateway.settings.drain_timeout if gateway.settings.drain_timeout < 60 else 60
+    )
     await gateway.close()
     if close_audit:
         gateway.close_audit()
@@ -250,5 +254,7 @@ def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
         print(f"phigate: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"phigate: cannot listen on {settings.listen}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"phigate: cannot listen on {settings.listen}: {exc.strerror or exc}", file=sys.stderr
+        )
         return 2

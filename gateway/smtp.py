@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope as SmtpEnvelope, Session, syntax
+from aiosmtpd.smtp import SMTP, AuthResult, Session, syntax
+from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from gateway.pipeline import Envelope, Reply, new_ref_id
 from gateway.relay import NextHopUnavailable, Transaction
@@ -31,12 +32,33 @@ _STATUS_LINE = re.compile(r"^(\d{3})([ -])(.*)$", re.S)
 
 # Default enhanced status codes (RFC 3463) for replies aiosmtpd writes without one.
 _BY_CODE = {
-    "211": "2.0.0", "214": "2.0.0", "220": "2.0.0", "221": "2.0.0", "235": "2.7.0",
-    "250": "2.0.0", "251": "2.1.5", "252": "2.5.0",
-    "421": "4.4.2", "450": "4.2.0", "451": "4.3.0", "452": "4.3.1", "454": "4.7.0",
-    "500": "5.5.2", "501": "5.5.4", "502": "5.5.1", "503": "5.5.1", "504": "5.5.4",
-    "530": "5.7.0", "534": "5.7.9", "535": "5.7.8", "538": "5.7.11",
-    "550": "5.0.0", "552": "5.3.4", "553": "5.1.3", "554": "5.0.0", "555": "5.5.4",
+    "211": "2.0.0",
+    "214": "2.0.0",
+    "220": "2.0.0",
+    "221": "2.0.0",
+    "235": "2.7.0",
+    "250": "2.0.0",
+    "251": "2.1.5",
+    "252": "2.5.0",
+    "421": "4.4.2",
+    "450": "4.2.0",
+    "451": "4.3.0",
+    "452": "4.3.1",
+    "454": "4.7.0",
+    "500": "5.5.2",
+    "501": "5.5.4",
+    "502": "5.5.1",
+    "503": "5.5.1",
+    "504": "5.5.4",
+    "530": "5.7.0",
+    "534": "5.7.9",
+    "535": "5.7.8",
+    "538": "5.7.11",
+    "550": "5.0.0",
+    "552": "5.3.4",
+    "553": "5.1.3",
+    "554": "5.0.0",
+    "555": "5.5.4",
 }
 _BY_COMMAND = {("250", "MAIL"): "2.1.0", ("250", "RCPT"): "2.1.5"}
 # Replies that carry no enhanced code: the greeting, HELO/EHLO, AUTH challenges, DATA's go-ahead.
@@ -95,7 +117,7 @@ class GatewaySMTP(SMTP):
                 await method(arg)
             finally:
                 self._command = None
-            if self._draining and not self._in_transaction and self.envelope.mail_from is None:
+            if self._draining and not self._in_transaction and not self._has_envelope():
                 await self.push("421 4.3.2 Service shutting down, try again later")
                 self._close()
 
@@ -112,7 +134,10 @@ class GatewaySMTP(SMTP):
             self._session_timer = self.loop.call_later(
                 self.gateway_handler.gateway.settings.smtp.session_timeout, self._session_expired
             )
-            if len(self.gateway_handler.sessions) > self.gateway_handler.gateway.settings.smtp.max_sessions:
+            if (
+                len(self.gateway_handler.sessions)
+                > self.gateway_handler.gateway.settings.smtp.max_sessions
+            ):
                 # Too many clients at once: say so and hang up before the greeting is read.
                 self._close("421 4.7.0 Too many connections, try again later")
 
@@ -133,15 +158,18 @@ class GatewaySMTP(SMTP):
     def _close(self, reply: str | None = None) -> None:
         if self.transport is None:
             return
-        if reply is not None:
+        if reply is not None and isinstance(self.transport, asyncio.WriteTransport):
             self.transport.write(reply.encode("ascii") + b"\r\n")
         self.transport.close()
 
     def drain(self) -> None:
         """Stop taking new transactions: idle sessions close now, busy ones after their reply."""
         self._draining = True
-        if not self._in_transaction and self.envelope.mail_from is None and self._command is None:
+        if not self._in_transaction and not self._has_envelope() and self._command is None:
             self._close("421 4.3.2 Service shutting down, try again later")
+
+    def _has_envelope(self) -> bool:
+        return self.envelope is not None and self.envelope.mail_from is not None
 
     def _drop_relay_tx(self) -> None:
         tx, self.relay_tx = self.relay_tx, None
@@ -186,6 +214,7 @@ class GatewaySMTP(SMTP):
             return
         if await self.check_auth_needed("DATA"):
             return
+        assert self.envelope is not None
         if not self.envelope.rcpt_tos:
             await self.push("503 5.5.1 Error: need RCPT command")
             return
@@ -255,6 +284,7 @@ class GatewaySMTP(SMTP):
             if self.gateway_handler.gateway.settings.smtp.bare_newlines == "reject":
                 return "554 5.6.0 Message contains a bare CR or LF; lines must end with CRLF (RFC 5321 2.3.8)"
             raw = re.sub(rb"\r\n|\r|\n", b"\r\n", raw)
+        assert self.envelope is not None
         self.envelope.content = raw
         self.envelope.original_content = raw
         return None
@@ -332,7 +362,9 @@ class GatewayHandler:
             envelope.rcpt_options.extend(rcpt_options)
         return str(reply)
 
-    async def _offer_recipient(self, server: GatewaySMTP, envelope: SmtpEnvelope, address: str) -> Reply:
+    async def _offer_recipient(
+        self, server: GatewaySMTP, envelope: SmtpEnvelope, address: str
+    ) -> Reply:
         relay = self.gateway.relay
         if server.relay_tx is None and not envelope.rcpt_tos:
             size = _size_option(envelope.mail_options)
@@ -346,7 +378,9 @@ class GatewayHandler:
                 )
             except NextHopUnavailable as exc:
                 if relay.outbox is not None and exc.reply.status.startswith("4.4."):
-                    return Reply(250, "2.1.5", "OK (next hop down: the demo outbox will capture it)")
+                    return Reply(
+                        250, "2.1.5", "OK (next hop down: the demo outbox will capture it)"
+                    )
                 return exc.reply
         if server.relay_tx is None:
             if relay.outbox is not None:
@@ -358,11 +392,15 @@ class GatewayHandler:
             server.relay_tx = None
             return exc.reply
 
-    async def handle_RSET(self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope) -> str:
+    async def handle_RSET(
+        self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope
+    ) -> str:
         """See aiosmtpd; the transaction with the next hop was dropped with the envelope."""
         return "250 2.0.0 OK"
 
-    async def handle_DATA(self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope) -> str:
+    async def handle_DATA(
+        self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope
+    ) -> str:
         """Run the pipeline and answer with its verdict; 250 only after the next hop accepted."""
         raw = envelope.original_content or b""
         assert isinstance(raw, bytes)

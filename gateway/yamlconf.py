@@ -35,7 +35,7 @@ def _construct(
                     f"{source}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: "
                     "merge keys (<<) are not supported"
                 )
-            key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+            key = loader.construct_object(key_node)
             if not isinstance(key, str | int | bool | float) and key is not None:
                 raise ConfigError(
                     f"{source}:{key_node.start_mark.line + 1}:{key_node.start_mark.column + 1}: "
@@ -62,7 +62,7 @@ def _construct(
             _construct(item, (*path, i), located, source, loader)
             for i, item in enumerate(node.value)
         ]
-    return loader.construct_object(node)  # type: ignore[no-untyped-call]
+    return loader.construct_object(node)
 
 
 def load_yaml(text: str, source: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:

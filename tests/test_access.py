@@ -128,7 +128,9 @@ def test_starttls_can_be_required(tmp_path: Path, sink, tls_files, client_for, c
     assert len(sink[0].messages) == 1
 
 
-def _tls_client(ca: trustme.CA, *, version: ssl.TLSVersion, ciphers: str | None = None) -> ssl.SSLContext:
+def _tls_client(
+    ca: trustme.CA, *, version: ssl.TLSVersion, ciphers: str | None = None
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ca.configure_trust(ctx)
     ctx.check_hostname = False

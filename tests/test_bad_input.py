@@ -149,7 +149,16 @@ def test_client_disconnecting_mid_data_delivers_nothing(gateway, sink, client_fo
         (["XYZZY"], "500 5.5.2"),
         (["MAIL FROM:<a@practice.example> BODY=9BIT"], "501 5.5.4"),
     ],
-    ids=["rcpt-first", "data-first", "data-without-rcpt", "nested-mail", "bad-rcpt", "bad-sender", "unknown", "bad-param"],
+    ids=[
+        "rcpt-first",
+        "data-first",
+        "data-without-rcpt",
+        "nested-mail",
+        "bad-rcpt",
+        "bad-sender",
+        "unknown",
+        "bad-param",
+    ],
 )
 def test_commands_out_of_order_get_clear_replies(gateway, client_for, commands, expected):
     """Out-of-order or malformed commands get the right code and enhanced status."""
@@ -175,7 +184,10 @@ def test_a_pipelined_flood_is_answered_in_order(gateway, sink, client_for):
     c.reply()
     c.cmd("EHLO client.example")
     n = 300
-    c.send_raw(b"NOOP\r\n" * n + b"MAIL FROM:<a@practice.example>\r\nRCPT TO:<b@partner.example>\r\nDATA\r\n")
+    c.send_raw(
+        b"NOOP\r\n" * n
+        + b"MAIL FROM:<a@practice.example>\r\nRCPT TO:<b@partner.example>\r\nDATA\r\n"
+    )
     replies = [c.reply()[0] for _ in range(n + 3)]
     assert all(r.startswith("250 2.0.0") for r in replies[:n])
     assert replies[n].startswith("250 2.1.0") and replies[n + 1].startswith("250 2.1.5")

@@ -30,7 +30,8 @@ def _config(tmp: Path, text: str = "") -> Path:
 def _send(port: int, n: int, rcpts: tuple[str, ...] = ("b@partner.example",)) -> int:
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
         s.sendmail(
-            "a@practice.example", list(rcpts),
+            "a@practice.example",
+            list(rcpts),
             f"Subject: m{n}\r\nMessage-ID: <ops-{n}@practice.example>\r\n\r\nbody {n}\r\n".encode(),
         )
     return n
@@ -53,8 +54,16 @@ def serve(tmp_path: Path):
 def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
     """--workers 2 starts two processes on one port; connections reach both, none is lost."""
     port = free_port()
-    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}",
-              "--config", str(_config(tmp_path)), "--workers", "2")
+    p = serve(
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--next-hop",
+        f"127.0.0.1:{sink[1]}",
+        "--config",
+        str(_config(tmp_path)),
+        "--workers",
+        "2",
+    )
     serving = p.wait_event("serving", count=2)
     assert len({ev["pid"] for ev in serving}) == 2
     p.wait_port(port)
@@ -70,8 +79,14 @@ def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
 def test_sigterm_drains_a_transaction_in_flight(tmp_path: Path, sink, serve):
     """After SIGTERM a session in the middle of DATA still gets its 250; then the process exits."""
     port = free_port()
-    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}",
-              "--config", str(_config(tmp_path)))
+    p = serve(
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--next-hop",
+        f"127.0.0.1:{sink[1]}",
+        "--config",
+        str(_config(tmp_path)),
+    )
     p.wait_port(port)
     c = Client(port)
     try:
@@ -91,14 +106,18 @@ def test_sigterm_drains_a_transaction_in_flight(tmp_path: Path, sink, serve):
     finally:
         c.close()
     assert p.proc.wait(20) == 0
-    assert [m.content for m in sink[0].messages] == [b"Subject: in flight\r\n\r\nhalf and the rest\r\n"]
+    assert [m.content for m in sink[0].messages] == [
+        b"Subject: in flight\r\n\r\nhalf and the rest\r\n"
+    ]
 
 
 def test_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path: Path, sink, serve):
     """A bad config on SIGHUP is refused with file:line and the old one stays; a good one applies."""
     port = free_port()
     cfg = _config(tmp_path, "smtp:\n  max_recipients: 5\n")
-    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}", "--config", str(cfg))
+    p = serve(
+        "--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}", "--config", str(cfg)
+    )
     p.wait_port(port)
     cfg.write_text(cfg.read_text().replace("max_recipients: 5", "max_recipients: -1"))
     p.signal(signal.SIGHUP)
@@ -122,10 +141,22 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path: Path, sin
 def test_prometheus_metrics_count_messages(tmp_path: Path, sink, serve, workers):
     """/metrics counts messages by action and next-hop latency, across workers too."""
     port, mport = free_port(), free_port()
-    cfg = _config(tmp_path).read_text().replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{mport}}}")
+    cfg = (
+        _config(tmp_path)
+        .read_text()
+        .replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{mport}}}")
+    )
     (tmp_path / "m.yaml").write_text(cfg)
-    p = serve("--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}",
-              "--config", str(tmp_path / "m.yaml"), "--workers", workers)
+    p = serve(
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--next-hop",
+        f"127.0.0.1:{sink[1]}",
+        "--config",
+        str(tmp_path / "m.yaml"),
+        "--workers",
+        workers,
+    )
     p.wait_port(port)
     for n in range(6):
         _send(port, n)
@@ -133,7 +164,11 @@ def test_prometheus_metrics_count_messages(tmp_path: Path, sink, serve, workers)
     text = ""
     while time.monotonic() < deadline:
         try:
-            text = urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=5).read().decode()
+            text = (
+                urllib.request.urlopen(f"http://127.0.0.1:{mport}/metrics", timeout=5)
+                .read()
+                .decode()
+            )
         except OSError:
             time.sleep(0.2)
             continue

@@ -64,7 +64,9 @@ def test_each_recipient_gets_the_next_hops_own_answer(
         ("552 Message too large", 552, b"5.0.0"),
     ],
 )
-def test_data_replies_map_4xx_to_451_and_keep_5xx(gateway, sink, data_reply, expected_code, expected_status):
+def test_data_replies_map_4xx_to_451_and_keep_5xx(
+    gateway, sink, data_reply, expected_code, expected_status
+):
     """A next-hop 4xx after DATA gives 451; a 5xx gives the matching 5xx."""
     handler, _ = sink
     handler.data_reply = data_reply
@@ -129,7 +131,9 @@ def test_no_loss_and_no_duplicates_while_the_next_hop_flaps(tmp_path: Path):
             else:
                 for n in pending[:3]:
                     refused, code, _ = _send(port_of(gw), ["a@partner.example"], n)
-                    assert code != OK and refused, "nothing may be accepted while the next hop is down"
+                    assert code != OK and refused, (
+                        "nothing may be accepted while the next hop is down"
+                    )
     assert pending == []
     assert delivered == {n: 1 for n in range(12)}
 

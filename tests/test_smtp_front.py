@@ -93,7 +93,9 @@ def test_message_is_relayed_byte_for_byte_and_250_comes_after_the_next_hop(gatew
 def test_smtputf8_and_8bit_mail_pass_through(gateway, sink):
     """An internationalised address and an 8-bit body reach the next hop intact."""
     handler, _ = sink
-    body = "From: a@practice.example\r\nTo: b@partner.example\r\nSubject: Grüße\r\n\r\nZoë Ñandú\r\n"
+    body = (
+        "From: a@practice.example\r\nTo: b@partner.example\r\nSubject: Grüße\r\n\r\nZoë Ñandú\r\n"
+    )
     with smtplib.SMTP("127.0.0.1", port_of(gateway), timeout=20) as s:
         s.ehlo()
         refused = s.sendmail(
@@ -128,7 +130,9 @@ def test_an_unexpected_error_is_a_451_without_internals(tmp_path: Path, sink, mo
             assert text.startswith(b"4.3.0")
             assert b"secret" not in text and b"RuntimeError" not in text
             # the session goes on: the next message still works
-            gw.gateway.pipeline.detector = type("Null", (), {"name": "n", "detect": lambda *_: Detection()})()
+            gw.gateway.pipeline.detector = type(
+                "Null", (), {"name": "n", "detect": lambda *_: Detection()}
+            )()
             s.mail("desk@practice.example")
             s.rcpt("p@partner.example")
             code, _ = s.data(MESSAGE)

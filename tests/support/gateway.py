@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP as AioSMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP as AioSMTP
+from aiosmtpd.smtp import Envelope, Session
 
 from gateway.app import Gateway
 from gateway.config import Settings, load_settings
@@ -50,7 +51,12 @@ class SinkHandler:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(
-        self, server: AioSMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+        self,
+        server: AioSMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        options: list[str],
     ) -> str:
         reply = self.rcpt_replies.get(address)
         if reply is not None:
@@ -67,7 +73,9 @@ class SinkHandler:
         assert isinstance(content, bytes)
         with self.lock:
             self.messages.append(
-                Received(envelope.mail_from or "", list(envelope.rcpt_tos), content, time.monotonic())
+                Received(
+                    envelope.mail_from or "", list(envelope.rcpt_tos), content, time.monotonic()
+                )
             )
         return "250 2.0.0 Ok: queued"
 
@@ -120,7 +128,7 @@ class GatewayThread:
         asyncio.set_event_loop(self.loop)
         try:
             self.loop.run_until_complete(self._start())
-        except BaseException as exc:  # surfaced in start()
+        except BaseException as exc:  # noqa: BLE001 - re-raised by start()
             self._error = exc
             self._ready.set()
             return

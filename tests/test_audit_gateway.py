@@ -1,0 +1,105 @@
+"""End to end: every message leaves one audit record, with no PHI in it or in the logs."""
+
+from __future__ import annotations
+
+import json
+import smtplib
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from gateway.audit import AuditLog
+from tests.support.gateway import free_port
+from tests.support.process import PhigateProcess
+
+PATIENT = "Marguerite Oyelaran-Quist"
+SSN = "219-09-9999"
+SUBJECT = f"Labs for {PATIENT}"
+MESSAGE = (
+    f"From: Dr Lee <lee@practice.example>\r\nTo: Lab <lab@partner.example>\r\n"
+    f"Subject: {SUBJECT}\r\nMessage-ID: <audit-e2e@practice.example>\r\n\r\n"
+    f"Patient {PATIENT}, SSN {SSN}, HbA1c 9.1%.\r\n"
+).encode()
+
+
+def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_path: Path, sink):
+    """The 250's reference finds the audit record; logs and record hold no PHI; edits are caught."""
+    port = free_port()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f'audit: {{url: "sqlite:///{tmp_path}/audit.db", key_file: "{tmp_path}/audit.key"}}\n'
+        "metrics: {listen: null}\nlogging: {level: debug}\n"
+    )
+    p = PhigateProcess(
+        [
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--next-hop",
+            f"127.0.0.1:{sink[1]}",
+            "--config",
+            str(cfg),
+        ],
+        cwd=tmp_path,
+    )
+    try:
+        p.wait_port(port)
+        with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:
+            s.ehlo()
+            s.mail("lee@practice.example")
+            s.rcpt("lab@partner.example")
+            s.rcpt("second@other.example")
+            code, text = s.data(MESSAGE)
+        assert code == 250
+        ref = text.decode().rsplit("ref ", 1)[1].rstrip(")")
+        p.wait_event("message")
+    finally:
+        assert p.stop() == 0
+
+    log = AuditLog(f"sqlite:///{tmp_path}/audit.db", tmp_path / "audit.key")
+    try:
+        records = log.records()
+        assert [r["ref_id"] for r in records] == [ref]
+        rec = records[0]
+        assert rec["message_id"] == "<audit-e2e@practice.example>"
+        assert rec["recipient_domains"] == ["other.example", "partner.example"]
+        assert rec["sender_hash"] == log.keyed_hash("lee@practice.example")
+        assert rec["size"] == len(MESSAGE)
+        assert rec["action"] == "deliver"
+        assert rec["next_hop_reply"].startswith("250")
+        assert [st["stage"] for st in rec["stages"]] == [
+            "parse",
+            "detect",
+            "decide",
+            "act",
+            "deliver",
+        ]
+        assert set(rec["timings"]) == {"parse", "detect", "decide", "act", "deliver"}
+        assert log.verify().ok
+    finally:
+        log.close()
+
+    everything = json.dumps(rec) + "\n".join(p.lines)
+    for secret in (PATIENT, "Oyelaran", SSN, "9999", "HbA1c", "lee@practice.example"):
+        assert secret not in everything, f"{secret!r} leaked into the logs or audit record"
+
+    with sqlite3.connect(tmp_path / "audit.db") as db:
+        db.execute("UPDATE audit_records SET action = 'block' WHERE ref_id = ?", (ref,))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gateway.cli",
+            "audit",
+            "verify",
+            "--url",
+            f"sqlite:///{tmp_path}/audit.db",
+            "--key-file",
+            str(tmp_path / "audit.key"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 1
+    assert ref in out.stdout + out.stderr and "edited" in out.stdout + out.stderr
