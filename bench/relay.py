@@ -892,6 +892,13 @@ def build_parser() -> argparse.ArgumentParser:
         "missing messages lost (default 5)",
     )
     parser.add_argument(
+        "--work-dir",
+        default=None,
+        help="where the run's temporary directory goes (logs, phigate's config, policy and "
+        "audit database, key and anchor); default: the system temp dir. /dev/shm takes "
+        "the cost of fsync out",
+    )
+    parser.add_argument(
         "--loadgen",
         choices=("auto", "smtp-source", "python"),
         default="auto",
@@ -927,7 +934,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         print(f"phigate command not found: {phigate_cmd[0]}", file=sys.stderr)
         return 2
     me = [sys.executable, str(Path(__file__).resolve())]
-    with tempfile.TemporaryDirectory(prefix="phigate-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="phigate-bench-", dir=args.work_dir) as tmp:
         workdir = Path(tmp)
         sink_port = free_port()
         sink = ManagedProcess(
