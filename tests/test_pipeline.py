@@ -1,0 +1,148 @@
+"""The pipeline's shape: stage results on the Verdict, fail-closed errors, one registry."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from gateway.config import DeliverySettings
+from gateway.message import RfcParser
+from gateway.pipeline import (
+    ActResult,
+    Decision,
+    Delivery,
+    Detection,
+    Envelope,
+    Outcome,
+    ParsedMessage,
+    Pipeline,
+    Reply,
+)
+from gateway.registry import DuplicateName, Registry, default_registry
+from gateway.stages import DeliverAction, NullDetector
+
+RAW = b"From: a@practice.example\r\nTo: b@partner.example\r\nSubject: x\r\n\r\nhello\r\n"
+ENV = Envelope(mail_from="a@practice.example", rcpt_tos=("b@partner.example",))
+
+
+ACCEPTED = Reply(250, "2.0.0", "Ok")
+
+
+class RecordingDeliverer:
+    def __init__(self, reply: Reply = ACCEPTED) -> None:
+        self.calls: list[tuple[Delivery, ...]] = []
+        self.reply = reply
+
+    async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
+        self.calls.append(deliveries)
+        return Outcome(reply=self.reply, next_hop_reply=str(self.reply))
+
+
+class FixedPolicy:
+    name = "fixed"
+
+    def __init__(self, action: str = "deliver") -> None:
+        self.action = action
+
+    def decide(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Decision:
+        return Decision(action=self.action, rule="r1", reason="because")
+
+
+class BrokenDetector:
+    name = "broken"
+
+    def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
+        raise KeyError("boom")
+
+
+def _pipeline(detector=None, policy=None, deliverer=None) -> tuple[Pipeline, RecordingDeliverer]:
+    d = deliverer or RecordingDeliverer()
+    p = Pipeline(
+        RfcParser(),
+        detector or NullDetector(),
+        policy or FixedPolicy(),
+        {"deliver": DeliverAction(DeliverySettings())},
+        d,
+    )
+    return p, d
+
+
+def test_each_stage_records_its_conclusion_and_the_original_bytes_leave():
+    """parse, detect, decide, act and deliver each leave a StageResult; the raw bytes go out."""
+    p, d = _pipeline()
+    v = asyncio.run(p.run(ENV, RAW))
+    assert [s.stage for s in v.stages] == ["parse", "detect", "decide", "act", "deliver"]
+    assert v.reply.code == 250 and v.action == "deliver"
+    assert v.decision is not None and v.decision.rule == "r1"
+    assert d.calls[0][0].content == RAW
+    assert d.calls[0][0].recipients == ENV.rcpt_tos
+
+
+def test_parse_defects_are_recorded_on_the_verdict():
+    """A message with MIME defects is still relayed, and its defects are on the Verdict."""
+    raw = b"From: a@practice.example\r\nContent-Type: multipart/mixed\r\n\r\nno boundary at all\r\n"
+    p, _ = _pipeline()
+    v = asyncio.run(p.run(ENV, raw))
+    assert "NoBoundaryInMultipartDefect" in v.defects
+    assert v.stages[0].details["defects"] == list(v.defects)
+
+
+def test_a_detector_error_fails_closed_with_451_and_nothing_is_delivered():
+    """A crashing detector never lets the message out unscanned: 451, no delivery."""
+    p, d = _pipeline(detector=BrokenDetector())
+    v = asyncio.run(p.run(ENV, RAW))
+    assert (v.reply.code, v.reply.status) == (451, "4.3.0")
+    assert d.calls == []
+    assert v.stages[-1].reason == "detector-failed"
+
+
+def test_a_policy_naming_an_unknown_action_fails_closed():
+    """A decision for an action nobody registered is a 451, not a delivery."""
+    p, d = _pipeline(policy=FixedPolicy("teleport"))
+    v = asyncio.run(p.run(ENV, RAW))
+    assert v.reply.code == 451 and d.calls == []
+    assert v.stages[-1].reason == "policy-failed"
+
+
+def test_an_unparseable_message_gets_554_5_6_0():
+    """Content with no header fields is refused permanently and never delivered."""
+    p, d = _pipeline()
+    v = asyncio.run(p.run(ENV, b"\r\n\r\njust a body\r\n"))
+    assert (v.reply.code, v.reply.status) == (554, "5.6.0")
+    assert d.calls == []
+
+
+def test_an_action_may_answer_without_delivering():
+    """An action that returns its own reply skips delivery (block, quarantine, portal)."""
+
+    class Holding:
+        name = "hold"
+
+        async def act(self, message, envelope, decision, ref_id) -> ActResult:
+            return ActResult(reply=Reply(250, "2.0.0", f"stored (ref {ref_id})"))
+
+    d = RecordingDeliverer()
+    p = Pipeline(RfcParser(), NullDetector(), FixedPolicy("hold"), {"hold": Holding()}, d)
+    v = asyncio.run(p.run(ENV, RAW))
+    assert v.reply.code == 250 and d.calls == []
+    assert v.stages[-1].outcome == "skipped"
+
+
+def test_a_duplicate_name_in_the_registry_fails():
+    """Registering two components under one name is refused."""
+    reg = Registry()
+    reg.register("action", "deliver", DeliverAction)
+    with pytest.raises(DuplicateName):
+        reg.register("action", "deliver", DeliverAction)
+    with pytest.raises(ValueError):
+        reg.register("gizmo", "x", DeliverAction)
+
+
+def test_the_default_registry_knows_the_core_components():
+    """The core registers the null detector and the deliver action."""
+    reg = default_registry()
+    assert "deliver" in reg.names("action")
+    assert "null" in reg.names("detector")
+    with pytest.raises(KeyError, match="no action named 'encrypt'"):
+        reg.create("action", "encrypt")
