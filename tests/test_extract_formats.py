@@ -15,7 +15,7 @@ from email.mime.text import MIMEText
 
 import pytest
 
-from detectors.extract import Extraction, ExtractLimits, TesseractOcr, extract_message
+from detectors.extract import Extraction, ExtractLimits, TesseractOcr, TextPart, extract_message
 
 needs_tesseract = pytest.mark.skipif(
     shutil.which("tesseract") is None, reason="tesseract not installed"
@@ -126,8 +126,9 @@ def scanned_pdf(lines: list[str]) -> bytes:
     )
 
 
-def squash(text: str) -> str:
-    return " ".join(text.split())
+def content_parts(result: Extraction, label: str) -> list[TextPart]:
+    """The TextParts of an attachment other than the one holding its file name."""
+    return [p for p in result.parts if p.part == label and not p.origin.endswith(" (file name)")]
 
 
 # ---------------------------------------------------------------- PDF
@@ -139,7 +140,7 @@ def test_pdf_text_layer_is_extracted() -> None:
         ["Patient: WEST, LEWIS", "DOB: 12/05/1941  MRN: E4407425", "Glucose, fasting 138 mg/dL"]
     )
     result = extract_message(with_attachment(pdf, "lab.pdf", "application/pdf"))
-    (part,) = [p for p in result.parts if p.part == "attachment:lab.pdf"]
+    (part,) = content_parts(result, "attachment:lab.pdf")
     assert part.kind == "pdf" and part.origin == "lab.pdf"
     assert "Patient: WEST, LEWIS" in part.text and "MRN: E4407425" in part.text
     assert result.unscannable == ()
@@ -176,7 +177,7 @@ def test_image_only_pdf_is_ocred() -> None:
     """A scanned fax (one image per page, no text layer) is OCRed into an ocr part."""
     pdf = scanned_pdf(["Patient Jane Roe", "MRN E4407425"])
     result = extract_message(with_attachment(pdf, "fax.pdf", "application/pdf"))
-    (part,) = [p for p in result.parts if p.part == "attachment:fax.pdf"]
+    (part,) = content_parts(result, "attachment:fax.pdf")
     assert part.kind == "ocr" and part.origin == "fax.pdf (ocr)"
     assert "E4407425" in part.text and "Jane Roe" in part.text
 
@@ -195,7 +196,7 @@ def test_image_only_pdf_with_ocr_disabled_is_unscannable() -> None:
 def test_png_attachment_is_ocred() -> None:
     """A PNG attachment is OCRed; its part is attachment:<name> and origin says (ocr)."""
     result = extract_message(with_attachment(png_of(["DOB 03/14/1985"]), "scan.png", "image/png"))
-    (part,) = result.parts[-1:]
+    (part,) = content_parts(result, "attachment:scan.png")
     assert (part.part, part.origin, part.kind) == ("attachment:scan.png", "scan.png (ocr)", "ocr")
     assert "03/14/1985" in part.text
 
@@ -249,7 +250,7 @@ def test_docx_paragraphs_tables_headers_and_footers() -> None:
     out = io.BytesIO()
     document.save(out)
     result = extract_message(with_attachment(out.getvalue(), "Consult request.docx"))
-    (part,) = [p for p in result.parts if p.part == "attachment:Consult request.docx"]
+    (part,) = content_parts(result, "attachment:Consult request.docx")
     lines = part.text.splitlines()
     assert part.kind == "docx"
     assert "Referral for Jane Roe" in lines
@@ -272,7 +273,8 @@ def test_xlsx_rows_keep_the_header_row_and_display_values() -> None:
     out = io.BytesIO()
     workbook.save(out)
     result = extract_message(with_attachment(out.getvalue(), "gaps.xlsx"))
-    lines = result.text_of("attachment:gaps.xlsx").splitlines()
+    (part,) = content_parts(result, "attachment:gaps.xlsx")
+    lines = part.text.splitlines()
     assert lines == ["Sheet: Gaps", "Patient Name\tDOB\tMRN", "Koivu, Markus\t07/30/1991\t01234567"]
 
 
@@ -280,7 +282,7 @@ def test_csv_attachment_is_kept_verbatim() -> None:
     """A CSV attachment is scanned as its text, kind csv."""
     data = b"name,dob,mrn\r\nRoe, Jane,03/14/1985,E1234567\r\n"
     result = extract_message(with_attachment(data, "list.csv", "text/csv"))
-    (part,) = [p for p in result.parts if p.part == "attachment:list.csv"]
+    (part,) = content_parts(result, "attachment:list.csv")
     assert part.kind == "csv" and part.text == data.decode()
 
 
@@ -292,7 +294,7 @@ def test_rtf_is_stripped_to_text() -> None:
         rb"DOB: 01/02/1960\tab MRN E1234567\par}"
     )
     result = extract_message(with_attachment(rtf, "letter.rtf", "application/rtf"))
-    (part,) = [p for p in result.parts if p.part == "attachment:letter.rtf"]
+    (part,) = content_parts(result, "attachment:letter.rtf")
     assert part.kind == "rtf"
     assert part.text.splitlines() == ["Patient: Jürgen Müller", "DOB: 01/02/1960\tMRN E1234567"]
 
@@ -321,7 +323,7 @@ HL7 = (
 def test_hl7_segments_become_labelled_lines() -> None:
     """PID/PV1/OBX/DG1 fields are rendered as "label: value" lines for context."""
     result = extract_message(with_attachment(HL7.encode(), "oru.hl7"))
-    (part,) = [p for p in result.parts if p.part == "attachment:oru.hl7"]
+    (part,) = content_parts(result, "attachment:oru.hl7")
     lines = part.text.splitlines()
     assert part.kind == "hl7"
     assert "MRN: E1234567 CLINIC MR" in lines
@@ -372,7 +374,7 @@ def test_fhir_bundle_resources_become_labelled_lines() -> None:
     result = extract_message(
         with_attachment(json.dumps(bundle).encode(), "bundle.json", "application/fhir+json")
     )
-    (part,) = [p for p in result.parts if p.part == "attachment:bundle.json"]
+    (part,) = content_parts(result, "attachment:bundle.json")
     lines = part.text.splitlines()
     assert part.kind == "fhir"
     assert "Patient name: Jane Roe (Roe, Jane)" in lines
@@ -405,7 +407,7 @@ CCDA = b"""<?xml version="1.0" encoding="UTF-8"?>
 def test_ccda_text_keeps_element_context() -> None:
     """C-CDA yields labelled patient data, section titles and narrative table rows."""
     result = extract_message(with_attachment(CCDA, "ccd.xml", "application/xml"))
-    (part,) = [p for p in result.parts if p.part == "attachment:ccd.xml"]
+    (part,) = content_parts(result, "attachment:ccd.xml")
     lines = part.text.splitlines()
     assert part.kind == "ccda"
     assert "Patient ID: E1234567" in lines
@@ -466,3 +468,27 @@ def test_unknown_binary_is_unscannable() -> None:
     assert [(u.part, u.reason) for u in result.unscannable] == [
         ("attachment:blob.bin", "unknown-type")
     ]
+
+
+def test_eml_inside_a_zip_is_walked_under_the_zip_label() -> None:
+    """A forwarded .eml inside a ZIP keeps the archive's label; the inner path is in origin."""
+    inner = MIMEText("Patient Jane Roe, MRN E3131313")
+    inner["Subject"] = "FW: Jane Roe"
+    archive = zip_of({"mail/fwd.eml": inner.as_bytes()})
+    result = extract_message(with_attachment(archive, "mails.zip", "application/zip"))
+    parts = {p.origin: p for p in result.parts if p.part == "attachment:mails.zip"}
+    assert "Subject: FW: Jane Roe" in parts["mails.zip/mail/fwd.eml/header"].text
+    assert any(
+        "E3131313" in p.text and o.startswith("mails.zip/mail/fwd.eml/") for o, p in parts.items()
+    )
+
+
+def test_attachment_and_member_file_names_are_scanned() -> None:
+    """File names of attachments and archive members are text parts too: they name patients."""
+    archive = zip_of({"Roe_Jane_1985-03-14.csv": b"x"})
+    result = extract_message(with_attachment(archive, "Roe Jane labs.zip", "application/zip"))
+    names = {p.origin: p.text for p in result.parts if p.origin.endswith(" (file name)")}
+    assert names == {
+        "Roe Jane labs.zip (file name)": "Roe Jane labs.zip",
+        "Roe Jane labs.zip/Roe_Jane_1985-03-14.csv (file name)": "Roe_Jane_1985-03-14.csv",
+    }

@@ -43,7 +43,14 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
     """Open a ZIP held in memory; a broken one raises UnscannableContent('corrupt')."""
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        ValueError,
+        OSError,
+        EOFError,
+    ) as exc:
         raise UnscannableContent("corrupt", f"ZIP unreadable ({type(exc).__name__})") from exc
 
 

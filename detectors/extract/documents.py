@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -11,6 +12,11 @@ from typing import Any
 
 from .model import AttachmentResult, ExtractLimits, Fragment, Problem, UnscannableContent
 from .ocr import OcrEngine
+
+# pypdf's warnings quote raw bytes of the file, which may be PHI: keep them out of every log.
+_PYPDF_LOG = logging.getLogger("pypdf")
+_PYPDF_LOG.setLevel(logging.CRITICAL + 1)
+_PYPDF_LOG.propagate = False
 
 # A page with fewer visible characters than this in its text layer is treated as scanned.
 _MIN_TEXT_LAYER_CHARS = 16

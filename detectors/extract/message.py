@@ -9,7 +9,7 @@ import email.policy
 import hashlib
 import re
 import time
-from email.errors import InvalidBase64LengthDefect
+from email.errors import HeaderParseError, InvalidBase64LengthDefect
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses
@@ -86,7 +86,7 @@ def header_text(value: object) -> str:
             return text
         try:
             chunks = decode_header(text)
-        except (ValueError, LookupError, UnicodeError, binascii.Error):
+        except (HeaderParseError, ValueError, LookupError, UnicodeError, binascii.Error):
             return text
     out = []
     for chunk, charset in chunks:
@@ -281,6 +281,9 @@ class _Walker:
             self.body_text(data, node, content_type, part, origin)
         else:
             name = filename or origin
+            if filename:
+                # File names carry identifiers too ("Roe_Jane_labs.pdf").
+                self.emit(part, filename, f"{origin} (file name)", "plain")
             self.attachment(
                 data, name, content_type, node.get_content_charset(), part, origin, depth, 0
             )
@@ -293,7 +296,12 @@ class _Walker:
         )
 
     def payload(self, node: Message, part: str, origin: str) -> bytes | None:
-        raw = node.get_payload()
+        try:
+            raw = node.get_payload()
+        except (ValueError, LookupError, UnicodeError) as exc:
+            # A bad charset parameter breaks the stdlib's own re-decoding of 8-bit payloads.
+            self.problem(part, origin, "corrupt", f"payload unreadable ({type(exc).__name__})")
+            return None
         if isinstance(raw, list):
             return None
         encoding = str(node.get("Content-Transfer-Encoding", "")).strip().lower()
@@ -383,6 +391,7 @@ class _Walker:
                 member_origin = f"{origin}/{member.path}"
                 if not self.take_leaf():
                     continue
+                self.emit(part, member.path, f"{member_origin} (file name)", "plain")
                 if member.data is None:
                     self.problem(part, member_origin, member.reason, member.detail)
                     continue

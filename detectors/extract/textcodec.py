@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 
 # Labels that mail clients put on text that is really UTF-8 or Windows-1252.
 _ALIASES = {
@@ -16,6 +17,9 @@ _ALIASES = {
 }
 
 
+_GARBLED = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
+
+
 def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
     """Decode `data` as `charset`; return the text and whether the charset was unusable.
 
@@ -27,7 +31,7 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
     if label:
         try:
             info = codecs.lookup(label)
-        except LookupError:
+        except (LookupError, ValueError):
             return _utf8_or_cp1252(data), True
         if not getattr(info, "_is_text_encoding", True):
             return _utf8_or_cp1252(data), True
@@ -64,8 +68,9 @@ def looks_garbled(text: str) -> bool:
     if len(text) < 32:
         return False
     sample = text[:4096]
-    bad = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f\v"))
-    return bad * 5 > len(sample)
+    if _GARBLED.search(sample) is None:
+        return False
+    return len(_GARBLED.findall(sample)) * 5 > len(sample)
 
 
 def looks_like_text(data: bytes) -> bool:
