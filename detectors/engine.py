@@ -315,7 +315,11 @@ class PhiEngine:
     def _clean(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         """Drop NER names that are drugs/clinical words or sit on a health term; dedupe spans."""
         health = [m for m in raw if m.category == "health"]
-        ids = [m for m in raw if m.category == "identifier" and m.recognizer != "spacy_ner"]
+        ids = [
+            m
+            for m in raw
+            if m.category == "identifier" and m.recognizer != "spacy_ner" and m.entity != "PERSON"
+        ]
         kept: list[RawMatch] = []
         for m in raw:
             if m.recognizer == "spacy_ner":

@@ -170,12 +170,13 @@ def message_scores(engine: PhiEngine | AnalyzerEngine, manifest_dir: str | Path)
             tn += not phi
             if phi:
                 false_alarms.append(f"{row['file']} {row['template']}")
+    decided = isinstance(engine, PhiEngine)
     return {
         "messages": len(rows),
-        "recall": tp / max(1, tp + fn),
-        "false_positive_rate": fp / max(1, fp + tn),
-        "misses": misses,
-        "false_alarms": false_alarms,
+        "recall": tp / max(1, tp + fn) if decided else None,
+        "false_positive_rate": fp / max(1, fp + tn) if decided else None,
+        "misses": misses if decided else [],
+        "false_alarms": false_alarms if decided else [],
         "ms_per_message": 1000 * elapsed / max(1, len(rows)),
     }
 

@@ -87,6 +87,7 @@ NOT_PATIENT_HEADER = regex.compile(
     r"(?i)\b(?:provider|physician|doctor|staff|employee|vendor|company|facility|practice|clinic|"
     r"plan|payer|drug|product|item|file|user|rep|contact person)\b"
 )
+LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}\p{Ll}{2,15}(?![\w])")
 KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
 
 NOT_NAME_WORDS = frozenset(
@@ -112,7 +113,10 @@ NOT_NAME_WORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    return frozenset(terms("first_names.txt")), frozenset(terms("surnames.txt"))
+    def words(name: str) -> frozenset[str]:
+        return frozenset(w for line in terms(name) for w in line.split())
+
+    return words("first_names.txt"), words("surnames.txt")
 
 
 @lru_cache(maxsize=1)
@@ -254,5 +258,11 @@ class NameRecognizer:
             if (first in firsts or last in lasts) and plausible_name(m.group(1)):
                 out.append(
                     RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", self.name, "")
+                )
+        # A lone listed given name is weak evidence: enough for a span, never for a decision.
+        for m in finditer(LONE_NAME, text, timeout):
+            if m.group().lower() in firsts and m.group().lower() not in NOT_NAME_WORDS:
+                out.append(
+                    RawMatch("PERSON", m.start(), m.end(), 0.45, "identifier", self.name, "")
                 )
         return out
