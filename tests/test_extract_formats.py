@@ -107,9 +107,37 @@ def png_of(lines: list[str]) -> bytes:
     return out.getvalue()
 
 
-def scanned_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF holding only a Flate-compressed grayscale image of the text (a fax scan)."""
+def scanned_pdf(lines: list[str], encoding: str = "flate-gray") -> bytes:
+    """A one-page PDF holding only an image of the text (a fax scan), encoded as asked."""
+    from PIL import Image
+
     pixels, width, height = render_text(lines)
+    image = Image.frombytes("L", (width, height), pixels)
+    if encoding == "jpeg":
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=90)
+        entries, data = (
+            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode",
+            out.getvalue(),
+        )
+    elif encoding == "1bit":
+        # PIL's mode "1" and PDF's 1-bit DeviceGray agree: a set bit is white.
+        bits = image.point(lambda v: 255 if v > 128 else 0).convert("1").tobytes()
+        entries, data = (
+            b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode",
+            zlib.compress(bits),
+        )
+    elif encoding == "rgb":
+        rgb = image.convert("RGB").tobytes()
+        entries, data = (
+            b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode",
+            zlib.compress(rgb),
+        )
+    else:
+        entries, data = (
+            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
+            zlib.compress(pixels),
+        )
     return build_pdf(
         [
             b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -117,9 +145,8 @@ def scanned_pdf(lines: list[str]) -> bytes:
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
             b" /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
             stream(
-                b"/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray"
-                b" /BitsPerComponent 8 /Filter /FlateDecode" % (width, height),
-                zlib.compress(pixels),
+                b"/Type /XObject /Subtype /Image /Width %d /Height %d " % (width, height) + entries,
+                data,
             ),
             stream(b"", b"q 612 0 0 200 0 500 cm /Im1 Do Q"),
         ]
@@ -173,9 +200,10 @@ def test_pdf_encrypted_with_empty_user_password_is_read() -> None:
 
 
 @needs_tesseract
-def test_image_only_pdf_is_ocred() -> None:
+@pytest.mark.parametrize("encoding", ["flate-gray", "jpeg", "1bit", "rgb"])
+def test_image_only_pdf_is_ocred(encoding: str) -> None:
     """A scanned fax (one image per page, no text layer) is OCRed into an ocr part."""
-    pdf = scanned_pdf(["Patient Jane Roe", "MRN E4407425"])
+    pdf = scanned_pdf(["Patient Jane Roe", "MRN E4407425"], encoding)
     result = extract_message(with_attachment(pdf, "fax.pdf", "application/pdf"))
     (part,) = content_parts(result, "attachment:fax.pdf")
     assert part.kind == "ocr" and part.origin == "fax.pdf (ocr)"
