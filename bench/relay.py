@@ -630,8 +630,15 @@ class ManagedProcess:
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
 
+    @property
+    def stopped(self) -> bool:
+        """Whether stop() has run."""
+        return self._log.closed
+
     def stop(self) -> str | None:
         """Stop the process; return a problem description if it did not stop cleanly."""
+        if self.stopped:
+            return None
         problem = None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -674,66 +681,107 @@ def wait_for_sink(sink_port: int, before: SinkStats, expected: int, settle_s: fl
         time.sleep(0.05)
 
 
-def measure_relay(
-    name: str,
-    workers: int,
-    cmd: Sequence[str],
-    port: int,
-    sink: ManagedProcess,
-    sink_port: int,
-    settings: BenchSettings,
-    workdir: Path,
-) -> RelayResult:
-    """Start a relay, warm it up, time it settings.repeat times, read its memory, stop it."""
-    failures: list[str] = []
-    runs: list[Measurement] = []
-    relay = ManagedProcess(name, cmd, workdir / f"{name}.log")
-    rss: tuple[float, ...] = ()
-    supervisor_rss: float | None = None
-    try:
-        progress(f"{name}: starting")
-        relay.wait_ready(port, workers)
-        progress(f"{name}: ready, warming up with {settings.warmup} messages")
-        if settings.warmup > 0:
-            before = read_sink_stats(sink_port)
-            warm = run_load(settings, port, settings.warmup)
-            got = wait_for_sink(sink_port, before, settings.warmup, settings.settle_s)
-            if got != settings.warmup:
-                failures.append(
-                    f"warm-up delivered {got}/{settings.warmup} (load generator exit "
-                    f"{warm.returncode}: {warm.detail[-300:]})"
-                )
-        for run in range(settings.repeat):
-            progress(f"{name}: timed run {run + 1}/{settings.repeat}")
-            procs = [relay.pid, *descendant_pids(relay.pid)]
+class RelayUnderTest:
+    """One relay process through its life: start, warm up, timed runs, memory, stop."""
+
+    def __init__(
+        self,
+        name: str,
+        workers: int,
+        cmd: Sequence[str],
+        port: int,
+        settings: BenchSettings,
+        workdir: Path,
+    ) -> None:
+        self.name = name
+        self.workers = workers
+        self._cmd = list(cmd)
+        self._port = port
+        self._settings = settings
+        self._workdir = workdir
+        self._relay: ManagedProcess | None = None
+        self._runs: list[Measurement] = []
+        self._failures: list[str] = []
+
+    @property
+    def usable(self) -> bool:
+        """Whether the relay started and is still running."""
+        return self._relay is not None and self._relay.proc.poll() is None
+
+    def start(self, sink_port: int) -> None:
+        """Start the relay, wait until it listens, and send the warm-up messages."""
+        settings = self._settings
+        progress(f"{self.name}: starting")
+        self._relay = ManagedProcess(self.name, self._cmd, self._workdir / f"{self.name}.log")
+        try:
+            self._relay.wait_ready(self._port, self.workers)
+            if settings.warmup > 0:
+                progress(f"{self.name}: warming up with {settings.warmup} messages")
+                before = read_sink_stats(sink_port)
+                warm = run_load(settings, self._port, settings.warmup)
+                got = wait_for_sink(sink_port, before, settings.warmup, settings.settle_s)
+                if got != settings.warmup:
+                    self._failures.append(
+                        f"warm-up delivered {got}/{settings.warmup} (load generator exit "
+                        f"{warm.returncode}: {warm.detail[-300:]})"
+                    )
+        except BenchError as exc:
+            self._failures.append(str(exc))
+            self._stop()
+
+    def timed_run(self, sink: ManagedProcess, sink_port: int, label: str) -> None:
+        """Send the timed load once and check that the sink counted every message."""
+        settings = self._settings
+        if self._relay is None or not self.usable:
+            self._failures.append(f"{label}: skipped, the relay is not running")
+            return
+        progress(f"{self.name}: timed {label}")
+        try:
+            procs = [self._relay.pid, *descendant_pids(self._relay.pid)]
             relay_cpu0, sink_cpu0 = cpu_seconds(procs), cpu_seconds([sink.pid])
             before = read_sink_stats(sink_port)
-            load = run_load(settings, port, settings.messages)
+            load = run_load(settings, self._port, settings.messages)
             delivered = wait_for_sink(sink_port, before, settings.messages, settings.settle_s)
             relay_cpu = cpu_seconds(procs) - relay_cpu0
             sink_cpu = cpu_seconds([sink.pid]) - sink_cpu0
-            runs.append(Measurement(load.elapsed_s, delivered, load, relay_cpu, sink_cpu))
-            if delivered != settings.messages or load.returncode != 0:
-                failures.append(
-                    f"sink counted {delivered}/{settings.messages}, load generator completed "
-                    f"{load.completed} and exited {load.returncode}: {load.detail[-300:]}"
+        except BenchError as exc:
+            self._failures.append(f"{label}: {exc}")
+            return
+        self._runs.append(Measurement(load.elapsed_s, delivered, load, relay_cpu, sink_cpu))
+        if delivered != settings.messages or load.returncode != 0:
+            self._failures.append(
+                f"{label}: sink counted {delivered}/{settings.messages}, load generator "
+                f"completed {load.completed} and exited {load.returncode}: {load.detail[-300:]}"
+            )
+
+    def finish(self) -> RelayResult:
+        """Read the workers' peak RSS, stop the relay and return its results."""
+        rss: tuple[float, ...] = ()
+        supervisor_rss: float | None = None
+        if self._relay is not None and self.usable:
+            pids = worker_pids(self._relay.pid)
+            rss = tuple(v for v in (peak_rss_mb(p) for p in pids) if v is not None)
+            if pids != [self._relay.pid]:
+                supervisor_rss = peak_rss_mb(self._relay.pid)
+            if len(pids) != self.workers:
+                self._failures.append(
+                    f"expected {self.workers} worker process(es), found {len(pids)}"
                 )
-        pids = worker_pids(relay.pid)
-        rss = tuple(v for v in (peak_rss_mb(p) for p in pids) if v is not None)
-        if pids != [relay.pid]:
-            supervisor_rss = peak_rss_mb(relay.pid)
-        if len(pids) != workers:
-            failures.append(f"expected {workers} worker process(es), found {len(pids)}")
-    except BenchError as exc:
-        failures.append(str(exc))
-    finally:
-        progress(f"{name}: stopping")
-        problem = relay.stop()
-        if problem:
-            failures.append(problem)
-    if failures:
-        failures.append(f"last lines of {relay.log_path.name}:\n{relay.log_tail()}")
-    return RelayResult(name, workers, tuple(runs), rss, supervisor_rss, tuple(failures))
+        self._stop()
+        if self._failures and self._relay is not None:
+            self._failures.append(
+                f"last lines of {self._relay.log_path.name}:\n{self._relay.log_tail()}"
+            )
+        return RelayResult(
+            self.name, self.workers, tuple(self._runs), rss, supervisor_rss, tuple(self._failures)
+        )
+
+    def _stop(self) -> None:
+        if self._relay is not None and not self._relay.stopped:
+            progress(f"{self.name}: stopping")
+            problem = self._relay.stop()
+            if problem:
+                self._failures.append(problem)
 
 
 DELIVER_ONLY_POLICY = """\
@@ -940,49 +988,52 @@ def run_benchmark(args: argparse.Namespace) -> int:
         sink = ManagedProcess(
             "sink", [*me, "_sink", "--port", str(sink_port)], workdir / "sink.log"
         )
-        try:
-            sink.wait_ready(sink_port, 1)
-            port = free_port()
-            bare = measure_relay(
+        port = free_port()
+        relays = [
+            RelayUnderTest(
                 "bare",
                 1,
                 [*me, "_bare", "--port", str(port), "--next-port", str(sink_port)],
                 port,
-                sink,
-                sink_port,
                 settings,
                 workdir,
             )
-            phigates = []
-            for workers in args.workers_list:
-                port = free_port()
-                config = write_phigate_config(workdir / f"phigate-{workers}w")
-                cmd = [
-                    *phigate_cmd,
-                    "serve",
-                    "--listen",
-                    f"{LOOPBACK}:{port}",
-                    "--next-hop",
-                    f"{LOOPBACK}:{sink_port}",
-                    "--config",
-                    str(config),
-                    "--workers",
-                    str(workers),
-                ]
-                phigates.append(
-                    measure_relay(
-                        f"phigate-{workers}w",
-                        workers,
-                        cmd,
-                        port,
-                        sink,
-                        sink_port,
-                        settings,
-                        workdir,
-                    )
-                )
+        ]
+        for workers in args.workers_list:
+            port = free_port()
+            config = write_phigate_config(workdir / f"phigate-{workers}w")
+            cmd = [
+                *phigate_cmd,
+                "serve",
+                "--listen",
+                f"{LOOPBACK}:{port}",
+                "--next-hop",
+                f"{LOOPBACK}:{sink_port}",
+                "--config",
+                str(config),
+                "--workers",
+                str(workers),
+            ]
+            relays.append(
+                RelayUnderTest(f"phigate-{workers}w", workers, cmd, port, settings, workdir)
+            )
+        try:
+            try:
+                sink.wait_ready(sink_port, 1)
+            except BenchError as exc:
+                print(f"the sink did not start: {exc}", file=sys.stderr)
+                return 2
+            for relay in relays:
+                relay.start(sink_port)
+            # Round-robin, so that load from elsewhere on the machine hits every relay alike;
+            # the relays that wait meanwhile are idle.
+            for run in range(settings.repeat):
+                for relay in relays:
+                    relay.timed_run(sink, sink_port, f"run {run + 1}/{settings.repeat}")
         finally:
+            results = [relay.finish() for relay in relays]
             sink.stop()
+    bare, phigates = results[0], results[1:]
     table, summary = render_report(bare, phigates, settings)
     print(table)
     print(json.dumps(summary, sort_keys=False))

@@ -116,7 +116,7 @@ def test_relay_that_answers_250_without_delivering_is_reported(tmp_path: Path) -
     assert code == 1, output
     assert summary["ok"] is False
     assert summary["delivered"] == {"bare": MESSAGES, "phigate_1w": 0}
-    assert "FAILED phigate_1w: sink counted 0/24" in output
+    assert "FAILED phigate_1w: run 1/1: sink counted 0/24" in output
 
 
 @pytest.mark.skipif(not phigate_serve_available(), reason="phigate serve is not available")
@@ -137,3 +137,15 @@ def test_full_run_measures_phigate_with_one_and_two_workers() -> None:
     assert isinstance(rss, dict)
     assert len(rss["1w"]) == 1 and len(rss["2w"]) == 2
     assert all(v > 0 for v in rss["1w"] + rss["2w"])
+
+
+def test_relay_that_does_not_start_is_reported() -> None:
+    """A phigate command that exits at once fails the run instead of hanging or crashing."""
+    code, output, summary = run_bench(
+        "--workers-list", "2", "--phigate", "/bin/false", "--loadgen", "python", "--repeat", "2"
+    )
+    assert code == 1, output
+    assert summary["ok"] is False
+    assert summary["delivered"] == {"bare": 2 * MESSAGES, "phigate_2w": 0}
+    assert "FAILED phigate_2w: phigate-2w exited with 1 before it was ready" in output
+    assert "FAILED phigate_2w: run 2/2: skipped, the relay is not running" in output
