@@ -11,6 +11,7 @@ from typing import Any
 
 import structlog
 
+from detectors.extract import ExtractLimits
 from gateway.audit import AuditEntry, AuditLog
 from gateway.auth import CredentialStore
 from gateway.config import Settings
@@ -90,7 +91,7 @@ class Gateway:
         }
         self.pipeline = Pipeline(
             RfcParser(),
-            self.registry.create("detector", "null"),
+            self._detector(settings),
             RulePolicy(document),
             actions,
             self.relay,
@@ -99,6 +100,18 @@ class Gateway:
         self.audit = audit or AuditLog(
             settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
         )
+
+    def _detector(self, settings: Settings) -> Any:
+        d = settings.detection
+        if d.detector == "null":
+            return self.registry.create("detector", "null")
+        limits = ExtractLimits(
+            ocr_enabled=d.ocr,
+            ocr_timeout_s=d.ocr_timeout,
+            time_budget_s=d.time_budget,
+            max_part_bytes=d.max_attachment_size,
+        )
+        return self.registry.create("detector", d.detector, d.engine, limits)
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)

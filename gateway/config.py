@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from detectors.config import DetectorConfig
 from gateway.yamlconf import load_file, validate
 
 TlsLevel = Literal["none", "opportunistic", "require", "verify"]
@@ -115,6 +116,17 @@ class DeliverySettings(Frozen):
         return level
 
 
+class DetectionSettings(Frozen):
+    """PHI detection: which detector runs, its engine settings and the extraction limits."""
+
+    detector: Literal["phi", "null"] = "phi"
+    engine: DetectorConfig = DetectorConfig()
+    ocr: bool = True
+    ocr_timeout: float = Field(default=20.0, gt=0)
+    time_budget: float = Field(default=30.0, gt=0)
+    max_attachment_size: int = Field(default=25 * 1024 * 1024, ge=1024)
+
+
 class AuditSettings(Frozen):
     """Where the audit log lives, and its HMAC key (kept apart from the log)."""
 
@@ -149,6 +161,7 @@ class Settings(Frozen):
     smtp: SmtpSettings = SmtpSettings()
     access: AccessSettings = AccessSettings()
     delivery: DeliverySettings = DeliverySettings()
+    detection: DetectionSettings = DetectionSettings()
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()

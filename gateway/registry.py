@@ -50,10 +50,12 @@ class Registry:
 
 def default_registry() -> Registry:
     """The built-in components, plus any installed plugins."""
+    from gateway.detect import PhiDetector
     from gateway.stages import DeliverAction, NullDetector
 
     reg = Registry()
     reg.register("detector", NullDetector.name, NullDetector)
+    reg.register("detector", PhiDetector.name, PhiDetector)
     reg.register("action", DeliverAction.name, DeliverAction)
     reg.load_plugins()
     return reg

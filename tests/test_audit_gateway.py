@@ -14,7 +14,7 @@ from tests.support.gateway import free_port
 from tests.support.process import PhigateProcess
 
 PATIENT = "Marguerite Oyelaran-Quist"
-SSN = "219-09-9999"
+SSN = "512-44-7731"
 SUBJECT = f"Labs for {PATIENT}"
 MESSAGE = (
     f"From: Dr Lee <lee@practice.example>\r\nTo: Lab <lab@partner.example>\r\n"
@@ -75,12 +75,16 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
             "deliver",
         ]
         assert set(rec["timings"]) == {"parse", "detect", "decide", "act", "deliver"}
+        summary = rec["findings_summary"]
+        assert summary["phi"] is True
+        assert {"US_SSN", "LAB_RESULT"} <= set(summary["entities"])
+        assert "US_SSN" in next(p for p in summary["parts"] if p["part"] == "body")["entities"]
         assert log.verify().ok
     finally:
         log.close()
 
     everything = json.dumps(rec) + "\n".join(p.lines)
-    for secret in (PATIENT, "Oyelaran", SSN, "9999", "HbA1c", "lee@practice.example"):
+    for secret in (PATIENT, "Oyelaran", SSN, "512-44", "HbA1c", "lee@practice.example"):
         assert secret not in everything, f"{secret!r} leaked into the logs or audit record"
 
     with sqlite3.connect(tmp_path / "audit.db") as db:

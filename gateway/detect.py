@@ -1,0 +1,105 @@
+"""The detect stage: text from every part (detectors.extract), then the PHI engine.
+
+The engine is loaded once per worker process and reused. What leaves this stage for logs and the
+audit log is a summary: entity types, counts and part labels in which attachment file names are
+replaced by their position, since a file name can itself name a patient.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from detectors.config import DetectorConfig
+from detectors.engine import PhiEngine
+from detectors.extract import AttachmentCache, ExtractLimits, Unscannable, extract_message
+from detectors.findings import Finding
+from gateway.errors import DetectorError
+from gateway.pipeline import Detection, Envelope, ParsedMessage
+
+
+@functools.lru_cache(maxsize=2)
+def shared_engine(config: DetectorConfig) -> PhiEngine:
+    """One engine per worker process and configuration (the spaCy model loads once)."""
+    return PhiEngine(config)
+
+
+class PartLabels:
+    """Maps part labels to log-safe ones: `attachment:<name>` becomes `attachment:N.ext`."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, str] = {}
+
+    def __call__(self, part: str) -> str:
+        if not part.startswith("attachment:"):
+            return part
+        if part not in self._seen:
+            name = part[len("attachment:") :]
+            ext = name.rpartition(".")[2].lower() if "." in name else ""
+            ext = ext if ext.isalnum() and len(ext) <= 5 else ""
+            n = len(self._seen) + 1
+            self._seen[part] = f"attachment:{n}.{ext}" if ext else f"attachment:{n}"
+        return self._seen[part]
+
+
+def summarise(
+    findings: Sequence[Finding], unscannable: Sequence[Unscannable], score: float, phi: bool
+) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A PHI-free summary (types, counts, parts) and short reasons for the Verdict."""
+    label = PartLabels()
+    entities = Counter(f.entity for f in findings)
+    by_part: dict[str, Counter[str]] = {}
+    for f in findings:
+        by_part.setdefault(label(f.part), Counter())[f.entity] += 1
+    summary: dict[str, Any] = {
+        "phi": phi,
+        "score": round(score, 3),
+        "entities": dict(sorted(entities.items())),
+        # a list, not a mapping: part labels such as "body" are not fit to be keys in the log
+        "parts": [
+            {"part": p, "entities": dict(sorted(c.items()))} for p, c in sorted(by_part.items())
+        ],
+        "identifiers": sum(1 for f in findings if f.category == "identifier"),
+        "health": sum(1 for f in findings if f.category == "health"),
+    }
+    if unscannable:
+        summary["unscannable"] = [{"part": label(u.part), "reason": u.reason} for u in unscannable]
+    reasons = tuple(f"{', '.join(sorted(c))} in {p}" for p, c in sorted(by_part.items())) or (
+        "nothing found",
+    )
+    if unscannable:
+        reasons += tuple(f"unscannable {label(u.part)}: {u.reason}" for u in unscannable)
+    return summary, reasons
+
+
+class PhiDetector:
+    """Extracts every part's text and runs the PHI engine over it. See Detector."""
+
+    name = "phi"
+
+    def __init__(
+        self, config: DetectorConfig | None = None, limits: ExtractLimits | None = None
+    ) -> None:
+        self.config = config or DetectorConfig()
+        self.limits = limits or ExtractLimits()
+        self.engine = shared_engine(self.config)
+        self.cache = AttachmentCache()
+
+    def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
+        """See Detector."""
+        try:
+            extraction = extract_message(message.raw, self.limits, cache=self.cache)
+            findings, decision = self.engine.analyze(extraction.parts)
+        except RecursionError as exc:
+            raise DetectorError("the message is nested too deeply to scan") from exc
+        summary, reasons = summarise(findings, extraction.unscannable, decision.score, decision.phi)
+        return Detection(
+            phi=decision.phi,
+            score=decision.score,
+            findings=tuple(findings),
+            summary=summary,
+            unscannable=extraction.unscannable,
+            reasons=(f"score {decision.score:.2f}", *reasons),
+        )
