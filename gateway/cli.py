@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import email.policy
 import getpass
+import os
 import re
 import smtplib
 import sys
@@ -79,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     pw = sub.add_parser("passwd", help="print a credentials line (user:argon2 hash) for SMTP AUTH")
     pw.add_argument("user")
+
+    from gateway.scan import add_parser as add_scan
+
+    add_scan(sub)
 
     from gateway.audit.cli import register
 
@@ -203,6 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_config_check(args)
         if args.command == "policy":
             return cmd_policy_check(args)
+        if args.command == "scan":
+            from gateway.scan import run as run_scan
+
+            return run_scan(args)
         if args.command in handlers:
             return handlers[args.command](args)
         func = getattr(args, "func", None)
@@ -214,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"phigate: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (e.g. `head`) went away: stop quietly, like other Unix tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

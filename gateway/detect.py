@@ -14,7 +14,13 @@ from typing import Any
 
 from detectors.config import DetectorConfig
 from detectors.engine import PhiEngine
-from detectors.extract import AttachmentCache, ExtractLimits, Unscannable, extract_message
+from detectors.extract import (
+    AttachmentCache,
+    ExtractLimits,
+    TextPart,
+    Unscannable,
+    extract_message,
+)
 from detectors.findings import Finding
 from gateway.errors import DetectorError
 from gateway.pipeline import Detection, Envelope, ParsedMessage
@@ -74,6 +80,31 @@ def summarise(
     return summary, reasons
 
 
+def merge_parts(parts: Sequence[TextPart]) -> tuple[TextPart, ...]:
+    """One text per part label (all bodies, all of one attachment), so offsets are unambiguous.
+
+    A multipart/alternative message has its plain and HTML bodies both labelled "body"; both are
+    scanned (PHI may hide in either), joined by a blank line in the order they came.
+    """
+    merged: dict[str, list[TextPart]] = {}
+    for p in parts:
+        merged.setdefault(p.part, []).append(p)
+    out = []
+    for label, group in merged.items():
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        out.append(
+            TextPart(
+                part=label,
+                text="\n\n".join(g.text for g in group),
+                origin=" + ".join(g.origin for g in group),
+                kind=group[0].kind if len({g.kind for g in group}) == 1 else "mixed",
+            )
+        )
+    return tuple(out)
+
+
 class PhiDetector:
     """Extracts every part's text and runs the PHI engine over it. See Detector."""
 
@@ -91,7 +122,7 @@ class PhiDetector:
         """See Detector."""
         try:
             extraction = extract_message(message.raw, self.limits, cache=self.cache)
-            findings, decision = self.engine.analyze(extraction.parts)
+            findings, decision = self.engine.analyze(merge_parts(extraction.parts))
         except RecursionError as exc:
             raise DetectorError("the message is nested too deeply to scan") from exc
         summary, reasons = summarise(findings, extraction.unscannable, decision.score, decision.phi)

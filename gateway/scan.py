@@ -1,0 +1,232 @@
+"""`phigate scan`: run PHI detection over files, folders, mboxes or standard input.
+
+Output is masked by default: entity types, offsets, scores and masked previews. The matched text
+itself is shown only with --show-matches, and only on a terminal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import mailbox
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from detectors.evaluate import TYPE_MAP
+from detectors.extract import AttachmentCache, Extraction, extract_message, extract_text_file
+from detectors.findings import Finding
+from gateway.detect import merge_parts, shared_engine
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to scan: its display path and bytes."""
+
+    path: str
+    data: bytes
+
+
+class ScanError(Exception):
+    """A path cannot be read; the message names it."""
+
+
+def _is_mbox(path: Path) -> bool:
+    if path.suffix.lower() in (".mbox", ".mbx"):
+        return True
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def iter_items(paths: list[str], stdin: IO[bytes]) -> Iterator[Item]:
+    """Expand paths: `-` is stdin, folders are walked for .eml files, mboxes are split."""
+    for raw in paths:
+        if raw == "-":
+            yield Item("-", stdin.read())
+            continue
+        path = Path(raw)
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".eml")
+            for f in files:
+                yield Item(str(f), f.read_bytes())
+            continue
+        if not path.exists():
+            raise ScanError(f"{raw}: no such file or folder")
+        if _is_mbox(path):
+            box = mailbox.mbox(str(path), create=False)
+            try:
+                for i, key in enumerate(box.iterkeys()):
+                    yield Item(f"{raw}#{i + 1}", box.get_bytes(key))
+            finally:
+                box.close()
+            continue
+        try:
+            yield Item(str(path), path.read_bytes())
+        except OSError as exc:
+            raise ScanError(f"{raw}: cannot read: {exc.strerror or exc}") from None
+
+
+def count_items(paths: list[str]) -> int | None:
+    """How many messages there will be, for the progress bar (None when unknown)."""
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        if raw == "-" or not path.exists():
+            return None
+        if path.is_dir():
+            total += sum(1 for p in path.rglob("*.eml") if p.is_file())
+        elif _is_mbox(path):
+            return None
+        else:
+            total += 1
+    return total
+
+
+def _header_field(text: str, start: int) -> str:
+    line_start = text.rfind("\n", 0, start) + 1
+    name = text[line_start : text.find(":", line_start)].strip()
+    return f"header:{name}" if name and name.replace("-", "").isalnum() else "header"
+
+
+def finding_record(f: Finding, texts: dict[str, str], show: bool) -> dict[str, Any]:
+    """One finding as JSON: canonical entity type, part, offsets, score, recognizer, preview."""
+    part = _header_field(texts.get(f.part, ""), f.start) if f.part == "header" else f.part
+    record: dict[str, Any] = {
+        "entity": TYPE_MAP.get(f.entity, f.entity),
+        "part": part,
+        "start": f.start,
+        "end": f.end,
+        "score": round(f.score, 3),
+        "recognizer": f.recognizer,
+        "preview": f.preview,
+    }
+    if record["entity"] != f.entity:
+        record["detail"] = f.entity
+    record["category"] = f.category
+    if show:
+        record["match"] = texts.get(f.part, "")[f.start : f.end]
+    return record
+
+
+class Scanner:
+    """Extracts and analyses one item at a time with one engine."""
+
+    def __init__(self, text_mode: bool) -> None:
+        from gateway.config import Settings
+
+        self.engine = shared_engine(Settings().detection.engine)
+        self.text_mode = text_mode
+        self.cache = AttachmentCache()
+
+    def scan(self, item: Item, show: bool) -> dict[str, Any]:
+        """Scan one item and return its JSON record."""
+        t0 = time.perf_counter()
+        extraction: Extraction = (
+            extract_text_file(item.data)
+            if self.text_mode
+            else extract_message(item.data, cache=self.cache)
+        )
+        parts = merge_parts(extraction.parts)
+        findings, decision = self.engine.analyze(parts)
+        if self.text_mode:
+            # Offsets index the file's text as given; list every span the full pass finds too.
+            seen = {(f.entity, f.start, f.end) for f in findings}
+            for part in parts:
+                for f in self.engine.analyze_text(part.text, part.part, full=True):
+                    if (f.entity, f.start, f.end) not in seen:
+                        findings.append(f)
+                        seen.add((f.entity, f.start, f.end))
+        texts = {p.part: p.text for p in parts}
+        findings.sort(key=lambda f: (f.part, f.start, f.end))
+        return {
+            "path": item.path,
+            "phi": decision.phi,
+            "score": round(decision.score, 3),
+            "findings": [finding_record(f, texts, show) for f in findings],
+            "unscannable": [
+                {"part": u.part, "origin": u.origin, "reason": u.reason, "detail": u.detail}
+                for u in extraction.unscannable
+            ],
+            "reasons": list(decision.reasons),
+            "elapsed_ms": round((time.perf_counter() - t0) * 1000, 2),
+        }
+
+
+def render_human(record: dict[str, Any], out: IO[str]) -> None:
+    """A table of findings with masked previews, then the decision and its reasons."""
+    verdict = "PHI" if record["phi"] else "no PHI"
+    out.write(
+        f"{record['path']}: {verdict} (score {record['score']:.2f}, {record['elapsed_ms']:.1f} ms)\n"
+    )
+    rows = record["findings"]
+    if rows:
+        out.write(f"  {'ENTITY':<18} {'PART':<28} {'SPAN':<13} {'SCORE':<5}  PREVIEW\n")
+        for r in rows:
+            entity = r["entity"] + (f" ({r['detail']})" if "detail" in r else "")
+            span = f"{r['start']}-{r['end']}"
+            shown = r["match"] if "match" in r else r["preview"]
+            out.write(
+                f"  {entity[:18]:<18} {r['part'][:28]:<28} {span:<13} {r['score']:<5.2f}  {shown}\n"
+            )
+    for u in record["unscannable"]:
+        out.write(f"  unscannable: {u['part']} ({u['origin']}): {u['reason']} - {u['detail']}\n")
+    for reason in record["reasons"]:
+        out.write(f"  because: {reason}\n")
+
+
+def add_parser(sub: Any) -> None:
+    """Register `phigate scan`."""
+    p = sub.add_parser("scan", help="scan messages for PHI (masked output)")
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help=".eml file, folder, mbox, or - for stdin"
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per message")
+    p.add_argument("--text", action="store_true", help="treat each file as a plain-text body")
+    p.add_argument(
+        "--show-matches",
+        action="store_true",
+        help="print the matched text itself (terminal only; otherwise refused)",
+    )
+
+
+def run(
+    args: argparse.Namespace, stdin: IO[bytes] | None = None, out: IO[str] | None = None
+) -> int:
+    """Scan every item; exit 0 when all were scanned, 2 on a bad path or refused option."""
+    out = out or sys.stdout
+    if args.show_matches and not out.isatty():
+        print(
+            "phigate scan: --show-matches prints raw PHI and only works on a terminal",
+            file=sys.stderr,
+        )
+        return 2
+    total = count_items(args.paths)
+    progress = sys.stderr.isatty() and (total is None or total > 1)
+    scanner = Scanner(text_mode=args.text)
+    done = 0
+    try:
+        for item in iter_items(args.paths, stdin or sys.stdin.buffer):
+            record = scanner.scan(item, args.show_matches)
+            if args.json:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                render_human(record, out)
+            done += 1
+            if progress:
+                of = f"/{total}" if total else ""
+                sys.stderr.write(f"\rscanned {done}{of}")
+                sys.stderr.flush()
+    except ScanError as exc:
+        if progress:
+            sys.stderr.write("\n")
+        print(f"phigate scan: {exc}", file=sys.stderr)
+        return 2
+    if progress:
+        sys.stderr.write("\n")
+    return 0

@@ -1,0 +1,156 @@
+"""`phigate scan`: files, folders, mboxes and stdin; masked output; exact offsets with --text."""
+
+from __future__ import annotations
+
+import io
+import json
+import mailbox
+import subprocess
+import sys
+from email.message import EmailMessage
+from pathlib import Path
+
+from gateway.cli import build_parser
+from gateway.scan import run
+from tests.conftest import REPO
+
+MRN = "00482913"
+PATIENT = "Delphine Okonkwo-Marr"
+DEV = REPO.parent / "shared" / "corpus" / "dev"
+
+
+def _patient_mail() -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Dr. Ana Ruiz <aruiz@clinic.example>"
+    msg["To"] = "Records <records@hospital.example>"
+    msg["Subject"] = "Discharge summary"
+    msg.set_content(
+        f"Patient: {PATIENT}\nMRN: {MRN}\nDiagnosis: type 2 diabetes mellitus (E11.9).\n"
+        "Metformin 500 mg twice daily.\n"
+    )
+    return bytes(msg)
+
+
+def _clean_mail() -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Office Manager <office@clinic.example>"
+    msg["To"] = "vendor@supplies.example"
+    msg["Subject"] = "Invoice 44821"
+    msg.set_content("Hi,\nPlease find invoice 44821 for the printer toner. Thanks!\n")
+    return bytes(msg)
+
+
+def _scan(argv: list[str], stdin: bytes = b"") -> tuple[int, str]:
+    args = build_parser().parse_args(["scan", *argv])
+    out = io.StringIO()
+    code = run(args, stdin=io.BytesIO(stdin), out=out)
+    return code, out.getvalue()
+
+
+REQUIRED = {"path", "phi", "score", "findings", "unscannable", "elapsed_ms"}
+FINDING_KEYS = {"entity", "part", "start", "end", "score", "recognizer", "preview"}
+
+
+def test_json_lines_have_the_documented_shape_and_no_raw_phi(tmp_path: Path):
+    """One JSON line per message with the documented keys; previews are masked."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    (tmp_path / "b.eml").write_bytes(_clean_mail())
+    code, out = _scan(["--json", str(tmp_path / "a.eml"), str(tmp_path / "b.eml")])
+    assert code == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert [r["path"].rsplit("/", 1)[1] for r in records] == ["a.eml", "b.eml"]
+    for r in records:
+        assert REQUIRED <= set(r)
+        for f in r["findings"]:
+            assert FINDING_KEYS <= set(f)
+            assert f["part"] in ("subject", "body") or f["part"].startswith(
+                ("header", "attachment:")
+            )
+    assert records[0]["phi"] is True and records[1]["phi"] is False
+    assert any(f["entity"] == "MRN" and f["part"] == "body" for f in records[0]["findings"])
+    assert MRN not in out and "Okonkwo" not in out
+
+
+def test_text_mode_offsets_index_the_file_exactly(tmp_path: Path):
+    """With --text, start/end index the file's decoded text as given, no normalisation."""
+    text = f"Ref  \t note\r\nPatient {PATIENT} (MRN {MRN}) was seen for asthma.\n"
+    path = tmp_path / "s.txt"
+    path.write_bytes(text.encode("utf-8"))
+    code, out = _scan(["--json", "--text", str(path)])
+    assert code == 0
+    rec = json.loads(out)
+    spans = {(f["entity"], text[f["start"] : f["end"]]) for f in rec["findings"]}
+    assert ("MRN", MRN) in spans
+    assert ("PERSON", PATIENT) in spans
+    assert MRN not in out
+
+
+def test_folders_are_walked_recursively_and_mboxes_split(tmp_path: Path):
+    """A folder yields every .eml below it; an mbox yields each of its messages."""
+    (tmp_path / "deep" / "er").mkdir(parents=True)
+    (tmp_path / "deep" / "er" / "x.eml").write_bytes(_patient_mail())
+    (tmp_path / "y.eml").write_bytes(_clean_mail())
+    (tmp_path / "notes.txt").write_text("not a message")
+    box = mailbox.mbox(str(tmp_path / "mail.mbox"))
+    box.add(_patient_mail())
+    box.add(_clean_mail())
+    box.flush()
+    box.close()
+    code, out = _scan(
+        ["--json", str(tmp_path / "deep"), str(tmp_path / "y.eml"), str(tmp_path / "mail.mbox")]
+    )
+    assert code == 0
+    recs = [json.loads(line) for line in out.splitlines()]
+    assert [r["phi"] for r in recs] == [True, False, True, False]
+    assert recs[2]["path"].endswith("mail.mbox#1") and recs[3]["path"].endswith("mail.mbox#2")
+
+
+def test_stdin_is_read_with_a_dash():
+    """`-` scans standard input."""
+    code, out = _scan(["--json", "-"], stdin=_patient_mail())
+    assert code == 0
+    assert json.loads(out)["path"] == "-" and json.loads(out)["phi"] is True
+
+
+def test_human_output_shows_masked_previews_and_reasons(tmp_path: Path):
+    """The table shows entity types and masked previews, then the decision's reasons."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    code, out = _scan([str(tmp_path / "a.eml")])
+    assert code == 0
+    assert ": PHI (score" in out and "because:" in out
+    assert "MRN" in out and "****2913" in out
+    assert MRN not in out and PATIENT not in out
+
+
+def test_show_matches_is_refused_off_a_terminal(tmp_path: Path):
+    """--show-matches would print raw PHI, so it is refused when output is not a terminal."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    code, out = _scan(["--show-matches", str(tmp_path / "a.eml")])
+    assert code == 2 and out == ""
+
+
+def test_a_missing_path_is_a_clear_error(tmp_path: Path, capsys):
+    """A path that does not exist gives exit 2 and names the path."""
+    code, _ = _scan([str(tmp_path / "nope.eml")])
+    assert code == 2
+    assert "nope.eml: no such file" in capsys.readouterr().err
+
+
+def test_the_cli_scans_the_dev_corpus():
+    """The real command scans all 160 dev messages and tells PHI from clean mail."""
+    labels = {
+        json.loads(line)["file"]: json.loads(line)["label"]
+        for line in (DEV / "manifest.jsonl").read_text().splitlines()
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "scan", "--json", str(DEV)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert proc.returncode == 0, proc.stderr
+    recs = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert len(recs) == 160
+    correct = sum(r["phi"] == (labels[Path(r["path"]).name] == "phi") for r in recs)
+    assert correct >= 150, f"only {correct}/160 messages classified right"
