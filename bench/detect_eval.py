@@ -276,6 +276,35 @@ def score_spans(
     return SpanScores(mode, per_type, aggregate, neutral_hits, dict(unmapped), unmapped_outside)
 
 
+def score_spans_any_type(
+    cases: Iterable[tuple[Sequence[GoldSpan], Sequence[Predicted]]], mode: MatchMode
+) -> TypeScore:
+    """Type-blind aggregate: what a DLP gateway needs is that PHI is flagged, whatever its label.
+
+    A PHI gold span is recalled when any prediction matches it. A prediction that claims an
+    identifier (any entity except those mapped only to neutral labels) is a true positive when it
+    matches a PHI gold span, ignored when it overlaps a neutral one, and a false positive
+    otherwise.
+    """
+    gold = recalled = tp = fp = 0
+    for golds, raw_preds in cases:
+        by_span = {(p.start, p.end): p for p in raw_preds}
+        preds = [
+            p
+            for p in by_span.values()
+            if not all(lab in NEUTRAL_TYPES for lab in ENTITY_LABELS.get(p.entity, ("?",)))
+        ]
+        phi_gold = [g for g in golds if g.label in PHI_TYPES]
+        gold += len(phi_gold)
+        recalled += sum(any(_matches(mode, p, g) for p in preds) for g in phi_gold)
+        for p in preds:
+            if any(_matches(mode, p, g) for g in phi_gold):
+                tp += 1
+            elif not any(g.label in NEUTRAL_TYPES and _matches("overlap", p, g) for g in golds):
+                fp += 1
+    return TypeScore(gold, recalled, tp, fp)
+
+
 def load_sentences(path: Path, limit: int | None = None) -> list[Sentence]:
     """Read a spans.jsonl file (the first ``limit`` sentences)."""
     if not path.is_file():
@@ -468,10 +497,17 @@ def stock_predict(engine: AnalyzerEngine, text: str) -> list[Predicted]:
 
 def evaluate_spans(
     predict: Callable[[str], list[Predicted]], sentences: Sequence[Sentence]
-) -> dict[MatchMode, SpanScores]:
-    """Run one engine over the sentences once and score its predictions in both match modes."""
+) -> dict[MatchMode, tuple[SpanScores, TypeScore]]:
+    """Run one engine over the sentences once; score it in both match modes, typed and blind."""
     cases = [(s.spans, predict(s.text)) for s in sentences]
-    return {mode: score_spans(cases, mode) for mode in MODES}
+    return {mode: (score_spans(cases, mode), score_spans_any_type(cases, mode)) for mode in MODES}
+
+
+def _span_figures(scores: dict[MatchMode, tuple[SpanScores, TypeScore]]) -> dict[str, Any]:
+    return {
+        mode: {**typed.as_dict(), "phi_any_type": blind.as_dict()}
+        for mode, (typed, blind) in scores.items()
+    }
 
 
 def stock_flags(engine: AnalyzerEngine, parts: Sequence[TextPart]) -> bool:
@@ -714,13 +750,14 @@ def render(figures: dict[str, Any]) -> str:
     types = [
         t for t in PHI_TYPES if any(t in figures["spans"][e]["exact"]["per_type"] for e in engines)
     ]
-    for t in [*types, "PHI aggregate"]:
+    aggregates = {"PHI aggregate": "phi_aggregate", "PHI, any type": "phi_any_type"}
+    for t in [*types, *aggregates]:
         gold = None
         row = ""
         for e in engines:
             for mode in MODES:
                 s = figures["spans"][e][mode]
-                ts = s["phi_aggregate"] if t == "PHI aggregate" else s["per_type"].get(t)
+                ts = s[aggregates[t]] if t in aggregates else s["per_type"].get(t)
                 if ts is None:
                     row += f" {'-':>10} {'-':>6}" if mode == "overlap" else f" | {'-':>15} {'-':>6}"
                     continue
@@ -822,15 +859,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     progress(f"spans: phigate on {len(sentences)} sentences")
     spans: dict[str, Any] = {
-        "phigate": {
-            m: s.as_dict()
-            for m, s in evaluate_spans(lambda t: phigate_predict(ours, t), sentences).items()
-        },
+        "phigate": _span_figures(evaluate_spans(lambda t: phigate_predict(ours, t), sentences)),
     }
     if theirs is not None:
         progress(f"spans: stock Presidio on {len(sentences)} sentences")
         stock_scores = evaluate_spans(lambda t: stock_predict(theirs, t), sentences)
-        spans["stock"] = {m: s.as_dict() for m, s in stock_scores.items()}
+        spans["stock"] = _span_figures(stock_scores)
 
     progress(f"messages: {len(messages)} x {args.repeat} pass(es)")
     t_ours, t_theirs, mismatches = run_messages(messages, ours, theirs, args.repeat)
