@@ -335,6 +335,20 @@ class PhiEngine:
                     if m.entity != "DATE_TIME":
                         continue
             kept.append(m)
+        # An address block subsumes the street, unit and PO-box pieces found inside it.
+        blocks = [m for m in kept if m.entity == "STREET_ADDRESS"]
+        kept = [
+            m
+            for m in kept
+            if m.entity != "STREET_ADDRESS"
+            or not any(
+                b is not m
+                and b.start <= m.start
+                and m.end <= b.end
+                and b.end - b.start > m.end - m.start
+                for b in blocks
+            )
+        ]
         # Prefer the strongest hit per (entity, span).
         best: dict[tuple[str, int, int], RawMatch] = {}
         for m in kept:

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from detectors.config import DetectorConfig
+from detectors.recognizers.address import AddressRecognizer
 from detectors.recognizers.base import RawMatch, Recognizer, RegexTimeout
 from detectors.recognizers.contact import contact_recognizers
 from detectors.recognizers.dates import AgeRecognizer, DateRecognizer
@@ -63,6 +64,7 @@ def build_registry(config: DetectorConfig) -> RecognizerRegistry:
     items: list[object] = [
         *identifier_recognizers(config.mrn_patterns),
         *contact_recognizers(),
+        AddressRecognizer(),
         DateRecognizer(),
         AgeRecognizer(),
         *health_recognizers(),
