@@ -536,6 +536,7 @@ class BenchSettings:
     repeat: int
     loadgen: str
     settle_s: float
+    detector: str = "null"
 
 
 def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, float]:
@@ -657,8 +658,7 @@ class ManagedProcess:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise BenchError(
-                    f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
-                    + self.log_tail()
+                    f"{self.name} exited with {self.proc.returncode} before it was ready"
                 )
             if listening_sockets(port) >= listeners and smtp_banner_ok(port):
                 return
@@ -794,8 +794,9 @@ rules:
 """
 
 
-def write_phigate_config(directory: Path) -> Path:
-    """Write a phigate config with a fresh audit database and key and a deliver-only policy."""
+def write_phigate_config(directory: Path, detector: str = "null") -> Path:
+    """Write a phigate config with a fresh audit database and key, a deliver-only policy and
+    the given detector ("null" measures the relay core; "phi" adds PHI detection)."""
     directory.mkdir(parents=True, exist_ok=True)
     policy = directory / "deliver-only.yaml"
     policy.write_text(DELIVER_ONLY_POLICY)
@@ -804,6 +805,7 @@ def write_phigate_config(directory: Path) -> Path:
         f"policy_file: {policy}\n"
         f'audit: {{url: "sqlite:///{directory / "audit.db"}", key_file: {directory / "audit.key"}, '
         f"anchor_file: {directory / 'audit.anchor'}}}\n"
+        f'detection: {{detector: "{detector}"}}\n'
         "metrics: {listen: null}\n"
         "logging: {level: warning}\n"
     )
@@ -831,7 +833,7 @@ def render_report(
     lines = [
         f"# {settings.messages} messages x {settings.repeat} run(s), {settings.size} bytes, "
         f"{settings.concurrency} sessions, load generator: {settings.loadgen}, "
-        f"warm-up {settings.warmup}",
+        f"warm-up {settings.warmup}, phigate detector: {settings.detector}",
         header,
     ]
     summary: dict[str, object] = {"bare_msgs_per_s": round(bare.msgs_per_s, 1)}
@@ -874,6 +876,7 @@ def render_report(
     summary["peak_rss_mb"] = rss_summary
     summary["delivered"] = delivered
     summary["expected_per_relay"] = settings.messages * settings.repeat
+    summary["detector"] = settings.detector
     summary["ok"] = not any(r.failures for r in (bare, *phigates))
     return "\n".join(lines), summary
 
@@ -940,6 +943,13 @@ def build_parser() -> argparse.ArgumentParser:
         "missing messages lost (default 5)",
     )
     parser.add_argument(
+        "--detector",
+        choices=("null", "phi"),
+        default="null",
+        help="phigate's detector: null (default) measures the relay core under the deliver-only "
+        "policy; phi adds PHI detection of every message",
+    )
+    parser.add_argument(
         "--work-dir",
         default=None,
         help="where the run's temporary directory goes (logs, phigate's config, policy and "
@@ -975,7 +985,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
     if warmup is None:
         warmup = min(200, max(20, args.messages // 20))
     settings = BenchSettings(
-        args.messages, args.concurrency, args.size, warmup, args.repeat, loadgen, args.settle
+        args.messages,
+        args.concurrency,
+        args.size,
+        warmup,
+        args.repeat,
+        loadgen,
+        args.settle,
+        args.detector,
     )
     phigate_cmd = shlex.split(args.phigate)
     if args.workers_list and shutil.which(phigate_cmd[0]) is None:
@@ -1001,7 +1018,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         ]
         for workers in args.workers_list:
             port = free_port()
-            config = write_phigate_config(workdir / f"phigate-{workers}w")
+            config = write_phigate_config(workdir / f"phigate-{workers}w", args.detector)
             cmd = [
                 *phigate_cmd,
                 "serve",

@@ -11,7 +11,14 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from bench.relay import SMTP_SOURCE, SinkCounters, SinkProtocol, read_sink_stats
+from bench.relay import (
+    SMTP_SOURCE,
+    SinkCounters,
+    SinkProtocol,
+    read_sink_stats,
+    write_phigate_config,
+)
+from gateway.config import load_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RELAY_PY = REPO_ROOT / "bench" / "relay.py"
@@ -133,6 +140,7 @@ def test_full_run_measures_phigate_with_one_and_two_workers() -> None:
         rate = summary[key]
         assert isinstance(rate, float) and rate > 0, key
     assert {"ratio_1w", "ratio_2w"} <= summary.keys()
+    assert summary["detector"] == "null"
     rss = summary["peak_rss_mb"]
     assert isinstance(rss, dict)
     assert len(rss["1w"]) == 1 and len(rss["2w"]) == 2
@@ -149,3 +157,15 @@ def test_relay_that_does_not_start_is_reported() -> None:
     assert summary["delivered"] == {"bare": 2 * MESSAGES, "phigate_2w": 0}
     assert "FAILED phigate_2w: phigate-2w exited with 1 before it was ready" in output
     assert "FAILED phigate_2w: run 2/2: skipped, the relay is not running" in output
+
+
+def test_phigate_config_is_valid_and_measures_the_core(tmp_path: Path) -> None:
+    """The config the benchmark writes loads in phigate with the null detector, deliver-only."""
+    settings = load_settings(write_phigate_config(tmp_path / "cfg"))
+    assert settings.detection.detector == "null"
+    assert settings.metrics.listen is None
+    assert str(settings.audit.key_file).startswith(str(tmp_path))
+    assert str(settings.audit.anchor_file).startswith(str(tmp_path))
+    policy = settings.policy_file.read_text()
+    assert "action: deliver" in policy and policy.count("- name:") == 1
+    assert load_settings(write_phigate_config(tmp_path / "phi", "phi")).detection.detector == "phi"
