@@ -109,7 +109,6 @@ MIN_SPEEDUP = 5.0
 MAX_RSS_MB = 400.0
 
 WARMUP_MESSAGES = 5
-RSS_PROBE_MESSAGES = 20
 RSS_PROBE_SENTENCES = 50
 RSS_PROBE_TIMEOUT_S = 300.0
 
@@ -588,11 +587,10 @@ def vm_hwm_mb() -> float:
 
 
 def rss_probe(engine: EngineName, corpus: Path, limit: int | None) -> dict[str, Any]:
-    """Load one engine in this process, scan a few messages and sentences; report VmHWM."""
+    """Load one engine in this process, scan every message and a few sentences; report VmHWM."""
     base = vm_hwm_mb()
-    n_msgs = min(limit or RSS_PROBE_MESSAGES, RSS_PROBE_MESSAGES)
     n_sent = min(limit or RSS_PROBE_SENTENCES, RSS_PROBE_SENTENCES)
-    messages = load_messages(corpus / MESSAGES_DIR, n_msgs)
+    messages = load_messages(corpus / MESSAGES_DIR, limit)
     sentences = load_sentences(corpus / SPANS_FILE, n_sent)
     if engine == "phigate":
         ours = PhiEngine()
@@ -935,7 +933,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--skip-stock", action="store_true", help="measure phigate only")
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
     parser.add_argument(
-        "--repeat", type=_positive, default=1, help="timed passes over the messages"
+        "--repeat", type=_positive, default=3, help="timed passes over the messages (default 3)"
     )
     parser.add_argument("--rss-probe", choices=["phigate", "stock"], help=argparse.SUPPRESS)
     return parser
