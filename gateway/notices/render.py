@@ -1,0 +1,158 @@
+"""Render sender notices from editable Jinja2 templates into a complete multipart message.
+
+Templates are looked up by file name, first in the site directories and then in the
+shipped `templates/` folder, so a site overrides one file by placing a file of the same
+name in its directory (rspamd's local.d idea). Per kind there are three files:
+`<kind>.subject.j2`, `<kind>.txt.j2` and `<kind>.html.j2` (HTML is autoescaped).
+Templates run in Jinja2's immutable sandbox with StrictUndefined, because compliance
+officers edit them. A broken site template never stops a notice: it is logged with its
+file and line, and the shipped templates are used instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from gateway.errors import PhigateError
+from gateway.notices.context import NOTICE_KINDS, NoticeContext, NoticeKind
+
+_log = logging.getLogger("phigate.notices")
+
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+# Errors a template can raise while compiling or rendering in the sandbox.
+_TEMPLATE_FAILURES = (
+    jinja2.TemplateError,
+    TypeError,
+    ValueError,
+    ArithmeticError,
+    LookupError,
+    AttributeError,
+)
+
+
+class NoticeTemplateError(PhigateError):
+    """A notice template cannot be compiled or rendered; the message names its file and line."""
+
+    code = "notice-template-invalid"
+
+    def __init__(self, message: str, *, filename: str | None, lineno: int | None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.lineno = lineno
+
+
+def _where(exc: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line an error came from."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name, exc.lineno
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return str(exc.name), None
+    # Jinja2 rewrites tracebacks so that template frames carry the template's file and line.
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return frame.filename, frame.lineno
+    return None, None
+
+
+def _error(exc: BaseException, template: str) -> NoticeTemplateError:
+    filename, lineno = _where(exc)
+    place = f"{filename or template}:{lineno}" if lineno else (filename or template)
+    detail = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    return NoticeTemplateError(
+        f"notice template {place}: {type(exc).__name__}: {detail}",
+        filename=filename or template,
+        lineno=lineno,
+    )
+
+
+def _environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
+    return ImmutableSandboxedEnvironment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+def _render_parts(
+    env: ImmutableSandboxedEnvironment, kind: NoticeKind, variables: dict[str, Any]
+) -> tuple[str, str, str]:
+    parts = []
+    for suffix in ("subject", "txt", "html"):
+        name = f"{kind}.{suffix}.j2"
+        try:
+            parts.append(env.get_template(name).render(variables))
+        except _TEMPLATE_FAILURES as exc:
+            raise _error(exc, name) from exc
+    subject, text, html = parts
+    return " ".join(subject.split()), text, html
+
+
+def render_texts(
+    kind: NoticeKind, context: NoticeContext, template_dirs: Sequence[Path] = ()
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of a notice; site templates first, shipped ones if those fail."""
+    if kind not in NOTICE_KINDS:
+        raise NoticeTemplateError(
+            f"unknown notice kind {kind!r}; expected one of {NOTICE_KINDS}",
+            filename=None,
+            lineno=None,
+        )
+    variables = {"kind": kind, **context.as_template_vars()}
+    site = [Path(d) for d in template_dirs]
+    if site:
+        try:
+            return _render_parts(_environment([*site, SHIPPED_TEMPLATES]), kind, variables)
+        except NoticeTemplateError as exc:
+            _log.error(
+                "site notice template failed; using the shipped template",
+                extra={
+                    "code": exc.code,
+                    "template": exc.filename,
+                    "line": exc.lineno,
+                    "error": str(exc),
+                    "ref_id": context.ref_id,
+                },
+            )
+    return _render_parts(_environment([SHIPPED_TEMPLATES]), kind, variables)
+
+
+def render_notice(
+    kind: NoticeKind,
+    context: NoticeContext,
+    *,
+    postmaster: str,
+    to: str,
+    template_dirs: Sequence[Path] = (),
+    now: datetime | None = None,
+) -> bytes:
+    """A complete multipart/alternative notice (text + HTML) from `postmaster` to `to`."""
+    subject, text, html = render_texts(kind, context, template_dirs)
+    _name, address = parseaddr(postmaster)
+    domain = address.rpartition("@")[2] or None
+    msg = EmailMessage()
+    msg["From"] = postmaster
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now or datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(idstring="phigate-notice", domain=domain)
+    msg["Auto-Submitted"] = "auto-replied"
+    msg["X-Phigate-Ref"] = context.ref_id
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes(policy=SMTP)
