@@ -238,7 +238,7 @@ class PhiEngine:
     def analyze_text(self, text: str, part: str = "body", *, full: bool = False) -> list[Finding]:
         """Find entities in one text; ``full`` also runs NER over all of it (span evaluation)."""
         text = _literal_breaks(text[: self.config.max_part_chars])
-        raw = self._full(text) if full else self._cheap(text)
+        raw = self._cheap(text) + self._ner(text) if full else self._cheap(text)
         return self._to_findings(text, part, self._clean(text, raw), {}, False)
 
     # ---- message ---------------------------------------------------------------------------
@@ -314,6 +314,24 @@ class PhiEngine:
     @staticmethod
     def _clean(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         """Drop NER names that are drugs/clinical words or sit on a health term; dedupe spans."""
+        blocks = [m for m in raw if m.recognizer == "street_address_block"]
+
+        def in_block(m: RawMatch) -> bool:
+            return any(b.start <= m.start and m.end <= b.end for b in blocks)
+
+        # Inside an address, "802 Carr Forges" is a street, not a person, and a house number that
+        # looks like a CPT code is not a procedure.
+        raw = [
+            m
+            for m in raw
+            if not (
+                in_block(m)
+                and (
+                    (m.entity == "PERSON" and not m.role and m.score < 0.8)
+                    or (m.category == "health" and m.entity in ("CPT", "ICD10"))
+                )
+            )
+        ]
         health = [m for m in raw if m.category == "health"]
         ids = [
             m

@@ -3,6 +3,10 @@
     python -m detectors.data.build_terms
 
 * ``icd10cm_codes.txt.gz``: every ICD-10-CM code (no dot) from simple_icd_10_cm's code list.
+* ``census_given_names.txt`` / ``census_surnames.txt``: the 1990 US Census given names and the
+  most frequent surnames, from the ``names`` package (MIT) data files.
+* ``name_words.txt``: listed names that are also English dictionary words (english-words'
+  GCIDE list), which alone are no evidence of a name ("Will", "Brown", "Lima").
 * ``drugs.txt``: one-word drug names and brand synonyms of drug_named_entity_recognition's
   dictionary entries that have a MedlinePlus id, minus short and common-word variants.
 """
@@ -54,5 +58,50 @@ def build_drugs() -> int:
     return len(names)
 
 
+SURNAME_RANK_LIMIT = 30_000
+
+
+def _census(path: Path, limit: int) -> list[str]:
+    out: list[str] = []
+    for line in path.read_text().splitlines()[:limit]:
+        word = line.split()[0].lower() if line.strip() else ""
+        if word.isalpha() and len(word) > 1:
+            out.append(word)
+    return out
+
+
+def build_names() -> tuple[int, int, int]:
+    """Write the census name lists and the list of names that are English words."""
+    import names as census
+    from english_words import get_english_words_set
+
+    folder = Path(census.__file__).parent
+    given = sorted(
+        set(
+            _census(folder / "dist.male.first", 10_000)
+            + _census(folder / "dist.female.first", 10_000)
+        )
+    )
+    family = sorted(set(_census(folder / "dist.all.last", SURNAME_RANK_LIMIT)))
+    header = "# 1990 US Census (names package, MIT); regenerate with build_terms.build_names\n"
+    (HERE / "census_given_names.txt").write_text(header + "\n".join(given) + "\n")
+    (HERE / "census_surnames.txt").write_text(header + "\n".join(family) + "\n")
+    own = {
+        w
+        for name in ("first_names.txt", "surnames.txt")
+        for line in (HERE / name).read_text().splitlines()
+        if not line.startswith("#")
+        for w in line.split()
+    }
+    english = get_english_words_set(["gcide"], lower=True, alpha=True)
+    both = sorted((set(given) | set(family) | own) & english)
+    (HERE / "name_words.txt").write_text(
+        "# Listed names that are also English words (GCIDE via english-words)\n"
+        + "\n".join(both)
+        + "\n"
+    )
+    return len(given), len(family), len(both)
+
+
 if __name__ == "__main__":
-    print("icd10", build_icd(), "drugs", build_drugs())
+    print("icd10", build_icd(), "drugs", build_drugs(), "names", build_names())

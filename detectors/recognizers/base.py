@@ -49,10 +49,12 @@ def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Patter
     return regex.compile(rf"(?<![\w]){'(?:' + body + ')'}(?![\w])", flags)
 
 
-def finditer(pattern: Pattern, text: str, timeout: float) -> Iterator[regex.Match[str]]:
+def finditer(
+    pattern: Pattern, text: str, timeout: float, *, overlapped: bool = False
+) -> Iterator[regex.Match[str]]:
     """Iterate matches with a time budget, turning a timeout into RegexTimeout."""
     try:
-        yield from pattern.finditer(text, timeout=timeout)
+        yield from pattern.finditer(text, overlapped=overlapped, timeout=timeout)
     except TimeoutError as exc:
         raise RegexTimeout("pattern exceeded its time budget") from exc
 

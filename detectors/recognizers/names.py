@@ -90,6 +90,49 @@ NOT_PATIENT_HEADER = regex.compile(
 LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}\p{Ll}{2,15}(?![\w])")
 KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
 
+# "Lara A Pottinger", "Erik A. Eberhardt": a middle initial between two capitalised words.
+MIDDLE_INITIAL = regex.compile(rf"(?<![\w.])({_CAP} \p{{Lu}}\.? {_CAP}(?:-{_CAP})?)(?![\w])")
+KIN_CUE = regex.compile(
+    rf"(?i:\b(?:my|our|his|her|their|your) (?:kid|son|daughter|child|wife|husband|partner|mother|"
+    rf"mom|mum|father|dad|brother|sister|grandson|granddaughter|grandmother|grandfather|aunt|uncle|"
+    rf"nephew|niece|cousin|friend|boss|colleague|neighbou?r|caregiver|guardian|spouse) )"
+    rf"({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
+)
+TITLE_ANY_CASE = regex.compile(rf"(?<![\w])(?i:mr|mrs|ms|miss|mx)\.? ({_CAP}(?: {_CAP}){{0,2}})")
+NAMED_CUE = regex.compile(
+    rf"(?i:\b(?:called|named|maiden name(?: is)?|last name(?: is)?|first name(?: is)?|"
+    rf"surname(?: is)?|family name(?: is)?|calls me|call me|name is|nicknamed|aka|i'm|i am))"
+    rf"[:?]?\s{{1,3}}({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
+)
+# Verbs whose subject is a person ("Johannes lives on ...", "Ana told ...").
+HUMAN_VERB = regex.compile(
+    rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|resided|shouted|"
+    rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed)(?![\w])"
+)
+# Two capitalised words, one with letters outside ASCII ("Karel Janeba", "Ludmiła Kwiatkowska").
+DIACRITIC_PAIR = regex.compile(rf"(?<![\w])({_CAP} {_CAP})(?![\w])")
+POSSESSIVE = regex.compile(
+    rf"(?<![\w])({_CAP})['’]s (?=(?:address|phone|number|email|e-mail|daughter|son|wife|husband|"
+    rf"mother|father|kid|child|family|house|home|birthday|account|room|bed|chart|file|record|"
+    rf"appointment|results|insurance|song|novel|book|lawyer|doctor|sister|brother)\b)"
+)
+SPEAKER = regex.compile(rf"(?m)^[ \t>}}|]*({_CAP})[ \t]?:[ \t]*[\"“]?\S")
+NAME_LIST = regex.compile(rf"(?<![\w])({_CAP}(?:, {_CAP}){{0,8}},? (?:and|&|or) {_CAP})(?![\w])")
+NAME_LINE = regex.compile(
+    rf"(?m)^[ \t>}}|]*({_CAP}(?: \p{{Lu}}\.?)?(?: {_CAP}){{1,2}})[ \t]*(?=\r?\n|$)"
+)
+
+# A last word that makes "Hayes Hotel" or "Carr Forges" a place or an organisation.
+PLACE_OR_ORG_WORDS = frozenset(
+    """hotel inn motel lodge resort hall church chapel school college university academy library
+    museum bank pharmacy clinic hospital center centre institute foundation trust fund bridge
+    tower towers building plaza park square street road avenue lane drive court place way forges
+    forge mills mill station airport harbor harbour port bay beach valley heights hills county
+    city town village district airlines airways motors industries holdings partners group labs
+    laboratories press media news weekly daily times journal review magazine records studios
+    day eve week""".split()
+)
+
 NOT_NAME_WORDS = frozenset(
     """the a an and or of in on at to for with from by re fw fwd fyi dear hi hello hey good thanks
     thank please patient patients pt name member claimant clinic hospital center centre medical health
@@ -111,12 +154,38 @@ NOT_NAME_WORDS = frozenset(
 )
 
 
+def _words(name: str) -> frozenset[str]:
+    return frozenset(w for line in terms(name) for w in line.split())
+
+
 @lru_cache(maxsize=1)
 def _name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    def words(name: str) -> frozenset[str]:
-        return frozenset(w for line in terms(name) for w in line.split())
+    return _words("first_names.txt"), _words("surnames.txt")
 
-    return words("first_names.txt"), words("surnames.txt")
+
+@lru_cache(maxsize=1)
+def _census_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """Given names, surnames (ours plus the US Census') and the names that are English words."""
+    firsts, lasts = _name_lists()
+    given = firsts | _words("census_given_names.txt")
+    family = lasts | _words("census_surnames.txt")
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return given, family, _words("name_words.txt") | NOT_NAME_WORDS | frozenset(STOP_WORDS)
+
+
+def known_name_word(word: str) -> bool:
+    """A listed given name or surname that is not also an ordinary English word."""
+    given, family, ambiguous = _census_lists()
+    w = word.lower().strip(".,'’")
+    return (w in given or w in family) and w not in ambiguous
+
+
+def listed_name_word(word: str) -> bool:
+    """A listed given name or surname, English word or not."""
+    given, family, _ = _census_lists()
+    w = word.lower().strip(".,'’")
+    return w in given or w in family
 
 
 @lru_cache(maxsize=1)
@@ -195,6 +264,89 @@ class NameRecognizer:
         out.extend(self._table_names(text, timeout))
         out.extend(self._signatures(text, timeout))
         out.extend(self._known_names(text, timeout))
+        out.extend(self._shaped_names(text, timeout))
+        out.extend(self._propagated(text, out, timeout))
+        return out
+
+    def _shaped_names(self, text: str, timeout: float) -> list[RawMatch]:
+        """Names known by shape or a nearby word: middle initials, kin, titles, lists, speakers."""
+        out: list[RawMatch] = []
+
+        def add(s: int, e: int, score: float) -> None:
+            if plausible_name(text[s:e]):
+                out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, ""))
+
+        for m in finditer(MIDDLE_INITIAL, text, timeout):
+            words = m.group(1).split()
+            listed = listed_name_word(words[0]) or listed_name_word(words[-1])
+            if listed or not m.group(1).isascii():
+                add(m.start(1), m.end(1), 0.6 if listed else 0.45)
+        for pattern in (KIN_CUE, TITLE_ANY_CASE, NAMED_CUE, HUMAN_VERB):
+            for m in finditer(pattern, text, timeout):
+                single = " " not in m.group(1)
+                if (
+                    pattern in (NAMED_CUE, HUMAN_VERB)
+                    and single
+                    and not listed_name_word(m.group(1))
+                ):
+                    if pattern is NAMED_CUE or m.group(1).isascii():
+                        continue
+                add(m.start(1), m.end(1), 0.6 if pattern in (KIN_CUE, TITLE_ANY_CASE) else 0.55)
+        for m in finditer(DIACRITIC_PAIR, text, timeout, overlapped=True):
+            if m.group(1).isascii():
+                continue
+            words = m.group(1).split()
+            _, _, ambiguous = _census_lists()
+            if not any(w.lower() in ambiguous for w in words):
+                add(m.start(1), m.end(1), 0.45)
+        for m in finditer(POSSESSIVE, text, timeout):
+            add(m.start(1), m.end(1), 0.5)
+        speakers = [m for m in finditer(SPEAKER, text, timeout) if known_name_word(m.group(1))]
+        speakers += [
+            m
+            for m in finditer(SPEAKER, text, timeout)
+            if not listed_name_word(m.group(1)) and m.group(1).lower() not in _census_lists()[2]
+        ]
+        if len(speakers) >= 2:
+            for m in speakers:
+                add(m.start(1), m.end(1), 0.5)
+        for m in finditer(NAME_LIST, text, timeout):
+            items = list(regex.finditer(_CAP, m.group(1)))
+            items = [i for i in items if i.group() not in ("And", "Or")]
+            known = sum(listed_name_word(i.group()) for i in items)
+            strong = sum(known_name_word(i.group()) for i in items)
+            if strong >= 1 and 2 * known >= len(items):
+                for i in items:
+                    add(m.start(1) + i.start(), m.start(1) + i.end(), 0.55)
+        for m in finditer(NAME_LINE, text, timeout):
+            words = [w for w in m.group(1).split() if len(w.strip(".")) > 1]
+            if any(known_name_word(w) for w in words) or (
+                len(m.group(1).split()) == 3 and any(listed_name_word(w) for w in words)
+            ):
+                add(m.start(1), m.end(1), 0.6)
+        return out
+
+    def _propagated(self, text: str, found: list[RawMatch], timeout: float) -> list[RawMatch]:
+        """Other mentions of a word already found in a name ("Tomi" after "Tomi S Asplund")."""
+        words: set[str] = set()
+        for m in found:
+            if m.score < 0.5:
+                continue
+            for w in regex.split(r"[\s,]+", text[m.start : m.end]):
+                w = w.strip(".,'’")
+                if len(w) > 2 and w[0].isupper() and w.lower() not in NOT_NAME_WORDS:
+                    words.add(w)
+        if not words:
+            return []
+        taken = [(m.start, m.end) for m in found]
+        out: list[RawMatch] = []
+        pattern = regex.compile(
+            r"(?<![\w])(?:" + "|".join(regex.escape(w) for w in sorted(words)) + r")(?![\w])"
+        )
+        for m in finditer(pattern, text, timeout):
+            if any(s <= m.start() and m.end() <= e for s, e in taken):
+                continue
+            out.append(RawMatch("PERSON", m.start(), m.end(), 0.45, "identifier", self.name, ""))
         return out
 
     def _patient_cued(self, text: str, timeout: float) -> list[RawMatch]:
@@ -255,13 +407,19 @@ class NameRecognizer:
         for m in finditer(KNOWN_NAME, text, timeout):
             words = m.group(1).split()
             first, last = words[0].lower(), words[-1].lower()
-            if (first in firsts or last in lasts) and plausible_name(m.group(1)):
+            census = (known_name_word(first) or known_name_word(last)) or (
+                first in _census_lists()[0] and last in _census_lists()[1]
+            )
+            if last in PLACE_OR_ORG_WORDS:
+                continue
+            if (first in firsts or last in lasts or census) and plausible_name(m.group(1)):
                 out.append(
                     RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", self.name, "")
                 )
         # A lone listed given name is weak evidence: enough for a span, never for a decision.
         for m in finditer(LONE_NAME, text, timeout):
-            if m.group().lower() in firsts and m.group().lower() not in NOT_NAME_WORDS:
+            word = m.group().lower()
+            if (word in firsts and word not in NOT_NAME_WORDS) or known_name_word(word):
                 out.append(
                     RawMatch("PERSON", m.start(), m.end(), 0.45, "identifier", self.name, "")
                 )
