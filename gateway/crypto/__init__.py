@@ -1,0 +1,1 @@
+"""Message encryption and signing: S/MIME (`smime`) and OpenPGP (`pgp`)."""

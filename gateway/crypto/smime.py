@@ -1,0 +1,462 @@
+"""S/MIME (RFC 8551): encrypt (AES-256-GCM AuthEnvelopedData or AES-256-CBC EnvelopedData), sign.
+
+The CMS structures are built with asn1crypto and the primitives come from `cryptography`, because
+`cryptography`'s own envelope builder offers neither AuthEnvelopedData nor RSAES-OAEP, and its
+signature builder cannot advertise AES-GCM in SMIMECapabilities.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email import policy
+from email.message import Message
+from email.parser import BytesParser
+from typing import Literal
+
+from asn1crypto import algos, cms, core
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.padding import PKCS7
+
+from gateway.crypto.mimeutil import (
+    CRLF,
+    base64_lines,
+    new_boundary,
+    outer_message,
+    plain_entity,
+    protect_entity,
+    split_message,
+)
+from gateway.errors import PhigateError
+
+EncryptedKind = Literal["smime", "pgp"]
+
+#: Capability names (asn1crypto's) this gateway advertises when signing, strongest first.
+ADVERTISED_CAPABILITIES: tuple[str, ...] = ("aes256_gcm", "aes128_gcm", "aes256_cbc", "aes128_cbc")
+GCM_CAPABILITY = "aes256_gcm"
+
+_GCM_NONCE_BYTES = 12
+_GCM_TAG_BYTES = 16
+_PGP_BLOCK = re.compile(
+    r"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----", re.DOTALL | re.IGNORECASE
+)
+_HTML_TAG = re.compile(r"<[^>]*>")
+_PGP_FILE_SUFFIXES = (".pgp", ".gpg", ".asc")
+
+
+class SmimeError(PhigateError):
+    """A message cannot be encrypted or signed as asked."""
+
+    code = "smime-failed"
+
+
+class AlreadyEncrypted(SmimeError):
+    """The message is already encrypted; wrapping it again would hide nothing and break it."""
+
+    code = "smime-already-encrypted"
+
+
+class UnsupportedRecipientKey(SmimeError):
+    """A recipient certificate holds a key this gateway cannot encrypt to."""
+
+    code = "smime-recipient-key-unsupported"
+
+
+class _GcmParameters(core.Sequence):
+    """GCMParameters (RFC 5084): the nonce and the tag length."""
+
+    _fields = [
+        ("aes_nonce", core.OctetString),
+        ("aes_icvlen", core.Integer, {"default": 12}),
+    ]
+
+
+SignerKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The practice's signing identity: certificate, private key and intermediates to include."""
+
+    certificate: x509.Certificate
+    key: SignerKey
+    chain: tuple[x509.Certificate, ...] = field(default=())
+
+
+# --------------------------------------------------------------------------- detection
+
+
+def is_encrypted(raw: bytes) -> EncryptedKind | None:
+    """Say whether a message is already encrypted: "smime", "pgp", or None.
+
+    multipart/encrypted counts as "pgp" whatever its protocol (RFC 1847 is used only by
+    PGP/MIME in practice). Inline PGP counts only when nothing in the message stays clear:
+    every text part is an armored PGP message and every other part an encrypted PGP file, so a
+    quoted PGP block next to clear text or a clear attachment does not exempt a message.
+    """
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    return _encrypted_kind(message)
+
+
+def _encrypted_kind(part: Message) -> EncryptedKind | None:
+    ctype = part.get_content_type()
+    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+        smime_type = str(part.get_param("smime-type") or "").lower()
+        if smime_type in ("enveloped-data", "authenveloped-data"):
+            return "smime"
+        # Without smime-type the part may well be enveloped; err on the side of not re-wrapping.
+        return "smime" if not smime_type else None
+    if ctype == "multipart/encrypted":
+        return "pgp"
+    if ctype == "multipart/signed":
+        payload = part.get_payload()
+        if isinstance(payload, list) and payload:
+            first = payload[0]
+            if isinstance(first, Message):
+                return _encrypted_kind(first)
+        return None
+    return "pgp" if _all_inline_pgp(part) else None
+
+
+def _all_inline_pgp(message: Message) -> bool:
+    armored = False
+    for leaf in message.walk():
+        if leaf.is_multipart():
+            continue
+        ctype = leaf.get_content_type()
+        filename = (leaf.get_filename() or "").lower()
+        if ctype == "application/pgp-encrypted" or (
+            not ctype.startswith("text/") and filename.endswith(_PGP_FILE_SUFFIXES)
+        ):
+            continue
+        if not ctype.startswith("text/"):
+            return False
+        data = leaf.get_payload(decode=True)
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
+        if ctype == "text/html":
+            text = _HTML_TAG.sub("", text)
+        if not _PGP_BLOCK.search(text) or _PGP_BLOCK.sub("", text).strip():
+            return False
+        armored = True
+    return armored
+
+
+# --------------------------------------------------------------------------- encryption
+
+
+def encrypt_message(
+    raw: bytes,
+    recipient_certs: Sequence[x509.Certificate],
+    *,
+    prefer_gcm: bool,
+    oaep: bool,
+    signer: Signer | None = None,
+    protect_subject: bool = False,
+    neutral_subject: str = "Encrypted message",
+) -> bytes:
+    """Encrypt a whole RFC 5322 message for `recipient_certs` and return the new message.
+
+    The inner content is the original MIME entity, its bytes unchanged (line ends made CRLF);
+    with `protect_subject` it also carries From/To/Cc/Date/Subject/Reply-To and
+    `protected-headers="v1"`, and the outer Subject becomes `neutral_subject`. With `signer`
+    the inner entity is signed first (multipart/signed, detached SHA-256).
+    """
+    if not recipient_certs:
+        raise SmimeError("no recipient certificates to encrypt to")
+    kind = is_encrypted(raw)
+    if kind is not None:
+        raise AlreadyEncrypted(f"message is already {kind}-encrypted")
+    split = split_message(raw)
+    entity = protect_entity(split) if protect_subject else plain_entity(split)
+    if signer is not None:
+        entity = sign_entity(entity, signer)
+    der = envelope(entity, recipient_certs, gcm=prefer_gcm, oaep=oaep)
+    smime_type = "authEnveloped-data" if prefer_gcm else "enveloped-data"
+    headers = [
+        f'Content-Type: application/pkcs7-mime; smime-type={smime_type}; name="smime.p7m"\r\n'.encode(),
+        b"Content-Transfer-Encoding: base64\r\n",
+        b'Content-Disposition: attachment; filename="smime.p7m"\r\n',
+    ]
+    return outer_message(
+        split,
+        subject=neutral_subject if protect_subject else None,
+        content_headers=headers,
+        body=base64_lines(der),
+    )
+
+
+def envelope(
+    content: bytes, recipient_certs: Sequence[x509.Certificate], *, gcm: bool, oaep: bool
+) -> bytes:
+    """CMS ContentInfo (DER): AuthEnvelopedData with AES-256-GCM, or EnvelopedData with AES-256-CBC."""
+    cek = os.urandom(32)
+    recipient_infos = [_key_transport(cert, cek, oaep=oaep) for cert in recipient_certs]
+    if gcm:
+        nonce = os.urandom(_GCM_NONCE_BYTES)
+        sealed = AESGCM(cek).encrypt(nonce, content, None)
+        ciphertext, tag = sealed[:-_GCM_TAG_BYTES], sealed[-_GCM_TAG_BYTES:]
+        params = _GcmParameters({"aes_nonce": nonce, "aes_icvlen": _GCM_TAG_BYTES})
+        auth = cms.AuthEnvelopedData(
+            {
+                "version": "v0",
+                "recipient_infos": recipient_infos,
+                "auth_encrypted_content_info": {
+                    "content_type": "data",
+                    "content_encryption_algorithm": {
+                        "algorithm": "aes256_gcm",
+                        "parameters": core.Any.load(params.dump()),
+                    },
+                    "encrypted_content": ciphertext,
+                },
+                "mac": tag,
+            }
+        )
+        info = cms.ContentInfo({"content_type": "authenticated_enveloped_data", "content": auth})
+        return bytes(info.dump())
+    iv = os.urandom(16)
+    padder = PKCS7(128).padder()
+    padded = padder.update(content) + padder.finalize()
+    encryptor = Cipher(algorithms.AES(cek), modes.CBC(iv)).encryptor()
+    ciphertext = encryptor.update(padded) + encryptor.finalize()
+    enveloped = cms.EnvelopedData(
+        {
+            "version": "v0",
+            "recipient_infos": recipient_infos,
+            "encrypted_content_info": {
+                "content_type": "data",
+                "content_encryption_algorithm": {"algorithm": "aes256_cbc", "parameters": iv},
+                "encrypted_content": ciphertext,
+            },
+        }
+    )
+    info = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped})
+    return bytes(info.dump())
+
+
+def _key_transport(cert: x509.Certificate, cek: bytes, *, oaep: bool) -> cms.RecipientInfo:
+    public_key = cert.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise UnsupportedRecipientKey(
+            f"recipient certificate {_fingerprint(cert)[:16]} has a "
+            f"{type(public_key).__name__}; only RSA key transport is supported"
+        )
+    algorithm: dict[str, object]
+    if oaep:
+        encrypted_key = public_key.encrypt(
+            cek,
+            padding.OAEP(
+                mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
+            ),
+        )
+        algorithm = {
+            "algorithm": "rsaes_oaep",
+            "parameters": algos.RSAESOAEPParams(
+                {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "mask_gen_algorithm": {
+                        "algorithm": "mgf1",
+                        "parameters": {"algorithm": "sha256"},
+                    },
+                }
+            ),
+        }
+    else:
+        encrypted_key = public_key.encrypt(cek, padding.PKCS1v15())
+        algorithm = {"algorithm": "rsaes_pkcs1v15", "parameters": core.Null()}
+    return cms.RecipientInfo(
+        name="ktri",
+        value={
+            "version": "v0",
+            "rid": cms.RecipientIdentifier(
+                name="issuer_and_serial_number", value=_issuer_and_serial(cert)
+            ),
+            "key_encryption_algorithm": algorithm,
+            "encrypted_key": encrypted_key,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def sign_entity(entity: bytes, signer: Signer) -> bytes:
+    """Wrap a MIME entity in multipart/signed with a detached SHA-256 CMS signature."""
+    signature = detached_signature(entity, signer)
+    boundary = new_boundary([entity])
+    delimiter = f"--{boundary}".encode()
+    body = b"".join(
+        [
+            b"This is a cryptographically signed message in MIME format.\r\n\r\n",
+            delimiter + CRLF,
+            # The CRLF before a delimiter belongs to the delimiter, not to the signed entity.
+            entity + CRLF,
+            delimiter + CRLF,
+            b'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n',
+            b"Content-Transfer-Encoding: base64\r\n",
+            b'Content-Disposition: attachment; filename="smime.p7s"\r\n',
+            CRLF,
+            base64_lines(signature),
+            delimiter + b"--" + CRLF,
+        ]
+    )
+    header = (
+        'Content-Type: multipart/signed; protocol="application/pkcs7-signature";\r\n'
+        f' micalg=sha-256; boundary="{boundary}"\r\n'
+    ).encode()
+    return header + CRLF + body
+
+
+def sign_message(raw: bytes, signer: Signer) -> bytes:
+    """Sign a whole message (multipart/signed) without encrypting it."""
+    split = split_message(raw)
+    signed = split_message(sign_entity(plain_entity(split), signer))
+    return outer_message(
+        split,
+        subject=None,
+        content_headers=[f.raw for f in signed.content_fields()],
+        body=signed.body,
+    )
+
+
+def detached_signature(content: bytes, signer: Signer) -> bytes:
+    """CMS SignedData (DER), detached, SHA-256, with SMIMECapabilities advertising AES-GCM."""
+    digest = hashlib.sha256(content).digest()
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    signed_attrs = cms.CMSAttributes(
+        [
+            {"type": "content_type", "values": ["data"]},
+            {"type": "signing_time", "values": [cms.Time(name="utc_time", value=now)]},
+            {"type": "message_digest", "values": [digest]},
+            {
+                "type": "smime_capabilities",
+                "values": [
+                    cms.SMIMECapabilites(
+                        [{"capability_id": cap} for cap in ADVERTISED_CAPABILITIES]
+                    )
+                ],
+            },
+        ]
+    )
+    to_sign = signed_attrs.dump()
+    key = signer.key
+    signature_algorithm: str
+    if isinstance(key, rsa.RSAPrivateKey):
+        signature = key.sign(to_sign, padding.PKCS1v15(), hashes.SHA256())
+        signature_algorithm = "rsassa_pkcs1v15"
+    else:
+        signature = key.sign(to_sign, ec.ECDSA(hashes.SHA256()))
+        signature_algorithm = "sha256_ecdsa"
+    certificates = [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+        for c in (signer.certificate, *signer.chain)
+    ]
+    signer_info = cms.SignerInfo(
+        {
+            "version": "v1",
+            "sid": cms.SignerIdentifier(
+                name="issuer_and_serial_number", value=_issuer_and_serial(signer.certificate)
+            ),
+            "digest_algorithm": {"algorithm": "sha256"},
+            "signed_attrs": signed_attrs,
+            "signature_algorithm": {"algorithm": signature_algorithm},
+            "signature": signature,
+        }
+    )
+    signed_data = cms.SignedData(
+        {
+            "version": "v1",
+            "digest_algorithms": [{"algorithm": "sha256"}],
+            "encap_content_info": {"content_type": "data"},
+            "certificates": certificates,
+            "signer_infos": [signer_info],
+        }
+    )
+    return bytes(cms.ContentInfo({"content_type": "signed_data", "content": signed_data}).dump())
+
+
+# --------------------------------------------------------------------------- capabilities
+
+
+def parse_capabilities(der: bytes) -> frozenset[str]:
+    """Algorithm names from a DER SMIMECapabilities value (RFC 8551 2.5.2 / RFC 4262)."""
+    caps = cms.SMIMECapabilites.load(der)
+    return frozenset(_capability_name(item) for item in caps)
+
+
+def capabilities_from_signature(der: bytes) -> frozenset[str]:
+    """Algorithm names a signer advertised in the SMIMECapabilities of a CMS SignedData."""
+    info = cms.ContentInfo.load(der)
+    if info["content_type"].native != "signed_data":
+        raise SmimeError("not a CMS SignedData structure")
+    names: set[str] = set()
+    for signer_info in info["content"]["signer_infos"]:
+        attrs = signer_info["signed_attrs"]
+        if not isinstance(attrs, cms.CMSAttributes):
+            continue
+        for attr in attrs:
+            if attr["type"].native != "smime_capabilities":
+                continue
+            for value in attr["values"]:
+                names.update(_capability_name(item) for item in value)
+    return frozenset(names)
+
+
+def capabilities_from_message(raw: bytes) -> frozenset[str]:
+    """Algorithm names advertised by a signed message (multipart/signed or opaque signed-data)."""
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    for part in message.walk():
+        ctype = part.get_content_type()
+        if ctype in ("application/pkcs7-signature", "application/x-pkcs7-signature") or (
+            ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime")
+            and str(part.get_param("smime-type") or "").lower() == "signed-data"
+        ):
+            data = part.get_payload(decode=True)
+            if isinstance(data, bytes) and data:
+                return capabilities_from_signature(data)
+    return frozenset()
+
+
+def _capability_name(item: cms.SMIMECapabilityIdentifier) -> str:
+    return str(item["capability_id"].native)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _issuer_and_serial(cert: x509.Certificate) -> cms.IssuerAndSerialNumber:
+    parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    return cms.IssuerAndSerialNumber(
+        {"issuer": parsed.issuer, "serial_number": parsed.serial_number}
+    )
+
+
+def _fingerprint(cert: x509.Certificate) -> str:
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+__all__ = [
+    "ADVERTISED_CAPABILITIES",
+    "GCM_CAPABILITY",
+    "AlreadyEncrypted",
+    "Signer",
+    "SmimeError",
+    "UnsupportedRecipientKey",
+    "capabilities_from_message",
+    "capabilities_from_signature",
+    "detached_signature",
+    "encrypt_message",
+    "envelope",
+    "is_encrypted",
+    "parse_capabilities",
+    "sign_entity",
+    "sign_message",
+]
