@@ -63,6 +63,9 @@ ORG_AFTER = re.compile(
     r"[ ,&\w.'-]{0,30}?\b(?:Clinic|Hospital|Center|Centre|Associates|LLC|Inc|Group|Health|Medical|"
     r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy)\b"
 )
+CALENDAR_WORD = re.compile(
+    r"\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
+)
 SECOND_PERSON_CARE = re.compile(
     r"(?i)\byour (?:appointment|appt|visit|results?|lab|labs|test|procedure|surgery|diagnosis|"
     r"prescription|medication|follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|"
@@ -207,6 +210,9 @@ class PhiEngine:
             if label is None:
                 continue
             if label == "PERSON" and ORG_AFTER.match(text, ent.end_char, ent.end_char + 40):
+                continue
+            # "this month", "years", "one morning": relative times identify no one.
+            if label == "DATE_TIME" and not CALENDAR_WORD.search(ent.text):
                 continue
             start, end = ent.start_char + offset, ent.end_char + offset
             # A lone surname or given name is weak evidence on its own.

@@ -44,7 +44,8 @@ PHONE_CONTEXT = compile_words(
 PHONE_AFTER = compile_words(["office", "fax", "mobile", "cell", "home", "work", "phone"])
 # International and odd local formats: only next to a phone word (bounded, no nesting).
 GENERIC_PHONE = regex.compile(
-    r"(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,5}(?:[ .-]\d{2,5}){0,4}(?![\w-]|\.\d)"
+    r"(?<![\w+.-])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,12}(?:[ .-]\d{2,8}){0,4}"
+    r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w-]|\.\d)"
 )
 STREET_SUFFIXES = (
     "Alley Aly Avenue Ave Av Bend Boulevard Blvd Branch Brg Bridge Brook Brooks Burg Burgs Bypass "
@@ -96,7 +97,8 @@ COUNTRY_POSTCODE = regex.compile(
 )
 ZIP = regex.compile(rf"(?<=\b(?:{_STATE}),? )\d{{5}}(?:-\d{{4}})?(?![\w-])")
 ZIP_WORDED = regex.compile(
-    r"(?i:\b(?:zip|zip code|postal code|postcode)\b)\s?[:#]?\s?(\d{4,5}(?:-\d{4})?)(?![\w-])"
+    r"(?i:\b(?:zip|zip code|postal code|postcode|post code|cep|plz)\b)\s?[:#]?\s?"
+    r"(\d{4,5}(?:-\d{3,4})?|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}|[A-Z]\d[A-Z] ?\d[A-Z]\d)(?![\w-])"
 )
 EMAIL = regex.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,6}[A-Za-z]{2,24}(?![\w-])"
@@ -109,6 +111,8 @@ IPV4 = regex.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|\.\d)")
 IPV6 = regex.compile(
     r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{1,4}){0,6}(?![\w:])"
 )
+# Twelve-digit (Maestro) card numbers pass Luhn too often by chance to stand without a card word.
+CARD_SHORT = regex.compile(r"(?<![\w-])\d{4}[ -]?\d{4}[ -]?\d{4}(?![\w-])")
 CARD = regex.compile(r"(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w-])")
 IBAN = regex.compile(r"(?<![\w])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![\w])")
 CARD_CONTEXT = compile_words(["card", "visa", "mastercard", "amex", "credit", "debit", "cc"])
@@ -228,6 +232,16 @@ def contact_recognizers() -> list[object]:
             context=CARD_CONTEXT,
             context_score=1.0,
             validate=_card_ok,
+        ),
+        RegexRecognizer(
+            name="credit_card_short",
+            entity="CREDIT_CARD",
+            pattern=CARD_SHORT,
+            score=0.8,
+            context=CARD_CONTEXT,
+            context_required=True,
+            before=30,
+            validate=lambda v: luhn_ok("".join(ch for ch in v if ch.isdigit())),
         ),
         RegexRecognizer(
             name="iban", entity="IBAN_CODE", pattern=IBAN, score=0.9, validate=_iban_ok

@@ -109,6 +109,11 @@ HUMAN_VERB = regex.compile(
     rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|resided|shouted|"
     rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed)(?![\w])"
 )
+# Reported speech: "said Ana to Ben", "shouted at Ben", "asked Ana".
+SPEECH = regex.compile(
+    rf"(?<![\w])(?:said|asked|replied|shouted|yelled|whispered|told)(?: at| to)? ({_CAP})"
+    rf"(?: to ({_CAP}))?(?![\w])"
+)
 # Two capitalised words, one with letters outside ASCII ("Karel Janeba", "Ludmiła Kwiatkowska").
 DIACRITIC_PAIR = regex.compile(rf"(?<![\w])({_CAP} {_CAP})(?![\w])")
 POSSESSIVE = regex.compile(
@@ -299,6 +304,10 @@ class NameRecognizer:
             _, _, ambiguous = _census_lists()
             if not any(w.lower() in ambiguous for w in words):
                 add(m.start(1), m.end(1), 0.45)
+        for m in finditer(SPEECH, text, timeout):
+            for g in (1, 2):
+                if m.group(g) and m.group(g).lower() not in _census_lists()[2]:
+                    add(m.start(g), m.end(g), 0.5)
         for m in finditer(POSSESSIVE, text, timeout):
             add(m.start(1), m.end(1), 0.5)
         speakers = [m for m in finditer(SPEAKER, text, timeout) if known_name_word(m.group(1))]
