@@ -1,0 +1,280 @@
+"""Sender notices: complete multipart messages that explain a block, and never carry PHI."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from datetime import UTC, datetime
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+import gateway.notices.render as render_module
+from detectors.findings import mask
+from gateway.notices import (
+    NOTICE_KINDS,
+    NoticeContext,
+    NoticeTemplateError,
+    mask_text,
+    render_notice,
+)
+
+POSTMASTER = "Clinic Postmaster <postmaster@clinic.example>"
+SENDER = "dr.who@clinic.example"
+REF = "PG-20261128-ABCD2345"
+
+# Values planted in the fake original; none of them may reach a notice.
+SSN = "123-45-6789"
+MRN = "MRN 44556677"
+DOB = "1985-03-04"
+PATIENT = "Janette Doughberry"
+ATTACHMENT = "Janette_Doughberry_labs.pdf"
+RAW_PHI = (SSN, MRN, "44556677", DOB, PATIENT, "Janette", "Doughberry", ATTACHMENT)
+
+ORIGINAL = (
+    f"From: {SENDER}\r\n"
+    f"To: lab@lab.example, billing@insurer.example\r\n"
+    f"Subject: Labs for {PATIENT} DOB {DOB}\r\n"
+    f"\r\n"
+    f"Patient {PATIENT}, SSN {SSN}, {MRN}. Attached: {ATTACHMENT}\r\n"
+).encode()
+
+
+def context_from_original(raw: bytes) -> NoticeContext:
+    """Build a context the way the gateway would: masked previews and a masked subject only."""
+    original = message_from_bytes(raw, policy=default_policy)
+    findings = [
+        ("US_SSN", SSN, "body"),
+        ("MRN", "44556677", "body"),
+        ("PERSON", PATIENT, "subject"),
+    ]
+    recipients = [a.strip() for a in str(original["To"]).split(",")]
+    return NoticeContext(
+        ref_id=REF,
+        rule="phi-to-external",
+        action="block",
+        reason_text="Protected health information to a recipient outside the practice.",
+        entity_types=tuple(sorted({e for e, _, _ in findings})),
+        previews=tuple(mask(v, e) for e, v, _ in findings),
+        locations=("body", "subject", "attachment 1"),
+        subject_masked=mask_text(str(original["Subject"])),
+        subject_has_phi=True,
+        recipient_count=len(recipients),
+        recipient_domains=tuple(sorted(r.rpartition("@")[2] for r in recipients)),
+        date=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+    )
+
+
+def parse(notice: bytes) -> EmailMessage:
+    """Parse a rendered notice with the modern policy."""
+    msg = message_from_bytes(notice, policy=default_policy)
+    assert isinstance(msg, EmailMessage)
+    return msg
+
+
+def parts(msg: EmailMessage) -> tuple[str, str]:
+    """The decoded text and HTML alternatives."""
+    text = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert text is not None and html is not None
+    return text.get_content(), html.get_content()
+
+
+@pytest.fixture
+def ctx() -> NoticeContext:
+    """A context built from the fake original with planted PHI."""
+    return context_from_original(ORIGINAL)
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS)
+def test_notice_is_complete_multipart(kind: str, ctx: NoticeContext) -> None:
+    """Each kind renders a parseable multipart/alternative auto-reply from the postmaster."""
+    msg = parse(render_notice(kind, ctx, postmaster=POSTMASTER, to=SENDER))  # type: ignore[arg-type]
+    assert msg.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in msg.iter_parts()] == ["text/plain", "text/html"]
+    assert msg["From"].addresses[0].addr_spec == "postmaster@clinic.example"
+    assert msg["To"] == SENDER
+    assert msg["Auto-Submitted"] == "auto-replied"
+    assert msg["Message-ID"].endswith("@clinic.example>")
+    assert msg["Date"].datetime is not None
+    assert msg["Subject"] == f"Your message was not sent: {ctx.subject_masked}"
+    assert not msg.defects
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS)
+def test_notice_explains_what_why_and_next(kind: str, ctx: NoticeContext) -> None:
+    """Both parts carry the ref id, rule, entity types, masked previews, locations and next steps."""
+    text, html = parts(parse(render_notice(kind, ctx, postmaster=POSTMASTER, to=SENDER)))  # type: ignore[arg-type]
+    for body in (text, html):
+        assert REF in body
+        assert "phi-to-external" in body
+        for needle in ("US_SSN", "MRN", "PERSON", "***-**-6789", "****6677", "J****** D*******"):
+            assert needle in body
+        assert "attachment 1" in body
+        assert "[secure]" in body
+        assert "portal" in body
+        assert "consent" in body
+        assert "lab.example" in body and "2 recipients" in body
+
+
+@pytest.mark.parametrize("kind", NOTICE_KINDS)
+def test_notice_never_carries_raw_phi(kind: str, ctx: NoticeContext) -> None:
+    """No value planted in the original appears in the notice bytes or its decoded parts."""
+    notice = render_notice(kind, ctx, postmaster=POSTMASTER, to=SENDER)  # type: ignore[arg-type]
+    msg = parse(notice)
+    text, html = parts(msg)
+    haystacks = (notice.decode("ascii", "replace"), text, html, str(msg["Subject"]))
+    for value in RAW_PHI:
+        for hay in haystacks:
+            assert value not in hay
+    assert b"Attached:" not in notice  # nothing of the original body
+
+
+def test_context_has_only_safe_fields() -> None:
+    """NoticeContext has no field that could hold the message, its body or matched text."""
+    names = {f.name for f in dataclasses.fields(NoticeContext)}
+    assert names == {
+        "ref_id",
+        "rule",
+        "action",
+        "reason_text",
+        "entity_types",
+        "previews",
+        "locations",
+        "subject_masked",
+        "subject_has_phi",
+        "recipient_count",
+        "recipient_domains",
+        "date",
+        "next_steps",
+    }
+
+
+def test_context_refuses_a_message_object(ctx: NoticeContext) -> None:
+    """Passing a message object or a list where tuples of str belong is a TypeError."""
+    with pytest.raises(TypeError, match="subject_masked"):
+        dataclasses.replace(ctx, subject_masked=message_from_bytes(ORIGINAL))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="previews"):
+        dataclasses.replace(ctx, previews=[SSN])  # type: ignore[arg-type]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.rule = "x"  # type: ignore[misc]
+
+
+def test_html_is_autoescaped(ctx: NoticeContext) -> None:
+    """Markup in context values is escaped in the HTML part."""
+    evil = dataclasses.replace(ctx, reason_text="<script>alert(1)</script>")
+    _, html = parts(parse(render_notice("block", evil, postmaster=POSTMASTER, to=SENDER)))
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_next_steps_are_configurable(ctx: NoticeContext) -> None:
+    """The next steps come from the context, so a site's wording replaces the default."""
+    custom = dataclasses.replace(ctx, next_steps=("Call compliance at extension 4711.",))
+    text, html = parts(parse(render_notice("block", custom, postmaster=POSTMASTER, to=SENDER)))
+    assert "extension 4711" in text and "extension 4711" in html
+    assert "[secure]" not in text
+
+
+def test_fresh_message_id_each_time(ctx: NoticeContext) -> None:
+    """Two renders of the same notice get different Message-IDs."""
+    a = parse(render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER))
+    b = parse(render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER))
+    assert a["Message-ID"] != b["Message-ID"]
+
+
+def test_site_override_wins(tmp_path: Path, ctx: NoticeContext) -> None:
+    """A site file with a shipped name replaces that file only; the others stay shipped."""
+    (tmp_path / "block.txt.j2").write_text("Site notice {{ ref_id }} rule {{ rule }}\n")
+    (tmp_path / "block.subject.j2").write_text("Blocked: {{ subject_masked }}\n")
+    msg = parse(
+        render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER, template_dirs=[tmp_path])
+    )
+    text, html = parts(msg)
+    assert text.replace("\r\n", "\n") == f"Site notice {REF} rule phi-to-external\n"
+    assert msg["Subject"] == f"Blocked: {ctx.subject_masked}"
+    assert "What to do next" in html
+
+
+def test_site_partial_override_reaches_shipped_layout(tmp_path: Path, ctx: NoticeContext) -> None:
+    """Overriding an included partial changes every notice that includes it."""
+    (tmp_path / "_details.html.j2").write_text("<p>Site details {{ ref_id }}</p>\n")
+    _, html = parts(
+        parse(
+            render_notice(
+                "quarantine", ctx, postmaster=POSTMASTER, to=SENDER, template_dirs=[tmp_path]
+            )
+        )
+    )
+    assert f"Site details {REF}" in html
+    assert "held in quarantine" in html
+
+
+@pytest.mark.parametrize(
+    ("content", "line"),
+    [
+        ("line one\n{% if %}\n", 2),  # syntax error
+        ("ok\nok\n{{ no_such_field }}\n", 3),  # undefined under StrictUndefined
+        ("{{ ''.__class__.__mro__[1].__subclasses__() }}\n", 1),  # sandbox escape
+        ("{{ next_steps.append('x') }}\n", 1),  # mutation in the immutable sandbox
+    ],
+)
+def test_broken_site_template_falls_back(
+    tmp_path: Path,
+    ctx: NoticeContext,
+    caplog: pytest.LogCaptureFixture,
+    content: str,
+    line: int,
+) -> None:
+    """A broken site template is logged with its file and line, and the shipped one is used."""
+    (tmp_path / "block.txt.j2").write_text(content)
+    with caplog.at_level(logging.ERROR, logger="phigate.notices"):
+        msg = parse(
+            render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER, template_dirs=[tmp_path])
+        )
+    text, _ = parts(msg)
+    assert "What to do next" in text and REF in text
+    [record] = [r for r in caplog.records if r.name == "phigate.notices"]
+    assert record.template.endswith("block.txt.j2")  # type: ignore[attr-defined]
+    assert str(tmp_path) in record.template  # type: ignore[attr-defined]
+    assert record.line == line  # type: ignore[attr-defined]
+
+
+def test_broken_shipped_template_names_file_and_line(
+    tmp_path: Path, ctx: NoticeContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When no working template is left, the error names the template file and line."""
+    for kind in ("subject", "html"):
+        (tmp_path / f"block.{kind}.j2").write_text("fine\n")
+    (tmp_path / "block.txt.j2").write_text("a\nb\n{{ rule | nosuchfilter }}\n")
+    monkeypatch.setattr(render_module, "SHIPPED_TEMPLATES", tmp_path)
+    with pytest.raises(NoticeTemplateError) as info:
+        render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER)
+    assert info.value.filename is not None and info.value.filename.endswith("block.txt.j2")
+    assert info.value.lineno == 3
+    assert f"{tmp_path / 'block.txt.j2'}:3" in str(info.value)
+
+
+def test_unknown_kind_refused(ctx: NoticeContext) -> None:
+    """An unknown notice kind is a clear error, not a missing-template crash."""
+    with pytest.raises(NoticeTemplateError, match="unknown notice kind"):
+        render_notice("bounce", ctx, postmaster=POSTMASTER, to=SENDER)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Labs for Jane Doe", "L*** f** J*** D**"),
+        ("SSN 123-45-6789", "S** ***-**-****"),
+        ("DOB: 1985/03/04!", "D**: ****/**/**!"),
+        ("  two   spaces\tand tab ", "t** s***** a** t**"),
+        ("", ""),
+        ("Müller", "M*****"),
+    ],
+)
+def test_mask_text(text: str, masked: str) -> None:
+    """mask_text keeps word shapes and punctuation, masks every digit and all but first letters."""
+    assert mask_text(text) == masked
