@@ -76,11 +76,21 @@ def _covered(gold: tuple[int, int], preds: list[tuple[int, int]]) -> float:
     return sum(hit) / max(1, e - s)
 
 
+def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without surrounding whitespace and punctuation (for exact-match comparison)."""
+    while start < end and (text[start].isspace() or text[start] in ".,;:'\"()"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ".,;:'\"()"):
+        end -= 1
+    return start, end
+
+
 def span_scores(engine: PhiEngine | AnalyzerEngine, path: str | Path) -> dict[str, Any]:
     """Per-type span recall and overall precision on a spans.jsonl file.
 
     A gold span of a PHI type is recalled (typed) when predictions of a compatible type cover at
-    least half of its characters, and (any) when any identifier prediction does. A prediction
+    least half of its characters, (any) when any identifier prediction does, and (exact) when
+    one typed prediction has the same bounds once edge whitespace and punctuation are trimmed. A prediction
     is a true positive when it overlaps any gold span, of whatever type.
     """
     per_type: dict[str, Counter[str]] = {}
@@ -107,6 +117,9 @@ def span_scores(engine: PhiEngine | AnalyzerEngine, path: str | Path) -> dict[st
             ]
             if _covered((g["start"], g["end"]), typed) >= 0.5:
                 c["typed"] += 1
+            gold_span = _trimmed(row["text"], g["start"], g["end"])
+            if any(_trimmed(row["text"], s, e) == gold_span for s, e in typed):
+                c["exact"] += 1
             if _covered((g["start"], g["end"]), [(s, e) for _, s, e in preds]) >= 0.5:
                 c["any"] += 1
         for _, s, e in preds:
@@ -120,12 +133,14 @@ def span_scores(engine: PhiEngine | AnalyzerEngine, path: str | Path) -> dict[st
         "sentences": n,
         "recall_typed": sum(c["typed"] for c in per_type.values()) / max(1, total),
         "recall_any": sum(c["any"] for c in per_type.values()) / max(1, total),
+        "recall_exact": sum(c["exact"] for c in per_type.values()) / max(1, total),
         "precision": tp / max(1, tp + fp),
         "per_type": {
             t: {
                 "total": c["total"],
                 "recall_typed": c["typed"] / c["total"],
                 "recall_any": c["any"] / c["total"],
+                "recall_exact": c["exact"] / c["total"],
             }
             for t, c in sorted(per_type.items())
         },
