@@ -1,0 +1,480 @@
+"""The S/MIME certificate store: import, look up by address, validate before use.
+
+On disk (shared by the gateway and the CLI)::
+
+    DIR/index.json            {"version": 1, "certs": [entry, ...]}
+    DIR/certs/<sha256>.pem    recipient (end-entity) certificates
+    DIR/intermediates/<sha256>.pem   CA certificates that came with imports (never trust anchors)
+    DIR/crl-cache/            last good copy of each CRL URL
+
+Choosing among several certificates for one address: every candidate is validated; of the
+valid ones the one with the latest notAfter wins (then the latest notBefore), and the lookup
+says so in `detail`. Only when two valid candidates tie on both dates is the answer
+"ambiguous". With no valid candidate, the problem of the newest one (latest notAfter) is
+reported and `detail` lists the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509 import verification
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
+
+from gateway.crypto.smime import GCM_CAPABILITY, parse_capabilities
+from gateway.keys.crl import CrlCache
+from gateway.keys.errors import CertFileError, CertStoreError, CrlError
+from gateway.keys.files import read_credentials
+
+Problem = Literal[
+    "not-found", "expired", "not-yet-valid", "revoked", "untrusted", "wrong-usage", "ambiguous"
+]
+Clock = Callable[[], dt.datetime]
+
+INDEX_VERSION = 1
+_SMIME_CAPABILITIES_OID = ObjectIdentifier("1.2.840.113549.1.9.15")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 fingerprint of the DER certificate, lower-case hex."""
+    return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def cert_addresses(cert: x509.Certificate) -> tuple[str, ...]:
+    """E-mail addresses of a certificate: SAN rfc822Name, else subject emailAddress (lower case)."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        found = [a for a in san.get_values_for_type(x509.RFC822Name) if a]
+    except x509.ExtensionNotFound:
+        found = []
+    if not found:
+        found = [
+            str(attr.value) for attr in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
+        ]
+    return tuple(dict.fromkeys(a.strip().lower() for a in found if a.strip()))
+
+
+def cert_capabilities(cert: x509.Certificate) -> frozenset[str]:
+    """Algorithms from an SMIMECapabilities extension (RFC 4262) of the certificate, if any."""
+    try:
+        ext = cert.extensions.get_extension_for_oid(_SMIME_CAPABILITIES_OID).value
+    except x509.ExtensionNotFound:
+        return frozenset()
+    if isinstance(ext, x509.UnrecognizedExtension):
+        try:
+            return parse_capabilities(ext.value)
+        except ValueError:
+            return frozenset()
+    return frozenset()
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+@dataclass(frozen=True)
+class CertEntry:
+    """One stored recipient certificate, as the index records it."""
+
+    fingerprint: str
+    addresses: tuple[str, ...]
+    subject: str
+    issuer: str
+    serial: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    file: str
+    capabilities: frozenset[str] = frozenset()
+    source: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The index record."""
+        return {
+            "fingerprint": self.fingerprint,
+            "addresses": list(self.addresses),
+            "subject": self.subject,
+            "issuer": self.issuer,
+            "serial": self.serial,
+            "not_before": self.not_before.isoformat(),
+            "not_after": self.not_after.isoformat(),
+            "file": self.file,
+            "capabilities": sorted(self.capabilities),
+            "source": self.source,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CertEntry:
+        """Read an index record."""
+        return cls(
+            fingerprint=str(data["fingerprint"]),
+            addresses=tuple(data["addresses"]),
+            subject=str(data["subject"]),
+            issuer=str(data["issuer"]),
+            serial=str(data["serial"]),
+            not_before=dt.datetime.fromisoformat(data["not_before"]),
+            not_after=dt.datetime.fromisoformat(data["not_after"]),
+            file=str(data["file"]),
+            capabilities=frozenset(data.get("capabilities", ())),
+            source=str(data.get("source", "")),
+        )
+
+
+@dataclass(frozen=True)
+class CertLookup:
+    """The answer for one address: a usable certificate, or why there is none."""
+
+    cert: x509.Certificate | None
+    problem: Problem | None
+    detail: str
+    entry: CertEntry | None = None
+    candidates: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """A certificate was found and may be used."""
+        return self.cert is not None and self.problem is None
+
+    @property
+    def supports_gcm(self) -> bool:
+        """The recipient advertised AES-256-GCM (from a signed message or the certificate)."""
+        return self.entry is not None and GCM_CAPABILITY in self.entry.capabilities
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Whether one certificate may be used now, and the verified chain when it may."""
+
+    problem: Problem | None
+    detail: str
+    chain: tuple[x509.Certificate, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import added: recipient certificates, CA certificates, and ones already present."""
+
+    added: tuple[CertEntry, ...] = ()
+    intermediates: int = 0
+    unchanged: tuple[str, ...] = field(default=())
+
+
+class CertStore:
+    """S/MIME recipient certificates on disk, validated against trust anchors and CRLs on lookup."""
+
+    def __init__(
+        self,
+        directory: Path,
+        trust_anchors: Sequence[Path],
+        crl_sources: Sequence[str | Path] = (),
+        *,
+        require_crl: bool = False,
+        clock: Clock = _utcnow,
+        crl_cache: CrlCache | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self._clock = clock
+        self._require_crl = require_crl
+        self._anchors = tuple(self._load_anchors(trust_anchors))
+        self._crls = crl_cache or CrlCache(crl_sources, self.directory / "crl-cache", clock=clock)
+        self._index_stamp: tuple[int, int] | None = None
+        self._entries: tuple[CertEntry, ...] = ()
+        self._certs: dict[str, x509.Certificate] = {}
+
+    # ----------------------------------------------------------------- import
+
+    def import_file(self, path: Path, password: bytes | None = None) -> ImportResult:
+        """Import every certificate in a PEM, DER or PKCS#12 file (private keys are not kept)."""
+        credentials = read_credentials(Path(path), password)
+        return self.import_certificates(credentials.certificates, source=Path(path).name)
+
+    def import_certificates(
+        self,
+        certs: Iterable[x509.Certificate],
+        *,
+        source: str = "",
+        capabilities: Iterable[str] = (),
+    ) -> ImportResult:
+        """Store recipient certificates (indexed by address) and CA certificates (for chains)."""
+        entries = {e.fingerprint: e for e in self.entries()}
+        added: list[CertEntry] = []
+        unchanged: list[str] = []
+        intermediates = 0
+        extra_caps = frozenset(capabilities)
+        for cert in certs:
+            fp = fingerprint(cert)
+            pem = cert.public_bytes(serialization.Encoding.PEM)
+            if _is_ca(cert):
+                _write_atomic(self.directory / "intermediates" / f"{fp}.pem", pem)
+                intermediates += 1
+                continue
+            addresses = cert_addresses(cert)
+            if not addresses:
+                raise CertStoreError(
+                    f"{source or 'import'}: certificate {fp[:16]} names no e-mail address"
+                )
+            if fp in entries:
+                unchanged.append(fp)
+                continue
+            relative = f"certs/{fp}.pem"
+            _write_atomic(self.directory / relative, pem)
+            entry = CertEntry(
+                fingerprint=fp,
+                addresses=addresses,
+                subject=cert.subject.rfc4514_string(),
+                issuer=cert.issuer.rfc4514_string(),
+                serial=format(cert.serial_number, "x"),
+                not_before=cert.not_valid_before_utc,
+                not_after=cert.not_valid_after_utc,
+                file=relative,
+                capabilities=cert_capabilities(cert) | extra_caps,
+                source=source,
+            )
+            entries[fp] = entry
+            added.append(entry)
+        if added:
+            self._write_index(entries.values())
+        return ImportResult(tuple(added), intermediates, tuple(unchanged))
+
+    def record_capabilities(self, address: str, capabilities: Iterable[str]) -> int:
+        """Remember algorithms an address advertised (e.g. in a signed message); returns entries updated."""
+        caps = frozenset(capabilities)
+        key = address.strip().lower()
+        changed = 0
+        updated: list[CertEntry] = []
+        for entry in self.entries():
+            if key in entry.addresses and not caps <= entry.capabilities:
+                entry = replace(entry, capabilities=entry.capabilities | caps)
+                changed += 1
+            updated.append(entry)
+        if changed:
+            self._write_index(updated)
+        return changed
+
+    # ----------------------------------------------------------------- reading
+
+    def entries(self) -> tuple[CertEntry, ...]:
+        """All stored recipient certificates (re-read when another process changed the index)."""
+        index = self.directory / "index.json"
+        try:
+            stat = index.stat()
+        except FileNotFoundError:
+            return ()
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if stamp != self._index_stamp:
+            try:
+                data = json.loads(index.read_text("utf-8"))
+                entries = tuple(CertEntry.from_json(item) for item in data["certs"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CertStoreError(f"{index}: unreadable certificate index") from exc
+            self._entries, self._index_stamp, self._certs = entries, stamp, {}
+        return self._entries
+
+    def certificate(self, entry: CertEntry) -> x509.Certificate:
+        """The certificate of an index entry."""
+        cert = self._certs.get(entry.fingerprint)
+        if cert is None:
+            path = self.directory / entry.file
+            try:
+                cert = x509.load_pem_x509_certificate(path.read_bytes())
+            except (OSError, ValueError) as exc:
+                raise CertStoreError(f"{path}: stored certificate unreadable") from exc
+            self._certs[entry.fingerprint] = cert
+        return cert
+
+    def intermediates(self) -> list[x509.Certificate]:
+        """CA certificates that came with imports, offered for path building."""
+        folder = self.directory / "intermediates"
+        if not folder.is_dir():
+            return []
+        return [
+            x509.load_pem_x509_certificate(p.read_bytes()) for p in sorted(folder.glob("*.pem"))
+        ]
+
+    # ----------------------------------------------------------------- lookup
+
+    def lookup(self, address: str, *, at: dt.datetime | None = None) -> CertLookup:
+        """The certificate to encrypt to for `address`, or the reason there is none."""
+        when = at or self._clock()
+        key = address.strip().lower()
+        candidates = [e for e in self.entries() if key in e.addresses]
+        if not candidates:
+            return CertLookup(None, "not-found", "no certificate for this address")
+        checked = [(entry, self.validate(self.certificate(entry), at=when)) for entry in candidates]
+        newest_first = sorted(
+            checked, key=lambda item: (item[0].not_after, item[0].not_before), reverse=True
+        )
+        valid = [(e, v) for e, v in newest_first if v.problem is None]
+        count = len(candidates)
+        if valid:
+            entry, _ = valid[0]
+            if len(valid) > 1:
+                other = valid[1][0]
+                if (other.not_after, other.not_before) == (entry.not_after, entry.not_before):
+                    return CertLookup(
+                        None,
+                        "ambiguous",
+                        f"{len(valid)} valid certificates with the same validity period: "
+                        + ", ".join(e.fingerprint[:16] for e, _ in valid),
+                        candidates=count,
+                    )
+                detail = (
+                    f"{len(valid)} valid certificates; chose {entry.fingerprint[:16]}, "
+                    f"valid until {entry.not_after.isoformat()} (the latest notAfter)"
+                )
+            elif count > 1:
+                skipped = ", ".join(
+                    f"{e.fingerprint[:16]}={v.problem}" for e, v in newest_first if v.problem
+                )
+                detail = (
+                    f"chose {entry.fingerprint[:16]}, the only valid one of {count} ({skipped})"
+                )
+            else:
+                detail = "valid"
+            return CertLookup(self.certificate(entry), None, detail, entry, count)
+        entry, result = newest_first[0]
+        detail = result.detail
+        if count > 1:
+            detail += (
+                f" (newest of {count}; others: "
+                + ", ".join(f"{e.fingerprint[:16]}={v.problem}" for e, v in newest_first[1:])
+                + ")"
+            )
+        return CertLookup(None, result.problem, detail, entry, count)
+
+    def validate(self, cert: x509.Certificate, *, at: dt.datetime | None = None) -> Validation:
+        """Check validity period, key usage and EKU, chain to a trust anchor, and revocation."""
+        when = at or self._clock()
+        if when < cert.not_valid_before_utc:
+            return Validation(
+                "not-yet-valid", f"valid from {cert.not_valid_before_utc.isoformat()}"
+            )
+        if when > cert.not_valid_after_utc:
+            return Validation("expired", f"expired {cert.not_valid_after_utc.isoformat()}")
+        usage = _usage_problem(cert)
+        if usage is not None:
+            return Validation("wrong-usage", usage)
+        if not self._anchors:
+            return Validation("untrusted", "no trust anchors configured")
+        verifier = (
+            verification.PolicyBuilder()
+            .store(verification.Store(list(self._anchors)))
+            .time(when)
+            .extension_policies(
+                ca_policy=verification.ExtensionPolicy.webpki_defaults_ca(),
+                # Key usage and EKU are checked above for S/MIME; the client policy wants clientAuth.
+                ee_policy=verification.ExtensionPolicy.permit_all(),
+            )
+            .build_client_verifier()
+        )
+        try:
+            verified = verifier.verify(cert, self.intermediates())
+        except verification.VerificationError as exc:
+            reason = str(exc).split(" (encountered", 1)[0]
+            return Validation("untrusted", f"no valid chain to a trust anchor: {reason}")
+        chain = tuple(verified.chain)
+        try:
+            revoked, unchecked = self._crls.check(chain)
+        except CrlError as exc:
+            return Validation("untrusted", f"revocation status unknown: {exc}")
+        if revoked is not None:
+            return Validation(
+                "revoked", f"revoked {revoked.revoked_at.date().isoformat()} per {revoked.source}"
+            )
+        if unchecked and self._require_crl:
+            return Validation("untrusted", "no CRL covers " + "; ".join(unchecked))
+        return Validation(None, "valid", chain)
+
+    def status(self, entry: CertEntry, *, at: dt.datetime | None = None) -> str:
+        """ "valid" or the problem code, for listings."""
+        result = self.validate(self.certificate(entry), at=at)
+        return result.problem or "valid"
+
+    # ----------------------------------------------------------------- internals
+
+    def _load_anchors(self, paths: Sequence[Path]) -> list[x509.Certificate]:
+        anchors: list[x509.Certificate] = []
+        for path in paths:
+            files = (
+                sorted(p for p in Path(path).iterdir() if p.is_file())
+                if Path(path).is_dir()
+                else [Path(path)]
+            )
+            for file in files:
+                anchors.extend(read_credentials(file).certificates)
+        return anchors
+
+    def _write_index(self, entries: Iterable[CertEntry]) -> None:
+        ordered = sorted(entries, key=lambda e: (e.addresses, e.fingerprint))
+        data = {"version": INDEX_VERSION, "certs": [e.as_json() for e in ordered]}
+        _write_atomic(
+            self.directory / "index.json",
+            (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(),
+        )
+        self._index_stamp = None
+
+
+def _usage_problem(cert: x509.Certificate) -> str | None:
+    key = cert.public_key()
+    try:
+        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        ku = None
+    if isinstance(key, rsa.RSAPublicKey):
+        if ku is not None and not ku.key_encipherment:
+            return "key usage lacks keyEncipherment"
+    elif isinstance(key, ec.EllipticCurvePublicKey):
+        return "EC key: key agreement (ECDH) is not supported for encryption"
+    else:
+        return f"unsupported key type {type(key).__name__}"
+    try:
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return None  # RFC 8550 4.4.4: only a present EKU must allow emailProtection
+    allowed = {ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
+    if not allowed & set(eku):
+        return "extended key usage lacks emailProtection"
+    return None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+__all__ = [
+    "CertEntry",
+    "CertFileError",
+    "CertLookup",
+    "CertStore",
+    "ImportResult",
+    "Problem",
+    "Validation",
+    "cert_addresses",
+    "fingerprint",
+]
