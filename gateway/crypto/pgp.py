@@ -1,0 +1,800 @@
+"""OpenPGP encryption (PGP/MIME, RFC 3156; inline PGP as a legacy option) with a gateway-owned keyring.
+
+The keyring is a GNUPGHOME directory that the gateway creates with mode 0700. gpg puts its agent
+socket in that directory and Unix socket paths are limited to about 108 bytes, so a home whose
+absolute path is longer than `MAX_HOME_CHARS` is refused up front with a clear error.
+
+Trust model (explicit, per address):
+    gpg's web of trust is not used. A key may encrypt mail for an address only when the gateway
+    operator has bound that key's fingerprint to that address with `PgpKeyring.trust()`. Bindings
+    live in `phigate-trust.json` inside the keyring directory (mode 0600, written atomically). A
+    binding is honoured only while the key also carries a user ID with that address and the key is
+    neither revoked nor expired and has an encryption-capable (sub)key. Only after this check does
+    the gateway pass gpg `--always-trust` (gpg's own trust database is never consulted), and
+    `encrypt_*` re-checks every fingerprint it is given, so a caller cannot bypass the model.
+
+Several keys for one address:
+    Only keys the operator trusted for the address count. Exactly one usable trusted key is used,
+    whatever untrusted, expired or revoked keys also carry the address. Two or more usable
+    trusted keys give the problem "ambiguous" and nothing is encrypted: the gateway never guesses
+    which key the recipient can read. `trust()` never removes other bindings by itself; to rotate,
+    trust the new key and `untrust()` the old one (an old key that expired or was revoked drops out
+    on its own).
+
+Outer headers of an encrypted message:
+    Only From, To, Cc, Date, Message-ID, Reply-To, References, In-Reply-To, MIME-Version and
+    Subject are copied from the original header block (their raw bytes, folding kept). Everything
+    else (X-* headers, Received, DKIM signatures, Content-*) stays out of the clear-text envelope.
+
+What "byte-exact" means for the encrypted inner MIME entity:
+    The plaintext handed to gpg is the original's Content-* header fields (raw bytes, original
+    order and folding), the empty line, and the original body, sliced from the original bytes.
+    The only change allowed is line-ending canonicalisation: every bare LF becomes CRLF (RFC 3156
+    requires CRLF); a message received over SMTP already uses CRLF and is copied unchanged. With
+    `protect_subject=True` the inner entity is that same entity with the original Subject, From,
+    To, Cc and Date header fields (raw bytes, original order) inserted before the first Content-*
+    field; no other byte changes (in particular no `protected-headers` parameter is added to the
+    Content-Type, which would alter the original field).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import stat
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.header import Header
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Literal
+
+import gnupg
+
+from gateway.errors import PhigateError
+
+MAX_HOME_CHARS = 80
+TRUST_DB_NAME = "phigate-trust.json"
+OUTER_HEADERS = (
+    "from",
+    "to",
+    "cc",
+    "date",
+    "message-id",
+    "reply-to",
+    "references",
+    "in-reply-to",
+    "mime-version",
+)
+PROTECTED_HEADERS = ("subject", "from", "to", "cc", "date")
+_GPG_TIMEOUT_S = 60.0
+_FPR_RE = re.compile(r"^[0-9A-F]{40}$")
+_COLON_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+Problem = Literal["not-found", "expired", "revoked", "unusable", "untrusted", "ambiguous"]
+KeyStatus = Literal["ok", "expired", "revoked", "unusable", "untrusted", "signing"]
+
+# When no key for an address is usable, the problem reported is the one closest to usable, so the
+# operator sees the actionable one first ("trust this key" beats "that other key expired").
+_PROBLEM_RANK: dict[str, int] = {"untrusted": 0, "unusable": 1, "expired": 2, "revoked": 3}
+
+
+class PgpError(PhigateError):
+    """An OpenPGP operation failed; the message names the step, never message content."""
+
+    code = "pgp-failed"
+
+
+class PgpHomeError(PgpError):
+    """The keyring directory cannot be used (path too long, unsafe permissions, not a folder)."""
+
+    code = "pgp-home-invalid"
+
+
+class PgpKeyImportError(PgpError):
+    """Key material to import is not a usable OpenPGP public key."""
+
+    code = "pgp-key-invalid"
+
+
+class PgpTrustDbError(PgpError):
+    """The gateway's trust bindings file is unreadable or malformed."""
+
+    code = "pgp-trustdb-invalid"
+
+
+class PgpKeyRefused(PgpError):
+    """A key was refused by the trust model (its `problem` says why)."""
+
+    code = "pgp-key-refused"
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class InlinePgpUnsupported(PgpError):
+    """The message is not a single text/plain part; the caller should fall back to PGP/MIME."""
+
+    code = "pgp-inline-unsupported"
+
+
+@dataclass(frozen=True)
+class ImportedKey:
+    """One key touched by an import: its fingerprint, addresses and what changed."""
+
+    fingerprint: str
+    addresses: tuple[str, ...]
+    status: Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True)
+class PgpLookup:
+    """The key to use for an address, or the reason there is none."""
+
+    fingerprint: str | None
+    problem: Problem | None
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.fingerprint is not None and self.problem is None
+
+
+@dataclass(frozen=True)
+class _Uid:
+    address: str | None
+    validity: str
+
+
+@dataclass(frozen=True)
+class _Subkey:
+    fingerprint: str
+    validity: str
+    caps: str
+    expires: datetime | None
+
+
+@dataclass(frozen=True)
+class _Key:
+    fingerprint: str
+    validity: str
+    caps: str
+    expires: datetime | None
+    uids: tuple[_Uid, ...] = ()
+    subkeys: tuple[_Subkey, ...] = ()
+    secret: bool = False
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        seen: list[str] = []
+        for uid in self.uids:
+            if uid.address and uid.address not in seen:
+                seen.append(uid.address)
+        return tuple(seen)
+
+    def state(self, usage: str = "e") -> KeyStatus:
+        """Revoked, expired or unusable for `usage`, judged from gpg's computed validity and caps."""
+        if self.validity == "r":
+            return "revoked"
+        if self.validity == "e":
+            return "expired"
+        # Upper-case letters in the primary's capabilities are what the whole key can still do.
+        if self.validity in ("i", "d") or usage.upper() not in self.caps:
+            return "unusable"
+        return "ok"
+
+    def uid_revoked(self, address: str) -> bool:
+        matches = [u for u in self.uids if u.address == address]
+        return bool(matches) and all(u.validity == "r" for u in matches)
+
+    def usage_expires(self, usage: str = "e") -> datetime | None:
+        """When the key stops being usable for `usage`: the primary's or its last subkey's expiry."""
+        ends: list[datetime | None] = []
+        if usage in self.caps:
+            ends.append(self.expires)
+        for sub in self.subkeys:
+            if usage in sub.caps and sub.validity not in ("r", "e", "i", "d"):
+                ends.append(sub.expires)
+        if not ends:
+            return self.expires
+        last = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+        if self.expires is not None and (last is None or self.expires < last):
+            return self.expires
+        return last
+
+
+@dataclass(frozen=True)
+class _Binding:
+    fingerprint: str
+    address: str
+    trusted_at: str
+
+
+@dataclass
+class _TrustDb:
+    bindings: list[_Binding] = field(default_factory=list)
+
+    def has(self, fingerprint: str, address: str) -> bool:
+        return any(b.fingerprint == fingerprint and b.address == address for b in self.bindings)
+
+    def trusted_fingerprints(self, address: str) -> list[str]:
+        return [b.fingerprint for b in self.bindings if b.address == address]
+
+
+def normalize_address(address: str) -> str:
+    """The comparison form of an email address: the bare addr-spec, case-folded."""
+    return parseaddr(address)[1].strip().lower()
+
+
+def normalize_fingerprint(fingerprint: str) -> str:
+    """Upper-case hex without spaces; only full v4 fingerprints (40 hex digits) are accepted."""
+    fpr = fingerprint.replace(" ", "").upper()
+    if fpr.startswith("0X"):
+        fpr = fpr[2:]
+    if not _FPR_RE.match(fpr):
+        raise PgpError("an OpenPGP key must be named by its full 40-hex-digit fingerprint")
+    return fpr
+
+
+def _ts(value: str) -> datetime | None:
+    return datetime.fromtimestamp(int(value), UTC) if value.strip() else None
+
+
+def _unescape(value: str) -> str:
+    return _COLON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _uid_address(user_id: str) -> str | None:
+    addr = normalize_address(user_id)
+    return addr if "@" in addr else None
+
+
+def _parse_colons(text: str) -> list[_Key]:
+    """Keys from `gpg --with-colons --fixed-list-mode` output (pub/sec, fpr, uid, sub/ssb)."""
+    keys: list[_Key] = []
+    cur: dict[str, Any] | None = None
+    pending: str | None = None  # record type the next fpr line belongs to
+
+    def flush() -> None:
+        if cur is not None and cur.get("fingerprint"):
+            keys.append(
+                _Key(
+                    fingerprint=cur["fingerprint"],
+                    validity=cur["validity"],
+                    caps=cur["caps"],
+                    expires=cur["expires"],
+                    uids=tuple(cur["uids"]),
+                    subkeys=tuple(_Subkey(**s) for s in cur["subkeys"] if s.get("fingerprint")),
+                    secret=cur["secret"],
+                )
+            )
+
+    for line in text.splitlines():
+        f = line.split(":")
+        kind = f[0]
+        if kind in ("pub", "sec"):
+            flush()
+            cur = {
+                "fingerprint": "",
+                "validity": f[1],
+                "caps": f[11] if len(f) > 11 else "",
+                "expires": _ts(f[6]),
+                "uids": [],
+                "subkeys": [],
+                "secret": kind == "sec",
+            }
+            pending = "primary"
+        elif cur is None:
+            continue
+        elif kind in ("sub", "ssb"):
+            cur["subkeys"].append(
+                {
+                    "fingerprint": "",
+                    "validity": f[1],
+                    "caps": f[11] if len(f) > 11 else "",
+                    "expires": _ts(f[6]),
+                }
+            )
+            pending = "sub"
+        elif kind == "fpr" and pending is not None:
+            fpr = f[9].upper()
+            if pending == "primary":
+                cur["fingerprint"] = fpr
+            else:
+                cur["subkeys"][-1]["fingerprint"] = fpr
+            pending = None
+        elif kind == "uid":
+            cur["uids"].append(_Uid(address=_uid_address(_unescape(f[9])), validity=f[1]))
+    flush()
+    return keys
+
+
+def _split_header_block(raw: bytes) -> tuple[list[bytes], bytes]:
+    """Header fields (each with its folded continuation lines, raw) and the body after the blank line."""
+    fields: list[bytes] = []
+    pos = 0
+    while pos < len(raw):
+        nl = raw.find(b"\n", pos)
+        end = len(raw) if nl < 0 else nl + 1
+        line = raw[pos:end]
+        pos = end
+        if line in (b"\r\n", b"\n"):
+            return fields, raw[pos:]
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += line
+        else:
+            fields.append(line)
+    return fields, b""
+
+
+def _field_name(field_bytes: bytes) -> str:
+    name, sep, _ = field_bytes.partition(b":")
+    return name.strip().decode("ascii", "replace").lower() if sep else ""
+
+
+def _crlf(data: bytes) -> bytes:
+    return _BARE_LF.sub(b"\r\n", data)
+
+
+def _ensure_eol(field_bytes: bytes) -> bytes:
+    return field_bytes if field_bytes.endswith(b"\n") else field_bytes + b"\r\n"
+
+
+def _header_line(name: str, value: str) -> bytes:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"{name} must be a single line")
+    try:
+        value.encode("ascii")
+        encoded = value
+    except UnicodeEncodeError:
+        encoded = Header(value, "utf-8").encode()
+    return f"{name}: {encoded}\r\n".encode("ascii")
+
+
+class PgpKeyring:
+    """The gateway's own GnuPG keyring plus its explicit per-address trust bindings."""
+
+    def __init__(self, home: Path, *, gpg_binary: str = "gpg") -> None:
+        self.home = Path(os.path.abspath(home))
+        if len(str(self.home)) > MAX_HOME_CHARS:
+            raise PgpHomeError(
+                f"GNUPGHOME {str(self.home)!r} is {len(str(self.home))} characters; gpg's agent "
+                f"socket lives there and needs a path of at most {MAX_HOME_CHARS} characters"
+            )
+        self._prepare_home()
+        self._gpg_binary = gpg_binary
+        self._gpg = gnupg.GPG(
+            gpgbinary=gpg_binary,
+            gnupghome=str(self.home),
+            options=["--no-auto-key-retrieve", "--no-auto-key-locate", "--no-emit-version"],
+        )
+        self._gpg.encoding = "utf-8"
+        self._trust_path = self.home / TRUST_DB_NAME
+
+    def _prepare_home(self) -> None:
+        if not self.home.exists():
+            self.home.mkdir(mode=0o700, parents=True)
+            os.chmod(self.home, 0o700)
+        st = self.home.stat()
+        if not stat.S_ISDIR(st.st_mode):
+            raise PgpHomeError(f"GNUPGHOME {str(self.home)!r} is not a directory")
+        if st.st_uid != os.geteuid():
+            raise PgpHomeError(f"GNUPGHOME {str(self.home)!r} is not owned by this user")
+        if st.st_mode & 0o077:
+            raise PgpHomeError(
+                f"GNUPGHOME {str(self.home)!r} is readable by others; run chmod 700 on it"
+            )
+
+    def close(self) -> None:
+        """Stop the gpg-agent this keyring started (its socket lives in the home directory)."""
+        subprocess.run(  # noqa: S603 - fixed argv, no shell
+            ["gpgconf", "--homedir", str(self.home), "--kill", "all"],
+            capture_output=True,
+            timeout=_GPG_TIMEOUT_S,
+            check=False,
+        )
+
+    def __enter__(self) -> PgpKeyring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- listing -------------------------------------------------------------------------------
+
+    def _run_gpg(self, args: Sequence[str], data: bytes | None = None) -> str:
+        proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            [
+                self._gpg_binary,
+                "--homedir",
+                str(self.home),
+                "--batch",
+                "--no-tty",
+                "--with-colons",
+                "--fixed-list-mode",
+                *args,
+            ],
+            input=data,
+            capture_output=True,
+            timeout=_GPG_TIMEOUT_S,
+            check=False,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+        if proc.returncode not in (0, 2):
+            raise PgpError(f"gpg {args[-1]} failed with exit code {proc.returncode}")
+        return proc.stdout.decode("utf-8", "replace")
+
+    def _keys(self, secret: bool = False) -> list[_Key]:
+        return _parse_colons(self._run_gpg(["--list-secret-keys" if secret else "--list-keys"]))
+
+    def _key(self, fingerprint: str) -> _Key | None:
+        fpr = normalize_fingerprint(fingerprint)
+        return next((k for k in self._keys() if k.fingerprint == fpr), None)
+
+    def _secret_fingerprints(self) -> set[str]:
+        return {k.fingerprint for k in self._keys(secret=True)}
+
+    # -- trust bindings ------------------------------------------------------------------------
+
+    def _load_trust(self) -> _TrustDb:
+        if not self._trust_path.exists():
+            return _TrustDb()
+        try:
+            doc = json.loads(self._trust_path.read_text("utf-8"))
+            bindings = [
+                _Binding(
+                    fingerprint=normalize_fingerprint(str(b["fingerprint"])),
+                    address=normalize_address(str(b["address"])),
+                    trusted_at=str(b.get("trusted_at", "")),
+                )
+                for b in doc["bindings"]
+            ]
+        except (OSError, ValueError, KeyError, TypeError, PgpError) as exc:
+            raise PgpTrustDbError(
+                f"trust bindings file {str(self._trust_path)!r} is unreadable or malformed "
+                f"({type(exc).__name__}); fix or remove it and trust the keys again"
+            ) from exc
+        return _TrustDb(bindings)
+
+    def _save_trust(self, db: _TrustDb) -> None:
+        doc = {
+            "version": 1,
+            "bindings": [
+                {"fingerprint": b.fingerprint, "address": b.address, "trusted_at": b.trusted_at}
+                for b in db.bindings
+            ],
+        }
+        tmp = self._trust_path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, sort_keys=True)
+            fh.write("\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self._trust_path)
+
+    def trust(self, fingerprint: str, address: str) -> None:
+        """Bind `address` to the key `fingerprint`: the operator vouches the key belongs to it."""
+        fpr = normalize_fingerprint(fingerprint)
+        addr = normalize_address(address)
+        key = self._key(fpr)
+        if key is None:
+            raise PgpKeyRefused(f"no key {fpr} in the gateway keyring", "not-found")
+        if addr not in key.addresses:
+            raise PgpKeyRefused(
+                f"key {fpr} has no user ID for the given address; import a key that carries it",
+                "not-found",
+            )
+        db = self._load_trust()
+        if not db.has(fpr, addr):
+            db.bindings.append(_Binding(fpr, addr, datetime.now(UTC).isoformat(timespec="seconds")))
+            self._save_trust(db)
+
+    def untrust(self, fingerprint: str, address: str | None = None) -> int:
+        """Remove the key's binding for `address` (all its bindings when None); returns how many."""
+        fpr = normalize_fingerprint(fingerprint)
+        addr = normalize_address(address) if address is not None else None
+        db = self._load_trust()
+        keep = [b for b in db.bindings if not (b.fingerprint == fpr and addr in (None, b.address))]
+        removed = len(db.bindings) - len(keep)
+        if removed:
+            self._save_trust(_TrustDb(keep))
+        return removed
+
+    # -- import --------------------------------------------------------------------------------
+
+    def _scan(self, data: bytes) -> list[_Key]:
+        return _parse_colons(self._run_gpg(["--import-options", "show-only", "--import"], data))
+
+    def import_keys(self, data: bytes) -> list[ImportedKey]:
+        """Import public keys (armored or binary) and revocations; secret key material is refused."""
+        scanned = self._scan(data)
+        if any(k.secret for k in scanned):
+            raise PgpKeyImportError(
+                "the input holds secret key material; import only the recipient's public key "
+                "(gpg --export), never a secret key"
+            )
+        result = self._gpg.import_keys(data)
+        imported = self._imported(result)
+        if not imported and not getattr(result, "n_revoc", 0):
+            raise PgpKeyImportError(
+                f"no OpenPGP public key found in the input ({len(data)} bytes); "
+                "expected an armored or binary public key export"
+            )
+        return imported
+
+    def import_signing_key(self, data: bytes) -> list[ImportedKey]:
+        """Import the gateway's own secret signing key (it must not be passphrase-protected)."""
+        scanned = self._scan(data)
+        if not any(k.secret for k in scanned):
+            raise PgpKeyImportError("the input holds no secret key; a signing key needs one")
+        result = self._gpg.import_keys(data, extra_args=["--pinentry-mode", "loopback"])
+        imported = self._imported(result)
+        if not imported:
+            raise PgpKeyImportError("the secret signing key could not be imported")
+        return imported
+
+    def _imported(self, result: Any) -> list[ImportedKey]:
+        by_fpr = {k.fingerprint: k for k in self._keys()}
+        out: dict[str, ImportedKey] = {}
+        for row in result.results:
+            fpr = str(row.get("fingerprint") or "").upper()
+            if "ok" not in row or fpr not in by_fpr:
+                continue
+            reason = int(row["ok"])
+            status: Literal["new", "updated", "unchanged"] = (
+                "new" if reason & 1 else "updated" if reason else "unchanged"
+            )
+            if fpr not in out or status == "new":
+                out[fpr] = ImportedKey(fpr, by_fpr[fpr].addresses, status)
+        return list(out.values())
+
+    def create_signing_key(self, address: str, *, expire: str = "2y") -> str:
+        """Generate an unprotected Ed25519 signing key for the gateway; returns its fingerprint."""
+        addr = normalize_address(address)
+        if "@" not in addr:
+            raise PgpError("a signing key needs an email address")
+        params = self._gpg.gen_key_input(
+            key_type="EDDSA",
+            key_curve="ed25519",
+            key_usage="sign",
+            name_real="phigate gateway",
+            name_email=addr,
+            expire_date=expire,
+            no_protection=True,
+        )
+        result = self._gpg.gen_key(params)
+        if not result.fingerprint:
+            raise PgpError("gpg could not generate the signing key")
+        return str(result.fingerprint).upper()
+
+    # -- lookup --------------------------------------------------------------------------------
+
+    def _status(self, key: _Key, address: str, db: _TrustDb) -> KeyStatus:
+        state = key.state("e")
+        if state != "ok":
+            return state
+        if key.uid_revoked(address):
+            return "revoked"
+        return "ok" if db.has(key.fingerprint, address) else "untrusted"
+
+    def lookup(self, address: str) -> PgpLookup:
+        """The single trusted, usable key for `address`, or the problem that prevents encryption."""
+        addr = normalize_address(address)
+        db = self._load_trust()
+        candidates = [k for k in self._keys() if addr and addr in k.addresses]
+        if not candidates:
+            return PgpLookup(None, "not-found", "no OpenPGP key carries this address")
+        statuses = {k.fingerprint: self._status(k, addr, db) for k in candidates}
+        usable = [fpr for fpr, s in statuses.items() if s == "ok"]
+        if len(usable) == 1:
+            return PgpLookup(usable[0], None, "trusted key")
+        if usable:
+            return PgpLookup(
+                None,
+                "ambiguous",
+                f"{len(usable)} usable keys are trusted for this address "
+                f"({', '.join(usable)}); untrust all but one",
+            )
+        trusted = [f for f in db.trusted_fingerprints(addr) if f in statuses]
+        pool = trusted or list(statuses)
+        worst_first = sorted(pool, key=lambda f: _PROBLEM_RANK.get(statuses[f], 9))
+        fpr = worst_first[0]
+        problem = statuses[fpr]
+        details = {
+            "untrusted": "not trusted for this address by the operator (phigate keys trust)",
+            "unusable": "has no usable encryption-capable key or subkey",
+            "expired": "has expired",
+            "revoked": "is revoked",
+        }
+        extra = f" ({len(candidates)} keys carry this address)" if len(candidates) > 1 else ""
+        return PgpLookup(None, problem, f"key {fpr} {details[problem]}{extra}")  # type: ignore[arg-type]
+
+    def _check_recipients(self, fingerprints: Sequence[str]) -> list[str]:
+        if not fingerprints:
+            raise PgpError("no recipient keys given")
+        keys = {k.fingerprint: k for k in self._keys()}
+        db = self._load_trust()
+        checked: list[str] = []
+        for raw_fpr in fingerprints:
+            fpr = normalize_fingerprint(raw_fpr)
+            key = keys.get(fpr)
+            if key is None:
+                raise PgpKeyRefused(f"key {fpr} is not in the gateway keyring", "not-found")
+            statuses = [self._status(key, a, db) for a in key.addresses]
+            if "ok" not in statuses:
+                problem = key.state("e")
+                problem = problem if problem != "ok" else "untrusted"
+                raise PgpKeyRefused(f"key {fpr} is refused by the trust model", problem)
+            checked.append(fpr)
+        return checked
+
+    def _check_signer(self, fingerprint: str) -> str:
+        fpr = normalize_fingerprint(fingerprint)
+        if fpr not in self._secret_fingerprints():
+            raise PgpKeyRefused(f"no secret signing key {fpr} in the gateway keyring", "not-found")
+        key = self._key(fpr)
+        state = key.state("s") if key is not None else "unusable"
+        if state != "ok":
+            raise PgpKeyRefused(f"signing key {fpr} is {state}", state)
+        return fpr
+
+    # -- listing for operators -----------------------------------------------------------------
+
+    def list_keys(self) -> list[dict[str, Any]]:
+        """One row per (key, address): address, kind, fingerprint, expires (ISO or None), status."""
+        db = self._load_trust()
+        secret = self._secret_fingerprints()
+        rows: list[dict[str, Any]] = []
+        for key in self._keys():
+            is_signer = key.fingerprint in secret
+            expires = key.usage_expires("s" if is_signer else "e")
+            for addr in key.addresses or ("",):
+                status: KeyStatus
+                if is_signer:
+                    status = key.state("s")
+                    status = "signing" if status == "ok" else status
+                else:
+                    status = self._status(key, addr, db) if addr else key.state("e")
+                rows.append(
+                    {
+                        "address": addr,
+                        "kind": "pgp",
+                        "fingerprint": key.fingerprint,
+                        "expires": expires.isoformat() if expires else None,
+                        "status": status,
+                    }
+                )
+        return rows
+
+    def expiring(self, within: timedelta, *, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Rows of keys still in service whose encryption (or signing) ends within `within`."""
+        moment = now or datetime.now(UTC)
+        out = []
+        for row in self.list_keys():
+            if row["expires"] is None or row["status"] in ("expired", "revoked"):
+                continue
+            ends = datetime.fromisoformat(row["expires"])
+            if moment <= ends <= moment + within:
+                out.append(row)
+        return out
+
+    # -- encryption ----------------------------------------------------------------------------
+
+    def _encrypt(self, plaintext: bytes, fingerprints: Sequence[str], sign_with: str | None) -> str:
+        recipients = self._check_recipients(fingerprints)
+        signer = self._check_signer(sign_with) if sign_with else None
+        # --always-trust only now that the gateway's own trust model accepted every recipient.
+        result = self._gpg.encrypt(
+            plaintext,
+            recipients,
+            always_trust=True,
+            armor=True,
+            sign=signer,
+            extra_args=["--pinentry-mode", "loopback"] if signer else None,
+        )
+        if not result.ok:
+            raise PgpError(f"gpg encryption failed: {result.status or 'no status'}")
+        armored = result.data.decode("ascii")
+        if "-----BEGIN PGP MESSAGE-----" not in armored:
+            raise PgpError("gpg produced no armored OpenPGP message")
+        return armored
+
+    def encrypt_pgp_mime(
+        self,
+        raw: bytes,
+        fingerprints: Sequence[str],
+        *,
+        sign_with: str | None = None,
+        protect_subject: bool = False,
+        neutral_subject: str = "Encrypted message",
+    ) -> bytes:
+        """The message as RFC 3156 multipart/encrypted; see the module docstring for exactness."""
+        fields, body = _split_header_block(raw)
+        content = [f for f in fields if _field_name(f).startswith("content-")]
+        protected = (
+            [f for f in fields if _field_name(f) in PROTECTED_HEADERS] if protect_subject else []
+        )
+        inner = _crlf(b"".join(_ensure_eol(f) for f in protected + content) + b"\r\n" + body)
+        armored = self._encrypt(inner, fingerprints, sign_with)
+
+        boundary = f"phigate-pgp-{secrets.token_hex(12)}"
+        outer = self._outer_headers(fields, subject=neutral_subject if protect_subject else None)
+        parts = [
+            outer,
+            b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n',
+            f' boundary="{boundary}"\r\n'.encode("ascii"),
+            b"\r\n",
+            b"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\r\n",
+            f"--{boundary}\r\n".encode("ascii"),
+            b"Content-Type: application/pgp-encrypted\r\n",
+            b"Content-Description: PGP/MIME version identification\r\n",
+            b"\r\n",
+            b"Version: 1\r\n",
+            b"\r\n",
+            f"--{boundary}\r\n".encode("ascii"),
+            b'Content-Type: application/octet-stream; name="encrypted.asc"\r\n',
+            b"Content-Description: OpenPGP encrypted message\r\n",
+            b'Content-Disposition: inline; filename="encrypted.asc"\r\n',
+            b"\r\n",
+            _crlf(armored.encode("ascii")),
+            f"\r\n--{boundary}--\r\n".encode("ascii"),
+        ]
+        return b"".join(parts)
+
+    def _outer_headers(self, fields: Iterable[bytes], *, subject: str | None) -> bytes:
+        kept: list[bytes] = []
+        seen_mime_version = False
+        for f in fields:
+            name = _field_name(f)
+            if name in OUTER_HEADERS or (name == "subject" and subject is None):
+                kept.append(_crlf(_ensure_eol(f)))
+                seen_mime_version = seen_mime_version or name == "mime-version"
+        if subject is not None:
+            kept.append(_header_line("Subject", subject))
+        if not seen_mime_version:
+            kept.append(b"MIME-Version: 1.0\r\n")
+        return b"".join(kept)
+
+    def encrypt_inline(
+        self, raw: bytes, fingerprints: Sequence[str], *, sign_with: str | None = None
+    ) -> bytes:
+        """Legacy inline PGP for a single text/plain part; anything else raises InlinePgpUnsupported."""
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        assert isinstance(msg, EmailMessage)
+        if msg.is_multipart():
+            raise InlinePgpUnsupported(
+                f"inline PGP needs a single text/plain part, not {msg.get_content_type()}; "
+                "use PGP/MIME"
+            )
+        if msg.get_content_type() != "text/plain":
+            raise InlinePgpUnsupported(
+                f"inline PGP needs text/plain, not {msg.get_content_type()}; use PGP/MIME"
+            )
+        if msg.get_content_disposition() == "attachment":
+            raise InlinePgpUnsupported("inline PGP cannot carry an attachment; use PGP/MIME")
+        try:
+            text = msg.get_content()
+        except (LookupError, UnicodeError) as exc:
+            raise InlinePgpUnsupported(
+                f"the text part cannot be decoded ({type(exc).__name__}); use PGP/MIME"
+            ) from exc
+        plaintext = _crlf(str(text).replace("\r\n", "\n").encode("utf-8"))
+        armored = self._encrypt(plaintext, fingerprints, sign_with)
+        fields, _ = _split_header_block(raw)
+        outer = self._outer_headers(fields, subject=None)
+        return (
+            outer
+            + b'Content-Type: text/plain; charset="utf-8"\r\n'
+            + b"Content-Transfer-Encoding: 7bit\r\n\r\n"
+            + _crlf(armored.encode("ascii"))
+        )
