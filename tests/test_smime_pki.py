@@ -150,7 +150,9 @@ class Pki:
         cert = builder.sign(_issuer_key(signer), hashes.SHA256())
         return self._save(stem, cert, key)
 
-    def crl(self, revoked: list[Issued], *, stem: str = "issuing", issuer: Issued | None = None) -> Path:
+    def crl(
+        self, revoked: list[Issued], *, stem: str = "issuing", issuer: Issued | None = None
+    ) -> Path:
         """Write a CRL from `issuer` (default: the intermediate) revoking `revoked`."""
         signer = issuer or self.intermediate
         builder = (
