@@ -96,6 +96,15 @@ def _entity_counts(summary: Mapping[str, Any]) -> dict[str, int]:
     return {str(k): int(v) for k, v in source.items() if isinstance(v, int | float)}
 
 
+def _utc(now: datetime | None) -> datetime:
+    # SQLite stores datetimes without their offset, so everything is stored as UTC.
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise QuarantineError("timestamps must be timezone-aware")
+    return now.astimezone(UTC)
+
+
 def _aware(ts: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything here is stored as UTC.
     if ts is None or ts.tzinfo is not None:
@@ -168,7 +177,7 @@ class QuarantineStore:
         _check_summary(summary)
         summary_json = json.dumps(summary, sort_keys=True, separators=(",", ":"), default=str)
         ring = self._keys.ring()
-        created = now or datetime.now(UTC)
+        created = _utc(now)
         entry_id = new_entry_id()
         sealed = seal(
             raw,
@@ -254,7 +263,7 @@ class QuarantineStore:
 
     def purge_expired(self, now: datetime | None = None) -> int:
         """Shred every entry past its expiry; return how many were shredded."""
-        when = now or datetime.now(UTC)
+        when = _utc(now)
         with self._engine.begin() as conn:
             result = conn.execute(
                 entries.update()
@@ -386,7 +395,7 @@ class QuarantineStore:
         now: datetime | None,
         shred: bool,
     ) -> None:
-        when = now or datetime.now(UTC)
+        when = _utc(now)
         with self._engine.begin() as conn:
             current = conn.execute(
                 sa.select(entries.c.status).where(entries.c.id == entry_id).with_for_update()

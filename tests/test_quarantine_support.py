@@ -1,0 +1,128 @@
+"""Shared fixtures and helpers for the quarantine tests (no tests of its own).
+
+Every test that takes `quarantine_db_url` (or `store`) runs twice: on SQLite in a temp dir,
+and on the PostgreSQL server at 127.0.0.1:5432 in a fresh schema (selected via
+`search_path`), which is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from gateway.quarantine import QuarantineStore
+from gateway.quarantine.schema import entries
+
+# Test modules take the fixtures with `from tests.test_quarantine_support import *`.
+__all__ = ["master_key_file", "quarantine_db_url", "store"]
+
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
+
+# PHI planted in the test message; none of it may be readable at rest or in metadata.
+SSN = "123-45-6789"
+PATIENT = "Janette Doughberry"
+RECIPIENT = "j.doughberry.family@gmail.example"
+SUBJECT = f"Labs for {PATIENT}"
+BODY_LINE = f"Patient {PATIENT}, SSN {SSN}, potassium 5.9 mmol/L."
+SENDER = "dr.who@clinic.example"
+
+RAW = (
+    f"From: Dr. Who <{SENDER}>\r\n"
+    f"To: Lab <lab@lab.example>, {RECIPIENT}\r\n"
+    f"Subject: {SUBJECT}\r\n"
+    "Date: Sat, 28 Nov 2026 09:00:00 +0000\r\n"
+    "Message-ID: <q1.test@clinic.example>\r\n"
+    "MIME-Version: 1.0\r\n"
+    'Content-Type: multipart/mixed; boundary="b1"\r\n'
+    "\r\n"
+    "--b1\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    f"{BODY_LINE}\r\n"
+    "--b1\r\n"
+    'Content-Type: application/pdf; name="Doughberry_labs.pdf"\r\n'
+    'Content-Disposition: attachment; filename="Doughberry_labs.pdf"\r\n'
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "JVBERi0xLjQK\r\n"
+    "--b1--\r\n"
+).encode()
+PLANTED = (SSN, PATIENT, "Doughberry", RECIPIENT, SUBJECT, BODY_LINE)
+RECIPIENTS = ("lab@lab.example", RECIPIENT)
+SUMMARY = {
+    "phi": True,
+    "entities": {"US_SSN": 1, "PERSON": 2},
+    "parts": [{"part": "body", "entities": {"US_SSN": 1, "PERSON": 1}}],
+}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def quarantine_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty quarantine database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/quarantine.db"
+        return
+    schema = f"quarantine_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def master_key_file(tmp_path: Path) -> Path:
+    """Where the test's master key lives (created by QuarantineStore)."""
+    return tmp_path / "keys" / "quarantine.key"
+
+
+@pytest.fixture
+def store(quarantine_db_url: str, master_key_file: Path) -> Iterator[QuarantineStore]:
+    """An open QuarantineStore on each backend, 30 days retention."""
+    s = QuarantineStore(quarantine_db_url, master_key_file, retention_days=30)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def put(store: QuarantineStore, raw: bytes = RAW, **changes: Any) -> str:
+    """Quarantine the test message (keyword arguments replace put()'s arguments)."""
+    kwargs: dict[str, Any] = {
+        "ref_id": "PG-20261128-TESTREF1",
+        "sender_hash": "ab" * 32,
+        "recipients": RECIPIENTS,
+        "recipient_domains": ("lab.example", "gmail.example"),
+        "rule": "phi-to-external",
+        "reason": "US_SSN, PERSON in body",
+        "summary": SUMMARY,
+        "mail_from": SENDER,
+        "now": T0,
+    }
+    kwargs.update(changes)
+    return store.put(raw, **kwargs)
+
+
+def row(store: QuarantineStore, entry_id: str) -> dict[str, Any]:
+    """One stored row, every column, as the database holds it."""
+    with store.engine.connect() as conn:
+        r = conn.execute(sa.select(entries).where(entries.c.id == entry_id)).one()
+    return dict(r._mapping)
+
+
+def update_row(store: QuarantineStore, entry_id: str, **values: Any) -> None:
+    """Change a stored row directly, as an attacker with database access would."""
+    with store.engine.begin() as conn:
+        conn.execute(entries.update().where(entries.c.id == entry_id).values(**values))
