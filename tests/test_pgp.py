@@ -79,7 +79,14 @@ def world() -> Iterator[World]:
         "erin2": _gen(rhome, "erin@example.org"),
         "fay": _gen(rhome, "fay@example.org", expire="10d"),
         "gus": _gen(rhome, "gus@example.org"),
+        "hank": _gen(rhome, "hank@example.org", encrypt=False, at="20200101T000000"),
     }
+    # hank: a primary that never expires whose only encryption subkey expired in 2020.
+    _gpg(
+        rhome,
+        *("--faked-system-time", "20200101T000000", "--pinentry-mode", "loopback"),
+        *("--passphrase", "", "--quick-add-key", fprs["hank"], "cv25519", "encr", "1d"),
+    )
     ring = PgpKeyring(ghome)
     try:
         publics = _gpg(rhome, "--export", *fprs.values())
@@ -87,7 +94,7 @@ def world() -> Iterator[World]:
         assert {k.fingerprint for k in imported} == set(fprs.values())
         rev = (rhome / "openpgp-revocs.d" / f"{fprs['carol']}.rev").read_bytes()
         ring.import_keys(rev.replace(b":-----BEGIN", b"-----BEGIN"))
-        for name in ("alice", "bob", "carol", "dave", "fay"):
+        for name in ("alice", "bob", "carol", "dave", "fay", "hank"):
             ring.trust(fprs[name], f"{name}@example.org")
         signer = ring.create_signing_key("gateway@practice.example")
         _gpg(rhome, "--import", data=_gpg(ghome, "--export", signer))
@@ -284,6 +291,7 @@ def test_inline_refuses_anything_but_single_text_plain(world: World, content: by
         ("bob@example.org", "expired"),
         ("carol@example.org", "revoked"),
         ("dave@example.org", "unusable"),
+        ("hank@example.org", "expired"),
         ("nobody@example.org", "not-found"),
     ],
 )
@@ -436,4 +444,32 @@ def test_cli_functions(world: World) -> None:
             import_pgp(home, home / "missing.asc")
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_imported_signing_key_signs() -> None:
+    """An unprotected secret key imported as the gateway signing key produces good signatures."""
+    keys = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    try:
+        signer = _gen(keys, "gw@practice.example", encrypt=False)
+        rcpt = _gen(keys, "rcpt@example.org")
+        with PgpKeyring(home) as ring:
+            with pytest.raises(PgpKeyImportError, match="no secret key"):
+                ring.import_signing_key(_gpg(keys, "--export", signer))
+            ring.import_signing_key(_gpg(keys, "--export-secret-keys", signer))
+            ring.import_keys(_gpg(keys, "--export", rcpt))
+            ring.trust(rcpt, "rcpt@example.org")
+            out = ring.encrypt_pgp_mime(RAW, [rcpt], sign_with=signer)
+        _, armored = _armored_part(out)
+        status = subprocess.run(
+            ["gpg", "--homedir", str(keys), "--batch", "--status-fd", "1", "--decrypt"],
+            input=armored,
+            capture_output=True,
+            timeout=60,
+        ).stdout.decode()
+        assert f"[GNUPG:] VALIDSIG {signer}" in status
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(keys), "--kill", "all"], check=False)
+        shutil.rmtree(keys, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)

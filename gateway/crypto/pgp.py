@@ -188,7 +188,14 @@ class _Key:
         if self.validity == "e":
             return "expired"
         # Upper-case letters in the primary's capabilities are what the whole key can still do.
-        if self.validity in ("i", "d") or usage.upper() not in self.caps:
+        if self.validity in ("i", "d"):
+            return "unusable"
+        if usage.upper() not in self.caps:
+            subs = [s.validity for s in self.subkeys if usage in s.caps]
+            if subs and all(v == "e" for v in subs):
+                return "expired"
+            if subs and all(v == "r" for v in subs):
+                return "revoked"
             return "unusable"
         return "ok"
 
@@ -768,7 +775,11 @@ class PgpKeyring:
     def encrypt_inline(
         self, raw: bytes, fingerprints: Sequence[str], *, sign_with: str | None = None
     ) -> bytes:
-        """Legacy inline PGP for a single text/plain part; anything else raises InlinePgpUnsupported."""
+        """Legacy inline PGP for a single text/plain part; anything else raises InlinePgpUnsupported.
+
+        The decoded text is encrypted as UTF-8 with CRLF line ends and the outer part says
+        charset utf-8. Inline PGP cannot protect the Subject, so the original Subject stays.
+        """
         msg = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(msg, EmailMessage)
         if msg.is_multipart():
