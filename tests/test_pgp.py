@@ -473,3 +473,17 @@ def test_imported_signing_key_signs() -> None:
         subprocess.run(["gpgconf", "--homedir", str(keys), "--kill", "all"], check=False)
         shutil.rmtree(keys, ignore_errors=True)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_neutral_subject_is_encoded_and_single_line(world: World) -> None:
+    """A non-ASCII neutral Subject is RFC 2047 encoded; one with a line break is rejected."""
+    out = world.ring.encrypt_pgp_mime(
+        RAW, [world.fprs["alice"]], protect_subject=True, neutral_subject="Verschlüsselt"
+    )
+    assert b"Subject: =?utf-8?" in out
+    msg = email.message_from_bytes(out, policy=policy.default)
+    assert msg["Subject"] == "Verschlüsselt"
+    with pytest.raises(ValueError, match="single line"):
+        world.ring.encrypt_pgp_mime(
+            RAW, [world.fprs["alice"]], protect_subject=True, neutral_subject="x\r\nBcc: a@b"
+        )

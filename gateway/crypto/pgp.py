@@ -732,10 +732,9 @@ class PgpKeyring:
             [f for f in fields if _field_name(f) in PROTECTED_HEADERS] if protect_subject else []
         )
         inner = _crlf(b"".join(_ensure_eol(f) for f in protected + content) + b"\r\n" + body)
-        armored = self._encrypt(inner, fingerprints, sign_with)
-
-        boundary = f"phigate-pgp-{secrets.token_hex(12)}"
         outer = self._outer_headers(fields, subject=neutral_subject if protect_subject else None)
+        armored = self._encrypt(inner, fingerprints, sign_with)
+        boundary = f"phigate-pgp-{secrets.token_hex(12)}"
         parts = [
             outer,
             b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n',
