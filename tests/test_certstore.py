@@ -252,7 +252,9 @@ def test_capabilities_from_a_signed_message(tmp_path: Path, pki: Pki) -> None:
         Signer(lee.cert, lee.key),
     )
     assert store.record_capabilities("lee@example.org", capabilities_from_message(signed)) == 1
-    assert store.lookup("lee@example.org").supports_gcm is True
+    found = store.lookup("lee@example.org")
+    assert found.supports_gcm is True
+    assert {"aes256_gcm", "aes256_cbc"} <= found.capabilities
 
 
 def test_load_signer_from_pkcs12(pki: Pki) -> None:

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gateway.crypto.smime import (
     AlreadyEncrypted,
     Signer,
+    SmimeError,
     UnsupportedRecipientKey,
     capabilities_from_message,
     encrypt_message,
@@ -292,6 +293,19 @@ def test_already_encrypted_message_is_refused(alice: Issued) -> None:
     with pytest.raises(AlreadyEncrypted) as info:
         encrypt_message(encrypted, [alice.cert], prefer_gcm=True, oaep=False)
     assert info.value.code == "smime-already-encrypted"
+
+
+def test_neutral_subject_cannot_inject_headers(alice: Issued) -> None:
+    """A neutral subject with a line break is refused instead of adding header fields."""
+    with pytest.raises(SmimeError):
+        encrypt_message(
+            MESSAGE,
+            [alice.cert],
+            prefer_gcm=True,
+            oaep=False,
+            protect_subject=True,
+            neutral_subject="Encrypted\r\nBcc: eve@example.net",
+        )
 
 
 def test_ec_recipient_is_refused_clearly(pki: Pki) -> None:

@@ -172,6 +172,8 @@ def encrypt_message(
     """
     if not recipient_certs:
         raise SmimeError("no recipient certificates to encrypt to")
+    if "\r" in neutral_subject or "\n" in neutral_subject:
+        raise SmimeError("the neutral subject must be a single line")
     kind = is_encrypted(raw)
     if kind is not None:
         raise AlreadyEncrypted(f"message is already {kind}-encrypted")

@@ -152,6 +152,11 @@ class CertLookup:
         return self.cert is not None and self.problem is None
 
     @property
+    def capabilities(self) -> frozenset[str]:
+        """Content-encryption algorithms the recipient advertised (asn1crypto names, e.g. "aes256_gcm")."""
+        return self.entry.capabilities if self.entry is not None else frozenset()
+
+    @property
     def supports_gcm(self) -> bool:
         """The recipient advertised AES-256-GCM (from a signed message or the certificate)."""
         return self.entry is not None and GCM_CAPABILITY in self.entry.capabilities
