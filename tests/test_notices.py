@@ -101,6 +101,7 @@ def test_notice_is_complete_multipart(kind: str, ctx: NoticeContext) -> None:
     assert msg["Message-ID"].endswith("@clinic.example>")
     assert msg["Date"].datetime is not None
     assert msg["Subject"] == f"Your message was not sent: {ctx.subject_masked}"
+    assert all("MIME-Version" not in p for p in msg.iter_parts())
     assert not msg.defects
 
 

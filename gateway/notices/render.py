@@ -155,4 +155,7 @@ def render_notice(
     msg["X-Phigate-Ref"] = context.ref_id
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
+    for part in msg.iter_parts():
+        # set_content gives each new part its own MIME-Version; only the top level needs one.
+        del part["MIME-Version"]
     return msg.as_bytes(policy=SMTP)
