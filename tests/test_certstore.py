@@ -94,6 +94,16 @@ def test_der_and_pkcs12_import(tmp_path: Path, pki: Pki) -> None:
     assert b"PRIVATE KEY" not in stored
 
 
+def test_ec_certificate_for_key_agreement_is_usable(tmp_path: Path, pki: Pki) -> None:
+    """An EC certificate with keyAgreement usage is valid for encryption."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    olga = pki.issue("olga@example.org", stem="olga-ec", curve=ec.SECP256R1())
+    store = make_store(tmp_path, pki)
+    store.import_file(olga.cert_path)
+    assert store.lookup("olga@example.org").cert == olga.cert
+
+
 def test_not_found(tmp_path: Path, pki: Pki) -> None:
     """An unknown address yields problem not-found."""
     assert make_store(tmp_path, pki).lookup("nobody@example.org").problem == "not-found"

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import NameOID
 
 from gateway.crypto.smime import (
     AlreadyEncrypted,
@@ -19,7 +22,7 @@ from gateway.crypto.smime import (
     encrypt_message,
     is_encrypted,
 )
-from tests.test_smime_pki import Issued, Pki
+from tests.test_smime_pki import DAY, NOW, Issued, Pki
 
 PHI_SUBJECT = "Befund Jürgen Müller, MRN 4471-22"
 ENCODED_SUBJECT = "=?utf-8?q?Befund_J=C3=BCrgen_M=C3=BCller=2C_MRN_4471-22?="
@@ -308,11 +311,35 @@ def test_neutral_subject_cannot_inject_headers(alice: Issued) -> None:
         )
 
 
-def test_ec_recipient_is_refused_clearly(pki: Pki) -> None:
-    """An EC recipient certificate is refused with a coded error rather than sent in clear."""
-    carol = pki.issue("carol@example.org", stem="carol-ec", curve=ec.SECP256R1())
+@pytest.mark.parametrize("curve", [ec.SECP256R1(), ec.SECP384R1()], ids=["P-256", "P-384"])
+@pytest.mark.parametrize("gcm", [True, False], ids=["gcm", "cbc"])
+def test_ec_recipient_decrypts_with_openssl(
+    pki: Pki, tmp_path: Path, curve: ec.EllipticCurve, gcm: bool
+) -> None:
+    """EC recipients get ECDH KeyAgreeRecipientInfo that openssl decrypts to the original entity."""
+    carol = pki.issue("carol@example.org", stem=f"carol-{curve.name}", curve=curve)
+    encrypted = encrypt_message(MESSAGE, [carol.cert], prefer_gcm=gcm, oaep=False)
+    kari = content_info(encrypted)["content"]["recipient_infos"][0]
+    assert kari.name == "kari"
+    assert kari.chosen["key_encryption_algorithm"]["algorithm"].dotted == "1.3.132.1.11.1"
+    assert openssl_decrypt(encrypted, carol, tmp_path) == ENTITY
+
+
+def test_unsupported_recipient_key_is_refused_clearly(pki: Pki) -> None:
+    """An Ed25519 recipient certificate is refused with a coded error rather than sent in clear."""
+    key = ed25519.Ed25519PrivateKey.generate()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ed")]))
+        .issuer_name(pki.intermediate.cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - DAY)
+        .not_valid_after(NOW + DAY)
+        .sign(pki.intermediate.key, hashes.SHA256())  # type: ignore[arg-type]
+    )
     with pytest.raises(UnsupportedRecipientKey) as info:
-        encrypt_message(MESSAGE, [carol.cert], prefer_gcm=True, oaep=False)
+        encrypt_message(MESSAGE, [cert], prefer_gcm=True, oaep=False)
     assert info.value.code == "smime-recipient-key-unsupported"
     assert "Jürgen" not in str(info.value)
 

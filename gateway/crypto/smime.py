@@ -1,6 +1,8 @@
 """S/MIME (RFC 8551): encrypt (AES-256-GCM AuthEnvelopedData or AES-256-CBC EnvelopedData), sign.
 
-The CMS structures are built with asn1crypto and the primitives come from `cryptography`, because
+Recipients with RSA keys get KeyTransRecipientInfo (RSAES-PKCS1-v1_5, or RSAES-OAEP with SHA-256);
+EC recipients get KeyAgreeRecipientInfo (RFC 5753: ephemeral-static ECDH, X9.63 KDF with SHA-256,
+AES-256 key wrap). The CMS structures are built with asn1crypto and the primitives come from `cryptography`, because
 `cryptography`'s own envelope builder offers neither AuthEnvelopedData nor RSAES-OAEP, and its
 signature builder cannot advertise AES-GCM in SMIMECapabilities.
 """
@@ -19,12 +21,15 @@ from email.parser import BytesParser
 from typing import Literal
 
 from asn1crypto import algos, cms, core
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
+from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from cryptography.hazmat.primitives.padding import PKCS7
 
 from gateway.crypto.mimeutil import (
@@ -246,6 +251,8 @@ def envelope(
 
 def _key_transport(cert: x509.Certificate, cek: bytes, *, oaep: bool) -> cms.RecipientInfo:
     public_key = cert.public_key()
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        return _key_agreement(cert, public_key, cek)
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise UnsupportedRecipientKey(
             f"recipient certificate {_fingerprint(cert)[:16]} has a "
@@ -283,6 +290,56 @@ def _key_transport(cert: x509.Certificate, cek: bytes, *, oaep: bool) -> cms.Rec
             ),
             "key_encryption_algorithm": algorithm,
             "encrypted_key": encrypted_key,
+        },
+    )
+
+
+_ECDH_SHA256_KDF = "1.3.132.1.11.1"  # dhSinglePass-stdDH-sha256kdf-scheme (RFC 5753)
+
+
+class _EccCmsSharedInfo(core.Sequence):
+    """ECC-CMS-SharedInfo (RFC 5753 7.2): the input to the X9.63 KDF besides the shared secret."""
+
+    _fields = [
+        ("key_info", algos.EncryptionAlgorithm),
+        ("entity_u_info", core.OctetString, {"explicit": 0, "optional": True}),
+        ("supp_pub_info", core.OctetString, {"explicit": 2}),
+    ]
+
+
+def _key_agreement(
+    cert: x509.Certificate, public_key: ec.EllipticCurvePublicKey, cek: bytes
+) -> cms.RecipientInfo:
+    """KeyAgreeRecipientInfo: ephemeral-static ECDH, X9.63 KDF with SHA-256, AES-256 key wrap."""
+    ephemeral = ec.generate_private_key(public_key.curve)
+    shared = ephemeral.exchange(ec.ECDH(), public_key)
+    shared_info = _EccCmsSharedInfo(
+        {"key_info": {"algorithm": "aes256_wrap"}, "supp_pub_info": (256).to_bytes(4, "big")}
+    )
+    kek = X963KDF(algorithm=hashes.SHA256(), length=32, sharedinfo=shared_info.dump()).derive(
+        shared
+    )
+    point = ephemeral.public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+    )
+    originator = asn1_keys.PublicKeyInfo({"algorithm": {"algorithm": "ec"}, "public_key": point})
+    return cms.RecipientInfo(
+        name="kari",
+        value={
+            "version": "v3",
+            "originator": cms.OriginatorIdentifierOrKey(name="originator_key", value=originator),
+            "key_encryption_algorithm": {
+                "algorithm": _ECDH_SHA256_KDF,
+                "parameters": algos.EncryptionAlgorithm({"algorithm": "aes256_wrap"}),
+            },
+            "recipient_encrypted_keys": [
+                {
+                    "rid": cms.KeyAgreementRecipientIdentifier(
+                        name="issuer_and_serial_number", value=_issuer_and_serial(cert)
+                    ),
+                    "encrypted_key": aes_key_wrap(kek, cek),
+                }
+            ],
         },
     )
 

@@ -445,7 +445,8 @@ def _usage_problem(cert: x509.Certificate) -> str | None:
         if ku is not None and not ku.key_encipherment:
             return "key usage lacks keyEncipherment"
     elif isinstance(key, ec.EllipticCurvePublicKey):
-        return "EC key: key agreement (ECDH) is not supported for encryption"
+        if ku is not None and not ku.key_agreement:
+            return "key usage lacks keyAgreement"
     else:
         return f"unsupported key type {type(key).__name__}"
     try:
