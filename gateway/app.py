@@ -19,9 +19,10 @@ from gateway.message import RfcParser
 from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.pipeline import Delivery, Envelope, Outcome, Pipeline, Verdict
-from gateway.policy import RulePolicy, load_policy
+from gateway.policy import Groups, RulePolicy, load_policy
 from gateway.registry import Registry, default_registry
 from gateway.relay import NextHopPool, Relay, Transaction
+from gateway.services import Services
 from gateway.tlsconf import server_tls_context
 
 log = structlog.get_logger("phigate.app")
@@ -78,28 +79,42 @@ class Gateway:
             if smtp.tls_cert_file and smtp.tls_key_file
             else None
         )
-        document = load_policy(shipped_path(settings.policy_file), self.registry.names("action"))
+        self.groups = Groups(settings.groups)
+        document = load_policy(
+            shipped_path(settings.policy_file), self.registry.names("action"), self.groups.names()
+        )
         self.pool = NextHopPool(
             settings.next_hop, settings.delivery, smtp.hostname, observe=self.metrics.observe
         )
         outbox = Outbox(settings.delivery.outbox) if settings.delivery.outbox else None
         self.relay = Relay(self.pool, outbox)
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="phigate-stage")
-        actions = {
-            name: self.registry.create("action", name, settings.delivery)
-            for name in {rule.action for rule in document.rules}
-        }
-        self.pipeline = Pipeline(
-            RfcParser(),
-            self._detector(settings),
-            RulePolicy(document),
-            actions,
-            self.relay,
-            offload=self._offload,
-        )
         self.audit = audit or AuditLog(
             settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
         )
+        self.services = Services(settings, self.audit.keyed_hash)
+        needed = {"deliver"} | {
+            spec.type for rule in document.rules for spec in (rule.action, *rule.fallback)
+        }
+        actions = {name: self.registry.create("action", name, self.services) for name in needed}
+        self.pipeline = Pipeline(
+            RfcParser(),
+            self._detector(settings),
+            RulePolicy(document, self.groups),
+            actions,
+            self.relay,
+            offload=self._offload,
+            sign_changed=self._dkim(settings),
+        )
+
+    @staticmethod
+    def _dkim(settings: Settings) -> Callable[[bytes], bytes] | None:
+        d = settings.dkim
+        if d.domain is None or d.selector is None or d.key_file is None:
+            return None
+        from gateway.dkim import DkimSigner
+
+        return DkimSigner(d.domain, d.selector, d.key_file).sign
 
     def _detector(self, settings: Settings) -> Any:
         d = settings.detection

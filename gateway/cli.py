@@ -64,11 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     cc = check.add_parser("check", help="validate a config file and print the settings")
     cc.add_argument("file", type=Path)
 
-    policy = sub.add_parser("policy", help="policy files").add_subparsers(
-        dest="policy_command", required=True
-    )
-    pc = policy.add_parser("check", help="validate a policy file")
-    pc.add_argument("file", type=Path)
+    from gateway.policy_cli import add_parsers as add_policy
+
+    add_policy(sub)
 
     send = sub.add_parser("send", help="send a sample or given message to the gateway")
     send.add_argument(
@@ -84,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.scan import add_parser as add_scan
 
     add_scan(sub)
+
+    from gateway.cli_stores import register as register_stores
+
+    register_stores(sub)
 
     from gateway.audit.cli import register
 
@@ -120,16 +122,6 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     settings = load_settings(args.file)
     print(f"{args.file}: ok")
     print(settings.model_dump_json(indent=2))
-    return 0
-
-
-def cmd_policy_check(args: argparse.Namespace) -> int:
-    """Validate a policy file against the registered actions."""
-    from gateway.policy import load_policy
-    from gateway.registry import default_registry
-
-    doc = load_policy(args.file, default_registry().names("action"))  # errors name file:line
-    print(f"{args.file}: ok ({len(doc.rules)} rule(s))")
     return 0
 
 
@@ -206,8 +198,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "config":
             return cmd_config_check(args)
-        if args.command == "policy":
-            return cmd_policy_check(args)
         if args.command == "scan":
             from gateway.scan import run as run_scan
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from detectors.config import DetectorConfig
 from gateway.yamlconf import load_file, validate
@@ -127,6 +127,108 @@ class DetectionSettings(Frozen):
     max_attachment_size: int = Field(default=25 * 1024 * 1024, ge=1024)
 
 
+class GroupSettings(Frozen):
+    """A named group of addresses and domains, for policy conditions."""
+
+    domains: tuple[str, ...] = ()
+    addresses: tuple[str, ...] = ()
+
+
+# Consumer mailbox providers: mail to them is presumed to go to a patient (a roster refines it).
+CONSUMER_DOMAINS = (
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.com",
+    "ymail.com",
+    "hotmail.com",
+    "outlook.com",
+    "live.com",
+    "msn.com",
+    "aol.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "comcast.net",
+    "att.net",
+    "verizon.net",
+    "sbcglobal.net",
+    "proton.me",
+    "protonmail.com",
+    "gmx.com",
+    "mail.com",
+    "zoho.com",
+    "yandex.com",
+)
+
+
+def _default_groups() -> dict[str, GroupSettings]:
+    return {
+        "internal": GroupSettings(),
+        "business_associates": GroupSettings(),
+        "patients": GroupSettings(domains=CONSUMER_DOMAINS),
+    }
+
+
+class NoticeSettings(Frozen):
+    """Notices to senders: who sends them, how a block is answered, and site templates."""
+
+    postmaster: str = "postmaster@localhost"
+    template_dir: Path | None = None
+    # after_queue: accept and send the sender a notice; before_queue: refuse in the SMTP reply.
+    block_reply: Literal["notice", "reject"] = "notice"
+    next_steps: tuple[str, ...] = (
+        "Resend the message with [secure] in the subject line so it goes out encrypted.",
+        "Send it through the patient portal instead.",
+        "If the patient asked for unencrypted email, ask compliance about a consent exception.",
+    )
+
+
+class QuarantineSettings(Frozen):
+    """The encrypted quarantine: its database, master key and retention."""
+
+    url: str = "sqlite:///var/quarantine.db"
+    master_key_file: Path = Path("var/keys/quarantine.key")
+    retention_days: int = Field(default=30, ge=1, le=3650)
+
+
+class SmimeSettings(Frozen):
+    """S/MIME: the certificate store, trust anchors, CRLs and sending options."""
+
+    store_dir: Path = Path("var/certs")
+    trust_anchors: tuple[Path, ...] = ()
+    crls: tuple[str, ...] = ()
+    gcm_domains: tuple[str, ...] = ()  # recipients known to read AES-GCM (AuthEnvelopedData)
+    oaep: bool = False
+    require_crl: bool = False  # refuse a certificate whose CRL cannot be read
+    sign_file: Path | None = None  # PKCS#12 or PEM bundle (cert, key, intermediates) to sign with
+    sign_password_file: Path | None = None
+    protect_subject: bool = True
+    neutral_subject: str = "Encrypted message"
+
+
+class PgpSettings(Frozen):
+    """OpenPGP: the gateway's keyring and options."""
+
+    home: Path = Path("var/gnupg")
+    sign_key: str | None = None
+    inline_addresses: tuple[str, ...] = ()  # legacy recipients who want inline PGP
+
+
+class DkimSettings(Frozen):
+    """DKIM-sign what phigate changed (encrypted copies, notices); off unless configured."""
+
+    domain: str | None = None
+    selector: str | None = None
+    key_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _all_or_nothing(self) -> Self:
+        given = [self.domain is not None, self.selector is not None, self.key_file is not None]
+        if any(given) and not all(given):
+            raise ValueError("dkim needs domain, selector and key_file together")
+        return self
+
+
 class AuditSettings(Frozen):
     """Where the audit log lives, and its HMAC key (kept apart from the log)."""
 
@@ -162,9 +264,23 @@ class Settings(Frozen):
     access: AccessSettings = AccessSettings()
     delivery: DeliverySettings = DeliverySettings()
     detection: DetectionSettings = DetectionSettings()
+    groups: Mapping[str, GroupSettings] = Field(default_factory=_default_groups)
+    notices: NoticeSettings = NoticeSettings()
+    quarantine: QuarantineSettings = QuarantineSettings()
+    smime: SmimeSettings = SmimeSettings()
+    pgp: PgpSettings = PgpSettings()
+    dkim: DkimSettings = DkimSettings()
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
+
+    @field_validator("groups", mode="before")
+    @classmethod
+    def _keep_default_groups(cls, value: Any) -> Any:
+        # A site that defines `internal` still has `patients` and `business_associates`.
+        if isinstance(value, Mapping):
+            return {**_default_groups(), **value}
+        return value
 
 
 def load_settings(path: Path | None, overrides: Mapping[str, Any] | None = None) -> Settings:

@@ -19,6 +19,7 @@ from typing import Any, Protocol, runtime_checkable
 import structlog
 
 from gateway.errors import DetectorError, ParseError, PhigateError, PolicyError
+from gateway.headers import apply_header_edits
 
 log = structlog.get_logger("phigate.pipeline")
 
@@ -89,14 +90,46 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One action with its options, as a rule or a fallback names it."""
+
+    action: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Route:
+    """Recipients that share a rule, the action for them, and what to try if it cannot serve."""
+
+    recipients: tuple[str, ...]
+    step: Step
+    rule: str
+    reason: str
+    fallback: tuple[Step, ...] = ()
+    monitor: bool = False
+
+
+@dataclass(frozen=True)
+class HeaderEdit:
+    """A change to one header field: set (replace), add, or remove (value None)."""
+
+    name: str
+    value: str | None
+    mode: str = "set"  # "set" | "add" | "remove"
+
+
+@dataclass(frozen=True)
 class Decision:
-    """What the policy decided, by which rule, and why."""
+    """What the policy decided, by which rule, and why; one Route per group of recipients."""
 
     action: str
     rule: str
     reason: str
     params: Mapping[str, Any] = field(default_factory=dict)
     hits: tuple[str, ...] = ()
+    routes: tuple[Route, ...] = ()
+    edits: tuple[HeaderEdit, ...] = ()
+    monitor: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,11 +144,35 @@ class Delivery:
 
 @dataclass(frozen=True)
 class ActResult:
-    """What the act stage produced: copies to deliver, or a final reply of its own."""
+    """What one action produced for its recipients.
+
+    `deliveries` are copies to hand to the next hop (including notices); `reply` is a final SMTP
+    answer the action wants (a before-queue reject); `unserved` are recipients it could not serve,
+    for the next fallback; `stored` says the message was durably stored (quarantine, portal).
+    """
 
     deliveries: tuple[Delivery, ...] = ()
     reply: Reply | None = None
     note: str = ""
+    unserved: tuple[str, ...] = ()
+    stored: bool = False
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class ActContext:
+    """Everything an action may read. The message is the prepared one (trigger tags removed)."""
+
+    message: ParsedMessage
+    original: ParsedMessage
+    envelope: Envelope
+    step: Step
+    rule: str
+    reason: str
+    detection: Detection
+    ref_id: str
+    monitor: bool = False
+    attempted: tuple[str, ...] = ()  # actions tried before this one (it is a fallback)
 
 
 @dataclass(frozen=True)
@@ -206,13 +263,11 @@ class Policy(Protocol):
 
 @runtime_checkable
 class Action(Protocol):
-    """Carries out a decision: produces the copies that leave, or a final reply."""
+    """Carries out one step for some recipients: copies to deliver, a stored copy, or a reply."""
 
     name: str
 
-    async def act(
-        self, message: ParsedMessage, envelope: Envelope, decision: Decision, ref_id: str
-    ) -> ActResult: ...
+    async def act(self, ctx: ActContext) -> ActResult: ...
 
 
 @runtime_checkable
@@ -242,6 +297,7 @@ class Pipeline:
         deliverer: Deliverer,
         *,
         offload: Offload = _inline,
+        sign_changed: Callable[[bytes], bytes] | None = None,
     ) -> None:
         self.parser = parser
         self.detector = detector
@@ -249,6 +305,8 @@ class Pipeline:
         self.actions = dict(actions)
         self.deliverer = deliverer
         self._offload = offload
+        # DKIM-signs what phigate wrote itself (encrypted copies, tagged copies, notices).
+        self._sign_changed = sign_changed
 
     async def run(
         self,
@@ -333,33 +391,113 @@ class Pipeline:
             raise
         except Exception as exc:
             raise PolicyError(f"{self.policy.name}: {type(exc).__name__}") from exc
-        if decision.action not in self.actions:
-            raise PolicyError(f"rule {decision.rule!r} names unknown action {decision.action!r}")
+        routes = decision.routes or (
+            Route(
+                envelope.rcpt_tos,
+                Step(decision.action, decision.params),
+                decision.rule,
+                decision.reason,
+            ),
+        )
+        for route in routes:
+            for step in (route.step, *route.fallback):
+                if step.action not in self.actions:
+                    raise PolicyError(f"rule {route.rule!r} names unknown action {step.action!r}")
         verdict = verdict.with_stage(
             StageResult(
-                "decide", decision.action, f"rule {decision.rule}: {decision.reason}", _ms(t0)
+                "decide",
+                ("monitor:" if decision.monitor else "") + decision.action,
+                f"rule {decision.rule}: {decision.reason}",
+                _ms(t0),
+                {"routes": [_route_record(r) for r in routes]} if len(routes) > 1 else {},
             ),
             decision=decision,
         )
 
         t0 = time.perf_counter()
-        acted = await self.actions[decision.action].act(parsed, envelope, decision, verdict.ref_id)
-        verdict = verdict.with_stage(
-            StageResult(
-                "act",
-                decision.action,
-                acted.note or f"{len(acted.deliveries)} copy(ies) to deliver",
-                _ms(t0),
+        prepared = parsed
+        if decision.edits and not all(r.monitor for r in routes):
+            prepared = await self._offload(
+                lambda: self.parser.parse(apply_header_edits(parsed.raw, decision.edits))
             )
+        deliveries: list[Delivery] = []
+        rejects: list[Reply] = []
+        served_by: list[str] = []
+        stored = False
+        for route in routes:
+            if route.monitor:
+                # Shadow mode: decide and log, but deliver as before.
+                log.info(
+                    "policy.monitor",
+                    ref_id=verdict.ref_id,
+                    rule=route.rule,
+                    would=route.step.action,
+                    recipients=len(route.recipients),
+                )
+                steps: tuple[Step, ...] = (Step("deliver"),)
+                message = parsed
+            else:
+                steps = (route.step, *route.fallback)
+                message = prepared
+            remaining = route.recipients
+            attempted: list[str] = []
+            for step in steps:
+                ctx = ActContext(
+                    message=message,
+                    original=parsed,
+                    envelope=replace(envelope, rcpt_tos=remaining),
+                    step=step,
+                    rule=route.rule,
+                    reason=route.reason,
+                    detection=detection,
+                    ref_id=verdict.ref_id,
+                    monitor=route.monitor,
+                    attempted=tuple(attempted),
+                )
+                result = await self.actions[step.action].act(ctx)
+                attempted.append(step.action)
+                done = len(remaining) - len(result.unserved)
+                if done:
+                    label = step.action + (f"({result.method})" if result.method else "")
+                    served_by.append(f"{label}:{done}")
+                deliveries.extend(result.deliveries)
+                stored = stored or result.stored
+                if result.reply is not None:
+                    rejects.append(result.reply)
+                remaining = result.unserved
+                if not remaining:
+                    break
+            if remaining:
+                raise PolicyError(
+                    f"rule {route.rule!r}: no action or fallback could serve {len(remaining)} recipient(s)"
+                )
+        verdict = verdict.with_stage(
+            StageResult("act", decision.action, ", ".join(served_by) or "nothing to do", _ms(t0))
         )
-        if acted.reply is not None and not acted.deliveries:
+        if rejects and len(rejects) == len(routes) and not stored:
+            # Every recipient was refused: say so in the SMTP reply (before-queue mode).
+            reply = rejects[0]
             return verdict.with_stage(
-                StageResult("deliver", "skipped", "the action answered itself", 0.0),
-                outcome=Outcome(reply=acted.reply),
+                StageResult("deliver", "skipped", "refused in the SMTP reply", 0.0),
+                outcome=Outcome(reply=reply),
+            )
+        if not deliveries:
+            text = "stored" if stored else "not delivered, by policy"
+            reply = Reply(250, "2.0.0", f"Ok: {text} (ref {verdict.ref_id})")
+            return verdict.with_stage(
+                StageResult("deliver", "skipped", "nothing to hand to the next hop", 0.0),
+                outcome=Outcome(reply=reply),
             )
 
+        if self._sign_changed is not None:
+            sign = self._sign_changed
+            deliveries = [
+                d if d.content == parsed.raw else replace(d, content=sign(d.content))
+                for d in deliveries
+            ]
+
         t0 = time.perf_counter()
-        outcome = await deliverer.deliver(acted.deliveries, verdict.ref_id)
+        outcome = await deliverer.deliver(tuple(deliveries), verdict.ref_id)
         return verdict.with_stage(
             StageResult(
                 "deliver",
@@ -369,6 +507,15 @@ class Pipeline:
             ),
             outcome=outcome,
         )
+
+
+def _route_record(route: Route) -> dict[str, Any]:
+    return {
+        "rule": route.rule,
+        "action": route.step.action,
+        "recipients": len(route.recipients),
+        "monitor": route.monitor,
+    }
 
 
 def _ms(t0: float) -> float:

@@ -49,13 +49,49 @@ class Registry:
 
 
 def default_registry() -> Registry:
-    """The built-in components, plus any installed plugins."""
+    """The built-in components, plus any installed plugins.
+
+    Detector factories take (engine config, extraction limits); action factories take the
+    gateway's Services.
+    """
+    from gateway import actions
     from gateway.detect import PhiDetector
     from gateway.stages import DeliverAction, NullDetector
 
+    def deliver(svc: Any) -> Any:
+        return DeliverAction(svc.settings.delivery)
+
     reg = Registry()
-    reg.register("detector", NullDetector.name, NullDetector)
+    reg.register("detector", NullDetector.name, lambda *_: NullDetector())
     reg.register("detector", PhiDetector.name, PhiDetector)
-    reg.register("action", DeliverAction.name, DeliverAction)
+    reg.register("action", "deliver", deliver)
+    reg.register("action", "tag", lambda svc: actions.TagAction(deliver(svc)))
+    reg.register(
+        "action", "block", lambda svc: actions.BlockAction(svc.settings.notices, svc.notices)
+    )
+    reg.register(
+        "action",
+        "quarantine",
+        lambda svc: actions.QuarantineAction(svc),
+    )
+    reg.register(
+        "action",
+        "encrypt",
+        lambda svc: actions.EncryptAction(svc.encryptors, svc.settings.delivery.tls_for),
+    )
+    reg.register(
+        "action",
+        "portal",
+        lambda svc: actions.UnavailableAction(
+            "portal", "portal delivery is not configured (it arrives with the patient portal)"
+        ),
+    )
+    reg.register(
+        "action",
+        "consent_allow",
+        lambda svc: actions.UnavailableAction(
+            "consent_allow", "no consent registry is configured (it arrives with the roster)"
+        ),
+    )
     reg.load_plugins()
     return reg

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.config import DeliverySettings
-from gateway.pipeline import ActResult, Decision, Delivery, Detection, Envelope, ParsedMessage
+from gateway.config import TLS_ORDER, DeliverySettings
+from gateway.pipeline import ActContext, ActResult, Delivery, Detection, Envelope, ParsedMessage
 
 
 class NullDetector:
@@ -24,14 +24,14 @@ class DeliverAction:
     def __init__(self, delivery: DeliverySettings) -> None:
         self.delivery = delivery
 
-    async def act(
-        self, message: ParsedMessage, envelope: Envelope, decision: Decision, ref_id: str
-    ) -> ActResult:
-        """See Action."""
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action. A `tls: require|verify` option raises the TLS level for this copy."""
+        rcpts = ctx.envelope.rcpt_tos
+        tls = self.delivery.tls_for(rcpts)
+        wanted = ctx.step.params.get("tls")
+        if isinstance(wanted, str) and TLS_ORDER[wanted] > TLS_ORDER[tls]:
+            tls = wanted  # type: ignore[assignment]
         copy = Delivery(
-            mail_from=envelope.mail_from,
-            recipients=envelope.rcpt_tos,
-            content=message.raw,
-            tls=self.delivery.tls_for(envelope.rcpt_tos),
+            mail_from=ctx.envelope.mail_from, recipients=rcpts, content=ctx.message.raw, tls=tls
         )
-        return ActResult(deliveries=(copy,), note="original bytes to every recipient")
+        return ActResult(deliveries=(copy,), note="the message as sent, to every recipient")

@@ -7,6 +7,7 @@ import smtplib
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from gateway.audit import AuditLog
@@ -24,11 +25,14 @@ MESSAGE = (
 
 
 def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_path: Path, sink):
-    """The 250's reference finds the audit record; logs and record hold no PHI; edits are caught."""
+    """PHI with no key is blocked with a notice; the audit record and logs hold no PHI; edits are caught."""
     port = free_port()
     cfg = tmp_path / "c.yaml"
+    pgp_home = tempfile.mkdtemp(prefix="pg", dir="/tmp")
     cfg.write_text(
         f'audit: {{url: "sqlite:///{tmp_path}/audit.db", key_file: "{tmp_path}/audit.key"}}\n'
+        f"pgp: {{home: {pgp_home}}}\n"
+        "notices: {postmaster: postmaster@practice.example}\n"
         "metrics: {listen: null}\nlogging: {level: debug}\n"
     )
     p = PhigateProcess(
@@ -65,7 +69,9 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
         assert rec["recipient_domains"] == ["other.example", "partner.example"]
         assert rec["sender_hash"] == log.keyed_hash("lee@practice.example")
         assert rec["size"] == len(MESSAGE)
-        assert rec["action"] == "deliver"
+        # The shipped policy: PHI to an unknown partner, no certificate or key, no portal: block.
+        assert rec["action"] == "encrypt"
+        assert rec["stages"][3]["reason"] == "block:2"
         assert rec["next_hop_reply"].startswith("250")
         assert [st["stage"] for st in rec["stages"]] == [
             "parse",
@@ -83,9 +89,19 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
     finally:
         log.close()
 
+    # The sender got a notice (null reverse-path, so it can never bounce) and the partners nothing.
+    assert [(m.mail_from, m.rcpt_tos) for m in sink[0].messages] == [
+        ("<>", ["lee@practice.example"])
+    ]
+    notice = sink[0].messages[0].content.decode()
+    assert ref in notice and "phi-elsewhere" in notice and "US_SSN" in notice
+    assert "***-**-7731" in notice
+
     everything = json.dumps(rec) + "\n".join(p.lines)
     for secret in (PATIENT, "Oyelaran", SSN, "512-44", "HbA1c", "lee@practice.example"):
         assert secret not in everything, f"{secret!r} leaked into the logs or audit record"
+        if secret != "lee@practice.example":  # the notice is addressed to the sender
+            assert secret not in notice, f"{secret!r} leaked into the notice"
 
     with sqlite3.connect(tmp_path / "audit.db") as db:
         db.execute("UPDATE audit_records SET action = 'block' WHERE ref_id = ?", (ref,))

@@ -82,8 +82,12 @@ def test_per_destination_tls_policy_takes_the_strictest():
 
 def test_the_shipped_policy_loads():
     """policies/default.yaml is valid and delivers."""
-    doc = load_policy(REPO / "policies" / "default.yaml", ["deliver"])
-    assert doc.rules[0].action == "deliver"
+    doc = load_policy(
+        REPO / "policies" / "default.yaml",
+        ["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"],
+        ["internal", "business_associates", "patients"],
+    )
+    assert doc.rules[-1].action.type == "deliver" and doc.rules[-1].when.phi is None
 
 
 @pytest.mark.parametrize(

@@ -119,14 +119,15 @@ def test_an_action_may_answer_without_delivering():
     class Holding:
         name = "hold"
 
-        async def act(self, message, envelope, decision, ref_id) -> ActResult:
-            return ActResult(reply=Reply(250, "2.0.0", f"stored (ref {ref_id})"))
+        async def act(self, ctx) -> ActResult:
+            return ActResult(stored=True, note=f"held (ref {ctx.ref_id})")
 
     d = RecordingDeliverer()
     p = Pipeline(RfcParser(), NullDetector(), FixedPolicy("hold"), {"hold": Holding()}, d)
     v = asyncio.run(p.run(ENV, RAW))
     assert v.reply.code == 250 and d.calls == []
     assert v.stages[-1].outcome == "skipped"
+    assert "stored" in v.reply.text
 
 
 def test_a_duplicate_name_in_the_registry_fails():
@@ -139,10 +140,12 @@ def test_a_duplicate_name_in_the_registry_fails():
         reg.register("gizmo", "x", DeliverAction)
 
 
-def test_the_default_registry_knows_the_core_components():
-    """The core registers the null detector and the deliver action."""
+def test_the_default_registry_knows_every_policy_action():
+    """Detectors and all seven policy actions are registered by name."""
     reg = default_registry()
-    assert "deliver" in reg.names("action")
-    assert "null" in reg.names("detector")
-    with pytest.raises(KeyError, match="no action named 'encrypt'"):
-        reg.create("action", "encrypt")
+    assert set(reg.names("action")) == {
+        "deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"
+    }
+    assert {"null", "phi"} <= set(reg.names("detector"))
+    with pytest.raises(KeyError, match="no action named 'teleport'"):
+        reg.create("action", "teleport")

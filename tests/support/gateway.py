@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from gateway.app import Gateway
 from gateway.config import Settings, load_settings
 from gateway.metrics import Metrics
 from gateway.smtp import GatewayHandler, GatewaySMTP
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -197,6 +200,16 @@ def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
         "listen": f"127.0.0.1:{free_port()}",
         "next_hop": f"127.0.0.1:{next_hop_port}",
         "audit": {"url": f"sqlite:///{tmp}/audit.db", "key_file": str(tmp / "audit.key")},
+        "quarantine": {
+            "url": f"sqlite:///{tmp}/quarantine.db",
+            "master_key_file": str(tmp / "quarantine.key"),
+        },
+        "smime": {"store_dir": str(tmp / "certs")},
+        # gpg's agent socket lives in GNUPGHOME, which must stay short
+        "pgp": {"home": tempfile.mkdtemp(prefix="pg", dir="/tmp")},
+        "notices": {"postmaster": "postmaster@practice.example"},
+        # The SMTP and relay tests are about the protocol; policy tests choose their own policy.
+        "policy_file": str(REPO / "policies" / "deliver-only.yaml"),
         "metrics": {"listen": None},
         "delivery": {"connect_timeout": 3, "command_timeout": 10},
     }

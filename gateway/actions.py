@@ -1,0 +1,263 @@
+"""The policy actions: tag, block, quarantine, encrypt, and the portal/consent placeholders.
+
+Each action is a small class with a `name` and one `act(ctx)` method (see Action). An action
+that cannot serve a recipient returns it in `unserved`, and the pipeline tries the rule's next
+fallback for it. Nothing here ever lets a message out in the clear that a rule meant to protect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import structlog
+
+from detectors.findings import mask
+from gateway.config import NoticeSettings
+from gateway.detect import PartLabels
+from gateway.headers import apply_header_edits
+from gateway.pipeline import ActContext, ActResult, Delivery, HeaderEdit, Reply
+
+log = structlog.get_logger("phigate.actions")
+
+
+class NoticeSender(Protocol):
+    """Builds a notice to the sender as a ready Delivery (or None when there is nobody to tell)."""
+
+    def __call__(self, kind: str, ctx: ActContext) -> Delivery | None: ...
+
+
+def subject_of(ctx: ActContext) -> str:
+    """The original subject, decoded (never logged)."""
+    try:
+        return str(ctx.original.message.get("Subject", "") or "")
+    except (ValueError, TypeError, IndexError):
+        return ""
+
+
+def notice_context(kind: str, ctx: ActContext, settings: NoticeSettings) -> Any:
+    """The PHI-free facts of a notice, built from the detection result."""
+    from gateway.notices import NoticeContext
+
+    findings = list(ctx.detection.findings)
+    labels = PartLabels()
+    subject_findings = [f for f in findings if getattr(f, "part", "") == "subject"]
+    subject = subject_of(ctx)
+    if subject_findings:
+        masked = subject
+        # Mask each finding's span, right to left so offsets stay valid.
+        for f in sorted(subject_findings, key=lambda f: f.start, reverse=True):
+            masked = masked[: f.start] + mask(masked[f.start : f.end], f.entity) + masked[f.end :]
+    else:
+        masked = subject
+    entity_types = tuple(sorted({f.entity for f in findings}))
+    previews = tuple(dict.fromkeys(f"{f.entity}: {f.preview}" for f in findings))[:12]
+    locations = tuple(dict.fromkeys(labels(f.part) for f in findings))
+    domains = tuple(sorted({r.rpartition("@")[2] for r in ctx.envelope.rcpt_tos}))
+    return NoticeContext(
+        ref_id=ctx.ref_id,
+        rule=ctx.rule,
+        action=kind,
+        reason_text=ctx.reason,
+        entity_types=entity_types,
+        previews=previews,
+        locations=locations,
+        subject_masked=masked,
+        subject_has_phi=bool(subject_findings),
+        recipient_count=len(ctx.envelope.rcpt_tos),
+        recipient_domains=domains,
+        date=datetime.now(UTC),
+        next_steps=tuple(settings.next_steps),
+    )
+
+
+class TemplateNotices:
+    """Renders notices from the Jinja2 templates and addresses them from the postmaster."""
+
+    def __init__(self, settings: NoticeSettings) -> None:
+        self.settings = settings
+
+    def __call__(self, kind: str, ctx: ActContext) -> Delivery | None:
+        from gateway.notices import render_notice
+
+        sender = ctx.envelope.mail_from
+        if not sender or "@" not in sender:
+            return None  # a bounce or notice itself: never answer it (no loops)
+        dirs = [self.settings.template_dir] if self.settings.template_dir else []
+        content = render_notice(
+            kind,  # type: ignore[arg-type]
+            notice_context(kind, ctx, self.settings),
+            postmaster=self.settings.postmaster,
+            to=sender,
+            template_dirs=dirs,
+        )
+        # Null reverse-path: a notice must never bounce back into another notice.
+        return Delivery(mail_from="", recipients=(sender,), content=content)
+
+
+class TagAction:
+    """Adds a header and/or a subject tag, then delivers. See Action."""
+
+    name = "tag"
+
+    def __init__(self, deliver: Any) -> None:
+        self.deliver = deliver
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action."""
+        edits: list[HeaderEdit] = []
+        header = ctx.step.params.get("header")
+        if isinstance(header, str):
+            name, _, value = header.partition(":")
+            edits.append(HeaderEdit(name.strip(), value.strip(), "add"))
+        tag = ctx.step.params.get("subject_tag")
+        if isinstance(tag, str):
+            subject = str(ctx.message.message.get("Subject", "") or "")
+            if not subject.startswith(tag):
+                edits.append(HeaderEdit("Subject", f"{tag} {subject}".strip()))
+        from gateway.message import RfcParser
+
+        tagged = RfcParser().parse(apply_header_edits(ctx.message.raw, edits))
+        result: ActResult = await self.deliver.act(
+            ActContext(**{**ctx.__dict__, "message": tagged})
+        )
+        return result
+
+
+class BlockAction:
+    """Stops the message for these recipients and tells the sender why. See Action."""
+
+    name = "block"
+
+    def __init__(self, settings: NoticeSettings, notices: NoticeSender) -> None:
+        self.settings = settings
+        self.notices = notices
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action."""
+        reply = None
+        if self.settings.block_reply == "reject":
+            types = ", ".join(sorted({f.entity for f in ctx.detection.findings})[:5]) or "policy"
+            reply = Reply(
+                550, "5.7.1", f"Message blocked by rule {ctx.rule} ({types}); ref {ctx.ref_id}"
+            )
+        kind = "fallback" if ctx.attempted else "block"
+        notice = self.notices(kind, ctx) if ctx.step.params.get("notify", True) else None
+        return ActResult(
+            deliveries=(notice,) if notice else (),
+            reply=reply,
+            note=f"blocked for {len(ctx.envelope.rcpt_tos)}",
+        )
+
+
+class QuarantineAction:
+    """Stores the message encrypted at rest and tells the sender. See Action."""
+
+    name = "quarantine"
+
+    def __init__(self, services: Any) -> None:
+        # The store opens on first use, so a policy that never quarantines opens no database.
+        self.services = services
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action. The 250 follows only after the store's commit."""
+        summary = dict(ctx.detection.summary)
+        await asyncio.to_thread(
+            lambda: self.services.quarantine.put(
+                ctx.original.raw,
+                ref_id=ctx.ref_id,
+                mail_from=ctx.envelope.mail_from,
+                sender_hash=self.services.keyed_hash(ctx.envelope.mail_from),
+                recipients=ctx.envelope.rcpt_tos,
+                recipient_domains=tuple(
+                    sorted({r.rpartition("@")[2] for r in ctx.envelope.rcpt_tos})
+                ),
+                rule=ctx.rule,
+                reason=ctx.reason,
+                summary={k: v for k, v in summary.items() if k in ("entities", "score", "phi")},
+            )
+        )
+        notice = (
+            self.services.notices("quarantine", ctx)
+            if ctx.step.params.get("notify", True)
+            else None
+        )
+        return ActResult(deliveries=(notice,) if notice else (), stored=True, note="quarantined")
+
+
+class UnavailableAction:
+    """An action whose delivery path is not configured here: every recipient falls through.
+
+    The patient portal and consent exceptions route here until they are set up, so the rule's
+    fallback (for instance block) applies rather than anything leaving unprotected.
+    """
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name = name
+        self.why = why
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action."""
+        log.info("action.unavailable", action=self.name, ref_id=ctx.ref_id, why=self.why)
+        return ActResult(unserved=ctx.envelope.rcpt_tos, note=f"{self.name}: {self.why}")
+
+
+class Encryptor(Protocol):
+    """One encryption method (S/MIME or OpenPGP) for one recipient."""
+
+    method: str
+
+    def usable(self, recipient: str) -> tuple[bool, str]: ...
+
+    def encrypt(self, raw: bytes, recipient: str) -> bytes: ...
+
+
+class EncryptAction:
+    """Encrypts for each recipient with the first method that has a usable key. See Action."""
+
+    name = "encrypt"
+
+    def __init__(
+        self, encryptors: Sequence[Encryptor], delivery_tls: Callable[[tuple[str, ...]], str]
+    ) -> None:
+        self.encryptors = {e.method: e for e in encryptors}
+        self.delivery_tls = delivery_tls
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action."""
+        methods = ctx.step.params.get("methods") or ("smime", "pgp")
+        deliveries: list[Delivery] = []
+        unserved: list[str] = []
+        used: set[str] = set()
+        for rcpt in ctx.envelope.rcpt_tos:
+            chosen = None
+            for method in methods:
+                enc = self.encryptors.get(method)
+                if enc is None:
+                    continue
+                ok, why = await asyncio.to_thread(enc.usable, rcpt)
+                if ok:
+                    chosen = enc
+                    break
+                log.info("encrypt.no_key", method=method, ref_id=ctx.ref_id, problem=why)
+            if chosen is None:
+                unserved.append(rcpt)
+                continue
+            content = await asyncio.to_thread(chosen.encrypt, ctx.message.raw, rcpt)
+            used.add(chosen.method)
+            deliveries.append(
+                Delivery(
+                    mail_from=ctx.envelope.mail_from,
+                    recipients=(rcpt,),
+                    content=content,
+                    tls=self.delivery_tls((rcpt,)),
+                )
+            )
+        return ActResult(
+            deliveries=tuple(deliveries),
+            unserved=tuple(unserved),
+            method="+".join(sorted(used)),
+            note=f"encrypted for {len(deliveries)}",
+        )

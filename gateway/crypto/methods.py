@@ -1,0 +1,115 @@
+"""The two encryption methods as the encrypt action sees them: usable(recipient), encrypt(raw, recipient).
+
+Key material is looked up fresh for every message (certificates expire and keys get revoked while
+the gateway runs); an expired, revoked, untrusted or ambiguous key is never used.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from gateway.config import PgpSettings, SmimeSettings
+from gateway.errors import ConfigError
+
+
+class SmimeMethod:
+    """S/MIME to recipients with a valid certificate in the store. See Encryptor."""
+
+    method = "smime"
+
+    def __init__(self, settings: SmimeSettings) -> None:
+        self.settings = settings
+
+    @functools.cached_property
+    def store(self) -> Any:
+        from gateway.keys import CertStore
+
+        s = self.settings
+        return CertStore(
+            s.store_dir, trust_anchors=s.trust_anchors, crl_sources=s.crls, require_crl=s.require_crl
+        )
+
+    @functools.cached_property
+    def signer(self) -> Any:
+        from gateway.keys import load_signer
+
+        s = self.settings
+        if s.sign_file is None:
+            return None
+        password = s.sign_password_file.read_bytes().strip() if s.sign_password_file else None
+        # A PKCS#12 file or a PEM bundle; the intermediates travel with the signature.
+        return load_signer(s.sign_file, password)
+
+    def usable(self, recipient: str) -> tuple[bool, str]:
+        """Whether a valid certificate exists; otherwise the problem code."""
+        found = self.store.lookup(recipient)
+        if found.cert is None:
+            return False, f"smime: {found.problem}"
+        return True, "smime: certificate valid"
+
+    def encrypt(self, raw: bytes, recipient: str) -> bytes:
+        """Encrypt for one recipient, with GCM where the recipient is known to read it."""
+        from gateway.crypto.smime import encrypt_message
+
+        found = self.store.lookup(recipient)
+        if found.cert is None:
+            raise ConfigError(f"smime: no usable certificate ({found.problem})")
+        domain = recipient.rpartition("@")[2].lower()
+        gcm = found.supports_gcm or domain in {d.lower() for d in self.settings.gcm_domains}
+        return encrypt_message(
+            raw,
+            [found.cert],
+            prefer_gcm=gcm,
+            oaep=self.settings.oaep,
+            signer=self.signer,
+            protect_subject=self.settings.protect_subject,
+            neutral_subject=self.settings.neutral_subject,
+        )
+
+
+class PgpMethod:
+    """PGP/MIME (or inline, for legacy recipients) with an explicitly trusted key. See Encryptor."""
+
+    method = "pgp"
+
+    def __init__(self, settings: PgpSettings, smime: SmimeSettings | None = None) -> None:
+        self.settings = settings
+        self.smime = smime or SmimeSettings()
+
+    @functools.cached_property
+    def keyring(self) -> Any:
+        from gateway.crypto.pgp import PgpKeyring
+
+        return PgpKeyring(self.settings.home)
+
+    def usable(self, recipient: str) -> tuple[bool, str]:
+        """Whether a trusted, valid encryption key exists; otherwise the problem code."""
+        found = self.keyring.lookup(recipient)
+        if not found.ok:
+            return False, f"pgp: {found.problem}"
+        return True, "pgp: key trusted and valid"
+
+    def encrypt(self, raw: bytes, recipient: str) -> bytes:
+        """PGP/MIME, or inline PGP for recipients configured as legacy."""
+        from gateway.crypto.pgp import InlinePgpUnsupported
+
+        found = self.keyring.lookup(recipient)
+        if not found.ok:
+            raise ConfigError(f"pgp: no usable key ({found.problem})")
+        if recipient.lower() in {a.lower() for a in self.settings.inline_addresses}:
+            try:
+                result: bytes = self.keyring.encrypt_inline(
+                    raw, [found.fingerprint], sign_with=self.settings.sign_key
+                )
+                return result
+            except InlinePgpUnsupported:
+                pass  # not a single text part: PGP/MIME works for every client that has a key
+        result = self.keyring.encrypt_pgp_mime(
+            raw,
+            [found.fingerprint],
+            sign_with=self.settings.sign_key,
+            protect_subject=self.smime.protect_subject,
+            neutral_subject=self.smime.neutral_subject,
+        )
+        return result
