@@ -489,6 +489,7 @@ class Pipeline:
                 outcome=Outcome(reply=reply),
             )
 
+        deliveries = _merge(deliveries)
         if self._sign_changed is not None:
             sign = self._sign_changed
             deliveries = [
@@ -507,6 +508,20 @@ class Pipeline:
             ),
             outcome=outcome,
         )
+
+
+def _merge(deliveries: list[Delivery]) -> list[Delivery]:
+    """One copy for all recipients that get the same bytes from the same sender at the same TLS."""
+    merged: dict[tuple[str, str, bytes], Delivery] = {}
+    for d in deliveries:
+        key = (d.mail_from, d.tls, d.content)
+        seen = merged.get(key)
+        if seen is None:
+            merged[key] = d
+        else:
+            extra = tuple(r for r in d.recipients if r not in seen.recipients)
+            merged[key] = replace(seen, recipients=seen.recipients + extra)
+    return list(merged.values())
 
 
 def _route_record(route: Route) -> dict[str, Any]:
