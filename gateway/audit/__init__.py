@@ -9,6 +9,9 @@ How it holds together:
 - Appends are one short transaction that locks the one-row `audit_chain_head`
   (`SELECT ... FOR UPDATE` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite), so any number
   of threads and worker processes keep one linear chain.
+- `append_many()` chains a batch in one such transaction, exactly as that many single
+  appends would; `AuditWriter` (writer.py) groups concurrent asyncio callers into such
+  batches, so they share one commit, one fsync and one anchor update.
 - After each commit the anchor file beside the key (temp file, fsync, rename) records
   the newest seq, MAC and ref id under its own MAC, so deleting the last records is
   caught even when the chain head row is rewound too.
@@ -21,10 +24,11 @@ How it holds together:
   `public` is chosen in the URL: `...?options=-csearch_path%3Dmyschema`.
 """
 
-from gateway.audit.entry import AuditEntry
+from gateway.audit.entry import AuditEntry, PreparedEntry, prepare_entry
 from gateway.audit.errors import AuditEntryRejected, AuditError, AuditKeyError
 from gateway.audit.log import AuditLog
 from gateway.audit.verify import Problem, ProblemKind, VerifyReport
+from gateway.audit.writer import AuditWriter, AuditWriterClosed, WriterStats
 
 __all__ = [
     "AuditEntry",
@@ -32,7 +36,12 @@ __all__ = [
     "AuditError",
     "AuditKeyError",
     "AuditLog",
+    "AuditWriter",
+    "AuditWriterClosed",
+    "PreparedEntry",
     "Problem",
     "ProblemKind",
     "VerifyReport",
+    "WriterStats",
+    "prepare_entry",
 ]

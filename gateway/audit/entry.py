@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from gateway.audit.errors import AuditEntryRejected
@@ -115,6 +116,23 @@ def entry_columns(entry: AuditEntry) -> dict[str, Any]:
         "timings": timings_json,
         "findings_summary": findings,
     }
+
+
+@dataclass(frozen=True)
+class PreparedEntry:
+    """An entry that passed `prepare_entry`: its stored column values, ready to be chained."""
+
+    columns: Mapping[str, Any]
+
+    @property
+    def ref_id(self) -> str:
+        """The entry's reference id."""
+        return str(self.columns["ref_id"])
+
+
+def prepare_entry(entry: AuditEntry) -> PreparedEntry:
+    """Validate an entry (raising AuditEntryRejected) and fix its stored form."""
+    return PreparedEntry(MappingProxyType(entry_columns(entry)))
 
 
 def record_mac(key: bytes, seq: int, row: Mapping[str, Any]) -> str:

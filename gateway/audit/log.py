@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
 from gateway.audit.anchor import AnchorFile, AnchorUnreadable
-from gateway.audit.entry import AuditEntry, canonical_ts, entry_columns, record_mac
+from gateway.audit.entry import AuditEntry, PreparedEntry, canonical_ts, prepare_entry, record_mac
 from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, chain_head, records
 from gateway.audit.verify import AnchorState, VerifyReport, analyse
@@ -71,6 +71,19 @@ def _make_engine(url: str) -> Engine:
     return engine
 
 
+# Built once: SQLAlchemy's compiled cache then finds them by identity, with no per-call
+# statement construction or cache-key generation (which cost more than the insert itself).
+_SELECT_HEAD_FOR_UPDATE = (
+    sa.select(chain_head.c.seq, chain_head.c.mac).where(chain_head.c.id == 1).with_for_update()
+)
+_INSERT_RECORDS = records.insert()
+_UPDATE_HEAD = (
+    chain_head.update()
+    .where(chain_head.c.id == 1)
+    .values(seq=sa.bindparam("head_seq"), mac=sa.bindparam("head_mac"))
+)
+
+
 def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
     return dict(row._mapping)
 
@@ -117,26 +130,35 @@ class AuditLog:
 
     def append(self, entry: AuditEntry) -> int:
         """Chain one record onto the log in a single short transaction; return its seq."""
-        columns = entry_columns(entry)
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: Sequence[AuditEntry | PreparedEntry]) -> list[int]:
+        """Chain the entries in order in one transaction and one anchor update; return their seqs.
+
+        The records are exactly those that `append` called on each entry in turn would
+        write. It is all or nothing: a rejected entry or a database error commits none.
+        """
+        prepared = [e if isinstance(e, PreparedEntry) else prepare_entry(e) for e in entries]
+        if not prepared:
+            return []
         ring = self._keys.ring()
+        key_id, key = ring.active, ring.active_key
+        rows: list[dict[str, Any]] = []
         with self._engine.begin() as conn:
-            head = conn.execute(
-                sa.select(chain_head.c.seq, chain_head.c.mac)
-                .where(chain_head.c.id == 1)
-                .with_for_update()
-            ).one()
-            seq = int(head.seq) + 1
-            row = {**columns, "key_id": ring.active, "prev_mac": head.mac}
-            row["mac"] = record_mac(ring.active_key, seq, row)
-            conn.execute(sa.insert(records).values(seq=seq, **row))
-            conn.execute(
-                sa.update(chain_head).where(chain_head.c.id == 1).values(seq=seq, mac=row["mac"])
-            )
+            head = conn.execute(_SELECT_HEAD_FOR_UPDATE).one()
+            seq, mac = int(head.seq), str(head.mac)
+            for p in prepared:
+                seq += 1
+                row = {**p.columns, "seq": seq, "key_id": key_id, "prev_mac": mac}
+                mac = row["mac"] = record_mac(key, seq, row)
+                rows.append(row)
+            conn.execute(_INSERT_RECORDS, rows)
+            conn.execute(_UPDATE_HEAD, {"head_seq": seq, "head_mac": mac})
         try:
-            self._anchor.advance(ring, seq, row["mac"], entry.ref_id)
+            self._anchor.advance(ring, seq, mac, rows[-1]["ref_id"])
         except OSError as exc:
-            # The record is committed, so failing the append now would make the caller
-            # retry and log the message twice; a lagging anchor only weakens tail checks
+            # The records are committed, so failing the append now would make the caller
+            # retry and log the messages twice; a lagging anchor only weakens tail checks
             # until the next append, so say so loudly and go on.
             _log.error(
                 "audit anchor not updated (seq %d): %s: %s",
@@ -144,7 +166,7 @@ class AuditLog:
                 type(exc).__name__,
                 exc.strerror,
             )
-        return seq
+        return [r["seq"] for r in rows]
 
     def verify(self) -> VerifyReport:
         """Check every record's MAC and chain link, the chain head and the anchor file."""

@@ -1,0 +1,213 @@
+"""AuditWriter: group commit for the asyncio gateway, so concurrent messages share one transaction.
+
+Each `append` queues its entry and awaits its record's commit. One dedicated thread takes
+whatever queued up while the previous commit was in flight (up to `max_batch`) and chains
+it with `AuditLog.append_many`: one transaction, one fsync and one anchor update for the
+whole batch. A lone entry waits at most `max_wait_ms` (counted from when it was queued)
+for company; under load the entries queued during a commit have already waited that long,
+so the next batch starts at once. Several worker processes, each with its own writer on the
+same database, stay one linear chain because `append_many` holds the chain-head lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Final
+
+from gateway.audit.entry import AuditEntry, PreparedEntry, prepare_entry
+from gateway.audit.errors import AuditEntryRejected, AuditError
+from gateway.audit.log import AuditLog
+
+_log = logging.getLogger("phigate.audit")
+
+
+class AuditWriterClosed(AuditError):
+    """The audit writer was closed (or its thread stopped), so it takes no more entries."""
+
+    code = "audit-writer-closed"
+
+
+@dataclass(frozen=True)
+class WriterStats:
+    """What a writer has done so far: batches committed or failed, entries per outcome."""
+
+    batches: int = 0
+    committed: int = 0
+    failed_batches: int = 0
+    failed: int = 0
+    rejected: int = 0
+    largest_batch: int = 0
+
+
+@dataclass(frozen=True)
+class _Pending:
+    entry: AuditEntry
+    future: asyncio.Future[int]
+    loop: asyncio.AbstractEventLoop
+    queued_at: float
+
+
+_Outcome = int | BaseException
+
+
+def _settle(batch: list[_Pending], outcomes: list[_Outcome]) -> None:
+    """Resolve each future (on its own loop); callers that gave up are skipped."""
+    for pending, outcome in zip(batch, outcomes, strict=True):
+        if pending.future.done():
+            continue
+        if isinstance(outcome, BaseException):
+            pending.future.set_exception(outcome)
+        else:
+            pending.future.set_result(outcome)
+
+
+class AuditWriter:
+    """Group-commit front of an AuditLog for asyncio code: `await append(entry)` returns the seq."""
+
+    def __init__(self, log: AuditLog, *, max_batch: int = 256, max_wait_ms: float = 2.0) -> None:
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        if max_wait_ms < 0:
+            raise ValueError("max_wait_ms must not be negative")
+        self._log: Final = log
+        self._max_batch: Final = max_batch
+        self._max_wait_s: Final = max_wait_ms / 1000.0
+        self._cond = threading.Condition()
+        self._queue: deque[_Pending] = deque()
+        self._closing = False
+        self._inflight: list[_Pending] = []
+        self._stats = WriterStats()
+        # A daemon thread so a forgotten close() cannot hang interpreter exit; close()
+        # is what guarantees the flush.
+        self._thread = threading.Thread(target=self._run, name="phigate-audit-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def stats(self) -> WriterStats:
+        """Counters so far (a consistent snapshot)."""
+        with self._cond:
+            return self._stats
+
+    async def append(self, entry: AuditEntry) -> int:
+        """Queue the entry and return its seq once its batch is committed.
+
+        Raises what the batch's `append_many` raised (every entry of a failed batch gets
+        the same exception), AuditEntryRejected for this entry alone, or AuditWriterClosed.
+        Cancelling the caller does not withdraw the entry: the message it records has
+        already been handled, so its record is still written.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        with self._cond:
+            if self._closing or not self._thread.is_alive():
+                raise AuditWriterClosed("the audit writer is closed")
+            self._queue.append(_Pending(entry, future, loop, time.monotonic()))
+            # The thread only needs waking when it may be idle (first entry) or waiting
+            # for a batch to fill up.
+            if len(self._queue) == 1 or len(self._queue) >= self._max_batch:
+                self._cond.notify()
+        return await asyncio.shield(future)
+
+    async def close(self) -> None:
+        """Commit everything queued so far, then stop the thread; later appends are refused."""
+        with self._cond:
+            self._closing = True
+            self._cond.notify()
+        await asyncio.to_thread(self._thread.join)
+
+    # -- the writer thread ----------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            while True:
+                self._inflight = self._next_batch()
+                if not self._inflight:
+                    return
+                self._commit(self._inflight)
+                self._inflight = []
+        except BaseException as exc:
+            # Never leave a caller waiting forever on a dead thread.
+            with self._cond:
+                self._closing = True
+                left = self._inflight + list(self._queue)
+                self._queue.clear()
+            stopped = AuditWriterClosed("the audit writer thread stopped")
+            stopped.__cause__ = exc
+            self._deliver(left, [stopped] * len(left))
+            raise
+
+    def _next_batch(self) -> list[_Pending]:
+        """Wait for entries, give a short batch time to fill, and take up to max_batch."""
+        with self._cond:
+            while not self._queue and not self._closing:
+                self._cond.wait()
+            if not self._queue:
+                return []
+            deadline = self._queue[0].queued_at + self._max_wait_s
+            while len(self._queue) < self._max_batch and not self._closing:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            n = min(len(self._queue), self._max_batch)
+            return [self._queue.popleft() for _ in range(n)]
+
+    def _commit(self, batch: list[_Pending]) -> None:
+        outcomes: list[_Outcome | None] = []
+        accepted: list[PreparedEntry] = []
+        rejected = 0
+        for pending in batch:
+            # A malformed entry must not cost the other messages their records.
+            try:
+                prepared = prepare_entry(pending.entry)
+            except AuditEntryRejected as exc:
+                outcomes.append(exc)
+                rejected += 1
+                continue
+            outcomes.append(None)  # filled in once the batch is committed
+            accepted.append(prepared)
+        failed: BaseException | None = None
+        seqs: list[int] = []
+        if accepted:
+            try:
+                seqs = self._log.append_many(accepted)
+            except Exception as exc:  # noqa: BLE001 - handed to every caller of the batch
+                failed = exc
+        it = iter(seqs)
+        settled: list[_Outcome] = [
+            o if o is not None else failed if failed is not None else next(it) for o in outcomes
+        ]
+        with self._cond:
+            s = self._stats
+            self._stats = WriterStats(
+                batches=s.batches + (1 if accepted and failed is None else 0),
+                committed=s.committed + (len(accepted) if failed is None else 0),
+                failed_batches=s.failed_batches + (1 if failed is not None else 0),
+                failed=s.failed + (len(accepted) if failed is not None else 0),
+                rejected=s.rejected + rejected,
+                largest_batch=max(s.largest_batch, len(batch)),
+            )
+        self._deliver(batch, settled)
+
+    @staticmethod
+    def _deliver(batch: list[_Pending], outcomes: list[_Outcome]) -> None:
+        """Hand the outcomes to each caller's loop: one wake-up per loop, not per entry."""
+        by_loop: dict[asyncio.AbstractEventLoop, tuple[list[_Pending], list[_Outcome]]] = {}
+        for pending, outcome in zip(batch, outcomes, strict=True):
+            pendings, results = by_loop.setdefault(pending.loop, ([], []))
+            pendings.append(pending)
+            results.append(outcome)
+        for loop, (pendings, results) in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, pendings, results)
+            except RuntimeError:
+                # The caller's loop is gone, so nobody is left to tell; committed records
+                # stand in the log whether or not anyone hears about them.
+                _log.warning(
+                    "audit writer: event loop closed before %d outcomes arrived", len(pendings)
+                )
