@@ -45,17 +45,11 @@ def _collect_defects(message: EmailMessage) -> tuple[str, ...]:
         parts = list(message.walk())
     except RecursionError:
         return ("TooDeeplyNestedDefect",)
+    # Structural defects only: parsing every header field to find its own defects would cost
+    # several times the parse itself, and detection reads the headers it needs anyway.
     for part in parts:
         for defect in part.defects:
             found.append(type(defect).__name__)
-        for name in part.keys():
-            try:
-                value = part[name]
-            except (ValueError, TypeError, IndexError, LookupError, AttributeError):
-                found.append("UnparseableHeaderDefect")
-                continue
-            for defect in getattr(value, "defects", ()):
-                found.append(type(defect).__name__)
         if len(found) >= _MAX_DEFECTS_LISTED:
             break
     return tuple(found[:_MAX_DEFECTS_LISTED])

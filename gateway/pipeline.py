@@ -23,6 +23,8 @@ from gateway.headers import apply_header_edits
 
 log = structlog.get_logger("phigate.pipeline")
 
+# Messages up to this size are parsed on the event loop; bigger ones in the stage thread pool.
+INLINE_PARSE_BYTES = 64 * 1024
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -343,7 +345,11 @@ class Pipeline:
 
         t0 = time.perf_counter()
         try:
-            parsed: ParsedMessage = await self._offload(lambda: self.parser.parse(raw))
+            if len(raw) > INLINE_PARSE_BYTES:
+                parsed: ParsedMessage = await self._offload(lambda: self.parser.parse(raw))
+            else:
+                # a small message parses faster than a hop to a thread and back
+                parsed = self.parser.parse(raw)
         except ParseError as exc:
             ms = _ms(t0)
             reply = Reply(
@@ -366,9 +372,10 @@ class Pipeline:
 
         t0 = time.perf_counter()
         try:
-            detection: Detection = await self._offload(
-                lambda: self.detector.detect(parsed, envelope)
-            )
+            if getattr(self.detector, "cheap", False):
+                detection: Detection = self.detector.detect(parsed, envelope)
+            else:
+                detection = await self._offload(lambda: self.detector.detect(parsed, envelope))
         except PhigateError:
             raise
         except Exception as exc:

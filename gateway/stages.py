@@ -10,6 +10,7 @@ class NullDetector:
     """Finds nothing; the detection issue replaces it. See Detector."""
 
     name = "null"
+    cheap = True  # runs on the event loop: there is nothing to wait for
 
     def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
         """See Detector."""
