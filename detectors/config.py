@@ -40,6 +40,13 @@ class DecisionThresholds(_Frozen):
 
     phi_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
     min_finding_score: float = Field(default=0.4, ge=0.0, le=1.0)
+    # A name of unknown role below this (a lone given name, a piece of a firm's name) never
+    # carries a decision on its own, however strong the health information beside it.
+    min_unknown_name_score: float = Field(default=0.6, ge=0.0, le=1.0)
+    # Independent patient identifiers (a name and an account number) and independent kinds of
+    # health information (a diagnosis and a procedure) corroborate each other: their evidence is
+    # combined by noisy-OR, one best finding per entity type, and capped here.
+    corroboration_cap: float = Field(default=0.95, ge=0.0, le=1.0)
     strong_identifiers: tuple[str, ...] = ("MRN", "MBI", "MEMBER_ID", "MEDICAID_ID")
     linked_identifiers: tuple[str, ...] = (
         "US_SSN",
@@ -83,4 +90,7 @@ class DetectorConfig(_Frozen):
     ner_short_part_chars: int = Field(default=400, ge=0, le=10_000)
     ner_max_chars_per_message: int = Field(default=12_000, ge=0)
     mrn_patterns: tuple[MrnPattern, ...] = ()
+    # The practice's own mail domains (staff). The From domain of each message counts too; a
+    # recipient outside them, addressed about "your results", is treated as the patient.
+    practice_domains: tuple[str, ...] = ()
     decision: DecisionThresholds = DecisionThresholds()

@@ -1,10 +1,11 @@
 """The message-level PHI decision: a patient identifier together with health information.
 
 Strong patient identifiers (MRN, MBI, member ID) are PHI on their own. Other identifiers tied to
-a patient (a patient-cued name, DOB, date of service, SSN, patient account, claim, age over 89)
-are PHI next to health information anywhere in the message. A name of unknown role is PHI only
-in the same part as health information. Provider and staff names, business contacts and bare
-dates never count.
+a patient (a patient-cued name, DOB, date of service, SSN, patient account, claim, age over 89,
+and contact details a cue ties to the patient) are PHI next to health information anywhere in the
+message; independent identifiers and independent kinds of health information corroborate each
+other. A name of unknown role is PHI only in the same part as health information. Provider and
+staff names, business contacts and bare dates never count.
 """
 
 from __future__ import annotations
@@ -15,6 +16,24 @@ from detectors.config import DecisionThresholds
 from detectors.findings import Decision, Finding
 
 UNKNOWN_NAME = "PERSON"
+PATIENT_ROLE = "patient"
+
+
+def _best_per_entity(findings: Sequence[Finding]) -> list[Finding]:
+    """The strongest finding of each entity type, strongest first."""
+    best: dict[str, Finding] = {}
+    for f in findings:
+        if f.entity not in best or f.score > best[f.entity].score:
+            best[f.entity] = f
+    return sorted(best.values(), key=lambda f: -f.score)
+
+
+def corroborated(findings: Sequence[Finding], cap: float) -> float:
+    """Noisy-OR of the best score per entity type, capped: independent evidence adds up."""
+    missing = 1.0
+    for f in _best_per_entity(findings):
+        missing *= 1.0 - f.score
+    return min(cap, 1.0 - missing) if findings else 0.0
 
 
 def decide(findings: Sequence[Finding], thresholds: DecisionThresholds) -> Decision:
@@ -26,8 +45,19 @@ def decide(findings: Sequence[Finding], thresholds: DecisionThresholds) -> Decis
         key=lambda f: -f.score,
     )
     strong = sorted((f for f in usable if f.entity in t.strong_identifiers), key=lambda f: -f.score)
-    linked = sorted((f for f in usable if f.entity in t.linked_identifiers), key=lambda f: -f.score)
-    unknown = sorted((f for f in usable if f.entity == UNKNOWN_NAME), key=lambda f: -f.score)
+    linked = sorted(
+        (
+            f
+            for f in usable
+            if f.entity in t.linked_identifiers
+            or (f.entity in t.contact_identifiers and f.role == PATIENT_ROLE)
+        ),
+        key=lambda f: -f.score,
+    )
+    unknown = sorted(
+        (f for f in usable if f.entity == UNKNOWN_NAME and f.score >= t.min_unknown_name_score),
+        key=lambda f: -f.score,
+    )
 
     score = 0.0
     reasons: list[str] = []
@@ -39,7 +69,9 @@ def decide(findings: Sequence[Finding], thresholds: DecisionThresholds) -> Decis
     if health:
         top = health[0]
         if linked:
-            pair = linked[0].score * top.score
+            pair = corroborated(linked, t.corroboration_cap) * corroborated(
+                health, t.corroboration_cap
+            )
             if pair > score:
                 score = pair
             reasons.append(

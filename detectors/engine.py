@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -23,7 +24,7 @@ from detectors.config import DetectorConfig
 from detectors.decision import decide
 from detectors.findings import Decision, Finding, mask
 from detectors.recognizers import RawMatch, build_registry
-from detectors.recognizers.names import plausible_name
+from detectors.recognizers.names import GREETING, PROVIDER_MARK, plausible_name
 
 # presidio's default.yaml ner_model_configuration: without it "DOB", "SSN", "MRN" become ORGANIZATION.
 NER_MODEL_CONFIGURATION: dict[str, Any] = {
@@ -66,11 +67,47 @@ ORG_AFTER = re.compile(
 CALENDAR_WORD = re.compile(
     r"\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
 )
-SECOND_PERSON_CARE = re.compile(
-    r"(?i)\byour (?:appointment|appt|visit|results?|lab|labs|test|procedure|surgery|diagnosis|"
-    r"prescription|medication|follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|"
-    r"mri|x-ray|colonoscopy|vaccine|therapy)\b|\byou were (?:seen|treated|admitted|discharged)\b"
+# Words after "your" that make the reader someone other than the patient ("your patient's labs").
+_NOT_PATIENT_OWNER = (
+    r"patients?|pts?|clients?|members?|team|staff|office|clinic|practice|colleagues?|provider|"
+    r"physician|doctor|nurses?|residents?|employees?|department|facility|organi[sz]ation|company"
 )
+SECOND_PERSON_CARE = re.compile(
+    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} )?(?:appointment|appt|visit|"
+    r"results?|lab|labs|test|procedure|surgery|diagnosis|prescription|medications?|meds|"
+    r"follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|mri|x-ray|colonoscopy|"
+    r"vaccine|therapy|symptoms|blood pressure|blood sugar|levels?|dose|dosage|refill)\b"
+    r"|\byou (?:were|have been|are being) (?:seen|treated|admitted|discharged|diagnosed|referred)\b"
+)
+# "your" with up to two words before a health term: "your A1c", "your metformin dose".
+YOUR_BEFORE = re.compile(r"(?i)\byour\s+((?:[\w'’-]+\s+){0,2})$")
+NOT_PATIENT_OWNER = re.compile(rf"(?i)^(?:{_NOT_PATIENT_OWNER})(?:['’]s)?$")
+# "Patient phone:", "the patient's best contact number is", "pt lives at", "reach the patient at".
+PATIENT_CONTACT_CUE = re.compile(
+    r"(?i)(?:\b(?:patient|pt|member|beneficiary|resident)(?:['’]s)?(?:\s+(?:home|cell|mobile|"
+    r"contact|best|preferred|primary|current|mailing|daytime|personal|street|callback|call-back))*"
+    r"\s+(?:phone|cell|mobile|number|tel|telephone|address|e-?mail|contact(?:\s+info)?|ph)"
+    r"(?:\s+(?:number|no\.?|is|#))*"
+    r"|\b(?:patient|pt)\b[^.\n]{0,30}\b(?:reached|contacted|called|texted|emailed|e-mailed)\s+at"
+    r"|\b(?:reach|call|contact|text|e-?mail)\s+(?:the\s+)?(?:patient|pt)(?:\s+directly)?\s+at"
+    r"|\b(?:lives|resides|living|residing|moved)\s+(?:at|on|to)"
+    r"|\bhome\s+address(?:\s+is)?)\s*[:#-]?\s*$"
+)
+# What may sit between a name of unknown role and a health term for the name to be the patient's.
+NAME_THEN_HEALTH = re.compile(
+    r"(?i)^(?:['’]s\s+(?:[\w-]+\s+){0,2}"
+    r"|.{0,80}\b(?:his|her|their)\s+(?:[\w-]+\s+){0,2}"
+    r"|.{0,80}\b(?:was|were|is|has been|had been|has|had|needs?|needed|requires?)?\s*(?:seen|admitted|"
+    r"discharged|diagnosed|treated|referred|prescribed|started on|restarted on|scheduled for|"
+    r"presented|presents|reports|reported|complains|complained|underwent|tested|came in|is due|"
+    r"needs to reschedule|needs to schedule)\b.{0,80})$",
+    re.DOTALL,
+)
+# "Please schedule Roe, Ann for gastroenterology": a named person booked for a health service.
+NAME_FOR_HEALTH = re.compile(r"(?i)^,?\s+for\s+(?:[\w-]+\s+){0,2}$")
+SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
+ADDRESS_FIELD = re.compile(r"(?m)^(From|Sender|To):[ \t]*(.*)$")
+MAIL_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
 class TextPartLike(Protocol):
@@ -259,7 +296,8 @@ class PhiEngine:
             budget -= len(t)
             texts.append((p.part, t))
         raw = {i: self._clean(t, self._cheap(t)) for i, (_, t) in enumerate(texts)}
-        second_person = any(SECOND_PERSON_CARE.search(t) for _, t in texts)
+        second_person = any(_cares_for_you(t, raw[i]) for i, (_, t) in enumerate(texts))
+        self._patient_roles(texts, raw, second_person)
         staff = self._staff_names(texts, raw, second_person)
         findings = self._all_findings(texts, raw, staff, second_person)
         decision = decide(findings, self.config.decision)
@@ -268,9 +306,90 @@ class PhiEngine:
                 extra = self._ner_windows(t, raw[i])
                 if extra:
                     raw[i] = self._clean(t, raw[i] + extra)
+            self._patient_roles(texts, raw, second_person)
             findings = self._all_findings(texts, raw, staff, second_person)
             decision = decide(findings, self.config.decision)
         return findings, decision
+
+    # ---- roles that only the whole message can tell ------------------------------------
+    def _patient_roles(
+        self, texts: list[tuple[str, str]], raw: dict[int, list[RawMatch]], second_person: bool
+    ) -> None:
+        """Re-tag names and contact details that the message ties to the patient (in place)."""
+        contact = self.config.decision.contact_identifiers
+        recipients = self._patient_recipients(texts, raw) if second_person else set()
+        for i, (_, t) in enumerate(texts):
+            patient_lines = {
+                _line_of(t, m.start)
+                for m in raw[i]
+                if m.entity == "PERSON" and m.role in ("patient", "list")
+            }
+            health = [m for m in raw[i] if m.category == "health" and m.score >= 0.6]
+            out: list[RawMatch] = []
+            for m in raw[i]:
+                if (i, m.start, m.end) in recipients and m.role != "patient":
+                    m = replace(m, role="patient", score=max(m.score, 0.85))
+                elif m.entity in contact and not m.role:
+                    if _line_of(t, m.start) in patient_lines or PATIENT_CONTACT_CUE.search(
+                        t, max(0, m.start - 80), m.start
+                    ):
+                        m = replace(m, role="patient")
+                elif m.entity == "PERSON" and not m.role and _subject_of_care(t, m, health):
+                    m = replace(m, role="patient", score=max(m.score, 0.8))
+                out.append(m)
+            raw[i] = out
+
+    def _patient_recipients(
+        self, texts: list[tuple[str, str]], raw: dict[int, list[RawMatch]]
+    ) -> set[tuple[int, int, int]]:
+        """Spans (part index, start, end) of To: names and addresses of a patient being written to.
+
+        Care language in the second person ("your A1c", "your appointment") makes the mail patient
+        mail when it is addressed to a person: a greeting without a provider's mark, or a To:
+        display name outside the practice's own domains. A provider greeting ("Dear Dr. Lee")
+        means colleagues are talking, and then nobody is the patient here.
+        """
+        practice = {d.lower() for d in self.config.practice_domains}
+        headers = [i for i, (part, _) in enumerate(texts) if part == "header"]
+        for i in headers:
+            for f in ADDRESS_FIELD.finditer(texts[i][1]):
+                if f.group(1) in ("From", "Sender"):
+                    practice.update(d.lower() for d in MAIL_DOMAIN.findall(f.group(2)))
+        greeted_person = False
+        for part, t in texts:
+            if part in ("subject", "header") or part.startswith("attachment:"):
+                continue
+            g = GREETING.search(t)
+            if g is None:
+                continue
+            if PROVIDER_MARK.search(g.group(0)):
+                return set()
+            greeted_person = True
+        spans: set[tuple[int, int, int]] = set()
+        named = False
+        for i in headers:
+            t = texts[i][1]
+            for f in ADDRESS_FIELD.finditer(t):
+                if f.group(1) != "To":
+                    continue
+                seg_start = f.start(2)
+                mails = [
+                    m
+                    for m in raw[i]
+                    if m.entity == "EMAIL_ADDRESS" and f.start(2) <= m.start < f.end(2)
+                ]
+                for mail in sorted(mails, key=lambda m: m.start):
+                    segment = t[seg_start : mail.end]
+                    domain = t[mail.start : mail.end].rpartition("@")[2].lower()
+                    lo, seg_start = seg_start, mail.end + 1
+                    if domain in practice or PROVIDER_MARK.search(segment):
+                        continue
+                    spans.add((i, mail.start, mail.end))
+                    for m in raw[i]:
+                        if m.entity == "PERSON" and lo <= m.start and m.end <= mail.start:
+                            spans.add((i, m.start, m.end))
+                            named = True
+        return spans if (greeted_person or named) else set()
 
     def _all_findings(
         self,
@@ -408,6 +527,7 @@ class PhiEngine:
         second_person: bool,
     ) -> list[Finding]:
         out: list[Finding] = []
+        contact = self.config.decision.contact_identifiers
         patient_spans = [
             (m.start, m.end) for m in raw if m.entity == "PERSON" and m.role in ("patient", "list")
         ]
@@ -426,6 +546,7 @@ class PhiEngine:
                     recognizer=m.recognizer,
                     preview=mask(value, entity),
                     category=m.category if m.category in ("identifier", "health") else "identifier",
+                    role="patient" if m.role == "patient" and entity in contact else "",
                 )
             )
         return _dedupe_names(out)
@@ -452,6 +573,39 @@ class PhiEngine:
         if role in ("patient", "list"):
             return "PATIENT_NAME"
         return "PERSON"
+
+
+def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
+    """Whether the text speaks to the patient about their care ("your A1c", "your visit")."""
+    if SECOND_PERSON_CARE.search(text):
+        return True
+    for m in raw:
+        if m.category != "health" or m.score < 0.5:
+            continue
+        hit = YOUR_BEFORE.search(text, max(0, m.start - 40), m.start)
+        if hit and not any(NOT_PATIENT_OWNER.match(w) for w in hit.group(1).split()):
+            return True
+    return False
+
+
+def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+    """A name whose own sentence goes on to its health: "Joe Roe's eGFR", "Ann needs her MRI"."""
+    end = SENTENCE_END.search(text, name.end, min(len(text), name.end + 200))
+    stop = end.start() if end else min(len(text), name.end + 200)
+    for h in health:
+        if not name.end <= h.start < stop:
+            continue
+        between = text[name.end : h.start]
+        if NAME_THEN_HEALTH.match(between):
+            return True
+        # A lone given name ("Thanks Jason for the flu update") is too weak for this cue.
+        if name.score >= 0.55 and NAME_FOR_HEALTH.match(between):
+            return True
+    return False
+
+
+def _line_of(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
 
 
 def _literal_breaks(text: str) -> str:

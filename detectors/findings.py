@@ -20,6 +20,8 @@ class Finding:
     recognizer: str
     preview: str
     category: str  # "identifier" | "health" | "context"
+    # "patient" when a cue ties a contact detail (phone, e-mail, address) to the patient.
+    role: str = ""
 
     def describe(self) -> str:
         """Return a log-safe one-line description (type, part, masked preview)."""

@@ -3,6 +3,9 @@
     python -m detectors.data.build_terms
 
 * ``icd10cm_codes.txt.gz``: every ICD-10-CM code (no dot) from simple_icd_10_cm's code list.
+* ``icd10cm_terms.txt.gz``: condition phrases (two to five words) from ICD-10-CM descriptions of
+  chapters A-T: each description's first clause and its head before "with", "of", "due to" ...,
+  without leading "other"/"unspecified" ("opioid abuse", "urge incontinence").
 * ``census_given_names.txt`` / ``census_surnames.txt``: the 1990 US Census given names and the
   most frequent surnames, from the ``names`` package (MIT) data files.
 * ``name_words.txt``: listed names that are also English dictionary words (english-words'
@@ -16,6 +19,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import pickle  # noqa: S403 - reads the package's own shipped dictionary, never untrusted data
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -33,6 +37,38 @@ def build_icd() -> int:
     with gzip.open(HERE / "icd10cm_codes.txt.gz", "wt", encoding="ascii") as f:
         f.write("\n".join(codes) + "\n")
     return len(codes)
+
+
+_ICD_LEAD = re.compile(r"^(?:other and unspecified|other specified|other|unspecified|certain)\s+")
+_ICD_CUT = re.compile(
+    r"\s+(?:with|without|of|in|due to|following|complicating|and|or|for|on|at|by|from|"
+    r"involving|associated with|not)\b.*$"
+)
+
+
+def build_icd_terms() -> int:
+    """Write condition phrases from ICD-10-CM descriptions and return how many."""
+    import simple_icd_10_cm as icd
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    phrases: set[str] = set()
+    for code in icd.get_all_codes(with_dots=False):
+        if not re.match(r"^[A-T][0-9]", code):
+            continue
+        clause = icd.get_description(code).lower().split(",")[0].split(" (")[0].strip()
+        clause = _ICD_LEAD.sub("", clause)
+        for phrase in (clause, _ICD_CUT.sub("", clause).strip()):
+            words = phrase.split()
+            if (
+                2 <= len(words) <= 5
+                and all(re.fullmatch(r"[a-z][a-z'-]*", w) for w in words)
+                and words[0] not in STOP_WORDS
+                and words[-1] not in STOP_WORDS
+            ):
+                phrases.add(phrase)
+    with gzip.open(HERE / "icd10cm_terms.txt.gz", "wt", encoding="ascii") as f:
+        f.write("\n".join(sorted(phrases)) + "\n")
+    return len(phrases)
 
 
 def build_drugs() -> int:
@@ -104,4 +140,13 @@ def build_names() -> tuple[int, int, int]:
 
 
 if __name__ == "__main__":
-    print("icd10", build_icd(), "drugs", build_drugs(), "names", build_names())
+    print(
+        "icd10",
+        build_icd(),
+        "icd10 terms",
+        build_icd_terms(),
+        "drugs",
+        build_drugs(),
+        "names",
+        build_names(),
+    )

@@ -44,6 +44,18 @@ def drug_names() -> frozenset[str]:
     return frozenset(terms("drugs.txt"))
 
 
+@lru_cache(maxsize=1)
+def icd10_phrases() -> tuple[frozenset[str], dict[str, int]]:
+    """ICD-10-CM condition phrases and, per first word, the longest phrase's word count."""
+    raw = resources.files("detectors.data").joinpath("icd10cm_terms.txt.gz").read_bytes()
+    phrases = frozenset(gzip.decompress(raw).decode("ascii").split("\n")) - {""}
+    longest: dict[str, int] = {}
+    for p in phrases:
+        words = p.split()
+        longest[words[0]] = max(longest.get(words[0], 0), len(words))
+    return phrases, longest
+
+
 ICD_CONTEXT = compile_words(
     [
         "icd",
@@ -200,6 +212,7 @@ class DiagnosisRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
+        out.extend(self._icd_phrases(text, timeout))
         for m in finditer(self.terms_pattern, text, timeout):
             generic = m.group().lower() in _GENERIC_DIAG
             out.append(
@@ -212,6 +225,46 @@ class DiagnosisRecognizer:
                 continue
             out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.7, "health", self.name))
         return out
+
+    def _icd_phrases(self, text: str, timeout: float) -> list[RawMatch]:
+        """Multi-word ICD-10-CM condition phrases, looked up word by word (no big alternation)."""
+        phrases, longest = icd10_phrases()
+        words = [(m.start(), m.end(), m.group().lower()) for m in finditer(_WORD, text, timeout)]
+        out: list[RawMatch] = []
+        i = 0
+        while i < len(words):
+            n = longest.get(words[i][2], 0)
+            found = 0
+            # Only words separated by plain spaces or a line break form a phrase.
+            k = 1
+            while (
+                k < n
+                and i + k < len(words)
+                and text[words[i + k - 1][1] : words[i + k][0]].isspace()
+            ):
+                k += 1
+            for size in range(k, 1, -1):
+                if " ".join(w for _, _, w in words[i : i + size]) in phrases:
+                    found = size
+                    break
+            if found:
+                out.append(
+                    RawMatch(
+                        "DIAGNOSIS",
+                        words[i][0],
+                        words[i + found - 1][1],
+                        0.75,
+                        "health",
+                        self.name,
+                    )
+                )
+                i += found
+            else:
+                i += 1
+        return out
+
+
+_WORD = regex.compile(r"(?<![\w'-])[A-Za-z][A-Za-z'-]{1,30}(?![\w])")
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,16 @@ GREETING = regex.compile(
     rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?)[ ,]{{1,3}}"
     rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: {_CAP}){{0,2}})\s{{0,2}}[,:!\n-]"
 )
+# A provider's mark anywhere in a short span: "Dr. Park", "Lee, MD", "Ana Ruiz NP".
+PROVIDER_MARK = regex.compile(
+    rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\b\.?|(?:,\s?|\s)(?:{CREDENTIALS})(?![\w])"
+)
+# "Mclaughlin, Flores and Hubbard Clinic", "Smith & Jones LLP": a list of surnames naming a firm.
+FIRM_AFTER = regex.compile(
+    r"\s(?:Clinic|Hospital|Center|Centre|Associates|LLC|LLP|Inc|Group|Health|Healthcare|Medical|"
+    r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|Law|Dental|"
+    r"Dermatology|Cardiology|Pediatrics|Orthopedics|Surgical|Surgery|Imaging|Radiology|Family)\b"
+)
 BARE_GREETING = regex.compile(rf"(?m)^({_CAP}(?: {_CAP})?) (?:-|–)\s*$")
 CLOSING = regex.compile(
     r"(?im)^(?:>\s?)*(?:thanks|thank you|many thanks|regards|best regards|kind regards|warm regards|"
@@ -216,6 +226,13 @@ def plausible_name(value: str) -> bool:
     return True
 
 
+def _without_possessive(text: str, m: RawMatch) -> RawMatch:
+    """Keep "'s" out of a name's span ("Joe Roe's labs" names Joe Roe)."""
+    if m.end - m.start > 3 and text[m.end - 2 : m.end] in ("'s", "’s"):
+        return RawMatch(m.entity, m.start, m.end - 2, m.score, m.category, m.recognizer, m.role)
+    return m
+
+
 def _trim(value: str, start: int) -> tuple[int, int]:
     stripped = value.rstrip(" ,.")
     return start, start + len(stripped)
@@ -271,7 +288,7 @@ class NameRecognizer:
         out.extend(self._known_names(text, timeout))
         out.extend(self._shaped_names(text, timeout))
         out.extend(self._propagated(text, out, timeout))
-        return out
+        return [_without_possessive(text, m) for m in out]
 
     def _shaped_names(self, text: str, timeout: float) -> list[RawMatch]:
         """Names known by shape or a nearby word: middle initials, kin, titles, lists, speakers."""
@@ -320,6 +337,8 @@ class NameRecognizer:
             for m in speakers:
                 add(m.start(1), m.end(1), 0.5)
         for m in finditer(NAME_LIST, text, timeout):
+            if FIRM_AFTER.match(text, m.end(1)):
+                continue
             items = list(regex.finditer(_CAP, m.group(1)))
             items = [i for i in items if i.group() not in ("And", "Or")]
             known = sum(listed_name_word(i.group()) for i in items)
