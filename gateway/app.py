@@ -173,7 +173,14 @@ class Gateway:
                 action=verdict.action,
                 next_hop_reply=verdict.outcome.next_hop_reply if verdict.outcome else None,
                 timings=verdict.timings,
-                findings_summary=dict(detection.summary) if detection else {},
+                findings_summary={
+                    **(dict(detection.summary) if detection else {}),
+                    **(
+                        {"misdirected": verdict.decision.misdirected}
+                        if verdict.decision and verdict.decision.misdirected
+                        else {}
+                    ),
+                },
             )
             await asyncio.get_running_loop().run_in_executor(
                 self._executor, self.audit.append, entry

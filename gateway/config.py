@@ -214,6 +214,37 @@ class PgpSettings(Frozen):
     inline_addresses: tuple[str, ...] = ()  # legacy recipients who want inline PGP
 
 
+class PatientSettings(Frozen):
+    """The patient roster and consent registry (identifiers kept as keyed hashes)."""
+
+    url: str = "sqlite:///var/patients.db"
+    key_file: Path = Path("var/keys/roster.key")
+    # Recipients in these groups are never "misdirected" (they may receive any patient's PHI).
+    allowed_groups: tuple[str, ...] = ("internal", "business_associates")
+
+
+class PortalSettings(Frozen):
+    """Portal delivery: the built-in pickup portal, or a webhook to an external one."""
+
+    url: str = "https://127.0.0.1:8443"  # the address patients open (the notice links here)
+    listen: HostPort = "127.0.0.1:8443"
+    tls_cert_file: Path | None = None
+    tls_key_file: Path | None = None
+    store_url: str = "sqlite:///var/portal.db"
+    master_key_file: Path = Path("var/keys/portal.key")
+    expiry_days: int = Field(default=30, ge=1, le=365)
+    practice_name: str = "Your medical practice"
+    from_address: str = "secure-messages@localhost"
+    practice_address: str = "frontdesk@localhost"  # where patient replies and consent notes go
+    help_text: str = "Questions? Call the practice during office hours."
+    template_dir: Path | None = None
+    enabled: bool = False  # on: the portal action stores messages and sends notices
+    webhook_url: str | None = None  # instead of the built-in portal
+    webhook_secret_file: Path | None = None
+    webhook_timeout: float = Field(default=10.0, gt=0)
+    webhook_retries: int = Field(default=2, ge=0, le=10)
+
+
 class DkimSettings(Frozen):
     """DKIM-sign what phigate changed (encrypted copies, notices); off unless configured."""
 
@@ -270,6 +301,8 @@ class Settings(Frozen):
     smime: SmimeSettings = SmimeSettings()
     pgp: PgpSettings = PgpSettings()
     dkim: DkimSettings = DkimSettings()
+    patients: PatientSettings = PatientSettings()
+    portal: PortalSettings = PortalSettings()
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()

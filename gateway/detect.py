@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any, Protocol
 
 from detectors.config import DetectorConfig
+from detectors.decision import decide
 from detectors.engine import PhiEngine
 from detectors.extract import (
     AttachmentCache,
@@ -105,27 +107,93 @@ def merge_parts(parts: Sequence[TextPart]) -> tuple[TextPart, ...]:
     return tuple(out)
 
 
+class Roster(Protocol):
+    """The patient roster as detection uses it (keyed-hash lookups; see gateway.patients)."""
+
+    def by_mrn(self, mrn: str) -> str | None: ...
+
+    def by_name_dob(self, name: str, dob: str) -> str | None: ...
+
+    def by_email(self, address: str) -> str | None: ...
+
+
+NAME_ENTITIES = ("PATIENT_NAME", "PERSON")
+
+
+def match_roster(
+    roster: Roster, findings: list[Finding], texts: Mapping[str, str], recipients: Sequence[str]
+) -> tuple[list[Finding], set[str]]:
+    """Findings that match a roster entry get top confidence; returns them and the roster ids.
+
+    An MRN matches on its own; a name matches together with a date of birth in the same part.
+    A recipient who is a rostered patient counts when the message carries health information.
+    """
+    matched: set[str] = set()
+    out: list[Finding] = []
+    dobs: dict[str, list[str]] = {}
+    for f in findings:
+        if f.entity == "DOB":
+            dobs.setdefault(f.part, []).append(texts.get(f.part, "")[f.start : f.end])
+    for f in findings:
+        value = texts.get(f.part, "")[f.start : f.end]
+        rid = None
+        if f.entity == "MRN":
+            rid = roster.by_mrn(value)
+        elif f.entity in NAME_ENTITIES:
+            for dob in dobs.get(f.part, ()):
+                rid = roster.by_name_dob(value, dob)
+                if rid:
+                    break
+        if rid:
+            matched.add(rid)
+            entity = "PATIENT_NAME" if f.entity in NAME_ENTITIES else f.entity
+            f = replace(f, entity=entity, score=1.0, recognizer=f"{f.recognizer}+roster")
+        out.append(f)
+    if any(f.category == "health" for f in out):
+        for rcpt in recipients:
+            rid = roster.by_email(rcpt)
+            if rid:
+                matched.add(rid)
+    return out, matched
+
+
 class PhiDetector:
     """Extracts every part's text and runs the PHI engine over it. See Detector."""
 
     name = "phi"
 
     def __init__(
-        self, config: DetectorConfig | None = None, limits: ExtractLimits | None = None
+        self,
+        config: DetectorConfig | None = None,
+        limits: ExtractLimits | None = None,
+        roster: Roster | None = None,
     ) -> None:
         self.config = config or DetectorConfig()
         self.limits = limits or ExtractLimits()
         self.engine = shared_engine(self.config)
         self.cache = AttachmentCache()
+        self.roster = roster
 
     def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
         """See Detector."""
         try:
             extraction = extract_message(message.raw, self.limits, cache=self.cache)
-            findings, decision = self.engine.analyze(merge_parts(extraction.parts))
+            parts = merge_parts(extraction.parts)
+            findings, decision = self.engine.analyze(parts)
         except RecursionError as exc:
             raise DetectorError("the message is nested too deeply to scan") from exc
+        patients: set[str] = set()
+        if self.roster is not None:
+            texts = {p.part: p.text for p in parts}
+            findings, patients = match_roster(self.roster, findings, texts, envelope.rcpt_tos)
+            if patients:
+                decision = decide(findings, self.config.decision)
+                if not decision.phi and any(f.category == "health" for f in findings):
+                    # a rostered patient plus health information is PHI by definition
+                    decision = replace(decision, phi=True, score=max(decision.score, 0.9))
         summary, reasons = summarise(findings, extraction.unscannable, decision.score, decision.phi)
+        if patients:
+            summary["patients"] = sorted(patients)
         return Detection(
             phi=decision.phi,
             score=decision.score,

@@ -132,6 +132,7 @@ class Decision:
     routes: tuple[Route, ...] = ()
     edits: tuple[HeaderEdit, ...] = ()
     monitor: bool = False
+    misdirected: int = 0  # recipients flagged as misdirected (mail about a patient to others)
 
 
 @dataclass(frozen=True)
@@ -416,7 +417,10 @@ class Pipeline:
                 ("monitor:" if decision.monitor else "") + decision.action,
                 f"rule {decision.rule}: {decision.reason}",
                 _ms(t0),
-                {"routes": [_route_record(r) for r in routes]} if len(routes) > 1 else {},
+                {
+                    "routes": [_route_record(r) for r in routes],
+                    **({"misdirected": decision.misdirected} if decision.misdirected else {}),
+                },
             ),
             decision=decision,
         )
@@ -536,6 +540,7 @@ def _route_record(route: Route) -> dict[str, Any]:
         "rule": route.rule,
         "action": route.step.action,
         "recipients": len(route.recipients),
+        "domains": sorted({r.rpartition("@")[2].lower() for r in route.recipients}),
         "monitor": route.monitor,
     }
 

@@ -100,6 +100,7 @@ class Conditions(Frozen):
     already_encrypted: bool | None = None
     unscannable: bool | None = None
     size: SizeMatch | None = None
+    misdirected: bool | None = None
 
 
 ActionName = Literal["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"]
@@ -255,10 +256,17 @@ def load_policy(
 
 
 class Groups:
-    """Which configured groups an address belongs to."""
+    """Which configured groups an address belongs to (rostered patients are in `patients`)."""
 
-    def __init__(self, groups: Mapping[str, GroupSettings]) -> None:
+    def __init__(
+        self,
+        groups: Mapping[str, GroupSettings],
+        roster: Any = None,
+        allowed: Sequence[str] = ("internal", "business_associates"),
+    ) -> None:
         self._groups = dict(groups)
+        self.roster = roster
+        self.allowed = tuple(allowed)
 
     def names(self) -> tuple[str, ...]:
         return tuple(sorted(self._groups))
@@ -273,6 +281,8 @@ class Groups:
                 domain == d.lower() or domain.endswith("." + d.lower()) for d in g.domains
             ):
                 out.add(name)
+        if self.roster is not None and "patients" not in out and self.roster.by_email(addr):
+            out.add("patients")
         return frozenset(out)
 
 
@@ -299,6 +309,7 @@ class Facts:
             self.where.add("attachment" if part.startswith("attachment:") else part.split(":")[0])
         self.unscannable = bool(detection.unscannable)
         self.size = len(message.raw)
+        self.patients: tuple[str, ...] = tuple(detection.summary.get("patients", ()))
         self.already_encrypted = is_encrypted(message) is not None
         self.edits, self.triggered = trigger_edits(message, triggers)
 
@@ -363,12 +374,25 @@ def rule_matches(rule: Rule, facts: Facts, recipient: str, groups: Groups) -> tu
         return False, f"already_encrypted is {facts.already_encrypted}"
     if w.unscannable is not None and w.unscannable != facts.unscannable:
         return False, f"unscannable is {facts.unscannable}"
+    if w.misdirected is not None:
+        flagged = is_misdirected(facts, recipient, groups)
+        if flagged != w.misdirected:
+            return False, f"misdirected is {flagged}"
     if w.size is not None:
         if w.size.min is not None and facts.size < w.size.min:
             return False, f"size {facts.size} < {w.size.min}"
         if w.size.max is not None and facts.size > w.size.max:
             return False, f"size {facts.size} > {w.size.max}"
     return True, "matched"
+
+
+def is_misdirected(facts: Facts, recipient: str, groups: Groups) -> bool:
+    """Mail about a rostered patient to an outside address that is not that patient's own."""
+    if not facts.patients or groups.roster is None:
+        return False
+    if groups.of(recipient) & set(groups.allowed):
+        return False
+    return not any(groups.roster.is_address_of(rid, recipient) for rid in facts.patients)
 
 
 class RulePolicy:
@@ -388,6 +412,7 @@ class RulePolicy:
         facts = Facts(message, envelope, detection, self.document.triggers)
         by_rule: dict[str, list[str]] = {}
         hits: list[str] = []
+        misdirected = sum(is_misdirected(facts, r, self.groups) for r in envelope.rcpt_tos)
         for rcpt in envelope.rcpt_tos:
             for rule in self.document.rules:
                 ok, why = rule_matches(rule, facts, rcpt, self.groups)
@@ -420,6 +445,7 @@ class RulePolicy:
             routes=routes,
             edits=facts.edits,
             monitor=all(r.monitor for r in routes),
+            misdirected=misdirected,
         )
 
 
