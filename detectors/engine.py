@@ -24,7 +24,12 @@ from detectors.config import DetectorConfig
 from detectors.decision import decide
 from detectors.findings import Decision, Finding, mask
 from detectors.recognizers import RawMatch, build_registry
-from detectors.recognizers.names import GREETING, PROVIDER_MARK, plausible_name
+from detectors.recognizers.names import (
+    GREETING,
+    PLACE_OR_ORG_WORDS,
+    PROVIDER_MARK,
+    plausible_name,
+)
 
 # presidio's default.yaml ner_model_configuration: without it "DOB", "SSN", "MRN" become ORGANIZATION.
 NER_MODEL_CONFIGURATION: dict[str, Any] = {
@@ -62,7 +67,8 @@ TRIMMED_OUT = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 NAME_ENTITIES = ("PATIENT_NAME", "PERSON", "PROVIDER_NAME")
 ORG_AFTER = re.compile(
     r"[ ,&\w.'-]{0,30}?\b(?:Clinic|Hospital|Center|Centre|Associates|LLC|Inc|Group|Health|Medical|"
-    r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy)\b"
+    r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy|"
+    r"Dental|Surgical|Imaging|Radiology|Dermatology|Cardiology|Orthopedics|Pediatrics|Oncology)\b"
 )
 CALENDAR_WORD = re.compile(
     r"\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
@@ -91,6 +97,8 @@ PATIENT_CONTACT_CUE = re.compile(
     r"|\b(?:patient|pt)\b[^.\n]{0,30}\b(?:reached|contacted|called|texted|emailed|e-mailed)\s+at"
     r"|\b(?:reach|call|contact|text|e-?mail)\s+(?:the\s+)?(?:patient|pt)(?:\s+directly)?\s+at"
     r"|\b(?:lives|resides|living|residing|moved)\s+(?:at|on|to)"
+    r"|\b(?:his|her|their)\s+(?:current\s+|new\s+|updated\s+)?(?:home|mailing)\s+address"
+    r"(?:\s+is)?"
     r"|\bhome\s+address(?:\s+is)?)\s*[:#-]?\s*$"
 )
 # What may sit between a name of unknown role and a health term for the name to be the patient's.
@@ -246,7 +254,10 @@ class PhiEngine:
             label = _NER_LABELS.get(ent.label_)
             if label is None:
                 continue
-            if label == "PERSON" and ORG_AFTER.match(text, ent.end_char, ent.end_char + 40):
+            if label == "PERSON" and (
+                ORG_AFTER.match(text, ent.end_char, ent.end_char + 40)
+                or ent[-1].lower_ in PLACE_OR_ORG_WORDS
+            ):
                 continue
             # "this month", "years", "one morning": relative times identify no one.
             if label == "DATE_TIME" and not CALENDAR_WORD.search(ent.text):

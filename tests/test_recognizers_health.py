@@ -36,6 +36,17 @@ def found(text: str, entity: str, value: str) -> bool:
         ("Potassium    4.3 mmol/L", "LAB_RESULT", "Potassium", True),
         ("referral to Gastroenterology", "SPECIALTY", "Gastroenterology", True),
         ("the most recent office note", "CLINICAL_NOTE", "office note", True),
+        # ICD-10-CM condition phrases (two to five words), across a line break too.
+        (
+            "seen today for urge incontinence, worse at night",
+            "DIAGNOSIS",
+            "urge incontinence",
+            True,
+        ),
+        ("history of alcoholic fatty\nliver noted", "DIAGNOSIS", "alcoholic fatty\nliver", True),
+        ("ANKYLOSING SPONDYLITIS follow-up", "DIAGNOSIS", "ANKYLOSING SPONDYLITIS", True),
+        ("alcoholic, fatty liver", "DIAGNOSIS", "alcoholic, fatty liver", False),
+        ("the quarterly budget review is done", "DIAGNOSIS", "budget review", False),
     ],
 )
 def test_health(text: str, entity: str, value: str, expected: bool) -> None:

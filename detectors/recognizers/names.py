@@ -145,7 +145,9 @@ PLACE_OR_ORG_WORDS = frozenset(
     forge mills mill station airport harbor harbour port bay beach valley heights hills county
     city town village district airlines airways motors industries holdings partners group labs
     laboratories press media news weekly daily times journal review magazine records studios
-    day eve week""".split()
+    day eve week dental dentistry surgical surgery imaging radiology dermatology cardiology
+    orthopedics orthopaedics pediatrics paediatrics oncology urology neurology pharmaceuticals
+    pharma supply supplies logistics distributors diagnostics therapeutics biologics""".split()
 )
 
 NOT_NAME_WORDS = frozenset(

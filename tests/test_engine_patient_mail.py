@@ -1,0 +1,243 @@
+"""Message-level rules that need the whole message: patient mail, patient contacts, care subjects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from detectors.config import DecisionThresholds, DetectorConfig
+from detectors.decision import decide
+from detectors.engine import PhiEngine
+from detectors.findings import Finding
+
+
+@dataclass(frozen=True)
+class Part:
+    """A minimal stand-in for detectors.extract.TextPart."""
+
+    part: str
+    text: str
+    kind: str = "plain"
+
+
+@pytest.fixture(scope="session")
+def engine() -> PhiEngine:
+    """One engine (and one spaCy load) for the whole session."""
+    return PhiEngine()
+
+
+CLINIC = "Front Desk <frontdesk@willowbend-clinic.example>"
+SIGNATURE = "\n\nFront Desk\nWillowbend Family Clinic\n40 Mill Road, Dayton, OH 45402\n"
+
+
+def mail(to: str, body: str, subject: str = "Update", sender: str = CLINIC) -> list[Part]:
+    """A message split the way the extractor splits it: subject, address headers, body."""
+    header = f"From: {sender}\nTo: {to}"
+    return [Part("subject", subject), Part("header", header, "header"), Part("body", body)]
+
+
+PATIENT_MAIL = [
+    pytest.param(
+        "Odalys Brennick <odalys.b@freemail.example>",
+        "Dear Odalys,\n\nYour potassium came back at 5.9, a little high. Please hold your "
+        "lisinopril until we call you." + SIGNATURE,
+        id="greeting-first-name-lab-and-drug",
+    ),
+    pytest.param(
+        "Hal Quimby <hq1961@freemail.example>",
+        "Hello,\n\nYour upcoming appointment with cardiology is confirmed; bring your "
+        "medication list." + SIGNATURE,
+        id="to-display-name-appointment-no-greeting-name",
+    ),
+    pytest.param(
+        "Ms. Wen Lee <wenlee@freemail.example>",
+        "Dear Ms. Lee,\n\nYour biopsy results are in and Dr. Amari would like to go over them."
+        + SIGNATURE,
+        id="title-greeting-biopsy",
+    ),
+    pytest.param(
+        "hq1961@freemail.example",
+        "Dear Harold,\n\nYour metformin dose goes up to 1000 mg twice daily from Monday."
+        + SIGNATURE,
+        id="bare-address-greeting-dose",
+    ),
+]
+NOT_PATIENT_MAIL = [
+    pytest.param(
+        "Dr. Priya Sandoval <psandoval@willowbend-clinic.example>",
+        "Dear Dr. Sandoval,\n\nYour schedule for the cardiology clinic next week is attached."
+        + SIGNATURE,
+        id="staff-memo-to-doctor",
+    ),
+    pytest.param(
+        "Wen Lee <wlee@officevendor.example>",
+        "Dear Ms. Lee,\n\nYour invoice 88213 for toner is paid." + SIGNATURE,
+        id="vendor-invoice",
+    ),
+    pytest.param(
+        "Priya Sandoval, MD <psandoval@heartgroup.example>",
+        "Dear Dr. Sandoval,\n\nThank you for your referral; our hepatitis clinic now opens at 8."
+        + SIGNATURE,
+        id="provider-thanked-for-referral",
+    ),
+    pytest.param(
+        "Richard Okafor <rokafor@heartgroup.example>",
+        "Hello Richard,\n\nYour patient's A1c came back at 9.1; should we adjust insulin?"
+        + SIGNATURE,
+        id="colleague-about-unnamed-patient",
+    ),
+]
+
+
+@pytest.mark.parametrize(("to", "body"), PATIENT_MAIL)
+def test_mail_to_the_patient_is_phi(engine: PhiEngine, to: str, body: str) -> None:
+    """Care language about "you" sent to a person outside the practice makes that person the patient."""
+    findings, decision = engine.analyze(mail(to, body))
+    assert decision.phi, decision.reasons
+    assert any(f.entity == "PATIENT_NAME" or f.role == "patient" for f in findings)
+
+
+@pytest.mark.parametrize(("to", "body"), NOT_PATIENT_MAIL)
+def test_second_person_business_mail_is_not_phi(engine: PhiEngine, to: str, body: str) -> None:
+    """A provider greeting, a vendor's invoice or a colleague's patient is not mail to a patient."""
+    _, decision = engine.analyze(mail(to, body))
+    assert not decision.phi, decision.reasons
+
+
+def test_recipient_at_the_practice_domain_is_staff(engine: PhiEngine) -> None:
+    """A To: address at the practice's own domain is never taken for the patient's."""
+    to = "Dana Vell <dvell@willowbend-clinic.example>"
+    findings, _ = engine.analyze(mail(to, "Dear Dana,\n\nYour flu vaccine is due." + SIGNATURE))
+    header = [f for f in findings if f.part == "header"]
+    assert header and all(f.entity != "PATIENT_NAME" and f.role != "patient" for f in header)
+
+
+def test_configured_practice_domain_is_staff() -> None:
+    """A site's practice_domains keep a second staff domain out of patient mail."""
+    cfg = DetectorConfig().clone(practice_domains=("willowbend-health.example",))
+    engine = PhiEngine(cfg)
+    to = "Dana Vell <dvell@willowbend-health.example>"
+    findings, _ = engine.analyze(mail(to, "Dear Dana,\n\nYour A1c came back at 6.0." + SIGNATURE))
+    header = [f for f in findings if f.part == "header"]
+    assert header and all(f.role != "patient" for f in header)
+
+
+CONTACT_CASES = [
+    pytest.param("Patient phone: 937-555-0188. Dx: chronic asthma.", True, id="patient-phone"),
+    pytest.param(
+        "The patient lives at 22 Fern Court, Dayton, OH 45405 and has COPD.",
+        True,
+        id="patient-lives-at",
+    ),
+    pytest.param(
+        "Please reach the patient at 937-555-0131 about the colonoscopy prep.",
+        True,
+        id="reach-the-patient-at",
+    ),
+    pytest.param(
+        "His current mailing address is 8 Lark Street, Dayton, OH 45406; visit was for gout.",
+        True,
+        id="his-mailing-address",
+    ),
+    pytest.param(
+        "For flu shots call our clinic at 937-555-0100. Influenza is rising this month.",
+        False,
+        id="clinic-phone-in-newsletter",
+    ),
+    pytest.param(
+        "Office phone: 937-555-0100. Our asthma clinic moves to Suite 4.",
+        False,
+        id="office-phone",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "phi"), CONTACT_CASES)
+def test_patient_contact_details(engine: PhiEngine, body: str, phi: bool) -> None:
+    """Contact details tied to the word patient (or where the patient lives) are linked identifiers."""
+    parts = mail("Intake <intake@homecare.example>", "Hi,\n\n" + body + SIGNATURE)
+    findings, decision = engine.analyze(parts)
+    assert decision.phi is phi, decision.reasons
+    assert any(f.role == "patient" for f in findings) is phi
+
+
+CARE_SUBJECTS = [
+    pytest.param("Tobias Wren's eGFR came back at 41 this morning.", True, id="possessive-lab"),
+    pytest.param(
+        "Please schedule Wren, Tobias for dermatology follow up of psoriasis.",
+        True,
+        id="schedule-for-specialty",
+    ),
+    pytest.param(
+        "Marisol Etxeberria was admitted overnight with pneumonia.", True, id="admitted-with"
+    ),
+    pytest.param("Thanks Jason for the hepatitis awareness flyer.", False, id="thanks-for-flyer"),
+    pytest.param(
+        "Sutter, Moreau and Quist Dental will supply atorvastatin 20 mg samples.",
+        False,
+        id="firm-of-surnames",
+    ),
+]
+
+
+@pytest.mark.parametrize(("body", "phi"), CARE_SUBJECTS)
+def test_named_subject_of_care(engine: PhiEngine, body: str, phi: bool) -> None:
+    """A name whose own sentence goes on to its labs, booking or admission is the patient's."""
+    parts = mail("Kim Oduya <koduya@partnerclinic.example>", "Hi Kim,\n\n" + body + SIGNATURE)
+    _, decision = engine.analyze(parts)
+    assert decision.phi is phi, decision.reasons
+
+
+def _f(entity: str, score: float, category: str = "identifier", role: str = "") -> Finding:
+    return Finding(entity, "body", 0, 4, score, "test", "****", category, role)
+
+
+@pytest.mark.parametrize(
+    ("findings", "phi"),
+    [
+        pytest.param(
+            [_f("PHONE_NUMBER", 0.75, role="patient"), _f("DIAGNOSIS", 0.8, "health")],
+            True,
+            id="patient-phone-with-diagnosis",
+        ),
+        pytest.param(
+            [_f("PHONE_NUMBER", 0.75), _f("DIAGNOSIS", 0.8, "health")],
+            False,
+            id="business-phone-with-diagnosis",
+        ),
+        pytest.param([_f("EMAIL_ADDRESS", 0.9, role="patient")], False, id="patient-email-alone"),
+        pytest.param(
+            [_f("DATE_OF_SERVICE", 0.6), _f("DIAGNOSIS", 0.8, "health")],
+            False,
+            id="one-weak-identifier",
+        ),
+        pytest.param(
+            [
+                _f("DATE_OF_SERVICE", 0.6),
+                _f("PATIENT_ACCOUNT", 0.6),
+                _f("DIAGNOSIS", 0.8, "health"),
+            ],
+            True,
+            id="two-weak-identifiers-corroborate",
+        ),
+        pytest.param(
+            [
+                _f("DATE_OF_SERVICE", 0.6),
+                _f("DATE_OF_SERVICE", 0.6),
+                _f("DIAGNOSIS", 0.8, "health"),
+            ],
+            False,
+            id="same-type-twice-is-not-corroboration",
+        ),
+        pytest.param(
+            [_f("PERSON", 0.55), _f("ICD10", 0.95, "health")], False, id="weak-unknown-name"
+        ),
+        pytest.param(
+            [_f("PERSON", 0.7), _f("DIAGNOSIS", 0.8, "health")], True, id="unknown-name-same-part"
+        ),
+    ],
+)
+def test_decision_corroboration(findings: list[Finding], phi: bool) -> None:
+    """Patient-role contacts link; independent identifiers corroborate; weak names never decide."""
+    assert decide(findings, DecisionThresholds()).phi is phi
