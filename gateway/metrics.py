@@ -42,6 +42,18 @@ class Metrics:
             multiprocess_mode="livesum" if multi else "all",
         )
 
+        self.expiring = Gauge(
+            "phigate_keys_expiring",
+            "Certificates and keys expiring within 30 days, by kind",
+            ["kind"],
+            registry=self.registry,
+            multiprocess_mode="max" if multi else "all",
+        )
+
+    def keys_expiring(self, kind: str, count: int) -> None:
+        """Export how many keys of a kind expire soon."""
+        self.expiring.labels(kind=kind).set(count)
+
     def message(self, action: str, code: int) -> None:
         """Count one message by action and reply class (2xx, 4xx, 5xx)."""
         self.messages.labels(action=action, reply=f"{code // 100}xx").inc()

@@ -28,9 +28,33 @@ log = structlog.get_logger("phigate.server")
 SettingsLoader = Callable[[], Settings]
 
 
+class ConfigLoader:
+    """Reads the config file again and applies the same flag overrides; knows the file."""
+
+    def __init__(self, config: Path | None, overrides: Mapping[str, Any]) -> None:
+        self.config = config
+        self.overrides = dict(overrides)
+
+    def __call__(self) -> Settings:
+        return load_settings(self.config, self.overrides)
+
+
 def make_loader(config: Path | None, overrides: Mapping[str, Any]) -> SettingsLoader:
     """A function that reads the config file again and applies the same flag overrides."""
-    return lambda: load_settings(config, overrides)
+    return ConfigLoader(config, overrides)
+
+
+def _mtime(path: Path | None) -> float | None:
+    if path is None:
+        return None
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return None
+
+
+WATCH_SECONDS = 2.0
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 def listening_socket(listen: str, reuse_port: bool) -> socket.socket:
@@ -121,11 +145,15 @@ class Worker:
             log.info("reload.applied")
 
         loop.add_signal_handler(signal.SIGHUP, reload)
+        watcher = loop.create_task(self._watch(handler, reload))
+        housekeeping = loop.create_task(self._housekeeping(handler, metrics))
         loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
         loop.add_signal_handler(signal.SIGINT, self.stopping.set)
         await self.stopping.wait()
 
         log.info("draining", sessions=len(handler.sessions))
+        watcher.cancel()
+        housekeeping.cancel()
         server.close()
         for session in list(handler.sessions):
             session.drain()
@@ -140,6 +168,66 @@ class Worker:
         handler.gateway.close_audit()
         log.info("stopped")
         return 0
+
+    async def _watch(self, handler: Any, reload: Callable[[], None]) -> None:
+        """Reload when the config or the policy file changes on disk (as SIGHUP does)."""
+        from gateway.app import shipped_path
+
+        config = getattr(self.loader, "config", None)
+
+        def stamp() -> tuple[float | None, float | None]:
+            policy = shipped_path(handler.gateway.settings.policy_file)
+            return _mtime(config), _mtime(policy)
+
+        last = stamp()
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            now = stamp()
+            if now != last:
+                last = now
+                log.info("reload.file_changed")
+                reload()
+
+    async def _housekeeping(self, handler: Any, metrics: Any) -> None:
+        """Hourly: warn about keys and certificates that expire soon; purge expired quarantine."""
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            try:
+                await asyncio.to_thread(housekeeping, handler.gateway.settings, metrics)
+            except (PhigateError, OSError) as exc:
+                metrics.error("housekeeping")
+                log.error("housekeeping.failed", error_type=type(exc).__name__)
+
+
+def housekeeping(settings: Settings, metrics: Any, *, within_days: int = 30) -> dict[str, int]:
+    """Count keys expiring within `within_days` (logged and exported), purge old quarantine."""
+    from datetime import UTC, datetime, timedelta
+
+    out: dict[str, int] = {}
+    soon = datetime.now(UTC) + timedelta(days=within_days)
+    if settings.smime.store_dir.exists():
+        from gateway.keys import CertStore
+
+        store = CertStore(
+            settings.smime.store_dir, settings.smime.trust_anchors, settings.smime.crls
+        )
+        out["smime"] = sum(1 for e in store.entries() if e.not_after <= soon)
+    if settings.pgp.home.exists():
+        from gateway.crypto.pgp import PgpKeyring
+
+        with PgpKeyring(settings.pgp.home) as ring:
+            out["pgp"] = len(ring.expiring(timedelta(days=within_days)))
+    for kind, n in out.items():
+        metrics.keys_expiring(kind, n)
+        if n:
+            log.warning("keys.expiring", kind=kind, count=n, within_days=within_days)
+    if settings.quarantine.master_key_file.exists():
+        from gateway.quarantine import QuarantineStore
+
+        q = settings.quarantine
+        store_q = QuarantineStore(q.url, q.master_key_file, retention_days=q.retention_days)
+        out["quarantine_purged"] = store_q.purge_expired()
+    return out
 
 
 async def _retire(gateway: Any, close_audit: bool) -> None:

@@ -187,3 +187,78 @@ def test_a_bad_config_at_start_names_file_and_line(tmp_path: Path, serve):
     assert p.proc.wait(30) == 2
     p.stop()
     assert any(f"{cfg}:3:3: smtp.max_recipents: unknown key" in line for line in p.lines), p.lines
+
+
+def test_a_changed_policy_file_is_reloaded_and_a_broken_one_refused(tmp_path: Path, sink, serve):
+    """Editing the policy file applies it without a signal; a broken edit keeps the old policy."""
+    port = free_port()
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("version: 1\nrules:\n  - {name: all, action: deliver}\n")
+    cfg = _config(tmp_path, f"policy_file: {policy}\ndetection: {{detector: 'null'}}\n")
+    p = serve(
+        "--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}", "--config", str(cfg)
+    )
+    p.wait_port(port)
+    policy.write_text("version: 1\nrules:\n  - {name: all, action: teleport}\n")
+    rejected = p.wait_event("reload.rejected")[-1]
+    assert f"{policy}:3:" in rejected["reason"] and "teleport" in rejected["reason"]
+    _send(port, 1)
+    assert len(sink[0].messages) == 1, "the old policy still delivers"
+    policy.write_text("version: 1\nrules:\n  - {name: all, action: {tag: {subject_tag: '[T]'}}}\n")
+    p.wait_event("reload.applied")
+    _send(port, 2)
+    assert sink[0].messages[-1].content.startswith(b"Subject: [T] m2")
+
+
+def test_housekeeping_counts_expiring_certificates_and_purges_quarantine(tmp_path: Path):
+    """The hourly task exports expiring keys to metrics and purges expired quarantine entries."""
+    import datetime as dt
+
+    from gateway.config import load_settings
+    from gateway.keys import CertStore
+    from gateway.metrics import Metrics
+    from gateway.quarantine import QuarantineStore
+    from gateway.server import housekeeping
+    from tests.test_smime_pki import Pki
+
+    pki = Pki(tmp_path / "pki")
+    now = dt.datetime.now(dt.UTC)
+    soon = pki.issue("soon@partner.example", stem="soon", not_after=now + dt.timedelta(days=5))
+    later = pki.issue("later@partner.example", stem="later", not_after=now + dt.timedelta(days=300))
+    settings = load_settings(
+        None,
+        {
+            "smime": {
+                "store_dir": str(tmp_path / "certs"),
+                "trust_anchors": [str(pki.root.cert_path)],
+            },
+            "pgp": {"home": str(tmp_path / "no-keyring")},
+            "quarantine": {
+                "url": f"sqlite:///{tmp_path}/q.db",
+                "master_key_file": str(tmp_path / "q.key"),
+                "retention_days": 1,
+            },
+        },
+    )
+    CertStore(settings.smime.store_dir, settings.smime.trust_anchors, []).import_certificates(
+        [soon.cert, later.cert, pki.intermediate.cert], source="t"
+    )
+    q = QuarantineStore(
+        settings.quarantine.url, settings.quarantine.master_key_file, retention_days=1
+    )
+    q.put(
+        b"Subject: x\r\n\r\ny\r\n",
+        ref_id="PG-1",
+        sender_hash="0" * 64,
+        recipients=["a@b.example"],
+        recipient_domains=["b.example"],
+        rule="r",
+        reason="x",
+        summary={},
+        now=now - dt.timedelta(days=3),
+    )
+    metrics = Metrics()
+    out = housekeeping(settings, metrics)
+    assert out["smime"] == 1 and out["quarantine_purged"] == 1 and "pgp" not in out
+    text = __import__("prometheus_client").generate_latest(metrics.registry).decode()
+    assert 'phigate_keys_expiring{kind="smime"} 1.0' in text
