@@ -85,7 +85,7 @@ class Worker:
         """Serve until SIGTERM/SIGINT, then drain."""
         from gateway.app import Gateway
         from gateway.metrics import Metrics, serve
-        from gateway.smtp import GatewayHandler, GatewaySMTP
+        from gateway.smtp import GatewayHandler, protocol_factory
 
         loop = asyncio.get_running_loop()
         metrics = Metrics()
@@ -94,23 +94,7 @@ class Worker:
         if self.serve_metrics and self.settings.metrics.listen:
             serve(self.settings.metrics.listen, metrics.registry)
 
-        def factory() -> GatewaySMTP:
-            current = handler.gateway
-            s = current.settings.smtp
-            return GatewaySMTP(
-                handler,
-                data_size_limit=s.max_message_size,
-                enable_SMTPUTF8=True,
-                decode_data=False,
-                hostname=s.hostname,
-                ident="phigate ESMTP",
-                tls_context=current.tls_context,
-                require_starttls=s.require_starttls,
-                timeout=s.command_timeout,
-                authenticator=current.authenticator,
-                auth_require_tls=True,
-                loop=loop,
-            )
+        factory = protocol_factory(handler, loop)
 
         if sock is None:
             sock = listening_socket(self.settings.listen, reuse_port=self.settings.workers > 1)

@@ -470,3 +470,29 @@ async def _shielded(coro: Awaitable[T]) -> T:
     """Let a started delivery finish even if the client hangs up, so the pool stays sound."""
     task = asyncio.ensure_future(coro)
     return await asyncio.shield(task)
+
+
+def protocol_factory(
+    handler: GatewayHandler, loop: asyncio.AbstractEventLoop
+) -> Callable[[], GatewaySMTP]:
+    """Builds one GatewaySMTP per connection, from the settings in force at that moment."""
+
+    def factory() -> GatewaySMTP:
+        current = handler.gateway
+        s = current.settings.smtp
+        return GatewaySMTP(
+            handler,
+            data_size_limit=s.max_message_size,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+            hostname=s.hostname,
+            ident="phigate ESMTP",
+            tls_context=current.tls_context,
+            require_starttls=s.require_starttls,
+            timeout=s.command_timeout,
+            authenticator=current.authenticator,
+            auth_require_tls=True,
+            loop=loop,
+        )
+
+    return factory

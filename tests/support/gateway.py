@@ -20,7 +20,7 @@ from aiosmtpd.smtp import Envelope, Session
 from gateway.app import Gateway
 from gateway.config import Settings, load_settings
 from gateway.metrics import Metrics
-from gateway.smtp import GatewayHandler, GatewaySMTP
+from gateway.smtp import GatewayHandler, protocol_factory
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -144,23 +144,7 @@ class GatewayThread:
         self.handler = handler
         loop = self.loop
 
-        def factory() -> GatewaySMTP:
-            g = handler.gateway
-            s = g.settings.smtp
-            return GatewaySMTP(
-                handler,
-                data_size_limit=s.max_message_size,
-                enable_SMTPUTF8=True,
-                decode_data=False,
-                hostname=s.hostname,
-                ident="phigate ESMTP",
-                tls_context=g.tls_context,
-                require_starttls=s.require_starttls,
-                timeout=s.command_timeout,
-                authenticator=g.authenticator,
-                auth_require_tls=True,
-                loop=loop,
-            )
+        factory = protocol_factory(handler, loop)
 
         host, _, port = self.settings.listen.rpartition(":")
         self._server = await loop.create_server(factory, host=host, port=int(port))
