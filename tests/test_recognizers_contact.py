@@ -113,3 +113,17 @@ def test_not_an_address(text: str) -> None:
 def test_contact_details(text: str, entity: str, value: str, expected: bool) -> None:
     """International phones, 12-digit cards and foreign postcodes need their context words."""
     assert found(text, entity, value) is expected
+
+
+def test_phone_windows_and_cache_give_the_same_spans() -> None:
+    """A number seen again (from the window cache) is reported at its own offsets, and digit-free text finds none."""
+    from detectors.recognizers.contact import PhoneRecognizer
+
+    rec = PhoneRecognizer(cache_size=2)
+    first = "Call (217) 555-0142 today."
+    second = "Our main line, as before: (217) 555-0142 today."
+    spans = [(m.start, m.end) for m in rec.analyze(first, 1.0)]
+    again = [(m.start, m.end) for m in rec.analyze(second, 1.0)]
+    assert [first[a:b] for a, b in spans] == ["(217) 555-0142"]
+    assert [second[a:b] for a, b in again] == ["(217) 555-0142"]
+    assert rec.analyze("No digits here at all, just words.", 1.0) == []

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
-from dataclasses import dataclass
+import os
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import phonenumbers
 import regex
@@ -47,6 +50,8 @@ GENERIC_PHONE = regex.compile(
     r"(?<![\w+.-])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{2,12}(?:[ .-]\d{2,8}){0,4}"
     r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,5})?(?![\w-]|\.\d)"
 )
+# Six or more digits with only phone punctuation between: where a phone number can be at all.
+PHONE_WINDOW = regex.compile(r"\+?\(?\d(?:[ ().\-/]{0,3}\d){5,}")
 STREET_SUFFIXES = (
     "Alley Aly Avenue Ave Av Bend Boulevard Blvd Branch Brg Bridge Brook Brooks Burg Burgs Bypass "
     "Camp Canyon Cape Causeway Center Centers Circle Cir Circles Cliff Cliffs Club Common Commons "
@@ -149,23 +154,57 @@ class PhoneRecognizer:
     name: str = "phone"
     entities: tuple[str, ...] = ("PHONE_NUMBER", "FAX_NUMBER")
     regions: tuple[str, ...] = ("US",)
+    # Signature blocks repeat the same numbers in every message and validating a number is the
+    # costly part, so valid spans are remembered per window, keyed by a keyed digest (no text).
+    cache_size: int = 4096
+    _cache: OrderedDict[bytes, tuple[tuple[int, int], ...]] = field(
+        default_factory=OrderedDict, repr=False, compare=False
+    )
+    _key: bytes = field(default_factory=lambda: os.urandom(16), repr=False, compare=False)
+
+    def _valid_spans(self, window: str, region: str) -> tuple[tuple[int, int], ...]:
+        digest = hashlib.blake2b(
+            f"{region}\0{window}".encode("utf-8", "surrogatepass"), key=self._key, digest_size=16
+        ).digest()
+        spans = self._cache.pop(digest, None)
+        if spans is None:
+            matcher = phonenumbers.PhoneNumberMatcher(
+                window, region, leniency=phonenumbers.Leniency.VALID, max_tries=500
+            )
+            spans = tuple((found.start, found.end) for found in matcher)
+        self._cache[digest] = spans
+        while len(self._cache) > self.cache_size:
+            try:
+                self._cache.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
+        return spans
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
         seen: set[tuple[int, int]] = set()
+        # phonenumbers parses every digit group it meets (dates, ZIPs, amounts); handing it only
+        # the windows that hold enough digits keeps its cost to the places a number can be.
+        windows: list[tuple[int, int]] = []
+        for w in finditer(PHONE_WINDOW, text, timeout):
+            lo, hi = max(0, w.start() - 8), min(len(text), w.end() + 24)
+            if windows and lo <= windows[-1][1]:
+                windows[-1] = (windows[-1][0], hi)
+            else:
+                windows.append((lo, hi))
         for region in self.regions:
-            matcher = phonenumbers.PhoneNumberMatcher(
-                text, region, leniency=phonenumbers.Leniency.VALID, max_tries=500
-            )
-            for m in matcher:
-                span = (m.start, m.end)
-                if span in seen:
-                    continue
-                seen.add(span)
-                fax = has_context(FAX_CONTEXT, text, m.start, m.end, before=12)
-                entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
-                out.append(RawMatch(entity, m.start, m.end, 0.75, "identifier", self.name))
+            for lo, hi in windows:
+                for a, b in self._valid_spans(text[lo:hi], region):
+                    span = (a + lo, b + lo)
+                    if span in seen:
+                        continue
+                    seen.add(span)
+                    fax = has_context(FAX_CONTEXT, text, span[0], span[1], before=12)
+                    entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
+                    out.append(RawMatch(entity, *span, 0.75, "identifier", self.name))
+        if not windows:
+            return out
         for g in finditer(GENERIC_PHONE, text, timeout):
             digits = sum(ch.isdigit() for ch in g.group())
             if not 6 <= digits <= 15 or any(s < g.end() and g.start() < e for s, e in seen):

@@ -171,6 +171,10 @@ NOT_NAME_WORDS = frozenset(
 )
 
 
+_SPLIT = regex.compile(r"[\s,]+")
+_TITLE_PREFIX = regex.compile(r"(?:(?:Dr|Mr|Ms|Mrs)\.? )+")
+
+
 def _words(name: str) -> frozenset[str]:
     return frozenset(w for line in terms(name) for w in line.split())
 
@@ -218,7 +222,7 @@ def _medical_words() -> frozenset[str]:
 
 def plausible_name(value: str) -> bool:
     """Reject candidates made of common words, calendar words, clinical terms or drug names."""
-    words = [w.strip(".,'’").lower() for w in regex.split(r"[\s,]+", value) if w.strip(".,")]
+    words = [w.strip(".,'’").lower() for w in _SPLIT.split(value) if w.strip(".,")]
     if not words:
         return False
     medical = _medical_words()
@@ -226,6 +230,10 @@ def plausible_name(value: str) -> bool:
         if w in NOT_NAME_WORDS or (len(w) > 3 and w in medical):
             return False
     return True
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def _without_possessive(text: str, m: RawMatch) -> RawMatch:
@@ -268,7 +276,7 @@ class NameRecognizer:
                 value = m.group(1)
                 vstart = m.start(1)
                 if value.startswith(("Dr ", "Dr.", "Mr", "Ms", "Mrs")) and role != "patient":
-                    sub = regex.match(r"(?:(?:Dr|Mr|Ms|Mrs)\.? )+", value)
+                    sub = _TITLE_PREFIX.match(value)
                     if sub:
                         vstart += sub.end()
                         value = value[sub.end() :]
@@ -362,7 +370,7 @@ class NameRecognizer:
         for m in found:
             if m.score < 0.5:
                 continue
-            for w in regex.split(r"[\s,]+", text[m.start : m.end]):
+            for w in _SPLIT.split(text[m.start : m.end]):
                 w = w.strip(".,'’")
                 if len(w) > 2 and w[0].isupper() and w.lower() not in NOT_NAME_WORDS:
                     words.add(w)
@@ -370,13 +378,18 @@ class NameRecognizer:
             return []
         taken = [(m.start, m.end) for m in found]
         out: list[RawMatch] = []
-        pattern = regex.compile(
-            r"(?<![\w])(?:" + "|".join(regex.escape(w) for w in sorted(words)) + r")(?![\w])"
-        )
-        for m in finditer(pattern, text, timeout):
-            if any(s <= m.start() and m.end() <= e for s, e in taken):
-                continue
-            out.append(RawMatch("PERSON", m.start(), m.end(), 0.45, "identifier", self.name, ""))
+        # str.find per word: compiling an alternation for every text cost more than the scan.
+        for w in sorted(words):
+            pos = text.find(w)
+            while pos >= 0:
+                end = pos + len(w)
+                if (
+                    (pos == 0 or not _word_char(text[pos - 1]))
+                    and (end == len(text) or not _word_char(text[end]))
+                    and not any(s <= pos and end <= e for s, e in taken)
+                ):
+                    out.append(RawMatch("PERSON", pos, end, 0.45, "identifier", self.name, ""))
+                pos = text.find(w, end)
         return out
 
     def _patient_cued(self, text: str, timeout: float) -> list[RawMatch]:
