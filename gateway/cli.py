@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--server", type=_hostport, default="127.0.0.1:10025")
     send.add_argument("--from", dest="sender", default="frontdesk@practice.example")
     send.add_argument("--to", dest="recipients", action="append", help="recipient (repeatable)")
+    send.add_argument(
+        "--sample",
+        choices=("office", "patient", "partner"),
+        default="office",
+        help="which demo message: office news (no PHI), lab results to a patient's own "
+        "address, or a referral to a partner",
+    )
 
     pw = sub.add_parser("passwd", help="print a credentials line (user:argon2 hash) for SMTP AUTH")
     pw.add_argument("user")
@@ -125,28 +132,49 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     return 0
 
 
-def sample_message(sender: str, recipients: list[str]) -> bytes:
-    """A small demo message with no PHI in it."""
+SAMPLES = {
+    "office": (
+        ["someone@partner.example"],
+        "phigate demo: office hours over the holidays",
+        "Hello,\n\nOur office is closed on the 25th and 26th. Regular hours resume on Monday.\n\n"
+        "-- The front desk\n",
+    ),
+    "patient": (
+        ["jordan.avery.demo@gmail.com"],
+        "Your recent visit",
+        "Dear Jordan,\n\nYour A1c came back at 8.2%, which is above target. Dr. Park would like to\n"
+        "increase your metformin to 1000 mg twice daily. Please call us to schedule a follow-up.\n\n"
+        "-- Nurse line\n",
+    ),
+    "partner": (
+        ["intake@cardiology-partner.example"],
+        "Referral",
+        "Referral for patient Jordan Avery, DOB 03/14/1961, MRN 7734102.\n"
+        "Diagnosis: atrial fibrillation (I48.91). Current medication: apixaban 5 mg twice daily.\n",
+    ),
+}
+
+
+def sample_message(sender: str, recipients: list[str], kind: str = "office") -> bytes:
+    """A small demo message (synthetic: no real patient)."""
+    _default, subject, body = SAMPLES[kind]
     msg = EmailMessage()
     msg["From"] = f"Front Desk <{sender}>"
     msg["To"] = ", ".join(recipients)
-    msg["Subject"] = "phigate demo: office hours over the holidays"
+    msg["Subject"] = subject
     msg["Message-ID"] = make_msgid(domain="practice.example")
-    msg.set_content(
-        "Hello,\n\nOur office is closed on the 25th and 26th. Regular hours resume on Monday.\n\n"
-        "-- The front desk\n"
-    )
+    msg.set_content(body)
     return msg.as_bytes(policy=email.policy.SMTP)
 
 
 def cmd_send(args: argparse.Namespace) -> int:
     """Send a message over SMTP and print the gateway's reply."""
-    recipients = args.recipients or ["someone@partner.example"]
+    recipients = args.recipients or list(SAMPLES[args.sample][0])
     if args.file:
         # SMTP wants CRLF line endings; files on disk usually have LF.
         data = re.sub(rb"\r?\n", b"\r\n", args.file.read_bytes())
     else:
-        data = sample_message(args.sender, recipients)
+        data = sample_message(args.sender, recipients, args.sample)
     host, port = split_hostport(args.server)
     try:
         with smtplib.SMTP(host, port, timeout=60) as smtp:
