@@ -1,0 +1,35 @@
+"""Expected portal error conditions, each with a stable code."""
+
+from __future__ import annotations
+
+from gateway.errors import PhigateError
+
+
+class PortalError(PhigateError):
+    """The portal cannot be used as asked."""
+
+    code = "portal-error"
+
+
+class PortalNotFound(PortalError):
+    """No portal item matches this token or id."""
+
+    code = "portal-not-found"
+
+
+class PortalExpired(PortalError):
+    """The portal item has expired (and was or will be shredded)."""
+
+    code = "portal-expired"
+
+
+class PortalIntegrityError(PortalError):
+    """An item's ciphertext or key does not open: it will not be shown."""
+
+    code = "portal-integrity"
+
+
+class WebhookError(PortalError):
+    """The external patient portal refused or could not take the message."""
+
+    code = "portal-webhook-failed"
