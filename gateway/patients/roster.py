@@ -1,0 +1,496 @@
+"""PatientRoster: the practice's patients as keyed hashes, for matching mail to patients.
+
+Lookups take what a message or a form carries (an MRN, a name and date of birth, an address)
+and return a roster id such as ``R-000123``, never a name. An identifier that does not parse
+simply matches nothing; ambiguous matches (two entries share an address or a name and date of
+birth) return None from the single-id lookups, because guessing would misattribute mail.
+
+Import semantics (`import_csv`):
+
+- Columns: ``roster_id`` (optional), ``name`` *or* ``first_name`` + ``last_name``, ``dob``,
+  ``mrn``, ``email`` (several separated by ``;``). Header names are case-insensitive; an
+  unknown column is an error, not ignored. Files are UTF-8 (a BOM is allowed).
+- Every row is checked first. Bad rows are reported by line number and field, without their
+  values. Unless ``skip_bad=True`` nothing is written when any row is bad; with it the good
+  rows are written, in one transaction.
+- A row whose ``roster_id`` exists **replaces** that entry's identifiers (name, date of
+  birth, MRN and addresses become exactly the row's). A row without a ``roster_id`` updates
+  the entry that already has its MRN, else the single entry with its name and date of birth,
+  else gets the next free ``R-NNNNNN``: re-importing the same export keeps its ids stable.
+  Entries missing from a file are left alone (an import never deletes).
+- An MRN belongs to one entry only; an address may be shared (a parent's mailbox).
+"""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from gateway.patients.db import aware, make_engine, pg_lock, write_tx
+from gateway.patients.errors import (
+    InvalidIdentifier,
+    PatientsError,
+    RosterImportError,
+    RosterNotFound,
+)
+from gateway.patients.keys import IdentifierHasher, load_or_create_key
+from gateway.patients.normalize import (
+    NameKey,
+    name_key,
+    normalize_email,
+    normalize_mrn,
+    parse_dob,
+)
+from gateway.patients.schema import identifiers, metadata, roster
+
+_PG_LOCK = 0x70686970617472  # serialises roster imports and schema creation across processes
+_ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+_GENERATED_ID = re.compile(r"R-(\d{6,})")
+ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", "email")
+
+NAME, DOB, MRN, EMAIL = "name", "dob", "mrn", "email"
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem with one input row: its line number, the field, and what is wrong."""
+
+    line: int
+    field: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: ids added and updated, bad rows, and whether anything was written."""
+
+    rows: int
+    added: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+    errors: tuple[RowError, ...] = ()
+    applied: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every row was good."""
+        return not self.errors
+
+    @property
+    def bad_lines(self) -> tuple[int, ...]:
+        """The line numbers of bad rows, in order, each once."""
+        return tuple(sorted({e.line for e in self.errors}))
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    """What the roster can say about an entry without clear identifiers."""
+
+    roster_id: str
+    has_dob: bool
+    names: int
+    mrns: int
+    emails: int
+    created: datetime
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    roster_id: str | None
+    name: NameKey
+    dob: date | None
+    mrn: str | None
+    emails: tuple[str, ...] = field(default=())
+
+
+def _cell(record: Mapping[str, str | None], key: str) -> str:
+    return (record.get(key) or "").strip()
+
+
+def _parse_row(line: int, record: Mapping[str, str | None]) -> _Row | list[RowError]:
+    errors: list[RowError] = []
+    roster_id = _cell(record, "roster_id") or None
+    if roster_id is not None and not _ROSTER_ID.fullmatch(roster_id):
+        errors.append(RowError(line, "roster_id", "must be 1-32 letters, digits, '.', '_', '-'"))
+    key: NameKey | None = None
+    try:
+        if "first_name" in record or "last_name" in record:
+            first, last = _cell(record, "first_name"), _cell(record, "last_name")
+            if not first or not last:
+                raise InvalidIdentifier("first_name and last_name are both required")
+            key = name_key(first, last)
+        else:
+            full = _cell(record, "name")
+            if not full:
+                raise InvalidIdentifier("missing")
+            key = name_key(full)
+    except InvalidIdentifier as exc:
+        errors.append(RowError(line, "name", str(exc)))
+    dob: date | None = None
+    if raw_dob := _cell(record, "dob"):
+        try:
+            dob = parse_dob(raw_dob)
+        except InvalidIdentifier as exc:
+            errors.append(RowError(line, "dob", str(exc)))
+    mrn: str | None = None
+    if raw_mrn := _cell(record, "mrn"):
+        try:
+            mrn = normalize_mrn(raw_mrn)
+        except InvalidIdentifier as exc:
+            errors.append(RowError(line, "mrn", str(exc)))
+    emails: list[str] = []
+    for n, part in enumerate(_cell(record, "email").split(";"), 1):
+        if not part.strip():
+            continue
+        try:
+            address = normalize_email(part)
+        except InvalidIdentifier as exc:
+            errors.append(RowError(line, "email", f"address {n}: {exc}"))
+            continue
+        if address not in emails:
+            emails.append(address)
+    if errors or key is None:
+        return errors
+    return _Row(line, roster_id, key, dob, mrn, tuple(emails))
+
+
+def read_csv_records(path: Path, columns: Sequence[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV file as (first line number, {column: value}); header problems raise."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise RosterImportError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise RosterImportError(f"cannot read {path}: {exc.strerror}") from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise RosterImportError(f"{path} is empty (no header line)") from None
+    except csv.Error as exc:
+        raise RosterImportError(f"{path}: line 1: {exc}") from None
+    names = [h.strip().lower() for h in header]
+    unknown = [h for h in names if h not in columns]
+    if unknown:
+        raise RosterImportError(
+            f"{path}: line 1: unknown column(s) {unknown}; expected some of {list(columns)}"
+        )
+    dupes = sorted({h for h in names if names.count(h) > 1})
+    if dupes:
+        raise RosterImportError(f"{path}: line 1: duplicate column(s) {dupes}")
+    out: list[tuple[int, dict[str, str]]] = []
+    last_line = reader.line_num
+    while True:
+        start = last_line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise RosterImportError(f"{path}: line {start}: {exc}") from None
+        last_line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        record = dict(zip(names, cells, strict=False))
+        if len(cells) != len(names):
+            record["__width__"] = f"row has {len(cells)} fields, the header has {len(names)}"
+        out.append((start, record))
+    return out
+
+
+class PatientRoster:
+    """The roster: keyed hashes of names with dates of birth, MRNs and addresses, by roster id."""
+
+    def __init__(self, url: str, key_file: Path) -> None:
+        self._hasher = IdentifierHasher(load_or_create_key(Path(key_file)))
+        self.engine = make_engine(url)
+        with write_tx(self.engine) as conn:
+            pg_lock(conn, _PG_LOCK)
+            metadata.create_all(conn, tables=[roster, identifiers])
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- hashing ------------------------------------------------------------------------
+
+    def _name_hash(self, key: NameKey, dob: date) -> str:
+        return self._hasher.digest(NAME, f"{key.key()}|{dob.isoformat()}")
+
+    def _dob_hash(self, dob: date) -> str:
+        return self._hasher.digest(DOB, dob.isoformat())
+
+    def _mrn_hash(self, mrn: str) -> str:
+        return self._hasher.digest(MRN, mrn)
+
+    def _email_hash(self, normalised: str) -> str:
+        return self._hasher.digest(EMAIL, normalised)
+
+    def address_hash(self, address: str) -> str:
+        """The keyed hash of an address, as stored; raises InvalidIdentifier if not an address."""
+        return self._email_hash(normalize_email(address))
+
+    # -- import -------------------------------------------------------------------------
+
+    def import_csv(self, path: Path, *, skip_bad: bool = False) -> ImportReport:
+        """Import a roster CSV file (see the module docstring for columns and semantics)."""
+        records = read_csv_records(Path(path), ROSTER_COLUMNS)
+        if records:
+            names = set(records[0][1]) - {"__width__"}
+            if "name" in names and ({"first_name", "last_name"} & names):
+                raise RosterImportError(f"{path}: line 1: use either name or first_name+last_name")
+            if "name" not in names and not {"first_name", "last_name"} <= names:
+                raise RosterImportError(
+                    f"{path}: line 1: a name column (name, or first_name and last_name) is required"
+                )
+        return self.import_records(records, skip_bad=skip_bad)
+
+    def import_records(
+        self, records: Iterable[tuple[int, Mapping[str, str]]], *, skip_bad: bool = False
+    ) -> ImportReport:
+        """Import (line number, {column: value}) records with the same rules as `import_csv`."""
+        items = list(records)
+        errors: list[RowError] = []
+        parsed: list[_Row] = []
+        for line, record in items:
+            if "__width__" in record:
+                errors.append(RowError(line, "row", record["__width__"]))
+                continue
+            result = _parse_row(line, record)
+            if isinstance(result, _Row):
+                parsed.append(result)
+            else:
+                errors.extend(result)
+        with write_tx(self.engine) as conn:
+            pg_lock(conn, _PG_LOCK)
+            resolved, conflict_errors = self._resolve(conn, parsed)
+            errors.extend(conflict_errors)
+            errors.sort(key=lambda e: e.line)
+            if errors and not skip_bad:
+                return ImportReport(rows=len(items), errors=tuple(errors), applied=False)
+            added, updated = self._write(conn, resolved)
+        return ImportReport(
+            rows=len(items),
+            added=tuple(added),
+            updated=tuple(updated),
+            errors=tuple(errors),
+            applied=bool(added or updated),
+        )
+
+    def _ids_for(self, conn: Connection, kind: str, digest: str) -> set[str]:
+        rows = conn.execute(
+            sa.select(identifiers.c.roster_id)
+            .where(identifiers.c.kind == kind, identifiers.c.hash == digest)
+            .distinct()
+        )
+        return {r[0] for r in rows}
+
+    def _resolve(
+        self, conn: Connection, rows: list[_Row]
+    ) -> tuple[list[tuple[str, _Row]], list[RowError]]:
+        errors: list[RowError] = []
+        existing = {r[0] for r in conn.execute(sa.select(roster.c.roster_id))}
+        taken_ids: dict[str, int] = {}
+        taken_mrns: dict[str, int] = {}
+        out: list[tuple[str, _Row]] = []
+        pending_new: list[_Row] = []
+        for row in rows:
+            rid = row.roster_id
+            mrn_owners = self._ids_for(conn, MRN, self._mrn_hash(row.mrn)) if row.mrn else set()
+            if rid is None:
+                if mrn_owners:
+                    rid = sorted(mrn_owners)[0]
+                elif row.dob is not None:
+                    same = self._ids_for(conn, NAME, self._name_hash(row.name, row.dob))
+                    rid = sorted(same)[0] if len(same) == 1 else None
+            if rid is not None and rid in taken_ids:
+                errors.append(
+                    RowError(row.line, "roster_id", f"duplicate (first on line {taken_ids[rid]})")
+                )
+                continue
+            if row.mrn is not None:
+                if row.mrn in taken_mrns:
+                    errors.append(
+                        RowError(
+                            row.line, "mrn", f"duplicate (first on line {taken_mrns[row.mrn]})"
+                        )
+                    )
+                    continue
+                if mrn_owners - {rid}:
+                    errors.append(
+                        RowError(row.line, "mrn", "already belongs to another roster entry")
+                    )
+                    continue
+                taken_mrns[row.mrn] = row.line
+            if rid is None:
+                pending_new.append(row)
+            else:
+                taken_ids[rid] = row.line
+                out.append((rid, row))
+        next_n = 1 + max(
+            (int(m[1]) for i in existing | set(taken_ids) if (m := _GENERATED_ID.fullmatch(i))),
+            default=0,
+        )
+        for row in pending_new:
+            while (new_id := f"R-{next_n:06d}") in existing or new_id in taken_ids:
+                next_n += 1
+            taken_ids[new_id] = row.line
+            out.append((new_id, row))
+        out.sort(key=lambda item: item[1].line)
+        return out, errors
+
+    def _write(self, conn: Connection, rows: list[tuple[str, _Row]]) -> tuple[list[str], list[str]]:
+        now = datetime.now(UTC)
+        existing = {r[0] for r in conn.execute(sa.select(roster.c.roster_id))}
+        added: list[str] = []
+        updated: list[str] = []
+        for rid, row in rows:
+            dob_hash = self._dob_hash(row.dob) if row.dob else None
+            if rid in existing:
+                conn.execute(
+                    roster.update()
+                    .where(roster.c.roster_id == rid)
+                    .values(dob_hash=dob_hash, updated=now)
+                )
+                conn.execute(identifiers.delete().where(identifiers.c.roster_id == rid))
+                updated.append(rid)
+            else:
+                conn.execute(
+                    roster.insert().values(
+                        roster_id=rid, dob_hash=dob_hash, created=now, updated=now
+                    )
+                )
+                added.append(rid)
+            hashes: list[tuple[str, str]] = []
+            if row.dob is not None:
+                hashes.append((NAME, self._name_hash(row.name, row.dob)))
+            if row.mrn is not None:
+                hashes.append((MRN, self._mrn_hash(row.mrn)))
+            hashes.extend((EMAIL, self._email_hash(e)) for e in row.emails)
+            if hashes:
+                conn.execute(
+                    identifiers.insert(),
+                    [{"roster_id": rid, "kind": k, "hash": h} for k, h in hashes],
+                )
+        return added, updated
+
+    # -- lookups ------------------------------------------------------------------------
+
+    def _lookup(self, kind: str, digest: str) -> set[str]:
+        with self.engine.connect() as conn:
+            return self._ids_for(conn, kind, digest)
+
+    @staticmethod
+    def _single(ids: set[str]) -> str | None:
+        return next(iter(ids)) if len(ids) == 1 else None
+
+    def by_mrn(self, mrn: str) -> str | None:
+        """The roster id with this MRN, or None."""
+        try:
+            digest = self._mrn_hash(normalize_mrn(mrn))
+        except InvalidIdentifier:
+            return None
+        return self._single(self._lookup(MRN, digest))
+
+    def by_name_dob(self, name: str, dob: str | date) -> str | None:
+        """The single roster id with this name (any supported order) and date of birth, or None."""
+        try:
+            digest = self._name_hash(name_key(name), parse_dob(dob))
+        except InvalidIdentifier:
+            return None
+        return self._single(self._lookup(NAME, digest))
+
+    def ids_by_email(self, address: str) -> tuple[str, ...]:
+        """Every roster id that lists this address (a shared family mailbox gives several)."""
+        try:
+            digest = self.address_hash(address)
+        except InvalidIdentifier:
+            return ()
+        return tuple(sorted(self._lookup(EMAIL, digest)))
+
+    def by_email(self, address: str) -> str | None:
+        """The roster id whose address this is, or None (also when several entries share it)."""
+        ids = self.ids_by_email(address)
+        return ids[0] if len(ids) == 1 else None
+
+    def is_roster_address(self, address: str) -> bool:
+        """True when any roster entry lists this address."""
+        return bool(self.ids_by_email(address))
+
+    def is_address_of(self, roster_id: str, address: str) -> bool:
+        """True when the entry `roster_id` lists this address."""
+        return roster_id in self.ids_by_email(address)
+
+    def _dob_hash_of(self, roster_id: str) -> tuple[bool, str | None]:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(roster.c.dob_hash).where(roster.c.roster_id == roster_id)
+            ).first()
+        return (row is not None, row[0] if row is not None else None)
+
+    def has_dob(self, roster_id: str) -> bool:
+        """True when the entry exists and has a date of birth (the portal's second factor)."""
+        return self._dob_hash_of(roster_id)[1] is not None
+
+    def verify_dob(self, roster_id: str, dob: str | date) -> bool:
+        """True when `dob` is this entry's date of birth (constant-time compare)."""
+        _found, stored = self._dob_hash_of(roster_id)
+        try:
+            given = self._dob_hash(parse_dob(dob))
+        except InvalidIdentifier:
+            return False
+        return stored is not None and hmac.compare_digest(stored, given)
+
+    def exists(self, roster_id: str) -> bool:
+        """True when the roster has this id."""
+        return self._dob_hash_of(roster_id)[0]
+
+    def count(self) -> int:
+        """How many entries the roster holds."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(roster)).scalar_one())
+
+    def entry(self, roster_id: str) -> RosterEntry:
+        """What is stored about one entry (counts only); raises RosterNotFound."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(roster).where(roster.c.roster_id == roster_id)).first()
+            if row is None:
+                raise RosterNotFound(f"no roster entry {roster_id!r}")
+            counts: dict[str, int] = dict(
+                conn.execute(  # type: ignore[arg-type]
+                    sa.select(identifiers.c.kind, sa.func.count())
+                    .where(identifiers.c.roster_id == roster_id)
+                    .group_by(identifiers.c.kind)
+                ).all()
+            )
+        return RosterEntry(
+            roster_id=roster_id,
+            has_dob=row.dob_hash is not None,
+            names=int(counts.get(NAME, 0)),
+            mrns=int(counts.get(MRN, 0)),
+            emails=int(counts.get(EMAIL, 0)),
+            created=aware(row.created),
+            updated=aware(row.updated),
+        )
+
+
+__all__ = [
+    "ImportReport",
+    "PatientRoster",
+    "PatientsError",
+    "RosterEntry",
+    "RowError",
+]
