@@ -1,0 +1,245 @@
+"""Shared fixtures and helpers for the portal tests (no tests of its own).
+
+Store tests run twice: on SQLite in a temp dir and on the PostgreSQL server at
+127.0.0.1:5432 in a fresh schema (selected via `search_path`), dropped afterwards. App tests
+run the real portal under uvicorn on a loopback port and talk to it over HTTP(S).
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+
+from gateway.portal import (
+    PortalItem,
+    PortalServices,
+    PortalSettings,
+    PortalStore,
+    create_app,
+    portal_server,
+)
+
+# Test modules take the fixtures with `from tests.test_portal_support import *`.
+__all__ = ["portal_db_url", "portal_store"]
+
+PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
+
+# PHI planted in the test message: none of it may be readable at rest, in metadata, in the
+# notice, in URLs, in audit details or in logs.
+PATIENT = "Janette Doughberry"
+SSN = "123-45-6789"
+RECIPIENT = "j.doughberry.family@gmail.example"
+SENDER = "dr.who@clinic.example"
+SUBJECT = f"Labs for {PATIENT}"
+BODY_LINE = f"Patient {PATIENT}, SSN {SSN}, potassium 5.9 mmol/L."
+DOB = date(1961, 4, 17)
+ROSTER_ID = "R-0042"
+ATTACHMENT = b"%PDF-1.4\n% lab results\n"
+ATTACHMENT_NAME = "Doughberry_labs.pdf"
+MESSAGE_ID = "<portal1.test@clinic.example>"
+
+RAW = (
+    f"From: Dr. Who <{SENDER}>\r\n"
+    f"To: {RECIPIENT}\r\n"
+    f"Subject: {SUBJECT}\r\n"
+    "Date: Sat, 28 Nov 2026 09:00:00 +0000\r\n"
+    f"Message-ID: {MESSAGE_ID}\r\n"
+    "MIME-Version: 1.0\r\n"
+    'Content-Type: multipart/mixed; boundary="b1"\r\n'
+    "\r\n"
+    "--b1\r\n"
+    'Content-Type: multipart/alternative; boundary="b2"\r\n'
+    "\r\n"
+    "--b2\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "\r\n"
+    f"{BODY_LINE}\r\n"
+    "--b2\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "\r\n"
+    f"<p id=body>{BODY_LINE}</p><script>alert('x')</script>"
+    "<img src=https://tracker.example/p.gif>"
+    '<a href="javascript:alert(1)" onclick="steal()">click</a>\r\n'
+    "--b2--\r\n"
+    "--b1\r\n"
+    f'Content-Type: application/pdf; name="{ATTACHMENT_NAME}"\r\n'
+    f'Content-Disposition: attachment; filename="{ATTACHMENT_NAME}"\r\n'
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "JVBERi0xLjQKJSBsYWIgcmVzdWx0cwo=\r\n"
+    "--b1--\r\n"
+).encode()
+PLANTED = (PATIENT, "Doughberry", SSN, RECIPIENT, SUBJECT, BODY_LINE, DOB.isoformat())
+
+SETTINGS = PortalSettings(
+    practice_name="Riverside Family Practice",
+    portal_from="Riverside secure messages <portal@clinic.example>",
+    practice_address="frontdesk@clinic.example",
+    help_text="Call us on 555-0100, Monday to Friday 8am to 6pm.",
+    secure_cookies=False,
+)
+DISCLOSURE = ("2026-01", "Email without encryption can be read by others on the way.")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def portal_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty portal database, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/var/portal.db"
+        return
+    schema = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_DSN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def portal_store(portal_db_url: str, tmp_path: Path) -> Iterator[PortalStore]:
+    """An open PortalStore on each backend, with its keys under tmp_path/keys."""
+    store = PortalStore(portal_db_url, tmp_path / "keys" / "portal.key")
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def put(store: PortalStore, *, roster_id: str | None = ROSTER_ID, **kw: Any) -> PortalItem:
+    """Store the planted message for RECIPIENT, expiring 14 days after T0 unless told."""
+    args: dict[str, Any] = {
+        "ref_id": "PG-20261128-PORTAL01",
+        "mail_from": SENDER,
+        "recipient": RECIPIENT,
+        "roster_id": roster_id,
+        "expires": T0 + timedelta(days=14),
+        "now": T0,
+    }
+    args.update(kw)
+    return store.put(RAW, **args)
+
+
+@dataclass
+class FakePractice:
+    """Captures what the portal hands to the rest of phigate: mail, audit events, consents."""
+
+    dobs: dict[str, date] = field(default_factory=lambda: {ROSTER_ID: DOB})
+    outbox: list[tuple[str, bytes]] = field(default_factory=list)
+    events: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+    consents: list[tuple[str | None, str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send_mail(self, to: str, raw: bytes) -> None:
+        with self.lock:
+            self.outbox.append((to, raw))
+
+    def audit(self, action: str, details: Mapping[str, Any], ref_id: str | None) -> None:
+        with self.lock:
+            self.events.append((action, dict(details), ref_id))
+
+    def record_consent(self, roster_id: str | None, address: str, version: str) -> str:
+        with self.lock:
+            self.consents.append((roster_id, address, version))
+            return f"C-{len(self.consents):04d}"
+
+    def services(self) -> PortalServices:
+        return PortalServices(
+            send_mail=self.send_mail,
+            audit=self.audit,
+            has_dob=lambda rid: rid in self.dobs,
+            verify_dob=lambda rid, dob: self.dobs.get(rid) == dob,
+            disclosure=lambda: DISCLOSURE,
+            record_consent=self.record_consent,
+        )
+
+    def actions(self) -> list[str]:
+        with self.lock:
+            return [a for a, _d, _r in self.events]
+
+    def last_code(self) -> str:
+        """The six digits of the newest code email."""
+        with self.lock:
+            for _to, raw in reversed(self.outbox):
+                msg = email.message_from_bytes(raw, policy=email.policy.default)
+                if str(msg["Subject"]).startswith("Your code"):
+                    found = re.search(r"Your code is: (\d{6})", raw.decode())
+                    assert found, "code email without a code"
+                    return found.group(1)
+        raise AssertionError("no code email was sent")
+
+
+class Clock:
+    """A settable clock for the app."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@contextmanager
+def serving(
+    app: Starlette, *, certfile: Path | None = None, keyfile: Path | None = None
+) -> Iterator[str]:
+    """Run `app` under uvicorn in a thread on a free loopback port; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server: uvicorn.Server = portal_server(
+        app, host="127.0.0.1", port=port, certfile=certfile, keyfile=keyfile
+    )
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    ready = threading.Event()
+    for _ in range(500):
+        if server.started:
+            ready.set()
+            break
+        if not thread.is_alive():
+            break
+        ready.wait(0.02)
+    assert server.started, "uvicorn did not start"
+    scheme = "https" if certfile else "http"
+    try:
+        yield f"{scheme}://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+@contextmanager
+def running_portal(
+    store: PortalStore,
+    practice: FakePractice,
+    settings: PortalSettings = SETTINGS,
+    clock: Clock | None = None,
+) -> Iterator[str]:
+    """The portal app on loopback over plain HTTP; yields its base URL."""
+    with serving(create_app(store, settings, practice.services(), clock=clock)) as url:
+        yield url
