@@ -86,7 +86,7 @@ class DetectorConfig(_Frozen):
     max_part_chars: int = Field(default=200_000, ge=1_000)
     max_total_chars: int = Field(default=1_000_000, ge=1_000)
     regex_timeout_s: float = Field(default=0.5, gt=0.0, le=10.0)
-    ner_window_chars: int = Field(default=240, ge=20, le=5_000)
+    ner_window_chars: int = Field(default=120, ge=20, le=5_000)
     ner_short_part_chars: int = Field(default=400, ge=0, le=10_000)
     ner_max_chars_per_message: int = Field(default=12_000, ge=0)
     mrn_patterns: tuple[MrnPattern, ...] = ()
