@@ -92,10 +92,18 @@ def register(
     common.add_argument(
         "--config", dest="report_config", metavar="FILE", help="gateway config file"
     )
-    common.add_argument("--url", dest="report_url", help="audit database URL (default from config)")
-    common.add_argument("--key-file", dest="report_key_file", type=Path, help="audit key file")
     common.add_argument(
-        "--anchor-file", dest="report_anchor_file", type=Path, help="audit anchor file"
+        "--url", dest="report_url", metavar="URL", help="audit database URL (default from config)"
+    )
+    common.add_argument(
+        "--key-file", dest="report_key_file", type=Path, metavar="FILE", help="audit key file"
+    )
+    common.add_argument(
+        "--anchor-file",
+        dest="report_anchor_file",
+        type=Path,
+        metavar="FILE",
+        help="audit anchor file",
     )
     common.add_argument(
         "--format", dest="report_format", choices=sorted(RENDERERS), default="table"
