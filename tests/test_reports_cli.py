@@ -217,11 +217,12 @@ def test_forced_report_on_tampered_chain_warns_first(
     expected = (
         f"{WARNING_START}{problems} problem{'' if problems == 1 else 's'}); figures may be wrong"
     )
-    code, out, _ = run(
+    code, out, err = run(
         month, capsys, "--since", "2026-11-01", "--until", "2026-11-30", "--format", fmt, "--force"
     )
     assert code == EXIT_OK
     assert expected in out.splitlines()[0]
+    assert "deleted" in err and "reporting anyway" in err
     code, out, _ = run(
         month, capsys, "disclosures", "--patient", "P-100", "--format", fmt, "--force"
     )

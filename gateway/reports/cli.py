@@ -175,10 +175,17 @@ def _verify(log: AuditLog, force: bool) -> Integrity | None:
     """The chain's integrity, or None (after printing the problems) when the report must refuse."""
     result = log.verify()
     integrity = Integrity(result.ok, result.checked, tuple(str(p) for p in result.problems))
-    if result.ok or force:
+    if result.ok:
         return integrity
     for problem in integrity.problems:
         print(problem, file=sys.stderr)
+    if force:
+        print(
+            f"phigate report: audit chain failed verification ({len(integrity.problems)} "
+            "problem(s)); reporting anyway (--force), the report says so on its first line",
+            file=sys.stderr,
+        )
+        return integrity
     print(
         f"phigate report: audit chain failed verification ({len(integrity.problems)} problem(s) "
         f"in {result.checked} records); refusing to report (use --force to report anyway)",
