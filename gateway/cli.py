@@ -35,6 +35,30 @@ def _audit_settings(config: str | None) -> tuple[str, Path, Path | None]:
     return settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
 
 
+def _report_context(config: str | None) -> Any:
+    from gateway.config import load_settings
+    from gateway.keys.cli import smime_rows
+    from gateway.keys.pgp_cli import pgp_rows
+    from gateway.keys.store import CertStore
+    from gateway.reports.cli import ReportContext
+
+    s = load_settings(Path(config) if config else None)
+
+    def smime() -> list[dict[str, Any]]:
+        return smime_rows(CertStore(s.smime.store_dir, s.smime.trust_anchors, s.smime.crls))
+
+    def pgp() -> list[dict[str, Any]]:
+        # pgp_rows would create an empty GnuPG home; a report must not.
+        return pgp_rows(s.pgp.home) if s.pgp.home.exists() else []
+
+    return ReportContext(
+        s.audit.url,
+        s.audit.key_file,
+        s.audit.anchor_file,
+        (("S/MIME certificates", smime), ("OpenPGP keys", pgp)),
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """All subcommands and their flags."""
     parser = argparse.ArgumentParser(
@@ -97,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.audit.cli import register
 
     register(sub, _audit_settings)
+
+    from gateway.reports.cli import register as register_reports
+
+    register_reports(sub, _report_context)
     return parser
 
 
