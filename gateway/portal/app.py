@@ -434,7 +434,13 @@ def create_app(
                 "Please check that you opened the whole link from the email.",
                 status=404,
             )
-        except PortalExpired:
+        except PortalExpired as exc:
+            await call(
+                services.audit,
+                "portal-expired",
+                {"item": exc.item_id, "ref": exc.ref_id},
+                exc.ref_id or None,
+            )
             return notice(
                 "This message has expired",
                 "For your privacy, secure messages are deleted after a while.",
@@ -486,6 +492,8 @@ def create_app(
         if cur is None:
             return session_gone()
         _sid, session = cur
+        if session.verified:
+            return RedirectResponse("/message", status_code=303)
         if await checked_form(request, session) is None:
             return csrf_failed()
         item_id = session.item_id
@@ -517,6 +525,8 @@ def create_app(
         if cur is None:
             return session_gone()
         sid, session = cur
+        if session.verified:
+            return RedirectResponse("/message", status_code=303)
         form = await checked_form(request, session)
         if form is None:
             return csrf_failed()
@@ -765,6 +775,29 @@ def create_app(
     return app
 
 
+class RedactPickupPaths(logging.Filter):
+    """Redacts link tokens (`/p/<token>`) and query strings from uvicorn access records.
+
+    The server runs with the access log off; this filter is the second line of defence for
+    whoever turns it on or attaches a handler to `uvicorn.access` anyway.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """See logging.Filter."""
+        if isinstance(record.args, tuple) and len(record.args) >= 3:
+            args = list(record.args)
+            path = str(args[2]).split("?", 1)[0]
+            args[2] = "/p/[redacted]" if path.startswith("/p/") else path
+            record.args = tuple(args)
+        return True
+
+
+def _install_access_redaction() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactPickupPaths) for f in access.filters):
+        access.addFilter(RedactPickupPaths())
+
+
 def portal_server(
     app: Starlette,
     *,
@@ -787,6 +820,7 @@ def portal_server(
         log_config=None,
         lifespan="off",
     )
+    _install_access_redaction()
     return uvicorn.Server(config)
 
 

@@ -22,6 +22,11 @@ class PortalExpired(PortalError):
 
     code = "portal-expired"
 
+    def __init__(self, message: str, *, item_id: str = "", ref_id: str = "") -> None:
+        super().__init__(message)
+        self.item_id = item_id
+        self.ref_id = ref_id
+
 
 class PortalIntegrityError(PortalError):
     """An item's ciphertext or key does not open: it will not be shown."""

@@ -520,7 +520,9 @@ class PortalStore:
     @staticmethod
     def _live(meta: PortalMeta, when: datetime) -> PortalMeta:
         if meta.status == EXPIRED or meta.expires <= when:
-            raise PortalExpired(f"portal item {meta.item_id} has expired")
+            raise PortalExpired(
+                f"portal item {meta.item_id} has expired", item_id=meta.item_id, ref_id=meta.ref_id
+            )
         return meta
 
     @staticmethod
