@@ -166,8 +166,14 @@ class WebhookPortal:
                 reason = f"HTTP {exc.code}"
                 if exc.code not in _RETRYABLE:
                     break
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                reason = f"{type(exc).__name__}"
+            except urllib.error.URLError as exc:
+                reason = (
+                    type(exc.reason).__name__
+                    if isinstance(exc.reason, BaseException)
+                    else "URLError"
+                )
+            except OSError as exc:  # includes TimeoutError while reading the answer
+                reason = type(exc).__name__
             _log.warning(
                 "webhook attempt failed",
                 extra={"ref_id": ref_id, "attempt": attempt + 1, "reason": reason},

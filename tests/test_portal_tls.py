@@ -1,0 +1,71 @@
+"""The portal over TLS (trustme certificate): secure cookies and a verified handshake."""
+
+from __future__ import annotations
+
+import ssl
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+import trustme
+
+from gateway.portal import PortalStore, create_app
+from tests.test_portal_support import RAW, RECIPIENT, SENDER, SETTINGS, FakePractice, serving
+
+SEE_OTHER = 303
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A CA file and a server certificate and key for 127.0.0.1."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    ca_file, cert_file, key_file = tmp_path / "ca.pem", tmp_path / "cert.pem", tmp_path / "key.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.cert_chain_pems[0].write_to_path(str(cert_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    return ca_file, cert_file, key_file
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[PortalStore]:
+    """A SQLite portal store."""
+    s = PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_tls_with_secure_host_cookies(
+    store: PortalStore, tls_files: tuple[Path, Path, Path]
+) -> None:
+    """Over TLS the link sets __Host- cookies that are Secure, HttpOnly and SameSite=Strict."""
+    ca_file, cert_file, key_file = tls_files
+    item = store.put(
+        RAW,
+        ref_id="PG-20261128-TLS00001",
+        mail_from=SENDER,
+        recipient=RECIPIENT,
+        roster_id=None,
+        expires=datetime.now(UTC) + timedelta(days=1),
+    )
+    app = create_app(store, SETTINGS.clone(secure_cookies=True), FakePractice().services())
+    context = ssl.create_default_context(cafile=str(ca_file))
+    with serving(app, certfile=cert_file, keyfile=key_file) as url:
+        assert url.startswith("https://")
+        with httpx.Client(base_url=url, verify=context) as client:
+            resp = client.get(f"/p/{item.token}")
+            page = client.get("/verify")
+        with httpx.Client(base_url=url, verify=ssl.create_default_context()) as untrusting:
+            with pytest.raises(httpx.ConnectError):
+                untrusting.get("/")
+    assert resp.status_code == SEE_OTHER
+    cookies = resp.headers.get_list("set-cookie")
+    assert {c.split("=", 1)[0] for c in cookies} == {"__Host-pgportal", "__Host-pgcsrf"}
+    for c in cookies:
+        assert "Secure" in c and "HttpOnly" in c and "SameSite=strict" in c
+    assert page.status_code == 200 and "Email me a code" in page.text
+    assert resp.headers["strict-transport-security"].startswith("max-age=31536000")
