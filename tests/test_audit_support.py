@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -111,3 +112,24 @@ def fetch_row(log: AuditLog, seq: int) -> dict[str, Any]:
 def summary(log: AuditLog) -> list[tuple[int, str | None, str]]:
     """The verify report reduced to (seq, ref id, kind) per problem."""
     return [(p.seq, p.ref_id, p.kind) for p in log.verify().problems]
+
+
+class CommitCounter:
+    """Counts the transactions committed on an engine (through SQLAlchemy's commit event)."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+
+    def __call__(self, _conn: Any) -> None:
+        self.commits += 1
+
+
+@contextmanager
+def counting_commits(log: AuditLog) -> Iterator[CommitCounter]:
+    """Count the transactions committed through `log`'s engine inside the block."""
+    counter = CommitCounter()
+    sa.event.listen(log.engine, "commit", counter)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(log.engine, "commit", counter)

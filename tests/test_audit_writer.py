@@ -1,0 +1,222 @@
+"""AuditWriter: concurrent asyncio appends share transactions, keep order, and fail per batch."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import multiprocessing.synchronize
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from gateway.audit import AuditEntryRejected, AuditLog, AuditWriter, AuditWriterClosed
+from tests.test_audit_support import *  # noqa: F403 (fixtures)
+from tests.test_audit_support import counting_commits, make_entry, ref, run_sql
+
+# Long enough that a batch is only ever cut by max_batch or close(), never by the clock.
+NEVER_MS = 60_000.0
+
+
+async def _append_all(writer: AuditWriter, log: AuditLog, numbers: range) -> list[int]:
+    return await asyncio.gather(*(writer.append(make_entry(log, i)) for i in numbers))
+
+
+def _assert_chain(log: AuditLog, n: int) -> None:
+    report = log.verify()
+    assert (report.ok, report.checked, report.problems) == (True, n, [])
+    rows = log.records(limit=n + 10)
+    assert {(r["seq"], r["ref_id"]) for r in rows} == {(i, ref(i)) for i in range(1, n + 1)}
+
+
+def test_concurrent_appends_share_transactions_in_queue_order(audit_log: AuditLog) -> None:
+    """200 concurrent tasks get seqs 1..200 in the order they appended, in fewer transactions."""
+
+    async def scenario() -> list[int]:
+        writer = AuditWriter(audit_log)
+        try:
+            return await _append_all(writer, audit_log, range(1, 201))
+        finally:
+            await writer.close()
+
+    with counting_commits(audit_log) as counter:
+        seqs = asyncio.run(scenario())
+    assert seqs == list(range(1, 201))
+    assert 1 <= counter.commits < 200
+    _assert_chain(audit_log, 200)
+
+
+def test_batches_fill_up_to_max_batch(audit_log: AuditLog) -> None:
+    """With a long wait, 200 appends commit as exactly four transactions of max_batch=50."""
+
+    async def scenario() -> tuple[list[int], AuditWriter]:
+        writer = AuditWriter(audit_log, max_batch=50, max_wait_ms=NEVER_MS)
+        try:
+            return await _append_all(writer, audit_log, range(1, 201)), writer
+        finally:
+            await writer.close()
+
+    with counting_commits(audit_log) as counter:
+        seqs, writer = asyncio.run(scenario())
+    assert seqs == list(range(1, 201))
+    assert counter.commits == 4
+    stats = writer.stats
+    assert (stats.batches, stats.committed, stats.largest_batch) == (4, 200, 50)
+    assert (stats.failed_batches, stats.failed, stats.rejected) == (0, 0, 0)
+    _assert_chain(audit_log, 200)
+
+
+def test_close_flushes_queued_entries(audit_log: AuditLog) -> None:
+    """Entries still waiting for their batch to fill are committed by close(); then appends are refused."""
+
+    async def scenario() -> tuple[list[int], int, AuditWriter]:
+        writer = AuditWriter(audit_log, max_batch=1000, max_wait_ms=NEVER_MS)
+        tasks = [asyncio.create_task(writer.append(make_entry(audit_log, i))) for i in range(1, 31)]
+        await asyncio.sleep(0)  # every task has queued its entry
+        before = len(audit_log.records())
+        await writer.close()
+        seqs = [t.result() for t in tasks]
+        with pytest.raises(AuditWriterClosed) as info:
+            await writer.append(make_entry(audit_log, 31))
+        assert info.value.code == "audit-writer-closed"
+        return seqs, before, writer
+
+    seqs, before, writer = asyncio.run(scenario())
+    assert before == 0
+    assert seqs == list(range(1, 31))
+    assert writer.stats.batches == 1
+    _assert_chain(audit_log, 30)
+
+
+def test_a_database_error_fails_every_future_of_its_batch(audit_log: AuditLog) -> None:
+    """A batch hitting a planted row fails all five callers with the error; the writer goes on."""
+    run_sql(
+        audit_log,
+        "INSERT INTO audit_records (seq, ref_id, ts, sender_hash, recipient_domains, size, "
+        "stages, action, timings, findings_summary, key_id, prev_mac, mac) VALUES (2, 'planted', "
+        "'2026-11-28 09:00:00', :h, '[]', 0, '[]', 'deliver', '{}', '{}', 'k1', :h, :h)",
+        h="0" * 64,
+    )
+
+    async def scenario() -> tuple[list[int | BaseException], list[int], AuditWriter]:
+        writer = AuditWriter(audit_log, max_batch=5, max_wait_ms=NEVER_MS)
+        try:
+            failed = await asyncio.gather(
+                *(writer.append(make_entry(audit_log, i)) for i in range(1, 6)),
+                return_exceptions=True,
+            )
+            run_sql(audit_log, "DELETE FROM audit_records WHERE ref_id = 'planted'")
+            later = await asyncio.gather(
+                *(writer.append(make_entry(audit_log, i)) for i in range(1, 6))
+            )
+            return failed, later, writer
+        finally:
+            await writer.close()
+
+    failed, later, writer = asyncio.run(scenario())
+    assert [type(e).__name__ for e in failed] == ["IntegrityError"] * 5
+    assert all(isinstance(e, sa.exc.IntegrityError) for e in failed)
+    assert len({id(e) for e in failed}) == 1  # the batch's one exception, handed to each caller
+    assert later == [1, 2, 3, 4, 5]
+    stats = writer.stats
+    assert (stats.failed_batches, stats.failed, stats.batches, stats.committed) == (1, 5, 1, 5)
+    _assert_chain(audit_log, 5)
+
+
+def test_a_rejected_entry_fails_only_its_own_caller(audit_log: AuditLog) -> None:
+    """In a batch of five, the PHI-bearing entry is refused alone and the other four commit."""
+    bad = make_entry(audit_log, 3, stages=({"stage": "detect", "matched_text": "123-45-6789"},))
+
+    async def scenario() -> tuple[list[int | BaseException], AuditWriter]:
+        writer = AuditWriter(audit_log, max_batch=5, max_wait_ms=NEVER_MS)
+        try:
+            entries = [make_entry(audit_log, i) for i in (1, 2)] + [bad]
+            entries += [make_entry(audit_log, i) for i in (3, 4)]
+            results = await asyncio.gather(
+                *(writer.append(e) for e in entries), return_exceptions=True
+            )
+            return results, writer
+        finally:
+            await writer.close()
+
+    results, writer = asyncio.run(scenario())
+    assert results[:2] == [1, 2] and results[3:] == [3, 4]
+    assert isinstance(results[2], AuditEntryRejected)
+    assert "123-45-6789" not in str(results[2])
+    assert (writer.stats.batches, writer.stats.committed, writer.stats.rejected) == (1, 4, 1)
+    _assert_chain(audit_log, 4)
+
+
+def test_a_cancelled_caller_still_gets_its_record_written(audit_log: AuditLog) -> None:
+    """Cancelling the task awaiting an append does not drop the message's audit record."""
+
+    async def scenario() -> int:
+        writer = AuditWriter(audit_log, max_batch=2, max_wait_ms=NEVER_MS)
+        try:
+            first = asyncio.create_task(writer.append(make_entry(audit_log, 1)))
+            await asyncio.sleep(0)
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            return await writer.append(make_entry(audit_log, 2))
+        finally:
+            await writer.close()
+
+    assert asyncio.run(scenario()) == 2
+    _assert_chain(audit_log, 2)
+
+
+def test_bad_settings_are_refused(audit_log: AuditLog) -> None:
+    """A batch size below one or a negative wait is a clear error."""
+    with pytest.raises(ValueError, match="max_batch"):
+        AuditWriter(audit_log, max_batch=0)
+    with pytest.raises(ValueError, match="max_wait_ms"):
+        AuditWriter(audit_log, max_wait_ms=-1)
+
+
+PER_PROCESS = 60
+
+
+def _writer_process(
+    url: str, key_file: str, worker: int, start: multiprocessing.synchronize.Event
+) -> None:
+    """Open a log and writer of one's own, then append PER_PROCESS entries concurrently."""
+    log = AuditLog(url, Path(key_file))
+
+    async def scenario() -> list[int]:
+        writer = AuditWriter(log)
+        try:
+            numbers = range(worker * PER_PROCESS + 1, (worker + 1) * PER_PROCESS + 1)
+            return await _append_all(writer, log, numbers)
+        finally:
+            await writer.close()
+
+    try:
+        start.wait(30)
+        seqs = asyncio.run(scenario())
+        assert seqs == sorted(seqs) and len(set(seqs)) == PER_PROCESS
+    finally:
+        log.close()
+
+
+def test_writers_in_two_processes_keep_one_chain(audit_db_url: str, tmp_path: Path) -> None:
+    """Two worker processes, each with its own writer, appending at once leave one verifiable chain."""
+    key_file = tmp_path / "keys" / "audit.key"
+    AuditLog(audit_db_url, key_file).close()  # create key and schema once
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    procs = [
+        ctx.Process(target=_writer_process, args=(audit_db_url, str(key_file), w, start))
+        for w in range(2)
+    ]
+    for p in procs:
+        p.start()
+    start.set()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    log = AuditLog(audit_db_url, key_file)
+    try:
+        _assert_chain(log, 2 * PER_PROCESS)
+    finally:
+        log.close()
