@@ -757,6 +757,8 @@ def create_app(
 
     routes = [
         Route("/", home),
+        # Browsers ask for it on every site; answer quietly instead of with a 404 page.
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),
         Route("/p/{token}", pickup),
         Route("/verify", verify_get, methods=["GET"]),
         Route("/verify", verify_post, methods=["POST"]),

@@ -1,0 +1,168 @@
+"""A real Chromium goes from the notice's link through verification to reading and replying.
+
+Needs node, Debian's /usr/bin/chromium and `tests/browser/install.sh` (playwright-core); any
+of them missing is a failure, not a skip, so the check cannot silently stop running.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import os
+import re
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from gateway.portal import PortalStore, render_portal_notice
+from tests.test_portal_support import (
+    ATTACHMENT,
+    ATTACHMENT_NAME,
+    DOB,
+    MESSAGE_ID,
+    RAW,
+    RECIPIENT,
+    ROSTER_ID,
+    SENDER,
+    SETTINGS,
+    FakePractice,
+    running_portal,
+)
+
+BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+CHROMIUM = Path(os.environ.get("PHIGATE_CHROMIUM", "/usr/bin/chromium"))
+REPLY = "Thanks, I read the results and will call on Monday."
+
+
+def _require_tools() -> str:
+    node = shutil.which("node")
+    if node is None:
+        pytest.fail("node is not installed: apt-get install nodejs (Node 18 or newer)")
+    if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
+    if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
+        pytest.fail("playwright-core is not installed: run tests/browser/install.sh")
+    return node
+
+
+@pytest.fixture
+def code_url(practice: FakePractice) -> Iterator[str]:
+    """A loopback endpoint that hands the newest mailed one-time code to the browser script."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            try:
+                body = practice.last_code().encode()
+                self.send_response(200)
+            except AssertionError:
+                body = b""
+                self.send_response(404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/code"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def practice() -> FakePractice:
+    """The captured outbox, audit events and consents."""
+    return FakePractice()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[PortalStore]:
+    """A SQLite portal store."""
+    s = PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def test_patient_reads_downloads_and_replies_in_chromium(
+    store: PortalStore, practice: FakePractice, code_url: str, tmp_path: Path
+) -> None:
+    """Chromium follows the notice link, verifies, reads, downloads the PDF and replies."""
+    node = _require_tools()
+    item = store.put(
+        RAW,
+        ref_id="PG-20261128-BROWSER1",
+        mail_from=SENDER,
+        recipient=RECIPIENT,
+        roster_id=ROSTER_ID,
+        expires=datetime.now(UTC) + timedelta(days=14),
+    )
+    with running_portal(store, practice) as base:
+        notice = render_portal_notice(
+            item,
+            practice_name=SETTINGS.practice_name,
+            portal_url=base,
+            help_text=SETTINGS.help_text,
+            to=RECIPIENT,
+            from_addr=SETTINGS.portal_from,
+            asks_dob=True,
+        )
+        msg = email.message_from_bytes(notice, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        text = msg.get_body(preferencelist=("plain",))
+        assert text is not None
+        found = re.search(r"(http://127\.0\.0\.1:\d+/p/[A-Za-z0-9_-]+)", text.get_content())
+        assert found, "no link in the notice"
+        out = tmp_path / "downloads"
+        proc = subprocess.run(
+            [
+                node,
+                str(BROWSER_DIR / "portal_flow.mjs"),
+                "--link",
+                found.group(1),
+                "--code-url",
+                code_url,
+                "--out",
+                str(out),
+                "--expect",
+                "potassium 5.9 mmol/L",
+                "--reply",
+                REPLY,
+                "--dob",
+                DOB.isoformat(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=BROWSER_DIR,
+        )
+    assert proc.returncode == 0, f"browser flow failed:\n{proc.stderr}\n{proc.stdout}"
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["ok"] is True
+    downloaded = Path(result["download"])
+    assert downloaded.name == ATTACHMENT_NAME
+    assert downloaded.read_bytes() == ATTACHMENT
+
+    replies = [raw for to, raw in practice.outbox if to == SENDER]
+    assert len(replies) == 1
+    reply = email.message_from_bytes(replies[0], policy=email.policy.default)
+    assert isinstance(reply, EmailMessage)
+    assert reply["In-Reply-To"] == MESSAGE_ID
+    body = reply.get_body(preferencelist=("plain",))
+    assert body is not None and REPLY in body.get_content()
+    assert practice.actions() == ["portal-view", "portal-download", "portal-reply"]
+    assert all(d["item"] == item.item_id for _a, d, _r in practice.events)
