@@ -19,6 +19,7 @@ from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegist
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import EmailRecognizer, SpacyRecognizer
 from spacy.language import Language
+from spacy.tokens import Doc
 
 from detectors.config import DetectorConfig
 from detectors.decision import decide
@@ -249,8 +250,11 @@ class PhiEngine:
         return out
 
     def _ner(self, text: str, offset: int = 0) -> list[RawMatch]:
+        return self._ner_doc(self.nlp(text), text, offset)
+
+    def _ner_doc(self, doc: Doc, text: str, offset: int = 0) -> list[RawMatch]:
         out: list[RawMatch] = []
-        for ent in self.nlp(text).ents:
+        for ent in doc.ents:
             label = _NER_LABELS.get(ent.label_)
             if label is None:
                 continue
@@ -300,11 +304,14 @@ class PhiEngine:
         """Analyse every text part of one message and decide whether it carries PHI."""
         budget = self.config.max_total_chars
         texts: list[tuple[str, str]] = []
+        headers: set[int] = set()
         for p in parts:
             if budget <= 0:
                 break
             t = _literal_breaks(p.text[: min(self.config.max_part_chars, budget)])
             budget -= len(t)
+            if p.kind == "header":
+                headers.add(len(texts))
             texts.append((p.part, t))
         raw = {i: self._clean(t, self._cheap(t)) for i, (_, t) in enumerate(texts)}
         second_person = any(_cares_for_you(t, raw[i]) for i, (_, t) in enumerate(texts))
@@ -313,10 +320,8 @@ class PhiEngine:
         findings = self._all_findings(texts, raw, staff, second_person)
         decision = decide(findings, self.config.decision)
         if not decision.phi and self._worth_ner(findings):
-            for i, (_, t) in enumerate(texts):
-                extra = self._ner_windows(t, raw[i])
-                if extra:
-                    raw[i] = self._clean(t, raw[i] + extra)
+            for i, extra in self._ner_windows(texts, raw, headers).items():
+                raw[i] = self._clean(texts[i][1], raw[i] + extra)
             self._patient_roles(texts, raw, second_person)
             findings = self._all_findings(texts, raw, staff, second_person)
             decision = decide(findings, self.config.decision)
@@ -418,32 +423,48 @@ class PhiEngine:
         health = [f for f in findings if f.category == "health" and f.score >= 0.6]
         return bool(health)
 
-    def _ner_windows(self, text: str, raw: list[RawMatch]) -> list[RawMatch]:
+    def _ner_windows(
+        self, texts: list[tuple[str, str]], raw: dict[int, list[RawMatch]], headers: set[int]
+    ) -> dict[int, list[RawMatch]]:
+        """NER person names near health terms, all windows of the message in one batch.
+
+        Only parts with health information are read: an NER name has no role, so it can only
+        count beside health information in its own part. Address headers are skipped, since
+        their names are correspondents already found by their cues.
+        """
         cfg = self.config
-        if len(text) <= cfg.ner_short_part_chars:
-            return [m for m in self._ner(text) if m.entity == "PERSON"]
-        spans: list[tuple[int, int]] = []
-        for m in raw:
-            if m.category != "health" or m.score < 0.6:
-                continue
-            lo = text.rfind("\n\n", 0, max(0, m.start - cfg.ner_window_chars))
-            lo = max(lo, m.start - cfg.ner_window_chars, 0)
-            hi = min(len(text), m.end + cfg.ner_window_chars)
-            lo = text.rfind("\n", 0, lo) + 1
-            nl = text.find("\n", hi)
-            hi = len(text) if nl < 0 else nl
-            if spans and lo <= spans[-1][1]:
-                spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
-            else:
-                spans.append((lo, hi))
-        out: list[RawMatch] = []
+        jobs: list[tuple[int, int, int]] = []
         used = 0
-        for lo, hi in spans:
-            if used >= cfg.ner_max_chars_per_message:
-                break
-            hi = min(hi, lo + cfg.ner_max_chars_per_message - used)
-            used += hi - lo
-            out.extend(m for m in self._ner(text[lo:hi], lo) if m.entity == "PERSON")
+        for i, (_, text) in enumerate(texts):
+            health = [m for m in raw[i] if m.category == "health" and m.score >= 0.6]
+            if i in headers or not health:
+                continue
+            spans: list[tuple[int, int]] = []
+            if len(text) <= cfg.ner_short_part_chars:
+                spans.append((0, len(text)))
+            for m in health if not spans else ():
+                lo = text.rfind("\n\n", 0, max(0, m.start - cfg.ner_window_chars))
+                lo = max(lo, m.start - cfg.ner_window_chars, 0)
+                hi = min(len(text), m.end + cfg.ner_window_chars)
+                lo = text.rfind("\n", 0, lo) + 1
+                nl = text.find("\n", hi)
+                hi = len(text) if nl < 0 else nl
+                if spans and lo <= spans[-1][1]:
+                    spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+                else:
+                    spans.append((lo, hi))
+            for lo, hi in spans:
+                if used >= cfg.ner_max_chars_per_message:
+                    break
+                hi = min(hi, lo + cfg.ner_max_chars_per_message - used)
+                used += hi - lo
+                jobs.append((i, lo, hi))
+        out: dict[int, list[RawMatch]] = {}
+        slices = [texts[i][1][lo:hi] for i, lo, hi in jobs]
+        for (i, lo, _), piece, doc in zip(jobs, slices, self.nlp.pipe(slices), strict=True):
+            found = [m for m in self._ner_doc(doc, piece, lo) if m.entity == "PERSON"]
+            if found:
+                out.setdefault(i, []).extend(found)
         return out
 
     # ---- post-processing -------------------------------------------------------------------
