@@ -45,7 +45,7 @@ REPLY = "Thanks, I read the results and will call on Monday."
 def _require_tools() -> str:
     node = shutil.which("node")
     if node is None:
-        pytest.fail("node is not installed: apt-get install nodejs (Node 18 or newer)")
+        pytest.fail("node is not installed: apt-get install nodejs (Node 20 or newer)")
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium")
     if not (BROWSER_DIR / "node_modules" / "playwright-core").is_dir():
