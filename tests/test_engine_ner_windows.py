@@ -1,0 +1,55 @@
+"""Where the message path runs NER: only parts with health information, never address headers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from detectors.engine import PhiEngine
+
+
+@dataclass(frozen=True)
+class Part:
+    """A minimal stand-in for detectors.extract.TextPart."""
+
+    part: str
+    text: str
+    kind: str = "plain"
+
+
+class RecordingNlp:
+    """Wraps the spaCy pipeline and records every text handed to it."""
+
+    def __init__(self, nlp: Any) -> None:
+        self.nlp = nlp
+        self.seen: list[str] = []
+
+    def __call__(self, text: str) -> Any:
+        self.seen.append(text)
+        return self.nlp(text)
+
+    def pipe(self, texts: Iterable[str]) -> Iterator[Any]:
+        texts = list(texts)
+        self.seen.extend(texts)
+        return iter(self.nlp.pipe(texts))
+
+
+def test_ner_reads_health_parts_only() -> None:
+    """The header and a health-free part are never read by NER; the part with a diagnosis is."""
+    engine = PhiEngine()
+    recorder = RecordingNlp(engine.nlp)
+    engine.nlp = recorder  # type: ignore[assignment]
+    parts = [
+        Part("subject", "Quick question from Ines Halvorsen"),
+        Part(
+            "header",
+            "From: Gil Amsel <gil@clinic.example>\nTo: Ivo Prent <ivo@cardio.example>",
+            "header",
+        ),
+        Part("body", "Hi,\n\nZorvan Quillet: atrial fibrillation, rate controlled.\n"),
+    ]
+    engine.analyze(parts)
+    assert recorder.seen, "NER never ran"
+    assert all("Ivo Prent" not in t and "Ines Halvorsen" not in t for t in recorder.seen)
+    assert any("Zorvan Quillet" in t for t in recorder.seen)
