@@ -3,10 +3,18 @@
 Each `append` queues its entry and awaits its record's commit. One dedicated thread takes
 whatever queued up while the previous commit was in flight (up to `max_batch`) and chains
 it with `AuditLog.append_many`: one transaction, one fsync and one anchor update for the
-whole batch. A lone entry waits at most `max_wait_ms` (counted from when it was queued)
-for company; under load the entries queued during a commit have already waited that long,
-so the next batch starts at once. Several worker processes, each with its own writer on the
-same database, stay one linear chain because `append_many` holds the chain-head lock.
+whole batch.
+
+When to cut a batch: as soon as it holds as many entries as the previous batch did (the
+callers that shared the last commit are back), or `max_batch`, or once its first entry has
+waited `max_wait_ms` since it was queued. So a lone message on a quiet gateway is committed
+at once (the previous batch was one entry), a steady crowd of concurrent sessions commits
+together without waiting out the timer, and nothing waits longer than `max_wait_ms` for
+company. Before the first batch the target is `max_batch`.
+
+Several worker processes, each with its own writer on the same database, stay one linear
+chain because `append_many` holds the chain-head lock. Create the writer in the worker
+process (after any fork): its thread does not survive a fork.
 """
 
 from __future__ import annotations
@@ -80,6 +88,8 @@ class AuditWriter:
         self._cond = threading.Condition()
         self._queue: deque[_Pending] = deque()
         self._closing = False
+        # Entries the next batch waits for: the previous batch's size (see the module doc).
+        self._target = max_batch
         self._inflight: list[_Pending] = []
         self._stats = WriterStats()
         # A daemon thread so a forgotten close() cannot hang interpreter exit; close()
@@ -107,9 +117,9 @@ class AuditWriter:
             if self._closing or not self._thread.is_alive():
                 raise AuditWriterClosed("the audit writer is closed")
             self._queue.append(_Pending(entry, future, loop, time.monotonic()))
-            # The thread only needs waking when it may be idle (first entry) or waiting
-            # for a batch to fill up.
-            if len(self._queue) == 1 or len(self._queue) >= self._max_batch:
+            # The thread only needs waking when it may be idle (first entry) or when the
+            # batch it waits for is complete.
+            if len(self._queue) == 1 or len(self._queue) >= self._target:
                 self._cond.notify()
         return await asyncio.shield(future)
 
@@ -142,19 +152,20 @@ class AuditWriter:
             raise
 
     def _next_batch(self) -> list[_Pending]:
-        """Wait for entries, give a short batch time to fill, and take up to max_batch."""
+        """Wait for entries, give the batch a short time to fill, and take up to max_batch."""
         with self._cond:
             while not self._queue and not self._closing:
                 self._cond.wait()
             if not self._queue:
                 return []
             deadline = self._queue[0].queued_at + self._max_wait_s
-            while len(self._queue) < self._max_batch and not self._closing:
+            while len(self._queue) < self._target and not self._closing:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
             n = min(len(self._queue), self._max_batch)
+            self._target = n
             return [self._queue.popleft() for _ in range(n)]
 
     def _commit(self, batch: list[_Pending]) -> None:
