@@ -123,9 +123,18 @@ def test_a_database_error_fails_every_future_of_its_batch(audit_log: AuditLog) -
     _assert_chain(audit_log, 5)
 
 
-def test_a_rejected_entry_fails_only_its_own_caller(audit_log: AuditLog) -> None:
-    """In a batch of five, the PHI-bearing entry is refused alone and the other four commit."""
-    bad = make_entry(audit_log, 3, stages=({"stage": "detect", "matched_text": "123-45-6789"},))
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"stages": ({"stage": "detect", "matched_text": "123-45-6789"},)}, AuditEntryRejected),
+        ({"stages": None}, TypeError),
+    ],
+)
+def test_a_rejected_entry_fails_only_its_own_caller(
+    audit_log: AuditLog, changes: dict[str, object], error: type[Exception]
+) -> None:
+    """In a batch of five, a PHI-bearing or mistyped entry fails alone and the other four commit."""
+    bad = make_entry(audit_log, 3, **changes)
 
     async def scenario() -> tuple[list[int | BaseException], AuditWriter]:
         writer = AuditWriter(audit_log, max_batch=5, max_wait_ms=NEVER_MS)
@@ -141,7 +150,7 @@ def test_a_rejected_entry_fails_only_its_own_caller(audit_log: AuditLog) -> None
 
     results, writer = asyncio.run(scenario())
     assert results[:2] == [1, 2] and results[3:] == [3, 4]
-    assert isinstance(results[2], AuditEntryRejected)
+    assert isinstance(results[2], error)
     assert "123-45-6789" not in str(results[2])
     assert (writer.stats.batches, writer.stats.committed, writer.stats.rejected) == (1, 4, 1)
     _assert_chain(audit_log, 4)

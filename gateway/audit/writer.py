@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from gateway.audit.entry import AuditEntry, PreparedEntry, prepare_entry
-from gateway.audit.errors import AuditEntryRejected, AuditError
+from gateway.audit.errors import AuditError
 from gateway.audit.log import AuditLog
 
 _log = logging.getLogger("phigate.audit")
@@ -107,7 +107,8 @@ class AuditWriter:
         """Queue the entry and return its seq once its batch is committed.
 
         Raises what the batch's `append_many` raised (every entry of a failed batch gets
-        the same exception), AuditEntryRejected for this entry alone, or AuditWriterClosed.
+        the same exception), AuditEntryRejected (or the TypeError of a wrongly typed field)
+        for this entry alone, or AuditWriterClosed.
         Cancelling the caller does not withdraw the entry: the message it records has
         already been handled, so its record is still written.
         """
@@ -173,10 +174,11 @@ class AuditWriter:
         accepted: list[PreparedEntry] = []
         rejected = 0
         for pending in batch:
-            # A malformed entry must not cost the other messages their records.
+            # A malformed entry must not cost the other messages their records, nor stop
+            # the thread (a wrongly typed field raises TypeError or AttributeError).
             try:
                 prepared = prepare_entry(pending.entry)
-            except AuditEntryRejected as exc:
+            except Exception as exc:  # noqa: BLE001 - handed to this entry's caller
                 outcomes.append(exc)
                 rejected += 1
                 continue
