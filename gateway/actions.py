@@ -17,6 +17,7 @@ import structlog
 from detectors.findings import mask
 from gateway.config import NoticeSettings
 from gateway.detect import PartLabels
+from gateway.errors import PhigateError
 from gateway.headers import apply_header_edits
 from gateway.pipeline import ActContext, ActResult, Delivery, HeaderEdit, Reply
 
@@ -202,6 +203,152 @@ class UnavailableAction:
         """See Action."""
         log.info("action.unavailable", action=self.name, ref_id=ctx.ref_id, why=self.why)
         return ActResult(unserved=ctx.envelope.rcpt_tos, note=f"{self.name}: {self.why}")
+
+
+class ConsentAllowAction:
+    """Delivers unencrypted only under a valid consent that covers every entity type found.
+
+    Each use is recorded in the consent registry (in the same transaction that re-checks the
+    consent, so a revocation that committed first wins) and as a `consent-exception` audit event
+    before the copy goes out. Anyone without such a consent falls to the rule's fallback.
+    See Action.
+    """
+
+    name = "consent_allow"
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action."""
+        from gateway.events import record_event
+
+        entity_types = sorted({f.entity for f in ctx.detection.findings})
+        now = datetime.now(UTC)
+        allowed: list[str] = []
+        unserved: list[str] = []
+        for rcpt in ctx.envelope.rcpt_tos:
+            use = await asyncio.to_thread(
+                self.services.consents.check_and_use, rcpt, entity_types, now, ctx.ref_id
+            )
+            if use is None:
+                unserved.append(rcpt)
+                continue
+            await asyncio.to_thread(
+                record_event,
+                self.services.audit,
+                "consent-exception",
+                {
+                    "consent_id": use.consent_id,
+                    "roster_id": use.roster_id,
+                    "entities": list(use.entity_types),
+                    "rule": ctx.rule,
+                    "ref": ctx.ref_id,
+                },
+                domains=(rcpt.rpartition("@")[2],),
+                ref_id=ctx.ref_id,
+            )
+            log.info("consent.used", ref_id=ctx.ref_id, consent_id=use.consent_id)
+            allowed.append(rcpt)
+        deliveries: tuple[Delivery, ...] = ()
+        if allowed:
+            # In clear by the patient's documented choice, but over TLS wherever offered.
+            deliveries = (
+                Delivery(ctx.envelope.mail_from, tuple(allowed), ctx.message.raw, "opportunistic"),
+            )
+        return ActResult(
+            deliveries=deliveries,
+            unserved=tuple(unserved),
+            note=f"consent exception for {len(allowed)}",
+        )
+
+
+class PortalUnavailable(PhigateError):
+    """The external portal did not take the message: answer 451 so the sender's MTA retries."""
+
+    code = "portal-unavailable"
+
+
+class PortalAction:
+    """Holds the message for pickup and sends each patient a notice with a link. See Action.
+
+    The built-in portal stores the message encrypted (committed before the 250); with a webhook
+    the external portal must accept it first, else the whole message temp-fails (451).
+    """
+
+    name = "portal"
+
+    def __init__(self, services: Any) -> None:
+        self.services = services
+
+    async def act(self, ctx: ActContext) -> ActResult:
+        """See Action."""
+        from datetime import timedelta
+
+        from gateway.events import record_event
+        from gateway.portal import render_portal_notice
+
+        p = self.services.settings.portal
+        if not p.enabled and p.webhook_url is None:
+            return ActResult(unserved=ctx.envelope.rcpt_tos, note="portal: not configured")
+        expires = datetime.now(UTC) + timedelta(days=p.expiry_days)
+        patients = list(ctx.detection.summary.get("patients", ()))
+        notices: list[Delivery] = []
+        for rcpt in ctx.envelope.rcpt_tos:
+            roster_id = await asyncio.to_thread(self._roster_id, rcpt, patients)
+            if self.services.webhook is not None:
+                ok, reply = await asyncio.to_thread(
+                    self.services.webhook.deliver,
+                    ctx.original.raw if ctx.monitor else ctx.message.raw,
+                    ref_id=ctx.ref_id,
+                    mail_from=ctx.envelope.mail_from,
+                    recipient=rcpt,
+                    roster_id=roster_id,
+                    expires=expires,
+                )
+                if not ok:
+                    raise PortalUnavailable("the external portal did not accept the message")
+                continue  # the external portal notifies its patients itself
+            item = await asyncio.to_thread(
+                self.services.portal_store.put,
+                ctx.message.raw,
+                ref_id=ctx.ref_id,
+                mail_from=ctx.envelope.mail_from,
+                recipient=rcpt,
+                roster_id=roster_id,
+                expires=expires,
+            )
+            await asyncio.to_thread(
+                record_event,
+                self.services.audit,
+                "portal-stored",
+                {"item": item.item_id, "ref": ctx.ref_id, "roster_id": roster_id or ""},
+                domains=(rcpt.rpartition("@")[2],),
+                ref_id=ctx.ref_id,
+            )
+            asks_dob = bool(roster_id) and await asyncio.to_thread(
+                self.services.roster.has_dob, roster_id
+            )
+            content = render_portal_notice(
+                item,
+                practice_name=p.practice_name,
+                portal_url=p.url,
+                help_text=p.help_text,
+                to=rcpt,
+                from_addr=p.from_address,
+                template_dirs=[p.template_dir] if p.template_dir else [],
+                asks_dob=asks_dob,
+            )
+            notices.append(Delivery(p.from_address, (rcpt,), content))
+        return ActResult(deliveries=tuple(notices), stored=True, note="held in the portal")
+
+    def _roster_id(self, rcpt: str, patients: Sequence[str]) -> str | None:
+        roster = self.services.roster
+        for rid in patients:
+            if roster.is_address_of(rid, rcpt):
+                return str(rid)
+        found = roster.by_email(rcpt)
+        return str(found) if found else None
 
 
 class Encryptor(Protocol):

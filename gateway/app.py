@@ -12,7 +12,7 @@ from typing import Any
 import structlog
 
 from detectors.extract import ExtractLimits
-from gateway.audit import AuditEntry, AuditLog
+from gateway.audit import AuditEntry, AuditLog, AuditWriter
 from gateway.auth import CredentialStore
 from gateway.config import Settings
 from gateway.message import RfcParser
@@ -34,6 +34,16 @@ def shipped_path(path: Path) -> Path:
         return path
     candidate = Path(__file__).resolve().parent.parent / path
     return candidate if candidate.exists() else path
+
+
+class LazyRoster:
+    """The patient roster, opened on first use (a relay that never asks opens no database)."""
+
+    def __init__(self, services: Services) -> None:
+        self._services = services
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._services.roster, name)
 
 
 class SessionDeliverer:
@@ -79,7 +89,14 @@ class Gateway:
             if smtp.tls_cert_file and smtp.tls_key_file
             else None
         )
-        self.groups = Groups(settings.groups)
+        self.audit = audit or AuditLog(
+            settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
+        )
+        # Group commit: messages in flight together share one transaction and one fsync.
+        self.audit_writer = AuditWriter(self.audit)
+        self.services = Services(settings, self.audit.keyed_hash, self.audit)
+        self.roster = LazyRoster(self.services)
+        self.groups = Groups(settings.groups, self.roster, settings.patients.allowed_groups)
         document = load_policy(
             shipped_path(settings.policy_file), self.registry.names("action"), self.groups.names()
         )
@@ -89,10 +106,6 @@ class Gateway:
         outbox = Outbox(settings.delivery.outbox) if settings.delivery.outbox else None
         self.relay = Relay(self.pool, outbox)
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="phigate-stage")
-        self.audit = audit or AuditLog(
-            settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
-        )
-        self.services = Services(settings, self.audit.keyed_hash)
         needed = {"deliver"} | {
             spec.type for rule in document.rules for spec in (rule.action, *rule.fallback)
         }
@@ -126,7 +139,7 @@ class Gateway:
             time_budget_s=d.time_budget,
             max_part_bytes=d.max_attachment_size,
         )
-        return self.registry.create("detector", d.detector, d.engine, limits)
+        return self.registry.create("detector", d.detector, d.engine, limits, self.roster)
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
@@ -182,9 +195,7 @@ class Gateway:
                     ),
                 },
             )
-            await asyncio.get_running_loop().run_in_executor(
-                self._executor, self.audit.append, entry
-            )
+            await self.audit_writer.append(entry)
         except Exception as exc:  # noqa: BLE001 - the message has already gone; say so loudly
             self.metrics.error("audit")
             log.error("audit.append_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__)
@@ -192,7 +203,9 @@ class Gateway:
     async def close(self) -> None:
         """Release connections, threads and the database."""
         await self.pool.close()
+        await self.audit_writer.close()
         self._executor.shutdown(wait=True)
+        self.services.close()
 
     def close_audit(self) -> None:
         """Close the audit log (separately, since a reload may keep it)."""

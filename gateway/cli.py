@@ -110,7 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     pw = sub.add_parser("passwd", help="print a credentials line (user:argon2 hash) for SMTP AUTH")
     pw.add_argument("user")
 
+    from gateway.portal_cli import add_parser as add_portal
     from gateway.scan import add_parser as add_scan
+
+    add_portal(sub)
 
     add_scan(sub)
 
@@ -121,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.audit.cli import register
 
     register(sub, _audit_settings)
+
+    from gateway.patients.cli import PatientsSettings
+    from gateway.patients.cli import register as register_patients
+
+    def patients_settings(config: str | None) -> PatientsSettings:
+        from gateway.config import load_settings
+
+        p = load_settings(Path(config) if config else None).patients
+        return PatientsSettings(url=p.url, key_file=p.key_file, disclosure_dir=p.disclosure_dir)
+
+    register_patients(sub, patients_settings)
 
     from gateway.reports.cli import register as register_reports
 
@@ -141,13 +155,49 @@ def cmd_serve(args: argparse.Namespace) -> int:
         overrides["workers"] = args.workers
     if args.demo:
         overrides["delivery"] = {"outbox": str(DEMO_OUTBOX)}
+        overrides["portal"] = {
+            "enabled": True,
+            "url": "https://127.0.0.1:8443",
+            "listen": "127.0.0.1:8443",
+            "practice_name": "Demo Family Practice",
+            "from_address": "secure-messages@practice.example",
+            "practice_address": "frontdesk@practice.example",
+        }
+        overrides["notices"] = {"postmaster": "postmaster@practice.example"}
+        start_demo_portal(args.config, overrides)
         print(
             f"phigate demo: listening on {args.listen or '127.0.0.1:10025'}; when no next hop answers,"
             f" mail is captured in {DEMO_OUTBOX.resolve()}/ (one .eml per message).\n"
-            "Send a sample with:  .venv/bin/phigate send   (or swaks --server 127.0.0.1:10025 --to x@example.org)",
+            "  .venv/bin/phigate send                   office news: delivered unchanged\n"
+            "  .venv/bin/phigate send --sample patient  lab results to a patient: a portal notice\n"
+            "  .venv/bin/phigate send --sample partner  a referral, no key to encrypt with: portal\n"
+            "The patient portal runs at https://127.0.0.1:8443 (self-signed demo certificate).",
             file=sys.stderr,
         )
     return run(args.config, overrides)
+
+
+def start_demo_portal(config: Path | None, overrides: dict[str, Any]) -> None:
+    """Serve the portal in a thread beside the demo gateway (one-time codes go to the outbox)."""
+    import threading
+
+    from gateway.config import load_settings
+    from gateway.outbox import Outbox
+    from gateway.portal import create_app, portal_server
+    from gateway.portal_cli import demo_certificate, portal_parts
+
+    settings = load_settings(config, overrides)
+    cert, key = demo_certificate(Path("var/keys"))
+    store, portal_settings, services = portal_parts(settings, outbox=Outbox(DEMO_OUTBOX))
+    host, port = split_hostport(settings.portal.listen)
+    server = portal_server(
+        create_app(store, portal_settings, services),
+        host=host,
+        port=port,
+        certfile=cert,
+        keyfile=key,
+    )
+    threading.Thread(target=server.run, name="demo-portal", daemon=True).start()
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:

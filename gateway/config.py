@@ -219,6 +219,7 @@ class PatientSettings(Frozen):
 
     url: str = "sqlite:///var/patients.db"
     key_file: Path = Path("var/keys/roster.key")
+    disclosure_dir: Path | None = None  # site versions of the risk-disclosure text
     # Recipients in these groups are never "misdirected" (they may receive any patient's PHI).
     allowed_groups: tuple[str, ...] = ("internal", "business_associates")
 

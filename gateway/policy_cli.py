@@ -50,17 +50,55 @@ class RecipientResult:
 
 
 class KeyCheck:
-    """Whether a recipient has a usable key for a method (real stores, or a suite's assumption)."""
+    """Whether a recipient has a usable key or a covering consent (real stores, or a suite's say)."""
 
     def __init__(
-        self, settings: Settings, assumed: Mapping[str, Sequence[str]] | None = None
+        self,
+        settings: Settings,
+        assumed: Mapping[str, Sequence[str]] | None = None,
+        consents: Sequence[str] | None = None,
     ) -> None:
         self.settings = settings
+        self.suite_consents = None if consents is None else {c.lower() for c in consents}
+        self.suite_portal = False
         # A suite states which recipients have keys, so its results do not depend on the stores.
         self.assumed = (
             None if assumed is None else {k.lower(): tuple(v) for k, v in assumed.items()}
         )
         self._methods: dict[str, Any] | None = None
+
+    def portal_available(self) -> bool:
+        """Whether the portal action can hold messages (built-in portal on, or a webhook)."""
+        if self.assumed is not None:
+            return self.suite_portal
+        p = self.settings.portal
+        return p.enabled or p.webhook_url is not None
+
+    def consent(self, address: str, entity_types: Sequence[str]) -> tuple[bool, str]:
+        """Whether a valid consent covers every entity type (read-only: records no use)."""
+        if self.suite_consents is not None or self.assumed is not None:
+            ok = address.lower() in (self.suite_consents or set())
+            return ok, "consent assumed by the suite" if ok else "no consent in the suite"
+        from datetime import UTC, datetime
+
+        from gateway.patients.consent import ConsentRegistry
+        from gateway.patients.roster import PatientRoster
+
+        p = self.settings.patients
+        if not p.key_file.exists():
+            return False, "no patient roster"
+        roster = PatientRoster(p.url, p.key_file)
+        registry = ConsentRegistry(p.url, roster, disclosure_dir=p.disclosure_dir)
+        try:
+            result = registry.check(address, entity_types, datetime.now(UTC))
+        finally:
+            registry.close()
+            roster.close()
+        if result.allowed:
+            return True, f"consent {result.consent.consent_id if result.consent else ''} covers it"
+        if result.outside:
+            return False, f"consent does not cover {', '.join(result.outside)}"
+        return False, result.reason
 
     def usable(self, method: str, address: str) -> tuple[bool, str]:
         if self.assumed is not None:
@@ -115,6 +153,13 @@ def resolve(
                         if usable:
                             final = RecipientResult(rcpt, "encrypt", method, rule.name, reasons)
                             break
+                elif step.action == "consent_allow":
+                    ok, note = keys.consent(rcpt, sorted(facts.entity_counts))
+                    reasons.append(f"consent_allow: {note}")
+                    if ok:
+                        final = RecipientResult(rcpt, "consent_allow", None, rule.name, reasons)
+                elif step.action == "portal" and (keys.portal_available()):
+                    final = RecipientResult(rcpt, "portal", None, rule.name, reasons)
                 elif step.action in UNAVAILABLE:
                     reasons.append(f"{step.action}: {UNAVAILABLE[step.action]}")
                 else:
@@ -245,6 +290,8 @@ class Suite(Frozen):
     policy: str | None = None
     groups: Mapping[str, GroupSettings] = {}
     keys: Mapping[str, tuple[str, ...]] = {}
+    consents: tuple[str, ...] = ()  # recipients with a valid consent covering what is sent
+    portal: bool = False  # whether the portal action can hold messages
     cases: tuple[SuiteCase, ...]
 
 
@@ -265,7 +312,8 @@ def run_suite(directory: Path, settings: Settings, policy: Path | None, out: IO[
 
         policy_path = shipped_path(settings.policy_file)
     tester = Tester(settings, policy_path)
-    keys = KeyCheck(settings, suite.keys)
+    keys = KeyCheck(settings, suite.keys, suite.consents)
+    keys.suite_portal = suite.portal
     failures = 0
     for case in suite.cases:
         raw = (directory / case.message).read_bytes()

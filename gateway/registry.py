@@ -79,19 +79,7 @@ def default_registry() -> Registry:
         "encrypt",
         lambda svc: actions.EncryptAction(svc.encryptors, svc.settings.delivery.tls_for),
     )
-    reg.register(
-        "action",
-        "portal",
-        lambda svc: actions.UnavailableAction(
-            "portal", "portal delivery is not configured (it arrives with the patient portal)"
-        ),
-    )
-    reg.register(
-        "action",
-        "consent_allow",
-        lambda svc: actions.UnavailableAction(
-            "consent_allow", "no consent registry is configured (it arrives with the roster)"
-        ),
-    )
+    reg.register("action", "portal", lambda svc: actions.PortalAction(svc))
+    reg.register("action", "consent_allow", lambda svc: actions.ConsentAllowAction(svc))
     reg.load_plugins()
     return reg

@@ -189,6 +189,11 @@ def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
             "master_key_file": str(tmp / "quarantine.key"),
         },
         "smime": {"store_dir": str(tmp / "certs")},
+        "patients": {"url": f"sqlite:///{tmp}/patients.db", "key_file": str(tmp / "roster.key")},
+        "portal": {
+            "store_url": f"sqlite:///{tmp}/portal.db",
+            "master_key_file": str(tmp / "portal.key"),
+        },
         # gpg's agent socket lives in GNUPGHOME, which must stay short
         "pgp": {"home": tempfile.mkdtemp(prefix="pg", dir="/tmp")},
         "notices": {"postmaster": "postmaster@practice.example"},
