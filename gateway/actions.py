@@ -33,7 +33,7 @@ class NoticeSender(Protocol):
 def subject_of(ctx: ActContext) -> str:
     """The original subject, decoded (never logged)."""
     try:
-        return str(ctx.original.message.get("Subject", "") or "")
+        return ctx.original.header("Subject") or ""
     except (ValueError, TypeError, IndexError):
         return ""
 
@@ -115,7 +115,7 @@ class TagAction:
             edits.append(HeaderEdit(name.strip(), value.strip(), "add"))
         tag = ctx.step.params.get("subject_tag")
         if isinstance(tag, str):
-            subject = str(ctx.message.message.get("Subject", "") or "")
+            subject = ctx.message.header("Subject") or ""
             if not subject.startswith(tag):
                 edits.append(HeaderEdit("Subject", f"{tag} {subject}".strip()))
         from gateway.message import RfcParser

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 
@@ -34,8 +36,13 @@ class RfcParser:
         if len(message.keys()) == 0:
             raise ParseError("the message has no header fields")
         defects = _collect_defects(message)
+        headers = _top_headers(message)
         return ParsedMessage(
-            raw=raw, message=message, defects=defects, message_id=_message_id(message)
+            raw=raw,
+            message=message,
+            defects=defects,
+            message_id=(headers.get("message-id") or None),
+            headers=headers,
         )
 
 
@@ -55,12 +62,22 @@ def _collect_defects(message: EmailMessage) -> tuple[str, ...]:
     return tuple(found[:_MAX_DEFECTS_LISTED])
 
 
-def _message_id(message: EmailMessage) -> str | None:
-    try:
-        value = message.get("Message-ID")
-    except (ValueError, TypeError, IndexError, LookupError, AttributeError):
-        return None
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text[:998] or None
+def _top_headers(message: EmailMessage) -> dict[str, str]:
+    """The first value of each top-level header, decoded, without the default policy's
+    per-access header classes (which cost more than the parse itself)."""
+    out: dict[str, str] = {}
+    for name, value in message.raw_items():  # (name, value) as parsed, no header objects
+        key = name.lower()
+        if key in out:
+            continue
+        text = str(value)
+        if not text.isascii():
+            # raw 8-bit header bytes arrive surrogate-escaped; read them as UTF-8
+            text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        if "=?" in text:
+            try:
+                text = str(make_header(decode_header(text)))
+            except (ValueError, LookupError, UnicodeError, HeaderParseError):
+                pass  # keep the raw text: it is what the sender wrote
+        out[key] = " ".join(text.split())[:998]
+    return out

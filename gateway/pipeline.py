@@ -29,9 +29,10 @@ _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def new_ref_id(now: datetime | None = None) -> str:
-    """A short reference ID that staff can quote and the audit log can find."""
+    """A short reference ID that staff can quote and the audit log can find (40 random bits)."""
     day = (now or datetime.now(UTC)).strftime("%Y%m%d")
-    tail = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    bits = int.from_bytes(secrets.token_bytes(5), "big")
+    tail = "".join(_REF_ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
     return f"PG-{day}-{tail}"
 
 
@@ -77,6 +78,11 @@ class ParsedMessage:
     message: EmailMessage
     defects: tuple[str, ...]
     message_id: str | None
+    headers: Mapping[str, str] = field(default_factory=dict)  # first value of each, decoded
+
+    def header(self, name: str) -> str | None:
+        """A top-level header field's value, RFC 2047-decoded (cheap: no header objects)."""
+        return self.headers.get(name.lower())
 
 
 @dataclass(frozen=True)

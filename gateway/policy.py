@@ -316,6 +316,11 @@ class Facts:
 
 def is_encrypted(message: ParsedMessage) -> str | None:
     """'smime' or 'pgp' when the sender already encrypted the message, else None."""
+    ctype = (message.header("Content-Type") or "").lower()
+    if not (
+        "pkcs7-mime" in ctype or "encrypted" in ctype or b"-----BEGIN PGP MESSAGE" in message.raw
+    ):
+        return None  # the common case, decided without parsing the message again
     from gateway.crypto.smime import is_encrypted as kind_of
 
     return kind_of(message.raw)
@@ -326,10 +331,7 @@ def trigger_edits(
 ) -> tuple[tuple[HeaderEdit, ...], bool]:
     """Header edits that remove the sender's encryption triggers, and whether any was present."""
     edits: list[HeaderEdit] = []
-    try:
-        subject = str(message.message.get("Subject", "") or "")
-    except (ValueError, TypeError, IndexError):
-        subject = ""
+    subject = message.header("Subject") or ""
     lowered = subject.lower()
     hit = False
     for tag in triggers.subject_tags:
@@ -340,7 +342,7 @@ def trigger_edits(
     if hit:
         edits.append(HeaderEdit("Subject", " ".join(subject.split())))
     for name in triggers.headers:
-        if message.message.get(name) is not None:
+        if message.header(name) is not None:
             hit = True
             edits.append(HeaderEdit(name, None))
     return tuple(edits), hit
