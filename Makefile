@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-deps
 PYTEST_ARGS ?=
 
-.PHONY: install system-deps run test lint typecheck unit clean
+.PHONY: install system-deps browser-deps run test lint typecheck unit clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,7 +36,11 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-unit: install system-deps
+# The portal's real-browser test drives Debian's chromium with playwright-core (npm).
+browser-deps: system-deps
+	sh tests/browser/install.sh
+
+unit: install system-deps browser-deps
 	# pytest exits 5 when it collected no tests: that must fail, not pass quietly.
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc

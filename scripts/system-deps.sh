@@ -6,6 +6,8 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 for pkg in postfix swaks openssl gnupg tesseract-ocr tesseract-ocr-eng chromium; do
     have "$pkg" || need="$need $pkg"
 done
+# Node.js (with npm) runs the browser test; the machine image may ship its own build.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || need="$need nodejs npm"
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then
     echo "missing Debian packages:$need -- run: sudo apt-get install -y$need" >&2
