@@ -126,7 +126,8 @@ def match_roster(
     """Findings that match a roster entry get top confidence; returns them and the roster ids.
 
     An MRN matches on its own; a name matches together with a date of birth in the same part.
-    A recipient who is a rostered patient counts when the message carries health information.
+    When the text names no rostered patient, a recipient who is one counts if the message
+    carries health information (mail to the patient about their own care).
     """
     matched: set[str] = set()
     out: list[Finding] = []
@@ -149,7 +150,9 @@ def match_roster(
             entity = "PATIENT_NAME" if f.entity in NAME_ENTITIES else f.entity
             f = replace(f, entity=entity, score=1.0, recognizer=f"{f.recognizer}+roster")
         out.append(f)
-    if any(f.category == "health" for f in out):
+    if not matched and any(f.category == "health" for f in out):
+        # No patient named in the text: mail about their care sent to a rostered patient's
+        # own address is about that patient.
         for rcpt in recipients:
             rid = roster.by_email(rcpt)
             if rid:
