@@ -144,7 +144,13 @@ def test_the_default_registry_knows_every_policy_action():
     """Detectors and all seven policy actions are registered by name."""
     reg = default_registry()
     assert set(reg.names("action")) == {
-        "deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"
+        "deliver",
+        "encrypt",
+        "portal",
+        "block",
+        "quarantine",
+        "consent_allow",
+        "tag",
     }
     assert {"null", "phi"} <= set(reg.names("detector"))
     with pytest.raises(KeyError, match="no action named 'teleport'"):

@@ -27,7 +27,10 @@ class SmimeMethod:
 
         s = self.settings
         return CertStore(
-            s.store_dir, trust_anchors=s.trust_anchors, crl_sources=s.crls, require_crl=s.require_crl
+            s.store_dir,
+            trust_anchors=s.trust_anchors,
+            crl_sources=s.crls,
+            require_crl=s.require_crl,
         )
 
     @functools.cached_property
