@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dkim
 
+from tests import test_dkim
 from tests.conftest import REPO, port_of
 from tests.support.gateway import make_settings, running_gateway
-from tests import test_dkim
 from tests.test_dkim import DOMAIN, SELECTOR, dns_for
 
 # The DKIM tests' fixtures, reused here.
