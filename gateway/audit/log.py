@@ -21,14 +21,12 @@ from gateway.audit.entry import AuditEntry, PreparedEntry, canonical_ts, prepare
 from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, chain_head, records
 from gateway.audit.verify import AnchorState, VerifyReport, analyse
+from gateway.storage import READ_ONLY, make_engine, prepare_schema
 
 _log = logging.getLogger("phigate.audit")
 
-SQLITE_BUSY_TIMEOUT_S = 30.0
 # Any constant works; it only has to be the same in every process migrating this database.
 _PG_MIGRATION_LOCK = 0x70686967617465  # "phigate"
-# Execution option that makes a SQLite transaction start deferred (read-only use).
-_READ_ONLY = "phigate_audit_read_only"
 
 
 def migrations_dir() -> Path:
@@ -39,36 +37,6 @@ def migrations_dir() -> Path:
 def default_anchor_path(key_file: Path) -> Path:
     """The anchor file's default place: beside the key, same stem, `.anchor` suffix."""
     return key_file.with_name(key_file.stem + ".anchor")
-
-
-def _make_engine(url: str) -> Engine:
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    db = parsed.database
-    if db and db != ":memory:" and not db.startswith("file:"):
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-
-    # pysqlite's own transaction handling would defer BEGIN and so never take the write
-    # lock up front; take over, and start write transactions with BEGIN IMMEDIATE.
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-            cur.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        read_only = conn.get_execution_options().get(_READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
-
-    return engine
 
 
 # Built once: SQLAlchemy's compiled cache then finds them by identity, with no per-call
@@ -82,6 +50,16 @@ _UPDATE_HEAD = (
     .where(chain_head.c.id == 1)
     .values(seq=sa.bindparam("head_seq"), mac=sa.bindparam("head_mac"))
 )
+
+
+def _upgrade(conn: Connection) -> None:
+    """Run `alembic upgrade head` on the database behind `conn`, inside its transaction."""
+    here = migrations_dir()
+    cfg = Config(str(here / "alembic.ini"))
+    cfg.set_main_option("script_location", str(here))
+    cfg.set_main_option("version_locations", str(here / "versions"))
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, "head")
 
 
 def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
@@ -99,29 +77,13 @@ class AuditLog:
         )
         anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._anchor = AnchorFile(anchor_path)
-        self._engine = _make_engine(url)
-        try:
-            self._upgrade()
-        except BaseException:
-            self._engine.dispose()
-            raise
+        self._engine = make_engine(url, foreign_keys=True)
+        prepare_schema(self._engine, _PG_MIGRATION_LOCK, _upgrade)
 
     @property
     def engine(self) -> Engine:
         """The SQLAlchemy engine (for tests and maintenance tools)."""
         return self._engine
-
-    def _upgrade(self) -> None:
-        """Run `alembic upgrade head` on this database; safe when several processes start at once."""
-        here = migrations_dir()
-        cfg = Config(str(here / "alembic.ini"))
-        cfg.set_main_option("script_location", str(here))
-        cfg.set_main_option("version_locations", str(here / "versions"))
-        with self._engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
 
     def keyed_hash(self, value: str) -> str:
         """HMAC-SHA256 of the lower-cased value under a subkey of the active key, as hex."""
@@ -194,7 +156,7 @@ class AuditLog:
             if conn.dialect.name == "postgresql":
                 conn = conn.execution_options(isolation_level="REPEATABLE READ")
             else:
-                conn = conn.execution_options(**{_READ_ONLY: True})
+                conn = conn.execution_options(**{READ_ONLY: True})
             with conn.begin():
                 yield conn
 

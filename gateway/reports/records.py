@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.audit.log import _READ_ONLY
 from gateway.audit.schema import records
+from gateway.storage import READ_ONLY
 
 # Event actions (gateway/events.py) name a family and a verb joined by "-"; message actions
 # (deliver, encrypt, portal, block, quarantine, consent_allow, tag, split, none) never do.
@@ -171,7 +171,7 @@ def fetch_records(
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             # A deferred BEGIN: reading must never take the write lock the gateway appends under.
-            conn = conn.execution_options(**{_READ_ONLY: True})
+            conn = conn.execution_options(**{READ_ONLY: True})
         with conn.begin():
             rows = conn.execution_options(yield_per=1000).execute(query)
             return [AuditRecord.from_row(dict(r._mapping)) for r in rows]

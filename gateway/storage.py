@@ -1,0 +1,118 @@
+"""SQLAlchemy engines for the stores: SQLite tuned for safe concurrent writers, or PostgreSQL.
+
+Every store (audit log, quarantine, portal, patients) opens its database through
+`make_engine`, states which SQLite pragmas it needs, and creates or migrates its tables
+with `prepare_schema`, which serialises start-up across processes.
+
+On SQLite the engine issues BEGIN itself (pysqlite's own handling defers it and so never
+takes the write lock up front). Whether a transaction starts IMMEDIATE (holding the write
+lock from its first statement) or deferred is chosen per engine, and per transaction with
+`write_tx` or the `READ_ONLY` execution option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+# Execution option that makes a SQLite transaction start deferred (read-only use), so a
+# reader never takes the write lock that writers queue on.
+READ_ONLY = "phigate_read_only"
+# Connection-info flag that `write_tx` sets: this transaction starts BEGIN IMMEDIATE.
+_WRITE = "phigate_write"
+
+
+def make_engine(
+    url: str,
+    *,
+    synchronous: Literal["FULL", "NORMAL"] | None = None,
+    secure_delete: bool = False,
+    foreign_keys: bool = False,
+    immediate: bool = True,
+) -> Engine:
+    """An engine for `url`; on SQLite in WAL mode with a 30 s busy timeout and the pragmas asked for.
+
+    `synchronous` sets `PRAGMA synchronous` (None keeps SQLite's default), `secure_delete`
+    overwrites freed pages, `foreign_keys` enforces foreign keys. With `immediate`, every
+    transaction starts BEGIN IMMEDIATE unless its connection carries `READ_ONLY`; without
+    it, only `write_tx` transactions do. Other databases get a plain pre-pinging engine.
+    """
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    db = parsed.database
+    if db and db != ":memory:" and not db.startswith("file:"):
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    pragmas = ["journal_mode=WAL"]
+    if synchronous is not None:
+        pragmas.append(f"synchronous={synchronous}")
+    if secure_delete:
+        pragmas.append("secure_delete=ON")
+    if foreign_keys:
+        pragmas.append("foreign_keys=ON")
+    pragmas.append(f"busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            for pragma in pragmas:
+                cur.execute(f"PRAGMA {pragma}")
+        finally:
+            cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the database lock up front, so a read-then-write transaction cannot
+        # act on a state another writer is about to change (readers stay unblocked in WAL).
+        if conn.info.get(_WRITE):
+            write = True
+        elif conn.get_execution_options().get(READ_ONLY, False):
+            write = False
+        else:
+            write = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A read-write transaction: BEGIN IMMEDIATE on SQLite, a plain one on PostgreSQL."""
+    with engine.connect() as conn:
+        conn.info[_WRITE] = True
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.info.pop(_WRITE, None)
+
+
+def advisory_lock(conn: Connection, key: int) -> None:
+    """Take a transaction-scoped advisory lock on PostgreSQL (no-op elsewhere)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def prepare_schema(engine: Engine, lock_key: int, setup: Callable[[Connection], None]) -> None:
+    """Run `setup` (create or migrate tables) in one write transaction under `lock_key`.
+
+    The advisory lock makes processes that start at once take turns on PostgreSQL (SQLite's
+    BEGIN IMMEDIATE already does). If setup fails, the engine is disposed and the error
+    raised, so a store that cannot open leaves no connections behind.
+    """
+    try:
+        with write_tx(engine) as conn:
+            advisory_lock(conn, lock_key)
+            setup(conn)
+    except BaseException:
+        engine.dispose()
+        raise
