@@ -71,9 +71,22 @@ ORG_AFTER = re.compile(
     r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy|"
     r"Dental|Surgical|Imaging|Radiology|Dermatology|Cardiology|Orthopedics|Pediatrics|Oncology)\b"
 )
-CALENDAR_WORD = re.compile(
-    r"\d|(?i:\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
+# An NER date is kept only when it names a calendar point: a year, a month, a weekday or a numeric
+# date. "this month", "the 60s", "its 10th year", "10am" and bare numbers identify no one, and
+# spaCy calls postcodes, card and phone digits DATE.
+CALENDAR_DATE = re.compile(
+    r"(?i)(?<![\w-])(?:1[89]\d\d|20\d\d)(?![\w-])"
+    r"|\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\b\.?"
+    r"|\b(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?\b"
+    r"|(?<![\w-])\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?![\w-])"
 )
+# "the last Sunday", "next March", "every Friday": a point relative to an unnamed one.
+RELATIVE_DATE = re.compile(
+    r"(?i)^(?:the|this|that|last|next|a|an|every|each|past|coming|previous|following|few|"
+    r"couple|some|several)\b"
+)
+CALENDAR_YEAR = re.compile(r"(?<![\w-])(?:1[89]\d\d|20\d\d)(?![\w-])")
 # Words after "your" that make the reader someone other than the patient ("your patient's labs").
 _NOT_PATIENT_OWNER = (
     r"patients?|pts?|clients?|members?|team|staff|office|clinic|practice|colleagues?|provider|"
@@ -264,7 +277,7 @@ class PhiEngine:
             ):
                 continue
             # "this month", "years", "one morning": relative times identify no one.
-            if label == "DATE_TIME" and not CALENDAR_WORD.search(ent.text):
+            if label == "DATE_TIME" and not _calendar_date(ent.text):
                 continue
             start, end = ent.start_char + offset, ent.end_char + offset
             # A lone surname or given name is weak evidence on its own.
@@ -506,9 +519,13 @@ class PhiEngine:
                         continue
                     if len(value.strip()) < 3 or value.strip().islower():
                         continue
-                if any(_overlaps(m, o) and o.entity not in ("DATE_TIME",) for o in ids):
-                    if m.entity != "DATE_TIME":
-                        continue
+                # A recognizer's own span (a card, a phone, an address, a date) beats NER's reading
+                # of the same characters; only an NER name may overlap a recognizer's date.
+                if any(
+                    _overlaps(m, o) and (m.entity == "DATE_TIME" or o.entity != "DATE_TIME")
+                    for o in ids
+                ):
+                    continue
             kept.append(m)
         # An address block subsumes the street, unit and PO-box pieces found inside it.
         blocks = [m for m in kept if m.entity == "STREET_ADDRESS"]
@@ -634,6 +651,13 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
         if name.score >= 0.55 and NAME_FOR_HEALTH.match(between):
             return True
     return False
+
+
+def _calendar_date(value: str) -> bool:
+    """Whether an NER date names a calendar point (a year, month, weekday or numeric date)."""
+    if not CALENDAR_DATE.search(value):
+        return False
+    return not RELATIVE_DATE.match(value) or bool(CALENDAR_YEAR.search(value))
 
 
 def _line_of(text: str, pos: int) -> int:

@@ -86,6 +86,8 @@ def test_address_block(text: str, expected: str) -> None:
         "Version 2 of the form is on Page 4.",
         "Call the Park View office about it.",
         "He scored 12 on the Glasgow scale.",
+        "During 2019 the clinic grew.",
+        "Acme Holdings Inc. in 2021 merged.",
     ],
 )
 def test_not_an_address(text: str) -> None:

@@ -148,7 +148,16 @@ FIRST_WORD_STOP = frozenset(
     Bldg Station Dept Department Ward Clinic Exam Office Window Desk Channel Level Tier Module
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday Mon Tue Tues Wed Thu Thurs Fri Sat Sun
     January February March April May June July August September October November December Jan Feb
-    Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Christmas Easter Noon Midnight Today Tomorrow""".split()
+    Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Christmas Easter Noon Midnight Today Tomorrow During
+    Since Until Till Before After Circa Around Between Throughout Spring Summer Autumn Fall Winter
+    Fiscal FY Class Season""".split()
+)
+
+
+# "Income Fund Inc. in 2023", "During 2025": a year after a preposition, not a house number.
+YEAR_AFTER_PREPOSITION = regex.compile(
+    r"(?i:(?<![\w])(?:in|during|since|until|till|by|before|after|from|of|circa|around|for|to|"
+    r"through) (?:1[89]|20)\d\d\.?$)"
 )
 
 
@@ -209,7 +218,7 @@ class AddressRecognizer:
     def _euro_ok(self, text: str, m: regex.Match[str]) -> bool:
         value = m.group()
         words = value.split(" ")
-        if words[0].lower().strip(".") in FIRST_WORD_STOP:
+        if words[0].lower().strip(".") in FIRST_WORD_STOP or YEAR_AFTER_PREPOSITION.search(value):
             return False
         if any(w.lower().endswith(tuple(STREET_ENDINGS)) for w in words[:-1]):
             return True

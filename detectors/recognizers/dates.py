@@ -20,7 +20,8 @@ DATE = regex.compile(
     rf"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{{0,6}},? )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
     rf"|{_MONTH} \d{{4}}"
     rf"|\d{{1,2}}/\d{{4}}"
-    rf")(?![\w/-])",
+    # "04.15.68.30.65" is a phone and "93.63.30.221" an address, not dates followed by a dot
+    rf")(?![\w/-]|[.:]\d)",
     regex.IGNORECASE,
 )
 DOB_CONTEXT = compile_words(

@@ -1,0 +1,92 @@
+"""Span-evaluation rules of the engine: which NER dates survive and whose span wins an overlap."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.engine import PhiEngine, _calendar_date
+from detectors.recognizers.base import RawMatch
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Tuesday", True),
+        ("March 2021", True),
+        ("1987", True),
+        ("3/4/2020", True),
+        ("last June 2019", True),
+        ("this month", False),
+        ("the 70s", False),
+        ("its 5th year", False),
+        ("a few weeks ago", False),
+        ("the last Friday", False),
+        ("10am", False),
+        ("48213", False),
+    ],
+)
+def test_calendar_date(value: str, expected: bool) -> None:
+    """An NER date counts only when it names a year, month, weekday or numeric date, not a relative time."""
+    assert _calendar_date(value) is expected
+
+
+def _ner(entity: str, start: int, end: int) -> RawMatch:
+    return RawMatch(entity, start, end, 0.7, "identifier", "spacy_ner")
+
+
+@pytest.mark.parametrize(
+    ("text", "other", "ner", "kept"),
+    [
+        (
+            "call 0361 4827715 now",
+            RawMatch("PHONE_NUMBER", 5, 17, 0.8, "identifier", "phone"),
+            _ner("DATE_TIME", 10, 17),
+            False,
+        ),
+        (
+            "card 4111111111111111 lost",
+            RawMatch("CREDIT_CARD", 5, 21, 0.9, "identifier", "card"),
+            _ner("DATE_TIME", 5, 21),
+            False,
+        ),
+        (
+            "DOB 2001-04-05 noted",
+            RawMatch("DOB", 4, 14, 0.9, "identifier", "date"),
+            _ner("DATE_TIME", 4, 8),
+            False,
+        ),
+        (
+            "at 48213 Kestrel Road",
+            RawMatch("STREET_ADDRESS", 3, 21, 0.7, "identifier", "street_address_block"),
+            _ner("DATE_TIME", 3, 8),
+            False,
+        ),
+        (
+            "Dawn Kim wrote on 2020-01-02",
+            RawMatch("DATE_TIME", 18, 28, 0.5, "identifier", "date"),
+            _ner("PERSON", 0, 8),
+            True,
+        ),
+    ],
+)
+def test_recognizer_span_beats_ner(text: str, other: RawMatch, ner: RawMatch, kept: bool) -> None:
+    """An NER date on a recognizer's card, phone, date or address is dropped; a name beside a date stays."""
+    cleaned = PhiEngine._clean(text, [other, ner])
+    assert (ner in cleaned) is kept
+    assert other in cleaned
+
+
+@pytest.mark.parametrize(
+    ("text", "dates"),
+    [
+        ("call 04.22.71.30.65 today", []),
+        ("server 10.12.30.44 is down", []),
+        ("seen on 04.22.71. Thanks", ["04.22.71"]),
+        ("seen 3/4/2020: stable", ["3/4/2020"]),
+    ],
+)
+def test_dotted_numbers_are_not_dates(text: str, dates: list[str]) -> None:
+    """A dotted date shape that runs on into more dotted digits is a phone or an IP address."""
+    from detectors.recognizers.dates import DateRecognizer
+
+    assert [text[m.start : m.end] for m in DateRecognizer().analyze(text, 1.0)] == dates
