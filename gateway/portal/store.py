@@ -35,7 +35,8 @@ from gateway.portal.schema import codes, items, metadata, sessions
 from gateway.quarantine.envelope import Sealed, open_sealed, seal
 from gateway.quarantine.errors import QuarantineIntegrityError, QuarantineKeyError
 from gateway.quarantine.keys import MasterKeyFile
-from gateway.quarantine.store import _make_engine
+from gateway.quarantine.store import make_sealed_store_engine
+from gateway.storage import prepare_schema
 
 _log = logging.getLogger("phigate.portal")
 
@@ -165,17 +166,8 @@ class PortalStore:
             Path(hash_key_file) if hash_key_file else mk.with_name(f"{mk.stem}-hash{mk.suffix}")
         )
         self._hash_keys.ensure()
-        self._engine = _make_engine(url)
-        try:
-            with self._engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(
-                        sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK}
-                    )
-                metadata.create_all(conn, checkfirst=True)
-        except BaseException:
-            self._engine.dispose()
-            raise
+        self._engine = make_sealed_store_engine(url)
+        prepare_schema(self._engine, _PG_SCHEMA_LOCK, metadata.create_all)
 
     @property
     def engine(self) -> Engine:

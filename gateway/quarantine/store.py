@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from gateway.quarantine.envelope import Opened, Sealed, open_sealed, seal
 from gateway.quarantine.errors import (
@@ -25,6 +25,7 @@ from gateway.quarantine.errors import (
 )
 from gateway.quarantine.keys import MasterKeyFile
 from gateway.quarantine.schema import entries, metadata
+from gateway.storage import make_engine, prepare_schema
 
 _log = logging.getLogger("phigate.quarantine")
 
@@ -33,7 +34,6 @@ RELEASED = "released"
 DELETED = "deleted"
 STATUSES = (HELD, RELEASED, DELETED)
 
-SQLITE_BUSY_TIMEOUT_S = 30.0
 _PG_SCHEMA_LOCK = 0x7068697161726E  # any constant shared by every process creating the table
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # Summary keys that would mean someone is trying to store matched text in clear metadata.
@@ -47,34 +47,14 @@ def new_entry_id() -> str:
     return "Q" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
 
 
-def _make_engine(url: str) -> Engine:
-    parsed = sa.make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
-    db = parsed.database
-    if db and db != ":memory:" and not db.startswith("file:"):
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+def make_sealed_store_engine(url: str) -> Engine:
+    """The engine for a store of sealed messages (the quarantine, the portal).
 
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            # FULL: a commit is on disk before put() returns (the gateway then answers 250).
-            cur.execute("PRAGMA synchronous=FULL")
-            # Overwrite freed pages, so shredded wrapped keys and ciphertext do not linger.
-            cur.execute("PRAGMA secure_delete=ON")
-            cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
-        finally:
-            cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
+    On SQLite, `synchronous=FULL` puts a commit on disk before `put()` returns (the gateway
+    then answers 250), and `secure_delete` overwrites freed pages, so shredded wrapped keys
+    and ciphertext do not linger.
+    """
+    return make_engine(url, synchronous="FULL", secure_delete=True)
 
 
 def _check_summary(value: Any, path: str = "summary") -> None:
@@ -131,17 +111,8 @@ class QuarantineStore:
         self.retention = timedelta(days=retention_days)
         self._keys = MasterKeyFile(Path(master_key_file))
         self._keys.ensure()
-        self._engine = _make_engine(url)
-        try:
-            with self._engine.begin() as conn:
-                if conn.dialect.name == "postgresql":
-                    conn.execute(
-                        sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_SCHEMA_LOCK}
-                    )
-                metadata.create_all(conn, checkfirst=True)
-        except BaseException:
-            self._engine.dispose()
-            raise
+        self._engine = make_sealed_store_engine(url)
+        prepare_schema(self._engine, _PG_SCHEMA_LOCK, metadata.create_all)
 
     @property
     def engine(self) -> Engine:
