@@ -30,7 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.patients.db import aware, make_engine, pg_lock, utc, write_tx
+from gateway.patients.db import aware, make_engine, utc
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
 from gateway.patients.errors import (
     ConsentError,
@@ -51,6 +51,7 @@ from gateway.patients.schema import (
     metadata,
 )
 from gateway.patients.scopes import allowed_types, check_types, outside
+from gateway.storage import prepare_schema, write_tx
 
 METHODS = ("signed-form", "portal", "phone")
 GRANTED, AMENDED, REVOKED, USED = "granted", "amended", "revoked", "used"
@@ -266,6 +267,14 @@ def _event(row: Any) -> ConsentEvent:
     )
 
 
+def _create_tables(conn: Connection) -> None:
+    """Create the consent tables and the triggers that keep their history append-only."""
+    metadata.create_all(conn, tables=[consents, consent_events])
+    ddl = POSTGRES_APPEND_ONLY if conn.dialect.name == "postgresql" else SQLITE_APPEND_ONLY
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
 class ConsentRegistry:
     """Records, revokes and checks consents to unencrypted email, in an append-only history."""
 
@@ -275,12 +284,7 @@ class ConsentRegistry:
         self.roster = roster
         self.disclosure_dir = disclosure_dir
         self.engine = make_engine(url)
-        with write_tx(self.engine) as conn:
-            pg_lock(conn, _PG_LOCK)
-            metadata.create_all(conn, tables=[consents, consent_events])
-            ddl = POSTGRES_APPEND_ONLY if conn.dialect.name == "postgresql" else SQLITE_APPEND_ONLY
-            for statement in ddl:
-                conn.exec_driver_sql(statement)
+        prepare_schema(self.engine, _PG_LOCK, _create_tables)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -35,7 +35,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.patients.db import aware, make_engine, pg_lock, write_tx
+from gateway.patients.db import aware, make_engine
 from gateway.patients.errors import (
     InvalidIdentifier,
     PatientsError,
@@ -51,6 +51,7 @@ from gateway.patients.normalize import (
     parse_dob,
 )
 from gateway.patients.schema import identifiers, metadata, roster
+from gateway.storage import advisory_lock, prepare_schema, write_tx
 
 _PG_LOCK = 0x70686970617472  # serialises roster imports and schema creation across processes
 _ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
@@ -217,9 +218,11 @@ class PatientRoster:
     def __init__(self, url: str, key_file: Path) -> None:
         self._hasher = IdentifierHasher(load_or_create_key(Path(key_file)))
         self.engine = make_engine(url)
-        with write_tx(self.engine) as conn:
-            pg_lock(conn, _PG_LOCK)
-            metadata.create_all(conn, tables=[roster, identifiers])
+        prepare_schema(
+            self.engine,
+            _PG_LOCK,
+            lambda conn: metadata.create_all(conn, tables=[roster, identifiers]),
+        )
 
     def close(self) -> None:
         """Release the database connections."""
@@ -275,7 +278,7 @@ class PatientRoster:
             else:
                 errors.extend(result)
         with write_tx(self.engine) as conn:
-            pg_lock(conn, _PG_LOCK)
+            advisory_lock(conn, _PG_LOCK)
             resolved, conflict_errors = self._resolve(conn, parsed)
             errors.extend(conflict_errors)
             errors.sort(key=lambda e: e.line)
