@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.audit.entry import canonical_json
-from gateway.audit.keys import ANCHOR_PURPOSE, KeyRing, derive_subkey, file_lock, write_private_file
+from gateway.audit.keys import ANCHOR_PURPOSE, KeyRing, derive_subkey
+from gateway.keyring import file_lock, lock_path, write_private_file
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,7 @@ class AnchorFile:
 
     def advance(self, ring: KeyRing, seq: int, mac: str, ref_id: str) -> None:
         """Record `seq` as the newest unless a later seq is already anchored (concurrent writers)."""
-        with file_lock(self.path.with_name(self.path.name + ".lock")):
+        with file_lock(lock_path(self.path)):
             try:
                 current = self.read()
             except AnchorUnreadable:

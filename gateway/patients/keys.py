@@ -14,7 +14,7 @@ import os
 import secrets
 from pathlib import Path
 
-from gateway.audit.keys import file_lock, write_private_file
+from gateway.keyring import file_lock, write_private_file
 from gateway.patients.errors import RosterKeyError
 
 KEY_BYTES = 32

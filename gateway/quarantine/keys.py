@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from gateway.audit.keys import file_lock, write_private_file
+from gateway.keyring import file_lock, write_private_file
 from gateway.quarantine.errors import QuarantineKeyError
 
 MASTER_KEY_BYTES = 32
