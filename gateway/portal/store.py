@@ -24,7 +24,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.audit.keys import KeyFile, derive_subkey
+from gateway.audit.errors import AuditKeyError
+from gateway.audit.keys import derive_subkey
+from gateway.keyring import KeyFile, KeyKind
 from gateway.portal.errors import (
     PortalError,
     PortalExpired,
@@ -34,7 +36,6 @@ from gateway.portal.errors import (
 from gateway.portal.schema import codes, items, metadata, sessions
 from gateway.quarantine.envelope import Sealed, open_sealed, seal
 from gateway.quarantine.errors import QuarantineIntegrityError, QuarantineKeyError
-from gateway.quarantine.keys import MasterKeyFile
 from gateway.quarantine.store import make_sealed_store_engine
 from gateway.storage import prepare_schema
 
@@ -51,6 +52,12 @@ _PG_SCHEMA_LOCK = 0x706869706F7274  # shared by every process creating the table
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _RECIPIENT_PURPOSE = b"phigate/portal/recipient-hash/v1"
 _CODE_PURPOSE = b"phigate/portal/code/v1"
+# The master key file follows the quarantine's rules (the items are sealed the same way),
+# the hash key file the audit key's; the errors keep those stores' types but say "portal".
+PORTAL_MASTER_KEY = KeyKind(
+    name="portal master key", id_prefix="q", error=QuarantineKeyError, exact_length=True
+)
+PORTAL_HASH_KEY = KeyKind(name="portal hash key", id_prefix="k", error=AuditKeyError)
 
 
 def new_item_id() -> str:
@@ -159,11 +166,12 @@ class PortalStore:
     def __init__(
         self, url: str, master_key_file: Path, *, hash_key_file: Path | None = None
     ) -> None:
-        self._keys = MasterKeyFile(Path(master_key_file))
+        self._keys = KeyFile(Path(master_key_file), PORTAL_MASTER_KEY)
         self._keys.ensure()
         mk = Path(master_key_file)
         self._hash_keys = KeyFile(
-            Path(hash_key_file) if hash_key_file else mk.with_name(f"{mk.stem}-hash{mk.suffix}")
+            Path(hash_key_file) if hash_key_file else mk.with_name(f"{mk.stem}-hash{mk.suffix}"),
+            PORTAL_HASH_KEY,
         )
         self._hash_keys.ensure()
         self._engine = make_sealed_store_engine(url)
