@@ -132,6 +132,13 @@ ADDRESS_FIELD = re.compile(r"(?m)^(From|Sender|To):[ \t]*(.*)$")
 MAIL_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
 
+_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|le|la|bin|ibn|ter|ten"
+# What may sit between a given name and a surname: a middle initial or family-name particles.
+NAME_GAP = re.compile(rf" (?:(?:[A-Z]\.?|{_PARTICLES}) )+")
+POSSESSIVE_IN_NAME = re.compile(r"['’]s(?:\s|$)")
+NAME_PARTICLE_END = re.compile(rf" (?:{_PARTICLES})$")
+
+
 class TextPartLike(Protocol):
     """One extracted text part of a message (see detectors.extract.TextPart)."""
 
@@ -502,6 +509,18 @@ class PhiEngine:
                 )
             )
         ]
+        # NER reads a first name as a place ("Johannes", "Brooke") and a city or country inside an
+        # address block as a place of its own: the name recognizer and the block already say more.
+        names = [m for m in raw if m.entity == "PERSON" and m.recognizer != "spacy_ner"]
+        raw = [
+            m
+            for m in raw
+            if not (
+                m.recognizer == "spacy_ner"
+                and m.entity == "LOCATION"
+                and (in_block(m) or any(_overlaps(m, n) for n in names))
+            )
+        ]
         health = [m for m in raw if m.category == "health"]
         ids = [
             m
@@ -541,6 +560,7 @@ class PhiEngine:
                 for b in blocks
             )
         ]
+        kept = _join_name_pieces(text, [_cut_possessive(text, m) for m in kept])
         # Prefer the strongest hit per (entity, span).
         best: dict[tuple[str, int, int], RawMatch] = {}
         for m in kept:
@@ -658,6 +678,54 @@ def _calendar_date(value: str) -> bool:
     if not CALENDAR_DATE.search(value):
         return False
     return not RELATIVE_DATE.match(value) or bool(CALENDAR_YEAR.search(value))
+
+
+def _cut_possessive(text: str, m: RawMatch) -> RawMatch:
+    """End a name at its possessive: "Ann Roe's Cautionary Tales" names Ann Roe."""
+    if m.entity != "PERSON":
+        return m
+    cut = POSSESSIVE_IN_NAME.search(text, m.start, m.end)
+    if cut is None or cut.start() - m.start < 2:
+        return m
+    return replace(m, end=cut.start())
+
+
+def _join_name_pieces(text: str, raw: list[RawMatch]) -> list[RawMatch]:
+    """Join a given name and a surname found apart across a middle initial or a particle.
+
+    "Erik A. Eberhardt" and "Carol van den Heuvel" are one person each; two pieces would name
+    neither exactly.
+    """
+    names = sorted((m for m in raw if m.entity == "PERSON"), key=lambda m: (m.start, m.end))
+    if len(names) < 2:
+        return raw
+    joined: list[RawMatch] = []
+    used: set[int] = set()
+    for i, a in enumerate(names):
+        if id(a) in used:
+            continue
+        cur = a
+        for b in names[i + 1 :]:
+            if b.start < cur.end or id(b) in used:
+                continue
+            gap = text[cur.end : b.start]
+            ends_with_particle = NAME_PARTICLE_END.search(text, cur.start, cur.end)
+            if NAME_GAP.fullmatch(gap) or (ends_with_particle and gap == " "):
+                used.add(id(b))
+                role = cur.role or b.role
+                cur = RawMatch(
+                    "PERSON",
+                    cur.start,
+                    b.end,
+                    max(cur.score, b.score),
+                    cur.category,
+                    cur.recognizer,
+                    role,
+                )
+            break
+        joined.append(cur)
+    others = [m for m in raw if m.entity != "PERSON"]
+    return others + joined
 
 
 def _line_of(text: str, pos: int) -> int:

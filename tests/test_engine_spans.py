@@ -90,3 +90,56 @@ def test_dotted_numbers_are_not_dates(text: str, dates: list[str]) -> None:
     from detectors.recognizers.dates import DateRecognizer
 
     assert [text[m.start : m.end] for m in DateRecognizer().analyze(text, 1.0)] == dates
+
+
+def _cue(start: int, end: int, role: str = "") -> RawMatch:
+    return RawMatch("PERSON", start, end, 0.6, "identifier", "person_cues", role)
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces", "expected"),
+    [
+        ("Erik A. Eberhardt called", [_cue(0, 4), _cue(8, 17)], ["Erik A. Eberhardt"]),
+        ("Lara B Pottinger called", [_cue(0, 4), _cue(7, 16)], ["Lara B Pottinger"]),
+        ("Carol van den Heuvel sang", [_cue(0, 13), _cue(14, 20)], ["Carol van den Heuvel"]),
+        ("Ann Roe and Joe Lee met", [_cue(0, 7), _cue(12, 19)], ["Ann Roe", "Joe Lee"]),
+        ("Ann Roe's Cautionary Tales", [_cue(0, 20)], ["Ann Roe"]),
+        ("Ann Roe’s labs", [_cue(0, 9)], ["Ann Roe"]),
+    ],
+)
+def test_name_pieces_and_possessives(
+    text: str, pieces: list[RawMatch], expected: list[str]
+) -> None:
+    """Name pieces across a middle initial or particle join into one name, and a possessive ends it."""
+    cleaned = PhiEngine._clean(text, pieces)
+    assert [text[m.start : m.end] for m in cleaned if m.entity == "PERSON"] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "other", "ner_location", "kept"),
+    [
+        (
+            "Thanks Johannes for the call",
+            _cue(7, 15, "addressee"),
+            RawMatch("LOCATION", 7, 15, 0.5, "identifier", "spacy_ner"),
+            False,
+        ),
+        (
+            "at 12 Kestrel Road, Dayton",
+            RawMatch("STREET_ADDRESS", 3, 26, 0.7, "identifier", "street_address_block"),
+            RawMatch("LOCATION", 20, 26, 0.5, "identifier", "spacy_ner"),
+            False,
+        ),
+        (
+            "We flew to Dayton on Monday",
+            _cue(0, 2),
+            RawMatch("LOCATION", 11, 17, 0.5, "identifier", "spacy_ner"),
+            True,
+        ),
+    ],
+)
+def test_ner_location_yields(
+    text: str, other: RawMatch, ner_location: RawMatch, kept: bool
+) -> None:
+    """An NER place on a cue-found name or inside an address block is dropped; a place alone stays."""
+    assert (ner_location in PhiEngine._clean(text, [other, ner_location])) is kept

@@ -88,6 +88,7 @@ def test_address_block(text: str, expected: str) -> None:
         "He scored 12 on the Glasgow scale.",
         "During 2019 the clinic grew.",
         "Acme Holdings Inc. in 2021 merged.",
+        "They're not answering at 555 0199 today.",
     ],
 )
 def test_not_an_address(text: str) -> None:
@@ -110,6 +111,8 @@ def test_not_an_address(text: str) -> None:
         ("Postal code 113 57", "ZIP_CODE", "113 57", True),
         ("postcode SW1A 1AA", "ZIP_CODE", "SW1A 1AA", True),
         ("Room 113 57 beds", "ZIP_CODE", "113 57", False),  # no postcode word
+        ("Lives at Rosenweg 12", "STREET_ADDRESS", "Rosenweg 12", True),
+        ("my address with 153 Oak", "STREET_ADDRESS", "with 153", False),  # not capitalised
     ],
 )
 def test_contact_details(text: str, entity: str, value: str, expected: bool) -> None:

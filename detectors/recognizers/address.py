@@ -161,6 +161,14 @@ YEAR_AFTER_PREPOSITION = regex.compile(
 )
 
 
+# Sentence words that never sit inside a street name ("They're not answering at 724").
+SENTENCE_WORDS = frozenset(
+    """not at is are was were to the for with on by from or my your our his her their me you it
+    this that be been has have had will would can could should answering calling call""".split()
+)
+CONTRACTION = regex.compile(r"['’](?:re|m|ll|ve|s|d|t)$")
+
+
 def _bad_place(value: str) -> bool:
     first = value.strip(" ,\n\t}>|").split(" ")[0].strip(",")
     return first in NOT_PLACE
@@ -219,6 +227,8 @@ class AddressRecognizer:
         value = m.group()
         words = value.split(" ")
         if words[0].lower().strip(".") in FIRST_WORD_STOP or YEAR_AFTER_PREPOSITION.search(value):
+            return False
+        if CONTRACTION.search(words[0]) or any(w in SENTENCE_WORDS for w in words[1:-1]):
             return False
         if any(w.lower().endswith(tuple(STREET_ENDINGS)) for w in words[:-1]):
             return True

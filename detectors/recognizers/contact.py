@@ -89,10 +89,11 @@ PO_BOX = regex.compile(
 UNIT = regex.compile(r"(?<![\w])(?:Apt|Apartment|Suite|Ste|Unit)\.? ?#?\d{1,6}[A-Z]?(?![\w])")
 # "Streetname 12" (European order) after an address cue or a leading house/postal number.
 EURO_STREET = regex.compile(
-    r"(?:(?<=\b(?:address|lives at|lives on|is at|is on|located at|sent to|send to|moved to)[: ]{1,3})"
+    r"(?:(?<=(?i:\b(?:address|lives at|lives on|is at|is on|located at|sent to|send to|moved to))"
+    r"[: ]{1,3})"
     r"|(?<=(?:^|\n|, |: )\d{3,6} ))"
+    # the street name itself must be capitalised: "address with 153" is not "Rosenweg 153"
     r"(?:\p{Lu}{1,3}\.? )?\p{Lu}[\p{L}.'-]{2,30}(?: \p{L}[\p{L}.'-]{1,30}){0,3} \d{1,5}[a-z]?(?![\w])",
-    regex.IGNORECASE,
 )
 COUNTRY_POSTCODE = regex.compile(
     r"(?<=\b(?:Norway|Sweden|Denmark|Finland|Iceland|Germany|France|Italy|Spain|Portugal|Cyprus|Greece|"
