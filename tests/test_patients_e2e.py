@@ -181,3 +181,30 @@ def test_the_disclosures_report_lists_exactly_the_patients_messages(world, sink,
     assert refs[2] not in out.stdout
     assert consent_id in out.stdout
     assert "portal" in out.stdout.lower()
+
+
+def test_a_portal_webhook_that_is_down_gives_451_and_nothing_leaves(tmp_path: Path, sink):
+    """With an external portal unreachable, the message temp-fails (451) so the MTA retries."""
+    from tests.support.gateway import free_port
+
+    secret = tmp_path / "hook.secret"
+    secret.write_text("s" * 40)
+    settings = make_settings(
+        tmp_path,
+        sink[1],
+        policy_file=str(REPO / "policies" / "default.yaml"),
+        portal={
+            "webhook_url": f"https://127.0.0.1:{free_port()}/inbox",
+            "webhook_secret_file": str(secret),
+            "webhook_retries": 0,
+            "webhook_timeout": 2,
+        },
+    )
+    with running_gateway(settings) as gw:
+        with smtplib.SMTP("127.0.0.1", port_of(gw), timeout=60) as s:
+            s.ehlo()
+            s.mail("nurse@practice.example")
+            assert s.rcpt(MARIBEL)[0] == 250
+            code, text = s.data(RESULTS)
+    assert code == 451 and text.startswith(b"4.")
+    assert sink[0].messages == []
