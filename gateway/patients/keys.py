@@ -14,27 +14,21 @@ import os
 import secrets
 from pathlib import Path
 
-from gateway.keyring import file_lock, write_private_file
+from gateway.keyring import KEY_BYTES, MIN_KEY_BYTES, create_private_file
 from gateway.patients.errors import RosterKeyError
-
-KEY_BYTES = 32
 
 
 def load_or_create_key(path: Path) -> bytes:
     """Read the key from `path`, creating the file (0600, directory 0700) when it is missing."""
     path = Path(path)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with file_lock(path.with_name(path.name + ".lock")):
-            if not path.exists():
-                write_private_file(path, (secrets.token_hex(KEY_BYTES) + "\n").encode())
+    create_private_file(path, lambda: (secrets.token_hex(KEY_BYTES) + "\n").encode())
     try:
         text = path.read_text(encoding="ascii").strip()
         key = bytes.fromhex(text)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise RosterKeyError(f"roster key file {path} is unreadable or malformed: {exc}") from None
-    if len(key) < 16:
-        raise RosterKeyError(f"roster key file {path} holds fewer than 16 bytes")
+    if len(key) < MIN_KEY_BYTES:
+        raise RosterKeyError(f"roster key file {path} holds fewer than {MIN_KEY_BYTES} bytes")
     if os.stat(path).st_mode & 0o077:
         raise RosterKeyError(f"roster key file {path} is readable by group or others; chmod 600")
     return key
