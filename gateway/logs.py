@@ -49,7 +49,8 @@ def configure(level: str = "info", fmt: str = "json") -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
+        # Loggers are module-level proxies; caching spares a re-bind on every call.
+        cache_logger_on_first_use=True,
     )
     # Silence aiosmtpd's own logger: it logs peer data at INFO and commands at DEBUG.
     logging.getLogger("mail.log").setLevel(logging.WARNING)

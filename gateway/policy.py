@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -408,6 +409,18 @@ class RulePolicy:
     def __init__(self, document: PolicyDocument, groups: Groups | None = None) -> None:
         self.document = document
         self.groups = groups or Groups({})
+        # Each rule's route, built once: deciding then only fills in the recipients.
+        self._routes = {
+            r.name: Route(
+                recipients=(),
+                step=r.action.step(),
+                fallback=tuple(s.step() for s in r.fallback),
+                rule=r.name,
+                reason=r.description or "matched",
+                monitor=document.monitor or r.monitor,
+            )
+            for r in document.rules
+        }
 
     def decide(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Decision:
         """See Policy."""
@@ -425,17 +438,8 @@ class RulePolicy:
                 hits.append(f"{_mask_addr(rcpt)}: {rule.name}: {why}")
             else:
                 raise_no_rule(rcpt)
-        rules = {r.name: r for r in self.document.rules}
         routes = tuple(
-            Route(
-                recipients=tuple(rcpts),
-                step=rules[name].action.step(),
-                fallback=tuple(s.step() for s in rules[name].fallback),
-                rule=name,
-                reason=rules[name].description or "matched",
-                monitor=self.document.monitor or rules[name].monitor,
-            )
-            for name, rcpts in by_rule.items()
+            replace(self._routes[name], recipients=tuple(rcpts)) for name, rcpts in by_rule.items()
         )
         actions = {r.step.action for r in routes}
         first = routes[0]
