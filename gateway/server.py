@@ -184,7 +184,8 @@ class Worker:
 
 
 def housekeeping(settings: Settings, metrics: Any, *, within_days: int = 30) -> dict[str, int]:
-    """Count keys expiring within `within_days` (logged and exported), purge old quarantine."""
+    """Count keys expiring within `within_days` (logged and exported); purge old quarantine
+    entries and shred expired portal messages."""
     from datetime import UTC, datetime, timedelta
 
     out: dict[str, int] = {}
@@ -211,6 +212,14 @@ def housekeeping(settings: Settings, metrics: Any, *, within_days: int = 30) -> 
         q = settings.quarantine
         store_q = QuarantineStore(q.url, q.master_key_file, retention_days=q.retention_days)
         out["quarantine_purged"] = store_q.purge_expired()
+    if settings.portal.enabled and settings.portal.master_key_file.exists():
+        from gateway.portal import PortalStore
+
+        portal = PortalStore(settings.portal.store_url, settings.portal.master_key_file)
+        try:
+            out["portal_expired"] = portal.expire_old(datetime.now(UTC))
+        finally:
+            portal.close()
     return out
 
 
