@@ -7,26 +7,22 @@ which is dropped afterwards.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditEntry, AuditLog
 from gateway.audit.schema import records
+from tests.support.db import BACKENDS, database_url
 
 # Test modules take the fixtures with `from tests.test_audit_support import *`.
 __all__ = ["audit_db_url", "audit_key_file", "audit_log"]
 
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BASE_TS = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
 
 
@@ -58,20 +54,11 @@ def make_entry(log: AuditLog, i: int, **changes: Any) -> AuditEntry:
     return AuditEntry(**fields)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def audit_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL for an empty audit database, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/audit.db"
-        return
-    schema = f"audit_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with database_url(request.param, tmp_path, "audit") as url:
+        yield url
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import email
 import email.policy
-import os
 import re
 import socket
 import threading
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,7 +19,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import uvicorn
 from starlette.applications import Starlette
@@ -34,12 +31,11 @@ from gateway.portal import (
     create_app,
     portal_server,
 )
+from tests.support.db import BACKENDS, database_url
 
 # Test modules take the fixtures with `from tests.test_portal_support import *`.
 __all__ = ["portal_db_url", "portal_store"]
 
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
 # PHI planted in the test message: none of it may be readable at rest, in metadata, in the
@@ -99,20 +95,11 @@ SETTINGS = PortalSettings(
 DISCLOSURE = ("2026-01", "Email without encryption can be read by others on the way.")
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def portal_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL for an empty portal database, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/portal.db"
-        return
-    schema = f"portal_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with database_url(request.param, tmp_path, "portal") as url:
+        yield url
 
 
 @pytest.fixture

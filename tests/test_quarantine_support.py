@@ -7,25 +7,21 @@ and on the PostgreSQL server at 127.0.0.1:5432 in a fresh schema (selected via
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 
 from gateway.quarantine import QuarantineStore
 from gateway.quarantine.schema import entries
+from tests.support.db import BACKENDS, database_url
 
 # Test modules take the fixtures with `from tests.test_quarantine_support import *`.
 __all__ = ["master_key_file", "quarantine_db_url", "store"]
 
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
 # PHI planted in the test message; none of it may be readable at rest or in metadata.
@@ -66,20 +62,11 @@ SUMMARY = {
 }
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def quarantine_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL for an empty quarantine database, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/quarantine.db"
-        return
-    schema = f"quarantine_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with database_url(request.param, tmp_path, "quarantine") as url:
+        yield url
 
 
 @pytest.fixture

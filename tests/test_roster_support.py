@@ -6,20 +6,15 @@ server at 127.0.0.1:5432 in a fresh schema (via `search_path`) that is dropped a
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from gateway.patients import ConsentRegistry, PatientRoster
+from tests.support.db import BACKENDS, database_url
 
 __all__ = ["patients_url", "roster_key", "roster", "registry", "write_csv", "ROSTER_CSV"]
-
-PG_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=test"
-PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 # Four patients; Ana and Ben share their parent's mailbox.
 ROSTER_CSV = """roster_id,name,dob,mrn,email
@@ -37,20 +32,11 @@ def write_csv(directory: Path, text: str, name: str = "in.csv") -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture(params=BACKENDS)
 def patients_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database URL for an empty patients database, on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/var/patients.db"
-        return
-    schema = f"patients_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    with database_url(request.param, tmp_path, "patients") as url:
+        yield url
 
 
 @pytest.fixture
