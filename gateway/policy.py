@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import replace
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
