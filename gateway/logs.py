@@ -32,6 +32,22 @@ def add_pid(
     return event
 
 
+class LineLogger:
+    """Writes each event as one line with one write(2), so workers sharing stderr never
+    interleave halves of their lines."""
+
+    def __init__(self, fd: int = 2) -> None:
+        self.fd = fd
+
+    def msg(self, message: str) -> None:
+        data = (message + "\n").encode("utf-8", "replace")
+        while data:
+            written = os.write(self.fd, data)
+            data = data[written:]
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
 def configure(level: str = "info", fmt: str = "json") -> None:
     """Set up structlog to write one JSON object per line on standard error."""
     renderer: Any = (
@@ -48,7 +64,7 @@ def configure(level: str = "info", fmt: str = "json") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=lambda *_args: LineLogger(sys.stderr.fileno()),
         # Loggers are module-level proxies; caching spares a re-bind on every call.
         cache_logger_on_first_use=True,
     )
