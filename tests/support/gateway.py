@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import shutil
 import socket
 import tempfile
 import threading
@@ -178,6 +180,13 @@ class GatewayThread:
             self._thread.join(10)
 
 
+def short_tempdir() -> str:
+    """A short-named temporary folder (for GNUPGHOME), removed when the test run ends."""
+    path = tempfile.mkdtemp(prefix="pg", dir="/tmp")
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
 def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
     """Settings for a test gateway: its own port, audit files in tmp, no metrics port."""
     base: dict[str, Any] = {
@@ -195,7 +204,7 @@ def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
             "master_key_file": str(tmp / "portal.key"),
         },
         # gpg's agent socket lives in GNUPGHOME, which must stay short
-        "pgp": {"home": tempfile.mkdtemp(prefix="pg", dir="/tmp")},
+        "pgp": {"home": short_tempdir()},
         "notices": {"postmaster": "postmaster@practice.example"},
         # The SMTP and relay tests are about the protocol; policy tests choose their own policy.
         "policy_file": str(REPO / "policies" / "deliver-only.yaml"),
