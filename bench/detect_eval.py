@@ -34,7 +34,17 @@ from detectors.engine import PhiEngine, stock_presidio_engine
 from detectors.extract import extract_message
 from detectors.extract.model import TextPart
 
-CORPUS_DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+CORPUS_DEFAULT = next(
+    (
+        p
+        for p in (
+            Path(__file__).resolve().parents[2] / "shared" / "corpus",
+            Path("/work/shared/corpus"),
+        )
+        if p.is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "corpus",
+)
 SPANS_FILE = Path("spans-dev") / "spans.jsonl"
 MESSAGES_DIR = Path("dev")
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from detectors.extract import extract_message
+from tests.support.corpus import corpus_dir
 
-CORPUS = Path(os.environ.get("PHIGATE_DEV_CORPUS", "/work/shared/corpus/dev"))
+CORPUS = Path(os.environ.get("PHIGATE_DEV_CORPUS", str(corpus_dir() / "dev")))
 
 
 def _load(name: str) -> dict[str, dict[str, Any]]:

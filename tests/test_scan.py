@@ -13,10 +13,11 @@ from pathlib import Path
 from gateway.cli import build_parser
 from gateway.scan import run
 from tests.conftest import REPO
+from tests.support.corpus import corpus_dir
 
 MRN = "00482913"
 PATIENT = "Delphine Okonkwo-Marr"
-DEV = REPO.parent / "shared" / "corpus" / "dev"
+DEV = corpus_dir() / "dev"
 
 
 def _patient_mail() -> bytes:
