@@ -221,6 +221,7 @@ class Verdict:
     detection: Detection | None = None
     decision: Decision | None = None
     outcome: Outcome | None = None
+    acted: str = ""  # the action that finally served the recipients (after fallbacks)
 
     def with_stage(self, result: StageResult, **changes: Any) -> Verdict:
         """Return a copy with one more stage result (and any other fields changed)."""
@@ -228,6 +229,9 @@ class Verdict:
 
     @property
     def action(self) -> str:
+        """What was done: the action that served every recipient, "split", or the decision's."""
+        if self.acted:
+            return self.acted
         return self.decision.action if self.decision else "none"
 
     @property
@@ -488,8 +492,10 @@ class Pipeline:
                 raise PolicyError(
                     f"rule {route.rule!r}: no action or fallback could serve {len(remaining)} recipient(s)"
                 )
+        served = {entry.rpartition(":")[0].split("(")[0] for entry in served_by}
         verdict = verdict.with_stage(
-            StageResult("act", decision.action, ", ".join(served_by) or "nothing to do", _ms(t0))
+            StageResult("act", decision.action, ", ".join(served_by) or "nothing to do", _ms(t0)),
+            acted=served.pop() if len(served) == 1 else ("split" if served else ""),
         )
         if rejects and len(rejects) == len(routes) and not stored:
             # Every recipient was refused: say so in the SMTP reply (before-queue mode).

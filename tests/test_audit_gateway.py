@@ -70,7 +70,7 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
         assert rec["sender_hash"] == log.keyed_hash("lee@practice.example")
         assert rec["size"] == len(MESSAGE)
         # The shipped policy: PHI to an unknown partner, no certificate or key, no portal: block.
-        assert rec["action"] == "encrypt"
+        assert rec["action"] == "block"
         assert rec["stages"][3]["reason"] == "block:2"
         assert rec["next_hop_reply"].startswith("250")
         assert [st["stage"] for st in rec["stages"]] == [
@@ -104,7 +104,7 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
             assert secret not in notice, f"{secret!r} leaked into the notice"
 
     with sqlite3.connect(tmp_path / "audit.db") as db:
-        db.execute("UPDATE audit_records SET action = 'block' WHERE ref_id = ?", (ref,))
+        db.execute("UPDATE audit_records SET action = 'deliver' WHERE ref_id = ?", (ref,))
     out = subprocess.run(
         [
             sys.executable,
