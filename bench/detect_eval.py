@@ -31,6 +31,7 @@ from typing import Any, Literal
 from presidio_analyzer import AnalyzerEngine
 
 from detectors.engine import PhiEngine, stock_presidio_engine
+from detectors.evaluate import PHI_TYPES
 from detectors.extract import extract_message
 from detectors.extract.model import TextPart
 
@@ -48,21 +49,6 @@ CORPUS_DEFAULT = next(
 SPANS_FILE = Path("spans-dev") / "spans.jsonl"
 MESSAGES_DIR = Path("dev")
 
-# Span types that count for recall and precision (HIPAA Safe Harbor identifiers), from
-# spans-dev/README.md.
-PHI_TYPES: tuple[str, ...] = (
-    "PERSON",
-    "STREET_ADDRESS",
-    "ZIP_CODE",
-    "PHONE_NUMBER",
-    "EMAIL_ADDRESS",
-    "US_SSN",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "DATE_TIME",
-    "US_DRIVER_LICENSE",
-)
 # Labelled but not PHI (README): not counted for recall, and a prediction overlapping one of them
 # is not a false positive. (AGE is PHI only from 90 up; every AGE span of the dev set is below 90.)
 NEUTRAL_TYPES: frozenset[str] = frozenset(
