@@ -32,7 +32,7 @@ _log = logging.getLogger("phigate.notices")
 SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 # Errors a template can raise while compiling or rendering in the sandbox.
-_TEMPLATE_FAILURES = (
+TEMPLATE_FAILURES = (
     jinja2.TemplateError,
     TypeError,
     ValueError,
@@ -77,7 +77,8 @@ def _error(exc: BaseException, template: str) -> NoticeTemplateError:
     )
 
 
-def _environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
+def template_environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
+    """A sandboxed environment for officer-edited templates: strict, escaped HTML, site first."""
     return ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
@@ -97,7 +98,7 @@ def _render_parts(
         name = f"{kind}.{suffix}.j2"
         try:
             parts.append(env.get_template(name).render(variables))
-        except _TEMPLATE_FAILURES as exc:
+        except TEMPLATE_FAILURES as exc:
             raise _error(exc, name) from exc
     subject, text, html = parts
     return " ".join(subject.split()), text, html
@@ -117,7 +118,7 @@ def render_texts(
     site = [Path(d) for d in template_dirs]
     if site:
         try:
-            return _render_parts(_environment([*site, SHIPPED_TEMPLATES]), kind, variables)
+            return _render_parts(template_environment([*site, SHIPPED_TEMPLATES]), kind, variables)
         except NoticeTemplateError as exc:
             _log.error(
                 "site notice template failed; using the shipped template",
@@ -129,7 +130,7 @@ def render_texts(
                     "ref_id": context.ref_id,
                 },
             )
-    return _render_parts(_environment([SHIPPED_TEMPLATES]), kind, variables)
+    return _render_parts(template_environment([SHIPPED_TEMPLATES]), kind, variables)
 
 
 def render_notice(

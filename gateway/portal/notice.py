@@ -19,10 +19,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-from gateway.notices.render import NoticeTemplateError
+from gateway.notices.render import TEMPLATE_FAILURES, NoticeTemplateError, template_environment
 from gateway.portal.store import PortalItem
 
 _log = logging.getLogger("phigate.portal")
@@ -30,31 +27,10 @@ _log = logging.getLogger("phigate.portal")
 SHIPPED_NOTICE_TEMPLATES = Path(__file__).resolve().parent / "templates" / "notice"
 NOTICE_NAME = "portal-notice"
 
-_TEMPLATE_FAILURES = (
-    jinja2.TemplateError,
-    TypeError,
-    ValueError,
-    ArithmeticError,
-    LookupError,
-    AttributeError,
-)
-
 
 def portal_link(portal_url: str, token: str) -> str:
     """The pickup link for a token: `<portal_url>/p/<token>`."""
     return f"{portal_url.rstrip('/')}/p/{token}"
-
-
-def _environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
-        undefined=jinja2.StrictUndefined,
-        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
 
 
 def _render(dirs: Sequence[Path], variables: dict[str, Any]) -> tuple[str, str, str]:
@@ -62,8 +38,8 @@ def _render(dirs: Sequence[Path], variables: dict[str, Any]) -> tuple[str, str, 
     for suffix in ("subject", "txt", "html"):
         name = f"{NOTICE_NAME}.{suffix}.j2"
         try:
-            out.append(_environment(dirs).get_template(name).render(variables))
-        except _TEMPLATE_FAILURES as exc:
+            out.append(template_environment(dirs).get_template(name).render(variables))
+        except TEMPLATE_FAILURES as exc:
             line = getattr(exc, "lineno", None)
             where = f"{name}:{line}" if line else name
             raise NoticeTemplateError(
