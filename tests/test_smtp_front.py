@@ -179,3 +179,30 @@ def test_command_timeout_closes_an_idle_client(tmp_path: Path, sink, client_for)
         c.reply()
         c.sock.settimeout(10)
         assert c.file.readline() == b""
+
+
+@pytest.mark.parametrize(
+    "arg",
+    [
+        "<a@b.example>",
+        "<a.b+c@sub.b.example> SIZE=100 BODY=8BITMIME",
+        " <x@y.z>  X=1",
+        "<>",
+        '<"quoted local"@b.example>',
+        "<zoë@x.example> SMTPUTF8",
+        "<@route:a@b.example>",
+        "<a@b.example>SIZE=1",
+        "a@b.example",
+    ],
+)
+def test_the_fast_address_parser_agrees_with_aiosmtpds(arg: str):
+    """The fast path for <local@domain> gives exactly what aiosmtpd's full parser gives."""
+    from aiosmtpd.smtp import SMTP
+
+    from gateway.smtp import GatewaySMTP
+
+    reference = SMTP.__new__(SMTP)
+    reference.local_part_limit = 0
+    ours = GatewaySMTP.__new__(GatewaySMTP)
+    ours.local_part_limit = 0
+    assert GatewaySMTP._getaddr(ours, arg) == SMTP._getaddr(reference, arg)
