@@ -249,10 +249,12 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
     stopping = False
 
     def spawn(index: int) -> None:
+        supervisor = os.getpid()
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
+                _die_with_parent(supervisor)
                 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
                     signal.signal(sig, signal.SIG_DFL)
                 sock = listening_socket(settings.listen, reuse_port=True)
@@ -307,6 +309,20 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     log.info("stopped")
     return 0
+
+
+def _die_with_parent(supervisor: int) -> None:
+    """Ask Linux to send this worker SIGTERM if the supervisor dies, so none is orphaned."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the supervisor's SIGTERM forwarding still applies
+    if os.getppid() != supervisor:
+        os._exit(1)  # the supervisor died before the request took effect
 
 
 def _kill(pid: int, sig: int) -> None:

@@ -27,6 +27,7 @@ class PhigateProcess:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             env={**os.environ, "PYTHONPATH": str(REPO)},
+            start_new_session=True,  # its own process group, so stop() can reach every worker
         )
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -81,7 +82,11 @@ class PhigateProcess:
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # any worker the supervisor left behind
+        except ProcessLookupError:
+            pass
         self._reader.join(5)
         return self.proc.returncode
