@@ -57,20 +57,27 @@ def canonical_ts(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any, where: str) -> Any:
     """Copy mappings and sequences into plain JSON types, refusing content-bearing keys."""
-    if isinstance(value, Mapping):
+    # Exact-type checks first: this runs for every message, and ABC isinstance checks are slow.
+    kind = type(value)
+    if kind in _SCALAR_TYPES:
+        return value
+    if kind is dict or isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for k, v in value.items():
-            if not isinstance(k, str):
+            if type(k) is not str and not isinstance(k, str):
                 raise AuditEntryRejected(f"{where}: keys must be strings")
             if k.lower() in _FORBIDDEN_KEYS:
                 raise AuditEntryRejected(f"{where}: key {k!r} is not allowed in the audit log")
-            out[k] = _plain(v, f"{where}.{k}")
+            out[k] = v if type(v) in _SCALAR_TYPES else _plain(v, f"{where}.{k}")
         return out
-    if isinstance(value, list | tuple):
-        return [_plain(v, where) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
+    if kind is list or kind is tuple or isinstance(value, list | tuple):
+        return [v if type(v) in _SCALAR_TYPES else _plain(v, where) for v in value]
+    if isinstance(value, str | int | float | bool):
         return value
     raise AuditEntryRejected(f"{where}: {type(value).__name__} is not JSON-serialisable")
 
