@@ -70,6 +70,7 @@ class AuditLog:
     """A tamper-evident audit log: one HMAC-chained record per message."""
 
     def __init__(self, url: str, key_file: Path, anchor_file: Path | None = None) -> None:
+        self._pending_anchor: tuple[Any, int, str, str] | None = None
         self._keys = KeyFile(Path(key_file))
         self._keys.ensure()
         anchor_path = (
@@ -94,11 +95,15 @@ class AuditLog:
         """Chain one record onto the log in a single short transaction; return its seq."""
         return self.append_many([entry])[0]
 
-    def append_many(self, entries: Sequence[AuditEntry | PreparedEntry]) -> list[int]:
+    def append_many(
+        self, entries: Sequence[AuditEntry | PreparedEntry], *, anchor: bool = True
+    ) -> list[int]:
         """Chain the entries in order in one transaction and one anchor update; return their seqs.
 
         The records are exactly those that `append` called on each entry in turn would
         write. It is all or nothing: a rejected entry or a database error commits none.
+        With `anchor=False` the anchor update waits for `flush_anchor()`, so a caller can
+        release its waiters as soon as the records are committed.
         """
         prepared = [e if isinstance(e, PreparedEntry) else prepare_entry(e) for e in entries]
         if not prepared:
@@ -116,8 +121,19 @@ class AuditLog:
                 rows.append(row)
             conn.execute(_INSERT_RECORDS, rows)
             conn.execute(_UPDATE_HEAD, {"head_seq": seq, "head_mac": mac})
+        self._pending_anchor = (ring, seq, mac, rows[-1]["ref_id"])
+        if anchor:
+            self.flush_anchor()
+        return [r["seq"] for r in rows]
+
+    def flush_anchor(self) -> None:
+        """Write the anchor for the newest committed batch, if one is waiting."""
+        pending, self._pending_anchor = self._pending_anchor, None
+        if pending is None:
+            return
+        ring, seq, mac, ref_id = pending
         try:
-            self._anchor.advance(ring, seq, mac, rows[-1]["ref_id"])
+            self._anchor.advance(ring, seq, mac, ref_id)
         except OSError as exc:
             # The records are committed, so failing the append now would make the caller
             # retry and log the messages twice; a lagging anchor only weakens tail checks
@@ -128,7 +144,6 @@ class AuditLog:
                 type(exc).__name__,
                 exc.strerror,
             )
-        return [r["seq"] for r in rows]
 
     def verify(self) -> VerifyReport:
         """Check every record's MAC and chain link, the chain head and the anchor file."""
@@ -180,7 +195,8 @@ class AuditLog:
         return out
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Write any waiting anchor and release the database connections."""
+        self.flush_anchor()
         self._engine.dispose()
 
     def __enter__(self) -> AuditLog:
