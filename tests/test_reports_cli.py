@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import stat
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -246,14 +247,14 @@ def test_missing_key_file_is_an_error_not_a_fresh_key(
 @pytest.mark.parametrize(
     "argv",
     [
-        ["--until", "2026-11-30"],
         ["--since", "2026-12-01", "--until", "2026-11-30"],
+        ["--since", "2099-01-01"],
     ],
 )
 def test_bad_periods_are_usage_errors(
     month: ReportContext, capsys: pytest.CaptureFixture[str], argv: list[str]
 ) -> None:
-    """A missing or backwards period exits 2 with a message."""
+    """A backwards period (or one that starts after now, the default end) exits 2."""
     code, out, err = run(month, capsys, *argv)
     assert (code, out) == (EXIT_ERROR, "")
     assert "phigate report:" in err
@@ -267,3 +268,13 @@ def test_unparseable_date_is_rejected(
         run(month, capsys, "--since", "11/01/2026", "--until", "2026-11-30")
     assert exc.value.code == 2
     assert "not a date" in capsys.readouterr().err
+
+
+def test_without_dates_the_report_covers_the_last_30_days(
+    month: ReportContext, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`phigate report` with no period reports on the 30 days up to now."""
+    code, out, err = run(month, capsys)
+    assert code == 0, err
+    today = datetime.now(UTC).date()
+    assert str(today - timedelta(days=30)) in out and str(today) in out

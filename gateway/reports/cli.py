@@ -133,7 +133,7 @@ def register(
         parents=[common],
         help="compliance report from the audit log (or: report disclosures --patient ID)",
         description="Figures for a period, read from the verified audit log. A bare --until "
-        "date includes that whole day (UTC).",
+        "date includes that whole day (UTC). Without dates: the last 30 days.",
     )
     report.add_argument("--since", dest="report_since", type=since, metavar="DATE")
     report.add_argument("--until", dest="report_until", type=until, metavar="DATE")
@@ -217,14 +217,19 @@ def _key_rows(ctx: ReportContext) -> tuple[list[Mapping[str, object]], list[str]
     return rows, notes
 
 
+DEFAULT_PERIOD = timedelta(days=30)
+
+
 def _fail(message: str) -> int:
     print(f"phigate report: {message}", file=sys.stderr)
     return EXIT_ERROR
 
 
 def _run_report(loader: ContextLoader, args: argparse.Namespace) -> int:
-    if args.report_since is None or args.report_until is None:
-        return _fail("--since and --until are required (or use: report disclosures --patient ID)")
+    if args.report_until is None:
+        args.report_until = datetime.now(UTC)
+    if args.report_since is None:
+        args.report_since = args.report_until - DEFAULT_PERIOD
     if args.report_since >= args.report_until:
         return _fail("--since must be before --until")
     try:
