@@ -131,8 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     def patients_settings(config: str | None) -> PatientsSettings:
         from gateway.config import load_settings
 
-        p = load_settings(Path(config) if config else None).patients
-        return PatientsSettings(url=p.url, key_file=p.key_file, disclosure_dir=p.disclosure_dir)
+        settings = load_settings(Path(config) if config else None)
+        p = settings.patients
+
+        def audit(action: str, details: dict[str, Any]) -> None:
+            from gateway.audit import AuditLog
+            from gateway.events import record_event
+
+            a = settings.audit
+            log = AuditLog(a.url, a.key_file, a.anchor_file)
+            try:
+                record_event(log, action, details, actor=getpass.getuser())
+            finally:
+                log.close()
+
+        return PatientsSettings(
+            url=p.url, key_file=p.key_file, disclosure_dir=p.disclosure_dir, audit=audit
+        )
 
     register_patients(sub, patients_settings)
 

@@ -5,6 +5,7 @@ the event and one stage record that carries its PHI-free details. Reports read t
 
 Conventions (`action`: details):
 - `consent-exception`: consent_id, entities (types sent), rule, ref (the message's ref_id)
+- `consent-granted`, `consent-revoked`: consent_id, roster_id, method (recorded by the CLI)
 - `portal-stored`, `portal-view`, `portal-download`, `portal-reply`, `portal-consent`,
   `portal-code-failed`, `portal-locked`, `portal-expired`: item (portal item id), ref, roster_id
 - `quarantine-show|reveal|release|release-failed|delete`: entry, by (operator)

@@ -208,3 +208,54 @@ def test_a_portal_webhook_that_is_down_gives_451_and_nothing_leaves(tmp_path: Pa
             code, text = s.data(RESULTS)
     assert code == 451 and text.startswith(b"4.")
     assert sink[0].messages == []
+
+
+def test_consent_grants_and_revocations_from_the_cli_are_audited(tmp_path: Path, capsys):
+    """`phigate consent add` and `revoke` each leave an audit event naming the consent."""
+    from gateway.cli import main
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"patients: {{url: 'sqlite:///{tmp_path}/p.db', key_file: '{tmp_path}/roster.key'}}\n"
+        f"audit: {{url: 'sqlite:///{tmp_path}/audit.db', key_file: '{tmp_path}/audit.key'}}\n"
+    )
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        f"roster_id,name,dob,mrn,email\nR-000001,Maribel Oyelaran,1979-05-02,7734102,{MARIBEL}\n"
+    )
+    assert main(["patients", "import", str(roster), "--config", str(cfg)]) == 0
+    assert (
+        main(
+            [
+                "consent",
+                "add",
+                "--config",
+                str(cfg),
+                "--address",
+                MARIBEL,
+                "--roster-id",
+                "R-000001",
+                "--method",
+                "phone",
+                "--recorded-by",
+                "front desk",
+                "--disclosure-version",
+                "unencrypted-email-v1",
+                "--scope",
+                "appointment_reminders",
+                "--expires",
+                "2030-01-01",
+            ]
+        )
+        == 0
+    )
+    consent_id = capsys.readouterr().out.strip().splitlines()[-1]
+    assert (
+        main(["consent", "revoke", consent_id, "--reason", "patient asked", "--config", str(cfg)])
+        == 0
+    )
+    with sqlite3.connect(tmp_path / "audit.db") as db:
+        rows = db.execute("SELECT action, stages FROM audit_records ORDER BY seq").fetchall()
+    events = [(a, json.loads(st)[0]["consent_id"]) for a, st in rows]
+    assert events == [("consent-granted", consent_id), ("consent-revoked", consent_id)]
+    assert MARIBEL not in json.dumps(rows)

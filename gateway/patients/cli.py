@@ -51,6 +51,8 @@ class PatientsSettings:
     url: str = DEFAULT_URL
     key_file: Path = DEFAULT_KEY_FILE
     disclosure_dir: Path | None = None
+    # Records consent grants and revocations in the audit log: (action, details) -> None.
+    audit: Callable[[str, dict[str, Any]], None] | None = None
 
 
 SettingsLoader = Callable[[str | None], PatientsSettings]
@@ -218,9 +220,24 @@ def _patients_show(loader: SettingsLoader, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _audit(settings: PatientsSettings, action: str, details: dict[str, Any]) -> None:
+    if settings.audit is None:
+        return
+    try:
+        settings.audit(action, details)
+    except PhigateError as exc:
+        # The consent itself is recorded (its own history is append-only); say what is missing.
+        print(
+            f"warning: {action} {details.get('consent_id')} not written to the audit log: "
+            f"{exc.code}",
+            file=sys.stderr,
+        )
+
+
 def _consent_add(loader: SettingsLoader, args: argparse.Namespace) -> int:
     try:
-        registry = _registry(_settings(loader, args))
+        settings = _settings(loader, args)
+        registry = _registry(settings)
         try:
             consent_id = registry.add(
                 args.address,
@@ -237,6 +254,11 @@ def _consent_add(loader: SettingsLoader, args: argparse.Namespace) -> int:
         finally:
             registry.close()
             registry.roster.close()
+        _audit(
+            settings,
+            "consent-granted",
+            {"consent_id": consent_id, "roster_id": args.roster_id, "method": args.method},
+        )
     except PhigateError as exc:
         return _fail("consent add", exc)
     print(consent_id)
@@ -323,7 +345,8 @@ def _consent_show(loader: SettingsLoader, args: argparse.Namespace) -> int:
 
 def _consent_revoke(loader: SettingsLoader, args: argparse.Namespace) -> int:
     try:
-        registry = _registry(_settings(loader, args))
+        settings = _settings(loader, args)
+        registry = _registry(settings)
         try:
             consent = registry.revoke(
                 args.consent_id,
@@ -334,6 +357,11 @@ def _consent_revoke(loader: SettingsLoader, args: argparse.Namespace) -> int:
         finally:
             registry.close()
             registry.roster.close()
+        _audit(
+            settings,
+            "consent-revoked",
+            {"consent_id": consent.consent_id, "roster_id": consent.roster_id},
+        )
     except PhigateError as exc:
         return _fail("consent revoke", exc)
     when = consent.revoked_at.isoformat(timespec="seconds") if consent.revoked_at else "-"
@@ -343,7 +371,8 @@ def _consent_revoke(loader: SettingsLoader, args: argparse.Namespace) -> int:
 
 def _consent_import(loader: SettingsLoader, args: argparse.Namespace) -> int:
     try:
-        registry = _registry(_settings(loader, args))
+        settings = _settings(loader, args)
+        registry = _registry(settings)
         try:
             report = registry.import_csv(args.file)
         finally:
@@ -355,6 +384,8 @@ def _consent_import(loader: SettingsLoader, args: argparse.Namespace) -> int:
         print(f"{args.file}: bad row(s); nothing recorded", file=sys.stderr)
         _print_errors(report.errors)
         return EXIT_FAILED
+    for cid in report.added:
+        _audit(settings, "consent-granted", {"consent_id": cid, "method": "import"})
     print(f"{len(report.added)} consent(s) recorded")
     for cid in report.added:
         print(f"  {cid}")
