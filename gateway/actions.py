@@ -188,23 +188,6 @@ class QuarantineAction:
         return ActResult(deliveries=(notice,) if notice else (), stored=True, note="quarantined")
 
 
-class UnavailableAction:
-    """An action whose delivery path is not configured here: every recipient falls through.
-
-    The patient portal and consent exceptions route here until they are set up, so the rule's
-    fallback (for instance block) applies rather than anything leaving unprotected.
-    """
-
-    def __init__(self, name: str, why: str) -> None:
-        self.name = name
-        self.why = why
-
-    async def act(self, ctx: ActContext) -> ActResult:
-        """See Action."""
-        log.info("action.unavailable", action=self.name, ref_id=ctx.ref_id, why=self.why)
-        return ActResult(unserved=ctx.envelope.rcpt_tos, note=f"{self.name}: {self.why}")
-
-
 class ConsentAllowAction:
     """Delivers unencrypted only under a valid consent that covers every entity type found.
 

@@ -104,9 +104,6 @@ class Conditions(Frozen):
     misdirected: bool | None = None
 
 
-ActionName = Literal["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"]
-
-
 class ActionSpec(Frozen):
     """An action with its options."""
 
@@ -469,8 +466,3 @@ def _mask_addr(address: str) -> str:
     if not local:
         return address
     return f"{local[0]}***@{domain}"
-
-
-def policy_explain(decision: Decision) -> Sequence[str]:
-    """The rule hits and misses, for `policy test --explain`."""
-    return decision.hits

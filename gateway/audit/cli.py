@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from gateway.audit.errors import AuditError, AuditKeyError
 from gateway.audit.log import AuditLog
@@ -26,6 +27,7 @@ EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_ERROR = 2
 
+T = TypeVar("T")
 SettingsLoader = Callable[[str | None], tuple[str, Path, Path | None]]
 
 
@@ -91,16 +93,25 @@ def _open(loader: SettingsLoader, args: argparse.Namespace, *, need_key: bool) -
     return AuditLog(url, key_file, anchor_file)
 
 
-def _verify(loader: SettingsLoader, args: argparse.Namespace) -> int:
+def _using_log(
+    loader: SettingsLoader, args: argparse.Namespace, use: Callable[[AuditLog], T]
+) -> T | None:
+    """Open the log (the key must exist), run `use`, close it; None after printing an error."""
     try:
         log = _open(loader, args, need_key=True)
     except AuditError as exc:
         print(f"phigate audit: {exc.code}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return None
     try:
-        report = log.verify()
+        return use(log)
     finally:
         log.close()
+
+
+def _verify(loader: SettingsLoader, args: argparse.Namespace) -> int:
+    report = _using_log(loader, args, lambda log: log.verify())
+    if report is None:
+        return EXIT_ERROR
     if report.ok:
         print(f"audit log intact: {report.checked} records verified")
         return EXIT_OK
@@ -114,15 +125,9 @@ def _verify(loader: SettingsLoader, args: argparse.Namespace) -> int:
 
 
 def _show(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    try:
-        log = _open(loader, args, need_key=True)
-    except AuditError as exc:
-        print(f"phigate audit: {exc.code}: {exc}", file=sys.stderr)
+    rows = _using_log(loader, args, lambda log: log.records(limit=args.limit))
+    if rows is None:
         return EXIT_ERROR
-    try:
-        rows = log.records(limit=args.limit)
-    finally:
-        log.close()
     if args.json:
         print(json.dumps(rows, indent=2, sort_keys=True))
         return EXIT_OK
@@ -136,15 +141,9 @@ def _show(loader: SettingsLoader, args: argparse.Namespace) -> int:
 
 
 def _rotate(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    try:
-        log = _open(loader, args, need_key=True)
-    except AuditError as exc:
-        print(f"phigate audit: {exc.code}: {exc}", file=sys.stderr)
+    key_id = _using_log(loader, args, lambda log: log.rotate_key())
+    if key_id is None:
         return EXIT_ERROR
-    try:
-        key_id = log.rotate_key()
-    finally:
-        log.close()
     print(key_id)
     return EXIT_OK
 
