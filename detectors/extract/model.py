@@ -99,11 +99,21 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class Embedded:
+    """A file carried inside a document (a PDF attachment, an OLE object in DOCX): scanned too."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class AttachmentResult:
     """What one attachment yielded, relative to its own name (so it can be cached)."""
 
     fragments: tuple[Fragment, ...]
     problems: tuple[Problem, ...]
+    # Files inside the document; the message walker scans each like an attachment of its own.
+    embedded: tuple[Embedded, ...] = ()
 
     @property
     def transient(self) -> bool:
