@@ -492,3 +492,28 @@ def _codec_exists(name: str) -> bool:
     except LookupError:
         return False
     return True
+
+
+# ---------------------------------------------------------------- Office and ODF, one entry point
+
+OFFICE_KINDS = frozenset({"docx", "xlsx", "pptx", "odt", "ods", "odp"})
+
+
+def office_result(
+    data: bytes, kind: str, limits: ExtractLimits, deadline: float
+) -> AttachmentResult:
+    """Text of an Office Open XML or OpenDocument file of `kind` (one of OFFICE_KINDS).
+
+    Fragments carry the visible text and everything a reader can open (comments, tracked
+    changes, headers, footers, properties); `embedded` carries files inside it.
+    """
+    from .archive import check_container
+
+    check_container(data, limits)
+    if kind == "docx":
+        text = docx_text(data)
+        return AttachmentResult((Fragment("", text, "docx"),) if text.strip() else (), ())
+    if kind == "xlsx":
+        text, problems = xlsx_text(data, limits.max_total_text_chars, deadline)
+        return AttachmentResult((Fragment("", text, "xlsx"),) if text else (), tuple(problems))
+    raise UnscannableContent("unknown-type", f"{kind} documents are not read yet")
