@@ -3,7 +3,8 @@
 set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in postfix swaks openssl gnupg tesseract-ocr tesseract-ocr-eng chromium; do
+# gpgsm, sq and libnss3-tools (cmsutil) read what phigate encrypts in the interop tests.
+for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools tesseract-ocr tesseract-ocr-eng chromium; do
     have "$pkg" || need="$need $pkg"
 done
 # Node.js (with npm) runs the browser test; the machine image may ship its own build.
