@@ -57,8 +57,7 @@ def fake_smime() -> bytes:
 
 def fake_smime_without_type() -> bytes:
     return (
-        _head("Encrypted message")
-        + "Content-Type: application/pkcs7-mime; name=smime.p7m\r\n"
+        _head("Encrypted message") + "Content-Type: application/pkcs7-mime; name=smime.p7m\r\n"
         "Content-Transfer-Encoding: base64\r\n\r\n" + _b64(PHI)
     ).encode()
 
@@ -75,8 +74,7 @@ def fake_pgp_mime() -> bytes:
 
 def fake_inline_pgp() -> bytes:
     return (
-        _head("Encrypted message")
-        + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        _head("Encrypted message") + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
         "-----BEGIN PGP MESSAGE-----\r\n\r\n" + PHI + "\r\n-----END PGP MESSAGE-----\r\n"
     ).encode()
 
@@ -110,7 +108,11 @@ def punycode_charset() -> bytes:
 
 def _plain(extra_headers: str) -> bytes:
     return (
-        _head() + extra_headers + "Content-Type: text/plain; charset=utf-8\r\n\r\n" + BENIGN + "\r\n"
+        _head()
+        + extra_headers
+        + "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+        + BENIGN
+        + "\r\n"
     ).encode()
 
 
