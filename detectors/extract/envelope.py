@@ -1,0 +1,267 @@
+"""Is this really encrypted? Recognise real S/MIME and OpenPGP envelopes by their structure.
+
+A label (`application/pkcs7-mime`, `multipart/encrypted`, `-----BEGIN PGP MESSAGE-----`) proves
+nothing: anyone can put clear text behind it. A part counts as encrypted only when its bytes
+parse as a CMS EnvelopedData or AuthEnvelopedData with at least one recipient and encrypted
+content, or as OpenPGP packets that start with session-key packets (PKESK or SKESK) followed by
+an integrity-protected data packet (SEIPD or AEAD). No key is needed to tell.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from email.message import Message
+from typing import Literal
+
+from asn1crypto import cms
+
+EncryptedKind = Literal["smime", "pgp"]
+
+_CMS_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_ARMOR = re.compile(
+    rb"-----BEGIN PGP MESSAGE-----\r?\n(?P<head>(?:[^\r\n]+\r?\n)*?)\r?\n"
+    rb"(?P<body>[A-Za-z0-9+/=\r\n \t]+?)"
+    rb"(?:\r?\n=(?P<crc>[A-Za-z0-9+/]{4}))?\s*-----END PGP MESSAGE-----"
+)
+_WHITESPACE = re.compile(rb"\s+")
+# OpenPGP packet tags (RFC 9580 section 5).
+_PKESK, _SKESK, _SEIPD, _AEAD = 1, 3, 18, 20
+_MAX_SESSION_KEY_PACKETS = 1000
+_MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
+
+
+def envelope_kind(data: bytes) -> EncryptedKind | None:
+    """'smime' or 'pgp' when `data` (one part's decoded payload) is a real envelope, else None."""
+    if not data or len(data) > _MAX_ENVELOPE_BYTES:
+        return None
+    if _is_cms_envelope(data):
+        return "smime"
+    if _is_openpgp_encrypted(data):
+        return "pgp"
+    return None
+
+
+def message_encrypted_kind(message: Message) -> EncryptedKind | None:
+    """'smime' or 'pgp' when the whole message body is a real envelope, else None.
+
+    Counted: application/pkcs7-mime whose payload is CMS (Auth)EnvelopedData; multipart/encrypted
+    whose control part is application/pgp-encrypted and whose data part is real OpenPGP;
+    multipart/signed around one of those; inline PGP only when every text leaf is, apart from
+    white space, one real armored PGP message and every other leaf is a real envelope.
+    """
+    ctype = message.get_content_type()
+    if ctype in _CMS_TYPES:
+        return "smime" if _is_cms_envelope(_payload(message)) else None
+    if ctype == "multipart/encrypted":
+        parts = message.get_payload()
+        if not isinstance(parts, list) or len(parts) != 2:
+            return None
+        control, data = parts
+        if not (isinstance(control, Message) and isinstance(data, Message)):
+            return None
+        if control.get_content_type() != "application/pgp-encrypted":
+            return None
+        return "pgp" if _is_openpgp_encrypted(_payload(data)) else None
+    if ctype == "multipart/signed":
+        parts = message.get_payload()
+        if isinstance(parts, list) and parts and isinstance(parts[0], Message):
+            return message_encrypted_kind(parts[0])
+        return None
+    return "pgp" if _all_inline_pgp(message) else None
+
+
+# ---------------------------------------------------------------------------- CMS
+
+
+def _is_cms_envelope(data: bytes) -> bool:
+    der = data if data[:1] == b"\x30" else _b64(data)
+    if not der or der[:1] != b"\x30":
+        return False
+    try:
+        info = cms.ContentInfo.load(der, strict=True)
+        kind = info["content_type"].native
+        content = info["content"]
+        if kind == "enveloped_data":
+            encrypted = content["encrypted_content_info"]["encrypted_content"]
+        elif kind == "authenticated_enveloped_data":
+            encrypted = content["auth_encrypted_content_info"]["encrypted_content"]
+            if not content["mac"].native:
+                return False
+        else:
+            return False
+        recipients = content["recipient_infos"]
+        if len(recipients) < 1:
+            return False
+        for recipient in recipients:
+            recipient.native  # noqa: B018 - force a full parse: a broken recipient is no envelope
+        body = encrypted.native if encrypted is not None else None
+        return bool(body)
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return False
+
+
+def _b64(data: bytes) -> bytes | None:
+    text = data
+    if b"-----BEGIN" in text:
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith(b"-----")]
+        text = b"".join(lines)
+    compact = _WHITESPACE.sub(b"", text)
+    if not compact or len(compact) % 4:
+        return None
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------------- OpenPGP
+
+
+def _is_openpgp_encrypted(data: bytes) -> bool:
+    packets = data if data[:1] and data[0] & 0x80 else _dearmor(data)
+    return packets is not None and _session_key_then_data(packets)
+
+
+def _dearmor(data: bytes) -> bytes | None:
+    stripped = data.strip()
+    match = _ARMOR.fullmatch(stripped)
+    if match is None:
+        return None
+    compact = _WHITESPACE.sub(b"", match.group("body"))
+    try:
+        packets = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    crc = match.group("crc")
+    if crc is not None:
+        try:
+            expected = int.from_bytes(base64.b64decode(crc, validate=True), "big")
+        except (binascii.Error, ValueError):
+            return None
+        if _crc24(packets) != expected:
+            return None
+    return packets
+
+
+def _crc24(data: bytes) -> int:
+    crc = 0xB704CE
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def _session_key_then_data(packets: bytes) -> bool:
+    """PKESK/SKESK packets (at least one), then one SEIPD or AEAD packet that ends the data."""
+    pos = 0
+    session_keys = 0
+    while pos < len(packets):
+        header = _packet_header(packets, pos)
+        if header is None:
+            return False
+        tag, body_start, body_end = header
+        if tag in (_PKESK, _SKESK):
+            session_keys += 1
+            if session_keys > _MAX_SESSION_KEY_PACKETS or body_end <= body_start:
+                return False
+            pos = body_end
+            continue
+        if tag in (_SEIPD, _AEAD) and session_keys:
+            # The encrypted data is the last packet; its body holds at least a version byte
+            # and some ciphertext.
+            return body_end == len(packets) and body_end - body_start > 2
+        return False
+    return False
+
+
+def _packet_header(data: bytes, pos: int) -> tuple[int, int, int] | None:
+    """(tag, body start, body end) of the packet at `pos`, following partial lengths."""
+    first = data[pos]
+    if not first & 0x80:
+        return None
+    if first & 0x40:  # new format
+        tag = first & 0x3F
+        pos += 1
+        end_of_body = _new_format_body(data, pos)
+        if end_of_body is None:
+            return None
+        body_start, body_end = end_of_body
+        return tag, body_start, body_end
+    tag = (first >> 2) & 0x0F
+    length_type = first & 0x03
+    pos += 1
+    if length_type == 3:  # indeterminate: to the end of the data
+        return tag, pos, len(data)
+    size = 1 << length_type
+    if pos + size > len(data):
+        return None
+    length = int.from_bytes(data[pos : pos + size], "big")
+    pos += size
+    if pos + length > len(data):
+        return None
+    return tag, pos, pos + length
+
+
+def _new_format_body(data: bytes, pos: int) -> tuple[int, int] | None:
+    body_start: int | None = None
+    while True:
+        if pos >= len(data):
+            return None
+        octet = data[pos]
+        last = True
+        if octet < 192:
+            length, pos = octet, pos + 1
+        elif octet < 224:
+            if pos + 1 >= len(data):
+                return None
+            length = ((octet - 192) << 8) + data[pos + 1] + 192
+            pos += 2
+        elif octet == 255:
+            if pos + 5 > len(data):
+                return None
+            length = int.from_bytes(data[pos + 1 : pos + 5], "big")
+            pos += 5
+        else:  # a partial body length: this chunk, then more length octets
+            length = 1 << (octet & 0x1F)
+            pos += 1
+            last = False
+        if body_start is None:
+            body_start = pos
+        if pos + length > len(data):
+            return None
+        pos += length
+        if last:
+            return body_start, pos
+
+
+# ---------------------------------------------------------------------------- MIME helpers
+
+
+def _payload(part: Message) -> bytes:
+    try:
+        data = part.get_payload(decode=True)
+    except (ValueError, LookupError, UnicodeError, binascii.Error):
+        return b""
+    return data if isinstance(data, bytes) else b""
+
+
+def _all_inline_pgp(message: Message) -> bool:
+    armored = False
+    for leaf in message.walk():
+        if leaf.is_multipart():
+            continue
+        data = _payload(leaf)
+        if leaf.get_content_maintype() == "text":
+            if not data.strip():
+                continue
+            if not _is_openpgp_encrypted(data):
+                return False
+            armored = True
+        elif envelope_kind(data) is None:
+            return False
+    return armored

@@ -1,0 +1,159 @@
+"""Real S/MIME and OpenPGP envelopes are told apart from look-alikes by their structure."""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms
+
+from detectors.extract.envelope import envelope_kind, message_encrypted_kind
+from tests.test_pgp import _gen, _gpg
+
+CLEAR = b"Content-Type: text/plain\r\n\r\nPatient Jane Roe, MRN 4471203.\r\n"
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, bytes]]:
+    """Envelopes made by openssl and gpg, and look-alikes, by name."""
+    d = tmp_path_factory.mktemp("env")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d / "k.pem",
+         "-out", d / "c.pem", "-days", "30", "-subj", "/CN=r@example.org"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (d / "in.txt").write_bytes(CLEAR)
+    out: dict[str, bytes] = {}
+    for name, cipher in (("cms-cbc", "-aes256"), ("cms-gcm", "-aes-256-gcm")):
+        subprocess.run(
+            ["openssl", "cms", "-encrypt", cipher, "-in", d / "in.txt", "-outform", "DER",
+             "-out", d / f"{name}.der", d / "c.pem"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        out[name] = (d / f"{name}.der").read_bytes()
+    subprocess.run(
+        ["openssl", "cms", "-sign", "-in", d / "in.txt", "-signer", d / "c.pem", "-inkey",
+         d / "k.pem", "-outform", "DER", "-nodetach", "-out", d / "signed.der"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    out["cms-signed"] = (d / "signed.der").read_bytes()
+    home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    try:
+        fpr = _gen(home, "r@example.org")
+        common = ("--trust-model", "always", "--encrypt", "--recipient", fpr)
+        out["pgp-binary"] = _gpg(home, *common, data=CLEAR)
+        out["pgp-armored"] = _gpg(home, "--armor", *common, data=CLEAR)
+        out["pgp-symmetric"] = _gpg(
+            home, "--armor", "--symmetric", "--passphrase", "x", "--pinentry-mode", "loopback",
+            data=CLEAR,
+        )  # fmt: skip
+        out["pgp-signed-only"] = _gpg(home, "--armor", "--sign", data=CLEAR)
+        out["pgp-public-key"] = _gpg(home, "--armor", "--export", fpr)
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+    yield out
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("cms-cbc", "smime"),
+        ("cms-gcm", "smime"),
+        ("pgp-binary", "pgp"),
+        ("pgp-armored", "pgp"),
+        ("pgp-symmetric", "pgp"),
+        ("cms-signed", None),
+        ("pgp-signed-only", None),
+        ("pgp-public-key", None),
+    ],
+)
+def test_made_by_real_tools(made: dict[str, bytes], name: str, expected: str | None) -> None:
+    """What openssl and gpg encrypt is an envelope; what they only sign or export is not."""
+    assert envelope_kind(made[name]) == expected
+
+
+def test_base64_text_of_an_envelope_counts(made: dict[str, bytes]) -> None:
+    """A CMS envelope given as base64 text (PEM body) is recognised too."""
+    assert envelope_kind(base64.encodebytes(made["cms-cbc"])) == "smime"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        CLEAR,
+        base64.encodebytes(CLEAR),
+        b"-----BEGIN PGP MESSAGE-----\n\n" + CLEAR + b"\n-----END PGP MESSAGE-----\n",
+        b"-----BEGIN PGP MESSAGE-----\n\n"
+        + base64.encodebytes(CLEAR)
+        + b"-----END PGP MESSAGE-----\n",
+        b"\x30\x82\x01\x00garbage",
+        b"",
+    ],
+    ids=["clear", "base64-clear", "armor-clear", "armor-base64-clear", "bad-der", "empty"],
+)
+def test_look_alikes_are_not_envelopes(data: bytes) -> None:
+    """Clear text behind an envelope's label or armor is not encrypted."""
+    assert envelope_kind(data) is None
+
+
+def test_truncated_envelopes_are_not_envelopes(made: dict[str, bytes]) -> None:
+    """A cut-off CMS or OpenPGP envelope does not parse, so it does not count."""
+    assert envelope_kind(made["cms-cbc"][:-40]) is None
+    assert envelope_kind(made["pgp-binary"][:-40]) is None
+
+
+def test_pgp_armor_with_a_wrong_checksum_is_not_an_envelope(made: dict[str, bytes]) -> None:
+    """Armor whose CRC does not match its body is refused."""
+    text = made["pgp-armored"].decode()
+    lines = text.splitlines()
+    crc_index = next(i for i, ln in enumerate(lines) if ln.startswith("="))
+    lines[crc_index] = "=AAAA" if lines[crc_index] != "=AAAA" else "=BBBB"
+    assert envelope_kind("\n".join(lines).encode()) is None
+
+
+def test_enveloped_data_without_recipients_is_not_an_envelope(made: dict[str, bytes]) -> None:
+    """CMS EnvelopedData with an empty recipient set protects nothing."""
+    info = cms.ContentInfo.load(made["cms-cbc"])
+    enveloped = info["content"]
+    enveloped["recipient_infos"] = cms.RecipientInfos([])
+    emptied = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump(
+        force=True
+    )
+    assert envelope_kind(emptied) is None
+
+
+def _message(head: str, body: bytes) -> email.message.Message:
+    return email.message_from_bytes(head.encode() + b"\r\n" + body, policy=email.policy.compat32)
+
+
+def test_whole_messages(made: dict[str, bytes]) -> None:
+    """A message counts as encrypted only when its body is a real envelope."""
+    p7m = base64.encodebytes(made["cms-cbc"])
+    smime_head = (
+        "Content-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+        "Content-Transfer-Encoding: base64\r\n"
+    )
+    assert message_encrypted_kind(_message(smime_head, p7m)) == "smime"
+    assert message_encrypted_kind(_message(smime_head, base64.encodebytes(CLEAR))) is None
+    pgp_mime = (
+        b"--b\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n"
+        b"--b\r\nContent-Type: application/octet-stream\r\n\r\n"
+        + made["pgp-armored"]
+        + b"\r\n--b--\r\n"
+    )
+    head = 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary=b\r\n'
+    assert message_encrypted_kind(_message(head, pgp_mime)) == "pgp"
+    fake = pgp_mime.replace(made["pgp-armored"], CLEAR)
+    assert message_encrypted_kind(_message(head, fake)) is None
+    inline = "Content-Type: text/plain\r\n"
+    assert message_encrypted_kind(_message(inline, made["pgp-armored"])) == "pgp"
+    quoted = b"See below.\r\n" + made["pgp-armored"]
+    assert message_encrypted_kind(_message(inline, quoted)) is None
