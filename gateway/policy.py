@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
+from detectors.extract.envelope import message_encrypted_kind
 from gateway.config import Frozen, GroupSettings
 from gateway.errors import ConfigError
 from gateway.pipeline import Decision, Detection, Envelope, HeaderEdit, ParsedMessage, Route, Step
@@ -313,15 +314,13 @@ class Facts:
 
 
 def is_encrypted(message: ParsedMessage) -> str | None:
-    """'smime' or 'pgp' when the sender already encrypted the message, else None."""
+    """'smime' or 'pgp' when the sender already encrypted the message (a real envelope), else None."""
     ctype = (message.header("Content-Type") or "").lower()
     if not (
         "pkcs7-mime" in ctype or "encrypted" in ctype or b"-----BEGIN PGP MESSAGE" in message.raw
     ):
-        return None  # the common case, decided without parsing the message again
-    from gateway.crypto.smime import is_encrypted as kind_of
-
-    return kind_of(message.raw)
+        return None  # the common case, decided without looking at the body
+    return message_encrypted_kind(message.message)
 
 
 def trigger_edits(

@@ -345,7 +345,16 @@ def test_unsupported_recipient_key_is_refused_clearly(pki: Pki) -> None:
 
 
 HEAD = b"From: a@x.example\r\nTo: b@y.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
-ARMOR = b"-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA2x0\r\n=abcd\r\n-----END PGP MESSAGE-----\r\n"
+_ENVELOPES = Path(__file__).parent / "data" / "envelopes"
+# Real envelopes made by openssl and gpg (see tests/data/envelopes/README).
+P7M = (
+    b"Content-Transfer-Encoding: base64\r\n\r\n" + (_ENVELOPES / "openssl-cbc.p7m.b64").read_bytes()
+)
+ARMOR = (_ENVELOPES / "gpg.asc").read_bytes()
+# Look-alikes: a label or armor around something that is not an envelope.
+FAKE_ARMOR = (
+    b"-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA2x0\r\n=abcd\r\n-----END PGP MESSAGE-----\r\n"
+)
 
 
 @pytest.mark.parametrize(
@@ -353,20 +362,25 @@ ARMOR = b"-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA2x0\r\n=abcd\r\n-----END PGP M
     [
         (
             HEAD
-            + b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n\r\nMIIB\r\n",
+            + b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
+            + P7M,
             "smime",
+        ),
+        (
+            HEAD
+            + b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n\r\nMIIB\r\n",
+            None,
         ),
         (
             HEAD
             + b"Content-Type: application/pkcs7-mime; smime-type=authEnveloped-data\r\n\r\nMIIB\r\n",
-            "smime",
+            None,
         ),
         (
-            HEAD
-            + b"Content-Type: application/x-pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIIB\r\n",
+            HEAD + b"Content-Type: application/x-pkcs7-mime; smime-type=enveloped-data\r\n" + P7M,
             "smime",
         ),
-        (HEAD + b"Content-Type: application/x-pkcs7-mime; name=smime.p7m\r\n\r\nMIIB\r\n", "smime"),
+        (HEAD + b"Content-Type: application/x-pkcs7-mime; name=smime.p7m\r\n" + P7M, "smime"),
         (
             HEAD + b"Content-Type: application/pkcs7-mime; smime-type=signed-data\r\n\r\nMIIB\r\n",
             None,
@@ -383,11 +397,13 @@ ARMOR = b"-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA2x0\r\n=abcd\r\n-----END PGP M
         (
             HEAD
             + b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; boundary=s\r\n\r\n'
-            + b"--s\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n\r\nMIIB\r\n"
+            + b"--s\r\nContent-Type: application/pkcs7-mime; smime-type=enveloped-data\r\n"
+            + P7M
             + b"--s\r\nContent-Type: application/pkcs7-signature\r\n\r\nMIIB\r\n--s--\r\n",
             "smime",
         ),
         (HEAD + b"Content-Type: text/plain\r\n\r\n" + ARMOR, "pgp"),
+        (HEAD + b"Content-Type: text/plain\r\n\r\n" + FAKE_ARMOR, None),
         (HEAD + b"\r\n\r\n" + ARMOR, "pgp"),
         (HEAD + b"Content-Type: text/plain\r\n\r\nPatient J. Doe, see below\r\n" + ARMOR, None),
         (
@@ -404,24 +420,26 @@ ARMOR = b"-----BEGIN PGP MESSAGE-----\r\n\r\nhQEMA2x0\r\n=abcd\r\n-----END PGP M
             + b"--m\r\nContent-Type: text/plain\r\n\r\n"
             + ARMOR
             + b"--m\r\nContent-Type: application/octet-stream; name=a.pdf.pgp\r\n\r\n\x85\x01\r\n--m--\r\n",
-            "pgp",
+            None,
         ),
         (MESSAGE, None),
         (HEAD + b"Content-Type: text/plain\r\n\r\nhello\r\n", None),
     ],
     ids=[
         "pkcs7-enveloped",
-        "pkcs7-authenveloped",
+        "pkcs7-enveloped-label-only",
+        "pkcs7-authenveloped-label-only",
         "x-pkcs7-enveloped",
         "x-pkcs7-no-smime-type",
         "pkcs7-signed-only",
         "pgp-mime",
         "signed-wrapping-enveloped",
         "inline-pgp",
+        "inline-fake-armor",
         "inline-pgp-no-ctype",
         "pgp-quoted-in-clear-text",
         "inline-pgp-with-clear-attachment",
-        "inline-pgp-with-pgp-file",
+        "inline-pgp-with-fake-pgp-file",
         "clear-multipart",
         "clear-text",
     ],

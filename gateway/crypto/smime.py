@@ -12,13 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email import policy
-from email.message import Message
 from email.parser import BytesParser
-from typing import Literal
 
 from asn1crypto import algos, cms, core
 from asn1crypto import keys as asn1_keys
@@ -32,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.x963kdf import X963KDF
 from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from cryptography.hazmat.primitives.padding import PKCS7
 
+from detectors.extract.envelope import EncryptedKind, message_encrypted_kind
 from gateway.crypto.mimeutil import (
     CRLF,
     base64_lines,
@@ -43,19 +41,12 @@ from gateway.crypto.mimeutil import (
 )
 from gateway.errors import PhigateError
 
-EncryptedKind = Literal["smime", "pgp"]
-
 #: Capability names (asn1crypto's) this gateway advertises when signing, strongest first.
 ADVERTISED_CAPABILITIES: tuple[str, ...] = ("aes256_gcm", "aes128_gcm", "aes256_cbc", "aes128_cbc")
 GCM_CAPABILITY = "aes256_gcm"
 
 _GCM_NONCE_BYTES = 12
 _GCM_TAG_BYTES = 16
-_PGP_BLOCK = re.compile(
-    r"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----", re.DOTALL | re.IGNORECASE
-)
-_HTML_TAG = re.compile(r"<[^>]*>")
-_PGP_FILE_SUFFIXES = (".pgp", ".gpg", ".asc")
 
 
 class SmimeError(PhigateError):
@@ -103,56 +94,10 @@ class Signer:
 def is_encrypted(raw: bytes) -> EncryptedKind | None:
     """Say whether a message is already encrypted: "smime", "pgp", or None.
 
-    multipart/encrypted counts as "pgp" whatever its protocol (RFC 1847 is used only by
-    PGP/MIME in practice). Inline PGP counts only when nothing in the message stays clear:
-    every text part is an armored PGP message and every other part an encrypted PGP file, so a
-    quoted PGP block next to clear text or a clear attachment does not exempt a message.
+    Only a real envelope counts (see detectors.extract.envelope): clear text behind an S/MIME
+    label or PGP armor is not encrypted, so it is encrypted like any other message.
     """
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    return _encrypted_kind(message)
-
-
-def _encrypted_kind(part: Message) -> EncryptedKind | None:
-    ctype = part.get_content_type()
-    if ctype in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
-        smime_type = str(part.get_param("smime-type") or "").lower()
-        if smime_type in ("enveloped-data", "authenveloped-data"):
-            return "smime"
-        # Without smime-type the part may well be enveloped; err on the side of not re-wrapping.
-        return "smime" if not smime_type else None
-    if ctype == "multipart/encrypted":
-        return "pgp"
-    if ctype == "multipart/signed":
-        payload = part.get_payload()
-        if isinstance(payload, list) and payload:
-            first = payload[0]
-            if isinstance(first, Message):
-                return _encrypted_kind(first)
-        return None
-    return "pgp" if _all_inline_pgp(part) else None
-
-
-def _all_inline_pgp(message: Message) -> bool:
-    armored = False
-    for leaf in message.walk():
-        if leaf.is_multipart():
-            continue
-        ctype = leaf.get_content_type()
-        filename = (leaf.get_filename() or "").lower()
-        if ctype == "application/pgp-encrypted" or (
-            not ctype.startswith("text/") and filename.endswith(_PGP_FILE_SUFFIXES)
-        ):
-            continue
-        if not ctype.startswith("text/"):
-            return False
-        data = leaf.get_payload(decode=True)
-        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else ""
-        if ctype == "text/html":
-            text = _HTML_TAG.sub("", text)
-        if not _PGP_BLOCK.search(text) or _PGP_BLOCK.sub("", text).strip():
-            return False
-        armored = True
-    return armored
+    return message_encrypted_kind(BytesParser(policy=policy.compat32).parsebytes(raw))
 
 
 # --------------------------------------------------------------------------- encryption
