@@ -177,7 +177,7 @@ def test_text_attachment_is_an_attachment_not_body() -> None:
 
 
 def test_unknown_charset_still_decodes_and_scans() -> None:
-    """A part labelled with a charset Python does not know is decoded anyway, not dropped."""
+    """A part labelled with an unknown charset is decoded anyway (and scanned) and reported."""
     raw = _raw(
         "Subject: x",
         "MIME-Version: 1.0",
@@ -187,7 +187,7 @@ def test_unknown_charset_still_decodes_and_scans() -> None:
     )
     result = extract_message(raw)
     assert "Patient Jürgen, MRN E2222222" in result.text_of("body")
-    assert result.unscannable == ()
+    assert [u.reason for u in result.unscannable] == ["bad-charset"]
 
 
 def test_mislabelled_8bit_latin1_is_not_lost() -> None:

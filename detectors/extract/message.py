@@ -6,6 +6,7 @@ import base64
 import binascii
 import email
 import email.policy
+import email.utils
 import hashlib
 import re
 import time
@@ -14,10 +15,11 @@ from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses
 
-from .archive import ZipBudget, check_container, iter_members
+from .archive import ZipBudget, iter_members
 from .cache import AttachmentCache
 from .clinical import hl7_to_text, json_to_text, xml_to_text
-from .documents import docx_text, pdf_result, rtf_to_text, xlsx_text
+from .documents import OFFICE_KINDS, office_result, pdf_result, rtf_to_text
+from .envelope import envelope_kind
 from .htmltext import html_to_text
 from .model import (
     AttachmentResult,
@@ -34,7 +36,21 @@ from .sniff import extension, image_size, sniff
 from .textcodec import decode_bytes, decode_document, looks_garbled
 
 ADDRESS_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc")
-_OTHER_HEADERS = ("Comments", "Keywords")
+# Header fields that only machines write and read (trace, authentication, transport framing):
+# every other field is scanned, since a mail client can show any of them (Thread-Topic, X-*).
+_MACHINE_HEADERS = frozenset(
+    {
+        "received", "x-received", "return-path", "delivered-to", "dkim-signature",
+        "domainkey-signature", "authentication-results", "received-spf", "arc-seal",
+        "arc-message-signature", "arc-authentication-results", "x-google-dkim-signature",
+        "x-gm-message-state", "x-google-smtp-source", "mime-version", "content-type",
+        "content-transfer-encoding", "content-disposition", "content-id", "date", "subject",
+        "x-ms-exchange-organization-authas", "x-ms-exchange-organization-authsource",
+        "x-ms-exchange-organization-network-message-id", "x-forefront-antispam-report",
+        "x-microsoft-antispam", "x-microsoft-antispam-message-info", "list-unsubscribe",
+        "list-unsubscribe-post",
+    }
+)  # fmt: skip
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]+")
 _BODY_TYPES = frozenset(
@@ -185,12 +201,26 @@ class _Walker:
         self.walk(message, None, "", 0)
 
     def address_lines(self, message: Message) -> str:
+        """Every header field a reader may see, one per line (addresses shown as names)."""
         lines = []
-        for name in (*ADDRESS_HEADERS, *_OTHER_HEADERS):
+        for name in ADDRESS_HEADERS:
             for value in message.get_all(name) or []:
-                lines.append(
-                    f"{name}: {self.addresses(value) if name in ADDRESS_HEADERS else header_text(value)}"
-                )
+                lines.append(f"{name}: {self.addresses(value)}")
+        address_names = {n.lower() for n in ADDRESS_HEADERS}
+        for name, value in message.items():
+            key = name.lower()
+            if key in address_names or key in _MACHINE_HEADERS or key.startswith("arc-"):
+                continue
+            lines.append(f"{_UNSAFE_NAME.sub(' ', name)}: {header_text(value)}")
+        for param in ("name", "filename"):
+            for value in (
+                message.get_param(param),
+                message.get_param(param, header="content-disposition"),
+            ):
+                if isinstance(value, str | tuple) and value:
+                    lines.append(
+                        f"{param}: {header_text(email.utils.collapse_rfc2231_value(value))}"
+                    )
         return "\n".join(lines)
 
     @staticmethod
@@ -229,14 +259,26 @@ class _Walker:
                 name = self.filename(node) or "forwarded.eml"
                 self.attached_message(inner, label or f"attachment:{name}", prefix + name, depth)
                 return
+            # A preamble or epilogue is shown by some clients; scan it like body text.
+            for place in ("preamble", "epilogue"):
+                extra = getattr(node, place, None)
+                if isinstance(extra, str) and extra.strip():
+                    self.emit(label or "body", extra, f"{prefix}{content_type} ({place})", "plain")
             for sub in payload if isinstance(payload, list) else []:
                 if isinstance(sub, Message):
+                    self.part_headers(sub, label, prefix)
                     self.walk(sub, label, prefix, depth + 1)
             return
         if not self.take_leaf():
             return
         self.mime_index += 1
         self.leaf(node, content_type, label, prefix, depth)
+
+    def part_headers(self, node: Message, label: str | None, prefix: str) -> None:
+        """A MIME part's own header fields (Content-Description, name parameters, X-*)."""
+        lines = self.address_lines(node)
+        if lines:
+            self.emit(label or "header", lines, f"{prefix}part headers", "header")
 
     def attached_message(self, inner: Message, part: str, origin: str, depth: int) -> None:
         inner_prefix = origin + "/"
@@ -277,6 +319,8 @@ class _Walker:
         data = self.payload(node, part, origin)
         if data is None:
             return
+        if envelope_kind(data) is not None:
+            return  # a real S/MIME or OpenPGP envelope: encrypted, so neither text nor unreadable
         if textual_body:
             self.body_text(data, node, content_type, part, origin)
         else:
@@ -337,9 +381,10 @@ class _Walker:
         if content_type == "text/rtf":
             self.emit(part, rtf_to_text(text), origin, "rtf")
             return
-        if looks_garbled(text):
-            detail = "unknown charset" if bad_charset else "text does not decode cleanly"
-            self.problem(part, origin, "bad-charset", detail)
+        if bad_charset:
+            self.problem(part, origin, "bad-charset", "charset label is not a text encoding")
+        elif looks_garbled(text):
+            self.problem(part, origin, "bad-charset", "text does not decode cleanly")
         if content_type in ("text/html", "text/enriched", "text/richtext"):
             self.emit(part, html_to_text(text), origin, "html")
         else:
@@ -381,6 +426,19 @@ class _Walker:
             self.emit(part, fragment.text, origin + fragment.suffix, fragment.kind)
         for problem in result.problems:
             self.problem(part, origin + problem.suffix, problem.reason, problem.detail)
+        for inner in result.embedded:
+            # A file inside a document (a PDF's attachment, an object in a DOCX) is scanned
+            # like an attachment of its own.
+            inner_origin = f"{origin}/{inner.name}"
+            if depth + 1 > self.limits.max_depth:
+                self.problem(part, inner_origin, "too-deep", "embedded file nested too deep")
+                continue
+            if not self.take_leaf():
+                continue
+            self.emit(part, inner.name, f"{inner_origin} (file name)", "plain")
+            self.attachment(
+                inner.data, inner.name, "", None, part, inner_origin, depth + 1, zip_depth
+            )
 
     def archive(self, data: bytes, part: str, origin: str, depth: int, zip_depth: int) -> None:
         if zip_depth >= self.limits.zip_max_depth or depth + 1 > self.limits.max_depth:
@@ -432,13 +490,8 @@ class _Walker:
         limits = self.limits
         if kind == "pdf":
             return pdf_result(data, limits, self.ocr, self.deadline)
-        if kind == "docx":
-            check_container(data, limits)
-            return _single(docx_text(data), "docx")
-        if kind == "xlsx":
-            check_container(data, limits)
-            text, problems = xlsx_text(data, limits.max_total_text_chars, self.deadline)
-            return AttachmentResult((Fragment("", text, "xlsx"),) if text else (), tuple(problems))
+        if kind in OFFICE_KINDS:
+            return office_result(data, kind, limits, self.deadline)
         if kind == "image":
             return self.image(data)
         if kind == "ole-encrypted":
