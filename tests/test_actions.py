@@ -96,4 +96,4 @@ def test_the_shipped_policy_examples_pass():
     out = io.StringIO()
     code = run_suite(REPO / "policies" / "examples", load_settings(None), None, out)
     assert code == 0, out.getvalue()
-    assert "8 passed, 0 failed" in out.getvalue()
+    assert "10 passed, 0 failed" in out.getvalue()
