@@ -166,7 +166,8 @@ def _decrypt(world: World, armored: bytes) -> tuple[bytes, str]:
 
 
 def test_pgp_mime_inner_entity_is_byte_exact(world: World) -> None:
-    """HTML, an attachment and UTF-8 text decrypt with gpg to exactly the original MIME entity."""
+    """HTML, an attachment and UTF-8 text decrypt with gpg to exactly the original MIME entity,
+    after the free-text header fields that may not stay outside (X-Patient-Id)."""
     out = world.ring.encrypt_pgp_mime(RAW, [world.fprs["alice"]])
     msg, armored = _armored_part(out)
     assert msg.get_content_type() == "multipart/encrypted"
@@ -177,7 +178,7 @@ def test_pgp_mime_inner_entity_is_byte_exact(world: World) -> None:
     assert data.get_content_type() == "application/octet-stream"
     assert armored.startswith(b"-----BEGIN PGP MESSAGE-----")
     plaintext, _ = _decrypt(world, armored)
-    assert plaintext == CONTENT_HEADERS + b"\r\n" + BODY
+    assert plaintext == b"X-Patient-Id: 12345\r\n" + CONTENT_HEADERS + b"\r\n" + BODY
 
 
 def test_outer_headers_are_the_listed_ones_only(world: World) -> None:
@@ -207,8 +208,10 @@ def test_protected_subject_moves_inside(world: World) -> None:
         b"Cc: nurse@practice.example\r\n"
         b"Subject: Lab results for J. Smith\r\n"
         b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n"
+        b"X-Patient-Id: 12345\r\n"
     )
-    assert plaintext == protected + CONTENT_HEADERS + b"\r\n" + BODY
+    marked = CONTENT_HEADERS.replace(b'"outer"\r\n', b'"outer";\r\n protected-headers="v1"\r\n')
+    assert plaintext == protected + marked + b"\r\n" + BODY
 
 
 def test_bare_lf_input_is_canonicalised_to_crlf(world: World) -> None:
@@ -217,7 +220,7 @@ def test_bare_lf_input_is_canonicalised_to_crlf(world: World) -> None:
     out = world.ring.encrypt_pgp_mime(raw, [world.fprs["alice"]])
     _, armored = _armored_part(out)
     plaintext, _ = _decrypt(world, armored)
-    assert plaintext == CONTENT_HEADERS + b"\r\n" + BODY
+    assert plaintext == b"X-Patient-Id: 12345\r\n" + CONTENT_HEADERS + b"\r\n" + BODY
 
 
 def test_signed_message_verifies(world: World) -> None:
@@ -225,7 +228,7 @@ def test_signed_message_verifies(world: World) -> None:
     out = world.ring.encrypt_pgp_mime(RAW, [world.fprs["alice"]], sign_with=world.signer)
     _, armored = _armored_part(out)
     plaintext, status = _decrypt(world, armored)
-    assert plaintext == CONTENT_HEADERS + b"\r\n" + BODY
+    assert plaintext == b"X-Patient-Id: 12345\r\n" + CONTENT_HEADERS + b"\r\n" + BODY
     assert "[GNUPG:] GOODSIG" in status
     assert f"[GNUPG:] VALIDSIG {world.signer}" in status
 
@@ -245,7 +248,8 @@ def test_signing_with_a_recipient_only_key_is_refused(world: World) -> None:
 
 
 def test_inline_plain_text_decrypts(world: World) -> None:
-    """A quoted-printable text/plain message becomes an inline PGP block of its UTF-8 text."""
+    """A quoted-printable text/plain message becomes an inline PGP block of its UTF-8 text, with
+    the subject inside the encryption and a neutral one outside."""
     raw = (
         b"From: dr@practice.example\r\nTo: alice@example.org\r\nSubject: Hi\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
@@ -256,11 +260,12 @@ def test_inline_plain_text_decrypts(world: World) -> None:
     msg = email.message_from_bytes(out, policy=policy.default)
     assert msg.get_content_type() == "text/plain"
     assert msg.get_content_charset() == "utf-8"
-    assert msg["Subject"] == "Hi"
+    assert msg["Subject"] == "Encrypted message"
+    assert b"Hi" not in out.split(b"\r\n\r\n", 1)[0]
     body = out.split(b"\r\n\r\n", 1)[1]
     assert body.startswith(b"-----BEGIN PGP MESSAGE-----")
     plaintext, status = _decrypt(world, body)
-    assert plaintext == "Grüße\r\nline two\r\n".encode()
+    assert plaintext == "Subject: Hi\r\n\r\nGrüße\r\nline two\r\n".encode()
     assert f"VALIDSIG {world.signer}" in status
 
 

@@ -168,7 +168,10 @@ def test_three_recipients_three_treatments_and_real_tools_decrypt(tmp_path: Path
         pgp.index(b"-----BEGIN PGP MESSAGE-----") : pgp.index(b"-----END PGP MESSAGE-----") + 25
     ]
     plain = _gpg(keys["recipient_home"], "--decrypt", data=armored)
-    assert plain.endswith(original_entity)
+    # The inner Content-Type gains protected-headers="v1"; the rest is byte for byte.
+    inner_body = original_entity.split(b"\r\n\r\n", 1)[1]
+    assert plain.endswith(b"\r\n\r\n" + inner_body)
+    assert b'protected-headers="v1"' in plain.split(b"\r\n\r\n", 1)[0]
 
     # No key: the sender is told, with the reference, rule and masked previews only.
     notice = got[(SENDER,)]

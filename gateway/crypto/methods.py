@@ -103,7 +103,10 @@ class PgpMethod:
         if recipient.lower() in {a.lower() for a in self.settings.inline_addresses}:
             try:
                 result: bytes = self.keyring.encrypt_inline(
-                    raw, [found.fingerprint], sign_with=self.settings.sign_key
+                    raw,
+                    [found.fingerprint],
+                    sign_with=self.settings.sign_key,
+                    neutral_subject=self.smime.neutral_subject,
                 )
                 return result
             except InlinePgpUnsupported:

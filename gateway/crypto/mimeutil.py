@@ -22,6 +22,33 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 #: Header fields an encrypted message keeps inside its protected part (draft-ietf-lamps-header-protection).
 PROTECTED_FIELDS: tuple[str, ...] = ("from", "to", "cc", "date", "subject", "reply-to")
 
+#: The only header fields an encrypted message shows outside (S/MIME and OpenPGP alike): who,
+#: when, the threading identifiers and trace. Every other field can hold free text
+#: (Thread-Topic, Keywords, Comments, X-*), so it moves inside the encryption.
+OUTER_FIELDS: frozenset[str] = frozenset(
+    {
+        "from", "to", "cc", "date", "message-id", "reply-to", "sender", "in-reply-to",
+        "references", "mime-version",
+    }
+)  # fmt: skip
+#: Trace and authentication fields of the hops before phigate: neither outside nor inside.
+TRACE_FIELDS: frozenset[str] = frozenset(
+    {
+        "received", "return-path", "delivered-to", "dkim-signature", "authentication-results",
+        "received-spf", "x-received",
+    }
+)  # fmt: skip
+
+
+def stays_outside(key: str) -> bool:
+    """True for a (lower-case) header field name that an encrypted message may show outside."""
+    return key in OUTER_FIELDS
+
+
+def is_trace(key: str) -> bool:
+    """True for a trace or authentication field, which encrypted output leaves out altogether."""
+    return key in TRACE_FIELDS or key.startswith("arc-")
+
 
 @dataclass(frozen=True)
 class HeaderField:
@@ -106,9 +133,25 @@ def parse_content_type(value: str) -> tuple[str, dict[str, str]]:
     return message.get_content_type(), params
 
 
+def moved_fields(split: SplitMessage, *, with_subject: bool) -> list[HeaderField]:
+    """The fields that must not stay outside an encrypted message (see OUTER_FIELDS)."""
+    return [
+        f
+        for f in split.headers
+        if not stays_outside(f.key)
+        and not is_trace(f.key)
+        and not f.key.startswith("content-")
+        and (with_subject or f.key != "subject")
+    ]
+
+
 def protect_entity(split: SplitMessage) -> bytes:
-    """The original MIME entity with the protected header fields and `protected-headers="v1"`."""
+    """The original MIME entity with the protected header fields and `protected-headers="v1"`.
+
+    Inside go the protected fields and every field that may not stay outside (see OUTER_FIELDS).
+    """
     parts: list[bytes] = []
+    moved = set(moved_fields(split, with_subject=True))
     content = split.content_fields()
     if not any(f.key == "content-type" for f in content):
         parts.append(b'Content-Type: text/plain; charset="us-ascii"; protected-headers="v1"\r\n')
@@ -118,14 +161,17 @@ def protect_entity(split: SplitMessage) -> bytes:
         else:
             parts.append(item.raw)
     for item in split.headers:
-        if item.key in PROTECTED_FIELDS:
+        if item.key in PROTECTED_FIELDS or item in moved:
             parts.append(item.raw)
     return b"".join(parts) + CRLF + split.body
 
 
-def plain_entity(split: SplitMessage) -> bytes:
-    """The original MIME entity: every Content-* field and the body, byte for byte."""
-    return b"".join(f.raw for f in split.content_fields()) + CRLF + split.body
+def plain_entity(split: SplitMessage, *, moved: Sequence[HeaderField] = ()) -> bytes:
+    """The original MIME entity: every Content-* field and the body, byte for byte.
+
+    `moved` header fields (those that may not stay outside an encrypted message) go first.
+    """
+    return b"".join(f.raw for f in (*moved, *split.content_fields())) + CRLF + split.body
 
 
 def encode_header(name: str, value: str) -> bytes:
@@ -143,12 +189,18 @@ def outer_message(
     subject: str | None,
     content_headers: Sequence[bytes],
     body: bytes,
+    encrypted: bool = False,
 ) -> bytes:
-    """A new message: the original's non-MIME header fields (Subject replaced if given), new body."""
+    """A new message: the original's non-MIME header fields (Subject replaced if given), new body.
+
+    With `encrypted`, only OUTER_FIELDS (and the Subject) stay: the rest went inside.
+    """
     out: list[bytes] = []
     replaced = False
     for item in split.headers:
         if item.key.startswith("content-") or item.key == "mime-version":
+            continue
+        if encrypted and item.key != "subject" and not stays_outside(item.key):
             continue
         if item.key == "subject" and subject is not None:
             if not replaced:

@@ -58,21 +58,11 @@ from typing import Any, Literal
 
 import gnupg
 
+from gateway.crypto.mimeutil import is_trace, stays_outside
 from gateway.errors import PhigateError
 
 MAX_HOME_CHARS = 80
 TRUST_DB_NAME = "phigate-trust.json"
-OUTER_HEADERS = (
-    "from",
-    "to",
-    "cc",
-    "date",
-    "message-id",
-    "reply-to",
-    "references",
-    "in-reply-to",
-    "mime-version",
-)
 PROTECTED_HEADERS = ("subject", "from", "to", "cc", "date")
 _GPG_TIMEOUT_S = 60.0
 _FPR_RE = re.compile(r"^[0-9A-F]{40}$")
@@ -346,6 +336,28 @@ def _split_header_block(raw: bytes) -> tuple[list[bytes], bytes]:
 def _field_name(field_bytes: bytes) -> str:
     name, sep, _ = field_bytes.partition(b":")
     return name.strip().decode("ascii", "replace").lower() if sep else ""
+
+
+def _moves_inside(name: str, *, keep_subject_outside: bool) -> bool:
+    """True for a header field that may not stay outside an encrypted message."""
+    if name.startswith("content-") or stays_outside(name) or is_trace(name) or not name:
+        return False
+    return not (keep_subject_outside and name == "subject")
+
+
+def _mark_protected(content: list[bytes]) -> list[bytes]:
+    """Content-* fields with `protected-headers="v1"` on the Content-Type (one is added if none)."""
+    out: list[bytes] = []
+    marked = False
+    for f in content:
+        if _field_name(f) == "content-type" and not marked:
+            out.append(_ensure_eol(f).rstrip(b"\r\n") + b';\r\n protected-headers="v1"\r\n')
+            marked = True
+        else:
+            out.append(f)
+    if not marked:
+        out.insert(0, b'Content-Type: text/plain; charset="us-ascii"; protected-headers="v1"\r\n')
+    return out
 
 
 def _crlf(data: bytes) -> bytes:
@@ -728,10 +740,16 @@ class PgpKeyring:
         """The message as RFC 3156 multipart/encrypted; see the module docstring for exactness."""
         fields, body = _split_header_block(raw)
         content = [f for f in fields if _field_name(f).startswith("content-")]
-        protected = (
-            [f for f in fields if _field_name(f) in PROTECTED_HEADERS] if protect_subject else []
-        )
-        inner = _crlf(b"".join(_ensure_eol(f) for f in protected + content) + b"\r\n" + body)
+        # Inside: the protected fields, and every field that may not stay outside (free text
+        # such as Thread-Topic, Keywords or X-*), whatever protect_subject says.
+        inside = [
+            f
+            for f in fields
+            if (protect_subject and _field_name(f) in PROTECTED_HEADERS)
+            or _moves_inside(_field_name(f), keep_subject_outside=not protect_subject)
+        ]
+        content = _mark_protected(content) if protect_subject else content
+        inner = _crlf(b"".join(_ensure_eol(f) for f in inside + content) + b"\r\n" + body)
         outer = self._outer_headers(fields, subject=neutral_subject if protect_subject else None)
         armored = self._encrypt(inner, fingerprints, sign_with)
         boundary = f"phigate-pgp-{secrets.token_hex(12)}"
@@ -762,7 +780,7 @@ class PgpKeyring:
         seen_mime_version = False
         for f in fields:
             name = _field_name(f)
-            if name in OUTER_HEADERS or (name == "subject" and subject is None):
+            if stays_outside(name) or (name == "subject" and subject is None):
                 kept.append(_crlf(_ensure_eol(f)))
                 seen_mime_version = seen_mime_version or name == "mime-version"
         if subject is not None:
@@ -772,12 +790,19 @@ class PgpKeyring:
         return b"".join(kept)
 
     def encrypt_inline(
-        self, raw: bytes, fingerprints: Sequence[str], *, sign_with: str | None = None
+        self,
+        raw: bytes,
+        fingerprints: Sequence[str],
+        *,
+        sign_with: str | None = None,
+        neutral_subject: str = "Encrypted message",
     ) -> bytes:
         """Legacy inline PGP for a single text/plain part; anything else raises InlinePgpUnsupported.
 
         The decoded text is encrypted as UTF-8 with CRLF line ends and the outer part says
-        charset utf-8. Inline PGP cannot protect the Subject, so the original Subject stays.
+        charset utf-8. Inline PGP has no protected headers, so the Subject and every other field
+        that may not stay outside become lines at the top of the encrypted text, and the outer
+        Subject is `neutral_subject`.
         """
         msg = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(msg, EmailMessage)
@@ -798,10 +823,16 @@ class PgpKeyring:
             raise InlinePgpUnsupported(
                 f"the text part cannot be decoded ({type(exc).__name__}); use PGP/MIME"
             ) from exc
-        plaintext = _crlf(str(text).replace("\r\n", "\n").encode("utf-8"))
-        armored = self._encrypt(plaintext, fingerprints, sign_with)
         fields, _ = _split_header_block(raw)
-        outer = self._outer_headers(fields, subject=None)
+        inside = [
+            f"{name}: {value}\n"
+            for name, value in msg.items()
+            if _moves_inside(name.lower(), keep_subject_outside=False)
+        ]
+        lead = "".join(inside) + "\n" if inside else ""
+        plaintext = _crlf((lead + str(text).replace("\r\n", "\n")).encode("utf-8"))
+        armored = self._encrypt(plaintext, fingerprints, sign_with)
+        outer = self._outer_headers(fields, subject=neutral_subject)
         return (
             outer
             + b'Content-Type: text/plain; charset="utf-8"\r\n'

@@ -33,6 +33,7 @@ from detectors.extract.envelope import EncryptedKind, message_encrypted_kind
 from gateway.crypto.mimeutil import (
     CRLF,
     base64_lines,
+    moved_fields,
     new_boundary,
     outer_message,
     plain_entity,
@@ -128,7 +129,11 @@ def encrypt_message(
     if kind is not None:
         raise AlreadyEncrypted(f"message is already {kind}-encrypted")
     split = split_message(raw)
-    entity = protect_entity(split) if protect_subject else plain_entity(split)
+    entity = (
+        protect_entity(split)
+        if protect_subject
+        else plain_entity(split, moved=moved_fields(split, with_subject=False))
+    )
     if signer is not None:
         entity = sign_entity(entity, signer)
     der = envelope(entity, recipient_certs, gcm=prefer_gcm, oaep=oaep)
@@ -143,6 +148,7 @@ def encrypt_message(
         subject=neutral_subject if protect_subject else None,
         content_headers=headers,
         body=base64_lines(der),
+        encrypted=True,
     )
 
 
