@@ -157,7 +157,8 @@ class Gateway:
         log.info(
             "message",
             ref_id=verdict.ref_id,
-            message_id=verdict.message_id,
+            # A Message-ID can hold PHI (some clients build it from the subject): never in clear.
+            message_id_hash=self._message_id_hash(verdict.message_id),
             size=verdict.size,
             recipients=len(envelope.rcpt_tos),
             action=verdict.action,
@@ -168,6 +169,10 @@ class Gateway:
         )
         return verdict
 
+    def _message_id_hash(self, message_id: str | None) -> str | None:
+        """The keyed hash the log and the audit record keep instead of the Message-ID."""
+        return self.audit.keyed_hash(message_id.strip()) if message_id else None
+
     async def record(self, verdict: Verdict) -> None:
         """Append the audit record; a failure is logged and counted, never hidden."""
         env = verdict.envelope
@@ -176,7 +181,7 @@ class Gateway:
             entry = AuditEntry(
                 ref_id=verdict.ref_id,
                 ts=verdict.received_at,
-                message_id=verdict.message_id,
+                message_id=self._message_id_hash(verdict.message_id),
                 sender_hash=self.audit.keyed_hash(env.mail_from),
                 recipient_domains=tuple(
                     sorted({d for r in env.rcpt_tos if (d := r.rpartition("@")[2].lower())})

@@ -65,7 +65,9 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
         records = log.records()
         assert [r["ref_id"] for r in records] == [ref]
         rec = records[0]
-        assert rec["message_id"] == "<audit-e2e@practice.example>"
+        # The Message-ID is kept as a keyed hash (it can hold PHI), findable by that hash.
+        assert rec["message_id"] == log.keyed_hash("<audit-e2e@practice.example>")
+        assert log.records(message_id="<audit-e2e@practice.example>")[0]["ref_id"] == ref
         assert rec["recipient_domains"] == ["other.example", "partner.example"]
         assert rec["sender_hash"] == log.keyed_hash("lee@practice.example")
         assert rec["size"] == len(MESSAGE)

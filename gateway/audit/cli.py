@@ -66,6 +66,12 @@ def register(
     show = sub.add_parser("show", parents=[common], help="print the newest records")
     show.add_argument("--limit", type=int, default=20, help="how many records (default 20)")
     show.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    show.add_argument("--ref", metavar="REF", help="only the record(s) of this reference ID")
+    show.add_argument(
+        "--message-id",
+        metavar="ID",
+        help="only records of this Message-ID (the log keeps a keyed hash; give the ID in clear)",
+    )
     show.set_defaults(func=partial(_show, loader))
 
     rotate = sub.add_parser(
@@ -125,7 +131,11 @@ def _verify(loader: SettingsLoader, args: argparse.Namespace) -> int:
 
 
 def _show(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    rows = _using_log(loader, args, lambda log: log.records(limit=args.limit))
+    rows = _using_log(
+        loader,
+        args,
+        lambda log: log.records(limit=args.limit, ref_id=args.ref, message_id=args.message_id),
+    )
     if rows is None:
         return EXIT_ERROR
     if args.json:

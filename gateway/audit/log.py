@@ -91,6 +91,17 @@ class AuditLog:
         subkey = derive_subkey(self._keys.ring().active_key, SENDER_HASH_PURPOSE)
         return hmac.new(subkey, value.lower().encode(), hashlib.sha256).hexdigest()
 
+    def keyed_hashes(self, value: str) -> set[str]:
+        """keyed_hash of `value` under every key in the ring (to find records made before a
+        rotation)."""
+        ring = self._keys.ring()
+        return {
+            hmac.new(
+                derive_subkey(key, SENDER_HASH_PURPOSE), value.lower().encode(), hashlib.sha256
+            ).hexdigest()
+            for key in ring.keys.values()
+        }
+
     def append(self, entry: AuditEntry) -> int:
         """Chain one record onto the log in a single short transaction; return its seq."""
         return self.append_many([entry])[0]
@@ -179,12 +190,18 @@ class AuditLog:
         """Add a new key id and make it active; records under older keys still verify."""
         return self._keys.rotate()
 
-    def records(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest `limit` records, newest first, as JSON-ready dicts."""
+    def records(
+        self, limit: int = 50, *, ref_id: str | None = None, message_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The newest `limit` records, newest first, as JSON-ready dicts; optionally only those
+        with a reference ID, or with a Message-ID (given in clear, matched by its keyed hash)."""
+        query = sa.select(records)
+        if ref_id is not None:
+            query = query.where(records.c.ref_id == ref_id)
+        if message_id is not None:
+            query = query.where(records.c.message_id.in_(sorted(self.keyed_hashes(message_id))))
         with self._read() as conn:
-            rows = conn.execute(
-                sa.select(records).order_by(records.c.seq.desc()).limit(limit)
-            ).all()
+            rows = conn.execute(query.order_by(records.c.seq.desc()).limit(limit)).all()
         out: list[dict[str, Any]] = []
         for r in rows:
             d = _row_dict(r)

@@ -204,7 +204,8 @@ def masked_view(raw: bytes) -> list[str]:
         text = str(value)
         if header in ("From", "To", "Cc"):
             text = _mask_addresses(text)
-        elif header == "Subject":
+        elif header in ("Subject", "Message-ID"):
+            # A Message-ID can be built from the subject, so it is masked like one.
             text = mask_text(text)
         lines.append(f"{header}: {text}")
     lines.append("Parts:")
