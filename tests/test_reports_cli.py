@@ -71,7 +71,7 @@ def test_fetch_reads_the_period_by_timestamp(audit_log: AuditLog, month: ReportC
     recs = fetch_records(audit_log.engine, SINCE, UNTIL)
     refs = [r.ref_id for r in recs if not r.is_event]
     assert refs == ["M5", "M3", "M1", "M2", "M4", "M6", "M7", "M8", "M10", "M11"]
-    assert sum(r.is_event for r in recs) == 16
+    assert sum(r.is_event for r in recs) == 18
     assert recs[0].ts == at(13)
     boundary = fetch_records(audit_log.engine, at(1, 0, month=12), None)
     assert [r.ref_id for r in boundary if not r.is_event] == ["M9"]
@@ -89,7 +89,7 @@ def test_csv_report_from_the_log(
     assert rows[0] == ["section", "name", "value", "detail"]
     figures = {(r[0], r[1]): r[2] for r in rows[1:]}
     assert figures[("summary", "messages")] == "10"
-    assert figures[("summary", "events")] == "16"
+    assert figures[("summary", "events")] == "18"
     assert figures[("action", "encrypt")] == "2"
     assert figures[("action", "consent_allow")] == "2"
     assert figures[("rule", "phi-external")] == "4"

@@ -196,6 +196,9 @@ EVENTS: list[tuple[str, dict[str, Any], datetime]] = [
     ("quarantine-reveal", {"entry": "Q1", "by": "officer"}, at(20, 8)),
     ("quarantine-show", {"entry": "Q1", "by": "officer"}, at(20, 8, 30)),
     ("quarantine-release", {"entry": "Q1", "by": "officer"}, at(20)),
+    # A release is audited before it is tried; Q3's attempt failed and it is still held.
+    ("quarantine-release", {"entry": "Q3", "by": "officer"}, at(22)),
+    ("quarantine-release-failed", {"entry": "Q3", "by": "officer"}, at(22, 9, 0, 5)),
     ("quarantine-delete", {"entry": "Q2", "by": "officer"}, at(21)),
 ]
 
@@ -261,7 +264,9 @@ def message_entry(log: Hasher, m: Msg) -> AuditEntry:
             "phi": m.phi,
             "score": 0.9,
             "patients": list(m.patients),
-            "misdirected": m.misdirected,
+            # As the gateway writes it (gateway/app.py): the number of misdirected recipients,
+            # and no key at all when there were none.
+            **({"misdirected": 1} if m.misdirected else {}),
         },
     )
 

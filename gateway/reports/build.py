@@ -193,6 +193,19 @@ def mask_address(address: str) -> str:
     return f"{local[:1]}***@{domain}"
 
 
+def _successful_releases(events: Iterable[AuditRecord]) -> int:
+    """Releases that were not followed by a failure: a release is audited before it is tried,
+    and a failed attempt adds `quarantine-release-failed` for the same entry."""
+    open_attempts: Counter[str] = Counter()
+    for e in sorted(events, key=lambda r: r.ts):
+        entry = str(e.details.get("entry", ""))
+        if e.action == "quarantine-release":
+            open_attempts[entry] += 1
+        elif e.action == "quarantine-release-failed" and open_attempts[entry]:
+            open_attempts[entry] -= 1
+    return sum(open_attempts.values())
+
+
 def _key_rows(extra: ReportExtras) -> tuple[KeyRow, ...]:
     now = as_utc(extra.generated_at)
     horizon = now + extra.expiring_within
@@ -262,7 +275,7 @@ def build_report(
     event_counts: Counter[str] = Counter(e.action for e in events)
     quarantine = QuarantineFigures(
         held=held,
-        released=event_counts["quarantine-release"],
+        released=_successful_releases(events),
         deleted=event_counts["quarantine-delete"],
         release_failed=event_counts["quarantine-release-failed"],
         revealed=event_counts["quarantine-reveal"],

@@ -130,7 +130,9 @@ class AuditRecord:
     @property
     def misdirected(self) -> bool:
         """True when the gateway judged the message to be going to the wrong recipient."""
-        return self.findings_summary.get("misdirected") is True
+        # The gateway records how many recipients were misdirected (an int); none: no key.
+        count = self.findings_summary.get("misdirected")
+        return isinstance(count, bool | int) and count > 0
 
 
 def _parse_ts(value: Any) -> datetime:
