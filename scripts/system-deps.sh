@@ -7,6 +7,8 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools tesseract-ocr tesseract-ocr-eng chromium; do
     have "$pkg" || need="$need $pkg"
 done
+# systemd-analyze scores the shipped units (it is in Debian's systemd package).
+command -v systemd-analyze >/dev/null 2>&1 || need="$need systemd"
 # Node.js (with npm) runs the browser test; the machine image may ship its own build.
 command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || need="$need nodejs npm"
 [ -z "$need" ] && exit 0
