@@ -187,7 +187,7 @@ def envelope(
     ciphertext = encryptor.update(padded) + encryptor.finalize()
     enveloped = cms.EnvelopedData(
         {
-            "version": "v0",
+            "version": _enveloped_data_version(recipient_infos),
             "recipient_infos": recipient_infos,
             "encrypted_content_info": {
                 "content_type": "data",
@@ -198,6 +198,14 @@ def envelope(
     )
     info = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped})
     return bytes(info.dump())
+
+
+def _enveloped_data_version(recipient_infos: Sequence[cms.RecipientInfo]) -> str:
+    """RFC 5652 6.1: version 0 only when every RecipientInfo is version 0 (no originatorInfo,
+    no unprotectedAttrs here); a KeyAgreeRecipientInfo (version 3) makes it version 2."""
+    if all(ri.chosen["version"].native == "v0" for ri in recipient_infos):
+        return "v0"
+    return "v2"
 
 
 def _key_transport(cert: x509.Certificate, cek: bytes, *, oaep: bool) -> cms.RecipientInfo:
