@@ -190,11 +190,13 @@ def test_unreadable_crl_fails_closed(tmp_path: Path, pki: Pki) -> None:
 
 
 def test_require_crl(tmp_path: Path, pki: Pki, crl: Path) -> None:
-    """With require_crl, a chain link without a CRL is untrusted; with both CRLs it is valid."""
+    """With require_crl, a chain link without a CRL is refused (no-current-crl); with both CRLs it is valid."""
     hana = pki.issue("hana@example.org", stem="hana")
     store = make_store(tmp_path, pki, [crl], require_crl=True)
     store.import_file(hana.cert_path)
-    assert store.lookup("hana@example.org").problem == "untrusted"
+    found = store.lookup("hana@example.org")
+    assert found.problem == "no-current-crl"
+    assert "no CRL covers" in found.detail and "phigate test issuing CA" in found.detail
     root_crl = pki.crl([], stem="root", issuer=pki.root)
     full = CertStore(tmp_path / "store", [pki.root.cert_path], [crl, root_crl], require_crl=True)
     assert full.lookup("hana@example.org").ok
@@ -344,3 +346,25 @@ def test_lookup_honours_the_given_time(tmp_path: Path, pki: Pki) -> None:
     store.import_file(nia.cert_path)
     later = nia.cert.not_valid_after_utc + dt.timedelta(seconds=1)
     assert store.lookup("nia@example.org", at=later).problem == "expired"
+
+
+def test_stale_crl_still_proves_revocation(tmp_path: Path, pki: Pki) -> None:
+    """A certificate listed on a CRL past its nextUpdate is revoked, with or without require_crl."""
+    olga = pki.issue("olga@example.org", stem="olga")
+    stale = pki.crl(
+        [olga], stem="stale-olga", this_update=NOW - 40 * DAY, next_update=NOW - 10 * DAY
+    )
+    for require in (False, True):
+        store = make_store(tmp_path / str(require), pki, [stale], require_crl=require)
+        store.import_file(olga.cert_path)
+        found = store.lookup("olga@example.org")
+        assert (found.cert, found.problem) == (None, "revoked")
+
+
+def test_stale_crl_without_require_crl_is_ignored(tmp_path: Path, pki: Pki) -> None:
+    """Without require_crl, a stale CRL that does not list the certificate leaves it usable."""
+    pia = pki.issue("pia@example.org", stem="pia")
+    stale = pki.crl([], stem="stale-pia", this_update=NOW - 40 * DAY, next_update=NOW - 10 * DAY)
+    store = make_store(tmp_path, pki, [stale])
+    store.import_file(pia.cert_path)
+    assert store.lookup("pia@example.org").ok

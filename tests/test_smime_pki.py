@@ -151,15 +151,24 @@ class Pki:
         return self._save(stem, cert, key)
 
     def crl(
-        self, revoked: list[Issued], *, stem: str = "issuing", issuer: Issued | None = None
+        self,
+        revoked: list[Issued],
+        *,
+        stem: str = "issuing",
+        issuer: Issued | None = None,
+        this_update: dt.datetime | None = None,
+        next_update: dt.datetime | None = None,
     ) -> Path:
-        """Write a CRL from `issuer` (default: the intermediate) revoking `revoked`."""
+        """Write a CRL from `issuer` (default: the intermediate) revoking `revoked`.
+
+        By default it was issued yesterday and is current for 30 days.
+        """
         signer = issuer or self.intermediate
         builder = (
             x509.CertificateRevocationListBuilder()
             .issuer_name(signer.cert.subject)
-            .last_update(NOW - DAY)
-            .next_update(NOW + 30 * DAY)
+            .last_update(this_update or NOW - DAY)
+            .next_update(next_update or NOW + 30 * DAY)
         )
         for item in revoked:
             builder = builder.add_revoked_certificate(

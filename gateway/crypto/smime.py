@@ -68,6 +68,36 @@ class UnsupportedRecipientKey(SmimeError):
     code = "smime-recipient-key-unsupported"
 
 
+class WeakKey(SmimeError):
+    """A certificate or signing key is too weak to protect PHI (RSA < 2048, curve below P-256)."""
+
+    code = "smime-key-too-weak"
+
+
+#: RSA moduli below this many bits are refused for encryption and signing (NIST SP 800-131A).
+MIN_RSA_BITS = 2048
+#: The only curves accepted: NIST P-256 and up. Others are weaker (P-192, P-224) or not read by
+#: mail clients (brainpool, secp256k1).
+ALLOWED_CURVES: frozenset[str] = frozenset({"secp256r1", "secp384r1", "secp521r1"})
+
+
+def key_strength_problem(key: object) -> str | None:
+    """Why a public or private key is too weak or of an unsupported kind, or None when it is fine."""
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        if key.key_size < MIN_RSA_BITS:
+            return f"RSA key of {key.key_size} bits (at least {MIN_RSA_BITS} required)"
+        return None
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        if key.curve.name not in ALLOWED_CURVES:
+            return (
+                f"EC key on curve {key.curve.name} (only "
+                + ", ".join(sorted(ALLOWED_CURVES))
+                + " accepted)"
+            )
+        return None
+    return f"unsupported key type {type(key).__name__}"
+
+
 class _GcmParameters(core.Sequence):
     """GCMParameters (RFC 5084): the nonce and the tag length."""
 
@@ -210,6 +240,10 @@ def _enveloped_data_version(recipient_infos: Sequence[cms.RecipientInfo]) -> str
 
 def _key_transport(cert: x509.Certificate, cek: bytes, *, oaep: bool) -> cms.RecipientInfo:
     public_key = cert.public_key()
+    if isinstance(public_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        weak = key_strength_problem(public_key)
+        if weak is not None:
+            raise WeakKey(f"recipient certificate {_fingerprint(cert)[:16]}: {weak}")
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         return _key_agreement(cert, public_key, cek)
     if not isinstance(public_key, rsa.RSAPublicKey):
@@ -347,6 +381,9 @@ def sign_message(raw: bytes, signer: Signer) -> bytes:
 
 def detached_signature(content: bytes, signer: Signer) -> bytes:
     """CMS SignedData (DER), detached, SHA-256, with SMIMECapabilities advertising AES-GCM."""
+    weak = key_strength_problem(signer.key)
+    if weak is not None:
+        raise WeakKey(f"signing key: {weak}")
     digest = hashlib.sha256(content).digest()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     signed_attrs = cms.CMSAttributes(
@@ -468,12 +505,14 @@ __all__ = [
     "Signer",
     "SmimeError",
     "UnsupportedRecipientKey",
+    "WeakKey",
     "capabilities_from_message",
     "capabilities_from_signature",
     "detached_signature",
     "encrypt_message",
     "envelope",
     "is_encrypted",
+    "key_strength_problem",
     "parse_capabilities",
     "sign_entity",
     "sign_message",

@@ -8,6 +8,7 @@ from gateway.keys.errors import (
     CertStoreError,
     CrlError,
     PasswordRequired,
+    WeakCertificateKey,
     WrongPassword,
 )
 from gateway.keys.files import Credentials, load_signer, read_credentials
@@ -27,6 +28,7 @@ __all__ = [
     "ImportResult",
     "PasswordRequired",
     "Problem",
+    "WeakCertificateKey",
     "WrongPassword",
     "load_signer",
     "read_credentials",

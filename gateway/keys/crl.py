@@ -19,6 +19,8 @@ _PEM_CRL = re.compile(rb"-----BEGIN X509 CRL-----.*?-----END X509 CRL-----", re.
 _URL_TIMEOUT_SECONDS = 10.0
 #: How long a fetched CRL without nextUpdate is trusted before fetching again.
 _DEFAULT_URL_MAX_AGE = dt.timedelta(hours=6)
+#: How far in the future a CRL's thisUpdate may lie (clocks of issuer and gateway differ).
+_CLOCK_SKEW = dt.timedelta(minutes=5)
 
 Clock = Callable[[], dt.datetime]
 
@@ -88,11 +90,17 @@ class CrlCache:
             out.extend((source, crl) for crl in self._load(source))
         return out
 
-    def check(self, chain: Sequence[x509.Certificate]) -> tuple[Revocation | None, list[str]]:
+    def check(
+        self, chain: Sequence[x509.Certificate], *, at: dt.datetime | None = None
+    ) -> tuple[Revocation | None, list[str]]:
         """Look up every non-root certificate of `chain` (leaf first) on its issuer's CRLs.
 
-        Returns the first revocation found (or None) and the subjects whose issuer had no CRL.
+        Returns the first revocation found (or None) and, for each certificate whose status no
+        current CRL vouches for, why: no CRL from its issuer, or only stale ones. Any CRL its
+        issuer signed can prove revocation, however old; only a current one (thisUpdate reached,
+        nextUpdate not passed) can prove a certificate is not revoked.
         """
+        when = at or self._clock()
         crls = self.crls()
         unchecked: list[str] = []
         for cert, issuer in zip(chain, chain[1:], strict=False):
@@ -101,13 +109,19 @@ class CrlCache:
                 for source, crl in crls
                 if crl.issuer == cert.issuer and _signed_by(crl, issuer)
             ]
-            if not covering:
-                unchecked.append(cert.subject.rfc4514_string())
-                continue
             for source, crl in covering:
                 entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
                 if entry is not None:
                     return Revocation(cert.serial_number, entry.revocation_date_utc, source), []
+            subject = cert.subject.rfc4514_string()
+            if not covering:
+                unchecked.append(f"no CRL covers {subject}")
+            elif not any(is_current(crl, when) for _, crl in covering):
+                unchecked.append(
+                    f"the CRL covering {subject} is stale ("
+                    + "; ".join(_currency(crl) for _, crl in covering)
+                    + ")"
+                )
         return None, unchecked
 
     def _load(self, source: str) -> tuple[x509.CertificateRevocationList, ...]:
@@ -160,6 +174,24 @@ class CrlCache:
         if self._cache_dir is None:
             return None
         return self._cache_dir / f"{hashlib.sha256(source.encode()).hexdigest()[:24]}.crl"
+
+
+def is_current(crl: x509.CertificateRevocationList, at: dt.datetime) -> bool:
+    """A CRL that speaks for `at`: thisUpdate reached (with a little clock skew) and nextUpdate
+    present and not passed. RFC 5280 requires nextUpdate; without it nobody knows how long the
+    list stays complete, so it proves no certificate unrevoked."""
+    next_update = crl.next_update_utc
+    if next_update is None or at > next_update:
+        return False
+    return crl.last_update_utc <= at + _CLOCK_SKEW
+
+
+def _currency(crl: x509.CertificateRevocationList) -> str:
+    next_update = crl.next_update_utc
+    return (
+        f"thisUpdate {crl.last_update_utc.isoformat()}, "
+        f"nextUpdate {next_update.isoformat() if next_update else 'absent'}"
+    )
 
 
 def _expiry(crls: Sequence[x509.CertificateRevocationList], now: dt.datetime) -> dt.datetime:

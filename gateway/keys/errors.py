@@ -42,6 +42,12 @@ class CertFileWrongType(CertFileError):
     code = "cert-file-wrong-type"
 
 
+class WeakCertificateKey(CertFileError):
+    """The file holds a certificate whose key is too weak (RSA < 2048 bits, curve below P-256)."""
+
+    code = "cert-key-too-weak"
+
+
 class PasswordRequired(CertFileError):
     """The file is encrypted and no password was given."""
 

@@ -31,13 +31,21 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from gateway.crypto.smime import GCM_CAPABILITY, parse_capabilities
+from gateway.crypto.smime import GCM_CAPABILITY, key_strength_problem, parse_capabilities
 from gateway.keys.crl import CrlCache
-from gateway.keys.errors import CertFileError, CertStoreError, CrlError
+from gateway.keys.errors import CertFileError, CertStoreError, CrlError, WeakCertificateKey
 from gateway.keys.files import read_credentials
 
 Problem = Literal[
-    "not-found", "expired", "not-yet-valid", "revoked", "untrusted", "wrong-usage", "ambiguous"
+    "not-found",
+    "expired",
+    "not-yet-valid",
+    "revoked",
+    "untrusted",
+    "no-current-crl",
+    "weak-key",
+    "wrong-usage",
+    "ambiguous",
 ]
 Clock = Callable[[], dt.datetime]
 
@@ -207,6 +215,10 @@ class CertStore:
     def import_file(self, path: Path, password: bytes | None = None) -> ImportResult:
         """Import every certificate in a PEM, DER or PKCS#12 file (private keys are not kept)."""
         credentials = read_credentials(Path(path), password)
+        for cert in credentials.certificates:
+            weak = key_strength_problem(cert.public_key())
+            if weak is not None:
+                raise WeakCertificateKey(path, f"certificate {fingerprint(cert)[:16]}: {weak}")
         return self.import_certificates(credentials.certificates, source=Path(path).name)
 
     def import_certificates(
@@ -224,6 +236,9 @@ class CertStore:
         extra_caps = frozenset(capabilities)
         for cert in certs:
             fp = fingerprint(cert)
+            weak = key_strength_problem(cert.public_key())
+            if weak is not None:
+                raise WeakCertificateKey(source or "import", f"certificate {fp[:16]}: {weak}")
             pem = cert.public_bytes(serialization.Encoding.PEM)
             if _is_ca(cert):
                 _write_atomic(self.directory / "intermediates" / f"{fp}.pem", pem)
@@ -372,6 +387,9 @@ class CertStore:
             )
         if when > cert.not_valid_after_utc:
             return Validation("expired", f"expired {cert.not_valid_after_utc.isoformat()}")
+        weak = key_strength_problem(cert.public_key())
+        if weak is not None:
+            return Validation("weak-key", weak)
         usage = _usage_problem(cert)
         if usage is not None:
             return Validation("wrong-usage", usage)
@@ -394,8 +412,12 @@ class CertStore:
             reason = str(exc).split(" (encountered", 1)[0]
             return Validation("untrusted", f"no valid chain to a trust anchor: {reason}")
         chain = tuple(verified.chain)
+        for link in chain[1:]:
+            weak = key_strength_problem(link.public_key())
+            if weak is not None:
+                return Validation("weak-key", f"CA {link.subject.rfc4514_string()}: {weak}")
         try:
-            revoked, unchecked = self._crls.check(chain)
+            revoked, unchecked = self._crls.check(chain, at=when)
         except CrlError as exc:
             return Validation("untrusted", f"revocation status unknown: {exc}")
         if revoked is not None:
@@ -403,13 +425,16 @@ class CertStore:
                 "revoked", f"revoked {revoked.revoked_at.date().isoformat()} per {revoked.source}"
             )
         if unchecked and self._require_crl:
-            return Validation("untrusted", "no CRL covers " + "; ".join(unchecked))
+            return Validation("no-current-crl", "; ".join(unchecked) + " (require_crl is on)")
         return Validation(None, "valid", chain)
 
     def status(self, entry: CertEntry, *, at: dt.datetime | None = None) -> str:
         """ "valid" or the problem code, for listings."""
-        result = self.validate(self.certificate(entry), at=at)
-        return result.problem or "valid"
+        return self.explain(entry, at=at).problem or "valid"
+
+    def explain(self, entry: CertEntry, *, at: dt.datetime | None = None) -> Validation:
+        """Whether a stored certificate may be used, and why not (for listings and reports)."""
+        return self.validate(self.certificate(entry), at=at)
 
     # ----------------------------------------------------------------- internals
 
