@@ -308,6 +308,7 @@ def test_cli_import_and_list(tmp_path: Path, pki: Pki, capsys: pytest.CaptureFix
             "fingerprint": soon.fingerprint,
             "not_after": soon.cert.not_valid_after_utc.isoformat(),
             "status": "valid",
+            "detail": "",
         }
     ]
     store = CertStore(tmp_path / "s", [pki.root.cert_path], [])

@@ -25,13 +25,7 @@ class SmimeMethod:
     def store(self) -> Any:
         from gateway.keys import CertStore
 
-        s = self.settings
-        return CertStore(
-            s.store_dir,
-            trust_anchors=s.trust_anchors,
-            crl_sources=s.crls,
-            require_crl=s.require_crl,
-        )
+        return CertStore.from_settings(self.settings)
 
     @functools.cached_property
     def signer(self) -> Any:

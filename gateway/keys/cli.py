@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from gateway.config import SmimeSettings
 from gateway.keys.errors import CertStoreError
 from gateway.keys.store import CertStore
 
@@ -36,14 +37,35 @@ class StoreSettings:
     directory: Path = DEFAULT_STORE
     trust_anchors: tuple[Path, ...] = ()
     crl_sources: tuple[str, ...] = field(default=())
+    require_crl: bool = False
+
+    @classmethod
+    def from_smime(cls, smime: SmimeSettings) -> StoreSettings:
+        """The store settings of the gateway's `smime` section, require_crl included."""
+        return cls(
+            smime.store_dir, tuple(smime.trust_anchors), tuple(smime.crls), smime.require_crl
+        )
+
+    def as_smime(self) -> SmimeSettings:
+        """The same settings as the gateway's `smime` section (for CertStore.from_settings)."""
+        return SmimeSettings(
+            store_dir=self.directory,
+            trust_anchors=self.trust_anchors,
+            crls=self.crl_sources,
+            require_crl=self.require_crl,
+        )
 
 
-SettingsLoader = Callable[[str | None], StoreSettings]
+#: Returns the store settings for a config path: StoreSettings, or the gateway's SmimeSettings.
+SettingsLoader = Callable[[str | None], "StoreSettings | SmimeSettings"]
 RowSource = Callable[[argparse.Namespace], list[dict[str, Any]]]
 
 
-def _defaults(_config: str | None) -> StoreSettings:
-    return StoreSettings()
+def _defaults(config: str | None) -> SmimeSettings:
+    """The `smime` section of the gateway config (built-in defaults without a file)."""
+    from gateway.config import load_settings
+
+    return load_settings(Path(config) if config else None).smime
 
 
 def register(
@@ -112,16 +134,20 @@ def parse_duration(text: str) -> dt.timedelta:
     }[unit]
 
 
-def open_store(settings: StoreSettings) -> CertStore:
-    """The certificate store the settings describe."""
-    return CertStore(settings.directory, settings.trust_anchors, settings.crl_sources)
+def open_store(settings: StoreSettings | SmimeSettings) -> CertStore:
+    """The certificate store the settings describe (through CertStore.from_settings)."""
+    smime = settings.as_smime() if isinstance(settings, StoreSettings) else settings
+    return CertStore.from_settings(smime)
 
 
 def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[str, Any]]:
-    """One row per (address, certificate): address, kind, fingerprint, not_after, status."""
+    """One row per (address, certificate): address, kind, fingerprint, not_after, status, and
+    `detail`, why an unusable certificate cannot be used (expired, revoked, stale CRL, ...)."""
     rows: list[dict[str, Any]] = []
     for entry in store.entries():
-        status = store.status(entry, at=at)
+        result = store.explain(entry, at=at)
+        status = result.problem or "valid"
+        detail = "" if result.problem is None else result.detail
         for address in entry.addresses:
             rows.append(
                 {
@@ -130,6 +156,7 @@ def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[
                     "fingerprint": entry.fingerprint,
                     "not_after": entry.not_after.isoformat(),
                     "status": status,
+                    "detail": detail,
                 }
             )
     rows.sort(key=lambda r: (r["address"], r["not_after"]))
@@ -137,11 +164,13 @@ def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[
 
 
 def _settings(loader: SettingsLoader, args: argparse.Namespace) -> StoreSettings:
-    settings = loader(args.keys_config or getattr(args, "config", None))
+    loaded = loader(args.keys_config or getattr(args, "config", None))
+    settings = StoreSettings.from_smime(loaded) if isinstance(loaded, SmimeSettings) else loaded
     return StoreSettings(
         args.keys_store if args.keys_store is not None else settings.directory,
         tuple(args.keys_anchors) if args.keys_anchors else settings.trust_anchors,
         tuple(args.keys_crls) if args.keys_crls else settings.crl_sources,
+        settings.require_crl,
     )
 
 
@@ -195,9 +224,10 @@ def _list(loader: SettingsLoader, sources: tuple[RowSource, ...], args: argparse
         return EXIT_OK
     print(f"{'ADDRESS':32} {'KIND':6} {'FINGERPRINT':16} {'NOT AFTER':10} STATUS")
     for row in rows:
+        reason = f" ({row['detail']})" if row.get("detail") else ""
         print(
             f"{row['address']:32} {row['kind']:6} {row['fingerprint'][:16]:16} "
-            f"{row['not_after'][:10]:10} {row['status']}"
+            f"{row['not_after'][:10]:10} {row['status']}{reason}"
         )
     return EXIT_OK
 

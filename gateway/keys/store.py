@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -35,6 +35,9 @@ from gateway.crypto.smime import GCM_CAPABILITY, key_strength_problem, parse_cap
 from gateway.keys.crl import CrlCache
 from gateway.keys.errors import CertFileError, CertStoreError, CrlError, WeakCertificateKey
 from gateway.keys.files import read_credentials
+
+if TYPE_CHECKING:
+    from gateway.config import SmimeSettings
 
 Problem = Literal[
     "not-found",
@@ -209,6 +212,21 @@ class CertStore:
         self._index_stamp: tuple[int, int] | None = None
         self._entries: tuple[CertEntry, ...] = ()
         self._certs: dict[str, x509.Certificate] = {}
+
+    @classmethod
+    def from_settings(cls, smime: SmimeSettings, *, clock: Clock = _utcnow) -> CertStore:
+        """The store as the configuration describes it: folder, trust anchors, CRLs, require_crl.
+
+        The gateway, `phigate keys` and reports all open the store here, so a listing judges a
+        certificate exactly as the encryptor will.
+        """
+        return cls(
+            smime.store_dir,
+            smime.trust_anchors,
+            smime.crls,
+            require_crl=smime.require_crl,
+            clock=clock,
+        )
 
     # ----------------------------------------------------------------- import
 
