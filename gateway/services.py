@@ -2,22 +2,72 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
 
+import structlog
+
 from gateway.config import Settings
+
+log = structlog.get_logger("phigate.services")
+
+#: Why S/MIME output without a signer is a risk (see docs/smime.md).
+UNSIGNED_CBC_WARNING = (
+    "smime.sign_file is not set: S/MIME output is AES-256-CBC EnvelopedData without integrity "
+    "protection, so whoever can alter mail on its way can change the encrypted content "
+    "undetected; configure a signing certificate (see docs/smime.md)"
+)
+
+
+def smime_warnings(settings: Settings, *, at: dt.datetime | None = None) -> list[str]:
+    """One-line warnings about the S/MIME configuration (for start-up and `phigate config check`).
+
+    Raises ConfigError when smime.sign_file is set but unusable (the gateway would not start).
+    """
+    from gateway.keys.files import load_configured_signer
+
+    configured = load_configured_signer(settings.smime, at=at)
+    if configured is None:
+        return [UNSIGNED_CBC_WARNING]
+    warning = configured.warning()
+    return [warning] if warning else []
 
 
 class Services:
-    """Stores, key material and helpers, created on first use (a deliver-only policy opens none)."""
+    """Stores, key material and helpers, created on first use (a deliver-only policy opens none).
+
+    The S/MIME signing certificate is the exception: it is checked here, at start-up, so a gateway
+    whose signatures recipients would reject refuses to start (ConfigError).
+    """
 
     def __init__(
-        self, settings: Settings, keyed_hash: Callable[[str], str], audit: Any = None
+        self,
+        settings: Settings,
+        keyed_hash: Callable[[str], str],
+        audit: Any = None,
+        metrics: Any = None,
     ) -> None:
+        from gateway.keys.files import load_configured_signer
+
         self.settings = settings
         self.keyed_hash = keyed_hash
         self.audit = audit
+        self.signing = load_configured_signer(settings.smime)
+        if self.signing is None:
+            log.warning("smime.unsigned_output", detail=UNSIGNED_CBC_WARNING)
+        else:
+            if self.signing.expiring:
+                log.warning(
+                    "smime.signing_certificate_expiring",
+                    file=str(self.signing.path),
+                    not_after=self.signing.signer.certificate.not_valid_after_utc.isoformat(),
+                    days_left=max(self.signing.remaining.days, 0),
+                )
+            if metrics is not None:
+                # The gauge recipient certificates use, under its own kind.
+                metrics.keys_expiring("smime-signing", 1 if self.signing.expiring else 0)
 
     @functools.cached_property
     def notices(self) -> Any:
@@ -36,7 +86,11 @@ class Services:
     def encryptors(self) -> list[Any]:
         from gateway.crypto.methods import PgpMethod, SmimeMethod
 
-        return [SmimeMethod(self.settings.smime), PgpMethod(self.settings.pgp, self.settings.smime)]
+        signer = self.signing.signer if self.signing is not None else None
+        return [
+            SmimeMethod(self.settings.smime, signer),
+            PgpMethod(self.settings.pgp, self.settings.smime),
+        ]
 
     @functools.cached_property
     def roster(self) -> Any:

@@ -93,6 +93,7 @@ class Pki:
         not_after: dt.datetime | None = None,
         eku: list[x509.ObjectIdentifier] | None = None,
         key_encipherment: bool = True,
+        digital_signature: bool = True,
         san: bool = True,
         subject_email: str | None = None,
         issuer: Issued | None = None,
@@ -121,7 +122,7 @@ class Pki:
         )
         builder = builder.add_extension(
             x509.KeyUsage(
-                digital_signature=True,
+                digital_signature=digital_signature,
                 content_commitment=False,
                 key_encipherment=key_encipherment and curve is None,
                 data_encipherment=False,

@@ -18,8 +18,10 @@ class SmimeMethod:
 
     method = "smime"
 
-    def __init__(self, settings: SmimeSettings) -> None:
+    def __init__(self, settings: SmimeSettings, signer: Any = None) -> None:
         self.settings = settings
+        if signer is not None:
+            self.__dict__["signer"] = signer  # checked at start-up (see Services)
 
     @functools.cached_property
     def store(self) -> Any:
@@ -29,14 +31,11 @@ class SmimeMethod:
 
     @functools.cached_property
     def signer(self) -> Any:
-        from gateway.keys import load_signer
+        """The checked signing identity of smime.sign_file, or None (see load_configured_signer)."""
+        from gateway.keys.files import load_configured_signer
 
-        s = self.settings
-        if s.sign_file is None:
-            return None
-        password = s.sign_password_file.read_bytes().strip() if s.sign_password_file else None
-        # A PKCS#12 file or a PEM bundle; the intermediates travel with the signature.
-        return load_signer(s.sign_file, password)
+        configured = load_configured_signer(self.settings)
+        return configured.signer if configured is not None else None
 
     def usable(self, recipient: str) -> tuple[bool, str]:
         """Whether a valid certificate exists; otherwise the problem code."""

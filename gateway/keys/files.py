@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from asn1crypto import core
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -12,17 +14,27 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from gateway.crypto.smime import Signer
+from gateway.crypto.smime import Signer, key_strength_problem
+from gateway.errors import ConfigError
 from gateway.keys.errors import (
     CertFileCorrupt,
+    CertFileError,
     CertFileUnreadable,
     CertFileWrongType,
     PasswordRequired,
     WrongPassword,
 )
 
+if TYPE_CHECKING:
+    from gateway.config import SmimeSettings
+
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+#: Warn (log and the keys-expiring metric) this long before the signing certificate expires,
+#: the same window the recipient certificates are counted in.
+SIGNER_WARN_DAYS = 30
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _ENCRYPTED_KEY_LABELS = (b"ENCRYPTED PRIVATE KEY",)
@@ -208,3 +220,91 @@ def _spki(key: object) -> bytes:
     return key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+@dataclass(frozen=True)
+class ConfiguredSigner:
+    """The signing identity from `smime.sign_file`, checked, and how long it stays valid."""
+
+    signer: Signer
+    path: Path
+    remaining: dt.timedelta
+
+    @property
+    def expiring(self) -> bool:
+        """Within SIGNER_WARN_DAYS of its notAfter."""
+        return self.remaining <= dt.timedelta(days=SIGNER_WARN_DAYS)
+
+    def warning(self) -> str | None:
+        """A one-line warning when the certificate expires soon."""
+        if not self.expiring:
+            return None
+        return (
+            f"smime.sign_file: {self.path}: the signing certificate expires "
+            f"{self.signer.certificate.not_valid_after_utc.date().isoformat()} "
+            f"(in {max(self.remaining.days, 0)} days); renew it before then"
+        )
+
+
+def signer_problem(signer: Signer, at: dt.datetime) -> str | None:
+    """Why a signing identity must not be used at `at`, or None.
+
+    Recipients' clients reject signatures from a certificate outside its validity period, without
+    digitalSignature in its key usage or without emailProtection in its extended key usage, and a
+    weak key protects nothing.
+    """
+    cert = signer.certificate
+    if at < cert.not_valid_before_utc:
+        return (
+            f"the signing certificate is not valid before {cert.not_valid_before_utc.isoformat()}"
+        )
+    if at > cert.not_valid_after_utc:
+        return f"the signing certificate expired {cert.not_valid_after_utc.isoformat()}"
+    weak = key_strength_problem(signer.key)
+    if weak is not None:
+        return f"the signing key is too weak: {weak}"
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        usage = None
+    if usage is not None and not usage.digital_signature:
+        return "the signing certificate's key usage lacks digitalSignature"
+    try:
+        eku = set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        eku = set()
+    if ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku:
+        return "the signing certificate's extended key usage lacks emailProtection"
+    return None
+
+
+def load_configured_signer(
+    smime: SmimeSettings, *, at: dt.datetime | None = None
+) -> ConfiguredSigner | None:
+    """Load and check `smime.sign_file`; None when none is configured.
+
+    Raises ConfigError (one line naming the setting and the file) when the file cannot be read or
+    the certificate must not sign: the gateway refuses to start rather than send signatures that
+    recipients reject, or none at all.
+    """
+    path = smime.sign_file
+    if path is None:
+        return None
+    when = at or dt.datetime.now(dt.UTC)
+    try:
+        password = (
+            smime.sign_password_file.read_bytes().strip() if smime.sign_password_file else None
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"smime.sign_password_file: {smime.sign_password_file}: cannot read "
+            f"({exc.strerror or type(exc).__name__})"
+        ) from None
+    try:
+        signer = load_signer(path, password)
+    except CertFileError as exc:
+        raise ConfigError(f"smime.sign_file: {exc}") from None
+    problem = signer_problem(signer, when)
+    if problem is not None:
+        raise ConfigError(f"smime.sign_file: {path}: {problem}")
+    return ConfiguredSigner(signer, path, signer.certificate.not_valid_after_utc - when)
