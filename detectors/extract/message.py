@@ -8,9 +8,10 @@ import email
 import email.policy
 import email.utils
 import hashlib
+import quopri
 import re
 import time
-from email.errors import HeaderParseError, InvalidBase64LengthDefect
+from email.errors import InvalidBase64LengthDefect
 from email.header import Header, decode_header
 from email.message import Message
 from email.utils import getaddresses
@@ -33,7 +34,13 @@ from .model import (
 )
 from .ocr import OcrEngine, TesseractOcr
 from .sniff import extension, image_size, sniff
-from .textcodec import decode_bytes, decode_document, looks_garbled
+from .textcodec import (
+    decode_bytes,
+    decode_document,
+    decode_encoded_words,
+    decode_parameter,
+    looks_garbled,
+)
 
 ADDRESS_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc")
 # Header fields that only machines write and read (trace, authentication, transport framing):
@@ -52,7 +59,7 @@ _MACHINE_HEADERS = frozenset(
     }
 )  # fmt: skip
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f]+")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _BODY_TYPES = frozenset(
     {"text/plain", "text/html", "text/enriched", "text/richtext", "text/rtf", "text/calendar"}
 )
@@ -92,22 +99,28 @@ def extract_text_file(data: bytes) -> Extraction:
 
 def header_text(value: object) -> str:
     """A header value as readable text: RFC 2047 words and raw 8-bit bytes decoded, unfolded."""
+    return checked_header_text(value)[0]
+
+
+def checked_header_text(value: object) -> tuple[str, bool]:
+    """`header_text`, and whether an encoded-word named a charset that is no text encoding."""
     if isinstance(value, Header):
-        chunks = decode_header(value)
-    else:
-        text = _FOLD.sub("", str(value))
-        if any("\udc80" <= ch <= "\udcff" for ch in text):
-            text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)[0]
-        if "=?" not in text:
-            return text
-        try:
-            chunks = decode_header(text)
-        except (HeaderParseError, ValueError, LookupError, UnicodeError, binascii.Error):
-            return text
-    out = []
-    for chunk, charset in chunks:
-        out.append(decode_bytes(chunk, charset)[0] if isinstance(chunk, bytes) else chunk)
-    return _FOLD.sub("", "".join(out))
+        bad = False
+        out = []
+        for chunk, charset in decode_header(value):
+            if isinstance(chunk, bytes):
+                text, unusable = decode_bytes(chunk, charset)
+                bad = bad or unusable
+                out.append(text)
+            else:
+                out.append(chunk)
+        # A raw 8-bit header arrives as one Header chunk with its encoded-words still inside.
+        text, bad_words = decode_encoded_words(_FOLD.sub("", "".join(out)))
+        return text, bad or bad_words
+    text = _FOLD.sub("", str(value))
+    if any("\udc80" <= ch <= "\udcff" for ch in text):
+        text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)[0]
+    return decode_encoded_words(text)
 
 
 def lenient_b64decode(text: str) -> bytes:
@@ -195,36 +208,55 @@ class _Walker:
     # ------------------------------------------------------------ message structure
 
     def run(self, message: Message) -> None:
-        subject = message.get_all("Subject") or []
-        self.emit("subject", " ".join(header_text(s) for s in subject), "Subject", "plain")
-        self.emit("header", self.address_lines(message), "header", "header")
+        self.emit("subject", self.subject(message, "subject", "Subject"), "Subject", "plain")
+        self.emit("header", self.header_lines(message, "header", "header"), "header", "header")
         self.walk(message, None, "", 0)
 
-    def address_lines(self, message: Message) -> str:
+    def subject(self, message: Message, part: str, origin: str) -> str:
+        texts = [self.decoded(s, part, origin) for s in message.get_all("Subject") or []]
+        return " ".join(texts)
+
+    def decoded(self, value: object, part: str, origin: str) -> str:
+        """A header value as text; an encoded-word in no text charset is reported bad-charset."""
+        text, bad = checked_header_text(value)
+        if bad:
+            self.problem(part, origin, "bad-charset", "header charset label is not a text encoding")
+        return text
+
+    def header_lines(
+        self, message: Message, part: str, origin: str, *, with_subject: bool = False
+    ) -> str:
         """Every header field a reader may see, one per line (addresses shown as names)."""
         lines = []
         for name in ADDRESS_HEADERS:
             for value in message.get_all(name) or []:
-                lines.append(f"{name}: {self.addresses(value)}")
+                lines.append(f"{name}: {self.addresses(value, part, origin)}")
         address_names = {n.lower() for n in ADDRESS_HEADERS}
         for name, value in message.items():
             key = name.lower()
             if key in address_names or key in _MACHINE_HEADERS or key.startswith("arc-"):
-                continue
-            lines.append(f"{_UNSAFE_NAME.sub(' ', name)}: {header_text(value)}")
+                if not (with_subject and key == "subject"):
+                    continue
+            lines.append(f"{_UNSAFE_NAME.sub(' ', name)}: {self.decoded(value, part, origin)}")
         for param in ("name", "filename"):
-            for value in (
+            for param_value in (
                 message.get_param(param),
                 message.get_param(param, header="content-disposition"),
             ):
-                if isinstance(value, str | tuple) and value:
-                    lines.append(
-                        f"{param}: {header_text(email.utils.collapse_rfc2231_value(value))}"
-                    )
+                if isinstance(param_value, str | tuple) and param_value:
+                    lines.append(f"{param}: {self.parameter(param_value, part, origin)}")
         return "\n".join(lines)
 
-    @staticmethod
-    def addresses(value: object) -> str:
+    def parameter(
+        self, value: str | tuple[str | None, str | None, str], part: str, origin: str
+    ) -> str:
+        """A MIME parameter (RFC 2231 or RFC 2047) decoded with the text charsets only."""
+        text, bad = decode_parameter(value)
+        if bad:
+            self.problem(part, origin, "bad-charset", "parameter charset is not a text encoding")
+        return text
+
+    def addresses(self, value: object, part: str, origin: str) -> str:
         raw = _FOLD.sub("", str(value)) if not isinstance(value, Header) else str(value)
         try:
             pairs = getaddresses([raw])
@@ -232,12 +264,12 @@ class _Walker:
             pairs = []
         shown = []
         for display, address in pairs:
-            display = header_text(display).strip() if display else ""
+            display = self.decoded(display, part, origin).strip() if display else ""
             if display and address:
                 shown.append(f"{display} <{address}>")
             elif display or address:
                 shown.append(display or address)
-        decoded = header_text(value)
+        decoded = self.decoded(value, part, origin)
         if not shown or any(not d and not a for d, a in pairs):
             return decoded
         return ", ".join(shown)
@@ -257,7 +289,10 @@ class _Walker:
             inner = payload[0] if isinstance(payload, list) and payload else None
             if content_type in ("message/rfc822", "message/global") and isinstance(inner, Message):
                 name = self.filename(node) or "forwarded.eml"
-                self.attached_message(inner, label or f"attachment:{name}", prefix + name, depth)
+                part = label or f"attachment:{name}"
+                inner = self.transfer_decoded(node, inner, part, prefix + name)
+                if inner is not None:
+                    self.attached_message(inner, part, prefix + name, depth)
                 return
             # A preamble or epilogue is shown by some clients; scan it like body text.
             for place in ("preamble", "epilogue"):
@@ -274,30 +309,71 @@ class _Walker:
         self.mime_index += 1
         self.leaf(node, content_type, label, prefix, depth)
 
+    def transfer_decoded(
+        self, node: Message, inner: Message, part: str, origin: str
+    ) -> Message | None:
+        """The attached message itself, when a base64 or quoted-printable encoding hides it.
+
+        RFC 2046 forbids encoding message/rfc822, but clients decode it anyway, while the
+        stdlib parses the encoded text as a message without headers.
+        """
+        encoding = str(node.get("Content-Transfer-Encoding", "")).strip().lower()
+        if encoding not in ("base64", "quoted-printable"):
+            return inner
+        try:
+            encoded = inner.as_bytes(policy=email.policy.compat32)
+        except (ValueError, LookupError, UnicodeError, TypeError) as exc:
+            self.problem(
+                part, origin, "corrupt", f"attached message unreadable ({type(exc).__name__})"
+            )
+            return None
+        if not inner.keys():
+            encoded = encoded.lstrip(b"\r\n")
+        if len(encoded) > self.limits.max_part_bytes:
+            self.problem(part, origin, "too-large", f"{len(encoded) // (1024 * 1024)} MiB")
+            return None
+        if encoding == "base64":
+            data = lenient_b64decode(encoded.decode("ascii", "replace"))
+        else:
+            data = quopri.decodestring(encoded)
+        try:
+            return email.message_from_bytes(data, policy=email.policy.compat32)
+        except RecursionError:
+            self.problem(part, origin, "too-deep", "attached message nested too deep to parse")
+            return None
+
     def part_headers(self, node: Message, label: str | None, prefix: str) -> None:
-        """A MIME part's own header fields (Content-Description, name parameters, X-*)."""
-        lines = self.address_lines(node)
+        """A MIME part's own header fields (Content-Description, name parameters, X-*, Subject)."""
+        part, origin = label or "header", f"{prefix}part headers"
+        # A part's Subject is shown by clients that honour protected headers (RFC 9788).
+        lines = self.header_lines(node, part, origin, with_subject=True)
         if lines:
-            self.emit(label or "header", lines, f"{prefix}part headers", "header")
+            self.emit(part, lines, origin, "header")
 
     def attached_message(self, inner: Message, part: str, origin: str, depth: int) -> None:
         inner_prefix = origin + "/"
-        subject = " ".join(header_text(s) for s in inner.get_all("Subject") or [])
+        head = inner_prefix + "header"
+        subject = self.subject(inner, part, head)
         lines = [f"Subject: {subject}"] if subject else []
-        address_lines = self.address_lines(inner)
-        if address_lines:
-            lines.append(address_lines)
-        self.emit(part, "\n".join(lines), inner_prefix + "header", "header")
+        header_lines = self.header_lines(inner, part, head)
+        if header_lines:
+            lines.append(header_lines)
+        self.emit(part, "\n".join(lines), head, "header")
         self.walk(inner, part, inner_prefix, depth + 1)
 
-    def filename(self, node: Message) -> str | None:
-        try:
-            name = node.get_filename()
-        except (ValueError, LookupError, UnicodeError, TypeError):
+    @staticmethod
+    def filename(node: Message) -> str | None:
+        value: object = None
+        for param, header in (("filename", "content-disposition"), ("name", "content-type")):
+            try:
+                value = node.get_param(param, header=header)
+            except (ValueError, LookupError, UnicodeError, TypeError):
+                value = None
+            if isinstance(value, str | tuple) and value:
+                break
+        if not isinstance(value, str | tuple) or not value:
             return None
-        if not name:
-            return None
-        name = _UNSAFE_NAME.sub(" ", header_text(name)).strip()
+        name = _UNSAFE_NAME.sub(" ", decode_parameter(value)[0]).strip()
         return name or None
 
     def leaf(
@@ -378,14 +454,13 @@ class _Walker:
         self, data: bytes, node: Message, content_type: str, part: str, origin: str
     ) -> None:
         text, bad_charset = decode_bytes(data, node.get_content_charset())
-        if content_type == "text/rtf":
-            self.emit(part, rtf_to_text(text), origin, "rtf")
-            return
         if bad_charset:
             self.problem(part, origin, "bad-charset", "charset label is not a text encoding")
         elif looks_garbled(text):
             self.problem(part, origin, "bad-charset", "text does not decode cleanly")
-        if content_type in ("text/html", "text/enriched", "text/richtext"):
+        if content_type == "text/rtf":
+            self.emit(part, rtf_to_text(text), origin, "rtf")
+        elif content_type in ("text/html", "text/enriched", "text/richtext"):
             self.emit(part, html_to_text(text), origin, "html")
         else:
             self.emit(part, text, origin, "plain")
@@ -426,18 +501,18 @@ class _Walker:
             self.emit(part, fragment.text, origin + fragment.suffix, fragment.kind)
         for problem in result.problems:
             self.problem(part, origin + problem.suffix, problem.reason, problem.detail)
-        for inner in result.embedded:
+        for embedded in result.embedded:
             # A file inside a document (a PDF's attachment, an object in a DOCX) is scanned
             # like an attachment of its own.
-            inner_origin = f"{origin}/{inner.name}"
+            inner_origin = f"{origin}/{embedded.name}"
             if depth + 1 > self.limits.max_depth:
                 self.problem(part, inner_origin, "too-deep", "embedded file nested too deep")
                 continue
             if not self.take_leaf():
                 continue
-            self.emit(part, inner.name, f"{inner_origin} (file name)", "plain")
+            self.emit(part, embedded.name, f"{inner_origin} (file name)", "plain")
             self.attachment(
-                inner.data, inner.name, "", None, part, inner_origin, depth + 1, zip_depth
+                embedded.data, embedded.name, "", None, part, inner_origin, depth + 1, zip_depth
             )
 
     def archive(self, data: bytes, part: str, origin: str, depth: int, zip_depth: int) -> None:
@@ -500,27 +575,16 @@ class _Walker:
             raise UnscannableContent("unknown-type", "legacy Office (OLE) document")
         if kind == "unknown":
             raise UnscannableContent("unknown-type", "binary content of unknown type")
-        text = decode_bytes(data, charset)[0] if charset else decode_document(data)
-        if kind == "rtf":
-            return _single(rtf_to_text(text), "rtf")
-        if kind == "hl7":
-            return _single(hl7_to_text(text), "hl7")
-        if kind == "html":
-            return _single(html_to_text(text), "html")
-        if kind == "json":
-            try:
-                rendered = json_to_text(text)
-            except UnscannableContent:
-                return _single(text, "plain")  # still scan what is there
-            return _single(rendered, "fhir" if '"resourceType"' in text else "plain")
-        if kind == "xml":
-            try:
-                rendered = xml_to_text(data)
-            except UnscannableContent:
-                # Refused or broken XML is still scanned as raw text, which expands nothing.
-                return _single(text, "plain")
-            return _single(rendered, "ccda" if "ClinicalDocument" in text[:4096] else "plain")
-        return _single(text, "csv" if kind == "csv" else "plain")
+        if charset:
+            text, bad_charset = decode_bytes(data, charset)
+        else:
+            text, bad_charset = decode_document(data), False
+        result = _text_document(data, text, kind)
+        if bad_charset:
+            # Scanned with the fallback decoding, and reported: a reader's client may differ.
+            problem = Problem("", "bad-charset", "charset label is not a text encoding")
+            return AttachmentResult(result.fragments, (*result.problems, problem), result.embedded)
+        return result
 
     def image(self, data: bytes) -> AttachmentResult:
         size = image_size(data)
@@ -530,6 +594,30 @@ class _Walker:
             raise UnscannableContent("ocr-unavailable", "OCR disabled")
         timeout = min(self.limits.ocr_timeout_s, self.deadline - time.monotonic())
         return _single(self.ocr.image_to_text(data, timeout), "ocr", " (ocr)")
+
+
+def _text_document(data: bytes, text: str, kind: str) -> AttachmentResult:
+    """A text-like attachment (RTF, HL7, HTML, JSON, XML, CSV, plain) as fragments."""
+    if kind == "rtf":
+        return _single(rtf_to_text(text), "rtf")
+    if kind == "hl7":
+        return _single(hl7_to_text(text), "hl7")
+    if kind == "html":
+        return _single(html_to_text(text), "html")
+    if kind == "json":
+        try:
+            rendered = json_to_text(text)
+        except UnscannableContent:
+            return _single(text, "plain")  # still scan what is there
+        return _single(rendered, "fhir" if '"resourceType"' in text else "plain")
+    if kind == "xml":
+        try:
+            rendered = xml_to_text(data)
+        except UnscannableContent:
+            # Refused or broken XML is still scanned as raw text, which expands nothing.
+            return _single(text, "plain")
+        return _single(rendered, "ccda" if "ClinicalDocument" in text[:4096] else "plain")
+    return _single(text, "csv" if kind == "csv" else "plain")
 
 
 def _single(text: str, kind: str, suffix: str = "") -> AttachmentResult:

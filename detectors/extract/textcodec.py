@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import codecs
 import re
 
@@ -57,13 +59,13 @@ _WHATWG: dict[str, tuple[str, ...]] = {
     "cp1257": ("cp1257", "windows-1257", "x-cp1257"),
     "cp1258": ("cp1258", "windows-1258", "x-cp1258"),
     "mac-cyrillic": ("x-mac-cyrillic", "x-mac-ukrainian"),
-    "gbk": ("chinese", "csgb2312", "csiso58gb231280", "gb2312", "gb_2312", "gb_2312-80", "gbk",
-            "iso-ir-58", "x-gbk"),
-    "gb18030": ("gb18030",),
+    # WHATWG decodes GBK with the gb18030 decoder (a superset), Shift_JIS as Windows-31J.
+    "gb18030": ("chinese", "csgb2312", "csiso58gb231280", "gb2312", "gb_2312", "gb_2312-80", "gbk",
+            "iso-ir-58", "x-gbk", "gb18030"),
     "big5hkscs": ("big5", "big5-hkscs", "cn-big5", "csbig5", "x-x-big5"),
     "euc_jp": ("cseucpkdfmtjapanese", "euc-jp", "x-euc-jp"),
     "iso2022_jp": ("csiso2022jp", "iso-2022-jp"),
-    "shift_jis": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis",
+    "cp932": ("csshiftjis", "ms932", "ms_kanji", "shift-jis", "shift_jis", "sjis",
                   "windows-31j", "x-sjis"),
     "cp949": ("cseuckr", "csksc56011987", "euc-kr", "iso-ir-149", "korean", "ks_c_5601-1987",
               "ks_c_5601-1989", "ksc5601", "ksc_5601", "windows-949"),
@@ -72,6 +74,22 @@ _WHATWG: dict[str, tuple[str, ...]] = {
                   "utf-16le"),
 }  # fmt: skip
 _CODEC_BY_LABEL = {label: codec for codec, labels in _WHATWG.items() for label in labels}
+# WHATWG's "replacement" encoding: a browser shows one U+FFFD for the whole part, while other
+# clients decode these escape-switching charsets each their own way. What a reader sees cannot be
+# known, so these labels are treated as no text charset (decoded with the fallback, reported).
+_REPLACEMENT_LABELS = frozenset(
+    {"csiso2022kr", "hz-gb-2312", "iso-2022-cn", "iso-2022-cn-ext", "iso-2022-kr", "replacement"}
+)
+_X_USER_DEFINED = "x-user-defined"
+_UTF16 = frozenset({"utf-16-le", "utf-16-be"})
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# RFC 2047 encoded-word: =?charset[*language]?B|Q?text?=
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=")
+_QP_BYTE = re.compile(rb"=([0-9A-Fa-f]{2})")
 
 
 _GARBLED = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
@@ -82,6 +100,8 @@ def text_codec(charset: str | None) -> str | None:
     label = (charset or "").strip().strip('"').strip("'").lower()
     if label in _NO_CHARSET:
         return ""
+    if label == _X_USER_DEFINED:
+        return _X_USER_DEFINED
     return _CODEC_BY_LABEL.get(label)
 
 
@@ -94,16 +114,107 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
     reported as unusable, so the caller scans the text and also marks the part unscannable.
     """
     codec = text_codec(charset)
+    for bom, bom_codec in _BOMS:
+        # A byte order mark overrides the label, as in a browser (WHATWG "decode").
+        if data.startswith(bom):
+            return data[len(bom) :].decode(bom_codec, errors="replace"), codec is None
     if codec is None:
         return _utf8_or_cp1252(data), True
     if not codec:
         return _utf8_or_cp1252(data), False
     if codec == "cp1252":
         return _cp1252_or_latin1(data), False
+    if codec == _X_USER_DEFINED:
+        return _x_user_defined(data), False
+    if codec in _UTF16 and _looks_ascii(data):
+        # UTF-16 is the only WHATWG encoding that is not ASCII-compatible: ASCII text under a
+        # UTF-16 label decodes to CJK noise that hides what the bytes say in clear.
+        return _utf8_or_cp1252(data), True
     try:
         return data.decode(codec, errors="replace"), False
     except (LookupError, UnicodeError, ValueError, TypeError):
         return _utf8_or_cp1252(data), True
+
+
+def decode_encoded_words(text: str) -> tuple[str, bool]:
+    """Decode the RFC 2047 encoded-words in a header value; True when a charset was unusable.
+
+    Adjacent encoded-words (only white space between them) are joined, and those in one charset
+    are decoded together, so a character split across two words survives. Each charset goes
+    through `decode_bytes`, so a label that is no text charset is decoded with the fallback and
+    reported, exactly as in a body part.
+    """
+    if "=?" not in text:
+        return text, False
+    out: list[str] = []
+    bad = False
+    pending: list[tuple[str, bytes]] = []  # (charset, bytes) of adjacent encoded-words
+    pos = 0
+
+    def flush() -> None:
+        nonlocal bad
+        while pending:
+            charset, chunk = pending.pop(0)
+            while pending and pending[0][0] == charset:
+                chunk += pending.pop(0)[1]
+            decoded, unusable = decode_bytes(chunk, charset)
+            bad = bad or unusable
+            out.append(decoded)
+
+    for match in _ENCODED_WORD.finditer(text):
+        between = text[pos : match.start()]
+        if between and not (pending and not between.strip()):
+            flush()
+            out.append(between)
+        charset = match.group(1).split("*", 1)[0]
+        payload = match.group(3)
+        if match.group(2) in "Bb":
+            chunk = _lenient_b64(payload)
+        else:
+            chunk = _QP_BYTE.sub(
+                lambda m: bytes([int(m.group(1), 16)]), payload.replace("_", " ").encode()
+            )
+        pending.append((charset, chunk))
+        pos = match.end()
+    flush()
+    out.append(text[pos:])
+    return "".join(out), bad
+
+
+def decode_parameter(value: str | tuple[str | None, str | None, str]) -> tuple[str, bool]:
+    """A MIME parameter value as text (RFC 2231 charset'language'value or RFC 2047 words)."""
+    bad = False
+    if isinstance(value, tuple):
+        charset, _language, raw = value
+        # The stdlib leaves each %XX of an RFC 2231 value as the code point XX.
+        data = raw.encode("latin-1", "replace") if isinstance(raw, str) else b""
+        text, bad = decode_bytes(data, charset or None)
+    else:
+        text = value
+    words, bad_words = decode_encoded_words(text)
+    return words, bad or bad_words
+
+
+def _lenient_b64(text: str) -> bytes:
+    clean = re.sub(r"[^A-Za-z0-9+/]", "", text)
+    clean = clean[: len(clean) - len(clean) % 4] if len(clean) % 4 == 1 else clean
+    try:
+        return base64.b64decode(clean + "=" * (-len(clean) % 4))
+    except (binascii.Error, ValueError):
+        return b""
+
+
+def _x_user_defined(data: bytes) -> str:
+    # WHATWG x-user-defined: ASCII stays, every other byte maps into U+F780..U+F7FF.
+    return "".join(chr(b) if b < 0x80 else chr(0xF700 + b) for b in data)
+
+
+def _looks_ascii(data: bytes) -> bool:
+    sample = data[:4096]
+    if not sample or b"\x00" in sample:
+        return False
+    printable = sum(1 for b in sample if 32 <= b < 127 or b in (9, 10, 13))
+    return printable * 10 >= len(sample) * 9
 
 
 def _utf8_or_cp1252(data: bytes) -> str:
