@@ -88,9 +88,44 @@ class Services:
 
         signer = self.signing.signer if self.signing is not None else None
         return [
-            SmimeMethod(self.settings.smime, signer),
+            SmimeMethod(self.settings.smime, signer, self.cert_store),
             PgpMethod(self.settings.pgp, self.settings.smime),
         ]
+
+    @functools.cached_property
+    def cert_store(self) -> Any:
+        from gateway.keys import CertStore
+
+        return CertStore.from_settings(self.settings.smime)
+
+    def learn_smime(self, raw: bytes, sender: str) -> bool:
+        """Learn the sender's certificate and SMIMECapabilities from S/MIME signed mail.
+
+        The pipeline calls this for every message (off the event loop: it reads and writes the
+        certificate store). Only a verified signature by a trusted certificate naming the sender
+        teaches anything (see CertStore.learn_from_signed); a message that teaches nothing is
+        not an error, and learning never changes what happens to the message itself.
+        """
+        from gateway.crypto.smime import SmimeError
+        from gateway.keys import CertStoreError
+
+        head = raw[:16384].lower()
+        if b"pkcs7-signature" not in head and b"signed-data" not in head:
+            return False
+        try:
+            result = self.cert_store.learn_from_signed(raw, sender)
+        except (SmimeError, CertStoreError) as exc:
+            log.info("smime.learn_skipped", code=exc.code)
+            return False
+        if result.learned:
+            log.info(
+                "smime.capabilities_learnt",
+                fingerprint=result.fingerprint[:16],
+                gcm="aes256_gcm" in result.capabilities,
+            )
+        else:
+            log.info("smime.learn_skipped", reason=result.reason.split(":", 1)[0])
+        return bool(result.learned)
 
     @functools.cached_property
     def roster(self) -> Any:

@@ -263,7 +263,7 @@ def test_capabilities_from_a_signed_message(tmp_path: Path, pki: Pki) -> None:
         b"From: lee@example.org\r\nTo: x@praxis.example\r\nSubject: hi\r\n\r\nhello\r\n",
         Signer(lee.cert, lee.key),
     )
-    assert store.record_capabilities("lee@example.org", capabilities_from_message(signed)) == 1
+    assert store.record_capabilities("lee@example.org", capabilities_from_message(signed))
     found = store.lookup("lee@example.org")
     assert found.supports_gcm is True
     assert {"aes256_gcm", "aes256_cbc"} <= found.capabilities
@@ -369,3 +369,73 @@ def test_stale_crl_without_require_crl_is_ignored(tmp_path: Path, pki: Pki) -> N
     store = make_store(tmp_path, pki, [stale])
     store.import_file(pia.cert_path)
     assert store.lookup("pia@example.org").ok
+
+
+def _openssl_signed(who: Issued, pki: Pki, message: bytes, tmp_path: Path) -> bytes:
+    """A message signed by openssl cms (multipart/signed; its capabilities list no AES-GCM)."""
+    import subprocess
+
+    source = tmp_path / "plain.eml"
+    source.write_bytes(message)
+    done = subprocess.run(
+        ["openssl", "cms", "-sign", "-in", str(source), "-signer", str(who.cert_path)]
+        + ["-inkey", str(who.key_path), "-certfile", str(pki.intermediate.cert_path)]
+        + ["-md", "sha256", "-crlfeol"],
+        capture_output=True,
+        check=True,
+    )
+    headers = message.split(b"\r\n\r\n", 1)[0]
+    kept = b"".join(
+        line + b"\r\n"
+        for line in headers.split(b"\r\n")
+        if not line.lower().startswith(b"content-")
+    )
+    return kept + done.stdout.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def test_capabilities_follow_the_latest_signed_message(tmp_path: Path, pki: Pki) -> None:
+    """GCM learnt from one signed message is dropped when a later one (openssl's) lacks it."""
+    quinn = pki.issue("quinn@example.org", stem="quinn")
+    store = make_store(tmp_path, pki)
+    mail = b"From: quinn@example.org\r\nTo: x@praxis.example\r\nSubject: hi\r\n\r\nhello\r\n"
+    first = store.learn_from_signed(
+        sign_message(mail, Signer(quinn.cert, quinn.key, (pki.intermediate.cert,))),
+        "quinn@example.org",
+    )
+    assert first.learned and store.lookup("quinn@example.org").supports_gcm
+    later = store.learn_from_signed(
+        _openssl_signed(quinn, pki, mail, tmp_path), "quinn@example.org"
+    )
+    assert later.learned, later.reason
+    assert "aes256_cbc" in later.capabilities and "aes256_gcm" not in later.capabilities
+    found = store.lookup("quinn@example.org")
+    assert found.ok and not found.supports_gcm
+
+
+def test_pipeline_hook_learns_and_logs_no_address(tmp_path: Path, pki: Pki) -> None:
+    """Services.learn_smime learns from signed mail and logs a fingerprint, never the address."""
+    from structlog.testing import capture_logs
+
+    from gateway.config import load_settings
+    from gateway.services import Services
+
+    rae = pki.issue("rae@example.org", stem="rae")
+    settings = load_settings(
+        None,
+        {
+            "audit": {"url": f"sqlite:///{tmp_path}/a.db", "key_file": str(tmp_path / "a.key")},
+            "smime": {
+                "store_dir": str(tmp_path / "certs"),
+                "trust_anchors": [str(pki.root.cert_path)],
+            },
+        },
+    )
+    services = Services(settings, str)
+    mail = b"From: rae@example.org\r\nTo: x@praxis.example\r\nSubject: hi\r\n\r\nhello\r\n"
+    signed = sign_message(mail, Signer(rae.cert, rae.key, (pki.intermediate.cert,)))
+    with capture_logs() as events:
+        assert services.learn_smime(mail, "rae@example.org") is False
+        assert services.learn_smime(signed, "rae@example.org") is True
+    assert [e["event"] for e in events] == ["smime.capabilities_learnt"]
+    assert "rae@example.org" not in repr(events)
+    assert services.cert_store.lookup("rae@example.org").supports_gcm

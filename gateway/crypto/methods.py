@@ -18,10 +18,12 @@ class SmimeMethod:
 
     method = "smime"
 
-    def __init__(self, settings: SmimeSettings, signer: Any = None) -> None:
+    def __init__(self, settings: SmimeSettings, signer: Any = None, store: Any = None) -> None:
         self.settings = settings
         if signer is not None:
             self.__dict__["signer"] = signer  # checked at start-up (see Services)
+        if store is not None:
+            self.__dict__["store"] = store  # shared with what learns from signed mail
 
     @functools.cached_property
     def store(self) -> Any:

@@ -15,12 +15,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email import policy
+from email.message import Message
 from email.parser import BytesParser
 
 from asn1crypto import algos, cms, core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -66,6 +68,12 @@ class UnsupportedRecipientKey(SmimeError):
     """A recipient certificate holds a key this gateway cannot encrypt to."""
 
     code = "smime-recipient-key-unsupported"
+
+
+class BadSignature(SmimeError):
+    """A signed message whose signature does not verify (or uses algorithms not accepted)."""
+
+    code = "smime-signature-invalid"
 
 
 class WeakKey(SmimeError):
@@ -484,6 +492,175 @@ def _capability_name(item: cms.SMIMECapabilityIdentifier) -> str:
     return str(item["capability_id"].native)
 
 
+# --------------------------------------------------------------------------- harvesting
+
+_SIGNATURE_TYPES = ("application/pkcs7-signature", "application/x-pkcs7-signature")
+_OPAQUE_TYPES = ("application/pkcs7-mime", "application/x-pkcs7-mime")
+_DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
+}
+
+
+@dataclass(frozen=True)
+class SignedCapabilities:
+    """What a verified S/MIME signature tells about its signer.
+
+    The signature was checked against the certificate it names; whether that certificate may be
+    trusted (chain, revocation, address) is for the certificate store to decide.
+    """
+
+    certificate: x509.Certificate
+    chain: tuple[x509.Certificate, ...]
+    capabilities: frozenset[str]
+    signing_time: dt.datetime | None
+
+
+def harvest_capabilities(raw: bytes) -> SignedCapabilities | None:
+    """The signer's certificate and SMIMECapabilities from a signed message, signature verified.
+
+    Handles a top-level multipart/signed (detached) or application/pkcs7-mime signed-data.
+    Returns None for a message that is not S/MIME signed; raises BadSignature when the signature
+    does not verify, so nothing is learnt from a forged or altered message.
+    """
+    data = split_message(raw)
+    ctype, params = data.content_type()
+    if ctype == "multipart/signed":
+        boundary = params.get("boundary")
+        if not boundary:
+            raise BadSignature("multipart/signed without a boundary")
+        content = _first_part(data.body, boundary.encode("ascii", "replace"))
+        signature = _signature_part(raw)
+        if signature is None:
+            return None
+        return _verified(signature, content)
+    if ctype in _OPAQUE_TYPES and params.get("smime-type", "").lower() == "signed-data":
+        message = BytesParser(policy=policy.compat32).parsebytes(raw)
+        payload = message.get_payload(decode=True)
+        if not isinstance(payload, bytes) or not payload:
+            raise BadSignature("empty signed-data body")
+        return _verified(payload, None)
+    return None
+
+
+def _first_part(body: bytes, boundary: bytes) -> bytes:
+    """The first body part of a multipart body, byte for byte (RFC 2046 5.1.1)."""
+    delimiter = b"--" + boundary
+    start = 0 if body.startswith(delimiter) else body.find(CRLF + delimiter)
+    if start < 0:
+        raise BadSignature("multipart/signed without its first part")
+    line_end = body.find(CRLF, start + (0 if start == 0 else 2))
+    if line_end < 0:
+        raise BadSignature("multipart/signed without its first part")
+    end = body.find(CRLF + delimiter, line_end + 2)
+    if end < 0:
+        raise BadSignature("multipart/signed without a closing delimiter")
+    return body[line_end + 2 : end]
+
+
+def _signature_part(raw: bytes) -> bytes | None:
+    message = BytesParser(policy=policy.compat32).parsebytes(raw)
+    parts = message.get_payload()
+    if not isinstance(parts, list) or len(parts) != 2:
+        raise BadSignature("multipart/signed must hold exactly two parts")
+    part = parts[1]
+    if not isinstance(part, Message) or part.get_content_type() not in _SIGNATURE_TYPES:
+        return None
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes) or not payload:
+        raise BadSignature("empty signature part")
+    return payload
+
+
+def _verified(der: bytes, detached: bytes | None) -> SignedCapabilities:
+    try:
+        info = cms.ContentInfo.load(der)
+        if info["content_type"].native != "signed_data":
+            raise BadSignature("the signature is not a CMS SignedData")
+        signed = info["content"]
+        content = detached
+        if content is None:
+            content = signed["encap_content_info"]["content"].native
+            if not isinstance(content, bytes):
+                raise BadSignature("signed-data without content")
+        certs = [
+            x509.load_der_x509_certificate(c.chosen.dump())
+            for c in signed["certificates"] or []
+            if c.name == "certificate"
+        ]
+        signer_infos = list(signed["signer_infos"])
+        if len(signer_infos) != 1:
+            raise BadSignature("only messages with exactly one signer are learnt from")
+        signer_info = signer_infos[0]
+        cert = _signer_certificate(signer_info, certs)
+        signing_time = _check_signer_info(signer_info, cert, content)
+        caps = capabilities_from_signature(der)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise BadSignature(f"unreadable signature ({type(exc).__name__})") from None
+    chain = tuple(c for c in certs if c != cert)
+    return SignedCapabilities(cert, chain, caps, signing_time)
+
+
+def _signer_certificate(
+    signer_info: cms.SignerInfo, certs: Sequence[x509.Certificate]
+) -> x509.Certificate:
+    sid = signer_info["sid"]
+    for cert in certs:
+        parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+        if sid.name == "issuer_and_serial_number":
+            if (
+                sid.chosen["issuer"] == parsed.issuer
+                and sid.chosen["serial_number"].native == parsed.serial_number
+            ):
+                return cert
+        elif parsed.key_identifier is not None and sid.chosen.native == parsed.key_identifier:
+            return cert
+    raise BadSignature("the signer's certificate is not in the message")
+
+
+def _check_signer_info(
+    signer_info: cms.SignerInfo, cert: x509.Certificate, content: bytes
+) -> dt.datetime | None:
+    """Verify message digest and signature over the signed attributes; return the signing time."""
+    digest_name = signer_info["digest_algorithm"]["algorithm"].native
+    algorithm = _DIGESTS.get(digest_name)
+    if algorithm is None:
+        raise BadSignature(f"digest {digest_name} is not accepted")
+    attrs = signer_info["signed_attrs"]
+    if not isinstance(attrs, cms.CMSAttributes) or not len(attrs):
+        raise BadSignature("no signed attributes")
+    values = {a["type"].native: a["values"] for a in attrs}
+    if "message_digest" not in values:
+        raise BadSignature("no message digest attribute")
+    digest = hashes.Hash(algorithm())
+    digest.update(content)
+    if values["message_digest"][0].native != digest.finalize():
+        raise BadSignature("the content does not match the signed digest")
+    # The signature covers the attributes DER-encoded as a SET OF, not as the [0] field.
+    to_verify = b"\x31" + attrs.dump()[1:]
+    signature = signer_info["signature"].native
+    key = cert.public_key()
+    weak = key_strength_problem(key)
+    if weak is not None:
+        raise BadSignature(f"signer key: {weak}")
+    sig_algo = signer_info["signature_algorithm"].signature_algo
+    try:
+        if isinstance(key, rsa.RSAPublicKey) and sig_algo == "rsassa_pkcs1v15":
+            key.verify(signature, to_verify, padding.PKCS1v15(), algorithm())
+        elif isinstance(key, ec.EllipticCurvePublicKey) and sig_algo == "ecdsa":
+            key.verify(signature, to_verify, ec.ECDSA(algorithm()))
+        else:
+            raise BadSignature(f"signature algorithm {sig_algo} is not accepted")
+    except InvalidSignature:
+        raise BadSignature("the signature does not verify") from None
+    signing_time = values.get("signing_time")
+    if signing_time is None:
+        return None
+    when = signing_time[0].native
+    return when if isinstance(when, dt.datetime) else None
+
+
 # --------------------------------------------------------------------------- helpers
 
 
@@ -502,6 +679,8 @@ __all__ = [
     "ADVERTISED_CAPABILITIES",
     "GCM_CAPABILITY",
     "AlreadyEncrypted",
+    "BadSignature",
+    "SignedCapabilities",
     "Signer",
     "SmimeError",
     "UnsupportedRecipientKey",
@@ -511,6 +690,7 @@ __all__ = [
     "detached_signature",
     "encrypt_message",
     "envelope",
+    "harvest_capabilities",
     "is_encrypted",
     "key_strength_problem",
     "parse_capabilities",

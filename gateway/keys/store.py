@@ -6,6 +6,9 @@ On disk (shared by the gateway and the CLI)::
     DIR/certs/<sha256>.pem    recipient (end-entity) certificates
     DIR/intermediates/<sha256>.pem   CA certificates that came with imports (never trust anchors)
     DIR/crl-cache/            last good copy of each CRL URL
+    DIR/capabilities.json     {"version": 1, "addresses": {address: {"capabilities": [...],
+                              "signed_at": iso}}}: what each address last advertised in mail
+                              it signed (RFC 8551 2.7.1: the most recent announcement counts)
 
 Choosing among several certificates for one address: every candidate is validated; of the
 valid ones the one with the latest notAfter wins (then the latest notBefore), and the lookup
@@ -21,7 +24,8 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -31,7 +35,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from gateway.crypto.smime import GCM_CAPABILITY, key_strength_problem, parse_capabilities
+from gateway.crypto.mimeutil import split_message
+from gateway.crypto.smime import (
+    GCM_CAPABILITY,
+    harvest_capabilities,
+    key_strength_problem,
+    parse_capabilities,
+)
 from gateway.keys.crl import CrlCache
 from gateway.keys.errors import CertFileError, CertStoreError, CrlError, WeakCertificateKey
 from gateway.keys.files import read_credentials
@@ -156,6 +166,8 @@ class CertLookup:
     detail: str
     entry: CertEntry | None = None
     candidates: int = 0
+    #: What the address last advertised in verified signed mail; None when never seen.
+    learned: frozenset[str] | None = None
 
     @property
     def ok(self) -> bool:
@@ -164,13 +176,16 @@ class CertLookup:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """Content-encryption algorithms the recipient advertised (asn1crypto names, e.g. "aes256_gcm")."""
+        """Content-encryption algorithms the recipient advertised (asn1crypto names, e.g. "aes256_gcm"):
+        the latest signed message's, else the certificate's SMIMECapabilities extension."""
+        if self.learned is not None:
+            return self.learned
         return self.entry.capabilities if self.entry is not None else frozenset()
 
     @property
     def supports_gcm(self) -> bool:
-        """The recipient advertised AES-256-GCM (from a signed message or the certificate)."""
-        return self.entry is not None and GCM_CAPABILITY in self.entry.capabilities
+        """The recipient advertised AES-256-GCM (in its latest signed message or the certificate)."""
+        return self.cert is not None and GCM_CAPABILITY in self.capabilities
 
 
 @dataclass(frozen=True)
@@ -180,6 +195,16 @@ class Validation:
     problem: Problem | None
     detail: str
     chain: tuple[x509.Certificate, ...] = ()
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What one signed message taught the store: the certificate and capabilities, or why not."""
+
+    learned: bool
+    reason: str
+    fingerprint: str = ""
+    capabilities: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -290,20 +315,68 @@ class CertStore:
             self._write_index(entries.values())
         return ImportResult(tuple(added), intermediates, tuple(unchanged))
 
-    def record_capabilities(self, address: str, capabilities: Iterable[str]) -> int:
-        """Remember algorithms an address advertised (e.g. in a signed message); returns entries updated."""
-        caps = frozenset(capabilities)
+    def record_capabilities(
+        self, address: str, capabilities: Iterable[str], *, signed_at: dt.datetime | None = None
+    ) -> bool:
+        """Remember what an address advertised in a signed message; True when that changed.
+
+        The newest announcement replaces older ones (a recipient who moved to a client without
+        AES-GCM must get CBC again); an older message arriving late changes nothing.
+        """
         key = address.strip().lower()
-        changed = 0
-        updated: list[CertEntry] = []
-        for entry in self.entries():
-            if key in entry.addresses and not caps <= entry.capabilities:
-                entry = replace(entry, capabilities=entry.capabilities | caps)
-                changed += 1
-            updated.append(entry)
-        if changed:
-            self._write_index(updated)
-        return changed
+        when = signed_at or self._clock()
+        data = self._read_capabilities()
+        old = data.get(key)
+        if old is not None and dt.datetime.fromisoformat(old["signed_at"]) > when:
+            return False
+        record = {"capabilities": sorted(frozenset(capabilities)), "signed_at": when.isoformat()}
+        if old == record:
+            return False
+        data[key] = record
+        body = {"version": INDEX_VERSION, "addresses": dict(sorted(data.items()))}
+        _write_atomic(
+            self.directory / "capabilities.json",
+            (json.dumps(body, indent=2, sort_keys=True) + "\n").encode(),
+        )
+        return True
+
+    def learned_capabilities(self, address: str) -> frozenset[str] | None:
+        """What the address last advertised in verified signed mail, or None."""
+        record = self._read_capabilities().get(address.strip().lower())
+        return None if record is None else frozenset(record["capabilities"])
+
+    def learn_from_signed(self, raw: bytes, sender: str) -> Learned:
+        """Learn a sender's certificate and SMIMECapabilities from S/MIME signed mail.
+
+        Only from a signature that verifies, by a certificate that names `sender`, names every
+        From address of the message, and passes the same validation as any recipient
+        certificate (chain to a trust anchor, validity, usage, key size, revocation). Anything
+        else teaches nothing: a forged or merely self-signed message must not change how
+        mail to that address is encrypted, nor which certificate it is encrypted to.
+        """
+        harvest = harvest_capabilities(raw)  # BadSignature for a forged or altered message
+        if harvest is None:
+            return Learned(False, "not S/MIME signed")
+        cert = harvest.certificate
+        fp = fingerprint(cert)
+        addresses = set(cert_addresses(cert))
+        claimed = {sender.strip().lower(), *_from_addresses(raw)}
+        if not claimed <= addresses:
+            return Learned(False, "the certificate does not name the sender", fp)
+        result = self.validate(cert, extra_intermediates=harvest.chain)
+        if result.problem is not None:
+            return Learned(False, f"certificate {result.problem}: {result.detail}", fp)
+        # CA certificates that came along are kept for path building (never as anchors).
+        self.import_certificates(
+            [c for c in result.chain[1:] if c not in self._anchors] + [cert],
+            source="signed mail",
+        )
+        now = self._clock()
+        # A signing time in the future would pin these capabilities against later messages.
+        signed_at = min(harvest.signing_time or now, now)
+        for address in sorted(claimed):
+            self.record_capabilities(address, harvest.capabilities, signed_at=signed_at)
+        return Learned(True, "learnt", fp, harvest.capabilities)
 
     # ----------------------------------------------------------------- reading
 
@@ -335,6 +408,19 @@ class CertStore:
                 raise CertStoreError(f"{path}: stored certificate unreadable") from exc
             self._certs[entry.fingerprint] = cert
         return cert
+
+    def _read_capabilities(self) -> dict[str, dict[str, Any]]:
+        path = self.directory / "capabilities.json"
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            addresses = data["addresses"]
+            if not isinstance(addresses, dict):
+                raise TypeError("addresses")
+            return dict(addresses)
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CertStoreError(f"{path}: unreadable capability store") from exc
 
     def intermediates(self) -> list[x509.Certificate]:
         """CA certificates that came with imports, offered for path building."""
@@ -385,7 +471,8 @@ class CertStore:
                 )
             else:
                 detail = "valid"
-            return CertLookup(self.certificate(entry), None, detail, entry, count)
+            learned = self.learned_capabilities(key)
+            return CertLookup(self.certificate(entry), None, detail, entry, count, learned)
         entry, result = newest_first[0]
         detail = result.detail
         if count > 1:
@@ -396,7 +483,13 @@ class CertStore:
             )
         return CertLookup(None, result.problem, detail, entry, count)
 
-    def validate(self, cert: x509.Certificate, *, at: dt.datetime | None = None) -> Validation:
+    def validate(
+        self,
+        cert: x509.Certificate,
+        *,
+        at: dt.datetime | None = None,
+        extra_intermediates: Sequence[x509.Certificate] = (),
+    ) -> Validation:
         """Check validity period, key usage and EKU, chain to a trust anchor, and revocation."""
         when = at or self._clock()
         if when < cert.not_valid_before_utc:
@@ -425,7 +518,7 @@ class CertStore:
             .build_client_verifier()
         )
         try:
-            verified = verifier.verify(cert, self.intermediates())
+            verified = verifier.verify(cert, [*self.intermediates(), *extra_intermediates])
         except verification.VerificationError as exc:
             reason = str(exc).split(" (encountered", 1)[0]
             return Validation("untrusted", f"no valid chain to a trust anchor: {reason}")
@@ -478,6 +571,12 @@ class CertStore:
         self._index_stamp = None
 
 
+def _from_addresses(raw: bytes) -> set[str]:
+    """The addresses in the message's From field(s), lower case."""
+    values = [f.value for f in split_message(raw).fields("from")]
+    return {addr.strip().lower() for _, addr in getaddresses(values) if addr.strip()}
+
+
 def _usage_problem(cert: x509.Certificate) -> str | None:
     key = cert.public_key()
     try:
@@ -522,6 +621,7 @@ __all__ = [
     "CertLookup",
     "CertStore",
     "ImportResult",
+    "Learned",
     "Problem",
     "Validation",
     "cert_addresses",
