@@ -157,3 +157,76 @@ def test_whole_messages(made: dict[str, bytes]) -> None:
     assert message_encrypted_kind(_message(inline, made["pgp-armored"])) == "pgp"
     quoted = b"See below.\r\n" + made["pgp-armored"]
     assert message_encrypted_kind(_message(inline, quoted)) is None
+
+
+def _packet(tag: int, body: bytes) -> bytes:
+    """One new-format OpenPGP packet (body shorter than 192 bytes)."""
+    assert len(body) < 192
+    return bytes([0xC0 | tag, len(body)]) + body
+
+
+def _armor(packets: bytes, label: str = "PGP MESSAGE") -> bytes:
+    return (
+        f"-----BEGIN {label}-----\n\n".encode()
+        + base64.encodebytes(packets)
+        + f"-----END {label}-----\n".encode()
+    )
+
+
+def _packets_of(made: dict[str, bytes]) -> list[tuple[int, bytes]]:
+    """The (tag, whole packet) list of the binary gpg envelope (new- or old-format headers)."""
+    from detectors.extract.envelope import _packet_header
+
+    data, pos, out = made["pgp-binary"], 0, []
+    while pos < len(data):
+        header = _packet_header(data, pos)
+        assert header is not None
+        tag, _start, end = header
+        out.append((tag, data[pos:end]))
+        pos = end
+    return out
+
+
+SEIPD_CLEAR = b"\x01" + b"Patient Jane Roe, MRN 4471203, seen today for diabetes follow-up."
+
+
+def test_pgp_packet_sequences(made: dict[str, bytes]) -> None:
+    """Only session-key packets followed by integrity-protected data count, in known versions."""
+    packets = _packets_of(made)
+    assert [tag for tag, _ in packets] == [1, 18]
+    pkesk, seipd = packets[0][1], packets[1][1]
+    assert envelope_kind(pkesk + seipd) == "pgp"
+    assert envelope_kind(_armor(pkesk + seipd)) == "pgp"
+    skesk = _packet(3, b"\x04\x09\x03\x00")
+    literal = _packet(11, b"b\x00\x00\x00\x00\x00" + CLEAR)
+    assert envelope_kind(skesk) is None  # a session key with nothing encrypted
+    assert envelope_kind(_armor(skesk)) is None
+    assert envelope_kind(literal) is None  # literal data is clear text
+    assert envelope_kind(_armor(literal)) is None
+    assert envelope_kind(seipd) is None  # no session key before the data
+    assert envelope_kind(pkesk + seipd + literal) is None  # clear text after the envelope
+    # the right shape, but clear text where the ciphertext belongs
+    assert envelope_kind(pkesk + _packet(18, SEIPD_CLEAR)) is None
+    # the same session-key packet, but of an unknown version
+    from detectors.extract.envelope import _packet_header
+
+    header = _packet_header(pkesk, 0)
+    assert header is not None and pkesk[header[1]] == 3
+    unknown = pkesk[: header[1]] + b"\x09" + pkesk[header[1] + 1 :]
+    assert envelope_kind(unknown + seipd) is None
+
+
+def test_signature_armor_is_not_an_envelope(made: dict[str, bytes]) -> None:
+    """An envelope's packets under PGP SIGNATURE armor are not a PGP message."""
+    assert envelope_kind(_armor(made["pgp-binary"], "PGP SIGNATURE")) is None
+
+
+def test_enveloped_data_holding_clear_text_is_not_an_envelope(made: dict[str, bytes]) -> None:
+    """CMS EnvelopedData whose 'encrypted' content is readable text is a look-alike."""
+    info = cms.ContentInfo.load(made["cms-cbc"])
+    enveloped = info["content"]
+    enveloped["encrypted_content_info"]["encrypted_content"] = SEIPD_CLEAR[1:] * 2
+    faked = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump(
+        force=True
+    )
+    assert envelope_kind(faked) is None

@@ -28,7 +28,18 @@ _ARMOR = re.compile(
 _WHITESPACE = re.compile(rb"\s+")
 # OpenPGP packet tags (RFC 9580 section 5).
 _PKESK, _SKESK, _SEIPD, _AEAD = 1, 3, 18, 20
+# The packet versions each tag may carry (RFC 4880, RFC 9580): anything else is no envelope.
+_VERSIONS: dict[int, tuple[int, ...]] = {
+    _PKESK: (3, 6),
+    _SKESK: (4, 5, 6),
+    _SEIPD: (1, 2),
+    _AEAD: (1,),
+}
 _MAX_SESSION_KEY_PACKETS = 1000
+# Ciphertext is indistinguishable from random bytes, so 64 bytes or more of it are practically
+# never 90% printable ASCII; a "ciphertext" that is, is clear text wrapped in an envelope's form.
+_TEXT_SAMPLE = 4096
+_MIN_TEXT_SAMPLE = 64
 _MAX_ENVELOPE_BYTES = 64 * 1024 * 1024
 
 
@@ -97,7 +108,7 @@ def _is_cms_envelope(data: bytes) -> bool:
         for recipient in recipients:
             recipient.native  # noqa: B018 - force a full parse: a broken recipient is no envelope
         body = encrypted.native if encrypted is not None else None
-        return bool(body)
+        return bool(body) and not _looks_like_text(body)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         return False
 
@@ -165,16 +176,22 @@ def _session_key_then_data(packets: bytes) -> bool:
         if header is None:
             return False
         tag, body_start, body_end = header
+        if body_end <= body_start or packets[body_start] not in _VERSIONS.get(tag, ()):
+            return False
         if tag in (_PKESK, _SKESK):
             session_keys += 1
-            if session_keys > _MAX_SESSION_KEY_PACKETS or body_end <= body_start:
+            if session_keys > _MAX_SESSION_KEY_PACKETS:
                 return False
             pos = body_end
             continue
         if tag in (_SEIPD, _AEAD) and session_keys:
             # The encrypted data is the last packet; its body holds at least a version byte
-            # and some ciphertext.
-            return body_end == len(packets) and body_end - body_start > 2
+            # and some ciphertext, which does not read as text.
+            return (
+                body_end == len(packets)
+                and body_end - body_start > 2
+                and not _looks_like_text(packets[body_start + 1 : body_end])
+            )
         return False
     return False
 
@@ -237,6 +254,14 @@ def _new_format_body(data: bytes, pos: int) -> tuple[int, int] | None:
         pos += length
         if last:
             return body_start, pos
+
+
+def _looks_like_text(data: bytes) -> bool:
+    sample = data[:_TEXT_SAMPLE]
+    if len(sample) < _MIN_TEXT_SAMPLE:
+        return False
+    printable = sum(1 for b in sample if 32 <= b < 127 or b in (9, 10, 13))
+    return printable * 10 >= len(sample) * 9
 
 
 # ---------------------------------------------------------------------------- MIME helpers
