@@ -108,7 +108,7 @@ def _is_cms_envelope(data: bytes) -> bool:
         for recipient in recipients:
             recipient.native  # noqa: B018 - force a full parse: a broken recipient is no envelope
         body = encrypted.native if encrypted is not None else None
-        return bool(body) and not _looks_like_text(body)
+        return isinstance(body, bytes) and bool(body) and not _looks_like_text(body)
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         return False
 
