@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms
 
-from detectors.extract.envelope import envelope_kind, message_encrypted_kind
+from detectors.extract import extract_message
+from detectors.extract.envelope import (
+    envelope_kind,
+    message_encrypted_kind,
+    openpgp_clear_content,
+)
 from tests.test_pgp import _gen, _gpg
 
 CLEAR = b"Content-Type: text/plain\r\n\r\nPatient Jane Roe, MRN 4471203.\r\n"
@@ -55,6 +60,11 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, bytes]]
             data=CLEAR,
         )  # fmt: skip
         out["pgp-signed-only"] = _gpg(home, "--armor", "--sign", data=CLEAR)
+        for algo in ("zip", "zlib", "bzip2", "none"):
+            out[f"pgp-signed-{algo}"] = _gpg(
+                home, "--armor", "--compress-algo", algo, "--sign", data=CLEAR
+            )
+        out["pgp-stored"] = _gpg(home, "--armor", "--store", data=CLEAR)
         out["pgp-public-key"] = _gpg(home, "--armor", "--export", fpr)
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
@@ -230,3 +240,39 @@ def test_enveloped_data_holding_clear_text_is_not_an_envelope(made: dict[str, by
         force=True
     )
     assert envelope_kind(faked) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pgp-signed-only", "pgp-signed-zip", "pgp-signed-zlib", "pgp-signed-bzip2",
+     "pgp-signed-none", "pgp-stored"],
+)  # fmt: skip
+def test_clear_content_of_unencrypted_pgp_messages(made: dict[str, bytes], name: str) -> None:
+    """Signed, compressed or stored OpenPGP messages give up their literal text without a key."""
+    assert openpgp_clear_content(made[name], 1 << 20) == CLEAR
+
+
+@pytest.mark.parametrize("name", ["pgp-armored", "pgp-binary", "pgp-symmetric"])
+def test_encrypted_pgp_messages_have_no_clear_content(made: dict[str, bytes], name: str) -> None:
+    """An encrypted message has no clear content to read."""
+    assert openpgp_clear_content(made[name], 1 << 20) is None
+
+
+def test_clear_content_is_bounded(made: dict[str, bytes]) -> None:
+    """A literal text bigger than the bound is refused rather than inflated."""
+    assert openpgp_clear_content(made["pgp-signed-zlib"], len(CLEAR) - 1) is None
+
+
+def test_walker_reads_the_text_of_a_signed_pgp_block(made: dict[str, bytes]) -> None:
+    """A body that is one `gpg --sign --armor` block is scanned as the text a client shows."""
+    raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\n" + made["pgp-signed-only"]
+    result = extract_message(raw)
+    assert "MRN 4471203" in result.text_of("body")
+    assert not result.unscannable
+
+
+def test_walker_reports_an_unreadable_pgp_block() -> None:
+    """Armor around something that is neither an envelope nor readable OpenPGP is unscannable."""
+    block = b"-----BEGIN PGP MESSAGE-----\n\n" + base64.encodebytes(b"\xff" * 40)
+    raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\n" + block + b"-----END PGP MESSAGE-----\n"
+    assert [u.reason for u in extract_message(raw).unscannable] == ["unknown-type"]

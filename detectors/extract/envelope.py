@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bz2
 import re
+import zlib
 from email.message import Message
 from typing import Literal
 
@@ -26,6 +28,14 @@ _ARMOR = re.compile(
     rb"(?:\r?\n=(?P<crc>[A-Za-z0-9+/]{4}))?\s*-----END PGP MESSAGE-----"
 )
 _WHITESPACE = re.compile(rb"\s+")
+_BEGIN = b"-----BEGIN PGP MESSAGE-----"
+_ARMOR_BLOCK = re.compile(rb"-----BEGIN PGP MESSAGE-----.*?-----END PGP MESSAGE-----", re.DOTALL)
+_MAX_BLOCKS = 100
+_MAX_COMPRESSION_DEPTH = 4
+# Packets of a signed or stored message that carry no text of their own: signature, one-pass
+# signature, marker, trust, user ID... everything else but literal and compressed data.
+_LITERAL, _COMPRESSED = 11, 8
+_SIGNING_TAGS = frozenset({2, 4, 10, 12})
 # OpenPGP packet tags (RFC 9580 section 5).
 _PKESK, _SKESK, _SEIPD, _AEAD = 1, 3, 18, 20
 # The packet versions each tag may carry (RFC 4880, RFC 9580): anything else is no envelope.
@@ -262,6 +272,111 @@ def _looks_like_text(data: bytes) -> bool:
         return False
     printable = sum(1 for b in sample if 32 <= b < 127 or b in (9, 10, 13))
     return printable * 10 >= len(sample) * 9
+
+
+def armored_messages(data: bytes) -> list[bytes]:
+    """Every `-----BEGIN PGP MESSAGE-----` block in a text, armor lines included."""
+    if _BEGIN not in data:
+        return []
+    return _ARMOR_BLOCK.findall(data)[:_MAX_BLOCKS]
+
+
+def openpgp_clear_content(data: bytes, max_bytes: int) -> bytes | None:
+    """The literal data of an OpenPGP message that is not encrypted (signed, compressed, stored).
+
+    `gpg --sign --armor` output looks like an encrypted message, but a client decompresses and
+    shows its text. Returns the text (possibly empty), or None when the packets are anything
+    else: encrypted, broken, or bigger than `max_bytes` once decompressed.
+    """
+    packets = data if data[:1] and data[0] & 0x80 else _dearmor(data)
+    if packets is None:
+        return None
+    out: list[bytes] = []
+    if not _clear_packets(packets, out, max_bytes, 0):
+        return None
+    return b"".join(out)
+
+
+def _clear_packets(packets: bytes, out: list[bytes], budget: int, depth: int) -> bool:
+    if depth > _MAX_COMPRESSION_DEPTH or not packets:
+        return False
+    pos = 0
+    while pos < len(packets):
+        header = _packet_header(packets, pos)
+        if header is None:
+            return False
+        tag, start, end = header
+        body = (
+            _joined_body(packets, pos) if _has_partial_lengths(packets, pos) else packets[start:end]
+        )
+        if body is None:
+            return False
+        if tag == _LITERAL:
+            if len(body) < 6 or len(body) < 6 + body[1]:
+                return False
+            data = body[2 + body[1] + 4 :]
+            if sum(map(len, out)) + len(data) > budget:
+                return False
+            out.append(data)
+        elif tag == _COMPRESSED:
+            inflated = _inflate(body, budget - sum(map(len, out)))
+            if inflated is None or not _clear_packets(inflated, out, budget, depth + 1):
+                return False
+        elif tag not in _SIGNING_TAGS:
+            return False  # encrypted or unknown packets: nothing clear to read
+        pos = end
+    return True
+
+
+def _has_partial_lengths(packets: bytes, pos: int) -> bool:
+    first = packets[pos]
+    return bool(first & 0x40) and pos + 1 < len(packets) and 224 <= packets[pos + 1] < 255
+
+
+def _joined_body(packets: bytes, pos: int) -> bytes | None:
+    """A new-format packet's body with its partial-length chunks joined."""
+    pos += 1
+    chunks = []
+    while pos < len(packets):
+        octet = packets[pos]
+        if octet < 192:
+            length, pos, last = octet, pos + 1, True
+        elif octet < 224:
+            if pos + 1 >= len(packets):
+                return None
+            length, pos, last = ((octet - 192) << 8) + packets[pos + 1] + 192, pos + 2, True
+        elif octet == 255:
+            if pos + 5 > len(packets):
+                return None
+            length, pos, last = int.from_bytes(packets[pos + 1 : pos + 5], "big"), pos + 5, True
+        else:
+            length, pos, last = 1 << (octet & 0x1F), pos + 1, False
+        if pos + length > len(packets):
+            return None
+        chunks.append(packets[pos : pos + length])
+        pos += length
+        if last:
+            return b"".join(chunks)
+    return None
+
+
+def _inflate(body: bytes, budget: int) -> bytes | None:
+    if not body or budget <= 0:
+        return None
+    algorithm, data = body[0], body[1:]
+    try:
+        if algorithm == 0:
+            return data if len(data) <= budget else None
+        if algorithm in (1, 2):
+            inflater = zlib.decompressobj(-15 if algorithm == 1 else 15)
+            out = inflater.decompress(data, budget + 1)
+        elif algorithm == 3:
+            out = bz2.BZ2Decompressor().decompress(data, budget + 1)
+        else:
+            return None
+    except (zlib.error, OSError, ValueError, EOFError):
+        return None
+    return out if len(out) <= budget else None
 
 
 # ---------------------------------------------------------------------------- MIME helpers

@@ -20,7 +20,7 @@ from .archive import ZipBudget, iter_members
 from .cache import AttachmentCache
 from .clinical import hl7_to_text, json_to_text, xml_to_text
 from .documents import OFFICE_KINDS, office_result, pdf_result, rtf_to_text
-from .envelope import envelope_kind
+from .envelope import armored_messages, envelope_kind, openpgp_clear_content
 from .htmltext import html_to_text
 from .model import (
     AttachmentResult,
@@ -397,6 +397,7 @@ class _Walker:
             return
         if envelope_kind(data) is not None:
             return  # a real S/MIME or OpenPGP envelope: encrypted, so neither text nor unreadable
+        self.pgp_blocks(data, part, origin)
         if textual_body:
             self.body_text(data, node, content_type, part, origin)
         else:
@@ -407,6 +408,23 @@ class _Walker:
             self.attachment(
                 data, name, content_type, node.get_content_charset(), part, origin, depth, 0
             )
+
+    def pgp_blocks(self, data: bytes, part: str, origin: str) -> None:
+        """Armored PGP messages that are not envelopes: their literal text, or a problem.
+
+        A signed-only or compressed message looks like an encrypted one but a client shows its
+        text, which the armor hides from a text scan.
+        """
+        for block in armored_messages(data):
+            if envelope_kind(block) is not None:
+                continue
+            clear = openpgp_clear_content(block, self.limits.max_part_bytes)
+            if clear is None:
+                self.problem(
+                    part, origin, "unknown-type", "PGP message block that is no readable OpenPGP"
+                )
+            else:
+                self.emit(part, decode_document(clear), f"{origin} (OpenPGP literal data)", "plain")
 
     def unnamed(self, node: Message, content_type: str) -> str:
         cid = str(node.get("Content-ID", "")).strip("<> ")
