@@ -1,0 +1,159 @@
+"""Mail shaped like an envelope but readable without a key never reaches an outsider in clear.
+
+Each case has a real envelope's structure made from real openssl and gpg output (a real
+recipient, real session-key packets), with the patient's text where the ciphertext belongs, or
+is a PGP message that is only signed: `gpg --decrypt` (or an ASN.1 dump) shows the text to
+anyone, so the gateway must not deliver it as "already encrypted" or as harmless base64.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms
+
+from detectors.extract.envelope import _packet_header
+from tests.security.readable import leaked, readable
+from tests.security.scanned import flagged, scan_cases
+from tests.support.gateway import Received
+from tests.support.leak import (
+    OUTSIDER,
+    SENDER,
+    DefaultPolicyGateway,
+    Outcome,
+    default_policy_gateway,
+)
+from tests.test_pgp import _gen, _gpg
+
+SURNAME = "Quintero-Abbott"
+MRN = "4471203"
+PHI = (
+    f"Patient: Marisol {SURNAME}, DOB 03/14/1962, MRN {MRN}. "
+    "Assessment: type 2 diabetes mellitus without complications (E11.9); metformin 500 mg."
+)
+
+
+def _head(content_type: str, subject: str = "Encrypted message") -> str:
+    return (
+        f"From: Dr. Helen Park <{SENDER}>\r\nTo: {OUTSIDER}\r\nSubject: {subject}\r\n"
+        "Date: Mon, 16 Nov 2026 09:30:00 -0500\r\nMessage-ID: <fake@practice.example>\r\n"
+        f"MIME-Version: 1.0\r\nContent-Type: {content_type}\r\n"
+    )
+
+
+def _b64(data: bytes) -> str:
+    return base64.encodebytes(data).decode().replace("\n", "\r\n")
+
+
+def _armor(packets: bytes) -> str:
+    return "-----BEGIN PGP MESSAGE-----\r\n\r\n" + _b64(packets) + "-----END PGP MESSAGE-----\r\n"
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Each look-alike, built from what openssl and gpg really produce."""
+    d = tmp_path_factory.mktemp("fake")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d / "k.pem",
+         "-out", d / "c.pem", "-days", "30", "-subj", "/CN=frontdesk@other-clinic.example"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    (d / "in.txt").write_bytes(b"placeholder")
+    subprocess.run(
+        ["openssl", "cms", "-encrypt", "-aes256", "-in", d / "in.txt", "-outform", "DER",
+         "-out", d / "env.der", d / "c.pem"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    info = cms.ContentInfo.load((d / "env.der").read_bytes())
+    enveloped = info["content"]
+    enveloped["encrypted_content_info"]["encrypted_content"] = PHI.encode()
+    cms_clear = cms.ContentInfo({"content_type": "enveloped_data", "content": enveloped}).dump(
+        force=True
+    )
+
+    home = Path(tempfile.mkdtemp(prefix="fk", dir="/tmp"))
+    try:
+        fpr = _gen(home, OUTSIDER)
+        encrypted = _gpg(
+            home, "--trust-model", "always", "--encrypt", "--recipient", fpr, data=b"x"
+        )
+        signed = _gpg(home, "--armor", "--sign", data=PHI.encode())
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+    header = _packet_header(encrypted, 0)
+    assert header is not None and header[0] == 1  # gpg starts with a PKESK packet
+    pkesk = encrypted[: header[2]]
+    seipd_clear = b"\x01" + PHI.encode()
+    assert len(seipd_clear) < 192
+    pgp_clear = pkesk + bytes([0xC0 | 18, len(seipd_clear)]) + seipd_clear
+
+    return {
+        "cms_with_clear_content": (
+            _head("application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m")
+            + "Content-Transfer-Encoding: base64\r\n\r\n"
+            + _b64(cms_clear)
+        ).encode(),
+        "pgp_mime_with_clear_content": (
+            _head('multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b1"')
+            + "\r\n--b1\r\nContent-Type: application/pgp-encrypted\r\n\r\nVersion: 1\r\n\r\n"
+            "--b1\r\nContent-Type: application/octet-stream\r\n\r\n"
+            + _armor(pgp_clear)
+            + "\r\n--b1--\r\n"
+        ).encode(),
+        "inline_pgp_with_clear_content": (
+            _head("text/plain; charset=us-ascii") + "\r\n" + _armor(pgp_clear)
+        ).encode(),
+        "inline_pgp_signed_only": (
+            _head("text/plain; charset=us-ascii", "Signed")
+            + "\r\n"
+            + signed.decode().replace("\n", "\r\n")
+        ).encode(),
+    }
+
+
+@pytest.fixture(scope="module")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultPolicyGateway]:
+    """One default-policy gateway for every case."""
+    with default_policy_gateway(tmp_path_factory.mktemp("gw")) as gw:
+        yield gw
+
+
+@pytest.fixture(scope="module")
+def scanned(tmp_path_factory: pytest.TempPathFactory, cases: dict[str, bytes]) -> dict[str, dict]:
+    """`phigate scan --json` over every case."""
+    return scan_cases(
+        tmp_path_factory.mktemp("scan"), {k: (lambda v=v: v) for k, v in cases.items()}
+    )
+
+
+CASES = [
+    "cms_with_clear_content",
+    "pgp_mime_with_clear_content",
+    "inline_pgp_with_clear_content",
+    "inline_pgp_signed_only",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_look_alike_envelope_is_not_delivered_readable(
+    case: str, cases: dict[str, bytes], gateway: DefaultPolicyGateway, scanned: dict[str, dict]
+) -> None:
+    """The outsider cannot read the patient's text, and the scanner flags the message."""
+    outcome = gateway.send(cases[case], [OUTSIDER])
+    assert outcome.code == 250, outcome.reply
+    assert leaked(outcome, OUTSIDER, MRN, SURNAME) == []
+    assert flagged(scanned[case]), scanned[case]
+
+
+def test_the_yardstick_sees_through_each_look_alike(cases: dict[str, bytes]) -> None:
+    """Delivered unchanged, each case would expose the text (so the test above can fail)."""
+    for case in CASES:
+        sent = Outcome(250, b"", [Received(SENDER, [OUTSIDER], cases[case], 0.0)])
+        assert MRN in readable(sent, OUTSIDER), case
