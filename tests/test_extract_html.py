@@ -56,6 +56,7 @@ def test_text_a_client_can_show_is_extracted(html: str) -> None:
         (f"<p>hi</p><!-- {PHI} -->", PHI),
         # CSS can put text on screen: content strings (with escapes) and attr()
         (f"<style>p::before{{content:'{PHI}'}}</style><p>x</p>", PHI),
+        ("<style>p::before{content:'Jane Roe; MRN 4471203'}</style><p>x</p>", "Jane Roe; MRN"),
         ('<style>b::after{content:"\\4A ane Roe"}</style><b>x</b>', "Jane Roe"),
         (f"<style>.a::before{{content:attr(data-x)}}</style><p class=a data-x='{PHI}'>x</p>", PHI),
         (f"<p style=\"content:'{PHI}'\">x</p>", PHI),
@@ -65,7 +66,7 @@ def test_text_a_client_can_show_is_extracted(html: str) -> None:
         ("<noembed><p>J&#97;ne Roe</p></noembed>", "Jane Roe"),
     ],
     ids=[
-        "conditional-comment", "comment", "css-content", "css-escape", "css-attr",
+        "conditional-comment", "comment", "css-content", "css-content-semicolon", "css-escape", "css-attr",
         "inline-css-content", "frameset-text", "raw-text-entities",
     ],
 )  # fmt: skip

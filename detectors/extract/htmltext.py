@@ -56,7 +56,10 @@ _MAX_DEPTH = 512
 _SUBSTRING_BUDGET = 100_000_000
 
 # CSS: `content: "..."` puts text on screen; `content: attr(x)` shows the attribute x.
-_CSS_CONTENT = re.compile(r"""content\s*:\s*([^;}]*)""", re.IGNORECASE)
+_CSS_CONTENT = re.compile(
+    r"""content\s*:\s*((?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|[^;}"'])*)""",
+    re.IGNORECASE | re.DOTALL,
+)
 _CSS_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"|\'((?:[^\'\\\n]|\\.)*)\'', re.DOTALL)
 _CSS_ATTR = re.compile(r"attr\(\s*([A-Za-z_][\w.:-]*)", re.IGNORECASE)
 _CSS_ESCAPE = re.compile(r"\\([0-9A-Fa-f]{1,6})[ \t\r\n\f]?|\\(.)", re.DOTALL)
