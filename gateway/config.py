@@ -68,7 +68,14 @@ class SmtpSettings(Frozen):
     max_message_size: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_recipients: int = Field(default=100, ge=1, le=10000)
     max_line_length: int = Field(default=998, ge=78, le=100_000)
+    # Waiting for the client's next command; short, since an idle session holds a slot.
+    idle_timeout: float = Field(default=60.0, gt=0)
+    # Waiting for more of the message during DATA (RFC 5321 4.5.3.2.5 asks 5 minutes).
     command_timeout: float = Field(default=300.0, gt=0)
+    # From the end of DATA until the verdict and the commit to the next hop. Clients wait
+    # 10 minutes for the DATA reply (RFC 5321 4.5.3.2.6), and many give up sooner: past this,
+    # the message is not delivered and the client gets 451, so its retry makes no duplicate.
+    processing_timeout: float = Field(default=240.0, gt=0)
     session_timeout: float = Field(default=1800.0, gt=0)
     max_sessions: int = Field(default=500, ge=1)
     bare_newlines: Literal["reject", "normalize"] = "reject"
@@ -83,6 +90,36 @@ class SmtpSettings(Frozen):
         if self.require_starttls and self.tls_cert_file is None:
             raise ValueError("require_starttls needs tls_cert_file and tls_key_file")
         return self
+
+
+class LimitSettings(Frozen):
+    """Per-client limits that keep one address from starving everyone (Postfix's anvil).
+
+    Counted per worker process and per client address (an IPv6 client by its /64). Clients in
+    `access.networks` get the `trusted_` limits. Zero turns a rate limit off.
+    """
+
+    sessions_per_client: int = Field(default=10, ge=1)
+    trusted_sessions_per_client: int = Field(default=200, ge=1)
+    connections_per_minute: int = Field(default=60, ge=0)
+    trusted_connections_per_minute: int = Field(default=0, ge=0)
+    # Sessions from outside access.networks together (authenticating users included), so
+    # strangers can never take every slot from the practice's own mail server.
+    stranger_sessions: int = Field(default=250, ge=1)
+    # Refused commands (5xx) before a client that may not relay is disconnected with 421.
+    max_errors: int = Field(default=3, ge=1)
+    auth_failures_per_session: int = Field(default=3, ge=1)
+    # Failed logins per client address within auth_window: past the first, replies slow down
+    # (doubling up to auth_max_delay); past the second, AUTH is refused for auth_lockout.
+    auth_failures_before_delay: int = Field(default=3, ge=1)
+    auth_failures_before_lockout: int = Field(default=10, ge=1)
+    auth_window: float = Field(default=900.0, gt=0)
+    auth_base_delay: float = Field(default=1.0, ge=0)
+    auth_max_delay: float = Field(default=10.0, ge=0)
+    auth_lockout: float = Field(default=900.0, ge=0)
+    # Password checks (argon2/bcrypt) run in threads; more waiting than this get 454.
+    auth_threads: int = Field(default=2, ge=1, le=64)
+    auth_queue: int = Field(default=16, ge=1)
 
 
 class AccessSettings(Frozen):
@@ -294,6 +331,7 @@ class Settings(Frozen):
     policy_file: Path = Path("policies/default.yaml")
     smtp: SmtpSettings = SmtpSettings()
     access: AccessSettings = AccessSettings()
+    limits: LimitSettings = LimitSettings()
     delivery: DeliverySettings = DeliverySettings()
     detection: DetectionSettings = DetectionSettings()
     groups: Mapping[str, GroupSettings] = Field(default_factory=_default_groups)
@@ -307,6 +345,18 @@ class Settings(Frozen):
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
+
+    @model_validator(mode="after")
+    def _client_waits_for_the_reply(self) -> Self:
+        # After processing, the next hop has delivery.command_timeout to answer the final dot;
+        # both must fit in the 10 minutes a client waits for the DATA reply (RFC 5321).
+        total = self.smtp.processing_timeout + self.delivery.command_timeout
+        if total >= 600:
+            raise ValueError(
+                "smtp.processing_timeout + delivery.command_timeout must stay below 600 seconds"
+                f" (the time a client waits for the DATA reply), not {total:g}"
+            )
+        return self
 
     @field_validator("groups", mode="before")
     @classmethod

@@ -1,9 +1,12 @@
 """Delivery to the next hop: a bounded pool of reused aiosmtplib connections.
 
 Nothing here answers 250 on its own: a message counts as delivered only when the next hop said
-so after DATA. Recipients are offered to the next hop while the client is still in its RCPT
-phase, so each recipient gets the next hop's own verdict; DATA then goes out on that same
-connection. Anything uncertain becomes a 4xx, so the sending MTA keeps the message and retries.
+so after DATA. Each recipient is probed with the next hop while the client is still in its RCPT
+phase (MAIL, RCPT, RSET on a pooled connection that goes straight back), so each gets the next
+hop's own verdict; the real transaction opens only after the verdict, so no connection is held
+while a message is scanned. The final dot goes out only if the client is still waiting for our
+answer (`CommitGate`). Anything uncertain becomes a 4xx, so the sending MTA keeps the message
+and retries.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import re
 import ssl
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import aiosmtplib
@@ -28,6 +32,48 @@ _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\s*")
 _UNSAFE = re.compile(r"[^\x20-\x7e]")
 
 Observer = Callable[[str, float], None]
+_LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class CommitGate:
+    """Says, just before the final dot goes to the next hop, whether the client still waits.
+
+    Committing after the client gave up makes a duplicate: the client retries a message the next
+    hop already has. So the dot goes out only while the client is connected and before the
+    deadline, and once the SMTP side has answered on its own (`close`) it never goes out.
+    """
+
+    def __init__(self, client_present: Callable[[], bool], deadline: float) -> None:
+        self._client_present = client_present
+        self._deadline = deadline
+        self._closed: str | None = None
+        self.committed = False
+
+    def close(self, reason: str) -> bool:
+        """Forbid any later commit; False if a commit has already begun."""
+        if self.committed:
+            return False
+        self._closed = reason
+        return True
+
+    def veto(self) -> str | None:
+        """Why the final dot must not go out now, or None (and the commit counts as begun)."""
+        if self.committed:
+            return None  # one copy is out: the message is committed, its other copies follow
+        if self._closed is not None:
+            return self._closed
+        if not self._client_present():
+            return "client disconnected"
+        if time.monotonic() > self._deadline:
+            return "processing deadline passed"
+        self.committed = True
+        return None
+
+
+# The gate for the message being delivered: set by the SMTP session for the task that runs its
+# pipeline, so the relay can ask it without every stage in between passing it along.
+commit_gate: ContextVar[CommitGate | None] = ContextVar("commit_gate", default=None)
 
 
 def _clean(text: str, limit: int = 200) -> str:
@@ -263,7 +309,10 @@ class Transaction:
     async def rcpt(self, address: str) -> Reply:
         """Offer one recipient; return the next hop's verdict mapped to our reply."""
         try:
+            _check_encodable(address, self.encoding)
             response = await self.conn.smtp.rcpt(address, encoding=self.encoding)
+        except NextHopUnavailable:
+            raise
         except aiosmtplib.SMTPRecipientRefused as exc:
             return map_reply(
                 exc.code, exc.message, default_status="4.1.0" if exc.code < 500 else "5.1.0"
@@ -273,14 +322,42 @@ class Transaction:
             raise NextHopUnavailable(
                 Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
             ) from None
+        except BaseException:
+            await self._fail()  # the connection's state is unknown; never keep its slot
+            raise
         self.accepted.append(address)
         return map_reply(response.code, response.message, default_status="2.1.5")
 
     async def data(self, content: bytes) -> Reply:
-        """Send the content; the reply is the next hop's, mapped; a 4xx or lost link is 451."""
+        """Send the content; the reply is the next hop's, mapped; a 4xx or lost link is 451.
+
+        The final dot, which commits the message at the next hop, goes out only if the
+        `commit_gate` allows it; otherwise the connection is closed without it, which makes the
+        next hop drop the transaction (RFC 5321 3.8), and the answer is 451.
+        """
         t0 = time.perf_counter()
+        smtp = self.conn.smtp
+        timeout = self.pool.settings.command_timeout
         try:
-            response = await self.conn.smtp.data(content)
+            start = await smtp.execute_command(b"DATA", timeout=timeout)
+            if start.code != 354:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
+            protocol = smtp.protocol
+            if protocol is None:
+                raise aiosmtplib.SMTPServerDisconnected("connection lost")
+            protocol.write(_for_data(content))
+            gate = commit_gate.get()
+            reason = gate.veto() if gate is not None else None
+            if reason is not None:
+                log.warning("deliver.not_committed", reason=reason)
+                await self._fail()
+                return Reply(451, "4.3.2", f"not delivered: {reason}, try again later")
+            # The reply to the dot must not be dropped as unsolicited by aiosmtplib.
+            protocol._response_pending = True
+            protocol.write(b".\r\n")
+            response = await protocol.read_response(timeout=timeout)
+            if response.code != 250:
+                raise aiosmtplib.SMTPDataError(response.code, response.message)
         except aiosmtplib.SMTPDataError as exc:
             await self._finish(reusable=True)
             if exc.code >= 500:
@@ -290,6 +367,9 @@ class Transaction:
             # The next hop may or may not have the message: 451 risks a duplicate, never a loss.
             await self._fail()
             return Reply(451, "4.4.2", "next hop connection lost during DATA, try again later")
+        except BaseException:
+            await self._fail()
+            raise
         finally:
             self.pool._observe("data", time.perf_counter() - t0)
         await self._finish(reusable=True)
@@ -334,31 +414,72 @@ class Relay:
         """Open a transaction (MAIL FROM) on a pooled connection; retry once on a stale one."""
         for attempt in (1, 2):
             conn = await self.pool.acquire(tls)
+            released = False
             try:
                 opts, encoding = _mail_options(conn, size, smtputf8, body_8bit)
-            except NextHopUnavailable:
-                await self.pool.release(conn, reusable=True)
-                raise
-            try:
-                await conn.smtp.mail(mail_from, options=opts, encoding=encoding)
-            except aiosmtplib.SMTPSenderRefused as exc:
-                await self.pool.release(conn, reusable=True)
-                if exc.code >= 500:
+                _check_encodable(mail_from, encoding)
+                try:
+                    await conn.smtp.mail(mail_from, options=opts, encoding=encoding)
+                except aiosmtplib.SMTPSenderRefused as exc:
+                    released = True
+                    await self.pool.release(conn, reusable=True)
+                    if exc.code >= 500:
+                        raise NextHopUnavailable(
+                            map_reply(exc.code, exc.message, default_status="5.1.0")
+                        ) from None
                     raise NextHopUnavailable(
-                        map_reply(exc.code, exc.message, default_status="5.1.0")
+                        map_reply(451, exc.message, default_status="4.1.0")
                     ) from None
-                raise NextHopUnavailable(
-                    map_reply(451, exc.message, default_status="4.1.0")
-                ) from None
-            except (aiosmtplib.SMTPException, OSError):
-                await self.pool.discard(conn)
-                if attempt == 1 and conn.uses > 0:
-                    continue  # an idle connection the next hop had closed: try a fresh one
-                raise NextHopUnavailable(
-                    Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
-                ) from None
+                except (aiosmtplib.SMTPException, OSError):
+                    released = True
+                    await self.pool.discard(conn)
+                    if attempt == 1 and conn.uses > 0:
+                        continue  # an idle connection the next hop had closed: try a fresh one
+                    raise NextHopUnavailable(
+                        Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
+                    ) from None
+            except NextHopUnavailable:
+                if not released:
+                    released = True
+                    await self.pool.release(conn, reusable=True)
+                raise
+            except BaseException:
+                # Whatever went wrong, the slot goes back: a leaked slot is lost for good.
+                if not released:
+                    await self.pool.discard(conn)
+                raise
             return Transaction(self.pool, conn, mail_from, encoding)
         raise AssertionError("unreachable")
+
+    async def probe(
+        self,
+        mail_from: str,
+        rcpt: str,
+        *,
+        size: int = 0,
+        smtputf8: bool = False,
+        body_8bit: bool = False,
+        tls: str = "opportunistic",
+    ) -> Reply:
+        """Ask the next hop about one recipient (MAIL, RCPT, RSET) and give the connection back.
+
+        The answer is the next hop's own; the connection is held for three round trips only,
+        never while the client sends its message or while it is scanned.
+        """
+        try:
+            tx = await self.begin(
+                mail_from, size=size, smtputf8=smtputf8, body_8bit=body_8bit, tls=tls
+            )
+        except NextHopUnavailable as exc:
+            if self.outbox is not None and exc.reply.status.startswith("4.4."):
+                return Reply(250, "2.1.5", "OK (next hop down: the demo outbox will capture it)")
+            return exc.reply
+        try:
+            return await tx.rcpt(rcpt)
+        except NextHopUnavailable as exc:
+            return exc.reply
+        finally:
+            await tx.abort()
 
     async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
         """See Deliverer. All copies get their recipients accepted before any DATA is sent."""
@@ -415,6 +536,14 @@ class Relay:
 
     async def _to_outbox(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
         assert self.outbox is not None
+        gate = commit_gate.get()
+        reason = gate.veto() if gate is not None else None
+        if reason is not None:
+            log.warning("deliver.not_committed", reason=reason)
+            return Outcome(
+                reply=_with_ref(Reply(451, "4.3.2", f"not delivered: {reason}"), ref_id),
+                next_hop_reply=None,
+            )
         paths = [await asyncio.to_thread(self.outbox.store, d, ref_id) for d in deliveries]
         log.info("deliver.outbox", ref_id=ref_id, files=[p.name for p in paths])
         return Outcome(
@@ -432,6 +561,26 @@ def _worst(replies: list[Reply]) -> Reply:
 
 def _with_ref(reply: Reply, ref_id: str) -> Reply:
     return Reply(reply.code, reply.status, f"{reply.text} (ref {ref_id})")
+
+
+def _check_encodable(address: str, encoding: str) -> None:
+    """Refuse an address the next hop cannot be sent as it stands (no exception mid-command)."""
+    try:
+        address.encode(encoding)
+    except UnicodeEncodeError:
+        if encoding == "ascii":
+            raise NextHopUnavailable(
+                Reply(553, "5.6.7", "a non-ASCII address needs SMTPUTF8")
+            ) from None
+        raise NextHopUnavailable(Reply(501, "5.1.7", "bad address syntax")) from None
+
+
+def _for_data(content: bytes) -> bytes:
+    """The content as DATA carries it: CRLF line endings, a final CRLF, leading dots doubled."""
+    body = _LINE_ENDINGS.sub(b"\r\n", content)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return _LEADING_DOT.sub(b"..", body)
 
 
 def _needs_utf8(d: Delivery) -> bool:

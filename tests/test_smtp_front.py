@@ -171,13 +171,15 @@ def test_session_time_limit_closes_with_421(tmp_path: Path, sink, client_for, li
         assert c.file.readline() == b""
 
 
-def test_command_timeout_closes_an_idle_client(tmp_path: Path, sink, client_for):
-    """A client that says nothing for the command timeout is disconnected."""
-    settings = make_settings(tmp_path, sink[1], smtp={"command_timeout": 1})
+def test_idle_timeout_closes_an_idle_client_with_421(tmp_path: Path, sink, client_for):
+    """A client that says nothing for the idle timeout is told 421 4.4.2 and disconnected."""
+    settings = make_settings(tmp_path, sink[1], smtp={"idle_timeout": 1})
     with running_gateway(settings) as gw:
         c = client_for(port_of(gw))
         c.reply()
+        c.cmd("EHLO client.example")
         c.sock.settimeout(10)
+        assert c.file.readline().startswith(b"421 4.4.2")
         assert c.file.readline() == b""
 
 
