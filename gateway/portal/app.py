@@ -42,6 +42,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.portal.errors import PortalError, PortalExpired, PortalIntegrityError, PortalNotFound
 from gateway.portal.store import PortalMessage, PortalSession, PortalStore
+from gateway.tlsconf import AEAD_CIPHERS
 
 _log = logging.getLogger("phigate.portal")
 
@@ -816,6 +817,9 @@ def portal_server(
         ssl_certfile=str(certfile) if certfile else None,
         ssl_keyfile=str(keyfile) if keyfile else None,
         ssl_version=ssl.PROTOCOL_TLS_SERVER,
+        # AEAD suites with forward secrecy only, as on the SMTP side (uvicorn's default
+        # "TLSv1" list lets TLS 1.2 CBC suites through).
+        ssl_ciphers=AEAD_CIPHERS,
         access_log=False,
         server_header=False,
         proxy_headers=False,
