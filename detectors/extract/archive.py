@@ -55,7 +55,7 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
 
 
 def check_container(data: bytes, limits: ExtractLimits) -> None:
-    """Refuse an OOXML (DOCX/XLSX) container whose parts would expand too far."""
+    """Refuse an OOXML or OpenDocument container whose parts would expand too far."""
     with open_zip(data) as archive:
         infos = archive.infolist()
         if len(infos) > limits.zip_max_members:
@@ -135,3 +135,49 @@ def _read_member(
             info.filename, None, "encrypted-zip", f"member unreadable ({type(exc).__name__})"
         )
     return Member(info.filename, b"".join(chunks))
+
+
+class Package:
+    """An OOXML or OpenDocument container: checked once, then members read within the bounds.
+
+    Part names are matched without regard to case, as OPC requires. Every read counts against
+    one budget, since declared sizes may lie; any failure raises, so a document is read whole
+    or reported, never half-read in silence.
+    """
+
+    def __init__(self, data: bytes, limits: ExtractLimits) -> None:
+        check_container(data, limits)
+        self._zip = open_zip(data)
+        self._limits = limits
+        self._budget = ZipBudget(limits.zip_max_total_uncompressed)
+        self._infos: dict[str, zipfile.ZipInfo] = {}
+        for info in self._zip.infolist():
+            if not info.is_dir():
+                self._infos.setdefault(info.filename.lower(), info)
+
+    def __enter__(self) -> Package:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._zip.close()
+
+    @property
+    def names(self) -> list[str]:
+        """Every member's name as stored, in archive order."""
+        return [info.filename for info in self._infos.values()]
+
+    def has(self, name: str) -> bool:
+        """Whether a member of that name (any case) exists."""
+        return name.lower() in self._infos
+
+    def read(self, name: str) -> bytes | None:
+        """The member's bytes, None when absent; encrypted, corrupt or oversized ones raise."""
+        info = self._infos.get(name.lower())
+        if info is None:
+            return None
+        if info.flag_bits & 0x1:
+            raise UnscannableContent("encrypted-document", "password-protected document part")
+        member = _read_member(self._zip, info, self._limits, self._budget)
+        if member.data is None:
+            raise UnscannableContent(member.reason, member.detail)
+        return member.data

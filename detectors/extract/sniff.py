@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import io
+import lzma
+import re
 import zipfile
+import zlib
 
+from .model import UnscannableContent
 from .textcodec import looks_like_text
+from .xmlsafe import attribute, localname, parse_xml
 
 _IMAGE_MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "png"),
@@ -67,8 +72,8 @@ def extension(name: str) -> str:
 
 
 def sniff(data: bytes, name: str, content_type: str) -> str:
-    """Classify an attachment as pdf, zip, docx, xlsx, image, ole, ole-encrypted, rtf, hl7,
-    json, xml, html, csv, plain, message, or unknown."""
+    """Classify an attachment as pdf, zip, docx, xlsx, pptx, odt, ods, odp, image, ole,
+    ole-encrypted, rtf, hl7, json, xml, html, csv, plain, message, or unknown."""
     head = data[:1024]
     if b"%PDF-" in head:
         return "pdf"
@@ -110,17 +115,102 @@ def _plausible_bmp(head: bytes) -> bool:
     return len(head) >= 18 and int.from_bytes(head[14:18], "little") in (12, 40, 52, 56, 108, 124)
 
 
+# The content type of an Office Open XML package's main part names the kind of document.
+_OOXML_MAIN_TYPES = (
+    ("wordprocessingml.document.main+xml", "docx"),
+    ("wordprocessingml.template.main+xml", "docx"),
+    ("ms-word.document.macroenabled.main+xml", "docx"),
+    ("ms-word.template.macroenabledtemplate.main+xml", "docx"),
+    ("spreadsheetml.sheet.main+xml", "xlsx"),
+    ("spreadsheetml.template.main+xml", "xlsx"),
+    ("ms-excel.sheet.macroenabled.main+xml", "xlsx"),
+    ("ms-excel.template.macroenabled.main+xml", "xlsx"),
+    ("presentationml.presentation.main+xml", "pptx"),
+    ("presentationml.slideshow.main+xml", "pptx"),
+    ("presentationml.template.main+xml", "pptx"),
+    ("ms-powerpoint.presentation.macroenabled.main+xml", "pptx"),
+    ("ms-powerpoint.slideshow.macroenabled.main+xml", "pptx"),
+    ("ms-powerpoint.template.macroenabled.main+xml", "pptx"),
+)
+# The `mimetype` member (or the manifest's root entry) of an OpenDocument package.
+_ODF_TYPES = (
+    ("application/vnd.oasis.opendocument.text", "odt"),
+    ("application/vnd.oasis.opendocument.spreadsheet", "ods"),
+    ("application/vnd.oasis.opendocument.presentation", "odp"),
+)
+_SNIFF_READ = 1024 * 1024
+
+
 def _zip_flavour(data: bytes) -> str:
+    """docx, xlsx, pptx, odt, ods or odp from the package's own declarations, else zip."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+            members = {i.filename.lower(): i for i in archive.infolist()}
+
+            def head(name: str) -> bytes:
+                info = members.get(name.lower())
+                if info is None or info.flag_bits & 0x1:
+                    return b""
+                with archive.open(info) as stream:
+                    return stream.read(_SNIFF_READ)
+
+            content_types = head("[Content_Types].xml")
+            relationships = head("_rels/.rels")
+            mimetype = head("mimetype").strip()
+            manifest = head("META-INF/manifest.xml") if not mimetype else b""
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError, RuntimeError):
         return "zip"
-    if "word/document.xml" in names:
+    except (zlib.error, lzma.LZMAError):
+        return "zip"
+    ooxml = _ooxml_kind(content_types, relationships)
+    if ooxml:
+        return ooxml
+    if not mimetype and manifest:
+        match = re.search(
+            rb'manifest:full-path="/"[^>]*manifest:media-type="([^"]*)"'
+            rb'|manifest:media-type="([^"]*)"[^>]*manifest:full-path="/"',
+            manifest,
+        )
+        if match:
+            mimetype = (match.group(1) or match.group(2) or b"").strip()
+    declared = mimetype.decode("ascii", "replace").lower()
+    for prefix, kind in _ODF_TYPES:
+        # Templates (-template) and a master document (text-master) are the same kind to read.
+        if declared.startswith(prefix):
+            return kind
+    # A package without its declarations still opens in some readers: go by the part names.
+    if "word/document.xml" in members:
         return "docx"
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in members:
         return "xlsx"
+    if "ppt/presentation.xml" in members:
+        return "pptx"
     return "zip"
+
+
+def _ooxml_kind(content_types: bytes, relationships: bytes) -> str:
+    """The kind the main part's declared content type names ('' when none or unreadable)."""
+    if not content_types:
+        return ""
+    try:
+        types = parse_xml(content_types, "[Content_Types].xml")
+        rels = parse_xml(relationships, "_rels/.rels") if relationships else None
+    except UnscannableContent:
+        return ""
+    main = ""
+    for rel in rels.iter() if rels is not None else ():
+        if attribute(rel, "Type").endswith("/officeDocument"):
+            main = "/" + attribute(rel, "Target").lstrip("/")
+            break
+    declared = {
+        attribute(o, "PartName").lower(): attribute(o, "ContentType").lower()
+        for o in types.iter()
+        if localname(o) == "Override"
+    }
+    # The main part decides, as it does for Office; without one, a single candidate does.
+    candidates = [declared[main.lower()]] if main.lower() in declared else list(declared.values())
+    kinds = {kind for ct in candidates for marker, kind in _OOXML_MAIN_TYPES if ct.endswith(marker)}
+    return kinds.pop() if len(kinds) == 1 else ""
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
