@@ -7,6 +7,7 @@ the old one if the new one is invalid.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import os
 import shutil
 import signal
@@ -64,6 +65,10 @@ def listening_socket(listen: str, reuse_port: bool) -> socket.socket:
     family, _type, _proto, _name, addr = infos[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6 and ipaddress.ip_address(addr[0]).is_unspecified:
+        # "[::]" means both stacks, whatever the host's bindv6only default; IPv4 clients then
+        # arrive as ::ffff:a.b.c.d, which access control and the limits read as IPv4.
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(addr)
