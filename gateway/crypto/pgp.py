@@ -22,19 +22,28 @@ Several keys for one address:
     on its own).
 
 Outer headers of an encrypted message:
-    Only From, To, Cc, Date, Message-ID, Reply-To, References, In-Reply-To, MIME-Version and
-    Subject are copied from the original header block (their raw bytes, folding kept). Everything
-    else (X-* headers, Received, DKIM signatures, Content-*) stays out of the clear-text envelope.
+    Only the fields `gateway.crypto.mimeutil.OUTER_FIELDS` names (From, To, Cc, Date,
+    Message-ID, Reply-To, Sender, References, In-Reply-To, MIME-Version) are copied from the
+    original header block (their raw bytes, folding kept), plus the Subject only when
+    `protect_subject` is off. Every other field that can hold free text (Thread-Topic, Keywords,
+    Comments, X-*) moves inside the encryption; trace fields (Received, DKIM-Signature, ...) are
+    dropped. With `protect_subject` (the default in the gateway) the outer Subject is the neutral
+    one.
 
 What "byte-exact" means for the encrypted inner MIME entity:
-    The plaintext handed to gpg is the original's Content-* header fields (raw bytes, original
-    order and folding), the empty line, and the original body, sliced from the original bytes.
-    The only change allowed is line-ending canonicalisation: every bare LF becomes CRLF (RFC 3156
-    requires CRLF); a message received over SMTP already uses CRLF and is copied unchanged. With
-    `protect_subject=True` the inner entity is that same entity with the original Subject, From,
-    To, Cc and Date header fields (raw bytes, original order) inserted before the first Content-*
-    field; no other byte changes (in particular no `protected-headers` parameter is added to the
-    Content-Type, which would alter the original field).
+    The plaintext handed to gpg is the moved header fields, the original's Content-* header
+    fields (raw bytes, original order and folding), the empty line, and the original body, sliced
+    from the original bytes. The only change allowed is line-ending canonicalisation: every bare
+    LF becomes CRLF (RFC 3156 requires CRLF); a message received over SMTP already uses CRLF and
+    is copied unchanged. With `protect_subject=True` the inner entity also carries the protected
+    header fields (`PROTECTED_HEADERS`: Subject, From, To, Cc, Date, Message-ID, Reply-To; raw
+    bytes, original order) and its Content-Type gains the parameter `protected-headers="v1"`
+    (draft-ietf-lamps-header-protection), as the S/MIME inner entity does; no other byte changes.
+
+Inline PGP:
+    Inline PGP has nowhere to put protected headers, so the outer Subject is always the neutral
+    one and the encrypted text starts with the original Subject ("Subject: ...") and the other
+    moved fields, one per line, then an empty line, then the text.
 """
 
 from __future__ import annotations
@@ -63,7 +72,8 @@ from gateway.errors import PhigateError
 
 MAX_HOME_CHARS = 80
 TRUST_DB_NAME = "phigate-trust.json"
-PROTECTED_HEADERS = ("subject", "from", "to", "cc", "date")
+#: Header fields the PGP/MIME inner entity repeats when the subject is protected.
+PROTECTED_HEADERS = ("subject", "from", "to", "cc", "date", "message-id", "reply-to")
 _GPG_TIMEOUT_S = 60.0
 _FPR_RE = re.compile(r"^[0-9A-F]{40}$")
 _COLON_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
@@ -93,6 +103,12 @@ class PgpKeyImportError(PgpError):
     """Key material to import is not a usable OpenPGP public key."""
 
     code = "pgp-key-invalid"
+
+
+class PgpSecretKeyOffered(PgpKeyImportError):
+    """Key material offered as a recipient's public key holds secret key material."""
+
+    code = "pgp-secret-key-offered"
 
 
 class PgpTrustDbError(PgpError):
@@ -360,6 +376,11 @@ def _mark_protected(content: list[bytes]) -> list[bytes]:
     return out
 
 
+def _one_line(value: str) -> str:
+    """A decoded header value on one line (a folded or malformed value must not add lines)."""
+    return " ".join(value.split())
+
+
 def _crlf(data: bytes) -> bytes:
     return _BARE_LF.sub(b"\r\n", data)
 
@@ -459,6 +480,11 @@ class PgpKeyring:
         fpr = normalize_fingerprint(fingerprint)
         return next((k for k in self._keys() if k.fingerprint == fpr), None)
 
+    def addresses_of(self, fingerprint: str) -> tuple[str, ...] | None:
+        """The email addresses in the key's user IDs, or None when the keyring lacks the key."""
+        key = self._key(fingerprint)
+        return None if key is None else key.addresses
+
     def _secret_fingerprints(self) -> set[str]:
         return {k.fingerprint for k in self._keys(secret=True)}
 
@@ -538,7 +564,7 @@ class PgpKeyring:
         """Import public keys (armored or binary) and revocations; secret key material is refused."""
         scanned = self._scan(data)
         if any(k.secret for k in scanned):
-            raise PgpKeyImportError(
+            raise PgpSecretKeyOffered(
                 "the input holds secret key material; import only the recipient's public key "
                 "(gpg --export), never a secret key"
             )
@@ -824,11 +850,14 @@ class PgpKeyring:
                 f"the text part cannot be decoded ({type(exc).__name__}); use PGP/MIME"
             ) from exc
         fields, _ = _split_header_block(raw)
-        inside = [
-            f"{name}: {value}\n"
+        moved = [
+            (name, value)
             for name, value in msg.items()
             if _moves_inside(name.lower(), keep_subject_outside=False)
         ]
+        # The subject leads: a reader sees it where the subject line would be.
+        moved.sort(key=lambda item: item[0].lower() != "subject")
+        inside = [f"{name}: {_one_line(str(value))}\n" for name, value in moved]
         lead = "".join(inside) + "\n" if inside else ""
         plaintext = _crlf((lead + str(text).replace("\r\n", "\n")).encode("utf-8"))
         armored = self._encrypt(plaintext, fingerprints, sign_with)
