@@ -54,6 +54,59 @@ def _mtime(path: Path | None) -> float | None:
         return None
 
 
+class StartupError(Exception):
+    """The gateway cannot start; the message names the real cause (file, URL or address)."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _safe_url(url: str) -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is shown without its credentials part
+        return url.split("@", 1)[-1]
+
+
+def check_audit(settings: Settings) -> None:
+    """Open and close the audit log once, so a bad path or URL stops the start naming it."""
+    from gateway.audit import AuditLog
+
+    a = settings.audit
+    try:
+        AuditLog(a.url, a.key_file, a.anchor_file).close()
+    except Exception as exc:  # noqa: BLE001 - any failure here is reported, by type and cause
+        raise StartupError(
+            f"cannot open the audit log {_safe_url(a.url)} (key file {a.key_file}): {_reason(exc)}"
+        ) from None
+
+
+def bind_listener(listen: str, reuse_port: bool) -> socket.socket:
+    """`listening_socket`, with a failure that names the SMTP address."""
+    try:
+        return listening_socket(listen, reuse_port)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
+
+
+def serve_metrics(listen: str, registry: Any | None = None) -> None:
+    """Serve /metrics, with a failure that names the metrics address."""
+    from gateway.metrics import serve
+
+    try:
+        serve(listen, registry)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot serve metrics on {listen} (metrics.listen): {exc.strerror or exc}"
+        ) from None
+
+
 WATCH_SECONDS = 2.0
 HOUSEKEEPING_SECONDS = 3600.0
 
@@ -89,20 +142,23 @@ class Worker:
     async def run(self, sock: socket.socket | None = None) -> int:
         """Serve until SIGTERM/SIGINT, then drain."""
         from gateway.app import Gateway
-        from gateway.metrics import Metrics, serve
+        from gateway.metrics import Metrics
         from gateway.smtp import GatewayHandler, protocol_factory
 
         loop = asyncio.get_running_loop()
         metrics = Metrics()
-        gateway = Gateway(self.settings, metrics=metrics)
+        try:
+            gateway = Gateway(self.settings, metrics=metrics)
+        except OSError as exc:
+            raise StartupError(f"cannot start: {_reason(exc)}") from None
         handler = GatewayHandler(gateway)
         if self.serve_metrics and self.settings.metrics.listen:
-            serve(self.settings.metrics.listen, metrics.registry)
+            serve_metrics(self.settings.metrics.listen, metrics.registry)
 
         factory = protocol_factory(handler, loop)
 
         if sock is None:
-            sock = listening_socket(self.settings.listen, reuse_port=self.settings.workers > 1)
+            sock = bind_listener(self.settings.listen, reuse_port=self.settings.workers > 1)
         server = await loop.create_server(factory, sock=sock)
         log.info(
             "serving",
@@ -155,6 +211,7 @@ class Worker:
             await asyncio.wait(handler.background, timeout=5)
         await handler.gateway.close()
         handler.gateway.close_audit()
+        handler.close()
         log.info("stopped")
         return 0
 
@@ -249,7 +306,9 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     # Bind once here to fail fast (address in use), and close it before forking: a listening
     # socket inherited by the children would join the SO_REUSEPORT group with nobody accepting.
-    listening_socket(settings.listen, reuse_port=True).close()
+    bind_listener(settings.listen, reuse_port=True).close()
+    if settings.metrics.listen:
+        serve_metrics(settings.metrics.listen)  # before any worker exists, so none is orphaned
     children: dict[int, int] = {}
     stopping = False
 
@@ -291,10 +350,6 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     signal.signal(signal.SIGHUP, on_hup)
-    if settings.metrics.listen:
-        from gateway.metrics import serve
-
-        serve(settings.metrics.listen)
     try:
         while children:
             try:
@@ -349,14 +404,14 @@ def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
         return 2
     configure(settings.logging.level, settings.logging.format)
     try:
+        # Before any worker starts: a worker that cannot open it would only die and respawn.
+        check_audit(settings)
         if settings.workers == 1:
             return run_single(loader, settings)
         return run_supervised(loader, settings)
-    except ConfigError as exc:
+    except (ConfigError, StartupError) as exc:
         print(f"phigate: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(
-            f"phigate: cannot listen on {settings.listen}: {exc.strerror or exc}", file=sys.stderr
-        )
+        print(f"phigate: cannot start: {_reason(exc)}", file=sys.stderr)
         return 2

@@ -262,3 +262,61 @@ def test_housekeeping_counts_expiring_certificates_and_purges_quarantine(tmp_pat
     assert out["smime"] == 1 and out["quarantine_purged"] == 1 and "pgp" not in out
     text = __import__("prometheus_client").generate_latest(metrics.registry).decode()
     assert 'phigate_keys_expiring{kind="smime"} 1.0' in text
+
+
+def test_an_unwritable_audit_path_is_named_not_the_smtp_address(tmp_path: Path, serve):
+    """An audit log that cannot be opened stops the start naming the audit URL and the OS error."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the audit folder should be\n")
+    cfg = tmp_path / "phigate.yaml"
+    cfg.write_text(
+        f'audit: {{url: "sqlite:///{blocker}/audit.db", key_file: "{blocker}/audit.key"}}\n'
+        "metrics: {listen: null}\n"
+    )
+    port = free_port()
+    p = serve("--listen", f"127.0.0.1:{port}", "--config", str(cfg))
+    assert p.proc.wait(60) == 2
+    p.stop()
+    message = [line for line in p.lines if line.startswith("phigate: ")]
+    assert len(message) == 1, p.lines
+    assert "audit log" in message[0] and f"{blocker}/audit" in message[0]
+    assert message[0].endswith(("File exists", "Not a directory")), (
+        "the OS error, as the OS says it"
+    )
+    assert "cannot listen" not in message[0] and str(port) not in message[0]
+
+
+def test_a_metrics_port_in_use_is_named_not_the_smtp_address(tmp_path: Path, serve):
+    """A metrics address already taken stops the start naming metrics.listen and the OS error."""
+    import socket
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    mport = taken.getsockname()[1]
+    try:
+        cfg = (
+            _config(tmp_path)
+            .read_text()
+            .replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{mport}}}")
+        )
+        (tmp_path / "m.yaml").write_text(cfg)
+        for workers in ("1", "2"):
+            port = free_port()
+            p = serve(
+                "--listen",
+                f"127.0.0.1:{port}",
+                "--config",
+                str(tmp_path / "m.yaml"),
+                "--workers",
+                workers,
+            )
+            assert p.proc.wait(60) == 2
+            p.stop()
+            message = [line for line in p.lines if line.startswith("phigate: ")]
+            assert len(message) == 1, p.lines
+            assert f"metrics on 127.0.0.1:{mport}" in message[0]
+            assert "Address already in use" in message[0]
+            assert f"127.0.0.1:{port}" not in message[0]
+    finally:
+        taken.close()
