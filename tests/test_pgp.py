@@ -23,7 +23,14 @@ from gateway.crypto.pgp import (
     PgpKeyring,
     PgpTrustDbError,
 )
-from gateway.keys.pgp_cli import import_pgp, parse_span, pgp_rows, trust_pgp, untrust_pgp
+from gateway.keys.pgp_cli import (
+    PgpCommandFailed,
+    import_pgp,
+    parse_span,
+    pgp_rows,
+    trust_pgp,
+    untrust_pgp,
+)
 
 SUBKEY = "Subkey-Type: ecdh\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
 
@@ -194,7 +201,8 @@ def test_outer_headers_are_the_listed_ones_only(world: World) -> None:
 
 
 def test_protected_subject_moves_inside(world: World) -> None:
-    """With protect_subject the outer Subject is neutral and the inner entity gains the headers."""
+    """With protect_subject the outer Subject is neutral and the inner entity gains the protected
+    headers (Subject, From, To, Cc, Date, Message-ID, Reply-To) and protected-headers="v1"."""
     out = world.ring.encrypt_pgp_mime(
         RAW, [world.fprs["alice"]], protect_subject=True, neutral_subject="Secure message"
     )
@@ -208,6 +216,8 @@ def test_protected_subject_moves_inside(world: World) -> None:
         b"Cc: nurse@practice.example\r\n"
         b"Subject: Lab results for J. Smith\r\n"
         b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n"
+        b"Message-ID: <m1@practice.example>\r\n"
+        b"Reply-To: desk@practice.example\r\n"
         b"X-Patient-Id: 12345\r\n"
     )
     marked = CONTENT_HEADERS.replace(b'"outer"\r\n', b'"outer";\r\n protected-headers="v1"\r\n')
@@ -445,7 +455,7 @@ def test_cli_functions(world: World) -> None:
         assert [(r["address"], r["status"]) for r in rows] == [("gus@example.org", "ok")]
         assert pgp_rows(home, parse_span("30d")) == []
         assert "removed 1" in untrust_pgp(home, world.fprs["gus"])
-        with pytest.raises(PgpKeyImportError, match="cannot read"):
+        with pytest.raises(PgpCommandFailed, match="cannot read key file .*missing.asc"):
             import_pgp(home, home / "missing.asc")
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)

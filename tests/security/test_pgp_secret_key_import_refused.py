@@ -1,0 +1,116 @@
+"""`phigate keys import-pgp` refuses any file holding secret key material, in one line, importing nothing.
+
+A recipient's secret key in the gateway keyring would let anyone with the gateway's files read
+what it encrypted for that recipient. The command runs as an operator runs it (a subprocess of
+`python -m gateway.cli`) against a real GnuPG keyring.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.test_pgp import _gen, _gpg
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Keys:
+    """A source keyring with one unprotected and one passphrase-protected key."""
+
+    home: Path
+    plain: str
+    protected: str
+    other: str
+
+
+@pytest.fixture(scope="module")
+def keys() -> Iterator[Keys]:
+    """Keys generated once in a throw-away keyring."""
+    home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    try:
+        plain = _gen(home, "plain@other-clinic.example")
+        other = _gen(home, "other@other-clinic.example")
+        _gpg(
+            home,
+            *("--pinentry-mode", "loopback", "--passphrase", "s3cret"),
+            *("--quick-gen-key", "Prot <prot@other-clinic.example>", "ed25519", "default", "0"),
+        )
+        listing = _gpg(home, "--with-colons", "--list-keys", "prot@other-clinic.example")
+        protected = next(
+            line.split(":")[9] for line in listing.decode().splitlines() if line.startswith("fpr")
+        )
+        yield Keys(home, plain, protected, other)
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def gateway_home() -> Iterator[Path]:
+    """An empty gateway keyring directory (short path: gpg's socket lives there)."""
+    home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
+    try:
+        yield home
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def _secret(keys: Keys, fpr: str, *, armor: bool = True, subkeys_only: bool = False) -> bytes:
+    what = "--export-secret-subkeys" if subkeys_only else "--export-secret-keys"
+    args = ["--pinentry-mode", "loopback", "--passphrase", "s3cret", *(["--armor"] * armor)]
+    data = _gpg(keys.home, *args, what, fpr)
+    assert data, "the secret key export is empty"
+    return data
+
+
+def _file(keys: Keys, kind: str) -> bytes:
+    if kind == "armored":
+        return _secret(keys, keys.plain)
+    if kind == "binary":
+        return _secret(keys, keys.plain, armor=False)
+    if kind == "passphrase-protected":
+        return _secret(keys, keys.protected)
+    if kind == "secret-subkeys-only":
+        return _secret(keys, keys.plain, subkeys_only=True)
+    assert kind == "public-then-secret"
+    return _gpg(keys.home, "--armor", "--export", keys.other) + _secret(keys, keys.plain)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["armored", "binary", "passphrase-protected", "secret-subkeys-only", "public-then-secret"],
+)
+def test_secret_key_file_is_refused_in_one_line(keys: Keys, gateway_home: Path, kind: str) -> None:
+    """Each form of secret key file ends the command with one line naming the file and exit 1."""
+    keyfile = gateway_home.parent / f"{gateway_home.name}-{kind}.key"
+    keyfile.write_bytes(_file(keys, kind))
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "gateway.cli", "keys", "import-pgp"]
+            + ["--pgp-home", str(gateway_home), str(keyfile)],
+            capture_output=True,
+            timeout=120,
+            cwd=REPO,
+        )
+    finally:
+        keyfile.unlink()
+    err = proc.stderr.decode(errors="replace")
+    assert proc.returncode != 0
+    assert "Traceback" not in err, err
+    assert err.splitlines() == [
+        f"phigate keys import-pgp: {str(keyfile)!r} contains a secret key; import only public "
+        "keys (gpg --export or sq key extract-cert); nothing was imported"
+    ]
+    assert proc.stdout == b""
+    assert _gpg(gateway_home, "--with-colons", "--list-secret-keys", check=False) == b""
+    assert b"fpr:" not in _gpg(gateway_home, "--with-colons", "--list-keys", check=False)
