@@ -356,6 +356,11 @@ class Settings(Frozen):
                 "smtp.processing_timeout + delivery.command_timeout must stay below 600 seconds"
                 f" (the time a client waits for the DATA reply), not {total:g}"
             )
+        if self.detection.time_budget >= self.smtp.processing_timeout:
+            raise ValueError(
+                "detection.time_budget must be shorter than smtp.processing_timeout, or no scan"
+                " that uses its budget could ever be delivered"
+            )
         return self
 
     @field_validator("groups", mode="before")

@@ -46,7 +46,12 @@ def test_processing_past_the_deadline_gives_451_and_delivers_nothing(
     tmp_path: Path, sink, client_for, limit
 ):
     """Past smtp.processing_timeout the client gets 451 at once and the late verdict is dropped."""
-    settings = make_settings(tmp_path, sink[1], smtp={"processing_timeout": limit})
+    settings = make_settings(
+        tmp_path,
+        sink[1],
+        smtp={"processing_timeout": limit},
+        detection={"time_budget": limit / 2},
+    )
     with running_gateway(settings) as gw:
         held = hold_detection(gw, limit=limit + 2)
         with smtplib.SMTP("127.0.0.1", port_of(gw), timeout=30) as s:
@@ -61,10 +66,19 @@ def test_processing_past_the_deadline_gives_451_and_delivers_nothing(
     assert sink[0].messages == []
 
 
-def test_a_processing_deadline_the_client_cannot_wait_for_is_refused():
-    """processing_timeout plus the next hop's DATA timeout must fit in a client's 10 minutes."""
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"smtp": {"processing_timeout": 500}}, "600"),
+        ({"smtp": {"processing_timeout": 200}, "delivery": {"command_timeout": 400}}, "600"),
+        ({"smtp": {"processing_timeout": 20}}, "time_budget"),
+    ],
+)
+def test_timeouts_the_client_cannot_wait_for_are_refused(overrides, named):
+    """processing_timeout plus the next hop's DATA timeout must fit in a client's 10 minutes,
+    and the scan's time budget must fit in processing_timeout."""
     from gateway.config import load_settings
     from gateway.errors import ConfigError
 
-    with pytest.raises((ConfigError, ValueError), match="600"):
-        load_settings(None, {"smtp": {"processing_timeout": 500}})
+    with pytest.raises((ConfigError, ValueError), match=named):
+        load_settings(None, overrides)
