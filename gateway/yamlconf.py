@@ -15,17 +15,64 @@ Loc = tuple[str | int, ...]
 KEY = "<key>"  # path suffix under which a mapping key's own position is kept
 M = TypeVar("M", bound=BaseModel)
 
+# Bounds that no real configuration or policy comes near, so a hostile or broken file (a
+# "billion laughs" of nested aliases, a file of brackets) fails in milliseconds instead of
+# holding `config check` or a SIGHUP reload for minutes and gigabytes.
+MAX_FILE_BYTES = 1024 * 1024
+MAX_ALIASES = 100
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """A SafeLoader whose composer counts alias uses and nesting depth as it goes."""
+
+    def __init__(self, stream: str, source: str) -> None:
+        super().__init__(stream)
+        self.source = source
+        self.aliases = 0
+        self.depth = 0
+
+    def _where(self, mark: Any) -> str:
+        return f"{self.source}:{mark.line + 1}:{mark.column + 1}" if mark else self.source
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise ConfigError(
+                    f"{self._where(event.start_mark)}: more than {MAX_ALIASES} alias uses (*name)"
+                )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise ConfigError(
+                    f"{self._where(event.start_mark)}: nested deeper than {MAX_DEPTH} levels"
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
 
 class _Located:
     """The parsed data plus the (line, column) of every node, keyed by its path."""
 
     def __init__(self) -> None:
         self.marks: dict[Loc, tuple[int, int]] = {}
+        self.nodes = 0
 
 
 def _construct(
     node: yaml.Node, path: Loc, located: _Located, source: str, loader: yaml.SafeLoader
 ) -> Any:
+    # Aliases share nodes, so the tree built here can be exponentially larger than the text.
+    located.nodes += 1
+    if located.nodes > MAX_NODES:
+        raise ConfigError(
+            f"{source}:{node.start_mark.line + 1}:{node.start_mark.column + 1}: "
+            f"expands to more than {MAX_NODES} values (aliases used too often?)"
+        )
     located.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -67,14 +114,19 @@ def _construct(
 
 def load_yaml(text: str, source: str) -> tuple[Any, dict[Loc, tuple[int, int]]]:
     """Parse YAML text and return the data and a map from value paths to (line, column)."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ConfigError(f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; refused")
+    loader = _BoundedLoader(text, source)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark else source
         raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: YAML error: {exc}") from None
+    finally:
+        loader.dispose()
     located = _Located()
     if node is None:
         return {}, located.marks
@@ -115,7 +167,11 @@ def load_file(model: type[M], path: Path, overrides: Mapping[str, Any] | None = 
     """Read, parse and validate a YAML file into a frozen model, applying top-level overrides."""
     source = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        # Checked before reading, so a huge file (or /dev/zero) is never read into memory.
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ConfigError(f"{source}: larger than {MAX_FILE_BYTES // 1024} KiB; refused")
+        with path.open("rb") as f:
+            text = f.read(MAX_FILE_BYTES + 1).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{source}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
