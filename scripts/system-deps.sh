@@ -4,7 +4,8 @@ set -eu
 need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # gpgsm, sq and libnss3-tools (cmsutil) read what phigate encrypts in the interop tests.
-for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools tesseract-ocr tesseract-ocr-eng chromium; do
+# fail2ban-regex checks the shipped fail2ban filter against a real log line.
+for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools fail2ban tesseract-ocr tesseract-ocr-eng chromium; do
     have "$pkg" || need="$need $pkg"
 done
 # systemd-analyze scores the shipped units (it is in Debian's systemd package).
