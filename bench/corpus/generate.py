@@ -522,6 +522,222 @@ def patient_education_newsletter(c: Ctx) -> Mail:
     )  # fmt: skip
 
 
+# ------------------------------------------------------------------------ more families (issue 10)
+# Written as further real-world mail shapes, each with a few phrasings so that no one wording
+# stands for the family.
+
+PAYERS = ("Aetna", "Cigna", "Humana", "UnitedHealthcare", "Blue Cross", "Molina", "Medicare")
+
+
+def _pick(c: Ctx, *options: str) -> str:
+    return c.rng.choice(options)
+
+
+def eob_remittance(c: Ctx) -> Mail:
+    p = c.patient()
+    dos = c.fake.date_this_year().strftime("%m/%d/%Y")
+    billed = c.rng.randint(90, 900)
+    paid = round(billed * c.rng.uniform(0.3, 0.9), 2)
+    cpt = c.rng.choice(("99213", "99214", "93000", "80053", "36415", "90834"))
+    head = _pick(c, "Remittance advice", "ERA detail", "EOB question", "Payment posted")
+    return Mail(
+        f"{head} - claim {c.rng.randint(10**9, 10**10)}",
+        f"{c.rng.choice(PAYERS)} remittance, check/EFT {c.rng.randint(10**5, 10**6)}\n"
+        f"Patient: {p}    Acct {c.rng.randint(10**4, 10**6)}\n"
+        f"DOS {dos}  {cpt}  billed ${billed}.00  allowed ${paid}  paid ${paid}\n"
+        f"Adj reason CO-45; dx {c.condition()[1]}\n"
+        f"{_pick(c, 'Please post and close.', 'Patient responsibility is the copay only.', 'Secondary to be billed.')}"
+        f"{c.sign()}",
+        "phi",
+    )  # fmt: skip
+
+
+def nursing_home_transfer(c: Ctx) -> Mail:
+    p = c.patient()
+    cond = c.condition()[0]
+    room = f"{c.rng.randint(1, 3)}{c.rng.randint(10, 40)}{c.rng.choice('AB')}"
+    return Mail(
+        _pick(c, "Transfer to ED", "Resident transfer form", "Interfacility transfer"),
+        f"Transferring resident {p}, room {room}, DOB {c.dob()}, to the emergency department "
+        f"for {_pick(c, 'acute confusion', 'fall with hip pain', 'fever and hypoxia', 'chest pain')}.\n"
+        f"History: {cond}. Meds: {c.rng.choice(DRUGS)}, {c.rng.choice(DRUGS)}.\n"
+        f"Code status: {_pick(c, 'DNR/DNI', 'Full code')}. Allergies: "
+        f"{_pick(c, 'PCN', 'NKDA', 'sulfa')}. POA is the daughter.{c.sign()}",
+        "phi",
+    )  # fmt: skip
+
+
+def school_nurse_note(c: Ctx) -> Mail:
+    child = f"{c.fake.first_name()} {c.fake.last_name()}"
+    grade = c.rng.randint(1, 12)
+    event = _pick(
+        c,
+        "used the albuterol inhaler twice before recess with wheezing",
+        "had a blood glucose of 54 and was given juice per the diabetes care plan",
+        "was seen for a seizure lasting 2 minutes; rescue medication not needed",
+        "needs the EpiPen order renewed for the peanut allergy",
+    )
+    return Mail(
+        _pick(c, "Note from the school nurse", "Health office update", "Student health"),
+        f"Dear parent/guardian,\n\n{child} (grade {grade}) {event} today. Please call the health "
+        f"office at {c.staff.phone_number()} or send an updated plan from the pediatrician.\n\n"
+        f"{c.staff.name()}, RN\nSchool Nurse",
+        "phi",
+    )  # fmt: skip
+
+
+def lab_requisition(c: Ctx) -> Mail:
+    p = c.patient()
+    tests = ", ".join(
+        c.rng.sample(("CBC", "CMP", "lipid panel", "TSH", "HbA1c", "UA", "PSA", "BMP"), 3)
+    )
+    return Mail(
+        _pick(c, "Lab order", "Requisition", "Standing order - labs"),
+        f"Lab requisition\nName: {p}\nDOB: {c.dob()}\nTests: {tests}\n"
+        f"Dx: {c.condition()[1]}\n{_pick(c, 'Fasting.', 'Non-fasting.', 'Draw before next visit.')}"
+        f"\nOrdering: {c.doctor()}",
+        "phi",
+    )  # fmt: skip
+
+
+def telehealth_link(c: Ctx) -> Mail:
+    p = c.patient()
+    code = "".join(c.rng.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(10))
+    reason = _pick(
+        c, "medication check for anxiety", "follow-up of your blood pressure",
+        "review of your sleep study", "ADHD medication follow-up", "wound check photos",
+    )  # fmt: skip
+    return Mail(
+        _pick(c, "Your video visit", "Telehealth appointment link", "Virtual visit tomorrow"),
+        f"Hi {p.split()[0]},\n\nYour video visit with {c.doctor()} is tomorrow at "
+        f"{c.rng.randint(8, 16)}:{c.rng.choice(('00', '15', '30', '45'))}. Reason: {reason}.\n"
+        f"Join here: https://telehealth.{PRACTICE}/v/{code}\n\nThank you,\nExample Family Practice",
+        "phi",
+    )  # fmt: skip
+
+
+def radiology_scheduling(c: Ctx) -> Mail:
+    p = c.patient()
+    exam = _pick(
+        c, "MRI lumbar spine w/o contrast", "CT abdomen/pelvis with contrast",
+        "bilateral screening mammogram", "US thyroid", "DEXA scan", "MRI brain with and without",
+    )  # fmt: skip
+    why = _pick(c, "radiculopathy L5", "RLQ pain, r/o appendicitis", "palpable nodule",
+                "postmenopausal, on steroids", "new onset headaches")  # fmt: skip
+    return Mail(
+        "Imaging scheduling",
+        f"Please schedule {p}, DOB {c.dob()}, for {exam}. Indication: {why}. "
+        f"{_pick(c, 'Claustrophobic - may need sedation.', 'Creatinine 0.9 last month.', 'Prefers Saturdays.')}"
+        f"{c.sign()}",
+        "phi",
+    )  # fmt: skip
+
+
+def home_health_order(c: Ctx) -> Mail:
+    p = c.patient()
+    return Mail(
+        _pick(c, "Home health referral", "HH order", "Home care orders"),
+        f"Home health orders for {p}\nAddress: {c.fake.street_address()}, {c.fake.city()}\n"
+        f"SN eval and treat, {_pick(c, 'PT 2x/wk x 4 wks', 'OT 1x/wk x 6 wks', 'wound care daily')}.\n"
+        f"Homebound due to {c.condition()[0]}. Face-to-face done {c.fake.date_this_year().strftime('%m/%d')}."
+        f"{c.sign()}",
+        "phi",
+    )  # fmt: skip
+
+
+def workers_comp_claim(c: Ctx) -> Mail:
+    p = c.patient()
+    part = _pick(c, "left shoulder", "lumbar spine", "right wrist", "left knee")
+    return Mail(
+        f"WC claim {c.rng.randint(10**6, 10**7)}",
+        f"Claimant: {p}\nEmployer: {c.staff.company()}\nDOI: {c.fake.date_this_year().strftime('%m/%d/%Y')}\n"
+        f"Injury: {part} strain lifting boxes. Work status: modified duty, no lifting over "
+        f"{c.rng.choice((10, 15, 20))} lbs for 2 weeks. Next visit in 14 days.{c.sign()}",
+        "phi",
+    )  # fmt: skip
+
+
+def insurance_appeal(c: Ctx) -> Mail:
+    p = c.patient()
+    member = f"{c.rng.choice('WXYZ')}{c.rng.randint(10**8, 10**9)}"
+    return Mail(
+        _pick(c, "Appeal of denied claim", "Level 1 appeal", "Request for reconsideration"),
+        f"To the appeals department,\n\nWe appeal the denial of {c.rng.choice(DRUGS)} for our "
+        f"patient {p}, member {member}. The patient has {c.condition()[0]} and failed two prior "
+        "therapies; the requested treatment is medically necessary. Records are enclosed.\n\n"
+        f"Sincerely,\n{c.doctor()}",
+        "phi",
+    )  # fmt: skip
+
+
+def coroner_request(c: Ctx) -> Mail:
+    p = c.patient()
+    return Mail(
+        _pick(c, "Records request - decedent", "Medical examiner request", "Death certificate"),
+        f"The county medical examiner requests records for the decedent {p}, DOB {c.dob()}, "
+        f"date of death {c.fake.date_this_year().strftime('%m/%d/%Y')}. Please include the "
+        f"problem list ({c.condition()[0]}) and medication list to complete the death "
+        f"certificate.{c.sign()}",
+        "phi",
+    )  # fmt: skip
+
+
+def pharma_rep_visit(c: Ctx) -> Mail:
+    return Mail(
+        _pick(c, "Rep visit notes", "Samples dropped off", "Sales call recap"),
+        f"{c.staff.name()} from {c.staff.company()} stopped by and met {c.doctor()} and "
+        f"{c.doctor()}. Left samples of {c.rng.choice(DRUGS)} and "
+        f"{c.rng.choice(DRUGS)}; discussed formulary status for {c.condition()[0]}. "
+        "Next visit in a month.",
+        "clean", (),
+    )  # fmt: skip
+
+
+def drug_price_list(c: Ctx) -> Mail:
+    rows = "\n".join(
+        f"{d}\tNDC {c.rng.randint(10000, 99999)}-{c.rng.randint(100, 999)}-{c.rng.randint(10, 99)}"
+        f"\t${c.rng.randint(3, 400)}.{c.rng.randint(10, 99)}"
+        for d in c.rng.sample(DRUGS, 5)
+    )
+    return Mail(
+        _pick(c, "Q3 price list", "Updated contract pricing", "Wholesaler price changes"),
+        f"Contract prices effective next month:\n{rows}\nQuestions: {c.staff.company_email()}",
+        "clean", (),
+    )  # fmt: skip
+
+
+def payer_policy_bulletin(c: Ctx) -> Mail:
+    cond, code = c.condition()
+    return Mail(
+        _pick(c, "Provider bulletin", "Coverage policy update", "Medical policy change"),
+        f"{c.rng.choice(PAYERS)} will require prior authorization for CPT 9{c.rng.randint(1000, 9999)} "
+        f"when billed with {code} ({cond}) starting the first of next quarter. Providers may "
+        "submit requests through the portal. This bulletin contains no member information.",
+        "clean", (),
+    )  # fmt: skip
+
+
+def trial_recruitment_ad(c: Ctx) -> Mail:
+    cond = c.condition()[0]
+    return Mail(
+        _pick(c, "Now enrolling", "Clinical trial opportunity", "Study recruitment"),
+        f"Do you have patients with {cond}? Our phase 3 study of a once-weekly therapy is "
+        f"enrolling adults 18-75. Contact the study coordinator {c.staff.name()} at "
+        f"{c.staff.phone_number()}. Compensation for time and travel is available.",
+        "clean", (),
+    )  # fmt: skip
+
+
+def staff_vaccination_clinic(c: Ctx) -> Mail:
+    return Mail(
+        _pick(c, "Staff flu shot clinic", "Employee vaccination day", "COVID booster clinic for staff"),
+        f"Employee health will hold a vaccination clinic on {c.rng.choice(('Tuesday', 'Wednesday'))} "
+        f"from 7 to 10 in room {c.rng.randint(100, 400)}. Bring your badge. Declination forms are "
+        f"due by Friday to {c.staff.name()}.",
+        "clean", (),
+    )  # fmt: skip
+
+
 FAMILIES: dict[str, Callable[[Ctx], Mail]] = {
     f.__name__: f
     for f in (
@@ -535,6 +751,11 @@ FAMILIES: dict[str, Callable[[Ctx], Mail]] = {
         it_notice, hr_benefits, staff_schedule, vendor_marketing, physician_directory,
         research_abstract, facilities, board_minutes, drug_shortage, job_posting,
         patient_education_newsletter,
+        eob_remittance, nursing_home_transfer, school_nurse_note, lab_requisition,
+        telehealth_link, radiology_scheduling, home_health_order, workers_comp_claim,
+        insurance_appeal, coroner_request,
+        pharma_rep_visit, drug_price_list, payer_policy_bulletin, trial_recruitment_ad,
+        staff_vaccination_clinic,
     )
 }  # fmt: skip
 
