@@ -23,6 +23,7 @@ import structlog
 
 from gateway.config import Settings, load_settings, split_hostport
 from gateway.errors import ConfigError, PhigateError
+from gateway.services import smime_warnings
 
 log = structlog.get_logger("phigate.server")
 
@@ -255,9 +256,7 @@ def housekeeping(settings: Settings, metrics: Any, *, within_days: int = 30) -> 
     if settings.smime.store_dir.exists():
         from gateway.keys import CertStore
 
-        store = CertStore(
-            settings.smime.store_dir, settings.smime.trust_anchors, settings.smime.crls
-        )
+        store = CertStore.from_settings(settings.smime)
         out["smime"] = sum(1 for e in store.entries() if e.not_after <= soon)
     if settings.pgp.home.exists():
         from gateway.crypto.pgp import PgpKeyring
@@ -404,8 +403,11 @@ def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
         return 2
     configure(settings.logging.level, settings.logging.format)
     try:
-        # Before any worker starts: a worker that cannot open it would only die and respawn.
+        # Before any worker starts: a worker that cannot open the audit log, or that holds a
+        # signing certificate recipients would reject, would only die and respawn.
         check_audit(settings)
+        for warning in smime_warnings(settings):
+            log.warning("smime.config", warning=warning)
         if settings.workers == 1:
             return run_single(loader, settings)
         return run_supervised(loader, settings)
