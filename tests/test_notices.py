@@ -13,54 +13,67 @@ from pathlib import Path
 import pytest
 
 import gateway.notices.render as render_module
-from detectors.findings import mask
 from gateway.notices import (
     NOTICE_KINDS,
+    SUBJECT_WITHHELD,
     NoticeContext,
     NoticeTemplateError,
     mask_text,
     render_notice,
+    tally,
 )
 
 POSTMASTER = "Clinic Postmaster <postmaster@clinic.example>"
 SENDER = "dr.who@clinic.example"
 REF = "PG-20261128-ABCD2345"
 
-# Values planted in the fake original; none of them may reach a notice.
+# Values planted in the fake original; none of them may reach a notice, nor any part of them:
+# not the surname, its initial as a preview keeps it, the birth year, or the diagnosis chapter.
 SSN = "123-45-6789"
 MRN = "MRN 44556677"
 DOB = "1985-03-04"
 PATIENT = "Janette Doughberry"
+ICD = "F32.1"
 ATTACHMENT = "Janette_Doughberry_labs.pdf"
-RAW_PHI = (SSN, MRN, "44556677", DOB, PATIENT, "Janette", "Doughberry", ATTACHMENT)
+RAW_PHI = (SSN, MRN, "44556677", DOB, "1985", PATIENT, "Janette", "Doughberry", ICD, ATTACHMENT)
+# What the old notices showed: masked previews and entity codes.
+PREVIEWS = ("***-**-6789", "****6677", "J****** D*******", "F**.*", "****-**-**", "F32")
+CODES = ("US_SSN", "PATIENT_NAME", "ICD10", "DOB", "MRN")
 
 ORIGINAL = (
     f"From: {SENDER}\r\n"
     f"To: lab@lab.example, billing@insurer.example\r\n"
     f"Subject: Labs for {PATIENT} DOB {DOB}\r\n"
     f"\r\n"
-    f"Patient {PATIENT}, SSN {SSN}, {MRN}. Attached: {ATTACHMENT}\r\n"
+    f"Patient {PATIENT}, SSN {SSN}, {MRN}, dx {ICD}. Attached: {ATTACHMENT}\r\n"
 ).encode()
+
+# (entity, log-safe part label) per finding, as gateway.detect.PartLabels labels them.
+FINDINGS = (
+    ("US_SSN", "body"),
+    ("MRN", "body"),
+    ("ICD10", "body"),
+    ("PATIENT_NAME", "body"),
+    ("PATIENT_NAME", "body"),
+    ("PATIENT_NAME", "subject"),
+    ("DOB", "subject"),
+    ("PATIENT_NAME", "attachment:1.pdf"),
+)
 
 
 def context_from_original(raw: bytes) -> NoticeContext:
-    """Build a context the way the gateway would: masked previews and a masked subject only."""
+    """Build a context the way the gateway would: counts per type and part, never a preview."""
     original = message_from_bytes(raw, policy=default_policy)
-    findings = [
-        ("US_SSN", SSN, "body"),
-        ("MRN", "44556677", "body"),
-        ("PERSON", PATIENT, "subject"),
-    ]
     recipients = [a.strip() for a in str(original["To"]).split(",")]
     return NoticeContext(
         ref_id=REF,
         rule="phi-to-external",
         action="block",
         reason_text="Protected health information to a recipient outside the practice.",
-        entity_types=tuple(sorted({e for e, _, _ in findings})),
-        previews=tuple(mask(v, e) for e, v, _ in findings),
-        locations=("body", "subject", "attachment 1"),
-        subject_masked=mask_text(str(original["Subject"])),
+        entity_types=tuple(sorted({e for e, _ in FINDINGS})),
+        found=tally(FINDINGS),
+        locations=tuple(dict.fromkeys(w for _, w in FINDINGS)),
+        subject=str(original["Subject"]),
         subject_has_phi=True,
         recipient_count=len(recipients),
         recipient_domains=tuple(sorted(r.rpartition("@")[2] for r in recipients)),
@@ -100,38 +113,117 @@ def test_notice_is_complete_multipart(kind: str, ctx: NoticeContext) -> None:
     assert msg["Auto-Submitted"] == "auto-replied"
     assert msg["Message-ID"].endswith("@clinic.example>")
     assert msg["Date"].datetime is not None
-    assert msg["Subject"] == f"Your message was not sent: {ctx.subject_masked}"
+    assert msg["Subject"] == f"Your message was not sent: {SUBJECT_WITHHELD}"
     assert all("MIME-Version" not in p for p in msg.iter_parts())
     assert not msg.defects
 
 
 @pytest.mark.parametrize("kind", NOTICE_KINDS)
 def test_notice_explains_what_why_and_next(kind: str, ctx: NoticeContext) -> None:
-    """Both parts carry the ref id, rule, entity types, masked previews, locations and next steps."""
+    """Both parts carry the ref id, rule, plain-word kinds with counts and places, next steps."""
     text, html = parts(parse(render_notice(kind, ctx, postmaster=POSTMASTER, to=SENDER)))  # type: ignore[arg-type]
     for body in (text, html):
+        body = " ".join(body.split())
         assert REF in body
         assert "phi-to-external" in body
-        for needle in ("US_SSN", "MRN", "PERSON", "***-**-6789", "****6677", "J****** D*******"):
-            assert needle in body
-        assert "attachment 1" in body
+        assert (
+            "In the message text: a Social Security number, a medical record number, "
+            "a diagnosis code and two patient names." in body
+        )
+        assert "In the subject line: a patient name and a date of birth." in body
+        assert "In an attachment (a PDF file): a patient name." in body
         assert "[secure]" in body
         assert "portal" in body
         assert "consent" in body
         assert "lab.example" in body and "2 recipients" in body
+        assert "Contact postmaster@clinic.example" in body
 
 
 @pytest.mark.parametrize("kind", NOTICE_KINDS)
 def test_notice_never_carries_raw_phi(kind: str, ctx: NoticeContext) -> None:
-    """No value planted in the original appears in the notice bytes or its decoded parts."""
+    """No planted value, no masked preview of one and no entity code reaches the notice."""
     notice = render_notice(kind, ctx, postmaster=POSTMASTER, to=SENDER)  # type: ignore[arg-type]
     msg = parse(notice)
     text, html = parts(msg)
     haystacks = (notice.decode("ascii", "replace"), text, html, str(msg["Subject"]))
-    for value in RAW_PHI:
+    for value in (*RAW_PHI, *PREVIEWS, *CODES):
         for hay in haystacks:
             assert value not in hay
     assert b"Attached:" not in notice  # nothing of the original body
+
+
+def test_previews_from_an_older_caller_are_dropped(ctx: NoticeContext) -> None:
+    """A caller that still passes masked previews gets a notice without them."""
+    old = dataclasses.replace(ctx, previews=("PATIENT_NAME: J****** D*******", "ICD10: F**.*"))
+    assert old.previews == ()
+    text, html = parts(parse(render_notice("block", old, postmaster=POSTMASTER, to=SENDER)))
+    for body in (text, html):
+        assert "J****** D*******" not in body and "F**.*" not in body
+
+
+def test_harmless_subject_is_shown_verbatim(ctx: NoticeContext) -> None:
+    """With no finding in the subject, the sender sees it as written, in the body and header."""
+    clean = dataclasses.replace(
+        ctx,
+        subject="Thursday's staff meeting",
+        subject_has_phi=False,
+        found=tally(f for f in FINDINGS if f[1] != "subject"),
+        locations=("body", "attachment:1.pdf"),
+    )
+    msg = parse(render_notice("block", clean, postmaster=POSTMASTER, to=SENDER))
+    assert msg["Subject"] == "Your message was not sent: Thursday's staff meeting"
+    text, html = parts(msg)
+    assert "Subject: Thursday's staff meeting" in text
+    assert "Thursday&#39;s staff meeting" in html or "Thursday's staff meeting" in html
+    assert SUBJECT_WITHHELD not in text
+
+
+@pytest.mark.parametrize(
+    ("subject_has_phi", "locations", "found"),
+    [
+        (True, (), ()),  # the caller says so
+        (False, ("subject",), ()),  # a finding's place says so
+        (False, (), (("DOB", "subject"),)),  # a count says so
+    ],
+)
+def test_subject_with_a_finding_is_withheld_whole(
+    ctx: NoticeContext,
+    subject_has_phi: bool,
+    locations: tuple[str, ...],
+    found: tuple[tuple[str, str], ...],
+) -> None:
+    """Any sign of a finding in the subject withholds the whole subject, header included."""
+    held = dataclasses.replace(
+        ctx,
+        subject=f"Labs for {PATIENT} DOB {DOB}",
+        subject_has_phi=subject_has_phi,
+        locations=locations,
+        found=tally(found),
+        entity_types=("DOB",),
+    )
+    msg = parse(render_notice("quarantine", held, postmaster=POSTMASTER, to=SENDER))
+    assert msg["Subject"] == f"Your message was not sent: {SUBJECT_WITHHELD}"
+    text, html = parts(msg)
+    for body in (text, html, str(msg["Subject"])):
+        assert "Labs" not in body and "Doughberry" not in body and "1985" not in body
+
+
+def test_types_without_counts_are_named_in_plain_words(ctx: NoticeContext) -> None:
+    """A context with entity types and places but no counts still names no code."""
+    types_only = dataclasses.replace(
+        ctx,
+        found=(),
+        entity_types=("ICD10", "MRN", "US_SSN", "SOMETHING_NEW"),
+        locations=("body", "attachment:Janette_Doughberry_labs.pdf"),
+    )
+    text, html = parts(parse(render_notice("block", types_only, postmaster=POSTMASTER, to=SENDER)))
+    for body in (text, html):
+        body = " ".join(body.split())
+        assert "diagnosis code, medical record number, Social Security number" in body
+        assert "other item of patient information" in body
+        assert "Where: the message text, an attachment" in body
+        for code in ("ICD10", "MRN", "US_SSN", "SOMETHING_NEW", "Doughberry", "labs"):
+            assert code not in body
 
 
 def test_context_has_only_safe_fields() -> None:
@@ -143,23 +235,29 @@ def test_context_has_only_safe_fields() -> None:
         "action",
         "reason_text",
         "entity_types",
+        "found",
         "previews",
         "locations",
+        "subject",
         "subject_masked",
         "subject_has_phi",
         "recipient_count",
         "recipient_domains",
         "date",
+        "timezone",
+        "help_contact",
         "next_steps",
     }
 
 
 def test_context_refuses_a_message_object(ctx: NoticeContext) -> None:
     """Passing a message object or a list where tuples of str belong is a TypeError."""
-    with pytest.raises(TypeError, match="subject_masked"):
-        dataclasses.replace(ctx, subject_masked=message_from_bytes(ORIGINAL))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="subject"):
+        dataclasses.replace(ctx, subject=message_from_bytes(ORIGINAL))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="previews"):
         dataclasses.replace(ctx, previews=[SSN])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="found"):
+        dataclasses.replace(ctx, found=(("US_SSN", "body", 1),))  # type: ignore[arg-type]
     with pytest.raises(dataclasses.FrozenInstanceError):
         ctx.rule = "x"  # type: ignore[misc]
 
@@ -190,14 +288,43 @@ def test_fresh_message_id_each_time(ctx: NoticeContext) -> None:
 def test_site_override_wins(tmp_path: Path, ctx: NoticeContext) -> None:
     """A site file with a shipped name replaces that file only; the others stay shipped."""
     (tmp_path / "block.txt.j2").write_text("Site notice {{ ref_id }} rule {{ rule }}\n")
-    (tmp_path / "block.subject.j2").write_text("Blocked: {{ subject_masked }}\n")
+    (tmp_path / "block.subject.j2").write_text("Blocked: {{ subject }}\n")
     msg = parse(
         render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER, template_dirs=[tmp_path])
     )
     text, html = parts(msg)
     assert text.replace("\r\n", "\n") == f"Site notice {REF} rule phi-to-external\n"
-    assert msg["Subject"] == f"Blocked: {ctx.subject_masked}"
+    assert msg["Subject"] == f"Blocked: {SUBJECT_WITHHELD}"
     assert "What to do next" in html
+
+
+def test_site_template_of_the_old_variables_shows_no_phi(
+    tmp_path: Path, ctx: NoticeContext
+) -> None:
+    """A site template still naming subject_masked, entity_types and previews gets safe values."""
+    (tmp_path / "block.txt.j2").write_text(
+        "{{ subject_masked }}|{{ entity_types | join(',') }}|{{ locations | join(',') }}|"
+        "{{ previews | join(',') }}\n"
+    )
+    msg = parse(
+        render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER, template_dirs=[tmp_path])
+    )
+    text, _html = parts(msg)
+    subject, types, places, previews = text.strip().split("|")
+    assert subject == SUBJECT_WITHHELD
+    assert types.split(",") == [
+        "date of birth",
+        "diagnosis code",
+        "medical record number",
+        "patient name",
+        "Social Security number",
+    ]
+    assert places.split(",") == [
+        "the message text",
+        "the subject line",
+        "an attachment (a PDF file)",
+    ]
+    assert previews == ""
 
 
 def test_site_partial_override_reaches_shipped_layout(tmp_path: Path, ctx: NoticeContext) -> None:

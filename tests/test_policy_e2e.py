@@ -173,12 +173,18 @@ def test_three_recipients_three_treatments_and_real_tools_decrypt(tmp_path: Path
     assert plain.endswith(b"\r\n\r\n" + inner_body)
     assert b'protected-headers="v1"' in plain.split(b"\r\n\r\n", 1)[0]
 
-    # No key: the sender is told, with the reference, rule and masked previews only.
+    # No key: the sender is told, with the reference, rule and what was found in plain words,
+    # never a preview (not even a masked one: it keeps the birth year) nor an entity code.
     notice = got[(SENDER,)]
     assert notice.mail_from == "<>"
     ref = text.decode().rsplit("ref ", 1)[1].rstrip(")")
     body = notice.content.decode()
-    assert ref in body and "phi-elsewhere" in body and "MRN" in body
+    shown = email.message_from_bytes(notice.content, policy=email.policy.default)
+    plain = shown.get_body(("plain",))
+    assert isinstance(plain, EmailMessage)
+    words = " ".join(plain.get_content().split())
+    assert ref in body and "phi-elsewhere" in body and "medical record number" in words
+    assert "MRN" not in words and "1958" not in words
 
 
 def test_quarantine_stores_encrypted_notifies_and_release_delivers(tmp_path: Path, sink, keys):

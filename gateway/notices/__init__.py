@@ -3,16 +3,23 @@
 `render_notice(kind, NoticeContext(...), postmaster=..., to=..., template_dirs=[...])`
 returns the bytes of a multipart/alternative message (text + HTML) with a fresh
 Message-ID and Date and `Auto-Submitted: auto-replied`. `NoticeContext` holds only
-masked or PHI-free fields. The default templates live in `gateway/notices/templates/`;
+PHI-free fields: entity types and counts per part (`found`, see `tally`), shown in plain
+words, never a preview; the subject is shown verbatim or, when a finding lies in it, withheld. The default templates live in `gateway/notices/templates/`;
 a site directory overrides them file by file (see `render.py`).
 """
 
 from gateway.notices.context import (
     DEFAULT_NEXT_STEPS,
+    ENTITY_WORDS,
     NOTICE_KINDS,
+    SUBJECT_WITHHELD,
+    Found,
     NoticeContext,
     NoticeKind,
+    entity_words,
     mask_text,
+    place_words,
+    tally,
 )
 from gateway.notices.render import (
     SHIPPED_TEMPLATES,
@@ -23,12 +30,18 @@ from gateway.notices.render import (
 
 __all__ = [
     "DEFAULT_NEXT_STEPS",
+    "ENTITY_WORDS",
     "NOTICE_KINDS",
     "SHIPPED_TEMPLATES",
+    "SUBJECT_WITHHELD",
+    "Found",
     "NoticeContext",
     "NoticeKind",
     "NoticeTemplateError",
+    "entity_words",
     "mask_text",
+    "place_words",
     "render_notice",
     "render_texts",
+    "tally",
 ]

@@ -11,6 +11,7 @@ file and line, and the shipped templates are used instead.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from collections.abc import Sequence
@@ -142,10 +143,16 @@ def render_notice(
     template_dirs: Sequence[Path] = (),
     now: datetime | None = None,
 ) -> bytes:
-    """A complete multipart/alternative notice (text + HTML) from `postmaster` to `to`."""
-    subject, text, html = render_texts(kind, context, template_dirs)
+    """A complete multipart/alternative notice (text + HTML) from `postmaster` to `to`.
+
+    A context without a help contact names the postmaster's address, so the sender always has
+    someone to ask (unless the postmaster is the unconfigured default at localhost).
+    """
     _name, address = parseaddr(postmaster)
     domain = address.rpartition("@")[2] or None
+    if not context.help_contact and domain and domain.lower() != "localhost":
+        context = dataclasses.replace(context, help_contact=address)
+    subject, text, html = render_texts(kind, context, template_dirs)
     msg = EmailMessage()
     msg["From"] = postmaster
     msg["To"] = to
