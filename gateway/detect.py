@@ -1,8 +1,10 @@
 """The detect stage: text from every part (detectors.extract), then the PHI engine.
 
 The engine is loaded once per worker process and reused. What leaves this stage for logs and the
-audit log is a summary: entity types, counts and part labels in which attachment file names are
-replaced by their position, since a file name can itself name a patient.
+audit log is a summary: entity types, counts, scores, part labels in which attachment file names
+are replaced by their position (a file name can itself name a patient) and roster ids. It holds
+no matched text and no preview: even a masked preview keeps a name's initials, a year of birth or
+a diagnosis code's chapter.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from detectors.extract import (
 )
 from detectors.findings import Finding
 from gateway.errors import DetectorError
+from gateway.notices.context import SAFE_EXTENSIONS
 from gateway.pipeline import Detection, Envelope, ParsedMessage
 
 
@@ -35,7 +38,11 @@ def shared_engine(config: DetectorConfig) -> PhiEngine:
 
 
 class PartLabels:
-    """Maps part labels to log-safe ones: `attachment:<name>` becomes `attachment:N.ext`."""
+    """Maps part labels to log-safe ones: `attachment:<name>` becomes `attachment:N.ext`.
+
+    The extension is kept only when it is a known file type: in ``Jane.Doe`` or
+    ``labs.Quintero`` the part after the dot is a name.
+    """
 
     def __init__(self) -> None:
         self._seen: dict[str, str] = {}
@@ -46,7 +53,7 @@ class PartLabels:
         if part not in self._seen:
             name = part[len("attachment:") :]
             ext = name.rpartition(".")[2].lower() if "." in name else ""
-            ext = ext if ext.isalnum() and len(ext) <= 5 else ""
+            ext = ext if ext in SAFE_EXTENSIONS else ""
             n = len(self._seen) + 1
             self._seen[part] = f"attachment:{n}.{ext}" if ext else f"attachment:{n}"
         return self._seen[part]
@@ -55,16 +62,23 @@ class PartLabels:
 def summarise(
     findings: Sequence[Finding], unscannable: Sequence[Unscannable], score: float, phi: bool
 ) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """A PHI-free summary (types, counts, parts) and short reasons for the Verdict."""
+    """A PHI-free summary (types, counts, scores, parts) and short reasons for the Verdict.
+
+    Only entity types, numbers and log-safe part labels go in; a finding's matched text and its
+    preview never do.
+    """
     label = PartLabels()
     entities = Counter(f.entity for f in findings)
+    scores: dict[str, float] = {}
     by_part: dict[str, Counter[str]] = {}
     for f in findings:
         by_part.setdefault(label(f.part), Counter())[f.entity] += 1
+        scores[f.entity] = max(scores.get(f.entity, 0.0), round(float(f.score), 3))
     summary: dict[str, Any] = {
         "phi": phi,
         "score": round(score, 3),
         "entities": dict(sorted(entities.items())),
+        "scores": dict(sorted(scores.items())),
         # a list, not a mapping: part labels such as "body" are not fit to be keys in the log
         "parts": [
             {"part": p, "entities": dict(sorted(c.items()))} for p, c in sorted(by_part.items())
