@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 import gateway.notices.render as render_module
 from gateway.notices import (
+    ENTITY_WORDS,
     NOTICE_KINDS,
     SUBJECT_WITHHELD,
     NoticeContext,
     NoticeTemplateError,
+    entity_words,
     mask_text,
+    place_words,
     render_notice,
     tally,
 )
@@ -406,3 +412,140 @@ def test_unknown_kind_refused(ctx: NoticeContext) -> None:
 def test_mask_text(text: str, masked: str) -> None:
     """mask_text keeps word shapes and punctuation, masks every digit and all but first letters."""
     assert mask_text(text) == masked
+
+
+def _emitted_entities() -> set[str]:
+    """Every entity type the detectors can put in a finding."""
+    from detectors.config import DetectorConfig
+    from detectors.engine import _NER_LABELS
+    from detectors.recognizers import build_registry
+
+    out = {e for r in build_registry(DetectorConfig()) for e in r.entities}
+    out |= set(_NER_LABELS.values())
+    out |= {"PATIENT_NAME", "PROVIDER_NAME"}  # names the engine refines PERSON into
+    decision = DetectorConfig().decision
+    for name in (
+        "strong_identifiers",
+        "linked_identifiers",
+        "contact_identifiers",
+        "health_entities",
+    ):
+        out |= set(getattr(decision, name, ()))
+    return out
+
+
+def test_every_detected_entity_type_has_plain_words() -> None:
+    """Each entity type the detectors emit has its own phrase, and no phrase shows a code."""
+    emitted = _emitted_entities()
+    assert {"US_SSN", "MRN", "DOB", "ICD10", "PATIENT_NAME"} <= emitted
+    missing = sorted(e for e in emitted if e not in ENTITY_WORDS)
+    assert missing == []
+    for entity in emitted:
+        for count in (1, 2, 12):
+            words = entity_words(entity, count)
+            assert entity not in words and "_" not in words
+
+
+@pytest.mark.parametrize(
+    ("entity", "count", "words"),
+    [
+        ("US_SSN", 1, "a Social Security number"),
+        ("MRN", 2, "two medical record numbers"),
+        ("DOB", 1, "a date of birth"),
+        ("ICD10", 3, "three diagnosis codes"),
+        ("PATIENT_NAME", 1, "a patient name"),
+        ("EMAIL_ADDRESS", 1, "an email address"),
+        ("LAB_RESULT", 14, "14 lab results"),
+        ("SOMETHING_NEW", 1, "an other item of patient information"),
+        ("SOMETHING_NEW", 2, "two other items of patient information"),
+    ],
+)
+def test_entity_words(entity: str, count: int, words: str) -> None:
+    """Entity types read as plain words with their counts; an unknown type gets a generic phrase."""
+    assert entity_words(entity, count) == words
+
+
+@pytest.mark.parametrize(
+    ("label", "numbered", "words"),
+    [
+        ("subject", False, "the subject line"),
+        ("body", False, "the message text"),
+        ("header", False, "the message headers"),
+        ("attachment:1.pdf", False, "an attachment (a PDF file)"),
+        ("attachment:2.xlsx", True, "attachment 2 (an Excel file)"),
+        ("attachment:3", False, "an attachment"),
+        ("attachment:1.diaz", False, "an attachment"),  # not a known type: may be a name
+        ("attachment:Janette_Doughberry_labs.pdf", False, "an attachment"),  # a raw label
+        ("attachment:Janette_Doughberry_labs.pdf", True, "an attachment"),
+        ("something:Doughberry", False, "another part of the message"),
+    ],
+)
+def test_place_words_never_show_a_file_name(label: str, numbered: bool, words: str) -> None:
+    """Places read as plain words; an attachment is named by position and known type at most."""
+    assert place_words(label, numbered) == words
+
+
+def test_several_attachments_are_numbered(ctx: NoticeContext) -> None:
+    """With findings in two attachments, each is told apart by its position."""
+    two = dataclasses.replace(
+        ctx, found=tally([("DOB", "attachment:1.pdf"), ("MRN", "attachment:2"), ("DOB", "body")])
+    )
+    text, _html = parts(parse(render_notice("block", two, postmaster=POSTMASTER, to=SENDER)))
+    text = " ".join(text.split())
+    assert "In attachment 1 (a PDF file): a date of birth." in text
+    assert "In attachment 2: a medical record number." in text
+    assert "In the message text: a date of birth." in text
+
+
+@pytest.fixture
+def zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], None]]:
+    """Set the machine's local time zone (TZ) for the test, and restore it afterwards."""
+
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_date_is_in_the_machines_zone_and_says_so(
+    ctx: NoticeContext, zone: Callable[[str], None]
+) -> None:
+    """With no site zone, the time is the gateway machine's local time and the notice says so."""
+    zone("America/Chicago")
+    text, html = parts(parse(render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER)))
+    for body in (text, unescape(html)):
+        # 09:00 UTC on 28 November is 03:00 in Chicago (CST, UTC-6).
+        assert "2026-11-28 03:00 CST (UTC-06:00, the gateway server's time zone)" in body
+        assert "09:00" not in body
+
+
+def test_date_is_in_the_site_zone_when_one_is_set(
+    ctx: NoticeContext, zone: Callable[[str], None]
+) -> None:
+    """A site zone wins over the machine's, and is named in the notice."""
+    zone("America/Chicago")
+    berlin = dataclasses.replace(ctx, timezone="Europe/Berlin")
+    text, _html = parts(parse(render_notice("block", berlin, postmaster=POSTMASTER, to=SENDER)))
+    assert "2026-11-28 10:00 CET (Europe/Berlin)" in text
+    unknown = dataclasses.replace(ctx, timezone="Mars/Olympus_Mons")
+    text, _html = parts(parse(render_notice("block", unknown, postmaster=POSTMASTER, to=SENDER)))
+    assert "2026-11-28 03:00 CST (UTC-06:00, the gateway server's time zone)" in text
+
+
+def test_help_contact(ctx: NoticeContext) -> None:
+    """The notice names a help contact: the site's if given, else the postmaster's address."""
+    text, _ = parts(parse(render_notice("block", ctx, postmaster=POSTMASTER, to=SENDER)))
+    assert "Questions? Contact postmaster@clinic.example and quote this reference" in text
+    site = dataclasses.replace(ctx, help_contact="the compliance office on extension 4711")
+    text, html = parts(parse(render_notice("block", site, postmaster=POSTMASTER, to=SENDER)))
+    for body in (text, html):
+        assert "Contact the compliance office on extension 4711 and quote" in " ".join(body.split())
+    # The unconfigured default postmaster is nobody to write to.
+    text, _ = parts(
+        parse(render_notice("block", ctx, postmaster="postmaster@localhost", to=SENDER))
+    )
+    assert "localhost" not in text.split("Reference:")[1]
+    assert "contact your compliance officer" in text

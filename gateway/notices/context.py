@@ -36,7 +36,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "US_SSN": ("a", "Social Security number", "Social Security numbers"),
     "SSN": ("a", "Social Security number", "Social Security numbers"),
     "MRN": ("a", "medical record number", "medical record numbers"),
-    "NPI": ("a", "provider NPI number", "provider NPI numbers"),
+    "NPI": ("a", "national provider identifier", "national provider identifiers"),
     "DEA_NUMBER": ("a", "DEA registration number", "DEA registration numbers"),
     "MBI": ("a", "Medicare number", "Medicare numbers"),
     "MEDICAID_ID": ("a", "Medicaid number", "Medicaid numbers"),
@@ -55,6 +55,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "FAX_NUMBER": ("a", "fax number", "fax numbers"),
     "EMAIL_ADDRESS": ("an", "email address", "email addresses"),
     "URL": ("a", "web address", "web addresses"),
+    "RECORD_URL": ("a", "link to a patient record", "links to patient records"),
     "IP_ADDRESS": ("an", "IP address", "IP addresses"),
     "STREET_ADDRESS": ("a", "street address", "street addresses"),
     "ZIP_CODE": ("a", "ZIP code", "ZIP codes"),
@@ -80,6 +81,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "LAB_RESULT": ("a", "lab result", "lab results"),
     "SPECIALTY": ("a", "medical specialty", "medical specialties"),
     "CLINICAL_NOTE": ("a", "clinical note", "clinical notes"),
+    "CLINICAL_NARRATIVE": ("a", "clinical description", "clinical descriptions"),
 }
 GENERIC_WORDS = ("an", "other item of patient information", "other items of patient information")
 
