@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import structlog
 
-from detectors.findings import mask
 from gateway.config import NoticeSettings
 from gateway.detect import PartLabels
 from gateway.errors import PhigateError
 from gateway.headers import apply_header_edits
+from gateway.notices import NoticeContext, tally
 from gateway.pipeline import ActContext, ActResult, Delivery, HeaderEdit, Reply
 
 log = structlog.get_logger("phigate.actions")
@@ -39,37 +39,27 @@ def subject_of(ctx: ActContext) -> str:
 
 
 def notice_context(kind: str, ctx: ActContext, settings: NoticeSettings) -> Any:
-    """The PHI-free facts of a notice, built from the detection result."""
-    from gateway.notices import NoticeContext
-
+    """The PHI-free facts of a notice, built from the detection result: entity types with counts
+    and places, never previews; the subject is withheld whole when a finding lies in it or it
+    could not be read."""
     findings = list(ctx.detection.findings)
     labels = PartLabels()
-    subject_findings = [f for f in findings if getattr(f, "part", "") == "subject"]
-    subject = subject_of(ctx)
-    if subject_findings:
-        masked = subject
-        # Mask each finding's span, right to left so offsets stay valid.
-        for f in sorted(subject_findings, key=lambda f: f.start, reverse=True):
-            masked = masked[: f.start] + mask(masked[f.start : f.end], f.entity) + masked[f.end :]
-    else:
-        masked = subject
-    entity_types = tuple(sorted({f.entity for f in findings}))
-    previews = tuple(dict.fromkeys(f"{f.entity}: {f.preview}" for f in findings))[:12]
-    locations = tuple(dict.fromkeys(labels(f.part) for f in findings))
-    domains = tuple(sorted({r.rpartition("@")[2] for r in ctx.envelope.rcpt_tos}))
+    subject_unread = any(getattr(u, "part", "") == "subject" for u in ctx.detection.unscannable)
     return NoticeContext(
         ref_id=ctx.ref_id,
         rule=ctx.rule,
         action=kind,
         reason_text=ctx.reason,
-        entity_types=entity_types,
-        previews=previews,
-        locations=locations,
-        subject_masked=masked,
-        subject_has_phi=bool(subject_findings),
+        entity_types=tuple(sorted({f.entity for f in findings})),
+        found=tally((f.entity, labels(f.part)) for f in findings),
+        locations=tuple(dict.fromkeys(labels(f.part) for f in findings)),
+        subject=subject_of(ctx),
+        subject_has_phi=subject_unread or any(f.part == "subject" for f in findings),
         recipient_count=len(ctx.envelope.rcpt_tos),
-        recipient_domains=domains,
+        recipient_domains=tuple(sorted({r.rpartition("@")[2] for r in ctx.envelope.rcpt_tos})),
         date=datetime.now(UTC),
+        timezone=settings.timezone,
+        help_contact=settings.help_contact,
         next_steps=tuple(settings.next_steps),
     )
 

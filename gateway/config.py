@@ -213,6 +213,11 @@ class NoticeSettings(Frozen):
     template_dir: Path | None = None
     # after_queue: accept and send the sender a notice; before_queue: refuse in the SMTP reply.
     block_reply: Literal["notice", "reject"] = "notice"
+    # The site's time zone for dates in notices (an IANA name such as America/Chicago); empty:
+    # the gateway machine's zone, and the notice says so.
+    timezone: str = ""
+    # Whom staff should ask (a name, phone or address); empty: the postmaster's address.
+    help_contact: str = ""
     next_steps: tuple[str, ...] = (
         "Resend the message with [secure] in the subject line so it goes out encrypted.",
         "Send it through the patient portal instead.",

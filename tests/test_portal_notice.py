@@ -106,11 +106,6 @@ def test_sandbox_blocks_unsafe_attribute_access(tmp_path: Path) -> None:
     assert "object" not in text and TOKEN in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gateway/portal/templates/notice/portal-notice.html.j2 (not owned here) needs a "
-    "space or newline kept before '{% if asks_dob %}': trim_blocks joins 'you.We'",
-)
 def test_sentences_are_separated_when_the_date_of_birth_is_asked() -> None:
     """The DOB sentence follows the code sentence with a space in both parts, never 'you.We'."""
     raw = render_portal_notice(
