@@ -12,7 +12,8 @@ from typing import Any
 import structlog
 
 from detectors.extract import ExtractLimits
-from gateway.audit import AuditEntry, AuditLog, AuditWriter
+from gateway.audit import AuditEntry, AuditError, AuditLog, AuditWriter
+from gateway.audit.entry import PENDING_ACTION
 from gateway.auth import CredentialStore
 from gateway.config import Settings
 from gateway.message import RfcParser
@@ -34,6 +35,23 @@ def shipped_path(path: Path) -> Path:
         return path
     candidate = Path(__file__).resolve().parent.parent / path
     return candidate if candidate.exists() else path
+
+
+class AuditUnavailable(AuditError):
+    """The audit store could not make a message's record durable, so the message waits (451)."""
+
+    code = "audit-unavailable"
+
+
+def _domains(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({d for a in addresses if (d := a.rpartition("@")[2].lower())}))
+
+
+def _pending_written(verdict: Verdict) -> bool:
+    """Whether the pipeline got past the pending record (the policy decided and it held)."""
+    stages = verdict.stages
+    decided = any(s.stage == "decide" for s in stages)
+    return decided and not (stages and stages[-1].reason == AuditUnavailable.code)
 
 
 class LazyRoster:
@@ -118,6 +136,7 @@ class Gateway:
             self.relay,
             offload=self._offload,
             sign_changed=self._dkim(settings),
+            before_act=self.record_pending,
         )
 
     @staticmethod
@@ -153,7 +172,7 @@ class Gateway:
             if tx is not None and not tx.done:
                 await tx.abort()
         self.metrics.message(verdict.action, verdict.reply.code)
-        await self.record(verdict)
+        seq = await self.record(verdict)
         log.info(
             "message",
             ref_id=verdict.ref_id,
@@ -166,6 +185,9 @@ class Gateway:
             status=verdict.reply.status,
             defects=len(verdict.defects),
             timings=verdict.timings,
+            # The chain's length as this line saw it: shipped off the host, these lines witness
+            # that the log once reached this seq (a restored older copy ends before it).
+            audit_seq=seq,
         )
         return verdict
 
@@ -173,8 +195,51 @@ class Gateway:
         """The keyed hash the log and the audit record keep instead of the Message-ID."""
         return self.audit.keyed_hash(message_id.strip()) if message_id else None
 
-    async def record(self, verdict: Verdict) -> None:
-        """Append the audit record; a failure is logged and counted, never hidden."""
+    async def record_pending(self, verdict: Verdict) -> None:
+        """Make the pending record durable before the message is stored or handed on.
+
+        It holds what is known once the policy has decided (ref id, time, sender hash, size,
+        recipient domains, the decision and the findings summary); the final record, appended
+        once the next hop has answered, completes it. Raises AuditUnavailable when the audit
+        store cannot take it, so the client gets a 451 and nothing has left.
+        """
+        env = verdict.envelope
+        decision = verdict.decision
+        detection = verdict.detection
+        try:
+            entry = AuditEntry(
+                ref_id=verdict.ref_id,
+                ts=verdict.received_at,
+                message_id=None,
+                sender_hash=self.audit.keyed_hash(env.mail_from),
+                recipient_domains=_domains(env.rcpt_tos),
+                size=verdict.size,
+                stages=(
+                    {
+                        "stage": "message",
+                        "outcome": PENDING_ACTION,
+                        "decided": decision.action if decision else "none",
+                        "rule": decision.rule if decision else "",
+                        "recipients": len(env.rcpt_tos),
+                    },
+                ),
+                action=PENDING_ACTION,
+                next_hop_reply=None,
+                timings=verdict.timings,
+                findings_summary=dict(detection.summary) if detection else {},
+            )
+            await self.audit_writer.append(entry)
+        except Exception as exc:
+            self.metrics.error("audit")
+            log.error("audit.pending_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__)
+            raise AuditUnavailable("the audit log cannot take the message's record") from exc
+
+    async def record(self, verdict: Verdict) -> int | None:
+        """Append the final audit record and return its seq; a failure is logged and counted.
+
+        When it fails after delivery, the pending record still proves the message, and
+        `phigate audit verify` lists it as pending, never completed.
+        """
         env = verdict.envelope
         detection = verdict.detection
         try:
@@ -183,9 +248,7 @@ class Gateway:
                 ts=verdict.received_at,
                 message_id=self._message_id_hash(verdict.message_id),
                 sender_hash=self.audit.keyed_hash(env.mail_from),
-                recipient_domains=tuple(
-                    sorted({d for r in env.rcpt_tos if (d := r.rpartition("@")[2].lower())})
-                ),
+                recipient_domains=_domains(env.rcpt_tos),
                 size=verdict.size,
                 stages=tuple(s.as_record() for s in verdict.stages),
                 action=verdict.action,
@@ -200,10 +263,16 @@ class Gateway:
                     ),
                 },
             )
-            await self.audit_writer.append(entry)
+            return await self.audit_writer.append(entry)
         except Exception as exc:  # noqa: BLE001 - the message has already gone; say so loudly
             self.metrics.error("audit")
-            log.error("audit.append_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__)
+            log.error(
+                "audit.append_failed",
+                ref_id=verdict.ref_id,
+                error_type=type(exc).__name__,
+                pending_record=_pending_written(verdict),
+            )
+            return None
 
     async def close(self) -> None:
         """Release connections, threads and the database."""

@@ -311,6 +311,7 @@ class Pipeline:
         *,
         offload: Offload = _inline,
         sign_changed: Callable[[bytes], bytes] | None = None,
+        before_act: Recorder | None = None,
     ) -> None:
         self.parser = parser
         self.detector = detector
@@ -320,6 +321,8 @@ class Pipeline:
         self._offload = offload
         # DKIM-signs what phigate wrote itself (encrypted copies, tagged copies, notices).
         self._sign_changed = sign_changed
+        # Makes the message's pending audit record durable; raising stops the message (451).
+        self._before_act = before_act
 
     async def run(
         self,
@@ -434,6 +437,11 @@ class Pipeline:
             ),
             decision=decision,
         )
+
+        if self._before_act is not None:
+            # Acting stores (quarantine, portal) and delivering hands on: neither may happen
+            # before a durable record says the message was here (an error here is a 451).
+            await self._before_act(verdict)
 
         t0 = time.perf_counter()
         prepared = parsed

@@ -28,6 +28,46 @@ READ_ONLY = "phigate_read_only"
 _WRITE = "phigate_write"
 
 
+def safe_url(url: str) -> str:
+    """The URL as errors may show it: without its password."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url.split("@", 1)[-1]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for other databases, memory or `file:` URIs)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    db = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not db
+        or db == ":memory:"
+        or db.startswith("file:")
+    ):
+        return None
+    return Path(db)
+
+
+def _checked_url(url: str, setting: str | None) -> sa.URL:
+    """Parse `url`, or raise ConfigError naming the setting and the schemes phigate opens."""
+    from gateway.errors import ConfigError
+
+    where = f"{setting} " if setting else "database URL "
+    hint = "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(f"{where}{safe_url(url)!r} is not a database URL ({hint})") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"{where}{safe_url(url)}: unknown scheme {parsed.drivername!r} ({hint})")
+    return parsed
+
+
 def make_engine(
     url: str,
     *,
@@ -35,17 +75,26 @@ def make_engine(
     secure_delete: bool = False,
     foreign_keys: bool = False,
     immediate: bool = True,
+    setting: str | None = None,
 ) -> Engine:
     """An engine for `url`; on SQLite in WAL mode with a 30 s busy timeout and the pragmas asked for.
 
     `synchronous` sets `PRAGMA synchronous` (None keeps SQLite's default), `secure_delete`
     overwrites freed pages, `foreign_keys` enforces foreign keys. With `immediate`, every
     transaction starts BEGIN IMMEDIATE unless its connection carries `READ_ONLY`; without
-    it, only `write_tx` transactions do. Other databases get a plain pre-pinging engine.
+    it, only `write_tx` transactions do. PostgreSQL gets a plain pre-pinging engine. A URL
+    that is not SQLite or PostgreSQL (or whose driver is not installed) raises ConfigError
+    naming `setting` (e.g. "audit.url"), never a traceback.
     """
-    parsed = sa.make_url(url)
+    from gateway.errors import ConfigError
+
+    parsed = _checked_url(url, setting)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            where = f"{setting} " if setting else ""
+            raise ConfigError(f"{where}{safe_url(url)}: cannot use this URL: {exc}") from None
     db = parsed.database
     if db and db != ":memory:" and not db.startswith("file:"):
         Path(db).parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,3 +90,58 @@ class AnchorFile:
                 "anchor_mac": anchor_mac,
             }
             write_private_file(self.path, (canonical_json(doc) + "\n").encode())
+
+
+def default_witness_path(anchor_path: Path) -> Path:
+    """The witness file's default place: beside the anchor, same stem, `.witness` suffix."""
+    return anchor_path.with_name(anchor_path.stem + ".witness")
+
+
+class WitnessFile:
+    """An append-only record of every chain head this host committed: one JSON line per batch.
+
+    The anchor is rewritten in place, so restoring an older database together with its older
+    anchor passes every chain and anchor check. The witness only ever grows (make it
+    `chattr +a`, or ship it off the host), so `verify` can tell that the log once reached a
+    later seq than it holds now.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def append(self, seq: int, mac: str, ref_id: str) -> None:
+        """Append the new head (O_APPEND and fsync, so concurrent workers never clobber)."""
+        line = canonical_json({"seq": seq, "mac": mac, "ref_id": ref_id}) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line.encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def read(self) -> dict[int, set[str]] | None:
+        """Every witnessed seq and the MACs it had (more than one: the log was rolled back and
+        appended again), or None when the file does not exist.
+
+        A torn last line (a crash mid-write) is skipped; any other garbled line raises
+        AnchorUnreadable, since a witness that cannot be read cannot rule out a rollback.
+        """
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise AnchorUnreadable(exc.strerror or type(exc).__name__) from None
+        seen: dict[int, set[str]] = {}
+        lines = data.split(b"\n")
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+                seen.setdefault(int(doc["seq"]), set()).add(str(doc["mac"]))
+            except (ValueError, KeyError, TypeError) as exc:
+                if number == len(lines):  # no newline yet: a write cut short
+                    continue
+                raise AnchorUnreadable(f"line {number}: {exc}") from None
+        return seen

@@ -16,8 +16,9 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from gateway.audit.errors import AuditError, AuditKeyError
+from gateway.audit.errors import AuditKeyError
 from gateway.audit.log import AuditLog
+from gateway.errors import PhigateError
 
 DEFAULT_URL = "sqlite:///var/audit.db"
 DEFAULT_KEY_FILE = Path("var/keys/audit.key")
@@ -72,6 +73,11 @@ def register(
         metavar="ID",
         help="only records of this Message-ID (the log keeps a keyed hash; give the ID in clear)",
     )
+    show.add_argument(
+        "--incomplete",
+        action="store_true",
+        help="only pending records no final record completes (the message's fate is unknown)",
+    )
     show.set_defaults(func=partial(_show, loader))
 
     rotate = sub.add_parser(
@@ -91,21 +97,29 @@ def _settings(loader: SettingsLoader, args: argparse.Namespace) -> tuple[str, Pa
     return args.audit_url or url, key_file, anchor_file
 
 
-def _open(loader: SettingsLoader, args: argparse.Namespace, *, need_key: bool) -> AuditLog:
+def _open(loader: SettingsLoader, args: argparse.Namespace, *, read_only: bool) -> AuditLog:
     url, key_file, anchor_file = _settings(loader, args)
-    if need_key and not key_file.exists():
+    if not key_file.exists():
         # Creating a fresh key here would make every existing record unverifiable.
         raise AuditKeyError(f"audit key file {key_file} does not exist")
-    return AuditLog(url, key_file, anchor_file)
+    return AuditLog(url, key_file, anchor_file, read_only=read_only)
 
 
 def _using_log(
-    loader: SettingsLoader, args: argparse.Namespace, use: Callable[[AuditLog], T]
+    loader: SettingsLoader,
+    args: argparse.Namespace,
+    use: Callable[[AuditLog], T],
+    *,
+    read_only: bool = True,
 ) -> T | None:
-    """Open the log (the key must exist), run `use`, close it; None after printing an error."""
+    """Open the log (which must exist), run `use`, close it; None after printing an error.
+
+    Reading (verify, show) never creates or migrates anything: a missing database, key or
+    anchor is an error naming it, not an empty log that verifies.
+    """
     try:
-        log = _open(loader, args, need_key=True)
-    except AuditError as exc:
+        log = _open(loader, args, read_only=read_only)
+    except PhigateError as exc:
         print(f"phigate audit: {exc.code}: {exc}", file=sys.stderr)
         return None
     try:
@@ -118,8 +132,16 @@ def _verify(loader: SettingsLoader, args: argparse.Namespace) -> int:
     report = _using_log(loader, args, lambda log: log.verify())
     if report is None:
         return EXIT_ERROR
+    for seq, ref_id in report.incomplete:
+        print(
+            f"seq {seq} (ref {ref_id}): pending, never completed: no final record says how "
+            "the message was handled (see 'audit show --incomplete')"
+        )
     if report.ok:
-        print(f"audit log intact: {report.checked} records verified")
+        pending = (
+            f"; {len(report.incomplete)} pending, never completed" if report.incomplete else ""
+        )
+        print(f"audit log intact: {report.checked} records verified{pending}")
         return EXIT_OK
     for problem in report.problems:
         print(problem)
@@ -134,7 +156,12 @@ def _show(loader: SettingsLoader, args: argparse.Namespace) -> int:
     rows = _using_log(
         loader,
         args,
-        lambda log: log.records(limit=args.limit, ref_id=args.ref, message_id=args.message_id),
+        lambda log: log.records(
+            limit=args.limit,
+            ref_id=args.ref,
+            message_id=args.message_id,
+            incomplete=args.incomplete,
+        ),
     )
     if rows is None:
         return EXIT_ERROR
@@ -151,7 +178,7 @@ def _show(loader: SettingsLoader, args: argparse.Namespace) -> int:
 
 
 def _rotate(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    key_id = _using_log(loader, args, lambda log: log.rotate_key())
+    key_id = _using_log(loader, args, lambda log: log.rotate_key(), read_only=False)
     if key_id is None:
         return EXIT_ERROR
     print(key_id)

@@ -15,6 +15,9 @@ from typing import Any
 from gateway.audit.errors import AuditEntryRejected
 
 GENESIS_MAC = "0" * 64
+# The action of the record written before a message is handed on or stored; the final record
+# of the same ref id completes it. It reads as an event ("family-verb") to reports.
+PENDING_ACTION = "message-pending"
 RECORD_DOMAIN = "phigate-audit-record-v1"
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")

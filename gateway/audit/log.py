@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,22 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
-from gateway.audit.anchor import AnchorFile, AnchorUnreadable
-from gateway.audit.entry import AuditEntry, PreparedEntry, canonical_ts, prepare_entry, record_mac
+from gateway.audit.anchor import AnchorFile, AnchorUnreadable, WitnessFile, default_witness_path
+from gateway.audit.entry import (
+    GENESIS_MAC,
+    PENDING_ACTION,
+    AuditEntry,
+    PreparedEntry,
+    canonical_ts,
+    prepare_entry,
+    record_mac,
+)
+from gateway.audit.errors import AuditError
 from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, chain_head, records
-from gateway.audit.verify import AnchorState, VerifyReport, analyse
-from gateway.storage import READ_ONLY, make_engine, prepare_schema
+from gateway.audit.verify import AnchorState, VerifyReport, WitnessState, analyse
+from gateway.errors import ConfigError
+from gateway.storage import READ_ONLY, make_engine, prepare_schema, safe_url, sqlite_path
 
 _log = logging.getLogger("phigate.audit")
 
@@ -66,20 +77,105 @@ def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
     return dict(row._mapping)
 
 
-class AuditLog:
-    """A tamper-evident audit log: one HMAC-chained record per message."""
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
 
-    def __init__(self, url: str, key_file: Path, anchor_file: Path | None = None) -> None:
+
+def _incomplete_query(query: sa.Select[Any] | None = None) -> sa.Select[Any]:
+    """Pending records of a message that no later final record (same ref id) completes."""
+    done = records.alias("done")
+    completed = (
+        sa.select(done.c.seq)
+        .where(
+            done.c.ref_id == records.c.ref_id,
+            done.c.seq > records.c.seq,
+            done.c.action != PENDING_ACTION,
+        )
+        .exists()
+    )
+    base = query if query is not None else sa.select(records.c.seq, records.c.ref_id)
+    return base.where(records.c.action == PENDING_ACTION, ~completed)
+
+
+class AuditLog:
+    """A tamper-evident audit log: one HMAC-chained record per message.
+
+    With `read_only` (verify, show) nothing is created or migrated: the key file, the anchor
+    file and the database must all exist, and AuditError names the one that does not.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        key_file: Path,
+        anchor_file: Path | None = None,
+        *,
+        witness_file: Path | None = None,
+        read_only: bool = False,
+    ) -> None:
         self._pending_anchor: tuple[Any, int, str, str] | None = None
         self._keys = KeyFile(Path(key_file))
-        self._keys.ensure()
         anchor_path = (
             Path(anchor_file) if anchor_file is not None else default_anchor_path(Path(key_file))
         )
-        anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._anchor = AnchorFile(anchor_path)
-        self._engine = make_engine(url, foreign_keys=True)
-        prepare_schema(self._engine, _PG_MIGRATION_LOCK, _upgrade)
+        self._witness = WitnessFile(
+            Path(witness_file) if witness_file is not None else default_witness_path(anchor_path)
+        )
+        if read_only:
+            self._engine = self._open_existing(url)
+            return
+        self._keys.ensure()
+        anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._engine = make_engine(url, foreign_keys=True, setting="audit.url")
+        try:
+            prepare_schema(self._engine, _PG_MIGRATION_LOCK, _upgrade)
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConfigError(
+                f"audit.url {safe_url(url)}: cannot open the audit log: {_first_line(exc)}"
+            ) from None
+        self._start_anchor()
+
+    def _open_existing(self, url: str) -> Engine:
+        """Open an existing log for reading; refuse (naming it) whatever is missing."""
+        self._keys.ring()  # AuditKeyError naming the file when it is missing or malformed
+        path = sqlite_path(url)
+        if path is not None and not path.exists():
+            raise AuditError(f"audit database {path} does not exist")
+        if not self._anchor.path.exists():
+            raise AuditError(
+                f"audit anchor file {self._anchor.path} does not exist "
+                "(give --anchor-file if it lives elsewhere)"
+            )
+        engine = make_engine(url, foreign_keys=True, setting="audit.url")
+        try:
+            with engine.connect() as conn:
+                present = sa.inspect(conn).has_table(records.name) and sa.inspect(conn).has_table(
+                    chain_head.name
+                )
+        except sa.exc.SQLAlchemyError as exc:
+            engine.dispose()
+            raise AuditError(
+                f"cannot open audit database {safe_url(url)}: {_first_line(exc)}"
+            ) from None
+        if not present:
+            engine.dispose()
+            raise AuditError(f"no audit log in {safe_url(url)} (its tables do not exist)")
+        return engine
+
+    def _start_anchor(self) -> None:
+        """A new, empty log gets its anchor and witness at once, so that later a missing
+        anchor always means a lost or deleted one."""
+        if self._anchor.path.exists():
+            return
+        with self._engine.connect() as conn:
+            head = conn.execute(sa.select(chain_head.c.seq).where(chain_head.c.id == 1)).scalar()
+        if head == 0:
+            self._anchor.advance(self._keys.ring(), 0, GENESIS_MAC, "")
+            if not self._witness.path.exists():
+                self._witness.append(0, GENESIS_MAC, "")
 
     @property
     def engine(self) -> Engine:
@@ -145,6 +241,7 @@ class AuditLog:
         ring, seq, mac, ref_id = pending
         try:
             self._anchor.advance(ring, seq, mac, ref_id)
+            self._witness.append(seq, mac, ref_id)
         except OSError as exc:
             # The records are committed, so failing the append now would make the caller
             # retry and log the messages twice; a lagging anchor only weakens tail checks
@@ -165,6 +262,10 @@ class AuditLog:
             anchor_state = AnchorState(self._anchor.read())
         except AnchorUnreadable as exc:
             anchor_state = AnchorState(None, error=f"unreadable: {exc}")
+        try:
+            witness = WitnessState(self._witness.read())
+        except AnchorUnreadable as exc:
+            witness = WitnessState(None, error=f"unreadable: {exc}")
         with self._read() as conn:
             head_row = conn.execute(
                 sa.select(chain_head.c.seq, chain_head.c.mac).where(chain_head.c.id == 1)
@@ -173,7 +274,10 @@ class AuditLog:
             result = conn.execution_options(yield_per=1000).execute(
                 sa.select(records).order_by(records.c.seq)
             )
-            return analyse((_row_dict(r) for r in result), ring, anchor_state, head)
+            report = analyse((_row_dict(r) for r in result), ring, anchor_state, head, witness)
+            pending = _incomplete_query().order_by(records.c.seq)
+            incomplete = [(int(r.seq), str(r.ref_id)) for r in conn.execute(pending)]
+        return replace(report, incomplete=incomplete)
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -191,11 +295,17 @@ class AuditLog:
         return self._keys.rotate()
 
     def records(
-        self, limit: int = 50, *, ref_id: str | None = None, message_id: str | None = None
+        self,
+        limit: int = 50,
+        *,
+        ref_id: str | None = None,
+        message_id: str | None = None,
+        incomplete: bool = False,
     ) -> list[dict[str, Any]]:
         """The newest `limit` records, newest first, as JSON-ready dicts; optionally only those
-        with a reference ID, or with a Message-ID (given in clear, matched by its keyed hash)."""
-        query = sa.select(records)
+        with a reference ID, with a Message-ID (given in clear, matched by its keyed hash), or
+        only pending records that no final record completes."""
+        query = _incomplete_query(sa.select(records)) if incomplete else sa.select(records)
         if ref_id is not None:
             query = query.where(records.c.ref_id == ref_id)
         if message_id is not None:

@@ -11,7 +11,9 @@ from gateway.audit.anchor import Anchor
 from gateway.audit.entry import GENESIS_MAC, record_mac
 from gateway.audit.keys import KeyRing
 
-ProblemKind = Literal["edited", "deleted", "inserted", "reordered", "truncated", "unknown-key"]
+ProblemKind = Literal[
+    "edited", "deleted", "inserted", "reordered", "truncated", "unknown-key", "rolled-back"
+]
 
 # Above this many consecutive missing seqs, one problem names the whole range.
 _RANGE_SPLIT = 20
@@ -39,6 +41,9 @@ class VerifyReport:
     ok: bool
     checked: int
     problems: list[Problem] = field(default_factory=list)
+    # (seq, ref_id) of "message-pending" records no final record of the same ref completes:
+    # the message may or may not have left (not a chain problem, but an operator must look).
+    incomplete: list[tuple[int, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,14 @@ class AnchorState:
     """What verify found in the anchor file: an anchor, nothing, or an error."""
 
     anchor: Anchor | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class WitnessState:
+    """What verify found in the witness file: every witnessed seq and MAC, nothing, or an error."""
+
+    seen: Mapping[int, set[str]] | None
     error: str | None = None
 
 
@@ -174,7 +187,12 @@ class _Analysis:
     def _problem(self, seq: int, ref: str | None, kind: ProblemKind, detail: str) -> None:
         self.problems.append(Problem(seq=seq, ref_id=ref, kind=kind, detail=detail))
 
-    def finish(self, anchor_state: AnchorState, head: tuple[int, str] | None) -> VerifyReport:
+    def finish(
+        self,
+        anchor_state: AnchorState,
+        head: tuple[int, str] | None,
+        witness: WitnessState | None = None,
+    ) -> VerifyReport:
         for i, rec in enumerate(self.recs):
             if rec.status == "bad" and not rec.resolved:
                 self._resolve(i)
@@ -227,8 +245,70 @@ class _Analysis:
         self._report_moved(moved)
         self._report_deleted(present, genuine_home)
         self._report_tail(present, anchor_state, anchor_ok, head, genuine_home)
+        if witness is not None:
+            known = max([anchor.seq] if anchor is not None and anchor_ok else [], default=0)
+            if head is not None:
+                known = max(known, head[0])
+            self._report_witness(witness, present, genuine_home, known, anchor_state)
         self.problems.sort(key=lambda p: p.seq)
         return VerifyReport(ok=not self.problems, checked=len(self.recs), problems=self.problems)
+
+    def _report_witness(
+        self,
+        witness: WitnessState,
+        present: set[int],
+        genuine_home: Mapping[int, int],
+        known: int,
+        anchor_state: AnchorState,
+    ) -> None:
+        """Compare the log with the append-only witness: a restored older copy ends too early
+        (or, appended to again, holds other records at seqs the witness saw).
+
+        What the anchor or the chain head already shows missing is not reported again.
+        """
+        top = max(present, default=0)
+        if anchor_state.anchor is None or not anchor_state.anchor.is_authentic(self.ring):
+            return  # a missing or untrusted anchor is reported already, with the same meaning
+        if witness.error is not None:
+            self._problem(
+                top,
+                None,
+                "rolled-back",
+                f"the witness file cannot be read ({witness.error}), so a rollback "
+                "cannot be ruled out",
+            )
+            return
+        if witness.seen is None:
+            if self.recs:
+                self._problem(
+                    top,
+                    None,
+                    "rolled-back",
+                    "the witness file is missing, so a rollback cannot be ruled out",
+                )
+            return
+        seen = max(witness.seen, default=0)
+        if seen > max(top, known):
+            self._problem(
+                top,
+                None,
+                "rolled-back",
+                f"rolled back: the log ends at seq {top} but the witness saw seq {seen}",
+            )
+        reported = {p.seq for p in self.problems}
+        for seq, macs in sorted(witness.seen.items()):
+            home = genuine_home.get(seq)
+            if seq in reported or (home is None and len(macs) < 2):
+                continue
+            if len(macs) > 1 or (home is not None and self.recs[home].mac not in macs):
+                self._problem(
+                    seq,
+                    self.recs[home].ref_id if home is not None else None,
+                    "rolled-back",
+                    "rolled back and appended again: the record at this seq is not the one "
+                    "the witness saw",
+                )
+                return
 
     def _check_link(self, rec: _Rec) -> None:
         if rec.seq == 1:
@@ -415,9 +495,11 @@ def analyse(
     ring: KeyRing,
     anchor_state: AnchorState,
     head: tuple[int, str] | None,
+    witness: WitnessState | None = None,
 ) -> VerifyReport:
-    """Check every row (in stored seq order) against the key ring, the anchor and the chain head."""
+    """Check every row (in stored seq order) against the key ring, the anchor, the chain head
+    and (when given) the witness file."""
     analysis = _Analysis(ring)
     for row in rows:
         analysis.add(row)
-    return analysis.finish(anchor_state, head)
+    return analysis.finish(anchor_state, head, witness)
