@@ -20,10 +20,11 @@ from gateway.message import RfcParser
 from gateway.metrics import Metrics
 from gateway.outbox import Outbox
 from gateway.pipeline import Delivery, Envelope, Outcome, Pipeline, Verdict
-from gateway.policy import Groups, RulePolicy, load_policy
+from gateway.policy import Groups, PolicyDocument, RulePolicy, load_policy
 from gateway.registry import Registry, default_registry
 from gateway.relay import NextHopPool, Relay, Transaction
 from gateway.services import Services
+from gateway.storage import check_stores
 from gateway.tlsconf import server_tls_context
 
 log = structlog.get_logger("phigate.app")
@@ -35,6 +36,15 @@ def shipped_path(path: Path) -> Path:
         return path
     candidate = Path(__file__).resolve().parent.parent / path
     return candidate if candidate.exists() else path
+
+
+def check_policy(
+    settings: Settings, registry: Registry | None = None, groups: Groups | None = None
+) -> PolicyDocument:
+    """Load the configured policy as the gateway does; ConfigError names file:line if bad."""
+    registry = registry or default_registry()
+    groups = groups or Groups(settings.groups, None, settings.patients.allowed_groups)
+    return load_policy(shipped_path(settings.policy_file), registry.names("action"), groups.names())
 
 
 class AuditUnavailable(AuditError):
@@ -90,6 +100,9 @@ class Gateway:
         metrics: Metrics | None = None,
         audit: AuditLog | None = None,
     ) -> None:
+        # A malformed key file or an unknown database scheme stops the start (or a reload)
+        # with one line naming the setting, not at the first message that needs the store.
+        check_stores(settings, connect=False)
         self.settings = settings
         self.registry = registry or default_registry()
         self.metrics = metrics or Metrics()
@@ -115,9 +128,7 @@ class Gateway:
         self.services = Services(settings, self.audit.keyed_hash, self.audit)
         self.roster = LazyRoster(self.services)
         self.groups = Groups(settings.groups, self.roster, settings.patients.allowed_groups)
-        document = load_policy(
-            shipped_path(settings.policy_file), self.registry.names("action"), self.groups.names()
-        )
+        document = check_policy(settings, self.registry, self.groups)
         self.pool = NextHopPool(
             settings.next_hop, settings.delivery, smtp.hostname, observe=self.metrics.observe
         )

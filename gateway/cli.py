@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config import split_hostport
-from gateway.errors import ConfigError
+from gateway.errors import ConfigError, PhigateError
 
 DEMO_OUTBOX = Path("var/outbox")
 
@@ -216,10 +216,17 @@ def start_demo_portal(config: Path | None, overrides: dict[str, Any]) -> None:
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
-    """Validate a config file."""
+    """Validate a config file, the policy it names, its key files and databases."""
+    from gateway.app import check_policy
     from gateway.config import load_settings
+    from gateway.services import smime_warnings
+    from gateway.storage import check_stores
 
     settings = load_settings(args.file)
+    check_stores(settings, connect=True)
+    check_policy(settings)
+    for warning in smime_warnings(settings):
+        print(f"phigate: warning: {warning}", file=sys.stderr)
     print(f"{args.file}: ok")
     print(settings.model_dump_json(indent=2))
     return 0
@@ -288,6 +295,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     return 0 if not refused else 1
 
 
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def _text(value: bytes | str) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
@@ -333,6 +345,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(result or 0)
     except ConfigError as exc:
         print(f"phigate: {exc}", file=sys.stderr)
+        return 2
+    except PhigateError as exc:
+        # A bad key file, a store that cannot open: one line naming it, never a traceback.
+        print(f"phigate: {exc.code}: {_one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader (e.g. `head`) went away: stop quietly, like other Unix tools.

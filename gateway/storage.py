@@ -157,11 +157,98 @@ def prepare_schema(engine: Engine, lock_key: int, setup: Callable[[Connection], 
     The advisory lock makes processes that start at once take turns on PostgreSQL (SQLite's
     BEGIN IMMEDIATE already does). If setup fails, the engine is disposed and the error
     raised, so a store that cannot open leaves no connections behind.
+    A database that cannot be reached or opened raises ConfigError naming its URL (one line,
+    no traceback, for the command line and the start-up check).
     """
+    from gateway.errors import ConfigError
+
     try:
         with write_tx(engine) as conn:
             advisory_lock(conn, lock_key)
             setup(conn)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        url = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(f"cannot open the database {url}: {first_line(exc)}") from None
     except BaseException:
         engine.dispose()
         raise
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a database error's own message (the driver's, without SQL or links)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+def store_urls(settings: Any) -> list[tuple[str, str]]:
+    """(setting, URL) of every database the gateway may open."""
+    return [
+        ("audit.url", settings.audit.url),
+        ("quarantine.url", settings.quarantine.url),
+        ("portal.store_url", settings.portal.store_url),
+        ("patients.url", settings.patients.url),
+    ]
+
+
+def check_key_files(settings: Any) -> None:
+    """Parse every configured key file that exists; ConfigError naming the setting if bad.
+
+    Missing files are fine: the stores create them on first use.
+    """
+    from gateway.audit.keys import AUDIT_KEY
+    from gateway.errors import ConfigError, PhigateError
+    from gateway.portal.store import PORTAL_HASH_KEY, PORTAL_MASTER_KEY
+    from gateway.quarantine.keys import QUARANTINE_MASTER_KEY
+
+    portal_key = Path(settings.portal.master_key_file)
+    kinds = [
+        ("audit.key_file", Path(settings.audit.key_file), AUDIT_KEY),
+        ("quarantine.master_key_file", Path(settings.quarantine.master_key_file),
+         QUARANTINE_MASTER_KEY),
+        ("portal.master_key_file", portal_key, PORTAL_MASTER_KEY),
+        ("portal.master_key_file", portal_key.with_name(f"{portal_key.stem}-hash{portal_key.suffix}"),
+         PORTAL_HASH_KEY),
+    ]  # fmt: skip
+    for setting, path, kind in kinds:
+        if not path.exists():
+            continue
+        try:
+            kind.parse(path.read_bytes(), path)
+        except OSError as exc:
+            raise ConfigError(f"{setting}: cannot read {path}: {exc.strerror}") from None
+        except PhigateError as exc:
+            raise ConfigError(f"{setting}: {exc}") from None
+    roster = Path(settings.patients.key_file)
+    if roster.exists():
+        try:
+            text = roster.read_text(encoding="ascii").strip()
+            if len(bytes.fromhex(text)) < 16:
+                raise ValueError("fewer than 16 bytes")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigError(
+                f"patients.key_file: roster key file {roster} is unreadable or malformed: {exc}"
+            ) from None
+
+
+def check_stores(settings: Any, *, connect: bool) -> None:
+    """Check every store setting: URL schemes, key files and (with `connect`) that each
+    PostgreSQL server answers. The first problem raises ConfigError naming the setting."""
+    from gateway.errors import ConfigError
+
+    for setting, url in store_urls(settings):
+        parsed = _checked_url(url, setting)
+        if not connect or parsed.get_backend_name() == "sqlite":
+            continue
+        engine = make_engine(url, setting=setting)
+        try:
+            with engine.connect():
+                pass
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConfigError(
+                f"{setting} {safe_url(url)}: cannot connect: {first_line(exc)}"
+            ) from None
+        finally:
+            engine.dispose()
+    check_key_files(settings)

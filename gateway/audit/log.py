@@ -32,7 +32,14 @@ from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, chain_head, records
 from gateway.audit.verify import AnchorState, VerifyReport, WitnessState, analyse
 from gateway.errors import ConfigError
-from gateway.storage import READ_ONLY, make_engine, prepare_schema, safe_url, sqlite_path
+from gateway.storage import (
+    READ_ONLY,
+    first_line,
+    make_engine,
+    prepare_schema,
+    safe_url,
+    sqlite_path,
+)
 
 _log = logging.getLogger("phigate.audit")
 
@@ -75,12 +82,6 @@ def _upgrade(conn: Connection) -> None:
 
 def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
     return dict(row._mapping)
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip()
-    return text.splitlines()[0] if text else type(orig).__name__
 
 
 def _incomplete_query(query: sa.Select[Any] | None = None) -> sa.Select[Any]:
@@ -134,7 +135,7 @@ class AuditLog:
             prepare_schema(self._engine, _PG_MIGRATION_LOCK, _upgrade)
         except sa.exc.SQLAlchemyError as exc:
             raise ConfigError(
-                f"audit.url {safe_url(url)}: cannot open the audit log: {_first_line(exc)}"
+                f"audit.url {safe_url(url)}: cannot open the audit log: {first_line(exc)}"
             ) from None
         self._start_anchor()
 
@@ -144,11 +145,6 @@ class AuditLog:
         path = sqlite_path(url)
         if path is not None and not path.exists():
             raise AuditError(f"audit database {path} does not exist")
-        if not self._anchor.path.exists():
-            raise AuditError(
-                f"audit anchor file {self._anchor.path} does not exist "
-                "(give --anchor-file if it lives elsewhere)"
-            )
         engine = make_engine(url, foreign_keys=True, setting="audit.url")
         try:
             with engine.connect() as conn:
@@ -158,11 +154,17 @@ class AuditLog:
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             raise AuditError(
-                f"cannot open audit database {safe_url(url)}: {_first_line(exc)}"
+                f"cannot open audit database {safe_url(url)}: {first_line(exc)}"
             ) from None
         if not present:
             engine.dispose()
             raise AuditError(f"no audit log in {safe_url(url)} (its tables do not exist)")
+        if not self._anchor.path.exists():
+            engine.dispose()
+            raise AuditError(
+                f"audit anchor file {self._anchor.path} does not exist "
+                "(give --anchor-file if it lives elsewhere)"
+            )
         return engine
 
     def _start_anchor(self) -> None:
