@@ -59,6 +59,7 @@ class DecisionThresholds(_Frozen):
         "VIN",
         "DEVICE_ID",
         "US_DRIVER_LICENSE",
+        "RECORD_URL",
     )
     # Contact details count as a patient's only when they sit next to a patient name or cue.
     contact_identifiers: tuple[str, ...] = (
@@ -77,6 +78,7 @@ class DecisionThresholds(_Frozen):
         "LAB_RESULT",
         "SPECIALTY",
         "CLINICAL_NOTE",
+        "CLINICAL_NARRATIVE",
     )
 
 

@@ -8,6 +8,7 @@ bundled public-suffix snapshot.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
@@ -27,6 +28,7 @@ from detectors.findings import Decision, Finding, mask
 from detectors.recognizers import RawMatch, build_registry
 from detectors.recognizers.names import (
     GREETING,
+    HONORIFIC,
     PLACE_OR_ORG_WORDS,
     PROVIDER_MARK,
     plausible_name,
@@ -122,12 +124,33 @@ NAME_THEN_HEALTH = re.compile(
     r"|.{0,80}\b(?:was|were|is|has been|had been|has|had|needs?|needed|requires?)?\s*(?:seen|admitted|"
     r"discharged|diagnosed|treated|referred|prescribed|started on|restarted on|scheduled for|"
     r"presented|presents|reports|reported|complains|complained|underwent|tested|came in|is due|"
-    r"needs to reschedule|needs to schedule)\b.{0,80})$",
+    r"needs to reschedule|needs to schedule|used|uses|took|takes|received|receives|was given|"
+    r"got|developed|sustained|suffered|fell|experienced|denies|endorses|missed|needs|needed|"
+    r"ha[sd] (?:a|an|new|no|worsening|recurrent|another|low|high|elevated))\b.{0,80})$",
     re.DOTALL,
 )
 # "Please schedule Roe, Ann for gastroenterology": a named person booked for a health service.
 NAME_FOR_HEALTH = re.compile(r"(?i)^,?\s+for\s+(?:[\w-]+\s+){0,2}$")
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
+# A sentence ends at . ! ? before a space (not after a title or an initial) or at a blank line.
+SENTENCE_BREAK = re.compile(
+    r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bvs)(?<!\bNo)(?<!\bMrs)"
+    r"(?<!\bProf)(?<!\b[A-Z])[.!?](?=\s|$)|\n[ \t]*\r?\n"
+)
+# The writer speaks of their own health: "my blood sugars", "should I go to the ER".
+FIRST_PERSON_HEALTH = re.compile(
+    r"(?i)(?:\bmy\s+(?:[\w-]+\s+){0,2}"
+    r"|\b(?:i'm|i am|i've|i have|i had|i was|should i|can i|do i|i feel|i take|i took|i ran out|"
+    r"i need)\b[^.!?\n]{0,60})$"
+)
+# A contact detail of the office, a study or a team, not of the patient.
+BUSINESS_CONTACT_CUE = re.compile(
+    r"(?i)\b(?:office|clinic|practice|desk|coordinator|department|dept|hotline|line|pharmacy|"
+    r"hospital|lab|us|our|fax|team|study|support|billing|scheduling|reception|company|vendor|"
+    r"remit|ship|bill)\b[^.\n]{0,30}$"
+)
+# "refill albuterol #90 for Ann Roe", "an MRI for Mr Lee": the person a health service is for.
+FOR_NAME = re.compile(rf"\b(?i:for)\s+{HONORIFIC}?$")
 ADDRESS_FIELD = re.compile(r"(?m)^(From|Sender|To):[ \t]*(.*)$")
 MAIL_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
@@ -203,7 +226,8 @@ class _CheapAdapter(EntityRecognizer):
         self._timeout = timeout
         entities = list(inner.entities) or ["NONE"]
         if "PERSON" in entities:
-            entities = ["PATIENT_NAME", "PERSON", "PROVIDER_NAME"]
+            entities = [e for e in entities if e != "PERSON"]
+            entities += ["PATIENT_NAME", "PERSON", "PROVIDER_NAME"]
         super().__init__(supported_entities=entities, name=inner.name, supported_language="en")
 
     def load(self) -> None:
@@ -354,13 +378,22 @@ class PhiEngine:
         """Re-tag names and contact details that the message ties to the patient (in place)."""
         contact = self.config.decision.contact_identifiers
         recipients = self._patient_recipients(texts, raw) if second_person else set()
-        for i, (_, t) in enumerate(texts):
+        for i, (part, t) in enumerate(texts):
             patient_lines = {
                 _line_of(t, m.start)
                 for m in raw[i]
                 if m.entity == "PERSON" and m.role in ("patient", "list")
             }
             health = [m for m in raw[i] if m.category == "health" and m.score >= 0.6]
+            some_health = [m for m in raw[i] if m.category == "health" and m.score >= 0.5]
+            breaks = [b.end() for b in SENTENCE_BREAK.finditer(t)] if some_health else []
+            # A clinical note or a patient speaking of their own health: contact details outside
+            # the signature and the office's own are the patient's, and names need no sentence.
+            centred = part != "header" and (
+                any(m.entity == "CLINICAL_NARRATIVE" and m.score >= 0.85 for m in raw[i])
+                or _first_person_health(t, some_health, breaks)
+            )
+            signature = _signature_start(t) if centred else len(t)
             out: list[RawMatch] = []
             for m in raw[i]:
                 if (i, m.start, m.end) in recipients and m.role != "patient":
@@ -370,8 +403,19 @@ class PhiEngine:
                         t, max(0, m.start - 80), m.start
                     ):
                         m = replace(m, role="patient")
-                elif m.entity == "PERSON" and not m.role and _subject_of_care(t, m, health):
-                    m = replace(m, role="patient", score=max(m.score, 0.8))
+                    elif (
+                        centred
+                        and m.start < signature
+                        and not BUSINESS_CONTACT_CUE.search(t, max(0, m.start - 45), m.start)
+                    ):
+                        m = replace(m, role="patient")
+                elif m.entity == "PERSON" and not m.role:
+                    if _subject_of_care(t, m, health) or _service_for(t, m, some_health, breaks):
+                        m = replace(m, role="patient", score=max(m.score, 0.8))
+                    elif not centred and not _same_sentence(m, some_health, breaks):
+                        # A name with no health in its own sentence (an attendee, a visitor, a
+                        # speaker) is too weak to carry a decision on its own.
+                        m = replace(m, score=min(m.score, 0.55))
                 out.append(m)
             raw[i] = out
 
@@ -655,6 +699,49 @@ def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
         if hit and not any(NOT_PATIENT_OWNER.match(w) for w in hit.group(1).split()):
             return True
     return False
+
+
+def _sentence_of(pos: int, breaks: list[int]) -> int:
+    return bisect_right(breaks, pos)
+
+
+def _same_sentence(m: RawMatch, health: list[RawMatch], breaks: list[int]) -> bool:
+    """Whether a health finding sits in the sentence holding ``m``."""
+    k = _sentence_of(m.start, breaks)
+    return any(_sentence_of(h.start, breaks) == k for h in health)
+
+
+def _service_for(text: str, name: RawMatch, health: list[RawMatch], breaks: list[int]) -> bool:
+    """A name a health service is for: "refill albuterol HFA #90 for Ann Roe"."""
+    if FOR_NAME.search(text, max(0, name.start - 20), name.start) is None:
+        return False
+    k = _sentence_of(name.start, breaks)
+    return any(
+        h.end <= name.start and name.start - h.end <= 80 and _sentence_of(h.start, breaks) == k
+        for h in health
+    )
+
+
+def _first_person_health(text: str, health: list[RawMatch], breaks: list[int]) -> bool:
+    """Whether the writer speaks of their own health ("my sugars", "I ran out of my inhaler")."""
+    for h in health:
+        k = _sentence_of(h.start, breaks)
+        lo = max(breaks[k - 1] if k else 0, h.start - 80)
+        if FIRST_PERSON_HEALTH.search(text, lo, h.start):
+            return True
+    return False
+
+
+def _signature_start(text: str) -> int:
+    """Where a trailing signature block starts (its last paragraph of short lines), or the end."""
+    body = text.rstrip()
+    cut = body.rfind("\n\n")
+    if cut < 0:
+        return len(text)
+    lines = body[cut + 2 :].splitlines()
+    if 1 <= len(lines) <= 8 and all(len(x) <= 80 for x in lines):
+        return cut + 2
+    return len(text)
 
 
 def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:

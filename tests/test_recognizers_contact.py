@@ -6,8 +6,9 @@ import pytest
 
 from detectors.config import DetectorConfig
 from detectors.engine import _literal_breaks
-from detectors.recognizers import build_registry
+from detectors.recognizers import RawMatch, build_registry
 from detectors.recognizers.address import AddressRecognizer
+from detectors.recognizers.contact import RecordUrlRecognizer
 
 REGISTRY = build_registry(DetectorConfig())
 ADDRESS = AddressRecognizer()
@@ -132,3 +133,37 @@ def test_phone_windows_and_cache_give_the_same_spans() -> None:
     assert [first[a:b] for a, b in spans] == ["(217) 555-0142"]
     assert [second[a:b] for a, b in again] == ["(217) 555-0142"]
     assert rec.analyze("No digits here at all, just words.", 1.0) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        (
+            "https://ehr.practice.example/chart/9574773 - biopsy",
+            "https://ehr.practice.example/chart/9574773",
+            True,
+        ),
+        (
+            "Join: https://telehealth.practice.example/v/g9xfv9ecb5.",
+            "https://telehealth.practice.example/v/g9xfv9ecb5",
+            True,
+        ),
+        (
+            "see https://portal.x.example/patients/48213/results",
+            "https://portal.x.example/patients/48213/results",
+            True,
+        ),
+        # No record segment, or no id after it: a page, not a patient's record.
+        ("https://www.cms.gov/medicare/coverage/policy-2024", "", False),
+        ("https://example.com/news/12345", "", False),
+        ("https://portal.x.example/patients/login", "", False),
+    ],
+)
+def test_record_urls(text: str, value: str, expected: bool) -> None:
+    """A URL with a record-kind segment and an id after it points at one patient's record."""
+    spans = [text[m.start : m.end] for m in _record_urls(text)]
+    assert (spans == [value]) if expected else (spans == [])
+
+
+def _record_urls(text: str) -> list[RawMatch]:
+    return RecordUrlRecognizer().analyze(text, 1.0)

@@ -117,3 +117,77 @@ def test_drug_and_calendar_words_are_not_names(word: str) -> None:
 def test_pathological_input_finishes(text: str) -> None:
     """Pathological strings finish (bounded patterns, no nested quantifiers) and find no SSN."""
     assert not any(m.entity == "US_SSN" for m in matches(text))
+
+
+def narrative(text: str) -> dict[str, float]:
+    """Clinical-narrative spans with their scores."""
+    return {
+        text[m.start : m.end]: m.score for m in matches(text) if m.entity == "CLINICAL_NARRATIVE"
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "score"),
+    [
+        # Two cue kinds (vitals and charting shorthand) make a clinical note.
+        ("O: BP 152/94, HR 102, bibasilar crackles", "BP 152/94", 0.85),
+        ("Pt reports dyspnea x2 wks, SpO2 93% RA", "SpO2 93%", 0.85),
+        ("S: sore throat\nO: afebrile\nA: viral URI\nP: fluids", "A: ", 0.7),
+        ("s/p right TKA, ROM 5-95, 3x/week", "s/p", 0.85),
+        ("refill albuterol HFA #90 please, phone on file", "refill albuterol HFA #90", 0.55),
+        ("Furosemide 40 IV given, recheck BP 140/80", "40 IV", 0.85),
+        ("Alert and oriented x3, wound 2x3 cm granulating", "oriented x3", 0.85),
+        # A labelled clinical field is health information whatever its words.
+        ("Indication: palpable nodule. Prefers Saturdays.", "palpable nodule", 0.8),
+        ("Your video visit is tomorrow. Reason: wound check photos.", "wound check photos", 0.8),
+        ("Dx: new onset headaches", "new onset headaches", 0.8),
+        # A measured value alone is a person's measurement.
+        ("my blood sugars have been over 300 since", "blood sugars have been over 300", 0.7),
+    ],
+)
+def test_clinical_narrative(text: str, value: str, score: float) -> None:
+    """Clinical narrative is found by how clinicians write, and two cue kinds score higher."""
+    assert narrative(text).get(value) == score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reason: the budget was cut this quarter",  # a bare "Reason:" with no care word
+        "S: small sizes only",  # one SOAP-like letter is not a section
+        "Invoice 152/94 attached; ship x2 boxes",  # no vital sign label, no duration unit
+        "The BP oil spill anniversary is 2010",
+        "Discussed the HR policy for 2025",
+    ],
+)
+def test_not_clinical_narrative(text: str) -> None:
+    """Business text with look-alike shapes has no clinical narrative."""
+    assert narrative(text) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("Please schedule MRI lumbar spine w/o contrast", "MRI lumbar", True),
+        ("for US thyroid, indication nodule", "US thyroid", True),
+        ("CT abd/pelvis with contrast", "CT abd", True),
+        ("the US health system is large", "US health", False),
+        ("Hartford, CT 06103", "CT 06103", False),
+    ],
+)
+def test_imaging_exams(text: str, value: str, expected: bool) -> None:
+    """Imaging with a body region or contrast phrase is a procedure; a country or state is not."""
+    assert found(text, "PROCEDURE", value) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("refill insulin glargine 20 units", "insulin", True),
+        ("switch to Lantus at bedtime", "Lantus", True),
+        ("the insulated cooler box", "insulated", False),
+    ],
+)
+def test_insulins_are_drugs(text: str, value: str, expected: bool) -> None:
+    """Insulins, which the drug dictionary names only in two words, are medications."""
+    assert found(text, "MEDICATION", value) is expected

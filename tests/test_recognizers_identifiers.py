@@ -96,6 +96,14 @@ def test_mbi(text: str, value: str, expected: bool) -> None:
         ("patient account 1917479566", "PATIENT_ACCOUNT", "1917479566", True),
         ("ship-to account 08541948", "PATIENT_ACCOUNT", "08541948", False),
         ("ship-to account 08541948", "ACCOUNT_NUMBER", "08541948", True),
+        # A chart number and a bare "member" before an id, as EHR exports and appeals write them.
+        ("Chart 17516391\nS: Pt reports", "MRN", "17516391", True),
+        ("chart review of 17516391 claims", "MRN", "17516391", False),
+        ("for our patient, member Z633859754.", "MEMBER_ID", "Z633859754", True),
+        ("members 2025 meeting", "MEMBER_ID", "2025", False),
+        # A lot number names a batch in a recall, not a patient's device; a serial number does.
+        ("recalling pen needles, lot 8635660B, expiry 2027-03", "DEVICE_ID", "8635660B", False),
+        ("pump serial number SN48213AX alarmed", "DEVICE_ID", "SN48213AX", True),
     ],
 )
 def test_context_gated_ids(text: str, entity: str, value: str, expected: bool) -> None:

@@ -62,3 +62,55 @@ def test_name_lists(word: str, listed: bool, known: bool) -> None:
     """Census names count alone only when they are not also ordinary English words."""
     assert listed_name_word(word) is listed
     assert known_name_word(word) is known
+
+
+def roles(text: str) -> dict[str, set[str]]:
+    """Every tagged span with the roles the name recognizer gives it."""
+    out: dict[str, set[str]] = {}
+    for m in NAMES.analyze(text, 1.0):
+        out.setdefault(text[m.start : m.end], set()).add(m.role)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "role", "expected"),
+    [
+        # Attendee, speaker and board lists name participants, titles or not.
+        ("Present: Roberto Baker, Holly Lewis. Approved the budget.", "Holly Lewis", "staff", True),
+        ("Present: Mr. Luis James, Joseph Navarro. Approved it.", "Luis James", "patient", False),
+        ("Present: Mr. Luis James, Joseph Navarro. Approved it.", "Luis James", "staff", True),
+        ("Speakers: Dr. Ana Ruiz and Tom Hale", "Tom Hale", "staff", True),
+        ("Please see Holly Lewis for her knee", "Holly Lewis", "staff", False),
+        # Honorifics of other languages between a patient cue and the name.
+        ("for our patient pani Ewelina Boksa, member Z63", "Ewelina Boksa", "patient", True),
+        ("Patient: Herr Jonas Weber", "Jonas Weber", "patient", True),
+        # A doctor can be the patient when the patient cue says so.
+        ("for our patient Dr Robin Naylor, member Y6", "Robin Naylor", "patient", True),
+        ("for our patient Dr Robin Naylor, member Y6", "Robin Naylor", "provider", False),
+        ("referred by Dr Robin Naylor today", "Robin Naylor", "provider", True),
+        # A surname, an initial and a full date before a care word label a patient's record.
+        ("Kowalski J. 1957-03-02 - MRI report", "Kowalski J", "patient", True),
+        ("Nowak-Lis A 03/04/1961 labs", "Nowak-Lis A", "patient", True),
+        ("Budget Q. 1999-03-02 report", "Budget Q", "patient", False),  # an English word
+        ("Kowalski J. 2025-03-02 - MRI report", "Kowalski J", "patient", False),  # a recent date
+        ("Kowalski J. 1957-03-02 - lunch order", "Kowalski J", "patient", False),  # no care word
+    ],
+)
+def test_name_roles(text: str, value: str, role: str, expected: bool) -> None:
+    """Cues give names their roles: participants, patients behind foreign titles, record labels."""
+    assert (role in roles(text).get(value, set())) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "expected"),
+    [
+        ("Erling Lundkvist (grade 10) was seen for a seizure", "Erling Lundkvist", True),
+        ("Ana Roe (72 y/o) fell at home", "Ana Roe", True),
+        ("Dear Isis da Costa,\nYour results are back", "Isis da Costa", True),
+        ("Annual Report (2024 edition) attached", "Annual Report", False),
+        ("Staff Meeting (grade pay scale) tomorrow", "Staff Meeting", False),
+    ],
+)
+def test_demographic_and_greeting_names(text: str, value: str, expected: bool) -> None:
+    """A parenthetical age or grade after a name, and particles in a greeted name, find people."""
+    assert (value in names(text)) is expected

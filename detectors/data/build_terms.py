@@ -90,8 +90,17 @@ def build_drugs() -> int:
         if " " in v or "," in v or len(v) < 5 or not v.isalpha() or v in common:
             continue
         names.add(v)
+    names.update(INSULINS)
     (HERE / "drugs.txt").write_text("\n".join(sorted(names)) + "\n")
     return len(names)
+
+
+# The dictionary names insulins only in multi-word forms ("insulin glargine"), which the one-word
+# list drops; they are among the drugs most often refilled by mail.
+INSULINS = (
+    "insulin", "glargine", "lispro", "aspart", "detemir", "degludec", "glulisine", "humalog",
+    "novolog", "lantus", "levemir", "tresiba", "basaglar", "toujeo", "humulin", "novolin",
+)  # fmt: skip
 
 
 SURNAME_RANK_LIMIT = 30_000

@@ -242,12 +242,55 @@ class IpRecognizer:
         return out
 
 
+# A link to one patient's record: a record-kind path segment followed by an identifier segment
+# ("/chart/9574773", "/patients/48213/results", "/v/g9xfv9ecb5").
+RECORD_URL = regex.compile(
+    r"(?i)(?<![\w@])(?:https?://|www\.)[^\s<>\"'()\[\]/]{1,200}(?:/[^\s<>\"'()\[\]/?#]{0,60}){0,6}?"
+    r"/(?:charts?|patients?|pts?|mrn|records?|encounters?|visits?|v|appts?|appointments?|members?|"
+    r"results?|orders?|cases?|episodes?|admissions?|reports?|messages?|referrals?)"
+    r"/([A-Za-z0-9_-]{5,64})(?=[/?#\s<>\"')\].,;:!]|$)[^\s<>\"'()\[\]]{0,300}"
+)
+_UUID = regex.compile(
+    r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}"
+)
+
+
+def record_id_segment(segment: str) -> bool:
+    """A path segment shaped like a record id: 5+ digits, a letters-and-digits token or a UUID."""
+    digits = sum(ch.isdigit() for ch in segment)
+    letters = sum(ch.isalpha() for ch in segment)
+    if regex.fullmatch(r"\d{5,20}", segment) or _UUID.fullmatch(segment):
+        return True
+    return len(segment) >= 6 and digits >= 1 and letters >= 1 and "-" not in segment.strip("-")
+
+
+@dataclass(frozen=True)
+class RecordUrlRecognizer:
+    """URLs that point at one patient's record, visit or result (a record id in the path)."""
+
+    name: str = "record_url"
+    entities: tuple[str, ...] = ("RECORD_URL",)
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        for m in finditer(RECORD_URL, text, timeout):
+            if not record_id_segment(m.group(1)):
+                continue
+            end = m.end()
+            while end > m.end(1) and text[end - 1] in ".,;:!?":
+                end -= 1
+            out.append(RawMatch("RECORD_URL", m.start(), end, 0.8, "identifier", self.name))
+        return out
+
+
 def contact_recognizers() -> list[object]:
     """Build the contact-detail recognizers."""
     return [
         PhoneRecognizer(),
         RegexRecognizer(name="email", entity="EMAIL_ADDRESS", pattern=EMAIL, score=0.9),
         RegexRecognizer(name="url", entity="URL", pattern=URL, score=0.6),
+        RecordUrlRecognizer(),
         IpRecognizer(),
         RegexRecognizer(
             name="street_address", entity="STREET_ADDRESS", pattern=ADDRESS, score=0.75

@@ -312,6 +312,153 @@ class LabRecognizer:
         return out
 
 
+# Clinical narrative is told by how clinicians write, not by a vocabulary: vital signs, SOAP
+# sections, charting shorthand, durations and counts, dosing with a route, exam findings and a
+# patient as the subject of a clinical verb. Each cue kind alone is weak; two kinds in one text
+# make it a clinical note.
+NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
+    (
+        "vitals",
+        regex.compile(
+            r"(?<![\w/])(?:BP|B/P)\s?:?\s?\d{2,3}/\d{2,3}(?![\w/])"
+            r"|(?<![\w])(?:HR|RR|SpO2|SaO2|O2 sat|sats|Temp|Tmax|pulse)\s?:?\s?\d{2,3}(?:\.\d)?\s?%?(?![\w])"
+        ),
+    ),
+    (
+        "glucose",
+        regex.compile(
+            r"(?i)(?<![\w])(?:BG|FSBG|CBG|blood (?:sugars?|glucose)|glucose|sugars)(?![\w])"
+            r"[^.\n\d]{0,25}\d{2,3}(?![\w])"
+        ),
+    ),
+    ("soap", regex.compile(r"(?m)^[ \t>]*(?:S|O|A|P|A/P)[ \t]?:[ \t]")),
+    (
+        "section",
+        regex.compile(
+            r"(?im)^[ \t>]*(?:CC|HPI|ROS|PMH|PSH|Assessment(?: and plan)?|Subjective|Objective|"
+            r"Impression|History of present illness|Chief complaint|Physical exam|Hospital course|"
+            r"Plan of care|Allergies|Code status|Vitals|Vital signs)[ \t]?:"
+        ),
+    ),
+    (
+        "shorthand",
+        regex.compile(
+            r"(?<![\w/])(?:s/p|S/P|c/o|h/o|r/o|f/u|w/u|b/l|n/v|N/V|SOB|DOE|NKDA|NPO|DNR|DNI|"
+            r"AROM|PROM|ROM|WBAT|NWB|PWB|AOx\d|HFrEF|HFpEF|RVR|BIBA|prn|PRN|bid|BID|tid|TID|"
+            r"qid|QID|qhs|QHS|q\d{1,2}h)(?![\w/])"
+        ),
+    ),
+    (
+        "duration",
+        regex.compile(
+            r"(?<![\w])x\s?\d{1,2}\s?(?:d|days?|wks?|weeks?|mos?|months?|yrs?|hrs?|hours?)(?![\w])"
+            r"|(?i:(?<![\w])(?:oriented|A&O|AO)\s?x\s?[1-4](?![\w]))"
+            r"|(?<![\w])\d{1,2}\s?x\s?/\s?(?:wk|week|day|d)(?![\w])"
+        ),
+    ),
+    (
+        "dosing",
+        regex.compile(
+            r"(?<![\w])\d{1,4}(?:\.\d{1,2})?\s?(?:mg|mcg|units?|mL)?\s?(?:IV|PO|IM|SQ|SC|SL|IVP|IVPB)"
+            r"(?![\w])"
+            r"|(?i:(?<![\w])(?:refill|rx|disp(?:ense)?|qty|quantity|tabs?|caps?|hfa|units?|mg|mcg)"
+            r"(?![\w])[^.\n]{0,20}#\s?\d{1,3}(?![\w]))"
+        ),
+    ),
+    (
+        "patient_subject",
+        regex.compile(
+            r"(?<![\w])(?:Pt|pt|Patient|patient|Resident|resident)\s+(?:reports|reported|states|"
+            r"stated|denies|denied|c/o|complains|presents|presented|endorses|tolerated|tolerating|"
+            r"ambulates|ambulating|alert|is alert|was seen|noted|admits|verbalized|refused|"
+            r"declined|continues|advised|educated|instructed)(?![\w])"
+        ),
+    ),
+    (
+        "exam",
+        regex.compile(
+            r"(?<![\w])\d\+\s?(?:pitting\s)?edema(?![\w])"
+            r"|(?<![\w])\d(?:\.\d)?\s?x\s?\d(?:\.\d)?\s?cm(?![\w])"
+            r"|(?i:(?<![\w])(?:bibasilar|crackles|rales|rhonchi|wheezing|wheezes|murmur|"
+            r"granulating|erythema|tenderness)(?![\w]))"
+            r"|(?<![\w])GCS\s?\d{1,2}(?![\w])|(?i:(?<![\w])pain\s?\d{1,2}/10(?![\w]))"
+            r"|(?i:(?<![\w])stage\s[1-4I-V]{1,3}\s(?:pressure\s)?(?:wound|ulcer|injury))"
+        ),
+    ),
+)
+MEASURED = frozenset({"vitals", "glucose"})
+# A labelled clinical field: its value is health information whatever its words.
+CLINICAL_FIELD = regex.compile(
+    r"(?im)(?<![\w])(?:indication|reason for (?:the )?(?:visit|referral|exam|consult(?:ation)?|"
+    r"appointment|admission|transfer|call|request|study)|chief complaint|presenting complaint|"
+    r"admitting diagnosis|discharge diagnosis|dx|diagnosis|diagnoses|problem list|"
+    r"reason|concern)[ \t]?[:-][ \t]?(\S(?:[^\n.;!?]|\.(?=\d)){2,80})"
+)
+_BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")
+CARE_WORD = regex.compile(
+    r"(?i)(?<![\w])(?:visit|appointment|appt|referral|consult|exam|seen|admission|telehealth|"
+    r"video visit|virtual visit|clinic|doctor|dr\.?|provider|nurse|patient|pt)(?![\w])"
+)
+# Imaging with a body region or a contrast phrase: "MRI lumbar spine w/o", "US thyroid", "CT abd".
+IMAGING = regex.compile(
+    r"(?<![\w])(?:MRI|MRA|CT|CTA|PET(?:[-/]CT)?|DEXA|DXA|US|XR|CXR|KUB)\s+(?:of\s+(?:the\s+)?)?"
+    r"(?:(?:left|right|bilateral|L|R)\s+)?(?i:brain|head|spine|[CLT]-spine|lumbar|cervical|"
+    r"thoracic|chest|abd(?:omen)?|pelvis|knee|hip|shoulder|wrist|ankle|foot|hand|elbow|thyroid|"
+    r"breasts?|renal|kidneys?|liver|neck|sinus(?:es)?|scan|w/o|w/|with contrast|without contrast)"
+    r"(?![\w])"
+)
+
+
+@dataclass(frozen=True)
+class ClinicalNarrativeRecognizer:
+    """Clinical narrative by its shape (vitals, SOAP, shorthand, dosing routes, exam findings).
+
+    A cue of one kind scores 0.55 (one hit) or 0.7 (several; a measured vital sign or glucose
+    value at least 0.7); cues of two kinds or more in the same text make each 0.85. A labelled clinical field ("Indication:", "Reason for visit:", "Dx:")
+    scores 0.8 on its own; a bare "Reason:" needs a care word before it.
+    """
+
+    name: str = "clinical_narrative"
+    entities: tuple[str, ...] = ("CLINICAL_NARRATIVE", "PROCEDURE")
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        hits: list[tuple[str, int, int]] = []
+        for kind, pattern in NARRATIVE_CUES:
+            for m in finditer(pattern, text, timeout):
+                hits.append((kind, m.start(), m.end()))
+        soap = {text[s:e].strip(" \t>:")[:3] for k, s, e in hits if k == "soap"}
+        if len(soap) < 2:
+            hits = [h for h in hits if h[0] != "soap"]
+        kinds = {k for k, _, _ in hits}
+        score = 0.85 if len(kinds) >= 2 else (0.7 if len(hits) >= 2 else 0.55)
+        # A measured vital sign or glucose is a person's measurement even when it stands alone.
+        out = [
+            RawMatch(
+                "CLINICAL_NARRATIVE",
+                s,
+                e,
+                max(score, 0.7) if k in MEASURED else score,
+                "health",
+                self.name,
+            )
+            for k, s, e in hits
+        ]
+        for m in finditer(CLINICAL_FIELD, text, timeout):
+            label = m.group(0)
+            if _BARE_REASON.match(label) and not CARE_WORD.search(
+                text, max(0, m.start() - 150), m.start()
+            ):
+                continue
+            value_end = m.start(1) + len(m.group(1).rstrip(" .,;"))
+            out.append(
+                RawMatch("CLINICAL_NARRATIVE", m.start(1), value_end, 0.8, "health", self.name)
+            )
+        for m in finditer(IMAGING, text, timeout):
+            out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name))
+        return out
+
+
 def health_recognizers() -> list[object]:
     """Build the health-information recognizers."""
     return [
@@ -321,6 +468,7 @@ def health_recognizers() -> list[object]:
         DiagnosisRecognizer(),
         ProcedureRecognizer(),
         LabRecognizer(),
+        ClinicalNarrativeRecognizer(),
         RegexRecognizer(
             name="specialty",
             entity="SPECIALTY",

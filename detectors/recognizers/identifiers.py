@@ -118,6 +118,7 @@ MRN_CONTEXT = compile_words(
         "record number",
         "record #",
         "chart #",
+        "chart no",
         "chart number",
         "patient id",
         "patient #",
@@ -127,8 +128,13 @@ MRN_CONTEXT = compile_words(
         "unit number",
     ]
 )
+# "Chart 17516391", "Chart: 4471203": a number right after the word chart is a record number.
+CHART_BEFORE = regex.compile(
+    r"(?i)(?<![\w])chart[ \t]{0,2}(?:#|no\.?|id)?[ \t]{0,2}[:#]?[ \t]{0,2}$"
+)
 MEMBER_CONTEXT = compile_words(
     [
+        "member",
         "member id",
         "member #",
         "member number",
@@ -166,8 +172,10 @@ NPI_CONTEXT = compile_words(["npi", "national provider", "provider id", "npi#"])
 DEA_CONTEXT = compile_words(["dea", "dea#", "dea number", "dea registrant", "registrant"])
 ROUTING_CONTEXT = compile_words(["routing", "aba", "rtn", "routing number", "transit"])
 VIN_CONTEXT = compile_words(["vin", "vehicle", "chassis"])
+# A lot number names a batch of thousands of devices (recall notices quote them), not a patient's
+# device: only a device identifier or a serial number does.
 UDI_CONTEXT = compile_words(
-    ["udi", "device identifier", "device id", "serial number", "serial #", "implant", "lot"]
+    ["udi", "device identifier", "device id", "serial number", "serial #", "serial no", "implant"]
 )
 LICENSE_CONTEXT = compile_words(
     [
@@ -257,7 +265,9 @@ class MrnRecognizer:
         out: list[RawMatch] = []
         for m in finditer(self.pattern, text, timeout):
             start, end = m.span(1)
-            if has_context(MRN_CONTEXT, text, start, end, before=30):
+            if has_context(MRN_CONTEXT, text, start, end, before=30) or CHART_BEFORE.search(
+                text, max(0, start - 20), start
+            ):
                 out.append(RawMatch("MRN", start, end, 0.9, "identifier", self.name))
                 continue
             header = column_header(text, start)

@@ -7,6 +7,7 @@ unknown) so the message-level decision can tell a patient's name from staff and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 import regex
@@ -41,9 +42,11 @@ DISPLAY_NAME = regex.compile(
 HEADER_LINE = regex.compile(
     rf"(?m)^(?:>\s?)*(?:From|To|Cc|Bcc|Sender|Reply-To|Attendees?):[ \t]{{0,4}}\"?((?:Dr\.? )?{NAME_FIRST_LAST})"
 )
+_GREET_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|ibn|ter|ten"
 GREETING = regex.compile(
     rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?)[ ,]{{1,3}}"
-    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: {_CAP}){{0,2}})\s{{0,2}}[,:!\n-]"
+    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: (?:(?:{_GREET_PARTICLES}) )*{_CAP}){{0,2}})"
+    rf"\s{{0,2}}[,:!\n-]"
 )
 # A provider's mark anywhere in a short span: "Dr. Park", "Lee, MD", "Ana Ruiz NP".
 PROVIDER_MARK = regex.compile(
@@ -66,6 +69,17 @@ SIGN_LINE = regex.compile(
 SIGNED = regex.compile(
     rf"(?i:signed|signature|electronically signed by|sent by|from)[: ]{{1,3}}((?:Dr\.? )?{NAME_FIRST_LAST})"
 )
+# Honorifics of many languages that may stand between a cue and a name ("our patient pani Ewa
+# Nowak", "Patient: Herr Jonas Weber", "for Sra. Lucia Gomez"); they never make a provider.
+HONORIFIC = (
+    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Mstr|Dr|Herr|Frau|Hr|Fr|pan|pani|Pan|Pani|Sr|Sra|Srta|Don|Dona|"
+    r"Doña|Dña|M|Mme|Mlle|Sig|Sig\.ra|Signor|Signora|Dhr|Mevr|Bay|Bayan|Ông|Bà|Anh|Chị|Fru|Herra|"
+    r"Rouva|Úr|Asszony|Domnul|Doamna|Shri|Smt|Kumari)\.?\s{1,2})"
+)
+PATIENT_BEFORE = regex.compile(
+    r"(?i)(?<![\w])(?:patient|pt|member|resident|claimant|decedent|client|beneficiary)(?:['’]s)?"
+    r"(?: name)?\s{0,3}[:#-]?\s{0,3}$"
+)
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
     r"member name|resident|client|insured|subscriber|guarantor|summary for|results for|result for|"
@@ -74,7 +88,7 @@ PATIENT_CUE = regex.compile(
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
     r")(?:\s{0,3}[:#-]\s{0,8}|,?\s{1,3})"
-    rf"({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})"
+    rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})"
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor)"
@@ -96,6 +110,33 @@ NAME_HEADER = regex.compile(
 NOT_PATIENT_HEADER = regex.compile(
     r"(?i)\b(?:provider|physician|doctor|staff|employee|vendor|company|facility|practice|clinic|"
     r"plan|payer|drug|product|item|file|user|rep|contact person)\b"
+)
+# Names listed as those present, speaking or serving are participants, never patients:
+# "Present: A, B, C", "Speakers: ...", "Board members: ...", "Attendees - ...".
+ATTENDEE_LIST = regex.compile(
+    r"(?im)(?<![\w])(?:present|attendees?|attending|in attendance|absent|regrets|apologies|"
+    r"speakers?|panel(?:ists)?|faculty|moderators?|presenters?|board members?|members present|"
+    r"guests?|committee members?|participants|invited|cc|chair(?:ed by)?|facilitators?|hosts?)"
+    r"[ \t]?[:-][ \t]?((?:[^.\n;]|(?<=(?<![\w])(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|\p{Lu}))\.){3,400})"
+)
+ATTENDEE_ITEM = regex.compile(
+    rf"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.? )?({NAME_FIRST_LAST}|{NAME_LAST_FIRST}|{_CAP})"
+)
+# "Kowalski J. 1957-03-02 - MRI report": a surname, an initial and a full date before a care
+# document word on one line is a patient's record label.
+SURNAME_INITIAL_DATE = regex.compile(
+    rf"(?m)(?<![\w])({_CAP}(?:[- ]{_CAP})?,? \p{{Lu}}\.?)[ \t,]{{1,3}}"
+    r"(\d{4}-\d{2}-\d{2}|\d{1,2}[/.]\d{1,2}[/.]\d{4})(?![\w/.-])"
+    r"(?=[^\n]{0,12}?(?i:\b(labs?|lab results?|results?|report|biopsy|pathology|path|imaging|mri|"
+    r"ct|x-?ray|scan|ultrasound|echo|ecg|ekg|referral|consult|discharge|note|notes|rx|"
+    r"prescription|chart|records?|summary|visit|follow-?up)\b))"
+)
+# "Erling Lundkvist (grade 10)", "Ana Roe (72 y/o)", "Li Wei (DOB ...)": a parenthetical age,
+# school grade or birth date after capitalised words says they name a person.
+NAME_DEMOGRAPHIC = regex.compile(
+    rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}})\s?\((?i:grade\s?\d|age[ds]?\s?\d|dob|d\.o\.b|"
+    r"born|\d{1,3}\s?(?:yo|y/o|y\.o\.|years?|yrs?|months?|mos?)(?![\w])|[MF],?\s?\d{1,3}(?![\w])|"
+    r"\d{1,2}(?:st|nd|rd|th) grade)"
 )
 LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}\p{Ll}{2,15}(?![\w])")
 KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
@@ -253,7 +294,7 @@ class NameRecognizer:
     """Cue-driven person names, each tagged with the role its cue implies."""
 
     name: str = "person_cues"
-    entities: tuple[str, ...] = ("PERSON",)
+    entities: tuple[str, ...] = ("PERSON", "DOB", "CLINICAL_NARRATIVE")
     patterns: tuple[tuple[regex.Pattern[str], str, float], ...] = field(
         default_factory=lambda: (
             (TITLE_PROVIDER, "provider", 0.85),
@@ -290,9 +331,24 @@ class NameRecognizer:
                     role_here = role
                 if not plausible_name(value):
                     continue
+                # "our patient Dr Robin Naylor": a doctor can be the patient.
+                if role_here == "provider" and PATIENT_BEFORE.search(
+                    text, max(0, m.start() - 40), m.start()
+                ):
+                    continue
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         out.extend(self._patient_cued(text, timeout))
+        attendees = self._attendees(text, timeout)
+        # "Present: Mr. Luis James, ...": a title in an attendee list names no patient.
+        out = [
+            m
+            for m in out
+            if m.role != "patient"
+            or not any(a.start <= m.start and m.end <= a.end for a in attendees)
+        ]
+        out.extend(attendees)
+        out.extend(self._record_labels(text, timeout))
         out.extend(self._table_names(text, timeout))
         out.extend(self._signatures(text, timeout))
         out.extend(self._known_names(text, timeout))
@@ -308,6 +364,8 @@ class NameRecognizer:
             if plausible_name(text[s:e]):
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, ""))
 
+        for m in finditer(NAME_DEMOGRAPHIC, text, timeout):
+            add(m.start(1), m.end(1), 0.7)
         for m in finditer(MIDDLE_INITIAL, text, timeout):
             words = m.group(1).split()
             listed = listed_name_word(words[0]) or listed_name_word(words[-1])
@@ -408,6 +466,42 @@ class NameRecognizer:
                 role, score = "patient", 0.85
             s, e = _trim(value, m.start(1))
             out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role))
+        return out
+
+    def _attendees(self, text: str, timeout: float) -> list[RawMatch]:
+        """Names in an attendee, speaker or board list: participants (role "staff")."""
+        out: list[RawMatch] = []
+        for m in finditer(ATTENDEE_LIST, text, timeout):
+            for item in regex.split(r",|;| and | & ", m.group(1)):
+                found = ATTENDEE_ITEM.search(item)
+                if found is None or not plausible_name(found.group(1)):
+                    continue
+                start = m.start(1) + m.group(1).find(item) + found.start(1)
+                s, e = _trim(found.group(1), start)
+                out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
+        return out
+
+    def _record_labels(self, text: str, timeout: float) -> list[RawMatch]:
+        """A surname with an initial and a full date before a care word: patient and birth date."""
+        out: list[RawMatch] = []
+        recent = date.today().year - 1
+        for m in finditer(SURNAME_INITIAL_DATE, text, timeout):
+            surname = m.group(1).rstrip(" .").rpartition(" ")[0].rstrip(",")
+            parts = regex.split(r"[- ]", surname)
+            if not plausible_name(surname) or not all(
+                listed_name_word(w) or not w.isascii() for w in parts
+            ):
+                continue
+            # A date of this year or last is a visit's date far more often than a birth date.
+            year = regex.search(r"\d{4}", m.group(2))
+            if year is None or int(year.group()) >= recent:
+                continue
+            s, e = _trim(m.group(1), m.start(1))
+            out.append(RawMatch("PERSON", s, e, 0.85, "identifier", self.name, "patient"))
+            out.append(RawMatch("DOB", m.start(2), m.end(2), 0.85, "identifier", self.name))
+            out.append(
+                RawMatch("CLINICAL_NARRATIVE", m.start(3), m.end(3), 0.7, "health", self.name)
+            )
         return out
 
     def _table_names(self, text: str, timeout: float) -> list[RawMatch]:
