@@ -47,7 +47,9 @@ class DecisionThresholds(_Frozen):
     # health information (a diagnosis and a procedure) corroborate each other: their evidence is
     # combined by noisy-OR, one best finding per entity type, and capped here.
     corroboration_cap: float = Field(default=0.95, ge=0.0, le=1.0)
-    strong_identifiers: tuple[str, ...] = ("MRN", "MBI", "MEMBER_ID", "MEDICAID_ID")
+    # A national health-service number (UK NHS, Scottish CHI) is a patient's record key, as an
+    # MRN is.
+    strong_identifiers: tuple[str, ...] = ("MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NHS_NUMBER")
     linked_identifiers: tuple[str, ...] = (
         "US_SSN",
         "DOB",

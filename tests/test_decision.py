@@ -147,6 +147,12 @@ def _f(entity: str, category: str, score: float = 0.9, part: str = "body") -> Fi
         ([_f("PERSON", "identifier", 0.7), _f("DIAGNOSIS", "health", 0.8)], True),
         ([_f("PERSON", "identifier", 0.7, "subject"), _f("DIAGNOSIS", "health", 0.8)], False),
         ([_f("PHONE_NUMBER", "identifier"), _f("DIAGNOSIS", "health")], False),
+        # A national health-service number is a record key; a record link needs health beside it.
+        ([_f("NHS_NUMBER", "identifier", 0.95)], True),
+        ([_f("RECORD_URL", "identifier", 0.8), _f("CLINICAL_NARRATIVE", "health", 0.85)], True),
+        ([_f("RECORD_URL", "identifier", 0.8)], False),
+        ([_f("URL", "identifier", 0.6), _f("CLINICAL_NARRATIVE", "health", 0.85)], False),
+        ([_f("CLINICAL_NARRATIVE", "health", 0.85)], False),
     ],
 )
 def test_decision_rules(findings: list[Finding], phi: bool) -> None:

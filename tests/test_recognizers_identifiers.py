@@ -57,10 +57,16 @@ def test_ssn(text: str, value: str, expected: bool) -> None:
         ("card 4111 1111 1111 1112 expires", "CREDIT_CARD", "4111 1111 1111 1112", False),
         ("Driver's license D1234567 expired", "US_DRIVER_LICENSE", "D1234567", True),
         ("Invoice D1234567 is past due", "US_DRIVER_LICENSE", "D1234567", False),
+        # UK NHS numbers: mod-11 check digit, and the NHS context word.
+        ("NHS number 943 476 5919, postcode", "NHS_NUMBER", "943 476 5919", True),
+        ("NHS no: 4010232137", "NHS_NUMBER", "4010232137", True),
+        ("NHS number 943 476 5918, postcode", "NHS_NUMBER", "943 476 5918", False),  # bad check
+        ("NHS number 111 111 1111", "NHS_NUMBER", "111 111 1111", False),  # placeholder
+        ("order 943 476 5919 shipped", "NHS_NUMBER", "943 476 5919", False),  # no context
     ],
 )
 def test_checksummed_ids(text: str, entity: str, value: str, expected: bool) -> None:
-    """Checksums and context words decide NPI, DEA, ABA, VIN, card and licence hits."""
+    """Checksums and context words decide NPI, DEA, ABA, VIN, card, licence and NHS hits."""
     assert ((entity, value) in entities(text)) is expected
 
 

@@ -52,6 +52,16 @@ def npi_valid(value: str) -> bool:
     return len(value) == 10 and value[0] in "12" and luhn_ok("80840" + value)
 
 
+def nhs_valid(value: str) -> bool:
+    """UK NHS (and CHI-style) number: ten digits whose mod-11 check digit holds (10 never)."""
+    digits = [int(ch) for ch in value if ch.isdigit()]
+    if len(digits) != 10 or len(set(digits)) == 1:
+        return False
+    check = 11 - sum(d * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
+    check = 0 if check == 11 else check
+    return check != 10 and check == digits[9]
+
+
 def dea_valid(value: str) -> bool:
     """DEA registration: (d1+d3+d5) + 2*(d2+d4+d6) ends in the seventh digit."""
     v = value.upper()
@@ -168,6 +178,18 @@ PATIENT_CONTEXT = compile_words(
     ["patient", "pt", "patient's", "guarantor", "patient account", "statement", "balance"]
 )
 SSN_CONTEXT = compile_words(["ssn", "ss#", "ss #", "social security", "social", "ssa", "ssn#"])
+NHS_CONTEXT = compile_words(
+    [
+        "nhs",
+        "nhs no",
+        "nhs number",
+        "nhs #",
+        "nhs num",
+        "chi number",
+        "chi no",
+        "health and care number",
+    ]
+)
 NPI_CONTEXT = compile_words(["npi", "national provider", "provider id", "npi#"])
 DEA_CONTEXT = compile_words(["dea", "dea#", "dea number", "dea registrant", "registrant"])
 ROUTING_CONTEXT = compile_words(["routing", "aba", "rtn", "routing number", "transit"])
@@ -313,6 +335,17 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             context_score=1.0,
             before=80,
             header_context=True,
+        ),
+        RegexRecognizer(
+            name="uk_nhs_number",
+            entity="NHS_NUMBER",
+            pattern=regex.compile(r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])"),
+            score=0.9,
+            context=NHS_CONTEXT,
+            context_required=True,
+            context_score=0.95,
+            before=30,
+            validate=nhs_valid,
         ),
         RegexRecognizer(
             name="member_id",
