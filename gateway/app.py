@@ -134,7 +134,12 @@ class Gateway:
         )
         outbox = Outbox(settings.delivery.outbox) if settings.delivery.outbox else None
         self.relay = Relay(self.pool, outbox)
+        # Small mail and big mail scan on separate threads: a crowd of big PDFs (each up to
+        # detection.time_budget) then never holds up the small messages behind it.
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="phigate-stage")
+        self._large_executor = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="phigate-stage-large"
+        )
         needed = {"deliver"} | {
             spec.type for rule in document.rules for spec in (rule.action, *rule.fallback)
         }
@@ -148,6 +153,10 @@ class Gateway:
             offload=self._offload,
             sign_changed=self._dkim(settings),
             before_act=self.record_pending,
+            offload_large=self._offload_large,
+            detect_budget=None
+            if settings.detection.detector == "null"
+            else settings.detection.time_budget,
         )
 
     @staticmethod
@@ -173,6 +182,9 @@ class Gateway:
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def _offload_large(self, fn: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._large_executor, fn)
 
     async def process(self, envelope: Envelope, raw: bytes, tx: Transaction | None) -> Verdict:
         """Run one message through the pipeline, record it, and return its Verdict."""
@@ -290,6 +302,8 @@ class Gateway:
         await self.pool.close()
         await self.audit_writer.close()
         self._executor.shutdown(wait=True)
+        # A scan past its time budget may still run; nobody waits for it any more.
+        self._large_executor.shutdown(wait=False, cancel_futures=True)
         self.services.close()
 
     def close_audit(self) -> None:

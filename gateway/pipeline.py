@@ -25,6 +25,11 @@ log = structlog.get_logger("phigate.pipeline")
 
 # Messages up to this size are parsed on the event loop; bigger ones in the stage thread pool.
 INLINE_PARSE_BYTES = 64 * 1024
+# Messages from this size on are parsed and scanned on their own threads (`offload_large`),
+# so a crowd of big PDFs never makes small mail wait behind them.
+LARGE_MESSAGE_BYTES = 256 * 1024
+# Reason code of the Unscannable a scan that ran out of time yields.
+TIME_BUDGET_REASON = "time-budget"
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -312,6 +317,8 @@ class Pipeline:
         offload: Offload = _inline,
         sign_changed: Callable[[bytes], bytes] | None = None,
         before_act: Recorder | None = None,
+        offload_large: Offload | None = None,
+        detect_budget: float | None = None,
     ) -> None:
         self.parser = parser
         self.detector = detector
@@ -319,6 +326,9 @@ class Pipeline:
         self.actions = dict(actions)
         self.deliverer = deliverer
         self._offload = offload
+        self._offload_large = offload_large or offload
+        # Seconds a scan may run once it has started (settings.detection.time_budget).
+        self._detect_budget = detect_budget
         # DKIM-signs what phigate wrote itself (encrypted copies, tagged copies, notices).
         self._sign_changed = sign_changed
         # Makes the message's pending audit record durable; raising stops the message (451).
@@ -354,13 +364,56 @@ class Pipeline:
             )
             return verdict.with_stage(stage, outcome=Outcome(reply=reply))
 
+    async def _detect(
+        self, offload: Offload, parsed: ParsedMessage, envelope: Envelope
+    ) -> Detection:
+        """Run the detector in `offload`'s threads, bounded by the time budget once it starts.
+
+        The budget counts from the moment a thread picks the scan up, not while it queues. A
+        scan still running when it is spent is left to finish on its thread (threads cannot be
+        stopped), and the message is reported unscannable, which policies never let out in
+        clear.
+        """
+        started: list[float] = []
+
+        def job() -> Detection:
+            started.append(time.monotonic())
+            return self.detector.detect(parsed, envelope)
+
+        task = asyncio.ensure_future(offload(job))
+        budget = self._detect_budget
+        if budget is None:
+            return await task
+        while True:
+            wait = budget if not started else started[0] + budget - time.monotonic()
+            done, _ = await asyncio.wait({task}, timeout=max(wait, 0.0))
+            if done:
+                return task.result()
+            if started and time.monotonic() >= started[0] + budget:
+                break
+        task.add_done_callback(_discard_result)
+        from detectors.extract.model import Unscannable
+
+        gone = Unscannable(
+            part="message",
+            origin="message",
+            reason=TIME_BUDGET_REASON,
+            detail=f"the scan ran past detection.time_budget ({budget:g} s)",
+        )
+        return Detection(
+            unscannable=(gone,),
+            summary={"unscannable": [{"part": "message", "reason": TIME_BUDGET_REASON}]},
+            reasons=("the scan ran out of time: unscannable",),
+        )
+
     async def _run(self, verdict: Verdict, raw: bytes, deliverer: Deliverer) -> Verdict:
         envelope = verdict.envelope
+        offload = self._offload_large if len(raw) >= LARGE_MESSAGE_BYTES else self._offload
 
         t0 = time.perf_counter()
         try:
             if len(raw) > INLINE_PARSE_BYTES:
-                parsed: ParsedMessage = await self._offload(lambda: self.parser.parse(raw))
+                parsed: ParsedMessage = await offload(lambda: self.parser.parse(raw))
             else:
                 # a small message parses faster than a hop to a thread and back
                 parsed = self.parser.parse(raw)
@@ -389,7 +442,7 @@ class Pipeline:
             if getattr(self.detector, "cheap", False):
                 detection: Detection = self.detector.detect(parsed, envelope)
             else:
-                detection = await self._offload(lambda: self.detector.detect(parsed, envelope))
+                detection = await self._detect(offload, parsed, envelope)
         except PhigateError:
             raise
         except Exception as exc:
@@ -446,7 +499,7 @@ class Pipeline:
         t0 = time.perf_counter()
         prepared = parsed
         if decision.edits and not all(r.monitor for r in routes):
-            prepared = await self._offload(
+            prepared = await offload(
                 lambda: self.parser.parse(apply_header_edits(parsed.raw, decision.edits))
             )
         deliveries: list[Delivery] = []
@@ -539,6 +592,12 @@ class Pipeline:
             ),
             outcome=outcome,
         )
+
+
+def _discard_result(task: asyncio.Future[Any]) -> None:
+    """Collect the outcome of a scan nobody waits for any more (so it is not reported unread)."""
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("detect.late_failure", error_type=type(task.exception()).__name__)
 
 
 def _merge(deliveries: list[Delivery]) -> list[Delivery]:

@@ -56,23 +56,6 @@ def test_missing_anchor_is_an_error(tmp_path: Path):
     assert not anchor.exists()
 
 
-def test_missing_key_is_an_error_and_is_not_created(tmp_path: Path):
-    """Without the key file verify fails, naming it, and makes no fresh key."""
-    url, key = _made_log(tmp_path)
-    other = tmp_path / "elsewhere" / "audit.key"
-    done = _audit("verify", "--url", url, "--key-file", str(other))
-    assert done.returncode != 0 and str(other) in done.stderr
-    assert not other.exists()
-
-
-def test_fresh_log_verifies_intact(tmp_path: Path):
-    """A log the gateway created but never wrote to verifies intact, with its anchor in place."""
-    url, key = _made_log(tmp_path)
-    done = _audit("verify", "--url", url, "--key-file", str(key))
-    assert done.returncode == 0, done.stderr
-    assert "intact: 0 records" in done.stdout
-
-
 @pytest.mark.postgres
 def test_postgresql_schema_without_a_log_is_an_error_and_stays_empty(tmp_path: Path):
     """A PostgreSQL URL with no audit tables fails and gets no tables."""
