@@ -151,6 +151,14 @@ BUSINESS_CONTACT_CUE = re.compile(
 )
 # "refill albuterol #90 for Ann Roe", "an MRI for Mr Lee": the person a health service is for.
 FOR_NAME = re.compile(rf"\b(?i:for)\s+{HONORIFIC}?$")
+# "Plan of care for Ann Roe", "Lab results for Mr Lee", "MRI for Li Wei": a clinical document or
+# service named as being for a person makes that person its patient.
+CARE_DOCUMENT_FOR = re.compile(
+    r"(?i)\b(?:plan of care|care plan|treatment plan|discharge summary|visit summary|clinical "
+    r"summary|lab results?|test results?|results|labs|orders|referral|prescriptions?|rx|refills?|"
+    r"requisition|prior auth(?:orization)?|appointment|appt|imaging|mri|ct scan|x-ray|biopsy|"
+    r"immunization record|vaccine record)\s+for\s+" + HONORIFIC + r"?$"
+)
 ADDRESS_FIELD = re.compile(r"(?m)^(From|Sender|To):[ \t]*(.*)$")
 MAIL_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
 
@@ -712,7 +720,9 @@ def _same_sentence(m: RawMatch, health: list[RawMatch], breaks: list[int]) -> bo
 
 
 def _service_for(text: str, name: RawMatch, health: list[RawMatch], breaks: list[int]) -> bool:
-    """A name a health service is for: "refill albuterol HFA #90 for Ann Roe"."""
+    """A name a health service is for: "refill albuterol HFA #90 for Ann Roe", "orders for Ann"."""
+    if CARE_DOCUMENT_FOR.search(text, max(0, name.start - 60), name.start):
+        return True
     if FOR_NAME.search(text, max(0, name.start - 20), name.start) is None:
         return False
     k = _sentence_of(name.start, breaks)

@@ -85,6 +85,12 @@ PHI = [
         "Imaging scheduling",
         id="imaging-request-with-indication",
     ),
+    pytest.param(
+        "Plan of care for Odile Fairbrother: s/p right TKA, ROM 5-95, gait with walker. "
+        "Frequency 3x/week." + SIGNATURE,
+        "Plan of care",
+        id="care-document-for-a-named-person",
+    ),
 ]
 NOT_PHI = [
     pytest.param(
