@@ -199,18 +199,23 @@ def check_key_files(settings: Any) -> None:
     """
     from gateway.audit.keys import AUDIT_KEY
     from gateway.errors import ConfigError, PhigateError
-    from gateway.portal.store import PORTAL_HASH_KEY, PORTAL_MASTER_KEY
     from gateway.quarantine.keys import QUARANTINE_MASTER_KEY
 
-    portal_key = Path(settings.portal.master_key_file)
-    kinds = [
+    kinds: list[tuple[str, Path, Any]] = [
         ("audit.key_file", Path(settings.audit.key_file), AUDIT_KEY),
         ("quarantine.master_key_file", Path(settings.quarantine.master_key_file),
          QUARANTINE_MASTER_KEY),
-        ("portal.master_key_file", portal_key, PORTAL_MASTER_KEY),
-        ("portal.master_key_file", portal_key.with_name(f"{portal_key.stem}-hash{portal_key.suffix}"),
-         PORTAL_HASH_KEY),
     ]  # fmt: skip
+    portal_key = Path(settings.portal.master_key_file)
+    portal_hash_key = portal_key.with_name(f"{portal_key.stem}-hash{portal_key.suffix}")
+    if portal_key.exists() or portal_hash_key.exists():
+        # Imported only when there is a portal key to check: the portal package is heavy.
+        from gateway.portal.store import PORTAL_HASH_KEY, PORTAL_MASTER_KEY
+
+        kinds += [
+            ("portal.master_key_file", portal_key, PORTAL_MASTER_KEY),
+            ("portal.master_key_file", portal_hash_key, PORTAL_HASH_KEY),
+        ]
     for setting, path, kind in kinds:
         if not path.exists():
             continue

@@ -8,6 +8,7 @@ before anything is stored or handed on, and a 451 answers when it cannot be.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import smtplib
@@ -237,3 +238,11 @@ def test_final_record_failing_after_delivery_leaves_a_pending_record_verify_repo
     done = _verify(f"sqlite:///{tmp_path}/audit.db", tmp_path / "audit.key")
     assert f"(ref {ref}): pending, never completed" in done.stdout
     assert "1 pending, never completed" in done.stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "gateway.cli", "audit", "show", "--incomplete", "--json",
+         "--url", f"sqlite:///{tmp_path}/audit.db", "--key-file", str(tmp_path / "audit.key")],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert [(r["ref_id"], r["action"]) for r in json.loads(shown.stdout)] == [
+        (ref, "message-pending")
+    ]
