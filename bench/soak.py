@@ -425,13 +425,18 @@ def write_soak_config(directory: Path, audit_url: str, detector: str) -> Path:
 
 
 class ServingLog:
-    """Reads phigate's JSON log as it grows and remembers which pids logged "serving"."""
+    """Reads phigate's JSON log as it grows: which pids logged "serving", and how many workers
+    died or crashed (with the crash's error type)."""
+
+    _WATCHED = (b'"serving"', b'"worker.died"', b'"worker.crashed"')
 
     def __init__(self, path: Path) -> None:
         self._path = path
         self._offset = 0
         self._partial = b""
         self.serving: set[int] = set()
+        self.deaths = 0
+        self.crashes: Counter[str] = Counter()
 
     def poll(self) -> set[int]:
         """Read what was appended since the last call; return every pid seen serving."""
@@ -445,15 +450,31 @@ class ServingLog:
         lines = (self._partial + chunk).split(b"\n")
         self._partial = lines.pop()
         for line in lines:
-            if b'"serving"' not in line:
+            if not any(word in line for word in self._WATCHED):
                 continue
             try:
                 event = json.loads(line)
             except ValueError:
                 continue
-            if event.get("event") == "serving" and isinstance(event.get("pid"), int):
+            if not isinstance(event, dict):
+                continue
+            name = event.get("event")
+            if name == "serving" and isinstance(event.get("pid"), int):
                 self.serving.add(event["pid"])
+            elif name == "worker.died":
+                self.deaths += 1
+            elif name == "worker.crashed":
+                self.crashes[str(event.get("error_type"))] += 1
         return self.serving
+
+    def trouble(self) -> str:
+        """Worker deaths and crashes seen so far, as a short phrase ("" when none)."""
+        if not self.deaths and not self.crashes:
+            return ""
+        crashes = ", ".join(f"{kind} x{n}" for kind, n in self.crashes.most_common())
+        return f"{self.deaths} worker death(s) logged" + (
+            f"; crashes: {crashes}" if crashes else ""
+        )
 
 
 def current_rss_mb(pid: int) -> float | None:
@@ -669,10 +690,9 @@ class LoadGenerator:
     fails temporarily is queued again after a back-off, until it is accepted or the retry
     deadline passes."""
 
-    def __init__(self, port: int, rate: float, sessions: int, seed: int, run_id: str) -> None:
+    def __init__(self, port: int, rate: float, seed: int, run_id: str) -> None:
         self.port = port
         self.rate = rate
-        self.sessions = sessions
         self.mails: dict[int, Mail] = {}
         self._rng = random.Random(seed)
         self._run_id = run_id
@@ -907,11 +927,14 @@ class Soak:
                 self.kills.append(KillRecord(victim, new, now() - start))
                 return FaultWindow("kill", start, now(), f"worker {victim} -> {new}")
         self.kills.append(KillRecord(victim, None, None))
+        self.serving_log.poll()
+        trouble = self.serving_log.trouble()
         return FaultWindow(
             "kill",
             start,
             now(),
-            f"worker {victim} not replaced within {REPLACE_TIMEOUT_S:.0f} s",
+            f"worker {victim} not replaced within {REPLACE_TIMEOUT_S:.0f} s"
+            + (f" ({trouble}; see phigate.log)" if trouble else ""),
             ok=False,
         )
 
@@ -1009,7 +1032,7 @@ class Soak:
         print(render_schedule(schedule, s), flush=True)
 
         run_id = f"{os.getpid()}-{int(time.time())}"
-        load = LoadGenerator(port, s.rate, s.sessions, s.seed, run_id)
+        load = LoadGenerator(port, s.rate, s.seed, run_id)
         self.t0 = now()
         stop_rss = asyncio.Event()
         rss_task = asyncio.create_task(self.sample_rss(stop_rss, s.rss_every_s))
@@ -1150,6 +1173,20 @@ def check_audited(
 
 def _overlaps(a: Attempt, windows: Sequence[FaultWindow], grace_s: float) -> bool:
     return any(a.start <= w.end + grace_s and a.end >= w.start for w in windows)
+
+
+def window_failures(
+    mails: Mapping[int, Mail], window: FaultWindow, grace_s: float
+) -> tuple[int, float | None]:
+    """How many temporary failures overlap the window (with its grace), and how many seconds
+    after the window's end the last of them came (None when none did)."""
+    ends = [
+        a.end
+        for m in mails.values()
+        for a in m.attempts
+        if a.temporary and _overlaps(a, [window], grace_s)
+    ]
+    return len(ends), (max(ends) - window.end if ends else None)
 
 
 def check_temp_failures(
@@ -1348,9 +1385,11 @@ def render_report(record: RunRecord, checks: Sequence[Check]) -> str:
     lines.extend(f"## note: {n}" for n in record.notes)
     lines.append("## faults as run (seconds after the load starts)")
     for w in record.windows:
+        count, lag = window_failures(record.mails, w, record.settings.grace_s)
+        after = f", the last {lag:+.1f} s after its end" if lag is not None else ""
         lines.append(
             f"  {w.kind:<5} t+{w.start - record.t0:7.1f}s .. t+{w.end - record.t0:7.1f}s  "
-            f"{'ok' if w.ok else 'FAILED'}  {w.note}"
+            f"{'ok' if w.ok else 'FAILED'}  {w.note}  [temporary failures: {count}{after}]"
         )
     if not record.windows:
         lines.append("  (none)")
@@ -1380,6 +1419,7 @@ def summary_json(record: RunRecord, checks: Sequence[Check]) -> dict[str, Any]:
                 "end_s": round(w.end - record.t0, 1),
                 "ok": w.ok,
                 "note": w.note,
+                "temporary_failures": window_failures(record.mails, w, record.settings.grace_s)[0],
             }
             for w in record.windows
         ],
@@ -1501,23 +1541,26 @@ def run_soak(settings: SoakSettings, keep: bool, json_out: str | None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="phigate-soak-", dir=settings.work_dir))
     soak = Soak(settings, workdir)
     try:
-        record = asyncio.run(soak.run())
+        try:
+            record = asyncio.run(soak.run())
+        finally:
+            soak.close()
     except (BenchError, PostgresError) as exc:
         print(f"soak could not run: {exc}", file=sys.stderr)
         if soak.phigate is not None:
             print(soak.phigate.log_tail(), file=sys.stderr)
+        progress(f"work directory kept: {workdir}")
         return 2
-    finally:
-        soak.close()
-        if keep:
-            progress(f"work directory kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
     checks = all_checks(record)
     summary = summary_json(record, checks)
     if json_out:
         Path(json_out).write_text(json.dumps(summary, indent=2))
     print(render_report(record, checks), flush=True)
+    if keep or not summary["pass"]:
+        # A failed run keeps phigate's log and config for the post-mortem.
+        progress(f"work directory kept: {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0 if summary["pass"] else 1
 
 
