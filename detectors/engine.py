@@ -132,10 +132,12 @@ NAME_THEN_HEALTH = re.compile(
 # "Please schedule Roe, Ann for gastroenterology": a named person booked for a health service.
 NAME_FOR_HEALTH = re.compile(r"(?i)^,?\s+for\s+(?:[\w-]+\s+){0,2}$")
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
-# A sentence ends at . ! ? before a space (not after a title or an initial) or at a blank line.
+# A sentence ends at . ! ? before a space (not after a title or an initial) or at a blank line;
+# an abbreviation before a number or a lower-case word ("geb. 03/14/1962", "approx. two") ends
+# nothing.
 SENTENCE_BREAK = re.compile(
     r"(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bSt)(?<!\bJr)(?<!\bSr)(?<!\bvs)(?<!\bNo)(?<!\bMrs)"
-    r"(?<!\bProf)(?<!\b[A-Z])[.!?](?=\s|$)|\n[ \t]*\r?\n"
+    r"(?<!\bProf)(?<!\b[A-Z])[.!?](?=\s+[^\sa-z0-9]|\s*$)|\n[ \t]*\r?\n"
 )
 # The writer speaks of their own health: "my blood sugars", "should I go to the ER".
 FIRST_PERSON_HEALTH = re.compile(
@@ -420,10 +422,6 @@ class PhiEngine:
                 elif m.entity == "PERSON" and not m.role:
                     if _subject_of_care(t, m, health) or _service_for(t, m, some_health, breaks):
                         m = replace(m, role="patient", score=max(m.score, 0.8))
-                    elif not centred and not _same_sentence(m, some_health, breaks):
-                        # A name with no health in its own sentence (an attendee, a visitor, a
-                        # speaker) is too weak to carry a decision on its own.
-                        m = replace(m, score=min(m.score, 0.55))
                 out.append(m)
             raw[i] = out
 
@@ -711,12 +709,6 @@ def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
 
 def _sentence_of(pos: int, breaks: list[int]) -> int:
     return bisect_right(breaks, pos)
-
-
-def _same_sentence(m: RawMatch, health: list[RawMatch], breaks: list[int]) -> bool:
-    """Whether a health finding sits in the sentence holding ``m``."""
-    k = _sentence_of(m.start, breaks)
-    return any(_sentence_of(h.start, breaks) == k for h in health)
 
 
 def _service_for(text: str, name: RawMatch, health: list[RawMatch], breaks: list[int]) -> bool:

@@ -81,6 +81,23 @@ def roles(text: str) -> dict[str, set[str]]:
         ("Present: Mr. Luis James, Joseph Navarro. Approved it.", "Luis James", "staff", True),
         ("Speakers: Dr. Ana Ruiz and Tom Hale", "Tom Hale", "staff", True),
         ("Please see Holly Lewis for her knee", "Holly Lewis", "staff", False),
+        # A visitor named by the firm they come from is a business contact.
+        (
+            "Daniel Allen from Perez Group stopped by and met Dr. Lee",
+            "Daniel Allen",
+            "correspondent",
+            True,
+        ),
+        (
+            "Daniel Allen from Springfield came in with chest pain",
+            "Daniel Allen",
+            "correspondent",
+            False,
+        ),
+        # A job title right before a name marks staff; a care word does not.
+        ("Contact the study coordinator Wanda Pierce at 555", "Wanda Pierce", "staff", True),
+        ("Questions go to practice manager Tom Hale.", "Tom Hale", "staff", True),
+        ("Please see patient Tom Hale today", "Tom Hale", "staff", False),
         # Honorifics of other languages between a patient cue and the name.
         ("for our patient pani Ewelina Boksa, member Z63", "Ewelina Boksa", "patient", True),
         ("Patient: Herr Jonas Weber", "Jonas Weber", "patient", True),

@@ -138,6 +138,22 @@ NAME_DEMOGRAPHIC = regex.compile(
     r"born|\d{1,3}\s?(?:yo|y/o|y\.o\.|years?|yrs?|months?|mos?)(?![\w])|[MF],?\s?\d{1,3}(?![\w])|"
     r"\d{1,2}(?:st|nd|rd|th) grade)"
 )
+# "Daniel Allen from Perez Group stopped by and met Dr. Lee": a visitor named by the firm they
+# come from is a business contact.
+VISITOR = regex.compile(
+    rf"(?<![\w])({NAME_FIRST_LAST}) (?:from|of|with) (?:the )?\p{{Lu}}[^.\n]{{0,40}}?"
+    r"(?<![\w])(?:stopped by|dropped by|dropped off|came by|visited|will visit|presented|"
+    r"will present|hosted|demonstrated|met with|met|called on|detailed)(?![\w])"
+)
+# A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
+# manager Tom Hale", "HR contact: Ana Ruiz".
+JOB_TITLE_BEFORE = regex.compile(
+    rf"(?i:(?<![\w])(?:coordinator|manager|director|administrator|representative|rep|liaison|"
+    rf"officer|supervisor|assistant|specialist|scheduler|receptionist|technician|pharmacist|"
+    rf"recruiter|secretary|chair|chairman|chairperson|president|treasurer|organizer|organiser|"
+    rf"lead|head of [a-z]+|hr contact|hr|billing contact|point of contact))"
+    rf"[ \t]?[:,-]?[ \t]({NAME_FIRST_LAST})"
+)
 LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}\p{Ll}{2,15}(?![\w])")
 KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
 
@@ -306,6 +322,8 @@ class NameRecognizer:
             (BARE_GREETING, "addressee", 0.6),
             (TITLE_PATIENT, "patient", 0.85),
             (LIST_ROW, "list", 0.7),
+            (VISITOR, "correspondent", 0.8),
+            (JOB_TITLE_BEFORE, "staff", 0.8),
         )
     )
 
