@@ -31,11 +31,12 @@ def event_entry(
     ref_id: str | None = None,
     message_id: str | None = None,
 ) -> AuditEntry:
-    """An audit entry for one event; `actor` is hashed, never stored in clear."""
+    """An audit entry for one event; `actor` and `message_id` are hashed, never stored in clear."""
     return AuditEntry(
         ref_id=ref_id or new_ref_id(),
         ts=datetime.now(UTC),
-        message_id=message_id,
+        # A Message-ID can hold PHI: kept as the same keyed hash message records use.
+        message_id=log.keyed_hash(message_id.strip()) if message_id else None,
         sender_hash=log.keyed_hash(actor or "phigate"),
         recipient_domains=tuple(sorted({d.lower() for d in domains if d})),
         size=0,
