@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,30 @@ def hold_detection(gw: GatewayThread, limit: float = 30.0) -> HeldDetector:
     assert gw.gateway is not None
     gw.gateway.pipeline.detector = detector
     return detector
+
+
+class HeldStep:
+    """Holds the message after its verdict, before anything is stored or handed on (the pending
+    audit record's step), without blocking the event loop; at most `limit` seconds."""
+
+    def __init__(self, gw: GatewayThread, limit: float = 30.0) -> None:
+        assert gw.gateway is not None
+        self.release = threading.Event()
+        self.limit = limit
+        self._inner = gw.gateway.pipeline._before_act
+
+    async def __call__(self, verdict: Any) -> None:
+        await asyncio.to_thread(self.release.wait, self.limit)
+        if self._inner is not None:
+            await self._inner(verdict)
+
+
+def hold_after_verdict(gw: GatewayThread, limit: float = 30.0) -> HeldStep:
+    """Make the running gateway wait for the test between its verdict and the commit."""
+    held = HeldStep(gw, limit)
+    assert gw.gateway is not None
+    gw.gateway.pipeline._before_act = held
+    return held
 
 
 def processed(gw: GatewayThread) -> int:
