@@ -125,7 +125,7 @@ class Gateway:
         )
         # Group commit: messages in flight together share one transaction and one fsync.
         self.audit_writer = AuditWriter(self.audit)
-        self.services = Services(settings, self.audit.keyed_hash, self.audit)
+        self.services = Services(settings, self.audit.keyed_hash, self.audit, metrics=self.metrics)
         self.roster = LazyRoster(self.services)
         self.groups = Groups(settings.groups, self.roster, settings.patients.allowed_groups)
         document = check_policy(settings, self.registry, self.groups)
@@ -154,6 +154,7 @@ class Gateway:
             sign_changed=self._dkim(settings),
             before_act=self.record_pending,
             offload_large=self._offload_large,
+            learn=self.services.learn_smime,
             detect_budget=None
             if settings.detection.detector == "null"
             else settings.detection.time_budget,

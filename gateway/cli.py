@@ -45,7 +45,7 @@ def _report_context(config: str | None) -> Any:
     s = load_settings(Path(config) if config else None)
 
     def smime() -> list[dict[str, Any]]:
-        return smime_rows(CertStore(s.smime.store_dir, s.smime.trust_anchors, s.smime.crls))
+        return smime_rows(CertStore.from_settings(s.smime))
 
     def pgp() -> list[dict[str, Any]]:
         # pgp_rows would create an empty GnuPG home; a report must not.

@@ -27,8 +27,7 @@ def register(sub: Any) -> None:
     from gateway.quarantine.cli import register as register_quarantine
 
     def keys_settings(config: str | None) -> StoreSettings:
-        s = _settings(config).smime
-        return StoreSettings(s.store_dir, s.trust_anchors, s.crls)
+        return StoreSettings.from_smime(_settings(config).smime)
 
     def pgp_home(args: argparse.Namespace) -> Path:
         return (

@@ -319,6 +319,7 @@ class Pipeline:
         before_act: Recorder | None = None,
         offload_large: Offload | None = None,
         detect_budget: float | None = None,
+        learn: Callable[[bytes, str], object] | None = None,
     ) -> None:
         self.parser = parser
         self.detector = detector
@@ -329,6 +330,8 @@ class Pipeline:
         self._offload_large = offload_large or offload
         # Seconds a scan may run once it has started (settings.detection.time_budget).
         self._detect_budget = detect_budget
+        # Learns from what passes through (S/MIME capabilities of signed mail); never decides.
+        self._learn = learn
         # DKIM-signs what phigate wrote itself (encrypted copies, tagged copies, notices).
         self._sign_changed = sign_changed
         # Makes the message's pending audit record durable; raising stops the message (451).
@@ -436,6 +439,17 @@ class Pipeline:
             message_id=parsed.message_id,
             defects=parsed.defects,
         )
+        learn = self._learn
+        head = raw[:16384].lower()
+        if learn is not None and (b"pkcs7-signature" in head or b"signed-data" in head):
+            # Off the loop: it verifies a signature and writes the certificate store. Learning
+            # never changes what happens to the message, so a failure is logged, not raised.
+            try:
+                await self._offload(lambda: learn(raw, envelope.mail_from))
+            except Exception as exc:  # noqa: BLE001 - logged and counted; the message goes on
+                log.warning(
+                    "smime.learn_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__
+                )
 
         t0 = time.perf_counter()
         try:
