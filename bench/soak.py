@@ -1386,7 +1386,10 @@ def render_report(record: RunRecord, checks: Sequence[Check]) -> str:
     lines.append("## faults as run (seconds after the load starts)")
     for w in record.windows:
         count, lag = window_failures(record.mails, w, record.settings.grace_s)
-        after = f", the last {lag:+.1f} s after its end" if lag is not None else ""
+        after = ""
+        if lag is not None:
+            when = f"{lag:.1f} s after" if lag > 0 else f"{-lag:.1f} s before"
+            after = f", the last ended {when} the window"
         lines.append(
             f"  {w.kind:<5} t+{w.start - record.t0:7.1f}s .. t+{w.end - record.t0:7.1f}s  "
             f"{'ok' if w.ok else 'FAILED'}  {w.note}  [temporary failures: {count}{after}]"
