@@ -24,6 +24,7 @@ import structlog
 from gateway.config import Settings, load_settings, split_hostport
 from gateway.errors import ConfigError, PhigateError
 from gateway.services import smime_warnings
+from gateway.storage import check_stores
 
 log = structlog.get_logger("phigate.server")
 
@@ -406,6 +407,7 @@ def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
         # Before any worker starts: a worker that cannot open the audit log, or that holds a
         # signing certificate recipients would reject, would only die and respawn.
         check_audit(settings)
+        check_stores(settings, connect=False)
         for warning in smime_warnings(settings):
             log.warning("smime.config", warning=warning)
         if settings.workers == 1:

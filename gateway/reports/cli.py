@@ -168,7 +168,8 @@ def _open(ctx: ReportContext, args: argparse.Namespace) -> AuditLog:
     if not Path(key_file).exists():
         # Opening would create a fresh key, and then no record could ever verify.
         raise AuditKeyError(f"audit key file {key_file} does not exist")
-    return AuditLog(args.report_url or ctx.audit_url, Path(key_file), anchor)
+    # Read-only: a report never creates or migrates a database.
+    return AuditLog(args.report_url or ctx.audit_url, Path(key_file), anchor, read_only=True)
 
 
 def _verify(log: AuditLog, force: bool) -> Integrity | None:
