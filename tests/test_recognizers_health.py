@@ -158,6 +158,7 @@ def test_clinical_narrative(text: str, value: str, score: float) -> None:
         "Invoice 152/94 attached; ship x2 boxes",  # no vital sign label, no duration unit
         "The BP oil spill anniversary is 2010",
         "Discussed the HR policy for 2025",
+        "Diagnosis: ________________\nAllergies: ______________",  # a blank intake form
     ],
 )
 def test_not_clinical_narrative(text: str) -> None:

@@ -317,18 +317,19 @@ class LabRecognizer:
 # patient as the subject of a clinical verb. Each cue kind alone is weak; two kinds in one text
 # make it a clinical note.
 NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
+    # \b before a word character is what (?<![\w]) says, and the regex module finds it far faster.
     (
         "vitals",
         regex.compile(
-            r"(?<![\w/])(?:BP|B/P)\s?:?\s?\d{2,3}/\d{2,3}(?![\w/])"
-            r"|(?<![\w])(?:HR|RR|SpO2|SaO2|O2 sat|sats|Temp|Tmax|pulse)\s?:?\s?\d{2,3}(?:\.\d)?\s?%?(?![\w])"
+            r"\b(?<!/)(?:BP|B/P)\s?:?\s?\d{2,3}/\d{2,3}(?![\w/])"
+            r"|\b(?:HR|RR|SpO2|SaO2|O2 sat|sats|Temp|Tmax|pulse)\s?:?\s?\d{2,3}(?:\.\d)?\s?%?(?![\w])"
         ),
     ),
     (
         "glucose",
         regex.compile(
-            r"(?i)(?<![\w])(?:BG|FSBG|CBG|blood (?:sugars?|glucose)|glucose|sugars)(?![\w])"
-            r"[^.\n\d]{0,25}\d{2,3}(?![\w])"
+            r"\b(?i:BG|FSBG|CBG|blood (?:sugars?|glucose)|glucose|sugars)\b"
+            r"[^.\n\d]{0,25}\d{2,3}\b"
         ),
     ),
     ("soap", regex.compile(r"(?m)^[ \t>]*(?:S|O|A|P|A/P)[ \t]?:[ \t]")),
@@ -337,13 +338,13 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
         regex.compile(
             r"(?im)^[ \t>]*(?:CC|HPI|ROS|PMH|PSH|Assessment(?: and plan)?|Subjective|Objective|"
             r"Impression|History of present illness|Chief complaint|Physical exam|Hospital course|"
-            r"Plan of care|Allergies|Code status|Vitals|Vital signs)[ \t]?:"
+            r"Plan of care|Allergies|Code status|Vitals|Vital signs)[ \t]?:(?![ \t]*(?:_|$))"
         ),
     ),
     (
         "shorthand",
         regex.compile(
-            r"(?<![\w/])(?:s/p|S/P|c/o|h/o|r/o|f/u|w/u|b/l|n/v|N/V|SOB|DOE|NKDA|NPO|DNR|DNI|"
+            r"\b(?<!/)(?:s/p|S/P|c/o|h/o|r/o|f/u|w/u|b/l|n/v|N/V|SOB|DOE|NKDA|NPO|DNR|DNI|"
             r"AROM|PROM|ROM|WBAT|NWB|PWB|AOx\d|HFrEF|HFpEF|RVR|BIBA|prn|PRN|bid|BID|tid|TID|"
             r"qid|QID|qhs|QHS|q\d{1,2}h)(?![\w/])"
         ),
@@ -351,48 +352,49 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
     (
         "duration",
         regex.compile(
-            r"(?<![\w])x\s?\d{1,2}\s?(?:d|days?|wks?|weeks?|mos?|months?|yrs?|hrs?|hours?)(?![\w])"
-            r"|(?i:(?<![\w])(?:oriented|A&O|AO)\s?x\s?[1-4](?![\w]))"
-            r"|(?<![\w])\d{1,2}\s?x\s?/\s?(?:wk|week|day|d)(?![\w])"
+            r"\bx\s?\d{1,2}\s?(?:d|days?|wks?|weeks?|mos?|months?|yrs?|hrs?|hours?)\b"
+            r"|\b(?i:oriented|A&O|AO)\s?(?i:x)\s?[1-4]\b"
+            r"|\b\d{1,2}\s?x\s?/\s?(?:wk|week|day|d)\b"
         ),
     ),
     (
         "dosing",
         regex.compile(
-            r"(?<![\w])\d{1,4}(?:\.\d{1,2})?\s?(?:mg|mcg|units?|mL)?\s?(?:IV|PO|IM|SQ|SC|SL|IVP|IVPB)"
-            r"(?![\w])"
-            r"|(?i:(?<![\w])(?:refill|rx|disp(?:ense)?|qty|quantity|tabs?|caps?|hfa|units?|mg|mcg)"
-            r"(?![\w])[^.\n]{0,20}#\s?\d{1,3}(?![\w]))"
+            r"\b\d{1,4}(?:\.\d{1,2})?\s?(?:mg|mcg|units?|mL)?\s?(?:IV|PO|IM|SQ|SC|SL|IVP|IVPB)\b"
         ),
     ),
     (
         "patient_subject",
         regex.compile(
-            r"(?<![\w])(?:Pt|pt|Patient|patient|Resident|resident)\s+(?:reports|reported|states|"
+            r"\b(?:Pt|pt|Patient|patient|Resident|resident)\s+(?:reports|reported|states|"
             r"stated|denies|denied|c/o|complains|presents|presented|endorses|tolerated|tolerating|"
             r"ambulates|ambulating|alert|is alert|was seen|noted|admits|verbalized|refused|"
-            r"declined|continues|advised|educated|instructed)(?![\w])"
+            r"declined|continues|advised|educated|instructed)\b"
         ),
     ),
     (
         "exam",
         regex.compile(
-            r"(?<![\w])\d\+\s?(?:pitting\s)?edema(?![\w])"
-            r"|(?<![\w])\d(?:\.\d)?\s?x\s?\d(?:\.\d)?\s?cm(?![\w])"
-            r"|(?i:(?<![\w])(?:bibasilar|crackles|rales|rhonchi|wheezing|wheezes|murmur|"
-            r"granulating|erythema|tenderness)(?![\w]))"
-            r"|(?<![\w])GCS\s?\d{1,2}(?![\w])|(?i:(?<![\w])pain\s?\d{1,2}/10(?![\w]))"
-            r"|(?i:(?<![\w])stage\s[1-4I-V]{1,3}\s(?:pressure\s)?(?:wound|ulcer|injury))"
+            r"\b(?:\d\+\s?(?:pitting\s)?edema|\d(?:\.\d)?\s?x\s?\d(?:\.\d)?\s?cm|GCS\s?\d{1,2})\b"
+            r"|\b(?i:bibasilar|crackles|rales|rhonchi|wheezing|wheezes|murmur|granulating|erythema|"
+            r"tenderness)\b"
+            r"|\b(?i:pain\s?\d{1,2}/10|stage\s[1-4I-V]{1,3}\s(?:pressure\s)?(?:wound|ulcer|injury))\b"
         ),
     ),
 )
+# A dispense count after a drug word ("albuterol HFA #90", "Disp: #30"); run only where a "#" is.
+DISPENSE = regex.compile(
+    r"\b(?i:refill|rx|disp(?:ense)?|qty|quantity|tabs?|caps?|hfa|units?|mg|mcg)\b"
+    r"[^.\n]{0,20}#\s?\d{1,3}\b"
+)
 MEASURED = frozenset({"vitals", "glucose"})
-# A labelled clinical field: its value is health information whatever its words.
+# A labelled clinical field: its value is health information whatever its words (a blank form's
+# underscores are no value).
 CLINICAL_FIELD = regex.compile(
     r"(?im)(?<![\w])(?:indication|reason for (?:the )?(?:visit|referral|exam|consult(?:ation)?|"
     r"appointment|admission|transfer|call|request|study)|chief complaint|presenting complaint|"
     r"admitting diagnosis|discharge diagnosis|dx|diagnosis|diagnoses|problem list|"
-    r"reason|concern)[ \t]?[:-][ \t]?(\S(?:[^\n.;!?]|\.(?=\d)){2,80})"
+    r"reason|concern)[ \t]?[:-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
 )
 _BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")
 CARE_WORD = regex.compile(
@@ -427,6 +429,9 @@ class ClinicalNarrativeRecognizer:
         for kind, pattern in NARRATIVE_CUES:
             for m in finditer(pattern, text, timeout):
                 hits.append((kind, m.start(), m.end()))
+        if "#" in text:
+            for m in finditer(DISPENSE, text, timeout):
+                hits.append(("dosing", m.start(), m.end()))
         soap = {text[s:e].strip(" \t>:")[:3] for k, s, e in hits if k == "soap"}
         if len(soap) < 2:
             hits = [h for h in hits if h[0] != "soap"]

@@ -114,7 +114,7 @@ NOT_PATIENT_HEADER = regex.compile(
 # Names listed as those present, speaking or serving are participants, never patients:
 # "Present: A, B, C", "Speakers: ...", "Board members: ...", "Attendees - ...".
 ATTENDEE_LIST = regex.compile(
-    r"(?im)(?<![\w])(?:present|attendees?|attending|in attendance|absent|regrets|apologies|"
+    r"(?im)\b(?:present|attendees?|attending|in attendance|absent|regrets|apologies|"
     r"speakers?|panel(?:ists)?|faculty|moderators?|presenters?|board members?|members present|"
     r"guests?|committee members?|participants|invited|cc|chair(?:ed by)?|facilitators?|hosts?)"
     r"[ \t]?[:-][ \t]?((?:[^.\n;]|(?<=(?<![\w])(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|\p{Lu}))\.){3,400})"
@@ -142,18 +142,24 @@ NAME_DEMOGRAPHIC = regex.compile(
 # come from is a business contact.
 VISITOR = regex.compile(
     rf"(?<![\w])({NAME_FIRST_LAST}) (?:from|of|with) (?:the )?\p{{Lu}}[^.\n]{{0,40}}?"
-    r"(?<![\w])(?:stopped by|dropped by|dropped off|came by|visited|will visit|presented|"
+    r"\b(?:stopped by|dropped by|dropped off|came by|visited|will visit|presented|"
     r"will present|hosted|demonstrated|met with|met|called on|detailed)(?![\w])"
 )
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
 # manager Tom Hale", "HR contact: Ana Ruiz".
 JOB_TITLE_BEFORE = regex.compile(
-    rf"(?i:(?<![\w])(?:coordinator|manager|director|administrator|representative|rep|liaison|"
+    rf"\b(?i:(?:coordinator|manager|director|administrator|representative|rep|liaison|"
     rf"officer|supervisor|assistant|specialist|scheduler|receptionist|technician|pharmacist|"
     rf"recruiter|secretary|chair|chairman|chairperson|president|treasurer|organizer|organiser|"
     rf"lead|head of [a-z]+|hr contact|hr|billing contact|point of contact))"
     rf"[ \t]?[:,-]?[ \t]({NAME_FIRST_LAST})"
 )
+# Cheap gates: a pattern runs only on text that holds what it needs.
+VISITOR_GATE = regex.compile(
+    r"\b(?:stopped by|dropped by|dropped off|came by|visited|will visit|presented|will present|"
+    r"hosted|demonstrated|met|called on|detailed)\b"
+)
+FULL_DATE_GATE = regex.compile(r"\d{4}-\d{2}-\d{2}|\d[/.]\d{1,2}[/.]\d{4}")
 LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}\p{Ll}{2,15}(?![\w])")
 KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
 
@@ -331,6 +337,8 @@ class NameRecognizer:
         """See Recognizer."""
         out: list[RawMatch] = []
         for pattern, role, score in self.patterns:
+            if pattern is VISITOR and not VISITOR_GATE.search(text):
+                continue
             for m in finditer(pattern, text, timeout):
                 value = m.group(1)
                 vstart = m.start(1)
@@ -382,7 +390,7 @@ class NameRecognizer:
             if plausible_name(text[s:e]):
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, ""))
 
-        for m in finditer(NAME_DEMOGRAPHIC, text, timeout):
+        for m in finditer(NAME_DEMOGRAPHIC, text, timeout) if "(" in text else ():
             add(m.start(1), m.end(1), 0.7)
         for m in finditer(MIDDLE_INITIAL, text, timeout):
             words = m.group(1).split()
@@ -502,6 +510,8 @@ class NameRecognizer:
     def _record_labels(self, text: str, timeout: float) -> list[RawMatch]:
         """A surname with an initial and a full date before a care word: patient and birth date."""
         out: list[RawMatch] = []
+        if not FULL_DATE_GATE.search(text):
+            return []
         recent = date.today().year - 1
         for m in finditer(SURNAME_INITIAL_DATE, text, timeout):
             surname = m.group(1).rstrip(" .").rpartition(" ")[0].rstrip(",")
