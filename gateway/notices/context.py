@@ -56,6 +56,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "EMAIL_ADDRESS": ("an", "email address", "email addresses"),
     "URL": ("a", "web address", "web addresses"),
     "RECORD_URL": ("a", "link to a patient record", "links to patient records"),
+    "NHS_NUMBER": ("an", "NHS number", "NHS numbers"),
     "IP_ADDRESS": ("an", "IP address", "IP addresses"),
     "STREET_ADDRESS": ("a", "street address", "street addresses"),
     "ZIP_CODE": ("a", "ZIP code", "ZIP codes"),
