@@ -28,6 +28,8 @@ from gateway.storage import check_stores
 from gateway.tlsconf import server_tls_context
 
 log = structlog.get_logger("phigate.app")
+# A pending audit record that failed is tried once more after this pause before a 451.
+PENDING_RETRY_DELAY_S = 0.2
 
 
 def shipped_path(path: Path) -> Path:
@@ -252,7 +254,16 @@ class Gateway:
                 timings=verdict.timings,
                 findings_summary=dict(detection.summary) if detection else {},
             )
-            await self.audit_writer.append(entry)
+            try:
+                await self.audit_writer.append(entry)
+            except Exception as first:  # noqa: BLE001 - tried once more, then it fails closed
+                # Workers sharing one SQLite log can collide for a moment; a store that is
+                # really unavailable fails the second time too, and the client gets 451.
+                log.warning(
+                    "audit.pending_retry", ref_id=verdict.ref_id, error_type=type(first).__name__
+                )
+                await asyncio.sleep(PENDING_RETRY_DELAY_S)
+                await self.audit_writer.append(entry)
         except Exception as exc:
             self.metrics.error("audit")
             log.error("audit.pending_failed", ref_id=verdict.ref_id, error_type=type(exc).__name__)
