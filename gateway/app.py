@@ -14,18 +14,19 @@ import structlog
 from detectors.extract import ExtractLimits
 from gateway.audit import AuditEntry, AuditError, AuditLog, AuditWriter
 from gateway.audit.entry import PENDING_ACTION
-from gateway.auth import CredentialStore
 from gateway.config import Settings
+from gateway.delivery.outbox import Outbox
+from gateway.delivery.relay import NextHopPool, Relay, Transaction
 from gateway.message import RfcParser
-from gateway.metrics import Metrics
-from gateway.outbox import Outbox
-from gateway.pipeline import Delivery, Envelope, Outcome, Pipeline, Verdict
-from gateway.policy import Groups, PolicyDocument, RulePolicy, load_policy
+from gateway.model import Delivery, Envelope, Outcome, Verdict
+from gateway.ops.metrics import Metrics
+from gateway.ops.tls import server_tls_context
+from gateway.pipeline import Pipeline
+from gateway.policy.rules import Groups, PolicyDocument, RulePolicy, load_policy
 from gateway.registry import Registry, default_registry
-from gateway.relay import NextHopPool, Relay, Transaction
 from gateway.services import Services
-from gateway.storage import check_stores
-from gateway.tlsconf import server_tls_context
+from gateway.smtp.auth import CredentialStore
+from gateway.storage.database import check_stores
 
 log = structlog.get_logger("phigate.app")
 # A pending audit record that failed is tried once more after this pause before a 451.
@@ -167,7 +168,7 @@ class Gateway:
         d = settings.dkim
         if d.domain is None or d.selector is None or d.key_file is None:
             return None
-        from gateway.dkim import DkimSigner
+        from gateway.delivery.dkim import DkimSigner
 
         return DkimSigner(d.domain, d.selector, d.key_file).sign
 

@@ -26,9 +26,8 @@ from detectors.extract import (
     extract_message,
 )
 from detectors.findings import Finding
-from gateway.errors import DetectorError
+from gateway.model import Detection, DetectorError, Envelope, ParsedMessage
 from gateway.notices.context import SAFE_EXTENSIONS
-from gateway.pipeline import Detection, Envelope, ParsedMessage
 
 
 @functools.lru_cache(maxsize=2)

@@ -8,8 +8,7 @@ from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from gateway.errors import ParseError
-from gateway.pipeline import ParsedMessage
+from gateway.model import ParsedMessage, ParseError
 
 # Defects so grave that the bytes are not an RFC 5322 message at all.
 _MAX_DEFECTS_LISTED = 50

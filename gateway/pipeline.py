@@ -8,18 +8,40 @@ the act stage produces the bytes that leave.
 from __future__ import annotations
 
 import asyncio
-import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import structlog
 
-from gateway.errors import DetectorError, ParseError, PhigateError, PolicyError
-from gateway.headers import apply_header_edits
+from gateway.mime.headers import apply_header_edits
+from gateway.model import (
+    ActContext,
+    Action,
+    Deliverer,
+    Delivery,
+    Detection,
+    Detector,
+    DetectorError,
+    Envelope,
+    Offload,
+    Outcome,
+    ParsedMessage,
+    ParseError,
+    Parser,
+    PhigateError,
+    Policy,
+    PolicyError,
+    Recorder,
+    Reply,
+    Route,
+    StageResult,
+    Step,
+    Verdict,
+    new_ref_id,
+)
 
 log = structlog.get_logger("phigate.pipeline")
 
@@ -30,273 +52,6 @@ INLINE_PARSE_BYTES = 64 * 1024
 LARGE_MESSAGE_BYTES = 256 * 1024
 # Reason code of the Unscannable a scan that ran out of time yields.
 TIME_BUDGET_REASON = "time-budget"
-_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
-
-def new_ref_id(now: datetime | None = None) -> str:
-    """A short reference ID that staff can quote and the audit log can find (40 random bits)."""
-    day = (now or datetime.now(UTC)).strftime("%Y%m%d")
-    bits = int.from_bytes(secrets.token_bytes(5), "big")
-    tail = "".join(_REF_ALPHABET[(bits >> (5 * i)) & 31] for i in range(8))
-    return f"PG-{day}-{tail}"
-
-
-@dataclass(frozen=True)
-class Reply:
-    """An SMTP reply: code, enhanced status code and text."""
-
-    code: int
-    status: str
-    text: str
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.status} {self.text}"
-
-    @property
-    def ok(self) -> bool:
-        return 200 <= self.code < 300
-
-    @property
-    def temporary(self) -> bool:
-        return 400 <= self.code < 500
-
-
-@dataclass(frozen=True)
-class Envelope:
-    """What the SMTP session said about the message (never its content)."""
-
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    peer: str = ""
-    helo: str | None = None
-    authenticated_as: str | None = None
-    tls: bool = False
-    smtputf8: bool = False
-    body_8bit: bool = False
-
-
-@dataclass(frozen=True)
-class ParsedMessage:
-    """The original bytes, kept untouched, and a parsed view of them."""
-
-    raw: bytes
-    message: EmailMessage
-    defects: tuple[str, ...]
-    message_id: str | None
-    headers: Mapping[str, str] = field(default_factory=dict)  # first value of each, decoded
-
-    def header(self, name: str) -> str | None:
-        """A top-level header field's value, RFC 2047-decoded (cheap: no header objects)."""
-        return self.headers.get(name.lower())
-
-
-@dataclass(frozen=True)
-class Detection:
-    """What the detectors found: a PHI-free summary plus the findings for later stages."""
-
-    phi: bool = False
-    score: float = 0.0
-    findings: tuple[Any, ...] = ()
-    summary: Mapping[str, Any] = field(default_factory=dict)
-    unscannable: tuple[Any, ...] = ()
-    reasons: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Step:
-    """One action with its options, as a rule or a fallback names it."""
-
-    action: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Route:
-    """Recipients that share a rule, the action for them, and what to try if it cannot serve."""
-
-    recipients: tuple[str, ...]
-    step: Step
-    rule: str
-    reason: str
-    fallback: tuple[Step, ...] = ()
-    monitor: bool = False
-
-
-@dataclass(frozen=True)
-class HeaderEdit:
-    """A change to one header field: set (replace), add, or remove (value None)."""
-
-    name: str
-    value: str | None
-    mode: str = "set"  # "set" | "add" | "remove"
-
-
-@dataclass(frozen=True)
-class Decision:
-    """What the policy decided, by which rule, and why; one Route per group of recipients."""
-
-    action: str
-    rule: str
-    reason: str
-    params: Mapping[str, Any] = field(default_factory=dict)
-    hits: tuple[str, ...] = ()
-    routes: tuple[Route, ...] = ()
-    edits: tuple[HeaderEdit, ...] = ()
-    monitor: bool = False
-    misdirected: int = 0  # recipients flagged as misdirected (mail about a patient to others)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One copy of the message for some recipients, as it will leave."""
-
-    mail_from: str
-    recipients: tuple[str, ...]
-    content: bytes
-    tls: str = "opportunistic"
-
-
-@dataclass(frozen=True)
-class ActResult:
-    """What one action produced for its recipients.
-
-    `deliveries` are copies to hand to the next hop (including notices); `reply` is a final SMTP
-    answer the action wants (a before-queue reject); `unserved` are recipients it could not serve,
-    for the next fallback; `stored` says the message was durably stored (quarantine, portal).
-    """
-
-    deliveries: tuple[Delivery, ...] = ()
-    reply: Reply | None = None
-    note: str = ""
-    unserved: tuple[str, ...] = ()
-    stored: bool = False
-    method: str = ""
-
-
-@dataclass(frozen=True)
-class ActContext:
-    """Everything an action may read. The message is the prepared one (trigger tags removed)."""
-
-    message: ParsedMessage
-    original: ParsedMessage
-    envelope: Envelope
-    step: Step
-    rule: str
-    reason: str
-    detection: Detection
-    ref_id: str
-    monitor: bool = False
-    attempted: tuple[str, ...] = ()  # actions tried before this one (it is a fallback)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How delivery went: the reply for the client and the next hop's replies."""
-
-    reply: Reply
-    next_hop_reply: str | None = None
-    per_recipient: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class StageResult:
-    """One stage's conclusion. `details` must never hold message text or matched values."""
-
-    stage: str
-    outcome: str
-    reason: str
-    elapsed_ms: float
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-    def as_record(self) -> dict[str, Any]:
-        return {"stage": self.stage, "outcome": self.outcome, "reason": self.reason, **self.details}
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """Everything the pipeline concluded about one message, stage by stage."""
-
-    ref_id: str
-    envelope: Envelope
-    size: int
-    received_at: datetime
-    message_id: str | None = None
-    defects: tuple[str, ...] = ()
-    stages: tuple[StageResult, ...] = ()
-    detection: Detection | None = None
-    decision: Decision | None = None
-    outcome: Outcome | None = None
-    acted: str = ""  # the action that finally served the recipients (after fallbacks)
-
-    def with_stage(self, result: StageResult, **changes: Any) -> Verdict:
-        """Return a copy with one more stage result (and any other fields changed)."""
-        return replace(self, stages=(*self.stages, result), **changes)
-
-    @property
-    def action(self) -> str:
-        """What was done: the action that served every recipient, "split", or the decision's."""
-        if self.acted:
-            return self.acted
-        return self.decision.action if self.decision else "none"
-
-    @property
-    def reply(self) -> Reply:
-        if self.outcome is None:
-            return Reply(451, "4.3.0", f"Temporary failure, try again later (ref {self.ref_id})")
-        return self.outcome.reply
-
-    @property
-    def timings(self) -> dict[str, float]:
-        return {s.stage: round(s.elapsed_ms, 3) for s in self.stages}
-
-
-@runtime_checkable
-class Parser(Protocol):
-    """Turns raw bytes into a ParsedMessage, or raises ParseError."""
-
-    name: str
-
-    def parse(self, raw: bytes) -> ParsedMessage: ...
-
-
-@runtime_checkable
-class Detector(Protocol):
-    """Looks for PHI in a parsed message."""
-
-    name: str
-
-    def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection: ...
-
-
-@runtime_checkable
-class Policy(Protocol):
-    """Decides what happens to a message. Read-only: it never changes the message."""
-
-    name: str
-
-    def decide(
-        self, message: ParsedMessage, envelope: Envelope, detection: Detection
-    ) -> Decision: ...
-
-
-@runtime_checkable
-class Action(Protocol):
-    """Carries out one step for some recipients: copies to deliver, a stored copy, or a reply."""
-
-    name: str
-
-    async def act(self, ctx: ActContext) -> ActResult: ...
-
-
-@runtime_checkable
-class Deliverer(Protocol):
-    """Hands copies to the next hop and reports how that went."""
-
-    async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome: ...
-
-
-Recorder = Callable[[Verdict], Awaitable[None]]
-Offload = Callable[[Callable[[], Any]], Awaitable[Any]]
 
 
 async def _inline(fn: Callable[[], Any]) -> Any:

@@ -1,4 +1,4 @@
-"""One registry for detectors, policies and actions: each registered by a unique name."""
+"""The one registry: detectors, policy conditions, actions, encryptors and CLI commands by name."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
-KINDS = ("detector", "action")
+KINDS = ("detector", "condition", "action", "encryptor", "command")
 
 
 class DuplicateName(Exception):
@@ -54,9 +54,9 @@ def default_registry() -> Registry:
     Detector factories take (engine config, extraction limits); action factories take the
     gateway's Services.
     """
-    from gateway import actions
+    from gateway.actions import steps as actions
+    from gateway.actions.deliver import DeliverAction, NullDetector
     from gateway.detect import PhiDetector
-    from gateway.stages import DeliverAction, NullDetector
 
     def deliver(svc: Any) -> Any:
         return DeliverAction(svc.settings.delivery)

@@ -71,7 +71,7 @@ class Services:
 
     @functools.cached_property
     def notices(self) -> Any:
-        from gateway.actions import TemplateNotices
+        from gateway.actions.steps import TemplateNotices
 
         return TemplateNotices(self.settings.notices)
 
@@ -156,7 +156,7 @@ class Services:
         if p.webhook_url is None:
             return None
         if p.webhook_secret_file is None:
-            from gateway.errors import ConfigError
+            from gateway.model import ConfigError
 
             raise ConfigError("portal.webhook_url needs portal.webhook_secret_file")
         secret = p.webhook_secret_file.read_bytes().strip()

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from gateway.errors import ConfigError
+from gateway.model import ConfigError
 
 Loc = tuple[str | int, ...]
 KEY = "<key>"  # path suffix under which a mapping key's own position is kept

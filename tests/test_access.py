@@ -10,8 +10,8 @@ import bcrypt
 import pytest
 import trustme
 
-from gateway.auth import CredentialStore, hash_password
-from gateway.errors import ConfigError
+from gateway.model import ConfigError
+from gateway.smtp.auth import CredentialStore, hash_password
 from tests.conftest import port_of
 from tests.support.gateway import make_settings, running_gateway
 

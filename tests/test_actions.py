@@ -90,8 +90,8 @@ def test_the_shipped_policy_examples_pass():
     """`phigate policy test --suite policies/examples` passes every case."""
     import io
 
+    from gateway.cli.policy import run_suite
     from gateway.config import load_settings
-    from gateway.policy_cli import run_suite
 
     out = io.StringIO()
     code = run_suite(REPO / "policies" / "examples", load_settings(None), None, out)

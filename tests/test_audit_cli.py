@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditLog
-from gateway.audit.cli import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, main, register
+from gateway.cli.audit import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, main, register
 from tests.test_audit_support import *  # noqa: F403 (fixtures)
 from tests.test_audit_support import fill, ref
 
@@ -135,7 +135,7 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
     log.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "gateway.audit.cli", "audit", "verify"],
+        [sys.executable, "-m", "gateway.cli.audit", "audit", "verify"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -147,7 +147,7 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
 
 def _audit_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", *args],
+        [sys.executable, "-m", "gateway.cli.main", "audit", *args],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 

@@ -124,7 +124,7 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
         [
             sys.executable,
             "-m",
-            "gateway.cli",
+            "gateway.cli.main",
             "audit",
             "verify",
             "--url",

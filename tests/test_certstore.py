@@ -11,10 +11,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from gateway.cli.keys import main as keys_main
+from gateway.cli.keys import smime_rows
 from gateway.crypto.smime import Signer, capabilities_from_message, sign_message
 from gateway.keys import CertStore, load_signer
-from gateway.keys.cli import main as keys_main
-from gateway.keys.cli import smime_rows
 from tests.test_smime_pki import DAY, NOW, Issued, Pki
 
 

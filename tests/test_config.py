@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.config import Settings, load_settings
-from gateway.errors import ConfigError
-from gateway.policy import load_policy
+from gateway.model import ConfigError
+from gateway.policy.rules import load_policy
 from tests.conftest import REPO
 
 

@@ -52,7 +52,7 @@ def _config(tmp_path: Path, **changes: Any) -> Path:
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
-            [sys.executable, "-m", "gateway.cli", *args],
+            [sys.executable, "-m", "gateway.cli.main", *args],
             cwd=REPO, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
     except subprocess.TimeoutExpired:

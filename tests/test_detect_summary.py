@@ -13,7 +13,7 @@ from detectors.extract import Unscannable
 from detectors.findings import Finding
 from gateway.detect import PartLabels, PhiDetector, summarise
 from gateway.message import RfcParser
-from gateway.pipeline import Envelope
+from gateway.model import Envelope
 
 GIVEN, SURNAME, BIRTH, MRN = "Marisol", "Quintero-Abbott", "03/14/1962", "4471203"
 ATTACHMENT = f"{SURNAME}_labs.pdf"

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from gateway.dkim import DkimError, DkimKeyError, DkimSigner
+from gateway.delivery.dkim import DkimError, DkimKeyError, DkimSigner
 
 DOMAIN = "clinic.example"
 SELECTOR = "phigate2026"

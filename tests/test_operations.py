@@ -216,9 +216,9 @@ def test_housekeeping_counts_expiring_certificates_and_purges_quarantine(tmp_pat
 
     from gateway.config import load_settings
     from gateway.keys import CertStore
-    from gateway.metrics import Metrics
+    from gateway.ops.metrics import Metrics
+    from gateway.ops.server import housekeeping
     from gateway.quarantine import QuarantineStore
-    from gateway.server import housekeeping
     from tests.test_smime_pki import Pki
 
     pki = Pki(tmp_path / "pki")

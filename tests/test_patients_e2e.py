@@ -161,7 +161,7 @@ def test_the_disclosures_report_lists_exactly_the_patients_messages(world, sink,
         [
             sys.executable,
             "-m",
-            "gateway.cli",
+            "gateway.cli.main",
             "report",
             "disclosures",
             "--patient",
@@ -212,7 +212,7 @@ def test_a_portal_webhook_that_is_down_gives_451_and_nothing_leaves(tmp_path: Pa
 
 def test_consent_grants_and_revocations_from_the_cli_are_audited(tmp_path: Path, capsys):
     """`phigate consent add` and `revoke` each leave an audit event naming the consent."""
-    from gateway.cli import main
+    from gateway.cli.main import main
 
     cfg = tmp_path / "c.yaml"
     cfg.write_text(

@@ -15,6 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from gateway.cli.pgp import (
+    PgpCommandFailed,
+    import_pgp,
+    parse_span,
+    pgp_rows,
+    trust_pgp,
+    untrust_pgp,
+)
 from gateway.crypto.pgp import (
     InlinePgpUnsupported,
     PgpHomeError,
@@ -22,14 +30,6 @@ from gateway.crypto.pgp import (
     PgpKeyRefused,
     PgpKeyring,
     PgpTrustDbError,
-)
-from gateway.keys.pgp_cli import (
-    PgpCommandFailed,
-    import_pgp,
-    parse_span,
-    pgp_rows,
-    trust_pgp,
-    untrust_pgp,
 )
 
 SUBKEY = "Subkey-Type: ecdh\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"

@@ -51,7 +51,7 @@ def ring() -> Iterator[Ring]:
 
 def _phigate(ring: Ring, *args: str) -> tuple[int, str, str]:
     proc = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "keys", args[0], "--pgp-home", str(ring.home)]
+        [sys.executable, "-m", "gateway.cli.main", "keys", args[0], "--pgp-home", str(ring.home)]
         + list(args[1:]),
         capture_output=True,
         timeout=120,

@@ -6,9 +6,10 @@ import asyncio
 
 import pytest
 
+from gateway.actions.deliver import DeliverAction, NullDetector
 from gateway.config import DeliverySettings
 from gateway.message import RfcParser
-from gateway.pipeline import (
+from gateway.model import (
     ActResult,
     Decision,
     Delivery,
@@ -16,11 +17,10 @@ from gateway.pipeline import (
     Envelope,
     Outcome,
     ParsedMessage,
-    Pipeline,
     Reply,
 )
+from gateway.pipeline import Pipeline
 from gateway.registry import DuplicateName, Registry, default_registry
-from gateway.stages import DeliverAction, NullDetector
 
 RAW = b"From: a@practice.example\r\nTo: b@partner.example\r\nSubject: x\r\n\r\nhello\r\n"
 ENV = Envelope(mail_from="a@practice.example", rcpt_tos=("b@partner.example",))

@@ -9,22 +9,22 @@ from pathlib import Path
 import pytest
 
 from detectors.findings import Finding
+from gateway.actions.deliver import DeliverAction
 from gateway.config import DeliverySettings, GroupSettings
-from gateway.errors import ConfigError
-from gateway.headers import apply_header_edits
 from gateway.message import RfcParser
-from gateway.pipeline import (
+from gateway.mime.headers import apply_header_edits
+from gateway.model import (
     ActContext,
     ActResult,
+    ConfigError,
     Delivery,
     Detection,
     Envelope,
     Outcome,
-    Pipeline,
     Reply,
 )
-from gateway.policy import Groups, PolicyDocument, RulePolicy, load_policy
-from gateway.stages import DeliverAction
+from gateway.pipeline import Pipeline
+from gateway.policy.rules import Groups, PolicyDocument, RulePolicy, load_policy
 from gateway.yamlconf import load_yaml, validate
 
 ALL_ACTIONS = ["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"]
@@ -149,7 +149,7 @@ def test_non_ascii_subject_edits_are_encoded():
 
 def test_no_matching_rule_fails_closed():
     """A policy without a catch-all that matches nothing for a recipient is a policy error."""
-    from gateway.errors import PolicyError
+    from gateway.model import PolicyError
 
     with pytest.raises(PolicyError, match="no rule matched"):
         _decide("version: 1\nrules:\n  - {name: r, when: {phi: true}, action: block}\n", CLEAN)
@@ -323,7 +323,7 @@ def test_bad_policies_are_refused_with_file_and_line(
 
 def test_policy_test_cli_prints_json_per_recipient(tmp_path: Path, capsys):
     """`policy test --json` gives recipients with address, action, method, rule and reasons."""
-    from gateway.cli import main
+    from gateway.cli.main import main
 
     msg = tmp_path / "m.eml"
     msg.write_bytes(

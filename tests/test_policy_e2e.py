@@ -220,7 +220,7 @@ def test_quarantine_stores_encrypted_notifies_and_release_delivers(tmp_path: Pat
         f"quarantine: {{url: '{settings.quarantine.url}', master_key_file: '{settings.quarantine.master_key_file}'}}\n"
         f"audit: {{url: '{settings.audit.url}', key_file: '{settings.audit.key_file}'}}\n"
     )
-    from gateway.cli import main
+    from gateway.cli.main import main
 
     listing = subprocess.run(
         [str(REPO / ".venv/bin/phigate"), "quarantine", "list", "--config", str(cfg)],

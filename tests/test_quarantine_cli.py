@@ -12,9 +12,9 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 
-from gateway.errors import PhigateError
+from gateway.cli.quarantine import QuarantineCliContext, main
+from gateway.model import PhigateError
 from gateway.quarantine import DELETED, HELD, RELEASED, QuarantineStore
-from gateway.quarantine.cli import QuarantineCliContext, main
 from tests.support.gateway import running_sink
 from tests.test_quarantine_support import PLANTED, RAW, RECIPIENTS, SENDER, put
 

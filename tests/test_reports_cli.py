@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from gateway.audit import AuditLog
-from gateway.errors import PhigateError
-from gateway.reports.cli import EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, ReportContext, main
+from gateway.cli.reports import EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, ReportContext, main
+from gateway.model import PhigateError
 from gateway.reports.records import fetch_records
 from tests.test_audit_support import *  # noqa: F403 - the audit_db_url/audit_log fixtures
 from tests.test_audit_support import run_sql

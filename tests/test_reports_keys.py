@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from gateway.audit import AuditLog
+from gateway.cli.keys import smime_rows
+from gateway.cli.pgp import import_pgp, pgp_rows
+from gateway.cli.reports import EXIT_OK, ReportContext, main
 from gateway.keys import CertStore
-from gateway.keys.cli import smime_rows
-from gateway.keys.pgp_cli import import_pgp, pgp_rows
-from gateway.reports.cli import EXIT_OK, ReportContext, main
 from tests.test_reports_support import MESSAGES, FixedKeyHasher, message_entry
 from tests.test_smime_pki import DAY, NOW, Pki
 

@@ -14,7 +14,7 @@ from typing import Any, Protocol, cast
 
 from gateway.audit import AuditEntry, AuditLog
 from gateway.audit.entry import prepare_entry
-from gateway.events import event_entry
+from gateway.audit.events import event_entry
 from gateway.reports import AuditRecord
 
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)

@@ -10,8 +10,8 @@ import sys
 from email.message import EmailMessage
 from pathlib import Path
 
-from gateway.cli import build_parser
-from gateway.scan import run
+from gateway.cli.main import build_parser
+from gateway.cli.scan import run
 from tests.conftest import REPO
 from tests.support.corpus import corpus_dir
 
@@ -144,7 +144,7 @@ def test_the_cli_scans_the_dev_corpus():
         for line in (DEV / "manifest.jsonl").read_text().splitlines()
     }
     proc = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "scan", "--json", str(DEV)],
+        [sys.executable, "-m", "gateway.cli.main", "scan", "--json", str(DEV)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.pipeline import Detection
+from gateway.model import Detection
 from tests.conftest import port_of
 from tests.support.gateway import make_settings, running_gateway
 
@@ -201,7 +201,7 @@ def test_the_fast_address_parser_agrees_with_aiosmtpds(arg: str):
     """The fast path for <local@domain> gives exactly what aiosmtpd's full parser gives."""
     from aiosmtpd.smtp import SMTP
 
-    from gateway.smtp import GatewaySMTP
+    from gateway.smtp.front import GatewaySMTP
 
     reference = SMTP.__new__(SMTP)
     reference.local_part_limit = 0

@@ -19,7 +19,7 @@ How it holds together:
   reordered, truncated or unknown-key.
 - Entries hold no raw PHI: the sender only as `keyed_hash()`, recipients only as
   domains, and keys such as "text" or "matched_text" are refused in stage data.
-- The schema comes from Alembic revisions in `gateway/migrations`, applied with
+- The schema comes from Alembic revisions in `gateway/storage/migrations`, applied with
   `upgrade head` whenever an AuditLog opens. For PostgreSQL, a schema other than
   `public` is chosen in the URL: `...?options=-csearch_path%3Dmyschema`.
 """

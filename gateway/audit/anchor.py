@@ -11,7 +11,7 @@ from pathlib import Path
 
 from gateway.audit.entry import canonical_json
 from gateway.audit.keys import ANCHOR_PURPOSE, KeyRing, derive_subkey
-from gateway.keyring import file_lock, lock_path, write_private_file
+from gateway.storage.keyfiles import file_lock, lock_path, write_private_file
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.errors import PhigateError
+from gateway.model import PhigateError
 
 
 class AuditError(PhigateError):

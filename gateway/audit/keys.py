@@ -7,8 +7,8 @@ import hmac
 from pathlib import Path
 
 from gateway.audit.errors import AuditKeyError
-from gateway.keyring import KEY_BYTES, KeyKind, KeyRing
-from gateway.keyring import KeyFile as _KeyFile
+from gateway.storage.keyfiles import KEY_BYTES, KeyKind, KeyRing
+from gateway.storage.keyfiles import KeyFile as _KeyFile
 
 __all__ = [
     "ANCHOR_PURPOSE",

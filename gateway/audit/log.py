@@ -31,8 +31,8 @@ from gateway.audit.errors import AuditError
 from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, chain_head, records
 from gateway.audit.verify import AnchorState, VerifyReport, WitnessState, analyse
-from gateway.errors import ConfigError
-from gateway.storage import (
+from gateway.model import ConfigError
+from gateway.storage.database import (
     READ_ONLY,
     first_line,
     make_engine,
@@ -48,8 +48,8 @@ _PG_MIGRATION_LOCK = 0x70686967617465  # "phigate"
 
 
 def migrations_dir() -> Path:
-    """The installed `gateway/migrations` folder, found through the package, not the CWD."""
-    return Path(__file__).resolve().parent.parent / "migrations"
+    """The installed `gateway/storage/migrations` folder, found through the package, not the CWD."""
+    return Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
 
 def default_anchor_path(key_file: Path) -> Path:

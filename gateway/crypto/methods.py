@@ -10,7 +10,7 @@ import functools
 from typing import Any
 
 from gateway.config import PgpSettings, SmimeSettings
-from gateway.errors import ConfigError
+from gateway.model import ConfigError
 
 
 class SmimeMethod:

@@ -67,8 +67,8 @@ from typing import Any, Literal
 
 import gnupg
 
-from gateway.crypto.mimeutil import is_trace, stays_outside
-from gateway.errors import PhigateError
+from gateway.mime.util import is_trace, stays_outside
+from gateway.model import PhigateError
 
 MAX_HOME_CHARS = 80
 TRUST_DB_NAME = "phigate-trust.json"

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from cryptography.hazmat.primitives.padding import PKCS7
 
 from detectors.extract.envelope import EncryptedKind, message_encrypted_kind
-from gateway.crypto.mimeutil import (
+from gateway.mime.util import (
     CRLF,
     base64_lines,
     moved_fields,
@@ -42,7 +42,7 @@ from gateway.crypto.mimeutil import (
     protect_entity,
     split_message,
 )
-from gateway.errors import PhigateError
+from gateway.model import PhigateError
 
 #: Capability names (asn1crypto's) this gateway advertises when signing, strongest first.
 ADVERTISED_CAPABILITIES: tuple[str, ...] = ("aes256_gcm", "aes128_gcm", "aes256_cbc", "aes128_cbc")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.errors import PhigateError
+from gateway.model import PhigateError
 
 
 class CertStoreError(PhigateError):

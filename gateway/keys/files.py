@@ -17,7 +17,6 @@ from cryptography.hazmat.primitives.serialization import pkcs7, pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from gateway.crypto.smime import Signer, key_strength_problem
-from gateway.errors import ConfigError
 from gateway.keys.errors import (
     CertFileCorrupt,
     CertFileError,
@@ -26,6 +25,7 @@ from gateway.keys.errors import (
     PasswordRequired,
     WrongPassword,
 )
+from gateway.model import ConfigError
 
 if TYPE_CHECKING:
     from gateway.config import SmimeSettings

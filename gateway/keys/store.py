@@ -35,7 +35,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from gateway.crypto.mimeutil import split_message
 from gateway.crypto.smime import (
     GCM_CAPABILITY,
     harvest_capabilities,
@@ -45,6 +44,7 @@ from gateway.crypto.smime import (
 from gateway.keys.crl import CrlCache
 from gateway.keys.errors import CertFileError, CertStoreError, CrlError, WeakCertificateKey
 from gateway.keys.files import read_credentials
+from gateway.mime.util import split_message
 
 if TYPE_CHECKING:
     from gateway.config import SmimeSettings

@@ -25,7 +25,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from gateway.errors import PhigateError
+from gateway.model import PhigateError
 from gateway.notices.context import NOTICE_KINDS, NoticeContext, NoticeKind
 
 _log = logging.getLogger("phigate.notices")

@@ -51,7 +51,7 @@ from gateway.patients.schema import (
     metadata,
 )
 from gateway.patients.scopes import allowed_types, check_types, outside
-from gateway.storage import prepare_schema, write_tx
+from gateway.storage.database import prepare_schema, write_tx
 
 METHODS = ("signed-form", "portal", "phone")
 GRANTED, AMENDED, REVOKED, USED = "granted", "amended", "revoked", "used"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.engine import Engine
 
-from gateway import storage
 from gateway.patients.errors import PatientsError
+from gateway.storage import database as storage
 
 
 def make_engine(url: str) -> Engine:

@@ -5,7 +5,7 @@ Messages name roster ids, consent ids, line numbers and fields, never an identif
 
 from __future__ import annotations
 
-from gateway.errors import PhigateError
+from gateway.model import PhigateError
 
 
 class PatientsError(PhigateError):

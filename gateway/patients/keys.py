@@ -14,8 +14,8 @@ import os
 import secrets
 from pathlib import Path
 
-from gateway.keyring import KEY_BYTES, MIN_KEY_BYTES, create_private_file
 from gateway.patients.errors import RosterKeyError
+from gateway.storage.keyfiles import KEY_BYTES, MIN_KEY_BYTES, create_private_file
 
 
 def load_or_create_key(path: Path) -> bytes:

@@ -51,7 +51,7 @@ from gateway.patients.normalize import (
     parse_dob,
 )
 from gateway.patients.schema import identifiers, metadata, roster
-from gateway.storage import advisory_lock, prepare_schema, write_tx
+from gateway.storage.database import advisory_lock, prepare_schema, write_tx
 
 _PG_LOCK = 0x70686970617472  # serialises roster imports and schema creation across processes
 _ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")

@@ -1,6 +1,6 @@
 """SQLAlchemy Core tables of the roster and the consent registry (created with `create_all`).
 
-They use their own `patient_` table names and no Alembic history of gateway/migrations.
+They use their own `patient_` table names and no Alembic history of gateway/storage/migrations.
 No column holds a name, date of birth, MRN or address in clear: only keyed hashes, and for
 consents a masked display form of the address (``m***@gmail.com``).
 """

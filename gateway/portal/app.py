@@ -40,9 +40,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.ops.tls import AEAD_CIPHERS
 from gateway.portal.errors import PortalError, PortalExpired, PortalIntegrityError, PortalNotFound
 from gateway.portal.store import PortalMessage, PortalSession, PortalStore
-from gateway.tlsconf import AEAD_CIPHERS
 
 _log = logging.getLogger("phigate.portal")
 

@@ -26,7 +26,6 @@ from sqlalchemy.engine import Engine
 
 from gateway.audit.errors import AuditKeyError
 from gateway.audit.keys import derive_subkey
-from gateway.keyring import KeyFile, KeyKind
 from gateway.portal.errors import (
     PortalError,
     PortalExpired,
@@ -37,7 +36,8 @@ from gateway.portal.schema import codes, items, metadata, sessions
 from gateway.quarantine.envelope import Sealed, open_sealed, seal
 from gateway.quarantine.errors import QuarantineIntegrityError, QuarantineKeyError
 from gateway.quarantine.store import make_sealed_store_engine
-from gateway.storage import prepare_schema
+from gateway.storage.database import prepare_schema
+from gateway.storage.keyfiles import KeyFile, KeyKind
 
 _log = logging.getLogger("phigate.portal")
 

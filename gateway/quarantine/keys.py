@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gateway.keyring import KeyFile, KeyKind
 from gateway.quarantine.errors import QuarantineKeyError
+from gateway.storage.keyfiles import KeyFile, KeyKind
 
 __all__ = ["QUARANTINE_MASTER_KEY", "MasterKeyFile"]
 

@@ -1,7 +1,7 @@
 """SQLAlchemy Core table for the quarantine; `QuarantineStore` creates it with `create_all`.
 
 The quarantine keeps its own table (`quarantine_entries`) and does not use the audit
-log's Alembic history in `gateway/migrations`. A later schema change would add an
+log's Alembic history in `gateway/storage/migrations`. A later schema change would add an
 Alembic folder of its own with a separate version table (`quarantine_alembic_version`).
 """
 

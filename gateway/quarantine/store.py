@@ -25,7 +25,7 @@ from gateway.quarantine.errors import (
 )
 from gateway.quarantine.keys import MasterKeyFile
 from gateway.quarantine.schema import entries, metadata
-from gateway.storage import make_engine, prepare_schema
+from gateway.storage.database import make_engine, prepare_schema
 
 _log = logging.getLogger("phigate.quarantine")
 

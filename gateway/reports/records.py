@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.audit.schema import records
-from gateway.storage import READ_ONLY
+from gateway.storage.database import READ_ONLY
 
-# Event actions (gateway/events.py) name a family and a verb joined by "-"; message actions
+# Event actions (gateway/audit/events.py) name a family and a verb joined by "-"; message actions
 # (deliver, encrypt, portal, block, quarantine, consent_allow, tag, split, none) never do.
 EVENT_SEPARATOR = "-"
 

@@ -217,7 +217,7 @@ def test_sq_secret_key_is_refused_by_import_pgp(world: World, tmp_path: Path) ->
     try:
         key_file = world.keys[MIME_RCPT]
         proc = subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "keys", "import-pgp"]
+            [sys.executable, "-m", "gateway.cli.main", "keys", "import-pgp"]
             + ["--pgp-home", str(home), str(key_file)],
             capture_output=True,
             timeout=120,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gateway.pipeline import Detection
+from gateway.model import Detection
 from tests.support.gateway import GatewayThread
 
 MESSAGE = b"From: desk@practice.example\r\nSubject: Hours\r\n\r\nClosed Friday.\r\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gateway.detect import PhiDetector
 from gateway.message import RfcParser
-from gateway.pipeline import Envelope
+from gateway.model import Envelope
 from tests.support.leak import OUTSIDER, SENDER, default_policy_gateway
 
 SURNAME = "Diaz"

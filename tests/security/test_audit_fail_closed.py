@@ -63,7 +63,7 @@ def _gateway(tmp_path: Path, **audit: str) -> Iterator[tuple[GatewayThread, Sink
 
 def _verify(url: str, key_file: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", "verify", "--url", url,
+        [sys.executable, "-m", "gateway.cli.main", "audit", "verify", "--url", url,
          "--key-file", str(key_file)],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
@@ -239,7 +239,7 @@ def test_final_record_failing_after_delivery_leaves_a_pending_record_verify_repo
     assert f"(ref {ref}): pending, never completed" in done.stdout
     assert "1 pending, never completed" in done.stdout
     shown = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", "show", "--incomplete", "--json",
+        [sys.executable, "-m", "gateway.cli.main", "audit", "show", "--incomplete", "--json",
          "--url", f"sqlite:///{tmp_path}/audit.db", "--key-file", str(tmp_path / "audit.key")],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _verify(url: str, key: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", "verify", "--url", url,
+        [sys.executable, "-m", "gateway.cli.main", "audit", "verify", "--url", url,
          "--key-file", str(key)],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _audit(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "audit", *args],
+        [sys.executable, "-m", "gateway.cli.main", "audit", *args],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 

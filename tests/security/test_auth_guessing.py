@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import trustme
 
-from gateway.auth import hash_password
+from gateway.smtp.auth import hash_password
 from tests.conftest import Client, port_of
 from tests.support.gateway import GatewayThread, free_port, make_settings, running_gateway
 from tests.support.process import PhigateProcess

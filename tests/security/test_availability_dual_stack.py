@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.auth import client_ip, client_key, in_networks
+from gateway.smtp.auth import client_ip, client_key, in_networks
 from tests.support.gateway import free_port
 from tests.support.process import PhigateProcess
 

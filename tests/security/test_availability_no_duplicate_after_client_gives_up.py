@@ -85,7 +85,7 @@ def test_timeouts_the_client_cannot_wait_for_are_refused(overrides, named):
     """processing_timeout plus the next hop's DATA timeout must fit in a client's 10 minutes,
     and the scan's time budget must fit in processing_timeout."""
     from gateway.config import load_settings
-    from gateway.errors import ConfigError
+    from gateway.model import ConfigError
 
     with pytest.raises((ConfigError, ValueError), match=named):
         load_settings(None, overrides)

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from gateway.app import Gateway
-from gateway.metrics import Metrics
-from gateway.pipeline import Detection, Envelope, ParsedMessage
+from gateway.model import Detection, Envelope, ParsedMessage
+from gateway.ops.metrics import Metrics
 from gateway.registry import default_registry
-from gateway.smtp import GatewayHandler
+from gateway.smtp.front import GatewayHandler
 from tests.support.gateway import (
     GatewayThread,
     SinkHandler,
@@ -56,7 +56,7 @@ class _Gateway(GatewayThread):
         self.detector = detector
 
     async def _start(self) -> None:
-        from gateway.smtp import protocol_factory
+        from gateway.smtp.front import protocol_factory
 
         registry = default_registry()
         # The shipped components, with this test's detector in place of the real one.

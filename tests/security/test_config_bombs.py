@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import ConfigError
+from gateway.model import ConfigError
 from gateway.yamlconf import load_yaml
 from tests.conftest import REPO
 
@@ -27,7 +27,7 @@ def _billion_laughs(first_line: str = "") -> str:
 
 def _phigate(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "gateway.cli", *args],
+        [sys.executable, "-m", "gateway.cli.main", *args],
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -96,7 +96,7 @@ def test_secret_key_file_is_refused_in_one_line(keys: Keys, gateway_home: Path, 
     keyfile.write_bytes(_file(keys, kind))
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "gateway.cli", "keys", "import-pgp"]
+            [sys.executable, "-m", "gateway.cli.main", "keys", "import-pgp"]
             + ["--pgp-home", str(gateway_home), str(keyfile)],
             capture_output=True,
             timeout=120,

@@ -16,8 +16,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from structlog.testing import capture_logs
 
 from gateway.config import load_settings
-from gateway.errors import ConfigError
-from gateway.metrics import Metrics
+from gateway.model import ConfigError
+from gateway.ops.metrics import Metrics
 from gateway.services import Services, smime_warnings
 from tests.support.gateway import REPO, free_port
 from tests.test_smime_pki import DAY, NOW, Pki
@@ -67,7 +67,7 @@ def test_unusable_signing_certificate_stops_the_start(tmp_path: Path, pki: Pki, 
     config = tmp_path / "phigate.yaml"
     config.write_text(json.dumps(_overrides(tmp_path, sign_file)))  # JSON is YAML
     done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config)],
+        [sys.executable, "-m", "gateway.cli.main", "serve", "--config", str(config)],
         cwd=REPO,
         capture_output=True,
         text=True,

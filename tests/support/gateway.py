@@ -21,8 +21,8 @@ from aiosmtpd.smtp import Envelope, Session
 
 from gateway.app import Gateway
 from gateway.config import Settings, load_settings
-from gateway.metrics import Metrics
-from gateway.smtp import GatewayHandler, protocol_factory
+from gateway.ops.metrics import Metrics
+from gateway.smtp.front import GatewayHandler, protocol_factory
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-PHIGATE = [sys.executable, "-m", "gateway.cli"]
+PHIGATE = [sys.executable, "-m", "gateway.cli.main"]
 
 
 class PhigateProcess:

@@ -1,0 +1,379 @@
+"""`phigate policy check|test`: validate a policy, and show what it does to a message.
+
+`policy test` runs the real parse, detect and decide stages, then walks each recipient's action
+and fallbacks the way the gateway would (looking keys up, read-only) and reports the action that
+would finally apply, the method, the rule, and every rule hit and miss with its reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.utils import getaddresses
+from pathlib import Path
+from typing import IO, Any
+
+from gateway.config import Frozen, GroupSettings, Settings, load_settings
+from gateway.model import ConfigError, Detection, Envelope, ParsedMessage, Step
+from gateway.policy.rules import Facts, Groups, PolicyDocument, load_policy, rule_matches
+from gateway.yamlconf import load_yaml, validate
+
+ACTIONS = ("deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag")
+UNAVAILABLE = {
+    "portal": "no portal is configured",
+    "consent_allow": "no consent registry is configured",
+}
+
+
+@dataclass
+class RecipientResult:
+    """What the policy does for one recipient."""
+
+    address: str
+    action: str
+    method: str | None
+    rule: str
+    reasons: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address,
+            "action": self.action,
+            "method": self.method,
+            "rule": self.rule,
+            "reasons": self.reasons,
+        }
+
+
+class KeyCheck:
+    """Whether a recipient has a usable key or a covering consent (real stores, or a suite's say)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        assumed: Mapping[str, Sequence[str]] | None = None,
+        consents: Sequence[str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.suite_consents = None if consents is None else {c.lower() for c in consents}
+        self.suite_portal = False
+        # A suite states which recipients have keys, so its results do not depend on the stores.
+        self.assumed = (
+            None if assumed is None else {k.lower(): tuple(v) for k, v in assumed.items()}
+        )
+        self._methods: dict[str, Any] | None = None
+
+    def portal_available(self) -> bool:
+        """Whether the portal action can hold messages (built-in portal on, or a webhook)."""
+        if self.assumed is not None:
+            return self.suite_portal
+        p = self.settings.portal
+        return p.enabled or p.webhook_url is not None
+
+    def consent(self, address: str, entity_types: Sequence[str]) -> tuple[bool, str]:
+        """Whether a valid consent covers every entity type (read-only: records no use)."""
+        if self.suite_consents is not None or self.assumed is not None:
+            ok = address.lower() in (self.suite_consents or set())
+            return ok, "consent assumed by the suite" if ok else "no consent in the suite"
+        from datetime import UTC, datetime
+
+        from gateway.patients.consent import ConsentRegistry
+        from gateway.patients.roster import PatientRoster
+
+        p = self.settings.patients
+        if not p.key_file.exists():
+            return False, "no patient roster"
+        roster = PatientRoster(p.url, p.key_file)
+        registry = ConsentRegistry(p.url, roster, disclosure_dir=p.disclosure_dir)
+        try:
+            result = registry.check(address, entity_types, datetime.now(UTC))
+        finally:
+            registry.close()
+            roster.close()
+        if result.allowed:
+            return True, f"consent {result.consent.consent_id if result.consent else ''} covers it"
+        if result.outside:
+            return False, f"consent does not cover {', '.join(result.outside)}"
+        return False, result.reason
+
+    def usable(self, method: str, address: str) -> tuple[bool, str]:
+        if self.assumed is not None:
+            ok = method in self.assumed.get(address.lower(), ())
+            return ok, "key assumed by the suite" if ok else f"no {method} key in the suite"
+        if self._methods is None:
+            try:
+                from gateway.crypto.methods import PgpMethod, SmimeMethod
+
+                self._methods = {
+                    "smime": SmimeMethod(self.settings.smime),
+                    "pgp": PgpMethod(self.settings.pgp, self.settings.smime),
+                }
+            except (ConfigError, OSError) as exc:
+                self._methods = {}
+                return False, f"key stores unavailable: {exc}"
+        m = self._methods.get(method)
+        if m is None:
+            return False, f"no {method} support"
+        ok, why = m.usable(address)
+        return bool(ok), str(why)
+
+
+def resolve(
+    document: PolicyDocument,
+    groups: Groups,
+    facts: Facts,
+    recipients: Sequence[str],
+    keys: KeyCheck,
+) -> list[RecipientResult]:
+    """Walk rules and fallbacks for each recipient as the gateway would."""
+    out: list[RecipientResult] = []
+    for rcpt in recipients:
+        reasons: list[str] = []
+        for rule in document.rules:
+            ok, why = rule_matches(rule, facts, rcpt, groups)
+            reasons.append(f"{rule.name}: {why}")
+            if not ok:
+                continue
+            monitor = document.monitor or rule.monitor
+            steps: list[Step] = [rule.action.step(), *(s.step() for s in rule.fallback)]
+            if monitor:
+                reasons.append(f"monitor mode: would {steps[0].action}; delivers unchanged")
+                out.append(RecipientResult(rcpt, "deliver", None, rule.name, reasons))
+                break
+            final: RecipientResult | None = None
+            for step in steps:
+                if step.action == "encrypt":
+                    for method in step.params.get("methods", ("smime", "pgp")):
+                        usable, note = keys.usable(method, rcpt)
+                        reasons.append(f"encrypt/{method}: {'usable' if usable else note}")
+                        if usable:
+                            final = RecipientResult(rcpt, "encrypt", method, rule.name, reasons)
+                            break
+                elif step.action == "consent_allow":
+                    ok, note = keys.consent(rcpt, sorted(facts.entity_counts))
+                    reasons.append(f"consent_allow: {note}")
+                    if ok:
+                        final = RecipientResult(rcpt, "consent_allow", None, rule.name, reasons)
+                elif step.action == "portal" and (keys.portal_available()):
+                    final = RecipientResult(rcpt, "portal", None, rule.name, reasons)
+                elif step.action in UNAVAILABLE:
+                    reasons.append(f"{step.action}: {UNAVAILABLE[step.action]}")
+                else:
+                    final = RecipientResult(rcpt, step.action, None, rule.name, reasons)
+                if final is not None:
+                    break
+            if final is None:
+                reasons.append("no action or fallback can serve this recipient: not sent")
+                final = RecipientResult(rcpt, "tempfail", None, rule.name, reasons)
+            out.append(final)
+            break
+        else:
+            out.append(
+                RecipientResult(rcpt, "tempfail", None, "(none)", [*reasons, "no rule matched"])
+            )
+    return out
+
+
+def envelope_from_headers(parsed: ParsedMessage, sender: str | None, to: Sequence[str]) -> Envelope:
+    """The envelope as given, or taken from From and To/Cc/Bcc."""
+    msg = parsed.message
+    if sender is None:
+        found = getaddresses([str(v) for v in msg.get_all("From", [])])
+        sender = found[0][1] if found else ""
+    if not to:
+        to = [
+            a
+            for _, a in getaddresses(
+                [str(v) for h in ("To", "Cc", "Bcc") for v in msg.get_all(h, [])]
+            )
+            if a
+        ]
+    return Envelope(mail_from=sender, rcpt_tos=tuple(to))
+
+
+class Tester:
+    """Parse, detect and decide with one settings object and one policy."""
+
+    def __init__(self, settings: Settings, policy_path: Path) -> None:
+        from gateway.registry import default_registry
+
+        self.settings = settings
+        self.groups = Groups(settings.groups)
+        self.document = load_policy(
+            policy_path, default_registry().names("action"), self.groups.names()
+        )
+        self._detector: Any = None
+
+    def detect(self, parsed: ParsedMessage, envelope: Envelope) -> Detection:
+        if self._detector is None:
+            from detectors.extract import ExtractLimits
+            from gateway.detect import PhiDetector
+
+            d = self.settings.detection
+            self._detector = PhiDetector(d.engine, ExtractLimits(ocr_enabled=d.ocr))
+        result: Detection = self._detector.detect(parsed, envelope)
+        return result
+
+    def run(
+        self, raw: bytes, sender: str | None, to: Sequence[str], keys: KeyCheck
+    ) -> dict[str, Any]:
+        from gateway.message import RfcParser
+
+        parsed = RfcParser().parse(raw)
+        env = envelope_from_headers(parsed, sender, to)
+        if not env.rcpt_tos:
+            raise ConfigError("the message names no recipients; pass --to")
+        detection = self.detect(parsed, env)
+        facts = Facts(parsed, env, detection, self.document.triggers)
+        results = resolve(self.document, self.groups, facts, env.rcpt_tos, keys)
+        return {
+            "recipients": [r.as_dict() for r in results],
+            "phi": detection.phi,
+            "score": round(detection.score, 3),
+            "entities": dict(detection.summary.get("entities", {})),
+            "trigger": facts.triggered,
+            "already_encrypted": facts.already_encrypted,
+            "unscannable": facts.unscannable,
+            "monitor": self.document.monitor,
+        }
+
+
+def _policy_path(args: argparse.Namespace, settings: Settings) -> Path:
+    from gateway.app import shipped_path
+
+    return Path(args.policy) if args.policy else shipped_path(settings.policy_file)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a policy file against the registered actions and the configured groups."""
+    from gateway.registry import default_registry
+
+    settings = load_settings(args.config)
+    doc = load_policy(
+        args.file, default_registry().names("action"), Groups(settings.groups).names()
+    )
+    print(f"{args.file}: ok ({len(doc.rules)} rule(s){', monitor mode' if doc.monitor else ''})")
+    return 0
+
+
+def render(report: dict[str, Any], explain: bool, out: IO[str]) -> None:
+    """Human output of one message's policy test."""
+    out.write(
+        f"phi={report['phi']} score={report['score']:.2f} trigger={report['trigger']} "
+        f"already_encrypted={report['already_encrypted']} unscannable={report['unscannable']}\n"
+    )
+    for r in report["recipients"]:
+        method = f" ({r['method']})" if r["method"] else ""
+        out.write(f"  {r['address']}: {r['action']}{method} by rule {r['rule']}\n")
+        if explain:
+            for reason in r["reasons"]:
+                out.write(f"      {reason}\n")
+
+
+class SuiteCase(Frozen):
+    """One example message and what the policy must do with it."""
+
+    name: str
+    message: str
+    sender: str | None = None
+    to: tuple[str, ...] = ()
+    expect: tuple[dict[str, str], ...]
+
+
+class Suite(Frozen):
+    """A policy's own tests: example messages and expected outcomes per recipient."""
+
+    policy: str | None = None
+    groups: Mapping[str, GroupSettings] = {}
+    keys: Mapping[str, tuple[str, ...]] = {}
+    consents: tuple[str, ...] = ()  # recipients with a valid consent covering what is sent
+    portal: bool = False  # whether the portal action can hold messages
+    cases: tuple[SuiteCase, ...]
+
+
+def run_suite(directory: Path, settings: Settings, policy: Path | None, out: IO[str]) -> int:
+    """Run every case of DIR/suite.yaml; exit 0 only when all pass."""
+    path = directory / "suite.yaml"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    data, marks = load_yaml(text, str(path))
+    suite = validate(Suite, data, marks, str(path))
+    if suite.groups:
+        settings = settings.clone(groups={**settings.groups, **suite.groups})
+    policy_path = policy or (directory / suite.policy if suite.policy else None)
+    if policy_path is None:
+        from gateway.app import shipped_path
+
+        policy_path = shipped_path(settings.policy_file)
+    tester = Tester(settings, policy_path)
+    keys = KeyCheck(settings, suite.keys, suite.consents)
+    keys.suite_portal = suite.portal
+    failures = 0
+    for case in suite.cases:
+        raw = (directory / case.message).read_bytes()
+        report = tester.run(raw, case.sender, case.to, keys)
+        got = {r["address"].lower(): r for r in report["recipients"]}
+        problems = []
+        for exp in case.expect:
+            addr = exp.get("address", "").lower()
+            r = got.get(addr)
+            if r is None:
+                problems.append(f"{addr}: not a recipient")
+                continue
+            for key in ("action", "method", "rule"):
+                if key in exp and str(r[key]) != str(exp[key]):
+                    problems.append(f"{addr}: {key} is {r[key]!r}, expected {exp[key]!r}")
+        status = "ok  " if not problems else "FAIL"
+        out.write(f"{status} {case.name}\n")
+        for p in problems:
+            out.write(f"       {p}\n")
+        failures += bool(problems)
+    out.write(f"{len(suite.cases) - failures} passed, {failures} failed\n")
+    return 0 if failures == 0 else 1
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    """Show what the policy does with a message, or run a suite."""
+    settings = load_settings(args.config)
+    if args.suite:
+        return run_suite(
+            Path(args.suite), settings, Path(args.policy) if args.policy else None, sys.stdout
+        )
+    if not args.message:
+        raise ConfigError("give MSG.eml or --suite DIR")
+    tester = Tester(settings, _policy_path(args, settings))
+    raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
+    report = tester.run(raw, args.sender, args.to or (), KeyCheck(settings))
+    if args.json:
+        print(json.dumps(report))
+    else:
+        render(report, args.explain, sys.stdout)
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """Register `policy check` and `policy test`."""
+    policy = sub.add_parser("policy", help="check and test policy files").add_subparsers(
+        dest="policy_command", required=True
+    )
+    pc = policy.add_parser("check", help="validate a policy file (errors name file:line:column)")
+    pc.add_argument("file", type=Path)
+    pc.add_argument("--config", type=Path, help="gateway config (for its recipient groups)")
+    pc.set_defaults(func=cmd_check)
+    pt = policy.add_parser("test", help="show what a policy does with a message, per recipient")
+    pt.add_argument("message", nargs="?", help="MSG.eml (or - for stdin)")
+    pt.add_argument("--policy", help="policy file (default: the config's policy_file)")
+    pt.add_argument("--config", type=Path, help="gateway config")
+    pt.add_argument(
+        "--explain", action="store_true", help="every rule hit and miss with its reason"
+    )
+    pt.add_argument("--json", action="store_true")
+    pt.add_argument("--from", dest="sender", help="envelope sender (default: From)")
+    pt.add_argument("--to", action="append", help="envelope recipient (default: To/Cc/Bcc)")
+    pt.add_argument("--suite", help="run DIR/suite.yaml: example messages with expected outcomes")
+    pt.set_defaults(func=cmd_test)

@@ -1,0 +1,171 @@
+"""`phigate portal`: serve the patient pickup portal, wired to the roster, consents and audit log."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+import structlog
+
+from gateway.config import Settings, load_settings, split_hostport
+
+log = structlog.get_logger("phigate.portal")
+PORTAL_CONSENT_SCOPES = ("appointment_reminders",)
+PORTAL_CONSENT_DAYS = 365
+
+
+def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]:
+    """The store, the portal's settings and its services, from the gateway config."""
+    from gateway.audit import AuditLog
+    from gateway.audit.events import record_event
+    from gateway.patients.consent import ConsentRegistry
+    from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
+    from gateway.patients.roster import PatientRoster
+    from gateway.portal import PortalServices, PortalSettings, PortalStore
+
+    p = settings.portal
+    a = settings.audit
+    pat = settings.patients
+    store = PortalStore(p.store_url, p.master_key_file)
+    audit_log = AuditLog(a.url, a.key_file, a.anchor_file)
+    roster = PatientRoster(pat.url, pat.key_file)
+    consents = ConsentRegistry(pat.url, roster, disclosure_dir=pat.disclosure_dir)
+    host, port = split_hostport(settings.next_hop)
+
+    async def send_mail(to: str, raw: bytes) -> None:
+        try:
+            await aiosmtplib.send(
+                raw, sender=p.from_address, recipients=[to], hostname=host, port=port, timeout=30
+            )
+        except (aiosmtplib.SMTPException, OSError):
+            if outbox is None:
+                raise
+            from gateway.pipeline import Delivery, new_ref_id
+
+            outbox.store(Delivery(p.from_address, (to,), raw), new_ref_id())
+
+    def audit(action: str, details: Mapping[str, Any], ref_id: str | None) -> None:
+        record_event(audit_log, action, details, ref_id=ref_id)
+
+    def disclosure() -> tuple[str, str]:
+        d = load_disclosure(DEFAULT_DISCLOSURE_VERSION, pat.disclosure_dir)
+        return d.version, d.text
+
+    def record_consent(roster_id: str | None, address: str, version: str) -> str:
+        rid = roster_id or roster.by_email(address)
+        if rid is None:
+            from gateway.patients.errors import ConsentError
+
+            raise ConsentError("the address is not on the practice's patient roster")
+        now = datetime.now(UTC)
+        consent_id: str = consents.add(
+            address,
+            rid,
+            obtained_at=now,
+            method="portal",
+            recorded_by="patient portal",
+            disclosure_version=version,
+            scope=PORTAL_CONSENT_SCOPES,
+            expires=(now + timedelta(days=PORTAL_CONSENT_DAYS)).date(),
+        )
+        return consent_id
+
+    def verify_dob(roster_id: str, dob: date) -> bool:
+        return bool(roster.verify_dob(roster_id, dob.isoformat()))
+
+    services = PortalServices(
+        send_mail=send_mail,
+        audit=audit,
+        has_dob=roster.has_dob,
+        verify_dob=verify_dob,
+        disclosure=disclosure,
+        record_consent=record_consent,
+    )
+    portal_settings = PortalSettings(
+        practice_name=p.practice_name,
+        portal_from=p.from_address,
+        practice_address=p.practice_address,
+        help_text=p.help_text,
+    )
+    return store, portal_settings, services
+
+
+def cmd_portal(args: argparse.Namespace) -> int:
+    """Serve the portal over TLS."""
+    from gateway.ops.logs import configure
+    from gateway.portal import run_portal
+
+    overrides: dict[str, Any] = {}
+    if args.listen:
+        overrides["portal"] = {"listen": args.listen}
+    settings = load_settings(Path(args.config) if args.config else None, overrides)
+    configure(settings.logging.level, settings.logging.format)
+    p = settings.portal
+    cert = Path(args.cert) if args.cert else p.tls_cert_file
+    key = Path(args.key) if args.key else p.tls_key_file
+    if cert is None or key is None:
+        print("phigate portal: a TLS certificate and key are required (--cert/--key)")
+        return 2
+    store, portal_settings, services = portal_parts(settings)
+    host, port = split_hostport(p.listen)
+    log.info("portal.serving", listen=p.listen, url=p.url)
+    run_portal(store, portal_settings, services, host=host, port=port, certfile=cert, keyfile=key)
+    return 0
+
+
+def add_parser(sub: Any) -> None:
+    """Register `phigate portal`."""
+    p = sub.add_parser("portal", help="serve the secure patient pickup portal (TLS)")
+    p.add_argument("--listen", help="HOST:PORT (default portal.listen, 127.0.0.1:8443)")
+    p.add_argument("--config", help="gateway config file")
+    p.add_argument("--cert", help="TLS certificate chain (PEM)")
+    p.add_argument("--key", help="TLS private key (PEM)")
+    p.set_defaults(func=cmd_portal)
+
+
+def demo_certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, for the newcomer demo only."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "demo-portal.pem", directory / "demo-portal.key"
+    if cert_path.exists() and key_path.exists():
+        return cert_path, key_path
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "phigate demo portal")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return cert_path, key_path

@@ -1,0 +1,591 @@
+"""Delivery to the next hop: a bounded pool of reused aiosmtplib connections.
+
+Nothing here answers 250 on its own: a message counts as delivered only when the next hop said
+so after DATA. Each recipient is probed with the next hop while the client is still in its RCPT
+phase (MAIL, RCPT, RSET on a pooled connection that goes straight back), so each gets the next
+hop's own verdict; the real transaction opens only after the verdict, so no connection is held
+while a message is scanned. The final dot goes out only if the client is still waiting for our
+answer (`CommitGate`). Anything uncertain becomes a 4xx, so the sending MTA keeps the message
+and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import ssl
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+import aiosmtplib
+import structlog
+
+from gateway.config import TLS_ORDER, DeliverySettings, split_hostport
+from gateway.delivery.outbox import Outbox
+from gateway.model import Delivery, Outcome, Reply
+
+log = structlog.get_logger("phigate.relay")
+
+_ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})\s*")
+_UNSAFE = re.compile(r"[^\x20-\x7e]")
+
+Observer = Callable[[str, float], None]
+_LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class CommitGate:
+    """Says, just before the final dot goes to the next hop, whether the client still waits.
+
+    Committing after the client gave up makes a duplicate: the client retries a message the next
+    hop already has. So the dot goes out only while the client is connected and before the
+    deadline, and once the SMTP side has answered on its own (`close`) it never goes out.
+    """
+
+    def __init__(self, client_present: Callable[[], bool], deadline: float) -> None:
+        self._client_present = client_present
+        self._deadline = deadline
+        self._closed: str | None = None
+        self.committed = False
+
+    def close(self, reason: str) -> bool:
+        """Forbid any later commit; False if a commit has already begun."""
+        if self.committed:
+            return False
+        self._closed = reason
+        return True
+
+    def veto(self) -> str | None:
+        """Why the final dot must not go out now, or None (and the commit counts as begun)."""
+        if self.committed:
+            return None  # one copy is out: the message is committed, its other copies follow
+        if self._closed is not None:
+            return self._closed
+        if not self._client_present():
+            return "client disconnected"
+        if time.monotonic() > self._deadline:
+            return "processing deadline passed"
+        self.committed = True
+        return None
+
+
+# The gate for the message being delivered: set by the SMTP session for the task that runs its
+# pipeline, so the relay can ask it without every stage in between passing it along.
+commit_gate: ContextVar[CommitGate | None] = ContextVar("commit_gate", default=None)
+
+
+def _clean(text: str, limit: int = 200) -> str:
+    return _UNSAFE.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()[:limit]
+
+
+def map_reply(code: int, message: str, *, default_status: str, prefix: str = "next hop: ") -> Reply:
+    """Turn a next-hop reply into ours, keeping its class and any enhanced status code."""
+    text = _clean(message)
+    status = ""
+    m = _ENHANCED.match(text)
+    if m and m.group(1) == str(code)[0]:
+        status = f"{m.group(1)}.{m.group(2)}.{m.group(3)}"
+        text = text[m.end() :]
+    if not status:
+        status = f"{str(code)[0]}{default_status[1:]}" if code >= 400 else "2.0.0"
+    return Reply(code, status, f"{prefix}{text}" if text else prefix.rstrip(": "))
+
+
+class NextHopUnavailable(Exception):
+    """The next hop could not be reached, or dropped or timed out the connection."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(str(reply))
+        self.reply = reply
+
+
+@dataclass
+class Connection:
+    """One connected, greeted next-hop session."""
+
+    smtp: aiosmtplib.SMTP
+    tls_level: str  # what was achieved: "none", "tls" or "verify"
+    created: float = field(default_factory=time.monotonic)
+    last_used: float = field(default_factory=time.monotonic)
+    uses: int = 0
+
+
+def client_tls_context(level: str, ca_file: str | None = None) -> ssl.SSLContext:
+    """An outbound TLS context: TLS 1.2+, AEAD ciphers; verifying only for level 'verify'."""
+    if level == "verify":
+        ctx = ssl.create_default_context(cafile=ca_file)
+    else:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.set_ciphers("ECDHE+AESGCM:ECDHE+CHACHA20:DHE+AESGCM:DHE+CHACHA20:!aNULL:!MD5:!DSS")
+    return ctx
+
+
+def tls_satisfies(achieved: str, wanted: str) -> bool:
+    """Whether a connection's TLS ("none", "tls" or "verify") meets a delivery's TLS level."""
+    if wanted in ("none", "opportunistic"):
+        return True
+    if wanted == "require":
+        return achieved in ("tls", "verify")
+    return achieved == "verify"
+
+
+class NextHopPool:
+    """A bounded pool of reusable connections to one next hop."""
+
+    def __init__(
+        self,
+        next_hop: str,
+        settings: DeliverySettings,
+        local_hostname: str,
+        observe: Observer | None = None,
+    ) -> None:
+        self.host, self.port = split_hostport(next_hop)
+        self.settings = settings
+        self.local_hostname = local_hostname
+        self._slots = asyncio.Semaphore(settings.pool_size)
+        self._idle: list[Connection] = []
+        self._observe = observe or (lambda _event, _seconds: None)
+        self._closed = False
+
+    async def acquire(self, tls_level: str) -> Connection:
+        """Take an idle connection good enough for `tls_level`, or open a new one."""
+        try:
+            await asyncio.wait_for(self._slots.acquire(), self.settings.connect_timeout)
+        except TimeoutError:
+            raise NextHopUnavailable(
+                Reply(451, "4.4.5", "next hop busy: all connections in use, try again later")
+            ) from None
+        try:
+            now = time.monotonic()
+            while self._idle:
+                conn = self._idle.pop()
+                fresh = now - conn.last_used < self.settings.idle_timeout
+                if fresh and conn.smtp.is_connected and tls_satisfies(conn.tls_level, tls_level):
+                    return conn
+                await self._close(conn)
+            return await self._open(tls_level)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    async def release(self, conn: Connection, reusable: bool) -> None:
+        """Give a connection back; an unusable one is closed."""
+        try:
+            conn.uses += 1
+            conn.last_used = time.monotonic()
+            if (
+                reusable
+                and not self._closed
+                and conn.smtp.is_connected
+                and conn.uses < self.settings.max_messages_per_connection
+            ):
+                self._idle.append(conn)
+            else:
+                await self._close(conn)
+        finally:
+            self._slots.release()
+
+    async def discard(self, conn: Connection) -> None:
+        """Close a connection whose state is unknown."""
+        await self.release(conn, reusable=False)
+
+    async def close(self) -> None:
+        """Close every idle connection (QUIT politely)."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await self._close(conn, polite=True)
+
+    async def _open(self, tls_level: str) -> Connection:
+        smtp = aiosmtplib.SMTP(
+            hostname=self.host,
+            port=self.port,
+            local_hostname=self.local_hostname,
+            timeout=self.settings.command_timeout,
+            start_tls=False,
+        )
+        t0 = time.perf_counter()
+        try:
+            await smtp.connect(timeout=self.settings.connect_timeout)
+            await smtp.ehlo()
+        except aiosmtplib.SMTPConnectResponseError as exc:
+            smtp.close()
+            raise NextHopUnavailable(
+                map_reply(exc.code if exc.code >= 400 else 451, exc.message, default_status="4.4.1")
+                if exc.code < 500
+                else Reply(451, "4.4.1", "next hop refused the connection, try again later")
+            ) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            smtp.close()
+            log.warning(
+                "next_hop.unreachable",
+                next_hop=f"{self.host}:{self.port}",
+                error=type(exc).__name__,
+            )
+            raise NextHopUnavailable(
+                Reply(451, "4.4.1", "next hop not reachable, try again later")
+            ) from None
+        achieved = "none"
+        if tls_level != "none" and smtp.supports_extension("starttls"):
+            try:
+                await smtp.starttls(
+                    tls_context=client_tls_context(
+                        tls_level,
+                        str(self.settings.tls_ca_file) if self.settings.tls_ca_file else None,
+                    ),
+                    server_hostname=self.host,
+                )
+                await smtp.ehlo()
+                achieved = "verify" if tls_level == "verify" else "tls"
+            except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
+                smtp.close()
+                if tls_level != "opportunistic":
+                    raise NextHopUnavailable(
+                        Reply(451, "4.7.5", "TLS to the next hop failed, try again later")
+                    ) from None
+                log.warning("next_hop.tls_failed_falling_back", error=type(exc).__name__)
+                return await self._open("none")
+        elif TLS_ORDER[tls_level] >= TLS_ORDER["require"]:
+            smtp.close()
+            raise NextHopUnavailable(
+                Reply(451, "4.7.4", "next hop does not offer the TLS this message requires")
+            )
+        self._observe("connect", time.perf_counter() - t0)
+        return Connection(smtp=smtp, tls_level=achieved)
+
+    async def _close(self, conn: Connection, polite: bool = False) -> None:
+        if polite and conn.smtp.is_connected:
+            try:
+                await asyncio.wait_for(conn.smtp.quit(), 2.0)
+            except (aiosmtplib.SMTPException, OSError, TimeoutError):
+                pass  # it is going away regardless
+        conn.smtp.close()
+
+
+def _mail_options(
+    conn: Connection, size: int, smtputf8: bool, body_8bit: bool
+) -> tuple[list[str], str]:
+    opts: list[str] = []
+    if conn.smtp.supports_extension("size"):
+        opts.append(f"SIZE={size}")
+    if body_8bit and conn.smtp.supports_extension("8bitmime"):
+        opts.append("BODY=8BITMIME")
+    encoding = "ascii"
+    if smtputf8:
+        if not conn.smtp.supports_extension("smtputf8"):
+            raise NextHopUnavailable(
+                Reply(553, "5.6.7", "the next hop does not support SMTPUTF8 addresses")
+            )
+        opts.append("SMTPUTF8")
+        encoding = "utf-8"
+    return opts, encoding
+
+
+class Transaction:
+    """An open MAIL FROM on one pooled connection, taking recipients one by one."""
+
+    def __init__(self, pool: NextHopPool, conn: Connection, mail_from: str, encoding: str) -> None:
+        self.pool = pool
+        self.conn = conn
+        self.mail_from = mail_from
+        self.encoding = encoding
+        self.accepted: list[str] = []
+        self.done = False
+
+    def fits(self, delivery: Delivery) -> bool:
+        """True when a copy can go out on this transaction as it stands."""
+        return (
+            not self.done
+            and delivery.mail_from == self.mail_from
+            and sorted(delivery.recipients) == sorted(self.accepted)
+            and tls_satisfies(self.conn.tls_level, delivery.tls)
+        )
+
+    async def rcpt(self, address: str) -> Reply:
+        """Offer one recipient; return the next hop's verdict mapped to our reply."""
+        try:
+            _check_encodable(address, self.encoding)
+            response = await self.conn.smtp.rcpt(address, encoding=self.encoding)
+        except NextHopUnavailable:
+            raise
+        except aiosmtplib.SMTPRecipientRefused as exc:
+            return map_reply(
+                exc.code, exc.message, default_status="4.1.0" if exc.code < 500 else "5.1.0"
+            )
+        except (aiosmtplib.SMTPException, OSError):
+            await self._fail()
+            raise NextHopUnavailable(
+                Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
+            ) from None
+        except BaseException:
+            await self._fail()  # the connection's state is unknown; never keep its slot
+            raise
+        self.accepted.append(address)
+        return map_reply(response.code, response.message, default_status="2.1.5")
+
+    async def data(self, content: bytes) -> Reply:
+        """Send the content; the reply is the next hop's, mapped; a 4xx or lost link is 451.
+
+        The final dot, which commits the message at the next hop, goes out only if the
+        `commit_gate` allows it; otherwise the connection is closed without it, which makes the
+        next hop drop the transaction (RFC 5321 3.8), and the answer is 451.
+        """
+        t0 = time.perf_counter()
+        smtp = self.conn.smtp
+        timeout = self.pool.settings.command_timeout
+        try:
+            start = await smtp.execute_command(b"DATA", timeout=timeout)
+            if start.code != 354:
+                raise aiosmtplib.SMTPDataError(start.code, start.message)
+            protocol = smtp.protocol
+            if protocol is None:
+                raise aiosmtplib.SMTPServerDisconnected("connection lost")
+            protocol.write(_for_data(content))
+            gate = commit_gate.get()
+            reason = gate.veto() if gate is not None else None
+            if reason is not None:
+                log.warning("deliver.not_committed", reason=reason)
+                await self._fail()
+                return Reply(451, "4.3.2", f"not delivered: {reason}, try again later")
+            # The reply to the dot must not be dropped as unsolicited by aiosmtplib.
+            protocol._response_pending = True
+            protocol.write(b".\r\n")
+            response = await protocol.read_response(timeout=timeout)
+            if response.code != 250:
+                raise aiosmtplib.SMTPDataError(response.code, response.message)
+        except aiosmtplib.SMTPDataError as exc:
+            await self._finish(reusable=True)
+            if exc.code >= 500:
+                return map_reply(exc.code, exc.message, default_status="5.0.0")
+            return map_reply(451, exc.message, default_status="4.3.0")
+        except (aiosmtplib.SMTPException, OSError):
+            # The next hop may or may not have the message: 451 risks a duplicate, never a loss.
+            await self._fail()
+            return Reply(451, "4.4.2", "next hop connection lost during DATA, try again later")
+        except BaseException:
+            await self._fail()
+            raise
+        finally:
+            self.pool._observe("data", time.perf_counter() - t0)
+        await self._finish(reusable=True)
+        return map_reply(response.code, response.message, default_status="2.0.0")
+
+    async def abort(self) -> None:
+        """Give up this transaction (RSET) and return the connection."""
+        if self.done:
+            return
+        try:
+            await asyncio.wait_for(self.conn.smtp.rset(), 5.0)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError):
+            await self._fail()
+            return
+        await self._finish(reusable=True)
+
+    async def _finish(self, reusable: bool) -> None:
+        if not self.done:
+            self.done = True
+            await self.pool.release(self.conn, reusable)
+
+    async def _fail(self) -> None:
+        await self._finish(reusable=False)
+
+
+class Relay:
+    """Delivers copies to the next hop, or to the demo outbox when the next hop is down."""
+
+    def __init__(self, pool: NextHopPool, outbox: Outbox | None = None) -> None:
+        self.pool = pool
+        self.outbox = outbox
+
+    async def begin(
+        self,
+        mail_from: str,
+        *,
+        size: int = 0,
+        smtputf8: bool = False,
+        body_8bit: bool = False,
+        tls: str = "opportunistic",
+    ) -> Transaction:
+        """Open a transaction (MAIL FROM) on a pooled connection; retry once on a stale one."""
+        for attempt in (1, 2):
+            conn = await self.pool.acquire(tls)
+            released = False
+            try:
+                opts, encoding = _mail_options(conn, size, smtputf8, body_8bit)
+                _check_encodable(mail_from, encoding)
+                try:
+                    await conn.smtp.mail(mail_from, options=opts, encoding=encoding)
+                except aiosmtplib.SMTPSenderRefused as exc:
+                    released = True
+                    await self.pool.release(conn, reusable=True)
+                    if exc.code >= 500:
+                        raise NextHopUnavailable(
+                            map_reply(exc.code, exc.message, default_status="5.1.0")
+                        ) from None
+                    raise NextHopUnavailable(
+                        map_reply(451, exc.message, default_status="4.1.0")
+                    ) from None
+                except (aiosmtplib.SMTPException, OSError):
+                    released = True
+                    await self.pool.discard(conn)
+                    if attempt == 1 and conn.uses > 0:
+                        continue  # an idle connection the next hop had closed: try a fresh one
+                    raise NextHopUnavailable(
+                        Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
+                    ) from None
+            except NextHopUnavailable:
+                if not released:
+                    released = True
+                    await self.pool.release(conn, reusable=True)
+                raise
+            except BaseException:
+                # Whatever went wrong, the slot goes back: a leaked slot is lost for good.
+                if not released:
+                    await self.pool.discard(conn)
+                raise
+            return Transaction(self.pool, conn, mail_from, encoding)
+        raise AssertionError("unreachable")
+
+    async def probe(
+        self,
+        mail_from: str,
+        rcpt: str,
+        *,
+        size: int = 0,
+        smtputf8: bool = False,
+        body_8bit: bool = False,
+        tls: str = "opportunistic",
+    ) -> Reply:
+        """Ask the next hop about one recipient (MAIL, RCPT, RSET) and give the connection back.
+
+        The answer is the next hop's own; the connection is held for three round trips only,
+        never while the client sends its message or while it is scanned.
+        """
+        try:
+            tx = await self.begin(
+                mail_from, size=size, smtputf8=smtputf8, body_8bit=body_8bit, tls=tls
+            )
+        except NextHopUnavailable as exc:
+            if self.outbox is not None and exc.reply.status.startswith("4.4."):
+                return Reply(250, "2.1.5", "OK (next hop down: the demo outbox will capture it)")
+            return exc.reply
+        try:
+            return await tx.rcpt(rcpt)
+        except NextHopUnavailable as exc:
+            return exc.reply
+        finally:
+            await tx.abort()
+
+    async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
+        """See Deliverer. All copies get their recipients accepted before any DATA is sent."""
+        if not deliveries:
+            return Outcome(reply=Reply(250, "2.0.0", f"Ok: nothing to deliver (ref {ref_id})"))
+        opened: list[tuple[Delivery, Transaction]] = []
+        try:
+            for d in deliveries:
+                tx = await self.begin(
+                    d.mail_from,
+                    size=len(d.content),
+                    tls=d.tls,
+                    smtputf8=_needs_utf8(d),
+                    body_8bit=_is_8bit(d.content),
+                )
+                opened.append((d, tx))
+                for rcpt in d.recipients:
+                    reply = await tx.rcpt(rcpt)
+                    if not reply.ok:
+                        raise NextHopUnavailable(
+                            reply if reply.code >= 500 else Reply(451, reply.status, reply.text)
+                        )
+        except NextHopUnavailable as exc:
+            for _, tx in opened:
+                await tx.abort()
+            if self.outbox is not None and exc.reply.status.startswith("4.4."):
+                return await self._to_outbox(deliveries, ref_id)
+            return Outcome(reply=_with_ref(exc.reply, ref_id), next_hop_reply=str(exc.reply))
+        return await self.commit(opened, ref_id)
+
+    async def commit(self, opened: list[tuple[Delivery, Transaction]], ref_id: str) -> Outcome:
+        """Send DATA on every open transaction; 250 only if every copy was accepted."""
+        replies: list[Reply] = []
+        for d, tx in opened:
+            replies.append(await tx.data(d.content))
+        worst = _worst(replies)
+        if not worst.ok and any(r.ok for r in replies):
+            log.error(
+                "deliver.partial",
+                ref_id=ref_id,
+                accepted=sum(r.ok for r in replies),
+                refused=sum(not r.ok for r in replies),
+            )
+        per_rcpt = {
+            rcpt: str(r) for (d, _), r in zip(opened, replies, strict=True) for rcpt in d.recipients
+        }
+        if worst.ok:
+            reply = Reply(250, "2.0.0", f"Ok: delivered (ref {ref_id})")
+        else:
+            reply = _with_ref(worst, ref_id)
+        return Outcome(
+            reply=reply, next_hop_reply="; ".join(str(r) for r in replies), per_recipient=per_rcpt
+        )
+
+    async def _to_outbox(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
+        assert self.outbox is not None
+        gate = commit_gate.get()
+        reason = gate.veto() if gate is not None else None
+        if reason is not None:
+            log.warning("deliver.not_committed", reason=reason)
+            return Outcome(
+                reply=_with_ref(Reply(451, "4.3.2", f"not delivered: {reason}"), ref_id),
+                next_hop_reply=None,
+            )
+        paths = [await asyncio.to_thread(self.outbox.store, d, ref_id) for d in deliveries]
+        log.info("deliver.outbox", ref_id=ref_id, files=[p.name for p in paths])
+        return Outcome(
+            reply=Reply(
+                250, "2.0.0", f"Ok: next hop down, captured in {self.outbox.path} (ref {ref_id})"
+            ),
+            next_hop_reply=f"outbox:{','.join(p.name for p in paths)}",
+        )
+
+
+def _worst(replies: list[Reply]) -> Reply:
+    # a permanent failure outranks a temporary one, which outranks success
+    return max(replies, key=lambda r: (r.code >= 500, r.code >= 400, r.code))
+
+
+def _with_ref(reply: Reply, ref_id: str) -> Reply:
+    return Reply(reply.code, reply.status, f"{reply.text} (ref {ref_id})")
+
+
+def _check_encodable(address: str, encoding: str) -> None:
+    """Refuse an address the next hop cannot be sent as it stands (no exception mid-command)."""
+    try:
+        address.encode(encoding)
+    except UnicodeEncodeError:
+        if encoding == "ascii":
+            raise NextHopUnavailable(
+                Reply(553, "5.6.7", "a non-ASCII address needs SMTPUTF8")
+            ) from None
+        raise NextHopUnavailable(Reply(501, "5.1.7", "bad address syntax")) from None
+
+
+def _for_data(content: bytes) -> bytes:
+    """The content as DATA carries it: CRLF line endings, a final CRLF, leading dots doubled."""
+    body = _LINE_ENDINGS.sub(b"\r\n", content)
+    if not body.endswith(b"\r\n"):
+        body += b"\r\n"
+    return _LEADING_DOT.sub(b"..", body)
+
+
+def _needs_utf8(d: Delivery) -> bool:
+    return not (d.mail_from.isascii() and all(r.isascii() for r in d.recipients))
+
+
+def _is_8bit(content: bytes) -> bool:
+    return not content.isascii()

@@ -1,0 +1,259 @@
+"""SQLAlchemy engines for the stores: SQLite tuned for safe concurrent writers, or PostgreSQL.
+
+Every store (audit log, quarantine, portal, patients) opens its database through
+`make_engine`, states which SQLite pragmas it needs, and creates or migrates its tables
+with `prepare_schema`, which serialises start-up across processes.
+
+On SQLite the engine issues BEGIN itself (pysqlite's own handling defers it and so never
+takes the write lock up front). Whether a transaction starts IMMEDIATE (holding the write
+lock from its first statement) or deferred is chosen per engine, and per transaction with
+`write_tx` or the `READ_ONLY` execution option.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+# Execution option that makes a SQLite transaction start deferred (read-only use), so a
+# reader never takes the write lock that writers queue on.
+READ_ONLY = "phigate_read_only"
+# Connection-info flag that `write_tx` sets: this transaction starts BEGIN IMMEDIATE.
+_WRITE = "phigate_write"
+
+
+def safe_url(url: str) -> str:
+    """The URL as errors may show it: without its password."""
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url.split("@", 1)[-1]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL (None for other databases, memory or `file:` URIs)."""
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    db = parsed.database
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not db
+        or db == ":memory:"
+        or db.startswith("file:")
+    ):
+        return None
+    return Path(db)
+
+
+def _checked_url(url: str, setting: str | None) -> sa.URL:
+    """Parse `url`, or raise ConfigError naming the setting and the schemes phigate opens."""
+    from gateway.model import ConfigError
+
+    where = f"{setting} " if setting else "database URL "
+    hint = "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
+    try:
+        parsed = sa.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigError(f"{where}{safe_url(url)!r} is not a database URL ({hint})") from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(f"{where}{safe_url(url)}: unknown scheme {parsed.drivername!r} ({hint})")
+    return parsed
+
+
+def make_engine(
+    url: str,
+    *,
+    synchronous: Literal["FULL", "NORMAL"] | None = None,
+    secure_delete: bool = False,
+    foreign_keys: bool = False,
+    immediate: bool = True,
+    setting: str | None = None,
+) -> Engine:
+    """An engine for `url`; on SQLite in WAL mode with a 30 s busy timeout and the pragmas asked for.
+
+    `synchronous` sets `PRAGMA synchronous` (None keeps SQLite's default), `secure_delete`
+    overwrites freed pages, `foreign_keys` enforces foreign keys. With `immediate`, every
+    transaction starts BEGIN IMMEDIATE unless its connection carries `READ_ONLY`; without
+    it, only `write_tx` transactions do. PostgreSQL gets a plain pre-pinging engine. A URL
+    that is not SQLite or PostgreSQL (or whose driver is not installed) raises ConfigError
+    naming `setting` (e.g. "audit.url"), never a traceback.
+    """
+    from gateway.model import ConfigError
+
+    parsed = _checked_url(url, setting)
+    if parsed.get_backend_name() != "sqlite":
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except (sa.exc.ArgumentError, ImportError) as exc:
+            where = f"{setting} " if setting else ""
+            raise ConfigError(f"{where}{safe_url(url)}: cannot use this URL: {exc}") from None
+    db = parsed.database
+    if db and db != ":memory:" and not db.startswith("file:"):
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+    pragmas = ["journal_mode=WAL"]
+    if synchronous is not None:
+        pragmas.append(f"synchronous={synchronous}")
+    if secure_delete:
+        pragmas.append("secure_delete=ON")
+    if foreign_keys:
+        pragmas.append("foreign_keys=ON")
+    pragmas.append(f"busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        try:
+            for pragma in pragmas:
+                cur.execute(f"PRAGMA {pragma}")
+        finally:
+            cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers take the database lock up front, so a read-then-write transaction cannot
+        # act on a state another writer is about to change (readers stay unblocked in WAL).
+        if conn.info.get(_WRITE):
+            write = True
+        elif conn.get_execution_options().get(READ_ONLY, False):
+            write = False
+        else:
+            write = immediate
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A read-write transaction: BEGIN IMMEDIATE on SQLite, a plain one on PostgreSQL."""
+    with engine.connect() as conn:
+        conn.info[_WRITE] = True
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.info.pop(_WRITE, None)
+
+
+def advisory_lock(conn: Connection, key: int) -> None:
+    """Take a transaction-scoped advisory lock on PostgreSQL (no-op elsewhere)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def prepare_schema(engine: Engine, lock_key: int, setup: Callable[[Connection], None]) -> None:
+    """Run `setup` (create or migrate tables) in one write transaction under `lock_key`.
+
+    The advisory lock makes processes that start at once take turns on PostgreSQL (SQLite's
+    BEGIN IMMEDIATE already does). If setup fails, the engine is disposed and the error
+    raised, so a store that cannot open leaves no connections behind.
+    A database that cannot be reached or opened raises ConfigError naming its URL (one line,
+    no traceback, for the command line and the start-up check).
+    """
+    from gateway.model import ConfigError
+
+    try:
+        with write_tx(engine) as conn:
+            advisory_lock(conn, lock_key)
+            setup(conn)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        url = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(f"cannot open the database {url}: {first_line(exc)}") from None
+    except BaseException:
+        engine.dispose()
+        raise
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of a database error's own message (the driver's, without SQL or links)."""
+    orig = getattr(exc, "orig", None) or exc
+    text = str(orig).strip()
+    return text.splitlines()[0] if text else type(orig).__name__
+
+
+def store_urls(settings: Any) -> list[tuple[str, str]]:
+    """(setting, URL) of every database the gateway may open."""
+    return [
+        ("audit.url", settings.audit.url),
+        ("quarantine.url", settings.quarantine.url),
+        ("portal.store_url", settings.portal.store_url),
+        ("patients.url", settings.patients.url),
+    ]
+
+
+def check_key_files(settings: Any) -> None:
+    """Parse every configured key file that exists; ConfigError naming the setting if bad.
+
+    Missing files are fine: the stores create them on first use.
+    """
+    from gateway.audit.keys import AUDIT_KEY
+    from gateway.model import ConfigError, PhigateError
+    from gateway.quarantine.keys import QUARANTINE_MASTER_KEY
+
+    kinds: list[tuple[str, Path, Any]] = [
+        ("audit.key_file", Path(settings.audit.key_file), AUDIT_KEY),
+        ("quarantine.master_key_file", Path(settings.quarantine.master_key_file),
+         QUARANTINE_MASTER_KEY),
+    ]  # fmt: skip
+    portal_key = Path(settings.portal.master_key_file)
+    portal_hash_key = portal_key.with_name(f"{portal_key.stem}-hash{portal_key.suffix}")
+    if portal_key.exists() or portal_hash_key.exists():
+        # Imported only when there is a portal key to check: the portal package is heavy.
+        from gateway.portal.store import PORTAL_HASH_KEY, PORTAL_MASTER_KEY
+
+        kinds += [
+            ("portal.master_key_file", portal_key, PORTAL_MASTER_KEY),
+            ("portal.master_key_file", portal_hash_key, PORTAL_HASH_KEY),
+        ]
+    for setting, path, kind in kinds:
+        if not path.exists():
+            continue
+        try:
+            kind.parse(path.read_bytes(), path)
+        except OSError as exc:
+            raise ConfigError(f"{setting}: cannot read {path}: {exc.strerror}") from None
+        except PhigateError as exc:
+            raise ConfigError(f"{setting}: {exc}") from None
+    roster = Path(settings.patients.key_file)
+    if roster.exists():
+        try:
+            text = roster.read_text(encoding="ascii").strip()
+            if len(bytes.fromhex(text)) < 16:
+                raise ValueError("fewer than 16 bytes")
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigError(
+                f"patients.key_file: roster key file {roster} is unreadable or malformed: {exc}"
+            ) from None
+
+
+def check_stores(settings: Any, *, connect: bool) -> None:
+    """Check every store setting: URL schemes, key files and (with `connect`) that each
+    PostgreSQL server answers. The first problem raises ConfigError naming the setting."""
+    from gateway.model import ConfigError
+
+    for setting, url in store_urls(settings):
+        parsed = _checked_url(url, setting)
+        if not connect or parsed.get_backend_name() == "sqlite":
+            continue
+        engine = make_engine(url, setting=setting)
+        try:
+            with engine.connect():
+                pass
+        except sa.exc.SQLAlchemyError as exc:
+            raise ConfigError(
+                f"{setting} {safe_url(url)}: cannot connect: {first_line(exc)}"
+            ) from None
+        finally:
+            engine.dispose()
+    check_key_files(settings)
