@@ -1,23 +1,37 @@
-"""Shared fixtures: a capturing next hop and a real gateway, both on loopback."""
+"""Shared fixtures: loopback servers (a capturing next hop, a real gateway, raw SMTP clients),
+the four stores on both database backends, and a throw-away S/MIME PKI.
+
+A store fixture takes `params=BACKENDS`, so each test that uses it runs twice: on SQLite in a
+temp dir, and on the PostgreSQL server at 127.0.0.1:5432 in a fresh schema (selected via
+`search_path`) that is dropped afterwards. Plain helpers live in tests/support.
+"""
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from detectors.engine import PhiEngine
+from gateway.audit import AuditLog
+from gateway.patients import ConsentRegistry, PatientRoster
+from gateway.portal import PortalStore
+from gateway.quarantine import QuarantineStore
+from tests.support.db import BACKENDS, database_url
 from tests.support.gateway import (
+    Client,
     GatewayThread,
     SinkHandler,
-    gateway_port,
     make_settings,
     running_gateway,
     running_sink,
 )
+from tests.support.patients import ROSTER_CSV, write_csv
+from tests.support.pki import Pki
 
-REPO = Path(__file__).resolve().parent.parent
+# ------------------------------------------------------------------------ loopback servers
 
 
 @pytest.fixture
@@ -35,41 +49,8 @@ def gateway(tmp_path: Path, sink: tuple[SinkHandler, int]) -> Iterator[GatewayTh
         yield gw
 
 
-class Client:
-    """A raw SMTP client that shows every reply line exactly as sent."""
-
-    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
-        self.sock = socket.create_connection((host, port), timeout=20)
-        self.file = self.sock.makefile("rb")
-
-    def reply(self) -> list[str]:
-        lines = []
-        while True:
-            line = self.file.readline()
-            if not line:
-                raise ConnectionError("server closed the connection")
-            text = line.decode("utf-8").rstrip("\r\n")
-            lines.append(text)
-            if len(text) < 4 or text[3] != "-":
-                return lines
-
-    def cmd(self, line: str | bytes) -> list[str]:
-        data = line if isinstance(line, bytes) else line.encode("utf-8")
-        self.sock.sendall(data + b"\r\n")
-        return self.reply()
-
-    def send_raw(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def close(self) -> None:
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-
 @pytest.fixture
-def client_for():
+def client_for() -> Iterator[Callable[[int], Client]]:
     """Open raw SMTP clients to a port; all are closed at the end."""
     opened: list[Client] = []
 
@@ -83,6 +64,107 @@ def client_for():
         c.close()
 
 
-def port_of(gw: GatewayThread) -> int:
-    """The gateway's listening port."""
-    return gateway_port(gw.settings)
+# ------------------------------------------------------------------------ stores, on both backends
+
+
+def _backend_url(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> Iterator[str]:
+    with database_url(request.param, tmp_path, name) as url:
+        yield url
+
+
+@pytest.fixture(params=BACKENDS)
+def audit_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty audit database, on SQLite and on PostgreSQL."""
+    yield from _backend_url(request, tmp_path, "audit")
+
+
+@pytest.fixture
+def audit_key_file(tmp_path: Path) -> Path:
+    """Where the test's audit key lives (created by AuditLog)."""
+    return tmp_path / "keys" / "audit.key"
+
+
+@pytest.fixture
+def audit_log(audit_db_url: str, audit_key_file: Path) -> Iterator[AuditLog]:
+    """An open AuditLog on each backend."""
+    with closing(AuditLog(audit_db_url, audit_key_file)) as log:
+        yield log
+
+
+@pytest.fixture(params=BACKENDS)
+def patients_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty patients database, on SQLite and on PostgreSQL."""
+    yield from _backend_url(request, tmp_path, "patients")
+
+
+@pytest.fixture
+def roster_key(tmp_path: Path) -> Path:
+    """Where the test's roster key lives (created by PatientRoster)."""
+    return tmp_path / "keys" / "roster.key"
+
+
+@pytest.fixture
+def roster(patients_url: str, roster_key: Path) -> Iterator[PatientRoster]:
+    """An empty roster on each backend."""
+    with closing(PatientRoster(patients_url, roster_key)) as r:
+        yield r
+
+
+@pytest.fixture
+def registry(patients_url: str, roster: PatientRoster, tmp_path: Path) -> Iterator[ConsentRegistry]:
+    """A consent registry over a roster holding ROSTER_CSV."""
+    report = roster.import_csv(write_csv(tmp_path, ROSTER_CSV, "roster.csv"))
+    assert report.ok and report.applied
+    with closing(ConsentRegistry(patients_url, roster)) as reg:
+        yield reg
+
+
+@pytest.fixture(params=BACKENDS)
+def quarantine_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty quarantine database, on SQLite and on PostgreSQL."""
+    yield from _backend_url(request, tmp_path, "quarantine")
+
+
+@pytest.fixture
+def master_key_file(tmp_path: Path) -> Path:
+    """Where the test's master key lives (created by QuarantineStore)."""
+    return tmp_path / "keys" / "quarantine.key"
+
+
+@pytest.fixture
+def store(quarantine_db_url: str, master_key_file: Path) -> Iterator[QuarantineStore]:
+    """An open QuarantineStore on each backend, 30 days retention (the portal app tests
+    define their own `store`)."""
+    with closing(QuarantineStore(quarantine_db_url, master_key_file, retention_days=30)) as s:
+        yield s
+
+
+@pytest.fixture(params=BACKENDS)
+def portal_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database URL for an empty portal database, on SQLite and on PostgreSQL."""
+    yield from _backend_url(request, tmp_path, "portal")
+
+
+@pytest.fixture
+def portal_store(portal_db_url: str, tmp_path: Path) -> Iterator[PortalStore]:
+    """An open PortalStore on each backend, with its keys under tmp_path/keys."""
+    with closing(PortalStore(portal_db_url, tmp_path / "keys" / "portal.key")) as s:
+        yield s
+
+
+# ------------------------------------------------------------------------ S/MIME
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """One PKI per test module (RSA key generation is the slow part)."""
+    return Pki(tmp_path_factory.mktemp("pki"))
+
+
+# ------------------------------------------------------------------------ detectors
+
+
+@pytest.fixture(scope="session")
+def engine() -> PhiEngine:
+    """One engine (and one spaCy load) for the whole session."""
+    return PhiEngine()

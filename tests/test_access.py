@@ -12,8 +12,7 @@ import trustme
 
 from gateway.model import ConfigError
 from gateway.smtp.auth import CredentialStore, hash_password
-from tests.conftest import port_of
-from tests.support.gateway import make_settings, running_gateway
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
 

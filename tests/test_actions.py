@@ -8,9 +8,9 @@ from pathlib import Path
 import dkim
 
 from tests import test_dkim
-from tests.conftest import REPO, port_of
-from tests.support.gateway import make_settings, running_gateway
-from tests.test_dkim import DOMAIN, SELECTOR, dns_for
+from tests.support import REPO
+from tests.support.dkim import DOMAIN, SELECTOR, dns_for
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 # The DKIM tests' fixtures, reused here.
 key_file = test_dkim.key_file

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.audit import AuditEntryRejected, AuditLog, prepare_entry
-from tests.test_audit_support import *  # noqa: F403 (fixtures)
-from tests.test_audit_support import counting_commits, fill, make_entry, ref, run_sql, summary
+from tests.support.audit import counting_commits, fill, make_entry, ref, run_sql, summary
 
 
 def test_batch_writes_the_same_records_as_single_appends(

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 
 from gateway.audit import AuditLog
 from gateway.cli.audit import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, main, register
-from tests.test_audit_support import *  # noqa: F403 (fixtures)
-from tests.test_audit_support import fill, ref
+from tests.support.audit import fill, ref
 
 REPO = Path(__file__).resolve().parent.parent
 

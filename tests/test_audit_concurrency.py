@@ -8,8 +8,7 @@ import threading
 from pathlib import Path
 
 from gateway.audit import AuditLog
-from tests.test_audit_support import *  # noqa: F403 (fixtures)
-from tests.test_audit_support import make_entry, ref
+from tests.support.audit import make_entry, ref
 
 PER_WORKER = 15
 

@@ -17,8 +17,7 @@ from gateway.audit import AuditEntryRejected, AuditLog
 from gateway.audit.anchor import AnchorFile
 from gateway.audit.keys import KeyFile
 from gateway.audit.log import migrations_dir
-from tests.test_audit_support import *  # noqa: F403 (fixtures)
-from tests.test_audit_support import BASE_TS, fill, make_entry, ref, summary
+from tests.support.audit import BASE_TS, fill, make_entry, ref, summary
 
 SENDER = "Dr.Who@Clinic.Example"
 

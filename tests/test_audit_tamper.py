@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 from gateway.audit import AuditLog
-from tests.test_audit_support import *  # noqa: F403 (fixtures)
-from tests.test_audit_support import fetch_row, fill, ref, run_sql, summary
+from tests.support.audit import fetch_row, fill, ref, run_sql, summary
 
 FORGED_MAC = "ab" * 32
 COLUMNS = (

@@ -11,8 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditEntryRejected, AuditLog, AuditWriter, AuditWriterClosed
-from tests.test_audit_support import *  # noqa: F403 (fixtures)
-from tests.test_audit_support import counting_commits, make_entry, ref, run_sql
+from tests.support.audit import counting_commits, make_entry, ref, run_sql
 
 # Long enough that a batch is only ever cut by max_batch or close(), never by the clock.
 NEVER_MS = 60_000.0

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, port_of
-from tests.support.gateway import make_settings, running_gateway
+from tests.support import REPO
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
 CORPUS = sorted((REPO / "tests" / "data" / "cpython_email").glob("msg_*.txt"))

@@ -15,7 +15,7 @@ from gateway.cli.keys import main as keys_main
 from gateway.cli.keys import smime_rows
 from gateway.crypto.smime import Signer, capabilities_from_message, sign_message
 from gateway.keys import CertStore, load_signer
-from tests.test_smime_pki import DAY, NOW, Issued, Pki
+from tests.support.pki import DAY, NOW, Issued, Pki
 
 
 @pytest.fixture(scope="module")

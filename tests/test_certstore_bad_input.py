@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import NameOID
 
 from gateway.keys import CertFileError, CertStore
-from tests.test_smime_pki import Pki
+from tests.support.pki import Pki
 
 
 @pytest.fixture(scope="module")

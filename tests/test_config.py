@@ -11,7 +11,7 @@ from gateway.cli.main import main
 from gateway.config import Settings, load_settings
 from gateway.model import ConfigError
 from gateway.policy.rules import load_policy
-from tests.conftest import REPO
+from tests.support import REPO
 
 
 def _write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:

@@ -22,8 +22,7 @@ from gateway.patients.errors import (
     RosterNotFound,
     UnknownAddress,
 )
-from tests.test_roster_support import *  # noqa: F403
-from tests.test_roster_support import write_csv
+from tests.support.patients import write_csv
 
 OBTAINED = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
 EXPIRES = date(2027, 2, 28)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli.patients import EXIT_ERROR, EXIT_FAILED, EXIT_OK, PatientsSettings, register
-from tests.test_roster_support import ROSTER_CSV, write_csv
+from tests.support.patients import ROSTER_CSV, write_csv
 
 
 class Cli:

@@ -14,7 +14,6 @@ from sqlalchemy.engine import Connection
 
 from gateway.patients import ConsentRegistry, ConsentUse
 from gateway.patients.consent import REVOKED
-from tests.test_roster_support import *  # noqa: F403
 
 ADDRESS = "john.smith@gmail.com"
 JOIN_S = 60

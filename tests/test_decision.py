@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from email.message import EmailMessage
 
 import pytest
@@ -11,21 +10,7 @@ from detectors.config import DecisionThresholds
 from detectors.decision import decide
 from detectors.engine import PhiEngine
 from detectors.findings import Finding
-
-
-@dataclass(frozen=True)
-class Part:
-    """A minimal stand-in for detectors.extract.TextPart."""
-
-    part: str
-    text: str
-    kind: str = "plain"
-
-
-@pytest.fixture(scope="session")
-def engine() -> PhiEngine:
-    """One engine (and one spaCy load) for the whole session."""
-    return PhiEngine()
+from tests.support.detect import Part
 
 
 def message(subject: str, body: str, to: str = "Pat Vendor <pat@vendor.example>") -> list[Part]:

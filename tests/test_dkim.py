@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable
 from pathlib import Path
 
 import dkim
@@ -12,9 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from gateway.delivery.dkim import DkimError, DkimKeyError, DkimSigner
-
-DOMAIN = "clinic.example"
-SELECTOR = "phigate2026"
+from tests.support.dkim import DOMAIN, SELECTOR, dns_for
 
 MESSAGE = (
     b"From: Dr. Who <dr.who@clinic.example>\r\n"
@@ -48,19 +44,6 @@ def key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
         )
     )
     return path
-
-
-def dns_for(key: rsa.RSAPrivateKey) -> Callable[..., bytes | None]:
-    """A DNS lookup that serves only the selector's TXT record, as a zone would publish it."""
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(der)
-
-    def dnsfunc(name: bytes, timeout: int = 5) -> bytes | None:
-        return record if name == f"{SELECTOR}._domainkey.{DOMAIN}.".encode() else None
-
-    return dnsfunc
 
 
 def signed_header(signed: bytes) -> bytes:

@@ -3,19 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from detectors.engine import PhiEngine
-
-
-@dataclass(frozen=True)
-class Part:
-    """A minimal stand-in for detectors.extract.TextPart."""
-
-    part: str
-    text: str
-    kind: str = "plain"
+from tests.support.detect import Part
 
 
 class RecordingNlp:

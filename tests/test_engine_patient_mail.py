@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from detectors.config import DecisionThresholds, DetectorConfig
 from detectors.decision import decide
 from detectors.engine import PhiEngine
 from detectors.findings import Finding
-
-
-@dataclass(frozen=True)
-class Part:
-    """A minimal stand-in for detectors.extract.TextPart."""
-
-    part: str
-    text: str
-    kind: str = "plain"
-
-
-@pytest.fixture(scope="session")
-def engine() -> PhiEngine:
-    """One engine (and one spaCy load) for the whole session."""
-    return PhiEngine()
-
+from tests.support.detect import Part
 
 CLINIC = "Front Desk <frontdesk@willowbend-clinic.example>"
 SIGNATURE = "\n\nFront Desk\nWillowbend Family Clinic\n40 Mill Road, Dayton, OH 45402\n"
+
+
+def cases(*rows: tuple[object, ...]) -> list[object]:
+    """pytest parameters from (id, *values) rows."""
+    return [pytest.param(*values, id=case_id) for case_id, *values in rows]
 
 
 def mail(to: str, body: str, subject: str = "Update", sender: str = CLINIC) -> list[Part]:
@@ -123,34 +111,30 @@ def test_configured_practice_domain_is_staff() -> None:
     assert header and all(f.role != "patient" for f in header)
 
 
-CONTACT_CASES = [
-    pytest.param("Patient phone: 937-555-0188. Dx: chronic asthma.", True, id="patient-phone"),
-    pytest.param(
+CONTACT_CASES = cases(
+    ("patient-phone", "Patient phone: 937-555-0188. Dx: chronic asthma.", True),
+    (
+        "patient-lives-at",
         "The patient lives at 22 Fern Court, Dayton, OH 45405 and has COPD.",
         True,
-        id="patient-lives-at",
     ),
-    pytest.param(
+    (
+        "reach-the-patient-at",
         "Please reach the patient at 937-555-0131 about the colonoscopy prep.",
         True,
-        id="reach-the-patient-at",
     ),
-    pytest.param(
+    (
+        "his-mailing-address",
         "His current mailing address is 8 Lark Street, Dayton, OH 45406; visit was for gout.",
         True,
-        id="his-mailing-address",
     ),
-    pytest.param(
+    (
+        "clinic-phone-in-newsletter",
         "For flu shots call our clinic at 937-555-0100. Influenza is rising this month.",
         False,
-        id="clinic-phone-in-newsletter",
     ),
-    pytest.param(
-        "Office phone: 937-555-0100. Our asthma clinic moves to Suite 4.",
-        False,
-        id="office-phone",
-    ),
-]
+    ("office-phone", "Office phone: 937-555-0100. Our asthma clinic moves to Suite 4.", False),
+)
 
 
 @pytest.mark.parametrize(("body", "phi"), CONTACT_CASES)
@@ -162,23 +146,21 @@ def test_patient_contact_details(engine: PhiEngine, body: str, phi: bool) -> Non
     assert any(f.role == "patient" for f in findings) is phi
 
 
-CARE_SUBJECTS = [
-    pytest.param("Tobias Wren's eGFR came back at 41 this morning.", True, id="possessive-lab"),
-    pytest.param(
+CARE_SUBJECTS = cases(
+    ("possessive-lab", "Tobias Wren's eGFR came back at 41 this morning.", True),
+    (
+        "schedule-for-specialty",
         "Please schedule Wren, Tobias for dermatology follow up of psoriasis.",
         True,
-        id="schedule-for-specialty",
     ),
-    pytest.param(
-        "Marisol Etxeberria was admitted overnight with pneumonia.", True, id="admitted-with"
-    ),
-    pytest.param("Thanks Jason for the hepatitis awareness flyer.", False, id="thanks-for-flyer"),
-    pytest.param(
+    ("admitted-with", "Marisol Etxeberria was admitted overnight with pneumonia.", True),
+    ("thanks-for-flyer", "Thanks Jason for the hepatitis awareness flyer.", False),
+    (
+        "firm-of-surnames",
         "Sutter, Moreau and Quist Dental will supply atorvastatin 20 mg samples.",
         False,
-        id="firm-of-surnames",
     ),
-]
+)
 
 
 @pytest.mark.parametrize(("body", "phi"), CARE_SUBJECTS)
@@ -195,48 +177,44 @@ def _f(entity: str, score: float, category: str = "identifier", role: str = "") 
 
 @pytest.mark.parametrize(
     ("findings", "phi"),
-    [
-        pytest.param(
+    cases(
+        (
+            "patient-phone-with-diagnosis",
             [_f("PHONE_NUMBER", 0.75, role="patient"), _f("DIAGNOSIS", 0.8, "health")],
             True,
-            id="patient-phone-with-diagnosis",
         ),
-        pytest.param(
+        (
+            "business-phone-with-diagnosis",
             [_f("PHONE_NUMBER", 0.75), _f("DIAGNOSIS", 0.8, "health")],
             False,
-            id="business-phone-with-diagnosis",
         ),
-        pytest.param([_f("EMAIL_ADDRESS", 0.9, role="patient")], False, id="patient-email-alone"),
-        pytest.param(
+        ("patient-email-alone", [_f("EMAIL_ADDRESS", 0.9, role="patient")], False),
+        (
+            "one-weak-identifier",
             [_f("DATE_OF_SERVICE", 0.6), _f("DIAGNOSIS", 0.8, "health")],
             False,
-            id="one-weak-identifier",
         ),
-        pytest.param(
+        (
+            "two-weak-identifiers-corroborate",
             [
                 _f("DATE_OF_SERVICE", 0.6),
                 _f("PATIENT_ACCOUNT", 0.6),
                 _f("DIAGNOSIS", 0.8, "health"),
             ],
             True,
-            id="two-weak-identifiers-corroborate",
         ),
-        pytest.param(
+        (
+            "same-type-twice-is-not-corroboration",
             [
                 _f("DATE_OF_SERVICE", 0.6),
                 _f("DATE_OF_SERVICE", 0.6),
                 _f("DIAGNOSIS", 0.8, "health"),
             ],
             False,
-            id="same-type-twice-is-not-corroboration",
         ),
-        pytest.param(
-            [_f("PERSON", 0.55), _f("ICD10", 0.95, "health")], False, id="weak-unknown-name"
-        ),
-        pytest.param(
-            [_f("PERSON", 0.7), _f("DIAGNOSIS", 0.8, "health")], True, id="unknown-name-same-part"
-        ),
-    ],
+        ("weak-unknown-name", [_f("PERSON", 0.55), _f("ICD10", 0.95, "health")], False),
+        ("unknown-name-same-part", [_f("PERSON", 0.7), _f("DIAGNOSIS", 0.8, "health")], True),
+    ),
 )
 def test_decision_corroboration(findings: list[Finding], phi: bool) -> None:
     """Patient-role contacts link; independent identifiers corroborate; weak names never decide."""

@@ -2,27 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 
 from detectors.engine import PhiEngine
-
-
-@dataclass(frozen=True)
-class Part:
-    """A minimal stand-in for detectors.extract.TextPart."""
-
-    part: str
-    text: str
-    kind: str = "plain"
-
-
-@pytest.fixture(scope="session")
-def engine() -> PhiEngine:
-    """One engine (and one spaCy load) for the whole session."""
-    return PhiEngine()
-
+from tests.support.detect import Part
 
 SIGNATURE = "\n\nNadia Ferreira\nCare coordinator\nWillowbend Family Clinic\n"
 CLINIC_SIGNATURE = (

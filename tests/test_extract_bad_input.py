@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from detectors.extract import Extraction, ExtractLimits, TesseractOcr, extract_message
-from tests.test_extract_formats import text_pdf, with_attachment, zip_of
+from tests.support.formats import CCDA, HL7, text_pdf, with_attachment, zip_of
 
 MIB = 1024 * 1024
 VALID_PARTS = ("subject", "header", "body")
@@ -274,8 +274,6 @@ def test_pypdf_warnings_never_reach_the_logs(caplog: pytest.LogCaptureFixture) -
 def test_mutated_messages_never_raise() -> None:
     """Three hundred seeded random mutations of messages and attachments all extract cleanly."""
     import random
-
-    from tests.test_extract_formats import CCDA, HL7
 
     rnd = random.Random(20251104)
     seeds = [

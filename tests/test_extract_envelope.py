@@ -20,7 +20,7 @@ from detectors.extract.envelope import (
     message_encrypted_kind,
     openpgp_clear_content,
 )
-from tests.test_pgp import _gen, _gpg
+from tests.support.pgp import gen_key, gpg
 
 CLEAR = b"Content-Type: text/plain\r\n\r\nPatient Jane Roe, MRN 4471203.\r\n"
 
@@ -51,21 +51,21 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, bytes]]
     out["cms-signed"] = (d / "signed.der").read_bytes()
     home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
-        fpr = _gen(home, "r@example.org")
+        fpr = gen_key(home, "r@example.org")
         common = ("--trust-model", "always", "--encrypt", "--recipient", fpr)
-        out["pgp-binary"] = _gpg(home, *common, data=CLEAR)
-        out["pgp-armored"] = _gpg(home, "--armor", *common, data=CLEAR)
-        out["pgp-symmetric"] = _gpg(
+        out["pgp-binary"] = gpg(home, *common, data=CLEAR)
+        out["pgp-armored"] = gpg(home, "--armor", *common, data=CLEAR)
+        out["pgp-symmetric"] = gpg(
             home, "--armor", "--symmetric", "--passphrase", "x", "--pinentry-mode", "loopback",
             data=CLEAR,
         )  # fmt: skip
-        out["pgp-signed-only"] = _gpg(home, "--armor", "--sign", data=CLEAR)
+        out["pgp-signed-only"] = gpg(home, "--armor", "--sign", data=CLEAR)
         for algo in ("zip", "zlib", "bzip2", "none"):
-            out[f"pgp-signed-{algo}"] = _gpg(
+            out[f"pgp-signed-{algo}"] = gpg(
                 home, "--armor", "--compress-algo", algo, "--sign", data=CLEAR
             )
-        out["pgp-stored"] = _gpg(home, "--armor", "--store", data=CLEAR)
-        out["pgp-public-key"] = _gpg(home, "--armor", "--export", fpr)
+        out["pgp-stored"] = gpg(home, "--armor", "--store", data=CLEAR)
+        out["pgp-public-key"] = gpg(home, "--armor", "--export", fpr)
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
         shutil.rmtree(home, ignore_errors=True)

@@ -6,16 +6,20 @@ import datetime as dt
 import io
 import json
 import shutil
-import zipfile
-import zlib
-from email import encoders
-from email.mime.base import MIMEBase
-from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 import pytest
 
 from detectors.extract import Extraction, ExtractLimits, TesseractOcr, TextPart, extract_message
+from tests.support.formats import (
+    CCDA,
+    HL7,
+    png_of,
+    scanned_pdf,
+    text_pdf,
+    with_attachment,
+    zip_of,
+)
 
 
 def _tesseract_is_installed() -> None:
@@ -31,137 +35,6 @@ needs_tesseract = pytest.mark.usefixtures("_require_tesseract")
 @pytest.fixture
 def _require_tesseract() -> None:
     _tesseract_is_installed()
-
-
-# ---------------------------------------------------------------- builders
-
-
-def with_attachment(data: bytes, filename: str, mime: str = "application/octet-stream") -> bytes:
-    """A message with a short cover note and one base64 attachment."""
-    outer = MIMEMultipart()
-    outer["Subject"] = "attached"
-    outer.attach(MIMEText("see attached"))
-    maintype, subtype = mime.split("/")
-    part = MIMEBase(maintype, subtype)
-    part.set_payload(data)
-    encoders.encode_base64(part)
-    part.add_header("Content-Disposition", "attachment", filename=filename)
-    outer.attach(part)
-    return outer.as_bytes()
-
-
-def build_pdf(objects: list[bytes]) -> bytes:
-    """A PDF whose object n is objects[n-1]; object 1 must be the catalog."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
-
-
-def stream(entries: bytes, data: bytes) -> bytes:
-    return b"<< " + entries + b" /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
-
-
-def text_pdf(lines: list[str]) -> bytes:
-    """A one-page PDF with Helvetica text lines."""
-    content = b"BT /F1 12 Tf 72 720 Td 14 TL "
-    for line in lines:
-        escaped = (
-            line.encode("latin-1")
-            .replace(b"\\", b"\\\\")
-            .replace(b"(", b"\\(")
-            .replace(b")", b"\\)")
-        )
-        content += b"(" + escaped + b") Tj T* "
-    content += b"ET"
-    return build_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
-            b" /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            stream(b"", content),
-        ]
-    )
-
-
-def render_text(lines: list[str]) -> tuple[bytes, int, int]:
-    """Grayscale pixels (8 bits, row-major) of black text on white, with the size."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.load_default(size=36)
-    width, height = 1100, 70 * len(lines) + 60
-    image = Image.new("L", (width, height), 255)
-    draw = ImageDraw.Draw(image)
-    for i, line in enumerate(lines):
-        draw.text((30, 30 + 70 * i), line, font=font, fill=0)
-    return image.tobytes(), width, height
-
-
-def png_of(lines: list[str]) -> bytes:
-    from PIL import Image
-
-    pixels, width, height = render_text(lines)
-    out = io.BytesIO()
-    Image.frombytes("L", (width, height), pixels).save(out, "PNG")
-    return out.getvalue()
-
-
-def scanned_pdf(lines: list[str], encoding: str = "flate-gray") -> bytes:
-    """A one-page PDF holding only an image of the text (a fax scan), encoded as asked."""
-    from PIL import Image
-
-    pixels, width, height = render_text(lines)
-    image = Image.frombytes("L", (width, height), pixels)
-    if encoding == "jpeg":
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=90)
-        entries, data = (
-            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /DCTDecode",
-            out.getvalue(),
-        )
-    elif encoding == "1bit":
-        # PIL's mode "1" and PDF's 1-bit DeviceGray agree: a set bit is white.
-        bits = image.point(lambda v: 255 if v > 128 else 0).convert("1").tobytes()
-        entries, data = (
-            b"/ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /FlateDecode",
-            zlib.compress(bits),
-        )
-    elif encoding == "rgb":
-        rgb = image.convert("RGB").tobytes()
-        entries, data = (
-            b"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode",
-            zlib.compress(rgb),
-        )
-    else:
-        entries, data = (
-            b"/ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode",
-            zlib.compress(pixels),
-        )
-    return build_pdf(
-        [
-            b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
-            b" /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>",
-            stream(
-                b"/Type /XObject /Subtype /Image /Width %d /Height %d " % (width, height) + entries,
-                data,
-            ),
-            stream(b"", b"q 612 0 0 200 0 500 cm /Im1 Do Q"),
-        ]
-    )
 
 
 def content_parts(result: Extraction, label: str) -> list[TextPart]:
@@ -356,15 +229,6 @@ def test_encrypted_office_document_is_unscannable() -> None:
 
 # ---------------------------------------------------------------- clinical formats
 
-HL7 = (
-    "MSH|^~\\&|LAB|CLINIC|||202501011200||ORU^R01|123|P|2.5\r"
-    "PID|1||E1234567^^^CLINIC^MR||Roe^Jane^Q||19850314|F|||12 Main St^^Springfield^IL^62701"
-    "||(217)555-0101|||||ACCT99|123-45-6789\r"
-    "PV1|1|O|CLINIC^101||||1234^Welby^Marcus\r"
-    "OBX|1|NM|2951-2^Sodium^LN||140|mmol/L|135-145|N|||F|||20250101\r"
-    "DG1|1||E11.9^Type 2 diabetes mellitus^I10||20250101\r"
-)
-
 
 def test_hl7_segments_become_labelled_lines() -> None:
     """PID/PV1/OBX/DG1 fields are rendered as "label: value" lines for context."""
@@ -431,25 +295,6 @@ def test_fhir_bundle_resources_become_labelled_lines() -> None:
     assert "Diagnosis: (E11.9)" in lines
 
 
-CCDA = b"""<?xml version="1.0" encoding="UTF-8"?>
-<ClinicalDocument xmlns="urn:hl7-org:v3">
-  <title>Continuity of Care Document</title>
-  <recordTarget><patientRole>
-    <id root="2.16.840.1.113883.19.5" extension="E1234567"/>
-    <addr><streetAddressLine>12 Main St</streetAddressLine><city>Springfield</city></addr>
-    <patient>
-      <name><given>Jane</given><family>Roe</family></name>
-      <birthTime value="19850314"/>
-    </patient>
-  </patientRole></recordTarget>
-  <component><structuredBody><component><section>
-    <title>Problems</title>
-    <text><table><tr><th>Problem</th><th>Code</th></tr>
-      <tr><td>Type 2 diabetes mellitus</td><td>E11.9</td></tr></table></text>
-  </section></component></structuredBody></component>
-</ClinicalDocument>"""
-
-
 def test_ccda_text_keeps_element_context() -> None:
     """C-CDA yields labelled patient data, section titles and narrative table rows."""
     result = extract_message(with_attachment(CCDA, "ccd.xml", "application/xml"))
@@ -464,14 +309,6 @@ def test_ccda_text_keeps_element_context() -> None:
 
 
 # ---------------------------------------------------------------- ZIP
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return out.getvalue()
 
 
 def test_zip_members_and_nested_zips_are_extracted() -> None:

@@ -12,7 +12,8 @@ import pytest
 from detectors.extract import ExtractLimits, extract_message
 from detectors.extract.documents import office_result
 from detectors.extract.sniff import sniff
-from tests.security.documents import (
+from tests.support.documents import (
+    ODF_NS,
     A,
     P,
     a_paragraph,
@@ -31,7 +32,7 @@ from tests.security.documents import (
     wp,
     zip_package,
 )
-from tests.test_extract_formats import with_attachment
+from tests.support.formats import text_pdf, with_attachment
 
 SECRET = "Marisol Quintero-Abbott MRN 4471203"
 CLEAN = "Thursday staff meeting moved to room 4"
@@ -311,44 +312,47 @@ def pptx_table() -> bytes:
     return pptx([slide(table)])
 
 
+def _clean_deck_with(path: str, xml: str) -> bytes:
+    """A one-slide deck of clean text with one more part, `xml`, at `path`."""
+    return pptx([slide(shape(CLEAN))], {path: xml})
+
+
 def pptx_speaker_notes() -> bytes:
-    return pptx(
-        [slide(shape(CLEAN))], {"ppt/notesSlides/notesSlide1.xml": slide(shape(SECRET), "notes")}
-    )
+    return _clean_deck_with("ppt/notesSlides/notesSlide1.xml", slide(shape(SECRET), "notes"))
 
 
 def pptx_comment() -> bytes:
-    comments = (
+    return _clean_deck_with(
+        "ppt/comments/comment1.xml",
         f'<?xml version="1.0"?><p:cmLst xmlns:p="{P}"><p:cm authorId="0" idx="1">'
-        f"<p:pos x='0' y='0'/><p:text>{SECRET}</p:text></p:cm></p:cmLst>"
+        f"<p:pos x='0' y='0'/><p:text>{SECRET}</p:text></p:cm></p:cmLst>",
     )
-    return pptx([slide(shape(CLEAN))], {"ppt/comments/comment1.xml": comments})
 
 
 def pptx_modern_comment() -> bytes:
-    comments = (
+    return _clean_deck_with(
+        "ppt/comments/modernComment_100_1.xml",
         '<?xml version="1.0"?><p188:cmLst xmlns:p188="http://schemas.microsoft.com/office/'
         f'powerpoint/2018/8/main" xmlns:a="{A}"><p188:cm id="{{1}}" authorId="{{2}}">'
-        f"<p188:txBody><a:bodyPr/>{a_paragraph(SECRET)}</p188:txBody></p188:cm></p188:cmLst>"
+        f"<p188:txBody><a:bodyPr/>{a_paragraph(SECRET)}</p188:txBody></p188:cm></p188:cmLst>",
     )
-    return pptx([slide(shape(CLEAN))], {"ppt/comments/modernComment_100_1.xml": comments})
 
 
 def pptx_smartart() -> bytes:
-    data = (
+    return _clean_deck_with(
+        "ppt/diagrams/data1.xml",
         '<?xml version="1.0"?><dgm:dataModel xmlns:dgm="http://schemas.openxmlformats.org/'
         f'drawingml/2006/diagram" xmlns:a="{A}"><dgm:ptLst><dgm:pt modelId="1"><dgm:t>'
-        f"<a:bodyPr/>{a_paragraph(SECRET)}</dgm:t></dgm:pt></dgm:ptLst></dgm:dataModel>"
+        f"<a:bodyPr/>{a_paragraph(SECRET)}</dgm:t></dgm:pt></dgm:ptLst></dgm:dataModel>",
     )
-    return pptx([slide(shape(CLEAN))], {"ppt/diagrams/data1.xml": data})
 
 
 def pptx_core_subject() -> bytes:
-    return pptx([slide(shape(CLEAN))], {"docProps/core.xml": core_properties(subject=SECRET)})
+    return _clean_deck_with("docProps/core.xml", core_properties(subject=SECRET))
 
 
 def pptx_embedded_file() -> bytes:
-    return pptx([slide(shape(CLEAN))], {"ppt/embeddings/list.csv": f"name\r\n{SECRET}\r\n"})
+    return _clean_deck_with("ppt/embeddings/list.csv", f"name\r\n{SECRET}\r\n")
 
 
 # ---------------------------------------------------------------- ODF places
@@ -476,7 +480,6 @@ def odp_notes() -> bytes:
 
 
 def _ns() -> str:
-    from tests.security.documents import ODF_NS
 
     return ODF_NS
 
@@ -694,7 +697,6 @@ def test_too_many_embedded_files_are_reported() -> None:
 
 def test_clean_pdf_without_extras_has_only_its_text_layer() -> None:
     """A plain PDF with no forms, notes, files or bookmarks gives no extra sections."""
-    from tests.test_extract_formats import text_pdf
 
     result = extract_message(with_attachment(text_pdf([CLEAN]), "memo.pdf"))
     origins = {p.origin for p in result.parts if p.part == "attachment:memo.pdf"}

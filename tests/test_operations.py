@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Client
-from tests.support.gateway import free_port
+from tests.support.gateway import Client, free_port
+from tests.support.pki import Pki
 from tests.support.process import PhigateProcess
 
 OK = 250
@@ -219,7 +219,6 @@ def test_housekeeping_counts_expiring_certificates_and_purges_quarantine(tmp_pat
     from gateway.ops.metrics import Metrics
     from gateway.ops.server import housekeeping
     from gateway.quarantine import QuarantineStore
-    from tests.test_smime_pki import Pki
 
     pki = Pki(tmp_path / "pki")
     now = dt.datetime.now(dt.UTC)

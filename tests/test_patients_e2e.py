@@ -17,8 +17,8 @@ import pytest
 
 from gateway.patients.consent import ConsentRegistry
 from gateway.patients.roster import PatientRoster
-from tests.conftest import REPO, port_of
-from tests.support.gateway import make_settings, running_gateway
+from tests.support import REPO
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 MARIBEL = "maribel.oyelaran@gmail.com"
 OTHER_PATIENT_MRN = "5521870"

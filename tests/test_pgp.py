@@ -31,35 +31,7 @@ from gateway.crypto.pgp import (
     PgpKeyring,
     PgpTrustDbError,
 )
-
-SUBKEY = "Subkey-Type: ecdh\nSubkey-Curve: cv25519\nSubkey-Usage: encrypt\n"
-
-
-def _gpg(home: Path, *args: str, data: bytes | None = None, check: bool = True) -> bytes:
-    proc = subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", "--no-tty", *args],
-        input=data,
-        capture_output=True,
-        timeout=60,
-        env={**os.environ, "LC_ALL": "C"},
-    )
-    if check and proc.returncode != 0:
-        raise AssertionError(f"gpg {args} failed: {proc.stderr.decode(errors='replace')}")
-    return proc.stdout
-
-
-def _gen(
-    home: Path, email_addr: str, *, encrypt: bool = True, expire: str = "0", at: str = ""
-) -> str:
-    params = (
-        "%no-protection\nKey-Type: eddsa\nKey-Curve: ed25519\nKey-Usage: sign\n"
-        + (SUBKEY if encrypt else "")
-        + f"Name-Real: Test\nName-Email: {email_addr}\nExpire-Date: {expire}\n%commit\n"
-    )
-    faked = ["--faked-system-time", at] if at else []
-    out = _gpg(home, *faked, "--status-fd", "1", "--gen-key", data=params.encode())
-    line = next(ln for ln in out.decode().splitlines() if "KEY_CREATED" in ln)
-    return line.split()[-1]
+from tests.support.pgp import gen_key, gpg
 
 
 @dataclass
@@ -78,25 +50,25 @@ def world() -> Iterator[World]:
     rhome = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     ghome = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     fprs = {
-        "alice": _gen(rhome, "alice@example.org"),
-        "bob": _gen(rhome, "bob@example.org", expire="1d", at="20200101T000000"),
-        "carol": _gen(rhome, "carol@example.org"),
-        "dave": _gen(rhome, "dave@example.org", encrypt=False),
-        "erin1": _gen(rhome, "erin@example.org"),
-        "erin2": _gen(rhome, "erin@example.org"),
-        "fay": _gen(rhome, "fay@example.org", expire="10d"),
-        "gus": _gen(rhome, "gus@example.org"),
-        "hank": _gen(rhome, "hank@example.org", encrypt=False, at="20200101T000000"),
+        "alice": gen_key(rhome, "alice@example.org"),
+        "bob": gen_key(rhome, "bob@example.org", expire="1d", at="20200101T000000"),
+        "carol": gen_key(rhome, "carol@example.org"),
+        "dave": gen_key(rhome, "dave@example.org", encrypt=False),
+        "erin1": gen_key(rhome, "erin@example.org"),
+        "erin2": gen_key(rhome, "erin@example.org"),
+        "fay": gen_key(rhome, "fay@example.org", expire="10d"),
+        "gus": gen_key(rhome, "gus@example.org"),
+        "hank": gen_key(rhome, "hank@example.org", encrypt=False, at="20200101T000000"),
     }
     # hank: a primary that never expires whose only encryption subkey expired in 2020.
-    _gpg(
+    gpg(
         rhome,
         *("--faked-system-time", "20200101T000000", "--pinentry-mode", "loopback"),
         *("--passphrase", "", "--quick-add-key", fprs["hank"], "cv25519", "encr", "1d"),
     )
     ring = PgpKeyring(ghome)
     try:
-        publics = _gpg(rhome, "--export", *fprs.values())
+        publics = gpg(rhome, "--export", *fprs.values())
         imported = ring.import_keys(publics)
         assert {k.fingerprint for k in imported} == set(fprs.values())
         rev = (rhome / "openpgp-revocs.d" / f"{fprs['carol']}.rev").read_bytes()
@@ -104,7 +76,7 @@ def world() -> Iterator[World]:
         for name in ("alice", "bob", "carol", "dave", "fay", "hank"):
             ring.trust(fprs[name], f"{name}@example.org")
         signer = ring.create_signing_key("gateway@practice.example")
-        _gpg(rhome, "--import", data=_gpg(ghome, "--export", signer))
+        gpg(rhome, "--import", data=gpg(ghome, "--export", signer))
         yield World(rhome, ring, fprs, signer)
     finally:
         ring.close()
@@ -374,13 +346,13 @@ def test_garbage_key_files_are_refused(world: World, data: bytes) -> None:
 
 def test_secret_key_input_is_refused(world: World) -> None:
     """A secret-key export is refused as a recipient key and is not imported."""
-    secret = _gpg(world.recipient_home, "--export-secret-subkeys", world.fprs["gus"])
+    secret = gpg(world.recipient_home, "--export-secret-subkeys", world.fprs["gus"])
     assert secret
     before = world.ring.list_keys()
     with pytest.raises(PgpKeyImportError, match="secret key"):
         world.ring.import_keys(secret)
     assert world.ring.list_keys() == before
-    assert _gpg(world.ring.home, "--list-secret-keys", world.fprs["gus"], check=False) == b""
+    assert gpg(world.ring.home, "--list-secret-keys", world.fprs["gus"], check=False) == b""
 
 
 def test_list_keys_and_expiring(world: World) -> None:
@@ -445,7 +417,7 @@ def test_cli_functions(world: World) -> None:
     home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
         keyfile = home / "gus.asc"
-        keyfile.write_bytes(_gpg(world.recipient_home, "--armor", "--export", world.fprs["gus"]))
+        keyfile.write_bytes(gpg(world.recipient_home, "--armor", "--export", world.fprs["gus"]))
         summary = import_pgp(home, keyfile)
         assert world.fprs["gus"] in summary and "untrusted" in summary
         assert "now encrypts to " + world.fprs["gus"] in trust_pgp(
@@ -467,13 +439,13 @@ def test_imported_signing_key_signs() -> None:
     keys = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
-        signer = _gen(keys, "gw@practice.example", encrypt=False)
-        rcpt = _gen(keys, "rcpt@example.org")
+        signer = gen_key(keys, "gw@practice.example", encrypt=False)
+        rcpt = gen_key(keys, "rcpt@example.org")
         with PgpKeyring(home) as ring:
             with pytest.raises(PgpKeyImportError, match="no secret key"):
-                ring.import_signing_key(_gpg(keys, "--export", signer))
-            ring.import_signing_key(_gpg(keys, "--export-secret-keys", signer))
-            ring.import_keys(_gpg(keys, "--export", rcpt))
+                ring.import_signing_key(gpg(keys, "--export", signer))
+            ring.import_signing_key(gpg(keys, "--export-secret-keys", signer))
+            ring.import_keys(gpg(keys, "--export", rcpt))
             ring.trust(rcpt, "rcpt@example.org")
             out = ring.encrypt_pgp_mime(RAW, [rcpt], sign_with=signer)
         _, armored = _armored_part(out)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from gateway.crypto.pgp import TRUST_DB_NAME, PgpKeyring
-from tests.test_pgp import _gen, _gpg
+from tests.support.pgp import gen_key, gpg
 
 REPO = Path(__file__).resolve().parents[1]
 ADDRESS = "gus@other-clinic.example"
@@ -39,9 +39,9 @@ def ring() -> Iterator[Ring]:
     source = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
-        fpr = _gen(source, ADDRESS)
+        fpr = gen_key(source, ADDRESS)
         with PgpKeyring(home) as keyring:
-            keyring.import_keys(_gpg(source, "--export", fpr))
+            keyring.import_keys(gpg(source, "--export", fpr))
         yield Ring(home, fpr)
     finally:
         for h in (source, home):

@@ -19,10 +19,10 @@ import pytest
 
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
-from tests.conftest import REPO, port_of
-from tests.support.gateway import make_settings, running_gateway
-from tests.test_pgp import _gen, _gpg
-from tests.test_smime_pki import Pki
+from tests.support import REPO
+from tests.support.gateway import make_settings, port_of, running_gateway
+from tests.support.pgp import gen_key, gpg
+from tests.support.pki import Pki
 
 PATIENT = "Tobias Lindqvist"
 MRN = "5521870"
@@ -67,9 +67,9 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     assert store.lookup(SMIME_RCPT).cert is not None
     recipient_home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     gateway_home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
-    fpr = _gen(recipient_home, PGP_RCPT)
+    fpr = gen_key(recipient_home, PGP_RCPT)
     with PgpKeyring(gateway_home) as ring:
-        ring.import_keys(_gpg(recipient_home, "--armor", "--export", fpr))
+        ring.import_keys(gpg(recipient_home, "--armor", "--export", fpr))
         ring.trust(fpr, PGP_RCPT)
     yield {
         "pki": pki,
@@ -167,7 +167,7 @@ def test_three_recipients_three_treatments_and_real_tools_decrypt(tmp_path: Path
     armored = pgp[
         pgp.index(b"-----BEGIN PGP MESSAGE-----") : pgp.index(b"-----END PGP MESSAGE-----") + 25
     ]
-    plain = _gpg(keys["recipient_home"], "--decrypt", data=armored)
+    plain = gpg(keys["recipient_home"], "--decrypt", data=armored)
     # The inner Content-Type gains protected-headers="v1"; the rest is byte for byte.
     inner_body = original_entity.split(b"\r\n\r\n", 1)[1]
     assert plain.endswith(b"\r\n\r\n" + inner_body)

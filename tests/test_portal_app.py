@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
@@ -15,7 +14,7 @@ import httpx
 import pytest
 
 from gateway.portal import READ, PortalItem, PortalStore
-from tests.test_portal_support import (
+from tests.support.portal import (
     ATTACHMENT,
     ATTACHMENT_NAME,
     DISCLOSURE,
@@ -29,7 +28,10 @@ from tests.test_portal_support import (
     SETTINGS,
     Clock,
     FakePractice,
+    csrf,
     running_portal,
+    send_code,
+    start,
 )
 
 HTTP_OK = 200
@@ -83,28 +85,6 @@ def put(store: PortalStore, clock: Clock, roster_id: str | None = ROSTER_ID) -> 
         expires=clock.now + timedelta(days=14),
         now=clock.now,
     )
-
-
-def csrf(page: httpx.Response) -> str:
-    """The CSRF token in a page's forms."""
-    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert found, "no CSRF field on the page"
-    return found.group(1)
-
-
-def start(client: httpx.Client, item: PortalItem) -> httpx.Response:
-    """Open the link and follow the redirect to the verification page."""
-    first = client.get(f"/p/{item.token}")
-    assert first.status_code == SEE_OTHER
-    assert first.headers["location"] == "/verify"
-    return client.get("/verify")
-
-
-def send_code(client: httpx.Client, page: httpx.Response) -> httpx.Response:
-    """Ask for a code; return the page that asks for it."""
-    resp = client.post("/verify/send", data={"csrf": csrf(page)})
-    assert resp.status_code == SEE_OTHER, resp.text
-    return client.get(resp.headers["location"])
 
 
 def sign_in(client: httpx.Client, item: PortalItem, practice: FakePractice) -> httpx.Response:

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from gateway.portal import PortalStore, render_portal_notice
-from tests.test_portal_support import (
+from tests.support.portal import (
     ATTACHMENT,
     ATTACHMENT_NAME,
     DOB,

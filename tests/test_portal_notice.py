@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateway.portal import PortalItem, render_portal_notice
-from tests.test_portal_support import PLANTED, RECIPIENT
+from tests.support.portal import PLANTED, RECIPIENT
 
 TOKEN = "k3J9v0Qm2xZpL8aWcR4tYb7nE1sUd6hFgH5jKqP0oIw"
 ITEM = PortalItem(

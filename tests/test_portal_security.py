@@ -13,8 +13,15 @@ import httpx
 import pytest
 
 from gateway.portal import PortalMessage, PortalMeta, PortalStore, build_reply
-from tests.test_portal_app import csrf, send_code, start
-from tests.test_portal_support import RECIPIENT, SENDER, FakePractice, running_portal
+from tests.support.portal import (
+    RECIPIENT,
+    SENDER,
+    FakePractice,
+    csrf,
+    running_portal,
+    send_code,
+    start,
+)
 
 HOSTILE = (
     f"From: {SENDER}\r\n"

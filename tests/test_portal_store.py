@@ -23,8 +23,7 @@ from gateway.portal import (
 )
 from gateway.portal.schema import codes, items, sessions
 from gateway.portal.store import CodeCheck
-from tests.test_portal_support import *  # noqa: F403
-from tests.test_portal_support import PLANTED, RAW, RECIPIENT, ROSTER_ID, SENDER, T0, put
+from tests.support.portal import PLANTED, RAW, RECIPIENT, ROSTER_ID, SENDER, T0, put
 
 LOCKOUT = timedelta(minutes=15)
 

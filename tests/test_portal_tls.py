@@ -14,7 +14,7 @@ import pytest
 import trustme
 
 from gateway.portal import PortalStore, create_app
-from tests.test_portal_support import RAW, RECIPIENT, SENDER, SETTINGS, FakePractice, serving
+from tests.support.portal import RAW, RECIPIENT, SENDER, SETTINGS, FakePractice, serving
 
 SEE_OTHER = 303
 

@@ -17,7 +17,7 @@ import pytest
 import trustme
 
 from gateway.portal import WebhookError, WebhookPortal, sign, verify_signature
-from tests.test_portal_support import RAW, RECIPIENT, SENDER
+from tests.support.portal import RAW, RECIPIENT, SENDER
 
 SECRET = b"a-shared-secret-of-32-bytes-long"
 EXPIRES = datetime(2026, 12, 12, 9, 0, tzinfo=UTC)

@@ -16,7 +16,7 @@ from gateway.cli.quarantine import QuarantineCliContext, main
 from gateway.model import PhigateError
 from gateway.quarantine import DELETED, HELD, RELEASED, QuarantineStore
 from tests.support.gateway import running_sink
-from tests.test_quarantine_support import PLANTED, RAW, RECIPIENTS, SENDER, put
+from tests.support.quarantine import PLANTED, RAW, RECIPIENTS, SENDER, put
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 SMTP_OK = 250

@@ -24,8 +24,7 @@ from gateway.quarantine import (
     QuarantineStateError,
     QuarantineStore,
 )
-from tests.test_quarantine_support import *  # noqa: F403
-from tests.test_quarantine_support import (
+from tests.support.quarantine import (
     PLANTED,
     RAW,
     RECIPIENT,

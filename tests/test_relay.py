@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import port_of
-from tests.support.gateway import free_port, make_settings, running_gateway, running_sink
+from tests.support.gateway import free_port, make_settings, port_of, running_gateway, running_sink
 
 OK = 250
 

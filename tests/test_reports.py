@@ -22,7 +22,7 @@ from gateway.reports import (
 )
 from gateway.reports.build import mask_address, protection_label
 from gateway.reports.render import MAX_BARS, bar_chart
-from tests.test_reports_support import (
+from tests.support.reports import (
     ALICE,
     BOB,
     NOW,

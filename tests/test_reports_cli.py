@@ -15,9 +15,8 @@ from gateway.audit import AuditLog
 from gateway.cli.reports import EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, ReportContext, main
 from gateway.model import PhigateError
 from gateway.reports.records import fetch_records
-from tests.test_audit_support import *  # noqa: F403 - the audit_db_url/audit_log fixtures
-from tests.test_audit_support import run_sql
-from tests.test_reports_support import (
+from tests.support.audit import run_sql
+from tests.support.reports import (
     ALICE,
     NOW,
     SINCE,

@@ -17,8 +17,8 @@ from gateway.cli.keys import smime_rows
 from gateway.cli.pgp import import_pgp, pgp_rows
 from gateway.cli.reports import EXIT_OK, ReportContext, main
 from gateway.keys import CertStore
-from tests.test_reports_support import MESSAGES, FixedKeyHasher, message_entry
-from tests.test_smime_pki import DAY, NOW, Pki
+from tests.support.pki import DAY, NOW, Pki
+from tests.support.reports import MESSAGES, FixedKeyHasher, message_entry
 
 
 def _gpg(home: Path, *args: str) -> bytes:

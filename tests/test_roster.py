@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from gateway.patients import PatientRoster
 from gateway.patients.errors import RosterImportError, RosterNotFound
 from gateway.patients.normalize import mask_email, normalize_mrn
-from tests.test_roster_support import *  # noqa: F403
-from tests.test_roster_support import ROSTER_CSV, write_csv
+from tests.support.patients import ROSTER_CSV, write_csv
 
 
 def test_import_adds_entries_and_generates_stable_ids(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from gateway.cli.main import build_parser
 from gateway.cli.scan import run
-from tests.conftest import REPO
+from tests.support import REPO
 from tests.support.corpus import corpus_dir
 
 MRN = "00482913"

@@ -22,7 +22,7 @@ from gateway.crypto.smime import (
     encrypt_message,
     is_encrypted,
 )
-from tests.test_smime_pki import DAY, NOW, Issued, Pki
+from tests.support.pki import DAY, NOW, Issued, Pki
 
 PHI_SUBJECT = "Befund Jürgen Müller, MRN 4471-22"
 ENCODED_SUBJECT = "=?utf-8?q?Befund_J=C3=BCrgen_M=C3=BCller=2C_MRN_4471-22?="

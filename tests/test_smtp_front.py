@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from gateway.model import Detection
-from tests.conftest import port_of
-from tests.support.gateway import make_settings, running_gateway
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
 TEMPFAIL = 451

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import port_of
+from tests.support.gateway import port_of
 
 HEAD = b"From: a@practice.example\r\nTo: b@partner.example\r\nSubject: one\r\n\r\nfirst body\r\n"
 SMUGGLED = (

@@ -24,7 +24,7 @@ import pytest
 
 from gateway.crypto.pgp import PgpKeyring
 from tests.support.leak import SENDER, DefaultPolicyGateway, default_policy_gateway
-from tests.test_pgp import _gpg
+from tests.support.pgp import gpg
 
 REPO = Path(__file__).resolve().parents[2]
 MIME_RCPT = "claims@other-clinic.example"
@@ -143,7 +143,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 sq_generate(address, key_file)
                 (imported,) = ring.import_keys(sq_extract_cert(key_file))
                 ring.trust(imported.fingerprint, address)
-                _gpg(gpg_home, "--import", data=key_file.read_bytes())
+                gpg(gpg_home, "--import", data=key_file.read_bytes())
                 keys[address] = key_file
         overrides = {"pgp": {"home": str(gateway_home), "inline_addresses": [INLINE_RCPT]}}
         with default_policy_gateway(tmp_path_factory.mktemp("gw"), **overrides) as gw:
@@ -166,7 +166,7 @@ def _deliver(world: World, to: str, content: bytes, body: bytes) -> bytes:
 
 def _decrypt_both(world: World, to: str, armored: bytes) -> bytes:
     by_sq = sq_decrypt(world.keys[to], armored)
-    by_gpg = _gpg(world.gpg_home, "--decrypt", data=armored)
+    by_gpg = gpg(world.gpg_home, "--decrypt", data=armored)
     assert by_sq == by_gpg
     return by_sq
 
@@ -228,7 +228,7 @@ def test_sq_secret_key_is_refused_by_import_pgp(world: World, tmp_path: Path) ->
             f"phigate keys import-pgp: {str(key_file)!r} contains a secret key; import only "
             "public keys (gpg --export or sq key extract-cert); nothing was imported"
         ]
-        assert b"fpr:" not in _gpg(home, "--with-colons", "--list-keys", check=False)
+        assert b"fpr:" not in gpg(home, "--with-colons", "--list-keys", check=False)
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
         shutil.rmtree(home, ignore_errors=True)

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 
 from gateway.keys import CertStore
 from tests.support.leak import SENDER, default_policy_gateway
-from tests.test_smime_pki import Issued, Pki
+from tests.support.pki import Issued, Pki
 
 RCPT = "intake@heart.example"
 PASSWORD = "interop-pw"

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from gateway.audit import AuditLog
-from tests.test_audit_support import fill, make_entry
+from tests.support.audit import fill, make_entry
 
 REPO = Path(__file__).resolve().parents[2]
 

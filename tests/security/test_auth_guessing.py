@@ -18,8 +18,14 @@ import pytest
 import trustme
 
 from gateway.smtp.auth import hash_password
-from tests.conftest import Client, port_of
-from tests.support.gateway import GatewayThread, free_port, make_settings, running_gateway
+from tests.support.gateway import (
+    Client,
+    GatewayThread,
+    free_port,
+    make_settings,
+    port_of,
+    running_gateway,
+)
 from tests.support.process import PhigateProcess
 
 REPO = Path(__file__).resolve().parents[2]

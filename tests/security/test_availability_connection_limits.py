@@ -6,9 +6,8 @@ import smtplib
 import socket
 from pathlib import Path
 
-from tests.conftest import Client, port_of
 from tests.security.availability import MESSAGE, wait_until
-from tests.support.gateway import make_settings, running_gateway
+from tests.support.gateway import Client, make_settings, port_of, running_gateway
 
 OK = 250
 STRANGER = "127.0.0.1"  # loopback, but left out of access.networks below

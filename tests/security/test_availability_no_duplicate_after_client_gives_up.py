@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import port_of
 from tests.security.availability import (
     MESSAGE,
     hold_after_verdict,
@@ -15,7 +14,7 @@ from tests.security.availability import (
     processed,
     wait_until,
 )
-from tests.support.gateway import make_settings, running_gateway
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
 

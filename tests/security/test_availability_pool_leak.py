@@ -5,8 +5,7 @@ from __future__ import annotations
 import smtplib
 from pathlib import Path
 
-from tests.conftest import port_of
-from tests.support.gateway import make_settings, running_gateway
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
 POOL = 2

@@ -6,9 +6,8 @@ import smtplib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.conftest import port_of
 from tests.security.availability import MESSAGE, hold_detection
-from tests.support.gateway import make_settings, running_gateway
+from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
 

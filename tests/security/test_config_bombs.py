@@ -10,7 +10,7 @@ import pytest
 
 from gateway.model import ConfigError
 from gateway.yamlconf import load_yaml
-from tests.conftest import REPO
+from tests.support import REPO
 
 # Well under what the old loader needed: it expanded 9**9 (387 million) values.
 TIMEOUT_S = 60

@@ -20,8 +20,8 @@ import pytest
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
 from tests.support.leak import SENDER, DefaultPolicyGateway, default_policy_gateway
-from tests.test_pgp import _gen, _gpg
-from tests.test_smime_pki import Pki
+from tests.support.pgp import gen_key, gpg
+from tests.support.pki import Pki
 
 SMIME_RCPT = "intake@heart.example"
 PGP_RCPT = "claims@billing-partner.example"
@@ -66,8 +66,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     gateway_home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     with PgpKeyring(gateway_home) as ring:
         for address in (PGP_RCPT, INLINE_RCPT):
-            fpr = _gen(recipient_home, address)
-            ring.import_keys(_gpg(recipient_home, "--armor", "--export", fpr))
+            fpr = gen_key(recipient_home, address)
+            ring.import_keys(gpg(recipient_home, "--armor", "--export", fpr))
             ring.trust(fpr, address)
     overrides = {
         "smime": {"store_dir": str(base / "certs"), "trust_anchors": [str(pki.root.cert_path)]},
@@ -91,7 +91,7 @@ def _send(world: dict, to: str) -> bytes:
 def _gpg_decrypt(world: dict, data: bytes) -> bytes:
     start = data.index(b"-----BEGIN PGP MESSAGE-----")
     end = data.index(b"-----END PGP MESSAGE-----") + len(b"-----END PGP MESSAGE-----")
-    return _gpg(world["recipient_home"], "--decrypt", data=data[start:end])
+    return gpg(world["recipient_home"], "--decrypt", data=data[start:end])
 
 
 def _assert_nothing_outside(content: bytes) -> None:

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 from collections.abc import Callable, Iterator
 from email.message import Message
 
+import openpyxl
 import pytest
+from openpyxl.comments import Comment
 
-from tests.security.cases import BENIGN, MRN, PHI, SURNAME, b64, head
-from tests.security.documents import (
+from tests.support.documents import (
     docx,
     odf,
     pdf_with,
@@ -24,9 +26,18 @@ from tests.security.documents import (
     w_part,
     wp,
 )
-from tests.security.readable import leaked
-from tests.security.scanned import flagged, scan_cases
-from tests.support.leak import OUTSIDER, DefaultPolicyGateway, Outcome, default_policy_gateway
+from tests.support.leak import (
+    BENIGN,
+    MRN,
+    OUTSIDER,
+    PHI,
+    SURNAME,
+    DefaultPolicyGateway,
+    Outcome,
+    b64,
+    head,
+)
+from tests.support.readable import assert_not_delivered_in_clear
 
 
 def _with(document: bytes, filename: str) -> bytes:
@@ -41,10 +52,6 @@ def _with(document: bytes, filename: str) -> bytes:
 
 
 def _xlsx(build: Callable[[object], None]) -> bytes:
-    import io
-
-    import openpyxl
-
     workbook = openpyxl.Workbook()
     workbook.active.title = "Schedule"
     workbook.active["A1"] = BENIGN
@@ -62,8 +69,6 @@ def _hidden_sheet(workbook: object) -> None:
 
 
 def _cell_comment(workbook: object) -> None:
-    from openpyxl.comments import Comment
-
     workbook.active["A1"].comment = Comment(PHI, "HP")  # type: ignore[attr-defined]
 
 
@@ -133,28 +138,13 @@ def document_delivered(outcome: Outcome, address: str, document: bytes) -> bool:
     return False
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultPolicyGateway]:
-    """One default-policy gateway for every case."""
-    with default_policy_gateway(tmp_path_factory.mktemp("gw")) as gw:
-        yield gw
-
-
-@pytest.fixture(scope="module")
-def scanned(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
-    """`phigate scan --json` over every case."""
-    return scan_cases(tmp_path_factory.mktemp("scan"), CASES)
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hidden_document_text_is_not_delivered_in_clear(
-    case: str, gateway: DefaultPolicyGateway, scanned: dict[str, dict]
+    case: str, leak_gateway: DefaultPolicyGateway, scanned: dict[str, dict]
 ) -> None:
     """The outsider gets neither the patient's text nor the document, and the scanner flags it."""
     name, build = DOCUMENTS[case]
     document = build()
-    outcome = gateway.send(_with(document, name), [OUTSIDER])
-    assert outcome.code == 250, outcome.reply
-    assert leaked(outcome, OUTSIDER, MRN, SURNAME) == []
+    outcome = leak_gateway.send(_with(document, name), [OUTSIDER])
+    assert_not_delivered_in_clear(outcome, scanned[case], MRN, SURNAME)
     assert not document_delivered(outcome, OUTSIDER, document)
-    assert flagged(scanned[case]), scanned[case]

@@ -8,35 +8,29 @@ anyone, so the gateway must not deliver it as "already encrypted" or as harmless
 
 from __future__ import annotations
 
-import base64
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from asn1crypto import cms
 
 from detectors.extract.envelope import _packet_header
-from tests.security.readable import leaked, readable
-from tests.security.scanned import flagged, scan_cases
 from tests.support.gateway import Received
 from tests.support.leak import (
+    MRN,
     OUTSIDER,
+    PHI,
     SENDER,
+    SURNAME,
     DefaultPolicyGateway,
     Outcome,
-    default_policy_gateway,
+    b64,
+    scan_cases,
 )
-from tests.test_pgp import _gen, _gpg
-
-SURNAME = "Quintero-Abbott"
-MRN = "4471203"
-PHI = (
-    f"Patient: Marisol {SURNAME}, DOB 03/14/1962, MRN {MRN}. "
-    "Assessment: type 2 diabetes mellitus without complications (E11.9); metformin 500 mg."
-)
+from tests.support.pgp import gen_key, gpg
+from tests.support.readable import assert_not_delivered_in_clear, readable
 
 
 def _head(content_type: str, subject: str = "Encrypted message") -> str:
@@ -47,12 +41,8 @@ def _head(content_type: str, subject: str = "Encrypted message") -> str:
     )
 
 
-def _b64(data: bytes) -> str:
-    return base64.encodebytes(data).decode().replace("\n", "\r\n")
-
-
 def _armor(packets: bytes) -> str:
-    return "-----BEGIN PGP MESSAGE-----\r\n\r\n" + _b64(packets) + "-----END PGP MESSAGE-----\r\n"
+    return "-----BEGIN PGP MESSAGE-----\r\n\r\n" + b64(packets) + "-----END PGP MESSAGE-----\r\n"
 
 
 @pytest.fixture(scope="module")
@@ -79,11 +69,9 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
     home = Path(tempfile.mkdtemp(prefix="fk", dir="/tmp"))
     try:
-        fpr = _gen(home, OUTSIDER)
-        encrypted = _gpg(
-            home, "--trust-model", "always", "--encrypt", "--recipient", fpr, data=b"x"
-        )
-        signed = _gpg(home, "--armor", "--sign", data=PHI.encode())
+        fpr = gen_key(home, OUTSIDER)
+        encrypted = gpg(home, "--trust-model", "always", "--encrypt", "--recipient", fpr, data=b"x")
+        signed = gpg(home, "--armor", "--sign", data=PHI.encode())
     finally:
         subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False)
         shutil.rmtree(home, ignore_errors=True)
@@ -98,7 +86,7 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
         "cms_with_clear_content": (
             _head("application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m")
             + "Content-Transfer-Encoding: base64\r\n\r\n"
-            + _b64(cms_clear)
+            + b64(cms_clear)
         ).encode(),
         "pgp_mime_with_clear_content": (
             _head('multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b1"')
@@ -119,13 +107,6 @@ def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultPolicyGateway]:
-    """One default-policy gateway for every case."""
-    with default_policy_gateway(tmp_path_factory.mktemp("gw")) as gw:
-        yield gw
-
-
-@pytest.fixture(scope="module")
 def scanned(tmp_path_factory: pytest.TempPathFactory, cases: dict[str, bytes]) -> dict[str, dict]:
     """`phigate scan --json` over every case."""
     return scan_cases(
@@ -143,13 +124,14 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_look_alike_envelope_is_not_delivered_readable(
-    case: str, cases: dict[str, bytes], gateway: DefaultPolicyGateway, scanned: dict[str, dict]
+    case: str,
+    cases: dict[str, bytes],
+    leak_gateway: DefaultPolicyGateway,
+    scanned: dict[str, dict],
 ) -> None:
     """The outsider cannot read the patient's text, and the scanner flags the message."""
-    outcome = gateway.send(cases[case], [OUTSIDER])
-    assert outcome.code == 250, outcome.reply
-    assert leaked(outcome, OUTSIDER, MRN, SURNAME) == []
-    assert flagged(scanned[case]), scanned[case]
+    outcome = leak_gateway.send(cases[case], [OUTSIDER])
+    assert_not_delivered_in_clear(outcome, scanned[case], MRN, SURNAME)
 
 
 def test_the_yardstick_sees_through_each_look_alike(cases: dict[str, bytes]) -> None:

@@ -4,13 +4,12 @@ outsider in clear."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
-from tests.security.cases import head
-from tests.security.readable import leaked
-from tests.support.leak import OUTSIDER, DefaultPolicyGateway, default_policy_gateway
+from tests.support.leak import OUTSIDER, DefaultPolicyGateway, head
+from tests.support.readable import leaked
 
 SIGN = "\r\n\r\nNadia Ferreira\r\nCare coordinator\r\nWillowbend Family Clinic\r\n"
 
@@ -56,18 +55,11 @@ CASES: dict[str, tuple[Callable[[], bytes], tuple[str, ...]]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DefaultPolicyGateway]:
-    """One default-policy gateway for every case."""
-    with default_policy_gateway(tmp_path_factory.mktemp("gw")) as gw:
-        yield gw
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_sparse_identifier_is_not_delivered_in_clear(
-    case: str, gateway: DefaultPolicyGateway
+    case: str, leak_gateway: DefaultPolicyGateway
 ) -> None:
     """The outsider cannot read the patient's identifier."""
     make, needles = CASES[case]
-    outcome = gateway.send(make(), [OUTSIDER])
+    outcome = leak_gateway.send(make(), [OUTSIDER])
     assert leaked(outcome, OUTSIDER, *needles) == []

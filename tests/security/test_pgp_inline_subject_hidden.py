@@ -20,7 +20,7 @@ import pytest
 
 from gateway.crypto.pgp import PgpKeyring
 from tests.support.leak import OUTSIDER, SENDER, DefaultPolicyGateway, default_policy_gateway
-from tests.test_pgp import _gen, _gpg
+from tests.support.pgp import gen_key, gpg
 
 SURNAME = "Quintero-Abbott"
 MRN = "4471203"
@@ -43,8 +43,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     gateway_home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
         with PgpKeyring(gateway_home) as ring:
-            fpr = _gen(recipient_home, OUTSIDER)
-            ring.import_keys(_gpg(recipient_home, "--armor", "--export", fpr))
+            fpr = gen_key(recipient_home, OUTSIDER)
+            ring.import_keys(gpg(recipient_home, "--armor", "--export", fpr))
             ring.trust(fpr, OUTSIDER)
         overrides = {"pgp": {"home": str(gateway_home), "inline_addresses": [OUTSIDER]}}
         with default_policy_gateway(tmp_path_factory.mktemp("gw"), **overrides) as gw:
@@ -78,7 +78,7 @@ def _deliver(world: World, raw: bytes) -> bytes:
 def _decrypt(world: World, content: bytes) -> bytes:
     start = content.index(b"-----BEGIN PGP MESSAGE-----")
     end = content.index(b"-----END PGP MESSAGE-----") + len(b"-----END PGP MESSAGE-----")
-    return _gpg(world.recipient_home, "--decrypt", data=content[start:end])
+    return gpg(world.recipient_home, "--decrypt", data=content[start:end])
 
 
 def test_subject_only_phi_is_neutralised_and_first_inside(world: World) -> None:

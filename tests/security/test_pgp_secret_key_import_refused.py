@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_pgp import _gen, _gpg
+from tests.support.pgp import gen_key, gpg
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -37,14 +37,14 @@ def keys() -> Iterator[Keys]:
     """Keys generated once in a throw-away keyring."""
     home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
-        plain = _gen(home, "plain@other-clinic.example")
-        other = _gen(home, "other@other-clinic.example")
-        _gpg(
+        plain = gen_key(home, "plain@other-clinic.example")
+        other = gen_key(home, "other@other-clinic.example")
+        gpg(
             home,
             *("--pinentry-mode", "loopback", "--passphrase", "s3cret"),
             *("--quick-gen-key", "Prot <prot@other-clinic.example>", "ed25519", "default", "0"),
         )
-        listing = _gpg(home, "--with-colons", "--list-keys", "prot@other-clinic.example")
+        listing = gpg(home, "--with-colons", "--list-keys", "prot@other-clinic.example")
         protected = next(
             line.split(":")[9] for line in listing.decode().splitlines() if line.startswith("fpr")
         )
@@ -68,7 +68,7 @@ def gateway_home() -> Iterator[Path]:
 def _secret(keys: Keys, fpr: str, *, armor: bool = True, subkeys_only: bool = False) -> bytes:
     what = "--export-secret-subkeys" if subkeys_only else "--export-secret-keys"
     args = ["--pinentry-mode", "loopback", "--passphrase", "s3cret", *(["--armor"] * armor)]
-    data = _gpg(keys.home, *args, what, fpr)
+    data = gpg(keys.home, *args, what, fpr)
     assert data, "the secret key export is empty"
     return data
 
@@ -83,7 +83,7 @@ def _file(keys: Keys, kind: str) -> bytes:
     if kind == "secret-subkeys-only":
         return _secret(keys, keys.plain, subkeys_only=True)
     assert kind == "public-then-secret"
-    return _gpg(keys.home, "--armor", "--export", keys.other) + _secret(keys, keys.plain)
+    return gpg(keys.home, "--armor", "--export", keys.other) + _secret(keys, keys.plain)
 
 
 @pytest.mark.parametrize(
@@ -112,5 +112,5 @@ def test_secret_key_file_is_refused_in_one_line(keys: Keys, gateway_home: Path, 
         "keys (gpg --export or sq key extract-cert); nothing was imported"
     ]
     assert proc.stdout == b""
-    assert _gpg(gateway_home, "--with-colons", "--list-secret-keys", check=False) == b""
-    assert b"fpr:" not in _gpg(gateway_home, "--with-colons", "--list-keys", check=False)
+    assert gpg(gateway_home, "--with-colons", "--list-secret-keys", check=False) == b""
+    assert b"fpr:" not in gpg(gateway_home, "--with-colons", "--list-keys", check=False)

@@ -13,7 +13,7 @@ from asn1crypto import cms
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from gateway.crypto.smime import encrypt_message
-from tests.test_smime_pki import Pki
+from tests.support.pki import Pki
 
 MESSAGE = (
     b"From: a@practice.example\r\nTo: b@heart.example\r\nSubject: s\r\n"

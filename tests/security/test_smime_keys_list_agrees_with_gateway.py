@@ -12,7 +12,7 @@ from gateway.cli.keys import main as keys_main
 from gateway.config import load_settings
 from gateway.crypto.methods import SmimeMethod
 from gateway.keys import CertStore
-from tests.test_smime_pki import DAY, NOW, Pki
+from tests.support.pki import DAY, NOW, Pki
 
 
 @pytest.fixture(scope="module")

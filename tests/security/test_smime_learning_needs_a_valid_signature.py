@@ -14,7 +14,7 @@ from gateway.config import SmimeSettings
 from gateway.crypto.methods import SmimeMethod
 from gateway.crypto.smime import BadSignature, Signer, sign_message
 from gateway.keys import CertStore
-from tests.test_smime_pki import Issued, Pki
+from tests.support.pki import Issued, Pki
 
 PARTNER = "intake@heart.example"
 

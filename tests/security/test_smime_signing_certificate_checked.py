@@ -20,7 +20,7 @@ from gateway.model import ConfigError
 from gateway.ops.metrics import Metrics
 from gateway.services import Services, smime_warnings
 from tests.support.gateway import REPO, free_port
-from tests.test_smime_pki import DAY, NOW, Pki
+from tests.support.pki import DAY, NOW, Pki
 
 PASSWORD = b"sign-pw"
 

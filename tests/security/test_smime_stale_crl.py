@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from gateway.keys import CertStore
-from tests.test_smime_pki import DAY, NOW, Issued, Pki
+from tests.support.pki import DAY, NOW, Issued, Pki
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from gateway.crypto.smime import WeakKey, encrypt_message
 from gateway.keys import CertStore, WeakCertificateKey
 from gateway.keys.store import CertEntry, cert_addresses, fingerprint
-from tests.test_smime_pki import Issued, Pki
+from tests.support.pki import Issued, Pki
 
 MESSAGE = (
     b"From: a@practice.example\r\nTo: b@heart.example\r\nSubject: s\r\n"

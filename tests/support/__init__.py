@@ -1,1 +1,7 @@
-"""Reusable test harnesses that run real servers on loopback."""
+"""Shared test helpers: plain code only; the pytest fixtures live in the conftest.py files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]

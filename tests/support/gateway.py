@@ -23,8 +23,7 @@ from gateway.app import Gateway
 from gateway.config import Settings, load_settings
 from gateway.ops.metrics import Metrics
 from gateway.smtp.front import GatewayHandler, protocol_factory
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.support import REPO
 
 
 def free_port() -> int:
@@ -229,3 +228,41 @@ def running_gateway(settings: Settings) -> Iterator[GatewayThread]:
 def gateway_port(settings: Settings) -> int:
     """The port a test gateway listens on."""
     return int(settings.listen.rpartition(":")[2])
+
+
+def port_of(gw: GatewayThread) -> int:
+    """The gateway's listening port."""
+    return gateway_port(gw.settings)
+
+
+class Client:
+    """A raw SMTP client that shows every reply line exactly as sent."""
+
+    def __init__(self, port: int, host: str = "127.0.0.1") -> None:
+        self.sock = socket.create_connection((host, port), timeout=20)
+        self.file = self.sock.makefile("rb")
+
+    def reply(self) -> list[str]:
+        lines = []
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise ConnectionError("server closed the connection")
+            text = line.decode("utf-8").rstrip("\r\n")
+            lines.append(text)
+            if len(text) < 4 or text[3] != "-":
+                return lines
+
+    def cmd(self, line: str | bytes) -> list[str]:
+        data = line if isinstance(line, bytes) else line.encode("utf-8")
+        self.sock.sendall(data + b"\r\n")
+        return self.reply()
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass

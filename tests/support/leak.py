@@ -1,15 +1,20 @@
-"""Send a message through a real gateway running the shipped default policy, on loopback, and
-see what reached the next hop: the harness every leak regression test under tests/security uses."""
+"""The harness every leak regression test under tests/security uses: one patient's PHI and a
+message head around it; a real gateway on the shipped default policy, on loopback, that shows what
+reached the next hop; and `phigate scan --json` run over the same messages, as a user would."""
 
 from __future__ import annotations
 
+import base64
+import json
 import smtplib
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support import REPO
 from tests.support.gateway import (
     GatewayThread,
     Received,
@@ -20,13 +25,34 @@ from tests.support.gateway import (
     running_sink,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 SENDER = "hpark@practice.example"
 OUTSIDER = "frontdesk@other-clinic.example"
 GROUPS = {
     "internal": {"domains": ["practice.example"]},
     "business_associates": {"domains": ["heart.example", "billing-partner.example"]},
 }
+SURNAME = "Quintero-Abbott"
+MRN = "4471203"
+PHI = (
+    f"Patient: Marisol {SURNAME}, DOB 03/14/1962, MRN {MRN}. "
+    "Assessment: type 2 diabetes mellitus without complications (E11.9); metformin 500 mg."
+)
+HEADER_PHI = f"Lab results for Marisol {SURNAME} DOB 1962-03-14 MRN {MRN}"
+BENIGN = "Please see the note below and let us know if Thursday still works."
+
+
+def head(subject: str = "Follow-up", extra: str = "") -> str:
+    """From/To/Subject/Date/Message-ID/MIME-Version, then `extra` header lines."""
+    return (
+        f"From: Dr. Helen Park <{SENDER}>\r\nTo: Front Desk <{OUTSIDER}>\r\n"
+        f"Subject: {subject}\r\nDate: Mon, 16 Nov 2026 09:30:00 -0500\r\n"
+        f"Message-ID: <case@practice.example>\r\nMIME-Version: 1.0\r\n{extra}"
+    )
+
+
+def b64(data: bytes) -> str:
+    """Base64 with CRLF line ends, as it goes on the wire."""
+    return base64.encodebytes(data).decode().replace("\n", "\r\n")
 
 
 @dataclass
@@ -86,3 +112,24 @@ def default_policy_gateway(tmp_path: Path, **overrides: Any) -> Iterator[Default
     with running_sink() as (handler, port, _ctl):
         with running_gateway(make_settings(tmp_path, port, **settings)) as gw:
             yield DefaultPolicyGateway(gw, handler)
+
+
+def scan_cases(folder: Path, cases: dict[str, Callable[[], bytes]]) -> dict[str, dict]:
+    """Write each case to `folder` as NAME.eml, scan the folder once, return records by name."""
+    for name, build in cases.items():
+        (folder / f"{name}.eml").write_bytes(build())
+    run = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "phigate"), "scan", "--json", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    records = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    return {Path(r["path"]).stem: r for r in records}
+
+
+def flagged(record: dict) -> bool:
+    """The scanner called the message PHI or found a part it could not read."""
+    return bool(record["phi"] or record["unscannable"])

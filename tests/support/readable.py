@@ -24,7 +24,7 @@ import urllib.parse
 from email.header import decode_header
 from email.message import Message
 
-from tests.support.leak import Outcome
+from tests.support.leak import OUTSIDER, Outcome, flagged
 
 _MAX_DEPTH = 8
 _BASE64_RUN = re.compile(rb"(?:[A-Za-z0-9+/]{16,}={0,2}[ \t]*\r?\n?){2,}")
@@ -52,6 +52,16 @@ def leaked(outcome: Outcome, address: str, *needles: str) -> list[str]:
     """The needles that `address` can read in clear."""
     text = readable(outcome, address)
     return [n for n in needles if n in text]
+
+
+def assert_not_delivered_in_clear(
+    outcome: Outcome, scan_record: dict, *needles: str, address: str = OUTSIDER
+) -> None:
+    """The message was accepted, `address` can read none of the needles, and the scanner
+    flagged the same message (as PHI or as unscannable)."""
+    assert outcome.code == 250, outcome.reply
+    assert leaked(outcome, address, *needles) == []
+    assert flagged(scan_record), scan_record
 
 
 def _decoded(data: bytes, charset: str | None) -> bytes:

@@ -1,8 +1,7 @@
-"""Shared fixtures and helpers for the portal tests (no tests of its own).
+"""The planted portal message, a fake practice, a settable clock and a loopback server.
 
-Store tests run twice: on SQLite in a temp dir and on the PostgreSQL server at
-127.0.0.1:5432 in a fresh schema (selected via `search_path`), dropped afterwards. App tests
-run the real portal under uvicorn on a loopback port and talk to it over HTTP(S).
+App tests run the real portal under uvicorn on a loopback port and talk to it over HTTP(S).
+The `portal_db_url` and `portal_store` fixtures are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 
@@ -31,10 +30,6 @@ from gateway.portal import (
     create_app,
     portal_server,
 )
-from tests.support.db import BACKENDS, database_url
-
-# Test modules take the fixtures with `from tests.test_portal_support import *`.
-__all__ = ["portal_db_url", "portal_store"]
 
 T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
@@ -51,6 +46,7 @@ ROSTER_ID = "R-0042"
 ATTACHMENT = b"%PDF-1.4\n% lab results\n"
 ATTACHMENT_NAME = "Doughberry_labs.pdf"
 MESSAGE_ID = "<portal1.test@clinic.example>"
+SEE_OTHER = 303
 
 RAW = (
     f"From: Dr. Who <{SENDER}>\r\n"
@@ -93,23 +89,6 @@ SETTINGS = PortalSettings(
     secure_cookies=False,
 )
 DISCLOSURE = ("2026-01", "Email without encryption can be read by others on the way.")
-
-
-@pytest.fixture(params=BACKENDS)
-def portal_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty portal database, on SQLite and on PostgreSQL."""
-    with database_url(request.param, tmp_path, "portal") as url:
-        yield url
-
-
-@pytest.fixture
-def portal_store(portal_db_url: str, tmp_path: Path) -> Iterator[PortalStore]:
-    """An open PortalStore on each backend, with its keys under tmp_path/keys."""
-    store = PortalStore(portal_db_url, tmp_path / "keys" / "portal.key")
-    try:
-        yield store
-    finally:
-        store.close()
 
 
 def put(store: PortalStore, *, roster_id: str | None = ROSTER_ID, **kw: Any) -> PortalItem:
@@ -230,3 +209,25 @@ def running_portal(
     """The portal app on loopback over plain HTTP; yields its base URL."""
     with serving(create_app(store, settings, practice.services(), clock=clock)) as url:
         yield url
+
+
+def csrf(page: httpx.Response) -> str:
+    """The CSRF token in a page's forms."""
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def start(client: httpx.Client, item: PortalItem) -> httpx.Response:
+    """Open the link and follow the redirect to the verification page."""
+    first = client.get(f"/p/{item.token}")
+    assert first.status_code == SEE_OTHER
+    assert first.headers["location"] == "/verify"
+    return client.get("/verify")
+
+
+def send_code(client: httpx.Client, page: httpx.Response) -> httpx.Response:
+    """Ask for a code; return the page that asks for it."""
+    resp = client.post("/verify/send", data={"csrf": csrf(page)})
+    assert resp.status_code == SEE_OTHER, resp.text
+    return client.get(resp.headers["location"])

@@ -1,8 +1,6 @@
-"""Shared fixtures and helpers for the audit-log tests (no tests of its own).
+"""Helpers for the audit-log tests: realistic entries, filling a log, tampering with rows.
 
-Every audit test that takes `audit_db_url` (or `audit_log`) runs twice: on SQLite in a temp dir, and on the
-PostgreSQL server at 127.0.0.1:5432 in a fresh schema (selected via `search_path`),
-which is dropped afterwards.
+The `audit_db_url`, `audit_key_file` and `audit_log` fixtures are in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -10,18 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditEntry, AuditLog
 from gateway.audit.schema import records
-from tests.support.db import BACKENDS, database_url
-
-# Test modules take the fixtures with `from tests.test_audit_support import *`.
-__all__ = ["audit_db_url", "audit_key_file", "audit_log"]
 
 BASE_TS = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
 
@@ -52,29 +44,6 @@ def make_entry(log: AuditLog, i: int, **changes: Any) -> AuditEntry:
     }
     fields.update(changes)
     return AuditEntry(**fields)
-
-
-@pytest.fixture(params=BACKENDS)
-def audit_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty audit database, on SQLite and on PostgreSQL."""
-    with database_url(request.param, tmp_path, "audit") as url:
-        yield url
-
-
-@pytest.fixture
-def audit_key_file(tmp_path: Path) -> Path:
-    """Where the test's audit key lives (created by AuditLog)."""
-    return tmp_path / "keys" / "audit.key"
-
-
-@pytest.fixture
-def audit_log(audit_db_url: str, audit_key_file: Path) -> Iterator[AuditLog]:
-    """An open AuditLog on each backend."""
-    log = AuditLog(audit_db_url, audit_key_file)
-    try:
-        yield log
-    finally:
-        log.close()
 
 
 def fill(log: AuditLog, n: int) -> None:

@@ -1,4 +1,4 @@
-"""A hand-made month of audit records for the report tests (no tests of its own).
+"""A hand-made month of audit records for the report tests.
 
 The figures the tests expect were worked out by hand from the table below, not from
 the report code. Period: 2026-11-01 to 2026-11-30 inclusive (until 2026-12-01T00:00Z).

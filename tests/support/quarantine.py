@@ -1,26 +1,17 @@
-"""Shared fixtures and helpers for the quarantine tests (no tests of its own).
+"""The planted test message and row helpers for the quarantine tests.
 
-Every test that takes `quarantine_db_url` (or `store`) runs twice: on SQLite in a temp dir,
-and on the PostgreSQL server at 127.0.0.1:5432 in a fresh schema (selected via
-`search_path`), which is dropped afterwards.
+The `quarantine_db_url`, `master_key_file` and `store` fixtures are in tests/conftest.py.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from gateway.quarantine import QuarantineStore
 from gateway.quarantine.schema import entries
-from tests.support.db import BACKENDS, database_url
-
-# Test modules take the fixtures with `from tests.test_quarantine_support import *`.
-__all__ = ["master_key_file", "quarantine_db_url", "store"]
 
 T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
@@ -60,29 +51,6 @@ SUMMARY = {
     "entities": {"US_SSN": 1, "PERSON": 2},
     "parts": [{"part": "body", "entities": {"US_SSN": 1, "PERSON": 1}}],
 }
-
-
-@pytest.fixture(params=BACKENDS)
-def quarantine_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty quarantine database, on SQLite and on PostgreSQL."""
-    with database_url(request.param, tmp_path, "quarantine") as url:
-        yield url
-
-
-@pytest.fixture
-def master_key_file(tmp_path: Path) -> Path:
-    """Where the test's master key lives (created by QuarantineStore)."""
-    return tmp_path / "keys" / "quarantine.key"
-
-
-@pytest.fixture
-def store(quarantine_db_url: str, master_key_file: Path) -> Iterator[QuarantineStore]:
-    """An open QuarantineStore on each backend, 30 days retention."""
-    s = QuarantineStore(quarantine_db_url, master_key_file, retention_days=30)
-    try:
-        yield s
-    finally:
-        s.close()
 
 
 def put(store: QuarantineStore, raw: bytes = RAW, **changes: Any) -> str:
