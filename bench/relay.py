@@ -817,6 +817,24 @@ def write_phigate_config(directory: Path, detector: str = "null") -> Path:
 # --------------------------------------------------------------------------------------
 
 
+def phigate_serve_cmd(
+    phigate: Sequence[str], port: int, sink_port: int, config: Path, workers: int
+) -> list[str]:
+    """The command line of `phigate serve` on loopback `port`, relaying to `sink_port`."""
+    return [
+        *phigate,
+        "serve",
+        "--listen",
+        f"{LOOPBACK}:{port}",
+        "--next-hop",
+        f"{LOOPBACK}:{sink_port}",
+        "--config",
+        str(config),
+        "--workers",
+        str(workers),
+    ]
+
+
 def _label(result: RelayResult) -> str:
     return "bare" if result.name == "bare" else f"phigate_{result.workers}w"
 
@@ -886,7 +904,8 @@ def render_report(
 # --------------------------------------------------------------------------------------
 
 
-def _default_phigate() -> str:
+def default_phigate() -> str:
+    """The checkout's phigate if it is installed there, else the one on PATH."""
     local = REPO_ROOT / ".venv" / "bin" / "phigate"
     return str(local) if local.exists() else "phigate"
 
@@ -924,7 +943,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="phigate worker counts to measure, comma-separated (empty: bare relay only)",
     )
     parser.add_argument(
-        "--phigate", default=_default_phigate(), help="command that starts phigate (shell words)"
+        "--phigate", default=default_phigate(), help="command that starts phigate (shell words)"
     )
     parser.add_argument(
         "--warmup",
@@ -1019,18 +1038,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         for workers in args.workers_list:
             port = free_port()
             config = write_phigate_config(workdir / f"phigate-{workers}w", args.detector)
-            cmd = [
-                *phigate_cmd,
-                "serve",
-                "--listen",
-                f"{LOOPBACK}:{port}",
-                "--next-hop",
-                f"{LOOPBACK}:{sink_port}",
-                "--config",
-                str(config),
-                "--workers",
-                str(workers),
-            ]
+            cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
             relays.append(
                 RelayUnderTest(f"phigate-{workers}w", workers, cmd, port, settings, workdir)
             )

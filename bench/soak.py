@@ -50,12 +50,15 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.pdf import build_pdf  # noqa: E402
 from bench.relay import (  # noqa: E402
     LOOPBACK,
     BenchError,
     ManagedProcess,
+    default_phigate,
     free_port,
     peak_rss_mb,
+    phigate_serve_cmd,
     progress,
     worker_pids,
 )
@@ -167,28 +170,16 @@ def tiny_pdf(lines: Sequence[str]) -> bytes:
 
     shown = " ".join(f"({esc(line)}) Tj T*" for line in lines)
     stream = f"BT /F1 11 Tf 14 TL 72 720 Td {shown} ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
+    return build_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        ]
     )
-    return bytes(out)
 
 
 def _envelope_headers(msg: EmailMessage, seq: int, run_id: str, subject: str) -> None:
@@ -860,18 +851,7 @@ class Soak:
 
     def start_phigate(self, port: int, sink_port: int, config: Path) -> ManagedProcess:
         """Start phigate and wait until its workers listen and greet."""
-        cmd = [
-            *self.s.phigate,
-            "serve",
-            "--listen",
-            f"{LOOPBACK}:{port}",
-            "--next-hop",
-            f"{LOOPBACK}:{sink_port}",
-            "--config",
-            str(config),
-            "--workers",
-            str(self.s.workers),
-        ]
+        cmd = phigate_serve_cmd(self.s.phigate, port, sink_port, config, self.s.workers)
         proc = ManagedProcess("phigate", cmd, self.workdir / "phigate.log")
         self.phigate = proc
         self.serving_log = ServingLog(proc.log_path)
@@ -1455,11 +1435,6 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _default_phigate() -> str:
-    local = REPO / ".venv" / "bin" / "phigate"
-    return str(local) if local.exists() else "phigate"
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the soak's argument parser."""
     p = argparse.ArgumentParser(
@@ -1491,7 +1466,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="auto: a private PostgreSQL when its binaries exist, else SQLite",
     )
-    p.add_argument("--phigate", default=_default_phigate(), help="command that starts phigate")
+    p.add_argument("--phigate", default=default_phigate(), help="command that starts phigate")
     p.add_argument("--work-dir", default=None, help="where the run's temporary directory goes")
     p.add_argument("--seed", type=int, default=1, help="seed of the mail mix")
     p.add_argument(

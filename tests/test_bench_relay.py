@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,23 +18,11 @@ from bench.relay import (
     write_phigate_config,
 )
 from gateway.config import load_settings
+from tests.support import REPO
+from tests.support.bench import phigate_serve_available, run_script
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-RELAY_PY = REPO_ROOT / "bench" / "relay.py"
-PHIGATE = REPO_ROOT / ".venv" / "bin" / "phigate"
 SMTP_OK = 250
 MESSAGES = 24
-
-
-def phigate_serve_available() -> bool:
-    """Return whether the installed phigate has a serve command yet."""
-    try:
-        proc = subprocess.run(
-            [str(PHIGATE), "serve", "--help"], capture_output=True, timeout=60, cwd=REPO_ROOT
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return proc.returncode == 0
 
 
 LOADGENS = [
@@ -49,12 +36,8 @@ LOADGENS = [
 
 def run_bench(*args: str, timeout: float = 240) -> tuple[int, str, dict[str, object]]:
     """Run the benchmark with tiny settings and return its exit code, output and JSON line."""
-    proc = subprocess.run(
-        [sys.executable, str(RELAY_PY), "--messages", str(MESSAGES), "--concurrency", "3", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=REPO_ROOT,
+    proc = run_script(
+        "relay.py", "--messages", str(MESSAGES), "--concurrency", "3", *args, timeout=timeout
     )
     lines = proc.stdout.strip().splitlines()
     assert lines, proc.stderr
@@ -114,7 +97,7 @@ def test_relay_that_answers_250_without_delivering_is_reported(tmp_path: Path) -
         f"#!{sys.executable}\n"
         "import os, sys\n"
         "port = sys.argv[sys.argv.index('--listen') + 1].rsplit(':', 1)[1]\n"
-        f"os.execv(sys.executable, [sys.executable, {str(RELAY_PY)!r}, '_sink', '--port', port])\n"
+        f"os.execv(sys.executable, [sys.executable, {str(REPO / 'bench' / 'relay.py')!r}, '_sink', '--port', port])\n"
     )
     liar.chmod(0o755)
     code, output, summary = run_bench(

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -25,24 +23,11 @@ from bench.soak import (
     tiny_pdf,
     warmup_s,
 )
+from tests.support.bench import phigate_serve_available, run_script
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-SOAK_PY = REPO_ROOT / "bench" / "soak.py"
-PHIGATE = REPO_ROOT / ".venv" / "bin" / "phigate"
 SMTP_OK = 250
 SMTP_TRY_LATER = 451
 SMTP_REFUSED = 554
-
-
-def phigate_serve_available() -> bool:
-    """Return whether the installed phigate has a serve command."""
-    try:
-        proc = subprocess.run(
-            [str(PHIGATE), "serve", "--help"], capture_output=True, timeout=60, cwd=REPO_ROOT
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return proc.returncode == 0
 
 
 needs_phigate = pytest.mark.skipif(not phigate_serve_available(), reason="needs phigate serve")
@@ -133,12 +118,8 @@ def test_schedule_leaves_warm_up_and_tail_quiet_and_has_every_fault(minutes: flo
 def run_soak(tmp_path: Path, *args: str) -> tuple[int, str, dict[str, object]]:
     """Run bench/soak.py and return its exit code, output and JSON report."""
     out = tmp_path / "soak.json"
-    proc = subprocess.run(
-        [sys.executable, str(SOAK_PY), "--json-out", str(out), "--work-dir", str(tmp_path), *args],
-        capture_output=True,
-        text=True,
-        timeout=280,
-        cwd=REPO_ROOT,
+    proc = run_script(
+        "soak.py", "--json-out", str(out), "--work-dir", str(tmp_path), *args, timeout=280
     )
     text = proc.stdout + proc.stderr
     assert out.exists(), text

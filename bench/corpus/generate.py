@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from typing import Any
 
 from faker import Faker
 
@@ -67,6 +68,16 @@ class Mail:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+def phi(subject: str, body: str, **extra: Any) -> Mail:
+    """A message of a PHI family (the PHI is in the body unless `where` says otherwise)."""
+    return Mail(subject, body, "phi", **extra)
+
+
+def clean(subject: str, body: str, **extra: Any) -> Mail:
+    """A message of a clean family."""
+    return Mail(subject, body, "clean", (), **extra)
+
+
 @dataclass
 class Ctx:
     """Random sources for one message."""
@@ -103,36 +114,35 @@ class Ctx:
 def referral(c: Ctx) -> Mail:
     cond, code = c.condition()
     p = c.patient()
-    return Mail(
+    return phi(
         f"Referral: {p}",
         f"Dear colleague,\n\nI am referring {p} (DOB {c.dob()}) to {c.rng.choice(SPECIALTIES)} "
         f"for evaluation of {cond} ({code}). Current medication: {c.rng.choice(DRUGS)} daily.\n"
         f"Recent labs: {c.rng.choice(LABS)}.\n\nThank you,\n{c.doctor()}",
-        "phi", ("subject", "body"),
-    )  # fmt: skip
+        where=("subject", "body"),
+    )
 
 
 def scheduling_specialty(c: Ctx) -> Mail:
     p = c.patient()
     spec = c.rng.choice(SPECIALTIES)
-    return Mail(
+    return phi(
         "Appointment request",
         f"Hello,\n\nCould you please schedule {p} at your {spec} clinic in the next two weeks? "
         f"The reason for the visit is a follow-up of {c.condition()[0]}. The patient prefers "
         f"mornings and can be reached at {c.fake.phone_number()}.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def subject_only_iso_dob(c: Ctx) -> Mail:
     last = c.fake.last_name()
     initial = c.fake.first_name()[0]
-    return Mail(
+    return phi(
         f"{last} {initial}. {c.dob(iso=True)} - {c.rng.choice(('labs', 'MRI report', 'biopsy result'))}",
         f"See attached.{c.sign()}",
-        "phi", ("subject",),
+        where=("subject",),
         attachments=[("report.pdf", "application/pdf", _tiny_pdf("Report attached."))],
-    )  # fmt: skip
+    )
 
 
 def ehr_note_sparse(c: Ctx) -> Mail:
@@ -142,39 +152,37 @@ def ehr_note_sparse(c: Ctx) -> Mail:
         "A: Decompensated HFrEF vs new AF with RVR.\n"
         "P: Furosemide 40 IV, rate control, echo, BNP, trop x2, cardiology consult.\n"
     )
-    return Mail("FW: note from this morning", f"Forwarding for your review.\n\n{note}", "phi")
+    return phi("FW: note from this morning", f"Forwarding for your review.\n\n{note}")
 
 
 def ehr_note_address_only(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "Home visit summary",
         f"Visit at {c.fake.street_address()}, {c.fake.city()}.\n"
         "Pt alert, oriented x3. Wound on L heel stage 2, 2x3 cm, granulating. Dressing changed, "
         f"continue {c.rng.choice(DRUGS)}. Family educated on offloading.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def lab_result_to_patient(c: Ctx) -> Mail:
     p = c.patient()
-    return Mail(
+    return phi(
         "Your recent lab results",
         f"Dear {p},\n\nYour results from last week are back: {c.rng.choice(LABS)}. "
         f"Dr. {c.staff.last_name()} would like to adjust your {c.rng.choice(DRUGS)}. "
         f"Please call us to schedule a follow-up.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def legacy_charset_qp(c: Ctx) -> Mail:
     p = c.patient()
-    m = Mail(
+    m = phi(
         f"Befund {p}",
         f"Sehr geehrte Kollegin,\n\nanbei der Befund von {p}, geb. {c.dob()}: "
         f"Diagnose {c.condition()[0]} ({c.condition()[1]}), Therapie mit {c.rng.choice(DRUGS)}.\n"
         f"Mit freundlichen Grüßen\n{c.doctor()}",
-        "phi", ("subject", "body"),
-    )  # fmt: skip
+        where=("subject", "body"),
+    )
     m.charset = c.rng.choice(("iso-8859-1", "windows-1250", "iso-8859-2"))
     return m
 
@@ -185,12 +193,12 @@ def csv_wrong_type(c: Ctx) -> Mail:
     ]
     data = ("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8")
     ctype = c.rng.choice(("application/vnd.ms-excel", "application/octet-stream"))
-    return Mail(
+    return phi(
         "List for tomorrow",
         f"Attached is tomorrow's list.{c.sign()}",
-        "phi", ("attachment",),
+        where=("attachment",),
         attachments=[("list.csv", ctype, data)],
-    )  # fmt: skip
+    )
 
 
 def zip_of_csv(c: Ctx) -> Mail:
@@ -201,104 +209,97 @@ def zip_of_csv(c: Ctx) -> Mail:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("results.csv", "\n".join(rows))
-    return Mail(
+    return phi(
         "results export",
         f"Zipped export attached.{c.sign()}",
-        "phi", ("attachment",),
+        where=("attachment",),
         attachments=[("export.zip", "application/zip", buf.getvalue())],
-    )  # fmt: skip
+    )
 
 
 def intl_patient_phone(c: Ctx) -> Mail:
     p = c.patient()
-    return Mail(
+    return phi(
         "Patient travelling - continuity of care",
         f"{p} will be abroad until next month and can be reached at {c.fake.phone_number()}, "
         f"{c.fake.address().replace(chr(10), ', ')}. Please arrange a refill of "
         f"{c.rng.choice(DRUGS)} for their {c.condition()[0]}.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def device_id_clinical(c: Ctx) -> Mail:
     udi = f"(01)0{c.rng.randint(10**12, 10**13 - 1)}(17)2{c.rng.randint(10**4, 10**5 - 1)}(21)SN{c.rng.randint(10**5, 10**6)}"
-    return Mail(
+    return phi(
         "Pump alarm follow-up",
         f"Insulin pump UDI {udi} alarmed twice overnight (occlusion). BG 312 at 03:00, "
         f"corrected. Patient {c.patient()} advised to change infusion set.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def billing_member_id(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "Claim denial question",
         f"Member ID {c.rng.choice('ABCDEFGHJK')}{c.rng.randint(10**8, 10**9)} for {c.patient()}, "
         f"DOS {c.fake.date_this_year().strftime('%m/%d/%Y')}, CPT 99214 with {c.condition()[1]} "
         f"was denied. Can you resubmit with the corrected modifier?{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def prior_auth(c: Ctx) -> Mail:
     p = c.patient()
-    return Mail(
+    return phi(
         f"Prior authorization - {p}",
         f"Requesting prior authorization for {c.rng.choice(DRUGS)} for {p}, DOB {c.dob()}. "
         f"Failed first-line therapy; diagnosis {c.condition()[1]}.{c.sign()}",
-        "phi", ("subject", "body"),
-    )  # fmt: skip
+        where=("subject", "body"),
+    )
 
 
 def html_discharge(c: Ctx) -> Mail:
     p = c.patient()
-    return Mail(
+    return phi(
         "Discharge summary",
         f"<table><tr><td>Patient</td><td>{p}</td></tr><tr><td>DOB</td><td>{c.dob()}</td></tr>"
         f"<tr><td>Discharge diagnosis</td><td>{c.condition()[0]}</td></tr></table>"
         f"<p>Follow up with {c.doctor()} in 7 days. Continue {c.rng.choice(DRUGS)}.</p>",
-        "phi", html=True,
-    )  # fmt: skip
+        html=True,
+    )
 
 
 def mental_health_note(c: Ctx) -> Mail:
     first = c.fake.first_name()
-    return Mail(
+    return phi(
         "session notes",
         f"{first} {c.fake.last_name()} attended today's session. Reports passive SI without plan, "
         f"sleep 4 h/night, PHQ-9 19. Safety plan reviewed; increase to "
         f"{c.rng.choice(('sertraline 100 mg', 'escitalopram 20 mg'))}.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def pediatric_vaccine(c: Ctx) -> Mail:
     child = c.fake.first_name() + " " + c.fake.last_name()
-    return Mail(
+    return phi(
         "Immunization record",
         f"Attached please find the immunization record for {child}, born {c.dob()}: "
         "DTaP #4, IPV #3, MMR #1 given today; next due at 4 years.{}".format(c.sign()),
-        "phi",
     )
 
 
 def pharmacy_refill(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "Refill request",
         f"Pharmacy request: refill {c.rng.choice(DRUGS)} #90 for {c.patient()}, "
         f"phone {c.fake.phone_number()}. Last fill 88 days ago.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def imaging_report(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "CT report",
         f"EXAM: CT chest with contrast\nPATIENT: {c.patient()}  {c.mrn()}\n"
         "FINDINGS: 1.4 cm spiculated nodule RUL. No adenopathy.\n"
         "IMPRESSION: Suspicious for primary malignancy; recommend PET-CT.",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def base64_body(c: Ctx) -> Mail:
@@ -310,216 +311,193 @@ def base64_body(c: Ctx) -> Mail:
 def quoted_reply(c: Ctx) -> Mail:
     inner = lab_result_to_patient(c)
     quoted = "\n".join("> " + line for line in inner.body.splitlines())
-    return Mail(
+    return phi(
         "Re: question",
         f"Thanks, forwarding to the nurse line.\n\nOn Monday someone wrote:\n{quoted}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def therapy_plan_pt(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "PT plan of care",
         f"Plan of care for {c.patient()}: s/p right TKA, ROM 5-95, gait with walker. "
         f"Goals: ROM 0-115 in 6 weeks. Frequency 3x/week.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def dental_chart(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "Dental referral",
         f"Referring {c.patient()} (DOB {c.dob()}) for extraction of #30, "
         f"periapical abscess; on {c.rng.choice(('warfarin', 'apixaban 5 mg'))}.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def email_only_identifier(c: Ctx) -> Mail:
-    return Mail(
+    return phi(
         "Portal message forwarded",
-        f"From the portal ({c.fake.free_email()}): \"my blood sugars have been over 300 since the "
-        f"new dose of {c.rng.choice(DRUGS)}, should I go to the ER?\" Please call back.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+        f'From the portal ({c.fake.free_email()}): "my blood sugars have been over 300 since the '
+        f'new dose of {c.rng.choice(DRUGS)}, should I go to the ER?" Please call back.{c.sign()}',
+    )
 
 
 def url_identifier(c: Ctx) -> Mail:
     pid = c.rng.randint(10**6, 10**7)
-    return Mail(
+    return phi(
         "chart link",
         f"https://ehr.{PRACTICE}/chart/{pid} - biopsy came back positive for melanoma, "
         f"margin 0.5 mm. Needs wide excision; please call the patient today.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def non_us_ids(c: Ctx) -> Mail:
     nhs = f"{c.rng.randint(100, 999)} {c.rng.randint(100, 999)} {c.rng.randint(1000, 9999)}"
-    return Mail(
+    return phi(
         "Transfer of care",
         f"{c.patient()}, NHS number {nhs}, postcode {c.fake.postcode()}, is transferring to "
         f"your practice. Active problems: {c.condition()[0]}.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def xlsx_like_list(c: Ctx) -> Mail:
     rows = "\n".join(f"{c.patient()}\t{c.dob()}\t{c.condition()[0]}" for _ in range(6))
-    return Mail(
+    return phi(
         "no-show list",
         f"Patients who missed appointments this week:\n{rows}{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 # ------------------------------------------------------------------------ clean families
 
 
 def pharma_meeting(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Lunch and learn: new GLP-1 data",
         f"Join {c.doctor()} and our medical science liaison for a lunch and learn on "
         f"semaglutide and tirzepatide outcomes data, Thursday at noon in the conference room. "
         f"Lunch provided by {c.staff.company()}.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def supply_invoice_ndc(c: Ctx) -> Mail:
     ndc = f"{c.rng.randint(10000, 99999)}-{c.rng.randint(100, 999)}-{c.rng.randint(10, 99)}"
-    return Mail(
+    return clean(
         f"Invoice {c.rng.randint(100000, 999999)}",
         f"Invoice for NDC {ndc} lidocaine 1% 20 mL x 25, ship to {c.staff.street_address()}, "
         f"{c.staff.city()}. Total due net 30. Remit to {c.staff.company()}.",
-        "clean", (),
         attachments=[("invoice.pdf", "application/pdf", _tiny_pdf(f"Invoice NDC {ndc} qty 25"))],
-    )  # fmt: skip
+    )
 
 
 def recall_notice(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "URGENT: voluntary product recall",
         f"{c.staff.company()} is voluntarily recalling insulin pen needles, lot "
         f"{c.rng.randint(10**6, 10**7)}{c.rng.choice('ABC')}, expiry 2027-03. Please quarantine "
         "affected stock and return it using the enclosed form. No adverse events have been reported.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def cme_conference(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Register now: regional cardiology update",
         f"Speakers include {c.doctor()} and {c.doctor()}. Topics: atrial fibrillation "
         "management, heart failure guidelines, hypertension in 2027. 6 CME credits.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def aggregate_stats(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Quality dashboard - November",
         f"Diabetes control: 71% of patients with HbA1c < 8% (target 70%). Hypertension control "
         f"64%. Depression screening 88%. {c.rng.randint(1200, 3000)} visits this month.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def it_notice(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "EHR downtime Saturday",
         f"The EHR will be unavailable Saturday 22:00-02:00 for an upgrade. Contact "
         f"{c.staff.name()} at {c.staff.phone_number()} with questions.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def hr_benefits(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Open enrollment reminder",
         "Open enrollment for health, dental and vision plans closes on the 15th. The flexible "
         f"spending account limit rises next year. Questions: {c.staff.name()}, HR.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def staff_schedule(c: Ctx) -> Mail:
     rows = "\n".join(
         f"{c.staff.first_name()} {c.staff.last_name()} - {d}" for d in ("Mon", "Tue", "Wed")
     )
-    return Mail("Front desk schedule", f"Next week's schedule:\n{rows}", "clean", ())
+    return clean("Front desk schedule", f"Next week's schedule:\n{rows}")
 
 
 def vendor_marketing(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Cut no-shows by 30% with automated reminders",
         f"{c.staff.company()} helps practices send appointment reminders by text and email. "
         "Book a demo today.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def physician_directory(c: Ctx) -> Mail:
     docs = "\n".join(
         f"{c.doctor()}, {c.rng.choice(SPECIALTIES)}, {c.staff.phone_number()}" for _ in range(4)
     )
-    return Mail(
-        "Updated referral directory", f"New specialists accepting referrals:\n{docs}", "clean", ()
-    )
+    return clean("Updated referral directory", f"New specialists accepting referrals:\n{docs}")
 
 
 def research_abstract(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Abstract accepted",
         "Our abstract 'Outcomes of SGLT2 inhibitors in 412 patients with chronic kidney disease' "
         "was accepted. Mean eGFR decline was 1.2 mL/min/yr lower in the treated group.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def facilities(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Parking lot resurfacing",
         f"The east lot at {c.staff.street_address()} will be closed Friday. Please park on level 2.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def board_minutes(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Board minutes",
         f"Present: {c.staff.name()}, {c.staff.name()}, {c.staff.name()}. Approved the budget, "
         "discussed the new diabetes education program and the hiring of two nurses.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def drug_shortage(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Drug shortage update",
         "Amoxicillin oral suspension remains on shortage. Consider cefdinir or azithromycin per "
         "guidelines. Albuterol HFA supply has recovered.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def job_posting(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Now hiring: medical assistant",
         f"We are hiring a full-time medical assistant. Contact {c.staff.name()} at "
         f"{c.staff.company_email()}.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def patient_education_newsletter(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         "Winter wellness newsletter",
         "Flu shots are available now. Tips for managing blood pressure over the holidays, and a "
         "recipe for a heart-healthy soup.",
-        "clean", (),
         html=True,
-    )  # fmt: skip
+    )
 
 
 # ------------------------------------------------------------------------ more families (issue 10)
@@ -540,7 +518,7 @@ def eob_remittance(c: Ctx) -> Mail:
     paid = round(billed * c.rng.uniform(0.3, 0.9), 2)
     cpt = c.rng.choice(("99213", "99214", "93000", "80053", "36415", "90834"))
     head = _pick(c, "Remittance advice", "ERA detail", "EOB question", "Payment posted")
-    return Mail(
+    return phi(
         f"{head} - claim {c.rng.randint(10**9, 10**10)}",
         f"{c.rng.choice(PAYERS)} remittance, check/EFT {c.rng.randint(10**5, 10**6)}\n"
         f"Patient: {p}    Acct {c.rng.randint(10**4, 10**6)}\n"
@@ -548,23 +526,21 @@ def eob_remittance(c: Ctx) -> Mail:
         f"Adj reason CO-45; dx {c.condition()[1]}\n"
         f"{_pick(c, 'Please post and close.', 'Patient responsibility is the copay only.', 'Secondary to be billed.')}"
         f"{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def nursing_home_transfer(c: Ctx) -> Mail:
     p = c.patient()
     cond = c.condition()[0]
     room = f"{c.rng.randint(1, 3)}{c.rng.randint(10, 40)}{c.rng.choice('AB')}"
-    return Mail(
+    return phi(
         _pick(c, "Transfer to ED", "Resident transfer form", "Interfacility transfer"),
         f"Transferring resident {p}, room {room}, DOB {c.dob()}, to the emergency department "
         f"for {_pick(c, 'acute confusion', 'fall with hip pain', 'fever and hypoxia', 'chest pain')}.\n"
         f"History: {cond}. Meds: {c.rng.choice(DRUGS)}, {c.rng.choice(DRUGS)}.\n"
         f"Code status: {_pick(c, 'DNR/DNI', 'Full code')}. Allergies: "
         f"{_pick(c, 'PCN', 'NKDA', 'sulfa')}. POA is the daughter.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def school_nurse_note(c: Ctx) -> Mail:
@@ -577,13 +553,12 @@ def school_nurse_note(c: Ctx) -> Mail:
         "was seen for a seizure lasting 2 minutes; rescue medication not needed",
         "needs the EpiPen order renewed for the peanut allergy",
     )
-    return Mail(
+    return phi(
         _pick(c, "Note from the school nurse", "Health office update", "Student health"),
         f"Dear parent/guardian,\n\n{child} (grade {grade}) {event} today. Please call the health "
         f"office at {c.staff.phone_number()} or send an updated plan from the pediatrician.\n\n"
         f"{c.staff.name()}, RN\nSchool Nurse",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def lab_requisition(c: Ctx) -> Mail:
@@ -591,13 +566,12 @@ def lab_requisition(c: Ctx) -> Mail:
     tests = ", ".join(
         c.rng.sample(("CBC", "CMP", "lipid panel", "TSH", "HbA1c", "UA", "PSA", "BMP"), 3)
     )
-    return Mail(
+    return phi(
         _pick(c, "Lab order", "Requisition", "Standing order - labs"),
         f"Lab requisition\nName: {p}\nDOB: {c.dob()}\nTests: {tests}\n"
         f"Dx: {c.condition()[1]}\n{_pick(c, 'Fasting.', 'Non-fasting.', 'Draw before next visit.')}"
         f"\nOrdering: {c.doctor()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def telehealth_link(c: Ctx) -> Mail:
@@ -607,13 +581,12 @@ def telehealth_link(c: Ctx) -> Mail:
         c, "medication check for anxiety", "follow-up of your blood pressure",
         "review of your sleep study", "ADHD medication follow-up", "wound check photos",
     )  # fmt: skip
-    return Mail(
+    return phi(
         _pick(c, "Your video visit", "Telehealth appointment link", "Virtual visit tomorrow"),
         f"Hi {p.split()[0]},\n\nYour video visit with {c.doctor()} is tomorrow at "
         f"{c.rng.randint(8, 16)}:{c.rng.choice(('00', '15', '30', '45'))}. Reason: {reason}.\n"
         f"Join here: https://telehealth.{PRACTICE}/v/{code}\n\nThank you,\nExample Family Practice",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def radiology_scheduling(c: Ctx) -> Mail:
@@ -624,73 +597,67 @@ def radiology_scheduling(c: Ctx) -> Mail:
     )  # fmt: skip
     why = _pick(c, "radiculopathy L5", "RLQ pain, r/o appendicitis", "palpable nodule",
                 "postmenopausal, on steroids", "new onset headaches")  # fmt: skip
-    return Mail(
+    return phi(
         "Imaging scheduling",
         f"Please schedule {p}, DOB {c.dob()}, for {exam}. Indication: {why}. "
         f"{_pick(c, 'Claustrophobic - may need sedation.', 'Creatinine 0.9 last month.', 'Prefers Saturdays.')}"
         f"{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def home_health_order(c: Ctx) -> Mail:
     p = c.patient()
-    return Mail(
+    return phi(
         _pick(c, "Home health referral", "HH order", "Home care orders"),
         f"Home health orders for {p}\nAddress: {c.fake.street_address()}, {c.fake.city()}\n"
         f"SN eval and treat, {_pick(c, 'PT 2x/wk x 4 wks', 'OT 1x/wk x 6 wks', 'wound care daily')}.\n"
         f"Homebound due to {c.condition()[0]}. Face-to-face done {c.fake.date_this_year().strftime('%m/%d')}."
         f"{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def workers_comp_claim(c: Ctx) -> Mail:
     p = c.patient()
     part = _pick(c, "left shoulder", "lumbar spine", "right wrist", "left knee")
-    return Mail(
+    return phi(
         f"WC claim {c.rng.randint(10**6, 10**7)}",
         f"Claimant: {p}\nEmployer: {c.staff.company()}\nDOI: {c.fake.date_this_year().strftime('%m/%d/%Y')}\n"
         f"Injury: {part} strain lifting boxes. Work status: modified duty, no lifting over "
         f"{c.rng.choice((10, 15, 20))} lbs for 2 weeks. Next visit in 14 days.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def insurance_appeal(c: Ctx) -> Mail:
     p = c.patient()
     member = f"{c.rng.choice('WXYZ')}{c.rng.randint(10**8, 10**9)}"
-    return Mail(
+    return phi(
         _pick(c, "Appeal of denied claim", "Level 1 appeal", "Request for reconsideration"),
         f"To the appeals department,\n\nWe appeal the denial of {c.rng.choice(DRUGS)} for our "
         f"patient {p}, member {member}. The patient has {c.condition()[0]} and failed two prior "
         "therapies; the requested treatment is medically necessary. Records are enclosed.\n\n"
         f"Sincerely,\n{c.doctor()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def coroner_request(c: Ctx) -> Mail:
     p = c.patient()
-    return Mail(
+    return phi(
         _pick(c, "Records request - decedent", "Medical examiner request", "Death certificate"),
         f"The county medical examiner requests records for the decedent {p}, DOB {c.dob()}, "
         f"date of death {c.fake.date_this_year().strftime('%m/%d/%Y')}. Please include the "
         f"problem list ({c.condition()[0]}) and medication list to complete the death "
         f"certificate.{c.sign()}",
-        "phi",
-    )  # fmt: skip
+    )
 
 
 def pharma_rep_visit(c: Ctx) -> Mail:
-    return Mail(
+    return clean(
         _pick(c, "Rep visit notes", "Samples dropped off", "Sales call recap"),
         f"{c.staff.name()} from {c.staff.company()} stopped by and met {c.doctor()} and "
         f"{c.doctor()}. Left samples of {c.rng.choice(DRUGS)} and "
         f"{c.rng.choice(DRUGS)}; discussed formulary status for {c.condition()[0]}. "
         "Next visit in a month.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def drug_price_list(c: Ctx) -> Mail:
@@ -699,43 +666,41 @@ def drug_price_list(c: Ctx) -> Mail:
         f"\t${c.rng.randint(3, 400)}.{c.rng.randint(10, 99)}"
         for d in c.rng.sample(DRUGS, 5)
     )
-    return Mail(
+    return clean(
         _pick(c, "Q3 price list", "Updated contract pricing", "Wholesaler price changes"),
         f"Contract prices effective next month:\n{rows}\nQuestions: {c.staff.company_email()}",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def payer_policy_bulletin(c: Ctx) -> Mail:
     cond, code = c.condition()
-    return Mail(
+    return clean(
         _pick(c, "Provider bulletin", "Coverage policy update", "Medical policy change"),
         f"{c.rng.choice(PAYERS)} will require prior authorization for CPT 9{c.rng.randint(1000, 9999)} "
         f"when billed with {code} ({cond}) starting the first of next quarter. Providers may "
         "submit requests through the portal. This bulletin contains no member information.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def trial_recruitment_ad(c: Ctx) -> Mail:
     cond = c.condition()[0]
-    return Mail(
+    return clean(
         _pick(c, "Now enrolling", "Clinical trial opportunity", "Study recruitment"),
         f"Do you have patients with {cond}? Our phase 3 study of a once-weekly therapy is "
         f"enrolling adults 18-75. Contact the study coordinator {c.staff.name()} at "
         f"{c.staff.phone_number()}. Compensation for time and travel is available.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 def staff_vaccination_clinic(c: Ctx) -> Mail:
-    return Mail(
-        _pick(c, "Staff flu shot clinic", "Employee vaccination day", "COVID booster clinic for staff"),
+    return clean(
+        _pick(
+            c, "Staff flu shot clinic", "Employee vaccination day", "COVID booster clinic for staff"
+        ),
         f"Employee health will hold a vaccination clinic on {c.rng.choice(('Tuesday', 'Wednesday'))} "
         f"from 7 to 10 in room {c.rng.randint(100, 400)}. Bring your badge. Declination forms are "
         f"due by Friday to {c.staff.name()}.",
-        "clean", (),
-    )  # fmt: skip
+    )
 
 
 FAMILIES: dict[str, Callable[[Ctx], Mail]] = {
