@@ -6,6 +6,7 @@ import pytest
 
 from detectors.engine import PhiEngine, _calendar_date
 from detectors.recognizers.base import RawMatch
+from detectors.recognizers.dates import DateRecognizer
 
 
 @pytest.mark.parametrize(
@@ -30,45 +31,29 @@ def test_calendar_date(value: str, expected: bool) -> None:
     assert _calendar_date(value) is expected
 
 
-def _ner(entity: str, start: int, end: int) -> RawMatch:
-    return RawMatch(entity, start, end, 0.7, "identifier", "spacy_ner")
+def _ner(entity: str, start: int, end: int, score: float = 0.7) -> RawMatch:
+    return RawMatch(entity, start, end, score, "identifier", "spacy_ner")
+
+
+def _found(entity: str, start: int, end: int, score: float, recognizer: str) -> RawMatch:
+    return RawMatch(entity, start, end, score, "identifier", recognizer)
 
 
 @pytest.mark.parametrize(
     ("text", "other", "ner", "kept"),
     [
-        (
-            "call 0361 4827715 now",
-            RawMatch("PHONE_NUMBER", 5, 17, 0.8, "identifier", "phone"),
-            _ner("DATE_TIME", 10, 17),
-            False,
-        ),
-        (
-            "card 4111111111111111 lost",
-            RawMatch("CREDIT_CARD", 5, 21, 0.9, "identifier", "card"),
-            _ner("DATE_TIME", 5, 21),
-            False,
-        ),
-        (
-            "DOB 2001-04-05 noted",
-            RawMatch("DOB", 4, 14, 0.9, "identifier", "date"),
-            _ner("DATE_TIME", 4, 8),
-            False,
-        ),
-        (
-            "at 48213 Kestrel Road",
-            RawMatch("STREET_ADDRESS", 3, 21, 0.7, "identifier", "street_address_block"),
-            _ner("DATE_TIME", 3, 8),
-            False,
-        ),
-        (
-            "Dawn Kim wrote on 2020-01-02",
-            RawMatch("DATE_TIME", 18, 28, 0.5, "identifier", "date"),
-            _ner("PERSON", 0, 8),
-            True,
-        ),
+        ("call 0361 4827715 now", _found("PHONE_NUMBER", 5, 17, 0.8, "phone"),
+         _ner("DATE_TIME", 10, 17), False),
+        ("card 4111111111111111 lost", _found("CREDIT_CARD", 5, 21, 0.9, "card"),
+         _ner("DATE_TIME", 5, 21), False),
+        ("DOB 2001-04-05 noted", _found("DOB", 4, 14, 0.9, "date"),
+         _ner("DATE_TIME", 4, 8), False),
+        ("at 48213 Kestrel Road", _found("STREET_ADDRESS", 3, 21, 0.7, "street_address_block"),
+         _ner("DATE_TIME", 3, 8), False),
+        ("Dawn Kim wrote on 2020-01-02", _found("DATE_TIME", 18, 28, 0.5, "date"),
+         _ner("PERSON", 0, 8), True),
     ],
-)
+)  # fmt: skip
 def test_recognizer_span_beats_ner(text: str, other: RawMatch, ner: RawMatch, kept: bool) -> None:
     """An NER date on a recognizer's card, phone, date or address is dropped; a name beside a date stays."""
     cleaned = PhiEngine._clean(text, [other, ner])
@@ -87,8 +72,6 @@ def test_recognizer_span_beats_ner(text: str, other: RawMatch, ner: RawMatch, ke
 )
 def test_dotted_numbers_are_not_dates(text: str, dates: list[str]) -> None:
     """A dotted date shape that runs on into more dotted digits is a phone or an IP address."""
-    from detectors.recognizers.dates import DateRecognizer
-
     assert [text[m.start : m.end] for m in DateRecognizer().analyze(text, 1.0)] == dates
 
 
@@ -118,26 +101,14 @@ def test_name_pieces_and_possessives(
 @pytest.mark.parametrize(
     ("text", "other", "ner_location", "kept"),
     [
-        (
-            "Thanks Johannes for the call",
-            _cue(7, 15, "addressee"),
-            RawMatch("LOCATION", 7, 15, 0.5, "identifier", "spacy_ner"),
-            False,
-        ),
-        (
-            "at 12 Kestrel Road, Dayton",
-            RawMatch("STREET_ADDRESS", 3, 26, 0.7, "identifier", "street_address_block"),
-            RawMatch("LOCATION", 20, 26, 0.5, "identifier", "spacy_ner"),
-            False,
-        ),
-        (
-            "We flew to Dayton on Monday",
-            _cue(0, 2),
-            RawMatch("LOCATION", 11, 17, 0.5, "identifier", "spacy_ner"),
-            True,
-        ),
+        ("Thanks Johannes for the call", _cue(7, 15, "addressee"),
+         _ner("LOCATION", 7, 15, 0.5), False),
+        ("at 12 Kestrel Road, Dayton", _found("STREET_ADDRESS", 3, 26, 0.7, "street_address_block"),
+         _ner("LOCATION", 20, 26, 0.5), False),
+        ("We flew to Dayton on Monday", _cue(0, 2),
+         _ner("LOCATION", 11, 17, 0.5), True),
     ],
-)
+)  # fmt: skip
 def test_ner_location_yields(
     text: str, other: RawMatch, ner_location: RawMatch, kept: bool
 ) -> None:
