@@ -28,12 +28,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from presidio_analyzer import AnalyzerEngine
+# Run as a script (python bench/...), the repository root is not on the path yet.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-from detectors.engine import PhiEngine, stock_presidio_engine
-from detectors.evaluate import PHI_TYPES
-from detectors.extract import extract_message
-from detectors.extract.model import TextPart
+from presidio_analyzer import AnalyzerEngine  # noqa: E402
+
+from bench.stock_presidio import stock_presidio_engine  # noqa: E402
+from detectors.engine import PhiEngine  # noqa: E402
+from detectors.extract import extract_message  # noqa: E402
+from detectors.extract.model import TextPart  # noqa: E402
+from detectors.findings import PHI_TYPES  # noqa: E402
 
 CORPUS_DEFAULT = next(
     (

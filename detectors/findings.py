@@ -7,6 +7,42 @@ from typing import Literal
 
 Category = Literal["identifier", "health", "context"]
 
+# The HIPAA Safe Harbor identifier types that span evaluation counts, in the order the labelled
+# span set (spans-dev/README.md) lists them.
+PHI_TYPES: tuple[str, ...] = (
+    "PERSON",
+    "STREET_ADDRESS",
+    "ZIP_CODE",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+    "US_SSN",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "IP_ADDRESS",
+    "DATE_TIME",
+    "US_DRIVER_LICENSE",
+)
+# Our entity names (and stock Presidio's) folded onto those types, as `phigate scan` reports them.
+TYPE_MAP: dict[str, str] = {
+    "PATIENT_NAME": "PERSON",
+    "PROVIDER_NAME": "PERSON",
+    "PERSON": "PERSON",
+    "STREET_ADDRESS": "STREET_ADDRESS",
+    "LOCATION": "STREET_ADDRESS",
+    "ZIP_CODE": "ZIP_CODE",
+    "PHONE_NUMBER": "PHONE_NUMBER",
+    "FAX_NUMBER": "PHONE_NUMBER",
+    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
+    "US_SSN": "US_SSN",
+    "CREDIT_CARD": "CREDIT_CARD",
+    "IBAN_CODE": "IBAN_CODE",
+    "IP_ADDRESS": "IP_ADDRESS",
+    "DOB": "DATE_TIME",
+    "DATE_OF_SERVICE": "DATE_TIME",
+    "DATE_TIME": "DATE_TIME",
+    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
+}
+
 
 @dataclass(frozen=True)
 class Finding:

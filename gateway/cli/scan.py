@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from detectors.evaluate import TYPE_MAP
 from detectors.extract import AttachmentCache, Extraction, extract_message, extract_text_file
-from detectors.findings import Finding
+from detectors.findings import TYPE_MAP, Finding
 from gateway.detect import merge_parts, shared_engine
 
 

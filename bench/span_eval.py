@@ -1,12 +1,13 @@
 """Measure the detectors: span precision/recall on a labelled sentence set, message recall/FPR.
 
-Usable from the bench harness or by hand::
+A quick look by hand (bench/detect_eval.py is the full benchmark)::
 
-    python -m detectors.evaluate /work/shared/corpus/spans-dev/spans.jsonl /work/shared/corpus/dev
+    python -m bench.span_eval SPANS_JSONL CORPUS_DIR [--stock]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -14,46 +15,19 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from presidio_analyzer import AnalyzerEngine
+# Run as a script (python bench/...), the repository root is not on the path yet.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 
-from detectors.engine import PhiEngine
+from presidio_analyzer import AnalyzerEngine  # noqa: E402
 
-# Span types that count for recall and precision (HIPAA Safe Harbor identifiers), in the order
-# spans-dev/README.md lists them.
-PHI_TYPES: tuple[str, ...] = (
-    "PERSON",
-    "STREET_ADDRESS",
-    "ZIP_CODE",
-    "PHONE_NUMBER",
-    "EMAIL_ADDRESS",
-    "US_SSN",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "IP_ADDRESS",
-    "DATE_TIME",
-    "US_DRIVER_LICENSE",
-)
+from bench.stock_presidio import stock_presidio_engine  # noqa: E402
+from detectors.engine import PhiEngine  # noqa: E402
+from detectors.extract import extract_message  # noqa: E402
+from detectors.findings import PHI_TYPES, TYPE_MAP  # noqa: E402
+
 PHI_SPAN_TYPES = frozenset(PHI_TYPES)
-# Our entity names (and stock presidio's) folded onto the span set's types.
-TYPE_MAP = {
-    "PATIENT_NAME": "PERSON",
-    "PROVIDER_NAME": "PERSON",
-    "PERSON": "PERSON",
-    "STREET_ADDRESS": "STREET_ADDRESS",
-    "LOCATION": "STREET_ADDRESS",
-    "ZIP_CODE": "ZIP_CODE",
-    "PHONE_NUMBER": "PHONE_NUMBER",
-    "FAX_NUMBER": "PHONE_NUMBER",
-    "EMAIL_ADDRESS": "EMAIL_ADDRESS",
-    "US_SSN": "US_SSN",
-    "CREDIT_CARD": "CREDIT_CARD",
-    "IBAN_CODE": "IBAN_CODE",
-    "IP_ADDRESS": "IP_ADDRESS",
-    "DOB": "DATE_TIME",
-    "DATE_OF_SERVICE": "DATE_TIME",
-    "DATE_TIME": "DATE_TIME",
-    "US_DRIVER_LICENSE": "US_DRIVER_LICENSE",
-}
 # A predicted LOCATION on a GPE/ORGANIZATION gold span is a hit there too (not a false positive).
 COMPATIBLE = {"STREET_ADDRESS": {"GPE", "LOCATION"}}
 
@@ -154,8 +128,6 @@ def message_scores(engine: PhiEngine | AnalyzerEngine, manifest_dir: str | Path)
 
     For a stock AnalyzerEngine only the time per message is measured (it has no decision).
     """
-    from detectors.extract import extract_message
-
     folder = Path(manifest_dir)
     rows = [
         json.loads(x) for x in (folder / "manifest.jsonl").read_text().splitlines() if x.strip()
@@ -198,17 +170,19 @@ def message_scores(engine: PhiEngine | AnalyzerEngine, manifest_dir: str | Path)
 
 
 def main(argv: list[str]) -> int:
-    """Print span and message scores for our engine and for stock presidio."""
-    spans, corpus = argv[0], argv[1]
+    """Print span and message scores for our engine and, with --stock, for stock presidio."""
+    parser = argparse.ArgumentParser(prog="python -m bench.span_eval", description=__doc__)
+    parser.add_argument("spans", type=Path, help="a labelled spans.jsonl file")
+    parser.add_argument("corpus", type=Path, help="a corpus folder with manifest.jsonl")
+    parser.add_argument("--stock", action="store_true", help="also score stock presidio")
+    args = parser.parse_args(argv)
     engine = PhiEngine()
-    print(json.dumps({"spans": span_scores(engine, spans)}, indent=1))
-    print(json.dumps({"messages": message_scores(engine, corpus)}, indent=1))
-    if "--stock" in argv:
-        from detectors.engine import stock_presidio_engine
-
+    print(json.dumps({"spans": span_scores(engine, args.spans)}, indent=1))
+    print(json.dumps({"messages": message_scores(engine, args.corpus)}, indent=1))
+    if args.stock:
         stock = stock_presidio_engine()
-        print(json.dumps({"stock_spans": span_scores(stock, spans)}, indent=1))
-        print(json.dumps({"stock_messages": message_scores(stock, corpus)}, indent=1))
+        print(json.dumps({"stock_spans": span_scores(stock, args.spans)}, indent=1))
+        print(json.dumps({"stock_messages": message_scores(stock, args.corpus)}, indent=1))
     return 0
 
 
