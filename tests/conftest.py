@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,21 +68,34 @@ def client_for() -> Iterator[Callable[[int], Client]]:
 # ------------------------------------------------------------------------ stores, on both backends
 
 
-def _backend_url(request: pytest.FixtureRequest, tmp_path: Path, name: str) -> Iterator[str]:
-    with database_url(request.param, tmp_path, name) as url:
-        yield url
+def _database_url(fixture: str, database: str) -> Any:
+    """A fixture called `fixture`: the URL of an empty `database` database, on each backend."""
+
+    @pytest.fixture(name=fixture, params=BACKENDS)
+    def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+        with database_url(request.param, tmp_path, database) as u:
+            yield u
+
+    return url
 
 
-@pytest.fixture(params=BACKENDS)
-def audit_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty audit database, on SQLite and on PostgreSQL."""
-    yield from _backend_url(request, tmp_path, "audit")
+def _key_file(fixture: str, file_name: str) -> Any:
+    """A fixture called `fixture`: where the test's key lives (the store creates it)."""
+
+    @pytest.fixture(name=fixture)
+    def key_file(tmp_path: Path) -> Path:
+        return tmp_path / "keys" / file_name
+
+    return key_file
 
 
-@pytest.fixture
-def audit_key_file(tmp_path: Path) -> Path:
-    """Where the test's audit key lives (created by AuditLog)."""
-    return tmp_path / "keys" / "audit.key"
+audit_db_url = _database_url("audit_db_url", "audit")
+audit_key_file = _key_file("audit_key_file", "audit.key")
+patients_url = _database_url("patients_url", "patients")
+roster_key = _key_file("roster_key", "roster.key")
+quarantine_db_url = _database_url("quarantine_db_url", "quarantine")
+master_key_file = _key_file("master_key_file", "quarantine.key")
+portal_db_url = _database_url("portal_db_url", "portal")
 
 
 @pytest.fixture
@@ -89,18 +103,6 @@ def audit_log(audit_db_url: str, audit_key_file: Path) -> Iterator[AuditLog]:
     """An open AuditLog on each backend."""
     with closing(AuditLog(audit_db_url, audit_key_file)) as log:
         yield log
-
-
-@pytest.fixture(params=BACKENDS)
-def patients_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty patients database, on SQLite and on PostgreSQL."""
-    yield from _backend_url(request, tmp_path, "patients")
-
-
-@pytest.fixture
-def roster_key(tmp_path: Path) -> Path:
-    """Where the test's roster key lives (created by PatientRoster)."""
-    return tmp_path / "keys" / "roster.key"
 
 
 @pytest.fixture
@@ -119,30 +121,12 @@ def registry(patients_url: str, roster: PatientRoster, tmp_path: Path) -> Iterat
         yield reg
 
 
-@pytest.fixture(params=BACKENDS)
-def quarantine_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty quarantine database, on SQLite and on PostgreSQL."""
-    yield from _backend_url(request, tmp_path, "quarantine")
-
-
-@pytest.fixture
-def master_key_file(tmp_path: Path) -> Path:
-    """Where the test's master key lives (created by QuarantineStore)."""
-    return tmp_path / "keys" / "quarantine.key"
-
-
 @pytest.fixture
 def store(quarantine_db_url: str, master_key_file: Path) -> Iterator[QuarantineStore]:
     """An open QuarantineStore on each backend, 30 days retention (the portal app tests
     define their own `store`)."""
     with closing(QuarantineStore(quarantine_db_url, master_key_file, retention_days=30)) as s:
         yield s
-
-
-@pytest.fixture(params=BACKENDS)
-def portal_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database URL for an empty portal database, on SQLite and on PostgreSQL."""
-    yield from _backend_url(request, tmp_path, "portal")
 
 
 @pytest.fixture

@@ -42,6 +42,13 @@ def content_parts(result: Extraction, label: str) -> list[TextPart]:
     return [p for p in result.parts if p.part == label and not p.origin.endswith(" (file name)")]
 
 
+def clinical_lines(raw: bytes, name: str, kind: str) -> list[str]:
+    """The lines extracted from attachment `name` of `raw`, which must be read as `kind`."""
+    (part,) = content_parts(extract_message(raw), f"attachment:{name}")
+    assert part.kind == kind
+    return part.text.splitlines()
+
+
 def document_part(result: Extraction, name: str) -> TextPart:
     """The one TextPart of attachment `name` holding its document text (not comments, notes,
     properties and the like, which have origins of their own)."""
@@ -232,10 +239,7 @@ def test_encrypted_office_document_is_unscannable() -> None:
 
 def test_hl7_segments_become_labelled_lines() -> None:
     """PID/PV1/OBX/DG1 fields are rendered as "label: value" lines for context."""
-    result = extract_message(with_attachment(HL7.encode(), "oru.hl7"))
-    (part,) = content_parts(result, "attachment:oru.hl7")
-    lines = part.text.splitlines()
-    assert part.kind == "hl7"
+    lines = clinical_lines(with_attachment(HL7.encode(), "oru.hl7"), "oru.hl7", "hl7")
     assert "MRN: E1234567 CLINIC MR" in lines
     assert "Patient name: Jane Q Roe (Roe, Jane)" in lines
     assert "DOB: 1985-03-14 (03/14/1985)" in lines
@@ -281,12 +285,8 @@ def test_fhir_bundle_resources_become_labelled_lines() -> None:
             },
         ],
     }
-    result = extract_message(
-        with_attachment(json.dumps(bundle).encode(), "bundle.json", "application/fhir+json")
-    )
-    (part,) = content_parts(result, "attachment:bundle.json")
-    lines = part.text.splitlines()
-    assert part.kind == "fhir"
+    raw = with_attachment(json.dumps(bundle).encode(), "bundle.json", "application/fhir+json")
+    lines = clinical_lines(raw, "bundle.json", "fhir")
     assert "Patient name: Jane Roe (Roe, Jane)" in lines
     assert "DOB: 1985-03-14" in lines and "MRN: E1234567" in lines
     assert "Phone: 217-555-0101" in lines
@@ -297,10 +297,7 @@ def test_fhir_bundle_resources_become_labelled_lines() -> None:
 
 def test_ccda_text_keeps_element_context() -> None:
     """C-CDA yields labelled patient data, section titles and narrative table rows."""
-    result = extract_message(with_attachment(CCDA, "ccd.xml", "application/xml"))
-    (part,) = content_parts(result, "attachment:ccd.xml")
-    lines = part.text.splitlines()
-    assert part.kind == "ccda"
+    lines = clinical_lines(with_attachment(CCDA, "ccd.xml", "application/xml"), "ccd.xml", "ccda")
     assert "Patient ID: E1234567" in lines
     assert "Patient name: Jane Roe" in lines
     assert "DOB: 1985-03-14 (03/14/1985)" in lines

@@ -4,7 +4,6 @@ label all read as clear text to some client while the label's own codec shows no
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
@@ -18,6 +17,7 @@ from tests.support.leak import (
     SURNAME,
     DefaultPolicyGateway,
     b64,
+    by_name,
     head,
 )
 from tests.support.readable import assert_not_delivered_in_clear
@@ -72,16 +72,13 @@ def ascii_under_utf16_label() -> bytes:
     return (head() + f"Content-Type: text/plain; charset=utf-16\r\n\r\n{PHI}\r\n").encode()
 
 
-CASES: dict[str, Callable[[], bytes]] = {
-    f.__name__: f
-    for f in (
-        utf7_encoded_word_subject,
-        utf7_text_attachment,
-        utf7_rtf_body,
-        punycode_file_name,
-        ascii_under_utf16_label,
-    )
-}
+CASES = by_name(
+    utf7_encoded_word_subject,
+    utf7_text_attachment,
+    utf7_rtf_body,
+    punycode_file_name,
+    ascii_under_utf16_label,
+)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -4,12 +4,21 @@ but Word's renderer keeps, entity-encoded fallback content, and deeply nested sr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from html import escape
 
 import pytest
 
-from tests.support.leak import BENIGN, MRN, OUTSIDER, PHI, SURNAME, DefaultPolicyGateway, b64, head
+from tests.support.leak import (
+    BENIGN,
+    MRN,
+    OUTSIDER,
+    PHI,
+    SURNAME,
+    DefaultPolicyGateway,
+    b64,
+    by_name,
+    head,
+)
 from tests.support.readable import assert_not_delivered_in_clear
 
 
@@ -62,18 +71,15 @@ def deep_srcdoc() -> bytes:
     return _html(inner)
 
 
-CASES: dict[str, Callable[[], bytes]] = {
-    f.__name__: f
-    for f in (
-        outlook_conditional_comment,
-        plain_comment,
-        css_content,
-        css_attr,
-        frameset_text,
-        noembed_entities,
-        deep_srcdoc,
-    )
-}
+CASES = by_name(
+    outlook_conditional_comment,
+    plain_comment,
+    css_content,
+    css_attr,
+    frameset_text,
+    noembed_entities,
+    deep_srcdoc,
+)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

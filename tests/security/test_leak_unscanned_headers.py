@@ -5,7 +5,6 @@ header that also carries raw 8-bit text."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
 
 import pytest
 
@@ -17,6 +16,7 @@ from tests.support.leak import (
     SURNAME,
     DefaultPolicyGateway,
     b64,
+    by_name,
     head,
 )
 from tests.support.readable import assert_not_delivered_in_clear
@@ -51,9 +51,7 @@ def encoded_word_beside_8bit_text() -> bytes:
     ).encode()
 
 
-CASES: dict[str, Callable[[], bytes]] = {
-    f.__name__: f for f in (part_subject, base64_forwarded_message, encoded_word_beside_8bit_text)
-}
+CASES = by_name(part_subject, base64_forwarded_message, encoded_word_beside_8bit_text)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

@@ -8,7 +8,6 @@ control message proves the test can tell the two apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -23,6 +22,7 @@ from tests.support.leak import (
     SURNAME,
     DefaultPolicyGateway,
     b64,
+    by_name,
     flagged,
     head,
 )
@@ -124,23 +124,20 @@ def clean_control() -> bytes:
     return _plain("")
 
 
-BYPASSES: dict[str, Callable[[], bytes]] = {
-    f.__name__: f
-    for f in (
-        fake_smime,
-        fake_smime_without_type,
-        fake_pgp_mime,
-        fake_inline_pgp,
-        html_svg_text,
-        html_alt_attribute,
-        html_template,
-        html_iframe_srcdoc,
-        punycode_charset,
-        thread_topic_header,
-        x_header,
-        part_description,
-    )
-}
+BYPASSES = by_name(
+    fake_smime,
+    fake_smime_without_type,
+    fake_pgp_mime,
+    fake_inline_pgp,
+    html_svg_text,
+    html_alt_attribute,
+    html_template,
+    html_iframe_srcdoc,
+    punycode_charset,
+    thread_topic_header,
+    x_header,
+    part_description,
+)
 
 
 # What the scanner is run over: every bypass and the clean control.

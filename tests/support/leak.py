@@ -114,6 +114,11 @@ def default_policy_gateway(tmp_path: Path, **overrides: Any) -> Iterator[Default
             yield DefaultPolicyGateway(gw, handler)
 
 
+def by_name(*builders: Callable[[], bytes]) -> dict[str, Callable[[], bytes]]:
+    """The message builders of a leak test, by function name (the case names)."""
+    return {build.__name__: build for build in builders}
+
+
 def scan_cases(folder: Path, cases: dict[str, Callable[[], bytes]]) -> dict[str, dict]:
     """Write each case to `folder` as NAME.eml, scan the folder once, return records by name."""
     for name, build in cases.items():

@@ -295,55 +295,36 @@ def month_records(log: Hasher) -> list[AuditRecord]:
     ]
 
 
+def _key_row(
+    kind: str, address: str, fingerprint: str, status: str, date_key: str, lasts: timedelta | None
+) -> dict[str, Any]:
+    expiry = None if lasts is None else (NOW + lasts).isoformat()
+    return {
+        "address": address,
+        "kind": kind,
+        "fingerprint": fingerprint,
+        date_key: expiry,
+        "status": status,
+    }
+
+
 def key_rows_smime() -> list[dict[str, Any]]:
     """S/MIME rows as gateway.keys.cli.smime_rows gives them."""
+    rows = [
+        ("dr.jones@lab.example", "AA", "valid", timedelta(days=10, hours=1)),
+        ("far@lab.example", "BB", "valid", timedelta(days=100)),
+        ("old@insurer.example", "CC", "expired", timedelta(days=-2)),
+        ("gone@insurer.example", "DD", "revoked", timedelta(days=3)),
+    ]
     return [
-        {
-            "address": "dr.jones@lab.example",
-            "kind": "smime",
-            "fingerprint": "AA" * 32,
-            "not_after": (NOW + timedelta(days=10, hours=1)).isoformat(),
-            "status": "valid",
-        },
-        {
-            "address": "far@lab.example",
-            "kind": "smime",
-            "fingerprint": "BB" * 32,
-            "not_after": (NOW + timedelta(days=100)).isoformat(),
-            "status": "valid",
-        },
-        {
-            "address": "old@insurer.example",
-            "kind": "smime",
-            "fingerprint": "CC" * 32,
-            "not_after": (NOW - timedelta(days=2)).isoformat(),
-            "status": "expired",
-        },
-        {
-            "address": "gone@insurer.example",
-            "kind": "smime",
-            "fingerprint": "DD" * 32,
-            "not_after": (NOW + timedelta(days=3)).isoformat(),
-            "status": "revoked",
-        },
+        _key_row("smime", address, fpr * 32, status, "not_after", lasts)
+        for address, fpr, status, lasts in rows
     ]
 
 
 def key_rows_pgp() -> list[dict[str, Any]]:
     """OpenPGP rows as gateway.keys.pgp_cli.pgp_rows gives them."""
     return [
-        {
-            "address": "lab@lab.example",
-            "kind": "pgp",
-            "fingerprint": "EE" * 20,
-            "expires": (NOW + timedelta(days=5, hours=1)).isoformat(),
-            "status": "ok",
-        },
-        {
-            "address": "forever@lab.example",
-            "kind": "pgp",
-            "fingerprint": "FF" * 20,
-            "expires": None,
-            "status": "ok",
-        },
+        _key_row("pgp", "lab@lab.example", "EE" * 20, "ok", "expires", timedelta(days=5, hours=1)),
+        _key_row("pgp", "forever@lab.example", "FF" * 20, "ok", "expires", None),
     ]
