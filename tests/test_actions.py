@@ -94,6 +94,8 @@ def test_the_shipped_policy_examples_pass():
     from gateway.config import load_settings
 
     out = io.StringIO()
-    code = run_suite(REPO / "policies" / "examples", load_settings(None), None, out)
+    code = run_suite(
+        REPO / "gateway" / "policy" / "shipped" / "examples", load_settings(None), None, out
+    )
     assert code == 0, out.getvalue()
     assert "10 passed, 0 failed" in out.getvalue()

@@ -83,7 +83,7 @@ def test_per_destination_tls_policy_takes_the_strictest():
 def test_the_shipped_policy_loads():
     """policies/default.yaml is valid and delivers."""
     doc = load_policy(
-        REPO / "policies" / "default.yaml",
+        REPO / "gateway" / "policy" / "shipped" / "default.yaml",
         ["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"],
         ["internal", "business_associates", "patients"],
     )
@@ -126,4 +126,7 @@ def test_policy_check_cli_reports_errors_with_exit_2(tmp_path: Path, capsys):
     bad = _write(tmp_path, "version: 1\nrules:\n  - name: a\n    action: nope\n", "p.yaml")
     assert main(["policy", "check", str(bad)]) == 2
     assert f"{bad}:4:" in capsys.readouterr().err
-    assert main(["policy", "check", str(REPO / "policies" / "default.yaml")]) == 0
+    assert (
+        main(["policy", "check", str(REPO / "gateway" / "policy" / "shipped" / "default.yaml")])
+        == 0
+    )

@@ -58,7 +58,7 @@ def world(tmp_path: Path, sink):
     settings = make_settings(
         tmp_path,
         sink[1],
-        policy_file=str(REPO / "policies" / "default.yaml"),
+        policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
         groups={"internal": {"domains": ["practice.example"]}},
         portal={
             "enabled": True,
@@ -192,7 +192,7 @@ def test_a_portal_webhook_that_is_down_gives_451_and_nothing_leaves(tmp_path: Pa
     settings = make_settings(
         tmp_path,
         sink[1],
-        policy_file=str(REPO / "policies" / "default.yaml"),
+        policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
         portal={
             "webhook_url": f"https://127.0.0.1:{free_port()}/inbox",
             "webhook_secret_file": str(secret),

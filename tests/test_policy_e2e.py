@@ -88,7 +88,7 @@ def _settings(tmp_path: Path, sink_port: int, keys: dict, **extra):
     return make_settings(
         tmp_path,
         sink_port,
-        policy_file=str(REPO / "policies" / "default.yaml"),
+        policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
         groups=GROUPS,
         smime={
             "store_dir": str(keys["store_dir"]),
@@ -241,7 +241,9 @@ def test_monitor_mode_delivers_unchanged(tmp_path: Path, sink, keys):
     """With monitor: true the message goes out as it came, to every recipient."""
     policy = tmp_path / "monitor.yaml"
     policy.write_text(
-        (REPO / "policies" / "default.yaml").read_text().replace("monitor: false", "monitor: true")
+        (REPO / "gateway" / "policy" / "shipped" / "default.yaml")
+        .read_text()
+        .replace("monitor: false", "monitor: true")
     )
     raw = _referral()
     settings = _settings(tmp_path, sink[1], keys).clone(policy_file=policy)

@@ -206,7 +206,7 @@ def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
         "pgp": {"home": short_tempdir()},
         "notices": {"postmaster": "postmaster@practice.example"},
         # The SMTP and relay tests are about the protocol; policy tests choose their own policy.
-        "policy_file": str(REPO / "policies" / "deliver-only.yaml"),
+        "policy_file": str(REPO / "gateway" / "policy" / "shipped" / "deliver-only.yaml"),
         "metrics": {"listen": None},
         "delivery": {"connect_timeout": 3, "command_timeout": 10},
     }

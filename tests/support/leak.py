@@ -105,7 +105,7 @@ class DefaultPolicyGateway:
 def default_policy_gateway(tmp_path: Path, **overrides: Any) -> Iterator[DefaultPolicyGateway]:
     """A running gateway on the shipped default policy, relaying to a capturing sink."""
     settings: dict[str, Any] = {
-        "policy_file": str(REPO / "policies" / "default.yaml"),
+        "policy_file": str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
         "groups": GROUPS,
     }
     settings.update(overrides)
