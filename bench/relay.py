@@ -114,10 +114,13 @@ class SinkProtocol(asyncio.Protocol):
         self._counters.body_bytes += max(0, end - 2)
         del self._buf[: end + 5]
         self._in_data = False
-        self._have_sender = False
-        self._rcpts = 0
+        self._start_over(have_sender=False)
         self._reply(b"250 2.0.0 Ok: counted\r\n")
         return True
+
+    def _start_over(self, *, have_sender: bool) -> None:
+        self._have_sender = have_sender
+        self._rcpts = 0
 
     def _consume_command(self) -> bool:
         end = self._buf.find(b"\r\n")
@@ -134,8 +137,7 @@ class SinkProtocol(asyncio.Protocol):
         elif verb == b"HELO":
             self._reply(b"250 sink.invalid\r\n")
         elif verb == b"MAIL":
-            self._have_sender = True
-            self._rcpts = 0
+            self._start_over(have_sender=True)
             self._reply(b"250 2.1.0 Ok\r\n")
         elif verb == b"RCPT":
             if not self._have_sender:
@@ -152,8 +154,7 @@ class SinkProtocol(asyncio.Protocol):
                 self._scan_from = 0
                 self._reply(b"354 End data with <CR><LF>.<CR><LF>\r\n")
         elif verb == b"RSET":
-            self._have_sender = False
-            self._rcpts = 0
+            self._start_over(have_sender=False)
             self._reply(b"250 2.0.0 Ok\r\n")
         elif verb == b"NOOP":
             self._reply(b"250 2.0.0 Ok\r\n")
@@ -462,15 +463,20 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / CLK_TCK
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """Return the process's peak resident set size (VmHWM) in MiB."""
+def proc_status_mb(pid: int, field: str) -> float | None:
+    """Return a kB figure of /proc/PID/status (VmHWM, VmRSS ...) in MiB; None if it is gone."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         return None
     return None
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """Return the process's peak resident set size (VmHWM) in MiB."""
+    return proc_status_mb(pid, "VmHWM")
 
 
 # --------------------------------------------------------------------------------------
@@ -794,20 +800,29 @@ rules:
 """
 
 
-def write_phigate_config(directory: Path, detector: str = "null") -> Path:
-    """Write a phigate config with a fresh audit database and key, a deliver-only policy and
-    the given detector ("null" measures the relay core; "phi" adds PHI detection)."""
+def write_phigate_config(
+    directory: Path,
+    detector: str = "null",
+    *,
+    policy: tuple[str, str] = ("deliver-only.yaml", DELIVER_ONLY_POLICY),
+    audit_url: str | None = None,
+    logging: str = "{level: warning}",
+) -> Path:
+    """Write a phigate config with a fresh audit key, the policy (file name, text), the audit
+    database (a fresh SQLite one unless given) and the given detector ("null" measures the relay
+    core; "phi" adds PHI detection)."""
     directory.mkdir(parents=True, exist_ok=True)
-    policy = directory / "deliver-only.yaml"
-    policy.write_text(DELIVER_ONLY_POLICY)
+    policy_file = directory / policy[0]
+    policy_file.write_text(policy[1])
+    url = audit_url or f"sqlite:///{directory / 'audit.db'}"
     config = directory / "phigate.yaml"
     config.write_text(
-        f"policy_file: {policy}\n"
-        f'audit: {{url: "sqlite:///{directory / "audit.db"}", key_file: {directory / "audit.key"}, '
+        f"policy_file: {policy_file}\n"
+        f'audit: {{url: "{url}", key_file: {directory / "audit.key"}, '
         f"anchor_file: {directory / 'audit.anchor'}}}\n"
         f'detection: {{detector: "{detector}"}}\n'
         "metrics: {listen: null}\n"
-        "logging: {level: warning}\n"
+        f"logging: {logging}\n"
     )
     return config
 

@@ -59,8 +59,10 @@ from bench.relay import (  # noqa: E402
     free_port,
     peak_rss_mb,
     phigate_serve_cmd,
+    proc_status_mb,
     progress,
     worker_pids,
+    write_phigate_config,
 )
 
 MAIL_FROM = "frontdesk@soak-clinic.example"
@@ -400,19 +402,13 @@ class PrivatePostgres:
 def write_soak_config(directory: Path, audit_url: str, detector: str) -> Path:
     """Write the soak policy and a phigate config using it, the given audit database and
     detector, with info logs in JSON (the harness reads the workers' "serving" events)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    policy = directory / "soak-policy.yaml"
-    policy.write_text(SOAK_POLICY)
-    config = directory / "phigate.yaml"
-    config.write_text(
-        f"policy_file: {policy}\n"
-        f'audit: {{url: "{audit_url}", key_file: {directory / "audit.key"}, '
-        f"anchor_file: {directory / 'audit.anchor'}}}\n"
-        f'detection: {{detector: "{detector}"}}\n'
-        "metrics: {listen: null}\n"
-        "logging: {level: info, format: json}\n"
+    return write_phigate_config(
+        directory,
+        detector,
+        policy=("soak-policy.yaml", SOAK_POLICY),
+        audit_url=audit_url,
+        logging="{level: info, format: json}",
     )
-    return config
 
 
 class ServingLog:
@@ -470,13 +466,7 @@ class ServingLog:
 
 def current_rss_mb(pid: int) -> float | None:
     """Return the process's resident set size now (VmRSS) in MiB."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return None
+    return proc_status_mb(pid, "VmRSS")
 
 
 def start_ticks(pid: int) -> int:
