@@ -1,4 +1,7 @@
-"""Render sender notices from editable Jinja2 templates into a complete multipart message.
+"""Render notices from editable Jinja2 templates into a complete multipart message.
+
+The one renderer for every notice phigate writes: the sender notices (`render_notice`) and the
+portal's pickup notice (gateway/portal/notice.py) both render a template set here.
 
 Templates are looked up by file name, first in the site directories and then in the
 shipped `templates/` folder, so a site overrides one file by placing a file of the same
@@ -14,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -92,17 +95,47 @@ def template_environment(dirs: Sequence[Path]) -> ImmutableSandboxedEnvironment:
 
 
 def _render_parts(
-    env: ImmutableSandboxedEnvironment, kind: NoticeKind, variables: dict[str, Any]
+    env: ImmutableSandboxedEnvironment, name: str, variables: Mapping[str, Any]
 ) -> tuple[str, str, str]:
     parts = []
     for suffix in ("subject", "txt", "html"):
-        name = f"{kind}.{suffix}.j2"
+        template = f"{name}.{suffix}.j2"
         try:
-            parts.append(env.get_template(name).render(variables))
+            parts.append(env.get_template(template).render(variables))
         except TEMPLATE_FAILURES as exc:
-            raise _error(exc, name) from exc
+            raise _error(exc, template) from exc
     subject, text, html = parts
     return " ".join(subject.split()), text, html
+
+
+def render_template_set(
+    name: str,
+    shipped: Path,
+    variables: Mapping[str, Any],
+    template_dirs: Sequence[Path] = (),
+    ref_id: str = "",
+) -> tuple[str, str, str]:
+    """Subject, text and HTML from `<name>.subject.j2`, `.txt.j2` and `.html.j2`.
+
+    The site directories are tried first (file by file, the `shipped` folder behind them); if
+    a site template fails, that is logged with its file and line and the shipped ones are used.
+    """
+    site = [Path(d) for d in template_dirs]
+    if site:
+        try:
+            return _render_parts(template_environment([*site, shipped]), name, variables)
+        except NoticeTemplateError as exc:
+            _log.error(
+                "site notice template failed; using the shipped template",
+                extra={
+                    "code": exc.code,
+                    "template": exc.filename,
+                    "line": exc.lineno,
+                    "error": str(exc),
+                    "ref_id": ref_id,
+                },
+            )
+    return _render_parts(template_environment([shipped]), name, variables)
 
 
 def render_texts(
@@ -116,22 +149,37 @@ def render_texts(
             lineno=None,
         )
     variables = {"kind": kind, **context.as_template_vars()}
-    site = [Path(d) for d in template_dirs]
-    if site:
-        try:
-            return _render_parts(template_environment([*site, SHIPPED_TEMPLATES]), kind, variables)
-        except NoticeTemplateError as exc:
-            _log.error(
-                "site notice template failed; using the shipped template",
-                extra={
-                    "code": exc.code,
-                    "template": exc.filename,
-                    "line": exc.lineno,
-                    "error": str(exc),
-                    "ref_id": context.ref_id,
-                },
-            )
-    return _render_parts(template_environment([SHIPPED_TEMPLATES]), kind, variables)
+    return render_template_set(kind, SHIPPED_TEMPLATES, variables, template_dirs, context.ref_id)
+
+
+def notice_message(
+    texts: tuple[str, str, str],
+    *,
+    sender: str,
+    to: str,
+    id_tag: str,
+    auto_submitted: str,
+    now: datetime | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> bytes:
+    """A complete multipart/alternative message (text + HTML) from rendered notice texts."""
+    subject, text, html = texts
+    domain = parseaddr(sender)[1].rpartition("@")[2] or None
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(now or datetime.now(UTC))
+    msg["Message-ID"] = make_msgid(idstring=id_tag, domain=domain)
+    msg["Auto-Submitted"] = auto_submitted
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for part in msg.iter_parts():
+        # set_content gives each new part its own MIME-Version; only the top level needs one.
+        del part["MIME-Version"]
+    return msg.as_bytes(policy=SMTP)
 
 
 def render_notice(
@@ -152,18 +200,12 @@ def render_notice(
     domain = address.rpartition("@")[2] or None
     if not context.help_contact and domain and domain.lower() != "localhost":
         context = dataclasses.replace(context, help_contact=address)
-    subject, text, html = render_texts(kind, context, template_dirs)
-    msg = EmailMessage()
-    msg["From"] = postmaster
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Date"] = format_datetime(now or datetime.now(UTC))
-    msg["Message-ID"] = make_msgid(idstring="phigate-notice", domain=domain)
-    msg["Auto-Submitted"] = "auto-replied"
-    msg["X-Phigate-Ref"] = context.ref_id
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    for part in msg.iter_parts():
-        # set_content gives each new part its own MIME-Version; only the top level needs one.
-        del part["MIME-Version"]
-    return msg.as_bytes(policy=SMTP)
+    return notice_message(
+        render_texts(kind, context, template_dirs),
+        sender=postmaster,
+        to=to,
+        id_tag="phigate-notice",
+        auto_submitted="auto-replied",
+        now=now,
+        headers={"X-Phigate-Ref": context.ref_id},
+    )
