@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +25,7 @@ from bench.detect_eval import (
     score_spans_any_type,
     targets,
 )
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DETECT_EVAL = REPO_ROOT / "bench" / "detect_eval.py"
+from tests.support.bench import run_script
 
 # One sentence: a name, an address, a phone number and a city (GPE, not PHI).
 GOLD = (
@@ -245,13 +241,7 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def full_run(tiny_corpus: Path) -> tuple[str, dict[str, Any]]:
     """The harness run once over the tiny corpus, both engines, two timed passes, as the CLI runs it."""
-    proc = subprocess.run(
-        [sys.executable, str(DETECT_EVAL), "--corpus", str(tiny_corpus), "--repeat", "2"],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=REPO_ROOT,
-    )
+    proc = run_script("detect_eval.py", "--corpus", str(tiny_corpus), "--repeat", "2", timeout=240)
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.strip().splitlines()
     return proc.stdout, json.loads(lines[-1])
@@ -296,13 +286,10 @@ def test_report_text_shows_targets_and_no_planted_values(
 
 def test_skip_stock_json_only_prints_one_line(tiny_corpus: Path) -> None:
     """With --skip-stock --json-only the output is one JSON line and the ratio is not measured."""
-    proc = subprocess.run(
-        [sys.executable, str(DETECT_EVAL), "--corpus", str(tiny_corpus), "--limit", "2"]
-        + ["--skip-stock", "--json-only"],
-        capture_output=True,
-        text=True,
+    proc = run_script(
+        "detect_eval.py",
+        *("--corpus", str(tiny_corpus), "--limit", "2", "--skip-stock", "--json-only"),
         timeout=240,
-        cwd=REPO_ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.strip().splitlines()

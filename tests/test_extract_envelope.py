@@ -21,6 +21,7 @@ from detectors.extract.envelope import (
     openpgp_clear_content,
 )
 from tests.support.pgp import gen_key, gpg
+from tests.support.pki import openssl_self_signed
 
 CLEAR = b"Content-Type: text/plain\r\n\r\nPatient Jane Roe, MRN 4471203.\r\n"
 
@@ -29,11 +30,7 @@ CLEAR = b"Content-Type: text/plain\r\n\r\nPatient Jane Roe, MRN 4471203.\r\n"
 def made(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, bytes]]:
     """Envelopes made by openssl and gpg, and look-alikes, by name."""
     d = tmp_path_factory.mktemp("env")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d / "k.pem",
-         "-out", d / "c.pem", "-days", "30", "-subj", "/CN=r@example.org"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    openssl_self_signed(d, "r@example.org")
     (d / "in.txt").write_bytes(CLEAR)
     out: dict[str, bytes] = {}
     for name, cipher in (("cms-cbc", "-aes256"), ("cms-gcm", "-aes-256-gcm")):

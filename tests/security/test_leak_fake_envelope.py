@@ -30,6 +30,7 @@ from tests.support.leak import (
     scan_cases,
 )
 from tests.support.pgp import gen_key, gpg
+from tests.support.pki import openssl_self_signed
 from tests.support.readable import assert_not_delivered_in_clear, readable
 
 
@@ -49,11 +50,7 @@ def _armor(packets: bytes) -> str:
 def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Each look-alike, built from what openssl and gpg really produce."""
     d = tmp_path_factory.mktemp("fake")
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", d / "k.pem",
-         "-out", d / "c.pem", "-days", "30", "-subj", "/CN=frontdesk@other-clinic.example"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    openssl_self_signed(d, "frontdesk@other-clinic.example")
     (d / "in.txt").write_bytes(b"placeholder")
     subprocess.run(
         ["openssl", "cms", "-encrypt", "-aes256", "-in", d / "in.txt", "-outform", "DER",

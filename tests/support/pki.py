@@ -4,6 +4,7 @@ tests/conftest.py; tests/test_smime_pki.py checks it against openssl)."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -263,3 +264,13 @@ def _ca_usage() -> x509.KeyUsage:
 
 def _issuer_key(item: Issued) -> CertificateIssuerPrivateKeyTypes:
     return item.key
+
+
+def openssl_self_signed(directory: Path, common_name: str) -> None:
+    """Write k.pem and c.pem in `directory`: an RSA key and a self-signed certificate for
+    `common_name`, made by `openssl req` itself."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", directory / "k.pem",
+         "-out", directory / "c.pem", "-days", "30", "-subj", f"/CN={common_name}"],
+        check=True, capture_output=True,
+    )  # fmt: skip

@@ -282,7 +282,22 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
-class PostfixInstance:
+class _StopsOnExit:
+    """Leaving a `with` block stops the server, however the block ends."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class PostfixInstance(_StopsOnExit):
     """A real Postfix with its own config, queue, data directory and log file under root."""
 
     def __init__(self, root: Path, ports: PostfixPorts) -> None:
@@ -454,14 +469,6 @@ class PostfixInstance:
             raise
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # -- inspection and control --------------------------------------------
 
     def queue(self) -> list[QueueEntry]:
@@ -558,7 +565,7 @@ class _CapturingHandler:
         return "250 2.0.0 Ok: captured"
 
 
-class CapturingSink:
+class CapturingSink(_StopsOnExit):
     """An aiosmtpd server on loopback that keeps every message it accepts."""
 
     def __init__(self, port: int | None = None) -> None:
@@ -592,14 +599,6 @@ class CapturingSink:
     def __enter__(self) -> Self:
         self.start()
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 # --------------------------------------------------------------------------
