@@ -26,7 +26,7 @@ from gateway.policy.rules import Groups, PolicyDocument, RulePolicy, load_policy
 from gateway.registry import Registry, default_registry
 from gateway.services import Services
 from gateway.smtp.auth import CredentialStore
-from gateway.storage.database import check_stores
+from gateway.storage.stores import check_stores
 
 log = structlog.get_logger("phigate.app")
 # A pending audit record that failed is tried once more after this pause before a 451.

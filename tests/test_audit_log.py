@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from gateway.audit import AuditEntryRejected, AuditLog
 from gateway.audit.anchor import AnchorFile
 from gateway.audit.keys import KeyFile
-from gateway.audit.log import migrations_dir
+from gateway.storage.migrate import migrations_dir
 from tests.support.audit import BASE_TS, fill, make_entry, ref, summary
 
 SENDER = "Dr.Who@Clinic.Example"
@@ -206,7 +206,7 @@ def test_migrations_are_found_through_the_package(
 ) -> None:
     """The Alembic scripts are located from the package, so any working directory works."""
     assert (migrations_dir() / "alembic.ini").is_file()
-    assert (migrations_dir() / "versions" / "0001_audit_initial.py").is_file()
+    assert (migrations_dir() / "versions" / "audit" / "0001_audit_initial.py").is_file()
     monkeypatch.chdir(tmp_path)
     log = AuditLog("sqlite:///var/nested/audit.db", Path("var/keys/audit.key"))
     try:

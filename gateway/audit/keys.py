@@ -1,13 +1,11 @@
-"""The audit HMAC key ring: a 0600 JSON key file kept apart from the log (see gateway.keyring)."""
+"""The audit HMAC key ring: a 0600 JSON key file kept apart from the log (see gateway.storage.keyfiles)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from pathlib import Path
 
 from gateway.audit.errors import AuditKeyError
-from gateway.storage.keyfiles import KEY_BYTES, KeyKind, KeyRing
+from gateway.storage.keyfiles import KEY_BYTES, KeyKind, KeyRing, derive_subkey
 from gateway.storage.keyfiles import KeyFile as _KeyFile
 
 __all__ = [
@@ -26,11 +24,6 @@ AUDIT_KEY = KeyKind(name="audit key", id_prefix="k", error=AuditKeyError)
 # never stand in for another (record MACs use the master key itself).
 SENDER_HASH_PURPOSE = b"phigate/audit/sender-hash/v1"
 ANCHOR_PURPOSE = b"phigate/audit/anchor/v1"
-
-
-def derive_subkey(master: bytes, purpose: bytes) -> bytes:
-    """Derive a purpose-bound subkey from a master key."""
-    return hmac.new(master, purpose, hashlib.sha256).digest()
 
 
 class KeyFile(_KeyFile):

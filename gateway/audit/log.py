@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from collections.abc import Iterator, Sequence
@@ -13,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection, Engine
 
 from gateway.audit.anchor import AnchorFile, AnchorUnreadable, WitnessFile, default_witness_path
@@ -28,28 +24,15 @@ from gateway.audit.entry import (
     record_mac,
 )
 from gateway.audit.errors import AuditError
-from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, derive_subkey
-from gateway.audit.schema import JSON_COLUMNS, chain_head, records
+from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile
+from gateway.audit.schema import JSON_COLUMNS, SCHEMA, chain_head, records
 from gateway.audit.verify import AnchorState, VerifyReport, WitnessState, analyse
 from gateway.model import ConfigError
-from gateway.storage.database import (
-    READ_ONLY,
-    first_line,
-    make_engine,
-    prepare_schema,
-    safe_url,
-    sqlite_path,
-)
+from gateway.storage.database import READ_ONLY, first_line, make_engine, safe_url, sqlite_path
+from gateway.storage.keyfiles import keyed_hash
+from gateway.storage.migrate import prepare
 
 _log = logging.getLogger("phigate.audit")
-
-# Any constant works; it only has to be the same in every process migrating this database.
-_PG_MIGRATION_LOCK = 0x70686967617465  # "phigate"
-
-
-def migrations_dir() -> Path:
-    """The installed `gateway/storage/migrations` folder, found through the package, not the CWD."""
-    return Path(__file__).resolve().parent.parent / "storage" / "migrations"
 
 
 def default_anchor_path(key_file: Path) -> Path:
@@ -68,16 +51,6 @@ _UPDATE_HEAD = (
     .where(chain_head.c.id == 1)
     .values(seq=sa.bindparam("head_seq"), mac=sa.bindparam("head_mac"))
 )
-
-
-def _upgrade(conn: Connection) -> None:
-    """Run `alembic upgrade head` on the database behind `conn`, inside its transaction."""
-    here = migrations_dir()
-    cfg = Config(str(here / "alembic.ini"))
-    cfg.set_main_option("script_location", str(here))
-    cfg.set_main_option("version_locations", str(here / "versions"))
-    cfg.attributes["connection"] = conn
-    command.upgrade(cfg, "head")
 
 
 def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
@@ -132,7 +105,7 @@ class AuditLog:
         anchor_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._engine = make_engine(url, foreign_keys=True, setting="audit.url")
         try:
-            prepare_schema(self._engine, _PG_MIGRATION_LOCK, _upgrade)
+            prepare(self._engine, SCHEMA)
         except sa.exc.SQLAlchemyError as exc:
             raise ConfigError(
                 f"audit.url {safe_url(url)}: cannot open the audit log: {first_line(exc)}"
@@ -186,19 +159,13 @@ class AuditLog:
 
     def keyed_hash(self, value: str) -> str:
         """HMAC-SHA256 of the lower-cased value under a subkey of the active key, as hex."""
-        subkey = derive_subkey(self._keys.ring().active_key, SENDER_HASH_PURPOSE)
-        return hmac.new(subkey, value.lower().encode(), hashlib.sha256).hexdigest()
+        return keyed_hash(self._keys.ring().active_key, SENDER_HASH_PURPOSE, value.lower())
 
     def keyed_hashes(self, value: str) -> set[str]:
         """keyed_hash of `value` under every key in the ring (to find records made before a
         rotation)."""
         ring = self._keys.ring()
-        return {
-            hmac.new(
-                derive_subkey(key, SENDER_HASH_PURPOSE), value.lower().encode(), hashlib.sha256
-            ).hexdigest()
-            for key in ring.keys.values()
-        }
+        return {keyed_hash(key, SENDER_HASH_PURPOSE, value.lower()) for key in ring.keys.values()}
 
     def append(self, entry: AuditEntry) -> int:
         """Chain one record onto the log in a single short transaction; return its seq."""

@@ -1,8 +1,10 @@
-"""SQLAlchemy Core tables for the audit log; the Alembic revisions create them."""
+"""SQLAlchemy Core tables for the audit log; its Alembic history (`versions/audit`) creates them."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from gateway.storage.migrate import StoreSchema
 
 metadata = sa.MetaData()
 
@@ -18,8 +20,8 @@ records = sa.Table(
     "audit_records",
     metadata,
     sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
-    sa.Column("ref_id", sa.String(64), nullable=False),
-    sa.Column("ts", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ref_id", sa.String(64), nullable=False, index=True),
+    sa.Column("ts", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("message_id", sa.Text(), nullable=True),
     sa.Column("sender_hash", sa.String(64), nullable=False),
     sa.Column("recipient_domains", sa.Text(), nullable=False),
@@ -36,3 +38,10 @@ records = sa.Table(
 
 # Columns that hold canonical JSON text.
 JSON_COLUMNS = ("recipient_domains", "stages", "timings", "findings_summary")
+
+SCHEMA = StoreSchema(
+    name="audit",
+    metadata=metadata,
+    lock_key=0x70686967617465,  # "phigate"; any constant shared by every process opening the log
+    baselines=("0001_audit_initial",),
+)

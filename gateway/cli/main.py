@@ -220,7 +220,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     from gateway.app import check_policy
     from gateway.config import load_settings
     from gateway.services import smime_warnings
-    from gateway.storage.database import check_stores
+    from gateway.storage.stores import check_stores
 
     settings = load_settings(args.file)
     check_stores(settings, connect=True)

@@ -24,7 +24,7 @@ import structlog
 from gateway.config import Settings, load_settings, split_hostport
 from gateway.model import ConfigError, PhigateError
 from gateway.services import smime_warnings
-from gateway.storage.database import check_stores
+from gateway.storage.stores import check_stores
 
 log = structlog.get_logger("phigate.server")
 

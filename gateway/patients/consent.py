@@ -30,7 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.patients.db import aware, make_engine, utc
+from detectors.masking import mask_address
+from gateway.patients.db import aware, open_store, utc
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
 from gateway.patients.errors import (
     ConsentError,
@@ -41,17 +42,11 @@ from gateway.patients.errors import (
     RosterNotFound,
     UnknownAddress,
 )
-from gateway.patients.normalize import mask_email, normalize_email
+from gateway.patients.normalize import normalize_email
 from gateway.patients.roster import PatientRoster, RowError, read_csv_records
-from gateway.patients.schema import (
-    POSTGRES_APPEND_ONLY,
-    SQLITE_APPEND_ONLY,
-    consent_events,
-    consents,
-    metadata,
-)
+from gateway.patients.schema import consent_events, consents
 from gateway.patients.scopes import allowed_types, check_types, outside
-from gateway.storage.database import prepare_schema, write_tx
+from gateway.storage.database import write_tx
 
 METHODS = ("signed-form", "portal", "phone")
 GRANTED, AMENDED, REVOKED, USED = "granted", "amended", "revoked", "used"
@@ -70,7 +65,6 @@ CONSENT_COLUMNS = (
     "expires",
     "obtained_at",
 )
-_PG_LOCK = 0x706869636F6E73
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
@@ -267,14 +261,6 @@ def _event(row: Any) -> ConsentEvent:
     )
 
 
-def _create_tables(conn: Connection) -> None:
-    """Create the consent tables and the triggers that keep their history append-only."""
-    metadata.create_all(conn, tables=[consents, consent_events])
-    ddl = POSTGRES_APPEND_ONLY if conn.dialect.name == "postgresql" else SQLITE_APPEND_ONLY
-    for statement in ddl:
-        conn.exec_driver_sql(statement)
-
-
 class ConsentRegistry:
     """Records, revokes and checks consents to unencrypted email, in an append-only history."""
 
@@ -283,8 +269,7 @@ class ConsentRegistry:
     ) -> None:
         self.roster = roster
         self.disclosure_dir = disclosure_dir
-        self.engine = make_engine(url)
-        prepare_schema(self.engine, _PG_LOCK, _create_tables)
+        self.engine = open_store(url)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -354,7 +339,7 @@ class ConsentRegistry:
             consent_id=new_consent_id(),
             roster_id=roster_id,
             address_hash=self.roster.address_hash(normalised),
-            address_masked=mask_email(normalised),
+            address_masked=mask_address(normalised),
             obtained_at=when,
             recorded_by=recorded_by.strip(),
             payload=payload,

@@ -7,12 +7,21 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 
 from gateway.patients.errors import PatientsError
+from gateway.patients.schema import SCHEMA
 from gateway.storage import database as storage
+from gateway.storage.migrate import prepare
 
 
 def make_engine(url: str) -> Engine:
     """An engine for `url`; on SQLite with full sync and foreign keys, and only writes IMMEDIATE."""
     return storage.make_engine(url, synchronous="FULL", foreign_keys=True, immediate=False)
+
+
+def open_store(url: str) -> Engine:
+    """`make_engine(url)` with the patients tables migrated to the newest revision."""
+    engine = make_engine(url)
+    prepare(engine, SCHEMA)
+    return engine
 
 
 def utc(ts: datetime) -> datetime:

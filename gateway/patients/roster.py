@@ -35,7 +35,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from gateway.patients.db import aware, make_engine
+from gateway.patients.db import aware, open_store
 from gateway.patients.errors import (
     InvalidIdentifier,
     PatientsError,
@@ -50,10 +50,10 @@ from gateway.patients.normalize import (
     normalize_mrn,
     parse_dob,
 )
-from gateway.patients.schema import identifiers, metadata, roster
-from gateway.storage.database import advisory_lock, prepare_schema, write_tx
+from gateway.patients.schema import SCHEMA, identifiers, roster
+from gateway.storage.database import advisory_lock, write_tx
 
-_PG_LOCK = 0x70686970617472  # serialises roster imports and schema creation across processes
+_PG_LOCK = SCHEMA.lock_key  # serialises roster imports and schema migration across processes
 _ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _GENERATED_ID = re.compile(r"R-(\d{6,})")
 ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", "email")
@@ -217,12 +217,7 @@ class PatientRoster:
 
     def __init__(self, url: str, key_file: Path) -> None:
         self._hasher = IdentifierHasher(load_or_create_key(Path(key_file)))
-        self.engine = make_engine(url)
-        prepare_schema(
-            self.engine,
-            _PG_LOCK,
-            lambda conn: metadata.create_all(conn, tables=[roster, identifiers]),
-        )
+        self.engine = open_store(url)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -1,6 +1,8 @@
-"""SQLAlchemy Core tables of the roster and the consent registry (created with `create_all`).
+"""SQLAlchemy Core tables of the roster and the consent registry.
 
-They use their own `patient_` table names and no Alembic history of gateway/storage/migrations.
+They use their own `patient_` table names; their Alembic history (`versions/patients`, version
+table `patients_alembic_version`, see gateway.storage.migrate) makes them, and the triggers that
+keep `patient_consent_events` append-only.
 No column holds a name, date of birth, MRN or address in clear: only keyed hashes, and for
 consents a masked display form of the address (``m***@gmail.com``).
 """
@@ -8,6 +10,8 @@ consents a masked display form of the address (``m***@gmail.com``).
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from gateway.storage.migrate import StoreSchema
 
 metadata = sa.MetaData()
 
@@ -67,20 +71,12 @@ consent_events = sa.Table(
     sa.Column("payload", sa.Text(), nullable=False),  # JSON, PHI-free
 )
 
-SQLITE_APPEND_ONLY = (
-    """CREATE TRIGGER IF NOT EXISTS patient_consent_events_no_update
-    BEFORE UPDATE ON patient_consent_events
-    BEGIN SELECT RAISE(ABORT, 'patient_consent_events is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS patient_consent_events_no_delete
-    BEFORE DELETE ON patient_consent_events
-    BEGIN SELECT RAISE(ABORT, 'patient_consent_events is append-only'); END""",
-)
-
-POSTGRES_APPEND_ONLY = (
-    """CREATE OR REPLACE FUNCTION patient_consent_events_append_only() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    BEGIN RAISE EXCEPTION 'patient_consent_events is append-only'; END $$""",
-    """CREATE OR REPLACE TRIGGER patient_consent_events_append_only
-    BEFORE UPDATE OR DELETE ON patient_consent_events
-    FOR EACH ROW EXECUTE FUNCTION patient_consent_events_append_only()""",
+SCHEMA = StoreSchema(
+    name="patients",
+    metadata=metadata,
+    # The roster's lock, which also serialises roster imports across processes.
+    lock_key=0x70686970617472,
+    # Before these migrations the roster made its two tables and the consent registry its
+    # two (with the triggers) on first use, so a database may stand at either.
+    baselines=("0001_patients_roster", "0002_patients_consents"),
 )

@@ -1,11 +1,15 @@
-"""SQLAlchemy Core tables of the pickup portal; `PortalStore` creates them with `create_all`.
+"""SQLAlchemy Core tables of the pickup portal; its Alembic history (`versions/portal`) makes them.
 
-The portal keeps its own tables (prefix `portal_`) outside the audit log's Alembic history.
+The portal keeps its own tables (prefix `portal_`) and its revision in its own version
+table (`portal_alembic_version`), see gateway.storage.migrate.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from gateway.storage.migrate import StoreSchema
+from gateway.storage.sealed import sealed_columns
 
 metadata = sa.MetaData()
 
@@ -28,11 +32,7 @@ items = sa.Table(
     # Verification lock-out, per item so that new sessions do not reset it.
     sa.Column("failed_codes", sa.Integer(), nullable=False),
     sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
-    # Crypto material; all set to NULL when the item expires (crypto-shred).
-    sa.Column("key_id", sa.String(32), nullable=True),
-    sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
-    sa.Column("nonce", sa.LargeBinary(), nullable=True),
-    sa.Column("ciphertext", sa.LargeBinary(), nullable=True),
+    *sealed_columns(),  # NULL once the item expires (crypto-shred)
 )
 
 codes = sa.Table(
@@ -57,4 +57,11 @@ sessions = sa.Table(
     sa.Column("expires", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("verified", sa.Boolean(), nullable=False),
     sa.Column("csrf", sa.String(64), nullable=False),
+)
+
+SCHEMA = StoreSchema(
+    name="portal",
+    metadata=metadata,
+    lock_key=0x706869706F7274,  # any constant shared by every process opening the portal
+    baselines=("0001_portal_initial",),
 )

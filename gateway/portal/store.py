@@ -24,20 +24,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.audit.errors import AuditKeyError
-from gateway.audit.keys import derive_subkey
+from detectors.masking import mask_address
 from gateway.portal.errors import (
     PortalError,
     PortalExpired,
     PortalIntegrityError,
     PortalNotFound,
 )
-from gateway.portal.schema import codes, items, metadata, sessions
-from gateway.quarantine.envelope import Sealed, open_sealed, seal
-from gateway.quarantine.errors import QuarantineIntegrityError, QuarantineKeyError
-from gateway.quarantine.store import make_sealed_store_engine
-from gateway.storage.database import prepare_schema
-from gateway.storage.keyfiles import KeyFile, KeyKind
+from gateway.portal.schema import SCHEMA, codes, items, sessions
+from gateway.storage.keyfiles import KeyFile, keyed_hash
+from gateway.storage.migrate import prepare
+from gateway.storage.sealed import (
+    SHREDDED,
+    Sealed,
+    SealedError,
+    make_sealed_store_engine,
+    open_sealed,
+    seal,
+)
+from gateway.storage.stores import PORTAL_HASH_KEY, PORTAL_MASTER_KEY, portal_hash_key_path
 
 _log = logging.getLogger("phigate.portal")
 
@@ -48,16 +53,9 @@ STATUSES = (UNREAD, READ, EXPIRED)
 
 TOKEN_BYTES = 32  # 256 bits; secrets.token_urlsafe gives 43 characters
 CODE_DIGITS = 6
-_PG_SCHEMA_LOCK = 0x706869706F7274  # shared by every process creating the tables
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _RECIPIENT_PURPOSE = b"phigate/portal/recipient-hash/v1"
 _CODE_PURPOSE = b"phigate/portal/code/v1"
-# The master key file follows the quarantine's rules (the items are sealed the same way),
-# the hash key file the audit key's; the errors keep those stores' types but say "portal".
-PORTAL_MASTER_KEY = KeyKind(
-    name="portal master key", id_prefix="q", error=QuarantineKeyError, exact_length=True
-)
-PORTAL_HASH_KEY = KeyKind(name="portal hash key", id_prefix="k", error=AuditKeyError)
 
 
 def new_item_id() -> str:
@@ -68,16 +66,6 @@ def new_item_id() -> str:
 def token_hash(token: str) -> str:
     """The stored form of a link token or session id (SHA-256; the values are 256-bit random)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def mask_address(address: str) -> str:
-    """`jane.doe@mail.example` -> `j*******@m***.example`: enough to recognise, not to read."""
-    local, _, domain = address.strip().rpartition("@")
-    if not local:
-        return "*" * len(address)
-    host, dot, tld = domain.rpartition(".")
-    masked_domain = (host[:1] + "*" * (len(host) - 1) + dot + tld) if host else domain
-    return local[:1] + "*" * (len(local) - 1) + "@" + masked_domain
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -168,14 +156,13 @@ class PortalStore:
     ) -> None:
         self._keys = KeyFile(Path(master_key_file), PORTAL_MASTER_KEY)
         self._keys.ensure()
-        mk = Path(master_key_file)
         self._hash_keys = KeyFile(
-            Path(hash_key_file) if hash_key_file else mk.with_name(f"{mk.stem}-hash{mk.suffix}"),
+            Path(hash_key_file) if hash_key_file else portal_hash_key_path(Path(master_key_file)),
             PORTAL_HASH_KEY,
         )
         self._hash_keys.ensure()
         self._engine = make_sealed_store_engine(url)
-        prepare_schema(self._engine, _PG_SCHEMA_LOCK, metadata.create_all)
+        prepare(self._engine, SCHEMA)
 
     @property
     def engine(self) -> Engine:
@@ -188,8 +175,7 @@ class PortalStore:
 
     def keyed_hash(self, value: str, purpose: bytes = _RECIPIENT_PURPOSE) -> str:
         """HMAC-SHA256 of the lower-cased value under a purpose-bound subkey, as hex."""
-        subkey = derive_subkey(self._hash_keys.ring().active_key, purpose)
-        return hmac.new(subkey, value.strip().lower().encode(), hashlib.sha256).hexdigest()
+        return keyed_hash(self._hash_keys.ring().active_key, purpose, value.strip().lower())
 
     # -- items ------------------------------------------------------------------------------
 
@@ -218,7 +204,7 @@ class PortalStore:
             raw,
             mail_from=mail_from,
             recipients=[recipient],
-            entry_id=_binding(item_id),
+            binding=_binding(item_id),
             ref_id=ref_id,
             key_id=ring.active,
             master_key=ring.active_key,
@@ -238,10 +224,7 @@ class PortalStore:
             "size": len(raw),
             "failed_codes": 0,
             "locked_until": None,
-            "key_id": sealed.key_id,
-            "wrapped_key": sealed.wrapped_key,
-            "nonce": sealed.nonce,
-            "ciphertext": sealed.ciphertext,
+            **sealed.columns(),
         }
         with self._engine.begin() as conn:
             conn.execute(items.insert().values(**row))
@@ -291,12 +274,14 @@ class PortalStore:
                 f"portal item {item_id} is wrapped under master key {row.key_id}, which "
                 f"{self._keys.path} does not hold"
             )
-        sealed = Sealed(row.key_id, row.wrapped_key, row.nonce, row.ciphertext)
         try:
             opened = open_sealed(
-                sealed, entry_id=_binding(item_id), ref_id=row.ref_id, master_key=master
+                Sealed.from_row(row),
+                binding=_binding(item_id),
+                ref_id=row.ref_id,
+                master_key=master,
             )
-        except (QuarantineKeyError, QuarantineIntegrityError):
+        except SealedError:
             raise PortalIntegrityError(
                 f"portal item {item_id}: key or ciphertext does not open; refusing to show it"
             ) from None
@@ -329,11 +314,7 @@ class PortalStore:
             ]
             if gone:
                 conn.execute(
-                    items.update()
-                    .where(items.c.id.in_(gone))
-                    .values(
-                        status=EXPIRED, key_id=None, wrapped_key=None, nonce=None, ciphertext=None
-                    )
+                    items.update().where(items.c.id.in_(gone)).values(status=EXPIRED, **SHREDDED)
                 )
                 conn.execute(sessions.delete().where(sessions.c.item_id.in_(gone)))
                 conn.execute(codes.delete().where(codes.c.item_id.in_(gone)))

@@ -1,13 +1,15 @@
-"""SQLAlchemy Core table for the quarantine; `QuarantineStore` creates it with `create_all`.
+"""SQLAlchemy Core table for the quarantine; its Alembic history (`versions/quarantine`) makes it.
 
-The quarantine keeps its own table (`quarantine_entries`) and does not use the audit
-log's Alembic history in `gateway/storage/migrations`. A later schema change would add an
-Alembic folder of its own with a separate version table (`quarantine_alembic_version`).
+The quarantine keeps its own table (`quarantine_entries`) and its revision in its own
+version table (`quarantine_alembic_version`), see gateway.storage.migrate.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+
+from gateway.storage.migrate import StoreSchema
+from gateway.storage.sealed import sealed_columns
 
 metadata = sa.MetaData()
 
@@ -27,9 +29,12 @@ entries = sa.Table(
     sa.Column("size", sa.BigInteger(), nullable=False),
     sa.Column("status", sa.String(16), nullable=False, index=True),
     sa.Column("status_changed", sa.DateTime(timezone=True), nullable=True),
-    # Crypto material; all three set to NULL when the entry is shredded.
-    sa.Column("key_id", sa.String(32), nullable=True),
-    sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
-    sa.Column("nonce", sa.LargeBinary(), nullable=True),
-    sa.Column("ciphertext", sa.LargeBinary(), nullable=True),
+    *sealed_columns(),  # NULL once the entry is shredded
+)
+
+SCHEMA = StoreSchema(
+    name="quarantine",
+    metadata=metadata,
+    lock_key=0x7068697161726E,  # any constant shared by every process opening the quarantine
+    baselines=("0001_quarantine_initial",),
 )

@@ -13,19 +13,29 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap, aes_key_wrap
 from sqlalchemy.engine import Engine
 
-from gateway.quarantine.envelope import Opened, Sealed, open_sealed, seal
 from gateway.quarantine.errors import (
     QuarantineError,
+    QuarantineIntegrityError,
     QuarantineKeyError,
     QuarantineNotFound,
     QuarantineStateError,
 )
 from gateway.quarantine.keys import MasterKeyFile
-from gateway.quarantine.schema import entries, metadata
-from gateway.storage.database import make_engine, prepare_schema
+from gateway.quarantine.schema import SCHEMA, entries
+from gateway.storage.migrate import prepare
+from gateway.storage.sealed import (
+    SHREDDED,
+    Opened,
+    Sealed,
+    SealedIntegrityError,
+    SealedKeyError,
+    make_sealed_store_engine,
+    open_sealed,
+    rewrap,
+    seal,
+)
 
 _log = logging.getLogger("phigate.quarantine")
 
@@ -34,7 +44,6 @@ RELEASED = "released"
 DELETED = "deleted"
 STATUSES = (HELD, RELEASED, DELETED)
 
-_PG_SCHEMA_LOCK = 0x7068697161726E  # any constant shared by every process creating the table
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 # Summary keys that would mean someone is trying to store matched text in clear metadata.
 _FORBIDDEN_SUMMARY_KEYS = frozenset(
@@ -45,16 +54,6 @@ _FORBIDDEN_SUMMARY_KEYS = frozenset(
 def new_entry_id() -> str:
     """A random entry id an officer can type: `Q` and 16 characters (80 bits)."""
     return "Q" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
-
-
-def make_sealed_store_engine(url: str) -> Engine:
-    """The engine for a store of sealed messages (the quarantine, the portal).
-
-    On SQLite, `synchronous=FULL` puts a commit on disk before `put()` returns (the gateway
-    then answers 250), and `secure_delete` overwrites freed pages, so shredded wrapped keys
-    and ciphertext do not linger.
-    """
-    return make_engine(url, synchronous="FULL", secure_delete=True)
 
 
 def _check_summary(value: Any, path: str = "summary") -> None:
@@ -112,7 +111,7 @@ class QuarantineStore:
         self._keys = MasterKeyFile(Path(master_key_file))
         self._keys.ensure()
         self._engine = make_sealed_store_engine(url)
-        prepare_schema(self._engine, _PG_SCHEMA_LOCK, metadata.create_all)
+        prepare(self._engine, SCHEMA)
 
     @property
     def engine(self) -> Engine:
@@ -154,7 +153,7 @@ class QuarantineStore:
             raw,
             mail_from=mail_from,
             recipients=recipients,
-            entry_id=entry_id,
+            binding=entry_id,
             ref_id=ref_id,
             key_id=ring.active,
             master_key=ring.active_key,
@@ -173,10 +172,7 @@ class QuarantineStore:
             "size": len(raw),
             "status": HELD,
             "status_changed": None,
-            "key_id": sealed.key_id,
-            "wrapped_key": sealed.wrapped_key,
-            "nonce": sealed.nonce,
-            "ciphertext": sealed.ciphertext,
+            **sealed.columns(),
         }
         with self._engine.begin() as conn:
             conn.execute(entries.insert().values(**row))
@@ -239,7 +235,7 @@ class QuarantineStore:
             result = conn.execute(
                 entries.update()
                 .where(entries.c.expires <= when, entries.c.status != DELETED)
-                .values(status=DELETED, status_changed=when, **self._shredded())
+                .values(status=DELETED, status_changed=when, **SHREDDED)
             )
         count = int(result.rowcount or 0)
         if count:
@@ -271,8 +267,10 @@ class QuarantineStore:
                         f"{self._keys.path}"
                     )
                 try:
-                    data_key = aes_key_unwrap(old, r.wrapped_key)
-                except InvalidUnwrap:
+                    wrapped = rewrap(
+                        r.wrapped_key, old_key=old, old_id=r.key_id, new_key=ring.active_key
+                    )
+                except SealedKeyError:
                     raise QuarantineKeyError(
                         f"quarantine entry {r.id}: master key {r.key_id} does not unwrap its "
                         "data key"
@@ -280,7 +278,7 @@ class QuarantineStore:
                 conn.execute(
                     entries.update()
                     .where(entries.c.id == r.id)
-                    .values(key_id=ring.active, wrapped_key=aes_key_wrap(ring.active_key, data_key))
+                    .values(key_id=ring.active, wrapped_key=wrapped)
                 )
                 moved += 1
         return moved
@@ -342,10 +340,6 @@ class QuarantineStore:
             "key_id": row.key_id,
         }
 
-    @staticmethod
-    def _shredded() -> dict[str, Any]:
-        return {"key_id": None, "wrapped_key": None, "nonce": None, "ciphertext": None}
-
     def _open(self, row: sa.Row[Any]) -> Opened:
         ring = self._keys.ring()
         master = ring.keys.get(row.key_id)
@@ -354,8 +348,14 @@ class QuarantineStore:
                 f"quarantine entry {row.id} is wrapped under master key {row.key_id}, "
                 f"which {self._keys.path} does not hold"
             )
-        sealed = Sealed(row.key_id, row.wrapped_key, row.nonce, row.ciphertext)
-        return open_sealed(sealed, entry_id=row.id, ref_id=row.ref_id, master_key=master)
+        try:
+            return open_sealed(
+                Sealed.from_row(row), binding=row.id, ref_id=row.ref_id, master_key=master
+            )
+        except SealedKeyError as exc:
+            raise QuarantineKeyError(f"quarantine entry {row.id}: {exc}") from None
+        except SealedIntegrityError as exc:
+            raise QuarantineIntegrityError(f"quarantine entry {row.id}: {exc}") from None
 
     def _transition(
         self,
@@ -381,6 +381,6 @@ class QuarantineStore:
                 )
             values: dict[str, Any] = {"status": target, "status_changed": when}
             if shred:
-                values.update(self._shredded())
+                values.update(SHREDDED)
             conn.execute(entries.update().where(entries.c.id == entry_id).values(**values))
         _log.info("quarantine %s", target, extra={"entry_id": entry_id})

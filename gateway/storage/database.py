@@ -1,8 +1,8 @@
 """SQLAlchemy engines for the stores: SQLite tuned for safe concurrent writers, or PostgreSQL.
 
 Every store (audit log, quarantine, portal, patients) opens its database through
-`make_engine`, states which SQLite pragmas it needs, and creates or migrates its tables
-with `prepare_schema`, which serialises start-up across processes.
+`make_engine`, states which SQLite pragmas it needs, and migrates its tables with
+`prepare_schema` (through gateway.storage.migrate), which serialises start-up across processes.
 
 On SQLite the engine issues BEGIN itself (pysqlite's own handling defers it and so never
 takes the write lock up front). Whether a transaction starts IMMEDIATE (holding the write
@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+from gateway.model import ConfigError
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 # Execution option that makes a SQLite transaction start deferred (read-only use), so a
@@ -53,10 +55,8 @@ def sqlite_path(url: str) -> Path | None:
     return Path(db)
 
 
-def _checked_url(url: str, setting: str | None) -> sa.URL:
+def checked_url(url: str, setting: str | None) -> sa.URL:
     """Parse `url`, or raise ConfigError naming the setting and the schemes phigate opens."""
-    from gateway.model import ConfigError
-
     where = f"{setting} " if setting else "database URL "
     hint = "use sqlite:///PATH or postgresql+psycopg://USER@HOST/DB"
     try:
@@ -86,9 +86,7 @@ def make_engine(
     that is not SQLite or PostgreSQL (or whose driver is not installed) raises ConfigError
     naming `setting` (e.g. "audit.url"), never a traceback.
     """
-    from gateway.model import ConfigError
-
-    parsed = _checked_url(url, setting)
+    parsed = checked_url(url, setting)
     if parsed.get_backend_name() != "sqlite":
         try:
             return sa.create_engine(url, pool_pre_ping=True)
@@ -160,8 +158,6 @@ def prepare_schema(engine: Engine, lock_key: int, setup: Callable[[Connection], 
     A database that cannot be reached or opened raises ConfigError naming its URL (one line,
     no traceback, for the command line and the start-up check).
     """
-    from gateway.model import ConfigError
-
     try:
         with write_tx(engine) as conn:
             advisory_lock(conn, lock_key)
@@ -180,80 +176,3 @@ def first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     text = str(orig).strip()
     return text.splitlines()[0] if text else type(orig).__name__
-
-
-def store_urls(settings: Any) -> list[tuple[str, str]]:
-    """(setting, URL) of every database the gateway may open."""
-    return [
-        ("audit.url", settings.audit.url),
-        ("quarantine.url", settings.quarantine.url),
-        ("portal.store_url", settings.portal.store_url),
-        ("patients.url", settings.patients.url),
-    ]
-
-
-def check_key_files(settings: Any) -> None:
-    """Parse every configured key file that exists; ConfigError naming the setting if bad.
-
-    Missing files are fine: the stores create them on first use.
-    """
-    from gateway.audit.keys import AUDIT_KEY
-    from gateway.model import ConfigError, PhigateError
-    from gateway.quarantine.keys import QUARANTINE_MASTER_KEY
-
-    kinds: list[tuple[str, Path, Any]] = [
-        ("audit.key_file", Path(settings.audit.key_file), AUDIT_KEY),
-        ("quarantine.master_key_file", Path(settings.quarantine.master_key_file),
-         QUARANTINE_MASTER_KEY),
-    ]  # fmt: skip
-    portal_key = Path(settings.portal.master_key_file)
-    portal_hash_key = portal_key.with_name(f"{portal_key.stem}-hash{portal_key.suffix}")
-    if portal_key.exists() or portal_hash_key.exists():
-        # Imported only when there is a portal key to check: the portal package is heavy.
-        from gateway.portal.store import PORTAL_HASH_KEY, PORTAL_MASTER_KEY
-
-        kinds += [
-            ("portal.master_key_file", portal_key, PORTAL_MASTER_KEY),
-            ("portal.master_key_file", portal_hash_key, PORTAL_HASH_KEY),
-        ]
-    for setting, path, kind in kinds:
-        if not path.exists():
-            continue
-        try:
-            kind.parse(path.read_bytes(), path)
-        except OSError as exc:
-            raise ConfigError(f"{setting}: cannot read {path}: {exc.strerror}") from None
-        except PhigateError as exc:
-            raise ConfigError(f"{setting}: {exc}") from None
-    roster = Path(settings.patients.key_file)
-    if roster.exists():
-        try:
-            text = roster.read_text(encoding="ascii").strip()
-            if len(bytes.fromhex(text)) < 16:
-                raise ValueError("fewer than 16 bytes")
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ConfigError(
-                f"patients.key_file: roster key file {roster} is unreadable or malformed: {exc}"
-            ) from None
-
-
-def check_stores(settings: Any, *, connect: bool) -> None:
-    """Check every store setting: URL schemes, key files and (with `connect`) that each
-    PostgreSQL server answers. The first problem raises ConfigError naming the setting."""
-    from gateway.model import ConfigError
-
-    for setting, url in store_urls(settings):
-        parsed = _checked_url(url, setting)
-        if not connect or parsed.get_backend_name() == "sqlite":
-            continue
-        engine = make_engine(url, setting=setting)
-        try:
-            with engine.connect():
-                pass
-        except sa.exc.SQLAlchemyError as exc:
-            raise ConfigError(
-                f"{setting} {safe_url(url)}: cannot connect: {first_line(exc)}"
-            ) from None
-        finally:
-            engine.dispose()
-    check_key_files(settings)

@@ -5,11 +5,18 @@ id they were made under, so a rotation adds a key and makes it active while olde
 stay to verify or open what they made. The audit log, the quarantine and the portal each
 keep such a file; a `KeyKind` says what a file is called in errors, how its key ids are
 spelled and how long its keys must be.
+
+Keys for one use are derived from a master key with `derive_subkey` and a purpose label,
+so a MAC or hash made for one use can never stand in for another; `keyed_hash` is the hex
+HMAC-SHA256 of a value under such a subkey (the sender hash of the audit log, the recipient
+and code hashes of the portal).
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -24,6 +31,16 @@ from gateway.model import PhigateError
 
 KEY_BYTES = 32
 MIN_KEY_BYTES = 16
+
+
+def derive_subkey(master: bytes, purpose: bytes) -> bytes:
+    """Derive a purpose-bound subkey from a master key (HMAC-SHA256 of the purpose label)."""
+    return hmac.new(master, purpose, hashlib.sha256).digest()
+
+
+def keyed_hash(master: bytes, purpose: bytes, value: str) -> str:
+    """The hex HMAC-SHA256 of `value` (UTF-8) under the subkey of `master` for `purpose`."""
+    return hmac.new(derive_subkey(master, purpose), value.encode(), hashlib.sha256).hexdigest()
 
 
 def write_private_file(path: Path, data: bytes) -> None:

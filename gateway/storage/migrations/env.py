@@ -1,43 +1,72 @@
-"""Alembic environment for the audit log; runs on a connection handed in by AuditLog."""
+"""Alembic environment for every store; the ini section (`-n STORE`) picks the store's history.
+
+The gateway hands in the store's StoreSchema and an open connection inside its start-up
+transaction (gateway.storage.migrate); the alembic command line names the StoreSchema in the
+section's `store_schema` option and connects to `-x url=...` (or `sqlalchemy.url`).
+Only the store's own tables are compared for autogenerate, and its revision lives in its own
+version table, so several stores can share one database.
+"""
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import context
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
 
-# Kept apart from any other Alembic history that may share the database.
-VERSION_TABLE = "audit_alembic_version"
+from gateway.storage.migrate import StoreSchema
 
 config = context.config
 
 
+def _store() -> StoreSchema:
+    given = config.attributes.get("store")
+    if isinstance(given, StoreSchema):
+        return given
+    module, _, name = str(config.get_main_option("store_schema")).partition(":")
+    store = getattr(importlib.import_module(module), name)
+    assert isinstance(store, StoreSchema), f"{module}:{name} is not a StoreSchema"
+    return store
+
+
+def _url() -> str:
+    url = context.get_x_argument(as_dictionary=True).get("url")
+    return url or str(config.get_main_option("sqlalchemy.url"))
+
+
+def _run(connection: Connection, store: StoreSchema) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=store.metadata,
+        version_table=store.version_table,
+        include_name=store.include_name,
+        compare_type=True,
+        render_as_batch=True,  # SQLite alters a table by copying it
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it."""
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
-        "sqlalchemy.url"
-    )
-    context.configure(url=url, literal_binds=True, version_table=VERSION_TABLE)
+    store = _store()
+    context.configure(url=_url(), literal_binds=True, version_table=store.version_table)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_migrations_online() -> None:
-    """Run on the caller's connection (AuditLog), or on one made from the URL (alembic CLI)."""
+    """Run on the caller's connection (the gateway), or on one made from the URL (alembic CLI)."""
+    store = _store()
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, version_table=VERSION_TABLE)
-        with context.begin_transaction():
-            context.run_migrations()
+        _run(connection, store)
         return
-    url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
-        "sqlalchemy.url"
-    )
-    engine = create_engine(url)
+    engine = create_engine(_url())
     try:
         with engine.begin() as conn:
-            context.configure(connection=conn, version_table=VERSION_TABLE)
-            with context.begin_transaction():
-                context.run_migrations()
+            _run(conn, store)
     finally:
         engine.dispose()
 

@@ -15,7 +15,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# The chain starts from this MAC; it must match gateway.audit.records.GENESIS_MAC.
+# The chain starts from this MAC; it must match gateway.audit.entry.GENESIS_MAC.
 GENESIS_MAC = "0" * 64
 
 
