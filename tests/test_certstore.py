@@ -11,17 +11,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from gateway.cli.keys import main as keys_main
 from gateway.cli.keys import smime_rows
 from gateway.crypto.smime import Signer, capabilities_from_message, sign_message
 from gateway.keys import CertStore, load_signer
+from tests.support.cli import phigate as keys_main
 from tests.support.pki import DAY, NOW, Issued, Pki
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

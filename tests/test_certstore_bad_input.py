@@ -15,12 +15,6 @@ from gateway.keys import CertFileError, CertStore
 from tests.support.pki import Pki
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
 def corrupt_pem(pki: Pki, path: Path) -> tuple[Path, bytes | None]:
     """A certificate PEM whose base64 body was damaged."""
     pem = pki.root.cert_path.read_bytes().splitlines(keepends=True)

@@ -65,12 +65,6 @@ ENTITY = CONTENT_HEADERS + b"\r\n" + BODY
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
 def alice(pki: Pki) -> Issued:
     """A recipient with an RSA-2048 certificate."""
     return pki.issue("alice@example.org", stem="alice")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 
-import pytest
 from asn1crypto import cms
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -19,12 +18,6 @@ MESSAGE = (
     b"From: a@practice.example\r\nTo: b@heart.example\r\nSubject: s\r\n"
     b"Content-Type: text/plain\r\n\r\nhello\r\n"
 )
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
 
 
 def _enveloped(message: bytes) -> cms.EnvelopedData:

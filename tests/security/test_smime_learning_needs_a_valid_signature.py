@@ -27,12 +27,6 @@ def _mail(sender: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """The PKI the gateway trusts."""
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
 def stranger_pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A PKI the gateway does not trust."""
     return Pki(tmp_path_factory.mktemp("stranger"))

@@ -25,12 +25,6 @@ from tests.support.pki import DAY, NOW, Pki
 PASSWORD = b"sign-pw"
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
 def _overrides(tmp_path: Path, sign_file: Path | None) -> dict[str, Any]:
     password = tmp_path / "sign.pw"
     password.write_bytes(PASSWORD + b"\n")

@@ -15,12 +15,6 @@ from tests.support.pki import DAY, NOW, Issued, Pki
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
-@pytest.fixture(scope="module")
 def recipient(pki: Pki) -> Issued:
     """A valid, unrevoked recipient certificate."""
     return pki.issue("intake@heart.example", stem="intake")

@@ -21,12 +21,6 @@ MESSAGE = (
 )
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    """A CA pair for this module."""
-    return Pki(tmp_path_factory.mktemp("pki"))
-
-
 WEAK = {
     "rsa-1024": {"key_size": 1024},
     "secp224r1": {"curve": ec.SECP224R1()},
