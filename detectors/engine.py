@@ -19,7 +19,8 @@ from spacy.tokens import Doc
 
 from detectors.config import DetectorConfig
 from detectors.decision import decide
-from detectors.findings import Decision, Finding, mask
+from detectors.findings import Decision, Finding
+from detectors.masking import mask
 from detectors.recognizers import RawMatch, build_registry
 from detectors.recognizers.names import (
     GREETING,

@@ -1,4 +1,4 @@
-"""Result objects of the PHI detectors: findings, message decisions and masked previews."""
+"""Result objects of the PHI detectors: findings and message decisions (previews: masking.py)."""
 
 from __future__ import annotations
 
@@ -72,30 +72,3 @@ class Decision:
     score: float
     reasons: tuple[str, ...]
     findings: tuple[Finding, ...]
-
-
-def mask(value: str, entity: str = "") -> str:
-    """Return a masked preview that keeps shape and at most the last four digits.
-
-    Names keep their initials (``J*** D**``), digit strings keep their last four digits when they
-    have at least eight (``***-**-6789``, ``****1234``), other values keep their first character.
-    """
-    value = " ".join(value.split())
-    if not value:
-        return ""
-    if entity in {"PERSON", "PATIENT_NAME"}:
-        return " ".join(w[0] + "*" * min(len(w) - 1, 6) for w in value.split(" "))
-    if not any(ch.isalpha() for ch in value):
-        digits = sum(ch.isdigit() for ch in value)
-        keep = 4 if digits >= 8 else 0
-        out: list[str] = []
-        for ch in reversed(value):
-            if ch.isdigit() and keep > 0:
-                out.append(ch)
-                keep -= 1
-            else:
-                out.append("*" if ch.isdigit() else ch)
-        return "".join(reversed(out))
-    if len(value) <= 2:
-        return "*" * len(value)
-    return value[0] + "".join("*" if ch.isalnum() else ch for ch in value[1:])

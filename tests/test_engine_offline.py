@@ -10,7 +10,7 @@ import pytest
 
 from bench import stock_presidio
 from detectors import engine as engine_mod
-from detectors.findings import mask
+from detectors.masking import mask
 
 
 class NetworkUsed(AssertionError):

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import gateway.notices.render as render_module
+from detectors.masking import mask_text
 from gateway.notices import (
     ENTITY_WORDS,
     NOTICE_KINDS,
@@ -23,7 +24,6 @@ from gateway.notices import (
     NoticeContext,
     NoticeTemplateError,
     entity_words,
-    mask_text,
     place_words,
     render_notice,
     tally,

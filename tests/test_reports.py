@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from detectors.masking import mask_address
 from gateway.reports import (
     AuditRecord,
     Integrity,
@@ -20,7 +21,7 @@ from gateway.reports import (
     render_html,
     render_table,
 )
-from gateway.reports.build import mask_address, protection_label
+from gateway.reports.build import protection_label
 from gateway.reports.render import MAX_BARS, bar_chart
 from tests.support.reports import (
     ALICE,

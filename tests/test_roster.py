@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from detectors.masking import mask_address
 from gateway.patients import PatientRoster
 from gateway.patients.errors import RosterImportError, RosterNotFound
-from gateway.patients.normalize import mask_email, normalize_mrn
+from gateway.patients.normalize import normalize_mrn
 from tests.support.patients import ROSTER_CSV, write_csv
 
 
@@ -259,4 +260,4 @@ def test_normalisers_documented_forms() -> None:
     """MRN padding/labels and masked addresses follow the documented rules."""
     assert normalize_mrn("MRN# 000-123") == "123"
     assert normalize_mrn("0000") == "0"
-    assert mask_email("Maria.Lopez@Gmail.com") == "m***@gmail.com"
+    assert mask_address("Maria.Lopez@Gmail.com") == "m***@gmail.com"

@@ -17,7 +17,6 @@ from gateway.notices.context import (
     NoticeContext,
     NoticeKind,
     entity_words,
-    mask_text,
     place_words,
     tally,
 )
@@ -39,7 +38,6 @@ __all__ = [
     "NoticeKind",
     "NoticeTemplateError",
     "entity_words",
-    "mask_text",
     "place_words",
     "render_notice",
     "render_texts",

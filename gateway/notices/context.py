@@ -131,27 +131,6 @@ _PLACES = {
     "body": "the message text",
 }
 
-_WORD = re.compile(r"[^\W\d_]+|\d", re.UNICODE)
-
-
-def mask_text(text: str) -> str:
-    """Mask free text while keeping its shape: digits become `*`, words keep their first letter.
-
-    For example ``"Lab results for John Smith 1985-03-04"`` becomes
-    ``"L** r****** f** J*** S**** ****-**-**"``. It knows nothing about what is PHI, so it
-    masks everything. Notices do not use it (they withhold a subject with findings whole);
-    the quarantine CLI does.
-    """
-    text = " ".join(text.split())
-
-    def one(m: re.Match[str]) -> str:
-        word = m.group(0)
-        if word.isdigit():
-            return "*"
-        return word[0] + "*" * (len(word) - 1)
-
-    return _WORD.sub(one, text)
-
 
 def entity_words(entity: str, count: int = 1) -> str:
     """An entity type in plain words with its count: "a date of birth", "two diagnosis codes"."""

@@ -141,9 +141,3 @@ def normalize_email(value: str) -> str:
     if len(text) > 254 or not _EMAIL.fullmatch(text):
         raise InvalidIdentifier("not a single e-mail address")
     return text
-
-
-def mask_email(address: str) -> str:
-    """A display form that keeps the first character of the local part and the domain."""
-    local, _, domain = normalize_email(address).rpartition("@")
-    return f"{local[0]}***@{domain}"

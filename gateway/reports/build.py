@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from detectors.masking import mask_address
 from gateway.reports.records import AuditRecord, as_utc, in_range
 
 # Characters of the keyed sender hash shown: enough to tell senders apart, not to brute-force.
@@ -183,14 +184,6 @@ def protection_label(method: str) -> str:
 
 def _action_label(rec: AuditRecord) -> str:
     return f"monitor:{rec.action}" if rec.monitor else rec.action
-
-
-def mask_address(address: str) -> str:
-    """Keep the first character of the local part and the domain: 'd***@lab.example'."""
-    local, at, domain = address.rpartition("@")
-    if not at:
-        return "***" if address else "(no address)"
-    return f"{local[:1]}***@{domain}"
 
 
 def _successful_releases(events: Iterable[AuditRecord]) -> int:
