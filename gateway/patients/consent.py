@@ -30,6 +30,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from detectors.masking import mask_address
 from gateway.patients.db import aware, open_store, utc
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
 from gateway.patients.errors import (
@@ -41,7 +42,7 @@ from gateway.patients.errors import (
     RosterNotFound,
     UnknownAddress,
 )
-from gateway.patients.normalize import mask_email, normalize_email
+from gateway.patients.normalize import normalize_email
 from gateway.patients.roster import PatientRoster, RowError, read_csv_records
 from gateway.patients.schema import consent_events, consents
 from gateway.patients.scopes import allowed_types, check_types, outside
@@ -338,7 +339,7 @@ class ConsentRegistry:
             consent_id=new_consent_id(),
             roster_id=roster_id,
             address_hash=self.roster.address_hash(normalised),
-            address_masked=mask_email(normalised),
+            address_masked=mask_address(normalised),
             obtained_at=when,
             recorded_by=recorded_by.strip(),
             payload=payload,

@@ -24,6 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from detectors.masking import mask_address
 from gateway.portal.errors import (
     PortalError,
     PortalExpired,
@@ -65,16 +66,6 @@ def new_item_id() -> str:
 def token_hash(token: str) -> str:
     """The stored form of a link token or session id (SHA-256; the values are 256-bit random)."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def mask_address(address: str) -> str:
-    """`jane.doe@mail.example` -> `j*******@m***.example`: enough to recognise, not to read."""
-    local, _, domain = address.strip().rpartition("@")
-    if not local:
-        return "*" * len(address)
-    host, dot, tld = domain.rpartition(".")
-    masked_domain = (host[:1] + "*" * (len(host) - 1) + dot + tld) if host else domain
-    return local[:1] + "*" * (len(local) - 1) + "@" + masked_domain
 
 
 def _utc(now: datetime | None) -> datetime:
