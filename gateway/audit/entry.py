@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from gateway.audit.errors import AuditEntryRejected
+from gateway.ops.logs import is_forbidden
 
 GENESIS_MAC = "0" * 64
 # The action of the record written before a message is handed on or stored; the final record
@@ -22,11 +23,6 @@ RECORD_DOMAIN = "phigate-audit-record-v1"
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _DOMAIN = re.compile(r"[^\s@<>\"',;]{1,255}")
-# Keys that would only be there to carry raw message content; refused anywhere in
-# stages or the findings summary so that PHI cannot slip into the log by accident.
-_FORBIDDEN_KEYS = frozenset(
-    {"body", "text", "matched_text", "match", "matches", "raw", "content", "snippet"}
-)
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,9 @@ def _plain(value: Any, where: str) -> Any:
         for k, v in value.items():
             if type(k) is not str and not isinstance(k, str):
                 raise AuditEntryRejected(f"{where}: keys must be strings")
-            if k.lower() in _FORBIDDEN_KEYS:
+            # Keys that could carry raw message content (the logs' one list): refused anywhere
+            # in stages or the findings summary, so PHI cannot slip into the log by accident.
+            if is_forbidden(k):
                 raise AuditEntryRejected(f"{where}: key {k!r} is not allowed in the audit log")
             out[k] = v if type(v) in _SCALAR_TYPES else _plain(v, f"{where}.{k}")
         return out

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from gateway.ops.logs import is_forbidden
 from gateway.quarantine.errors import (
     QuarantineError,
     QuarantineIntegrityError,
@@ -45,10 +46,6 @@ DELETED = "deleted"
 STATUSES = (HELD, RELEASED, DELETED)
 
 _ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-# Summary keys that would mean someone is trying to store matched text in clear metadata.
-_FORBIDDEN_SUMMARY_KEYS = frozenset(
-    {"text", "match", "matched", "matched_text", "value", "values", "body", "subject", "raw"}
-)
 
 
 def new_entry_id() -> str:
@@ -59,7 +56,9 @@ def new_entry_id() -> str:
 def _check_summary(value: Any, path: str = "summary") -> None:
     if isinstance(value, Mapping):
         for k, v in value.items():
-            if str(k).lower() in _FORBIDDEN_SUMMARY_KEYS:
+            # A key that could carry matched text (the logs' one list) has no place in clear
+            # metadata.
+            if is_forbidden(k):
                 raise QuarantineError(f"{path} key {k!r} could carry raw PHI; refused")
             _check_summary(v, f"{path}.{k}")
     elif isinstance(value, list | tuple):
