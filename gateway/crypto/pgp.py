@@ -22,13 +22,13 @@ Several keys for one address:
     on its own).
 
 Outer headers of an encrypted message:
-    Only the fields `gateway.crypto.mimeutil.OUTER_FIELDS` names (From, To, Cc, Date,
-    Message-ID, Reply-To, Sender, References, In-Reply-To, MIME-Version) are copied from the
-    original header block (their raw bytes, folding kept), plus the Subject only when
-    `protect_subject` is off. Every other field that can hold free text (Thread-Topic, Keywords,
+    Only the fields `gateway.mime.wrap.OUTER_FIELDS` names (From, To, Cc, Date, Message-ID,
+    Reply-To, Sender, References, In-Reply-To) are copied from the original header block (their
+    raw bytes, folding kept), plus the Subject only when `protect_subject` is off, and a new
+    `MIME-Version: 1.0`. Every other field that can hold free text (Thread-Topic, Keywords,
     Comments, X-*) moves inside the encryption; trace fields (Received, DKIM-Signature, ...) are
     dropped. With `protect_subject` (the default in the gateway) the outer Subject is the neutral
-    one.
+    one. S/MIME and OpenPGP share these rules and the MIME writer (`gateway.mime`).
 
 What "byte-exact" means for the encrypted inner MIME entity:
     The plaintext handed to gpg is the moved header fields, the original's Content-* header
@@ -36,9 +36,10 @@ What "byte-exact" means for the encrypted inner MIME entity:
     from the original bytes. The only change allowed is line-ending canonicalisation: every bare
     LF becomes CRLF (RFC 3156 requires CRLF); a message received over SMTP already uses CRLF and
     is copied unchanged. With `protect_subject=True` the inner entity also carries the protected
-    header fields (`PROTECTED_HEADERS`: Subject, From, To, Cc, Date, Message-ID, Reply-To; raw
-    bytes, original order) and its Content-Type gains the parameter `protected-headers="v1"`
-    (draft-ietf-lamps-header-protection), as the S/MIME inner entity does; no other byte changes.
+    header fields (`gateway.mime.wrap.PROTECTED_FIELDS`: Subject, From, To, Cc, Date,
+    Message-ID, Reply-To; raw bytes, original order) and its Content-Type gains the parameter
+    `protected-headers="v1"` (draft-ietf-lamps-header-protection), as the S/MIME inner entity
+    does; no other byte changes.
 
 Inline PGP:
     Inline PGP has nowhere to put protected headers, so the outer Subject is always the neutral
@@ -51,14 +52,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import stat
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
-from email.header import Header
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import parseaddr
@@ -67,19 +66,18 @@ from typing import Any, Literal
 
 import gnupg
 
-from gateway.mime.util import is_trace, stays_outside
+from gateway.mime.headers import split_message, to_crlf
+from gateway.mime.wrap import inner_entity, moves_inside, outer_message
+from gateway.mime.writer import Entity, multipart
 from gateway.model import PhigateError
 
 MAX_HOME_CHARS = 80
 TRUST_DB_NAME = "phigate-trust.json"
-#: Header fields the PGP/MIME inner entity repeats when the subject is protected.
-PROTECTED_HEADERS = ("subject", "from", "to", "cc", "date", "message-id", "reply-to")
 _GPG_TIMEOUT_S = 60.0
 _FPR_RE = re.compile(r"^[0-9A-F]{40}$")
 _COLON_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
-_BARE_LF = re.compile(rb"(?<!\r)\n")
 
-Problem = Literal["not-found", "expired", "revoked", "unusable", "untrusted", "ambiguous"]
+PgpProblem = Literal["not-found", "expired", "revoked", "unusable", "untrusted", "ambiguous"]
 KeyStatus = Literal["ok", "expired", "revoked", "unusable", "untrusted", "signing"]
 
 # When no key for an address is usable, the problem reported is the one closest to usable, so the
@@ -147,7 +145,7 @@ class PgpLookup:
     """The key to use for an address, or the reason there is none."""
 
     fingerprint: str | None
-    problem: Problem | None
+    problem: PgpProblem | None
     detail: str
 
     @property
@@ -331,73 +329,9 @@ def _parse_colons(text: str) -> list[_Key]:
     return keys
 
 
-def _split_header_block(raw: bytes) -> tuple[list[bytes], bytes]:
-    """Header fields (each with its folded continuation lines, raw) and the body after the blank line."""
-    fields: list[bytes] = []
-    pos = 0
-    while pos < len(raw):
-        nl = raw.find(b"\n", pos)
-        end = len(raw) if nl < 0 else nl + 1
-        line = raw[pos:end]
-        pos = end
-        if line in (b"\r\n", b"\n"):
-            return fields, raw[pos:]
-        if line[:1] in (b" ", b"\t") and fields:
-            fields[-1] += line
-        else:
-            fields.append(line)
-    return fields, b""
-
-
-def _field_name(field_bytes: bytes) -> str:
-    name, sep, _ = field_bytes.partition(b":")
-    return name.strip().decode("ascii", "replace").lower() if sep else ""
-
-
-def _moves_inside(name: str, *, keep_subject_outside: bool) -> bool:
-    """True for a header field that may not stay outside an encrypted message."""
-    if name.startswith("content-") or stays_outside(name) or is_trace(name) or not name:
-        return False
-    return not (keep_subject_outside and name == "subject")
-
-
-def _mark_protected(content: list[bytes]) -> list[bytes]:
-    """Content-* fields with `protected-headers="v1"` on the Content-Type (one is added if none)."""
-    out: list[bytes] = []
-    marked = False
-    for f in content:
-        if _field_name(f) == "content-type" and not marked:
-            out.append(_ensure_eol(f).rstrip(b"\r\n") + b';\r\n protected-headers="v1"\r\n')
-            marked = True
-        else:
-            out.append(f)
-    if not marked:
-        out.insert(0, b'Content-Type: text/plain; charset="us-ascii"; protected-headers="v1"\r\n')
-    return out
-
-
 def _one_line(value: str) -> str:
     """A decoded header value on one line (a folded or malformed value must not add lines)."""
     return " ".join(value.split())
-
-
-def _crlf(data: bytes) -> bytes:
-    return _BARE_LF.sub(b"\r\n", data)
-
-
-def _ensure_eol(field_bytes: bytes) -> bytes:
-    return field_bytes if field_bytes.endswith(b"\n") else field_bytes + b"\r\n"
-
-
-def _header_line(name: str, value: str) -> bytes:
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"{name} must be a single line")
-    try:
-        value.encode("ascii")
-        encoded = value
-    except UnicodeEncodeError:
-        encoded = Header(value, "utf-8").encode()
-    return f"{name}: {encoded}\r\n".encode("ascii")
 
 
 class PgpKeyring:
@@ -764,56 +698,33 @@ class PgpKeyring:
         neutral_subject: str = "Encrypted message",
     ) -> bytes:
         """The message as RFC 3156 multipart/encrypted; see the module docstring for exactness."""
-        fields, body = _split_header_block(raw)
-        content = [f for f in fields if _field_name(f).startswith("content-")]
-        # Inside: the protected fields, and every field that may not stay outside (free text
-        # such as Thread-Topic, Keywords or X-*), whatever protect_subject says.
-        inside = [
-            f
-            for f in fields
-            if (protect_subject and _field_name(f) in PROTECTED_HEADERS)
-            or _moves_inside(_field_name(f), keep_subject_outside=not protect_subject)
-        ]
-        content = _mark_protected(content) if protect_subject else content
-        inner = _crlf(b"".join(_ensure_eol(f) for f in inside + content) + b"\r\n" + body)
-        outer = self._outer_headers(fields, subject=neutral_subject if protect_subject else None)
-        armored = self._encrypt(inner, fingerprints, sign_with)
-        boundary = f"phigate-pgp-{secrets.token_hex(12)}"
-        parts = [
-            outer,
-            b'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted";\r\n',
-            f' boundary="{boundary}"\r\n'.encode("ascii"),
-            b"\r\n",
-            b"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\r\n",
-            f"--{boundary}\r\n".encode("ascii"),
-            b"Content-Type: application/pgp-encrypted\r\n",
-            b"Content-Description: PGP/MIME version identification\r\n",
-            b"\r\n",
+        split = split_message(raw)
+        armored = self._encrypt(
+            inner_entity(split, protect=protect_subject), fingerprints, sign_with
+        )
+        version = Entity(
+            (
+                ("Content-Type", "application/pgp-encrypted"),
+                ("Content-Description", "PGP/MIME version identification"),
+            ),
             b"Version: 1\r\n",
-            b"\r\n",
-            f"--{boundary}\r\n".encode("ascii"),
-            b'Content-Type: application/octet-stream; name="encrypted.asc"\r\n',
-            b"Content-Description: OpenPGP encrypted message\r\n",
-            b'Content-Disposition: inline; filename="encrypted.asc"\r\n',
-            b"\r\n",
-            _crlf(armored.encode("ascii")),
-            f"\r\n--{boundary}--\r\n".encode("ascii"),
-        ]
-        return b"".join(parts)
-
-    def _outer_headers(self, fields: Iterable[bytes], *, subject: str | None) -> bytes:
-        kept: list[bytes] = []
-        seen_mime_version = False
-        for f in fields:
-            name = _field_name(f)
-            if stays_outside(name) or (name == "subject" and subject is None):
-                kept.append(_crlf(_ensure_eol(f)))
-                seen_mime_version = seen_mime_version or name == "mime-version"
-        if subject is not None:
-            kept.append(_header_line("Subject", subject))
-        if not seen_mime_version:
-            kept.append(b"MIME-Version: 1.0\r\n")
-        return b"".join(kept)
+        )
+        data = Entity(
+            (
+                ("Content-Type", 'application/octet-stream; name="encrypted.asc"'),
+                ("Content-Description", "OpenPGP encrypted message"),
+                ("Content-Disposition", 'inline; filename="encrypted.asc"'),
+            ),
+            to_crlf(armored.encode("ascii")),
+        )
+        encrypted = multipart(
+            "encrypted",
+            [version.to_bytes(), data.to_bytes()],
+            params='protocol="application/pgp-encrypted"',
+            preamble=b"This is an OpenPGP/MIME encrypted message (RFC 4880 and 3156).\r\n",
+        )
+        subject = neutral_subject if protect_subject else None
+        return outer_message(split, encrypted, subject=subject, encrypted=True)
 
     def encrypt_inline(
         self,
@@ -849,22 +760,22 @@ class PgpKeyring:
             raise InlinePgpUnsupported(
                 f"the text part cannot be decoded ({type(exc).__name__}); use PGP/MIME"
             ) from exc
-        fields, _ = _split_header_block(raw)
         moved = [
             (name, value)
             for name, value in msg.items()
-            if _moves_inside(name.lower(), keep_subject_outside=False)
+            if moves_inside(name.lower(), with_subject=True)
         ]
         # The subject leads: a reader sees it where the subject line would be.
         moved.sort(key=lambda item: item[0].lower() != "subject")
         inside = [f"{name}: {_one_line(str(value))}\n" for name, value in moved]
         lead = "".join(inside) + "\n" if inside else ""
-        plaintext = _crlf((lead + str(text).replace("\r\n", "\n")).encode("utf-8"))
+        plaintext = to_crlf((lead + str(text).replace("\r\n", "\n")).encode("utf-8"))
         armored = self._encrypt(plaintext, fingerprints, sign_with)
-        outer = self._outer_headers(fields, subject=neutral_subject)
-        return (
-            outer
-            + b'Content-Type: text/plain; charset="utf-8"\r\n'
-            + b"Content-Transfer-Encoding: 7bit\r\n\r\n"
-            + _crlf(armored.encode("ascii"))
+        inline = Entity(
+            (
+                ("Content-Type", 'text/plain; charset="utf-8"'),
+                ("Content-Transfer-Encoding", "7bit"),
+            ),
+            to_crlf(armored.encode("ascii")),
         )
+        return outer_message(split_message(raw), inline, subject=neutral_subject, encrypted=True)

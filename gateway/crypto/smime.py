@@ -32,16 +32,9 @@ from cryptography.hazmat.primitives.keywrap import aes_key_wrap
 from cryptography.hazmat.primitives.padding import PKCS7
 
 from detectors.extract.envelope import EncryptedKind, message_encrypted_kind
-from gateway.mime.util import (
-    CRLF,
-    base64_lines,
-    moved_fields,
-    new_boundary,
-    outer_message,
-    plain_entity,
-    protect_entity,
-    split_message,
-)
+from gateway.mime.headers import CRLF, split_message
+from gateway.mime.wrap import inner_entity, original_entity, outer_message
+from gateway.mime.writer import Entity, base64_lines, multipart
 from gateway.model import PhigateError
 
 #: Capability names (asn1crypto's) this gateway advertises when signing, strongest first.
@@ -155,7 +148,8 @@ def encrypt_message(
     """Encrypt a whole RFC 5322 message for `recipient_certs` and return the new message.
 
     The inner content is the original MIME entity, its bytes unchanged (line ends made CRLF);
-    with `protect_subject` it also carries From/To/Cc/Date/Subject/Reply-To and
+    with `protect_subject` it also carries the protected header fields (see
+    `gateway.mime.wrap.PROTECTED_FIELDS`) and
     `protected-headers="v1"`, and the outer Subject becomes `neutral_subject`. With `signer`
     the inner entity is signed first (multipart/signed, detached SHA-256).
     """
@@ -167,26 +161,21 @@ def encrypt_message(
     if kind is not None:
         raise AlreadyEncrypted(f"message is already {kind}-encrypted")
     split = split_message(raw)
-    entity = (
-        protect_entity(split)
-        if protect_subject
-        else plain_entity(split, moved=moved_fields(split, with_subject=False))
-    )
+    entity = inner_entity(split, protect=protect_subject)
     if signer is not None:
-        entity = sign_entity(entity, signer)
+        entity = sign_entity(entity, signer).to_bytes()
     der = envelope(entity, recipient_certs, gcm=prefer_gcm, oaep=oaep)
     smime_type = "authEnveloped-data" if prefer_gcm else "enveloped-data"
-    headers = [
-        f'Content-Type: application/pkcs7-mime; smime-type={smime_type}; name="smime.p7m"\r\n'.encode(),
-        b"Content-Transfer-Encoding: base64\r\n",
-        b'Content-Disposition: attachment; filename="smime.p7m"\r\n',
-    ]
+    p7m = Entity(
+        (
+            ("Content-Type", f'application/pkcs7-mime; smime-type={smime_type}; name="smime.p7m"'),
+            ("Content-Transfer-Encoding", "base64"),
+            ("Content-Disposition", 'attachment; filename="smime.p7m"'),
+        ),
+        base64_lines(der),
+    )
     return outer_message(
-        split,
-        subject=neutral_subject if protect_subject else None,
-        content_headers=headers,
-        body=base64_lines(der),
-        encrypted=True,
+        split, p7m, subject=neutral_subject if protect_subject else None, encrypted=True
     )
 
 
@@ -348,43 +337,29 @@ def _key_agreement(
 # --------------------------------------------------------------------------- signing
 
 
-def sign_entity(entity: bytes, signer: Signer) -> bytes:
-    """Wrap a MIME entity in multipart/signed with a detached SHA-256 CMS signature."""
-    signature = detached_signature(entity, signer)
-    boundary = new_boundary([entity])
-    delimiter = f"--{boundary}".encode()
-    body = b"".join(
-        [
-            b"This is a cryptographically signed message in MIME format.\r\n\r\n",
-            delimiter + CRLF,
-            # The CRLF before a delimiter belongs to the delimiter, not to the signed entity.
-            entity + CRLF,
-            delimiter + CRLF,
-            b'Content-Type: application/pkcs7-signature; name="smime.p7s"\r\n',
-            b"Content-Transfer-Encoding: base64\r\n",
-            b'Content-Disposition: attachment; filename="smime.p7s"\r\n',
-            CRLF,
-            base64_lines(signature),
-            delimiter + b"--" + CRLF,
-        ]
+def sign_entity(entity: bytes, signer: Signer) -> Entity:
+    """Wrap a MIME entity, byte for byte, in multipart/signed with a detached SHA-256 signature."""
+    signature = Entity(
+        (
+            ("Content-Type", 'application/pkcs7-signature; name="smime.p7s"'),
+            ("Content-Transfer-Encoding", "base64"),
+            ("Content-Disposition", 'attachment; filename="smime.p7s"'),
+        ),
+        base64_lines(detached_signature(entity, signer)),
     )
-    header = (
-        'Content-Type: multipart/signed; protocol="application/pkcs7-signature";\r\n'
-        f' micalg=sha-256; boundary="{boundary}"\r\n'
-    ).encode()
-    return header + CRLF + body
+    return multipart(
+        "signed",
+        [entity, signature.to_bytes()],
+        params='protocol="application/pkcs7-signature"; micalg=sha-256',
+        preamble=b"This is a cryptographically signed message in MIME format.\r\n\r\n",
+    )
 
 
 def sign_message(raw: bytes, signer: Signer) -> bytes:
     """Sign a whole message (multipart/signed) without encrypting it."""
     split = split_message(raw)
-    signed = split_message(sign_entity(plain_entity(split), signer))
-    return outer_message(
-        split,
-        subject=None,
-        content_headers=[f.raw for f in signed.content_fields()],
-        body=signed.body,
-    )
+    signed = sign_entity(original_entity(split), signer)
+    return outer_message(split, signed, subject=None, encrypted=False)
 
 
 def detached_signature(content: bytes, signer: Signer) -> bytes:

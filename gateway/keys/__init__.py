@@ -12,7 +12,7 @@ from gateway.keys.errors import (
     WrongPassword,
 )
 from gateway.keys.files import Credentials, load_signer, read_credentials
-from gateway.keys.store import CertEntry, CertLookup, CertStore, ImportResult, Problem
+from gateway.keys.store import CertEntry, CertLookup, CertProblem, CertStore, ImportResult
 
 __all__ = [
     "CertEntry",
@@ -27,7 +27,7 @@ __all__ = [
     "CrlError",
     "ImportResult",
     "PasswordRequired",
-    "Problem",
+    "CertProblem",
     "WeakCertificateKey",
     "WrongPassword",
     "load_signer",

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from asn1crypto import core
 from asn1crypto import pkcs12 as asn1_pkcs12
@@ -36,6 +36,8 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 #: the same window the recipient certificates are counted in.
 SIGNER_WARN_DAYS = 30
 
+_Extension = TypeVar("_Extension", bound=x509.ExtensionType)
+
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\r?\n(.*?)-----END \1-----", re.DOTALL)
 _ENCRYPTED_KEY_LABELS = (b"ENCRYPTED PRIVATE KEY",)
 _KEY_LABELS = (b"PRIVATE KEY", b"RSA PRIVATE KEY", b"EC PRIVATE KEY")
@@ -56,6 +58,14 @@ class Credentials:
     path: Path
     certificates: tuple[x509.Certificate, ...]
     key: PrivateKey | None = None
+
+
+def extension(cert: x509.Certificate, kind: type[_Extension]) -> _Extension | None:
+    """The certificate's extension of this kind, or None when it carries none."""
+    try:
+        return cert.extensions.get_extension_for_class(kind).value
+    except x509.ExtensionNotFound:
+        return None
 
 
 def read_credentials(path: Path, password: bytes | None = None) -> Credentials:
@@ -263,17 +273,11 @@ def signer_problem(signer: Signer, at: dt.datetime) -> str | None:
     weak = key_strength_problem(signer.key)
     if weak is not None:
         return f"the signing key is too weak: {weak}"
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        usage = None
+    usage = extension(cert, x509.KeyUsage)
     if usage is not None and not usage.digital_signature:
         return "the signing certificate's key usage lacks digitalSignature"
-    try:
-        eku = set(cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
-    except x509.ExtensionNotFound:
-        eku = set()
-    if ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku:
+    eku = extension(cert, x509.ExtendedKeyUsage)
+    if eku is None or ExtendedKeyUsageOID.EMAIL_PROTECTION not in eku:
         return "the signing certificate's extended key usage lacks emailProtection"
     return None
 

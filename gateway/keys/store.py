@@ -43,13 +43,13 @@ from gateway.crypto.smime import (
 )
 from gateway.keys.crl import CrlCache
 from gateway.keys.errors import CertFileError, CertStoreError, CrlError, WeakCertificateKey
-from gateway.keys.files import read_credentials
-from gateway.mime.util import split_message
+from gateway.keys.files import extension, read_credentials
+from gateway.mime.headers import split_message
 
 if TYPE_CHECKING:
     from gateway.config import SmimeSettings
 
-Problem = Literal[
+CertProblem = Literal[
     "not-found",
     "expired",
     "not-yet-valid",
@@ -77,11 +77,8 @@ def fingerprint(cert: x509.Certificate) -> str:
 
 def cert_addresses(cert: x509.Certificate) -> tuple[str, ...]:
     """E-mail addresses of a certificate: SAN rfc822Name, else subject emailAddress (lower case)."""
-    try:
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        found = [a for a in san.get_values_for_type(x509.RFC822Name) if a]
-    except x509.ExtensionNotFound:
-        found = []
+    san = extension(cert, x509.SubjectAlternativeName)
+    found = [a for a in san.get_values_for_type(x509.RFC822Name) if a] if san else []
     if not found:
         found = [
             str(attr.value) for attr in cert.subject.get_attributes_for_oid(NameOID.EMAIL_ADDRESS)
@@ -104,10 +101,8 @@ def cert_capabilities(cert: x509.Certificate) -> frozenset[str]:
 
 
 def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
+    constraints = extension(cert, x509.BasicConstraints)
+    return constraints is not None and constraints.ca
 
 
 @dataclass(frozen=True)
@@ -162,7 +157,7 @@ class CertLookup:
     """The answer for one address: a usable certificate, or why there is none."""
 
     cert: x509.Certificate | None
-    problem: Problem | None
+    problem: CertProblem | None
     detail: str
     entry: CertEntry | None = None
     candidates: int = 0
@@ -192,7 +187,7 @@ class CertLookup:
 class Validation:
     """Whether one certificate may be used now, and the verified chain when it may."""
 
-    problem: Problem | None
+    problem: CertProblem | None
     detail: str
     chain: tuple[x509.Certificate, ...] = ()
 
@@ -579,10 +574,7 @@ def _from_addresses(raw: bytes) -> set[str]:
 
 def _usage_problem(cert: x509.Certificate) -> str | None:
     key = cert.public_key()
-    try:
-        ku = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        ku = None
+    ku = extension(cert, x509.KeyUsage)
     if isinstance(key, rsa.RSAPublicKey):
         if ku is not None and not ku.key_encipherment:
             return "key usage lacks keyEncipherment"
@@ -591,9 +583,8 @@ def _usage_problem(cert: x509.Certificate) -> str | None:
             return "key usage lacks keyAgreement"
     else:
         return f"unsupported key type {type(key).__name__}"
-    try:
-        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except x509.ExtensionNotFound:
+    eku = extension(cert, x509.ExtendedKeyUsage)
+    if eku is None:
         return None  # RFC 8550 4.4.4: only a present EKU must allow emailProtection
     allowed = {ExtendedKeyUsageOID.EMAIL_PROTECTION, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
     if not allowed & set(eku):
@@ -622,7 +613,7 @@ __all__ = [
     "CertStore",
     "ImportResult",
     "Learned",
-    "Problem",
+    "CertProblem",
     "Validation",
     "cert_addresses",
     "fingerprint",
