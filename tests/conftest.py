@@ -31,6 +31,7 @@ from tests.support.gateway import (
 )
 from tests.support.patients import ROSTER_CSV, write_csv
 from tests.support.pki import Pki
+from tests.support.portal import Clock, FakePractice
 
 # ------------------------------------------------------------------------ loopback servers
 
@@ -127,6 +128,27 @@ def store(quarantine_db_url: str, master_key_file: Path) -> Iterator[QuarantineS
     define their own `store`)."""
     with closing(QuarantineStore(quarantine_db_url, master_key_file, retention_days=30)) as s:
         yield s
+
+
+@pytest.fixture
+def app_store(tmp_path: Path) -> Iterator[PortalStore]:
+    """A SQLite portal store for the portal app tests (portal_store covers both backends)."""
+    with closing(
+        PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
+    ) as s:
+        yield s
+
+
+@pytest.fixture
+def practice() -> FakePractice:
+    """What the portal hands to the rest of phigate, captured: outbox, audit events, consents."""
+    return FakePractice()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The portal app's clock, settable by tests."""
+    return Clock()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import httpx
 import pytest
@@ -46,37 +45,15 @@ REPLY = "Thank you doctor, I will book the follow-up next week."
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[PortalStore]:
-    """A SQLite portal store (the store's own tests also cover PostgreSQL)."""
-    s = PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
-    try:
-        yield s
-    finally:
-        s.close()
-
-
-@pytest.fixture
-def practice() -> FakePractice:
-    """The captured outbox, audit events and consents."""
-    return FakePractice()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """The app's clock, settable by tests."""
-    return Clock()
-
-
-@pytest.fixture
-def portal(store: PortalStore, practice: FakePractice, clock: Clock) -> Iterator[str]:
+def portal(app_store: PortalStore, practice: FakePractice, clock: Clock) -> Iterator[str]:
     """The portal's base URL on loopback."""
-    with running_portal(store, practice, clock=clock) as url:
+    with running_portal(app_store, practice, clock=clock) as url:
         yield url
 
 
-def put(store: PortalStore, clock: Clock, roster_id: str | None = ROSTER_ID) -> PortalItem:
+def put(app_store: PortalStore, clock: Clock, roster_id: str | None = ROSTER_ID) -> PortalItem:
     """Hold the planted message for RECIPIENT for 14 days from the clock's now."""
-    return store.put(
+    return app_store.put(
         RAW,
         ref_id="PG-20261128-PORTAL01",
         mail_from=SENDER,
@@ -107,10 +84,10 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def test_read_download_and_reply(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """A verified patient reads the sanitised message, downloads the PDF and replies."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = sign_in(client, item, practice)
         assert page.status_code == HTTP_OK
@@ -144,15 +121,15 @@ def test_read_download_and_reply(
     body = reply.get_body(preferencelist=("plain",))
     assert body is not None and REPLY in body.get_content()
     assert practice.actions() == ["portal-view", "portal-download", "portal-reply"]
-    meta = store.meta(item.item_id)
+    meta = app_store.meta(item.item_id)
     assert (meta.status, meta.views) == (READ, 1)
 
 
 def test_token_appears_in_one_url_only(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """After the first request the token is in no URL, redirect or page."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     urls: list[str] = []
     with httpx.Client(
         base_url=portal, event_hooks={"request": [lambda r: urls.append(str(r.url))]}
@@ -166,10 +143,10 @@ def test_token_appears_in_one_url_only(
 
 
 def test_security_headers_on_every_response(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Pages, errors, redirects and static files all carry the security headers."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         responses = [
             client.get("/"),
@@ -195,10 +172,10 @@ def test_security_headers_on_every_response(
 
 
 def test_session_cookies_are_strict(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Session and CSRF cookies are HttpOnly and SameSite=Strict."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         resp = client.get(f"/p/{item.token}")
     cookies = resp.headers.get_list("set-cookie")
@@ -208,10 +185,10 @@ def test_session_cookies_are_strict(
 
 
 def test_post_without_matching_csrf_is_refused(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """A POST with no, a wrong, or another session's CSRF token does nothing."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as other:
         foreign = csrf(start(other, item))
     with httpx.Client(base_url=portal) as client:
@@ -232,10 +209,10 @@ def test_post_without_matching_csrf_is_refused(
 
 
 def test_five_wrong_codes_lock_the_message(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Five wrong codes lock the item for 15 minutes, audited, even across new sessions."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = send_code(client, start(client, item))
         wrong = f"{(int(practice.last_code()) + 1) % 1_000_000:06d}"
@@ -258,10 +235,10 @@ def test_five_wrong_codes_lock_the_message(
 
 
 def test_date_of_birth_is_required_when_the_roster_has_one(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """The right code with a wrong or missing date of birth fails; with the right one it works."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = send_code(client, start(client, item))
         assert 'name="dob"' in page.text
@@ -278,10 +255,10 @@ def test_date_of_birth_is_required_when_the_roster_has_one(
 
 
 def test_code_alone_when_no_roster_entry(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Without a roster entry the page asks only for the code, and the code suffices."""
-    item = put(store, clock, roster_id=None)
+    item = put(app_store, clock, roster_id=None)
     with httpx.Client(base_url=portal) as client:
         page = send_code(client, start(client, item))
         assert 'name="dob"' not in page.text
@@ -290,10 +267,10 @@ def test_code_alone_when_no_roster_entry(
 
 
 def test_code_is_sent_to_the_recipient_without_phi(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """The code goes to the stored recipient, and the mail holds nothing from the message."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         send_code(client, start(client, item))
     assert len(practice.outbox) == 1
@@ -306,10 +283,10 @@ def test_code_is_sent_to_the_recipient_without_phi(
 
 
 def test_used_code_does_not_work_twice(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """A code used by one session is refused in another."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         sign_in(client, item, practice)
         code = practice.last_code()
@@ -323,10 +300,10 @@ def test_used_code_does_not_work_twice(
 
 
 def test_sending_codes_is_rate_limited(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """After five codes in an hour no more mail is sent."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = start(client, item)
         for _ in range(5):
@@ -337,10 +314,10 @@ def test_sending_codes_is_rate_limited(
 
 
 def test_session_expires(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Thirty minutes after verification the session no longer reads the message."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         sign_in(client, item, practice)
         clock.advance(timedelta(minutes=31))
@@ -350,10 +327,10 @@ def test_session_expires(
 
 
 def test_expired_link(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """A link past its expiry shows an expired page and is audited."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     clock.advance(timedelta(days=15))
     with httpx.Client(base_url=portal) as client:
         resp = client.get(f"/p/{item.token}")
@@ -368,10 +345,10 @@ def test_expired_link(
 
 
 def test_unverified_session_cannot_read(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Before the code, the message, attachments, reply and consent all send to /verify."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = start(client, item)
         for path in ("/message", "/attachment/0", "/consent"):
@@ -382,10 +359,10 @@ def test_unverified_session_cannot_read(
 
 
 def test_consent_in_the_portal(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Accepting the disclosure records consent, tells the practice without PHI, and audits."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         sign_in(client, item, practice)
         page = client.get("/consent")
@@ -413,10 +390,10 @@ def test_consent_in_the_portal(
 
 
 def test_logout_ends_the_session(
-    portal: str, store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
 ) -> None:
     """Signing out forgets the session on the server."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = sign_in(client, item, practice)
         old = client.cookies.get(SETTINGS.session_cookie)
@@ -428,13 +405,13 @@ def test_logout_ends_the_session(
 
 def test_no_phi_or_token_in_audit_or_logs(
     portal: str,
-    store: PortalStore,
+    app_store: PortalStore,
     practice: FakePractice,
     clock: Clock,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Audit details and every log record stay free of PHI, addresses and the token."""
-    item = put(store, clock)
+    item = put(app_store, clock)
     with caplog.at_level(logging.DEBUG):
         with httpx.Client(base_url=portal) as first:
             page = send_code(first, start(first, item))

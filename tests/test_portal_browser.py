@@ -82,28 +82,12 @@ def code_url(practice: FakePractice) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture
-def practice() -> FakePractice:
-    """The captured outbox, audit events and consents."""
-    return FakePractice()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[PortalStore]:
-    """A SQLite portal store."""
-    s = PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
-    try:
-        yield s
-    finally:
-        s.close()
-
-
 def test_patient_reads_downloads_and_replies_in_chromium(
-    store: PortalStore, practice: FakePractice, code_url: str, tmp_path: Path
+    app_store: PortalStore, practice: FakePractice, code_url: str, tmp_path: Path
 ) -> None:
     """Chromium follows the notice link, verifies, reads, downloads the PDF and replies."""
     node = _require_tools()
-    item = store.put(
+    item = app_store.put(
         RAW,
         ref_id="PG-20261128-BROWSER1",
         mail_from=SENDER,
@@ -111,7 +95,7 @@ def test_patient_reads_downloads_and_replies_in_chromium(
         roster_id=ROSTER_ID,
         expires=datetime.now(UTC) + timedelta(days=14),
     )
-    with running_portal(store, practice) as base:
+    with running_portal(app_store, practice) as base:
         notice = render_portal_notice(
             item,
             practice_name=SETTINGS.practice_name,

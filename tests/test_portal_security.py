@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import httpx
-import pytest
 
 from gateway.portal import PortalMessage, PortalMeta, PortalStore, build_reply
 from tests.support.portal import (
@@ -43,18 +40,10 @@ HOSTILE = (
 ).encode()
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[PortalStore]:
-    """A SQLite portal store."""
-    s = PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
-    try:
-        yield s
-    finally:
-        s.close()
-
-
-def _signed_in(client: httpx.Client, store: PortalStore, practice: FakePractice) -> httpx.Response:
-    item = store.put(
+def _signed_in(
+    client: httpx.Client, app_store: PortalStore, practice: FakePractice
+) -> httpx.Response:
+    item = app_store.put(
         HOSTILE,
         ref_id="PG-20261128-HOSTILE1",
         mail_from=SENDER,
@@ -68,20 +57,20 @@ def _signed_in(client: httpx.Client, store: PortalStore, practice: FakePractice)
     return client.get("/message")
 
 
-def test_plain_text_body_is_escaped(store: PortalStore) -> None:
+def test_plain_text_body_is_escaped(app_store: PortalStore) -> None:
     """Markup in a text/plain body is shown as text, never as HTML."""
     practice = FakePractice()
-    with running_portal(store, practice) as url, httpx.Client(base_url=url) as client:
-        page = _signed_in(client, store, practice)
+    with running_portal(app_store, practice) as url, httpx.Client(base_url=url) as client:
+        page = _signed_in(client, app_store, practice)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in page.text
     assert "<script>" not in page.text
 
 
-def test_hostile_attachment_is_a_sandboxed_download(store: PortalStore) -> None:
+def test_hostile_attachment_is_a_sandboxed_download(app_store: PortalStore) -> None:
     """An HTML attachment downloads as a file in a sandbox, with a harmless filename header."""
     practice = FakePractice()
-    with running_portal(store, practice) as url, httpx.Client(base_url=url) as client:
-        _signed_in(client, store, practice)
+    with running_portal(app_store, practice) as url, httpx.Client(base_url=url) as client:
+        _signed_in(client, app_store, practice)
         resp = client.get("/attachment/0")
     disposition = resp.headers["content-disposition"]
     assert disposition.startswith("attachment; filename=")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import ssl
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,22 +30,12 @@ def tls_files(tmp_path: Path) -> tuple[Path, Path, Path]:
     return ca_file, cert_file, key_file
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[PortalStore]:
-    """A SQLite portal store."""
-    s = PortalStore(f"sqlite:///{tmp_path}/portal.db", tmp_path / "keys" / "portal.key")
-    try:
-        yield s
-    finally:
-        s.close()
-
-
 def test_tls_with_secure_host_cookies(
-    store: PortalStore, tls_files: tuple[Path, Path, Path]
+    app_store: PortalStore, tls_files: tuple[Path, Path, Path]
 ) -> None:
     """Over TLS the link sets __Host- cookies that are Secure, HttpOnly and SameSite=Strict."""
     ca_file, cert_file, key_file = tls_files
-    item = store.put(
+    item = app_store.put(
         RAW,
         ref_id="PG-20261128-TLS00001",
         mail_from=SENDER,
@@ -54,7 +43,7 @@ def test_tls_with_secure_host_cookies(
         roster_id=None,
         expires=datetime.now(UTC) + timedelta(days=1),
     )
-    app = create_app(store, SETTINGS.clone(secure_cookies=True), FakePractice().services())
+    app = create_app(app_store, SETTINGS.clone(secure_cookies=True), FakePractice().services())
     context = ssl.create_default_context(cafile=str(ca_file))
     with serving(app, certfile=cert_file, keyfile=key_file) as url:
         assert url.startswith("https://")
@@ -109,11 +98,11 @@ def _s_client(url: str, *options: str) -> subprocess.CompletedProcess[str]:
     ids=["cbc-sha256", "cbc-sha384", "cbc-sha1", "rsa-kx", "gcm", "chacha20", "tls1.3"],
 )
 def test_the_portal_offers_aead_suites_only(
-    store: PortalStore, rsa_tls_files: tuple[Path, Path], options, accepted
+    app_store: PortalStore, rsa_tls_files: tuple[Path, Path], options, accepted
 ) -> None:
     """TLS 1.2 CBC suites fail the handshake (openssl s_client); AEAD suites and TLS 1.3 work."""
     cert_file, key_file = rsa_tls_files
-    app = create_app(store, SETTINGS.clone(secure_cookies=True), FakePractice().services())
+    app = create_app(app_store, SETTINGS.clone(secure_cookies=True), FakePractice().services())
     with serving(app, certfile=cert_file, keyfile=key_file) as url:
         out = _s_client(url, *options)
     negotiated = re.search(r"Cipher is (\S+)", out.stdout)
