@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import Any, Self, cast
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-class Cloneable:
-    """The one `clone(**changes)` of phigate's immutable settings (like `email.policy`).
-
-    Mixed into frozen pydantic models (`Frozen`) and frozen dataclasses alike.
-    """
-
-    def clone(self, **changes: Any) -> Self:
-        """Return a validated copy with `changes` applied; an unknown name raises TypeError."""
-        if isinstance(self, BaseModel):
-            known = set(type(self).model_fields)
-        else:
-            known = {f.name for f in dataclasses.fields(cast(Any, self))}
-        unknown = set(changes) - known
-        if unknown:
-            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        if isinstance(self, BaseModel):
-            return type(self).model_validate({**self.model_dump(), **changes})
-        return cast(Self, dataclasses.replace(cast(Any, self), **changes))
-
-
-class Frozen(Cloneable, BaseModel):
-    """An immutable settings model: unknown keys are errors; change it with `clone()`."""
-
+class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    def clone(self, **changes: Any) -> Self:
+        """Return a validated copy with ``changes`` applied; unknown keys raise."""
+        data = self.model_dump()
+        data.update(changes)
+        return type(self).model_validate(data)
 
-class MrnPattern(Frozen):
+
+class MrnPattern(_Frozen):
     """A practice-specific medical-record-number shape, matched without a context word."""
 
     name: str = Field(min_length=1, max_length=64)
@@ -52,7 +35,7 @@ class MrnPattern(Frozen):
         return value
 
 
-class DecisionThresholds(Frozen):
+class DecisionThresholds(_Frozen):
     """Scores and weights that turn findings into a message-level PHI decision."""
 
     phi_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -101,7 +84,7 @@ class DecisionThresholds(Frozen):
     )
 
 
-class DetectorConfig(Frozen):
+class DetectorConfig(_Frozen):
     """Everything the PHI engine needs, loaded once per worker."""
 
     max_part_chars: int = Field(default=200_000, ge=1_000)

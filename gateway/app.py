@@ -14,6 +14,7 @@ import structlog
 from detectors.extract import ExtractLimits
 from gateway.audit import AuditEntry, AuditError, AuditLog, AuditWriter
 from gateway.audit.entry import PENDING_ACTION
+from gateway.components import default_registry
 from gateway.config import Settings
 from gateway.delivery.outbox import Outbox
 from gateway.delivery.relay import NextHopPool, Relay, Transaction
@@ -22,8 +23,10 @@ from gateway.model import Delivery, Envelope, Outcome, Verdict
 from gateway.ops.metrics import Metrics
 from gateway.ops.tls import server_tls_context
 from gateway.pipeline import Pipeline
-from gateway.policy.rules import Groups, PolicyDocument, RulePolicy, load_policy
-from gateway.registry import Registry, default_registry
+from gateway.policy.conditions import conditions_from
+from gateway.policy.facts import Groups
+from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
+from gateway.registry import Registry
 from gateway.services import Services
 from gateway.smtp.auth import CredentialStore
 from gateway.storage.stores import check_stores
@@ -150,7 +153,7 @@ class Gateway:
         self.pipeline = Pipeline(
             RfcParser(),
             self._detector(settings),
-            RulePolicy(document, self.groups),
+            RulePolicy(document, self.groups, conditions_from(self.registry)),
             actions,
             self.relay,
             offload=self._offload,

@@ -28,6 +28,7 @@ from detectors.extract import (
 from detectors.findings import Finding
 from gateway.model import Detection, DetectorError, Envelope, ParsedMessage
 from gateway.notices.context import SAFE_EXTENSIONS
+from gateway.registry import Registry
 
 
 @functools.lru_cache(maxsize=2)
@@ -209,7 +210,7 @@ class PhiDetector:
                     decision = replace(decision, phi=True, score=max(decision.score, 0.9))
         summary, reasons = summarise(findings, extraction.unscannable, decision.score, decision.phi)
         if patients:
-            summary["patients"] = sorted(patients)
+            summary["patients"] = sorted(patients)  # for the audit log; stages read `patients`
         return Detection(
             phi=decision.phi,
             score=decision.score,
@@ -217,4 +218,22 @@ class PhiDetector:
             summary=summary,
             unscannable=extraction.unscannable,
             reasons=(f"score {decision.score:.2f}", *reasons),
+            patients=tuple(sorted(patients)),
         )
+
+
+class NullDetector:
+    """Finds nothing (detection.detector: null). See Detector."""
+
+    name = "null"
+    cheap = True  # runs on the event loop: there is nothing to wait for
+
+    def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
+        """See Detector."""
+        return Detection(phi=False, score=0.0, reasons=("no detectors configured",))
+
+
+def register(reg: Registry) -> None:
+    """Register the built-in detectors: factories take (engine config, extraction limits, roster)."""
+    reg.register("detector", NullDetector.name, lambda *_: NullDetector())
+    reg.register("detector", PhiDetector.name, PhiDetector)

@@ -11,7 +11,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:  # types only: the model loads nothing of phigate's
+    from detectors.extract.model import Unscannable
+    from detectors.findings import Finding
 
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
@@ -75,14 +79,19 @@ class ParsedMessage:
 
 @dataclass(frozen=True)
 class Detection:
-    """What the detectors found: a PHI-free summary plus the findings for later stages."""
+    """What the detectors found: a PHI-free summary plus the findings for later stages.
+
+    `summary` is what the audit log keeps; later stages read the typed fields, never the summary.
+    `patients` are the roster ids of the patients the message is about.
+    """
 
     phi: bool = False
     score: float = 0.0
-    findings: tuple[Any, ...] = ()
+    findings: tuple[Finding, ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)
-    unscannable: tuple[Any, ...] = ()
+    unscannable: tuple[Unscannable, ...] = ()
     reasons: tuple[str, ...] = ()
+    patients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,43 @@ class HeaderEdit:
 
 
 @dataclass(frozen=True)
-class Decision:
+class RecipientFacts:
+    """What the policy knows about one recipient, resolved before deciding."""
+
+    address: str
+    groups: frozenset[str] = frozenset()
+    misdirected: bool = False  # mail about a rostered patient to an outside address of another
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a policy decision reads, resolved once per message (off the event loop).
+
+    Deciding is then a pure function of the message, envelope, detection and these facts: the
+    roster and the other stores are asked here, never while rules are being matched.
+    """
+
+    sender: str
+    sender_groups: frozenset[str] = frozenset()
+    phi: bool = False
+    score: float = 0.0
+    entity_counts: Mapping[str, int] = field(default_factory=dict)
+    where: frozenset[str] = frozenset()
+    unscannable: bool = False
+    size: int = 0
+    patients: tuple[str, ...] = ()
+    already_encrypted: bool = False
+    triggered: bool = False
+    edits: tuple[HeaderEdit, ...] = ()
+    recipients: Mapping[str, RecipientFacts] = field(default_factory=dict)
+
+    def recipient(self, address: str) -> RecipientFacts:
+        """The facts about one recipient (one not resolved is in no group and not misdirected)."""
+        return self.recipients.get(address) or RecipientFacts(address)
+
+
+@dataclass(frozen=True)
+class PolicyDecision:
     """What the policy decided, by which rule, and why; one Route per group of recipients."""
 
     action: str
@@ -207,7 +252,7 @@ class Verdict:
     defects: tuple[str, ...] = ()
     stages: tuple[StageResult, ...] = ()
     detection: Detection | None = None
-    decision: Decision | None = None
+    decision: PolicyDecision | None = None
     outcome: Outcome | None = None
     acted: str = ""  # the action that finally served the recipients (after fallbacks)
 
@@ -253,13 +298,19 @@ class Detector(Protocol):
 
 @runtime_checkable
 class Policy(Protocol):
-    """Decides what happens to a message. Read-only: it never changes the message."""
+    """Decides what happens to a message. Read-only: it never changes the message.
+
+    `facts` may block (it asks the roster): the pipeline runs it off the event loop, once per
+    message. `decide` is pure: it reads only its arguments.
+    """
 
     name: str
 
+    def facts(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Facts: ...
+
     def decide(
-        self, message: ParsedMessage, envelope: Envelope, detection: Detection
-    ) -> Decision: ...
+        self, message: ParsedMessage, envelope: Envelope, detection: Detection, facts: Facts
+    ) -> PolicyDecision: ...
 
 
 @runtime_checkable
@@ -269,6 +320,17 @@ class Action(Protocol):
     name: str
 
     async def act(self, ctx: ActContext) -> ActResult: ...
+
+
+@runtime_checkable
+class Encryptor(Protocol):
+    """One encryption method (S/MIME or OpenPGP) for one recipient."""
+
+    method: str
+
+    def usable(self, recipient: str) -> tuple[bool, str]: ...
+
+    def encrypt(self, raw: bytes, recipient: str) -> bytes: ...
 
 
 @runtime_checkable

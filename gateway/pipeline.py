@@ -16,6 +16,7 @@ from typing import Any
 
 import structlog
 
+from detectors.extract.model import Unscannable
 from gateway.mime.headers import apply_header_edits
 from gateway.model import (
     ActContext,
@@ -26,6 +27,7 @@ from gateway.model import (
     Detector,
     DetectorError,
     Envelope,
+    Facts,
     Offload,
     Outcome,
     ParsedMessage,
@@ -150,8 +152,6 @@ class Pipeline:
             if started and time.monotonic() >= started[0] + budget:
                 break
         task.add_done_callback(_discard_result)
-        from detectors.extract.model import Unscannable
-
         gone = Unscannable(
             part="message",
             origin="message",
@@ -228,8 +228,11 @@ class Pipeline:
         )
 
         t0 = time.perf_counter()
+        policy = self.policy
         try:
-            decision = self.policy.decide(parsed, envelope, detection)
+            # The facts (roster lookups) off the loop, once per message; then a pure decision.
+            facts: Facts = await self._offload(lambda: policy.facts(parsed, envelope, detection))
+            decision = policy.decide(parsed, envelope, detection, facts)
         except PhigateError:
             raise
         except Exception as exc:

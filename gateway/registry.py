@@ -1,4 +1,7 @@
-"""The one registry: detectors, policy conditions, actions, encryptors and CLI commands by name."""
+"""The one registry: detectors, policy conditions, actions, encryptors and CLI commands by name.
+
+This module knows no component: gateway.components fills a Registry with the built-in ones.
+"""
 
 from __future__ import annotations
 
@@ -46,40 +49,3 @@ class Registry:
         for ep in entry_points(group=group):
             hook = ep.load()
             hook(self)
-
-
-def default_registry() -> Registry:
-    """The built-in components, plus any installed plugins.
-
-    Detector factories take (engine config, extraction limits); action factories take the
-    gateway's Services.
-    """
-    from gateway.actions import steps as actions
-    from gateway.actions.deliver import DeliverAction, NullDetector
-    from gateway.detect import PhiDetector
-
-    def deliver(svc: Any) -> Any:
-        return DeliverAction(svc.settings.delivery)
-
-    reg = Registry()
-    reg.register("detector", NullDetector.name, lambda *_: NullDetector())
-    reg.register("detector", PhiDetector.name, PhiDetector)
-    reg.register("action", "deliver", deliver)
-    reg.register("action", "tag", lambda svc: actions.TagAction(deliver(svc)))
-    reg.register(
-        "action", "block", lambda svc: actions.BlockAction(svc.settings.notices, svc.notices)
-    )
-    reg.register(
-        "action",
-        "quarantine",
-        lambda svc: actions.QuarantineAction(svc),
-    )
-    reg.register(
-        "action",
-        "encrypt",
-        lambda svc: actions.EncryptAction(svc.encryptors, svc.settings.delivery.tls_for),
-    )
-    reg.register("action", "portal", lambda svc: actions.PortalAction(svc))
-    reg.register("action", "consent_allow", lambda svc: actions.ConsentAllowAction(svc))
-    reg.load_plugins()
-    return reg

@@ -5,11 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any
 
 import structlog
 
+from gateway.actions.notices import TemplateNotices
+from gateway.audit import AuditLog
 from gateway.config import Settings
+from gateway.crypto.smime import SmimeError
+from gateway.keys import CertStore, CertStoreError
+from gateway.keys.files import ConfiguredSigner, load_configured_signer
+from gateway.model import ConfigError
+from gateway.ops.metrics import Metrics
+from gateway.patients.consent import ConsentRegistry
+from gateway.patients.roster import PatientRoster
+from gateway.portal.store import PortalStore
+from gateway.portal.webhook import WebhookPortal
+from gateway.quarantine import QuarantineStore
 
 log = structlog.get_logger("phigate.services")
 
@@ -26,8 +37,6 @@ def smime_warnings(settings: Settings, *, at: dt.datetime | None = None) -> list
 
     Raises ConfigError when smime.sign_file is set but unusable (the gateway would not start).
     """
-    from gateway.keys.files import load_configured_signer
-
     configured = load_configured_signer(settings.smime, at=at)
     if configured is None:
         return [UNSIGNED_CBC_WARNING]
@@ -46,15 +55,13 @@ class Services:
         self,
         settings: Settings,
         keyed_hash: Callable[[str], str],
-        audit: Any = None,
-        metrics: Any = None,
+        audit: AuditLog | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
-        from gateway.keys.files import load_configured_signer
-
         self.settings = settings
         self.keyed_hash = keyed_hash
         self.audit = audit
-        self.signing = load_configured_signer(settings.smime)
+        self.signing: ConfiguredSigner | None = load_configured_signer(settings.smime)
         if self.signing is None:
             log.warning("smime.unsigned_output", detail=UNSIGNED_CBC_WARNING)
         else:
@@ -69,33 +76,24 @@ class Services:
                 # The gauge recipient certificates use, under its own kind.
                 metrics.keys_expiring("smime-signing", 1 if self.signing.expiring else 0)
 
-    @functools.cached_property
-    def notices(self) -> Any:
-        from gateway.actions.steps import TemplateNotices
+    @property
+    def audit_log(self) -> AuditLog:
+        """The audit log, for actions that record events of their own."""
+        if self.audit is None:
+            raise ConfigError("this gateway has no audit log")
+        return self.audit
 
+    @functools.cached_property
+    def notices(self) -> TemplateNotices:
         return TemplateNotices(self.settings.notices)
 
     @functools.cached_property
-    def quarantine(self) -> Any:
-        from gateway.quarantine import QuarantineStore
-
+    def quarantine(self) -> QuarantineStore:
         q = self.settings.quarantine
         return QuarantineStore(q.url, q.master_key_file, retention_days=q.retention_days)
 
     @functools.cached_property
-    def encryptors(self) -> list[Any]:
-        from gateway.crypto.methods import PgpMethod, SmimeMethod
-
-        signer = self.signing.signer if self.signing is not None else None
-        return [
-            SmimeMethod(self.settings.smime, signer, self.cert_store),
-            PgpMethod(self.settings.pgp, self.settings.smime),
-        ]
-
-    @functools.cached_property
-    def cert_store(self) -> Any:
-        from gateway.keys import CertStore
-
+    def cert_store(self) -> CertStore:
         return CertStore.from_settings(self.settings.smime)
 
     def learn_smime(self, raw: bytes, sender: str) -> bool:
@@ -106,9 +104,6 @@ class Services:
         teaches anything (see CertStore.learn_from_signed); a message that teaches nothing is
         not an error, and learning never changes what happens to the message itself.
         """
-        from gateway.crypto.smime import SmimeError
-        from gateway.keys import CertStoreError
-
         head = raw[:16384].lower()
         if b"pkcs7-signature" not in head and b"signed-data" not in head:
             return False
@@ -128,36 +123,26 @@ class Services:
         return bool(result.learned)
 
     @functools.cached_property
-    def roster(self) -> Any:
-        from gateway.patients.roster import PatientRoster
-
+    def roster(self) -> PatientRoster:
         p = self.settings.patients
         return PatientRoster(p.url, p.key_file)
 
     @functools.cached_property
-    def consents(self) -> Any:
-        from gateway.patients.consent import ConsentRegistry
-
+    def consents(self) -> ConsentRegistry:
         p = self.settings.patients
         return ConsentRegistry(p.url, self.roster, disclosure_dir=p.disclosure_dir)
 
     @functools.cached_property
-    def portal_store(self) -> Any:
-        from gateway.portal import PortalStore
-
+    def portal_store(self) -> PortalStore:
         p = self.settings.portal
         return PortalStore(p.store_url, p.master_key_file)
 
     @functools.cached_property
-    def webhook(self) -> Any:
-        from gateway.portal import WebhookPortal
-
+    def webhook(self) -> WebhookPortal | None:
         p = self.settings.portal
         if p.webhook_url is None:
             return None
         if p.webhook_secret_file is None:
-            from gateway.model import ConfigError
-
             raise ConfigError("portal.webhook_url needs portal.webhook_secret_file")
         secret = p.webhook_secret_file.read_bytes().strip()
         return WebhookPortal(p.webhook_url, secret, p.webhook_timeout, p.webhook_retries)

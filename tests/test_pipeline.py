@@ -6,21 +6,24 @@ import asyncio
 
 import pytest
 
-from gateway.actions.deliver import DeliverAction, NullDetector
+from gateway.actions.deliver import DeliverAction
+from gateway.components import default_registry
 from gateway.config import DeliverySettings
+from gateway.detect import NullDetector
 from gateway.message import RfcParser
 from gateway.model import (
     ActResult,
-    Decision,
     Delivery,
     Detection,
     Envelope,
+    Facts,
     Outcome,
     ParsedMessage,
+    PolicyDecision,
     Reply,
 )
 from gateway.pipeline import Pipeline
-from gateway.registry import DuplicateName, Registry, default_registry
+from gateway.registry import DuplicateName, Registry
 
 RAW = b"From: a@practice.example\r\nTo: b@partner.example\r\nSubject: x\r\n\r\nhello\r\n"
 ENV = Envelope(mail_from="a@practice.example", rcpt_tos=("b@partner.example",))
@@ -45,8 +48,13 @@ class FixedPolicy:
     def __init__(self, action: str = "deliver") -> None:
         self.action = action
 
-    def decide(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Decision:
-        return Decision(action=self.action, rule="r1", reason="because")
+    def facts(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Facts:
+        return Facts(sender=envelope.mail_from)
+
+    def decide(
+        self, message: ParsedMessage, envelope: Envelope, detection: Detection, facts: Facts
+    ) -> PolicyDecision:
+        return PolicyDecision(action=self.action, rule="r1", reason="because")
 
 
 class BrokenDetector:
@@ -155,3 +163,21 @@ def test_the_default_registry_knows_every_policy_action():
     assert {"null", "phi"} <= set(reg.names("detector"))
     with pytest.raises(KeyError, match="no action named 'teleport'"):
         reg.create("action", "teleport")
+
+
+def test_the_default_registry_holds_conditions_and_encryptors():
+    """Every `when:` key of a policy is a registered condition; S/MIME and OpenPGP are encryptors."""
+    reg = default_registry()
+    assert set(reg.names("condition")) == {
+        "sender",
+        "recipient",
+        "phi",
+        "entities",
+        "where",
+        "trigger",
+        "already_encrypted",
+        "unscannable",
+        "size",
+        "misdirected",
+    }
+    assert set(reg.names("encryptor")) == {"smime", "pgp"}

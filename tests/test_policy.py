@@ -24,7 +24,8 @@ from gateway.model import (
     Reply,
 )
 from gateway.pipeline import Pipeline
-from gateway.policy.rules import Groups, PolicyDocument, RulePolicy, load_policy
+from gateway.policy.facts import Groups
+from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
 from gateway.yamlconf import load_yaml, validate
 
 ALL_ACTIONS = ["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"]
@@ -59,7 +60,9 @@ def _decide(
 ):
     policy = RulePolicy(_doc(text), GROUPS)
     parsed = RfcParser().parse(raw)
-    return policy.decide(parsed, Envelope(sender, tuple(rcpts)), detection)
+    envelope = Envelope(sender, tuple(rcpts))
+    facts = policy.facts(parsed, envelope, detection)
+    return policy.decide(parsed, envelope, detection, facts)
 
 
 PHI = Detection(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-
-from detectors.config import Cloneable
+from typing import Any
 
 MIB = 1024 * 1024
 
@@ -43,7 +42,7 @@ class Extraction:
 
 
 @dataclass(frozen=True)
-class ExtractLimits(Cloneable):
+class ExtractLimits:
     """Bounds on the work spent on one message; every limit is finite."""
 
     max_parts: int = 500
@@ -67,6 +66,10 @@ class ExtractLimits(Cloneable):
             if not value > 0:
                 raise ValueError(f"ExtractLimits.{field.name} must be positive")
 
+    def clone(self, **changes: Any) -> ExtractLimits:
+        """Return a copy with `changes` applied; an unknown keyword raises TypeError."""
+        return dataclasses.replace(self, **changes)
+
 
 class UnscannableContent(Exception):  # noqa: N818 - mirrors the Unscannable result it becomes
     """An attachment or part cannot be read; `reason` is a stable code, `detail` carries no PHI."""
@@ -87,7 +90,7 @@ class Fragment:
 
 
 @dataclass(frozen=True)
-class AttachmentProblem:
+class Problem:
     """An unreadable piece inside one attachment; `suffix` is appended to its origin."""
 
     suffix: str
@@ -108,7 +111,7 @@ class AttachmentResult:
     """What one attachment yielded, relative to its own name (so it can be cached)."""
 
     fragments: tuple[Fragment, ...]
-    problems: tuple[AttachmentProblem, ...]
+    problems: tuple[Problem, ...]
     # Files inside the document; the message walker scans each like an attachment of its own.
     embedded: tuple[Embedded, ...] = ()
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from .docparts import DocumentText
 from .htmltext import html_to_text
-from .model import AttachmentProblem, AttachmentResult, ExtractLimits, Fragment, UnscannableContent
+from .model import AttachmentResult, ExtractLimits, Fragment, Problem, UnscannableContent
 from .ocr import OcrEngine
 from .xmlsafe import localname, parse_xml
 
@@ -49,7 +49,7 @@ def pdf_result(
     attachments, bookmarks and metadata; encrypted or broken PDFs raise."""
     from pypdf import PdfReader
 
-    problems: list[AttachmentProblem] = []
+    problems: list[Problem] = []
     page_texts: list[str] = []
     scanned: list[Any] = []
     try:
@@ -61,9 +61,7 @@ def pdf_result(
         budget = limits.max_total_text_chars
         for number, page in enumerate(reader.pages, start=1):
             if time.monotonic() > deadline:
-                problems.append(
-                    AttachmentProblem("", "budget-exhausted", f"stopped before page {number}")
-                )
+                problems.append(Problem("", "budget-exhausted", f"stopped before page {number}"))
                 break
             text = page.extract_text() or ""
             page_texts.append(text)
@@ -71,9 +69,7 @@ def pdf_result(
             if len("".join(text.split())) < _MIN_TEXT_LAYER_CHARS:
                 scanned.append(page)
             if budget < 0:
-                problems.append(
-                    AttachmentProblem("", "too-large", f"text limit reached at page {number}")
-                )
+                problems.append(Problem("", "too-large", f"text limit reached at page {number}"))
                 break
     except UnscannableContent:
         raise
@@ -348,32 +344,28 @@ def _dull(label: str) -> bool:
 
 def _ocr_pages(
     pages: list[Any], limits: ExtractLimits, ocr: OcrEngine, deadline: float
-) -> tuple[str, list[AttachmentProblem]]:
+) -> tuple[str, list[Problem]]:
     texts: list[str] = []
-    problems: list[AttachmentProblem] = []
+    problems: list[Problem] = []
     done = 0
     for page in pages:
         try:
             images = list(_page_images(page, 0))
         except Exception as exc:  # noqa: BLE001 - malformed resources; recorded, not skipped
             problems.append(
-                AttachmentProblem(
-                    " (ocr)", "corrupt", f"page images unreadable ({type(exc).__name__})"
-                )
+                Problem(" (ocr)", "corrupt", f"page images unreadable ({type(exc).__name__})")
             )
             continue
         if not images:
             continue
         if not limits.ocr_enabled:
             problems.append(
-                AttachmentProblem(" (ocr)", "ocr-unavailable", "image-only pages and OCR disabled")
+                Problem(" (ocr)", "ocr-unavailable", "image-only pages and OCR disabled")
             )
             break
         if done >= limits.ocr_max_pages:
             problems.append(
-                AttachmentProblem(
-                    " (ocr)", "too-large", f"more than {limits.ocr_max_pages} scanned pages"
-                )
+                Problem(" (ocr)", "too-large", f"more than {limits.ocr_max_pages} scanned pages")
             )
             break
         done += 1
@@ -382,7 +374,7 @@ def _ocr_pages(
             try:
                 texts.append(ocr.image_to_text(image, timeout))
             except UnscannableContent as exc:
-                problems.append(AttachmentProblem(" (ocr)", exc.reason, exc.detail))
+                problems.append(Problem(" (ocr)", exc.reason, exc.detail))
                 return "\n".join(texts), problems
     return "\n".join(texts), problems
 

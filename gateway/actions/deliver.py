@@ -1,20 +1,9 @@
-"""The built-in stages of the core: a detector that finds nothing and the deliver action."""
+"""The deliver action: the message as sent, to every recipient."""
 
 from __future__ import annotations
 
 from gateway.config import TLS_ORDER, DeliverySettings
-from gateway.model import ActContext, ActResult, Delivery, Detection, Envelope, ParsedMessage
-
-
-class NullDetector:
-    """Finds nothing; the detection issue replaces it. See Detector."""
-
-    name = "null"
-    cheap = True  # runs on the event loop: there is nothing to wait for
-
-    def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
-        """See Detector."""
-        return Detection(phi=False, score=0.0, reasons=("no detectors configured",))
+from gateway.model import ActContext, ActResult, Delivery
 
 
 class DeliverAction:

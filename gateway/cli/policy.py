@@ -16,9 +16,11 @@ from email.utils import getaddresses
 from pathlib import Path
 from typing import IO, Any
 
+from gateway.components import default_registry
 from gateway.config import Frozen, GroupSettings, Settings, load_settings
-from gateway.model import ConfigError, Detection, Envelope, ParsedMessage, Step
-from gateway.policy.rules import Facts, Groups, PolicyDocument, load_policy, rule_matches
+from gateway.model import ConfigError, Detection, Envelope, Facts, ParsedMessage, Step
+from gateway.policy.facts import Groups, resolve_facts
+from gateway.policy.rules import PolicyDocument, load_policy, rule_matches
 from gateway.yamlconf import load_yaml, validate
 
 ACTIONS = ("deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag")
@@ -133,7 +135,7 @@ def resolve(
     for rcpt in recipients:
         reasons: list[str] = []
         for rule in document.rules:
-            ok, why = rule_matches(rule, facts, rcpt, groups)
+            ok, why = rule_matches(rule, facts, rcpt)
             reasons.append(f"{rule.name}: {why}")
             if not ok:
                 continue
@@ -198,8 +200,6 @@ class Tester:
     """Parse, detect and decide with one settings object and one policy."""
 
     def __init__(self, settings: Settings, policy_path: Path) -> None:
-        from gateway.registry import default_registry
-
         self.settings = settings
         self.groups = Groups(settings.groups)
         self.document = load_policy(
@@ -227,7 +227,7 @@ class Tester:
         if not env.rcpt_tos:
             raise ConfigError("the message names no recipients; pass --to")
         detection = self.detect(parsed, env)
-        facts = Facts(parsed, env, detection, self.document.triggers)
+        facts = resolve_facts(parsed, env, detection, self.document.triggers, self.groups)
         results = resolve(self.document, self.groups, facts, env.rcpt_tos, keys)
         return {
             "recipients": [r.as_dict() for r in results],
@@ -249,8 +249,6 @@ def _policy_path(args: argparse.Namespace, settings: Settings) -> Path:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Validate a policy file against the registered actions and the configured groups."""
-    from gateway.registry import default_registry
-
     settings = load_settings(args.config)
     doc = load_policy(
         args.file, default_registry().names("action"), Groups(settings.groups).names()

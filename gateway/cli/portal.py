@@ -25,7 +25,7 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
     from gateway.patients.consent import ConsentRegistry
     from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
     from gateway.patients.roster import PatientRoster
-    from gateway.portal import PortalRuntime, PortalServices, PortalStore
+    from gateway.portal import PortalServices, PortalSettings, PortalStore
 
     p = settings.portal
     a = settings.audit
@@ -85,7 +85,7 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
         disclosure=disclosure,
         record_consent=record_consent,
     )
-    portal_settings = PortalRuntime(
+    portal_settings = PortalSettings(
         practice_name=p.practice_name,
         portal_from=p.from_address,
         practice_address=p.practice_address,

@@ -1,16 +1,25 @@
 """The two encryption methods as the encrypt action sees them: usable(recipient), encrypt(raw, recipient).
 
 Key material is looked up fresh for every message (certificates expire and keys get revoked while
-the gateway runs); an expired, revoked, untrusted or ambiguous key is never used.
+the gateway runs); an expired, revoked, untrusted or ambiguous key is never used. Both are
+registered under the kind "encryptor"; their factories take the gateway's Services.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gateway.config import PgpSettings, SmimeSettings
+from gateway.crypto.pgp import InlinePgpUnsupported, PgpKeyring
+from gateway.crypto.smime import Signer, encrypt_message
+from gateway.keys import CertStore
+from gateway.keys.files import load_configured_signer
 from gateway.model import ConfigError
+from gateway.registry import Registry
+
+if TYPE_CHECKING:  # the services are built from the registry's parts: a type only
+    from gateway.services import Services
 
 
 class SmimeMethod:
@@ -18,7 +27,12 @@ class SmimeMethod:
 
     method = "smime"
 
-    def __init__(self, settings: SmimeSettings, signer: Any = None, store: Any = None) -> None:
+    def __init__(
+        self,
+        settings: SmimeSettings,
+        signer: Signer | None = None,
+        store: CertStore | None = None,
+    ) -> None:
         self.settings = settings
         if signer is not None:
             self.__dict__["signer"] = signer  # checked at start-up (see Services)
@@ -26,16 +40,12 @@ class SmimeMethod:
             self.__dict__["store"] = store  # shared with what learns from signed mail
 
     @functools.cached_property
-    def store(self) -> Any:
-        from gateway.keys import CertStore
-
+    def store(self) -> CertStore:
         return CertStore.from_settings(self.settings)
 
     @functools.cached_property
-    def signer(self) -> Any:
+    def signer(self) -> Signer | None:
         """The checked signing identity of smime.sign_file, or None (see load_configured_signer)."""
-        from gateway.keys.files import load_configured_signer
-
         configured = load_configured_signer(self.settings)
         return configured.signer if configured is not None else None
 
@@ -48,8 +58,6 @@ class SmimeMethod:
 
     def encrypt(self, raw: bytes, recipient: str) -> bytes:
         """Encrypt for one recipient, with GCM where the recipient is known to read it."""
-        from gateway.crypto.smime import encrypt_message
-
         found = self.store.lookup(recipient)
         if found.cert is None:
             raise ConfigError(f"smime: no usable certificate ({found.problem})")
@@ -76,9 +84,7 @@ class PgpMethod:
         self.smime = smime or SmimeSettings()
 
     @functools.cached_property
-    def keyring(self) -> Any:
-        from gateway.crypto.pgp import PgpKeyring
-
+    def keyring(self) -> PgpKeyring:
         return PgpKeyring(self.settings.home)
 
     def usable(self, recipient: str) -> tuple[bool, str]:
@@ -90,16 +96,15 @@ class PgpMethod:
 
     def encrypt(self, raw: bytes, recipient: str) -> bytes:
         """PGP/MIME, or inline PGP for recipients configured as legacy."""
-        from gateway.crypto.pgp import InlinePgpUnsupported
-
         found = self.keyring.lookup(recipient)
-        if not found.ok:
+        fingerprint = found.fingerprint
+        if not found.ok or fingerprint is None:
             raise ConfigError(f"pgp: no usable key ({found.problem})")
         if recipient.lower() in {a.lower() for a in self.settings.inline_addresses}:
             try:
                 result: bytes = self.keyring.encrypt_inline(
                     raw,
-                    [found.fingerprint],
+                    [fingerprint],
                     sign_with=self.settings.sign_key,
                     neutral_subject=self.smime.neutral_subject,
                 )
@@ -108,9 +113,22 @@ class PgpMethod:
                 pass  # not a single text part: PGP/MIME works for every client that has a key
         result = self.keyring.encrypt_pgp_mime(
             raw,
-            [found.fingerprint],
+            [fingerprint],
             sign_with=self.settings.sign_key,
             protect_subject=self.smime.protect_subject,
             neutral_subject=self.smime.neutral_subject,
         )
         return result
+
+
+def register(reg: Registry) -> None:
+    """Register the built-in encryptors (factories take the gateway's Services)."""
+
+    def smime(svc: Services) -> SmimeMethod:
+        signer = svc.signing.signer if svc.signing is not None else None
+        return SmimeMethod(svc.settings.smime, signer, svc.cert_store)
+
+    reg.register("encryptor", SmimeMethod.method, smime)
+    reg.register(
+        "encryptor", PgpMethod.method, lambda svc: PgpMethod(svc.settings.pgp, svc.settings.smime)
+    )

@@ -1,0 +1,1 @@
+"""Policies: rules as data (rules), what they test (conditions), and the facts they read (facts)."""

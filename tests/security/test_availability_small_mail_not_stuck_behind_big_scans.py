@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from gateway.app import Gateway
+from gateway.components import default_registry
 from gateway.model import Detection, Envelope, ParsedMessage
 from gateway.ops.metrics import Metrics
-from gateway.registry import default_registry
 from gateway.smtp.front import GatewayHandler
 from tests.support.gateway import (
     GatewayThread,
