@@ -10,6 +10,7 @@ from detectors.config import MrnPattern
 from detectors.recognizers.base import (
     RawMatch,
     RegexRecognizer,
+    column_header,
     compile_words,
     finditer,
     has_context,
@@ -282,8 +283,6 @@ class MrnRecognizer:
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
-        from detectors.recognizers.base import column_header
-
         out: list[RawMatch] = []
         for m in finditer(self.pattern, text, timeout):
             start, end = m.span(1)

@@ -11,9 +11,10 @@ from datetime import date
 from functools import lru_cache
 
 import regex
+from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.recognizers.base import RawMatch, finditer, table_cell
-from detectors.recognizers.health import terms
+from detectors.recognizers.health import drug_names, terms
 
 _CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"
 _UP = r"\p{Lu}{2}[\p{Lu}'’-]{0,24}"
@@ -253,8 +254,6 @@ def _census_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     firsts, lasts = _name_lists()
     given = firsts | _words("census_given_names.txt")
     family = lasts | _words("census_surnames.txt")
-    from spacy.lang.en.stop_words import STOP_WORDS
-
     return given, family, _words("name_words.txt") | NOT_NAME_WORDS | frozenset(STOP_WORDS)
 
 
@@ -274,8 +273,6 @@ def listed_name_word(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _medical_words() -> frozenset[str]:
-    from detectors.recognizers.health import drug_names
-
     words: set[str] = set()
     for name in ("conditions.txt", "specialties.txt", "labs.txt", "procedures.txt"):
         for t in terms(name):

@@ -17,6 +17,8 @@ class Metrics:
     """The gateway's counters and histograms."""
 
     def __init__(self) -> None:
+        # Not imported at the top: prometheus_client picks its multiprocess mode when first
+        # imported, and the supervisor sets PROMETHEUS_MULTIPROC_DIR after this module loads.
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
         self.registry = CollectorRegistry(auto_describe=True)
@@ -73,6 +75,7 @@ class Metrics:
 
 def serve(listen: str, registry: Any | None = None) -> threading.Thread | None:
     """Serve /metrics on a local port in a thread; with a multiprocess dir, serve the sum."""
+    # Imported here for the same reason as in Metrics.
     from prometheus_client import CollectorRegistry, multiprocess, start_http_server
 
     host, port = split_hostport(listen)
