@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ from gateway.audit import AuditEntry, AuditError, AuditLog, AuditWriter
 from gateway.audit.entry import PENDING_ACTION
 from gateway.components import default_registry
 from gateway.config import Settings
+from gateway.delivery.dkim import DkimSigner
 from gateway.delivery.outbox import Outbox
-from gateway.delivery.relay import NextHopPool, Relay, Transaction
+from gateway.delivery.relay import CommitGate, NextHopPool, Relay
 from gateway.message import RfcParser
-from gateway.model import Delivery, Envelope, Outcome, Verdict
+from gateway.model import Delivery, Envelope, Outcome, Reply, Verdict
 from gateway.ops.metrics import Metrics
 from gateway.ops.tls import server_tls_context
 from gateway.pipeline import Pipeline
@@ -28,8 +30,8 @@ from gateway.policy.facts import Groups
 from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
 from gateway.registry import Registry
 from gateway.services import Services
-from gateway.smtp.auth import CredentialStore
-from gateway.storage.stores import check_stores
+from gateway.smtp.auth import CredentialStore, client_ip, in_networks
+from gateway.storage.database import check_stores
 
 log = structlog.get_logger("phigate.app")
 # A pending audit record that failed is tried once more after this pause before a 451.
@@ -80,19 +82,46 @@ class LazyRoster:
         return getattr(self._services.roster, name)
 
 
-class SessionDeliverer:
-    """Delivers on the transaction the SMTP session already opened, when the copy fits it."""
+class GatedRelay:
+    """The relay as one SMTP message's Deliverer: its final dot asks the session's CommitGate."""
 
-    def __init__(self, relay: Relay, tx: Transaction) -> None:
+    def __init__(self, relay: Relay, gate: CommitGate) -> None:
         self.relay = relay
-        self.tx = tx
+        self.gate = gate
 
     async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
         """See Deliverer."""
-        if len(deliveries) == 1 and self.tx.fits(deliveries[0]):
-            return await self.relay.commit([(deliveries[0], self.tx)], ref_id)
-        await self.tx.abort()
-        return await self.relay.deliver(deliveries, ref_id)
+        return await self.relay.deliver(deliveries, ref_id, self.gate)
+
+
+_ADDRESS = re.compile(r"^[^\s<>()\[\]\\,;:\x00-\x1f\x7f]+@[^\s<>()\[\]\\,;:@\x00-\x1f\x7f]+$")
+
+
+def address_problem(address: str, smtputf8: bool, status: str, role: str) -> Reply | None:
+    """Why an address cannot go on to the next hop as given, as a reply; None if it can.
+
+    Non-ASCII needs SMTPUTF8 (RFC 6531 3.5: 553 5.6.7); bytes that were not UTF-8 reach us as
+    surrogates and are a syntax error, like any other address the next hop cannot be sent
+    (local@domain, no spaces or controls, at most 320 characters).
+    """
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError:
+        return Reply(501, status, f"Bad {role} address syntax (not UTF-8)")
+    if not address.isascii() and not smtputf8:
+        return Reply(553, "5.6.7", f"A non-ASCII {role} address needs SMTPUTF8")
+    if len(address) > 320 or _ADDRESS.match(address) is None:
+        return Reply(501, status, f"Bad {role} address syntax")
+    return None
+
+
+def _size_option(options: Sequence[str]) -> int:
+    for opt in options:
+        if opt.upper().startswith("SIZE="):
+            value = opt[5:]
+            if value.isdigit():
+                return int(value)
+    return 0
 
 
 class Gateway:
@@ -171,8 +200,6 @@ class Gateway:
         d = settings.dkim
         if d.domain is None or d.selector is None or d.key_file is None:
             return None
-        from gateway.delivery.dkim import DkimSigner
-
         return DkimSigner(d.domain, d.selector, d.key_file).sign
 
     def _detector(self, settings: Settings) -> Any:
@@ -193,14 +220,55 @@ class Gateway:
     async def _offload_large(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._large_executor, fn)
 
-    async def process(self, envelope: Envelope, raw: bytes, tx: Transaction | None) -> Verdict:
-        """Run one message through the pipeline, record it, and return its Verdict."""
-        deliverer = SessionDeliverer(self.relay, tx) if tx is not None else None
-        try:
-            verdict = await self.pipeline.run(envelope, raw, deliverer=deliverer)
-        finally:
-            if tx is not None and not tx.done:
-                await tx.abort()
+    # -- what the SMTP adapter asks ------------------------------------------------------------
+    def may_relay(self, peer: object, authenticated: bool) -> bool:
+        """Whether a client may send through us: authenticated, or on a trusted network."""
+        return authenticated or in_networks(client_ip(peer), self.networks)
+
+    def access_refusal(self, peer: object, authenticated: bool) -> Reply | None:
+        """The reply for a client that may not relay (530 where AUTH could help), or None."""
+        if self.may_relay(peer, authenticated):
+            return None
+        if self.authenticator is not None:
+            return Reply(530, "5.7.0", "Authentication required")
+        return Reply(554, "5.7.1", "Relay access denied")
+
+    def sender_problem(self, address: str, smtputf8: bool) -> Reply | None:
+        """Why MAIL FROM cannot go on as given, or None (the null sender always can)."""
+        return address_problem(address, smtputf8, "5.1.7", "sender") if address else None
+
+    async def check_recipient(
+        self, mail_from: str, address: str, *, accepted: int, mail_options: Sequence[str]
+    ) -> Reply:
+        """The answer to one RCPT: ours if the address or the count is wrong, else the next hop's.
+
+        The next hop is asked now (MAIL, RCPT, RSET on a pooled connection), so each recipient
+        gets its own verdict while the client can still act on it.
+        """
+        if address.lower() != "postmaster":
+            problem = address_problem(address, "SMTPUTF8" in mail_options, "5.1.3", "recipient")
+            if problem is not None:
+                return problem
+        if accepted >= self.settings.smtp.max_recipients:
+            return Reply(452, "4.5.3", "Too many recipients; send the rest in another transaction")
+        return await self.relay.probe(
+            mail_from,
+            address,
+            size=_size_option(mail_options),
+            smtputf8="SMTPUTF8" in mail_options,
+            body_8bit="BODY=8BITMIME" in mail_options,
+            tls=self.settings.delivery.tls,
+        )
+
+    async def process(
+        self, envelope: Envelope, raw: bytes, gate: CommitGate | None = None
+    ) -> Verdict:
+        """Run one message through the pipeline, record it, and return its Verdict.
+
+        `gate` is the SMTP session's say on the final dot; without one the relay commits freely.
+        """
+        deliverer = GatedRelay(self.relay, gate) if gate is not None else None
+        verdict = await self.pipeline.run(envelope, raw, deliverer=deliverer)
         self.metrics.message(verdict.action, verdict.reply.code)
         seq = await self.record(verdict)
         log.info(

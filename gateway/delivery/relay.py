@@ -5,7 +5,7 @@ so after DATA. Each recipient is probed with the next hop while the client is st
 phase (MAIL, RCPT, RSET on a pooled connection that goes straight back), so each gets the next
 hop's own verdict; the real transaction opens only after the verdict, so no connection is held
 while a message is scanned. The final dot goes out only if the client is still waiting for our
-answer (`CommitGate`). Anything uncertain becomes a 4xx, so the sending MTA keeps the message
+answer (the `CommitGate` the session passes down). Anything uncertain becomes a 4xx, so the sending MTA keeps the message
 and retries.
 """
 
@@ -16,7 +16,6 @@ import re
 import ssl
 import time
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 import aiosmtplib
@@ -69,11 +68,6 @@ class CommitGate:
             return "processing deadline passed"
         self.committed = True
         return None
-
-
-# The gate for the message being delivered: set by the SMTP session for the task that runs its
-# pipeline, so the relay can ask it without every stage in between passing it along.
-commit_gate: ContextVar[CommitGate | None] = ContextVar("commit_gate", default=None)
 
 
 def _clean(text: str, limit: int = 200) -> str:
@@ -328,12 +322,13 @@ class Transaction:
         self.accepted.append(address)
         return map_reply(response.code, response.message, default_status="2.1.5")
 
-    async def data(self, content: bytes) -> Reply:
+    async def data(self, content: bytes, gate: CommitGate | None = None) -> Reply:
         """Send the content; the reply is the next hop's, mapped; a 4xx or lost link is 451.
 
-        The final dot, which commits the message at the next hop, goes out only if the
-        `commit_gate` allows it; otherwise the connection is closed without it, which makes the
-        next hop drop the transaction (RFC 5321 3.8), and the answer is 451.
+        The final dot, which commits the message at the next hop, goes out only if the `gate`
+        allows it (no gate: no client waits, as for a quarantine release); otherwise the
+        connection is closed without it, which makes the next hop drop the transaction
+        (RFC 5321 3.8), and the answer is 451.
         """
         t0 = time.perf_counter()
         smtp = self.conn.smtp
@@ -346,7 +341,6 @@ class Transaction:
             if protocol is None:
                 raise aiosmtplib.SMTPServerDisconnected("connection lost")
             protocol.write(_for_data(content))
-            gate = commit_gate.get()
             reason = gate.veto() if gate is not None else None
             if reason is not None:
                 log.warning("deliver.not_committed", reason=reason)
@@ -481,8 +475,10 @@ class Relay:
         finally:
             await tx.abort()
 
-    async def deliver(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
-        """See Deliverer. All copies get their recipients accepted before any DATA is sent."""
+    async def deliver(
+        self, deliveries: tuple[Delivery, ...], ref_id: str, gate: CommitGate | None = None
+    ) -> Outcome:
+        """All copies get their recipients accepted before any DATA is sent; see `commit`."""
         if not deliveries:
             return Outcome(reply=Reply(250, "2.0.0", f"Ok: nothing to deliver (ref {ref_id})"))
         opened: list[tuple[Delivery, Transaction]] = []
@@ -506,15 +502,23 @@ class Relay:
             for _, tx in opened:
                 await tx.abort()
             if self.outbox is not None and exc.reply.status.startswith("4.4."):
-                return await self._to_outbox(deliveries, ref_id)
+                return await self._to_outbox(deliveries, ref_id, gate)
             return Outcome(reply=_with_ref(exc.reply, ref_id), next_hop_reply=str(exc.reply))
-        return await self.commit(opened, ref_id)
+        return await self.commit(opened, ref_id, gate)
 
-    async def commit(self, opened: list[tuple[Delivery, Transaction]], ref_id: str) -> Outcome:
-        """Send DATA on every open transaction; 250 only if every copy was accepted."""
+    async def commit(
+        self,
+        opened: list[tuple[Delivery, Transaction]],
+        ref_id: str,
+        gate: CommitGate | None = None,
+    ) -> Outcome:
+        """Send DATA on every open transaction; 250 only if every copy was accepted.
+
+        The `gate` (the SMTP session's) decides whether the final dot may still go out.
+        """
         replies: list[Reply] = []
         for d, tx in opened:
-            replies.append(await tx.data(d.content))
+            replies.append(await tx.data(d.content, gate))
         worst = _worst(replies)
         if not worst.ok and any(r.ok for r in replies):
             log.error(
@@ -534,9 +538,10 @@ class Relay:
             reply=reply, next_hop_reply="; ".join(str(r) for r in replies), per_recipient=per_rcpt
         )
 
-    async def _to_outbox(self, deliveries: tuple[Delivery, ...], ref_id: str) -> Outcome:
+    async def _to_outbox(
+        self, deliveries: tuple[Delivery, ...], ref_id: str, gate: CommitGate | None
+    ) -> Outcome:
         assert self.outbox is not None
-        gate = commit_gate.get()
         reason = gate.veto() if gate is not None else None
         if reason is not None:
             log.warning("deliver.not_committed", reason=reason)

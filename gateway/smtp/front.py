@@ -1,8 +1,16 @@
-"""The SMTP front: a thin adapter from aiosmtpd to the pipeline.
+"""The SMTP front: a thin adapter from aiosmtpd to the Gateway.
 
-`GatewaySMTP` hardens aiosmtpd's protocol (strict end-of-data, limits, enhanced status codes,
-no internals in error replies, session time limit, draining). `GatewayHandler` turns SMTP
-events into pipeline calls and a Verdict into a reply; it holds no business logic.
+aiosmtpd reads commands and DATA, applies the size and line limits, the call and idle limits and
+AUTH's exchange. `GatewaySMTP` adds only what is SMTP's and aiosmtpd lacks: enhanced status codes
+on every reply, per-client session limits, a pause limit during DATA, a session time limit,
+draining, and AUTH checked off the loop. `GatewayHandler` turns SMTP events into `Gateway` calls
+and a Verdict into a reply; the Gateway decides everything else.
+
+Overrides of aiosmtpd's private methods, each because no public hook exists:
+- `_timeout_cb`: aiosmtpd drops a timed-out client without a word; we say 421 first.
+Calls of its private `_reset_timeout` re-arm aiosmtpd's one timer (there is no public way) so
+that during DATA it bounds a pause in the transfer, not the whole transfer, and while we process
+a message it waits for our answer.
 """
 
 from __future__ import annotations
@@ -10,15 +18,15 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword, Session, syntax
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
-from gateway.delivery.relay import CommitGate, commit_gate
+from gateway.delivery.relay import CommitGate
 from gateway.model import Envelope, new_ref_id
 from gateway.smtp.auth import (
     AuthThrottle,
@@ -35,16 +43,10 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("phigate.smtp")
 
-T = TypeVar("T")
-
-# A plain dot-atom address in angle brackets (no quoting, comments or route), e.g. <a.b@c.example>.
-_SIMPLE_ANGLE_ADDR = re.compile(
-    r"^\s*<([A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*)>(.*)$",
-    re.S,
-)
 _HAS_ENHANCED = re.compile(r"^\d{3}[ -][245]\.\d{1,3}\.\d{1,3}(\s|$)")
 _STATUS_LINE = re.compile(r"^(\d{3})([ -])(.*)$", re.S)
+_BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
+_LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 
 # Default enhanced status codes (RFC 3463) for replies aiosmtpd writes without one.
 _BY_CODE = {
@@ -76,24 +78,22 @@ _BY_CODE = {
     "554": "5.0.0",
     "555": "5.5.4",
 }
-_BY_COMMAND = {("250", "MAIL"): "2.1.0", ("250", "RCPT"): "2.1.5"}
-# Replies that carry no enhanced code: the greeting, HELO/EHLO, AUTH challenges, DATA's go-ahead.
-_RAW_COMMANDS = {"GREETING", "EHLO", "HELO"}
 
 # aiosmtpd's stock texts that deserve a clearer answer.
 _REWRITE = {
-    "552 Error: Too much mail data": "552 5.3.4 Message too big",
     "530 Must issue a STARTTLS command first": "530 5.7.0 Must issue a STARTTLS command first",
     "554 Command refused due to lack of security": "554 5.7.0 Command refused: TLS handshake failed",
     "500 Command line too long": "500 5.5.6 Command line too long",
 }
+_TOO_MUCH_DATA = "552 Error: Too much mail data"
+_DATA_LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 
 
-def enhance(line: str, command: str | None) -> str:
+def enhance(line: str) -> str:
     """Give a reply line an enhanced status code if it lacks one (RFC 2034)."""
     if line in _REWRITE:
         return _REWRITE[line]
-    if command in _RAW_COMMANDS or _HAS_ENHANCED.match(line):
+    if _HAS_ENHANCED.match(line):
         return line
     m = _STATUS_LINE.match(line)
     if not m:
@@ -101,22 +101,62 @@ def enhance(line: str, command: str | None) -> str:
     code, sep, text = m.groups()
     if code in ("334", "354"):
         return line
-    status = _BY_COMMAND.get((code, command or "")) or _BY_CODE.get(code)
-    if status is None:
-        status = f"{code[0]}.0.0"
+    status = _BY_CODE.get(code) or f"{code[0]}.0.0"
     return f"{code}{sep}{status} {text}".rstrip()
+
+
+def too_long_reply(line_limit: int) -> str:
+    """The reply to a message with a line over the limit."""
+    return (
+        f"554 5.6.0 A line is longer than {line_limit} octets (RFC 5322 2.1.1);"
+        " encode the message with quoted-printable or base64"
+    )
+
+
+def content_problem(raw: bytes, line_limit: int, bare_newlines: str) -> tuple[str | None, bytes]:
+    """Check DATA as aiosmtpd handed it over (unstuffed); return a refusal or the content.
+
+    aiosmtpd ends DATA only on CRLF.CRLF, so a bare LF or CR never ends a message (the SMTP
+    smuggling defence); a message that holds one is refused, or has its line endings made
+    CRLF when `bare_newlines` is "normalize". A line counts up to its CRLF.
+    """
+    start = 0
+    while start < len(raw):
+        end = raw.find(b"\r\n", start)
+        if end < 0:
+            end = len(raw)
+        if end - start > line_limit:
+            return too_long_reply(line_limit), raw
+        start = end + 2
+    if b"\x00" in raw:
+        return "554 5.6.0 Message contains NUL bytes; they are not allowed in mail", raw
+    if _BARE_CR_OR_LF.search(raw) is not None:
+        if bare_newlines == "reject":
+            return (
+                "554 5.6.0 Message contains a bare CR or LF; lines must end with CRLF"
+                " (RFC 5321 2.3.8)",
+                raw,
+            )
+        raw = _LINE_ENDINGS.sub(b"\r\n", raw)
+    return None, raw
 
 
 class GatewaySMTP(SMTP):
     """aiosmtpd's SMTP protocol with phigate's limits and safety rules."""
 
     def __init__(self, handler: GatewayHandler, **kwargs: Any) -> None:
-        settings = handler.gateway.settings.smtp
+        settings = handler.gateway.settings
         # The stream limit bounds one line: the text, CRLF and a stuffed dot.
-        self.line_length_limit = settings.max_line_length + 3
-        self._command: str | None = "GREETING"
+        self.line_length_limit = settings.smtp.max_line_length + 3
+        self.gateway_handler = handler
+        self._settings = settings
+        self._greeted = False
+        self._plain_replies = False  # EHLO's and HELO's replies carry no enhanced codes
+        self._in_auth = False
+        self._data_phase: str | None = None  # "reading" after 354, "processing" in handle_DATA
+        self._data_rearmed = 0.0
+        self._busy = False  # a command line arrived and has no final reply yet
         self._draining = False
-        self._in_transaction = False
         self._client_gone = False
         self._limit_key: str | None = None  # set once admitted by the client limiter
         self._stranger = False
@@ -124,31 +164,8 @@ class GatewaySMTP(SMTP):
         self._errors = 0
         self._auth_failures = 0
         self._pending_auth: tuple[str, LoginPassword] | None = None
-        self.gateway_handler = handler
-        super().__init__(handler, **kwargs)
-        for name, method in list(self._smtp_methods.items()):
-            self._smtp_methods[name] = self._tracked(name, method)
         self._session_timer: asyncio.TimerHandle | None = None
-
-    def _tracked(
-        self, name: str, method: Callable[[str | None], Awaitable[None]]
-    ) -> Callable[[str | None], Awaitable[None]]:
-        async def run(arg: str | None) -> None:
-            self._command = name
-            try:
-                await method(arg)
-            finally:
-                self._command = None
-            if self._errors >= self.gateway_handler.gateway.settings.limits.max_errors:
-                log.warning("smtp.too_many_errors", peer=_peer(self.session), errors=self._errors)
-                await self.push("421 4.7.0 Too many errors, closing connection")
-                self._close()
-                return
-            if self._draining and not self._in_transaction and not self._has_envelope():
-                await self.push("421 4.3.2 Service shutting down, try again later")
-                self._close()
-
-        return run
+        super().__init__(handler, authenticator=self._note_credentials, **kwargs)
 
     # -- connection lifecycle -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -156,17 +173,17 @@ class GatewaySMTP(SMTP):
         first = self.transport is None
         super().connection_made(transport)
         if not first:
-            return
+            return  # STARTTLS: the same session goes on
         handler = self.gateway_handler
         gateway = handler.gateway
         handler.sessions.add(self)
         gateway.metrics.sessions(+1)
         self._session_timer = self.loop.call_later(
-            gateway.settings.smtp.session_timeout, self._session_expired
+            self._settings.smtp.session_timeout, self._session_expired
         )
         ip = client_ip(transport.get_extra_info("peername"))
         self._trusted = in_networks(ip, gateway.networks)
-        limits = gateway.settings.limits
+        limits = self._settings.limits
         key = client_key(ip)
         refusal = handler.limiter.admit(
             key,
@@ -193,7 +210,7 @@ class GatewaySMTP(SMTP):
                 return
             handler.strangers += 1
             self._stranger = True
-        if len(handler.sessions) > gateway.settings.smtp.max_sessions:
+        if len(handler.sessions) > self._settings.smtp.max_sessions:
             # Too many clients at once: say so and hang up before the greeting is read.
             self._close("421 4.7.0 Too many connections, try again later")
 
@@ -220,6 +237,17 @@ class GatewaySMTP(SMTP):
         result: bool | None = super().eof_received()
         return result
 
+    def data_received(self, data: bytes) -> None:
+        """Note a command in progress; during DATA, progress re-arms the pause limit."""
+        if self._data_phase == "reading":
+            now = self.loop.time()
+            if now - self._data_rearmed >= 1.0:
+                self._reset_timeout(self._settings.smtp.command_timeout)
+                self._data_rearmed = now
+        elif self._data_phase is None:
+            self._busy = True
+        super().data_received(data)
+
     def client_present(self) -> bool:
         """Whether the client is still connected and waiting for our answer."""
         return (
@@ -227,8 +255,8 @@ class GatewaySMTP(SMTP):
         )
 
     def _timeout_cb(self) -> None:
-        # aiosmtpd just drops the line; say why first (RFC 5321 4.5.3.2).
-        log.info("smtp.timeout", peer=_peer(self.session), command=self._command)
+        # aiosmtpd just drops the line (no hook); say why first (RFC 5321 4.5.3.2).
+        log.info("smtp.timeout", peer=_peer(self.session), data=self._data_phase)
         self._close("421 4.4.2 Timeout waiting for the client, closing connection")
 
     def _session_expired(self) -> None:
@@ -245,7 +273,7 @@ class GatewaySMTP(SMTP):
     def drain(self) -> None:
         """Stop taking new transactions: idle sessions close now, busy ones after their reply."""
         self._draining = True
-        if not self._in_transaction and not self._has_envelope() and self._command is None:
+        if not self._busy and not self._has_envelope():
             self._close("421 4.3.2 Service shutting down, try again later")
 
     def _has_envelope(self) -> bool:
@@ -255,43 +283,84 @@ class GatewaySMTP(SMTP):
         """Trusted network or authenticated: such clients are not cut off after a few errors."""
         return self._trusted or bool(self.session is not None and self.session.authenticated)
 
+    def processing(self) -> None:
+        """The message is read: wait for our answer as long as processing and a commit may take."""
+        self._data_phase = "processing"
+        s = self._settings
+        self._reset_timeout(s.smtp.processing_timeout + s.delivery.command_timeout + 30)
+
     # -- replies ------------------------------------------------------------------------
     async def push(self, status: Any) -> None:
-        """Write a reply, adding an enhanced status code where aiosmtpd left it out."""
+        """Write a reply, with an enhanced status code where aiosmtpd left it out.
+
+        After a command's final reply, a session with too many errors or a draining one closes.
+        """
         if isinstance(status, bytes):
             status = status.decode("utf-8", "replace")
-        await super().push(enhance(status, self._command))
-        if self._command == "GREETING":
-            self._command = None
-        elif status[:1] == "5" and self._command != "AUTH" and not self.may_relay():
+        if status == _TOO_MUCH_DATA:
+            status = f"552 5.3.4 Message exceeds the size limit of {self.data_size_limit} bytes"
+        elif status == _DATA_LINE_TOO_LONG:
+            status = too_long_reply(self._settings.smtp.max_line_length)
+        if not self._greeted:
+            self._greeted = True
+            await super().push(status)  # the greeting carries no enhanced code (RFC 2034)
+            return
+        await super().push(status if self._plain_replies else enhance(status))
+        if status[:3] in ("334", "354") or status[3:4] == "-":
+            if status[:3] == "354":
+                self._data_phase = "reading"
+                self._data_rearmed = self.loop.time()
+                self._reset_timeout(self._settings.smtp.command_timeout)
+            return
+        if self._data_phase is not None:
+            self._data_phase = None
+            self._reset_timeout()  # the idle limit again
+        self._busy = False
+        if status[:1] == "5" and not self._in_auth and not self.may_relay():
             self._errors += 1  # failed logins have their own limit
-
-    async def handle_exception(self, error: Exception) -> str:
-        """Never answer 500 with internals: log it and ask the client to retry."""
-        return await self.gateway_handler.handle_exception(error)
+            if self._errors >= self._settings.limits.max_errors:
+                log.warning("smtp.too_many_errors", peer=_peer(self.session), errors=self._errors)
+                await super().push("421 4.7.0 Too many errors, closing connection")
+                self._close()
+                return
+        if self._draining and not self._has_envelope():
+            await super().push("421 4.3.2 Service shutting down, try again later")
+            self._close()
 
     # -- commands -----------------------------------------------------------------------
-    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
-        """A fast path for the everyday `<local@domain>`; anything else goes to aiosmtpd's parser.
+    @syntax("EHLO hostname")
+    async def smtp_EHLO(self, hostname: str) -> None:
+        """See aiosmtpd; EHLO's replies carry no enhanced status codes (RFC 2034)."""
+        self._plain_replies = True
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self._plain_replies = False
 
-        aiosmtpd's parser builds a class on every call and runs the full RFC 5322 grammar,
-        which costs more than the rest of the command.
-        """
-        m = _SIMPLE_ANGLE_ADDR.match(arg)
-        if m is not None:
-            addr = m.group(1)
-            if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
-                return None, None
-            return addr, m.group(2).lstrip()
-        result: tuple[str | None, str | None] = super()._getaddr(arg)
-        return result
+    @syntax("HELO hostname")
+    async def smtp_HELO(self, hostname: str) -> None:
+        """See aiosmtpd; HELO's reply carries no enhanced status code (RFC 2034)."""
+        self._plain_replies = True
+        try:
+            await super().smtp_HELO(hostname)
+        finally:
+            self._plain_replies = False
 
+    @syntax("AUTH <mechanism>")
     async def smtp_AUTH(self, arg: str) -> None:
         """AUTH only where credentials are configured; guessing is slowed, capped and logged.
 
-        aiosmtpd parses the exchange; the password check itself runs in a thread
-        (`GatewayHandler.check_password`), so slow hashes never stall other sessions.
+        aiosmtpd runs the exchange and hands the credentials to `_note_credentials`; the
+        password check itself runs in a thread (`GatewayHandler.check_password`), so slow
+        hashes never stall other sessions.
         """
+        self._in_auth = True
+        try:
+            await self._auth(arg)
+        finally:
+            self._in_auth = False
+
+    async def _auth(self, arg: str) -> None:
         handler = self.gateway_handler
         store = handler.gateway.authenticator
         if store is None:
@@ -325,7 +394,7 @@ class GatewaySMTP(SMTP):
             log.info("auth.ok", peer=_peer(self.session), user=loggable_user(user))
             await self.push("235 2.7.0 Authentication successful")
             return
-        limits = handler.gateway.settings.limits
+        limits = self._settings.limits
         self._auth_failures += 1
         recent = handler.auth_throttle.failed(
             key,
@@ -359,111 +428,20 @@ class GatewaySMTP(SMTP):
             return
         await self.push("535 5.7.8 Authentication credentials invalid")
 
-    def _authenticate(self, mechanism: str, auth_data: Any) -> AuthResult:
-        # aiosmtpd calls this synchronously, on the event loop; note the credentials and let
-        # smtp_AUTH check them in a thread and answer ("handled": aiosmtpd says nothing).
-        if isinstance(auth_data, LoginPassword) and mechanism in ("PLAIN", "LOGIN"):
-            self._pending_auth = (mechanism, auth_data)
+    @staticmethod
+    def _note_credentials(
+        server: SMTP, session: Session, envelope: SmtpEnvelope, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        # aiosmtpd's authenticator runs synchronously, on the event loop: note the credentials
+        # and let smtp_AUTH check them in a thread and answer ("handled": aiosmtpd says nothing).
+        if (
+            isinstance(server, GatewaySMTP)
+            and isinstance(auth_data, LoginPassword)
+            and mechanism in ("PLAIN", "LOGIN")
+        ):
+            server._pending_auth = (mechanism, auth_data)
             return AuthResult(success=False, handled=True)
         return AuthResult(success=False, handled=False)
-
-    @syntax("DATA")
-    async def smtp_DATA(self, arg: str) -> None:
-        """Read the message strictly: only CRLF.CRLF ends it; limits and line endings enforced."""
-        if await self.check_helo_needed():
-            return
-        if await self.check_auth_needed("DATA"):
-            return
-        assert self.envelope is not None
-        if not self.envelope.rcpt_tos:
-            await self.push("503 5.5.1 Error: need RCPT command")
-            return
-        if arg:
-            await self.push("501 5.5.4 Syntax: DATA")
-            return
-        all_settings = self.gateway_handler.gateway.settings
-        settings = all_settings.smtp
-        self._in_transaction = True
-        try:
-            self._reset_timeout(settings.command_timeout)
-            await self.push("354 End data with <CR><LF>.<CR><LF>")
-            problem = await self._read_data(
-                settings.max_message_size, settings.max_line_length, settings.command_timeout
-            )
-            if problem is not None:
-                self._set_post_data_state()
-                await self.push(problem)
-                return
-            # While we work the client waits; handle_DATA answers within processing_timeout,
-            # or after the next hop's answer to a commit that began before it.
-            self._reset_timeout(
-                settings.processing_timeout + all_settings.delivery.command_timeout + 30
-            )
-            status = await self._call_handler_hook("DATA")
-            self._set_post_data_state()
-            await self.push(status)
-            self._reset_timeout()
-        finally:
-            self._in_transaction = False
-
-    async def _read_data(self, size_limit: int, line_limit: int, pause_limit: float) -> str | None:
-        chunks: list[bytes] = []
-        total = 0
-        too_big = too_long = bare = nul = False
-        fragments: list[bytes] = []
-        armed = self.loop.time()
-        while self.transport is not None:
-            try:
-                line = await self._reader.readuntil(b"\r\n")
-            except asyncio.LimitOverrunError as exc:
-                too_long = True
-                line = await self._reader.read(exc.consumed)
-            now = self.loop.time()
-            if now - armed >= 1.0:
-                # the timeout bounds a pause in the transfer, not the whole transfer
-                self._reset_timeout(pause_limit)
-                armed = now
-            if not fragments and line == b".\r\n":
-                break
-            total += len(line)
-            if total > size_limit:
-                too_big = True
-            fragments.append(line)
-            if not line.endswith(b"\r\n"):
-                continue
-            whole = b"".join(fragments) if len(fragments) > 1 else fragments[0]
-            fragments.clear()
-            body = whole[:-2]
-            if b"\n" in body or b"\r" in body:
-                bare = True
-            if b"\x00" in body:
-                nul = True
-            if len(body) > line_limit + (1 if body.startswith(b".") else 0):
-                too_long = True
-            if too_big or too_long:
-                chunks.clear()
-                continue
-            chunks.append(whole[1:] if whole.startswith(b".") else whole)
-        else:
-            raise ConnectionResetError("connection lost during DATA")
-        if too_big:
-            return f"552 5.3.4 Message exceeds the size limit of {size_limit} bytes"
-        if too_long:
-            return (
-                f"554 5.6.0 A line is longer than {line_limit} octets (RFC 5322 2.1.1);"
-                " encode the message with quoted-printable or base64"
-            )
-        if nul:
-            return "554 5.6.0 Message contains NUL bytes; they are not allowed in mail"
-        raw = b"".join(chunks)
-        if bare:
-            if self.gateway_handler.gateway.settings.smtp.bare_newlines == "reject":
-                return "554 5.6.0 Message contains a bare CR or LF; lines must end with CRLF (RFC 5321 2.3.8)"
-            raw = re.sub(rb"\r\n|\r|\n", b"\r\n", raw)
-        assert self.envelope is not None
-        self.envelope.content = raw
-        self.envelope.original_content = raw
-        return None
 
 
 def _peer(session: Session | None) -> str:
@@ -486,7 +464,7 @@ class AuthBusy(Exception):
 
 
 class GatewayHandler:
-    """aiosmtpd handler hooks: access control, recipient checks, and the pipeline for DATA.
+    """aiosmtpd handler hooks: each asks the Gateway and turns its answer into a reply.
 
     It outlives reloads (the Gateway is swapped under it), so the per-client counters and the
     password-check threads live here.
@@ -543,16 +521,15 @@ class GatewayHandler:
         address: str,
         mail_options: list[str],
     ) -> str:
-        """Refuse anyone who may not relay, and addresses the next hop could not be sent."""
-        refusal = self._access_refusal(session)
+        """Refuse anyone who may not relay, and senders the next hop could not be sent."""
+        refusal = self.gateway.access_refusal(session.peer, bool(session.authenticated))
         if refusal is not None:
             self.gateway.metrics.error("relay_denied")
             log.warning("smtp.relay_denied", peer=_peer(session))
-            return refusal
-        if address:
-            problem = _address_problem(address, bool(envelope.smtp_utf8), "5.1.7", "sender")
-            if problem is not None:
-                return problem
+            return str(refusal)
+        problem = self.gateway.sender_problem(address, bool(envelope.smtp_utf8))
+        if problem is not None:
+            return str(problem)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 2.1.0 OK"
@@ -565,27 +542,18 @@ class GatewayHandler:
         address: str,
         rcpt_options: list[str],
     ) -> str:
-        """Ask the next hop about the recipient now, so each gets the next hop's own answer."""
-        refusal = self._access_refusal(session)
+        """Answer with the Gateway's verdict on the recipient (the next hop's own, if asked)."""
+        refusal = self.gateway.access_refusal(session.peer, bool(session.authenticated))
         if refusal is not None:
-            return refusal
-        if address.lower() != "postmaster":
-            problem = _address_problem(address, bool(envelope.smtp_utf8), "5.1.3", "recipient")
-            if problem is not None:
-                return problem
-        if len(envelope.rcpt_tos) >= self.gateway.settings.smtp.max_recipients:
-            return "452 4.5.3 Too many recipients; send the rest in another transaction"
-        options = [o.upper() for o in envelope.mail_options]
-        reply = await _shielded(
-            self.gateway.relay.probe(
-                envelope.mail_from or "",
-                address,
-                size=_size_option(envelope.mail_options),
-                smtputf8="SMTPUTF8" in options,
-                body_8bit="BODY=8BITMIME" in options,
-                tls=self.gateway.settings.delivery.tls,
-            )
+            return str(refusal)
+        check = self.gateway.check_recipient(
+            envelope.mail_from or "",
+            address,
+            accepted=len(envelope.rcpt_tos),
+            mail_options=[o.upper() for o in envelope.mail_options],
         )
+        # A client that hangs up cancels us; the probe finishes anyway, so the pool stays sound.
+        reply = await asyncio.shield(asyncio.ensure_future(check))
         if reply.ok:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(rcpt_options)
@@ -600,14 +568,20 @@ class GatewayHandler:
     async def handle_DATA(
         self, server: GatewaySMTP, session: Session, envelope: SmtpEnvelope
     ) -> str:
-        """Run the pipeline and answer with its verdict; 250 only after the next hop accepted.
+        """Run the message through the Gateway; 250 only after the next hop accepted it.
 
-        The pipeline runs as its own task, so a client that hangs up cannot interrupt a
-        delivery half-way; its `CommitGate` keeps the final dot from going to the next hop once
-        the client is gone or the processing deadline has passed.
+        The Gateway runs it as a task of its own, so a client that hangs up cannot interrupt a
+        delivery half-way; the session's `CommitGate` keeps the final dot from going to the next
+        hop once the client is gone or the processing deadline has passed.
         """
         raw = envelope.original_content or b""
         assert isinstance(raw, bytes)
+        smtp = self.gateway.settings.smtp
+        problem, raw = content_problem(raw, smtp.max_line_length, smtp.bare_newlines)
+        if problem is not None:
+            return problem
+        server.processing()
+        options = [o.upper() for o in envelope.mail_options]
         env = Envelope(
             mail_from=envelope.mail_from or "",
             rcpt_tos=tuple(envelope.rcpt_tos),
@@ -615,16 +589,12 @@ class GatewayHandler:
             helo=session.host_name,
             authenticated_as=_login(session),
             tls=session.ssl is not None,
-            smtputf8="SMTPUTF8" in (o.upper() for o in envelope.mail_options),
-            body_8bit="BODY=8BITMIME" in (o.upper() for o in envelope.mail_options),
+            smtputf8="SMTPUTF8" in options,
+            body_8bit="BODY=8BITMIME" in options,
         )
-        limit = self.gateway.settings.smtp.processing_timeout
+        limit = smtp.processing_timeout
         gate = CommitGate(server.client_present, time.monotonic() + limit)
-        token = commit_gate.set(gate)
-        try:
-            task = asyncio.ensure_future(self.gateway.process(env, raw, None))
-        finally:
-            commit_gate.reset(token)
+        task = asyncio.ensure_future(self.gateway.process(env, raw, gate))
         self.background.add(task)
         task.add_done_callback(self.background.discard)
         try:
@@ -638,44 +608,10 @@ class GatewayHandler:
         return str(verdict.reply)
 
     async def handle_exception(self, error: Exception) -> str:
-        """Log the surprise with its type only, and ask the client to try again later."""
+        """Never answer 500 with internals: log the type only and ask the client to retry."""
         self.gateway.metrics.error("smtp_exception")
         log.error("smtp.exception", error_type=type(error).__name__, exc_info=error)
         return f"451 4.3.0 Temporary failure, try again later (ref {new_ref_id()})"
-
-    def _access_refusal(self, session: Session) -> str | None:
-        if session.authenticated:
-            return None
-        if in_networks(client_ip(session.peer), self.gateway.networks):
-            return None
-        if self.gateway.authenticator is not None:
-            return "530 5.7.0 Authentication required"
-        return "554 5.7.1 Relay access denied"
-
-
-_ADDRESS = re.compile(r"^[^\s<>()\[\]\\,;:\x00-\x1f\x7f]+@[^\s<>()\[\]\\,;:@\x00-\x1f\x7f]+$")
-
-
-def _plausible_address(address: str) -> bool:
-    """A mailbox the next hop can be asked about: local@domain, no spaces or controls."""
-    return len(address) <= 320 and _ADDRESS.match(address) is not None
-
-
-def _address_problem(address: str, smtputf8: bool, status: str, role: str) -> str | None:
-    """Why an address cannot go on as given, as a reply; None if it can.
-
-    Non-ASCII needs SMTPUTF8 (RFC 6531 3.5: 553 5.6.7); bytes that were not UTF-8 reach us as
-    surrogates and are a syntax error, like any other address the next hop cannot be sent.
-    """
-    try:
-        address.encode("utf-8")
-    except UnicodeEncodeError:
-        return f"501 {status} Bad {role} address syntax (not UTF-8)"
-    if not address.isascii() and not smtputf8:
-        return f"553 5.6.7 A non-ASCII {role} address needs SMTPUTF8"
-    if not _plausible_address(address):
-        return f"501 {status} Bad {role} address syntax"
-    return None
 
 
 def _login(session: Session) -> str | None:
@@ -686,21 +622,6 @@ def _login(session: Session) -> str | None:
     if isinstance(login, bytes):
         return login.decode("utf-8", "replace")
     return login if isinstance(login, str) else None
-
-
-def _size_option(options: list[str]) -> int:
-    for opt in options:
-        if opt.upper().startswith("SIZE="):
-            value = opt[5:]
-            if value.isdigit():
-                return int(value)
-    return 0
-
-
-async def _shielded(coro: Awaitable[T]) -> T:
-    """Let a started delivery finish even if the client hangs up, so the pool stays sound."""
-    task = asyncio.ensure_future(coro)
-    return await asyncio.shield(task)
 
 
 def protocol_factory(
@@ -721,7 +642,6 @@ def protocol_factory(
             tls_context=current.tls_context,
             require_starttls=s.require_starttls,
             timeout=s.idle_timeout,
-            authenticator=current.authenticator,
             auth_require_tls=True,
             loop=loop,
         )
