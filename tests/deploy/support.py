@@ -1,0 +1,52 @@
+"""Helpers the deployment tests share: paths, the phigate CLI, and config checks."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from tests.support.postfix import phigate_executable
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = REPO_ROOT / "deploy"
+
+
+def run_phigate(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the phigate CLI of this checkout and return its result (never raises on exit code)."""
+    return subprocess.run(
+        [str(phigate_executable()), *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def config_check(text: str, directory: Path) -> subprocess.CompletedProcess[str]:
+    """Write a config file into directory and run `phigate config check` on it."""
+    path = directory / "phigate.yaml"
+    path.write_text(text, encoding="utf-8")
+    return run_phigate("config", "check", str(path))
+
+
+def subcommands(*path: str) -> set[str]:
+    """Return the sub-command names `phigate PATH... --help` lists."""
+    result = run_phigate(*path, "--help")
+    if result.returncode != 0:
+        raise AssertionError(f"phigate {' '.join(path)} --help failed: {result.stderr}")
+    names: set[str] = set()
+    # argparse lists choices as {a,b,c} in the usage, and each one indented under SUBCOMMAND.
+    for choices in re.findall(r"\{([a-z0-9,-]+)\}", result.stdout):
+        names.update(choices.split(","))
+    names.update(re.findall(r"^    ([a-z][a-z0-9-]*)\b", result.stdout, re.MULTILINE))
+    return names
+
+
+def options(*path: str) -> set[str]:
+    """Return the long options `phigate PATH... --help` accepts."""
+    result = run_phigate(*path, "--help")
+    if result.returncode != 0:
+        raise AssertionError(f"phigate {' '.join(path)} --help failed: {result.stderr}")
+    return set(re.findall(r"(--[a-z][a-z0-9-]*)", result.stdout))
