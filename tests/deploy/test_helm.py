@@ -1,0 +1,206 @@
+"""deploy/helm/phigate: the real helm lints and renders the chart; the rendered objects are checked."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.deploy.support import DEPLOY, REPO_ROOT, config_check, run_phigate
+
+CHART = DEPLOY / "helm" / "phigate"
+SHIPPED_POLICY = REPO_ROOT / "gateway" / "policy" / "shipped" / "default.yaml"
+TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def helm_binary() -> Path:
+    """The helm that scripts/system-deps.sh installs beside the venv's python (or one on PATH)."""
+    candidate = Path(sys.executable).parent / "helm"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("helm")
+    if found is None:
+        pytest.fail("helm is missing: run 'sh scripts/system-deps.sh' (make test does)")
+    return Path(found)
+
+
+def helm(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run helm and return its result."""
+    return subprocess.run(
+        [str(helm_binary()), *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def render(*extra: str) -> list[dict[str, Any]]:
+    """`helm template` the chart with extra flags and return the rendered objects."""
+    result = helm("template", "practice", str(CHART), *extra)
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+
+
+def only(objects: Sequence[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
+    """The one rendered object of this kind (and name)."""
+    found = [
+        o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)
+    ]
+    assert len(found) == 1, f"{kind} {name}: {len(found)} rendered"
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def objects() -> list[dict[str, Any]]:
+    """The chart rendered with its default values."""
+    return render()
+
+
+@pytest.fixture(scope="module")
+def pod(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    """The Deployment's pod spec."""
+    spec = only(objects, "Deployment")["spec"]["template"]["spec"]
+    assert isinstance(spec, dict)
+    return spec
+
+
+def test_helm_lint_is_clean() -> None:
+    """`helm lint --strict` passes (a warning would fail it)."""
+    result = helm("lint", "--strict", str(CHART))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 chart(s) failed" in result.stdout
+
+
+def test_renders_the_objects_a_deployment_needs(objects: list[dict[str, Any]]) -> None:
+    """Deployment, PodDisruptionBudget, Service, config ConfigMap and NetworkPolicy, nothing else."""
+    kinds = sorted(o["kind"] for o in objects)
+    assert kinds == ["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Service"]
+    # Keys and passwords come from Secrets the site makes; the chart never renders one.
+    assert all(o["kind"] != "Secret" for o in objects)
+
+
+def test_replicas_follow_the_values() -> None:
+    """replicaCount sets the Deployment's replicas."""
+    assert only(render(), "Deployment")["spec"]["replicas"] == 2
+    assert only(render("--set", "replicaCount=3"), "Deployment")["spec"]["replicas"] == 3
+
+
+def test_pod_runs_non_root_read_only_without_capabilities(pod: dict[str, Any]) -> None:
+    """Every container: runAsNonRoot, read-only root file system, no privilege gain, ALL dropped."""
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] == 10025
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert pod["automountServiceAccountToken"] is False
+    for container in pod["containers"] + pod["initContainers"]:
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True, container["name"]
+        assert context["allowPrivilegeEscalation"] is False, container["name"]
+        assert context["capabilities"]["drop"] == ["ALL"], container["name"]
+        assert not container["image"].endswith(":latest"), container["name"]
+        assert ":" in container["image"], container["name"]
+    # With a read-only root, /tmp must be a volume.
+    mounts = {m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert {"/tmp", "/var/lib/phigate/keys", "/etc/phigate/phigate.yaml"} <= mounts
+
+
+def test_probes_run_the_image_health_check(pod: dict[str, Any]) -> None:
+    """Startup, readiness and liveness probes run the SMTP health check shipped in the image."""
+    container = pod["containers"][0]
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        command = container[probe]["exec"]["command"]
+        assert command[-1] == "/usr/local/bin/phigate-healthcheck", probe
+    assert (DEPLOY / "container" / "healthcheck.py").exists()
+
+
+def test_keys_and_database_password_come_from_secrets(pod: dict[str, Any]) -> None:
+    """The keys Secret and the database password Secret are mounted as files, never as values."""
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["keys-secret"]["secret"]["secretName"] == "phigate-keys"
+    assert volumes["db-password"]["secret"]["secretName"] == "phigate-db"
+    container = pod["containers"][0]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["PHIGATE_DB_PASSWORD_FILE"]["value"] == "/run/secrets/phigate-db/password"
+    assert all("valueFrom" not in e for e in env.values())
+    # The init container copies the keys 0600 into a memory volume phigate owns.
+    init = pod["initContainers"][0]
+    assert "install -m 0600" in " ".join(init["command"])
+    assert volumes["keys"]["emptyDir"]["medium"] == "Memory"
+
+
+def test_config_map_holds_a_config_phigate_accepts(
+    objects: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    """phigate.yaml stores everything in the configured PostgreSQL and passes `phigate config check`."""
+    text = only(objects, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    config = yaml.safe_load(text)
+    url = config["audit"]["url"]
+    assert url.startswith("postgresql+psycopg://phigate@")
+    for store in (
+        config["quarantine"]["url"],
+        config["patients"]["url"],
+        config["portal"]["store_url"],
+    ):
+        assert store == url
+    assert config["listen"] == "0.0.0.0:10025"
+    assert config["metrics"]["listen"] == "0.0.0.0:9325"
+    assert config["smtp"]["hostname"] == "phigate.practice.example"  # from values.config
+
+    site = render("--set", f"database.url={TEST_POSTGRES_URL}")
+    text = only(site, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    result = config_check(text.replace("/var/lib/phigate/", f"{tmp_path}/"), tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+def test_policy_config_map_is_mounted_and_used(tmp_path: Path) -> None:
+    """With policy.content set, the policy is a ConfigMap, mounted, and named by policy_file."""
+    site = render("--set-file", f"policy.content={SHIPPED_POLICY}")
+    policy = only(site, "ConfigMap", "practice-phigate-policy")["data"]["policy.yaml"]
+    assert yaml.safe_load(policy) == yaml.safe_load(SHIPPED_POLICY.read_text(encoding="utf-8"))
+    config = yaml.safe_load(
+        only(site, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    )
+    assert config["policy_file"] == "/etc/phigate/policy/policy.yaml"
+    pod = only(site, "Deployment")["spec"]["template"]["spec"]
+    mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
+    assert mounts["policy"] == "/etc/phigate/policy"
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["policy"]["configMap"]["name"] == "practice-phigate-policy"
+    # A changed policy changes the pod template, so the pods roll.
+    default_pod = only(render(), "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    site_pod = only(site, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    assert default_pod["checksum/policy"] != site_pod["checksum/policy"]
+    (tmp_path / "policy.yaml").write_text(policy, encoding="utf-8")
+    result = run_phigate("policy", "check", str(tmp_path / "policy.yaml"))
+    assert result.returncode == 0, result.stderr
+
+
+def test_service_and_budget_select_the_pods(objects: list[dict[str, Any]]) -> None:
+    """The Service and the PodDisruptionBudget select exactly the Deployment's pods."""
+    labels = only(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
+    selector = only(objects, "Deployment")["spec"]["selector"]["matchLabels"]
+    assert selector.items() <= labels.items()
+    assert only(objects, "Service")["spec"]["selector"] == selector
+    budget = only(objects, "PodDisruptionBudget")["spec"]
+    assert budget["selector"]["matchLabels"] == selector
+    assert budget["minAvailable"] == 1
+    ports = {p["name"]: p for p in only(objects, "Service")["spec"]["ports"]}
+    container_ports = {
+        p["name"]: p["containerPort"]
+        for p in only(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["ports"]
+    }
+    assert ports["smtp"]["port"] == container_ports["smtp"] == 10025
+    assert ports["metrics"]["targetPort"] in container_ports
+
+
+def test_network_policy_limits_both_directions(objects: list[dict[str, Any]]) -> None:
+    """Ingress only to SMTP and metrics from named peers; egress only DNS, next hop and database."""
+    spec = only(objects, "NetworkPolicy")["spec"]
+    assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"]
+    ingress_ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
+    assert ingress_ports == {"smtp", "metrics"}
+    assert all(rule["from"] for rule in spec["ingress"])
+    egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
+    assert egress_ports == {53, 10026, 5432}
