@@ -63,27 +63,12 @@ def _sections(report: Report) -> list[tuple[str, Sequence[str], list[tuple[objec
         (
             "Quarantine",
             ("figure", "count"),
-            [
-                ("held", q.held),
-                ("released", q.released),
-                ("deleted", q.deleted),
-                ("release failed", q.release_failed),
-                ("revealed", q.revealed),
-            ],
+            list(q.labelled()),
         ),
         (
             "Portal pickups (items stored in the period)",
             ("figure", "count"),
-            [
-                ("stored", p.stored),
-                ("read", p.read),
-                ("unread", p.unread),
-                ("expired unread", p.expired),
-                ("views", p.views),
-                ("downloads", p.downloads),
-                ("failed code entries", p.code_failed),
-                ("lockouts", p.locked),
-            ],
+            list(p.labelled()),
         ),
         (
             f"Keys and certificates expired or expiring within {report.expiring_days} days",
@@ -201,26 +186,9 @@ def render_csv(report: AnyReport) -> str:
             writer.writerow(
                 ["misdirected", m.ref_id, m.action, f"{_ts(m.ts)} {' '.join(m.domains)}"]
             )
-        q, p = report.quarantine, report.portal
-        for name, value in (
-            ("held", q.held),
-            ("released", q.released),
-            ("deleted", q.deleted),
-            ("release_failed", q.release_failed),
-            ("revealed", q.revealed),
-        ):
-            writer.writerow(["quarantine", name, value, ""])
-        for name, value in (
-            ("stored", p.stored),
-            ("read", p.read),
-            ("unread", p.unread),
-            ("expired", p.expired),
-            ("views", p.views),
-            ("downloads", p.downloads),
-            ("code_failed", p.code_failed),
-            ("locked", p.locked),
-        ):
-            writer.writerow(["portal", name, value, ""])
+        for section, figures in (("quarantine", report.quarantine), ("portal", report.portal)):
+            for name, value in figures.counts():
+                writer.writerow([section, name, value, ""])
         for k in report.keys:
             writer.writerow(
                 [
