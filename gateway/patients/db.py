@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
 from gateway.patients.errors import PatientsError
 from gateway.patients.schema import SCHEMA
 from gateway.storage import database as storage
+from gateway.storage.database import aware
 from gateway.storage.migrate import prepare
+
+__all__ = ["aware", "make_engine", "open_store", "utc"]
 
 
 def make_engine(url: str) -> Engine:
@@ -25,12 +28,5 @@ def open_store(url: str) -> Engine:
 
 
 def utc(ts: datetime) -> datetime:
-    """`ts` in UTC; naive timestamps are refused rather than guessed."""
-    if ts.tzinfo is None:
-        raise PatientsError("timestamps must be timezone-aware")
-    return ts.astimezone(UTC)
-
-
-def aware(ts: datetime) -> datetime:
-    """A stored timestamp as aware UTC (SQLite hands back naive ones)."""
-    return ts if ts.tzinfo is not None else ts.replace(tzinfo=UTC)
+    """`ts` in UTC; naive timestamps are refused (PatientsError) rather than guessed."""
+    return storage.utc(ts, PatientsError)

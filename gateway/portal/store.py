@@ -17,7 +17,7 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from gateway.portal.errors import (
     PortalNotFound,
 )
 from gateway.portal.schema import SCHEMA, codes, items, sessions
+from gateway.storage.database import aware, utc
 from gateway.storage.keyfiles import KeyFile, keyed_hash
 from gateway.storage.migrate import prepare
 from gateway.storage.sealed import (
@@ -69,18 +70,7 @@ def token_hash(token: str) -> str:
 
 
 def _utc(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    if now.tzinfo is None:
-        raise PortalError("timestamps must be timezone-aware")
-    return now.astimezone(UTC)
-
-
-def _aware(ts: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything here is stored as UTC.
-    if ts is None or ts.tzinfo is not None:
-        return ts
-    return ts.replace(tzinfo=UTC)
+    return utc(now, PortalError)
 
 
 def _binding(item_id: str) -> str:
@@ -387,7 +377,7 @@ class PortalStore:
             ).one_or_none()
             if row is None:
                 raise PortalNotFound(f"no portal item {item_id}")
-            locked = _aware(row.locked_until)
+            locked = aware(row.locked_until)
             failed = int(row.failed_codes)
             if locked is not None and locked > when:
                 return CodeCheck(False, failed, locked, just_locked=False)
@@ -470,12 +460,10 @@ class PortalStore:
             ).one_or_none()
         if row is None:
             return None
-        expires = _aware(row.expires)
-        assert expires is not None
+        expires = aware(row.expires)
         if expires <= _utc(now):
             return None
-        created = _aware(row.created)
-        assert created is not None
+        created = aware(row.created)
         return PortalSession(row.item_id, created, expires, bool(row.verified), row.csrf)
 
     def end_session(self, sid: str) -> None:
@@ -528,9 +516,8 @@ class PortalStore:
 
     @staticmethod
     def _meta(row: sa.Row[Any]) -> PortalMeta:
-        created = _aware(row.created)
-        expires = _aware(row.expires)
-        assert created is not None and expires is not None
+        created = aware(row.created)
+        expires = aware(row.expires)
         return PortalMeta(
             item_id=row.id,
             ref_id=row.ref_id,
@@ -541,9 +528,9 @@ class PortalStore:
             roster_id=row.roster_id,
             status=row.status,
             views=int(row.views),
-            first_read=_aware(row.first_read),
+            first_read=aware(row.first_read),
             size=int(row.size),
             failed_codes=int(row.failed_codes),
-            locked_until=_aware(row.locked_until),
+            locked_until=aware(row.locked_until),
             key_id=row.key_id,
         )

@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from gateway.quarantine.errors import (
 )
 from gateway.quarantine.keys import MasterKeyFile
 from gateway.quarantine.schema import SCHEMA, entries
+from gateway.storage.database import aware, utc
 from gateway.storage.migrate import prepare
 from gateway.storage.sealed import (
     SHREDDED,
@@ -75,19 +76,7 @@ def _entity_counts(summary: Mapping[str, Any]) -> dict[str, int]:
 
 
 def _utc(now: datetime | None) -> datetime:
-    # SQLite stores datetimes without their offset, so everything is stored as UTC.
-    if now is None:
-        return datetime.now(UTC)
-    if now.tzinfo is None:
-        raise QuarantineError("timestamps must be timezone-aware")
-    return now.astimezone(UTC)
-
-
-def _aware(ts: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything here is stored as UTC.
-    if ts is None or ts.tzinfo is not None:
-        return ts
-    return ts.replace(tzinfo=UTC)
+    return utc(now, QuarantineError)
 
 
 @dataclass(frozen=True)
@@ -324,8 +313,8 @@ class QuarantineStore:
         return {
             "id": row.id,
             "ref_id": row.ref_id,
-            "created": _aware(row.created),
-            "expires": _aware(row.expires),
+            "created": aware(row.created),
+            "expires": aware(row.expires),
             "sender_hash": row.sender_hash,
             "recipient_domains": json.loads(row.recipient_domains),
             "recipient_count": row.recipient_count,
@@ -335,7 +324,7 @@ class QuarantineStore:
             "summary": summary,
             "size": row.size,
             "status": row.status,
-            "status_changed": _aware(row.status_changed),
+            "status_changed": aware(row.status_changed),
             "key_id": row.key_id,
         }
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gateway.model import ConfigError
+from gateway.model import ConfigError, PhigateError
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 # Execution option that makes a SQLite transaction start deferred (read-only use), so a
@@ -66,6 +67,32 @@ def checked_url(url: str, setting: str | None) -> sa.URL:
     if parsed.get_backend_name() not in ("sqlite", "postgresql"):
         raise ConfigError(f"{where}{safe_url(url)}: unknown scheme {parsed.drivername!r} ({hint})")
     return parsed
+
+
+def utc(ts: datetime | None, error: type[PhigateError]) -> datetime:
+    """`ts` (now when None) in UTC, the way every store keeps time; naive `ts` raises `error`.
+
+    SQLite keeps datetimes without their offset, so stores write UTC and read back with
+    `aware`; a naive timestamp is refused rather than guessed.
+    """
+    if ts is None:
+        return datetime.now(UTC)
+    if ts.tzinfo is None:
+        raise error("timestamps must be timezone-aware")
+    return ts.astimezone(UTC)
+
+
+@overload
+def aware(ts: datetime) -> datetime: ...
+@overload
+def aware(ts: None) -> None: ...
+@overload
+def aware(ts: datetime | None) -> datetime | None: ...
+def aware(ts: datetime | None) -> datetime | None:
+    """A stored timestamp as aware UTC (SQLite hands back naive ones; see `utc`)."""
+    if ts is None or ts.tzinfo is not None:
+        return ts
+    return ts.replace(tzinfo=UTC)
 
 
 def make_engine(

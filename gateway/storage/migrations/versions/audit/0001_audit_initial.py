@@ -1,9 +1,4 @@
-"""Create the audit record table and the one-row chain head.
-
-Revision ID: 0001_audit_initial
-Revises:
-Create Date: 2026-11-28
-"""
+"""Create the audit record table and the one-row chain head."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0001_audit_initial"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 # The chain starts from this MAC; it must match gateway.audit.entry.GENESIS_MAC.
 GENESIS_MAC = "0" * 64

@@ -1,9 +1,4 @@
-"""Create the roster's tables, as `PatientRoster` made them with `create_all` before this history.
-
-Revision ID: 0001_patients_roster
-Revises:
-Create Date: 2026-12-04
-"""
+"""Create the roster's tables, as `PatientRoster` made them with `create_all` before this history."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0001_patients_roster"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

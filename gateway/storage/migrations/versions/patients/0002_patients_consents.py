@@ -1,10 +1,5 @@
 """Create the consent registry's tables and the triggers that keep its history append-only,
-as `ConsentRegistry` made them before this history.
-
-Revision ID: 0002_patients_consents
-Revises: 0001_patients_roster
-Create Date: 2026-12-04
-"""
+as `ConsentRegistry` made them before this history."""
 
 from __future__ import annotations
 
@@ -13,8 +8,6 @@ from alembic import op
 
 revision = "0002_patients_consents"
 down_revision = "0001_patients_roster"
-branch_labels = None
-depends_on = None
 
 _SQLITE_APPEND_ONLY = (
     """CREATE TRIGGER IF NOT EXISTS patient_consent_events_no_update

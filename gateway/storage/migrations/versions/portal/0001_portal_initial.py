@@ -1,9 +1,4 @@
-"""Create the portal's items, codes and sessions, as `create_all` made them before this history.
-
-Revision ID: 0001_portal_initial
-Revises:
-Create Date: 2026-12-04
-"""
+"""Create the portal's items, codes and sessions, as `create_all` made them before this history."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0001_portal_initial"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 # Indexed columns, per table, under create_all's names (ix_<table>_<column>).
 _INDEXED = {

@@ -1,9 +1,4 @@
-"""Create the quarantine's table, as `create_all` made it before this history.
-
-Revision ID: 0001_quarantine_initial
-Revises:
-Create Date: 2026-12-04
-"""
+"""Create the quarantine's table, as `create_all` made it before this history."""
 
 from __future__ import annotations
 
@@ -12,8 +7,6 @@ from alembic import op
 
 revision = "0001_quarantine_initial"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
