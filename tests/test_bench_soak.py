@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 from collections import Counter
 from pathlib import Path
 
@@ -82,8 +83,6 @@ def test_temporary_failures_count_only_outside_fault_windows_and_their_grace() -
 
 def test_mail_mix_is_well_formed_or_malformed_as_labelled() -> None:
     """Every message carries its seq; only the malformed kinds hold bare LF or NUL."""
-    import random
-
     rng = random.Random(7)
     for seq, kind in enumerate(("clean", "phi", "phi_csv", "phi_pdf", "bare_lf", "nul"), 1):
         raw = build_mail(seq, kind, rng, "t")

@@ -8,7 +8,11 @@ import json
 import shutil
 from email.mime.text import MIMEText
 
+import docx
+import openpyxl
 import pytest
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
 from detectors.extract import Extraction, ExtractLimits, TesseractOcr, TextPart, extract_message
 from tests.support.formats import (
@@ -73,8 +77,6 @@ def test_pdf_text_layer_is_extracted() -> None:
 
 def test_encrypted_pdf_is_unscannable() -> None:
     """A PDF that needs a password is reported encrypted-pdf, not passed as empty."""
-    from pypdf import PdfReader, PdfWriter
-
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf(["MRN E1"]))))
     writer.encrypt(user_password="secret", algorithm="RC4-128")
     out = io.BytesIO()
@@ -87,8 +89,6 @@ def test_encrypted_pdf_is_unscannable() -> None:
 
 def test_pdf_encrypted_with_empty_user_password_is_read() -> None:
     """A permissions-only PDF (empty user password) is decrypted and scanned."""
-    from pypdf import PdfReader, PdfWriter
-
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(text_pdf(["MRN E7777777"]))))
     writer.encrypt(user_password="", owner_password="owner", algorithm="RC4-128")
     out = io.BytesIO()
@@ -150,8 +150,6 @@ def test_ocr_that_hangs_is_killed_and_reported(tmp_path: pytest.TempPathFactory)
 
 def test_tracking_pixel_is_not_ocred() -> None:
     """A 1x1 image is skipped without running OCR (no binary needed, nothing reported)."""
-    from PIL import Image
-
     out = io.BytesIO()
     Image.new("L", (1, 1), 255).save(out, "GIF")
     message = with_attachment(out.getvalue(), "pixel.gif", "image/gif")
@@ -164,8 +162,6 @@ def test_tracking_pixel_is_not_ocred() -> None:
 
 def test_docx_paragraphs_tables_headers_and_footers() -> None:
     """DOCX text comes from paragraphs, table rows (cells tab-separated), headers and footers."""
-    import docx
-
     document = docx.Document()
     document.add_paragraph("Referral for Jane Roe")
     table = document.add_table(rows=2, cols=2)
@@ -187,8 +183,6 @@ def test_docx_paragraphs_tables_headers_and_footers() -> None:
 
 def test_xlsx_rows_keep_the_header_row_and_display_values() -> None:
     """XLSX rows become tab-joined lines after the header row; dates and zero-padded IDs as shown."""
-    import openpyxl
-
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     sheet.title = "Gaps"

@@ -7,7 +7,11 @@ import io
 import time
 from collections.abc import Callable
 
+import openpyxl
 import pytest
+from openpyxl.comments import Comment
+from openpyxl.packaging.custom import StringProperty
+from openpyxl.workbook.defined_name import DefinedName
 
 from detectors.extract import ExtractLimits, extract_message
 from detectors.extract.documents import office_result
@@ -167,8 +171,6 @@ def docx_embedded_file() -> bytes:
 
 
 def _workbook() -> object:
-    import openpyxl
-
     workbook = openpyxl.Workbook()
     workbook.active.title = "Schedule"
     workbook.active["A1"] = CLEAN
@@ -214,8 +216,6 @@ def xlsx_hidden_column() -> bytes:
 
 
 def xlsx_cell_comment() -> bytes:
-    from openpyxl.comments import Comment
-
     workbook = _workbook()
     workbook.active["A1"].comment = Comment(SECRET, "HP")  # type: ignore[attr-defined]
     return _saved(workbook)
@@ -248,8 +248,6 @@ def xlsx_page_footer() -> bytes:
 
 
 def xlsx_defined_name() -> bytes:
-    from openpyxl.workbook.defined_name import DefinedName
-
     workbook = _workbook()
     workbook.defined_names["patient"] = DefinedName("patient", attr_text=f'"{SECRET}"')  # type: ignore[attr-defined]
     return _saved(workbook)
@@ -262,8 +260,6 @@ def xlsx_core_title() -> bytes:
 
 
 def xlsx_custom_property() -> bytes:
-    from openpyxl.packaging.custom import StringProperty
-
     workbook = _workbook()
     workbook.custom_doc_props.append(StringProperty(name="Patient", value=SECRET))  # type: ignore[attr-defined]
     return _saved(workbook)

@@ -7,6 +7,15 @@ import io
 import zipfile
 from xml.sax.saxutils import escape
 
+from pypdf import PdfWriter
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    TextStringObject,
+)
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 P = "http://schemas.openxmlformats.org/presentationml/2006/main"
@@ -236,15 +245,6 @@ def pdf_with(**build: object) -> bytes:
     note's author; rich=xhtml a note's rich text; attachment=(name, data) an embedded file;
     info={key: value} document information; xmp=xml metadata; outline=[titles] nested bookmarks.
     """
-    from pypdf import PdfWriter
-    from pypdf.generic import (
-        ArrayObject,
-        DictionaryObject,
-        FloatObject,
-        NameObject,
-        TextStringObject,
-    )
-
     writer = PdfWriter()
     page = writer.add_blank_page(612, 792)
 

@@ -23,6 +23,7 @@ from gateway.app import Gateway
 from gateway.config import Settings, load_settings
 from gateway.ops.metrics import Metrics
 from gateway.smtp.front import GatewayHandler, protocol_factory
+from gateway.yamlconf import deep_merge
 from tests.support import REPO
 
 
@@ -210,7 +211,6 @@ def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
         "metrics": {"listen": None},
         "delivery": {"connect_timeout": 3, "command_timeout": 10},
     }
-    from gateway.yamlconf import deep_merge
 
     return load_settings(None, deep_merge(base, overrides))
 
