@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import aiosmtplib
 import structlog
 
 from gateway.config import Settings, load_settings, split_hostport
+from gateway.delivery.sender import mail_sender
 
 log = structlog.get_logger("phigate.portal")
 PORTAL_CONSENT_SCOPES = ("appointment_reminders",)
@@ -34,19 +34,7 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
     audit_log = AuditLog(a.url, a.key_file, a.anchor_file)
     roster = PatientRoster(pat.url, pat.key_file)
     consents = ConsentRegistry(pat.url, roster, disclosure_dir=pat.disclosure_dir)
-    host, port = split_hostport(settings.next_hop)
-
-    async def send_mail(to: str, raw: bytes) -> None:
-        try:
-            await aiosmtplib.send(
-                raw, sender=p.from_address, recipients=[to], hostname=host, port=port, timeout=30
-            )
-        except (aiosmtplib.SMTPException, OSError):
-            if outbox is None:
-                raise
-            from gateway.pipeline import Delivery, new_ref_id
-
-            outbox.store(Delivery(p.from_address, (to,), raw), new_ref_id())
+    send_mail = mail_sender(settings, p.from_address, outbox)
 
     def audit(action: str, details: Mapping[str, Any], ref_id: str | None) -> None:
         record_event(audit_log, action, details, ref_id=ref_id)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import smtplib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gateway.config import Settings, load_settings, split_hostport
+from gateway.config import Settings, load_settings
+from gateway.delivery.sender import release
 
 
 def _settings(config: str | None) -> Settings:
@@ -121,24 +121,8 @@ def audit_access(settings: Settings, entry_id: str, action: str, who: str) -> No
         log.close()
 
 
-def release_to_next_hop(
+async def release_to_next_hop(
     settings: Settings, raw: bytes, mail_from: str, recipients: Sequence[str]
 ) -> tuple[bool, str]:
-    """Hand a released message to the next hop; ok only when every recipient was accepted."""
-    host, port = split_hostport(settings.next_hop)
-    try:
-        with smtplib.SMTP(host, port, timeout=60) as smtp:
-            smtp.ehlo()
-            if smtp.has_extn("starttls") and settings.delivery.tls != "none":
-                from gateway.delivery.relay import client_tls_context
-
-                smtp.starttls(context=client_tls_context(settings.delivery.tls))
-                smtp.ehlo()
-            refused = smtp.sendmail(mail_from, list(recipients), raw)
-    except smtplib.SMTPResponseException as exc:
-        return False, f"{exc.smtp_code} {exc.smtp_error!r}"
-    except (smtplib.SMTPException, OSError) as exc:
-        return False, f"next hop: {type(exc).__name__}"
-    if refused:
-        return False, f"{len(refused)} recipient(s) refused"
-    return True, "250 accepted by the next hop"
+    """Hand a released message to the next hop as the relay does (delivery.tls and all)."""
+    return await release(settings, raw, mail_from, recipients)
