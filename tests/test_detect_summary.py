@@ -111,6 +111,7 @@ def test_detector_summary_names_the_roster_id_and_no_phi() -> None:
     )
     summary = detection.summary
     assert detection.phi and summary["patients"] == ["R-000042"]
+    assert detection.patients == ("R-000042",), "later stages read the typed field"
     assert summary["entities"]["MRN"] == 1 and summary["scores"]["MRN"] == 1.0
     assert {"ICD10", "DOB"} <= set(summary["entities"])
     assert any(p["part"] == "body" for p in summary["parts"])

@@ -11,10 +11,12 @@ import pytest
 
 from detectors.findings import Finding
 from gateway.actions.deliver import DeliverAction
+from gateway.components import default_registry
 from gateway.config import DeliverySettings, GroupSettings
 from gateway.message import RfcParser
 from gateway.model import Detection, Envelope, Outcome, Reply
 from gateway.pipeline import Pipeline
+from gateway.policy.conditions import Condition, builtin_conditions, conditions_from
 from gateway.policy.facts import Groups
 from gateway.policy.rules import PolicyDocument, RulePolicy
 from gateway.yamlconf import load_yaml, validate
@@ -165,3 +167,19 @@ def test_the_pipeline_resolves_facts_in_the_stage_threads(rcpt: str):
     assert verdict.reply.code == 250
     assert roster.asked and roster.on_loop == []
     assert threads and threading.main_thread().name not in threads
+
+
+def test_a_policy_refuses_to_run_without_a_condition_for_every_key():
+    """A registry missing a condition `when:` accepts would let rules pass it by: refused."""
+    conditions = builtin_conditions()
+    del conditions["misdirected"]
+    data, marks = load_yaml(POLICY, "p.yaml")
+    with pytest.raises(ValueError, match="misdirected"):
+        RulePolicy(validate(PolicyDocument, data, marks, "p.yaml"), conditions=conditions)
+
+
+def test_the_registry_conditions_are_the_ones_the_policy_tests():
+    """The gateway's conditions come from the registry, built-ins in the order rules test them."""
+    conditions = conditions_from(default_registry())
+    assert list(conditions) == list(builtin_conditions())
+    assert all(isinstance(c, Condition) for c in conditions.values())
