@@ -9,6 +9,7 @@ from pathlib import Path
 
 from gateway.audit import AuditLog
 from tests.support.audit import make_entry, ref
+from tests.support.together import run_together
 
 PER_WORKER = 15
 
@@ -51,11 +52,7 @@ def test_threads_with_separate_handles_append_linearly(
         threading.Thread(target=_append_many, args=(audit_db_url, str(audit_key_file), w, start))
         for w in range(4)
     ]
-    for t in threads:
-        t.start()
-    start.set()
-    for t in threads:
-        t.join(120)
+    run_together(threads, start)
     assert not any(t.is_alive() for t in threads)
     _assert_linear(audit_log, 4)
 
@@ -74,11 +71,7 @@ def test_threads_sharing_one_handle_append_linearly(audit_log: AuditLog) -> None
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(3)]
-    for t in threads:
-        t.start()
-    start.set()
-    for t in threads:
-        t.join(120)
+    run_together(threads, start)
     assert errors == []
     _assert_linear(audit_log, 3)
 
@@ -94,11 +87,7 @@ def test_processes_opening_a_fresh_database_append_linearly(
         ctx.Process(target=_append_many, args=(audit_db_url, str(key_file), w, start))
         for w in range(3)
     ]
-    for p in procs:
-        p.start()
-    start.set()
-    for p in procs:
-        p.join(120)
+    run_together(procs, start)
     assert [p.exitcode for p in procs] == [0, 0, 0]
     log = AuditLog(audit_db_url, key_file)
     try:

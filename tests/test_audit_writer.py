@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from gateway.audit import AuditEntryRejected, AuditLog, AuditWriter, AuditWriterClosed
 from tests.support.audit import counting_commits, make_entry, ref, run_sql
+from tests.support.together import run_together
 
 # Long enough that a batch is only ever cut by max_batch or close(), never by the clock.
 NEVER_MS = 60_000.0
@@ -217,11 +218,7 @@ def test_writers_in_two_processes_keep_one_chain(audit_db_url: str, tmp_path: Pa
         ctx.Process(target=_writer_process, args=(audit_db_url, str(key_file), w, start))
         for w in range(2)
     ]
-    for p in procs:
-        p.start()
-    start.set()
-    for p in procs:
-        p.join(120)
+    run_together(procs, start)
     assert [p.exitcode for p in procs] == [0, 0]
     n = 2 * PER_PROCESS
     log = AuditLog(audit_db_url, key_file)

@@ -111,35 +111,32 @@ def test_master_key_file_created_private(store: QuarantineStore, master_key_file
     assert len(bytes.fromhex(doc["keys"]["q1"])) == 32
 
 
-def test_wrong_master_key_fails_closed(
-    store: QuarantineStore, quarantine_db_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("key_id", "names"),
+    [
+        # Another key under the same id: it does not unwrap the entry's data key.
+        ("q1", "{entry_id}.*does not unwrap"),
+        # Only a key under another id: the error names the missing id and the file.
+        ("q2", "master key q1.*{key_file}"),
+    ],
+    ids=["wrong-key", "missing-key-id"],
+)
+def test_a_master_key_that_does_not_open_fails_closed(
+    store: QuarantineStore, quarantine_db_url: str, tmp_path: Path, key_id: str, names: str
 ) -> None:
-    """A different master key under the same id is a clear QuarantineKeyError, no plaintext."""
+    """A key file without the entry's master key is a clear QuarantineKeyError, no plaintext."""
     entry_id = put(store)
-    other_file = tmp_path / "other.key"
-    other_file.write_text(json.dumps({"active": "q1", "keys": {"q1": os.urandom(32).hex()}}))
+    other_file = tmp_path / f"{key_id}.key"
+    other_file.write_text(json.dumps({"active": key_id, "keys": {key_id: os.urandom(32).hex()}}))
     other = QuarantineStore(quarantine_db_url, other_file)
     try:
-        with pytest.raises(QuarantineKeyError, match=f"{entry_id}.*does not unwrap") as info:
+        with pytest.raises(
+            QuarantineKeyError, match=names.format(entry_id=entry_id, key_file=other_file)
+        ) as info:
             other.get(entry_id)
     finally:
         other.close()
     assert info.value.code == "quarantine-key-invalid"
-
-
-def test_missing_master_key_id_names_it(
-    store: QuarantineStore, quarantine_db_url: str, tmp_path: Path
-) -> None:
-    """An entry wrapped under a key id the file lacks names the id and the key file."""
-    entry_id = put(store)
-    other_file = tmp_path / "q2only.key"
-    other_file.write_text(json.dumps({"active": "q2", "keys": {"q2": os.urandom(32).hex()}}))
-    other = QuarantineStore(quarantine_db_url, other_file)
-    try:
-        with pytest.raises(QuarantineKeyError, match=f"master key q1.*{other_file}"):
-            other.get(entry_id)
-    finally:
-        other.close()
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,7 +45,7 @@ from gateway.patients.normalize import normalize_email
 from gateway.patients.roster import PatientRoster, RowError, read_csv_records
 from gateway.patients.schema import consent_events, consents
 from gateway.patients.scopes import allowed_types, check_types, outside
-from gateway.storage.database import write_tx
+from gateway.storage.database import typable_id, write_tx
 
 METHODS = ("signed-form", "portal", "phone")
 GRANTED, AMENDED, REVOKED, USED = "granted", "amended", "revoked", "used"
@@ -65,12 +64,11 @@ CONSENT_COLUMNS = (
     "expires",
     "obtained_at",
 )
-_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 
 
 def new_consent_id() -> str:
     """A random consent id an officer can type: ``C-`` and 12 characters (60 bits)."""
-    return "C-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+    return typable_id("C-", 12)
 
 
 def parse_when(value: str) -> datetime:

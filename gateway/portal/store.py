@@ -32,7 +32,7 @@ from gateway.portal.errors import (
     PortalNotFound,
 )
 from gateway.portal.schema import SCHEMA, codes, items, sessions
-from gateway.storage.database import aware, utc
+from gateway.storage.database import aware, typable_id, utc
 from gateway.storage.keyfiles import KeyFile, keyed_hash
 from gateway.storage.migrate import prepare
 from gateway.storage.sealed import (
@@ -54,14 +54,13 @@ STATUSES = (UNREAD, READ, EXPIRED)
 
 TOKEN_BYTES = 32  # 256 bits; secrets.token_urlsafe gives 43 characters
 CODE_DIGITS = 6
-_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _RECIPIENT_PURPOSE = b"phigate/portal/recipient-hash/v1"
 _CODE_PURPOSE = b"phigate/portal/code/v1"
 
 
 def new_item_id() -> str:
     """A random item id staff can quote: `P` and 16 characters (80 bits)."""
-    return "P" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+    return typable_id("P", 16)
 
 
 def token_hash(token: str) -> str:

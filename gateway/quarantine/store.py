@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import json
 import logging
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +24,7 @@ from gateway.quarantine.errors import (
 )
 from gateway.quarantine.keys import MasterKeyFile
 from gateway.quarantine.schema import SCHEMA, entries
-from gateway.storage.database import aware, utc
+from gateway.storage.database import aware, typable_id, utc
 from gateway.storage.migrate import prepare
 from gateway.storage.sealed import (
     SHREDDED,
@@ -46,12 +45,10 @@ RELEASED = "released"
 DELETED = "deleted"
 STATUSES = (HELD, RELEASED, DELETED)
 
-_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-
 
 def new_entry_id() -> str:
     """A random entry id an officer can type: `Q` and 16 characters (80 bits)."""
-    return "Q" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(16))
+    return typable_id("Q", 16)
 
 
 def _check_summary(value: Any, path: str = "summary") -> None:

@@ -12,6 +12,7 @@ lock from its first statement) or deferred is chosen per engine, and per transac
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,13 @@ SQLITE_BUSY_TIMEOUT_S = 30.0
 READ_ONLY = "phigate_read_only"
 # Connection-info flag that `write_tx` sets: this transaction starts BEGIN IMMEDIATE.
 _WRITE = "phigate_write"
+# Row ids that staff read out and type: no 0/O, 1/I to mix up; 5 bits a character.
+_TYPABLE = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+
+
+def typable_id(prefix: str, length: int) -> str:
+    """A random row id staff can read out and type: `prefix` and `length` characters."""
+    return prefix + "".join(secrets.choice(_TYPABLE) for _ in range(length))
 
 
 def safe_url(url: str) -> str:
