@@ -231,7 +231,7 @@ class Pipeline:
         policy = self.policy
         try:
             # The facts (roster lookups) off the loop, once per message; then a pure decision.
-            facts: Facts = await self._offload(lambda: policy.facts(parsed, envelope, detection))
+            facts: Facts = await offload(lambda: policy.facts(parsed, envelope, detection))
             decision = policy.decide(parsed, envelope, detection, facts)
         except PhigateError:
             raise
