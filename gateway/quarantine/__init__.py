@@ -2,7 +2,8 @@
 
 How it holds together:
 
-- Each message gets its own random 256-bit data key and is sealed with AES-256-GCM.
+- Each message gets its own random 256-bit data key and is sealed with AES-256-GCM
+  (gateway.storage.sealed, the portal's format too).
   The plaintext is a small envelope: the SMTP sender and full recipient addresses
   (needed to release it) followed by the original bytes, so addresses never sit in
   clear metadata. The GCM associated data binds the ciphertext to its entry id and
@@ -14,8 +15,8 @@ How it holds together:
   key and `retire_master_key(id)` then drops the old one from the file.
 - Metadata (ref id, dates, sender keyed hash, recipient domains, rule, reason, entity
   types and counts, size, status) lives in one SQLAlchemy table, `quarantine_entries`,
-  created with `metadata.create_all` when a store opens (not the audit log's Alembic
-  history). The ciphertext is a LargeBinary column of the same row, so `put()` returns
+  migrated by its own Alembic history (gateway.storage.migrate) when a store opens.
+  The ciphertext is a LargeBinary column of the same row, so `put()` returns
   once the transaction committed (SQLite runs with WAL and `synchronous=FULL`).
 - `delete()` and `purge_expired()` crypto-shred: the wrapped key, nonce and ciphertext
   become NULL (SQLite also runs with `secure_delete=ON`). On PostgreSQL old row
