@@ -31,6 +31,11 @@ def terms(name: str) -> tuple[str, ...]:
     )
 
 
+def term_words(name: str) -> regex.Pattern[str]:
+    """A recognizer's field: the words of a shipped term list, compiled when it is built."""
+    return field(default_factory=lambda: compile_words(terms(name)))
+
+
 @lru_cache(maxsize=1)
 def icd10_codes() -> frozenset[str]:
     """The ICD-10-CM code set (without dots), derived from simple_icd_10_cm."""
@@ -205,9 +210,7 @@ class DiagnosisRecognizer:
 
     name: str = "diagnosis"
     entities: tuple[str, ...] = ("DIAGNOSIS",)
-    terms_pattern: regex.Pattern[str] = field(
-        default_factory=lambda: compile_words(terms("conditions.txt"))
-    )
+    terms_pattern: regex.Pattern[str] = term_words("conditions.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -273,9 +276,7 @@ class ProcedureRecognizer:
 
     name: str = "procedure"
     entities: tuple[str, ...] = ("PROCEDURE",)
-    terms_pattern: regex.Pattern[str] = field(
-        default_factory=lambda: compile_words(terms("procedures.txt"))
-    )
+    terms_pattern: regex.Pattern[str] = term_words("procedures.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -295,9 +296,7 @@ class LabRecognizer:
 
     name: str = "lab_result"
     entities: tuple[str, ...] = ("LAB_RESULT",)
-    terms_pattern: regex.Pattern[str] = field(
-        default_factory=lambda: compile_words(terms("labs.txt"))
-    )
+    terms_pattern: regex.Pattern[str] = term_words("labs.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex
@@ -301,21 +302,61 @@ class MrnRecognizer:
         return out
 
 
+def _checked_number(
+    name: str,
+    entity: str,
+    digits: int,
+    score: float,
+    context: regex.Pattern[str],
+    validate: Callable[[str], bool],
+) -> RegexRecognizer:
+    """A number of exactly `digits` digits with a check digit, only beside its label."""
+    return RegexRecognizer(
+        name=name,
+        entity=entity,
+        pattern=regex.compile(rf"(?<![\w-])\d{{{digits}}}(?![\w-])"),
+        score=score,
+        context=context,
+        context_required=True,
+        before=30,
+        validate=validate,
+    )
+
+
+def _labelled_id(
+    name: str,
+    entity: str,
+    context: regex.Pattern[str],
+    scores: tuple[float, float],
+    before: int,
+    *,
+    header: bool = False,
+) -> RegexRecognizer:
+    """An ID of letters and digits that counts only beside its label ("Member ID", "Claim #").
+
+    `scores` is the score without and with the label close before it; `header` lets a table's
+    column header serve as the label.
+    """
+    return RegexRecognizer(
+        name=name,
+        entity=entity,
+        pattern=regex.compile(_ID_TOKEN),
+        score=scores[0],
+        context=context,
+        context_required=True,
+        context_score=scores[1],
+        before=before,
+        validate=mixed_id,
+        header_context=header,
+    )
+
+
 def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]:
     """Build the identifier recognizers (the registry checks their names are unique)."""
     return [
         SsnRecognizer(),
         MrnRecognizer(practice=practice_mrn),
-        RegexRecognizer(
-            name="npi",
-            entity="NPI",
-            pattern=regex.compile(r"(?<![\w-])\d{10}(?![\w-])"),
-            score=0.4,
-            context=NPI_CONTEXT,
-            context_required=True,
-            before=30,
-            validate=npi_valid,
-        ),
+        _checked_number("npi", "NPI", 10, 0.4, NPI_CONTEXT, npi_valid),
         RegexRecognizer(
             name="dea",
             entity="DEA_NUMBER",
@@ -346,40 +387,10 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             before=30,
             validate=nhs_valid,
         ),
-        RegexRecognizer(
-            name="member_id",
-            entity="MEMBER_ID",
-            pattern=regex.compile(_ID_TOKEN),
-            score=0.85,
-            context=MEMBER_CONTEXT,
-            context_required=True,
-            context_score=0.9,
-            before=45,
-            validate=mixed_id,
-            header_context=True,
-        ),
-        RegexRecognizer(
-            name="claim_number",
-            entity="CLAIM_NUMBER",
-            pattern=regex.compile(_ID_TOKEN),
-            score=0.8,
-            context=CLAIM_CONTEXT,
-            context_required=True,
-            context_score=0.85,
-            before=20,
-            validate=mixed_id,
-        ),
+        _labelled_id("member_id", "MEMBER_ID", MEMBER_CONTEXT, (0.85, 0.9), 45, header=True),
+        _labelled_id("claim_number", "CLAIM_NUMBER", CLAIM_CONTEXT, (0.8, 0.85), 20),
         AccountRecognizer(),
-        RegexRecognizer(
-            name="aba_routing",
-            entity="ABA_ROUTING",
-            pattern=regex.compile(r"(?<![\w-])\d{9}(?![\w-])"),
-            score=0.5,
-            context=ROUTING_CONTEXT,
-            context_required=True,
-            before=30,
-            validate=aba_valid,
-        ),
+        _checked_number("aba_routing", "ABA_ROUTING", 9, 0.5, ROUTING_CONTEXT, aba_valid),
         RegexRecognizer(
             name="vin",
             entity="VIN",
