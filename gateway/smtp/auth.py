@@ -8,10 +8,13 @@ purpose, so the SMTP side runs them in threads and throttles guessing (`AuthThro
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gateway.config import LimitSettings
 from gateway.model import ConfigError
 
 log = structlog.get_logger("phigate.auth")
@@ -176,6 +180,53 @@ class ClientLimiter:
             del self._recent[key]
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """A session the doorman let in: what to give back when it ends."""
+
+    key: str
+    stranger: bool
+
+
+class Doorman:
+    """Admits SMTP sessions: per-client sessions and connection rate, and the strangers' share.
+
+    Strangers (clients outside the trusted networks) together can never take every slot from
+    the practice's own mail server.
+    """
+
+    def __init__(self) -> None:
+        self.limiter = ClientLimiter()
+        self.strangers = 0
+
+    def admit(self, ip: IPAddress | None, trusted: bool, limits: LimitSettings) -> Admitted | str:
+        """Let a new session in (give it back with `leave`), or say which limit refuses it."""
+        key = client_key(ip)
+        refusal = self.limiter.admit(
+            key,
+            max_sessions=(
+                limits.trusted_sessions_per_client if trusted else limits.sessions_per_client
+            ),
+            per_minute=(
+                limits.trusted_connections_per_minute if trusted else limits.connections_per_minute
+            ),
+        )
+        if refusal is not None:
+            return refusal
+        if not trusted:
+            if self.strangers >= limits.stranger_sessions:
+                self.limiter.release(key)
+                return "stranger sessions"
+            self.strangers += 1
+        return Admitted(key, stranger=not trusted)
+
+    def leave(self, admitted: Admitted) -> None:
+        """An admitted session has ended."""
+        self.limiter.release(admitted.key)
+        if admitted.stranger:
+            self.strangers -= 1
+
+
 class AuthThrottle:
     """Failed logins per client address: slower replies, then a temporary lock-out."""
 
@@ -214,6 +265,67 @@ class AuthThrottle:
             self._failures.pop(key, None)
             return False
         return True
+
+
+class AuthBusy(Exception):
+    """Too many password checks are waiting already."""
+
+
+class LoginGuard:
+    """Password checks in threads, and guessing slowed, capped and locked out per address.
+
+    It outlives reloads (the SMTP handler keeps it), so the limits are passed in on each call.
+    """
+
+    def __init__(self, threads: int) -> None:
+        self.throttle = AuthThrottle()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="phigate-auth")
+        self._waiting = 0
+
+    def locked(self, key: str) -> bool:
+        """Whether logins from this address are refused for now."""
+        return self.throttle.locked(key)
+
+    async def check(
+        self, store: CredentialStore, user: str, password: str, limits: LimitSettings
+    ) -> bool:
+        """Check a password in a thread; raise AuthBusy when too many checks wait already."""
+        if self._waiting >= limits.auth_queue:
+            raise AuthBusy()
+        self._waiting += 1
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, store.check, user, password)
+        finally:
+            self._waiting -= 1
+
+    def failed(self, key: str, limits: LimitSettings) -> int:
+        """Count a failed login from this address; return its failures within the window."""
+        return self.throttle.failed(
+            key,
+            window=limits.auth_window,
+            lockout_after=limits.auth_failures_before_lockout,
+            lockout=limits.auth_lockout,
+        )
+
+    async def hold(self, failures: int, limits: LimitSettings) -> None:
+        """Hold the reply to a failed login as long as the address's failures have earned."""
+        delay = self.throttle.delay(
+            failures,
+            after=limits.auth_failures_before_delay,
+            base=limits.auth_base_delay,
+            cap=limits.auth_max_delay,
+        )
+        if delay:
+            await asyncio.sleep(delay)
+
+    def enough(self, key: str, session_failures: int, limits: LimitSettings) -> bool:
+        """Whether the session should be closed after this many failed logins."""
+        return session_failures >= limits.auth_failures_per_session or self.locked(key)
+
+    def close(self) -> None:
+        """Stop the password-check threads."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def loggable_user(user: str) -> str:

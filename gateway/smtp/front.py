@@ -1,16 +1,18 @@
 """The SMTP front: a thin adapter from aiosmtpd to the Gateway.
 
-aiosmtpd reads commands and DATA, applies the size and line limits, the call and idle limits and
-AUTH's exchange. `GatewaySMTP` adds only what is SMTP's and aiosmtpd lacks: enhanced status codes
-on every reply, per-client session limits, a pause limit during DATA, a session time limit,
-draining, and AUTH checked off the loop. `GatewayHandler` turns SMTP events into `Gateway` calls
-and a Verdict into a reply; the Gateway decides everything else.
+aiosmtpd reads commands and DATA (ending it only on CRLF.CRLF), applies the size, line and
+command limits, the idle timeout and AUTH's exchange. `GatewaySMTP` adds only what is SMTP's
+and aiosmtpd lacks: enhanced status codes on every reply (`push`), per-client session limits
+(`connection_made`), a pause limit during DATA (`data_received`), a session time limit,
+draining, and passwords checked off the loop (`smtp_AUTH` with aiosmtpd's `authenticator`).
+`GatewayHandler` checks what DATA holds (NUL, bare CR/LF, line length), turns SMTP events into
+`Gateway` calls and a Verdict into a reply; the Gateway decides everything else.
 
-Overrides of aiosmtpd's private methods, each because no public hook exists:
-- `_timeout_cb`: aiosmtpd drops a timed-out client without a word; we say 421 first.
-Calls of its private `_reset_timeout` re-arm aiosmtpd's one timer (there is no public way) so
-that during DATA it bounds a pause in the transfer, not the whole transfer, and while we process
-a message it waits for our answer.
+aiosmtpd internals we still touch, each because no public hook exists:
+- `_timeout_cb` (overridden): aiosmtpd drops a timed-out client without a word; we say 421 first.
+- `_reset_timeout` (called): aiosmtpd's one timer runs from the last command, so during DATA it
+  would bound the whole transfer and while we process a message it would cut the client off;
+  re-arming it makes it bound a pause in the transfer, and wait for our answer.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import asyncio
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -29,88 +30,26 @@ from aiosmtpd.smtp import Envelope as SmtpEnvelope
 from gateway.delivery.relay import CommitGate
 from gateway.model import Envelope, new_ref_id
 from gateway.smtp.auth import (
-    AuthThrottle,
-    ClientLimiter,
-    CredentialStore,
+    Admitted,
+    AuthBusy,
+    Doorman,
+    LoginGuard,
     client_ip,
-    client_key,
     in_networks,
     loggable_user,
 )
+from gateway.smtp.replies import enhance, too_long_reply
 
 if TYPE_CHECKING:
     from gateway.app import Gateway
 
 log = structlog.get_logger("phigate.smtp")
 
-_HAS_ENHANCED = re.compile(r"^\d{3}[ -][245]\.\d{1,3}\.\d{1,3}(\s|$)")
-_STATUS_LINE = re.compile(r"^(\d{3})([ -])(.*)$", re.S)
 _BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
-
-# Default enhanced status codes (RFC 3463) for replies aiosmtpd writes without one.
-_BY_CODE = {
-    "211": "2.0.0",
-    "214": "2.0.0",
-    "220": "2.0.0",
-    "221": "2.0.0",
-    "235": "2.7.0",
-    "250": "2.0.0",
-    "251": "2.1.5",
-    "252": "2.5.0",
-    "421": "4.4.2",
-    "450": "4.2.0",
-    "451": "4.3.0",
-    "452": "4.3.1",
-    "454": "4.7.0",
-    "500": "5.5.2",
-    "501": "5.5.4",
-    "502": "5.5.1",
-    "503": "5.5.1",
-    "504": "5.5.4",
-    "530": "5.7.0",
-    "534": "5.7.9",
-    "535": "5.7.8",
-    "538": "5.7.11",
-    "550": "5.0.0",
-    "552": "5.3.4",
-    "553": "5.1.3",
-    "554": "5.0.0",
-    "555": "5.5.4",
-}
-
-# aiosmtpd's stock texts that deserve a clearer answer.
-_REWRITE = {
-    "530 Must issue a STARTTLS command first": "530 5.7.0 Must issue a STARTTLS command first",
-    "554 Command refused due to lack of security": "554 5.7.0 Command refused: TLS handshake failed",
-    "500 Command line too long": "500 5.5.6 Command line too long",
-}
+# aiosmtpd's own DATA refusals, answered in our words.
 _TOO_MUCH_DATA = "552 Error: Too much mail data"
 _DATA_LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
-
-
-def enhance(line: str) -> str:
-    """Give a reply line an enhanced status code if it lacks one (RFC 2034)."""
-    if line in _REWRITE:
-        return _REWRITE[line]
-    if _HAS_ENHANCED.match(line):
-        return line
-    m = _STATUS_LINE.match(line)
-    if not m:
-        return line
-    code, sep, text = m.groups()
-    if code in ("334", "354"):
-        return line
-    status = _BY_CODE.get(code) or f"{code[0]}.0.0"
-    return f"{code}{sep}{status} {text}".rstrip()
-
-
-def too_long_reply(line_limit: int) -> str:
-    """The reply to a message with a line over the limit."""
-    return (
-        f"554 5.6.0 A line is longer than {line_limit} octets (RFC 5322 2.1.1);"
-        " encode the message with quoted-printable or base64"
-    )
 
 
 def content_problem(raw: bytes, line_limit: int, bare_newlines: str) -> tuple[str | None, bytes]:
@@ -158,8 +97,7 @@ class GatewaySMTP(SMTP):
         self._busy = False  # a command line arrived and has no final reply yet
         self._draining = False
         self._client_gone = False
-        self._limit_key: str | None = None  # set once admitted by the client limiter
-        self._stranger = False
+        self._admitted: Admitted | None = None
         self._trusted = False
         self._errors = 0
         self._auth_failures = 0
@@ -183,33 +121,16 @@ class GatewaySMTP(SMTP):
         )
         ip = client_ip(transport.get_extra_info("peername"))
         self._trusted = in_networks(ip, gateway.networks)
-        limits = self._settings.limits
-        key = client_key(ip)
-        refusal = handler.limiter.admit(
-            key,
-            max_sessions=(
-                limits.trusted_sessions_per_client if self._trusted else limits.sessions_per_client
-            ),
-            per_minute=(
-                limits.trusted_connections_per_minute
-                if self._trusted
-                else limits.connections_per_minute
-            ),
-        )
-        if refusal is not None:
+        admitted = handler.doorman.admit(ip, self._trusted, self._settings.limits)
+        if isinstance(admitted, str):
             gateway.metrics.error("client_limit")
-            log.warning("smtp.client_limit", peer=_ip_text(ip), limit=refusal)
-            self._close("421 4.7.0 Too many connections from your address, try again later")
-            return
-        self._limit_key = key
-        if not self._trusted:
-            if handler.strangers >= limits.stranger_sessions:
-                gateway.metrics.error("client_limit")
-                log.warning("smtp.client_limit", peer=_ip_text(ip), limit="stranger sessions")
+            log.warning("smtp.client_limit", peer=_ip_text(ip), limit=admitted)
+            if admitted == "stranger sessions":
                 self._close("421 4.7.0 Too many connections, try again later")
-                return
-            handler.strangers += 1
-            self._stranger = True
+            else:
+                self._close("421 4.7.0 Too many connections from your address, try again later")
+            return
+        self._admitted = admitted
         if len(handler.sessions) > self._settings.smtp.max_sessions:
             # Too many clients at once: say so and hang up before the greeting is read.
             self._close("421 4.7.0 Too many connections, try again later")
@@ -221,12 +142,9 @@ class GatewaySMTP(SMTP):
         if self in handler.sessions:
             handler.sessions.discard(self)
             handler.gateway.metrics.sessions(-1)
-        if self._limit_key is not None:
-            handler.limiter.release(self._limit_key)
-            self._limit_key = None
-        if self._stranger:
-            handler.strangers -= 1
-            self._stranger = False
+        if self._admitted is not None:
+            handler.doorman.leave(self._admitted)
+            self._admitted = None
         if self._session_timer is not None:
             self._session_timer.cancel()
         super().connection_lost(error)
@@ -351,8 +269,8 @@ class GatewaySMTP(SMTP):
         """AUTH only where credentials are configured; guessing is slowed, capped and logged.
 
         aiosmtpd runs the exchange and hands the credentials to `_note_credentials`; the
-        password check itself runs in a thread (`GatewayHandler.check_password`), so slow
-        hashes never stall other sessions.
+        password check itself runs in a thread (`LoginGuard.check`), so slow hashes never
+        stall other sessions.
         """
         self._in_auth = True
         try:
@@ -366,8 +284,9 @@ class GatewaySMTP(SMTP):
         if store is None:
             await self.push("502 5.5.1 AUTH not available")
             return
-        key = self._limit_key or "unknown"
-        if handler.auth_throttle.locked(key):
+        guard, limits = handler.logins, self._settings.limits
+        key = self._admitted.key if self._admitted is not None else "unknown"
+        if guard.locked(key):
             log.warning("auth.locked_out", peer=_peer(self.session))
             await self.push("454 4.7.0 Too many failed logins from your address, try later")
             self._close()
@@ -381,9 +300,7 @@ class GatewaySMTP(SMTP):
         assert self.session is not None
         user = creds.login.decode("utf-8", "replace")
         try:
-            ok = await handler.check_password(
-                store, user, creds.password.decode("utf-8", "replace")
-            )
+            ok = await guard.check(store, user, creds.password.decode("utf-8", "replace"), limits)
         except AuthBusy:
             await self.push("454 4.7.0 Temporary authentication failure, try again later")
             return
@@ -394,14 +311,8 @@ class GatewaySMTP(SMTP):
             log.info("auth.ok", peer=_peer(self.session), user=loggable_user(user))
             await self.push("235 2.7.0 Authentication successful")
             return
-        limits = self._settings.limits
         self._auth_failures += 1
-        recent = handler.auth_throttle.failed(
-            key,
-            window=limits.auth_window,
-            lockout_after=limits.auth_failures_before_lockout,
-            lockout=limits.auth_lockout,
-        )
+        recent = guard.failed(key, limits)
         # peer comes first in the line, so a user name can never pose as it (fail2ban reads it)
         log.warning(
             "auth.failed",
@@ -412,17 +323,8 @@ class GatewaySMTP(SMTP):
             address_failures=recent,
         )
         handler.gateway.metrics.error("auth_failed")
-        delay = handler.auth_throttle.delay(
-            recent,
-            after=limits.auth_failures_before_delay,
-            base=limits.auth_base_delay,
-            cap=limits.auth_max_delay,
-        )
-        if delay:
-            await asyncio.sleep(delay)
-        if self._auth_failures >= limits.auth_failures_per_session or handler.auth_throttle.locked(
-            key
-        ):
+        await guard.hold(recent, limits)
+        if guard.enough(key, self._auth_failures, limits):
             await self.push("421 4.7.0 Too many failed logins, closing connection")
             self._close()
             return
@@ -459,10 +361,6 @@ def _ip_text(ip: object) -> str:
     return "" if ip is None else str(ip)
 
 
-class AuthBusy(Exception):
-    """Too many password checks are waiting already."""
-
-
 class GatewayHandler:
     """aiosmtpd handler hooks: each asks the Gateway and turns its answer into a reply.
 
@@ -474,29 +372,12 @@ class GatewayHandler:
         self.gateway = gateway
         self.sessions: set[GatewaySMTP] = set()
         self.background: set[asyncio.Future[Any]] = set()
-        self.limiter = ClientLimiter()
-        self.auth_throttle = AuthThrottle()
-        self.strangers = 0
-        limits = gateway.settings.limits
-        self._auth_pool = ThreadPoolExecutor(
-            max_workers=limits.auth_threads, thread_name_prefix="phigate-auth"
-        )
-        self._auth_waiting = 0
-
-    async def check_password(self, store: CredentialStore, user: str, password: str) -> bool:
-        """Check a password in a thread; raise AuthBusy when too many checks wait already."""
-        if self._auth_waiting >= self.gateway.settings.limits.auth_queue:
-            raise AuthBusy()
-        self._auth_waiting += 1
-        try:
-            loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._auth_pool, store.check, user, password)
-        finally:
-            self._auth_waiting -= 1
+        self.doorman = Doorman()
+        self.logins = LoginGuard(gateway.settings.limits.auth_threads)
 
     def close(self) -> None:
         """Stop the password-check threads."""
-        self._auth_pool.shutdown(wait=False, cancel_futures=True)
+        self.logins.close()
 
     async def handle_EHLO(
         self,
