@@ -31,7 +31,7 @@ from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
 from gateway.registry import Registry
 from gateway.services import Services
 from gateway.smtp.auth import CredentialStore, client_ip, in_networks
-from gateway.storage.database import check_stores
+from gateway.storage.stores import check_stores
 
 log = structlog.get_logger("phigate.app")
 # A pending audit record that failed is tried once more after this pause before a 451.
