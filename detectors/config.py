@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import Any, Self
+from typing import Any, Self, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Cloneable:
+    """The one `clone(**changes)` of phigate's immutable settings (like `email.policy`).
+
+    Mixed into frozen pydantic models (`Frozen`) and frozen dataclasses alike.
+    """
 
     def clone(self, **changes: Any) -> Self:
-        """Return a validated copy with ``changes`` applied; unknown keys raise."""
-        data = self.model_dump()
-        data.update(changes)
-        return type(self).model_validate(data)
+        """Return a validated copy with `changes` applied; an unknown name raises TypeError."""
+        if isinstance(self, BaseModel):
+            known = set(type(self).model_fields)
+        else:
+            known = {f.name for f in dataclasses.fields(cast(Any, self))}
+        unknown = set(changes) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        if isinstance(self, BaseModel):
+            return type(self).model_validate({**self.model_dump(), **changes})
+        return cast(Self, dataclasses.replace(cast(Any, self), **changes))
 
 
-class MrnPattern(_Frozen):
+class Frozen(Cloneable, BaseModel):
+    """An immutable settings model: unknown keys are errors; change it with `clone()`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MrnPattern(Frozen):
     """A practice-specific medical-record-number shape, matched without a context word."""
 
     name: str = Field(min_length=1, max_length=64)
@@ -35,7 +52,7 @@ class MrnPattern(_Frozen):
         return value
 
 
-class DecisionThresholds(_Frozen):
+class DecisionThresholds(Frozen):
     """Scores and weights that turn findings into a message-level PHI decision."""
 
     phi_threshold: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -84,7 +101,7 @@ class DecisionThresholds(_Frozen):
     )
 
 
-class DetectorConfig(_Frozen):
+class DetectorConfig(Frozen):
     """Everything the PHI engine needs, loaded once per worker."""
 
     max_part_chars: int = Field(default=200_000, ge=1_000)

@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from detectors.config import DetectorConfig
+from detectors.config import DetectorConfig, Frozen
 from gateway.yamlconf import load_file, validate
 
 TlsLevel = Literal["none", "opportunistic", "require", "verify"]
@@ -46,19 +46,6 @@ def _check_network(value: str) -> str:
 
 
 Network = Annotated[str, AfterValidator(_check_network)]
-
-
-class Frozen(BaseModel):
-    """An immutable settings object; change it with clone(), which rejects unknown keys."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def clone(self, **changes: Any) -> Self:
-        """Return a copy with `changes` applied and validated."""
-        unknown = set(changes) - set(type(self).model_fields)
-        if unknown:
-            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        return type(self).model_validate({**self.model_dump(), **changes})
 
 
 class SmtpSettings(Frozen):

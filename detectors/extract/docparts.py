@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from .model import AttachmentResult, Embedded, ExtractLimits, Fragment, Problem
+from .model import AttachmentProblem, AttachmentResult, Embedded, ExtractLimits, Fragment
 
 # Files carried inside one document (PDF attachments, OLE objects, packages in a DOCX).
 MAX_EMBEDDED_FILES = 64
@@ -24,7 +24,7 @@ class DocumentText:
         self.limits = limits
         self.deadline = deadline
         self.sections: dict[str, list[str]] = {}
-        self.problems: list[Problem] = []
+        self.problems: list[AttachmentProblem] = []
         self.embedded: list[Embedded] = []
         self._chars_left = limits.max_total_text_chars
         self._bytes_left = limits.zip_max_total_uncompressed
@@ -59,7 +59,7 @@ class DocumentText:
         key = f"{suffix}\x00{reason}"
         if key not in self._reported:
             self._reported.add(key)
-            self.problems.append(Problem(suffix, reason, detail))
+            self.problems.append(AttachmentProblem(suffix, reason, detail))
 
     def out_of_time(self, where: str) -> bool:
         """True (and recorded) once the deadline has passed; `where` names the next step."""

@@ -23,11 +23,11 @@ from .documents import OFFICE_KINDS, office_result, pdf_result, rtf_to_text
 from .envelope import armored_messages, envelope_kind, openpgp_clear_content
 from .htmltext import html_to_text
 from .model import (
+    AttachmentProblem,
     AttachmentResult,
     Extraction,
     ExtractLimits,
     Fragment,
-    Problem,
     TextPart,
     Unscannable,
     UnscannableContent,
@@ -574,7 +574,7 @@ class _Walker:
         try:
             result = self.convert(data, kind, charset)
         except UnscannableContent as exc:
-            result = AttachmentResult((), (Problem("", exc.reason, exc.detail),))
+            result = AttachmentResult((), (AttachmentProblem("", exc.reason, exc.detail),))
         if self.cache is not None and not result.transient:
             self.cache.put(key, result)
         return result
@@ -600,7 +600,7 @@ class _Walker:
         result = _text_document(data, text, kind)
         if bad_charset:
             # Scanned with the fallback decoding, and reported: a reader's client may differ.
-            problem = Problem("", "bad-charset", "charset label is not a text encoding")
+            problem = AttachmentProblem("", "bad-charset", "charset label is not a text encoding")
             return AttachmentResult(result.fragments, (*result.problems, problem), result.embedded)
         return result
 

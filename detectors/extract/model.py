@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+
+from detectors.config import Cloneable
 
 MIB = 1024 * 1024
 
@@ -42,7 +43,7 @@ class Extraction:
 
 
 @dataclass(frozen=True)
-class ExtractLimits:
+class ExtractLimits(Cloneable):
     """Bounds on the work spent on one message; every limit is finite."""
 
     max_parts: int = 500
@@ -66,10 +67,6 @@ class ExtractLimits:
             if not value > 0:
                 raise ValueError(f"ExtractLimits.{field.name} must be positive")
 
-    def clone(self, **changes: Any) -> ExtractLimits:
-        """Return a copy with `changes` applied; an unknown keyword raises TypeError."""
-        return dataclasses.replace(self, **changes)
-
 
 class UnscannableContent(Exception):  # noqa: N818 - mirrors the Unscannable result it becomes
     """An attachment or part cannot be read; `reason` is a stable code, `detail` carries no PHI."""
@@ -90,7 +87,7 @@ class Fragment:
 
 
 @dataclass(frozen=True)
-class Problem:
+class AttachmentProblem:
     """An unreadable piece inside one attachment; `suffix` is appended to its origin."""
 
     suffix: str
@@ -111,7 +108,7 @@ class AttachmentResult:
     """What one attachment yielded, relative to its own name (so it can be cached)."""
 
     fragments: tuple[Fragment, ...]
-    problems: tuple[Problem, ...]
+    problems: tuple[AttachmentProblem, ...]
     # Files inside the document; the message walker scans each like an attachment of its own.
     embedded: tuple[Embedded, ...] = ()
 

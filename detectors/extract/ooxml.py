@@ -29,7 +29,7 @@ from xml.sax.saxutils import unescape
 
 from .archive import Package
 from .docparts import DocumentText
-from .model import ExtractLimits, Problem, UnscannableContent
+from .model import AttachmentProblem, ExtractLimits, UnscannableContent
 from .xmlsafe import attribute, localname, parse_xml
 
 # Elements whose text a reader does not see as text: field codes, and every property element
@@ -351,12 +351,12 @@ def _header_footer_lines(sheet: bytes) -> list[str]:
     return lines
 
 
-def xlsx_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, list[Problem]]:
+def xlsx_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, list[AttachmentProblem]]:
     """Each sheet as tab-separated rows, header row included, values as shown in Excel."""
     import openpyxl
 
     lines: list[str] = []
-    problems: list[Problem] = []
+    problems: list[AttachmentProblem] = []
     used = 0
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -378,11 +378,15 @@ def xlsx_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, list[P
                     used += len(line) + 1
                     if used > max_chars:
                         problems.append(
-                            Problem("", "too-large", f"text limit reached at row {number}")
+                            AttachmentProblem(
+                                "", "too-large", f"text limit reached at row {number}"
+                            )
                         )
                         return "\n".join(lines), problems
                     if number % 1000 == 0 and time.monotonic() > deadline:
-                        problems.append(Problem("", "budget-exhausted", f"stopped at row {number}"))
+                        problems.append(
+                            AttachmentProblem("", "budget-exhausted", f"stopped at row {number}")
+                        )
                         return "\n".join(lines), problems
         finally:
             workbook.close()

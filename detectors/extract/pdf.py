@@ -18,7 +18,7 @@ from typing import Any
 
 from .docparts import DocumentText
 from .htmltext import html_to_text
-from .model import AttachmentResult, ExtractLimits, Fragment, Problem, UnscannableContent
+from .model import AttachmentProblem, AttachmentResult, ExtractLimits, Fragment, UnscannableContent
 from .ocr import OcrEngine
 from .xmlsafe import localname, parse_xml
 
@@ -49,7 +49,7 @@ def pdf_result(
     attachments, bookmarks and metadata; encrypted or broken PDFs raise."""
     from pypdf import PdfReader
 
-    problems: list[Problem] = []
+    problems: list[AttachmentProblem] = []
     page_texts: list[str] = []
     scanned: list[Any] = []
     try:
@@ -61,7 +61,9 @@ def pdf_result(
         budget = limits.max_total_text_chars
         for number, page in enumerate(reader.pages, start=1):
             if time.monotonic() > deadline:
-                problems.append(Problem("", "budget-exhausted", f"stopped before page {number}"))
+                problems.append(
+                    AttachmentProblem("", "budget-exhausted", f"stopped before page {number}")
+                )
                 break
             text = page.extract_text() or ""
             page_texts.append(text)
@@ -69,7 +71,9 @@ def pdf_result(
             if len("".join(text.split())) < _MIN_TEXT_LAYER_CHARS:
                 scanned.append(page)
             if budget < 0:
-                problems.append(Problem("", "too-large", f"text limit reached at page {number}"))
+                problems.append(
+                    AttachmentProblem("", "too-large", f"text limit reached at page {number}")
+                )
                 break
     except UnscannableContent:
         raise
@@ -344,28 +348,32 @@ def _dull(label: str) -> bool:
 
 def _ocr_pages(
     pages: list[Any], limits: ExtractLimits, ocr: OcrEngine, deadline: float
-) -> tuple[str, list[Problem]]:
+) -> tuple[str, list[AttachmentProblem]]:
     texts: list[str] = []
-    problems: list[Problem] = []
+    problems: list[AttachmentProblem] = []
     done = 0
     for page in pages:
         try:
             images = list(_page_images(page, 0))
         except Exception as exc:  # noqa: BLE001 - malformed resources; recorded, not skipped
             problems.append(
-                Problem(" (ocr)", "corrupt", f"page images unreadable ({type(exc).__name__})")
+                AttachmentProblem(
+                    " (ocr)", "corrupt", f"page images unreadable ({type(exc).__name__})"
+                )
             )
             continue
         if not images:
             continue
         if not limits.ocr_enabled:
             problems.append(
-                Problem(" (ocr)", "ocr-unavailable", "image-only pages and OCR disabled")
+                AttachmentProblem(" (ocr)", "ocr-unavailable", "image-only pages and OCR disabled")
             )
             break
         if done >= limits.ocr_max_pages:
             problems.append(
-                Problem(" (ocr)", "too-large", f"more than {limits.ocr_max_pages} scanned pages")
+                AttachmentProblem(
+                    " (ocr)", "too-large", f"more than {limits.ocr_max_pages} scanned pages"
+                )
             )
             break
         done += 1
@@ -374,7 +382,7 @@ def _ocr_pages(
             try:
                 texts.append(ocr.image_to_text(image, timeout))
             except UnscannableContent as exc:
-                problems.append(Problem(" (ocr)", exc.reason, exc.detail))
+                problems.append(AttachmentProblem(" (ocr)", exc.reason, exc.detail))
                 return "\n".join(texts), problems
     return "\n".join(texts), problems
 

@@ -25,7 +25,7 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
     from gateway.patients.consent import ConsentRegistry
     from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
     from gateway.patients.roster import PatientRoster
-    from gateway.portal import PortalServices, PortalSettings, PortalStore
+    from gateway.portal import PortalRuntime, PortalServices, PortalStore
 
     p = settings.portal
     a = settings.audit
@@ -73,7 +73,7 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
         disclosure=disclosure,
         record_consent=record_consent,
     )
-    portal_settings = PortalSettings(
+    portal_settings = PortalRuntime(
         practice_name=p.practice_name,
         portal_from=p.from_address,
         practice_address=p.practice_address,

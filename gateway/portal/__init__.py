@@ -9,8 +9,8 @@
 """
 
 from gateway.portal.app import (
+    PortalRuntime,
     PortalServices,
-    PortalSettings,
     build_reply,
     create_app,
     portal_server,
@@ -46,8 +46,8 @@ __all__ = [
     "PortalMessage",
     "PortalMeta",
     "PortalNotFound",
+    "PortalRuntime",
     "PortalServices",
-    "PortalSettings",
     "PortalStore",
     "WebhookError",
     "WebhookPortal",

@@ -11,7 +11,6 @@ checks a double-submit CSRF token bound to the session. All state lives in `Port
 
 from __future__ import annotations
 
-import dataclasses
 import email
 import email.policy
 import hmac
@@ -40,6 +39,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from detectors.config import Cloneable
 from gateway.ops.tls import AEAD_CIPHERS
 from gateway.portal.errors import PortalError, PortalExpired, PortalIntegrityError, PortalNotFound
 from gateway.portal.store import PortalMessage, PortalSession, PortalStore
@@ -74,8 +74,8 @@ _FILENAME_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/]')
 
 
 @dataclass(frozen=True)
-class PortalSettings:
-    """How the portal behaves; immutable, change it with `clone(**changes)`."""
+class PortalRuntime(Cloneable):
+    """How the portal app behaves (built from the `portal` settings); change it with `clone()`."""
 
     practice_name: str
     portal_from: str  # From: of codes and of the patient's replies
@@ -89,10 +89,6 @@ class PortalSettings:
     max_codes_per_hour: int = 5
     max_reply_chars: int = 20_000
     max_form_bytes: int = 200_000
-
-    def clone(self, **changes: Any) -> PortalSettings:
-        """A copy with some fields changed; unknown names raise TypeError."""
-        return dataclasses.replace(self, **changes)
 
     @property
     def session_cookie(self) -> str:
@@ -245,7 +241,7 @@ def build_reply(
     return msg.as_bytes(policy=email.policy.SMTP)
 
 
-def _code_mail(settings: PortalSettings, to: str, code: str) -> bytes:
+def _code_mail(settings: PortalRuntime, to: str, code: str) -> bytes:
     minutes = int(settings.code_ttl.total_seconds() // 60)
     msg = EmailMessage()
     msg["From"] = settings.portal_from
@@ -262,7 +258,7 @@ def _code_mail(settings: PortalSettings, to: str, code: str) -> bytes:
     return msg.as_bytes(policy=email.policy.SMTP)
 
 
-def _consent_mail(settings: PortalSettings, consent_id: str, version: str, ref_id: str) -> bytes:
+def _consent_mail(settings: PortalRuntime, consent_id: str, version: str, ref_id: str) -> bytes:
     msg = EmailMessage()
     msg["From"] = settings.portal_from
     msg["To"] = settings.practice_address
@@ -281,7 +277,7 @@ def _consent_mail(settings: PortalSettings, consent_id: str, version: str, ref_i
 
 def create_app(
     store: PortalStore,
-    settings: PortalSettings,
+    settings: PortalRuntime,
     services: PortalServices,
     *,
     clock: Callable[[], datetime] | None = None,
@@ -832,7 +828,7 @@ def portal_server(
 
 def run_portal(
     store: PortalStore,
-    settings: PortalSettings,
+    settings: PortalRuntime,
     services: PortalServices,
     *,
     host: str,

@@ -24,8 +24,8 @@ from starlette.applications import Starlette
 
 from gateway.portal import (
     PortalItem,
+    PortalRuntime,
     PortalServices,
-    PortalSettings,
     PortalStore,
     create_app,
     portal_server,
@@ -81,7 +81,7 @@ RAW = (
 ).encode()
 PLANTED = (PATIENT, "Doughberry", SSN, RECIPIENT, SUBJECT, BODY_LINE, DOB.isoformat())
 
-SETTINGS = PortalSettings(
+SETTINGS = PortalRuntime(
     practice_name="Riverside Family Practice",
     portal_from="Riverside secure messages <portal@clinic.example>",
     practice_address="frontdesk@clinic.example",
@@ -203,7 +203,7 @@ def serving(
 def running_portal(
     store: PortalStore,
     practice: FakePractice,
-    settings: PortalSettings = SETTINGS,
+    settings: PortalRuntime = SETTINGS,
     clock: Clock | None = None,
 ) -> Iterator[str]:
     """The portal app on loopback over plain HTTP; yields its base URL."""
