@@ -31,7 +31,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
@@ -105,19 +104,6 @@ def current_revisions(conn: Connection, store: StoreSchema) -> tuple[str, ...]:
     """The revisions `store`'s version table records (empty when it has none)."""
     ctx = MigrationContext.configure(conn, opts={"version_table": store.version_table})
     return tuple(ctx.get_current_heads())
-
-
-def differences(conn: Connection, store: StoreSchema) -> list[Any]:
-    """What `compare_metadata` finds between the database and `store.metadata` (empty: same)."""
-    ctx = MigrationContext.configure(
-        conn,
-        opts={
-            "version_table": store.version_table,
-            "include_name": store.include_name,
-            "compare_type": True,
-        },
-    )
-    return list(compare_metadata(ctx, store.metadata))
 
 
 def _baseline_to_adopt(conn: Connection, store: StoreSchema) -> str | None:
