@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 from pathlib import Path
@@ -31,22 +32,26 @@ def config_check(text: str, directory: Path) -> subprocess.CompletedProcess[str]
     return run_phigate("config", "check", str(path))
 
 
-def subcommands(*path: str) -> set[str]:
-    """Return the sub-command names `phigate PATH... --help` lists."""
+@functools.cache
+def help_text(*path: str) -> str:
+    """Return what `phigate PATH... --help` prints (each start costs seconds, so once per path)."""
     result = run_phigate(*path, "--help")
     if result.returncode != 0:
         raise AssertionError(f"phigate {' '.join(path)} --help failed: {result.stderr}")
+    return result.stdout
+
+
+def subcommands(*path: str) -> set[str]:
+    """Return the sub-command names `phigate PATH... --help` lists."""
+    text = help_text(*path)
     names: set[str] = set()
     # argparse lists choices as {a,b,c} in the usage, and each one indented under SUBCOMMAND.
-    for choices in re.findall(r"\{([a-z0-9,-]+)\}", result.stdout):
+    for choices in re.findall(r"\{([a-z0-9,-]+)\}", text):
         names.update(choices.split(","))
-    names.update(re.findall(r"^    ([a-z][a-z0-9-]*)\b", result.stdout, re.MULTILINE))
+    names.update(re.findall(r"^    ([a-z][a-z0-9-]*)\b", text, re.MULTILINE))
     return names
 
 
 def options(*path: str) -> set[str]:
     """Return the long options `phigate PATH... --help` accepts."""
-    result = run_phigate(*path, "--help")
-    if result.returncode != 0:
-        raise AssertionError(f"phigate {' '.join(path)} --help failed: {result.stderr}")
-    return set(re.findall(r"(--[a-z][a-z0-9-]*)", result.stdout))
+    return set(re.findall(r"(--[a-z][a-z0-9-]*)", help_text(*path)))
