@@ -204,3 +204,19 @@ def test_network_policy_limits_both_directions(objects: list[dict[str, Any]]) ->
     assert all(rule["from"] for rule in spec["ingress"])
     egress_ports = {p["port"] for rule in spec["egress"] for p in rule["ports"]}
     assert egress_ports == {53, 10026, 5432}
+
+
+@pytest.mark.parametrize(
+    ("flag", "where"),
+    [
+        ("database.url=postgresql+psycopg://phigate:hunter2@db/phigate", "/database/url"),
+        ("image.tag=latest", "/image/tag"),
+        ("replicaCount=0", "/replicaCount"),
+        ("ports.smtp=25", "/ports/smtp"),
+    ],
+)
+def test_values_schema_refuses_unsafe_values(flag: str, where: str) -> None:
+    """values.schema.json stops a password in the URL, a 'latest' tag, no replicas or a root port."""
+    result = helm("template", "practice", str(CHART), "--set", flag)
+    assert result.returncode != 0
+    assert where in result.stderr, result.stderr
