@@ -41,8 +41,10 @@ def phigate_invocations() -> list[list[str]]:
     for line in command_lines() + inline:
         for part in re.split(r"&&|\|\||;|\|", line):
             words = shlex.split(part.split(" #", 1)[0])
-            if words[:2] == ["sudo", "-u"]:
+            if words[:2] in (["sudo", "-u"], ["runuser", "-u"]):
                 words = words[3:]
+            if words[:1] == ["--"]:
+                words = words[1:]
             if words and (words[0] == "phigate" or words[0].endswith("/bin/phigate")):
                 found.append(words[1:])
     return found
