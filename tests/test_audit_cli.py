@@ -1,8 +1,7 @@
-"""`phigate audit verify|show|rotate-key`, run through gateway.audit.cli.main()."""
+"""`phigate audit verify|show|rotate-key`, run through the one entry point."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -13,10 +12,11 @@ import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditLog
-from gateway.cli.audit import EXIT_ERROR, EXIT_OK, EXIT_PROBLEMS, main, register
 from tests.support.audit import fill, ref
+from tests.support.cli import phigate as main
 
 REPO = Path(__file__).resolve().parent.parent
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
 
 def _flags(url: str, key_file: Path) -> list[str]:
@@ -95,46 +95,40 @@ def test_missing_key_file_is_an_error_not_a_new_key(
     assert not key_file.exists()
 
 
-def test_config_loader_supplies_settings_and_flags_override(
+def test_config_supplies_settings_and_flags_override(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--config goes to the lead's loader; explicit --key-file overrides what it returns."""
+    """--config names the log; an explicit --key-file overrides the configured one."""
     url, key_file, anchor = (
         f"sqlite:///{tmp_path}/cfg.db",
         tmp_path / "cfg.key",
         tmp_path / "cfg.anchor",
     )
-    seen: list[str | None] = []
-
-    def loader(config: str | None) -> tuple[str, Path, Path | None]:
-        seen.append(config)
-        return url, key_file, anchor
-
     log = AuditLog(url, key_file, anchor)
     fill(log, 2)
     log.close()
-    parser = argparse.ArgumentParser(prog="phigate")
-    register(parser.add_subparsers(dest="command", required=True), loader)
+    config = tmp_path / "gw.yaml"
+    audit = {"url": url, "key_file": str(key_file), "anchor_file": str(anchor)}
+    config.write_text(json.dumps({"audit": audit}))  # JSON is YAML
 
-    args = parser.parse_args(["audit", "verify", "--config", "gw.yaml"])
-    assert args.func(args) == EXIT_OK
-    assert seen == ["gw.yaml"]
+    assert main(["audit", "verify", "--config", str(config)]) == EXIT_OK
     assert "2 records verified" in capsys.readouterr().out
 
-    args = parser.parse_args(["audit", "verify", "--key-file", str(tmp_path / "elsewhere.key")])
-    assert args.func(args) == EXIT_ERROR
-    assert seen == ["gw.yaml", None]
+    elsewhere = tmp_path / "elsewhere.key"
+    assert main(["audit", "verify", "--config", str(config), "--key-file", str(elsewhere)]) == (
+        EXIT_ERROR
+    )
     assert "elsewhere.key" in capsys.readouterr().err
 
 
 def test_module_entry_point_runs(tmp_path: Path) -> None:
-    """`python -m gateway.audit.cli audit verify` works as a real process with default paths."""
+    """`python -m gateway.cli.main audit verify` works as a real process with default paths."""
     log = AuditLog(f"sqlite:///{tmp_path}/var/audit.db", tmp_path / "var/keys/audit.key")
     fill(log, 2)
     log.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli.audit", "audit", "verify"],
+        [sys.executable, "-m", "gateway.cli.main", "audit", "verify"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

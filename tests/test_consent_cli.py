@@ -1,30 +1,37 @@
-"""`phigate patients` and `phigate consent` commands, run through argparse as the CLI does."""
+"""`phigate patients` and `phigate consent` commands, run through the one entry point."""
 
 from __future__ import annotations
 
-import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from gateway.cli.patients import EXIT_ERROR, EXIT_FAILED, EXIT_OK, PatientsSettings, register
+from tests.support.cli import phigate
 from tests.support.patients import ROSTER_CSV, write_csv
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Where:
+    """The database and roster key file the commands are pointed at."""
+
+    url: str
+    key_file: Path
 
 
 class Cli:
     """Runs patients/consent commands against one SQLite database and key file."""
 
     def __init__(self, tmp_path: Path) -> None:
-        self.settings = PatientsSettings(
-            url=f"sqlite:///{tmp_path}/var/patients.db", key_file=tmp_path / "keys" / "roster.key"
+        self.settings = Where(
+            f"sqlite:///{tmp_path}/var/patients.db", tmp_path / "keys" / "roster.key"
         )
-        self.parser = argparse.ArgumentParser(prog="phigate")
-        register(self.parser.add_subparsers(dest="command"), lambda _config: self.settings)
 
     def __call__(self, *argv: str) -> int:
-        args = self.parser.parse_args(list(argv))
-        code: int = args.func(args)
-        return code
+        where = ["--url", self.settings.url, "--key-file", str(self.settings.key_file)]
+        return phigate([*argv, *where])
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import stat
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,10 +13,11 @@ from typing import Any
 import pytest
 
 from gateway.audit import AuditLog
-from gateway.cli.reports import EXIT_ERROR, EXIT_OK, EXIT_UNVERIFIED, ReportContext, main
+from gateway.cli.context import Hooks
 from gateway.model import PhigateError
 from gateway.reports.records import fetch_records
 from tests.support.audit import run_sql
+from tests.support.cli import phigate
 from tests.support.reports import (
     ALICE,
     NOW,
@@ -28,6 +30,16 @@ from tests.support.reports import (
 )
 
 WARNING_START = "WARNING: audit chain failed verification ("
+EXIT_OK, EXIT_UNVERIFIED, EXIT_ERROR = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """The audit log a report is pointed at, and its hooks (key rows and clock)."""
+
+    url: str
+    key_file: Path
+    hooks: Hooks
 
 
 class KeyringMissing(PhigateError):
@@ -48,7 +60,7 @@ def context(url: str, key_file: Path, *, broken_source: bool = False) -> ReportC
     ]
     if broken_source:
         sources.append(("spare keyring", _missing))
-    return ReportContext(url, key_file, None, sources, clock=lambda: NOW)
+    return ReportContext(url, key_file, Hooks(key_sources=sources, clock=lambda: NOW))
 
 
 @pytest.fixture
@@ -60,7 +72,8 @@ def month(audit_log: AuditLog, audit_db_url: str, audit_key_file: Path) -> Repor
 
 def run(ctx: ReportContext, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     """Run the CLI and return (exit code, stdout, stderr)."""
-    code = main(["report", *argv], lambda _config: ctx)
+    where = ["--url", ctx.url, "--key-file", str(ctx.key_file)]
+    code = phigate(["report", *argv, *where], ctx.hooks)
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 
 from gateway.audit import AuditLog
+from gateway.cli.context import Hooks
 from gateway.cli.keys import smime_rows
 from gateway.cli.pgp import import_pgp, pgp_rows
-from gateway.cli.reports import EXIT_OK, ReportContext, main
 from gateway.keys import CertStore
+from tests.support.cli import phigate
 from tests.support.pki import DAY, NOW, Pki
 from tests.support.reports import MESSAGES, FixedKeyHasher, message_entry
 
@@ -74,13 +75,14 @@ def test_report_lists_real_expiring_certificates_and_keys(
     def pgp() -> list[dict[str, Any]]:
         return pgp_rows(pgp_home)
 
-    ctx = ReportContext(url, key, None, (("S/MIME", smime), ("OpenPGP", pgp)))
-    code = main(
-        ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "csv"],
-        lambda _config: ctx,
+    hooks = Hooks(key_sources=(("S/MIME", smime), ("OpenPGP", pgp)))
+    code = phigate(
+        ["report", "--since", "2026-11-01", "--until", "2026-11-30", "--format", "csv"]
+        + ["--url", url, "--key-file", str(key)],
+        hooks,
     )
     out = capsys.readouterr().out
-    assert code == EXIT_OK
+    assert code == 0
     key_lines = [line for line in out.splitlines() if line.startswith("key,")]
     assert len(key_lines) == 2  # soonest first
     assert key_lines[0].startswith(f"key,{soon.fingerprint[:16]},")

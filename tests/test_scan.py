@@ -7,12 +7,13 @@ import json
 import mailbox
 import subprocess
 import sys
+from contextlib import redirect_stdout
 from email.message import EmailMessage
 from pathlib import Path
+from unittest.mock import patch
 
-from gateway.cli.main import build_parser
-from gateway.cli.scan import run
 from tests.support import REPO
+from tests.support.cli import phigate
 from tests.support.corpus import corpus_dir
 
 MRN = "00482913"
@@ -42,9 +43,9 @@ def _clean_mail() -> bytes:
 
 
 def _scan(argv: list[str], stdin: bytes = b"") -> tuple[int, str]:
-    args = build_parser().parse_args(["scan", *argv])
     out = io.StringIO()
-    code = run(args, stdin=io.BytesIO(stdin), out=out)
+    with redirect_stdout(out), patch.object(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin))):
+        code = phigate(["scan", *argv])
     return code, out.getvalue()
 
 

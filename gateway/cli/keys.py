@@ -1,9 +1,7 @@
-"""`phigate keys import|list` for the S/MIME certificate store.
+"""`phigate keys import|list` (S/MIME certificate store) and `keys import-pgp|trust|untrust`.
 
-The lead's CLI calls `register(subparsers, load_store_settings, row_sources)`; each subcommand
-stores its handler as `args.func`, which takes the parsed namespace and returns the exit code.
-`row_sources` lets other key kinds (OpenPGP) add rows to `keys list`: each is a callable taking
-the parsed namespace and returning rows shaped like `smime_rows`.
+`keys list` shows the certificates of the store and the OpenPGP keys of the gateway's keyring
+(through the context's `pgp_rows` hook) in one table.
 """
 
 from __future__ import annotations
@@ -13,112 +11,21 @@ import datetime as dt
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from gateway.cli.command import Command, CommandFailed, group
+from gateway.cli.context import Context
+from gateway.cli.exits import EXIT_OK
+from gateway.cli.options import config_option, given, switches
+from gateway.cli.pgp import import_pgp, trust_pgp, untrust_pgp
 from gateway.config import SmimeSettings
 from gateway.keys.errors import CertStoreError
 from gateway.keys.store import CertStore
 
-DEFAULT_STORE = Path("var/certs")
-EXIT_OK = 0
-EXIT_ERROR = 2
+DEFAULT_STORE = SmimeSettings().store_dir
 
 _DURATION = re.compile(r"^(\d+)([dhw]?)$")
-
-
-@dataclass(frozen=True)
-class StoreSettings:
-    """Where the store lives and what it trusts (from the gateway config)."""
-
-    directory: Path = DEFAULT_STORE
-    trust_anchors: tuple[Path, ...] = ()
-    crl_sources: tuple[str, ...] = field(default=())
-    require_crl: bool = False
-
-    @classmethod
-    def from_smime(cls, smime: SmimeSettings) -> StoreSettings:
-        """The store settings of the gateway's `smime` section, require_crl included."""
-        return cls(
-            smime.store_dir, tuple(smime.trust_anchors), tuple(smime.crls), smime.require_crl
-        )
-
-    def as_smime(self) -> SmimeSettings:
-        """The same settings as the gateway's `smime` section (for CertStore.from_settings)."""
-        return SmimeSettings(
-            store_dir=self.directory,
-            trust_anchors=self.trust_anchors,
-            crls=self.crl_sources,
-            require_crl=self.require_crl,
-        )
-
-
-#: Returns the store settings for a config path: StoreSettings, or the gateway's SmimeSettings.
-SettingsLoader = Callable[[str | None], "StoreSettings | SmimeSettings"]
-RowSource = Callable[[argparse.Namespace], list[dict[str, Any]]]
-
-
-def _defaults(config: str | None) -> SmimeSettings:
-    """The `smime` section of the gateway config (built-in defaults without a file)."""
-    from gateway.config import load_settings
-
-    return load_settings(Path(config) if config else None).smime
-
-
-def register(
-    subparsers: argparse._SubParsersAction,
-    load_store_settings: SettingsLoader | None = None,
-    row_sources: Sequence[RowSource] = (),
-) -> None:
-    """Add the `keys` command; `load_store_settings(config_path)` supplies the store settings."""
-    loader = load_store_settings or _defaults
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", dest="keys_config", metavar="FILE", help="gateway config file")
-    common.add_argument(
-        "--store",
-        dest="keys_store",
-        type=Path,
-        help=f"certificate store folder (default {DEFAULT_STORE})",
-    )
-    common.add_argument(
-        "--trust-anchor",
-        dest="keys_anchors",
-        type=Path,
-        action="append",
-        help="trusted root certificate file or folder (repeatable; replaces the configured ones)",
-    )
-    common.add_argument(
-        "--crl",
-        dest="keys_crls",
-        action="append",
-        help="CRL file or URL (repeatable; replaces the configured ones)",
-    )
-    keys = subparsers.add_parser("keys", help="recipient certificates and keys")
-    sub = keys.add_subparsers(dest="keys_command", metavar="SUBCOMMAND", required=True)
-
-    imp = sub.add_parser(
-        "import", parents=[common], help="import certificates from a PEM, DER or PKCS#12 file"
-    )
-    imp.add_argument("file", type=Path)
-    secret = imp.add_mutually_exclusive_group()
-    secret.add_argument("--password-file", type=Path, help="file holding the password")
-    secret.add_argument(
-        "--password-stdin", action="store_true", help="read the password from stdin"
-    )
-    imp.set_defaults(func=partial(_import, loader))
-
-    lst = sub.add_parser("list", parents=[common], help="list stored certificates and their status")
-    lst.add_argument(
-        "--expiring",
-        metavar="DURATION",
-        type=parse_duration,
-        help="only those expiring within, e.g. 30d",
-    )
-    lst.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
-    lst.set_defaults(func=partial(_list, loader, tuple(row_sources)))
 
 
 def parse_duration(text: str) -> dt.timedelta:
@@ -132,12 +39,6 @@ def parse_duration(text: str) -> dt.timedelta:
         "h": dt.timedelta(hours=amount),
         "w": dt.timedelta(weeks=amount),
     }[unit]
-
-
-def open_store(settings: StoreSettings | SmimeSettings) -> CertStore:
-    """The certificate store the settings describe (through CertStore.from_settings)."""
-    smime = settings.as_smime() if isinstance(settings, StoreSettings) else settings
-    return CertStore.from_settings(smime)
 
 
 def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[str, Any]]:
@@ -163,15 +64,38 @@ def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[
     return rows
 
 
-def _settings(loader: SettingsLoader, args: argparse.Namespace) -> StoreSettings:
-    loaded = loader(args.keys_config or getattr(args, "config", None))
-    settings = StoreSettings.from_smime(loaded) if isinstance(loaded, SmimeSettings) else loaded
-    return StoreSettings(
-        args.keys_store if args.keys_store is not None else settings.directory,
-        tuple(args.keys_anchors) if args.keys_anchors else settings.trust_anchors,
-        tuple(args.keys_crls) if args.keys_crls else settings.crl_sources,
-        settings.require_crl,
+def _store_options(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument(
+        "--store",
+        dest="keys_store",
+        type=Path,
+        help=f"certificate store folder (default {DEFAULT_STORE})",
     )
+    parser.add_argument(
+        "--trust-anchor",
+        dest="keys_anchors",
+        type=Path,
+        action="append",
+        help="trusted root certificate file or folder (repeatable; replaces the configured ones)",
+    )
+    parser.add_argument(
+        "--crl",
+        dest="keys_crls",
+        action="append",
+        help="CRL file or URL (repeatable; replaces the configured ones)",
+    )
+
+
+def _open_store(ctx: Context, args: argparse.Namespace) -> CertStore:
+    """The configured store, with the folder, trust anchors and CRLs the flags name instead."""
+    changes = given(
+        store_dir=args.keys_store,
+        trust_anchors=tuple(args.keys_anchors or ()),
+        crls=tuple(args.keys_crls or ()),
+    )
+    smime = ctx.settings.smime
+    return CertStore.from_settings(smime.clone(**changes) if changes else smime)
 
 
 def _read_password(args: argparse.Namespace) -> bytes | None:
@@ -186,13 +110,13 @@ def _read_password(args: argparse.Namespace) -> bytes | None:
     return None
 
 
-def _import(loader: SettingsLoader, args: argparse.Namespace) -> int:
+def import_certificates(ctx: Context, args: argparse.Namespace) -> int:
+    """Import certificates from a PEM, DER or PKCS#12 file."""
     try:
-        store = open_store(_settings(loader, args))
+        store = _open_store(ctx, args)
         result = store.import_file(args.file, _read_password(args))
     except CertStoreError as exc:
-        print(f"phigate keys import: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        raise CommandFailed(f"phigate keys import: {exc}") from exc
     for entry in result.added:
         status = store.status(entry)
         print(
@@ -206,15 +130,17 @@ def _import(loader: SettingsLoader, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _list(loader: SettingsLoader, sources: tuple[RowSource, ...], args: argparse.Namespace) -> int:
+def list_keys(ctx: Context, args: argparse.Namespace) -> int:
+    """List stored certificates and OpenPGP keys with their status."""
     now = dt.datetime.now(dt.UTC)
     try:
-        rows = smime_rows(open_store(_settings(loader, args)), at=now)
+        rows = smime_rows(_open_store(ctx, args), at=now)
     except CertStoreError as exc:
-        print(f"phigate keys list: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    for source in sources:
-        rows.extend(source(args))
+        raise CommandFailed(f"phigate keys list: {exc}") from exc
+    pgp = ctx.hooks.pgp_rows
+    if pgp is not None:
+        # one column name for both kinds
+        rows.extend({**r, "not_after": r.get("expires") or ""} for r in pgp(args.expiring))
     if args.expiring is not None:
         limit = now + args.expiring
         rows = [r for r in rows if dt.datetime.fromisoformat(r["not_after"]) <= limit]
@@ -232,13 +158,84 @@ def _list(loader: SettingsLoader, sources: tuple[RowSource, ...], args: argparse
     return EXIT_OK
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run `keys ...` on its own (tests and by hand)."""
-    parser = argparse.ArgumentParser(prog="phigate")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+def _import_options(parser: argparse.ArgumentParser) -> None:
+    _store_options(parser)
+    parser.add_argument("file", type=Path)
+    secret = parser.add_mutually_exclusive_group()
+    secret.add_argument("--password-file", type=Path, help="file holding the password")
+    secret.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _list_options(parser: argparse.ArgumentParser) -> None:
+    _store_options(parser)
+    switches(parser, ("--json", "print JSON lines instead of a table"))
+    parser.add_argument(
+        "--expiring",
+        metavar="DURATION",
+        type=parse_duration,
+        help="only those expiring within, e.g. 30d",
+    )
+
+
+def _keyring_options(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument("--pgp-home", help="the gateway's OpenPGP keyring (default from config)")
+
+
+def _pgp_home(ctx: Context, args: argparse.Namespace) -> Path:
+    return Path(args.pgp_home) if args.pgp_home else ctx.settings.pgp.home
+
+
+def import_pgp_keys(ctx: Context, args: argparse.Namespace) -> int:
+    """Import OpenPGP public keys."""
+    print(import_pgp(_pgp_home(ctx, args), args.file))
+    return EXIT_OK
+
+
+def trust(ctx: Context, args: argparse.Namespace) -> int:
+    """Let an OpenPGP key encrypt mail for an address."""
+    print(trust_pgp(_pgp_home(ctx, args), args.fingerprint, args.address))
+    return EXIT_OK
+
+
+def untrust(ctx: Context, args: argparse.Namespace) -> int:
+    """Withdraw an OpenPGP key's trust."""
+    print(untrust_pgp(_pgp_home(ctx, args), args.fingerprint, args.address))
+    return EXIT_OK
+
+
+def _import_pgp_options(parser: argparse.ArgumentParser) -> None:
+    _keyring_options(parser)
+    parser.add_argument("file", type=Path)
+
+
+def _trust_options(parser: argparse.ArgumentParser) -> None:
+    _keyring_options(parser)
+    parser.add_argument("fingerprint")
+    parser.add_argument("address")
+
+
+def _untrust_options(parser: argparse.ArgumentParser) -> None:
+    _keyring_options(parser)
+    parser.add_argument("fingerprint")
+    parser.add_argument("address", nargs="?")
+
+
+COMMANDS = (
+    group(
+        "keys",
+        "recipient certificates and keys",
+        Command(
+            "import",
+            "import certificates from a PEM, DER or PKCS#12 file",
+            run=import_certificates,
+            options=_import_options,
+        ),
+        Command("list", "list stored certificates and their status", list_keys, _list_options),
+        Command("import-pgp", "import OpenPGP public keys", import_pgp_keys, _import_pgp_options),
+        Command("trust", "let an OpenPGP key encrypt mail for an address", trust, _trust_options),
+        Command("untrust", "withdraw an OpenPGP key's trust", untrust, _untrust_options),
+    ),
+)

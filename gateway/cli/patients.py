@@ -1,171 +1,63 @@
 """`phigate patients import|show` and `phigate consent add|list|show|revoke|import`.
 
-The lead's CLI calls `register(subparsers, load_settings)`, where `load_settings(config_path)`
-returns a `PatientsSettings` (database URL, roster key file, optional directory of site
-disclosure texts). Every subcommand stores its handler as `args.func`, which takes the parsed
-namespace and returns the exit code: 0 done, 1 bad input rows (nothing written), 2 error.
-
-Nothing printed here is a clear identifier: roster entries show counts, consents show the
-masked address.
+Exit codes: 0 done, 1 bad input rows (nothing written), 2 error. Nothing printed here is a
+clear identifier: roster entries show counts, consents show the masked address.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from gateway.cli.command import Command, failing_as, group, operator, print_fields
+from gateway.cli.context import Context
+from gateway.cli.exits import EXIT_FAILED, EXIT_OK
+from gateway.cli.options import JSON, given, store_options, switches
+from gateway.config import PatientSettings
 from gateway.model import PhigateError
-from gateway.patients.consent import (
-    METHODS,
-    Consent,
-    ConsentRegistry,
-    parse_day,
-    parse_when,
-)
+from gateway.patients.consent import METHODS, Consent, ConsentRegistry, parse_day, parse_when
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION
 from gateway.patients.errors import RosterKeyError
 from gateway.patients.roster import PatientRoster, RowError
 from gateway.patients.scopes import SCOPES
 
-DEFAULT_URL = "sqlite:///var/patients.db"
-DEFAULT_KEY_FILE = Path("var/keys/roster.key")
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_ERROR = 2
+DEFAULTS = PatientSettings()
 
 
-@dataclass(frozen=True)
-class PatientsSettings:
-    """Where the roster and consents live, and the roster's key file."""
-
-    url: str = DEFAULT_URL
-    key_file: Path = DEFAULT_KEY_FILE
-    disclosure_dir: Path | None = None
-    # Records consent grants and revocations in the audit log: (action, details) -> None.
-    audit: Callable[[str, dict[str, Any]], None] | None = None
+def _options(parser: argparse.ArgumentParser) -> None:
+    store_options(parser, "p", DEFAULTS.url, f"roster HMAC key file (default {DEFAULTS.key_file})")
 
 
-SettingsLoader = Callable[[str | None], PatientsSettings]
+def _settings(ctx: Context, args: argparse.Namespace) -> PatientSettings:
+    return ctx.settings.patients.clone(**given(url=args.p_url, key_file=args.p_key_file))
 
 
-def _defaults(_config: str | None) -> PatientsSettings:
-    return PatientsSettings()
-
-
-def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    # Distinct dests so a top-level --config of the main parser is not clobbered.
-    common.add_argument("--config", dest="p_config", metavar="FILE", help="gateway config file")
-    common.add_argument("--url", dest="p_url", help=f"database URL (default {DEFAULT_URL})")
-    common.add_argument(
-        "--key-file",
-        dest="p_key_file",
-        type=Path,
-        help=f"roster HMAC key file (default {DEFAULT_KEY_FILE})",
-    )
-    return common
-
-
-def register(
-    subparsers: argparse._SubParsersAction, load_settings: SettingsLoader | None = None
-) -> None:
-    """Add the `patients` and `consent` commands; `load_settings(config)` supplies settings."""
-    loader = load_settings or _defaults
-    common = _common()
-
-    top = subparsers.add_parser("patients", help="the patient roster (stored as keyed hashes)")
-    sub = top.add_subparsers(dest="patients_command", metavar="SUBCOMMAND", required=True)
-    p = sub.add_parser("import", parents=[common], help="import or update roster entries")
-    p.add_argument("file", type=Path, metavar="FILE.csv")
-    p.add_argument(
-        "--skip-bad", action="store_true", help="import the good rows even if some are bad"
-    )
-    p.set_defaults(func=partial(_patients_import, loader))
-    p = sub.add_parser("show", parents=[common], help="what is stored about one entry")
-    p.add_argument("roster_id", metavar="ROSTER_ID")
-    p.set_defaults(func=partial(_patients_show, loader))
-
-    top = subparsers.add_parser("consent", help="patients' consents to unencrypted email")
-    sub = top.add_subparsers(dest="consent_command", metavar="SUBCOMMAND", required=True)
-    p = sub.add_parser("add", parents=[common], help="record a patient's consent")
-    p.add_argument("--address", required=True, help="the patient's address (on the roster)")
-    p.add_argument("--roster-id", required=True)
-    p.add_argument("--method", required=True, choices=METHODS)
-    p.add_argument("--recorded-by", required=True, metavar="WHO")
-    p.add_argument(
-        "--disclosure-version",
-        default=DEFAULT_DISCLOSURE_VERSION,
-        help=f"the disclosure text accepted (default {DEFAULT_DISCLOSURE_VERSION})",
-    )
-    p.add_argument(
-        "--scope", action="append", required=True, choices=sorted(SCOPES), help="repeatable"
-    )
-    p.add_argument("--include", action="append", default=[], metavar="TYPE", help="repeatable")
-    p.add_argument("--exclude", action="append", default=[], metavar="TYPE", help="repeatable")
-    p.add_argument("--expires", required=True, metavar="YYYY-MM-DD", help="last valid day (UTC)")
-    p.add_argument("--obtained-at", metavar="WHEN", help="ISO date or date-time (default now)")
-    p.set_defaults(func=partial(_consent_add, loader))
-
-    p = sub.add_parser("list", parents=[common], help="list consents")
-    p.add_argument("--active", action="store_true", help="only those valid now")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(func=partial(_consent_list, loader))
-
-    p = sub.add_parser("show", parents=[common], help="one consent with its history")
-    p.add_argument("consent_id", metavar="ID")
-    p.set_defaults(func=partial(_consent_show, loader))
-
-    p = sub.add_parser("revoke", parents=[common], help="record a revocation")
-    p.add_argument("consent_id", metavar="ID")
-    p.add_argument("--reason", required=True, metavar="TEXT")
-    p.add_argument("--by", metavar="WHO", help="who revokes (default: the login name)")
-    p.add_argument("--at", metavar="WHEN", help="when it took effect (default now)")
-    p.set_defaults(func=partial(_consent_revoke, loader))
-
-    p = sub.add_parser("import", parents=[common], help="record consents from a CSV file")
-    p.add_argument("file", type=Path, metavar="FILE.csv")
-    p.set_defaults(func=partial(_consent_import, loader))
-
-
-def _settings(loader: SettingsLoader, args: argparse.Namespace) -> PatientsSettings:
-    settings = loader(args.p_config or getattr(args, "config", None))
-    if args.p_url:
-        settings = replace(settings, url=args.p_url)
-    if args.p_key_file is not None:
-        settings = replace(settings, key_file=args.p_key_file)
-    return settings
-
-
-def _roster(settings: PatientsSettings, *, create_key: bool = False) -> PatientRoster:
-    if not create_key and not Path(settings.key_file).exists():
+def _roster(settings: PatientSettings, *, create_key: bool = False) -> PatientRoster:
+    if not create_key and not settings.key_file.exists():
         # A fresh key would make every stored hash unmatchable.
         raise RosterKeyError(
             f"roster key file {settings.key_file} does not exist; import a roster first"
         )
-    return PatientRoster(settings.url, Path(settings.key_file))
+    return PatientRoster(settings.url, settings.key_file)
 
 
-def _registry(settings: PatientsSettings) -> ConsentRegistry:
-    return ConsentRegistry(settings.url, _roster(settings), disclosure_dir=settings.disclosure_dir)
-
-
-def _who(value: str | None) -> str:
-    return value or os.environ.get("SUDO_USER") or getpass.getuser()
-
-
-def _fail(command: str, exc: PhigateError) -> int:
-    print(f"phigate {command}: {exc.code}: {exc}", file=sys.stderr)
-    return EXIT_ERROR
+@contextmanager
+def _consents(ctx: Context, args: argparse.Namespace) -> Iterator[ConsentRegistry]:
+    """The consent registry over the roster, both closed after the block; an expected error
+    inside it is one line naming the command."""
+    with failing_as(f"phigate consent {args.consent_command}"):
+        settings = _settings(ctx, args)
+        with closing(_roster(settings)) as roster:
+            with closing(
+                ConsentRegistry(settings.url, roster, disclosure_dir=settings.disclosure_dir)
+            ) as registry:
+                yield registry
 
 
 def _print_errors(errors: tuple[RowError, ...]) -> None:
@@ -173,15 +65,26 @@ def _print_errors(errors: tuple[RowError, ...]) -> None:
         print(f"  {err}", file=sys.stderr)
 
 
-def _patients_import(loader: SettingsLoader, args: argparse.Namespace) -> int:
+def _audit(ctx: Context, action: str, details: Mapping[str, Any]) -> None:
+    audit = ctx.hooks.audit_event
+    if audit is None:
+        return
     try:
-        roster = _roster(_settings(loader, args), create_key=True)
-        try:
-            report = roster.import_csv(args.file, skip_bad=args.skip_bad)
-        finally:
-            roster.close()
+        audit(action, details)
     except PhigateError as exc:
-        return _fail("patients import", exc)
+        # The consent itself is recorded (its own history is append-only); say what is missing.
+        print(
+            f"warning: {action} {details.get('consent_id')} not written to the audit log: "
+            f"{exc.code}",
+            file=sys.stderr,
+        )
+
+
+def patients_import(ctx: Context, args: argparse.Namespace) -> int:
+    """Import or update roster entries."""
+    with failing_as("phigate patients import"):
+        with closing(_roster(_settings(ctx, args), create_key=True)) as roster:
+            report = roster.import_csv(args.file, skip_bad=args.skip_bad)
     if report.errors and not report.applied and not args.skip_bad:
         print(
             f"{args.file}: {len(report.bad_lines)} bad row(s); nothing imported",
@@ -198,69 +101,46 @@ def _patients_import(loader: SettingsLoader, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _patients_show(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    try:
-        roster = _roster(_settings(loader, args))
-        try:
+def patients_show(ctx: Context, args: argparse.Namespace) -> int:
+    """What is stored about one roster entry."""
+    with failing_as("phigate patients show"):
+        with closing(_roster(_settings(ctx, args))) as roster:
             entry = roster.entry(args.roster_id)
-        finally:
-            roster.close()
-    except PhigateError as exc:
-        return _fail("patients show", exc)
-    for label, value in (
-        ("roster id", entry.roster_id),
-        ("has dob", "yes" if entry.has_dob else "no"),
-        ("names", f"{entry.names} (matchable with the date of birth)"),
-        ("mrns", entry.mrns),
-        ("emails", entry.emails),
-        ("created", entry.created.isoformat(timespec="seconds")),
-        ("updated", entry.updated.isoformat(timespec="seconds")),
-    ):
-        print(f"{label:>10}: {value}")
+    print_fields(
+        (
+            ("roster id", entry.roster_id),
+            ("has dob", "yes" if entry.has_dob else "no"),
+            ("names", f"{entry.names} (matchable with the date of birth)"),
+            ("mrns", entry.mrns),
+            ("emails", entry.emails),
+            ("created", entry.created.isoformat(timespec="seconds")),
+            ("updated", entry.updated.isoformat(timespec="seconds")),
+        ),
+        10,
+    )
     return EXIT_OK
 
 
-def _audit(settings: PatientsSettings, action: str, details: dict[str, Any]) -> None:
-    if settings.audit is None:
-        return
-    try:
-        settings.audit(action, details)
-    except PhigateError as exc:
-        # The consent itself is recorded (its own history is append-only); say what is missing.
-        print(
-            f"warning: {action} {details.get('consent_id')} not written to the audit log: "
-            f"{exc.code}",
-            file=sys.stderr,
+def consent_add(ctx: Context, args: argparse.Namespace) -> int:
+    """Record a patient's consent and print its id."""
+    with _consents(ctx, args) as registry:
+        consent_id = registry.add(
+            args.address,
+            args.roster_id,
+            obtained_at=parse_when(args.obtained_at) if args.obtained_at else None,
+            method=args.method,
+            recorded_by=args.recorded_by,
+            disclosure_version=args.disclosure_version,
+            scope=args.scope,
+            include=args.include,
+            exclude=args.exclude,
+            expires=parse_day(args.expires),
         )
-
-
-def _consent_add(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    try:
-        settings = _settings(loader, args)
-        registry = _registry(settings)
-        try:
-            consent_id = registry.add(
-                args.address,
-                args.roster_id,
-                obtained_at=parse_when(args.obtained_at) if args.obtained_at else None,
-                method=args.method,
-                recorded_by=args.recorded_by,
-                disclosure_version=args.disclosure_version,
-                scope=args.scope,
-                include=args.include,
-                exclude=args.exclude,
-                expires=parse_day(args.expires),
-            )
-        finally:
-            registry.close()
-            registry.roster.close()
-        _audit(
-            settings,
-            "consent-granted",
-            {"consent_id": consent_id, "roster_id": args.roster_id, "method": args.method},
-        )
-    except PhigateError as exc:
-        return _fail("consent add", exc)
+    _audit(
+        ctx,
+        "consent-granted",
+        {"consent_id": consent_id, "roster_id": args.roster_id, "method": args.method},
+    )
     print(consent_id)
     return EXIT_OK
 
@@ -281,17 +161,11 @@ def _row(c: Consent, now: datetime) -> dict[str, Any]:
     }
 
 
-def _consent_list(loader: SettingsLoader, args: argparse.Namespace) -> int:
+def consent_list(ctx: Context, args: argparse.Namespace) -> int:
+    """List consents."""
     now = datetime.now(UTC)
-    try:
-        registry = _registry(_settings(loader, args))
-        try:
-            found = registry.list(active_only=args.active, at=now)
-        finally:
-            registry.close()
-            registry.roster.close()
-    except PhigateError as exc:
-        return _fail("consent list", exc)
+    with _consents(ctx, args) as registry:
+        found = registry.list(active_only=args.active, at=now)
     rows = [_row(c, now) for c in found]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -305,35 +179,31 @@ def _consent_list(loader: SettingsLoader, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _consent_show(loader: SettingsLoader, args: argparse.Namespace) -> int:
+def consent_show(ctx: Context, args: argparse.Namespace) -> int:
+    """One consent with its history."""
     now = datetime.now(UTC)
-    try:
-        registry = _registry(_settings(loader, args))
-        try:
-            consent = registry.get(args.consent_id)
-            events = registry.history(args.consent_id)
-        finally:
-            registry.close()
-            registry.roster.close()
-    except PhigateError as exc:
-        return _fail("consent show", exc)
-    for label, value in (
-        ("consent", consent.consent_id),
-        ("roster id", consent.roster_id),
-        ("address", consent.address_masked),
-        ("status", consent.status(now)),
-        ("method", consent.method),
-        ("obtained", consent.obtained_at.isoformat(timespec="seconds")),
-        ("recorded by", consent.recorded_by),
-        ("disclosure", f"{consent.disclosure_version} sha256:{consent.disclosure_sha256}"),
-        ("scopes", ", ".join(consent.scopes)),
-        ("include", ", ".join(consent.include) or "-"),
-        ("exclude", ", ".join(consent.exclude) or "-"),
-        ("allows", ", ".join(sorted(consent.allowed_types))),
-        ("expires", consent.expires.isoformat()),
-        ("uses", consent.uses),
-    ):
-        print(f"{label:>12}: {value}")
+    with _consents(ctx, args) as registry:
+        consent = registry.get(args.consent_id)
+        events = registry.history(args.consent_id)
+    print_fields(
+        (
+            ("consent", consent.consent_id),
+            ("roster id", consent.roster_id),
+            ("address", consent.address_masked),
+            ("status", consent.status(now)),
+            ("method", consent.method),
+            ("obtained", consent.obtained_at.isoformat(timespec="seconds")),
+            ("recorded by", consent.recorded_by),
+            ("disclosure", f"{consent.disclosure_version} sha256:{consent.disclosure_sha256}"),
+            ("scopes", ", ".join(consent.scopes)),
+            ("include", ", ".join(consent.include) or "-"),
+            ("exclude", ", ".join(consent.exclude) or "-"),
+            ("allows", ", ".join(sorted(consent.allowed_types))),
+            ("expires", consent.expires.isoformat()),
+            ("uses", consent.uses),
+        ),
+        12,
+    )
     print("history:")
     for ev in events:
         payload = json.dumps(dict(ev.payload), sort_keys=True)
@@ -343,50 +213,111 @@ def _consent_show(loader: SettingsLoader, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _consent_revoke(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    try:
-        settings = _settings(loader, args)
-        registry = _registry(settings)
-        try:
-            consent = registry.revoke(
-                args.consent_id,
-                at=parse_when(args.at) if args.at else datetime.now(UTC),
-                reason=args.reason,
-                by=_who(args.by),
-            )
-        finally:
-            registry.close()
-            registry.roster.close()
-        _audit(
-            settings,
-            "consent-revoked",
-            {"consent_id": consent.consent_id, "roster_id": consent.roster_id},
+def consent_revoke(ctx: Context, args: argparse.Namespace) -> int:
+    """Record a revocation."""
+    with _consents(ctx, args) as registry:
+        consent = registry.revoke(
+            args.consent_id,
+            at=parse_when(args.at) if args.at else datetime.now(UTC),
+            reason=args.reason,
+            by=operator(args.by),
         )
-    except PhigateError as exc:
-        return _fail("consent revoke", exc)
+    _audit(
+        ctx, "consent-revoked", {"consent_id": consent.consent_id, "roster_id": consent.roster_id}
+    )
     when = consent.revoked_at.isoformat(timespec="seconds") if consent.revoked_at else "-"
     print(f"{consent.consent_id} revoked at {when}")
     return EXIT_OK
 
 
-def _consent_import(loader: SettingsLoader, args: argparse.Namespace) -> int:
-    try:
-        settings = _settings(loader, args)
-        registry = _registry(settings)
-        try:
-            report = registry.import_csv(args.file)
-        finally:
-            registry.close()
-            registry.roster.close()
-    except PhigateError as exc:
-        return _fail("consent import", exc)
+def consent_import(ctx: Context, args: argparse.Namespace) -> int:
+    """Record consents from a CSV file; a bad row records none."""
+    with _consents(ctx, args) as registry:
+        report = registry.import_csv(args.file)
     if report.errors:
         print(f"{args.file}: bad row(s); nothing recorded", file=sys.stderr)
         _print_errors(report.errors)
         return EXIT_FAILED
     for cid in report.added:
-        _audit(settings, "consent-granted", {"consent_id": cid, "method": "import"})
+        _audit(ctx, "consent-granted", {"consent_id": cid, "method": "import"})
     print(f"{len(report.added)} consent(s) recorded")
     for cid in report.added:
         print(f"  {cid}")
     return EXIT_OK
+
+
+def _csv_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE.csv")
+
+
+def _consent_id(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("consent_id", metavar="ID")
+
+
+def _patients_import_options(parser: argparse.ArgumentParser) -> None:
+    _csv_file(parser)
+    parser.add_argument(
+        "--skip-bad", action="store_true", help="import the good rows even if some are bad"
+    )
+
+
+def _patients_show_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("roster_id", metavar="ROSTER_ID")
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--address", required=True, help="the patient's address (on the roster)")
+    parser.add_argument("--roster-id", required=True)
+    parser.add_argument("--method", required=True, choices=METHODS)
+    parser.add_argument("--recorded-by", required=True, metavar="WHO")
+    parser.add_argument(
+        "--disclosure-version",
+        default=DEFAULT_DISCLOSURE_VERSION,
+        help=f"the disclosure text accepted (default {DEFAULT_DISCLOSURE_VERSION})",
+    )
+    parser.add_argument(
+        "--scope", action="append", required=True, choices=sorted(SCOPES), help="repeatable"
+    )
+    parser.add_argument("--include", action="append", default=[], metavar="TYPE", help="repeatable")
+    parser.add_argument("--exclude", action="append", default=[], metavar="TYPE", help="repeatable")
+    parser.add_argument(
+        "--expires", required=True, metavar="YYYY-MM-DD", help="last valid day (UTC)"
+    )
+    parser.add_argument("--obtained-at", metavar="WHEN", help="ISO date or date-time (default now)")
+
+
+def _list_options(parser: argparse.ArgumentParser) -> None:
+    switches(parser, ("--active", "only those valid now"), JSON)
+
+
+def _revoke_options(parser: argparse.ArgumentParser) -> None:
+    _consent_id(parser)
+    parser.add_argument("--reason", required=True, metavar="TEXT")
+    parser.add_argument("--by", metavar="WHO", help="who revokes (default: the login name)")
+    parser.add_argument("--at", metavar="WHEN", help="when it took effect (default now)")
+
+
+COMMANDS = (
+    group(
+        "patients",
+        "the patient roster (stored as keyed hashes)",
+        Command(
+            "import",
+            "import or update roster entries",
+            patients_import,
+            _patients_import_options,
+        ),
+        Command("show", "what is stored about one entry", patients_show, _patients_show_options),
+        shared=_options,
+    ),
+    group(
+        "consent",
+        "patients' consents to unencrypted email",
+        Command("add", "record a patient's consent", consent_add, _add_options),
+        Command("list", "list consents", consent_list, _list_options),
+        Command("show", "one consent with its history", consent_show, _consent_id),
+        Command("revoke", "record a revocation", consent_revoke, _revoke_options),
+        Command("import", "record consents from a CSV file", consent_import, _csv_file),
+        shared=_options,
+    ),
+)

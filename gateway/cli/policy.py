@@ -10,19 +10,31 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import getaddresses
 from pathlib import Path
 from typing import IO, Any
 
-from gateway.components import default_registry
-from gateway.config import Frozen, GroupSettings, Settings, load_settings
+from detectors.extract import ExtractLimits
+from gateway.app import shipped_path
+from gateway.cli.command import Command
+from gateway.cli.context import Context
+from gateway.cli.exits import EXIT_FAILED, EXIT_OK
+from gateway.cli.options import config_option
+from gateway.config import Frozen, GroupSettings, Settings
+from gateway.crypto.methods import PgpMethod, SmimeMethod
+from gateway.detect import PhiDetector
+from gateway.message import RfcParser
 from gateway.model import ConfigError, Detection, Envelope, Facts, ParsedMessage, Step
+from gateway.patients.consent import ConsentRegistry
+from gateway.patients.roster import PatientRoster
 from gateway.policy.facts import Groups, resolve_facts
 from gateway.policy.rules import PolicyDocument, load_policy, rule_matches
 from gateway.yamlconf import load_yaml, validate
 
+#: The built-in actions, for a suite run without the registry (the CLI passes the registry's).
 ACTIONS = ("deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag")
 UNAVAILABLE = {
     "portal": "no portal is configured",
@@ -80,11 +92,6 @@ class KeyCheck:
         if self.suite_consents is not None or self.assumed is not None:
             ok = address.lower() in (self.suite_consents or set())
             return ok, "consent assumed by the suite" if ok else "no consent in the suite"
-        from datetime import UTC, datetime
-
-        from gateway.patients.consent import ConsentRegistry
-        from gateway.patients.roster import PatientRoster
-
         p = self.settings.patients
         if not p.key_file.exists():
             return False, "no patient roster"
@@ -107,8 +114,6 @@ class KeyCheck:
             return ok, "key assumed by the suite" if ok else f"no {method} key in the suite"
         if self._methods is None:
             try:
-                from gateway.crypto.methods import PgpMethod, SmimeMethod
-
                 self._methods = {
                     "smime": SmimeMethod(self.settings.smime),
                     "pgp": PgpMethod(self.settings.pgp, self.settings.smime),
@@ -199,19 +204,15 @@ def envelope_from_headers(parsed: ParsedMessage, sender: str | None, to: Sequenc
 class Tester:
     """Parse, detect and decide with one settings object and one policy."""
 
-    def __init__(self, settings: Settings, policy_path: Path) -> None:
+    def __init__(self, settings: Settings, policy_path: Path, actions: Collection[str]) -> None:
         self.settings = settings
         self.groups = Groups(settings.groups)
-        self.document = load_policy(
-            policy_path, default_registry().names("action"), self.groups.names()
-        )
-        self._detector: Any = None
+        self.document = load_policy(policy_path, actions, self.groups.names())
+        self._detector: PhiDetector | None = None
 
     def detect(self, parsed: ParsedMessage, envelope: Envelope) -> Detection:
+        """Run the gateway's detector (built on first use: it loads spaCy)."""
         if self._detector is None:
-            from detectors.extract import ExtractLimits
-            from gateway.detect import PhiDetector
-
             d = self.settings.detection
             self._detector = PhiDetector(d.engine, ExtractLimits(ocr_enabled=d.ocr))
         result: Detection = self._detector.detect(parsed, envelope)
@@ -220,8 +221,7 @@ class Tester:
     def run(
         self, raw: bytes, sender: str | None, to: Sequence[str], keys: KeyCheck
     ) -> dict[str, Any]:
-        from gateway.message import RfcParser
-
+        """What the policy does with one message, per recipient, and why."""
         parsed = RfcParser().parse(raw)
         env = envelope_from_headers(parsed, sender, to)
         if not env.rcpt_tos:
@@ -241,20 +241,13 @@ class Tester:
         }
 
 
-def _policy_path(args: argparse.Namespace, settings: Settings) -> Path:
-    from gateway.app import shipped_path
-
-    return Path(args.policy) if args.policy else shipped_path(settings.policy_file)
-
-
-def cmd_check(args: argparse.Namespace) -> int:
+def policy_check(ctx: Context, args: argparse.Namespace) -> int:
     """Validate a policy file against the registered actions and the configured groups."""
-    settings = load_settings(args.config)
     doc = load_policy(
-        args.file, default_registry().names("action"), Groups(settings.groups).names()
+        shipped_path(args.file), ctx.registry.names("action"), Groups(ctx.settings.groups).names()
     )
     print(f"{args.file}: ok ({len(doc.rules)} rule(s){', monitor mode' if doc.monitor else ''})")
-    return 0
+    return EXIT_OK
 
 
 def render(report: dict[str, Any], explain: bool, out: IO[str]) -> None:
@@ -292,7 +285,13 @@ class Suite(Frozen):
     cases: tuple[SuiteCase, ...]
 
 
-def run_suite(directory: Path, settings: Settings, policy: Path | None, out: IO[str]) -> int:
+def run_suite(
+    directory: Path,
+    settings: Settings,
+    policy: Path | None,
+    out: IO[str],
+    actions: Collection[str] = ACTIONS,
+) -> int:
     """Run every case of DIR/suite.yaml; exit 0 only when all pass."""
     path = directory / "suite.yaml"
     try:
@@ -305,10 +304,8 @@ def run_suite(directory: Path, settings: Settings, policy: Path | None, out: IO[
         settings = settings.clone(groups={**settings.groups, **suite.groups})
     policy_path = policy or (directory / suite.policy if suite.policy else None)
     if policy_path is None:
-        from gateway.app import shipped_path
-
         policy_path = shipped_path(settings.policy_file)
-    tester = Tester(settings, policy_path)
+    tester = Tester(settings, policy_path, actions)
     keys = KeyCheck(settings, suite.keys, suite.consents)
     keys.suite_portal = suite.portal
     failures = 0
@@ -332,46 +329,71 @@ def run_suite(directory: Path, settings: Settings, policy: Path | None, out: IO[
             out.write(f"       {p}\n")
         failures += bool(problems)
     out.write(f"{len(suite.cases) - failures} passed, {failures} failed\n")
-    return 0 if failures == 0 else 1
+    return EXIT_OK if failures == 0 else EXIT_FAILED
 
 
-def cmd_test(args: argparse.Namespace) -> int:
+def policy_test(ctx: Context, args: argparse.Namespace) -> int:
     """Show what the policy does with a message, or run a suite."""
-    settings = load_settings(args.config)
+    settings = ctx.settings
+    actions = ctx.registry.names("action")
     if args.suite:
         return run_suite(
-            Path(args.suite), settings, Path(args.policy) if args.policy else None, sys.stdout
+            shipped_path(Path(args.suite)),
+            settings,
+            shipped_path(Path(args.policy)) if args.policy else None,
+            sys.stdout,
+            actions,
         )
     if not args.message:
         raise ConfigError("give MSG.eml or --suite DIR")
-    tester = Tester(settings, _policy_path(args, settings))
+    policy = shipped_path(Path(args.policy) if args.policy else settings.policy_file)
+    tester = Tester(settings, policy, actions)
     raw = Path(args.message).read_bytes() if args.message != "-" else sys.stdin.buffer.read()
     report = tester.run(raw, args.sender, args.to or (), KeyCheck(settings))
     if args.json:
         print(json.dumps(report))
     else:
         render(report, args.explain, sys.stdout)
-    return 0
+    return EXIT_OK
 
 
-def add_parsers(sub: Any) -> None:
-    """Register `policy check` and `policy test`."""
-    policy = sub.add_parser("policy", help="check and test policy files").add_subparsers(
-        dest="policy_command", required=True
-    )
-    pc = policy.add_parser("check", help="validate a policy file (errors name file:line:column)")
-    pc.add_argument("file", type=Path)
-    pc.add_argument("--config", type=Path, help="gateway config (for its recipient groups)")
-    pc.set_defaults(func=cmd_check)
-    pt = policy.add_parser("test", help="show what a policy does with a message, per recipient")
-    pt.add_argument("message", nargs="?", help="MSG.eml (or - for stdin)")
-    pt.add_argument("--policy", help="policy file (default: the config's policy_file)")
-    pt.add_argument("--config", type=Path, help="gateway config")
-    pt.add_argument(
+def _check_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    config_option(parser, "gateway config (for its recipient groups)", None)
+
+
+def _test_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("message", nargs="?", help="MSG.eml (or - for stdin)")
+    parser.add_argument("--policy", help="policy file (default: the config's policy_file)")
+    config_option(parser, "gateway config", None)
+    parser.add_argument(
         "--explain", action="store_true", help="every rule hit and miss with its reason"
     )
-    pt.add_argument("--json", action="store_true")
-    pt.add_argument("--from", dest="sender", help="envelope sender (default: From)")
-    pt.add_argument("--to", action="append", help="envelope recipient (default: To/Cc/Bcc)")
-    pt.add_argument("--suite", help="run DIR/suite.yaml: example messages with expected outcomes")
-    pt.set_defaults(func=cmd_test)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--from", dest="sender", help="envelope sender (default: From)")
+    parser.add_argument("--to", action="append", help="envelope recipient (default: To/Cc/Bcc)")
+    parser.add_argument(
+        "--suite", help="run DIR/suite.yaml: example messages with expected outcomes"
+    )
+
+
+COMMANDS = (
+    Command(
+        "policy",
+        "check and test policy files",
+        subcommands=(
+            Command(
+                "check",
+                "validate a policy file (errors name file:line:column)",
+                policy_check,
+                _check_options,
+            ),
+            Command(
+                "test",
+                "show what a policy does with a message, per recipient",
+                policy_test,
+                _test_options,
+            ),
+        ),
+    ),
+)

@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from gateway.config import Settings, load_settings, split_hostport
+from gateway.audit import AuditLog
+from gateway.audit.events import record_event
+from gateway.cli.command import Command
+from gateway.cli.context import Context
+from gateway.cli.exits import EXIT_ERROR, EXIT_OK
+from gateway.cli.options import config_option
+from gateway.config import Settings, split_hostport
+from gateway.delivery.outbox import Outbox
 from gateway.delivery.sender import mail_sender
+from gateway.ops.logs import configure
+from gateway.patients.consent import ConsentRegistry
+from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
+from gateway.patients.errors import ConsentError
+from gateway.patients.roster import PatientRoster
+from gateway.portal import PortalRuntime, PortalServices, PortalStore, run_portal
 
 log = structlog.get_logger("phigate.portal")
 PORTAL_CONSENT_SCOPES = ("appointment_reminders",)
 PORTAL_CONSENT_DAYS = 365
 
 
-def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]:
+def portal_parts(
+    settings: Settings, outbox: Outbox | None = None
+) -> tuple[PortalStore, PortalRuntime, PortalServices]:
     """The store, the portal's settings and its services, from the gateway config."""
-    from gateway.audit import AuditLog
-    from gateway.audit.events import record_event
-    from gateway.patients.consent import ConsentRegistry
-    from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
-    from gateway.patients.roster import PatientRoster
-    from gateway.portal import PortalRuntime, PortalServices, PortalStore
-
     p = settings.portal
     a = settings.audit
     pat = settings.patients
@@ -46,8 +59,6 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
     def record_consent(roster_id: str | None, address: str, version: str) -> str:
         rid = roster_id or roster.by_email(address)
         if rid is None:
-            from gateway.patients.errors import ConsentError
-
             raise ConsentError("the address is not on the practice's patient roster")
         now = datetime.now(UTC)
         consent_id: str = consents.add(
@@ -82,48 +93,35 @@ def portal_parts(settings: Settings, outbox: Any = None) -> tuple[Any, Any, Any]
     return store, portal_settings, services
 
 
-def cmd_portal(args: argparse.Namespace) -> int:
+def serve_portal(ctx: Context, args: argparse.Namespace) -> int:
     """Serve the portal over TLS."""
-    from gateway.ops.logs import configure
-    from gateway.portal import run_portal
-
     overrides: dict[str, Any] = {}
     if args.listen:
         overrides["portal"] = {"listen": args.listen}
-    settings = load_settings(Path(args.config) if args.config else None, overrides)
+    settings = ctx.settings_with(overrides)
     configure(settings.logging.level, settings.logging.format)
     p = settings.portal
     cert = Path(args.cert) if args.cert else p.tls_cert_file
     key = Path(args.key) if args.key else p.tls_key_file
     if cert is None or key is None:
         print("phigate portal: a TLS certificate and key are required (--cert/--key)")
-        return 2
+        return EXIT_ERROR
     store, portal_settings, services = portal_parts(settings)
     host, port = split_hostport(p.listen)
     log.info("portal.serving", listen=p.listen, url=p.url)
     run_portal(store, portal_settings, services, host=host, port=port, certfile=cert, keyfile=key)
-    return 0
+    return EXIT_OK
 
 
-def add_parser(sub: Any) -> None:
-    """Register `phigate portal`."""
-    p = sub.add_parser("portal", help="serve the secure patient pickup portal (TLS)")
-    p.add_argument("--listen", help="HOST:PORT (default portal.listen, 127.0.0.1:8443)")
-    p.add_argument("--config", help="gateway config file")
-    p.add_argument("--cert", help="TLS certificate chain (PEM)")
-    p.add_argument("--key", help="TLS private key (PEM)")
-    p.set_defaults(func=cmd_portal)
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--listen", help="HOST:PORT (default portal.listen, 127.0.0.1:8443)")
+    config_option(parser, "gateway config file", None)
+    parser.add_argument("--cert", help="TLS certificate chain (PEM)")
+    parser.add_argument("--key", help="TLS private key (PEM)")
 
 
 def demo_certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1, for the newcomer demo only."""
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     directory.mkdir(parents=True, exist_ok=True)
     cert_path, key_path = directory / "demo-portal.pem", directory / "demo-portal.key"
     if cert_path.exists() and key_path.exists():
@@ -157,3 +155,8 @@ def demo_certificate(directory: Path) -> tuple[Path, Path]:
     key_path.chmod(0o600)
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return cert_path, key_path
+
+
+COMMANDS = (
+    Command("portal", "serve the secure patient pickup portal (TLS)", serve_portal, _options),
+)

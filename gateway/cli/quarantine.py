@@ -1,165 +1,78 @@
 """`phigate quarantine list|show|release|delete|purge|rotate-key`.
 
-The lead's CLI calls `register(subparsers, load_quarantine)`, where
-`load_quarantine(config_path)` returns a `QuarantineCliContext`: the store settings plus
-two callbacks, `audit_access(entry_id, action, who)` (appends an audit record) and
-`deliver(raw, mail_from, recipients) -> (ok, reply)` (the gateway's relay; it may be a
-coroutine function). Every subcommand stores its handler as `args.func`, which takes the
-parsed namespace and returns the exit code.
-
-Every command that decrypts an entry (`show`, `show --reveal`, `release`) and `delete`
-first calls `audit_access`; without that callback, or when it fails, nothing is shown,
-sent or deleted. `show` prints metadata and masked headers only; the message itself is
-printed only with `--reveal`.
+Every command that decrypts an entry (`show`, `show --reveal`, `release`) and `delete` first
+records the access through the context's `audit_access` hook; without that hook, or when it
+fails, nothing is shown, sent or deleted. `show` prints metadata and masked headers only; the
+message itself is printed only with `--reveal`. A release goes through the `deliver` hook (the
+gateway's next hop; it may be a coroutine function).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import inspect
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from email import message_from_bytes
 from email.message import Message
 from email.policy import default as default_policy
 from email.utils import getaddresses
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from detectors.masking import mask_address, mask_text
+from gateway.cli.command import (
+    Command,
+    CommandFailed,
+    failing_as,
+    group,
+    operator,
+    print_fields,
+)
+from gateway.cli.context import Context, Deliver, DeliverResult
+from gateway.cli.exits import EXIT_FAILED, EXIT_OK
+from gateway.cli.options import JSON, given, store_options, switches
+from gateway.config import QuarantineSettings
 from gateway.model import PhigateError
-from gateway.notices.context import mask_text
 from gateway.quarantine.errors import QuarantineError, QuarantineStateError
 from gateway.quarantine.store import HELD, STATUSES, QuarantinedMessage, QuarantineStore
 
-DEFAULT_URL = "sqlite:///var/quarantine.db"
-DEFAULT_MASTER_KEY_FILE = Path("var/keys/quarantine.key")
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_ERROR = 2
-
-AuditAccess = Callable[[str, str, str], None]
-DeliverResult = tuple[bool, str]
-Deliver = Callable[[bytes, str, Sequence[str]], DeliverResult | Awaitable[DeliverResult]]
+DEFAULTS = QuarantineSettings()
+PREFIX = "phigate quarantine"
 
 
-@dataclass(frozen=True)
-class QuarantineCliContext:
-    """What the quarantine commands need from the gateway's configuration."""
-
-    url: str = DEFAULT_URL
-    master_key_file: Path = DEFAULT_MASTER_KEY_FILE
-    retention_days: int = 30
-    audit_access: AuditAccess | None = None
-    deliver: Deliver | None = None
-
-
-ContextLoader = Callable[[str | None], QuarantineCliContext]
-
-
-def _defaults(_config: str | None) -> QuarantineCliContext:
-    return QuarantineCliContext()
-
-
-def register(
-    subparsers: argparse._SubParsersAction, load_quarantine: ContextLoader | None = None
-) -> None:
-    """Add the `quarantine` command; `load_quarantine(config_path)` supplies settings and hooks."""
-    loader = load_quarantine or _defaults
-    common = argparse.ArgumentParser(add_help=False)
-    # Distinct dests so a top-level --config of the main parser is not clobbered.
-    common.add_argument("--config", dest="q_config", metavar="FILE", help="gateway config file")
-    common.add_argument("--url", dest="q_url", help=f"database URL (default {DEFAULT_URL})")
-    common.add_argument(
-        "--key-file",
-        dest="q_key_file",
-        type=Path,
-        help=f"master key file (default {DEFAULT_MASTER_KEY_FILE})",
+def _options(parser: argparse.ArgumentParser) -> None:
+    store_options(
+        parser, "q", DEFAULTS.url, f"master key file (default {DEFAULTS.master_key_file})"
     )
-    common.add_argument(
+    parser.add_argument(
         "--as", dest="q_who", metavar="NAME", help="who is acting (default: the login name)"
     )
-    top = subparsers.add_parser("quarantine", help="review, release and delete held messages")
-    sub = top.add_subparsers(dest="quarantine_command", metavar="SUBCOMMAND", required=True)
-
-    p = sub.add_parser("list", parents=[common], help="list entries (metadata only)")
-    p.add_argument("--status", choices=STATUSES, help="only entries in this state")
-    p.add_argument("--limit", type=int, default=50, help="how many (default 50)")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    p.set_defaults(func=partial(_list, loader))
-
-    p = sub.add_parser(
-        "show", parents=[common], help="metadata and masked headers; --reveal prints the message"
-    )
-    p.add_argument("entry_id", metavar="ID")
-    p.add_argument(
-        "--reveal",
-        action="store_true",
-        help="print the original message (audited); it contains PHI",
-    )
-    p.add_argument(
-        "--output", type=Path, help="with --reveal: write the message to this new 0600 file"
-    )
-    p.set_defaults(func=partial(_show, loader))
-
-    p = sub.add_parser("release", parents=[common], help="deliver a held message to its recipients")
-    p.add_argument("entry_id", metavar="ID")
-    p.set_defaults(func=partial(_release, loader))
-
-    p = sub.add_parser("delete", parents=[common], help="crypto-shred an entry")
-    p.add_argument("entry_id", metavar="ID")
-    p.set_defaults(func=partial(_delete, loader))
-
-    p = sub.add_parser("purge", parents=[common], help="shred every entry past its retention")
-    p.set_defaults(func=partial(_purge, loader))
-
-    p = sub.add_parser("rotate-key", parents=[common], help="add a new active master key")
-    p.add_argument("--rewrap", action="store_true", help="re-wrap live entries under the new key")
-    p.set_defaults(func=partial(_rotate, loader))
 
 
-def _context(loader: ContextLoader, args: argparse.Namespace) -> QuarantineCliContext:
-    ctx = loader(args.q_config or getattr(args, "config", None))
-    changes: dict[str, Any] = {}
-    if args.q_url:
-        changes["url"] = args.q_url
-    if args.q_key_file is not None:
-        changes["master_key_file"] = args.q_key_file
-    if not changes:
-        return ctx
-    return QuarantineCliContext(**{**ctx.__dict__, **changes})
+@contextmanager
+def _opened(ctx: Context, args: argparse.Namespace) -> Iterator[QuarantineStore]:
+    """The store, closed after the block; an expected error inside it is one line."""
+    with failing_as(PREFIX):
+        q = ctx.settings.quarantine.clone(**given(url=args.q_url, master_key_file=args.q_key_file))
+        if not q.master_key_file.exists():
+            # A fresh key here would make every existing entry unreadable.
+            raise QuarantineError(f"quarantine master key file {q.master_key_file} does not exist")
+        with closing(QuarantineStore(q.url, q.master_key_file, q.retention_days)) as store:
+            yield store
 
 
-def _who(args: argparse.Namespace) -> str:
-    if args.q_who:
-        return str(args.q_who)
-    return os.environ.get("SUDO_USER") or getpass.getuser()
-
-
-def _open(ctx: QuarantineCliContext, *, need_key: bool = True) -> QuarantineStore:
-    if need_key and not Path(ctx.master_key_file).exists():
-        # A fresh key here would make every existing entry unreadable.
-        raise QuarantineError(f"quarantine master key file {ctx.master_key_file} does not exist")
-    return QuarantineStore(ctx.url, Path(ctx.master_key_file), ctx.retention_days)
-
-
-def _fail(exc: PhigateError) -> int:
-    print(f"phigate quarantine: {exc.code}: {exc}", file=sys.stderr)
-    return EXIT_ERROR
-
-
-def _audit(ctx: QuarantineCliContext, entry_id: str, action: str, who: str) -> None:
-    if ctx.audit_access is None:
+def _audit(ctx: Context, entry_id: str, action: str, who: str) -> None:
+    audit_access = ctx.hooks.audit_access
+    if audit_access is None:
         raise QuarantineError(
             f"refusing to {action} {entry_id}: no audit hook is configured to record the access"
         )
-    ctx.audit_access(entry_id, action, who)
+    audit_access(entry_id, action, who)
 
 
 def _fmt_ts(value: Any) -> str:
@@ -168,27 +81,28 @@ def _fmt_ts(value: Any) -> str:
 
 def _print_meta(meta: dict[str, Any]) -> None:
     entities = ", ".join(f"{k}×{v}" for k, v in sorted(meta["entities"].items())) or "-"
-    for label, value in (
-        ("entry", meta["id"]),
-        ("ref", meta["ref_id"]),
-        ("status", meta["status"]),
-        ("created", _fmt_ts(meta["created"])),
-        ("expires", _fmt_ts(meta["expires"])),
-        ("rule", meta["rule"]),
-        ("reason", meta["reason"]),
-        ("entities", entities),
-        ("recipients", f"{meta['recipient_count']} at {', '.join(meta['recipient_domains'])}"),
-        ("sender hash", meta["sender_hash"]),
-        ("size", meta["size"]),
-    ):
-        print(f"{label:>12}: {value}")
+    print_fields(
+        (
+            ("entry", meta["id"]),
+            ("ref", meta["ref_id"]),
+            ("status", meta["status"]),
+            ("created", _fmt_ts(meta["created"])),
+            ("expires", _fmt_ts(meta["expires"])),
+            ("rule", meta["rule"]),
+            ("reason", meta["reason"]),
+            ("entities", entities),
+            ("recipients", f"{meta['recipient_count']} at {', '.join(meta['recipient_domains'])}"),
+            ("sender hash", meta["sender_hash"]),
+            ("size", meta["size"]),
+        ),
+        12,
+    )
 
 
 def _mask_addresses(value: str) -> str:
     shown = []
     for name, addr in getaddresses([value]):
-        local, _, domain = addr.rpartition("@")
-        masked = f"{mask_text(local)}@{domain}" if local else mask_text(addr)
+        masked = mask_address(addr)
         shown.append(f"{mask_text(name)} <{masked}>" if name else masked)
     return ", ".join(shown)
 
@@ -223,15 +137,10 @@ def _describe_part(part: Message) -> str:
     return kind
 
 
-def _list(loader: ContextLoader, args: argparse.Namespace) -> int:
-    try:
-        store = _open(_context(loader, args))
-        try:
-            rows = store.list(status=args.status, limit=args.limit)
-        finally:
-            store.close()
-    except PhigateError as exc:
-        return _fail(exc)
+def list_entries(ctx: Context, args: argparse.Namespace) -> int:
+    """List entries (metadata only)."""
+    with _opened(ctx, args) as store:
+        rows = store.list(status=args.status, limit=args.limit)
     if args.json:
         print(json.dumps(rows, indent=2, sort_keys=True, default=str))
         return EXIT_OK
@@ -244,19 +153,12 @@ def _list(loader: ContextLoader, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _show(loader: ContextLoader, args: argparse.Namespace) -> int:
-    ctx = _context(loader, args)
-    who = _who(args)
-    try:
-        store = _open(ctx)
-        try:
-            meta = store.meta(args.entry_id)
-            _audit(ctx, args.entry_id, "reveal" if args.reveal else "show", who)
-            held = store.get(args.entry_id)
-        finally:
-            store.close()
-    except PhigateError as exc:
-        return _fail(exc)
+def show(ctx: Context, args: argparse.Namespace) -> int:
+    """Metadata and masked headers; with --reveal, the message itself (audited)."""
+    with _opened(ctx, args) as store:
+        meta = store.meta(args.entry_id)
+        _audit(ctx, args.entry_id, "reveal" if args.reveal else "show", operator(args.q_who))
+        held = store.get(args.entry_id)
     if args.reveal:
         return _reveal(held, args.output)
     _print_meta(meta)
@@ -277,8 +179,7 @@ def _reveal(held: QuarantinedMessage, output: Path | None) -> int:
     try:
         fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        print(f"phigate quarantine: {output} exists; not overwriting", file=sys.stderr)
-        return EXIT_ERROR
+        raise CommandFailed(f"{PREFIX}: {output} exists; not overwriting") from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(held.raw)
     print(f"wrote {len(held.raw)} bytes to {output}")
@@ -296,23 +197,21 @@ def _call_deliver(deliver: Deliver, held: QuarantinedMessage) -> DeliverResult:
     return result
 
 
-def _release(loader: ContextLoader, args: argparse.Namespace) -> int:
-    ctx = _context(loader, args)
-    who = _who(args)
-    if ctx.deliver is None:
-        return _fail(QuarantineError("no delivery hook is configured; cannot release"))
-    try:
-        store = _open(ctx)
-    except PhigateError as exc:
-        return _fail(exc)
-    try:
+def release(ctx: Context, args: argparse.Namespace) -> int:
+    """Deliver a held message to its recipients; it stays held unless the next hop takes it."""
+    who = operator(args.q_who)
+    with failing_as(PREFIX):
+        deliver = ctx.hooks.deliver
+        if deliver is None:
+            raise QuarantineError("no delivery hook is configured; cannot release")
+    with _opened(ctx, args) as store:
         meta = store.meta(args.entry_id)
         if meta["status"] != HELD:
             raise QuarantineStateError(f"quarantine entry {args.entry_id} is {meta['status']}")
         _audit(ctx, args.entry_id, "release", who)
         held = store.get(args.entry_id)
         try:
-            ok, reply = _call_deliver(ctx.deliver, held)
+            ok, reply = _call_deliver(deliver, held)
         except (PhigateError, OSError) as exc:
             ok, reply = False, f"{type(exc).__name__}: {exc}"
         if not ok:
@@ -320,65 +219,73 @@ def _release(loader: ContextLoader, args: argparse.Namespace) -> int:
             print(f"release of {args.entry_id} failed; still held: {reply}", file=sys.stderr)
             return EXIT_FAILED
         store.mark_released(args.entry_id)
-    except PhigateError as exc:
-        return _fail(exc)
-    finally:
-        store.close()
     print(f"released {args.entry_id} to {len(held.recipients)} recipient(s): {reply}")
     return EXIT_OK
 
 
-def _delete(loader: ContextLoader, args: argparse.Namespace) -> int:
-    ctx = _context(loader, args)
-    try:
-        store = _open(ctx)
-        try:
-            store.meta(args.entry_id)
-            _audit(ctx, args.entry_id, "delete", _who(args))
-            store.delete(args.entry_id)
-        finally:
-            store.close()
-    except PhigateError as exc:
-        return _fail(exc)
+def delete(ctx: Context, args: argparse.Namespace) -> int:
+    """Crypto-shred an entry."""
+    with _opened(ctx, args) as store:
+        store.meta(args.entry_id)
+        _audit(ctx, args.entry_id, "delete", operator(args.q_who))
+        store.delete(args.entry_id)
     print(f"deleted {args.entry_id} (data key and ciphertext shredded)")
     return EXIT_OK
 
 
-def _purge(loader: ContextLoader, args: argparse.Namespace) -> int:
-    try:
-        store = _open(_context(loader, args))
-        try:
-            count = store.purge_expired()
-        finally:
-            store.close()
-    except PhigateError as exc:
-        return _fail(exc)
+def purge(ctx: Context, args: argparse.Namespace) -> int:
+    """Shred every entry past its retention."""
+    with _opened(ctx, args) as store:
+        count = store.purge_expired()
     print(f"purged {count} expired entr{'y' if count == 1 else 'ies'}")
     return EXIT_OK
 
 
-def _rotate(loader: ContextLoader, args: argparse.Namespace) -> int:
-    try:
-        store = _open(_context(loader, args))
-        try:
-            key_id = store.rotate_master_key(rewrap=args.rewrap)
-        finally:
-            store.close()
-    except PhigateError as exc:
-        return _fail(exc)
+def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
+    """Add a new active master key, optionally re-wrapping live entries."""
+    with _opened(ctx, args) as store:
+        key_id = store.rotate_master_key(rewrap=args.rewrap)
     print(key_id)
     return EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None, load_quarantine: ContextLoader | None = None) -> int:
-    """Run `quarantine ...` on its own (python -m gateway.quarantine.cli quarantine list)."""
-    parser = argparse.ArgumentParser(prog="phigate")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    register(subparsers, load_quarantine)
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
+def _entry(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("entry_id", metavar="ID")
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+def _list_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--status", choices=STATUSES, help="only entries in this state")
+    parser.add_argument("--limit", type=int, default=50, help="how many (default 50)")
+    switches(parser, JSON)
+
+
+def _show_options(parser: argparse.ArgumentParser) -> None:
+    _entry(parser)
+    switches(parser, ("--reveal", "print the original message (audited); it contains PHI"))
+    parser.add_argument(
+        "--output", type=Path, help="with --reveal: write the message to this new 0600 file"
+    )
+
+
+def _rotate_options(parser: argparse.ArgumentParser) -> None:
+    switches(parser, ("--rewrap", "re-wrap live entries under the new key"))
+
+
+COMMANDS = (
+    group(
+        "quarantine",
+        "review, release and delete held messages",
+        Command("list", "list entries (metadata only)", list_entries, _list_options),
+        Command(
+            "show",
+            "metadata and masked headers; --reveal prints the message",
+            show,
+            _show_options,
+        ),
+        Command("release", "deliver a held message to its recipients", release, _entry),
+        Command("delete", "crypto-shred an entry", delete, _entry),
+        Command("purge", "shred every entry past its retention", purge),
+        Command("rotate-key", "add a new active master key", rotate_key, _rotate_options),
+        shared=_options,
+    ),
+)

@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from detectors.config import DetectorConfig
 from detectors.extract import AttachmentCache, Extraction, extract_message, extract_text_file
 from detectors.findings import TYPE_MAP, Finding
+from gateway.cli.command import Command, CommandFailed
+from gateway.cli.context import Context
+from gateway.cli.exits import EXIT_OK
 from gateway.detect import merge_parts, shared_engine
 
 
@@ -116,10 +120,8 @@ def finding_record(f: Finding, texts: dict[str, str], show: bool) -> dict[str, A
 class Scanner:
     """Extracts and analyses one item at a time with one engine."""
 
-    def __init__(self, text_mode: bool) -> None:
-        from gateway.config import Settings
-
-        self.engine = shared_engine(Settings().detection.engine)
+    def __init__(self, engine: DetectorConfig, text_mode: bool) -> None:
+        self.engine = shared_engine(engine)
         self.text_mode = text_mode
         self.cache = AttachmentCache()
 
@@ -179,38 +181,32 @@ def render_human(record: dict[str, Any], out: IO[str]) -> None:
         out.write(f"  because: {reason}\n")
 
 
-def add_parser(sub: Any) -> None:
-    """Register `phigate scan`."""
-    p = sub.add_parser("scan", help="scan messages for PHI (masked output)")
-    p.add_argument(
+def _options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
         "paths", nargs="+", metavar="PATH", help=".eml file, folder, mbox, or - for stdin"
     )
-    p.add_argument("--json", action="store_true", help="one JSON object per message")
-    p.add_argument("--text", action="store_true", help="treat each file as a plain-text body")
-    p.add_argument(
+    parser.add_argument("--json", action="store_true", help="one JSON object per message")
+    parser.add_argument("--text", action="store_true", help="treat each file as a plain-text body")
+    parser.add_argument(
         "--show-matches",
         action="store_true",
         help="print the matched text itself (terminal only; otherwise refused)",
     )
 
 
-def run(
-    args: argparse.Namespace, stdin: IO[bytes] | None = None, out: IO[str] | None = None
-) -> int:
+def scan(ctx: Context, args: argparse.Namespace) -> int:
     """Scan every item; exit 0 when all were scanned, 2 on a bad path or refused option."""
-    out = out or sys.stdout
+    out = sys.stdout
     if args.show_matches and not out.isatty():
-        print(
-            "phigate scan: --show-matches prints raw PHI and only works on a terminal",
-            file=sys.stderr,
+        raise CommandFailed(
+            "phigate scan: --show-matches prints raw PHI and only works on a terminal"
         )
-        return 2
     total = count_items(args.paths)
     progress = sys.stderr.isatty() and (total is None or total > 1)
-    scanner = Scanner(text_mode=args.text)
+    scanner = Scanner(ctx.settings.detection.engine, text_mode=args.text)
     done = 0
     try:
-        for item in iter_items(args.paths, stdin or sys.stdin.buffer):
+        for item in iter_items(args.paths, sys.stdin.buffer):
             record = scanner.scan(item, args.show_matches)
             if args.json:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -222,10 +218,11 @@ def run(
                 sys.stderr.write(f"\rscanned {done}{of}")
                 sys.stderr.flush()
     except ScanError as exc:
+        raise CommandFailed(f"phigate scan: {exc}") from None
+    finally:
         if progress:
             sys.stderr.write("\n")
-        print(f"phigate scan: {exc}", file=sys.stderr)
-        return 2
-    if progress:
-        sys.stderr.write("\n")
-    return 0
+    return EXIT_OK
+
+
+COMMANDS = (Command("scan", "scan messages for PHI (masked output)", scan, _options),)

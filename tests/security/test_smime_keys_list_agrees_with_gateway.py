@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli.keys import main as keys_main
 from gateway.config import load_settings
 from gateway.crypto.methods import SmimeMethod
 from gateway.keys import CertStore
+from tests.support.cli import phigate as keys_main
 from tests.support.pki import DAY, NOW, Pki
 
 
