@@ -25,6 +25,7 @@ from gateway.model import Delivery, Envelope, Outcome, Reply, Verdict
 from gateway.ops.metrics import Metrics
 from gateway.ops.tls import server_tls_context
 from gateway.pipeline import Pipeline
+from gateway.policy import shipped as shipped_policies
 from gateway.policy.conditions import conditions_from
 from gateway.policy.facts import Groups
 from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
@@ -39,11 +40,8 @@ PENDING_RETRY_DELAY_S = 0.2
 
 
 def shipped_path(path: Path) -> Path:
-    """A relative path as given if it exists, else relative to the source tree's top."""
-    if path.is_absolute() or path.exists():
-        return path
-    candidate = Path(__file__).resolve().parent.parent / path
-    return candidate if candidate.exists() else path
+    """A path as given if it exists, else a `policies/...` name as the packaged shipped file."""
+    return shipped_policies.resolve(path)
 
 
 def check_policy(
