@@ -8,8 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
+from aiosmtpd.smtp import SMTP
 
 from gateway.model import Detection
+from gateway.smtp.front import GatewaySMTP
 from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250
@@ -197,11 +199,7 @@ def test_idle_timeout_closes_an_idle_client_with_421(tmp_path: Path, sink, clien
     ],
 )
 def test_the_fast_address_parser_agrees_with_aiosmtpds(arg: str):
-    """The fast path for <local@domain> gives exactly what aiosmtpd's full parser gives."""
-    from aiosmtpd.smtp import SMTP
-
-    from gateway.smtp.front import GatewaySMTP
-
+    """GatewaySMTP parses addresses exactly as aiosmtpd does (any fast path must agree)."""
     reference = SMTP.__new__(SMTP)
     reference.local_part_limit = 0
     ours = GatewaySMTP.__new__(GatewaySMTP)

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gateway.config import load_settings
+from gateway.model import ConfigError
 from tests.security.availability import (
     MESSAGE,
     hold_after_verdict,
@@ -83,8 +85,5 @@ def test_processing_past_the_deadline_gives_451_and_delivers_nothing(
 def test_timeouts_the_client_cannot_wait_for_are_refused(overrides, named):
     """processing_timeout plus the next hop's DATA timeout must fit in a client's 10 minutes,
     and the scan's time budget must fit in processing_timeout."""
-    from gateway.config import load_settings
-    from gateway.model import ConfigError
-
     with pytest.raises((ConfigError, ValueError), match=named):
         load_settings(None, overrides)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 from pathlib import Path
+
+import pytest
 
 from tests.support.gateway import make_settings, port_of, running_gateway
 
@@ -44,10 +47,6 @@ def test_bad_sender_addresses_are_refused_at_mail_and_leak_no_pool_slot(
 
 def test_an_exception_inside_a_pool_checkout_returns_the_slot(tmp_path: Path, sink):
     """Relay.begin gives the slot back whatever goes wrong, even an error it does not expect."""
-    import asyncio
-
-    import pytest
-
     settings = make_settings(tmp_path, sink[1], delivery={"pool_size": 1})
     with running_gateway(settings) as gw:
         relay = gw.gateway.relay

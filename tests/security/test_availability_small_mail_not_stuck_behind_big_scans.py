@@ -19,7 +19,7 @@ from gateway.app import Gateway
 from gateway.components import default_registry
 from gateway.model import Detection, Envelope, ParsedMessage
 from gateway.ops.metrics import Metrics
-from gateway.smtp.front import GatewayHandler
+from gateway.smtp.front import GatewayHandler, protocol_factory
 from tests.support.gateway import (
     GatewayThread,
     SinkHandler,
@@ -56,8 +56,6 @@ class _Gateway(GatewayThread):
         self.detector = detector
 
     async def _start(self) -> None:
-        from gateway.smtp.front import protocol_factory
-
         registry = default_registry()
         # The shipped components, with this test's detector in place of the real one.
         registry._factories[("detector", "phi")] = lambda *_a: self.detector
