@@ -30,7 +30,41 @@ def test_wheel_carries_the_shipped_policies(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("phigate-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in SHIPPED:
-        assert f"gateway/policy/shipped/{name}" in names
+        assert f"policies/{name}" in names
+    assert not any(n.startswith("policies/") and n.endswith(".py") for n in names)
+    # Installed from the wheel, the gateway finds the installed copy, not the source tree's.
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        timeout=600,
+        check=True,
+    )
+    found = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            "-c",
+            "from gateway.policy.shipped import shipped_root; print(shipped_root())",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        timeout=120,
+        check=True,
+    )
+    assert Path(found.stdout.strip()) == target / "policies"
 
 
 def test_policies_name_resolves_to_the_packaged_file(

@@ -1,5 +1,7 @@
-"""The shipped policies, installed with the package: `default.yaml`, `deliver-only.yaml` and the
-example suite `examples/`.
+"""Where the shipped policies are: `policies/` (default.yaml, deliver-only.yaml, examples/).
+
+The folder is the one compliance officers read in the source tree; the wheel installs it as the
+data-only package `policies` beside `gateway`, so an installed gateway finds the same files.
 
 Sites never edit them; a site policy lives in the site's own folder. A configured path such as
 `policies/default.yaml` (the documented name, and the default `policy_file`) names the shipped file
@@ -9,7 +11,7 @@ from a checkout, an installed wheel or a container.
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 # The folder name configs and docs use for the shipped policies.
@@ -17,8 +19,12 @@ ALIAS = "policies"
 
 
 def shipped_root() -> Path:
-    """The folder holding the shipped policies (package data on the file system)."""
-    return Path(str(files(__name__)))
+    """The installed `policies` folder (the source tree's, in a checkout or editable install)."""
+    spec = find_spec(ALIAS)
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(location) / "default.yaml").is_file():
+            return Path(location)
+    raise FileNotFoundError("the shipped policies (package 'policies') are not installed")
 
 
 def resolve(path: Path) -> Path:
