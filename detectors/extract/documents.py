@@ -7,6 +7,7 @@ entry point the message walker uses, and reads RTF itself.
 
 from __future__ import annotations
 
+import codecs
 import re
 
 from .model import AttachmentResult, ExtractLimits, UnscannableContent
@@ -119,8 +120,6 @@ def rtf_to_text(rtf: str) -> str:
 
 
 def _codec_exists(name: str) -> bool:
-    import codecs
-
     try:
         codecs.lookup(name)
     except LookupError:

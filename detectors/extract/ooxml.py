@@ -27,6 +27,8 @@ from collections.abc import Iterator
 from typing import Any
 from xml.sax.saxutils import unescape
 
+import openpyxl
+
 from .archive import Package
 from .docparts import DocumentText
 from .model import AttachmentProblem, ExtractLimits, UnscannableContent
@@ -353,8 +355,6 @@ def _header_footer_lines(sheet: bytes) -> list[str]:
 
 def xlsx_text(data: bytes, max_chars: int, deadline: float) -> tuple[str, list[AttachmentProblem]]:
     """Each sheet as tab-separated rows, header row included, values as shown in Excel."""
-    import openpyxl
-
     lines: list[str] = []
     problems: list[AttachmentProblem] = []
     used = 0

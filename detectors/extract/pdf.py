@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from pypdf import PdfReader
+
 from .docparts import DocumentText
 from .htmltext import html_to_text
 from .model import AttachmentProblem, AttachmentResult, ExtractLimits, Fragment, UnscannableContent
@@ -47,8 +49,6 @@ def pdf_result(
 ) -> AttachmentResult:
     """Extract a PDF's text layer, OCR its image-only pages, and read its forms, annotations,
     attachments, bookmarks and metadata; encrypted or broken PDFs raise."""
-    from pypdf import PdfReader
-
     problems: list[AttachmentProblem] = []
     page_texts: list[str] = []
     scanned: list[Any] = []
