@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from detectors.engine import PhiEngine
 from gateway.audit import AuditLog
@@ -174,3 +176,24 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
 def engine() -> PhiEngine:
     """One engine (and one spaCy load) for the whole session."""
     return PhiEngine()
+
+
+# DKIM signing keys (tests/gateway/delivery/test_dkim.py, tests/gateway/actions/test_actions.py)
+@pytest.fixture(scope="session")
+def rsa_key() -> rsa.RSAPrivateKey:
+    """One 2048-bit RSA key for the module."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
+    """The key as an unencrypted PKCS#8 PEM file."""
+    path = tmp_path / "dkim.pem"
+    path.write_bytes(
+        rsa_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return path

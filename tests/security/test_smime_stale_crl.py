@@ -1,7 +1,7 @@
 """A CRL past its nextUpdate, or not yet in force, cannot vouch that a certificate is unrevoked.
 
 With `require_crl: true` such a certificate is refused as if no CRL existed. (That a stale CRL
-still proves revocation is checked in tests/test_certstore.py.)
+still proves revocation is checked in tests/gateway/keys/test_certstore.py.)
 """
 
 from __future__ import annotations

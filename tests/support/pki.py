@@ -1,5 +1,5 @@
 """A throw-away S/MIME PKI for the S/MIME and certificate store tests (the `pki` fixture is in
-tests/conftest.py; tests/test_smime_pki.py checks it against openssl)."""
+tests/conftest.py; tests/gateway/crypto/test_smime_pki.py checks it against openssl)."""
 
 from __future__ import annotations
 

@@ -203,7 +203,9 @@ def test_total_text_limit_truncates_and_reports() -> None:
 
 
 # A copy of CPython's Lib/test/test_email/data, since distributions may strip the test package.
-CPYTHON_MESSAGES = sorted((Path(__file__).parent / "data" / "cpython_email").glob("msg_*.txt"))
+CPYTHON_MESSAGES = sorted(
+    (Path(__file__).resolve().parents[2] / "data" / "cpython_email").glob("msg_*.txt")
+)
 
 
 def test_cpython_corpus_is_present() -> None:

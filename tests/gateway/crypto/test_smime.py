@@ -339,7 +339,7 @@ def test_unsupported_recipient_key_is_refused_clearly(pki: Pki) -> None:
 
 
 HEAD = b"From: a@x.example\r\nTo: b@y.example\r\nSubject: s\r\nMIME-Version: 1.0\r\n"
-_ENVELOPES = Path(__file__).parent / "data" / "envelopes"
+_ENVELOPES = Path(__file__).resolve().parents[2] / "data" / "envelopes"
 # Real envelopes made by openssl and gpg (see tests/data/envelopes/README).
 P7M = (
     b"Content-Transfer-Encoding: base64\r\n\r\n" + (_ENVELOPES / "openssl-cbc.p7m.b64").read_bytes()

@@ -18,7 +18,7 @@ from gateway.audit.keys import AUDIT_KEY
 from gateway.quarantine.keys import QUARANTINE_MASTER_KEY
 from tests.support.gateway import free_port
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 UNREACHABLE_PG = "postgresql+psycopg://postgres@127.0.0.1:1/test"
 
 

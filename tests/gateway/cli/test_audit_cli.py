@@ -15,7 +15,7 @@ from gateway.audit import AuditLog
 from tests.support.audit import fill, ref
 from tests.support.cli import phigate as main
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
 

@@ -37,7 +37,7 @@ from tests.support.portal import (
     running_portal,
 )
 
-BROWSER_DIR = Path(__file__).resolve().parent / "browser"
+BROWSER_DIR = Path(__file__).resolve().parents[2] / "browser"
 CHROMIUM = Path(os.environ.get("PHIGATE_CHROMIUM", "/usr/bin/chromium"))
 REPLY = "Thanks, I read the results and will call on Monday."
 

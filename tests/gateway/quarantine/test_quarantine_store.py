@@ -36,7 +36,7 @@ from tests.support.quarantine import (
     update_row,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_round_trip(store: QuarantineStore) -> None:

@@ -20,7 +20,7 @@ import pytest
 from gateway.crypto.pgp import TRUST_DB_NAME, PgpKeyring
 from tests.support.pgp import gen_key, gpg
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[3]
 ADDRESS = "gus@other-clinic.example"
 UNKNOWN_FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
 

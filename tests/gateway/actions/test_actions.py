@@ -7,14 +7,11 @@ from pathlib import Path
 
 import dkim
 
-from tests import test_dkim
 from tests.support import REPO
 from tests.support.dkim import DOMAIN, SELECTOR, dns_for
 from tests.support.gateway import make_settings, port_of, running_gateway
 
 # The DKIM tests' fixtures, reused here.
-key_file = test_dkim.key_file
-rsa_key = test_dkim.rsa_key
 
 RAW = (
     b"From: Desk <desk@practice.example>\r\nTo: a@partner.example\r\nSubject: Hours\r\n"

@@ -26,26 +26,6 @@ MESSAGE = (
 )
 
 
-@pytest.fixture(scope="module")
-def rsa_key() -> rsa.RSAPrivateKey:
-    """One 2048-bit RSA key for the module."""
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@pytest.fixture
-def key_file(tmp_path: Path, rsa_key: rsa.RSAPrivateKey) -> Path:
-    """The key as an unencrypted PKCS#8 PEM file."""
-    path = tmp_path / "dkim.pem"
-    path.write_bytes(
-        rsa_key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return path
-
-
 def signed_header(signed: bytes) -> bytes:
     """The DKIM-Signature header field, unfolded."""
     head = signed.split(b"\r\n\r\n", 1)[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-UNITS = Path(__file__).resolve().parents[1] / "deploy" / "systemd"
+UNITS = Path(__file__).resolve().parents[2] / "deploy" / "systemd"
 LIMIT = 2.0
 SCORE = re.compile(r"Overall exposure level for \S+: (\d+(?:\.\d+)?)")
 

@@ -33,7 +33,7 @@ from gateway.storage.migrate import (
 from tests.support.db import BACKENDS, database_url
 
 STORES = [AUDIT, PATIENTS, QUARANTINE, PORTAL]
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
