@@ -373,12 +373,7 @@ class _CdaCollector:
         local = tag.rsplit("}", 1)[-1].rsplit(" ", 1)[-1]
         parent = self.stack[-1] if self.stack else ""
         self.stack.append(local)
-        if local in _CDA_BLOCKS:
-            self.out.append("\n")
-        elif local in _CDA_CELLS:
-            self.out.append("\t")
-        else:
-            self.out.append(" ")
+        self._separate(local)
         label = _CDA_CONTEXT.get((parent, local))
         if label:
             self.out.append(f"{label}: ")
@@ -416,14 +411,13 @@ class _CdaCollector:
             )
             self.out.append(f"\n{label}: {_cda_time(shown)}\n")
 
+    def _separate(self, local: str) -> None:
+        """Open or close an element: a line break for blocks, a tab for cells, else a space."""
+        self.out.append("\n" if local in _CDA_BLOCKS else "\t" if local in _CDA_CELLS else " ")
+
     def end(self, tag: str) -> None:
         local = self.stack.pop() if self.stack else ""
-        if local in _CDA_BLOCKS:
-            self.out.append("\n")
-        elif local in _CDA_CELLS:
-            self.out.append("\t")
-        else:
-            self.out.append(" ")
+        self._separate(local)
 
     def data(self, text: str) -> None:
         collapsed = re.sub(r"\s+", " ", text)

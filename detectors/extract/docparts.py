@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from .model import AttachmentProblem, AttachmentResult, Embedded, ExtractLimits, Fragment
+from .archive import Package
+from .model import (
+    AttachmentProblem,
+    AttachmentResult,
+    Embedded,
+    ExtractLimits,
+    Fragment,
+    UnscannableContent,
+)
 
 # Files carried inside one document (PDF attachments, OLE objects, packages in a DOCX).
 MAX_EMBEDDED_FILES = 64
@@ -76,3 +84,26 @@ class DocumentText:
             if lines
         )
         return AttachmentResult(fragments, tuple(self.problems), tuple(self.embedded))
+
+
+def read_package(
+    data: bytes,
+    kind: str,
+    limits: ExtractLimits,
+    deadline: float,
+    read: Callable[[Package, DocumentText], None],
+) -> DocumentText:
+    """Open an office package and ``read`` it into sections; broken or hostile packages raise."""
+    out = DocumentText(kind, limits, deadline)
+    with Package(data, limits) as package:
+        try:
+            read(package, out)
+        except UnscannableContent:
+            raise
+        except RecursionError as exc:
+            raise UnscannableContent("too-deep", f"{kind.upper()} nested too deep") from exc
+        except Exception as exc:  # noqa: BLE001 - hostile packages break parsers in many ways
+            raise UnscannableContent(
+                "corrupt", f"{kind.upper()} unreadable ({type(exc).__name__})"
+            ) from exc
+    return out

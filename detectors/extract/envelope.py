@@ -14,6 +14,7 @@ import binascii
 import bz2
 import re
 import zlib
+from collections.abc import Iterator
 from email.message import Message
 from typing import Literal
 
@@ -179,20 +180,17 @@ def _crc24(data: bytes) -> int:
 
 def _session_key_then_data(packets: bytes) -> bool:
     """PKESK/SKESK packets (at least one), then one SEIPD or AEAD packet that ends the data."""
-    pos = 0
     session_keys = 0
-    while pos < len(packets):
-        header = _packet_header(packets, pos)
-        if header is None:
+    for packet in _packets(packets):
+        if packet is None:
             return False
-        tag, body_start, body_end = header
+        _, tag, body_start, body_end = packet
         if body_end <= body_start or packets[body_start] not in _VERSIONS.get(tag, ()):
             return False
         if tag in (_PKESK, _SKESK):
             session_keys += 1
             if session_keys > _MAX_SESSION_KEY_PACKETS:
                 return False
-            pos = body_end
             continue
         if tag in (_SEIPD, _AEAD) and session_keys:
             # The encrypted data is the last packet; its body holds at least a version byte
@@ -204,6 +202,19 @@ def _session_key_then_data(packets: bytes) -> bool:
             )
         return False
     return False
+
+
+def _packets(data: bytes) -> Iterator[tuple[int, int, int, int] | None]:
+    """(position, tag, body start, body end) of each packet; None, then stop, at a bad header."""
+    pos = 0
+    while pos < len(data):
+        header = _packet_header(data, pos)
+        if header is None:
+            yield None
+            return
+        tag, start, end = header
+        yield pos, tag, start, end
+        pos = end
 
 
 def _packet_header(data: bytes, pos: int) -> tuple[int, int, int] | None:
@@ -300,12 +311,10 @@ def openpgp_clear_content(data: bytes, max_bytes: int) -> bytes | None:
 def _clear_packets(packets: bytes, out: list[bytes], budget: int, depth: int) -> bool:
     if depth > _MAX_COMPRESSION_DEPTH or not packets:
         return False
-    pos = 0
-    while pos < len(packets):
-        header = _packet_header(packets, pos)
-        if header is None:
+    for packet in _packets(packets):
+        if packet is None:
             return False
-        tag, start, end = header
+        pos, tag, start, end = packet
         body = (
             _joined_body(packets, pos) if _has_partial_lengths(packets, pos) else packets[start:end]
         )
@@ -324,7 +333,6 @@ def _clear_packets(packets: bytes, out: list[bytes], budget: int, depth: int) ->
                 return False
         elif tag not in _SIGNING_TAGS:
             return False  # encrypted or unknown packets: nothing clear to read
-        pos = end
     return True
 
 

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from .archive import Package
-from .docparts import DocumentText
+from .docparts import DocumentText, read_package
 from .model import ExtractLimits, UnscannableContent
 from .xmlsafe import attribute, localname, parse_xml
 
@@ -168,19 +168,9 @@ def _render(root: Any, *, sheets: bool = False) -> dict[str, list[str]]:
 
 def odf_result(data: bytes, kind: str, limits: ExtractLimits, deadline: float) -> DocumentText:
     """Read an ODT, ODS or ODP package into sections; encrypted or hostile packages raise."""
-    out = DocumentText(kind, limits, deadline)
-    with Package(data, limits) as package:
-        try:
-            _read(package, kind, out)
-        except UnscannableContent:
-            raise
-        except RecursionError as exc:
-            raise UnscannableContent("too-deep", f"{kind.upper()} nested too deep") from exc
-        except Exception as exc:  # noqa: BLE001 - hostile packages break parsers in many ways
-            raise UnscannableContent(
-                "corrupt", f"{kind.upper()} unreadable ({type(exc).__name__})"
-            ) from exc
-    return out
+    return read_package(
+        data, kind, limits, deadline, lambda package, out: _read(package, kind, out)
+    )
 
 
 def _xml(package: Package, name: str) -> Any | None:

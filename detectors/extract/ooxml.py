@@ -30,7 +30,7 @@ from xml.sax.saxutils import unescape
 import openpyxl
 
 from .archive import Package
-from .docparts import DocumentText
+from .docparts import DocumentText, read_package
 from .model import AttachmentProblem, ExtractLimits, UnscannableContent
 from .xmlsafe import attribute, localname, parse_xml
 
@@ -272,7 +272,26 @@ def _drawings(reader: _Reader, folder: str) -> None:
     reader.parts(rf"{folder}/diagrams/data[^/]*\.xml", " (drawings)")
 
 
+def _read_parts(reader: _Reader, folder: str, parts: tuple[tuple[str, str], ...]) -> None:
+    """Read each (pattern below ``folder``, suffix), then drawings, properties and embeddings."""
+    for pattern, suffix in parts:
+        reader.parts(rf"{folder}/{pattern}", suffix)
+    _drawings(reader, folder)
+    reader.properties()
+    reader.embeddings()
+
+
 # ---------------------------------------------------------------- DOCX
+
+
+# Parts of a word-processing document besides the main one: (pattern below its folder, suffix).
+_DOCX_PARTS = (
+    (r"header\d*\.xml", ""),
+    (r"footer\d*\.xml", ""),
+    (r"comments[^/]*\.xml", " (comments)"),
+    (r"(footnotes|endnotes)\.xml", " (notes)"),
+    (r"glossary/document\.xml", " (glossary)"),
+)
 
 
 def docx_read(package: Package, out: DocumentText) -> None:
@@ -281,14 +300,7 @@ def docx_read(package: Package, out: DocumentText) -> None:
     main = reader.main_part("word/document.xml")
     folder = posixpath.dirname(main) or "word"
     reader.part(main, "")
-    reader.parts(rf"{folder}/header\d*\.xml", "")
-    reader.parts(rf"{folder}/footer\d*\.xml", "")
-    reader.parts(rf"{folder}/comments[^/]*\.xml", " (comments)")
-    reader.parts(rf"{folder}/(footnotes|endnotes)\.xml", " (notes)")
-    reader.parts(rf"{folder}/glossary/document\.xml", " (glossary)")
-    _drawings(reader, folder)
-    reader.properties()
-    reader.embeddings()
+    _read_parts(reader, folder, _DOCX_PARTS)
 
 
 # ---------------------------------------------------------------- XLSX
@@ -462,36 +474,30 @@ def _format_date(value: dt.datetime | dt.date | dt.time, fmt: str) -> str:
 # ---------------------------------------------------------------- PPTX
 
 
+_PPTX_PARTS = (
+    (r"slides/slide[^/]*\.xml", ""),
+    (r"notesSlides/[^/]*\.xml", " (notes)"),
+    (r"comments/[^/]*\.xml", " (comments)"),
+)
+
+
 def pptx_read(package: Package, out: DocumentText) -> None:
     """See the module docstring: a presentation."""
     reader = _Reader(package, out)
     main = reader.main_part("ppt/presentation.xml")
     folder = posixpath.dirname(main) or "ppt"
-    reader.parts(rf"{folder}/slides/slide[^/]*\.xml", "")
-    reader.parts(rf"{folder}/notesSlides/[^/]*\.xml", " (notes)")
-    reader.parts(rf"{folder}/comments/[^/]*\.xml", " (comments)")
-    _drawings(reader, folder)
-    reader.properties()
-    reader.embeddings()
+    _read_parts(reader, folder, _PPTX_PARTS)
 
 
 def ooxml_result(data: bytes, kind: str, limits: ExtractLimits, deadline: float) -> DocumentText:
     """Read a DOCX, XLSX or PPTX package into sections; broken or hostile packages raise."""
-    out = DocumentText(kind, limits, deadline)
-    with Package(data, limits) as package:
-        try:
-            if kind == "docx":
-                docx_read(package, out)
-            elif kind == "xlsx":
-                xlsx_read(package, data, out)
-            else:
-                pptx_read(package, out)
-        except UnscannableContent:
-            raise
-        except RecursionError as exc:
-            raise UnscannableContent("too-deep", f"{kind.upper()} nested too deep") from exc
-        except Exception as exc:  # noqa: BLE001 - hostile packages break parsers in many ways
-            raise UnscannableContent(
-                "corrupt", f"{kind.upper()} unreadable ({type(exc).__name__})"
-            ) from exc
-    return out
+
+    def read(package: Package, out: DocumentText) -> None:
+        if kind == "docx":
+            docx_read(package, out)
+        elif kind == "xlsx":
+            xlsx_read(package, data, out)
+        else:
+            pptx_read(package, out)
+
+    return read_package(data, kind, limits, deadline, read)
