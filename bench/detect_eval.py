@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -306,15 +306,19 @@ def score_spans_any_type(
     return TypeScore(gold, recalled, tp, fp)
 
 
+def _jsonl_rows(path: Path, what: str) -> Iterator[dict[str, Any]]:
+    """The JSON object on each non-blank line of ``path``; ``what`` names the file if it is missing."""
+    if not path.is_file():
+        raise BenchError(f"{what} not found: {path}")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
 def load_sentences(path: Path, limit: int | None = None) -> list[Sentence]:
     """Read a spans.jsonl file (the first ``limit`` sentences)."""
-    if not path.is_file():
-        raise BenchError(f"span set not found: {path}")
     out: list[Sentence] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in _jsonl_rows(path, "span set"):
         spans = tuple(GoldSpan(s["entity_type"], s["start"], s["end"]) for s in row["spans"])
         out.append(Sentence(row["id"], row["text"], spans))
         if limit is not None and len(out) >= limit:
@@ -412,13 +416,8 @@ def score_messages(cases: Sequence[MessageCase], flagged: Sequence[bool]) -> Mes
 def load_messages(folder: Path, limit: int | None = None) -> list[MessageCase]:
     """Read the manifest and the raw bytes of its messages (the first ``limit`` of them)."""
     manifest = folder / "manifest.jsonl"
-    if not manifest.is_file():
-        raise BenchError(f"message manifest not found: {manifest}")
     out: list[MessageCase] = []
-    for line in manifest.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for row in _jsonl_rows(manifest, "message manifest"):
         if row["label"] not in ("phi", "clean"):
             raise BenchError(f"{manifest}: unknown label {row['label']!r} for {row['file']}")
         raw = (folder / row["file"]).read_bytes()
