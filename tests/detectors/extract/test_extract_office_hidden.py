@@ -45,18 +45,19 @@ CLEAN = "Thursday staff meeting moved to room 4"
 # ---------------------------------------------------------------- DOCX places
 
 
+def _docx_with(path: str, xml: str) -> bytes:
+    """A document with an empty body and one more part, `xml`, at `path`."""
+    return docx("", {path: xml})
+
+
 def docx_body_runs() -> bytes:
     return docx(wp(SECRET))
 
 
 def docx_comment() -> bytes:
-    return docx(
-        "",
-        {
-            "word/comments.xml": w_part(
-                "comments", f'<w:comment w:id="0" w:author="HP">{wp(SECRET)}</w:comment>'
-            )
-        },
+    return _docx_with(
+        "word/comments.xml",
+        w_part("comments", f'<w:comment w:id="0" w:author="HP">{wp(SECRET)}</w:comment>'),
     )
 
 
@@ -76,28 +77,24 @@ def docx_moved_away() -> bytes:
 
 
 def docx_header() -> bytes:
-    return docx("", {"word/header2.xml": w_part("hdr", wp(SECRET))})
+    return _docx_with("word/header2.xml", w_part("hdr", wp(SECRET)))
 
 
 def docx_footer() -> bytes:
-    return docx("", {"word/footer1.xml": w_part("ftr", wp(SECRET))})
+    return _docx_with("word/footer1.xml", w_part("ftr", wp(SECRET)))
 
 
 def docx_footnote() -> bytes:
-    return docx(
-        "",
-        {
-            "word/footnotes.xml": w_part(
-                "footnotes", f'<w:footnote w:id="1">{wp(SECRET)}</w:footnote>'
-            )
-        },
+    return _docx_with(
+        "word/footnotes.xml",
+        w_part("footnotes", f'<w:footnote w:id="1">{wp(SECRET)}</w:footnote>'),
     )
 
 
 def docx_endnote() -> bytes:
-    return docx(
-        "",
-        {"word/endnotes.xml": w_part("endnotes", f'<w:endnote w:id="1">{wp(SECRET)}</w:endnote>')},
+    return _docx_with(
+        "word/endnotes.xml",
+        w_part("endnotes", f'<w:endnote w:id="1">{wp(SECRET)}</w:endnote>'),
     )
 
 
@@ -132,39 +129,37 @@ def docx_content_control() -> bytes:
 
 
 def docx_core_title() -> bytes:
-    return docx("", {"docProps/core.xml": core_properties(title=SECRET)})
+    return _docx_with("docProps/core.xml", core_properties(title=SECRET))
 
 
 def docx_core_keywords() -> bytes:
-    return docx("", {"docProps/core.xml": core_properties(keywords=SECRET)})
+    return _docx_with("docProps/core.xml", core_properties(keywords=SECRET))
 
 
 def docx_core_description() -> bytes:
-    return docx("", {"docProps/core.xml": core_properties(description=SECRET)})
+    return _docx_with("docProps/core.xml", core_properties(description=SECRET))
 
 
 def docx_core_last_modified_by() -> bytes:
-    return docx("", {"docProps/core.xml": core_properties(lastModifiedBy=SECRET)})
+    return _docx_with("docProps/core.xml", core_properties(lastModifiedBy=SECRET))
 
 
 def docx_custom_property() -> bytes:
-    return docx("", {"docProps/custom.xml": custom_properties("Patient", SECRET)})
+    return _docx_with("docProps/custom.xml", custom_properties("Patient", SECRET))
 
 
 def docx_glossary() -> bytes:
-    return docx(
-        "",
-        {
-            "word/glossary/document.xml": w_part(
-                "glossaryDocument",
-                f"<w:docParts><w:docPart><w:docPartBody>{wp(SECRET)}</w:docPartBody></w:docPart></w:docParts>",
-            )
-        },
+    return _docx_with(
+        "word/glossary/document.xml",
+        w_part(
+            "glossaryDocument",
+            f"<w:docParts><w:docPart><w:docPartBody>{wp(SECRET)}</w:docPartBody></w:docPart></w:docParts>",
+        ),
     )
 
 
 def docx_embedded_file() -> bytes:
-    return docx("", {"word/embeddings/referral.csv": f"name,mrn\r\n{SECRET},x\r\n"})
+    return _docx_with("word/embeddings/referral.csv", f"name,mrn\r\n{SECRET},x\r\n")
 
 
 # ---------------------------------------------------------------- XLSX places
@@ -181,6 +176,11 @@ def _saved(workbook: object) -> bytes:
     out = io.BytesIO()
     workbook.save(out)  # type: ignore[attr-defined]
     return out.getvalue()
+
+
+def _workbook_with(path: str, xml: str) -> bytes:
+    """The clean workbook with one more part, `xml`, at `path`."""
+    return add_members(_saved(_workbook()), {path: xml})
 
 
 def xlsx_hidden_sheet() -> bytes:
@@ -222,16 +222,14 @@ def xlsx_cell_comment() -> bytes:
 
 
 def xlsx_threaded_comment() -> bytes:
-    return add_members(
-        _saved(_workbook()),
-        {
-            "xl/threadedComments/threadedComment1.xml": (
-                '<?xml version="1.0"?><ThreadedComments xmlns="http://schemas.microsoft.com/'
-                'office/spreadsheetml/2018/threadedcomments"><threadedComment ref="A1"'
-                f' id="{{00000000-0000-0000-0000-000000000001}}"><text>{SECRET}</text>'
-                "</threadedComment></ThreadedComments>"
-            )
-        },
+    return _workbook_with(
+        "xl/threadedComments/threadedComment1.xml",
+        (
+            '<?xml version="1.0"?><ThreadedComments xmlns="http://schemas.microsoft.com/'
+            'office/spreadsheetml/2018/threadedcomments"><threadedComment ref="A1"'
+            f' id="{{00000000-0000-0000-0000-000000000001}}"><text>{SECRET}</text>'
+            "</threadedComment></ThreadedComments>"
+        ),
     )
 
 
@@ -272,11 +270,11 @@ def xlsx_shape_text() -> bytes:
         f"<xdr:txBody><a:bodyPr/>{a_paragraph(SECRET)}</xdr:txBody></xdr:sp>"
         "</xdr:twoCellAnchor></xdr:wsDr>"
     )
-    return add_members(_saved(_workbook()), {"xl/drawings/drawing1.xml": drawing})
+    return _workbook_with("xl/drawings/drawing1.xml", drawing)
 
 
 def xlsx_embedded_file() -> bytes:
-    return add_members(_saved(_workbook()), {"xl/embeddings/list.csv": f"name\r\n{SECRET}\r\n"})
+    return _workbook_with("xl/embeddings/list.csv", f"name\r\n{SECRET}\r\n")
 
 
 # ---------------------------------------------------------------- PPTX places
