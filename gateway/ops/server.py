@@ -7,6 +7,7 @@ the old one if the new one is invalid.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import ipaddress
 import os
 import shutil
@@ -16,14 +17,25 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
+from sqlalchemy.engine import make_url
 
+from gateway.app import Gateway, shipped_path
+from gateway.audit import AuditLog
 from gateway.config import Settings, load_settings, split_hostport
+from gateway.crypto.pgp import PgpKeyring
+from gateway.keys import CertStore
 from gateway.model import ConfigError, PhigateError
+from gateway.ops.logs import configure
+from gateway.ops.metrics import Metrics, serve
+from gateway.portal import PortalStore
+from gateway.quarantine import QuarantineStore
 from gateway.services import smime_warnings
+from gateway.smtp.front import GatewayHandler, protocol_factory
 from gateway.storage.stores import check_stores
 
 log = structlog.get_logger("phigate.server")
@@ -69,8 +81,6 @@ def _reason(exc: BaseException) -> str:
 
 def _safe_url(url: str) -> str:
     try:
-        from sqlalchemy.engine import make_url
-
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - an unparsable URL is shown without its credentials part
         return url.split("@", 1)[-1]
@@ -78,7 +88,6 @@ def _safe_url(url: str) -> str:
 
 def check_audit(settings: Settings) -> None:
     """Open and close the audit log once, so a bad path or URL stops the start naming it."""
-    from gateway.audit import AuditLog
 
     a = settings.audit
     try:
@@ -99,7 +108,6 @@ def bind_listener(listen: str, reuse_port: bool) -> socket.socket:
 
 def serve_metrics(listen: str, registry: Any | None = None) -> None:
     """Serve /metrics, with a failure that names the metrics address."""
-    from gateway.ops.metrics import serve
 
     try:
         serve(listen, registry)
@@ -143,9 +151,6 @@ class Worker:
 
     async def run(self, sock: socket.socket | None = None) -> int:
         """Serve until SIGTERM/SIGINT, then drain."""
-        from gateway.app import Gateway
-        from gateway.ops.metrics import Metrics
-        from gateway.smtp.front import GatewayHandler, protocol_factory
 
         loop = asyncio.get_running_loop()
         metrics = Metrics()
@@ -219,7 +224,6 @@ class Worker:
 
     async def _watch(self, handler: Any, reload: Callable[[], None]) -> None:
         """Reload when the config or the policy file changes on disk (as SIGHUP does)."""
-        from gateway.app import shipped_path
 
         config = getattr(self.loader, "config", None)
 
@@ -250,18 +254,13 @@ class Worker:
 def housekeeping(settings: Settings, metrics: Any, *, within_days: int = 30) -> dict[str, int]:
     """Count keys expiring within `within_days` (logged and exported); purge old quarantine
     entries and shred expired portal messages."""
-    from datetime import UTC, datetime, timedelta
 
     out: dict[str, int] = {}
     soon = datetime.now(UTC) + timedelta(days=within_days)
     if settings.smime.store_dir.exists():
-        from gateway.keys import CertStore
-
         store = CertStore.from_settings(settings.smime)
         out["smime"] = sum(1 for e in store.entries() if e.not_after <= soon)
     if settings.pgp.home.exists():
-        from gateway.crypto.pgp import PgpKeyring
-
         with PgpKeyring(settings.pgp.home) as ring:
             out["pgp"] = len(ring.expiring(timedelta(days=within_days)))
     for kind, n in out.items():
@@ -269,14 +268,10 @@ def housekeeping(settings: Settings, metrics: Any, *, within_days: int = 30) -> 
         if n:
             log.warning("keys.expiring", kind=kind, count=n, within_days=within_days)
     if settings.quarantine.master_key_file.exists():
-        from gateway.quarantine import QuarantineStore
-
         q = settings.quarantine
         store_q = QuarantineStore(q.url, q.master_key_file, retention_days=q.retention_days)
         out["quarantine_purged"] = store_q.purge_expired()
     if settings.portal.enabled and settings.portal.master_key_file.exists():
-        from gateway.portal import PortalStore
-
         portal = PortalStore(settings.portal.store_url, settings.portal.master_key_file)
         try:
             out["portal_expired"] = portal.expire_old(datetime.now(UTC))
@@ -374,8 +369,6 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
 def _die_with_parent(supervisor: int) -> None:
     """Ask Linux to send this worker SIGTERM if the supervisor dies, so none is orphaned."""
     try:
-        import ctypes
-
         libc = ctypes.CDLL(None, use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
@@ -394,7 +387,6 @@ def _kill(pid: int, sig: int) -> None:
 
 def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
     """Load settings and serve; a bad config is an error message and exit code 2."""
-    from gateway.ops.logs import configure
 
     loader = make_loader(config, overrides)
     try:
