@@ -20,30 +20,23 @@ def entities(text: str) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("text", "value", "expected"),
-    [
-        ("SSN 546-17-8859 on file", "546-17-8859", True),
-        ("social security number: 219 45 6781", "219 45 6781", True),
-        ("SSN: 546178859", "546178859", True),
-        ("ref 546178859 attached", "546178859", False),  # bare nine digits need an SSN word
-        ("SSN 000-12-3456", "000-12-3456", False),  # area 000
-        ("SSN 666-12-3456", "666-12-3456", False),  # area 666
-        ("SSN 912-12-3456", "912-12-3456", False),  # area 9xx
-        ("SSN 123-00-4567", "123-00-4567", False),  # group 00
-        ("SSN 123-45-0000", "123-45-0000", False),  # serial 0000
-        ("SSN 123-45-6789", "123-45-6789", False),  # placeholder
-        ("SSN 078-05-1120", "078-05-1120", False),  # the Woolworth wallet card
-        ("SSN 111-11-1111", "111-11-1111", False),  # placeholder
-    ],
-)
-def test_ssn(text: str, value: str, expected: bool) -> None:
-    """SSNs follow SSA area/group/serial rules and reject placeholders."""
-    assert (("US_SSN", value) in entities(text)) is expected
-
-
-@pytest.mark.parametrize(
     ("text", "entity", "value", "expected"),
     [
+        # SSNs follow SSA area/group/serial rules and reject placeholders.
+        ("SSN 546-17-8859 on file", "US_SSN", "546-17-8859", True),
+        ("social security number: 219 45 6781", "US_SSN", "219 45 6781", True),
+        ("SSN: 546178859", "US_SSN", "546178859", True),
+        # bare nine digits need an SSN word
+        ("ref 546178859 attached", "US_SSN", "546178859", False),
+        ("SSN 000-12-3456", "US_SSN", "000-12-3456", False),  # area 000
+        ("SSN 666-12-3456", "US_SSN", "666-12-3456", False),  # area 666
+        ("SSN 912-12-3456", "US_SSN", "912-12-3456", False),  # area 9xx
+        ("SSN 123-00-4567", "US_SSN", "123-00-4567", False),  # group 00
+        ("SSN 123-45-0000", "US_SSN", "123-45-0000", False),  # serial 0000
+        ("SSN 123-45-6789", "US_SSN", "123-45-6789", False),  # placeholder
+        ("SSN 078-05-1120", "US_SSN", "078-05-1120", False),  # the Woolworth wallet card
+        ("SSN 111-11-1111", "US_SSN", "111-11-1111", False),  # placeholder
+        # Checksums and context words decide NPI, DEA, ABA, VIN, card, licence and NHS hits.
         ("Referring provider NPI 1234567893", "NPI", "1234567893", True),
         ("Referring provider NPI 1234567890", "NPI", "1234567890", False),  # bad Luhn
         ("order 1234567893 shipped", "NPI", "1234567893", False),  # no context
@@ -63,33 +56,15 @@ def test_ssn(text: str, value: str, expected: bool) -> None:
         ("NHS number 943 476 5918, postcode", "NHS_NUMBER", "943 476 5918", False),  # bad check
         ("NHS number 111 111 1111", "NHS_NUMBER", "111 111 1111", False),  # placeholder
         ("order 943 476 5919 shipped", "NHS_NUMBER", "943 476 5919", False),  # no context
-    ],
-)
-def test_checksummed_ids(text: str, entity: str, value: str, expected: bool) -> None:
-    """Checksums and context words decide NPI, DEA, ABA, VIN, card, licence and NHS hits."""
-    assert ((entity, value) in entities(text)) is expected
-
-
-@pytest.mark.parametrize(
-    ("text", "value", "expected"),
-    [
-        ("MBI 1EG4-TE5-MK73 verified", "1EG4-TE5-MK73", True),
-        ("beneficiary 1EG4TE5MK73", "1EG4TE5MK73", True),
-        ("MBI 1EG4-TE5-MK7", "1EG4-TE5-MK7", False),  # too short
-        ("MBI 0EG4-TE5-MK73", "0EG4-TE5-MK73", False),  # position 1 may not be 0
-        ("MBI 1SG4-TE5-MK73", "1SG4-TE5-MK73", False),  # S is excluded
-        ("MBI 1EG4-TE5MK73", "1EG4-TE5MK73", False),  # mixed dashes
-        ("MBI 1BG4TE5MK73", "1BG4TE5MK73", False),  # B is excluded
-    ],
-)
-def test_mbi(text: str, value: str, expected: bool) -> None:
-    """Medicare MBIs follow the CMS position rules with or without dashes."""
-    assert (("MBI", value) in entities(text)) is expected
-
-
-@pytest.mark.parametrize(
-    ("text", "entity", "value", "expected"),
-    [
+        # Medicare MBIs follow the CMS position rules with or without dashes.
+        ("MBI 1EG4-TE5-MK73 verified", "MBI", "1EG4-TE5-MK73", True),
+        ("beneficiary 1EG4TE5MK73", "MBI", "1EG4TE5MK73", True),
+        ("MBI 1EG4-TE5-MK7", "MBI", "1EG4-TE5-MK7", False),  # too short
+        ("MBI 0EG4-TE5-MK73", "MBI", "0EG4-TE5-MK73", False),  # position 1 may not be 0
+        ("MBI 1SG4-TE5-MK73", "MBI", "1SG4-TE5-MK73", False),  # S is excluded
+        ("MBI 1EG4-TE5MK73", "MBI", "1EG4-TE5MK73", False),  # mixed dashes
+        ("MBI 1BG4TE5MK73", "MBI", "1BG4TE5MK73", False),  # B is excluded
+        # MRNs, member IDs, claims and accounts need their context words.
         ("Patient MRN: A7781234 seen today", "MRN", "A7781234", True),
         ("medical record number 00412345", "MRN", "00412345", True),
         ("Ticket INC6772104 for EHR downtime", "MRN", "INC6772104", False),
@@ -112,8 +87,8 @@ def test_mbi(text: str, value: str, expected: bool) -> None:
         ("pump serial number SN48213AX alarmed", "DEVICE_ID", "SN48213AX", True),
     ],
 )
-def test_context_gated_ids(text: str, entity: str, value: str, expected: bool) -> None:
-    """MRNs, member IDs, claims and accounts need their context words."""
+def test_identifiers(text: str, entity: str, value: str, expected: bool) -> None:
+    """Checksums, structure rules, placeholders and context words decide identifier hits."""
     assert ((entity, value) in entities(text)) is expected
 
 
