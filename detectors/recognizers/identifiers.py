@@ -302,6 +302,36 @@ class MrnRecognizer:
         return out
 
 
+def _gated(
+    name: str,
+    entity: str,
+    pattern: str,
+    context: regex.Pattern[str],
+    scores: tuple[float, float],
+    before: int,
+    *,
+    validate: Callable[[str], bool] | None = None,
+    header: bool = False,
+) -> RegexRecognizer:
+    """A pattern that counts only beside its label (``before`` characters back).
+
+    `scores` is the score without and with the label close before it; `header` lets a table's
+    column header serve as the label.
+    """
+    return RegexRecognizer(
+        name=name,
+        entity=entity,
+        pattern=regex.compile(pattern),
+        score=scores[0],
+        context=context,
+        context_required=True,
+        context_score=scores[1],
+        before=before,
+        validate=validate,
+        header_context=header,
+    )
+
+
 def _checked_number(
     name: str,
     entity: str,
@@ -311,16 +341,8 @@ def _checked_number(
     validate: Callable[[str], bool],
 ) -> RegexRecognizer:
     """A number of exactly `digits` digits with a check digit, only beside its label."""
-    return RegexRecognizer(
-        name=name,
-        entity=entity,
-        pattern=regex.compile(rf"(?<![\w-])\d{{{digits}}}(?![\w-])"),
-        score=score,
-        context=context,
-        context_required=True,
-        before=30,
-        validate=validate,
-    )
+    pattern = rf"(?<![\w-])\d{{{digits}}}(?![\w-])"
+    return _gated(name, entity, pattern, context, (score, 0.95), 30, validate=validate)
 
 
 def _labelled_id(
@@ -332,22 +354,9 @@ def _labelled_id(
     *,
     header: bool = False,
 ) -> RegexRecognizer:
-    """An ID of letters and digits that counts only beside its label ("Member ID", "Claim #").
-
-    `scores` is the score without and with the label close before it; `header` lets a table's
-    column header serve as the label.
-    """
-    return RegexRecognizer(
-        name=name,
-        entity=entity,
-        pattern=regex.compile(_ID_TOKEN),
-        score=scores[0],
-        context=context,
-        context_required=True,
-        context_score=scores[1],
-        before=before,
-        validate=mixed_id,
-        header_context=header,
+    """An ID of letters and digits that counts only beside its label ("Member ID", "Claim #")."""
+    return _gated(
+        name, entity, _ID_TOKEN, context, scores, before, validate=mixed_id, header=header
     )
 
 
@@ -376,15 +385,13 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             before=80,
             header_context=True,
         ),
-        RegexRecognizer(
-            name="uk_nhs_number",
-            entity="NHS_NUMBER",
-            pattern=regex.compile(r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])"),
-            score=0.9,
-            context=NHS_CONTEXT,
-            context_required=True,
-            context_score=0.95,
-            before=30,
+        _gated(
+            "uk_nhs_number",
+            "NHS_NUMBER",
+            r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])",
+            NHS_CONTEXT,
+            (0.9, 0.95),
+            30,
             validate=nhs_valid,
         ),
         _labelled_id("member_id", "MEMBER_ID", MEMBER_CONTEXT, (0.85, 0.9), 45, header=True),
@@ -400,27 +407,21 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             before=30,
             validate=vin_valid,
         ),
-        RegexRecognizer(
-            name="device_udi",
-            entity="DEVICE_ID",
-            pattern=regex.compile(
-                r"(?<![\w])(?:\(01\)\d{14}(?:\(\d{2}\)[A-Z0-9]{1,20}){0,3}|[A-Z0-9-]{6,30})(?![\w])"
-            ),
-            score=0.6,
-            context=UDI_CONTEXT,
-            context_required=True,
-            context_score=0.8,
-            before=25,
+        _gated(
+            "device_udi",
+            "DEVICE_ID",
+            r"(?<![\w])(?:\(01\)\d{14}(?:\(\d{2}\)[A-Z0-9]{1,20}){0,3}|[A-Z0-9-]{6,30})(?![\w])",
+            UDI_CONTEXT,
+            (0.6, 0.8),
+            25,
             validate=lambda v: v.startswith("(01)") or mixed_id(v),
         ),
-        RegexRecognizer(
-            name="us_driver_license",
-            entity="US_DRIVER_LICENSE",
-            pattern=regex.compile(r"(?<![\w-])[A-Z]{0,2}-?\d[\d-]{4,14}\d(?![\w-])"),
-            score=0.6,
-            context=LICENSE_CONTEXT,
-            context_required=True,
-            context_score=0.8,
-            before=30,
+        _gated(
+            "us_driver_license",
+            "US_DRIVER_LICENSE",
+            r"(?<![\w-])[A-Z]{0,2}-?\d[\d-]{4,14}\d(?![\w-])",
+            LICENSE_CONTEXT,
+            (0.6, 0.8),
+            30,
         ),
     ]
