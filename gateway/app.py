@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -287,6 +287,32 @@ class Gateway:
         )
         return verdict
 
+    def _entry(
+        self,
+        verdict: Verdict,
+        *,
+        message_id: str | None,
+        stages: tuple[Mapping[str, Any], ...],
+        action: str,
+        next_hop_reply: str | None,
+        findings_summary: Mapping[str, Any],
+    ) -> AuditEntry:
+        """An audit entry for the verdict's message: what every record of it holds, plus these."""
+        env = verdict.envelope
+        return AuditEntry(
+            ref_id=verdict.ref_id,
+            ts=verdict.received_at,
+            message_id=message_id,
+            sender_hash=self.audit.keyed_hash(env.mail_from),
+            recipient_domains=_domains(env.rcpt_tos),
+            size=verdict.size,
+            stages=stages,
+            action=action,
+            next_hop_reply=next_hop_reply,
+            timings=verdict.timings,
+            findings_summary=findings_summary,
+        )
+
     def _message_id_hash(self, message_id: str | None) -> str | None:
         """The keyed hash the log and the audit record keep instead of the Message-ID."""
         return self.audit.keyed_hash(message_id.strip()) if message_id else None
@@ -303,13 +329,9 @@ class Gateway:
         decision = verdict.decision
         detection = verdict.detection
         try:
-            entry = AuditEntry(
-                ref_id=verdict.ref_id,
-                ts=verdict.received_at,
+            entry = self._entry(
+                verdict,
                 message_id=None,
-                sender_hash=self.audit.keyed_hash(env.mail_from),
-                recipient_domains=_domains(env.rcpt_tos),
-                size=verdict.size,
                 stages=(
                     {
                         "stage": "message",
@@ -321,7 +343,6 @@ class Gateway:
                 ),
                 action=PENDING_ACTION,
                 next_hop_reply=None,
-                timings=verdict.timings,
                 findings_summary=dict(detection.summary) if detection else {},
             )
             try:
@@ -345,20 +366,14 @@ class Gateway:
         When it fails after delivery, the pending record still proves the message, and
         `phigate audit verify` lists it as pending, never completed.
         """
-        env = verdict.envelope
         detection = verdict.detection
         try:
-            entry = AuditEntry(
-                ref_id=verdict.ref_id,
-                ts=verdict.received_at,
+            entry = self._entry(
+                verdict,
                 message_id=self._message_id_hash(verdict.message_id),
-                sender_hash=self.audit.keyed_hash(env.mail_from),
-                recipient_domains=_domains(env.rcpt_tos),
-                size=verdict.size,
                 stages=tuple(s.as_record() for s in verdict.stages),
                 action=verdict.action,
                 next_hop_reply=verdict.outcome.next_hop_reply if verdict.outcome else None,
-                timings=verdict.timings,
                 findings_summary={
                     **(dict(detection.summary) if detection else {}),
                     **(
