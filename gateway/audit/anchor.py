@@ -44,6 +44,16 @@ class AnchorUnreadable(ValueError):
     """The anchor file exists but is not a well-formed anchor."""
 
 
+def _read_if_present(path: Path) -> bytes | None:
+    """The file's bytes, or None when it does not exist; raise AnchorUnreadable if unreadable."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise AnchorUnreadable(exc.strerror or type(exc).__name__) from None
+
+
 class AnchorFile:
     """Reads and advances the anchor file; it only ever moves forward."""
 
@@ -52,12 +62,9 @@ class AnchorFile:
 
     def read(self) -> Anchor | None:
         """The anchor, or None when the file does not exist; raise AnchorUnreadable if garbled."""
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        data = _read_if_present(self.path)
+        if data is None:
             return None
-        except OSError as exc:
-            raise AnchorUnreadable(exc.strerror or type(exc).__name__) from None
         try:
             doc = json.loads(data)
             anchor = Anchor(
@@ -126,12 +133,9 @@ class WitnessFile:
         A torn last line (a crash mid-write) is skipped; any other garbled line raises
         AnchorUnreadable, since a witness that cannot be read cannot rule out a rollback.
         """
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
+        data = _read_if_present(self.path)
+        if data is None:
             return None
-        except OSError as exc:
-            raise AnchorUnreadable(exc.strerror or type(exc).__name__) from None
         seen: dict[int, set[str]] = {}
         lines = data.split(b"\n")
         for number, line in enumerate(lines, 1):
