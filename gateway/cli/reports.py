@@ -14,6 +14,7 @@ from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from gateway import reports
 from gateway.audit import AuditLog
 from gateway.audit.errors import AuditKeyError
 from gateway.cli.command import Command, CommandFailed, failing_as
@@ -21,15 +22,6 @@ from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
 from gateway.cli.options import config_option
 from gateway.model import PhigateError
-from gateway.reports.build import (
-    DisclosureReport,
-    Integrity,
-    Report,
-    ReportExtras,
-    build_disclosures,
-    build_report,
-)
-from gateway.reports.records import fetch_records
 from gateway.reports.render import RENDERERS
 
 PREFIX = "phigate report"
@@ -130,11 +122,11 @@ def _open(ctx: Context, args: argparse.Namespace) -> AuditLog:
         return AuditLog(args.report_url or a.url, Path(key_file), anchor, read_only=True)
 
 
-def _verify(log: AuditLog, force: bool) -> Integrity:
+def _verify(log: AuditLog, force: bool) -> reports.Integrity:
     """The chain's integrity; refuses (exit 1, after printing the problems) unless it is intact
     or `force` is given."""
     result = log.verify()
-    integrity = Integrity(result.ok, result.checked, tuple(str(p) for p in result.problems))
+    integrity = reports.Integrity(result.ok, result.checked, tuple(str(p) for p in result.problems))
     if result.ok:
         return integrity
     for problem in integrity.problems:
@@ -153,7 +145,7 @@ def _verify(log: AuditLog, force: bool) -> Integrity:
     )
 
 
-def _write(args: argparse.Namespace, report: Report | DisclosureReport) -> None:
+def _write(args: argparse.Namespace, report: reports.Report | reports.DisclosureReport) -> None:
     text = RENDERERS[args.report_format](report)
     if args.report_output is None:
         sys.stdout.write(text)
@@ -188,16 +180,16 @@ def report(ctx: Context, args: argparse.Namespace) -> int:
     _check_period(since, until)
     with closing(_open(ctx, args)) as log:
         integrity = _verify(log, args.report_force)
-        records = fetch_records(log.engine, since, until)
+        records = reports.fetch_records(log.engine, since, until)
     rows, notes = _key_rows(ctx)
-    extra = ReportExtras(
+    extra = reports.ReportExtras(
         integrity=integrity,
         generated_at=ctx.hooks.clock(),
         key_rows=rows,
         key_notes=notes,
         expiring_within=timedelta(days=args.report_expiring),
     )
-    _write(args, build_report(records, since, until, extra))
+    _write(args, reports.build_report(records, since, until, extra))
     return EXIT_OK
 
 
@@ -208,18 +200,19 @@ def disclosures(ctx: Context, args: argparse.Namespace) -> int:
     with closing(_open(ctx, args)) as log:
         integrity = _verify(log, args.report_force)
         # The JSON holds the id as a quoted string: a cheap pre-filter, checked exactly later.
-        messages = fetch_records(
+        messages = reports.fetch_records(
             log.engine, since, until, findings_contain=f'"{args.report_patient}"'
         )
-        consents = fetch_records(
+        consents = reports.fetch_records(
             log.engine,
             since,
             until + CONSENT_EVENT_SLACK if until is not None else None,
             actions=["consent-exception"],
         )
-    extra = ReportExtras(integrity=integrity, generated_at=ctx.hooks.clock())
+    extra = reports.ReportExtras(integrity=integrity, generated_at=ctx.hooks.clock())
     _write(
-        args, build_disclosures([*messages, *consents], args.report_patient, since, until, extra)
+        args,
+        reports.build_disclosures([*messages, *consents], args.report_patient, since, until, extra),
     )
     return EXIT_OK
 
