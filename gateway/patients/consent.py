@@ -42,7 +42,7 @@ from gateway.patients.errors import (
     UnknownAddress,
 )
 from gateway.patients.normalize import normalize_email
-from gateway.patients.roster import PatientRoster, RowError, read_csv_records
+from gateway.patients.roster import PatientRoster, RowError, full_width, read_csv_records
 from gateway.patients.schema import consent_events, consents
 from gateway.patients.scopes import allowed_types, check_types, outside
 from gateway.storage.database import typable_id, write_tx
@@ -419,10 +419,7 @@ class ConsentRegistry:
         records = read_csv_records(Path(path), CONSENT_COLUMNS)
         errors: list[RowError] = []
         prepared: list[_NewConsent] = []
-        for line, record in records:
-            if "__width__" in record:
-                errors.append(RowError(line, "row", record["__width__"]))
-                continue
+        for line, record in full_width(records, errors):
             cell = {k: (record.get(k) or "").strip() for k in CONSENT_COLUMNS}
             missing = [
                 k

@@ -27,10 +27,11 @@ import csv
 import hmac
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -55,6 +56,7 @@ from gateway.storage.database import advisory_lock, write_tx
 
 _PG_LOCK = SCHEMA.lock_key  # serialises roster imports and schema migration across processes
 _ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+_T = TypeVar("_T")
 _GENERATED_ID = re.compile(r"R-(\d{6,})")
 ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", "email")
 
@@ -121,6 +123,23 @@ def _cell(record: Mapping[str, str | None], key: str) -> str:
     return (record.get(key) or "").strip()
 
 
+def _optional(
+    line: int,
+    record: Mapping[str, str | None],
+    key: str,
+    parse: Callable[[str], _T],
+    errors: list[RowError],
+) -> _T | None:
+    """The parsed cell, or None when it is empty or bad (a bad one adds to `errors`)."""
+    if not (raw := _cell(record, key)):
+        return None
+    try:
+        return parse(raw)
+    except InvalidIdentifier as exc:
+        errors.append(RowError(line, key, str(exc)))
+        return None
+
+
 def _parse_row(line: int, record: Mapping[str, str | None]) -> _Row | list[RowError]:
     errors: list[RowError] = []
     roster_id = _cell(record, "roster_id") or None
@@ -140,18 +159,8 @@ def _parse_row(line: int, record: Mapping[str, str | None]) -> _Row | list[RowEr
             key = name_key(full)
     except InvalidIdentifier as exc:
         errors.append(RowError(line, "name", str(exc)))
-    dob: date | None = None
-    if raw_dob := _cell(record, "dob"):
-        try:
-            dob = parse_dob(raw_dob)
-        except InvalidIdentifier as exc:
-            errors.append(RowError(line, "dob", str(exc)))
-    mrn: str | None = None
-    if raw_mrn := _cell(record, "mrn"):
-        try:
-            mrn = normalize_mrn(raw_mrn)
-        except InvalidIdentifier as exc:
-            errors.append(RowError(line, "mrn", str(exc)))
+    dob = _optional(line, record, "dob", parse_dob, errors)
+    mrn = _optional(line, record, "mrn", normalize_mrn, errors)
     emails: list[str] = []
     for n, part in enumerate(_cell(record, "email").split(";"), 1):
         if not part.strip():
@@ -212,6 +221,17 @@ def read_csv_records(path: Path, columns: Sequence[str]) -> list[tuple[int, dict
     return out
 
 
+def full_width(
+    records: Iterable[tuple[int, Mapping[str, str]]], errors: list[RowError]
+) -> Iterator[tuple[int, Mapping[str, str]]]:
+    """The records whose width matches the header; each other one adds a "row" error."""
+    for line, record in records:
+        if "__width__" in record:
+            errors.append(RowError(line, "row", record["__width__"]))
+        else:
+            yield line, record
+
+
 class PatientRoster:
     """The roster: keyed hashes of names with dates of birth, MRNs and addresses, by roster id."""
 
@@ -263,10 +283,7 @@ class PatientRoster:
         items = list(records)
         errors: list[RowError] = []
         parsed: list[_Row] = []
-        for line, record in items:
-            if "__width__" in record:
-                errors.append(RowError(line, "row", record["__width__"]))
-                continue
+        for line, record in full_width(items, errors):
             result = _parse_row(line, record)
             if isinstance(result, _Row):
                 parsed.append(result)
