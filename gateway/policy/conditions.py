@@ -139,6 +139,11 @@ class _NoNames:
 
 
 class _Party:
+    """A condition on one party of the message: its address and groups fit a PartyMatch."""
+
+    name: str
+    schema = PartyMatch
+
     def problems(self, value: PartyMatch, known: KnownNames) -> Iterator[Problem]:
         """See Condition."""
         for g in value.group:
@@ -148,35 +153,37 @@ class _Party:
                     f"unknown group {g!r} (known: {', '.join(sorted(known.groups)) or 'none'})",
                 )
 
-
-class SenderCondition(_Party):
-    """The envelope sender fits an address, domain or group. See Condition."""
-
-    name = "sender"
-    schema = PartyMatch
+    def party(self, facts: Facts, recipient: RecipientFacts) -> tuple[str, frozenset[str]]:
+        """The party's address and groups."""
+        raise NotImplementedError
 
     def matches(
         self, value: PartyMatch, facts: Facts, recipient: RecipientFacts
     ) -> tuple[bool, str]:
         """See Condition."""
-        if value.matches(facts.sender, facts.sender_groups):
+        if value.matches(*self.party(facts, recipient)):
             return True, "matched"
-        return False, "sender does not match"
+        return False, f"{self.name} does not match"
+
+
+class SenderCondition(_Party):
+    """The envelope sender fits an address, domain or group. See Condition."""
+
+    name = "sender"
+
+    def party(self, facts: Facts, recipient: RecipientFacts) -> tuple[str, frozenset[str]]:
+        """See _Party."""
+        return facts.sender, facts.sender_groups
 
 
 class RecipientCondition(_Party):
     """The recipient fits an address, domain or group. See Condition."""
 
     name = "recipient"
-    schema = PartyMatch
 
-    def matches(
-        self, value: PartyMatch, facts: Facts, recipient: RecipientFacts
-    ) -> tuple[bool, str]:
-        """See Condition."""
-        if value.matches(recipient.address, recipient.groups):
-            return True, "matched"
-        return False, "recipient does not match"
+    def party(self, facts: Facts, recipient: RecipientFacts) -> tuple[str, frozenset[str]]:
+        """See _Party."""
+        return recipient.address, recipient.groups
 
 
 class PhiCondition(_NoNames):
