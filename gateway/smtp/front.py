@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -245,24 +246,27 @@ class GatewaySMTP(SMTP):
             await super().push("421 4.3.2 Service shutting down, try again later")
             self._close()
 
+    @contextmanager
+    def _without_enhanced_codes(self) -> Iterator[None]:
+        """Replies pushed inside the block go out as they are (RFC 2034: EHLO and HELO)."""
+        self._plain_replies = True
+        try:
+            yield
+        finally:
+            self._plain_replies = False
+
     # -- commands -----------------------------------------------------------------------
     @syntax("EHLO hostname")
     async def smtp_EHLO(self, hostname: str) -> None:
         """See aiosmtpd; EHLO's replies carry no enhanced status codes (RFC 2034)."""
-        self._plain_replies = True
-        try:
+        with self._without_enhanced_codes():
             await super().smtp_EHLO(hostname)
-        finally:
-            self._plain_replies = False
 
     @syntax("HELO hostname")
     async def smtp_HELO(self, hostname: str) -> None:
         """See aiosmtpd; HELO's reply carries no enhanced status code (RFC 2034)."""
-        self._plain_replies = True
-        try:
+        with self._without_enhanced_codes():
             await super().smtp_HELO(hostname)
-        finally:
-            self._plain_replies = False
 
     @syntax("AUTH <mechanism>")
     async def smtp_AUTH(self, arg: str) -> None:
