@@ -11,7 +11,7 @@ from gateway.cli.main import main
 from gateway.config import Settings, load_settings
 from gateway.model import ConfigError
 from gateway.policy.rules import load_policy
-from tests.support import REPO
+from tests.support import POLICIES
 
 
 def _write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
@@ -83,7 +83,7 @@ def test_per_destination_tls_policy_takes_the_strictest():
 def test_the_shipped_policy_loads():
     """policies/default.yaml is valid and delivers."""
     doc = load_policy(
-        REPO / "gateway" / "policy" / "shipped" / "default.yaml",
+        POLICIES / "default.yaml",
         ["deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag"],
         ["internal", "business_associates", "patients"],
     )
@@ -126,7 +126,4 @@ def test_policy_check_cli_reports_errors_with_exit_2(tmp_path: Path, capsys):
     bad = _write(tmp_path, "version: 1\nrules:\n  - name: a\n    action: nope\n", "p.yaml")
     assert main(["policy", "check", str(bad)]) == 2
     assert f"{bad}:4:" in capsys.readouterr().err
-    assert (
-        main(["policy", "check", str(REPO / "gateway" / "policy" / "shipped" / "default.yaml")])
-        == 0
-    )
+    assert main(["policy", "check", str(POLICIES / "default.yaml")]) == 0

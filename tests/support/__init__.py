@@ -5,3 +5,5 @@ from __future__ import annotations
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+# The shipped policies (default.yaml, deliver-only.yaml, examples/) in the source tree.
+POLICIES = REPO / "policies"

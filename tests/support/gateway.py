@@ -24,7 +24,7 @@ from gateway.config import Settings, load_settings
 from gateway.ops.metrics import Metrics
 from gateway.smtp.front import GatewayHandler, protocol_factory
 from gateway.yamlconf import deep_merge
-from tests.support import REPO
+from tests.support import POLICIES
 
 
 def free_port() -> int:
@@ -207,7 +207,7 @@ def make_settings(tmp: Path, next_hop_port: int, **overrides: Any) -> Settings:
         "pgp": {"home": short_tempdir()},
         "notices": {"postmaster": "postmaster@practice.example"},
         # The SMTP and relay tests are about the protocol; policy tests choose their own policy.
-        "policy_file": str(REPO / "gateway" / "policy" / "shipped" / "deliver-only.yaml"),
+        "policy_file": str(POLICIES / "deliver-only.yaml"),
         "metrics": {"listen": None},
         "delivery": {"connect_timeout": 3, "command_timeout": 10},
     }

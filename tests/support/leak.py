@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.support import REPO
+from tests.support import POLICIES, REPO
 from tests.support.gateway import (
     GatewayThread,
     Received,
@@ -105,7 +105,7 @@ class DefaultPolicyGateway:
 def default_policy_gateway(tmp_path: Path, **overrides: Any) -> Iterator[DefaultPolicyGateway]:
     """A running gateway on the shipped default policy, relaying to a capturing sink."""
     settings: dict[str, Any] = {
-        "policy_file": str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
+        "policy_file": str(POLICIES / "default.yaml"),
         "groups": GROUPS,
     }
     settings.update(overrides)

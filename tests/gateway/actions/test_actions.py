@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dkim
 
-from tests.support import REPO
+from tests.support import POLICIES
 from tests.support.dkim import DOMAIN, SELECTOR, dns_for
 from tests.support.gateway import make_settings, port_of, running_gateway
 
@@ -91,8 +91,6 @@ def test_the_shipped_policy_examples_pass():
     from gateway.config import load_settings
 
     out = io.StringIO()
-    code = run_suite(
-        REPO / "gateway" / "policy" / "shipped" / "examples", load_settings(None), None, out
-    )
+    code = run_suite(POLICIES / "examples", load_settings(None), None, out)
     assert code == 0, out.getvalue()
     assert "10 passed, 0 failed" in out.getvalue()

@@ -17,7 +17,7 @@ import pytest
 
 from gateway.patients.consent import ConsentRegistry
 from gateway.patients.roster import PatientRoster
-from tests.support import REPO
+from tests.support import POLICIES, REPO
 from tests.support.gateway import make_settings, port_of, running_gateway
 
 MARIBEL = "maribel.oyelaran@gmail.com"
@@ -58,7 +58,7 @@ def world(tmp_path: Path, sink):
     settings = make_settings(
         tmp_path,
         sink[1],
-        policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
+        policy_file=str(POLICIES / "default.yaml"),
         groups={"internal": {"domains": ["practice.example"]}},
         portal={
             "enabled": True,
@@ -192,7 +192,7 @@ def test_a_portal_webhook_that_is_down_gives_451_and_nothing_leaves(tmp_path: Pa
     settings = make_settings(
         tmp_path,
         sink[1],
-        policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
+        policy_file=str(POLICIES / "default.yaml"),
         portal={
             "webhook_url": f"https://127.0.0.1:{free_port()}/inbox",
             "webhook_secret_file": str(secret),

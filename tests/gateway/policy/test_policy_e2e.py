@@ -19,7 +19,7 @@ import pytest
 
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
-from tests.support import REPO
+from tests.support import POLICIES, REPO
 from tests.support.gateway import make_settings, port_of, running_gateway
 from tests.support.pgp import gen_key, gpg
 from tests.support.pki import Pki
@@ -88,7 +88,7 @@ def _settings(tmp_path: Path, sink_port: int, keys: dict, **extra):
     return make_settings(
         tmp_path,
         sink_port,
-        policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
+        policy_file=str(POLICIES / "default.yaml"),
         groups=GROUPS,
         smime={
             "store_dir": str(keys["store_dir"]),
@@ -241,9 +241,7 @@ def test_monitor_mode_delivers_unchanged(tmp_path: Path, sink, keys):
     """With monitor: true the message goes out as it came, to every recipient."""
     policy = tmp_path / "monitor.yaml"
     policy.write_text(
-        (REPO / "gateway" / "policy" / "shipped" / "default.yaml")
-        .read_text()
-        .replace("monitor: false", "monitor: true")
+        (POLICIES / "default.yaml").read_text().replace("monitor: false", "monitor: true")
     )
     raw = _referral()
     settings = _settings(tmp_path, sink[1], keys).clone(policy_file=policy)
