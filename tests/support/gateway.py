@@ -258,6 +258,19 @@ class Client:
         self.sock.sendall(data + b"\r\n")
         return self.reply()
 
+    def greet(self, name: str = "client.example") -> list[str]:
+        """Read the banner, say EHLO as `name` and return the EHLO reply."""
+        self.reply()
+        return self.cmd(f"EHLO {name}")
+
+    def start_data(
+        self, mail_from: str = "a@practice.example", rcpt: str = "b@partner.example"
+    ) -> None:
+        """Send MAIL, RCPT and DATA, each of which must be accepted."""
+        assert self.cmd(f"MAIL FROM:<{mail_from}>")[0].startswith("250")
+        assert self.cmd(f"RCPT TO:<{rcpt}>")[0].startswith("250")
+        assert self.cmd("DATA")[0].startswith("354")
+
     def send_raw(self, data: bytes) -> None:
         self.sock.sendall(data)
 

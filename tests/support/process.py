@@ -17,6 +17,19 @@ REPO = Path(__file__).resolve().parents[2]
 PHIGATE = [sys.executable, "-m", "gateway.cli.main"]
 
 
+def serve_args(port: int, next_hop_port: int, config: Path, *extra: str) -> list[str]:
+    """The `phigate serve` arguments for a gateway on loopback port relaying to next_hop_port."""
+    return [
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--next-hop",
+        f"127.0.0.1:{next_hop_port}",
+        "--config",
+        str(config),
+        *extra,
+    ]
+
+
 class PhigateProcess:
     """A phigate server process whose stderr is collected line by line."""
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from gateway.audit import AuditLog
 from tests.support.gateway import free_port
-from tests.support.process import PhigateProcess
+from tests.support.process import PhigateProcess, serve_args
 
 PATIENT = "Marguerite Oyelaran-Quist"
 SSN = "512-44-7731"
@@ -38,17 +38,7 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
         "notices: {postmaster: postmaster@practice.example}\n"
         "metrics: {listen: null}\nlogging: {level: debug}\n"
     )
-    p = PhigateProcess(
-        [
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--next-hop",
-            f"127.0.0.1:{sink[1]}",
-            "--config",
-            str(cfg),
-        ],
-        cwd=tmp_path,
-    )
+    p = PhigateProcess(serve_args(port, sink[1], cfg), cwd=tmp_path)
     try:
         p.wait_port(port)
         with smtplib.SMTP("127.0.0.1", port, timeout=30) as s:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.gateway import Client, free_port
 from tests.support.pki import Pki
-from tests.support.process import PhigateProcess
+from tests.support.process import PhigateProcess, serve_args
 
 OK = 250
 
@@ -23,6 +23,17 @@ def _config(tmp: Path, text: str = "") -> Path:
     cfg.write_text(
         f'audit: {{url: "sqlite:///{tmp}/audit.db", key_file: "{tmp}/audit.key"}}\n'
         "metrics: {listen: null}\n" + text
+    )
+    return cfg
+
+
+def _metrics_config(tmp: Path, metrics_port: int) -> Path:
+    """The _config file, written as m.yaml, with /metrics served on metrics_port."""
+    cfg = tmp / "m.yaml"
+    cfg.write_text(
+        _config(tmp)
+        .read_text()
+        .replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{metrics_port}}}")
     )
     return cfg
 
@@ -54,16 +65,7 @@ def serve(tmp_path: Path):
 def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
     """--workers 2 starts two processes on one port; connections reach both, none is lost."""
     port = free_port()
-    p = serve(
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--next-hop",
-        f"127.0.0.1:{sink[1]}",
-        "--config",
-        str(_config(tmp_path)),
-        "--workers",
-        "2",
-    )
+    p = serve(*serve_args(port, sink[1], _config(tmp_path), "--workers", "2"))
     serving = p.wait_event("serving", count=2)
     assert len({ev["pid"] for ev in serving}) == 2
     p.wait_port(port)
@@ -79,22 +81,12 @@ def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
 def test_sigterm_drains_a_transaction_in_flight(tmp_path: Path, sink, serve):
     """After SIGTERM a session in the middle of DATA still gets its 250; then the process exits."""
     port = free_port()
-    p = serve(
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--next-hop",
-        f"127.0.0.1:{sink[1]}",
-        "--config",
-        str(_config(tmp_path)),
-    )
+    p = serve(*serve_args(port, sink[1], _config(tmp_path)))
     p.wait_port(port)
     c = Client(port)
     try:
-        c.reply()
-        c.cmd("EHLO client.example")
-        c.cmd("MAIL FROM:<a@practice.example>")
-        c.cmd("RCPT TO:<b@partner.example>")
-        assert c.cmd("DATA")[0].startswith("354")
+        c.greet()
+        c.start_data()
         c.send_raw(b"Subject: in flight\r\n\r\nhalf ")
         p.signal(signal.SIGTERM)
         p.wait_event("draining")
@@ -115,9 +107,7 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path: Path, sin
     """A bad config on SIGHUP is refused with file:line and the old one stays; a good one applies."""
     port = free_port()
     cfg = _config(tmp_path, "smtp:\n  max_recipients: 5\n")
-    p = serve(
-        "--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}", "--config", str(cfg)
-    )
+    p = serve(*serve_args(port, sink[1], cfg))
     p.wait_port(port)
     cfg.write_text(cfg.read_text().replace("max_recipients: 5", "max_recipients: -1"))
     p.signal(signal.SIGHUP)
@@ -141,22 +131,8 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path: Path, sin
 def test_prometheus_metrics_count_messages(tmp_path: Path, sink, serve, workers):
     """/metrics counts messages by action and next-hop latency, across workers too."""
     port, mport = free_port(), free_port()
-    cfg = (
-        _config(tmp_path)
-        .read_text()
-        .replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{mport}}}")
-    )
-    (tmp_path / "m.yaml").write_text(cfg)
-    p = serve(
-        "--listen",
-        f"127.0.0.1:{port}",
-        "--next-hop",
-        f"127.0.0.1:{sink[1]}",
-        "--config",
-        str(tmp_path / "m.yaml"),
-        "--workers",
-        workers,
-    )
+    cfg = _metrics_config(tmp_path, mport)
+    p = serve(*serve_args(port, sink[1], cfg, "--workers", workers))
     p.wait_port(port)
     for n in range(6):
         _send(port, n)
@@ -195,9 +171,7 @@ def test_a_changed_policy_file_is_reloaded_and_a_broken_one_refused(tmp_path: Pa
     policy = tmp_path / "policy.yaml"
     policy.write_text("version: 1\nrules:\n  - {name: all, action: deliver}\n")
     cfg = _config(tmp_path, f"policy_file: {policy}\ndetection: {{detector: 'null'}}\n")
-    p = serve(
-        "--listen", f"127.0.0.1:{port}", "--next-hop", f"127.0.0.1:{sink[1]}", "--config", str(cfg)
-    )
+    p = serve(*serve_args(port, sink[1], cfg))
     p.wait_port(port)
     policy.write_text("version: 1\nrules:\n  - {name: all, action: teleport}\n")
     rejected = p.wait_event("reload.rejected")[-1]
@@ -294,19 +268,14 @@ def test_a_metrics_port_in_use_is_named_not_the_smtp_address(tmp_path: Path, ser
     taken.listen()
     mport = taken.getsockname()[1]
     try:
-        cfg = (
-            _config(tmp_path)
-            .read_text()
-            .replace("metrics: {listen: null}", f"metrics: {{listen: 127.0.0.1:{mport}}}")
-        )
-        (tmp_path / "m.yaml").write_text(cfg)
+        cfg = _metrics_config(tmp_path, mport)
         for workers in ("1", "2"):
             port = free_port()
             p = serve(
                 "--listen",
                 f"127.0.0.1:{port}",
                 "--config",
-                str(tmp_path / "m.yaml"),
+                str(cfg),
                 "--workers",
                 workers,
             )

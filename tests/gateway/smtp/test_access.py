@@ -43,8 +43,7 @@ def test_a_stranger_may_not_relay(tmp_path: Path, sink, client_for):
     settings = make_settings(tmp_path, sink[1], access={"networks": ["10.9.0.0/16"]})
     with running_gateway(settings) as gw:
         c = client_for(port_of(gw))
-        c.reply()
-        c.cmd("EHLO stranger.example")
+        c.greet("stranger.example")
         assert c.cmd("MAIL FROM:<spam@stranger.example>")[0].startswith("554 5.7.1")
         assert c.cmd("RCPT TO:<victim@partner.example>")[0].startswith("503")
     assert sink[0].messages == []
@@ -70,8 +69,7 @@ def auth_gateway(tmp_path: Path, sink, tls_files):
 def test_without_auth_a_stranger_is_told_to_authenticate(auth_gateway, client_for):
     """With AUTH configured, an unauthenticated stranger gets 530 5.7.0."""
     c = client_for(port_of(auth_gateway))
-    c.reply()
-    lines = c.cmd("EHLO stranger.example")
+    lines = c.greet("stranger.example")
     assert not any(line[4:].startswith("AUTH") for line in lines), "no AUTH before TLS"
     assert any(line[4:].startswith("STARTTLS") for line in lines)
     assert c.cmd("AUTH PLAIN AGZyb250ZGVzawBjb3JyZWN0IGhvcnNl")[0].startswith("538 5.7.11")
@@ -118,8 +116,7 @@ def test_starttls_can_be_required(tmp_path: Path, sink, tls_files, client_for, c
     )
     with running_gateway(settings) as gw:
         c = client_for(port_of(gw))
-        c.reply()
-        c.cmd("EHLO client.example")
+        c.greet()
         assert c.cmd("MAIL FROM:<a@practice.example>")[0].startswith("530 5.7.0")
         with smtplib.SMTP("127.0.0.1", port_of(gw), timeout=20) as s:
             s.starttls(context=client_ctx)

@@ -52,11 +52,8 @@ def test_malformed_mime_corpus_gets_a_clear_answer(gateway, sink, path: Path):
 
 def _session(client_for, port: int):
     c = client_for(port)
-    c.reply()
-    c.cmd("EHLO client.example")
-    assert c.cmd("MAIL FROM:<a@practice.example>")[0].startswith("250")
-    assert c.cmd("RCPT TO:<b@partner.example>")[0].startswith("250")
-    assert c.cmd("DATA")[0].startswith("354")
+    c.greet()
+    c.start_data()
     return c
 
 
@@ -95,12 +92,9 @@ def test_oversize_message_gets_552(tmp_path: Path, sink, client_for):
     settings = make_settings(tmp_path, sink[1], smtp={"max_message_size": 4096})
     with running_gateway(settings) as gw:
         c = client_for(port_of(gw))
-        c.reply()
-        c.cmd("EHLO client.example")
+        c.greet()
         assert c.cmd("MAIL FROM:<a@practice.example> SIZE=999999")[0].startswith("552 5.3.4")
-        assert c.cmd("MAIL FROM:<a@practice.example>")[0].startswith("250")
-        assert c.cmd("RCPT TO:<b@partner.example>")[0].startswith("250")
-        assert c.cmd("DATA")[0].startswith("354")
+        c.start_data()
         c.send_raw(b"Subject: big\r\n\r\n" + (b"x" * 70 + b"\r\n") * 200 + b".\r\n")
         assert c.reply()[0].startswith("552 5.3.4")
         assert c.cmd("NOOP")[0].startswith("250")
@@ -112,8 +106,7 @@ def test_too_many_recipients_gets_452(tmp_path: Path, sink, client_for):
     settings = make_settings(tmp_path, sink[1], smtp={"max_recipients": 3})
     with running_gateway(settings) as gw:
         c = client_for(port_of(gw))
-        c.reply()
-        c.cmd("EHLO client.example")
+        c.greet()
         c.cmd("MAIL FROM:<a@practice.example>")
         codes = [c.cmd(f"RCPT TO:<r{i}@partner.example>")[0][:9] for i in range(5)]
         assert codes == ["250 2.1.5"] * 3 + ["452 4.5.3"] * 2
@@ -163,8 +156,7 @@ def test_client_disconnecting_mid_data_delivers_nothing(gateway, sink, client_fo
 def test_commands_out_of_order_get_clear_replies(gateway, client_for, commands, expected):
     """Out-of-order or malformed commands get the right code and enhanced status."""
     c = client_for(port_of(gateway))
-    c.reply()
-    c.cmd("EHLO client.example")
+    c.greet()
     for line in commands[:-1]:
         c.cmd(line)
     assert c.cmd(commands[-1])[0].startswith(expected)
@@ -181,8 +173,7 @@ def test_commands_before_helo_are_refused(gateway, client_for):
 def test_a_pipelined_flood_is_answered_in_order(gateway, sink, client_for):
     """Hundreds of commands in one write all get answers, in order, and the session stays sane."""
     c = client_for(port_of(gateway))
-    c.reply()
-    c.cmd("EHLO client.example")
+    c.greet()
     n = 300
     c.send_raw(
         b"NOOP\r\n" * n

@@ -32,8 +32,7 @@ MESSAGE = (
 def test_ehlo_advertises_the_required_extensions(gateway, client_for):
     """EHLO lists SIZE, 8BITMIME, SMTPUTF8, PIPELINING and ENHANCEDSTATUSCODES."""
     c = client_for(port_of(gateway))
-    c.reply()
-    lines = c.cmd("EHLO client.example")
+    lines = c.greet()
     keywords = {line[4:].split()[0] for line in lines[1:]}
     assert {"SIZE", "8BITMIME", "SMTPUTF8", "PIPELINING", "ENHANCEDSTATUSCODES"} <= keywords
     size_line = next(line for line in lines if line[4:].startswith("SIZE"))
@@ -44,8 +43,7 @@ def test_ehlo_advertises_the_required_extensions(gateway, client_for):
 def test_every_reply_after_ehlo_carries_an_enhanced_status_code(gateway, client_for):
     """Replies to MAIL, RCPT, DATA, RSET, NOOP, VRFY, bad commands and QUIT all have X.Y.Z."""
     c = client_for(port_of(gateway))
-    c.reply()
-    c.cmd("EHLO client.example")
+    c.greet()
     replies = [
         c.cmd("NOOP"),
         c.cmd("RCPT TO:<early@partner.example>"),
@@ -150,36 +148,25 @@ def test_protocol_level_exception_gets_451_not_500(gateway, client_for, monkeypa
 
     monkeypatch.setattr(handler, "handle_MAIL", broken_mail)
     c = client_for(port_of(gateway))
-    c.reply()
-    c.cmd("EHLO client.example")
+    c.greet()
     reply = c.cmd("MAIL FROM:<desk@practice.example>")
     assert reply[0].startswith("451 4.3.0")
     assert "do-not-show-this" not in reply[0] and "ValueError" not in reply[0]
     assert c.cmd("NOOP")[0].startswith("250")
 
 
-@pytest.mark.parametrize("limit", [2])
-def test_session_time_limit_closes_with_421(tmp_path: Path, sink, client_for, limit):
-    """A session that outlives the session timeout is told 421 4.4.2 and closed."""
-    settings = make_settings(tmp_path, sink[1], smtp={"session_timeout": limit})
+@pytest.mark.parametrize(
+    ("setting", "limit"),
+    [("session_timeout", 2), ("idle_timeout", 1)],
+    ids=["session-outlives-limit", "client-idle"],
+)
+def test_timeouts_close_the_session_with_421(tmp_path: Path, sink, client_for, setting, limit):
+    """A session past its session timeout, or a client idle past the idle timeout, gets 421 4.4.2 and is closed."""
+    settings = make_settings(tmp_path, sink[1], smtp={setting: limit})
     with running_gateway(settings) as gw:
         c = client_for(port_of(gw))
-        c.reply()
-        c.cmd("EHLO client.example")
+        c.greet()
         c.sock.settimeout(limit + 10)
-        line = c.file.readline().decode()
-        assert line.startswith("421 4.4.2")
-        assert c.file.readline() == b""
-
-
-def test_idle_timeout_closes_an_idle_client_with_421(tmp_path: Path, sink, client_for):
-    """A client that says nothing for the idle timeout is told 421 4.4.2 and disconnected."""
-    settings = make_settings(tmp_path, sink[1], smtp={"idle_timeout": 1})
-    with running_gateway(settings) as gw:
-        c = client_for(port_of(gw))
-        c.reply()
-        c.cmd("EHLO client.example")
-        c.sock.settimeout(10)
         assert c.file.readline().startswith(b"421 4.4.2")
         assert c.file.readline() == b""
 

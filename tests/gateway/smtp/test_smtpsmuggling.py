@@ -22,11 +22,8 @@ def test_no_second_message_is_accepted_from_one_data(gateway, sink, client_for, 
     """A non-standard end-of-data sequence never ends DATA, and the whole message is refused."""
     handler, _ = sink
     c = client_for(port_of(gateway))
-    c.reply()
-    c.cmd("EHLO attacker.example")
-    assert c.cmd("MAIL FROM:<a@practice.example>")[0].startswith("250")
-    assert c.cmd("RCPT TO:<b@partner.example>")[0].startswith("250")
-    assert c.cmd("DATA")[0].startswith("354")
+    c.greet("attacker.example")
+    c.start_data()
     c.send_raw(HEAD + fake_end + SMUGGLED + b"\r\n.\r\n")
     reply = c.reply()
     assert reply[0].startswith("554 5.6.0"), reply
