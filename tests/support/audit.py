@@ -5,17 +5,40 @@ The `audit_db_url`, `audit_key_file` and `audit_log` fixtures are in tests/conft
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from gateway.audit import AuditEntry, AuditLog
 from gateway.audit.schema import records
+from tests.support.process import PHIGATE, REPO
 
 BASE_TS = datetime(2026, 11, 28, 9, 0, 0, 123456, tzinfo=UTC)
+
+
+def audit_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    """Run `python -m gateway.cli.main audit ARGS` as a real process in cwd."""
+    return subprocess.run(
+        [*PHIGATE, "audit", *args],
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def made_log(tmp_path: Path) -> tuple[str, Path]:
+    """The URL and key file of a fresh, empty SQLite audit log under tmp_path."""
+    url, key = f"sqlite:///{tmp_path}/audit.db", tmp_path / "keys" / "audit.key"
+    AuditLog(url, key).close()
+    return url, key
 
 
 def ref(i: int) -> str:

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditLog
-from tests.support.audit import fill, ref
+from tests.support.audit import audit_cli, fill, made_log, ref
 from tests.support.cli import phigate as main
 
-REPO = Path(__file__).resolve().parents[3]
 EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
 
 
@@ -126,43 +122,22 @@ def test_module_entry_point_runs(tmp_path: Path) -> None:
     log = AuditLog(f"sqlite:///{tmp_path}/var/audit.db", tmp_path / "var/keys/audit.key")
     fill(log, 2)
     log.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "audit", "verify"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = audit_cli("verify", cwd=tmp_path)
     assert (done.returncode, done.stdout) == (0, "audit log intact: 2 records verified\n")
-
-
-def _audit_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "audit", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-
-
-def _made_log(tmp_path: Path) -> tuple[str, Path]:
-    url, key = f"sqlite:///{tmp_path}/audit.db", tmp_path / "keys" / "audit.key"
-    AuditLog(url, key).close()
-    return url, key
 
 
 def test_missing_key_is_an_error_and_is_not_created(tmp_path: Path):
     """Without the key file verify fails, naming it, and makes no fresh key."""
-    url, key = _made_log(tmp_path)
+    url, key = made_log(tmp_path)
     other = tmp_path / "elsewhere" / "audit.key"
-    done = _audit_cli("verify", "--url", url, "--key-file", str(other))
+    done = audit_cli("verify", "--url", url, "--key-file", str(other))
     assert done.returncode != 0 and str(other) in done.stderr
     assert not other.exists()
 
 
 def test_fresh_log_verifies_intact(tmp_path: Path):
     """A log the gateway created but never wrote to verifies intact, with its anchor in place."""
-    url, key = _made_log(tmp_path)
-    done = _audit_cli("verify", "--url", url, "--key-file", str(key))
+    url, key = made_log(tmp_path)
+    done = audit_cli("verify", "--url", url, "--key-file", str(key))
     assert done.returncode == 0, done.stderr
     assert "intact: 0 records" in done.stdout
