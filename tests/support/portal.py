@@ -91,18 +91,29 @@ SETTINGS = PortalRuntime(
 DISCLOSURE = ("2026-01", "Email without encryption can be read by others on the way.")
 
 
-def put(store: PortalStore, *, roster_id: str | None = ROSTER_ID, **kw: Any) -> PortalItem:
-    """Store the planted message for RECIPIENT, expiring 14 days after T0 unless told."""
+def put(
+    store: PortalStore,
+    raw: bytes = RAW,
+    *,
+    roster_id: str | None = ROSTER_ID,
+    now: datetime | None = T0,
+    days: int = 14,
+    **kw: Any,
+) -> PortalItem:
+    """Store raw (the planted message) for RECIPIENT, expiring `days` after now unless told.
+
+    `now=None` stores it at the real time, for tests that serve the portal with the real clock.
+    """
     args: dict[str, Any] = {
         "ref_id": "PG-20261128-PORTAL01",
         "mail_from": SENDER,
         "recipient": RECIPIENT,
         "roster_id": roster_id,
-        "expires": T0 + timedelta(days=14),
-        "now": T0,
+        "expires": (now or datetime.now(UTC)) + timedelta(days=days),
+        "now": now,
     }
     args.update(kw)
-    return store.put(RAW, **args)
+    return store.put(raw, **args)
 
 
 @dataclass

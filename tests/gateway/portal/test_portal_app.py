@@ -20,7 +20,6 @@ from tests.support.portal import (
     DOB,
     MESSAGE_ID,
     PLANTED,
-    RAW,
     RECIPIENT,
     ROSTER_ID,
     SENDER,
@@ -32,6 +31,7 @@ from tests.support.portal import (
     send_code,
     start,
 )
+from tests.support.portal import put as portal_put
 
 HTTP_OK = 200
 SEE_OTHER = 303
@@ -53,15 +53,13 @@ def portal(app_store: PortalStore, practice: FakePractice, clock: Clock) -> Iter
 
 def put(app_store: PortalStore, clock: Clock, roster_id: str | None = ROSTER_ID) -> PortalItem:
     """Hold the planted message for RECIPIENT for 14 days from the clock's now."""
-    return app_store.put(
-        RAW,
-        ref_id="PG-20261128-PORTAL01",
-        mail_from=SENDER,
-        recipient=RECIPIENT,
-        roster_id=roster_id,
-        expires=clock.now + timedelta(days=14),
-        now=clock.now,
-    )
+    return portal_put(app_store, roster_id=roster_id, now=clock.now)
+
+
+@pytest.fixture
+def item(app_store: PortalStore, clock: Clock) -> PortalItem:
+    """The planted message, held for RECIPIENT for 14 days from the clock's now."""
+    return put(app_store, clock)
 
 
 def sign_in(client: httpx.Client, item: PortalItem, practice: FakePractice) -> httpx.Response:
@@ -84,10 +82,9 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def test_read_download_and_reply(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, app_store: PortalStore, practice: FakePractice, item: PortalItem
 ) -> None:
     """A verified patient reads the sanitised message, downloads the PDF and replies."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = sign_in(client, item, practice)
         assert page.status_code == HTTP_OK
@@ -126,10 +123,9 @@ def test_read_download_and_reply(
 
 
 def test_token_appears_in_one_url_only(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """After the first request the token is in no URL, redirect or page."""
-    item = put(app_store, clock)
     urls: list[str] = []
     with httpx.Client(
         base_url=portal, event_hooks={"request": [lambda r: urls.append(str(r.url))]}
@@ -143,10 +139,9 @@ def test_token_appears_in_one_url_only(
 
 
 def test_security_headers_on_every_response(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """Pages, errors, redirects and static files all carry the security headers."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         responses = [
             client.get("/"),
@@ -171,11 +166,8 @@ def test_security_headers_on_every_response(
     assert "<script" not in page and "style=" not in page
 
 
-def test_session_cookies_are_strict(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
-) -> None:
+def test_session_cookies_are_strict(portal: str, practice: FakePractice, item: PortalItem) -> None:
     """Session and CSRF cookies are HttpOnly and SameSite=Strict."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         resp = client.get(f"/p/{item.token}")
     cookies = resp.headers.get_list("set-cookie")
@@ -185,10 +177,9 @@ def test_session_cookies_are_strict(
 
 
 def test_post_without_matching_csrf_is_refused(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """A POST with no, a wrong, or another session's CSRF token does nothing."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as other:
         foreign = csrf(start(other, item))
     with httpx.Client(base_url=portal) as client:
@@ -209,10 +200,9 @@ def test_post_without_matching_csrf_is_refused(
 
 
 def test_five_wrong_codes_lock_the_message(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, clock: Clock, item: PortalItem
 ) -> None:
     """Five wrong codes lock the item for 15 minutes, audited, even across new sessions."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = send_code(client, start(client, item))
         wrong = f"{(int(practice.last_code()) + 1) % 1_000_000:06d}"
@@ -235,10 +225,9 @@ def test_five_wrong_codes_lock_the_message(
 
 
 def test_date_of_birth_is_required_when_the_roster_has_one(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """The right code with a wrong or missing date of birth fails; with the right one it works."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = send_code(client, start(client, item))
         assert 'name="dob"' in page.text
@@ -267,10 +256,9 @@ def test_code_alone_when_no_roster_entry(
 
 
 def test_code_is_sent_to_the_recipient_without_phi(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """The code goes to the stored recipient, and the mail holds nothing from the message."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         send_code(client, start(client, item))
     assert len(practice.outbox) == 1
@@ -283,10 +271,9 @@ def test_code_is_sent_to_the_recipient_without_phi(
 
 
 def test_used_code_does_not_work_twice(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """A code used by one session is refused in another."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         sign_in(client, item, practice)
         code = practice.last_code()
@@ -300,10 +287,9 @@ def test_used_code_does_not_work_twice(
 
 
 def test_sending_codes_is_rate_limited(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """After five codes in an hour no more mail is sent."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = start(client, item)
         for _ in range(5):
@@ -314,10 +300,9 @@ def test_sending_codes_is_rate_limited(
 
 
 def test_session_expires(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, clock: Clock, item: PortalItem
 ) -> None:
     """Thirty minutes after verification the session no longer reads the message."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         sign_in(client, item, practice)
         clock.advance(timedelta(minutes=31))
@@ -326,11 +311,8 @@ def test_session_expires(
     assert "portal-download" not in practice.actions()
 
 
-def test_expired_link(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
-) -> None:
+def test_expired_link(portal: str, practice: FakePractice, clock: Clock, item: PortalItem) -> None:
     """A link past its expiry shows an expired page and is audited."""
-    item = put(app_store, clock)
     clock.advance(timedelta(days=15))
     with httpx.Client(base_url=portal) as client:
         resp = client.get(f"/p/{item.token}")
@@ -345,10 +327,9 @@ def test_expired_link(
 
 
 def test_unverified_session_cannot_read(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
+    portal: str, practice: FakePractice, item: PortalItem
 ) -> None:
     """Before the code, the message, attachments, reply and consent all send to /verify."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = start(client, item)
         for path in ("/message", "/attachment/0", "/consent"):
@@ -358,11 +339,8 @@ def test_unverified_session_cannot_read(
     assert practice.events == []
 
 
-def test_consent_in_the_portal(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
-) -> None:
+def test_consent_in_the_portal(portal: str, practice: FakePractice, item: PortalItem) -> None:
     """Accepting the disclosure records consent, tells the practice without PHI, and audits."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         sign_in(client, item, practice)
         page = client.get("/consent")
@@ -389,11 +367,8 @@ def test_consent_in_the_portal(
     assert details["consent_id"] == "C-0001" and details["version"] == DISCLOSURE[0]
 
 
-def test_logout_ends_the_session(
-    portal: str, app_store: PortalStore, practice: FakePractice, clock: Clock
-) -> None:
+def test_logout_ends_the_session(portal: str, practice: FakePractice, item: PortalItem) -> None:
     """Signing out forgets the session on the server."""
-    item = put(app_store, clock)
     with httpx.Client(base_url=portal) as client:
         page = sign_in(client, item, practice)
         old = client.cookies.get(SETTINGS.session_cookie)
@@ -404,14 +379,9 @@ def test_logout_ends_the_session(
 
 
 def test_no_phi_or_token_in_audit_or_logs(
-    portal: str,
-    app_store: PortalStore,
-    practice: FakePractice,
-    clock: Clock,
-    caplog: pytest.LogCaptureFixture,
+    portal: str, practice: FakePractice, caplog: pytest.LogCaptureFixture, item: PortalItem
 ) -> None:
     """Audit details and every log record stay free of PHI, addresses and the token."""
-    item = put(app_store, clock)
     with caplog.at_level(logging.DEBUG):
         with httpx.Client(base_url=portal) as first:
             page = send_code(first, start(first, item))

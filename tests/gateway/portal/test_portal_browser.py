@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,12 +27,11 @@ from tests.support.portal import (
     ATTACHMENT_NAME,
     DOB,
     MESSAGE_ID,
-    RAW,
     RECIPIENT,
-    ROSTER_ID,
     SENDER,
     SETTINGS,
     FakePractice,
+    put,
     running_portal,
 )
 
@@ -87,14 +85,7 @@ def test_patient_reads_downloads_and_replies_in_chromium(
 ) -> None:
     """Chromium follows the notice link, verifies, reads, downloads the PDF and replies."""
     node = _require_tools()
-    item = app_store.put(
-        RAW,
-        ref_id="PG-20261128-BROWSER1",
-        mail_from=SENDER,
-        recipient=RECIPIENT,
-        roster_id=ROSTER_ID,
-        expires=datetime.now(UTC) + timedelta(days=14),
-    )
+    item = put(app_store, ref_id="PG-20261128-BROWSER1", now=None)
     with running_portal(app_store, practice) as base:
         notice = render_portal_notice(
             item,

@@ -21,7 +21,10 @@ ITEM = PortalItem(
 
 
 def _render(
-    template_dirs: tuple[Path, ...] = (), practice: str = "Riverside Family Practice"
+    template_dirs: tuple[Path, ...] = (),
+    practice: str = "Riverside Family Practice",
+    from_addr: str = "Riverside <portal@clinic.example>",
+    asks_dob: bool = False,
 ) -> EmailMessage:
     raw = render_portal_notice(
         ITEM,
@@ -29,8 +32,9 @@ def _render(
         portal_url="https://portal.clinic.example/",
         help_text="Call 555-0100.",
         to=RECIPIENT,
-        from_addr="Riverside <portal@clinic.example>",
+        from_addr=from_addr,
         template_dirs=template_dirs,
+        asks_dob=asks_dob,
     )
     msg = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
@@ -110,17 +114,7 @@ def test_sandbox_blocks_unsafe_attribute_access(tmp_path: Path) -> None:
 
 def test_sentences_are_separated_when_the_date_of_birth_is_asked() -> None:
     """The DOB sentence follows the code sentence with a space in both parts, never 'you.We'."""
-    raw = render_portal_notice(
-        ITEM,
-        practice_name="Riverside Family Practice",
-        portal_url="https://portal.clinic.example/",
-        help_text="Call 555-0100.",
-        to=RECIPIENT,
-        from_addr="portal@clinic.example",
-        asks_dob=True,
-    )
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
+    msg = _render(from_addr="portal@clinic.example", asks_dob=True)
     for part in _texts(msg):
         words = " ".join(part.split())
         assert "you.We" not in words

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import httpx
@@ -15,6 +15,7 @@ from tests.support.portal import (
     SENDER,
     FakePractice,
     csrf,
+    put,
     running_portal,
     send_code,
     start,
@@ -43,14 +44,7 @@ HOSTILE = (
 def _signed_in(
     client: httpx.Client, app_store: PortalStore, practice: FakePractice
 ) -> httpx.Response:
-    item = app_store.put(
-        HOSTILE,
-        ref_id="PG-20261128-HOSTILE1",
-        mail_from=SENDER,
-        recipient=RECIPIENT,
-        roster_id=None,
-        expires=datetime.now(UTC) + timedelta(days=1),
-    )
+    item = put(app_store, HOSTILE, ref_id="PG-20261128-HOSTILE1", roster_id=None, now=None, days=1)
     page = send_code(client, start(client, item))
     resp = client.post("/verify", data={"csrf": csrf(page), "code": practice.last_code()})
     assert resp.headers["location"] == "/message"

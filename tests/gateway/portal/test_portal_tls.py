@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import ssl
 import subprocess
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,7 +12,7 @@ import pytest
 import trustme
 
 from gateway.portal import PortalStore, create_app
-from tests.support.portal import RAW, RECIPIENT, SENDER, SETTINGS, FakePractice, serving
+from tests.support.portal import SETTINGS, FakePractice, put, serving
 
 SEE_OTHER = 303
 
@@ -35,14 +34,7 @@ def test_tls_with_secure_host_cookies(
 ) -> None:
     """Over TLS the link sets __Host- cookies that are Secure, HttpOnly and SameSite=Strict."""
     ca_file, cert_file, key_file = tls_files
-    item = app_store.put(
-        RAW,
-        ref_id="PG-20261128-TLS00001",
-        mail_from=SENDER,
-        recipient=RECIPIENT,
-        roster_id=None,
-        expires=datetime.now(UTC) + timedelta(days=1),
-    )
+    item = put(app_store, ref_id="PG-20261128-TLS00001", roster_id=None, now=None, days=1)
     app = create_app(app_store, SETTINGS.clone(secure_cookies=True), FakePractice().services())
     context = ssl.create_default_context(cafile=str(ca_file))
     with serving(app, certfile=cert_file, keyfile=key_file) as url:
