@@ -85,19 +85,21 @@ def world() -> Iterator[World]:
         shutil.rmtree(ghome, ignore_errors=True)
 
 
-OUTER = (
-    b"Received: from ws1.practice.example by mx\r\n"
+# The original headers that protect_subject copies into the encrypted entity, in two runs.
+ORIGINATOR = (
     b"From: Dr Who <dr@practice.example>\r\n"
     b"To: Alice <alice@example.org>\r\n"
     b"Cc: nurse@practice.example\r\n"
     b"Subject: Lab results for J. Smith\r\n"
     b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n"
     b"Message-ID: <m1@practice.example>\r\n"
-    b"In-Reply-To: <m0@example.org>\r\n"
-    b"References: <m0@example.org>\r\n"
-    b"Reply-To: desk@practice.example\r\n"
-    b"X-Patient-Id: 12345\r\n"
-    b"MIME-Version: 1.0\r\n"
+)
+REPLY_AND_PATIENT = b"Reply-To: desk@practice.example\r\nX-Patient-Id: 12345\r\n"
+OUTER = (
+    b"Received: from ws1.practice.example by mx\r\n"
+    + ORIGINATOR
+    + b"In-Reply-To: <m0@example.org>\r\n"
+    b"References: <m0@example.org>\r\n" + REPLY_AND_PATIENT + b"MIME-Version: 1.0\r\n"
 )
 CONTENT_HEADERS = b'Content-Type: multipart/mixed;\r\n boundary="outer"\r\n'
 BODY = (
@@ -182,16 +184,7 @@ def test_protected_subject_moves_inside(world: World) -> None:
     assert msg["Subject"] == "Secure message"
     assert b"J. Smith" not in out
     plaintext, _ = _decrypt(world, armored)
-    protected = (
-        b"From: Dr Who <dr@practice.example>\r\n"
-        b"To: Alice <alice@example.org>\r\n"
-        b"Cc: nurse@practice.example\r\n"
-        b"Subject: Lab results for J. Smith\r\n"
-        b"Date: Mon, 02 Mar 2026 10:00:00 +0000\r\n"
-        b"Message-ID: <m1@practice.example>\r\n"
-        b"Reply-To: desk@practice.example\r\n"
-        b"X-Patient-Id: 12345\r\n"
-    )
+    protected = ORIGINATOR + REPLY_AND_PATIENT
     marked = CONTENT_HEADERS.replace(b'"outer"\r\n', b'"outer";\r\n protected-headers="v1"\r\n')
     assert plaintext == protected + marked + b"\r\n" + BODY
 

@@ -83,11 +83,11 @@ def practice(pki: Pki) -> Signer:
     return Signer(issued.cert, issued.key, (pki.intermediate.cert,))
 
 
-def openssl_decrypt(message: bytes, who: Issued, tmp_path: Path) -> bytes:
-    """Run `openssl cms -decrypt` on a whole message and return what it printed."""
-    src, out = tmp_path / f"in-{who.cert_path.stem}.eml", tmp_path / f"out-{who.cert_path.stem}"
-    src.write_bytes(message)
-    result = subprocess.run(
+def openssl_cms_decrypt(
+    src: Path, who: Issued, out: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run `openssl cms -decrypt` on the message in src as `who`, printing to out if given."""
+    return subprocess.run(
         [
             "openssl",
             "cms",
@@ -98,14 +98,32 @@ def openssl_decrypt(message: bytes, who: Issued, tmp_path: Path) -> bytes:
             str(who.cert_path),
             "-inkey",
             str(who.key_path),
-            "-out",
-            str(out),
+            *(["-out", str(out)] if out else []),
         ],
         capture_output=True,
         check=False,
     )
+
+
+def openssl_decrypt(message: bytes, who: Issued, tmp_path: Path) -> bytes:
+    """Run `openssl cms -decrypt` on a whole message and return what it printed."""
+    src, out = tmp_path / f"in-{who.cert_path.stem}.eml", tmp_path / f"out-{who.cert_path.stem}"
+    src.write_bytes(message)
+    result = openssl_cms_decrypt(src, who, out)
     assert result.returncode == 0, result.stderr.decode()
     return out.read_bytes()
+
+
+def encrypt_with_neutral_subject(who: Issued, neutral_subject: str) -> bytes:
+    """MESSAGE encrypted for `who` with AES-GCM, its Subject protected behind neutral_subject."""
+    return encrypt_message(
+        MESSAGE,
+        [who.cert],
+        prefer_gcm=True,
+        oaep=False,
+        protect_subject=True,
+        neutral_subject=neutral_subject,
+    )
 
 
 def content_info(message: bytes) -> cms.ContentInfo:
@@ -177,14 +195,7 @@ def test_every_recipient_can_decrypt(alice: Issued, bob: Issued, tmp_path: Path)
 
 def test_protected_subject_inside_neutral_outside(alice: Issued, tmp_path: Path) -> None:
     """With subject protection the PHI subject is only inside, with the protected headers."""
-    encrypted = encrypt_message(
-        MESSAGE,
-        [alice.cert],
-        prefer_gcm=True,
-        oaep=False,
-        protect_subject=True,
-        neutral_subject="Verschlüsselte Nachricht",
-    )
+    encrypted = encrypt_with_neutral_subject(alice, "Verschlüsselte Nachricht")
     head = outer_headers(encrypted)
     assert ENCODED_SUBJECT.encode() not in encrypted
     assert b"MRN" not in head
@@ -259,22 +270,7 @@ def test_tampered_gcm_ciphertext_is_rejected(alice: Issued, tmp_path: Path) -> N
     tampered = head + b"\r\n" + base64.encodebytes(der).replace(b"\n", b"\r\n")
     src = tmp_path / "tampered.eml"
     src.write_bytes(tampered)
-    result = subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-decrypt",
-            "-in",
-            str(src),
-            "-recip",
-            str(alice.cert_path),
-            "-inkey",
-            str(alice.key_path),
-        ],
-        capture_output=True,
-        check=False,
-    )
-    assert result.returncode != 0
+    assert openssl_cms_decrypt(src, alice).returncode != 0
 
 
 def test_bare_lf_input_is_canonicalised(alice: Issued, tmp_path: Path) -> None:
@@ -295,14 +291,7 @@ def test_already_encrypted_message_is_refused(alice: Issued) -> None:
 def test_neutral_subject_cannot_inject_headers(alice: Issued) -> None:
     """A neutral subject with a line break is refused instead of adding header fields."""
     with pytest.raises(SmimeError):
-        encrypt_message(
-            MESSAGE,
-            [alice.cert],
-            prefer_gcm=True,
-            oaep=False,
-            protect_subject=True,
-            neutral_subject="Encrypted\r\nBcc: eve@example.net",
-        )
+        encrypt_with_neutral_subject(alice, "Encrypted\r\nBcc: eve@example.net")
 
 
 @pytest.mark.parametrize("curve", [ec.SECP256R1(), ec.SECP384R1()], ids=["P-256", "P-384"])

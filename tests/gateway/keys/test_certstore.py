@@ -13,7 +13,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from gateway.cli.keys import smime_rows
 from gateway.crypto.smime import Signer, capabilities_from_message, sign_message
-from gateway.keys import CertStore, load_signer
+from gateway.keys import CertLookup, CertStore, load_signer
 from tests.support.cli import phigate as keys_main
 from tests.support.pki import DAY, NOW, Issued, Pki
 
@@ -43,6 +43,16 @@ def make_store(
     store = CertStore(tmp_path / "store", [pki.root.cert_path], crls or [], **kw)  # type: ignore[arg-type]
     store.import_file(pki.intermediate.cert_path)
     return store
+
+
+def lookup_among(
+    tmp_path: Path, pki: Pki, address: str, *certs: Issued, crls: list[str | Path] | None = None
+) -> CertLookup:
+    """Import these certificates, in order, into a fresh store and look the address up."""
+    store = make_store(tmp_path, pki, crls)
+    for cert in certs:
+        store.import_file(cert.cert_path)
+    return store.lookup(address)
 
 
 def test_import_and_lookup_by_san(tmp_path: Path, pki: Pki) -> None:
@@ -200,10 +210,7 @@ def test_two_valid_certificates_latest_not_after_wins(tmp_path: Path, pki: Pki) 
     """Of two valid certificates for one address the one with the latest notAfter is chosen, and said so."""
     old = pki.issue("ivan@example.org", stem="ivan-old", not_after=NOW + 30 * DAY)
     new = pki.issue("ivan@example.org", stem="ivan-new", not_after=NOW + 700 * DAY)
-    store = make_store(tmp_path, pki)
-    store.import_file(new.cert_path)
-    store.import_file(old.cert_path)
-    found = store.lookup("ivan@example.org")
+    found = lookup_among(tmp_path, pki, "ivan@example.org", new, old)
     assert found.cert == new.cert
     assert found.candidates == 2
     assert "latest notAfter" in found.detail and new.fingerprint[:16] in found.detail
@@ -214,10 +221,7 @@ def test_valid_certificate_beats_newer_revoked_one(
 ) -> None:
     """A valid certificate is chosen over a newer but revoked one for the same address."""
     good = pki.issue("revoked@example.org", stem="revoked-good", not_after=NOW + 100 * DAY)
-    store = make_store(tmp_path, pki, [crl])
-    store.import_file(revoked.cert_path)
-    store.import_file(good.cert_path)
-    found = store.lookup("revoked@example.org")
+    found = lookup_among(tmp_path, pki, "revoked@example.org", revoked, good, crls=[crl])
     assert found.cert == good.cert
     assert "revoked" in found.detail
 
@@ -226,10 +230,7 @@ def test_identical_validity_is_ambiguous(tmp_path: Path, pki: Pki) -> None:
     """Two valid certificates with the same validity period give problem ambiguous."""
     first = pki.issue("jo@example.org", stem="jo-1", not_after=NOW + 200 * DAY)
     second = pki.issue("jo@example.org", stem="jo-2", not_after=NOW + 200 * DAY)
-    store = make_store(tmp_path, pki)
-    store.import_file(first.cert_path)
-    store.import_file(second.cert_path)
-    found = store.lookup("jo@example.org")
+    found = lookup_among(tmp_path, pki, "jo@example.org", first, second)
     assert (found.cert, found.problem) == (None, "ambiguous")
 
 
@@ -239,10 +240,7 @@ def test_all_invalid_reports_newest_problem(tmp_path: Path, pki: Pki) -> None:
         "kim@example.org", stem="kim-old", not_before=NOW - 800 * DAY, not_after=NOW - 400 * DAY
     )
     wrong = pki.issue("kim@example.org", stem="kim-new", eku=[ExtendedKeyUsageOID.CODE_SIGNING])
-    store = make_store(tmp_path, pki)
-    store.import_file(expired.cert_path)
-    store.import_file(wrong.cert_path)
-    found = store.lookup("kim@example.org")
+    found = lookup_among(tmp_path, pki, "kim@example.org", expired, wrong)
     assert found.problem == "wrong-usage"
     assert f"{expired.fingerprint[:16]}=expired" in found.detail
 

@@ -12,10 +12,13 @@ import hmac
 import json
 import struct
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.keywrap import aes_key_unwrap, aes_key_wrap
 
@@ -36,6 +39,37 @@ SENDER = "dr.who@clinic.example"
 RECIPIENTS = ["pat@gmail.example", "lab@lab.example"]
 REF = "PG-20261201-VECTOR01"
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+ENTRY_ID = "QVECTOR000000001"
+ITEM_ID = "PVECTOR000000001"
+
+# The columns of the old rows besides the sealed message, as the old code wrote them.
+OLD_QUARANTINE_COLUMNS: dict[str, Any] = {
+    "id": ENTRY_ID,
+    "created": T0,
+    "expires": T0 + timedelta(days=30),
+    "sender_hash": "0" * 64,
+    "recipient_domains": '["gmail.example","lab.example"]',
+    "recipient_count": 2,
+    "rule": "vector",
+    "reason": "vector",
+    "summary": "{}",
+    "status": "held",
+    "status_changed": None,
+}
+OLD_PORTAL_COLUMNS: dict[str, Any] = {
+    "id": ITEM_ID,
+    "token_hash": "1" * 64,
+    "created": T0,
+    "expires": T0 + timedelta(days=14),
+    "recipient_hash": "2" * 64,
+    "recipient_masked": "p***@gmail.example",
+    "roster_id": None,
+    "status": "unread",
+    "views": 0,
+    "first_read": None,
+    "failed_codes": 0,
+    "locked_until": None,
+}
 
 
 def old_format(binding: str, recipients: list[str]) -> tuple[bytes, bytes]:
@@ -44,6 +78,25 @@ def old_format(binding: str, recipients: list[str]) -> tuple[bytes, bytes]:
     plaintext = b"PGQ1" + struct.pack(">I", len(header)) + header.encode() + RAW
     aad = b"phigate/quarantine/v1\x00" + binding.encode() + b"\x00" + REF.encode()
     return aes_key_wrap(MASTER, DATA_KEY), AESGCM(DATA_KEY).encrypt(NONCE, plaintext, aad)
+
+
+def insert_old_row(
+    engine: sa.Engine, table: sa.Table, binding: str, recipients: list[str], **columns: Any
+) -> None:
+    """Insert a row of `table` whose message is RAW sealed the old way for `binding`."""
+    wrapped, ciphertext = old_format(binding, recipients)
+    with engine.begin() as conn:
+        conn.execute(
+            table.insert().values(
+                ref_id=REF,
+                size=len(RAW),
+                key_id="q1",
+                wrapped_key=wrapped,
+                nonce=NONCE,
+                ciphertext=ciphertext,
+                **columns,
+            )
+        )
 
 
 def write_key_file(path: Path, key_id: str, key: bytes) -> Path:
@@ -61,77 +114,30 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def test_a_quarantine_row_sealed_by_the_old_code_opens(db_url: str, tmp_path: Path) -> None:
+@pytest.fixture
+def key_file(tmp_path: Path) -> Path:
+    """The master key file, holding MASTER as key q1."""
+    return write_key_file(tmp_path / "keys" / "master.key", "q1", MASTER)
+
+
+def test_a_quarantine_row_sealed_by_the_old_code_opens(db_url: str, key_file: Path) -> None:
     """A quarantine entry written in the old format is opened, and still opens after a rewrap."""
-    key_file = write_key_file(tmp_path / "keys" / "quarantine.key", "q1", MASTER)
-    entry_id = "QVECTOR000000001"
-    wrapped, ciphertext = old_format(entry_id, RECIPIENTS)
-    store = QuarantineStore(db_url, key_file)
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(
-                entries.insert().values(
-                    id=entry_id,
-                    ref_id=REF,
-                    created=T0,
-                    expires=T0 + timedelta(days=30),
-                    sender_hash="0" * 64,
-                    recipient_domains='["gmail.example","lab.example"]',
-                    recipient_count=2,
-                    rule="vector",
-                    reason="vector",
-                    summary="{}",
-                    size=len(RAW),
-                    status="held",
-                    status_changed=None,
-                    key_id="q1",
-                    wrapped_key=wrapped,
-                    nonce=NONCE,
-                    ciphertext=ciphertext,
-                )
-            )
-        held = store.get(entry_id)
+    with closing(QuarantineStore(db_url, key_file)) as store:
+        insert_old_row(store.engine, entries, ENTRY_ID, RECIPIENTS, **OLD_QUARANTINE_COLUMNS)
+        held = store.get(ENTRY_ID)
         assert (held.raw, held.mail_from, held.recipients) == (RAW, SENDER, tuple(RECIPIENTS))
         store.rotate_master_key(rewrap=True)
-        assert store.get(entry_id).raw == RAW
-    finally:
-        store.close()
+        assert store.get(ENTRY_ID).raw == RAW
 
 
-def test_a_portal_row_sealed_by_the_old_code_opens(db_url: str, tmp_path: Path) -> None:
+def test_a_portal_row_sealed_by_the_old_code_opens(db_url: str, key_file: Path) -> None:
     """A portal item written in the old format (binding `portal/<id>`) is opened."""
-    key_file = write_key_file(tmp_path / "keys" / "portal.key", "q1", MASTER)
-    item_id = "PVECTOR000000001"
-    wrapped, ciphertext = old_format(f"portal/{item_id}", RECIPIENTS[:1])
-    store = PortalStore(db_url, key_file)
-    try:
-        with store.engine.begin() as conn:
-            conn.execute(
-                items.insert().values(
-                    id=item_id,
-                    ref_id=REF,
-                    token_hash="1" * 64,
-                    created=T0,
-                    expires=T0 + timedelta(days=14),
-                    recipient_hash="2" * 64,
-                    recipient_masked="p***@gmail.example",
-                    roster_id=None,
-                    status="unread",
-                    views=0,
-                    first_read=None,
-                    size=len(RAW),
-                    failed_codes=0,
-                    locked_until=None,
-                    key_id="q1",
-                    wrapped_key=wrapped,
-                    nonce=NONCE,
-                    ciphertext=ciphertext,
-                )
-            )
-        opened = store.get(item_id, now=T0)
+    with closing(PortalStore(db_url, key_file)) as store:
+        insert_old_row(
+            store.engine, items, f"portal/{ITEM_ID}", RECIPIENTS[:1], **OLD_PORTAL_COLUMNS
+        )
+        opened = store.get(ITEM_ID, now=T0)
         assert (opened.raw, opened.mail_from, opened.recipient) == (RAW, SENDER, RECIPIENTS[0])
-    finally:
-        store.close()
 
 
 def test_new_seals_are_in_the_documented_format() -> None:
