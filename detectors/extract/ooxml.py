@@ -272,8 +272,21 @@ def _drawings(reader: _Reader, folder: str) -> None:
     reader.parts(rf"{folder}/diagrams/data[^/]*\.xml", " (drawings)")
 
 
-def _read_parts(reader: _Reader, folder: str, parts: tuple[tuple[str, str], ...]) -> None:
-    """Read each (pattern below ``folder``, suffix), then drawings, properties and embeddings."""
+def _read_document(
+    package: Package,
+    out: DocumentText,
+    default_main: str,
+    parts: tuple[tuple[str, str], ...],
+    *,
+    main_text: bool,
+) -> None:
+    """Read the main part (when it holds text), each (pattern below its folder, suffix) of
+    `parts`, then drawings, properties and embedded files."""
+    reader = _Reader(package, out)
+    main = reader.main_part(default_main)
+    folder = posixpath.dirname(main) or posixpath.dirname(default_main)
+    if main_text:
+        reader.part(main, "")
     for pattern, suffix in parts:
         reader.parts(rf"{folder}/{pattern}", suffix)
     _drawings(reader, folder)
@@ -296,11 +309,7 @@ _DOCX_PARTS = (
 
 def docx_read(package: Package, out: DocumentText) -> None:
     """See the module docstring: a word-processing document."""
-    reader = _Reader(package, out)
-    main = reader.main_part("word/document.xml")
-    folder = posixpath.dirname(main) or "word"
-    reader.part(main, "")
-    _read_parts(reader, folder, _DOCX_PARTS)
+    _read_document(package, out, "word/document.xml", _DOCX_PARTS, main_text=True)
 
 
 # ---------------------------------------------------------------- XLSX
@@ -474,6 +483,7 @@ def _format_date(value: dt.datetime | dt.date | dt.time, fmt: str) -> str:
 # ---------------------------------------------------------------- PPTX
 
 
+# Parts of a presentation (the main part holds no text of its own).
 _PPTX_PARTS = (
     (r"slides/slide[^/]*\.xml", ""),
     (r"notesSlides/[^/]*\.xml", " (notes)"),
@@ -483,10 +493,7 @@ _PPTX_PARTS = (
 
 def pptx_read(package: Package, out: DocumentText) -> None:
     """See the module docstring: a presentation."""
-    reader = _Reader(package, out)
-    main = reader.main_part("ppt/presentation.xml")
-    folder = posixpath.dirname(main) or "ppt"
-    _read_parts(reader, folder, _PPTX_PARTS)
+    _read_document(package, out, "ppt/presentation.xml", _PPTX_PARTS, main_text=False)
 
 
 def ooxml_result(data: bytes, kind: str, limits: ExtractLimits, deadline: float) -> DocumentText:
