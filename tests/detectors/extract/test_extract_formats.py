@@ -236,84 +236,100 @@ def test_encrypted_office_document_is_unscannable() -> None:
 # ---------------------------------------------------------------- clinical formats
 
 
-def test_hl7_segments_become_labelled_lines() -> None:
-    """PID/PV1/OBX/DG1 fields are rendered as "label: value" lines for context."""
-    lines = clinical_lines(with_attachment(HL7.encode(), "oru.hl7"), "oru.hl7", "hl7")
-    expected = [
-        "MRN: E1234567 CLINIC MR",
-        "Patient name: Jane Q Roe (Roe, Jane)",
-        "DOB: 1985-03-14 (03/14/1985)",
-        "SSN: 123-45-6789",
-        "Phone (home): (217)555-0101",
-        "Address: 12 Main St Springfield IL 62701",
-        "Observation: 2951-2 Sodium LN",
-        "Result: 140",
-        "Diagnosis: E11.9 Type 2 diabetes mellitus I10",
-    ]
-    assert missing(expected, lines) == []
+FHIR_BUNDLE = {
+    "resourceType": "Bundle",
+    "entry": [
+        {
+            "resource": {
+                "resourceType": "Patient",
+                "name": [{"family": "Roe", "given": ["Jane"]}],
+                "birthDate": "1985-03-14",
+                "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "E1234567"}],
+                "telecom": [{"system": "phone", "value": "217-555-0101"}],
+                "address": [{"line": ["12 Main St"], "city": "Springfield", "postalCode": "62701"}],
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "Observation",
+                "code": {"coding": [{"code": "2951-2", "display": "Sodium"}]},
+                "valueQuantity": {"value": 140, "unit": "mmol/L"},
+            }
+        },
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "code": {
+                    "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]
+                },
+                "subject": {"reference": "Patient/1"},
+            }
+        },
+    ],
+}
 
 
-def test_fhir_bundle_resources_become_labelled_lines() -> None:
-    """Patient, Observation and Condition resources of a FHIR bundle give labelled lines."""
-    bundle = {
-        "resourceType": "Bundle",
-        "entry": [
-            {
-                "resource": {
-                    "resourceType": "Patient",
-                    "name": [{"family": "Roe", "given": ["Jane"]}],
-                    "birthDate": "1985-03-14",
-                    "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "E1234567"}],
-                    "telecom": [{"system": "phone", "value": "217-555-0101"}],
-                    "address": [
-                        {"line": ["12 Main St"], "city": "Springfield", "postalCode": "62701"}
-                    ],
-                }
-            },
-            {
-                "resource": {
-                    "resourceType": "Observation",
-                    "code": {"coding": [{"code": "2951-2", "display": "Sodium"}]},
-                    "valueQuantity": {"value": 140, "unit": "mmol/L"},
-                }
-            },
-            {
-                "resource": {
-                    "resourceType": "Condition",
-                    "code": {
-                        "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.9"}]
-                    },
-                    "subject": {"reference": "Patient/1"},
-                }
-            },
-        ],
-    }
-    raw = with_attachment(json.dumps(bundle).encode(), "bundle.json", "application/fhir+json")
-    lines = clinical_lines(raw, "bundle.json", "fhir")
-    expected = [
-        "Patient name: Jane Roe (Roe, Jane)",
-        "DOB: 1985-03-14",
-        "MRN: E1234567",
-        "Phone: 217-555-0101",
-        "Address: 12 Main St, Springfield 62701",
-        "Observation: Sodium (2951-2)",
-        "Result: 140 mmol/L",
-        "Diagnosis: (E11.9)",
-    ]
-    assert missing(expected, lines) == []
-
-
-def test_ccda_text_keeps_element_context() -> None:
-    """C-CDA yields labelled patient data, section titles and narrative table rows."""
-    lines = clinical_lines(with_attachment(CCDA, "ccd.xml", "application/xml"), "ccd.xml", "ccda")
-    expected = [
-        "Patient ID: E1234567",
-        "Patient name: Jane Roe",
-        "DOB: 1985-03-14 (03/14/1985)",
-        "Section: Problems",
-        "Type 2 diabetes mellitus\tE11.9",
-    ]
-    assert missing(expected, lines) == []
+@pytest.mark.parametrize(
+    ("raw", "name", "kind", "expected"),
+    [
+        # PID/PV1/OBX/DG1 fields are rendered as "label: value" lines for context.
+        pytest.param(
+            with_attachment(HL7.encode(), "oru.hl7"),
+            "oru.hl7",
+            "hl7",
+            [
+                "MRN: E1234567 CLINIC MR",
+                "Patient name: Jane Q Roe (Roe, Jane)",
+                "DOB: 1985-03-14 (03/14/1985)",
+                "SSN: 123-45-6789",
+                "Phone (home): (217)555-0101",
+                "Address: 12 Main St Springfield IL 62701",
+                "Observation: 2951-2 Sodium LN",
+                "Result: 140",
+                "Diagnosis: E11.9 Type 2 diabetes mellitus I10",
+            ],
+            id="hl7",
+        ),
+        # Patient, Observation and Condition resources of a FHIR bundle give labelled lines.
+        pytest.param(
+            with_attachment(
+                json.dumps(FHIR_BUNDLE).encode(), "bundle.json", "application/fhir+json"
+            ),
+            "bundle.json",
+            "fhir",
+            [
+                "Patient name: Jane Roe (Roe, Jane)",
+                "DOB: 1985-03-14",
+                "MRN: E1234567",
+                "Phone: 217-555-0101",
+                "Address: 12 Main St, Springfield 62701",
+                "Observation: Sodium (2951-2)",
+                "Result: 140 mmol/L",
+                "Diagnosis: (E11.9)",
+            ],
+            id="fhir",
+        ),
+        # C-CDA yields labelled patient data, section titles and narrative table rows.
+        pytest.param(
+            with_attachment(CCDA, "ccd.xml", "application/xml"),
+            "ccd.xml",
+            "ccda",
+            [
+                "Patient ID: E1234567",
+                "Patient name: Jane Roe",
+                "DOB: 1985-03-14 (03/14/1985)",
+                "Section: Problems",
+                "Type 2 diabetes mellitus\tE11.9",
+            ],
+            id="ccda",
+        ),
+    ],
+)
+def test_clinical_formats_become_labelled_lines(
+    raw: bytes, name: str, kind: str, expected: list[str]
+) -> None:
+    """HL7 v2, FHIR and C-CDA attachments are read as their kind into labelled lines."""
+    assert missing(expected, clinical_lines(raw, name, kind)) == []
 
 
 # ---------------------------------------------------------------- ZIP
