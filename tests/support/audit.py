@@ -81,6 +81,13 @@ def run_sql(log: AuditLog, sql: str, **params: Any) -> None:
         conn.execute(sa.text(sql), params)
 
 
+def swap_seqs(log: AuditLog, a: int, b: int) -> None:
+    """Swap the stored seq numbers of records a and b (the tampering a reordering attack does)."""
+    run_sql(log, "UPDATE audit_records SET seq = 100 WHERE seq = :a", a=a)
+    run_sql(log, "UPDATE audit_records SET seq = :a WHERE seq = :b", a=a, b=b)
+    run_sql(log, "UPDATE audit_records SET seq = :b WHERE seq = 100", b=b)
+
+
 def fetch_row(log: AuditLog, seq: int) -> dict[str, Any]:
     """One stored row, every column, typed as SQLAlchemy reads it."""
     with log.engine.connect() as conn:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 
@@ -22,3 +23,15 @@ def run_together(workers: Sequence[_Worker], start: _Event, timeout: float = 120
     start.set()
     for worker in workers:
         worker.join(timeout)
+
+
+def run_processes_together(
+    target: Callable[..., object], args: tuple[object, ...], count: int, timeout: float = 120
+) -> list[int | None]:
+    """Run `count` spawned processes of target(*args, worker number, start event) released at
+    once, and return their exit codes."""
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Event()
+    procs = [ctx.Process(target=target, args=(*args, w, start)) for w in range(count)]
+    run_together(procs, start, timeout)
+    return [p.exitcode for p in procs]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gateway.audit import AuditEntryRejected, AuditLog, prepare_entry
-from tests.support.audit import counting_commits, fill, make_entry, ref, run_sql, summary
+from tests.support.audit import counting_commits, fill, make_entry, ref, run_sql, summary, swap_seqs
 
 
 def test_batch_writes_the_same_records_as_single_appends(
@@ -79,9 +79,7 @@ def test_deletion_in_the_middle_of_a_batch_is_caught(audit_log: AuditLog) -> Non
 def test_swapping_two_records_of_a_batch_is_caught(audit_log: AuditLog) -> None:
     """Swapping the stored seqs of two records inside a batch is reported, not accepted."""
     audit_log.append_many([make_entry(audit_log, i) for i in range(1, 6)])
-    run_sql(audit_log, "UPDATE audit_records SET seq = 100 WHERE seq = 2")
-    run_sql(audit_log, "UPDATE audit_records SET seq = 2 WHERE seq = 4")
-    run_sql(audit_log, "UPDATE audit_records SET seq = 4 WHERE seq = 100")
+    swap_seqs(audit_log, 2, 4)
     assert summary(audit_log) == [(2, ref(4), "reordered"), (4, ref(2), "reordered")]
 
 

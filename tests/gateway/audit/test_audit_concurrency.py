@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gateway.audit import AuditLog
 from tests.support.audit import make_entry, ref
-from tests.support.together import run_together
+from tests.support.together import run_processes_together, run_together
 
 PER_WORKER = 15
 
@@ -81,14 +81,7 @@ def test_processes_opening_a_fresh_database_append_linearly(
 ) -> None:
     """Three worker processes that create the key, migrate and append at once leave a linear chain."""
     key_file = tmp_path / "keys" / "audit.key"
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
-    procs = [
-        ctx.Process(target=_append_many, args=(audit_db_url, str(key_file), w, start))
-        for w in range(3)
-    ]
-    run_together(procs, start)
-    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert run_processes_together(_append_many, (audit_db_url, str(key_file)), 3) == [0, 0, 0]
     log = AuditLog(audit_db_url, key_file)
     try:
         _assert_linear(log, 3)

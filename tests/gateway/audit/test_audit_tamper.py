@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from gateway.audit import AuditLog
-from tests.support.audit import fetch_row, fill, ref, run_sql, summary
+from tests.support.audit import fetch_row, fill, ref, run_sql, summary, swap_seqs
 
 FORGED_MAC = "ab" * 32
 COLUMNS = (
@@ -150,41 +153,48 @@ def test_replayed_copy_is_named(audit_log: AuditLog) -> None:
     assert "copy of the record at seq 2" in report.problems[0].detail
 
 
-def test_swapped_contents_are_reordered(audit_log: AuditLog) -> None:
-    """Swapping two records' contents reports both positions as reordered."""
+def _swap_contents(log: AuditLog, a: int, b: int) -> None:
+    """Exchange everything but the seq numbers of records a and b."""
+    row_a, row_b = fetch_row(log, a), fetch_row(log, b)
+    _overwrite(log, a, row_b)
+    _overwrite(log, b, row_a)
+
+
+def _swap_timestamps(log: AuditLog, a: int, b: int) -> None:
+    """Exchange the timestamps of records a and b."""
+    ts_a, ts_b = fetch_row(log, a)["ts"], fetch_row(log, b)["ts"]
+    run_sql(log, "UPDATE audit_records SET ts = :ts WHERE seq = :seq", ts=ts_b, seq=a)
+    run_sql(log, "UPDATE audit_records SET ts = :ts WHERE seq = :seq", ts=ts_a, seq=b)
+
+
+@pytest.mark.parametrize(
+    ("swap", "refs_at_2_and_4", "detail"),
+    [(_swap_contents, (4, 2), "place it at seq 4"), (_swap_timestamps, (2, 4), "timestamp")],
+    ids=["contents", "timestamps"],
+)
+def test_swapped_records_are_reordered(
+    audit_log: AuditLog,
+    swap: Callable[[AuditLog, int, int], None],
+    refs_at_2_and_4: tuple[int, int],
+    detail: str,
+) -> None:
+    """Swapping two records' contents or timestamps reports both positions as reordered."""
     fill(audit_log, 5)
-    two, four = fetch_row(audit_log, 2), fetch_row(audit_log, 4)
-    _overwrite(audit_log, 2, four)
-    _overwrite(audit_log, 4, two)
+    swap(audit_log, 2, 4)
     report = audit_log.verify()
+    first, second = refs_at_2_and_4
     assert [(p.seq, p.ref_id, p.kind) for p in report.problems] == [
-        (2, ref(4), "reordered"),
-        (4, ref(2), "reordered"),
+        (2, ref(first), "reordered"),
+        (4, ref(second), "reordered"),
     ]
-    assert "place it at seq 4" in report.problems[0].detail
+    assert detail in report.problems[0].detail
 
 
 def test_swapped_seqs_are_reordered(audit_log: AuditLog) -> None:
     """Swapping the seq numbers of two adjacent records reports both as reordered."""
     fill(audit_log, 5)
-    run_sql(audit_log, "UPDATE audit_records SET seq = 100 WHERE seq = 2")
-    run_sql(audit_log, "UPDATE audit_records SET seq = 2 WHERE seq = 3")
-    run_sql(audit_log, "UPDATE audit_records SET seq = 3 WHERE seq = 100")
+    swap_seqs(audit_log, 2, 3)
     assert summary(audit_log) == [(2, ref(3), "reordered"), (3, ref(2), "reordered")]
-
-
-def test_swapped_timestamps_are_reordered(audit_log: AuditLog) -> None:
-    """Swapping two records' timestamps reports both as reordered."""
-    fill(audit_log, 5)
-    two, four = fetch_row(audit_log, 2)["ts"], fetch_row(audit_log, 4)["ts"]
-    run_sql(audit_log, "UPDATE audit_records SET ts = :ts WHERE seq = 2", ts=four)
-    run_sql(audit_log, "UPDATE audit_records SET ts = :ts WHERE seq = 4", ts=two)
-    report = audit_log.verify()
-    assert [(p.seq, p.ref_id, p.kind) for p in report.problems] == [
-        (2, ref(2), "reordered"),
-        (4, ref(4), "reordered"),
-    ]
-    assert "timestamp" in report.problems[0].detail
 
 
 def test_deleted_last_record_is_truncation(audit_log: AuditLog) -> None:

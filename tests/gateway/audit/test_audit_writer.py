@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from gateway.audit import AuditEntryRejected, AuditLog, AuditWriter, AuditWriterClosed
 from tests.support.audit import counting_commits, make_entry, ref, run_sql
-from tests.support.together import run_together
+from tests.support.together import run_processes_together
 
 # Long enough that a batch is only ever cut by max_batch or close(), never by the clock.
 NEVER_MS = 60_000.0
@@ -212,14 +212,7 @@ def test_writers_in_two_processes_keep_one_chain(audit_db_url: str, tmp_path: Pa
     """Two worker processes, each with its own writer, appending at once leave one verifiable chain."""
     key_file = tmp_path / "keys" / "audit.key"
     AuditLog(audit_db_url, key_file).close()  # create key and schema once
-    ctx = multiprocessing.get_context("spawn")
-    start = ctx.Event()
-    procs = [
-        ctx.Process(target=_writer_process, args=(audit_db_url, str(key_file), w, start))
-        for w in range(2)
-    ]
-    run_together(procs, start)
-    assert [p.exitcode for p in procs] == [0, 0]
+    assert run_processes_together(_writer_process, (audit_db_url, str(key_file)), 2) == [0, 0]
     n = 2 * PER_PROCESS
     log = AuditLog(audit_db_url, key_file)
     try:
