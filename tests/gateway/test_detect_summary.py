@@ -4,7 +4,6 @@ places and roster ids, and nothing of the matched text, not even a masked previe
 from __future__ import annotations
 
 import json
-from email.message import EmailMessage
 from email.policy import SMTP
 
 import pytest
@@ -14,6 +13,7 @@ from detectors.findings import Finding
 from gateway.detect import PartLabels, PhiDetector, summarise
 from gateway.message import RfcParser
 from gateway.model import Envelope
+from tests.support.mail import text_mail
 
 GIVEN, SURNAME, BIRTH, MRN = "Marisol", "Quintero-Abbott", "03/14/1962", "4471203"
 ATTACHMENT = f"{SURNAME}_labs.pdf"
@@ -96,13 +96,12 @@ class _Roster:
 
 def test_detector_summary_names_the_roster_id_and_no_phi() -> None:
     """Real detection with a roster: the summary has the roster id, types and places only."""
-    msg = EmailMessage()
-    msg["From"] = "hpark@practice.example"
-    msg["To"] = "frontdesk@other-clinic.example"
-    msg["Subject"] = "Chart update"
-    msg.set_content(
+    msg = text_mail(
+        "hpark@practice.example",
+        "frontdesk@other-clinic.example",
+        "Chart update",
         f"Patient: {GIVEN} {SURNAME}, DOB {BIRTH}, MRN {MRN}.\n"
-        "Assessment: major depressive disorder, single episode, moderate (F32.1).\n"
+        "Assessment: major depressive disorder, single episode, moderate (F32.1).\n",
     )
     msg.add_attachment(b"%PDF-1.4\n", maintype="application", subtype="pdf", filename=ATTACHMENT)
     parsed = RfcParser().parse(msg.as_bytes(policy=SMTP))

@@ -8,13 +8,13 @@ import mailbox
 import subprocess
 import sys
 from contextlib import redirect_stdout
-from email.message import EmailMessage
 from pathlib import Path
 from unittest.mock import patch
 
 from tests.support import REPO
 from tests.support.cli import phigate
 from tests.support.corpus import corpus_dir
+from tests.support.mail import text_mail
 
 MRN = "00482913"
 PATIENT = "Delphine Okonkwo-Marr"
@@ -22,23 +22,23 @@ DEV = corpus_dir() / "dev"
 
 
 def _patient_mail() -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Dr. Ana Ruiz <aruiz@clinic.example>"
-    msg["To"] = "Records <records@hospital.example>"
-    msg["Subject"] = "Discharge summary"
-    msg.set_content(
+    msg = text_mail(
+        "Dr. Ana Ruiz <aruiz@clinic.example>",
+        "Records <records@hospital.example>",
+        "Discharge summary",
         f"Patient: {PATIENT}\nMRN: {MRN}\nDiagnosis: type 2 diabetes mellitus (E11.9).\n"
-        "Metformin 500 mg twice daily.\n"
+        "Metformin 500 mg twice daily.\n",
     )
     return bytes(msg)
 
 
 def _clean_mail() -> bytes:
-    msg = EmailMessage()
-    msg["From"] = "Office Manager <office@clinic.example>"
-    msg["To"] = "vendor@supplies.example"
-    msg["Subject"] = "Invoice 44821"
-    msg.set_content("Hi,\nPlease find invoice 44821 for the printer toner. Thanks!\n")
+    msg = text_mail(
+        "Office Manager <office@clinic.example>",
+        "vendor@supplies.example",
+        "Invoice 44821",
+        "Hi,\nPlease find invoice 44821 for the printer toner. Thanks!\n",
+    )
     return bytes(msg)
 
 

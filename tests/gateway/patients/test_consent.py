@@ -22,7 +22,7 @@ from gateway.patients.errors import (
     RosterNotFound,
     UnknownAddress,
 )
-from tests.support.patients import write_csv
+from tests.support.patients import stored_cells, write_csv
 
 OBTAINED = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
 EXPIRES = date(2027, 2, 28)
@@ -62,13 +62,7 @@ def test_add_records_the_documented_facts(registry: ConsentRegistry) -> None:
 def test_address_is_stored_only_as_hash_and_mask(registry: ConsentRegistry) -> None:
     """No consent column holds the address in clear."""
     grant(registry)
-    with registry.engine.connect() as conn:
-        cells = [
-            str(v).lower()
-            for table in ("patient_consents", "patient_consent_events")
-            for row in conn.execute(sa.text(f"SELECT * FROM {table}"))
-            for v in row
-        ]
+    cells = stored_cells(registry.engine, "patient_consents", "patient_consent_events")
     assert not any("john.smith" in c or "smith@" in c for c in cells)
 
 

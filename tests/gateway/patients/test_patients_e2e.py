@@ -10,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,14 @@ from gateway.patients.consent import ConsentRegistry
 from gateway.patients.roster import PatientRoster
 from tests.support import POLICIES, REPO
 from tests.support.gateway import make_settings, port_of, running_gateway
+from tests.support.mail import text_mail
 
 MARIBEL = "maribel.oyelaran@gmail.com"
 OTHER_PATIENT_MRN = "5521870"
 
 
 def _message(to: str, subject: str, body: str) -> bytes:
-    m = EmailMessage()
-    m["From"] = "Nurse Line <nurse@practice.example>"
-    m["To"] = to
-    m["Subject"] = subject
-    m.set_content(body)
+    m = text_mail("Nurse Line <nurse@practice.example>", to, subject, body)
     return m.as_bytes(policy=email.policy.SMTP)
 
 

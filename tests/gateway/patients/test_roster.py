@@ -8,13 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from detectors.masking import mask_address
 from gateway.patients import PatientRoster
 from gateway.patients.errors import RosterImportError, RosterNotFound
 from gateway.patients.normalize import normalize_mrn
-from tests.support.patients import ROSTER_CSV, write_csv
+from tests.support.patients import ROSTER_CSV, stored_cells, write_csv
 
 
 def test_import_adds_entries_and_generates_stable_ids(
@@ -223,13 +222,7 @@ def test_show_counts_without_identifiers(roster: PatientRoster, tmp_path: Path) 
 def test_no_clear_identifiers_at_rest(roster: PatientRoster, tmp_path: Path) -> None:
     """No stored column holds a name, DOB, MRN or address, in any normalised form."""
     assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
-    with roster.engine.connect() as conn:
-        cells = [
-            str(v).lower()
-            for table in ("patient_roster", "patient_identifiers")
-            for row in conn.execute(sa.text(f"SELECT * FROM {table}"))
-            for v in row
-        ]
+    cells = stored_cells(roster.engine, "patient_roster", "patient_identifiers")
     hashes = [c for c in cells if re.fullmatch(r"[0-9a-f]{64}", c)]
     assert len(hashes) == 4 + 4 + 4 + 5  # dob per entry; name, mrn per entry; five addresses
     joined = " ".join(c for c in cells if c not in hashes)

@@ -21,6 +21,7 @@ from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
 from tests.support import POLICIES, REPO
 from tests.support.gateway import make_settings, port_of, running_gateway
+from tests.support.mail import text_mail
 from tests.support.pgp import gen_key, gpg
 from tests.support.pki import Pki
 
@@ -198,11 +199,7 @@ def test_quarantine_stores_encrypted_notifies_and_release_delivers(tmp_path: Pat
     data[6] |= 1
     central = data.index(b"PK\x01\x02")
     data[central + 8] |= 1
-    msg = EmailMessage()
-    msg["From"] = SENDER
-    msg["To"] = "records@unknown.example"
-    msg["Subject"] = "Files"
-    msg.set_content("See attached.")
+    msg = text_mail(SENDER, "records@unknown.example", "Files", "See attached.")
     msg.add_attachment(bytes(data), maintype="application", subtype="zip", filename="files.zip")
     raw = msg.as_bytes(policy=email.policy.SMTP)
     settings = _settings(tmp_path, sink[1], keys)
