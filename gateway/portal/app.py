@@ -393,6 +393,27 @@ def create_app(
             return RedirectResponse("/verify", status_code=303)
         return cur
 
+    async def unverified(request: Request) -> tuple[str, PortalSession] | Response:
+        cur = await current(request)
+        if cur is None:
+            return session_gone()
+        if cur[1].verified:
+            return RedirectResponse("/message", status_code=303)
+        return cur
+
+    async def posted(
+        request: Request,
+        guard: Callable[[Request], Awaitable[tuple[str, PortalSession] | Response]],
+    ) -> tuple[str, PortalSession, Mapping[str, Any]] | Response:
+        """The session `guard` lets through and its CSRF-checked form, or the response why not."""
+        cur = await guard(request)
+        if isinstance(cur, Response):
+            return cur
+        form = await checked_form(request, cur[1])
+        if form is None:
+            return csrf_failed()
+        return cur[0], cur[1], form
+
     async def load(session: PortalSession) -> PortalMessage | Response:
         try:
             return await run_in_threadpool(store.get, session.item_id, now())
@@ -410,6 +431,21 @@ def create_app(
                 "Something went wrong on our side. Please contact us.",
                 status=500,
             )
+
+    async def verified_message(
+        request: Request,
+    ) -> tuple[PortalSession, PortalMessage, EmailMessage] | Response:
+        """The verified session's message and its parse, or the response that says why not."""
+        cur = await verified(request)
+        if isinstance(cur, Response):
+            return cur
+        session = cur[1]
+        opened = await load(session)
+        if isinstance(opened, Response):
+            return opened
+        msg = email.message_from_bytes(opened.raw, policy=email.policy.default)
+        assert isinstance(msg, EmailMessage)
+        return session, opened, msg
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -477,22 +513,16 @@ def create_app(
         )
 
     async def verify_get(request: Request) -> Response:
-        cur = await current(request)
-        if cur is None:
-            return session_gone()
-        if cur[1].verified:
-            return RedirectResponse("/message", status_code=303)
+        cur = await unverified(request)
+        if isinstance(cur, Response):
+            return cur
         return await verify_page(cur[1], sent=request.query_params.get("sent") == "1")
 
     async def send_code(request: Request) -> Response:
-        cur = await current(request)
-        if cur is None:
-            return session_gone()
-        _sid, session = cur
-        if session.verified:
-            return RedirectResponse("/message", status_code=303)
-        if await checked_form(request, session) is None:
-            return csrf_failed()
+        got = await posted(request, unverified)
+        if isinstance(got, Response):
+            return got
+        _sid, session, _form = got
         item_id = session.item_id
         if await run_in_threadpool(store.locked_until, item_id, now()):
             return await verify_page(session)
@@ -518,15 +548,10 @@ def create_app(
         return RedirectResponse("/verify?sent=1", status_code=303)
 
     async def verify_post(request: Request) -> Response:
-        cur = await current(request)
-        if cur is None:
-            return session_gone()
-        sid, session = cur
-        if session.verified:
-            return RedirectResponse("/message", status_code=303)
-        form = await checked_form(request, session)
-        if form is None:
-            return csrf_failed()
+        got = await posted(request, unverified)
+        if isinstance(got, Response):
+            return got
+        sid, session, form = got
         meta = await run_in_threadpool(store.meta, session.item_id)
         second_ok = True
         if meta.roster_id is not None and await needs_dob(meta.roster_id):
@@ -581,16 +606,11 @@ def create_app(
         )
 
     async def message(request: Request) -> Response:
-        cur = await verified(request)
-        if isinstance(cur, Response):
-            return cur
-        _sid, session = cur
-        opened = await load(session)
-        if isinstance(opened, Response):
-            return opened
+        shown = await verified_message(request)
+        if isinstance(shown, Response):
+            return shown
+        session, _opened, msg = shown
         meta = await run_in_threadpool(store.mark_read, session.item_id, now())
-        msg = email.message_from_bytes(opened.raw, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
         html_body, text_body = _body(msg)
         await audit("portal-view", meta.item_id, meta.ref_id, meta.roster_id, views=meta.views)
         return page(
@@ -608,15 +628,10 @@ def create_app(
         )
 
     async def attachment(request: Request) -> Response:
-        cur = await verified(request)
-        if isinstance(cur, Response):
-            return cur
-        _sid, session = cur
-        opened = await load(session)
-        if isinstance(opened, Response):
-            return opened
-        msg = email.message_from_bytes(opened.raw, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
+        shown = await verified_message(request)
+        if isinstance(shown, Response):
+            return shown
+        _session, opened, msg = shown
         found = _attachments(msg)
         index = int(request.path_params["index"])
         if index >= len(found):
@@ -641,13 +656,10 @@ def create_app(
         )
 
     async def reply(request: Request) -> Response:
-        cur = await verified(request)
-        if isinstance(cur, Response):
-            return cur
-        _sid, session = cur
-        form = await checked_form(request, session)
-        if form is None:
-            return csrf_failed()
+        got = await posted(request, verified)
+        if isinstance(got, Response):
+            return got
+        _sid, session, form = got
         text = str(form.get("reply", "")).strip()
         if not text or len(text) > settings.max_reply_chars:
             return notice(
