@@ -99,27 +99,6 @@ class WebhookPortal:
         self._ssl = ssl_context or ssl.create_default_context()
         self._sleep = sleep
 
-    def body(
-        self,
-        raw: bytes,
-        *,
-        ref_id: str,
-        mail_from: str,
-        recipient: str,
-        roster_id: str | None,
-        expires: datetime,
-    ) -> bytes:
-        """The JSON body for one message."""
-        doc = {
-            "ref_id": ref_id,
-            "mail_from": mail_from,
-            "recipient": recipient,
-            "roster_id": roster_id,
-            "expires": expires.astimezone(UTC).isoformat(),
-            "raw": base64.b64encode(raw).decode("ascii"),
-        }
-        return json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
-
     def deliver(
         self,
         raw: bytes,
@@ -131,14 +110,15 @@ class WebhookPortal:
         expires: datetime,
     ) -> WebhookResult:
         """POST one message; `(True, link)` once the portal took it, else `(False, reason)`."""
-        body = self.body(
-            raw,
-            ref_id=ref_id,
-            mail_from=mail_from,
-            recipient=recipient,
-            roster_id=roster_id,
-            expires=expires,
-        )
+        doc = {
+            "ref_id": ref_id,
+            "mail_from": mail_from,
+            "recipient": recipient,
+            "roster_id": roster_id,
+            "expires": expires.astimezone(UTC).isoformat(),
+            "raw": base64.b64encode(raw).decode("ascii"),
+        }
+        body = json.dumps(doc, separators=(",", ":"), sort_keys=True).encode()
         reason = "not attempted"
         for attempt in range(self.retries + 1):
             if attempt:
