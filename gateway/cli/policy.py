@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import getaddresses
 from pathlib import Path
@@ -53,13 +53,8 @@ class RecipientResult:
     reasons: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "action": self.action,
-            "method": self.method,
-            "rule": self.rule,
-            "reasons": self.reasons,
-        }
+        """The result as JSON output shows it: every field, in order."""
+        return asdict(self)
 
 
 class KeyCheck:

@@ -20,7 +20,7 @@ import json
 import os
 import struct
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,13 +74,8 @@ class Sealed:
         return cls(row.key_id, row.wrapped_key, row.nonce, row.ciphertext)
 
     def columns(self) -> dict[str, Any]:
-        """The row values of `SEALED_COLUMNS`."""
-        return {
-            "key_id": self.key_id,
-            "wrapped_key": self.wrapped_key,
-            "nonce": self.nonce,
-            "ciphertext": self.ciphertext,
-        }
+        """The row values of `SEALED_COLUMNS` (the fields, by name)."""
+        return asdict(self)
 
 
 @dataclass(frozen=True)
