@@ -48,6 +48,21 @@ class Msg:
     rejected: bool = False
 
 
+def smime_to_lab(ref: str, ts: datetime, sender: str, patient: str, **kw: Any) -> Msg:
+    """A message to lab.example that rule phi-external encrypted with S/MIME."""
+    return Msg(
+        ref,
+        ts,
+        sender,
+        ("lab.example",),
+        "encrypt",
+        ("phi-external",),
+        "encrypt(smime):1",
+        (patient,),
+        **kw,
+    )
+
+
 MESSAGES = [
     # Appended out of time order on purpose: reports must sort by time, not by seq.
     Msg(
@@ -71,17 +86,7 @@ MESSAGES = [
         "encrypt(pgp):1, portal:1",
         ("P-100", "P-200"),
     ),
-    Msg(
-        "M1",
-        at(10),
-        ALICE,
-        ("lab.example",),
-        "encrypt",
-        ("phi-external",),
-        "encrypt(smime):1",
-        ("P-100",),
-        entities=(("PERSON", 1), ("US_SSN", 1)),
-    ),
+    smime_to_lab("M1", at(10), ALICE, "P-100", entities=(("PERSON", 1), ("US_SSN", 1))),
     Msg(
         "M2",
         at(10, 10),
@@ -121,16 +126,7 @@ MESSAGES = [
     Msg(
         "M8", at(16), ALICE, ("lab.example",), "none", (), "", phi=False, entities=(), rejected=True
     ),
-    Msg(
-        "M10",
-        at(17),
-        BOB,
-        ("lab.example",),
-        "encrypt",
-        ("phi-external",),
-        "encrypt(smime):1",
-        ("P-1000",),
-    ),
+    smime_to_lab("M10", at(17), BOB, "P-1000"),
     Msg(
         "M11",
         at(18),
@@ -142,16 +138,7 @@ MESSAGES = [
         ("P-300",),
     ),
     # Outside the period: one second before it, and exactly at its (exclusive) end.
-    Msg(
-        "M0",
-        at(31, 23, 59, 59, month=10),
-        ALICE,
-        ("lab.example",),
-        "encrypt",
-        ("phi-external",),
-        "encrypt(smime):1",
-        ("P-100",),
-    ),
+    smime_to_lab("M0", at(31, 23, 59, 59, month=10), ALICE, "P-100"),
     Msg(
         "M9",
         at(1, 0, month=12),
