@@ -8,19 +8,15 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.security.conftest import NotInClear
 from tests.support.leak import (
     BENIGN,
     HEADER_PHI,
-    MRN,
-    OUTSIDER,
     PHI,
-    SURNAME,
-    DefaultPolicyGateway,
     b64,
     by_name,
     head,
 )
-from tests.support.readable import assert_not_delivered_in_clear
 
 
 def _utf7(text: str) -> bytes:
@@ -83,8 +79,7 @@ CASES = by_name(
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_text_under_a_bad_charset_is_not_delivered_in_clear(
-    case: str, leak_gateway: DefaultPolicyGateway, scanned: dict[str, dict]
+    case: str, not_in_clear: NotInClear
 ) -> None:
     """The outsider cannot read the patient's text, and the scanner flags the message."""
-    outcome = leak_gateway.send(CASES[case](), [OUTSIDER])
-    assert_not_delivered_in_clear(outcome, scanned[case], MRN, SURNAME)
+    not_in_clear(case, CASES[case]())

@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
+from tests.security.conftest import NotInClear
 from tests.support.documents import (
     docx,
     odf,
@@ -28,16 +29,12 @@ from tests.support.documents import (
 )
 from tests.support.leak import (
     BENIGN,
-    MRN,
     OUTSIDER,
     PHI,
-    SURNAME,
-    DefaultPolicyGateway,
     Outcome,
     b64,
     head,
 )
-from tests.support.readable import assert_not_delivered_in_clear
 
 
 def _with(document: bytes, filename: str) -> bytes:
@@ -140,11 +137,10 @@ def document_delivered(outcome: Outcome, address: str, document: bytes) -> bool:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_hidden_document_text_is_not_delivered_in_clear(
-    case: str, leak_gateway: DefaultPolicyGateway, scanned: dict[str, dict]
+    case: str, not_in_clear: NotInClear
 ) -> None:
     """The outsider gets neither the patient's text nor the document, and the scanner flags it."""
     name, build = DOCUMENTS[case]
     document = build()
-    outcome = leak_gateway.send(_with(document, name), [OUTSIDER])
-    assert_not_delivered_in_clear(outcome, scanned[case], MRN, SURNAME)
+    outcome = not_in_clear(case, _with(document, name))
     assert not document_delivered(outcome, OUTSIDER, document)

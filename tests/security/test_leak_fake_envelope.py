@@ -17,21 +17,20 @@ import pytest
 from asn1crypto import cms
 
 from detectors.extract.envelope import _packet_header
+from tests.security.conftest import NotInClear
 from tests.support.gateway import Received
 from tests.support.leak import (
     MRN,
     OUTSIDER,
     PHI,
     SENDER,
-    SURNAME,
-    DefaultPolicyGateway,
     Outcome,
     b64,
     scan_cases,
 )
 from tests.support.pgp import gen_key, gpg
 from tests.support.pki import openssl_self_signed
-from tests.support.readable import assert_not_delivered_in_clear, readable
+from tests.support.readable import readable
 
 
 def _head(content_type: str, subject: str = "Encrypted message") -> str:
@@ -121,14 +120,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES)
 def test_look_alike_envelope_is_not_delivered_readable(
-    case: str,
-    cases: dict[str, bytes],
-    leak_gateway: DefaultPolicyGateway,
-    scanned: dict[str, dict],
+    case: str, cases: dict[str, bytes], not_in_clear: NotInClear
 ) -> None:
     """The outsider cannot read the patient's text, and the scanner flags the message."""
-    outcome = leak_gateway.send(cases[case], [OUTSIDER])
-    assert_not_delivered_in_clear(outcome, scanned[case], MRN, SURNAME)
+    not_in_clear(case, cases[case])
 
 
 def test_the_yardstick_sees_through_each_look_alike(cases: dict[str, bytes]) -> None:

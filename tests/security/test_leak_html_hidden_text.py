@@ -4,22 +4,20 @@ but Word's renderer keeps, entity-encoded fallback content, and deeply nested sr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from html import escape
 
 import pytest
 
+from tests.security.conftest import NotInClear
 from tests.support.leak import (
     BENIGN,
-    MRN,
-    OUTSIDER,
     PHI,
-    SURNAME,
-    DefaultPolicyGateway,
     b64,
     by_name,
     head,
 )
-from tests.support.readable import assert_not_delivered_in_clear
 
 
 def _html(body: str) -> bytes:
@@ -34,25 +32,6 @@ def _entities(text: str) -> str:
     return "".join(f"&#{ord(c)};" for c in text)
 
 
-def outlook_conditional_comment() -> bytes:
-    return _html(f"<!--[if mso]><p>{PHI}</p><![endif]-->")
-
-
-def plain_comment() -> bytes:
-    return _html(f"<!-- {PHI} -->")
-
-
-def css_content() -> bytes:
-    return _html(f"<style>p.n::before {{ content: '{PHI}'; }}</style><p class=n></p>")
-
-
-def css_attr() -> bytes:
-    return _html(
-        "<style>.n::after { content: attr(data-note); }</style>"
-        f"<span class=n data-note='{PHI}'></span>"
-    )
-
-
 def frameset_text() -> bytes:
     return (
         head() + "Content-Type: text/html; charset=utf-8\r\n\r\n"
@@ -60,32 +39,32 @@ def frameset_text() -> bytes:
     ).encode()
 
 
-def noembed_entities() -> bytes:
-    return _html(f"<noembed><p>{_entities(PHI)}</p></noembed>")
-
-
-def deep_srcdoc() -> bytes:
+def _deep_srcdoc() -> str:
     inner = f"<p>{PHI}</p>"
     for _ in range(8):
         inner = f'<iframe srcdoc="{escape(inner, quote=True)}"></iframe>'
-    return _html(inner)
+    return inner
 
 
-CASES = by_name(
-    outlook_conditional_comment,
-    plain_comment,
-    css_content,
-    css_attr,
-    frameset_text,
-    noembed_entities,
-    deep_srcdoc,
-)
+#: The HTML each case hides the patient's text in, after a benign paragraph, by case name.
+HIDDEN_HTML = {
+    "outlook_conditional_comment": f"<!--[if mso]><p>{PHI}</p><![endif]-->",
+    "plain_comment": f"<!-- {PHI} -->",
+    "css_content": f"<style>p.n::before {{ content: '{PHI}'; }}</style><p class=n></p>",
+    "css_attr": (
+        "<style>.n::after { content: attr(data-note); }</style>"
+        f"<span class=n data-note='{PHI}'></span>"
+    ),
+    "noembed_entities": f"<noembed><p>{_entities(PHI)}</p></noembed>",
+    "deep_srcdoc": _deep_srcdoc(),
+}
+CASES: dict[str, Callable[[], bytes]] = {
+    **{case: partial(_html, body) for case, body in HIDDEN_HTML.items()},
+    **by_name(frameset_text),
+}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_hidden_html_text_is_not_delivered_in_clear(
-    case: str, leak_gateway: DefaultPolicyGateway, scanned: dict[str, dict]
-) -> None:
+def test_hidden_html_text_is_not_delivered_in_clear(case: str, not_in_clear: NotInClear) -> None:
     """The outsider cannot read the patient's text, and the scanner flags the message."""
-    outcome = leak_gateway.send(CASES[case](), [OUTSIDER])
-    assert_not_delivered_in_clear(outcome, scanned[case], MRN, SURNAME)
+    not_in_clear(case, CASES[case]())

@@ -8,8 +8,10 @@ control message proves the test can tell the two apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
+from functools import partial
 
 import pytest
 
@@ -74,20 +76,13 @@ def _html(body: str) -> bytes:
     ).encode()
 
 
-def html_svg_text() -> bytes:
-    return _html(f'<svg width="600" height="40"><text x="0" y="20">{PHI}</text></svg>')
-
-
-def html_alt_attribute() -> bytes:
-    return _html(f'<img src="cid:chart" alt="{PHI}">')
-
-
-def html_template() -> bytes:
-    return _html(f"<template><p>{PHI}</p></template>")
-
-
-def html_iframe_srcdoc() -> bytes:
-    return _html(f'<iframe srcdoc="&lt;p&gt;{PHI}&lt;/p&gt;"></iframe>')
+#: The HTML each case hides the PHI in, after a benign paragraph, by case name.
+HIDDEN_HTML = {
+    "html_svg_text": f'<svg width="600" height="40"><text x="0" y="20">{PHI}</text></svg>',
+    "html_alt_attribute": f'<img src="cid:chart" alt="{PHI}">',
+    "html_template": f"<template><p>{PHI}</p></template>",
+    "html_iframe_srcdoc": f'<iframe srcdoc="&lt;p&gt;{PHI}&lt;/p&gt;"></iframe>',
+}
 
 
 def punycode_charset() -> bytes:
@@ -100,12 +95,11 @@ def _plain(extra_headers: str) -> bytes:
     ).encode()
 
 
-def thread_topic_header() -> bytes:
-    return _plain(f"Thread-Topic: {HEADER_PHI}\r\n")
-
-
-def x_header() -> bytes:
-    return _plain(f"X-Patient: {HEADER_PHI}\r\n")
+#: The header each case carries the PHI in, above a benign plain-text body, by case name.
+HIDDEN_HEADERS = {
+    "thread_topic_header": f"Thread-Topic: {HEADER_PHI}\r\n",
+    "x_header": f"X-Patient: {HEADER_PHI}\r\n",
+}
 
 
 def part_description() -> bytes:
@@ -124,20 +118,13 @@ def clean_control() -> bytes:
     return _plain("")
 
 
-BYPASSES = by_name(
-    fake_smime,
-    fake_smime_without_type,
-    fake_pgp_mime,
-    fake_inline_pgp,
-    html_svg_text,
-    html_alt_attribute,
-    html_template,
-    html_iframe_srcdoc,
-    punycode_charset,
-    thread_topic_header,
-    x_header,
-    part_description,
-)
+BYPASSES: dict[str, Callable[[], bytes]] = {
+    **by_name(fake_smime, fake_smime_without_type, fake_pgp_mime, fake_inline_pgp),
+    **{case: partial(_html, body) for case, body in HIDDEN_HTML.items()},
+    **by_name(punycode_charset),
+    **{case: partial(_plain, header) for case, header in HIDDEN_HEADERS.items()},
+    **by_name(part_description),
+}
 
 
 # What the scanner is run over: every bypass and the clean control.
