@@ -14,7 +14,6 @@ import email.policy
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,10 +22,11 @@ from pathlib import Path
 import pytest
 
 from gateway.crypto.pgp import PgpKeyring
+from tests.deploy.support import run_phigate
+from tests.interop.tools import need_tool
 from tests.support.leak import SENDER, DefaultPolicyGateway, default_policy_gateway
 from tests.support.pgp import gpg
 
-REPO = Path(__file__).resolve().parents[2]
 MIME_RCPT = "claims@other-clinic.example"
 INLINE_RCPT = "frontdesk@other-clinic.example"
 SURNAME = "Quintero-Abbott"
@@ -69,14 +69,7 @@ TOOLS = {"sq": "sq", "gpg": "gnupg"}
 
 def need(tool: str) -> str:
     """The path of a client tool, or a failure naming the package to install."""
-    path = shutil.which(tool)
-    if path is None:
-        pytest.fail(
-            f"{tool} is not installed: install the Debian package {TOOLS[tool]} "
-            "(OpenPGP interoperability cannot be checked without it)",
-            pytrace=False,
-        )
-    return path
+    return need_tool(tool, TOOLS, "OpenPGP interoperability")
 
 
 def _offers(word: str, *command: str) -> bool:
@@ -216,15 +209,9 @@ def test_sq_secret_key_is_refused_by_import_pgp(world: World, tmp_path: Path) ->
     home = Path(tempfile.mkdtemp(prefix="pg", dir="/tmp"))
     try:
         key_file = world.keys[MIME_RCPT]
-        proc = subprocess.run(
-            [sys.executable, "-m", "gateway.cli.main", "keys", "import-pgp"]
-            + ["--pgp-home", str(home), str(key_file)],
-            capture_output=True,
-            timeout=120,
-            cwd=REPO,
-        )
+        proc = run_phigate("keys", "import-pgp", "--pgp-home", str(home), str(key_file))
         assert proc.returncode == 1
-        assert proc.stderr.decode().splitlines() == [
+        assert proc.stderr.splitlines() == [
             f"phigate keys import-pgp: {str(key_file)!r} contains a secret key; import only "
             "public keys (gpg --export or sq key extract-cert); nothing was imported"
         ]

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from gateway.keys import CertStore
+from tests.interop.tools import need_tool
 from tests.support.leak import SENDER, default_policy_gateway
 from tests.support.pki import Issued, Pki
 
@@ -54,14 +55,7 @@ TOOLS = {
 
 def need(tool: str) -> str:
     """The path of a client tool, or a failure naming the package to install."""
-    path = shutil.which(tool)
-    if path is None:
-        pytest.fail(
-            f"{tool} is not installed: install the Debian package {TOOLS[tool]} "
-            "(S/MIME interoperability cannot be checked without it)",
-            pytrace=False,
-        )
-    return path
+    return need_tool(tool, TOOLS, "S/MIME interoperability")
 
 
 def legacy_pkcs12(item: Issued, pki: Pki, path: Path) -> Path:

@@ -15,7 +15,6 @@ import smtplib
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.deploy.support import run_phigate
 from tests.support.db import PG_DSN, database_url
 from tests.support.gateway import (
     GatewayThread,
@@ -34,7 +34,6 @@ from tests.support.gateway import (
     running_sink,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 CLEAN = (
     b"From: frontdesk@practice.example\r\nTo: lab@partner.example\r\nSubject: Hours\r\n"
     b"Message-ID: <hours@practice.example>\r\n\r\nWe are closed on Friday.\r\n"
@@ -62,11 +61,7 @@ def _gateway(tmp_path: Path, **audit: str) -> Iterator[tuple[GatewayThread, Sink
 
 
 def _verify(url: str, key_file: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "audit", "verify", "--url", url,
-         "--key-file", str(key_file)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    return run_phigate("audit", "verify", "--url", url, "--key-file", str(key_file))
 
 
 def test_sqlite_audit_refusing_writes_means_451_and_nothing_delivered(tmp_path: Path):
@@ -238,10 +233,9 @@ def test_final_record_failing_after_delivery_leaves_a_pending_record_verify_repo
     done = _verify(f"sqlite:///{tmp_path}/audit.db", tmp_path / "audit.key")
     assert f"(ref {ref}): pending, never completed" in done.stdout
     assert "1 pending, never completed" in done.stdout
-    shown = subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "audit", "show", "--incomplete", "--json",
-         "--url", f"sqlite:///{tmp_path}/audit.db", "--key-file", str(tmp_path / "audit.key")],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+    shown = run_phigate(
+        "audit", "show", "--incomplete", "--json",
+        "--url", f"sqlite:///{tmp_path}/audit.db", "--key-file", str(tmp_path / "audit.key"),
     )  # fmt: skip
     assert [(r["ref_id"], r["action"]) for r in json.loads(shown.stdout)] == [
         (ref, "message-pending")

@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from gateway.audit import AuditLog
+from tests.deploy.support import run_phigate
 from tests.support.audit import fill, make_entry
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _verify(url: str, key: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "audit", "verify", "--url", url,
-         "--key-file", str(key)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    return run_phigate("audit", "verify", "--url", url, "--key-file", str(key))
 
 
 def _backup(tmp_path: Path, key: Path) -> Path:
@@ -31,6 +25,14 @@ def _backup(tmp_path: Path, key: Path) -> Path:
     for f in (tmp_path / "audit.db", key.with_name("audit.anchor")):
         shutil.copy2(f, saved / f.name)
     return saved
+
+
+def _two_records_backed_up(tmp_path: Path) -> tuple[str, Path, Path]:
+    """A SQLite log under tmp_path holding records 1 and 2, and the backup of it and its anchor."""
+    url, key = f"sqlite:///{tmp_path}/audit.db", tmp_path / "keys" / "audit.key"
+    with AuditLog(url, key) as log:
+        fill(log, 2)
+    return url, key, _backup(tmp_path, key)
 
 
 def _restore(tmp_path: Path, key: Path, saved: Path) -> None:
@@ -42,10 +44,7 @@ def _restore(tmp_path: Path, key: Path, saved: Path) -> None:
 
 def test_restored_older_database_and_anchor_is_a_rollback(tmp_path: Path):
     """An older database with its own older anchor fails verify: the witness saw a later seq."""
-    url, key = f"sqlite:///{tmp_path}/audit.db", tmp_path / "keys" / "audit.key"
-    with AuditLog(url, key) as log:
-        fill(log, 2)
-    saved = _backup(tmp_path, key)
+    url, key, saved = _two_records_backed_up(tmp_path)
     with AuditLog(url, key) as log:
         log.append(make_entry(log, 3))
         log.append(make_entry(log, 4))
@@ -58,10 +57,7 @@ def test_restored_older_database_and_anchor_is_a_rollback(tmp_path: Path):
 
 def test_restored_and_appended_again_is_a_rollback(tmp_path: Path):
     """Appending to a restored copy until it is as long as before still fails verify."""
-    url, key = f"sqlite:///{tmp_path}/audit.db", tmp_path / "keys" / "audit.key"
-    with AuditLog(url, key) as log:
-        fill(log, 2)
-    saved = _backup(tmp_path, key)
+    url, key, saved = _two_records_backed_up(tmp_path)
     with AuditLog(url, key) as log:
         log.append(make_entry(log, 3))
     _restore(tmp_path, key, saved)

@@ -7,23 +7,18 @@ Before, verify opened the log for writing: a mistyped path or `--url` created an
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import psycopg
 import pytest
 
 from gateway.audit import AuditLog
+from tests.deploy.support import run_phigate
 from tests.support.db import PG_DSN, database_url
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _audit(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "audit", *args],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    return run_phigate("audit", *args)
 
 
 def _made_log(tmp_path: Path) -> tuple[str, Path]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gateway.model import ConfigError
 from gateway.yamlconf import load_yaml
-from tests.support import REPO
+from tests.deploy.support import run_phigate
 
 # Well under what the old loader needed: it expanded 9**9 (387 million) values.
 TIMEOUT_S = 60
@@ -25,34 +23,28 @@ def _billion_laughs(first_line: str = "") -> str:
     return text
 
 
-def _phigate(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
+def _refused(kind: str, path: Path) -> str:
+    """Run `phigate KIND check PATH`: it must fail, without a traceback; returns its stderr."""
+    done = run_phigate(kind, "check", str(path), timeout=TIMEOUT_S)
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    return done.stderr
 
 
 def test_config_check_refuses_a_billion_laughs(tmp_path: Path):
     """`config check` on a billion-laughs file exits at once with a one-line file:line error."""
     path = tmp_path / "bomb.yaml"
     path.write_text(_billion_laughs())
-    done = _phigate("config", "check", str(path))
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    assert f"{path}:" in done.stderr and "expands to more than" in done.stderr
+    stderr = _refused("config", path)
+    assert f"{path}:" in stderr and "expands to more than" in stderr
 
 
 def test_policy_check_refuses_a_billion_laughs(tmp_path: Path):
     """A policy file goes through the same bounded loader (the gateway loads it at every start)."""
     path = tmp_path / "policy.yaml"
     path.write_text(_billion_laughs("version: 1\n"))
-    done = _phigate("policy", "check", str(path))
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    assert f"{path}:" in done.stderr and "expands to more than" in done.stderr
+    stderr = _refused("policy", path)
+    assert f"{path}:" in stderr and "expands to more than" in stderr
 
 
 def test_too_many_aliases_are_refused_at_the_alias():
@@ -74,17 +66,13 @@ def test_deep_nesting_is_an_error_not_a_recursion_crash(tmp_path: Path):
     """A file of opening brackets ends in a config error, not a RecursionError traceback."""
     path = tmp_path / "deep.yaml"
     path.write_text("a: " + "[" * 100_000 + "\n")
-    done = _phigate("config", "check", str(path))
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    assert f"{path}:1:" in done.stderr and "nested deeper" in done.stderr
+    stderr = _refused("config", path)
+    assert f"{path}:1:" in stderr and "nested deeper" in stderr
 
 
 def test_a_huge_file_is_refused_unread(tmp_path: Path):
     """A config file over 1 MiB is refused by its size."""
     path = tmp_path / "huge.yaml"
     path.write_text("# padding\n" * 200_000)
-    done = _phigate("config", "check", str(path))
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    assert f"{path}: larger than 1024 KiB" in done.stderr
+    stderr = _refused("config", path)
+    assert f"{path}: larger than 1024 KiB" in stderr

@@ -1,15 +1,14 @@
 """`phigate keys import-pgp` refuses any file holding secret key material, in one line, importing nothing.
 
 A recipient's secret key in the gateway keyring would let anyone with the gateway's files read
-what it encrypted for that recipient. The command runs as an operator runs it (a subprocess of
-`python -m gateway.cli`) against a real GnuPG keyring.
+what it encrypted for that recipient. The command runs as an operator runs it (the `phigate`
+command, as a subprocess) against a real GnuPG keyring.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.deploy.support import run_phigate
 from tests.support.pgp import gen_key, gpg
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -95,22 +93,16 @@ def test_secret_key_file_is_refused_in_one_line(keys: Keys, gateway_home: Path, 
     keyfile = gateway_home.parent / f"{gateway_home.name}-{kind}.key"
     keyfile.write_bytes(_file(keys, kind))
     try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "gateway.cli.main", "keys", "import-pgp"]
-            + ["--pgp-home", str(gateway_home), str(keyfile)],
-            capture_output=True,
-            timeout=120,
-            cwd=REPO,
-        )
+        proc = run_phigate("keys", "import-pgp", "--pgp-home", str(gateway_home), str(keyfile))
     finally:
         keyfile.unlink()
-    err = proc.stderr.decode(errors="replace")
+    err = proc.stderr
     assert proc.returncode != 0
     assert "Traceback" not in err, err
     assert err.splitlines() == [
         f"phigate keys import-pgp: {str(keyfile)!r} contains a secret key; import only public "
         "keys (gpg --export or sq key extract-cert); nothing was imported"
     ]
-    assert proc.stdout == b""
+    assert proc.stdout == ""
     assert gpg(gateway_home, "--with-colons", "--list-secret-keys", check=False) == b""
     assert b"fpr:" not in gpg(gateway_home, "--with-colons", "--list-keys", check=False)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,8 @@ from gateway.config import load_settings
 from gateway.model import ConfigError
 from gateway.ops.metrics import Metrics
 from gateway.services import Services, smime_warnings
-from tests.support.gateway import REPO, free_port
+from tests.deploy.support import run_phigate
+from tests.support.gateway import free_port
 from tests.support.pki import DAY, NOW, Pki
 
 PASSWORD = b"sign-pw"
@@ -60,14 +59,7 @@ def test_unusable_signing_certificate_stops_the_start(tmp_path: Path, pki: Pki, 
     sign_file = _signing_file(pki, case, **options)
     config = tmp_path / "phigate.yaml"
     config.write_text(json.dumps(_overrides(tmp_path, sign_file)))  # JSON is YAML
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway.cli.main", "serve", "--config", str(config)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_phigate("serve", "--config", str(config))
     assert done.returncode == 2, done.stderr
     (line,) = [x for x in done.stderr.splitlines() if x.startswith("phigate: ")]
     assert "smime.sign_file" in line and str(sign_file) in line and reason in line
