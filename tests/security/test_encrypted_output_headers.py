@@ -19,7 +19,8 @@ import pytest
 
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
-from tests.support.leak import SENDER, DefaultPolicyGateway, default_policy_gateway
+from tests.security.encrypted import delivered_once, gpg_decrypt_armored
+from tests.support.leak import SENDER, default_policy_gateway
 from tests.support.pgp import gen_key, gpg
 from tests.support.pki import Pki
 
@@ -81,17 +82,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 
 def _send(world: dict, to: str) -> bytes:
-    gw: DefaultPolicyGateway = world["gw"]
-    outcome = gw.send(_message(to), [to])
-    assert outcome.code == 250, outcome.reply
-    (content,) = outcome.to(to)
-    return content
+    return delivered_once(world["gw"], _message(to), to)
 
 
 def _gpg_decrypt(world: dict, data: bytes) -> bytes:
-    start = data.index(b"-----BEGIN PGP MESSAGE-----")
-    end = data.index(b"-----END PGP MESSAGE-----") + len(b"-----END PGP MESSAGE-----")
-    return gpg(world["recipient_home"], "--decrypt", data=data[start:end])
+    return gpg_decrypt_armored(world["recipient_home"], data)
 
 
 def _assert_nothing_outside(content: bytes) -> None:

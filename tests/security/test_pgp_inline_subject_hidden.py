@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from gateway.crypto.pgp import PgpKeyring
+from tests.security.encrypted import delivered_once, gpg_decrypt_armored
 from tests.support.leak import OUTSIDER, SENDER, DefaultPolicyGateway, default_policy_gateway
 from tests.support.pgp import gen_key, gpg
 
@@ -69,16 +70,11 @@ def _message(headers: str) -> bytes:
 
 
 def _deliver(world: World, raw: bytes) -> bytes:
-    outcome = world.gw.send(raw, [OUTSIDER])
-    assert outcome.code == 250, outcome.reply
-    (content,) = outcome.to(OUTSIDER)
-    return content
+    return delivered_once(world.gw, raw, OUTSIDER)
 
 
 def _decrypt(world: World, content: bytes) -> bytes:
-    start = content.index(b"-----BEGIN PGP MESSAGE-----")
-    end = content.index(b"-----END PGP MESSAGE-----") + len(b"-----END PGP MESSAGE-----")
-    return gpg(world.recipient_home, "--decrypt", data=content[start:end])
+    return gpg_decrypt_armored(world.recipient_home, content)
 
 
 def test_subject_only_phi_is_neutralised_and_first_inside(world: World) -> None:
