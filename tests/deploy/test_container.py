@@ -218,21 +218,17 @@ def test_entrypoint_reads_the_database_password_from_a_file(tmp_path: Path) -> N
     text = ENTRYPOINT.read_text(encoding="utf-8")
     assert "exec /opt/phigate/.venv/bin/phigate " in text
     script.write_text(text.replace("/opt/phigate/.venv/bin/phigate", str(fake)))
-    env = {"PATH": os.environ["PATH"], "PHIGATE_DB_PASSWORD_FILE": str(secret)}
-    result = subprocess.run(
-        ["sh", str(script), "audit", "verify"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+
+    def entrypoint(password_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
+        env = {"PATH": os.environ["PATH"], "PHIGATE_DB_PASSWORD_FILE": str(password_file)}
+        return subprocess.run(
+            ["sh", str(script), *args], env=env, capture_output=True, text=True, timeout=30
+        )
+
+    result = entrypoint(secret, "audit", "verify")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["args=audit verify", "pw=s3cret-from-file", "file="]
 
-    env["PHIGATE_DB_PASSWORD_FILE"] = str(tmp_path / "missing")
-    result = subprocess.run(
-        ["sh", str(script), "serve"], env=env, capture_output=True, text=True, check=False
-    )
+    result = entrypoint(tmp_path / "missing", "serve")
     assert result.returncode == 78
     assert "args=" not in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -12,19 +13,18 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.support import DEPLOY, REPO_ROOT, config_check, run_phigate
+from tests.deploy.support import DEPLOY, config_check, run_phigate
+from tests.support import POLICIES
 
 CHART = DEPLOY / "helm" / "phigate"
-SHIPPED_POLICY = REPO_ROOT / "gateway" / "policy" / "shipped" / "default.yaml"
+SHIPPED_POLICY = POLICIES / "default.yaml"
 TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def helm_binary() -> Path:
     """The helm that scripts/system-deps.sh installs beside the venv's python (or one on PATH)."""
-    candidate = Path(sys.executable).parent / "helm"
-    if candidate.exists():
-        return candidate
-    found = shutil.which("helm")
+    venv_first = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    found = shutil.which("helm", path=venv_first)
     if found is None:
         pytest.fail("helm is missing: run 'sh scripts/system-deps.sh' (make test does)")
     return Path(found)
