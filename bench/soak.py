@@ -1085,23 +1085,22 @@ def _few(seqs: Sequence[int], limit: int = 10) -> str:
     return shown + (f", ... ({len(seqs)} in all)" if len(seqs) > limit else "")
 
 
+def _seq_details(*groups: tuple[str, Sequence[int]]) -> list[str]:
+    """One detail line per non-empty group of seqs: its label, how many, and the first few."""
+    return [f"{label}: {len(seqs)}: {_few(seqs)}" for label, seqs in groups if seqs]
+
+
 def check_exactly_once(mails: Mapping[int, Mail], received: Mapping[int, int]) -> Check:
     """Every accepted seq reached the sink exactly once; no other seq reached it at all."""
     accepted = {seq for seq, m in mails.items() if m.state == "accepted"}
     lost = sorted(seq for seq in accepted if received.get(seq, 0) == 0)
     duplicated = sorted(seq for seq, n in received.items() if n > 1)
     unacknowledged = sorted(seq for seq, n in received.items() if n > 0 and seq not in accepted)
-    details = []
-    if lost:
-        details.append(f"lost (250 but never delivered): {len(lost)}: {_few(lost)}")
-    if duplicated:
-        details.append(
-            f"duplicated (delivered more than once): {len(duplicated)}: {_few(duplicated)}"
-        )
-    if unacknowledged:
-        details.append(
-            f"delivered without a 250 to the client: {len(unacknowledged)}: {_few(unacknowledged)}"
-        )
+    details = _seq_details(
+        ("lost (250 but never delivered)", lost),
+        ("duplicated (delivered more than once)", duplicated),
+        ("delivered without a 250 to the client", unacknowledged),
+    )
     ok = not (lost or duplicated or unacknowledged)
     summary = (
         f"{len(accepted)} accepted; lost {len(lost)}, duplicated {len(duplicated)}, "
@@ -1125,11 +1124,10 @@ def check_audited(
     no_ref = sorted(m.seq for m in accepted if m.ref is None)
     missing = sorted(m.seq for m in accepted if m.ref is not None and refs[m.ref] == 0)
     verify_line = verify_output.splitlines()[-1] if verify_output else "(no output)"
-    details = []
-    if no_ref:
-        details.append(f"250 without a 'ref PG-...': {len(no_ref)}: {_few(no_ref)}")
-    if missing:
-        details.append(f"accepted but no audit record for its ref: {len(missing)}: {_few(missing)}")
+    details = _seq_details(
+        ("250 without a 'ref PG-...'", no_ref),
+        ("accepted but no audit record for its ref", missing),
+    )
     if verify_code != 0:
         details.append(f"audit verify exited {verify_code}: {verify_line}")
         details.extend(verify_output.splitlines()[:5])
@@ -1207,10 +1205,7 @@ def check_outcomes(mails: Mapping[int, Mail]) -> Check:
         details.append(
             f"well-formed seq {seq} refused: {last.code} at {last.stage}: {last.text[:100]}"
         )
-    if unfinished:
-        details.append(
-            f"never accepted or refused by the end: {len(unfinished)}: {_few(unfinished)}"
-        )
+    details += _seq_details(("never accepted or refused by the end", unfinished))
     ok = not (malformed_not_rejected or good_rejected or unfinished)
     summary = (
         f"malformed refused {len(malformed) - len(malformed_not_rejected)}/{len(malformed)}, "
