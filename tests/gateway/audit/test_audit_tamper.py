@@ -100,11 +100,39 @@ def test_deleted_middle_record_is_named(audit_log: AuditLog) -> None:
     assert ref(4) in report.problems[0].detail
 
 
-def test_deleted_first_records_are_named(audit_log: AuditLog) -> None:
-    """Deleting the first two records reports seqs 1 and 2 as deleted."""
-    fill(audit_log, 4)
-    run_sql(audit_log, "DELETE FROM audit_records WHERE seq <= 2")
-    assert summary(audit_log) == [(1, None, "deleted"), (2, None, "deleted")]
+@pytest.mark.parametrize(
+    ("records", "sql", "expected"),
+    [
+        # Deleting the first records reports their seqs as deleted (no ref survives them).
+        pytest.param(
+            4,
+            "DELETE FROM audit_records WHERE seq <= 2",
+            [(1, None, "deleted"), (2, None, "deleted")],
+            id="first-records-deleted",
+        ),
+        # Deleting the last record is truncation, named with its seq and ref from the anchor.
+        pytest.param(
+            5,
+            "DELETE FROM audit_records WHERE seq = 5",
+            [(5, ref(5), "truncated")],
+            id="last-record-truncated",
+        ),
+        # A key id the key file lacks is reported as unknown-key.
+        pytest.param(
+            4,
+            "UPDATE audit_records SET key_id = 'k99' WHERE seq = 3",
+            [(3, ref(3), "unknown-key")],
+            id="unknown-key-id",
+        ),
+    ],
+)
+def test_one_sql_edit_is_named(
+    audit_log: AuditLog, records: int, sql: str, expected: list[tuple[int, str | None, str]]
+) -> None:
+    """One SQL edit of a filled log is reported at the right seq with the right problem."""
+    fill(audit_log, records)
+    run_sql(audit_log, sql)
+    assert summary(audit_log) == expected
 
 
 def test_inserted_record_after_the_end_is_named(audit_log: AuditLog) -> None:
@@ -197,13 +225,6 @@ def test_swapped_seqs_are_reordered(audit_log: AuditLog) -> None:
     assert summary(audit_log) == [(2, ref(3), "reordered"), (3, ref(2), "reordered")]
 
 
-def test_deleted_last_record_is_truncation(audit_log: AuditLog) -> None:
-    """Deleting the last record is reported as truncated, naming its seq and ref from the anchor."""
-    fill(audit_log, 5)
-    run_sql(audit_log, "DELETE FROM audit_records WHERE seq = 5")
-    assert summary(audit_log) == [(5, ref(5), "truncated")]
-
-
 def test_truncation_with_rewound_chain_head_is_caught_by_anchor(audit_log: AuditLog) -> None:
     """Cutting the tail and rewinding the chain head to match still trips the anchor file."""
     fill(audit_log, 5)
@@ -240,13 +261,6 @@ def test_forged_anchor_is_reported(audit_log: AuditLog, audit_key_file: Path) ->
     problems = audit_log.verify().problems
     assert [(p.seq, p.kind) for p in problems] == [(2, "truncated")]
     assert "MAC does not verify" in problems[0].detail
-
-
-def test_unknown_key_id_is_named(audit_log: AuditLog) -> None:
-    """A record naming a key id the key file lacks is reported as unknown-key."""
-    fill(audit_log, 4)
-    run_sql(audit_log, "UPDATE audit_records SET key_id = 'k99' WHERE seq = 3")
-    assert summary(audit_log) == [(3, ref(3), "unknown-key")]
 
 
 def test_key_id_switched_to_another_key_is_edited(audit_log: AuditLog) -> None:
