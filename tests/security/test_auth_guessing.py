@@ -26,7 +26,7 @@ from tests.support.gateway import (
     port_of,
     running_gateway,
 )
-from tests.support.process import PhigateProcess
+from tests.support.process import PhigateProcess, serve_args
 
 REPO = Path(__file__).resolve().parents[2]
 FILTER = REPO / "deploy" / "fail2ban" / "filter.d" / "phigate.conf"
@@ -162,36 +162,23 @@ def test_a_password_check_does_not_stall_other_sessions(auth_gateway, ca, client
         c.close()
 
 
-def test_fail2ban_bans_the_address_from_a_real_failed_login_line(tmp_path: Path, sink, ca):
+def test_fail2ban_bans_the_address_from_a_real_failed_login_line(
+    tmp_path: Path, sink, ca, tls_files: tuple[Path, Path], creds: Path
+):
     """The shipped fail2ban filter finds the client's address in the line `phigate serve` wrote,
     and a user name made to look like another address does not move the ban."""
     if shutil.which("fail2ban-regex") is None:
         pytest.fail("fail2ban-regex is missing: apt-get install fail2ban (scripts/system-deps.sh)")
-    cert = ca.issue_cert("127.0.0.1")
-    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert.private_key_and_cert_chain_pem.write_to_path(str(cert_file))
-    cert.private_key_pem.write_to_path(str(key_file))
-    users = tmp_path / "users"
-    users.write_text(f"frontdesk:{hash_password(PASSWORD)}\n")
+    cert_file, key_file = tls_files
     cfg = tmp_path / "phigate.yaml"
     cfg.write_text(
         f'audit: {{url: "sqlite:///{tmp_path}/audit.db", key_file: "{tmp_path}/audit.key"}}\n'
         "metrics: {listen: null}\n"
-        f"access: {{networks: [10.9.0.0/16], credentials_file: {users}}}\n"
+        f"access: {{networks: [10.9.0.0/16], credentials_file: {creds}}}\n"
         f"smtp: {{tls_cert_file: {cert_file}, tls_key_file: {key_file}}}\n"
     )
     port = free_port()
-    p = PhigateProcess(
-        [
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--next-hop",
-            f"127.0.0.1:{sink[1]}",
-            "--config",
-            str(cfg),
-        ],
-        cwd=tmp_path,
-    )
+    p = PhigateProcess(serve_args(port, sink[1], cfg), cwd=tmp_path)
     try:
         p.wait_port(port)
         ctx = ssl.create_default_context()
