@@ -6,33 +6,21 @@ Before, verify opened the log for writing: a mistyped path or `--url` created an
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from gateway.audit import AuditLog
-from tests.deploy.support import run_phigate
+from tests.support.audit import audit_cli, made_log
 from tests.support.db import PG_DSN, database_url
-
-
-def _audit(*args: str) -> subprocess.CompletedProcess[str]:
-    return run_phigate("audit", *args)
-
-
-def _made_log(tmp_path: Path) -> tuple[str, Path]:
-    url, key = f"sqlite:///{tmp_path}/audit.db", tmp_path / "keys" / "audit.key"
-    AuditLog(url, key).close()
-    return url, key
 
 
 def test_missing_database_is_an_error_and_is_not_created(tmp_path: Path):
     """A URL naming a database file that does not exist fails, naming the file, and creates none."""
-    _url, key = _made_log(tmp_path)
+    _url, key = made_log(tmp_path)
     missing = tmp_path / "typo" / "audit.db"
     for command in ("verify", "show"):
-        done = _audit(command, "--url", f"sqlite:///{missing}", "--key-file", str(key))
+        done = audit_cli(command, "--url", f"sqlite:///{missing}", "--key-file", str(key))
         assert done.returncode != 0
         assert "intact" not in done.stdout
         assert str(missing) in done.stderr and "does not exist" in done.stderr
@@ -42,10 +30,10 @@ def test_missing_database_is_an_error_and_is_not_created(tmp_path: Path):
 
 def test_missing_anchor_is_an_error(tmp_path: Path):
     """A log whose anchor file is gone fails verify, naming the anchor file."""
-    url, key = _made_log(tmp_path)
+    url, key = made_log(tmp_path)
     anchor = key.with_name("audit.anchor")
     anchor.unlink()
-    done = _audit("verify", "--url", url, "--key-file", str(key))
+    done = audit_cli("verify", "--url", url, "--key-file", str(key))
     assert done.returncode != 0
     assert str(anchor) in done.stderr and "intact" not in done.stdout
     assert not anchor.exists()
@@ -54,9 +42,9 @@ def test_missing_anchor_is_an_error(tmp_path: Path):
 @pytest.mark.postgres
 def test_postgresql_schema_without_a_log_is_an_error_and_stays_empty(tmp_path: Path):
     """A PostgreSQL URL with no audit tables fails and gets no tables."""
-    _url, key = _made_log(tmp_path)
+    _url, key = made_log(tmp_path)
     with database_url("postgresql", tmp_path, "audit") as url:
-        done = _audit("verify", "--url", url, "--key-file", str(key))
+        done = audit_cli("verify", "--url", url, "--key-file", str(key))
         assert done.returncode != 0 and "Traceback" not in done.stderr
         assert "no audit log" in done.stderr
         schema = url.rsplit("%3D", 1)[1]
@@ -70,9 +58,9 @@ def test_postgresql_schema_without_a_log_is_an_error_and_stays_empty(tmp_path: P
 @pytest.mark.postgres
 def test_postgresql_database_that_does_not_exist_is_one_line(tmp_path: Path):
     """A `--url` naming a PostgreSQL database that does not exist ends in one line, not a traceback."""
-    _url, key = _made_log(tmp_path)
+    _url, key = made_log(tmp_path)
     url = "postgresql+psycopg://postgres@127.0.0.1:5432/no_such_database_phigate"
-    done = _audit("verify", "--url", url, "--key-file", str(key))
+    done = audit_cli("verify", "--url", url, "--key-file", str(key))
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
