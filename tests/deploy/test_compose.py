@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from gateway.config import load_settings
-from tests.deploy.support import DEPLOY, REPO_ROOT, config_check
+from tests.support.deploy import DEPLOY, REPO_ROOT, config_check
 from tests.support.postfix import (
     POSTCONF,
     parse_main_cf,

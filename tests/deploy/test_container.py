@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tests.deploy.support import DEPLOY, REPO_ROOT, config_check
+from tests.support.deploy import DEPLOY, REPO_ROOT, config_check
 from tests.support.postfix import LOOPBACK, free_port
 
 CONTAINER = DEPLOY / "container"

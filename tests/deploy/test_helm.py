@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.deploy.support import DEPLOY, config_check, run_phigate
 from tests.support import POLICIES
+from tests.support.deploy import DEPLOY, config_check, run_phigate
 
 CHART = DEPLOY / "helm" / "phigate"
 SHIPPED_POLICY = POLICIES / "default.yaml"

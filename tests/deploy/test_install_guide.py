@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from tests.deploy.support import REPO_ROOT, config_check, options, subcommands
+from tests.support.deploy import REPO_ROOT, config_check, options, subcommands
 
 GUIDE = REPO_ROOT / "docs" / "install.md"
 SOURCE = "/opt/phigate/src/"

@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from gateway.crypto.pgp import PgpKeyring
-from tests.deploy.support import run_phigate
-from tests.interop.tools import need_tool
+from tests.support.deploy import run_phigate
 from tests.support.leak import SENDER, DefaultPolicyGateway, default_policy_gateway
 from tests.support.pgp import gpg
+from tests.support.tools import need_tool
 
 MIME_RCPT = "claims@other-clinic.example"
 INLINE_RCPT = "frontdesk@other-clinic.example"

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from gateway.keys import CertStore
-from tests.interop.tools import need_tool
 from tests.support.leak import SENDER, default_policy_gateway
 from tests.support.pki import Issued, Pki
+from tests.support.tools import need_tool
 
 RCPT = "intake@heart.example"
 PASSWORD = "interop-pw"

@@ -3,7 +3,7 @@ scanner's verdicts on the module's CASES, and the check every leak case ends wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -12,6 +12,7 @@ from tests.support.leak import (
     OUTSIDER,
     SURNAME,
     DefaultPolicyGateway,
+    NotInClear,
     Outcome,
     default_policy_gateway,
     scan_cases,
@@ -19,7 +20,6 @@ from tests.support.leak import (
 from tests.support.readable import assert_not_delivered_in_clear
 
 #: Sends a case's message to the outsider and checks it was not delivered in clear.
-NotInClear = Callable[[str, bytes], Outcome]
 
 
 @pytest.fixture(scope="module")

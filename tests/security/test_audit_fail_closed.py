@@ -23,8 +23,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.deploy.support import run_phigate
 from tests.support.db import PG_DSN, database_url
+from tests.support.deploy import run_phigate
 from tests.support.gateway import (
     GatewayThread,
     SinkHandler,

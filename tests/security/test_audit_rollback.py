@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 from gateway.audit import AuditLog
-from tests.deploy.support import run_phigate
 from tests.support.audit import fill, make_entry
+from tests.support.deploy import run_phigate
 
 
 def _verify(url: str, key: Path) -> subprocess.CompletedProcess[str]:

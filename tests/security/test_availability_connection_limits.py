@@ -6,7 +6,7 @@ import smtplib
 import socket
 from pathlib import Path
 
-from tests.security.availability import MESSAGE, wait_until
+from tests.support.availability import MESSAGE, wait_until
 from tests.support.gateway import Client, make_settings, port_of, running_gateway
 
 OK = 250

@@ -9,7 +9,7 @@ import pytest
 
 from gateway.config import load_settings
 from gateway.model import ConfigError
-from tests.security.availability import (
+from tests.support.availability import (
     MESSAGE,
     hold_after_verdict,
     hold_detection,

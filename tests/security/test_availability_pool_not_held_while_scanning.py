@@ -6,7 +6,7 @@ import smtplib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.security.availability import MESSAGE, hold_detection
+from tests.support.availability import MESSAGE, hold_detection
 from tests.support.gateway import make_settings, port_of, running_gateway
 
 OK = 250

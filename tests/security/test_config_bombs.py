@@ -8,7 +8,7 @@ import pytest
 
 from gateway.model import ConfigError
 from gateway.yamlconf import load_yaml
-from tests.deploy.support import run_phigate
+from tests.support.deploy import run_phigate
 
 # Well under what the old loader needed: it expanded 9**9 (387 million) values.
 TIMEOUT_S = 60

@@ -19,7 +19,7 @@ import pytest
 
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
-from tests.security.encrypted import delivered_once, gpg_decrypt_armored
+from tests.support.encrypted import delivered_once, gpg_decrypt_armored
 from tests.support.leak import SENDER, default_policy_gateway
 from tests.support.pgp import gen_key, gpg
 from tests.support.pki import Pki

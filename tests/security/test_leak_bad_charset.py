@@ -8,11 +8,11 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.security.conftest import NotInClear
 from tests.support.leak import (
     BENIGN,
     HEADER_PHI,
     PHI,
+    NotInClear,
     b64,
     by_name,
     head,

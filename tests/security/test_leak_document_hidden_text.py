@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 from openpyxl.comments import Comment
 
-from tests.security.conftest import NotInClear
 from tests.support.documents import (
     docx,
     odf,
@@ -31,6 +30,7 @@ from tests.support.leak import (
     BENIGN,
     OUTSIDER,
     PHI,
+    NotInClear,
     Outcome,
     b64,
     head,

@@ -17,13 +17,13 @@ import pytest
 from asn1crypto import cms
 
 from detectors.extract.envelope import _packet_header
-from tests.security.conftest import NotInClear
 from tests.support.gateway import Received
 from tests.support.leak import (
     MRN,
     OUTSIDER,
     PHI,
     SENDER,
+    NotInClear,
     Outcome,
     b64,
     scan_cases,

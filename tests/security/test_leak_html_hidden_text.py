@@ -10,10 +10,10 @@ from html import escape
 
 import pytest
 
-from tests.security.conftest import NotInClear
 from tests.support.leak import (
     BENIGN,
     PHI,
+    NotInClear,
     b64,
     by_name,
     head,

@@ -8,10 +8,10 @@ import base64
 
 import pytest
 
-from tests.security.conftest import NotInClear
 from tests.support.leak import (
     BENIGN,
     HEADER_PHI,
+    NotInClear,
     b64,
     by_name,
     head,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from gateway.crypto.pgp import PgpKeyring
-from tests.security.encrypted import delivered_once, gpg_decrypt_armored
+from tests.support.encrypted import delivered_once, gpg_decrypt_armored
 from tests.support.leak import OUTSIDER, SENDER, DefaultPolicyGateway, default_policy_gateway
 from tests.support.pgp import gen_key, gpg
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.deploy.support import run_phigate
+from tests.support.deploy import run_phigate
 from tests.support.pgp import gen_key, gpg
 
 

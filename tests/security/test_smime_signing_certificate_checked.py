@@ -17,7 +17,7 @@ from gateway.config import load_settings
 from gateway.model import ConfigError
 from gateway.ops.metrics import Metrics
 from gateway.services import Services, smime_warnings
-from tests.deploy.support import run_phigate
+from tests.support.deploy import run_phigate
 from tests.support.gateway import free_port
 from tests.support.pki import DAY, NOW, Pki
 

@@ -138,3 +138,8 @@ def scan_cases(folder: Path, cases: dict[str, Callable[[], bytes]]) -> dict[str,
 def flagged(record: dict) -> bool:
     """The scanner called the message PHI or found a part it could not read."""
     return bool(record["phi"] or record["unscannable"])
+
+
+# What the `not_in_clear` fixture (tests/security/conftest.py) gives a test: send the case
+# (name, raw message) to an outsider and return its Outcome after the in-the-clear checks.
+NotInClear = Callable[[str, bytes], Outcome]
