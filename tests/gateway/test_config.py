@@ -12,6 +12,7 @@ from gateway.config import Settings, load_settings
 from gateway.model import ConfigError
 from gateway.policy.rules import load_policy
 from tests.support import POLICIES
+from tests.support.tables import table
 
 
 def _write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
@@ -22,18 +23,7 @@ def _write(tmp_path: Path, text: str, name: str = "c.yaml") -> Path:
 
 @pytest.mark.parametrize(
     ("text", "where", "what"),
-    [
-        ("listen: 127.0.0.1:25\nworkers: 0\n", ":2:10:", "workers"),
-        ("smtp:\n  max_recipients: many\n", ":2:19:", "smtp.max_recipients"),
-        ("smtp:\n  bogus: 1\n", ":2:3:", "unknown key"),
-        ("delivery:\n  tls: sometimes\n", ":2:8:", "delivery.tls"),
-        ("listen: nowhere\n", ":1:9:", "listen"),
-        ("access:\n  networks: [10.0.0.0/8, not-a-net]\n", ":2:26:", "access.networks.1"),
-        ("smtp:\n  require_starttls: true\n", ":2:3:", "tls_cert_file"),
-        ("listen: 1\nlisten: 2\n", ":2:1:", "duplicate key"),
-        ("smtp: [unclosed\n", ":2:1:", "YAML syntax error"),
-        ("- just\n- a list\n", ":1:1:", "mapping"),
-    ],
+    table("config.bad_config_names_file_line_and_column"),
 )
 def test_bad_config_names_file_line_and_column(tmp_path: Path, text: str, where: str, what: str):
     """Each kind of mistake is reported at its own line and column."""

@@ -15,6 +15,7 @@ from detectors.extract.textcodec import (
     decode_encoded_words,
     text_codec,
 )
+from tests.support.tables import table
 
 CRLF = "\r\n"
 HEAD = "From: a@practice.example\r\nTo: b@other.example\r\nMIME-Version: 1.0\r\n"
@@ -33,30 +34,7 @@ def test_every_label_in_the_table_names_an_installed_codec() -> None:
 
 @pytest.mark.parametrize(
     ("label", "expected"),
-    [
-        ("UTF-8", "utf-8"),
-        (' "windows-1252" ', "cp1252"),
-        ("iso-8859-1", "cp1252"),  # WHATWG reads Latin-1 as Windows-1252
-        ("ks_c_5601-1987", "cp949"),
-        ("gb2312", "gb18030"),
-        ("shift_jis", "cp932"),
-        ("x-user-defined", "x-user-defined"),
-        ("us-ascii", ""),
-        (None, ""),
-        ("punycode", None),
-        ("idna", None),
-        ("rot13", None),
-        ("rot_13", None),
-        ("base64_codec", None),
-        ("hex_codec", None),
-        ("zlib_codec", None),
-        ("uu_codec", None),
-        ("unicode_escape", None),
-        ("raw_unicode_escape", None),
-        ("utf-7", None),
-        ("iso-2022-kr", None),  # WHATWG "replacement"
-        ("hz-gb-2312", None),
-    ],
+    table("extract_charsets.text_codec_accepts_only_whatwg_labels"),
 )
 def test_text_codec_accepts_only_whatwg_labels(label: str | None, expected: str | None) -> None:
     """A WHATWG label gives its codec; a Python codec that is no text charset gives None."""
@@ -97,17 +75,7 @@ def test_x_user_defined_keeps_ascii_and_maps_high_bytes_to_private_use() -> None
 
 @pytest.mark.parametrize(
     ("header", "expected", "bad"),
-    [
-        ("=?utf-8?Q?Jane_Ro=C3=A9?=", "Jane Roé", False),
-        ("=?utf-8?B?SmFuZSBSb2U=?= MRN", "Jane Roe MRN", False),
-        # a UTF-8 character split across two adjacent words survives; the space between goes
-        ("=?utf-8?Q?Ro=C3?= =?utf-8?Q?=A9?=", "Roé", False),
-        ("=?utf-8*en?Q?Jane?=", "Jane", False),
-        ("=?punycode?Q?Jane_Roe?=", "Jane Roe", True),
-        ("=?utf-7?Q?Jane_Roe?=", "Jane Roe", True),
-        ("Lab =?rot13?Q?Wnar?=", "Lab Wnar", True),
-        ("no words here", "no words here", False),
-    ],
+    table("extract_charsets.encoded_words"),
 )
 def test_encoded_words(header: str, expected: str, bad: bool) -> None:
     """RFC 2047 words are decoded with the text charsets only; any other label is reported."""

@@ -23,6 +23,7 @@ from gateway.patients.errors import (
     UnknownAddress,
 )
 from tests.support.patients import stored_cells, write_csv
+from tests.support.tables import table
 
 OBTAINED = datetime(2026, 3, 1, 15, 30, tzinfo=UTC)
 EXPIRES = date(2027, 2, 28)
@@ -155,20 +156,7 @@ def test_consent_is_void_once_the_roster_drops_the_address(
 
 @pytest.mark.parametrize(
     ("scope", "include", "exclude", "found", "outside"),
-    [
-        (["appointment_reminders"], [], [], ["PERSON", "DATE_TIME", "PHONE_NUMBER"], []),
-        (["appointment_reminders"], [], [], ["PERSON", "DIAGNOSIS"], ["DIAGNOSIS"]),
-        (["billing"], [], [], ["PATIENT_ACCOUNT", "CPT", "PATIENT_NAME"], []),
-        (["billing"], [], [], ["CPT", "MEDICATION", "LAB_RESULT"], ["LAB_RESULT", "MEDICATION"]),
-        (["lab_results"], [], [], ["LAB_RESULT", "ICD10", "DOB", "MRN"], []),
-        (["lab_results"], [], ["MEDICATION"], ["LAB_RESULT", "MEDICATION"], ["MEDICATION"]),
-        (["all_clinical"], [], [], ["DIAGNOSIS", "US_SSN"], ["US_SSN"]),
-        (["all_clinical"], [], [], ["CREDIT_CARD"], ["CREDIT_CARD"]),
-        (["all_clinical"], ["US_SSN"], [], ["DIAGNOSIS", "US_SSN"], []),
-        (["appointment_reminders", "billing"], [], [], ["DATE_TIME", "CLAIM_NUMBER"], []),
-        (["all_clinical"], [], [], ["SOMETHING_NEW"], ["SOMETHING_NEW"]),
-        (["all_clinical"], [], [], [], []),
-    ],
+    table("consent.scope_coverage"),
 )
 def test_scope_coverage(
     registry: ConsentRegistry,

@@ -14,6 +14,7 @@ from gateway.patients import PatientRoster
 from gateway.patients.errors import RosterImportError, RosterNotFound
 from gateway.patients.normalize import normalize_mrn
 from tests.support.patients import ROSTER_CSV, stored_cells, write_csv
+from tests.support.tables import table
 
 
 def test_import_adds_entries_and_generates_stable_ids(
@@ -133,17 +134,7 @@ def test_name_and_dob_matching(
 
 @pytest.mark.parametrize(
     ("mrn", "expected"),
-    [
-        ("12345", "R-100"),
-        ("00012345", "R-100"),
-        ("MRN: 0001-2345", "R-100"),
-        (" 12 345 ", "R-100"),
-        ("a77", "R-101"),
-        ("A-77", "R-101"),
-        ("123456", None),
-        ("A077", None),
-        ("", None),
-    ],
+    table("roster.mrn_matching"),
 )
 def test_mrn_matching(
     roster: PatientRoster, tmp_path: Path, mrn: str, expected: str | None
