@@ -25,6 +25,7 @@ from gateway.quarantine.errors import (
 from gateway.quarantine.keys import MasterKeyFile
 from gateway.quarantine.schema import SCHEMA, entries
 from gateway.storage.database import aware, typable_id, utc
+from gateway.storage.keyfiles import KeyRing
 from gateway.storage.migrate import prepare
 from gateway.storage.sealed import (
     SHREDDED,
@@ -245,12 +246,7 @@ class QuarantineStore:
                 )
             ).all()
             for r in rows:
-                old = ring.keys.get(r.key_id)
-                if old is None:
-                    raise QuarantineKeyError(
-                        f"quarantine entry {r.id}: master key {r.key_id} is not in "
-                        f"{self._keys.path}"
-                    )
+                old = self._master(ring, r)
                 try:
                     wrapped = rewrap(
                         r.wrapped_key, old_key=old, old_id=r.key_id, new_key=ring.active_key
@@ -325,14 +321,18 @@ class QuarantineStore:
             "key_id": row.key_id,
         }
 
-    def _open(self, row: sa.Row[Any]) -> Opened:
-        ring = self._keys.ring()
+    def _master(self, ring: KeyRing, row: sa.Row[Any]) -> bytes:
+        """The master key a row is wrapped under, or QuarantineKeyError naming the key file."""
         master = ring.keys.get(row.key_id)
         if master is None:
             raise QuarantineKeyError(
                 f"quarantine entry {row.id} is wrapped under master key {row.key_id}, "
                 f"which {self._keys.path} does not hold"
             )
+        return master
+
+    def _open(self, row: sa.Row[Any]) -> Opened:
+        master = self._master(self._keys.ring(), row)
         try:
             return open_sealed(
                 Sealed.from_row(row), binding=row.id, ref_id=row.ref_id, master_key=master
