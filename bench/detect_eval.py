@@ -35,6 +35,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from presidio_analyzer import AnalyzerEngine  # noqa: E402
 
+from bench.args import positive_int  # noqa: E402
 from bench.stock_presidio import stock_presidio_engine  # noqa: E402
 from detectors.engine import PhiEngine  # noqa: E402
 from detectors.extract import extract_message  # noqa: E402
@@ -910,13 +911,6 @@ def _progress(quiet: bool) -> Callable[[str], None]:
     return say
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line."""
     parser = argparse.ArgumentParser(
@@ -929,12 +923,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"folder holding spans-dev/ and dev/ (default {CORPUS_DEFAULT})",
     )
     parser.add_argument(
-        "--limit", type=_positive, help="use only the first N messages and sentences"
+        "--limit", type=positive_int, help="use only the first N messages and sentences"
     )
     parser.add_argument("--skip-stock", action="store_true", help="measure phigate only")
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
     parser.add_argument(
-        "--repeat", type=_positive, default=3, help="timed passes over the messages (default 3)"
+        "--repeat", type=positive_int, default=3, help="timed passes over the messages (default 3)"
     )
     parser.add_argument("--rss-probe", choices=["phigate", "stock"], help=argparse.SUPPRESS)
     return parser

@@ -33,6 +33,11 @@ from typing import IO
 import aiosmtplib
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+if str(Path(__file__).resolve().parent.parent) not in sys.path:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.args import positive_int  # noqa: E402
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 LOOPBACK = "127.0.0.1"
@@ -935,22 +940,19 @@ def _workers_list(text: str) -> list[int]:
     return values
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be >= 1")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Return the benchmark's argument parser."""
     parser = argparse.ArgumentParser(
         prog="bench/relay.py",
         description="Relay throughput: bare aiosmtpd pass-through relay vs phigate.",
     )
-    parser.add_argument("--messages", type=_positive, default=2000, help="messages per timed run")
-    parser.add_argument("--concurrency", type=_positive, default=10, help="parallel SMTP sessions")
-    parser.add_argument("--size", type=_positive, default=5120, help="payload bytes per message")
+    parser.add_argument(
+        "--messages", type=positive_int, default=2000, help="messages per timed run"
+    )
+    parser.add_argument(
+        "--concurrency", type=positive_int, default=10, help="parallel SMTP sessions"
+    )
+    parser.add_argument("--size", type=positive_int, default=5120, help="payload bytes per message")
     parser.add_argument(
         "--workers-list",
         type=_workers_list,
@@ -967,7 +969,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="warm-up messages per relay before timing (default: 5%% of --messages, 20..200)",
     )
     parser.add_argument(
-        "--repeat", type=_positive, default=1, help="timed runs per relay; the median is reported"
+        "--repeat",
+        type=positive_int,
+        default=1,
+        help="timed runs per relay; the median is reported",
     )
     parser.add_argument(
         "--settle",
