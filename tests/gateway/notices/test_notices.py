@@ -28,6 +28,7 @@ from gateway.notices import (
     render_notice,
     tally,
 )
+from tests.support.tables import table
 
 POSTMASTER = "Clinic Postmaster <postmaster@clinic.example>"
 SENDER = "dr.who@clinic.example"
@@ -400,14 +401,7 @@ def test_unknown_kind_refused(ctx: NoticeContext) -> None:
 
 @pytest.mark.parametrize(
     ("text", "masked"),
-    [
-        ("Labs for Jane Doe", "L*** f** J*** D**"),
-        ("SSN 123-45-6789", "S** ***-**-****"),
-        ("DOB: 1985/03/04!", "D**: ****/**/**!"),
-        ("  two   spaces\tand tab ", "t** s***** a** t**"),
-        ("", ""),
-        ("Müller", "M*****"),
-    ],
+    table("notices.mask_text"),
 )
 def test_mask_text(text: str, masked: str) -> None:
     """mask_text keeps word shapes and punctuation, masks every digit and all but first letters."""
@@ -448,17 +442,7 @@ def test_every_detected_entity_type_has_plain_words() -> None:
 
 @pytest.mark.parametrize(
     ("entity", "count", "words"),
-    [
-        ("US_SSN", 1, "a Social Security number"),
-        ("MRN", 2, "two medical record numbers"),
-        ("DOB", 1, "a date of birth"),
-        ("ICD10", 3, "three diagnosis codes"),
-        ("PATIENT_NAME", 1, "a patient name"),
-        ("EMAIL_ADDRESS", 1, "an email address"),
-        ("LAB_RESULT", 14, "14 lab results"),
-        ("SOMETHING_NEW", 1, "an other item of patient information"),
-        ("SOMETHING_NEW", 2, "two other items of patient information"),
-    ],
+    table("notices.entity_words"),
 )
 def test_entity_words(entity: str, count: int, words: str) -> None:
     """Entity types read as plain words with their counts; an unknown type gets a generic phrase."""
@@ -467,18 +451,7 @@ def test_entity_words(entity: str, count: int, words: str) -> None:
 
 @pytest.mark.parametrize(
     ("label", "numbered", "words"),
-    [
-        ("subject", False, "the subject line"),
-        ("body", False, "the message text"),
-        ("header", False, "the message headers"),
-        ("attachment:1.pdf", False, "an attachment (a PDF file)"),
-        ("attachment:2.xlsx", True, "attachment 2 (an Excel file)"),
-        ("attachment:3", False, "an attachment"),
-        ("attachment:1.diaz", False, "an attachment"),  # not a known type: may be a name
-        ("attachment:Janette_Doughberry_labs.pdf", False, "an attachment"),  # a raw label
-        ("attachment:Janette_Doughberry_labs.pdf", True, "an attachment"),
-        ("something:Doughberry", False, "another part of the message"),
-    ],
+    table("notices.place_words_never_show_a_file_name"),
 )
 def test_place_words_never_show_a_file_name(label: str, numbered: bool, words: str) -> None:
     """Places read as plain words; an attachment is named by position and known type at most."""

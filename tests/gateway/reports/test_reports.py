@@ -35,6 +35,7 @@ from tests.support.reports import (
     key_rows_smime,
     month_records,
 )
+from tests.support.tables import table
 
 HASHER = FixedKeyHasher()
 OK = Integrity(ok=True, checked=29)
@@ -228,17 +229,7 @@ def test_a_roster_id_does_not_match_a_longer_one() -> None:
 
 @pytest.mark.parametrize(
     ("method", "label"),
-    [
-        ("encrypt(smime)", "encrypted (S/MIME)"),
-        ("encrypt(pgp)", "encrypted (PGP)"),
-        ("encrypt", "encrypted"),
-        ("portal", "portal"),
-        ("consent_allow", "consent exception"),
-        ("deliver", "delivered in clear"),
-        ("tag", "delivered in clear"),
-        ("block", "blocked"),
-        ("quarantine", "quarantined"),
-    ],
+    table("reports.protection_labels"),
 )
 def test_protection_labels(method: str, label: str) -> None:
     """Each act-stage method has a plain-words label."""
