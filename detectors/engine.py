@@ -21,7 +21,7 @@ from detectors.config import DetectorConfig
 from detectors.decision import decide
 from detectors.findings import Decision, Finding
 from detectors.masking import mask
-from detectors.recognizers import RawMatch, build_registry
+from detectors.recognizers import RawMatch, default_recognizers
 from detectors.recognizers.names import (
     GREETING,
     HONORIFIC,
@@ -178,13 +178,13 @@ class PhiEngine:
 
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config or DetectorConfig()
-        self.registry = build_registry(self.config)
+        self.recognizers = default_recognizers(self.config)
         self.nlp = load_nlp(trimmed=True)
 
     # ---- single text -------------------------------------------------------------------
     def _cheap(self, text: str) -> list[RawMatch]:
         out: list[RawMatch] = []
-        for rec in self.registry:
+        for rec in self.recognizers:
             out.extend(rec.analyze(text, self.config.regex_timeout_s))
         return out
 

@@ -1,8 +1,12 @@
-"""The one registry of cheap recognizers; duplicate names fail at start-up."""
+"""The PHI engine's cheap recognizers, in the order they run; duplicate names fail at start-up.
+
+This is the engine's own ordered list, built from its config, not a second registry: pluggable
+components (detectors, policy conditions, actions, encryptors, commands) are registered in the
+gateway's one `gateway.registry.Registry`, and the PHI engine is one detector there.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import cast
 
 from detectors.config import DetectorConfig
@@ -18,9 +22,8 @@ __all__ = [
     "DuplicateRecognizer",
     "RawMatch",
     "Recognizer",
-    "RecognizerRegistry",
     "RegexTimeout",
-    "build_registry",
+    "default_recognizers",
 ]
 
 
@@ -30,37 +33,8 @@ class DuplicateRecognizer(ValueError):
     code = "duplicate_recognizer"
 
 
-class RecognizerRegistry:
-    """Recognizers by name, in registration order (cheap ones first)."""
-
-    def __init__(self, recognizers: Iterable[Recognizer] = ()) -> None:
-        self._by_name: dict[str, Recognizer] = {}
-        for r in recognizers:
-            self.add(r)
-
-    def add(self, recognizer: Recognizer) -> None:
-        """Register one recognizer; a duplicate name raises DuplicateRecognizer."""
-        if recognizer.name in self._by_name:
-            raise DuplicateRecognizer(f"recognizer name registered twice: {recognizer.name}")
-        self._by_name[recognizer.name] = recognizer
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(self._by_name.values())
-
-    def __len__(self) -> int:
-        return len(self._by_name)
-
-    def names(self) -> tuple[str, ...]:
-        """Registered names in order."""
-        return tuple(self._by_name)
-
-    def get(self, name: str) -> Recognizer:
-        """Return the recognizer registered under ``name`` (KeyError if none)."""
-        return self._by_name[name]
-
-
-def build_registry(config: DetectorConfig) -> RecognizerRegistry:
-    """Build the default registry for ``config``."""
+def default_recognizers(config: DetectorConfig) -> tuple[Recognizer, ...]:
+    """The recognizers for ``config``, cheap ones first; a name used twice raises."""
     items: list[object] = [
         *identifier_recognizers(config.mrn_patterns),
         *contact_recognizers(),
@@ -70,4 +44,10 @@ def build_registry(config: DetectorConfig) -> RecognizerRegistry:
         *health_recognizers(),
         NameRecognizer(),
     ]
-    return RecognizerRegistry(cast(Recognizer, r) for r in items)
+    recognizers = tuple(cast(Recognizer, r) for r in items)
+    seen: set[str] = set()
+    for r in recognizers:
+        if r.name in seen:
+            raise DuplicateRecognizer(f"recognizer name registered twice: {r.name}")
+        seen.add(r.name)
+    return recognizers

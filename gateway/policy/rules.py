@@ -20,7 +20,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from detectors.config import DetectorConfig
 from detectors.masking import mask_address
-from detectors.recognizers import build_registry
+from detectors.recognizers import default_recognizers
 from gateway.config import Frozen
 from gateway.model import (
     ConfigError,
@@ -110,7 +110,7 @@ class PolicyDocument(Frozen):
 def known_entities() -> frozenset[str]:
     """Every entity type the detectors can report, for checking policy files."""
     names: set[str] = {"PERSON", "PATIENT_NAME", "PROVIDER_NAME", "MEDICAID_ID", "LOCATION"}
-    for rec in build_registry(DetectorConfig()):
+    for rec in default_recognizers(DetectorConfig()):
         names.update(rec.entities)
     thresholds = DetectorConfig().decision
     for group in (

@@ -6,12 +6,12 @@ import pytest
 
 from detectors.config import DetectorConfig
 from detectors.engine import _literal_breaks
-from detectors.recognizers import RawMatch, build_registry
+from detectors.recognizers import RawMatch, default_recognizers
 from detectors.recognizers.address import AddressRecognizer
 from detectors.recognizers.contact import RecordUrlRecognizer
 from tests.support.tables import table
 
-REGISTRY = build_registry(DetectorConfig())
+RECOGNIZERS = default_recognizers(DetectorConfig())
 ADDRESS = AddressRecognizer()
 
 
@@ -25,7 +25,7 @@ def found(text: str, entity: str, value: str) -> bool:
     """Whether any cheap recognizer matches ``value`` as ``entity``."""
     return any(
         m.entity == entity and text[m.start : m.end] == value
-        for rec in REGISTRY
+        for rec in RECOGNIZERS
         for m in rec.analyze(text, 1.0)
     )
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from detectors.config import DetectorConfig
-from detectors.recognizers import RawMatch, build_registry
+from detectors.recognizers import RawMatch, default_recognizers
 from tests.support.tables import table
 
-REGISTRY = build_registry(DetectorConfig())
+RECOGNIZERS = default_recognizers(DetectorConfig())
 
 
 def matches(text: str) -> list[RawMatch]:
     """Every raw match of every cheap recognizer."""
-    return [m for rec in REGISTRY for m in rec.analyze(text, 1.0)]
+    return [m for rec in RECOGNIZERS for m in rec.analyze(text, 1.0)]
 
 
 def found(text: str, entity: str, value: str) -> bool:

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from detectors.config import DetectorConfig, MrnPattern
-from detectors.recognizers import build_registry
+from detectors.recognizers import default_recognizers
 from tests.support.tables import table
 
-REGISTRY = build_registry(DetectorConfig())
+RECOGNIZERS = default_recognizers(DetectorConfig())
 
 
 def entities(text: str) -> set[tuple[str, str]]:
     """Return (entity, matched text) pairs from every cheap recognizer."""
     out: set[tuple[str, str]] = set()
-    for rec in REGISTRY:
+    for rec in RECOGNIZERS:
         for m in rec.analyze(text, 1.0):
             out.add((m.entity, text[m.start : m.end]))
     return out
@@ -32,6 +32,8 @@ def test_identifiers(text: str, entity: str, value: str, expected: bool) -> None
 def test_practice_mrn_pattern() -> None:
     """A per-practice MRN pattern from config matches without a context word."""
     config = DetectorConfig(mrn_patterns=(MrnPattern(name="clinic", regex=r"Q\d{6}"),))
-    registry = build_registry(config)
-    hits = [m for r in registry for m in r.analyze("see Q123456 today", 1.0) if m.entity == "MRN"]
+    recognizers = default_recognizers(config)
+    hits = [
+        m for r in recognizers for m in r.analyze("see Q123456 today", 1.0) if m.entity == "MRN"
+    ]
     assert [(h.start, h.end) for h in hits] == [(4, 11)]

@@ -16,7 +16,10 @@ from pathlib import Path
 import pytest
 
 import gateway.notices.render as render_module
+from detectors.config import DetectorConfig
+from detectors.engine import _NER_LABELS
 from detectors.masking import mask_text
+from detectors.recognizers import default_recognizers
 from gateway.notices import (
     ENTITY_WORDS,
     NOTICE_KINDS,
@@ -410,11 +413,7 @@ def test_mask_text(text: str, masked: str) -> None:
 
 def _emitted_entities() -> set[str]:
     """Every entity type the detectors can put in a finding."""
-    from detectors.config import DetectorConfig
-    from detectors.engine import _NER_LABELS
-    from detectors.recognizers import build_registry
-
-    out = {e for r in build_registry(DetectorConfig()) for e in r.entities}
+    out = {e for r in default_recognizers(DetectorConfig()) for e in r.entities}
     out |= set(_NER_LABELS.values())
     out |= {"PATIENT_NAME", "PROVIDER_NAME"}  # names the engine refines PERSON into
     decision = DetectorConfig().decision
