@@ -1,6 +1,6 @@
 """`phigate keys trust` and `untrust` answer a wrong fingerprint or address with one line, exit 1.
 
-The commands run as an operator runs them (`python -m gateway.cli`) on a real GnuPG keyring
+The commands run as an operator runs them (`python -m gateway.cli.main`) on a real GnuPG keyring
 holding one key for gus@other-clinic.example; a refused binding is never written.
 """
 
