@@ -125,7 +125,6 @@ class KeyCheck:
 
 def resolve(
     document: PolicyDocument,
-    groups: Groups,
     facts: Facts,
     recipients: Sequence[str],
     keys: KeyCheck,
@@ -223,7 +222,7 @@ class Tester:
             raise ConfigError("the message names no recipients; pass --to")
         detection = self.detect(parsed, env)
         facts = resolve_facts(parsed, env, detection, self.document.triggers, self.groups)
-        results = resolve(self.document, self.groups, facts, env.rcpt_tos, keys)
+        results = resolve(self.document, facts, env.rcpt_tos, keys)
         return {
             "recipients": [r.as_dict() for r in results],
             "phi": detection.phi,
