@@ -76,7 +76,7 @@ def _running(
         settings = make_settings(
             tmp_path,
             port,
-            policy_file=str(REPO / "gateway" / "policy" / "shipped" / "default.yaml"),
+            policy_file=str(REPO / "policies" / "default.yaml"),
             groups=GROUPS,
             **overrides,
         )
