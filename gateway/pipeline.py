@@ -56,6 +56,29 @@ LARGE_MESSAGE_BYTES = 256 * 1024
 TIME_BUDGET_REASON = "time-budget"
 
 
+# What a 250 says when the message itself did not go on as it came, so that the sending MTA's
+# log ("status=sent (250 ...)") tells the truth: the notices that went out are not the message.
+ACCEPTED_TEXT = {
+    "block": "accepted; blocked by policy, sender notified",
+    "portal": "accepted; held on the secure portal, recipient notified",
+    "quarantine": "accepted; quarantined for review",
+    "split": "accepted; handled per recipient by policy",
+}
+
+
+def accepted_reply(reply: Reply, acted: str, ref_id: str, *, notified: bool = True) -> Reply:
+    """The 250 of a message that was blocked, held or split, saying so; other replies as they are.
+
+    `notified` is False when nothing at all went out (a block without a notice to the sender).
+    """
+    text = ACCEPTED_TEXT.get(acted)
+    if not reply.ok or text is None:
+        return reply
+    if not notified:
+        text = text.replace(", sender notified", "")
+    return Reply(reply.code, reply.status, f"Ok: {text} (ref {ref_id})")
+
+
 async def _inline(fn: Callable[[], Any]) -> Any:
     return fn()
 
@@ -339,7 +362,12 @@ class Pipeline:
             )
         if not deliveries:
             text = "stored" if stored else "not delivered, by policy"
-            reply = Reply(250, "2.0.0", f"Ok: {text} (ref {verdict.ref_id})")
+            reply = accepted_reply(
+                Reply(250, "2.0.0", f"Ok: {text} (ref {verdict.ref_id})"),
+                verdict.acted,
+                verdict.ref_id,
+                notified=False,
+            )
             return verdict.with_stage(
                 StageResult("deliver", "skipped", "nothing to hand to the next hop", 0.0),
                 outcome=Outcome(reply=reply),
@@ -355,6 +383,9 @@ class Pipeline:
 
         t0 = time.perf_counter()
         outcome = await deliverer.deliver(tuple(deliveries), verdict.ref_id)
+        outcome = replace(
+            outcome, reply=accepted_reply(outcome.reply, verdict.acted, verdict.ref_id)
+        )
         return verdict.with_stage(
             StageResult(
                 "deliver",

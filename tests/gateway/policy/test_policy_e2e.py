@@ -206,6 +206,8 @@ def test_quarantine_stores_encrypted_notifies_and_release_delivers(tmp_path: Pat
     with running_gateway(settings) as gw:
         code, text = _send(port_of(gw), raw, ["records@unknown.example"])
     assert code == 250 and b"ref PG-" in text
+    # The sending MTA logs this reply: it says the message was held, not "delivered".
+    assert b"quarantined for review" in text and b"delivered" not in text
     assert [m.rcpt_tos for m in sink[0].messages] == [[SENDER]], "only the notice went out"
     assert "quarantine" in sink[0].messages[0].content.decode().lower()
     db = (tmp_path / "quarantine.db").read_bytes()
@@ -246,6 +248,17 @@ def test_monitor_mode_delivers_unchanged(tmp_path: Path, sink, keys):
         code, _ = _send(port_of(gw), raw, [SMIME_RCPT, NOKEY_RCPT])
     assert code == 250
     assert [(m.rcpt_tos, m.content) for m in sink[0].messages] == [([SMIME_RCPT, NOKEY_RCPT], raw)]
+
+
+def test_a_blocked_message_is_not_reported_as_delivered(tmp_path: Path, sink, keys):
+    """Only the sender's notice goes out, and the 250 (which Postfix logs as status=sent) says the
+    message was blocked and the sender told, with the reference, never "delivered"."""
+    with running_gateway(_settings(tmp_path, sink[1], keys)) as gw:
+        code, text = _send(port_of(gw), _referral(), [NOKEY_RCPT])
+    assert code == 250
+    assert b"blocked by policy, sender notified" in text and b"ref PG-" in text
+    assert b"delivered" not in text
+    assert [m.rcpt_tos for m in sink[0].messages] == [[SENDER]]
 
 
 def test_before_queue_mode_refuses_in_the_smtp_reply(tmp_path: Path, sink, keys):
