@@ -71,7 +71,7 @@ class Groups:
         return self.resolve(address)[0]
 
     def resolve(
-        self, address: str, patients: Sequence[str] = ()
+        self, address: str, patients: Sequence[str] = (), *, lookup: bool = True
     ) -> tuple[frozenset[str], tuple[str, ...]]:
         """The address's groups and the roster ids that list it, with one roster lookup at most.
 
@@ -79,7 +79,7 @@ class Groups:
         a patient's, or the message is about rostered patients (to tell a misdirected copy).
         """
         groups = self.configured(address)
-        if self.roster is None or (PATIENTS in groups and not patients):
+        if self.roster is None or (PATIENTS in groups and not patients) or not lookup:
             return groups, ()
         ids = tuple(self.roster.ids_by_email(address.lower()))
         if len(ids) == 1:  # an address several entries share names no one patient
@@ -95,11 +95,15 @@ def resolve_facts(
     groups: Groups,
     *,
     sender_groups: bool = True,
+    roster_groups: bool = True,
 ) -> Facts:
     """Work out everything the rules test, asking the roster once per address at most.
 
     Blocking (roster lookups, and a look into an encrypted body): run it off the event loop.
-    `sender_groups=False` skips the sender's lookup when no rule tests the sender's groups.
+    `sender_groups=False` skips the sender's lookup when no rule tests the sender's groups;
+    `roster_groups=False` skips the recipients' roster lookups when no rule that tests the
+    `patients` group can match this message (roster matches in the content still look them up,
+    for misdirection).
     """
     entity_counts: dict[str, int] = {}
     where: set[str] = set()
@@ -112,7 +116,7 @@ def resolve_facts(
     for rcpt in envelope.rcpt_tos:
         if rcpt in recipients:
             continue
-        in_groups, ids = groups.resolve(rcpt, patients)
+        in_groups, ids = groups.resolve(rcpt, patients, lookup=roster_groups or bool(patients))
         recipients[rcpt] = RecipientFacts(
             address=rcpt,
             groups=in_groups,

@@ -41,7 +41,7 @@ from gateway.policy.conditions import (
     builtin_conditions,
     check_conditions,
 )
-from gateway.policy.facts import Groups, Triggers, resolve_facts
+from gateway.policy.facts import PATIENTS, Groups, Triggers, resolve_facts
 from gateway.yamlconf import load_yaml, validate
 
 
@@ -208,6 +208,20 @@ def rule_matches(
 _BUILTIN = builtin_conditions()
 
 
+def roster_rules_phi(document: PolicyDocument) -> frozenset[object]:
+    """The `phi` conditions of the rules that test a recipient's `patients` group (roster-backed)."""
+    return frozenset(
+        r.when.phi
+        for r in document.rules
+        if r.when.recipient is not None and PATIENTS in r.when.recipient.group
+    )
+
+
+def may_need_roster(rules_phi: frozenset[object], phi: bool) -> bool:
+    """Whether a rule testing the `patients` group can match a message with this `phi` verdict."""
+    return any(cond is None or not isinstance(cond, bool) or cond == phi for cond in rules_phi)
+
+
 def tests_sender_groups(document: PolicyDocument) -> bool:
     """Whether any rule tests the sender's groups (else the sender needs no roster lookup)."""
     return any(r.when.sender is not None and r.when.sender.group for r in document.rules)
@@ -232,6 +246,7 @@ class RulePolicy:
         self.conditions = dict(conditions) if conditions is not None else builtin_conditions()
         check_conditions(self.conditions)
         self._sender_groups = tests_sender_groups(document)
+        self._roster_rules_phi = roster_rules_phi(document)
         # Each rule's route, built once: deciding then only fills in the recipients.
         self._routes = {
             r.name: Route(
@@ -254,6 +269,7 @@ class RulePolicy:
             self.document.triggers,
             self.groups,
             sender_groups=self._sender_groups,
+            roster_groups=may_need_roster(self._roster_rules_phi, detection.phi),
         )
 
     def decide(

@@ -113,6 +113,34 @@ def test_a_recipient_named_twice_is_looked_up_once():
     assert roster.asked.count("pat@home.example") == 1
 
 
+# As in the shipped policy: the only rule that tests the roster-backed `patients` group needs PHI.
+PHI_GATED = """version: 1
+rules:
+  - {name: phi-to-patients, when: {phi: true, recipient: {group: patients}}, action: portal}
+  - {name: rest, action: deliver}
+"""
+
+
+@pytest.mark.parametrize(
+    ("detection", "asked"),
+    [
+        (Detection(phi=False, score=0.0), []),  # no rule about patients can match: no lookup
+        (HEALTH, ["pat@home.example"]),
+    ],
+)
+def test_the_roster_is_asked_only_when_a_patients_rule_can_match(detection, asked):
+    """Mail without PHI costs no roster lookup when every `patients` rule needs PHI."""
+    roster = CountingRoster(ROSTER)
+    data, marks = load_yaml(PHI_GATED, "p.yaml")
+    groups = Groups({"patients": GroupSettings(domains=("gmail.com",))}, roster)
+    policy = RulePolicy(validate(PolicyDocument, data, marks, "p.yaml"), groups)
+    envelope = Envelope(SENDER, ("pat@home.example",))
+    facts = policy.facts(RfcParser().parse(RAW), envelope, detection)
+    assert roster.asked == asked
+    decision = policy.decide(RfcParser().parse(RAW), envelope, detection, facts)
+    assert decision.rule == ("phi-to-patients" if detection.phi else "rest")
+
+
 def test_the_facts_say_who_is_a_patient_and_who_is_misdirected():
     """A rostered address is in `patients`; another outside address of mail about them is misdirected."""
     roster = CountingRoster(ROSTER)
