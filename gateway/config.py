@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
@@ -300,8 +302,39 @@ class AuditSettings(Frozen):
     anchor_file: Path | None = None
 
 
+_NODE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def default_node_id() -> str:
+    """This host's name, cut to what a node id may hold (letters, digits, '.', '_', '-')."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "-", socket.gethostname()).strip(".-_")[:64]
+    return name or "node"
+
+
+def _check_node_id(value: str) -> str:
+    if not _NODE_ID.fullmatch(value):
+        raise ValueError(
+            "node.id must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    return value
+
+
+NodeId = Annotated[str, AfterValidator(_check_node_id)]
+
+
+class NodeSettings(Frozen):
+    """This gateway among several sharing the databases: its name (in logs, metrics and every
+    audit record) and how often it writes its heartbeat row."""
+
+    id: NodeId = Field(default_factory=default_node_id)
+    heartbeat_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # `phigate status` shows a node as stale when its heartbeat is older than this.
+    stale_after: float = Field(default=60.0, gt=0)
+
+
 class MetricsSettings(Frozen):
-    """The Prometheus endpoint; null turns it off."""
+    """The ops HTTP endpoint: /metrics, /healthz and /readyz; null turns it off. Bind
+    0.0.0.0:9325 (or [::]:9325) for probes and scrapers from other hosts."""
 
     listen: HostPort | None = "127.0.0.1:9325"
 
@@ -336,6 +369,7 @@ class Settings(Frozen):
     portal: PortalSettings = PortalSettings()
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
+    node: NodeSettings = NodeSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")
