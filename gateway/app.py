@@ -12,7 +12,6 @@ from typing import Any
 
 import structlog
 
-from detectors.extract import ExtractLimits
 from gateway.audit import AuditEntry, AuditError, AuditLog, AuditWriter
 from gateway.audit.entry import PENDING_ACTION
 from gateway.components import default_registry
@@ -26,9 +25,9 @@ from gateway.ops.metrics import Metrics
 from gateway.ops.tls import server_tls_context
 from gateway.pipeline import Pipeline
 from gateway.policy import shipped as shipped_policies
-from gateway.policy.conditions import conditions_from
 from gateway.policy.facts import Groups
-from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
+from gateway.policy.rules import PolicyDocument, load_policy
+from gateway.policy.trial import policy_stages
 from gateway.registry import Registry
 from gateway.services import Services
 from gateway.smtp.auth import CredentialStore, client_ip, in_networks
@@ -160,8 +159,10 @@ class Gateway:
         self.audit_writer = AuditWriter(self.audit)
         self.services = Services(settings, self.audit.keyed_hash, self.audit, metrics=self.metrics)
         self.roster = LazyRoster(self.services)
-        self.groups = Groups(settings.groups, self.roster, settings.patients.allowed_groups)
-        document = check_policy(settings, self.registry, self.groups)
+        # The one builder `phigate policy test` and the console use too, so they cannot drift.
+        stages = policy_stages(settings, self.registry, self.roster)
+        self.groups = stages.groups
+        document = stages.document
         self.pool = NextHopPool(
             settings.next_hop, settings.delivery, smtp.hostname, observe=self.metrics.observe
         )
@@ -179,8 +180,8 @@ class Gateway:
         actions = {name: self.registry.create("action", name, self.services) for name in needed}
         self.pipeline = Pipeline(
             RfcParser(),
-            self._detector(settings),
-            RulePolicy(document, self.groups, conditions_from(self.registry)),
+            stages.detector,
+            stages.policy,
             actions,
             self.relay,
             offload=self._offload,
@@ -199,18 +200,6 @@ class Gateway:
         if d.domain is None or d.selector is None or d.key_file is None:
             return None
         return DkimSigner(d.domain, d.selector, d.key_file).sign
-
-    def _detector(self, settings: Settings) -> Any:
-        d = settings.detection
-        if d.detector == "null":
-            return self.registry.create("detector", "null")
-        limits = ExtractLimits(
-            ocr_enabled=d.ocr,
-            ocr_timeout_s=d.ocr_timeout,
-            time_budget_s=d.time_budget,
-            max_part_bytes=d.max_attachment_size,
-        )
-        return self.registry.create("detector", d.detector, d.engine, limits, self.roster)
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)

@@ -272,6 +272,22 @@ class RulePolicy:
             roster_groups=may_need_roster(self._roster_rules_phi, detection.phi),
         )
 
+    def trail(
+        self, facts: Facts, recipient: str
+    ) -> tuple[Rule | None, tuple[tuple[str, str], ...]]:
+        """The rule that matches one recipient (None if none does) and each rule tried, with why.
+
+        decide() and the policy trial (gateway.policy.trial) both walk the rules through here, so
+        what `phigate policy test` explains is what the gateway decided.
+        """
+        tried: list[tuple[str, str]] = []
+        for rule in self.document.rules:
+            ok, why = rule_matches(rule, facts, recipient, self.conditions)
+            tried.append((rule.name, "matched" if ok else why))
+            if ok:
+                return rule, tuple(tried)
+        return None, tuple(tried)
+
     def decide(
         self, message: ParsedMessage, envelope: Envelope, detection: Detection, facts: Facts
     ) -> PolicyDecision:
@@ -280,15 +296,12 @@ class RulePolicy:
         hits: list[str] = []
         misdirected = sum(facts.recipient(r).misdirected for r in envelope.rcpt_tos)
         for rcpt in envelope.rcpt_tos:
-            for rule in self.document.rules:
-                ok, why = rule_matches(rule, facts, rcpt, self.conditions)
-                if ok:
-                    by_rule.setdefault(rule.name, []).append(rcpt)
-                    hits.append(f"{mask_address(rcpt)}: {rule.name}: matched")
-                    break
-                hits.append(f"{mask_address(rcpt)}: {rule.name}: {why}")
-            else:
+            matched, trail = self.trail(facts, rcpt)
+            hits.extend(f"{mask_address(rcpt)}: {name}: {why}" for name, why in trail)
+            if matched is None:
                 raise_no_rule(rcpt)
+            else:
+                by_rule.setdefault(matched.name, []).append(rcpt)
         routes = tuple(
             replace(self._routes[name], recipients=tuple(rcpts)) for name, rcpts in by_rule.items()
         )

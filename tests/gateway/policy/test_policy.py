@@ -338,6 +338,18 @@ def test_policy_test_cli_prints_json_per_recipient(tmp_path: Path, capsys):
     rows = {r["address"]: r for r in report["recipients"]}
     assert set(rows) == {"a@partner.example", "b@gmail.com"}
     for r in rows.values():
-        assert set(r) == {"address", "action", "method", "rule", "reasons"}
+        assert set(r) == {
+            "address",
+            "action",
+            "method",
+            "rule",
+            "reasons",
+            "tried",
+            "misdirected",
+        }
         assert r["action"] == "deliver" and r["rule"] == "no-phi"
         assert any("no-phi: matched" in reason for reason in r["reasons"])
+        # every rule tried, a miss with its reason, the last one the match
+        assert r["tried"][-1] == {"rule": "no-phi", "matched": True, "reason": "matched"}
+        assert all(not t["matched"] and t["reason"] for t in r["tried"][:-1])
+        assert r["misdirected"] is False
