@@ -207,11 +207,9 @@ class NoticeSettings(Frozen):
     timezone: str = ""
     # Whom staff should ask (a name, phone or address); empty: the postmaster's address.
     help_contact: str = ""
-    next_steps: tuple[str, ...] = (
-        "Resend the message with [secure] in the subject line so it goes out encrypted.",
-        "Send it through the patient portal instead.",
-        "If the patient asked for unencrypted email, ask compliance about a consent exception.",
-    )
+    # "What to do next" for every rule without `next_steps` of its own in the policy; empty: the
+    # steps that fit what happened (misdirected, never by email, no key to encrypt with, held).
+    next_steps: tuple[str, ...] = ()
 
 
 class QuarantineSettings(Frozen):

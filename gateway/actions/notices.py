@@ -8,7 +8,7 @@ from typing import Protocol
 from gateway.config import NoticeSettings
 from gateway.detect import PartLabels
 from gateway.model import ActContext, Delivery
-from gateway.notices import NoticeContext, render_notice, tally
+from gateway.notices import NoticeContext, default_next_steps, render_notice, tally
 
 
 class NoticeSender(Protocol):
@@ -47,8 +47,20 @@ def notice_context(kind: str, ctx: ActContext, settings: NoticeSettings) -> Noti
         date=datetime.now(UTC),
         timezone=settings.timezone,
         help_contact=settings.help_contact,
-        next_steps=tuple(settings.next_steps),
+        next_steps=next_steps_for(kind, ctx, settings),
     )
+
+
+def next_steps_for(kind: str, ctx: ActContext, settings: NoticeSettings) -> tuple[str, ...]:
+    """The rule's own next steps, else the site's (notices.next_steps), else those for what
+    happened: a misdirected message, a never-by-email rule, no key to encrypt with, ..."""
+    params = ctx.step.params
+    own = params.get("next_steps")
+    if own:
+        return tuple(str(s) for s in own)
+    if settings.next_steps:
+        return tuple(settings.next_steps)
+    return default_next_steps(kind, ctx.attempted, str(params.get("situation", "")))
 
 
 class TemplateNotices:

@@ -27,6 +27,47 @@ DEFAULT_NEXT_STEPS: tuple[str, ...] = (
     "about a consent exception.",
 )
 
+# What to do next, by what happened (a rule's own `next_steps` in the policy comes first). A
+# misdirected message is not helped by "resend with [secure]", nor is a never-by-email rule.
+NEXT_STEPS_MISDIRECTED: tuple[str, ...] = (
+    "Check the recipient address: the message is about a patient, and it was going to an "
+    "address that is not that patient's own.",
+    "If the address was wrong, nothing more is needed: nobody received the message. Send it "
+    "again to the right address.",
+    "If the address is right (for example a family member the patient named), ask your "
+    "compliance officer to review it and quote the reference below.",
+)
+NEXT_STEPS_NEVER_BY_EMAIL: tuple[str, ...] = (
+    "Do not send this information by email.",
+    "Share it through the patient portal, by fax, or by phone instead.",
+    "If you think this message should be allowed, ask your compliance officer and quote the "
+    "reference below.",
+)
+NEXT_STEPS_NO_KEY: tuple[str, ...] = (
+    "The recipient has no certificate or encryption key on file, so the message could not be "
+    "encrypted for them.",
+    "Ask the recipient for an S/MIME certificate or OpenPGP key and give it to your compliance "
+    "officer to add; then send the message again.",
+    "Until then, share the information through the patient portal, by fax, or by phone.",
+)
+NEXT_STEPS_NO_CONSENT: tuple[str, ...] = (
+    "No consent on file from the patient covers unencrypted email with this information.",
+    "Share it through the patient portal, by fax, or by phone instead.",
+    "If the patient wants unencrypted email, ask your compliance officer to record their consent.",
+)
+NEXT_STEPS_UNSCANNABLE: tuple[str, ...] = (
+    "Part of the message (for example a password-protected ZIP or PDF file) could not be read, "
+    "so the gateway could not check it.",
+    "Send the file without a password, or share it through the patient portal.",
+)
+NEXT_STEPS_HELD: tuple[str, ...] = (
+    "You do not need to do anything now: your compliance officer will review the message and "
+    "release or delete it.",
+    "If it is urgent, contact them and quote the reference below.",
+)
+#: Situations a rule's conditions name (see gateway.policy.rules.situation_of).
+SITUATIONS = ("misdirected", "unscannable", "")
+
 SUBJECT_WITHHELD = "(subject withheld: it contains patient information)"
 
 # Every entity type the detectors emit, as (article, singular, plural). A notice never shows the
@@ -163,6 +204,29 @@ def place_words(label: str, numbered: bool = False) -> str:
         named = f"attachment {m.group(1)}" if numbered else "an attachment"
         return f"{named} ({kind})" if kind else named
     return "another part of the message"
+
+
+def default_next_steps(kind: str, attempted: Iterable[str], situation: str = "") -> tuple[str, ...]:
+    """What a sender should do next when a rule gives no `next_steps` of its own.
+
+    `kind` is the notice (block, quarantine, fallback), `attempted` the actions tried before the
+    one that stopped the message (a fallback), `situation` what the rule tests: "misdirected",
+    "unscannable" or "".
+    """
+    tried = set(attempted)
+    if situation == "misdirected":
+        return NEXT_STEPS_MISDIRECTED
+    if situation == "unscannable":
+        return NEXT_STEPS_UNSCANNABLE
+    if "encrypt" in tried:
+        return NEXT_STEPS_NO_KEY
+    if "consent_allow" in tried:
+        return NEXT_STEPS_NO_CONSENT
+    if kind == "quarantine":
+        return NEXT_STEPS_HELD
+    if kind == "block" and not tried:
+        return NEXT_STEPS_NEVER_BY_EMAIL
+    return DEFAULT_NEXT_STEPS
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,29 @@ class Rule(Frozen):
     action: ActionField
     fallback: Annotated[tuple[ActionField, ...], BeforeValidator(as_tuple)] = ()
     monitor: bool = False
+    # What the sender's notice tells them to do next when this rule stops a message; empty: the
+    # defaults for what happened (gateway.notices.context.default_next_steps).
+    next_steps: Annotated[
+        tuple[Annotated[str, Field(min_length=1)], ...], BeforeValidator(as_tuple)
+    ] = ()
+
+    def situation(self) -> str:
+        """What the rule is about, for the notice's default next steps: misdirected, unscannable or ''."""
+        if self.when.misdirected is True:
+            return "misdirected"
+        if self.when.unscannable is True:
+            return "unscannable"
+        return ""
+
+    def steps(self) -> tuple[Step, ...]:
+        """The action and its fallbacks as pipeline steps, each carrying what its notice needs."""
+        extra: dict[str, Any] = {"situation": self.situation()}
+        if self.next_steps:
+            extra["next_steps"] = self.next_steps
+        return tuple(
+            Step(s.action, {**s.params, **extra})
+            for s in (self.action.step(), *(f.step() for f in self.fallback))
+        )
 
 
 class PolicyDocument(Frozen):
@@ -251,8 +274,8 @@ class RulePolicy:
         self._routes = {
             r.name: Route(
                 recipients=(),
-                step=r.action.step(),
-                fallback=tuple(s.step() for s in r.fallback),
+                step=r.steps()[0],
+                fallback=r.steps()[1:],
                 rule=r.name,
                 reason=r.description or "matched",
                 monitor=document.monitor or r.monitor,
