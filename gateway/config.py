@@ -210,6 +210,9 @@ class NoticeSettings(Frozen):
     # "What to do next" for every rule without `next_steps` of its own in the policy; empty: the
     # steps that fit what happened (misdirected, never by email, no key to encrypt with, held).
     next_steps: tuple[str, ...] = ()
+    # Tell the sender when a message went to the secure portal instead of by email (a short
+    # notice, template `portal` in template_dir); off: the sender hears nothing.
+    portal_sender_notice: bool = True
 
 
 class QuarantineSettings(Frozen):

@@ -88,7 +88,19 @@ class PortalAction:
                 asks_dob=asks_dob,
             )
             notices.append(Delivery(p.from_address, (rcpt,), content))
+        told = self._sender_notice(ctx)
+        if told is not None:
+            notices.append(told)
         return ActResult(deliveries=tuple(notices), stored=True, note="held in the portal")
+
+    def _sender_notice(self, ctx: ActContext) -> Delivery | None:
+        """A short note to the sender that the message went to the portal (issue 11), unless
+        notices.portal_sender_notice is off or the rule says `notify: false`."""
+        if not self.services.settings.notices.portal_sender_notice:
+            return None
+        if not ctx.step.params.get("notify", True):
+            return None
+        return self.services.notices("portal", ctx)
 
     def _roster_id(self, rcpt: str, patients: Sequence[str]) -> str | None:
         roster = self.services.roster

@@ -11,6 +11,7 @@ a site directory overrides them file by file (see `render.py`).
 from gateway.notices.context import (
     DEFAULT_NEXT_STEPS,
     ENTITY_WORDS,
+    INFO_KINDS,
     NOTICE_KINDS,
     SUBJECT_WITHHELD,
     Found,
@@ -31,6 +32,7 @@ from gateway.notices.render import (
 __all__ = [
     "DEFAULT_NEXT_STEPS",
     "ENTITY_WORDS",
+    "INFO_KINDS",
     "NOTICE_KINDS",
     "SHIPPED_TEMPLATES",
     "SUBJECT_WITHHELD",

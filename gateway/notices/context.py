@@ -17,8 +17,12 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-NoticeKind = Literal["block", "quarantine", "fallback"]
+NoticeKind = Literal["block", "quarantine", "fallback", "portal"]
+#: Notices of a message that was stopped (each says what to do next).
 NOTICE_KINDS: tuple[NoticeKind, ...] = ("block", "quarantine", "fallback")
+#: Notices of a message that went out another way: `portal` tells the sender it went to the
+#: secure portal (notices.portal_sender_notice).
+INFO_KINDS: tuple[NoticeKind, ...] = ("portal",)
 
 DEFAULT_NEXT_STEPS: tuple[str, ...] = (
     "Resend the message with [secure] in the subject line so that it is sent encrypted.",

@@ -29,7 +29,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from gateway.model import PhigateError
-from gateway.notices.context import NOTICE_KINDS, NoticeContext, NoticeKind
+from gateway.notices.context import INFO_KINDS, NOTICE_KINDS, NoticeContext, NoticeKind
 
 _log = logging.getLogger("phigate.notices")
 
@@ -142,9 +142,9 @@ def render_texts(
     kind: NoticeKind, context: NoticeContext, template_dirs: Sequence[Path] = ()
 ) -> tuple[str, str, str]:
     """Subject, text and HTML of a notice; site templates first, shipped ones if those fail."""
-    if kind not in NOTICE_KINDS:
+    if kind not in NOTICE_KINDS + INFO_KINDS:
         raise NoticeTemplateError(
-            f"unknown notice kind {kind!r}; expected one of {NOTICE_KINDS}",
+            f"unknown notice kind {kind!r}; expected one of {NOTICE_KINDS + INFO_KINDS}",
             filename=None,
             lineno=None,
         )
