@@ -123,8 +123,11 @@ def test_outside_the_consents_scope_the_patient_gets_a_portal_notice(world, sink
     """Lab results are not in an appointment-reminder consent: a portal notice goes instead."""
     settings, gw, _ = world
     _send(port_of(gw), RESULTS)
-    [notice] = sink[0].messages
-    assert notice.rcpt_tos == [MARIBEL]
+    # The patient gets the pickup link; the sender a short note that it went to the portal.
+    [notice] = [m for m in sink[0].messages if m.rcpt_tos == [MARIBEL]]
+    [told] = [m for m in sink[0].messages if m.rcpt_tos != [MARIBEL]]
+    assert told.rcpt_tos == ["nurse@practice.example"]
+    assert b"secure patient portal" in told.content and b"A1c" not in told.content
     text = notice.content.decode()
     assert "https://portal.practice.example/p/" in text
     assert "A1c" not in text and "metformin" not in text and "Maribel" not in text
