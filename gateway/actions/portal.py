@@ -86,6 +86,7 @@ class PortalAction:
                 from_addr=p.from_address,
                 template_dirs=[p.template_dir] if p.template_dir else [],
                 asks_dob=asks_dob,
+                timezone=self.services.settings.notices.timezone,
             )
             notices.append(Delivery(p.from_address, (rcpt,), content))
         told = self._sender_notice(ctx)

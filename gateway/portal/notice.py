@@ -12,9 +12,10 @@ line and the shipped one is used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.notices.render import notice_message, render_template_set
 from gateway.portal.store import PortalItem
@@ -26,6 +27,23 @@ NOTICE_NAME = "portal-notice"
 def portal_link(portal_url: str, token: str) -> str:
     """The pickup link for a token: `<portal_url>/p/<token>`."""
     return f"{portal_url.rstrip('/')}/p/{token}"
+
+
+def expiry_words(expires: datetime, timezone: str = "") -> str:
+    """ "04 December 2026, 17:00 CST" in the practice's zone, or this machine's if none is set."""
+    aware = expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)
+    zone: tzinfo | None = None
+    if timezone:
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = None  # a bad setting must not stop the notice
+    local = aware.astimezone(zone) if zone is not None else aware.astimezone()
+    name = local.tzname() or ""
+    if not name or name.startswith(("+", "-")):
+        offset = local.strftime("%z")
+        name = f"UTC{offset[:3]}:{offset[3:]}" if offset else "UTC"
+    return f"{local.strftime('%d %B %Y, %H:%M')} {name}"
 
 
 def render_portal_texts(
@@ -46,12 +64,16 @@ def render_portal_notice(
     template_dirs: Sequence[Path] = (),
     asks_dob: bool = False,
     now: datetime | None = None,
+    timezone: str = "",
 ) -> bytes:
-    """A complete multipart/alternative pickup notice for `item` from `from_addr` to `to`."""
+    """A complete multipart/alternative pickup notice for `item` from `from_addr` to `to`.
+
+    The expiry is shown in the practice's time zone (notices.timezone; empty: this machine's).
+    """
     variables: dict[str, Any] = {
         "practice_name": practice_name,
         "link": portal_link(portal_url, item.token),
-        "expires": item.expires.astimezone(UTC).strftime("%d %B %Y, %H:%M UTC"),
+        "expires": expiry_words(item.expires, timezone),
         "help_text": help_text,
         "asks_dob": asks_dob,
     }

@@ -119,3 +119,22 @@ def test_sentences_are_separated_when_the_date_of_birth_is_asked() -> None:
         words = " ".join(part.split())
         assert "you.We" not in words
         assert "prove it is you. We will also ask for your date of birth." in words
+
+
+def test_expiry_is_shown_in_the_practices_time_zone() -> None:
+    """notices.timezone moves the expiry into the practice's zone and names it (issue 11)."""
+    raw = render_portal_notice(
+        ITEM,
+        practice_name="Riverside Family Practice",
+        portal_url="https://portal.clinic.example/",
+        help_text="Call 555-0100.",
+        to=RECIPIENT,
+        from_addr="portal@clinic.example",
+        timezone="America/Chicago",
+    )
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    text, html = _texts(msg)
+    # 09:30 UTC on 12 December is 03:30 in Chicago (CST, UTC-6, in winter).
+    assert "12 December 2026, 03:30 CST" in text and "12 December 2026, 03:30 CST" in html
+    assert "UTC" not in text
