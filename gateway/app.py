@@ -153,7 +153,10 @@ class Gateway:
             else None
         )
         self.audit = audit or AuditLog(
-            settings.audit.url, settings.audit.key_file, settings.audit.anchor_file
+            settings.audit.url,
+            settings.audit.key_file,
+            settings.audit.anchor_file,
+            node_id=settings.node.id,
         )
         # Group commit: messages in flight together share one transaction and one fsync.
         self.audit_writer = AuditWriter(self.audit)
