@@ -149,3 +149,21 @@ class WitnessFile:
                     continue
                 raise AnchorUnreadable(f"line {number}: {exc}") from None
         return seen
+
+
+NODE_ROW_DOMAIN = "phigate-audit-node-v1"
+
+
+def node_row_mac(key: bytes, node: str, seq: int, mac: str, ref_id: str, key_id: str) -> str:
+    """MAC of a node's row in `audit_nodes` (where its appends ended), under the anchor subkey."""
+    payload = canonical_json([NODE_ROW_DOMAIN, node, seq, mac, ref_id, key_id])
+    subkey = derive_subkey(key, ANCHOR_PURPOSE)
+    return hmac.new(subkey, payload.encode(), hashlib.sha256).hexdigest()
+
+
+NODE_PLACEHOLDER = "{node}"
+
+
+def for_node(template: Path, node: str) -> Path:
+    """An anchor or witness path with `{node}` replaced by the node id (unchanged without it)."""
+    return Path(str(template).replace(NODE_PLACEHOLDER, node))

@@ -20,6 +20,11 @@ GENESIS_MAC = "0" * 64
 # of the same ref id completes it. It reads as an event ("family-verb") to reports.
 PENDING_ACTION = "message-pending"
 RECORD_DOMAIN = "phigate-audit-record-v1"
+# Records that name their node: the node id is MACed too. A record's node_id column picks
+# the form (NULL: v1), so moving a record between the forms breaks its MAC.
+RECORD_DOMAIN_V2 = "phigate-audit-record-v2"
+# How verify and status name the writer of records made before node ids existed.
+LEGACY_NODE = "default"
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _DOMAIN = re.compile(r"[^\s@<>\"',;]{1,255}")
@@ -144,24 +149,27 @@ def prepare_entry(entry: AuditEntry) -> PreparedEntry:
 
 
 def record_mac(key: bytes, seq: int, row: Mapping[str, Any]) -> str:
-    """HMAC-SHA256 over the canonical JSON of (seq, every stored field, key id, prev MAC)."""
-    payload = canonical_json(
-        [
-            RECORD_DOMAIN,
-            seq,
-            row["ref_id"],
-            canonical_ts(row["ts"]),
-            row["message_id"],
-            row["sender_hash"],
-            row["recipient_domains"],
-            row["size"],
-            row["stages"],
-            row["action"],
-            row["next_hop_reply"],
-            row["timings"],
-            row["findings_summary"],
-            row["key_id"],
-            row["prev_mac"],
-        ]
-    )
+    """HMAC-SHA256 over the canonical JSON of (seq, every stored field, key id, prev MAC and,
+    for records that name one, the node id)."""
+    node_id = row.get("node_id")
+    fields = [
+        RECORD_DOMAIN if node_id is None else RECORD_DOMAIN_V2,
+        seq,
+        row["ref_id"],
+        canonical_ts(row["ts"]),
+        row["message_id"],
+        row["sender_hash"],
+        row["recipient_domains"],
+        row["size"],
+        row["stages"],
+        row["action"],
+        row["next_hop_reply"],
+        row["timings"],
+        row["findings_summary"],
+        row["key_id"],
+        row["prev_mac"],
+    ]
+    if node_id is not None:
+        fields.append(node_id)
+    payload = canonical_json(fields)
     return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()

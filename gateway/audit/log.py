@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from gateway.audit.anchor import AnchorFile, AnchorUnreadable, WitnessFile, default_witness_path
+from gateway.audit.anchor import (
+    NODE_PLACEHOLDER,
+    AnchorFile,
+    AnchorUnreadable,
+    WitnessFile,
+    default_witness_path,
+    for_node,
+    node_row_mac,
+)
 from gateway.audit.entry import (
     GENESIS_MAC,
+    LEGACY_NODE,
     PENDING_ACTION,
     AuditEntry,
     PreparedEntry,
@@ -25,8 +36,17 @@ from gateway.audit.entry import (
 )
 from gateway.audit.errors import AuditError
 from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile
-from gateway.audit.schema import JSON_COLUMNS, SCHEMA, chain_head, records
-from gateway.audit.verify import AnchorState, VerifyReport, WitnessState, analyse
+from gateway.audit.schema import JSON_COLUMNS, SCHEMA, chain_head, nodes, records
+from gateway.audit.verify import (
+    AnchorState,
+    NodeFiles,
+    NodeRow,
+    NodeSummary,
+    VerifyReport,
+    WitnessState,
+    analyse,
+)
+from gateway.config import default_node_id
 from gateway.model import ConfigError
 from gateway.storage.database import READ_ONLY, first_line, make_engine, safe_url, sqlite_path
 from gateway.storage.keyfiles import keyed_hash
@@ -51,6 +71,30 @@ _UPDATE_HEAD = (
     .where(chain_head.c.id == 1)
     .values(seq=sa.bindparam("head_seq"), mac=sa.bindparam("head_mac"))
 )
+_NODE_END: dict[str, Any] = {
+    "last_seq": sa.bindparam("n_seq"),
+    "last_mac": sa.bindparam("n_mac"),
+    "last_ref_id": sa.bindparam("n_ref"),
+    "key_id": sa.bindparam("n_key"),
+    "node_mac": sa.bindparam("n_node_mac"),
+}
+_UPDATE_NODE_END = nodes.update().where(nodes.c.node_id == sa.bindparam("n_id")).values(_NODE_END)
+_INSERT_NODE_END = nodes.insert().values(node_id=sa.bindparam("n_id"), **_NODE_END)
+
+
+@dataclass(frozen=True)
+class NodeStatus:
+    """A node's row as `phigate status` shows it: its heartbeat, policy and last record."""
+
+    node: str
+    heartbeat_at: datetime | None
+    started_at: datetime | None
+    policy_hash: str | None
+    policy_loaded_at: datetime | None
+    pid: int | None
+    listen: str | None
+    last_seq: int | None
+    last_ref_id: str | None
 
 
 def _row_dict(row: sa.Row[Any]) -> dict[str, Any]:
@@ -88,16 +132,25 @@ class AuditLog:
         *,
         witness_file: Path | None = None,
         read_only: bool = False,
+        node_id: str | None = None,
     ) -> None:
         self._pending_anchor: tuple[Any, int, str, str] | None = None
+        self.node_id = node_id or default_node_id()
         self._keys = KeyFile(Path(key_file))
-        anchor_path = (
+        template = (
             Path(anchor_file) if anchor_file is not None else default_anchor_path(Path(key_file))
         )
-        self._anchor = AnchorFile(anchor_path)
-        self._witness = WitnessFile(
-            Path(witness_file) if witness_file is not None else default_witness_path(anchor_path)
+        # With `{node}` in the anchor path each node keeps its own anchor and witness there
+        # (a directory every node and `audit verify` can read); without it, one pair for all.
+        self._anchor_template = template
+        self._witness_template = (
+            Path(witness_file) if witness_file is not None else default_witness_path(template)
         )
+        self.per_node_files = NODE_PLACEHOLDER in str(template)
+        anchor_path = for_node(template, self.node_id)
+        self._anchor = AnchorFile(anchor_path)
+        self._witness = WitnessFile(for_node(self._witness_template, self.node_id))
+        self._has_nodes = True
         if read_only:
             self._engine = self._open_existing(url)
             return
@@ -121,9 +174,10 @@ class AuditLog:
         engine = make_engine(url, foreign_keys=True, setting="audit.url")
         try:
             with engine.connect() as conn:
-                present = sa.inspect(conn).has_table(records.name) and sa.inspect(conn).has_table(
-                    chain_head.name
-                )
+                inspector = sa.inspect(conn)
+                present = inspector.has_table(records.name) and inspector.has_table(chain_head.name)
+                # A log no node-aware gateway has opened yet (verify never migrates).
+                self._has_nodes = present and inspector.has_table(nodes.name)
         except sa.exc.SQLAlchemyError as exc:
             engine.dispose()
             raise AuditError(
@@ -132,7 +186,7 @@ class AuditLog:
         if not present:
             engine.dispose()
             raise AuditError(f"no audit log in {safe_url(url)} (its tables do not exist)")
-        if not self._anchor.path.exists():
+        if not self.per_node_files and not self._anchor.path.exists():
             engine.dispose()
             raise AuditError(
                 f"audit anchor file {self._anchor.path} does not exist "
@@ -190,13 +244,26 @@ class AuditLog:
         with self._engine.begin() as conn:
             head = conn.execute(_SELECT_HEAD_FOR_UPDATE).one()
             seq, mac = int(head.seq), str(head.mac)
+            node = self.node_id
             for p in prepared:
                 seq += 1
-                row = {**p.columns, "seq": seq, "key_id": key_id, "prev_mac": mac}
+                row = {**p.columns, "seq": seq, "key_id": key_id, "prev_mac": mac, "node_id": node}
                 mac = row["mac"] = record_mac(key, seq, row)
                 rows.append(row)
             conn.execute(_INSERT_RECORDS, rows)
             conn.execute(_UPDATE_HEAD, {"head_seq": seq, "head_mac": mac})
+            ref = rows[-1]["ref_id"]
+            end = {
+                "n_id": node,
+                "n_seq": seq,
+                "n_mac": mac,
+                "n_ref": ref,
+                "n_key": key_id,
+                "n_node_mac": node_row_mac(key, node, seq, mac, ref, key_id),
+            }
+            # The head lock above serialises every writer, so update-then-insert cannot race.
+            if conn.execute(_UPDATE_NODE_END, end).rowcount == 0:
+                conn.execute(_INSERT_NODE_END, end)
         self._pending_anchor = (ring, seq, mac, rows[-1]["ref_id"])
         if anchor:
             self.flush_anchor()
@@ -225,28 +292,185 @@ class AuditLog:
     def verify(self) -> VerifyReport:
         """Check every record's MAC and chain link, the chain head and the anchor file."""
         ring = self._keys.ring()
-        # Read the anchor before the database snapshot: appends write it after commit, so
-        # the snapshot can never be older than the anchor read here.
-        try:
-            anchor_state = AnchorState(self._anchor.read())
-        except AnchorUnreadable as exc:
-            anchor_state = AnchorState(None, error=f"unreadable: {exc}")
-        try:
-            witness = WitnessState(self._witness.read())
-        except AnchorUnreadable as exc:
-            witness = WitnessState(None, error=f"unreadable: {exc}")
+        # Read the anchors before the database snapshot: appends write them after commit, so
+        # the snapshot can never be older than an anchor read here.
+        if self.per_node_files:
+            with self._read() as conn:
+                names = self._writers(conn)
+            files = [self._files(name) for name in names]
+        else:
+            files = [
+                NodeFiles(
+                    None, self._anchor_state(self._anchor), self._witness_state(self._witness)
+                )
+            ]
         with self._read() as conn:
             head_row = conn.execute(
                 sa.select(chain_head.c.seq, chain_head.c.mac).where(chain_head.c.id == 1)
             ).one_or_none()
             head = None if head_row is None else (int(head_row.seq), str(head_row.mac))
+            node_rows = self._node_rows(conn, ring)
             result = conn.execution_options(yield_per=1000).execute(
-                sa.select(records).order_by(records.c.seq)
+                self._select_records().order_by(records.c.seq)
             )
-            report = analyse((_row_dict(r) for r in result), ring, anchor_state, head, witness)
+            report = analyse((_row_dict(r) for r in result), ring, files, head, node_rows)
             pending = _incomplete_query().order_by(records.c.seq)
             incomplete = [(int(r.seq), str(r.ref_id)) for r in conn.execute(pending)]
-        return replace(report, incomplete=incomplete)
+            summaries = self._summaries(conn, node_rows, files)
+        return replace(report, incomplete=incomplete, nodes=summaries)
+
+    @staticmethod
+    def _anchor_state(anchor: AnchorFile) -> AnchorState:
+        try:
+            return AnchorState(anchor.read())
+        except AnchorUnreadable as exc:
+            return AnchorState(None, error=f"unreadable: {exc}")
+
+    @staticmethod
+    def _witness_state(witness: WitnessFile) -> WitnessState:
+        try:
+            return WitnessState(witness.read())
+        except AnchorUnreadable as exc:
+            return WitnessState(None, error=f"unreadable: {exc}")
+
+    def _files(self, node: str) -> NodeFiles:
+        """One node's anchor and witness, read from their per-node paths."""
+        return NodeFiles(
+            node,
+            self._anchor_state(AnchorFile(for_node(self._anchor_template, node))),
+            self._witness_state(WitnessFile(for_node(self._witness_template, node))),
+        )
+
+    def _select_records(self) -> sa.Select[Any]:
+        """Every record column (a log not yet migrated to node ids has no node_id column)."""
+        if self._has_nodes:
+            return sa.select(records)
+        return sa.select(*[c for c in records.c if c.name != "node_id"])
+
+    def _writers(self, conn: Connection) -> list[str]:
+        """Every node that ever appended: its row's name, or the node id its records carry."""
+        if not self._has_nodes:
+            return []
+        named = conn.execute(
+            sa.select(nodes.c.node_id).where(nodes.c.last_seq.is_not(None))
+        ).scalars()
+        seen = conn.execute(
+            sa.select(records.c.node_id).where(records.c.node_id.is_not(None)).distinct()
+        ).scalars()
+        return sorted({*named, *seen})
+
+    def _node_rows(self, conn: Connection, ring: Any) -> list[NodeRow]:
+        """Each node's row saying where its appends ended, with its MAC checked."""
+        if not self._has_nodes:
+            return []
+        out: list[NodeRow] = []
+        query = sa.select(nodes).where(nodes.c.last_seq.is_not(None)).order_by(nodes.c.node_id)
+        for r in conn.execute(query):
+            key = ring.key(r.key_id)
+            authentic = key is not None and hmac.compare_digest(
+                node_row_mac(key, r.node_id, int(r.last_seq), r.last_mac, r.last_ref_id, r.key_id),
+                r.node_mac or "",
+            )
+            out.append(NodeRow(r.node_id, int(r.last_seq), r.last_mac, r.last_ref_id, authentic))
+        return out
+
+    def _summaries(
+        self, conn: Connection, node_rows: Sequence[NodeRow], files: Sequence[NodeFiles]
+    ) -> list[NodeSummary]:
+        """Per node: how many records, which seqs, and where its row and anchor say it ended."""
+        counts = (
+            sa.func.count().label("n"),
+            sa.func.min(records.c.seq).label("lo"),
+            sa.func.max(records.c.seq).label("hi"),
+        )
+        if self._has_nodes:
+            query = sa.select(records.c.node_id.label("node"), *counts).group_by(records.c.node_id)
+        else:  # every record predates node ids
+            query = sa.select(sa.literal(None, sa.String()).label("node"), *counts)
+        rows = {(r.node or LEGACY_NODE): r for r in conn.execute(query) if r.n}
+        anchored = {r.node: r.seq for r in node_rows}
+        in_files = {
+            f.node: f.anchor.anchor.seq for f in files if f.node and f.anchor.anchor is not None
+        }
+        out: list[NodeSummary] = []
+        for name in sorted({*rows, *anchored}):
+            r = rows.get(name)
+            last = int(r.hi) if r is not None else None
+            ref = (
+                conn.execute(sa.select(records.c.ref_id).where(records.c.seq == last)).scalar()
+                if last is not None
+                else None
+            )
+            out.append(
+                NodeSummary(
+                    node=name,
+                    records=int(r.n) if r is not None else 0,
+                    first_seq=int(r.lo) if r is not None else None,
+                    last_seq=last,
+                    last_ref_id=ref,
+                    anchored_seq=anchored.get(name),
+                    file_seq=in_files.get(name),
+                )
+            )
+        return out
+
+    def heartbeat(
+        self,
+        *,
+        started_at: datetime,
+        policy_hash: str | None,
+        policy_loaded_at: datetime | None,
+        pid: int,
+        listen: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Write this node's heartbeat row (its policy version, pid and address)."""
+        values = {
+            "started_at": started_at,
+            "heartbeat_at": now or datetime.now(UTC),
+            "policy_hash": policy_hash,
+            "policy_loaded_at": policy_loaded_at,
+            "pid": pid,
+            "listen": listen,
+        }
+        update = nodes.update().where(nodes.c.node_id == self.node_id).values(values)
+        try:
+            with self._engine.begin() as conn:
+                if conn.execute(update).rowcount == 0:
+                    conn.execute(nodes.insert().values(node_id=self.node_id, **values))
+        except sa.exc.IntegrityError:
+            # Another worker of this node inserted the row first; update it instead.
+            with self._engine.begin() as conn:
+                conn.execute(update)
+
+    def node_status(self) -> tuple[int, list[NodeStatus]]:
+        """The chain head's seq and every node's row, by node id."""
+        with self._read() as conn:
+            head = conn.execute(sa.select(chain_head.c.seq).where(chain_head.c.id == 1)).scalar()
+            rows = (
+                conn.execute(sa.select(nodes).order_by(nodes.c.node_id)).all()
+                if self._has_nodes
+                else []
+            )
+        return int(head or 0), [
+            NodeStatus(
+                node=r.node_id,
+                heartbeat_at=r.heartbeat_at,
+                started_at=r.started_at,
+                policy_hash=r.policy_hash,
+                policy_loaded_at=r.policy_loaded_at,
+                pid=r.pid,
+                listen=r.listen,
+                last_seq=r.last_seq,
+                last_ref_id=r.last_ref_id,
+            )
+            for r in rows
+        ]
+
+    def ping(self) -> None:
+        """Run one trivial query (readiness: the audit store answers)."""
+        with self._engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
@@ -274,7 +498,8 @@ class AuditLog:
         """The newest `limit` records, newest first, as JSON-ready dicts; optionally only those
         with a reference ID, with a Message-ID (given in clear, matched by its keyed hash), or
         only pending records that no final record completes."""
-        query = _incomplete_query(sa.select(records)) if incomplete else sa.select(records)
+        base = self._select_records()
+        query = _incomplete_query(base) if incomplete else base
         if ref_id is not None:
             query = query.where(records.c.ref_id == ref_id)
         if message_id is not None:

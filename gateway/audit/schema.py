@@ -34,6 +34,28 @@ records = sa.Table(
     sa.Column("key_id", sa.String(32), nullable=False),
     sa.Column("prev_mac", sa.String(64), nullable=False),
     sa.Column("mac", sa.String(64), nullable=False),
+    # The node that wrote the record (its MAC covers it); NULL for records written before
+    # node ids existed, whose MAC is the v1 form (see entry.record_mac).
+    sa.Column("node_id", sa.String(64), nullable=True),
+)
+
+# One row per gateway node: where its appends ended (the chain position of its newest record,
+# MACed under the anchor subkey like the anchor file) and its heartbeat for `phigate status`.
+nodes = sa.Table(
+    "audit_nodes",
+    metadata,
+    sa.Column("node_id", sa.String(64), primary_key=True, autoincrement=False),
+    sa.Column("last_seq", sa.BigInteger(), nullable=True),
+    sa.Column("last_mac", sa.String(64), nullable=True),
+    sa.Column("last_ref_id", sa.String(64), nullable=True),
+    sa.Column("key_id", sa.String(32), nullable=True),
+    sa.Column("node_mac", sa.String(64), nullable=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("policy_hash", sa.String(64), nullable=True),
+    sa.Column("policy_loaded_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("pid", sa.Integer(), nullable=True),
+    sa.Column("listen", sa.String(300), nullable=True),
 )
 
 # Columns that hold canonical JSON text.
@@ -43,5 +65,5 @@ SCHEMA = StoreSchema(
     name="audit",
     metadata=metadata,
     lock_key=0x70686967617465,  # "phigate"; any constant shared by every process opening the log
-    baselines=("0001_audit_initial",),
+    baselines=("0001_audit_initial", "0002_audit_nodes"),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,9 +29,27 @@ class Problem:
     ref_id: str | None
     kind: ProblemKind
     detail: str
+    # The node whose anchor, witness or database row showed the problem (None: the log's one
+    # anchor, or a problem in the records themselves).
+    node: str | None = None
 
     def __str__(self) -> str:
-        return f"seq {self.seq} (ref {self.ref_id or '?'}): {self.kind}: {self.detail}"
+        where = f" [node {self.node}]" if self.node is not None else ""
+        return f"seq {self.seq} (ref {self.ref_id or '?'}){where}: {self.kind}: {self.detail}"
+
+
+@dataclass(frozen=True)
+class NodeSummary:
+    """One node's share of the log: its records, where they end and where its anchors say
+    they end (a node that stopped simply ends early; that is no problem)."""
+
+    node: str
+    records: int
+    first_seq: int | None
+    last_seq: int | None
+    last_ref_id: str | None
+    anchored_seq: int | None = None
+    file_seq: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,6 +62,11 @@ class VerifyReport:
     # (seq, ref_id) of "message-pending" records no final record of the same ref completes:
     # the message may or may not have left (not a chain problem, but an operator must look).
     incomplete: list[tuple[int, str]] = field(default_factory=list)
+    nodes: list[NodeSummary] = field(default_factory=list)
+
+    def node_problems(self, node: str) -> list[Problem]:
+        """The problems found through this node's anchor, witness or row."""
+        return [p for p in self.problems if p.node == node]
 
 
 @dataclass(frozen=True)
@@ -60,6 +83,26 @@ class WitnessState:
 
     seen: Mapping[int, set[str]] | None
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class NodeFiles:
+    """One anchor file and its witness: the log's only pair (node None), or one node's pair."""
+
+    node: str | None
+    anchor: AnchorState
+    witness: WitnessState | None = None
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    """Where the database says a node's appends ended; `authentic` when its MAC holds."""
+
+    node: str
+    seq: int
+    mac: str
+    ref_id: str
+    authentic: bool
 
 
 Status = Literal["ok", "unknown-key", "moved", "bad", "duplicate", "ts-swapped"]
@@ -184,22 +227,29 @@ class _Analysis:
         p = self.by_seq.get(rec.seq - 1)
         return p is not None and self.recs[p].mac == rec.prev_mac
 
-    def _problem(self, seq: int, ref: str | None, kind: ProblemKind, detail: str) -> None:
-        self.problems.append(Problem(seq=seq, ref_id=ref, kind=kind, detail=detail))
+    def _problem(
+        self, seq: int, ref: str | None, kind: ProblemKind, detail: str, node: str | None = None
+    ) -> None:
+        self.problems.append(Problem(seq=seq, ref_id=ref, kind=kind, detail=detail, node=node))
 
     def finish(
         self,
-        anchor_state: AnchorState,
+        files: Sequence[NodeFiles],
         head: tuple[int, str] | None,
-        witness: WitnessState | None = None,
+        rows: Sequence[NodeRow] = (),
     ) -> VerifyReport:
         for i, rec in enumerate(self.recs):
             if rec.status == "bad" and not rec.resolved:
                 self._resolve(i)
         self._find_ts_swaps()
 
-        anchor = anchor_state.anchor
-        anchor_ok = anchor is not None and anchor.is_authentic(self.ring)
+        trusted = [
+            f.anchor.anchor
+            for f in files
+            if f.anchor.anchor is not None and f.anchor.anchor.is_authentic(self.ring)
+        ]
+        # The furthest trusted anchor: a record beyond it cannot be genuine.
+        anchor = max(trusted, key=lambda a: a.seq, default=None)
         genuine_home: dict[int, int] = {}
         for i, rec in enumerate(self.recs):
             if rec.status == "ok":
@@ -240,26 +290,23 @@ class _Analysis:
                     "inserted",
                     f"a replayed copy of the record at seq {rec.genuine}",
                 )
-            elif self._classify_bad(rec, anchor if anchor_ok else None, genuine_home):
+            elif self._classify_bad(rec, anchor, genuine_home):
                 present.add(rec.seq)
         self._report_moved(moved)
         self._report_deleted(present, genuine_home)
-        self._report_tail(present, anchor_state, anchor_ok, head, genuine_home)
-        if witness is not None:
-            known = max([anchor.seq] if anchor is not None and anchor_ok else [], default=0)
-            if head is not None:
-                known = max(known, head[0])
-            self._report_witness(witness, present, genuine_home, known, anchor_state)
+        known = self._report_tail(present, files, head, rows, genuine_home)
+        for f in files:
+            if f.witness is not None:
+                self._report_witness(f, present, genuine_home, known)
         self.problems.sort(key=lambda p: p.seq)
         return VerifyReport(ok=not self.problems, checked=len(self.recs), problems=self.problems)
 
     def _report_witness(
         self,
-        witness: WitnessState,
+        files: NodeFiles,
         present: set[int],
         genuine_home: Mapping[int, int],
         known: int,
-        anchor_state: AnchorState,
     ) -> None:
         """Compare the log with the append-only witness: a restored older copy ends too early
         (or, appended to again, holds other records at seqs the witness saw).
@@ -267,7 +314,10 @@ class _Analysis:
         What the anchor or the chain head already shows missing is not reported again.
         """
         top = max(present, default=0)
-        if anchor_state.anchor is None or not anchor_state.anchor.is_authentic(self.ring):
+        witness, node = files.witness, files.node
+        assert witness is not None
+        anchor = files.anchor.anchor
+        if anchor is None or not anchor.is_authentic(self.ring):
             return  # a missing or untrusted anchor is reported already, with the same meaning
         if witness.error is not None:
             self._problem(
@@ -276,6 +326,7 @@ class _Analysis:
                 "rolled-back",
                 f"the witness file cannot be read ({witness.error}), so a rollback "
                 "cannot be ruled out",
+                node,
             )
             return
         if witness.seen is None:
@@ -285,6 +336,7 @@ class _Analysis:
                     None,
                     "rolled-back",
                     "the witness file is missing, so a rollback cannot be ruled out",
+                    node,
                 )
             return
         seen = max(witness.seen, default=0)
@@ -294,6 +346,7 @@ class _Analysis:
                 None,
                 "rolled-back",
                 f"rolled back: the log ends at seq {top} but the witness saw seq {seen}",
+                node,
             )
         reported = {p.seq for p in self.problems}
         for seq, macs in sorted(witness.seen.items()):
@@ -307,6 +360,7 @@ class _Analysis:
                     "rolled-back",
                     "rolled back and appended again: the record at this seq is not the one "
                     "the witness saw",
+                    node,
                 )
                 return
 
@@ -445,61 +499,88 @@ class _Analysis:
     def _report_tail(
         self,
         present: set[int],
-        anchor_state: AnchorState,
-        anchor_ok: bool,
+        files: Sequence[NodeFiles],
         head: tuple[int, str] | None,
+        rows: Sequence[NodeRow],
         genuine_home: Mapping[int, int],
-    ) -> None:
+    ) -> int:
+        """Check where the log ends against every anchor file, the chain head and every node
+        row; return the furthest seq any trusted source says the log reached."""
         top = max(present, default=0)
-        anchor = anchor_state.anchor
-        if anchor_state.error is not None or (anchor is not None and not anchor_ok):
-            why = anchor_state.error or "its MAC does not verify"
-            self._problem(
-                anchor.seq if anchor is not None else top,
-                None,
-                "truncated",
-                f"the anchor file cannot be trusted ({why}), so trailing deletions cannot be ruled out",
-            )
-        elif anchor is None and self.recs:
-            self._problem(
-                top,
-                None,
-                "truncated",
-                "the anchor file is missing, so trailing deletions cannot be ruled out",
-            )
         claims: list[tuple[int, str]] = []
-        if anchor is not None and anchor_ok:
-            claims.append((anchor.seq, f"the anchor file records seq {anchor.seq}"))
+        refs: dict[int, str] = {}
+        anchored: list[tuple[str | None, int, str, str]] = []  # node, seq, mac, ref id
+        for f in files:
+            anchor, node = f.anchor.anchor, f.node
+            ok = anchor is not None and anchor.is_authentic(self.ring)
+            named = "the anchor file" if node is None else f"node {node}'s anchor file"
+            if f.anchor.error is not None or (anchor is not None and not ok):
+                why = f.anchor.error or "its MAC does not verify"
+                self._problem(
+                    anchor.seq if anchor is not None else top,
+                    None,
+                    "truncated",
+                    f"{named} cannot be trusted ({why}), so trailing deletions cannot be ruled out",
+                    node,
+                )
+            elif anchor is None and self.recs:
+                self._problem(
+                    top,
+                    None,
+                    "truncated",
+                    f"{named} is missing, so trailing deletions cannot be ruled out",
+                    node,
+                )
+            if anchor is not None and ok:
+                claims.append((anchor.seq, f"{named} records seq {anchor.seq}"))
+                refs[anchor.seq] = anchor.ref_id
+                anchored.append((node, anchor.seq, anchor.mac, anchor.ref_id))
+        for row in rows:
+            if not row.authentic:
+                self._problem(
+                    row.seq,
+                    row.ref_id,
+                    "edited",
+                    f"node {row.node}'s row in audit_nodes fails its MAC (changed in the database)",
+                    row.node,
+                )
+                continue
+            claims.append((row.seq, f"node {row.node}'s row records seq {row.seq}"))
+            refs.setdefault(row.seq, row.ref_id)
+            anchored.append((row.node, row.seq, row.mac, row.ref_id))
         if head is not None:
             claims.append((head[0], f"the chain head records seq {head[0]}"))
         claimed = max((c[0] for c in claims), default=0)
         if claimed > top:
             why = " and ".join(c[1] for c in claims if c[0] > top)
-            refs = {anchor.seq: anchor.ref_id} if anchor is not None and anchor_ok else {}
             self._missing(
                 top + 1, claimed, "truncated", f"the log ends at seq {top}, but {why}", refs
             )
-        elif anchor is not None and anchor_ok:
-            home = genuine_home.get(anchor.seq)
-            if home is not None and self.recs[home].mac != anchor.mac:
+            return claimed
+        for node, seq, mac, ref_id in anchored:
+            home = genuine_home.get(seq)
+            if home is not None and self.recs[home].mac != mac:
                 self._problem(
-                    anchor.seq,
-                    anchor.ref_id,
+                    seq,
+                    ref_id,
                     "truncated",
                     "differs from the anchored record: the log was cut back and appended again",
+                    node,
                 )
+                break
+        return claimed
 
 
 def analyse(
     rows: Iterable[Mapping[str, Any]],
     ring: KeyRing,
-    anchor_state: AnchorState,
+    files: Sequence[NodeFiles],
     head: tuple[int, str] | None,
-    witness: WitnessState | None = None,
+    nodes: Sequence[NodeRow] = (),
 ) -> VerifyReport:
-    """Check every row (in stored seq order) against the key ring, the anchor, the chain head
-    and (when given) the witness file."""
+    """Check every row (in stored seq order) against the key ring, the anchor and witness
+    files, the chain head and the nodes' rows."""
     analysis = _Analysis(ring)
     for row in rows:
         analysis.add(row)
-    return analysis.finish(anchor_state, head, witness)
+    return analysis.finish(files, head, nodes)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gateway.audit.errors import AuditKeyError
 from gateway.audit.log import AuditLog
+from gateway.audit.verify import NodeSummary, VerifyReport
 from gateway.cli.command import Command, failing_as, group
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
@@ -28,7 +29,8 @@ def _options(parser: argparse.ArgumentParser) -> None:
         "--anchor-file",
         dest="audit_anchor_file",
         type=Path,
-        help=f"default: beside the key file ({DEFAULTS.key_file.with_suffix('.anchor')})",
+        help=f"default: beside the key file ({DEFAULTS.key_file.with_suffix('.anchor')}); "
+        "with {node} in it, each node's own anchor and witness (several nodes, one log)",
     )
 
 
@@ -56,6 +58,10 @@ def verify(ctx: Context, args: argparse.Namespace) -> int:
     """Check the chain; one line per problem."""
     with _opened(ctx, args) as log:
         report = log.verify()
+        per_node = log.per_node_files or len(report.nodes) > 1
+    if per_node:
+        for node in report.nodes:
+            print(_node_line(node, report))
     for seq, ref_id in report.incomplete:
         print(
             f"seq {seq} (ref {ref_id}): pending, never completed: no final record says how "
@@ -74,6 +80,19 @@ def verify(ctx: Context, args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_FAILED
+
+
+def _node_line(node: NodeSummary, report: VerifyReport) -> str:
+    """One node's share of the log: its records, where they end, and whether its anchor,
+    witness and row agree (a node that stopped just ends earlier)."""
+    problems = report.node_problems(node.node)
+    state = "intact" if not problems else f"{len(problems)} problem(s), listed below"
+    if node.last_seq is None:
+        return f"node {node.node}: no records: {state}"
+    return (
+        f"node {node.node}: {node.records} records, seq {node.first_seq}..{node.last_seq}, "
+        f"ends at seq {node.last_seq} (ref {node.last_ref_id}): {state}"
+    )
 
 
 def show(ctx: Context, args: argparse.Namespace) -> int:

@@ -104,7 +104,7 @@ def test_a_database_error_rolls_the_whole_batch_back(audit_log: AuditLog) -> Non
         audit_log,
         "INSERT INTO audit_records SELECT 3, ref_id, ts, message_id, sender_hash, "
         "recipient_domains, size, stages, action, next_hop_reply, timings, findings_summary, "
-        "key_id, prev_mac, mac FROM audit_records WHERE seq = 1",
+        "key_id, prev_mac, mac, node_id FROM audit_records WHERE seq = 1",
     )
     with pytest.raises(Exception, match="(?i)unique|duplicate") as info:
         audit_log.append_many([make_entry(audit_log, i) for i in (2, 3, 4)])

@@ -47,7 +47,7 @@ def test_audit_record_per_message_without_phi_and_verify_catches_an_edit(tmp_pat
             s.rcpt("lab@partner.example")
             s.rcpt("second@other.example")
             code, text = s.data(MESSAGE)
-        assert code == 250
+        assert code == 250, "\n".join(p.lines[-20:])
         ref = text.decode().rsplit("ref ", 1)[1].rstrip(")")
         p.wait_event("message")
     finally:

@@ -194,7 +194,7 @@ def test_migrations_are_idempotent(audit_db_url: str, audit_key_file: Path) -> N
     try:
         with second.engine.connect() as conn:
             versions = conn.execute(sa.text("SELECT version_num FROM audit_alembic_version")).all()
-        assert [v[0] for v in versions] == ["0001_audit_initial"]
+        assert [v[0] for v in versions] == ["0002_audit_nodes"]
         assert second.append(make_entry(second, 3)) == 3
         assert second.verify().ok
     finally:

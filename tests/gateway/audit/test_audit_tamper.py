@@ -14,7 +14,7 @@ from tests.support.audit import fetch_row, fill, ref, run_sql, summary, swap_seq
 FORGED_MAC = "ab" * 32
 COLUMNS = (
     "ref_id, ts, message_id, sender_hash, recipient_domains, size, stages, action, "
-    "next_hop_reply, timings, findings_summary, key_id, prev_mac, mac"
+    "next_hop_reply, timings, findings_summary, key_id, prev_mac, mac, node_id"
 )
 
 
@@ -259,8 +259,10 @@ def test_forged_anchor_is_reported(audit_log: AuditLog, audit_key_file: Path) ->
     run_sql(audit_log, "DELETE FROM audit_records WHERE seq = 3")
     run_sql(audit_log, "UPDATE audit_chain_head SET seq = 2")
     problems = audit_log.verify().problems
-    assert [(p.seq, p.kind) for p in problems] == [(2, "truncated")]
+    # The node's row in the database (not rewound here) still says where its appends ended.
+    assert [(p.seq, p.kind) for p in problems] == [(2, "truncated"), (3, "truncated")]
     assert "MAC does not verify" in problems[0].detail
+    assert "row records seq 3" in problems[1].detail
 
 
 def test_key_id_switched_to_another_key_is_edited(audit_log: AuditLog) -> None:
