@@ -217,9 +217,9 @@ def test_the_audit_log_keeps_its_version_table(engine: sa.Engine) -> None:
     prepare(engine, AUDIT)
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT version_num FROM audit_alembic_version")).all()
-    assert [r[0] for r in rows] == ["0001_audit_initial"]
+    assert [r[0] for r in rows] == ["0002_audit_nodes"]
     prepare(engine, AUDIT)
-    assert revisions(engine, AUDIT) == ("0001_audit_initial",)
+    assert revisions(engine, AUDIT) == ("0002_audit_nodes",)
 
 
 def test_every_store_has_a_history_folder() -> None:
