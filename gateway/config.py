@@ -272,6 +272,13 @@ class PortalSettings(Frozen):
     help_text: str = "Questions? Call the practice during office hours."
     template_dir: Path | None = None
     enabled: bool = False  # on: the portal action stores messages and sends notices
+    # What a patient may consent to on the portal's consent page: the scopes offered
+    # (appointment_reminders, billing, lab_results, all_clinical; the first is pre-selected)
+    # and the durations in days offered (the longest is pre-selected).
+    consent_scopes: tuple[str, ...] = Field(default=("appointment_reminders",), min_length=1)
+    consent_days: tuple[Annotated[int, Field(ge=1, le=3650)], ...] = Field(
+        default=(365,), min_length=1
+    )
     webhook_url: str | None = None  # instead of the built-in portal
     webhook_secret_file: Path | None = None
     webhook_timeout: float = Field(default=10.0, gt=0)

@@ -24,16 +24,32 @@ from gateway.cli.options import config_option
 from gateway.config import Settings, split_hostport
 from gateway.delivery.outbox import Outbox
 from gateway.delivery.sender import mail_sender
+from gateway.model import ConfigError
 from gateway.ops.logs import configure
 from gateway.patients.consent import ConsentRegistry
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
 from gateway.patients.errors import ConsentError
 from gateway.patients.roster import PatientRoster
+from gateway.patients.scopes import SCOPES
 from gateway.portal import PortalRuntime, PortalServices, PortalStore, run_portal
+from gateway.portal.app import ConsentChoices, ConsentTerms, RecordedConsent
 
 log = structlog.get_logger("phigate.portal")
-PORTAL_CONSENT_SCOPES = ("appointment_reminders",)
-PORTAL_CONSENT_DAYS = 365
+
+
+def consent_choices(settings: Settings) -> ConsentChoices:
+    """The consent scopes and durations the practice offers; ConfigError names a bad scope."""
+    p = settings.portal
+    unknown = [s for s in p.consent_scopes if s not in SCOPES]
+    if unknown:
+        raise ConfigError(
+            f"portal.consent_scopes: unknown scope(s) {', '.join(unknown)} "
+            f"(known: {', '.join(SCOPES)})"
+        )
+    return ConsentChoices(
+        scopes=tuple(dict.fromkeys(p.consent_scopes)),
+        days=tuple(sorted(set(p.consent_days))),
+    )
 
 
 def portal_parts(
@@ -56,22 +72,25 @@ def portal_parts(
         d = load_disclosure(DEFAULT_DISCLOSURE_VERSION, pat.disclosure_dir)
         return d.version, d.text
 
-    def record_consent(roster_id: str | None, address: str, version: str) -> str:
+    def record_consent(
+        roster_id: str | None, address: str, version: str, terms: ConsentTerms
+    ) -> RecordedConsent:
         rid = roster_id or roster.by_email(address)
         if rid is None:
             raise ConsentError("the address is not on the practice's patient roster")
-        now = datetime.now(UTC)
         consent_id: str = consents.add(
             address,
             rid,
-            obtained_at=now,
+            obtained_at=datetime.now(UTC),
             method="portal",
             recorded_by="patient portal",
             disclosure_version=version,
-            scope=PORTAL_CONSENT_SCOPES,
-            expires=(now + timedelta(days=PORTAL_CONSENT_DAYS)).date(),
+            scope=terms.scopes,
+            expires=terms.expires,
         )
-        return consent_id
+        # What the patient is shown afterwards is read back from the register, not echoed.
+        stored = consents.get(consent_id)
+        return RecordedConsent(consent_id, tuple(stored.scopes), stored.expires)
 
     def verify_dob(roster_id: str, dob: date) -> bool:
         return bool(roster.verify_dob(roster_id, dob.isoformat()))
@@ -83,6 +102,7 @@ def portal_parts(
         verify_dob=verify_dob,
         disclosure=disclosure,
         record_consent=record_consent,
+        consent_choices=consent_choices(settings),
     )
     portal_settings = PortalRuntime(
         practice_name=p.practice_name,

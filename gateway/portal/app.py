@@ -25,6 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import jinja2
@@ -101,6 +102,105 @@ class PortalRuntime(Cloneable):
         return "__Host-pgcsrf" if self.secure_cookies else "pgcsrf"
 
 
+#: The consent scopes (gateway.patients.scopes) in words a patient understands.
+PATIENT_SCOPE_WORDS: Mapping[str, str] = MappingProxyType(
+    {
+        "appointment_reminders": "Appointment reminders: the time, your provider, and the "
+        "clinic's address and phone",
+        "billing": "Bills and statements: account and claim numbers and what a visit cost",
+        "lab_results": "Test results, with diagnoses, medicines and procedures",
+        "all_clinical": "All messages about your care and your bills (never your Social "
+        "Security, card or bank numbers)",
+    }
+)
+
+
+def scope_words(scope: str) -> str:
+    """A consent scope as the patient reads it (its name if the portal has no words for it)."""
+    return PATIENT_SCOPE_WORDS.get(scope, scope.replace("_", " "))
+
+
+def duration_words(days: int) -> str:
+    """'1 year', '6 months', '45 days'."""
+    if days % 365 == 0:
+        n, unit = days // 365, "year"
+    elif days % 30 == 0:
+        n, unit = days // 30, "month"
+    else:
+        n, unit = days, "day"
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def date_words(day: date) -> str:
+    """'4 December 2027'."""
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+@dataclass(frozen=True)
+class ConsentChoices:
+    """What the practice lets a patient choose on the consent page (portal.consent_scopes and
+    portal.consent_days): the kinds of information, and how long the consent lasts."""
+
+    scopes: tuple[str, ...] = ("appointment_reminders",)
+    days: tuple[int, ...] = (365,)
+
+    def __post_init__(self) -> None:
+        if not self.scopes or not self.days or any(d < 1 for d in self.days):
+            raise ValueError("consent choices need at least one scope and positive durations")
+
+
+@dataclass(frozen=True)
+class ConsentTerms:
+    """What the patient chose: the scopes, and the last day the consent is valid."""
+
+    scopes: tuple[str, ...]
+    expires: date
+
+
+@dataclass(frozen=True)
+class RecordedConsent:
+    """A consent as the registry recorded it, shown back to the patient."""
+
+    consent_id: str
+    scopes: tuple[str, ...]
+    expires: date
+
+
+@dataclass(frozen=True)
+class DisclosureBlock:
+    """A paragraph of the disclosure text, or a numbered list, reflowed (no hard line breaks)."""
+
+    text: str = ""
+    items: tuple[str, ...] = ()
+
+
+_ITEM = re.compile(r"^(?:\d{1,2}[.)]|[-*])\s+")
+
+
+def reflow(text: str) -> tuple[DisclosureBlock, ...]:
+    """The disclosure's paragraphs and numbered items with the file's line breaks joined, so a
+    phone's screen wraps them (the accepted text and its hash are unchanged)."""
+    blocks: list[DisclosureBlock] = []
+    for para in re.split(r"\n\s*\n", text.strip()):
+        items: list[str] = []
+        lines: list[str] = []
+        for line in para.splitlines():
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if _ITEM.match(stripped):
+                items.append(_ITEM.sub("", stripped))
+            elif items:
+                items[-1] += " " + stripped
+            else:
+                lines.append(stripped)
+        if lines:
+            blocks.append(DisclosureBlock(text=" ".join(lines)))
+        if items:
+            blocks.append(DisclosureBlock(items=tuple(items)))
+    return tuple(blocks)
+
+
 @dataclass(frozen=True)
 class PortalServices:
     """What the portal needs from the rest of phigate, injected by the composition root.
@@ -109,7 +209,9 @@ class PortalServices:
     - `audit(action, details, ref_id)`: one PHI-free `portal-*` event.
     - `has_dob(roster_id)` / `verify_dob(roster_id, dob)`: the roster's second factor.
     - `disclosure()`: the current consent disclosure as (version, text).
-    - `record_consent(roster_id, address, version)`: store a consent, return its id.
+    - `record_consent(roster_id, address, version, terms)`: store a consent with the scopes and
+      expiry the patient chose, and return it as recorded.
+    - `consent_choices`: the scopes and durations the practice lets patients choose from.
     """
 
     send_mail: SendMail
@@ -117,7 +219,8 @@ class PortalServices:
     has_dob: Callable[[str], bool] = field(default=lambda _rid: False)
     verify_dob: Callable[[str, date], bool] = field(default=lambda _rid, _dob: False)
     disclosure: Callable[[], tuple[str, str]] | None = None
-    record_consent: Callable[[str | None, str, str], str] | None = None
+    record_consent: Callable[[str | None, str, str, ConsentTerms], RecordedConsent] | None = None
+    consent_choices: ConsentChoices = ConsentChoices()
 
 
 class SecurityHeaders:
@@ -692,6 +795,37 @@ def create_app(
             next_label="Back to the message",
         )
 
+    choices = services.consent_choices
+
+    def consent_page(session: PortalSession, version: str, text: str, **kw: Any) -> HTMLResponse:
+        today = now().date()
+        return page(
+            "consent.html.j2",
+            kw.pop("status", 200),
+            session,
+            version=version,
+            disclosure=reflow(text),
+            scopes=[(name, scope_words(name)) for name in choices.scopes],
+            durations=[
+                (days, duration_words(days), date_words(today + timedelta(days=days)))
+                for days in choices.days
+            ],
+            chosen_scopes=kw.pop("chosen_scopes", choices.scopes[:1]),
+            chosen_days=kw.pop("chosen_days", choices.days[-1]),
+            problem=kw.pop("problem", ""),
+            **kw,
+        )
+
+    def chosen_terms(form: Any) -> ConsentTerms | None:
+        """The scopes and duration the form chose, if all are among the practice's choices."""
+        picked = tuple(dict.fromkeys(str(v) for v in form.getlist("scope")))
+        days = str(form.get("days", ""))
+        if not picked or any(p not in choices.scopes for p in picked):
+            return None
+        if not days.isdigit() or int(days) not in choices.days:
+            return None
+        return ConsentTerms(picked, now().date() + timedelta(days=int(days)))
+
     async def consent_get(request: Request) -> Response:
         cur = await verified(request)
         if isinstance(cur, Response):
@@ -699,7 +833,7 @@ def create_app(
         if services.disclosure is None or services.record_consent is None:
             return notice("Not available", "Please contact us to change how we email you.")
         version, text = await run_in_threadpool(services.disclosure)
-        return page("consent.html.j2", 200, cur[1], version=version, disclosure=text)
+        return consent_page(cur[1], version, text)
 
     async def consent_post(request: Request) -> Response:
         cur = await verified(request)
@@ -711,7 +845,8 @@ def create_app(
         form = await checked_form(request, session)
         if form is None:
             return csrf_failed()
-        version, _text = await run_in_threadpool(services.disclosure)
+        version, text = await run_in_threadpool(services.disclosure)
+        terms = chosen_terms(form)
         if form.get("accept") != "yes" or not hmac.compare_digest(
             str(form.get("version", "")).encode(), version.encode()
         ):
@@ -722,36 +857,44 @@ def create_app(
                 next_url="/consent",
                 next_label="Back",
             )
+        if terms is None:
+            return consent_page(
+                session,
+                version,
+                text,
+                status=400,
+                problem="Nothing was changed: please choose at least one kind of message and "
+                "how long the consent lasts.",
+            )
         opened = await load(session)
         if isinstance(opened, Response):
             return opened
         meta = opened.meta
         record = services.record_consent
-        consent_id = str(await run_in_threadpool(record, meta.roster_id, opened.recipient, version))
+        recorded = await run_in_threadpool(record, meta.roster_id, opened.recipient, version, terms)
         await call(
             services.send_mail,
             settings.practice_address,
-            _consent_mail(settings, consent_id, version, meta.ref_id),
+            _consent_mail(settings, recorded.consent_id, version, meta.ref_id),
         )
         await audit(
             "portal-consent",
             meta.item_id,
             meta.ref_id,
             meta.roster_id,
-            consent_id=consent_id,
+            consent_id=recorded.consent_id,
             version=version,
+            scopes=",".join(recorded.scopes),
+            expires=recorded.expires.isoformat(),
         )
         return page(
-            "notice.html.j2",
+            "consent-recorded.html.j2",
             200,
             session,
-            heading="Thank you",
-            lines=(
-                f"{settings.practice_name} may now email you without encryption.",
-                "You can change your mind at any time: just tell us.",
-            ),
-            next_url="/message",
-            next_label="Back to the message",
+            consent_id=recorded.consent_id,
+            scopes=[scope_words(s) for s in recorded.scopes],
+            expires=date_words(recorded.expires),
+            version=version,
         )
 
     async def logout(request: Request) -> Response:

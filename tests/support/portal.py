@@ -30,6 +30,7 @@ from gateway.portal import (
     create_app,
     portal_server,
 )
+from gateway.portal.app import ConsentTerms, RecordedConsent
 
 T0 = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
@@ -123,7 +124,7 @@ class FakePractice:
     dobs: dict[str, date] = field(default_factory=lambda: {ROSTER_ID: DOB})
     outbox: list[tuple[str, bytes]] = field(default_factory=list)
     events: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
-    consents: list[tuple[str | None, str, str]] = field(default_factory=list)
+    consents: list[tuple[str | None, str, str, ConsentTerms]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send_mail(self, to: str, raw: bytes) -> None:
@@ -134,10 +135,12 @@ class FakePractice:
         with self.lock:
             self.events.append((action, dict(details), ref_id))
 
-    def record_consent(self, roster_id: str | None, address: str, version: str) -> str:
+    def record_consent(
+        self, roster_id: str | None, address: str, version: str, terms: ConsentTerms
+    ) -> RecordedConsent:
         with self.lock:
-            self.consents.append((roster_id, address, version))
-            return f"C-{len(self.consents):04d}"
+            self.consents.append((roster_id, address, version, terms))
+            return RecordedConsent(f"C-{len(self.consents):04d}", terms.scopes, terms.expires)
 
     def services(self) -> PortalServices:
         return PortalServices(

@@ -353,10 +353,19 @@ def test_consent_in_the_portal(portal: str, practice: FakePractice, item: Portal
         assert stale.status_code == BAD_REQUEST
         assert practice.consents == []
         done = client.post(
-            "/consent", data={"csrf": csrf(page), "version": DISCLOSURE[0], "accept": "yes"}
+            "/consent",
+            data={
+                "csrf": csrf(page),
+                "version": DISCLOSURE[0],
+                "accept": "yes",
+                "scope": "appointment_reminders",
+                "days": "365",
+            },
         )
         assert done.status_code == HTTP_OK
-    assert practice.consents == [(ROSTER_ID, RECIPIENT, DISCLOSURE[0])]
+    [(roster_id, address, version, terms)] = practice.consents
+    assert (roster_id, address, version) == (ROSTER_ID, RECIPIENT, DISCLOSURE[0])
+    assert terms.scopes == ("appointment_reminders",)
     to, raw = practice.outbox[-1]
     assert to == SETTINGS.practice_address
     assert b"C-0001" in raw
