@@ -15,6 +15,7 @@ from detectors.config import DetectorConfig, Frozen
 from gateway.yamlconf import load_file, validate
 
 TlsLevel = Literal["none", "opportunistic", "require", "verify"]
+HarvestMode = Literal["off", "approve", "auto"]
 TLS_ORDER: dict[str, int] = {"none": 0, "opportunistic": 1, "require": 2, "verify": 3}
 
 
@@ -236,6 +237,10 @@ class SmimeSettings(Frozen):
     sign_password_file: Path | None = None
     protect_subject: bool = True
     neutral_subject: str = "Encrypted message"
+    # Certificates from verified signed mail: off (learn nothing), approve (store them pending
+    # until `phigate keys approve`), auto (use them at once). approve by default: nothing a
+    # message brings changes whom mail is encrypted to until an officer has looked at it.
+    harvest: HarvestMode = "approve"
 
 
 class PgpSettings(Frozen):
@@ -244,6 +249,9 @@ class PgpSettings(Frozen):
     home: Path = Path("var/gnupg")
     sign_key: str | None = None
     inline_addresses: tuple[str, ...] = ()  # legacy recipients who want inline PGP
+    # Keys from Autocrypt headers and attached public keys: off, approve or auto as for S/MIME.
+    # Nobody vouches for such a key (anyone can write a From line), hence approve by default.
+    harvest: HarvestMode = "approve"
 
 
 class PatientSettings(Frozen):
