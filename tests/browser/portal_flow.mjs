@@ -2,6 +2,8 @@
 // notice link -> ask for a code -> enter code (+ date of birth) -> read -> download -> reply.
 //
 // Usage: node portal_flow.mjs --link URL --code-url URL --out DIR --expect TEXT --reply TEXT [--dob YYYY-MM-DD]
+//        [--consent SCOPE --days N]   then also give consent to SCOPE for N days, at 390 px
+//        checking that nothing is wider than the screen, and report what the page says was recorded.
 // --code-url answers 200 with the newest one-time code once it has been mailed (404 before).
 // Prints one JSON line with what happened; exits 1 with a message on any failure.
 import { chromium } from "playwright-core";
@@ -29,6 +31,8 @@ const { values: opt } = parseArgs({
     expect: { type: "string" },
     reply: { type: "string" },
     dob: { type: "string" },
+    consent: { type: "string" },
+    days: { type: "string" },
   },
 });
 for (const name of ["link", "code-url", "out", "expect", "reply"]) {
@@ -40,6 +44,20 @@ for (const name of ["link", "code-url", "out", "expect", "reply"]) {
 
 function check(condition, message) {
   if (!condition) throw new Error(message);
+}
+
+// Elements wider than the viewport (or than their box) make a phone user scroll sideways.
+async function overflowing(page) {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const wide = [];
+    if (document.documentElement.scrollWidth > width) wide.push(`page ${document.documentElement.scrollWidth}px`);
+    for (const el of document.querySelectorAll("main *")) {
+      const box = el.getBoundingClientRect();
+      if (box.right > width + 1) wide.push(`${el.tagName.toLowerCase()}#${el.id} ends at ${Math.round(box.right)}px`);
+    }
+    return wide;
+  });
 }
 
 async function fetchCode(url) {
@@ -110,10 +128,36 @@ try {
   visited.push(page.url());
   const heading = await page.locator("h1").innerText();
   check(heading.includes("Your reply was sent"), `unexpected page after replying: ${heading}`);
+  let consent = null;
+  if (opt.consent) {
+    await page.goto(new URL("/consent", page.url()).href);
+    visited.push(page.url());
+    const wide = await overflowing(page);
+    check(wide.length === 0, `the consent page is wider than 390 px: ${wide.join("; ")}`);
+    const whiteSpace = await page.locator(".disclosure").evaluate((el) => getComputedStyle(el).whiteSpace);
+    check(!whiteSpace.startsWith("pre"), `the disclosure keeps the file's line breaks (${whiteSpace})`);
+    // A reflowed item fills the screen's width: its first line is wider than the file's 90 columns
+    // would allow only if not hard-wrapped; at 390 px an item wraps into several lines by itself.
+    const item = page.locator(".disclosure li").first();
+    const itemText = await item.innerText();
+    check(!itemText.includes("\n"), "a disclosure item still holds a hard line break");
+    const shown = await page.locator("#durations").innerText();
+    await page.uncheck("#scopes input[type=checkbox] >> nth=0");
+    await page.check(`#scopes input[value="${opt.consent}"]`);
+    await page.check(`#days-${opt.days}`);
+    await page.check("#accept");
+    const tap = (await page.locator("#accept").boundingBox()).height;
+    check(tap >= 24, `the agree box is too small to tap (${tap}px)`);
+    await page.click("#consent");
+    await page.locator("#recorded").waitFor();
+    const wideAfter = await overflowing(page);
+    check(wideAfter.length === 0, `the recorded page is wider than 390 px: ${wideAfter.join("; ")}`);
+    consent = { offered: shown, recorded: await page.locator("#recorded").innerText() };
+  }
   check(!visited.some((u) => u.includes(token)), "the token appeared in a later URL");
   check(problems.length === 0, `browser reported problems: ${problems.join("; ")}`);
 
-  console.log(JSON.stringify({ ok: true, download: saved, visited, heading }));
+  console.log(JSON.stringify({ ok: true, download: saved, visited, heading, consent }));
 } catch (err) {
   console.error(`portal_flow: ${err.message}`);
   if (problems.length) console.error(`portal_flow: browser problems: ${problems.join("; ")}`);

@@ -1,4 +1,5 @@
-"""A real Chromium goes from the notice's link through verification to reading and replying.
+"""A real Chromium goes from the notice's link through verification to reading and replying,
+and gives consent at a phone's 390 px.
 
 Needs node, Debian's /usr/bin/chromium and `tests/browser/install.sh` (playwright-core); any
 of them missing is a failure, not a skip, so the check cannot silently stop running.
@@ -6,6 +7,7 @@ of them missing is a failure, not a skip, so the check cannot silently stop runn
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import json
@@ -15,13 +17,16 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from gateway.portal import PortalStore, render_portal_notice
+from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
+from gateway.portal import PortalItem, PortalStore, create_app, render_portal_notice
+from gateway.portal.app import ConsentChoices
 from tests.support.portal import (
     ATTACHMENT,
     ATTACHMENT_NAME,
@@ -33,6 +38,7 @@ from tests.support.portal import (
     FakePractice,
     put,
     running_portal,
+    serving,
 )
 
 BROWSER_DIR = Path(__file__).resolve().parents[2] / "browser"
@@ -80,6 +86,54 @@ def code_url(practice: FakePractice) -> Iterator[str]:
         server.server_close()
 
 
+def _flow(
+    node: str, base: str, item: PortalItem, code_url: str, tmp_path: Path, *extra: str
+) -> dict:
+    """Run portal_flow.mjs from the notice's link; its JSON result."""
+    notice = render_portal_notice(
+        item,
+        practice_name=SETTINGS.practice_name,
+        portal_url=base,
+        help_text=SETTINGS.help_text,
+        to=RECIPIENT,
+        from_addr=SETTINGS.portal_from,
+        asks_dob=True,
+    )
+    msg = email.message_from_bytes(notice, policy=email.policy.default)
+    assert isinstance(msg, EmailMessage)
+    text = msg.get_body(preferencelist=("plain",))
+    assert text is not None
+    found = re.search(r"(http://127\.0\.0\.1:\d+/p/[A-Za-z0-9_-]+)", text.get_content())
+    assert found, "no link in the notice"
+    proc = subprocess.run(
+        [
+            node,
+            str(BROWSER_DIR / "portal_flow.mjs"),
+            "--link",
+            found.group(1),
+            "--code-url",
+            code_url,
+            "--out",
+            str(tmp_path / "downloads"),
+            "--expect",
+            "potassium 5.9 mmol/L",
+            "--reply",
+            REPLY,
+            "--dob",
+            DOB.isoformat(),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=BROWSER_DIR,
+    )
+    assert proc.returncode == 0, f"browser flow failed:\n{proc.stderr}\n{proc.stdout}"
+    result: dict = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["ok"] is True
+    return result
+
+
 def test_patient_reads_downloads_and_replies_in_chromium(
     app_store: PortalStore, practice: FakePractice, code_url: str, tmp_path: Path
 ) -> None:
@@ -87,47 +141,7 @@ def test_patient_reads_downloads_and_replies_in_chromium(
     node = _require_tools()
     item = put(app_store, ref_id="PG-20261128-BROWSER1", now=None)
     with running_portal(app_store, practice) as base:
-        notice = render_portal_notice(
-            item,
-            practice_name=SETTINGS.practice_name,
-            portal_url=base,
-            help_text=SETTINGS.help_text,
-            to=RECIPIENT,
-            from_addr=SETTINGS.portal_from,
-            asks_dob=True,
-        )
-        msg = email.message_from_bytes(notice, policy=email.policy.default)
-        assert isinstance(msg, EmailMessage)
-        text = msg.get_body(preferencelist=("plain",))
-        assert text is not None
-        found = re.search(r"(http://127\.0\.0\.1:\d+/p/[A-Za-z0-9_-]+)", text.get_content())
-        assert found, "no link in the notice"
-        out = tmp_path / "downloads"
-        proc = subprocess.run(
-            [
-                node,
-                str(BROWSER_DIR / "portal_flow.mjs"),
-                "--link",
-                found.group(1),
-                "--code-url",
-                code_url,
-                "--out",
-                str(out),
-                "--expect",
-                "potassium 5.9 mmol/L",
-                "--reply",
-                REPLY,
-                "--dob",
-                DOB.isoformat(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=BROWSER_DIR,
-        )
-    assert proc.returncode == 0, f"browser flow failed:\n{proc.stderr}\n{proc.stdout}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["ok"] is True
+        result = _flow(node, base, item, code_url, tmp_path)
     downloaded = Path(result["download"])
     assert downloaded.name == ATTACHMENT_NAME
     assert downloaded.read_bytes() == ATTACHMENT
@@ -141,3 +155,30 @@ def test_patient_reads_downloads_and_replies_in_chromium(
     assert body is not None and REPLY in body.get_content()
     assert practice.actions() == ["portal-view", "portal-download", "portal-reply"]
     assert all(d["item"] == item.item_id for _a, d, _r in practice.events)
+
+
+def test_patient_chooses_consent_terms_at_390_px_in_chromium(
+    app_store: PortalStore, practice: FakePractice, code_url: str, tmp_path: Path
+) -> None:
+    """At 390 px the consent page and the recorded terms fit the screen, the disclosure is
+    reflowed, and the scope and duration the patient picked are what is recorded and shown."""
+    node = _require_tools()
+    shipped = load_disclosure(DEFAULT_DISCLOSURE_VERSION)
+    services = dataclasses.replace(
+        practice.services(),
+        consent_choices=ConsentChoices(scopes=("appointment_reminders", "billing"), days=(90, 365)),
+        disclosure=lambda: (shipped.version, shipped.text),
+    )
+    item = put(app_store, ref_id="PG-20261128-BROWSER2", now=None)
+    with serving(create_app(app_store, SETTINGS, services)) as base:
+        result = _flow(node, base, item, code_url, tmp_path, "--consent", "billing", "--days", "90")
+    [(_rid, _address, version, terms)] = practice.consents
+    assert version == shipped.version and terms.scopes == ("billing",)
+    expires = datetime.now(UTC).date() + timedelta(days=90)
+    assert terms.expires == expires
+    offered = " ".join(result["consent"]["offered"].split())
+    assert "3 months, until" in offered and "1 year, until" in offered
+    recorded = " ".join(result["consent"]["recorded"].split())
+    assert "Bills and statements" in recorded and "Appointment reminders" not in recorded
+    assert f"{expires.day} {expires.strftime('%B %Y')}" in recorded
+    assert "C-0001" in recorded
