@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import getaddresses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -61,6 +61,12 @@ CertProblem = Literal[
     "ambiguous",
 ]
 Clock = Callable[[], dt.datetime]
+HarvestState = Literal["", "pending", "rejected"]
+HarvestMode = Literal["off", "approve", "auto"]
+
+#: Sources of certificates taken from mail ("signed mail" is what older versions wrote).
+HARVESTED = "harvested"
+HARVESTED_SOURCES = frozenset({HARVESTED, "signed mail"})
 
 INDEX_VERSION = 1
 _SMIME_CAPABILITIES_OID = ObjectIdentifier("1.2.840.113549.1.9.15")
@@ -119,6 +125,22 @@ class CertEntry:
     file: str
     capabilities: frozenset[str] = frozenset()
     source: str = ""
+    #: "" in use; "pending" harvested and awaiting `phigate keys approve`; "rejected" by an
+    #: officer (kept so the same certificate is not harvested again).
+    state: HarvestState = ""
+    #: For a harvested certificate: the keyed hash of the Message-ID it came in, and when.
+    message: str = ""
+    harvested_at: str = ""
+
+    @property
+    def harvested(self) -> bool:
+        """Taken from passing mail rather than imported by an officer."""
+        return self.source in HARVESTED_SOURCES
+
+    @property
+    def in_use(self) -> bool:
+        """May be chosen for encryption (not pending approval, not rejected)."""
+        return self.state == ""
 
     def as_json(self) -> dict[str, Any]:
         """The index record."""
@@ -133,6 +155,9 @@ class CertEntry:
             "file": self.file,
             "capabilities": sorted(self.capabilities),
             "source": self.source,
+            "state": self.state,
+            "message": self.message,
+            "harvested_at": self.harvested_at,
         }
 
     @classmethod
@@ -149,6 +174,9 @@ class CertEntry:
             file=str(data["file"]),
             capabilities=frozenset(data.get("capabilities", ())),
             source=str(data.get("source", "")),
+            state=_state(data.get("state", "")),
+            message=str(data.get("message", "")),
+            harvested_at=str(data.get("harvested_at", "")),
         )
 
 
@@ -223,8 +251,10 @@ class CertStore:
         require_crl: bool = False,
         clock: Clock = _utcnow,
         crl_cache: CrlCache | None = None,
+        harvest: HarvestMode = "approve",
     ) -> None:
         self.directory = Path(directory)
+        self.harvest = harvest
         self._clock = clock
         self._require_crl = require_crl
         self._anchors = tuple(self._load_anchors(trust_anchors))
@@ -246,6 +276,7 @@ class CertStore:
             smime.crls,
             require_crl=smime.require_crl,
             clock=clock,
+            harvest=smime.harvest,
         )
 
     # ----------------------------------------------------------------- import
@@ -265,6 +296,8 @@ class CertStore:
         *,
         source: str = "",
         capabilities: Iterable[str] = (),
+        state: HarvestState = "",
+        message: str = "",
     ) -> ImportResult:
         """Store recipient certificates (indexed by address) and CA certificates (for chains)."""
         entries = {e.fingerprint: e for e in self.entries()}
@@ -303,6 +336,9 @@ class CertStore:
                 file=relative,
                 capabilities=cert_capabilities(cert) | extra_caps,
                 source=source,
+                state=state,
+                message=message,
+                harvested_at=self._clock().isoformat(timespec="seconds") if message else "",
             )
             entries[fp] = entry
             added.append(entry)
@@ -340,7 +376,7 @@ class CertStore:
         record = self._read_capabilities().get(address.strip().lower())
         return None if record is None else frozenset(record["capabilities"])
 
-    def learn_from_signed(self, raw: bytes, sender: str) -> Learned:
+    def learn_from_signed(self, raw: bytes, sender: str, *, message: str = "") -> Learned:
         """Learn a sender's certificate and SMIMECapabilities from S/MIME signed mail.
 
         Only from a signature that verifies, by a certificate that names `sender`, names every
@@ -348,6 +384,11 @@ class CertStore:
         certificate (chain to a trust anchor, validity, usage, key size, revocation). Anything
         else teaches nothing: a forged or merely self-signed message must not change how
         mail to that address is encrypted, nor which certificate it is encrypted to.
+
+        The certificate is stored as harvested (`message`: the keyed hash of the Message-ID):
+        with `harvest` "approve" pending until an officer approves it, with "auto" in use at
+        once, with "off" not at all (the capabilities are still recorded for a certificate
+        the store already holds). A certificate an officer rejected is not stored again.
         """
         harvest = harvest_capabilities(raw)  # BadSignature for a forged or altered message
         if harvest is None:
@@ -361,17 +402,55 @@ class CertStore:
         result = self.validate(cert, extra_intermediates=harvest.chain)
         if result.problem is not None:
             return Learned(False, f"certificate {result.problem}: {result.detail}", fp)
-        # CA certificates that came along are kept for path building (never as anchors).
-        self.import_certificates(
-            [c for c in result.chain[1:] if c not in self._anchors] + [cert],
-            source="signed mail",
-        )
+        known = {e.fingerprint: e for e in self.entries()}
+        if self.harvest != "off" and fp not in known:
+            # CA certificates that came along are kept for path building (never as anchors).
+            self.import_certificates(
+                [c for c in result.chain[1:] if c not in self._anchors] + [cert],
+                source=HARVESTED,
+                state="pending" if self.harvest == "approve" else "",
+                message=message,
+            )
         now = self._clock()
         # A signing time in the future would pin these capabilities against later messages.
         signed_at = min(harvest.signing_time or now, now)
         for address in sorted(claimed):
             self.record_capabilities(address, harvest.capabilities, signed_at=signed_at)
-        return Learned(True, "learnt", fp, harvest.capabilities)
+        state = known[fp].state if fp in known else "" if self.harvest == "auto" else "pending"
+        reason = {"": "learnt", "pending": "learnt; pending approval", "rejected": "rejected"}
+        if self.harvest == "off" and fp not in known:
+            return Learned(
+                True, "capabilities only (smime.harvest is off)", fp, harvest.capabilities
+            )
+        return Learned(True, reason[state], fp, harvest.capabilities)
+
+    # ----------------------------------------------------------------- approval
+
+    def pending(self) -> tuple[CertEntry, ...]:
+        """Harvested certificates awaiting an officer's approval."""
+        return tuple(e for e in self.entries() if e.state == "pending")
+
+    def find(self, fingerprint_prefix: str) -> CertEntry | None:
+        """The one entry whose SHA-256 fingerprint starts with the given hex (16+ digits)."""
+        wanted = fingerprint_prefix.replace(":", "").replace(" ", "").lower()
+        if len(wanted) < 16 or any(c not in "0123456789abcdef" for c in wanted):
+            return None
+        found = [e for e in self.entries() if e.fingerprint.startswith(wanted)]
+        return found[0] if len(found) == 1 else None
+
+    def decide(self, fingerprint: str, *, approve: bool) -> CertEntry:
+        """Approve (put in use) or reject a pending harvested certificate; the changed entry.
+
+        Raises CertStoreError naming the fingerprint when no pending certificate has it.
+        """
+        entry = self.find(fingerprint)
+        if entry is None or entry.state != "pending":
+            raise CertStoreError(f"no pending S/MIME certificate {fingerprint}")
+        changed = replace(entry, state="" if approve else "rejected")
+        self._write_index(
+            [changed if e.fingerprint == entry.fingerprint else e for e in self.entries()]
+        )
+        return changed
 
     # ----------------------------------------------------------------- reading
 
@@ -432,14 +511,28 @@ class CertStore:
         """The certificate to encrypt to for `address`, or the reason there is none."""
         when = at or self._clock()
         key = address.strip().lower()
-        candidates = [e for e in self.entries() if key in e.addresses]
+        listed = [e for e in self.entries() if key in e.addresses and e.state != "rejected"]
+        candidates = [e for e in listed if e.in_use]
         if not candidates:
+            if listed:
+                return CertLookup(
+                    None,
+                    "untrusted",
+                    "harvested certificate awaiting approval (phigate keys approve "
+                    + ", ".join(e.fingerprint[:16] for e in listed)
+                    + ")",
+                    listed[0],
+                    len(listed),
+                )
             return CertLookup(None, "not-found", "no certificate for this address")
         checked = [(entry, self.validate(self.certificate(entry), at=when)) for entry in candidates]
         newest_first = sorted(
             checked, key=lambda item: (item[0].not_after, item[0].not_before), reverse=True
         )
         valid = [(e, v) for e, v in newest_first if v.problem is None]
+        # A certificate an officer imported is never displaced by one taken from mail.
+        officers = [(e, v) for e, v in valid if not e.harvested]
+        valid = officers or valid
         count = len(candidates)
         if valid:
             entry, _ = valid[0]
@@ -564,6 +657,12 @@ class CertStore:
             (json.dumps(data, indent=2, sort_keys=True) + "\n").encode(),
         )
         self._index_stamp = None
+
+
+def _state(value: object) -> HarvestState:
+    if value not in ("", "pending", "rejected"):
+        raise ValueError(f"unknown certificate state {value!r}")
+    return value
 
 
 def _from_addresses(raw: bytes) -> set[str]:

@@ -39,7 +39,10 @@ def partner(pki: Pki) -> Issued:
 
 
 def _settings(tmp_path: Path, pki: Pki) -> SmimeSettings:
-    return SmimeSettings(store_dir=tmp_path / "certs", trust_anchors=(pki.root.cert_path,))
+    # auto: the control case shows the learnt certificate in use at once (approval is its own test)
+    return SmimeSettings(
+        store_dir=tmp_path / "certs", trust_anchors=(pki.root.cert_path,), harvest="auto"
+    )
 
 
 def _signed(who: Issued, issuer: Pki, sender: str = PARTNER) -> bytes:

@@ -388,7 +388,7 @@ def _openssl_signed(who: Issued, pki: Pki, message: bytes, tmp_path: Path) -> by
 def test_capabilities_follow_the_latest_signed_message(tmp_path: Path, pki: Pki) -> None:
     """GCM learnt from one signed message is dropped when a later one (openssl's) lacks it."""
     quinn = pki.issue("quinn@example.org", stem="quinn")
-    store = make_store(tmp_path, pki)
+    store = make_store(tmp_path, pki, harvest="auto")
     mail = b"From: quinn@example.org\r\nTo: x@praxis.example\r\nSubject: hi\r\n\r\nhello\r\n"
     first = store.learn_from_signed(
         sign_message(mail, Signer(quinn.cert, quinn.key, (pki.intermediate.cert,))),
@@ -419,6 +419,7 @@ def test_pipeline_hook_learns_and_logs_no_address(tmp_path: Path, pki: Pki) -> N
             "smime": {
                 "store_dir": str(tmp_path / "certs"),
                 "trust_anchors": [str(pki.root.cert_path)],
+                "harvest": "auto",
             },
         },
     )
