@@ -95,18 +95,32 @@ class LineHandler(logging.Handler):
             self.handleError(record)
 
 
-def shared_processors() -> list[Processor]:
+class AddNode:
+    """Name the gateway node on every line, since several nodes log to one collector."""
+
+    def __init__(self, node: str) -> None:
+        self.node = node
+
+    def __call__(
+        self, _logger: Any, _method: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event.setdefault("node", self.node)
+        return event
+
+
+def shared_processors(node: str | None = None) -> list[Processor]:
     """What every event goes through before it is rendered, redaction first."""
     return [
         redact,
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         add_pid,
+        *([AddNode(node)] if node is not None else []),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
 
 
-def configure(level: str = "info", fmt: str = "json") -> None:
+def configure(level: str = "info", fmt: str = "json", node: str | None = None) -> None:
     """Set up structlog and the standard library's root logger to write one JSON object per line
     on standard error, through the same redaction."""
     renderer: Processor = (
@@ -115,7 +129,7 @@ def configure(level: str = "info", fmt: str = "json") -> None:
     fd = sys.stderr.fileno()
     numeric = getattr(logging, level.upper())
     structlog.configure(
-        processors=[*shared_processors(), structlog.processors.format_exc_info, renderer],
+        processors=[*shared_processors(node), structlog.processors.format_exc_info, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=lambda *_args: LineLogger(fd),
         # Loggers are module-level proxies; caching spares a re-bind on every call.
@@ -128,7 +142,7 @@ def configure(level: str = "info", fmt: str = "json") -> None:
             foreign_pre_chain=[
                 structlog.stdlib.add_logger_name,
                 structlog.stdlib.ExtraAdder(),
-                *shared_processors(),
+                *shared_processors(node),
             ],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,

@@ -7,16 +7,14 @@ the sum. `PROMETHEUS_MULTIPROC_DIR` must be set before prometheus_client is firs
 from __future__ import annotations
 
 import os
-import threading
+from collections.abc import Callable
 from typing import Any
-
-from gateway.config import split_hostport
 
 
 class Metrics:
     """The gateway's counters and histograms."""
 
-    def __init__(self) -> None:
+    def __init__(self, node: str | None = None) -> None:
         # Not imported at the top: prometheus_client picks its multiprocess mode when first
         # imported, and the supervisor sets PROMETHEUS_MULTIPROC_DIR after this module loads.
         from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -43,6 +41,18 @@ class Metrics:
             registry=self.registry,
             multiprocess_mode="livesum" if multi else "all",
         )
+
+        # The node's name as a label, so dashboards over several nodes can tell them apart
+        # (scrapers add their own target labels; this one survives federation and remote write).
+        self.node = Gauge(
+            "phigate_node_info",
+            "This gateway node (node.id); always 1",
+            ["node"],
+            registry=self.registry,
+            multiprocess_mode="max" if multi else "all",
+        )
+        if node is not None:
+            self.node.labels(node=node).set(1)
 
         self.expiring = Gauge(
             "phigate_keys_expiring",
@@ -73,18 +83,24 @@ class Metrics:
         self.active.inc(delta)
 
 
-def serve(listen: str, registry: Any | None = None) -> threading.Thread | None:
-    """Serve /metrics on a local port in a thread; with a multiprocess dir, serve the sum."""
+def renderer(registry: Any | None = None) -> Callable[[], tuple[bytes, str]]:
+    """A function giving /metrics' body and content type: `registry`, or with a multiprocess
+    dir the sum over every worker's files."""
     # Imported here for the same reason as in Metrics.
-    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+    from prometheus_client import (
+        CONTENT_TYPE_LATEST,
+        REGISTRY,
+        CollectorRegistry,
+        generate_latest,
+        multiprocess,
+    )
 
-    host, port = split_hostport(listen)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
-    server, thread = (
-        start_http_server(port, addr=host, registry=registry)
-        if registry
-        else start_http_server(port, addr=host)
-    )
-    return thread
+    chosen = registry if registry is not None else REGISTRY
+
+    def render() -> tuple[bytes, str]:
+        return generate_latest(chosen), CONTENT_TYPE_LATEST
+
+    return render

@@ -23,15 +23,17 @@ from typing import Any
 
 import structlog
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.app import Gateway, shipped_path
+from gateway.app import Gateway, check_policy, shipped_path
 from gateway.audit import AuditLog
 from gateway.config import Settings, load_settings, split_hostport
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys import CertStore
 from gateway.model import ConfigError, PhigateError
+from gateway.ops.health import Health, NodeState, PolicyVersion, serve_ops
 from gateway.ops.logs import configure
-from gateway.ops.metrics import Metrics, serve
+from gateway.ops.metrics import Metrics, renderer
 from gateway.portal import PortalStore
 from gateway.quarantine import QuarantineStore
 from gateway.services import smime_warnings
@@ -91,7 +93,7 @@ def check_audit(settings: Settings) -> None:
 
     a = settings.audit
     try:
-        AuditLog(a.url, a.key_file, a.anchor_file).close()
+        AuditLog(a.url, a.key_file, a.anchor_file, node_id=settings.node.id).close()
     except Exception as exc:  # noqa: BLE001 - any failure here is reported, by type and cause
         raise StartupError(
             f"cannot open the audit log {_safe_url(a.url)} (key file {a.key_file}): {_reason(exc)}"
@@ -106,11 +108,11 @@ def bind_listener(listen: str, reuse_port: bool) -> socket.socket:
         raise StartupError(f"cannot listen on {listen}: {exc.strerror or exc}") from None
 
 
-def serve_metrics(listen: str, registry: Any | None = None) -> None:
-    """Serve /metrics, with a failure that names the metrics address."""
+def serve_metrics(listen: str, health: Health, registry: Any | None = None) -> None:
+    """Serve /metrics, /healthz and /readyz, with a failure that names the address."""
 
     try:
-        serve(listen, registry)
+        serve_ops(listen, renderer(registry), health)
     except OSError as exc:
         raise StartupError(
             f"cannot serve metrics on {listen} (metrics.listen): {exc.strerror or exc}"
@@ -148,19 +150,21 @@ class Worker:
         self.settings = settings
         self.serve_metrics = serve_metrics
         self.stopping = asyncio.Event()
+        self.state = NodeState(settings)
 
     async def run(self, sock: socket.socket | None = None) -> int:
         """Serve until SIGTERM/SIGINT, then drain."""
 
         loop = asyncio.get_running_loop()
-        metrics = Metrics()
+        metrics = Metrics(node=self.settings.node.id)
         try:
             gateway = Gateway(self.settings, metrics=metrics)
+            self.state.loaded(self.settings, PolicyVersion.of(self.settings))
         except OSError as exc:
             raise StartupError(f"cannot start: {_reason(exc)}") from None
         handler = GatewayHandler(gateway)
         if self.serve_metrics and self.settings.metrics.listen:
-            serve_metrics(self.settings.metrics.listen, metrics.registry)
+            serve_metrics(self.settings.metrics.listen, Health(self.state), metrics.registry)
 
         factory = protocol_factory(handler, loop)
 
@@ -186,6 +190,7 @@ class Worker:
                 new = Gateway(
                     fresh, metrics=metrics, audit=handler.gateway.audit if keep_audit else None
                 )
+                self.state.loaded(fresh, PolicyVersion.of(fresh))
             except (PhigateError, OSError, ValueError) as exc:
                 metrics.error("reload")
                 log.error("reload.rejected", reason=str(exc), kept="the previous configuration")
@@ -199,6 +204,7 @@ class Worker:
         loop.add_signal_handler(signal.SIGHUP, reload)
         watcher = loop.create_task(self._watch(handler, reload))
         housekeeping = loop.create_task(self._housekeeping(handler, metrics))
+        heartbeat = loop.create_task(self._heartbeat(handler, metrics))
         loop.add_signal_handler(signal.SIGTERM, self.stopping.set)
         loop.add_signal_handler(signal.SIGINT, self.stopping.set)
         await self.stopping.wait()
@@ -206,6 +212,7 @@ class Worker:
         log.info("draining", sessions=len(handler.sessions))
         watcher.cancel()
         housekeeping.cancel()
+        heartbeat.cancel()
         server.close()
         for session in list(handler.sessions):
             session.drain()
@@ -239,6 +246,26 @@ class Worker:
                 last = now
                 log.info("reload.file_changed")
                 reload()
+
+    async def _heartbeat(self, handler: Any, metrics: Any) -> None:
+        """Every node.heartbeat_seconds: write this node's row (policy version, pid, address)
+        for `phigate status`; a failure is logged and counted, and mail goes on."""
+        while True:
+            gateway = handler.gateway
+            policy = self.state.policy
+            try:
+                await asyncio.to_thread(
+                    gateway.audit.heartbeat,
+                    started_at=self.state.started_at,
+                    policy_hash=policy.sha256 if policy else None,
+                    policy_loaded_at=policy.loaded_at if policy else None,
+                    pid=os.getpid(),
+                    listen=gateway.settings.listen,
+                )
+            except (SQLAlchemyError, OSError) as exc:
+                metrics.error("heartbeat")
+                log.warning("heartbeat.failed", error_type=type(exc).__name__)
+            await asyncio.sleep(gateway.settings.node.heartbeat_seconds)
 
     async def _housekeeping(self, handler: Any, metrics: Any) -> None:
         """Hourly: warn about keys and certificates that expire soon; purge expired quarantine."""
@@ -302,10 +329,20 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
     # Bind once here to fail fast (address in use), and close it before forking: a listening
     # socket inherited by the children would join the SO_REUSEPORT group with nobody accepting.
     bind_listener(settings.listen, reuse_port=True).close()
-    if settings.metrics.listen:
-        serve_metrics(settings.metrics.listen)  # before any worker exists, so none is orphaned
     children: dict[int, int] = {}
     stopping = False
+    # The supervisor answers the probes: it validates the policy the workers load (at start
+    # and on SIGHUP) and knows whether any worker runs.
+    state = NodeState(settings)
+    check_policy(settings)
+    state.loaded(settings, PolicyVersion.of(settings))
+
+    def workers_running() -> dict[str, str]:
+        return {"workers": "ok" if children else "no worker process is running"}
+
+    if settings.metrics.listen:
+        # Before any worker exists, so none is orphaned if this fails.
+        serve_metrics(settings.metrics.listen, Health(state, workers_running))
 
     def spawn(index: int) -> None:
         supervisor = os.getpid()
@@ -333,7 +370,9 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
 
     def on_hup(_sig: int, _frame: Any) -> None:
         try:
-            loader()
+            fresh = loader()
+            check_policy(fresh)
+            state.loaded(fresh, PolicyVersion.of(fresh))
         except (ConfigError, OSError, ValueError) as exc:
             log.error("reload.rejected", reason=str(exc), kept="the previous configuration")
             return
@@ -394,7 +433,7 @@ def run(config: Path | None, overrides: Mapping[str, Any]) -> int:
     except ConfigError as exc:
         print(f"phigate: {exc}", file=sys.stderr)
         return 2
-    configure(settings.logging.level, settings.logging.format)
+    configure(settings.logging.level, settings.logging.format, node=settings.node.id)
     try:
         # Before any worker starts: a worker that cannot open the audit log, or that holds a
         # signing certificate recipients would reject, would only die and respawn.
