@@ -6,7 +6,9 @@ import dataclasses
 import re
 from typing import Any, Self, cast
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from detectors.model.logistic import ModelError, load_model
 
 
 class Cloneable:
@@ -99,6 +101,34 @@ class DecisionThresholds(Frozen):
         "CLINICAL_NOTE",
         "CLINICAL_NARRATIVE",
     )
+    # The learned decision (docs/detection.md): a calibrated logistic model over features of the
+    # findings gives P(PHI); at or above `phi_probability` the message is PHI, at or above
+    # `uncertain_probability` it is "uncertain" (the shipped policy treats that as PHI for
+    # outsiders), below it clean. The hand rules stay a floor: what they call PHI is PHI whatever
+    # the model says. `learned: false` decides by the rules alone.
+    learned: bool = True
+    model_file: str | None = Field(default=None, min_length=1, max_length=4096)
+    phi_probability: float = Field(default=0.8, gt=0.0, le=1.0)
+    uncertain_probability: float = Field(default=0.5, gt=0.0, le=1.0)
+
+    @field_validator("model_file")
+    @classmethod
+    def _loads(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                load_model(value)
+            except ModelError as exc:
+                raise ValueError(str(exc)) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _bands_ordered(self) -> DecisionThresholds:
+        if self.uncertain_probability > self.phi_probability:
+            raise ValueError(
+                f"uncertain_probability {self.uncertain_probability} is above phi_probability "
+                f"{self.phi_probability}"
+            )
+        return self
 
 
 class DetectorConfig(Frozen):

@@ -1,6 +1,13 @@
-"""The message-level PHI decision: a patient identifier together with health information.
+"""The message-level PHI decision: hand rules as a floor, a learned calibrated model above them.
 
-Strong patient identifiers (MRN, MBI, member ID) are PHI on their own. Other identifiers tied to
+`decide` first applies the hand rules (`rule_decision`), then, unless `learned` is off, the shipped
+logistic model (detectors/model) over features of the findings gives a calibrated P(PHI) and a
+band: phi, uncertain or clean (thresholds in DecisionThresholds). The hand rules are a floor:
+what they call PHI (a strong identifier; a patient identifier with health information) stays PHI
+whatever the model says, so the model only adds what the rules miss (fail closed). The reasons
+name the features that pushed the probability most (`--explain`).
+
+The hand rules: strong patient identifiers (MRN, MBI, member ID) are PHI on their own. Other identifiers tied to
 a patient (a patient-cued name, DOB, date of service, SSN, patient account, claim, age over 89,
 and contact details a cue ties to the patient) are PHI next to health information anywhere in the
 message; independent identifiers and independent kinds of health information corroborate each
@@ -11,9 +18,12 @@ staff names, business contacts and bare dates never count.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from detectors.config import DecisionThresholds
-from detectors.findings import Decision, Finding
+from detectors.findings import Band, Decision, Finding
+from detectors.model.features import features
+from detectors.model.logistic import LogisticModel, load_model
 
 UNKNOWN_NAME = "PERSON"
 PATIENT_ROLE = "patient"
@@ -37,7 +47,67 @@ def corroborated(findings: Sequence[Finding], cap: float) -> float:
 
 
 def decide(findings: Sequence[Finding], thresholds: DecisionThresholds) -> Decision:
-    """Turn findings into a Decision whose reasons name the findings behind it (masked)."""
+    """Turn findings into a Decision with its band, probability and reasons (masked, no PHI)."""
+    rules = rule_decision(findings, thresholds)
+    if not thresholds.learned:
+        return rules
+    return learned_decision(findings, thresholds, rules)
+
+
+def learned_decision(
+    findings: Sequence[Finding],
+    thresholds: DecisionThresholds,
+    rules: Decision,
+    model: LogisticModel | None = None,
+) -> Decision:
+    """The model's band for the findings, floored by the hand rules' safe verdicts.
+
+    `model` defaults to the configured (or shipped) model file; evaluation passes a fold's model.
+    """
+    t = thresholds
+    model = model or load_model(t.model_file)
+    x = features(findings, t, rules.score, rules.phi)
+    p = model.probability(x)
+    band: Band = (
+        "phi"
+        if p >= t.phi_probability
+        else "uncertain"
+        if p >= t.uncertain_probability
+        else "clean"
+    )
+    floor = ""
+    if rules.phi and band != "phi":
+        band, floor = "phi", "hand-rule floor: the rules call it PHI"
+    pushes = model.contributions(x)
+    reasons = [f"learned model: P(PHI) {p:.2f} -> {band}", *_explain(pushes)]
+    if floor:
+        reasons.append(floor)
+    reasons.extend(f"hand rules: {r}" for r in rules.reasons)
+    return replace(
+        rules,
+        phi=band == "phi",
+        band=band,
+        score=round(max(p, rules.score) if floor else p, 3),
+        probability=round(p, 4),
+        reasons=tuple(reasons),
+        contributions=tuple((name, round(v, 3)) for name, v in pushes[:8]),
+    )
+
+
+def _explain(pushes: list[tuple[str, float]], top: int = 4) -> list[str]:
+    """The features that pushed the probability up and held it down most, named and signed."""
+    up = [f"{n} {v:+.2f}" for n, v in pushes if v > 0][:top]
+    down = [f"{n} {v:+.2f}" for n, v in pushes if v < 0][:top]
+    out = []
+    if up:
+        out.append("pushed towards PHI by: " + ", ".join(up))
+    if down:
+        out.append("held back by: " + ", ".join(down))
+    return out
+
+
+def rule_decision(findings: Sequence[Finding], thresholds: DecisionThresholds) -> Decision:
+    """The hand rules' Decision, whose reasons name the findings behind it (masked)."""
     t = thresholds
     usable = [f for f in findings if f.score >= t.min_finding_score]
     health = sorted(

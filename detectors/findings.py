@@ -64,11 +64,31 @@ class Finding:
         return f"{self.entity}@{self.part}[{self.preview}]"
 
 
+Band = Literal["phi", "uncertain", "clean"]
+BANDS: tuple[Band, ...] = ("phi", "uncertain", "clean")
+
+
 @dataclass(frozen=True)
 class Decision:
-    """The message-level PHI decision with its score and the findings behind it."""
+    """The message-level PHI decision with its score and the findings behind it.
+
+    `band` is "phi" exactly when `phi` is true; "uncertain" mail is not PHI by the model's
+    threshold but close enough that the shipped policy protects it for outsiders. `probability`
+    is the learned model's calibrated P(PHI) (None when it did not run) and `contributions` the
+    features that pushed it most, as (feature name, push on the log-odds).
+    """
 
     phi: bool
     score: float
     reasons: tuple[str, ...]
     findings: tuple[Finding, ...]
+    band: Band = "clean"
+    probability: float | None = None
+    contributions: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        # `phi` is the one truth for "phi": a copy made with replace(phi=True) is in that band.
+        if self.phi and self.band != "phi":
+            object.__setattr__(self, "band", "phi")
+        elif not self.phi and self.band == "phi":
+            object.__setattr__(self, "band", "clean")
