@@ -48,7 +48,14 @@ from gateway.audit.verify import (
 )
 from gateway.config import default_node_id
 from gateway.model import ConfigError
-from gateway.storage.database import READ_ONLY, first_line, make_engine, safe_url, sqlite_path
+from gateway.storage.database import (
+    READ_ONLY,
+    aware,
+    first_line,
+    make_engine,
+    safe_url,
+    sqlite_path,
+)
 from gateway.storage.keyfiles import keyed_hash
 from gateway.storage.migrate import prepare
 
@@ -443,30 +450,6 @@ class AuditLog:
             with self._engine.begin() as conn:
                 conn.execute(update)
 
-    def node_status(self) -> tuple[int, list[NodeStatus]]:
-        """The chain head's seq and every node's row, by node id."""
-        with self._read() as conn:
-            head = conn.execute(sa.select(chain_head.c.seq).where(chain_head.c.id == 1)).scalar()
-            rows = (
-                conn.execute(sa.select(nodes).order_by(nodes.c.node_id)).all()
-                if self._has_nodes
-                else []
-            )
-        return int(head or 0), [
-            NodeStatus(
-                node=r.node_id,
-                heartbeat_at=r.heartbeat_at,
-                started_at=r.started_at,
-                policy_hash=r.policy_hash,
-                policy_loaded_at=r.policy_loaded_at,
-                pid=r.pid,
-                listen=r.listen,
-                last_seq=r.last_seq,
-                last_ref_id=r.last_ref_id,
-            )
-            for r in rows
-        ]
-
     def ping(self) -> None:
         """Run one trivial query (readiness: the audit store answers)."""
         with self._engine.connect() as conn:
@@ -525,3 +508,41 @@ class AuditLog:
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+def node_status(url: str) -> tuple[int, list[NodeStatus]]:
+    """The chain head's seq and every node's row, by node id, read without the audit key
+    (status needs no secret); AuditError naming what is missing."""
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise AuditError(f"audit database {path} does not exist")
+    engine = make_engine(url, setting="audit.url")
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            if not inspector.has_table(chain_head.name):
+                raise AuditError(f"no audit log in {safe_url(url)} (its tables do not exist)")
+            head = conn.execute(sa.select(chain_head.c.seq).where(chain_head.c.id == 1)).scalar()
+            rows = (
+                conn.execute(sa.select(nodes).order_by(nodes.c.node_id)).all()
+                if inspector.has_table(nodes.name)
+                else []
+            )
+    except sa.exc.SQLAlchemyError as exc:
+        raise AuditError(f"cannot read audit database {safe_url(url)}: {first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    return int(head or 0), [
+        NodeStatus(
+            node=r.node_id,
+            heartbeat_at=aware(r.heartbeat_at),
+            started_at=aware(r.started_at),
+            policy_hash=r.policy_hash,
+            policy_loaded_at=aware(r.policy_loaded_at),
+            pid=r.pid,
+            listen=r.listen,
+            last_seq=r.last_seq,
+            last_ref_id=r.last_ref_id,
+        )
+        for r in rows
+    ]

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gateway.cli import audit, keys, patients, policy, portal, quarantine, reports, scan, serve
+from gateway.cli import (
+    audit,
+    keys,
+    patients,
+    policy,
+    portal,
+    quarantine,
+    reports,
+    scan,
+    serve,
+    status,
+)
 from gateway.cli.command import Command
 from gateway.registry import Registry
 
@@ -19,6 +30,7 @@ BUILT_IN: tuple[Command, ...] = (
     *audit.COMMANDS,
     *patients.COMMANDS,
     *reports.COMMANDS,
+    *status.COMMANDS,
 )
 
 
