@@ -54,9 +54,13 @@ Network = Annotated[str, AfterValidator(_check_network)]
 class SmtpSettings(Frozen):
     """The SMTP front: limits, timeouts and inbound TLS."""
 
+    # The name we greet with and use in Received headers.
     hostname: str = "phigate.localdomain"
+    # Bytes, advertised as SIZE.
     max_message_size: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # Per message; past it RCPT gets 452 4.5.3.
     max_recipients: int = Field(default=100, ge=1, le=10000)
+    # Octets per line (RFC 5322: 998).
     max_line_length: int = Field(default=998, ge=78, le=100_000)
     # Waiting for the client's next command; short, since an idle session holds a slot.
     idle_timeout: float = Field(default=60.0, gt=0)
@@ -66,11 +70,17 @@ class SmtpSettings(Frozen):
     # 10 minutes for the DATA reply (RFC 5321 4.5.3.2.6), and many give up sooner: past this,
     # the message is not delivered and the client gets 451, so its retry makes no duplicate.
     processing_timeout: float = Field(default=240.0, gt=0)
+    # Seconds for a whole connection.
     session_timeout: float = Field(default=1800.0, gt=0)
+    # Concurrent connections per worker.
     max_sessions: int = Field(default=500, ge=1)
+    # reject, or normalize: a bare LF or CR never ends DATA either way.
     bare_newlines: Literal["reject", "normalize"] = "reject"
+    # Refuse MAIL until the client has started TLS.
     require_starttls: bool = False
+    # PEM chain; enables STARTTLS (TLS 1.2+, AEAD ciphers only).
     tls_cert_file: Path | None = None
+    # The certificate's private key (PEM).
     tls_key_file: Path | None = None
 
     @model_validator(mode="after")
@@ -89,47 +99,69 @@ class LimitSettings(Frozen):
     `access.networks` get the `trusted_` limits. Zero turns a rate limit off.
     """
 
+    # Concurrent sessions from one address; past it 421 4.7.0.
     sessions_per_client: int = Field(default=10, ge=1)
+    # The same for addresses in access.networks.
     trusted_sessions_per_client: int = Field(default=200, ge=1)
+    # New connections per address and minute (0: no limit).
     connections_per_minute: int = Field(default=60, ge=0)
+    # The same for addresses in access.networks (0: no limit).
     trusted_connections_per_minute: int = Field(default=0, ge=0)
     # Sessions from outside access.networks together (authenticating users included), so
     # strangers can never take every slot from the practice's own mail server.
     stranger_sessions: int = Field(default=250, ge=1)
     # Refused commands (5xx) before a client that may not relay is disconnected with 421.
     max_errors: int = Field(default=3, ge=1)
+    # Failed AUTH in one session, then 421 and disconnect.
     auth_failures_per_session: int = Field(default=3, ge=1)
     # Failed logins per client address within auth_window: past the first, replies slow down
     # (doubling up to auth_max_delay); past the second, AUTH is refused for auth_lockout.
     auth_failures_before_delay: int = Field(default=3, ge=1)
+    # Failures per address within auth_window before AUTH is refused for auth_lockout seconds.
     auth_failures_before_lockout: int = Field(default=10, ge=1)
+    # Seconds over which AUTH failures per address are counted.
     auth_window: float = Field(default=900.0, gt=0)
+    # Seconds of delay after the first failures past auth_failures_before_delay (doubling).
     auth_base_delay: float = Field(default=1.0, ge=0)
+    # The longest such delay, in seconds.
     auth_max_delay: float = Field(default=10.0, ge=0)
+    # Seconds AUTH stays refused to an address after too many failures.
     auth_lockout: float = Field(default=900.0, ge=0)
     # Password checks (argon2/bcrypt) run in threads; more waiting than this get 454.
     auth_threads: int = Field(default=2, ge=1, le=64)
+    # Password checks waiting past this many get 454 4.7.0.
     auth_queue: int = Field(default=16, ge=1)
 
 
 class AccessSettings(Frozen):
     """Who may relay: client networks, or users who authenticate over TLS."""
 
+    # Clients that may relay without AUTH.
     networks: tuple[Network, ...] = ("127.0.0.0/8", "::1/128")
+    # user:argon2-or-bcrypt lines (phigate passwd USER); AUTH is offered over TLS only.
     credentials_file: Path | None = None
 
 
 class DeliverySettings(Frozen):
     """The next hop: connection pool, timeouts, outbound TLS and the demo outbox."""
 
+    # Connections to the next hop, reused.
     pool_size: int = Field(default=32, ge=1, le=1024)
+    # Seconds to connect to the next hop.
     connect_timeout: float = Field(default=10.0, gt=0)
+    # Seconds the next hop may take to answer a command.
     command_timeout: float = Field(default=120.0, gt=0)
+    # Seconds an unused pooled connection is kept.
     idle_timeout: float = Field(default=30.0, gt=0)
+    # Messages on one connection before it is renewed.
     max_messages_per_connection: int = Field(default=1000, ge=1)
+    # TLS to the next hop: none, opportunistic, require or verify.
     tls: TlsLevel = "opportunistic"
+    # Per recipient domain, e.g. {lab.example: verify}.
     tls_policy: Mapping[str, TlsLevel] = Field(default_factory=dict)
+    # CA bundle for verify (default: the system's).
     tls_ca_file: Path | None = None
+    # Demo only: capture mail in this folder when the next hop is down.
     outbox: Path | None = None
 
     def tls_for(self, recipients: tuple[str, ...]) -> TlsLevel:
@@ -146,18 +178,26 @@ class DeliverySettings(Frozen):
 class DetectionSettings(Frozen):
     """PHI detection: which detector runs, its engine settings and the extraction limits."""
 
+    # phi, or null to relay without scanning (benchmarks only).
     detector: Literal["phi", "null"] = "phi"
+    # The PHI engine's own settings (detectors/config.py).
     engine: DetectorConfig = DetectorConfig()
+    # Read images and scanned PDFs with tesseract.
     ocr: bool = True
+    # Seconds per image.
     ocr_timeout: float = Field(default=20.0, gt=0)
+    # Seconds of extraction per message; past it the message is unscannable.
     time_budget: float = Field(default=30.0, gt=0)
+    # Bytes of one attachment that are scanned; a bigger one is unscannable.
     max_attachment_size: int = Field(default=25 * 1024 * 1024, ge=1024)
 
 
 class GroupSettings(Frozen):
     """A named group of addresses and domains, for policy conditions."""
 
+    # Mail domains in the group (subdomains included).
     domains: tuple[str, ...] = ()
+    # Single addresses in the group.
     addresses: tuple[str, ...] = ()
 
 
@@ -199,7 +239,9 @@ def _default_groups() -> dict[str, GroupSettings]:
 class NoticeSettings(Frozen):
     """Notices to senders: who sends them, how a block is answered, and site templates."""
 
+    # Notices to senders come from this address.
     postmaster: str = "postmaster@localhost"
+    # Site templates that replace the shipped notice templates file by file.
     template_dir: Path | None = None
     # after_queue: accept and send the sender a notice; before_queue: refuse in the SMTP reply.
     block_reply: Literal["notice", "reject"] = "notice"
@@ -219,23 +261,33 @@ class NoticeSettings(Frozen):
 class QuarantineSettings(Frozen):
     """The encrypted quarantine: its database, master key and retention."""
 
+    # The quarantine database (sqlite:///... or postgresql+psycopg://...).
     url: str = "sqlite:///var/quarantine.db"
+    # Key that encrypts held messages (created 0600).
     master_key_file: Path = Path("var/keys/quarantine.key")
+    # Days a held message is kept before it is purged.
     retention_days: int = Field(default=30, ge=1, le=3650)
 
 
 class SmimeSettings(Frozen):
     """S/MIME: the certificate store, trust anchors, CRLs and sending options."""
 
+    # Recipient certificates (phigate keys import).
     store_dir: Path = Path("var/certs")
+    # CA certificates (PEM) a recipient certificate must chain to.
     trust_anchors: tuple[Path, ...] = ()
+    # CRL files or URLs to check recipient certificates against.
     crls: tuple[str, ...] = ()
     gcm_domains: tuple[str, ...] = ()  # recipients known to read AES-GCM (AuthEnvelopedData)
+    # Wrap keys with RSA-OAEP instead of PKCS#1 v1.5.
     oaep: bool = False
     require_crl: bool = False  # refuse a certificate whose CRL cannot be read
     sign_file: Path | None = None  # PKCS#12 or PEM bundle (cert, key, intermediates) to sign with
+    # Password of sign_file, if it has one.
     sign_password_file: Path | None = None
+    # Replace the outer Subject of encrypted mail with neutral_subject.
     protect_subject: bool = True
+    # The outer Subject of encrypted mail.
     neutral_subject: str = "Encrypted message"
     # Certificates from verified signed mail: off (learn nothing), approve (store them pending
     # until `phigate keys approve`), auto (use them at once). approve by default: nothing a
@@ -246,7 +298,9 @@ class SmimeSettings(Frozen):
 class PgpSettings(Frozen):
     """OpenPGP: the gateway's keyring and options."""
 
+    # The gateway's GnuPG home (recipient keys; keep the path short).
     home: Path = Path("var/gnupg")
+    # Fingerprint of the key that signs outgoing OpenPGP mail (none: unsigned).
     sign_key: str | None = None
     inline_addresses: tuple[str, ...] = ()  # legacy recipients who want inline PGP
     # Keys from Autocrypt headers and attached public keys: off, approve or auto as for S/MIME.
@@ -257,7 +311,9 @@ class PgpSettings(Frozen):
 class PatientSettings(Frozen):
     """The patient roster and consent registry (identifiers kept as keyed hashes)."""
 
+    # The roster and consent database.
     url: str = "sqlite:///var/patients.db"
+    # Key for the keyed hashes of names, dates of birth, MRNs and addresses (created 0600).
     key_file: Path = Path("var/keys/roster.key")
     disclosure_dir: Path | None = None  # site versions of the risk-disclosure text
     # Recipients in these groups are never "misdirected" (they may receive any patient's PHI).
@@ -268,36 +324,53 @@ class PortalSettings(Frozen):
     """Portal delivery: the built-in pickup portal, or a webhook to an external one."""
 
     url: str = "https://127.0.0.1:8443"  # the address patients open (the notice links here)
+    # Where `phigate portal` serves HTTPS.
     listen: HostPort = "127.0.0.1:8443"
+    # The portal's certificate chain (PEM).
     tls_cert_file: Path | None = None
+    # Its private key (PEM).
     tls_key_file: Path | None = None
+    # The portal database (messages stored encrypted).
     store_url: str = "sqlite:///var/portal.db"
+    # Key that encrypts stored messages (created 0600).
     master_key_file: Path = Path("var/keys/portal.key")
+    # Days a message waits for pickup before it is deleted.
     expiry_days: int = Field(default=30, ge=1, le=365)
+    # The name patients see in notices and on the portal.
     practice_name: str = "Your medical practice"
+    # From: of pickup notices and one-time codes.
     from_address: str = "secure-messages@localhost"
     practice_address: str = "frontdesk@localhost"  # where patient replies and consent notes go
+    # Whom patients can ask, shown in notices and on every page.
     help_text: str = "Questions? Call the practice during office hours."
+    # Site templates for the pickup notice.
     template_dir: Path | None = None
     enabled: bool = False  # on: the portal action stores messages and sends notices
     # What a patient may consent to on the portal's consent page: the scopes offered
     # (appointment_reminders, billing, lab_results, all_clinical; the first is pre-selected)
     # and the durations in days offered (the longest is pre-selected).
     consent_scopes: tuple[str, ...] = Field(default=("appointment_reminders",), min_length=1)
+    # The consent durations offered, in days.
     consent_days: tuple[Annotated[int, Field(ge=1, le=3650)], ...] = Field(
         default=(365,), min_length=1
     )
     webhook_url: str | None = None  # instead of the built-in portal
+    # HMAC key that signs webhook requests.
     webhook_secret_file: Path | None = None
+    # Seconds the external portal may take to accept a message.
     webhook_timeout: float = Field(default=10.0, gt=0)
+    # Retries before the message waits (451).
     webhook_retries: int = Field(default=2, ge=0, le=10)
 
 
 class DkimSettings(Frozen):
     """DKIM-sign what phigate changed (encrypted copies, notices); off unless configured."""
 
+    # The d= domain of the signature (all three or none).
     domain: str | None = None
+    # The s= selector published in DNS.
     selector: str | None = None
+    # The RSA or Ed25519 private key (PEM).
     key_file: Path | None = None
 
     @model_validator(mode="after")
@@ -311,7 +384,9 @@ class DkimSettings(Frozen):
 class AuditSettings(Frozen):
     """Where the audit log lives, and its HMAC key (kept apart from the log)."""
 
+    # The audit log database (sqlite:///... or postgresql+psycopg://...).
     url: str = "sqlite:///var/audit.db"
+    # HMAC key of the hash chain, kept apart from the log (created 0600).
     key_file: Path = Path("var/keys/audit.key")
     # The chain head, MACed, kept beside the key to catch deleted trailing records.
     # Unset means beside the key file (audit.key -> audit.anchor).
@@ -342,7 +417,9 @@ class NodeSettings(Frozen):
     """This gateway among several sharing the databases: its name (in logs, metrics and every
     audit record) and how often it writes its heartbeat row."""
 
+    # This node's name (default: the host name).
     id: NodeId = Field(default_factory=default_node_id)
+    # Seconds between heartbeat rows.
     heartbeat_seconds: float = Field(default=10.0, gt=0, le=3600)
     # `phigate status` shows a node as stale when its heartbeat is older than this.
     stale_after: float = Field(default=60.0, gt=0)
@@ -352,29 +429,39 @@ class MetricsSettings(Frozen):
     """The ops HTTP endpoint: /metrics, /healthz and /readyz; null turns it off. Bind
     0.0.0.0:9325 (or [::]:9325) for probes and scrapers from other hosts."""
 
+    # Prometheus /metrics (host:port); null turns it off.
     listen: HostPort | None = "127.0.0.1:9325"
 
 
 class LoggingSettings(Frozen):
     """Structured logs on standard error."""
 
+    # debug, info, warning or error.
     level: Literal["debug", "info", "warning", "error"] = "info"
+    # json, or console for people.
     format: Literal["json", "console"] = "json"
 
 
 class Settings(Frozen):
     """Everything the gateway needs to run."""
 
+    # Where the practice's mail server hands us mail (host:port).
     listen: HostPort = "127.0.0.1:10025"
+    # Where we hand it on (host:port; Postfix's reinjection listener).
     next_hop: HostPort = "127.0.0.1:10026"
+    # Processes sharing the listening port (SO_REUSEPORT); about one per core.
     workers: int = Field(default=1, ge=1, le=64)
+    # Seconds SIGTERM waits for sessions in flight.
     drain_timeout: float = Field(default=30.0, ge=0)
+    # The policy YAML (a policies/... name means the shipped file).
     policy_file: Path = Path("policies/default.yaml")
     smtp: SmtpSettings = SmtpSettings()
     access: AccessSettings = AccessSettings()
     limits: LimitSettings = LimitSettings()
     delivery: DeliverySettings = DeliverySettings()
     detection: DetectionSettings = DetectionSettings()
+    # Recipient and sender groups the policy names (recipient: {group: ...}), each by domains and
+    # addresses; `patients` also holds every address on the patient roster.
     groups: Mapping[str, GroupSettings] = Field(default_factory=_default_groups)
     notices: NoticeSettings = NoticeSettings()
     quarantine: QuarantineSettings = QuarantineSettings()
