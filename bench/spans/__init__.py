@@ -1,0 +1,1 @@
+"""Held-out span templates: labelled sentences in many locales, written apart from the recognizers."""
