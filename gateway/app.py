@@ -191,7 +191,7 @@ class Gateway:
             sign_changed=self._dkim(settings),
             before_act=self.record_pending,
             offload_large=self._offload_large,
-            learn=self.services.learn_smime,
+            learn=self.services.harvest,
             detect_budget=None
             if settings.detection.detector == "null"
             else settings.detection.time_budget,

@@ -17,6 +17,7 @@ from typing import Any
 import structlog
 
 from detectors.extract.model import Unscannable
+from gateway.keys.harvest import carries_key_material
 from gateway.mime.headers import apply_header_edits
 from gateway.model import (
     ActContext,
@@ -219,9 +220,10 @@ class Pipeline:
         )
         learn = self._learn
         head = raw[:16384].lower()
-        if learn is not None and (b"pkcs7-signature" in head or b"signed-data" in head):
-            # Off the loop: it verifies a signature and writes the certificate store. Learning
-            # never changes what happens to the message, so a failure is logged, not raised.
+        signed = b"pkcs7-signature" in head or b"signed-data" in head
+        if learn is not None and (signed or carries_key_material(raw)):
+            # Off the loop: it verifies a signature or runs gpg, and writes the key stores.
+            # Learning never changes what happens to the message: a failure is logged, not raised.
             try:
                 await self._offload(lambda: learn(raw, envelope.mail_from))
             except Exception as exc:  # noqa: BLE001 - logged and counted; the message goes on

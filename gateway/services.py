@@ -11,9 +11,11 @@ import structlog
 from gateway.actions.notices import TemplateNotices
 from gateway.audit import AuditLog
 from gateway.config import Settings
+from gateway.crypto.pgp import PgpError, PgpKeyring
 from gateway.crypto.smime import SmimeError
 from gateway.keys import CertStore, CertStoreError
 from gateway.keys.files import ConfiguredSigner, load_configured_signer
+from gateway.keys.harvest import PgpHarvester, carries_key_material, message_id
 from gateway.model import ConfigError
 from gateway.ops.metrics import Metrics
 from gateway.patients.consent import ConsentRegistry
@@ -96,6 +98,39 @@ class Services:
     def cert_store(self) -> CertStore:
         return CertStore.from_settings(self.settings.smime)
 
+    def harvest(self, raw: bytes, sender: str) -> bool:
+        """Learn what passing mail teaches about keys: S/MIME certificates and capabilities from
+        verified signed mail (learn_smime), OpenPGP keys from Autocrypt headers and attached
+        public keys (harvest_pgp). True when anything was learnt; never raises for bad input.
+        """
+        learnt = self.learn_smime(raw, sender)
+        return self.harvest_pgp(raw) or learnt
+
+    def harvest_pgp(self, raw: bytes) -> bool:
+        """Take OpenPGP keys the message offers for its From address (see gateway.keys.harvest).
+
+        Under pgp.harvest: approve (the default) a key taken waits for `phigate keys approve`.
+        The log names the origin, the fingerprint and what happened, never an address.
+        """
+        if self.settings.pgp.harvest == "off" or not carries_key_material(raw):
+            return False
+        try:
+            with PgpKeyring(self.settings.pgp.home) as ring:
+                harvester = PgpHarvester(ring, self.settings.pgp.harvest)
+                mid = message_id(raw)
+                results = harvester.harvest(raw, message=self.keyed_hash(mid) if mid else "")
+        except PgpError as exc:
+            log.info("pgp.harvest_skipped", code=exc.code)
+            return False
+        for result in results:
+            log.info(
+                "pgp.key_harvested" if result.taken else "pgp.harvest_skipped",
+                origin=result.origin,
+                fingerprint=result.fingerprint,
+                reason=result.reason,
+            )
+        return any(r.taken for r in results)
+
     def learn_smime(self, raw: bytes, sender: str) -> bool:
         """Learn the sender's certificate and SMIMECapabilities from S/MIME signed mail.
 
@@ -107,8 +142,11 @@ class Services:
         head = raw[:16384].lower()
         if b"pkcs7-signature" not in head and b"signed-data" not in head:
             return False
+        mid = message_id(raw)
         try:
-            result = self.cert_store.learn_from_signed(raw, sender)
+            result = self.cert_store.learn_from_signed(
+                raw, sender, message=self.keyed_hash(mid) if mid else ""
+            )
         except (SmimeError, CertStoreError) as exc:
             log.info("smime.learn_skipped", code=exc.code)
             return False
@@ -117,6 +155,7 @@ class Services:
                 "smime.capabilities_learnt",
                 fingerprint=result.fingerprint[:16],
                 gcm="aes256_gcm" in result.capabilities,
+                certificate=result.reason,
             )
         else:
             log.info("smime.learn_skipped", reason=result.reason.split(":", 1)[0])

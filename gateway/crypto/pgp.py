@@ -73,12 +73,33 @@ from gateway.model import PhigateError
 
 MAX_HOME_CHARS = 80
 TRUST_DB_NAME = "phigate-trust.json"
+HARVEST_DB_NAME = "phigate-harvest.json"
 _GPG_TIMEOUT_S = 60.0
 _FPR_RE = re.compile(r"^[0-9A-F]{40}$")
 _COLON_ESCAPE = re.compile(r"\\x([0-9a-fA-F]{2})")
 
 PgpProblem = Literal["not-found", "expired", "revoked", "unusable", "untrusted", "ambiguous"]
-KeyStatus = Literal["ok", "expired", "revoked", "unusable", "untrusted", "signing"]
+KeyStatus = Literal["ok", "expired", "revoked", "unusable", "untrusted", "signing", "pending"]
+HarvestState = Literal["pending", "approved", "rejected"]
+
+#: OpenPGP public-key algorithms (RFC 4880 9.1, RFC 6637) by family.
+_FINITE_FIELD = {1: "RSA", 2: "RSA", 3: "RSA", 16: "Elgamal", 17: "DSA", 20: "Elgamal"}
+_ELLIPTIC = {18, 19, 22, 25, 26, 27, 28}
+_STRONG_CURVES = {
+    "cv25519",
+    "ed25519",
+    "curve25519",
+    "x25519",
+    "cv448",
+    "ed448",
+    "x448",
+    "nistp256",
+    "nistp384",
+    "nistp521",
+    "brainpoolp256r1",
+    "brainpoolp384r1",
+    "brainpoolp512r1",
+}
 
 # When no key for an address is usable, the problem reported is the one closest to usable, so the
 # operator sees the actionable one first ("trust this key" beats "that other key expired").
@@ -165,6 +186,9 @@ class _Subkey:
     validity: str
     caps: str
     expires: datetime | None
+    algorithm: int = 0
+    bits: int = 0
+    curve: str = ""
 
 
 @dataclass(frozen=True)
@@ -176,6 +200,9 @@ class _Key:
     uids: tuple[_Uid, ...] = ()
     subkeys: tuple[_Subkey, ...] = ()
     secret: bool = False
+    algorithm: int = 0
+    bits: int = 0
+    curve: str = ""
 
     @property
     def addresses(self) -> tuple[str, ...]:
@@ -221,6 +248,53 @@ class _Key:
         if self.expires is not None and (last is None or self.expires < last):
             return self.expires
         return last
+
+
+KeyInfo = _Key  # what gpg says about one key, for the harvester's checks
+
+
+@dataclass(frozen=True)
+class HarvestedKey:
+    """A key the gateway took from mail (Autocrypt header or attached key), and its approval.
+
+    `message` is the keyed hash of the Message-ID it came in, never the Message-ID itself.
+    """
+
+    fingerprint: str
+    addresses: tuple[str, ...]
+    state: HarvestState
+    origin: str
+    message: str
+    at: str
+    prefer_encrypt: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The ledger record."""
+        return {
+            "fingerprint": self.fingerprint,
+            "addresses": list(self.addresses),
+            "state": self.state,
+            "origin": self.origin,
+            "message": self.message,
+            "at": self.at,
+            "prefer_encrypt": self.prefer_encrypt,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HarvestedKey:
+        """Read a ledger record."""
+        state = str(data["state"])
+        if state not in ("pending", "approved", "rejected"):
+            raise ValueError(f"unknown harvest state {state!r}")
+        return cls(
+            fingerprint=normalize_fingerprint(str(data["fingerprint"])),
+            addresses=tuple(normalize_address(str(a)) for a in data["addresses"]),
+            state=state,  # type: ignore[arg-type]
+            origin=str(data.get("origin", "")),
+            message=str(data.get("message", "")),
+            at=str(data.get("at", "")),
+            prefer_encrypt=str(data.get("prefer_encrypt", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -269,6 +343,41 @@ def _uid_address(user_id: str) -> str | None:
     return addr if "@" in addr else None
 
 
+def _algorithm(fields: list[str]) -> dict[str, Any]:
+    """Public-key algorithm number, key length in bits and curve name of a pub/sub record."""
+    number = fields[3] if len(fields) > 3 else ""
+    bits = fields[2] if len(fields) > 2 else ""
+    return {
+        "algorithm": int(number) if number.isdigit() else 0,
+        "bits": int(bits) if bits.isdigit() else 0,
+        "curve": fields[16] if len(fields) > 16 else "",
+    }
+
+
+def strength_problem(key: _Key, usage: str = "e") -> str | None:
+    """Why the primary key or a subkey usable for `usage` is too weak, or None.
+
+    The same floor as S/MIME certificates: RSA, Elgamal and DSA of at least 2048 bits; elliptic
+    curves of at least 256 bits (Curve25519, Ed25519, P-256 and up, Brainpool 256 and up).
+    """
+    parts: list[tuple[str, int, int, str]] = [("primary key", key.algorithm, key.bits, key.curve)]
+    parts += [
+        (f"subkey {s.fingerprint[-16:]}", s.algorithm, s.bits, s.curve)
+        for s in key.subkeys
+        if usage in s.caps and s.validity not in ("r", "e", "i", "d")
+    ]
+    for name, algorithm, bits, curve in parts:
+        if algorithm in _FINITE_FIELD:
+            if bits < 2048:
+                return f"{name}: {_FINITE_FIELD[algorithm]} of {bits} bits (at least 2048 needed)"
+        elif algorithm in _ELLIPTIC:
+            if curve.lower() not in _STRONG_CURVES:
+                return f"{name}: curve {curve or 'unknown'} is not accepted"
+        else:
+            return f"{name}: public-key algorithm {algorithm} is not accepted"
+    return None
+
+
 def _parse_colons(text: str) -> list[_Key]:
     """Keys from `gpg --with-colons --fixed-list-mode` output (pub/sec, fpr, uid, sub/ssb)."""
     keys: list[_Key] = []
@@ -286,6 +395,9 @@ def _parse_colons(text: str) -> list[_Key]:
                     uids=tuple(cur["uids"]),
                     subkeys=tuple(_Subkey(**s) for s in cur["subkeys"] if s.get("fingerprint")),
                     secret=cur["secret"],
+                    algorithm=cur["algorithm"],
+                    bits=cur["bits"],
+                    curve=cur["curve"],
                 )
             )
 
@@ -302,6 +414,7 @@ def _parse_colons(text: str) -> list[_Key]:
                 "uids": [],
                 "subkeys": [],
                 "secret": kind == "sec",
+                **_algorithm(f),
             }
             pending = "primary"
         elif cur is None:
@@ -313,6 +426,7 @@ def _parse_colons(text: str) -> list[_Key]:
                     "validity": f[1],
                     "caps": f[11] if len(f) > 11 else "",
                     "expires": _ts(f[6]),
+                    **_algorithm(f),
                 }
             )
             pending = "sub"
@@ -422,6 +536,46 @@ class PgpKeyring:
     def _secret_fingerprints(self) -> set[str]:
         return {k.fingerprint for k in self._keys(secret=True)}
 
+    def keys(self) -> list[KeyInfo]:
+        """Every public key in the keyring, as gpg judges it now."""
+        return self._keys()
+
+    def inspect(self, data: bytes) -> list[KeyInfo]:
+        """The keys in `data` as gpg judges them, without importing anything."""
+        return self._scan(data)
+
+    def trusted_for(self, address: str) -> list[str]:
+        """Fingerprints bound to `address` (by an officer, or by approving a harvested key)."""
+        return self._load_trust().trusted_fingerprints(normalize_address(address))
+
+    def delete_key(self, fingerprint: str) -> None:
+        """Remove a public key from the keyring (a rejected harvested key)."""
+        fpr = normalize_fingerprint(fingerprint)
+        self._run_gpg(["--yes", "--delete-keys", fpr])
+
+    # -- harvested keys ------------------------------------------------------------------------
+
+    def harvested(self) -> dict[str, HarvestedKey]:
+        """The keys taken from mail, by fingerprint, with their approval state."""
+        path = self.home / HARVEST_DB_NAME
+        if not path.exists():
+            return {}
+        try:
+            doc = json.loads(path.read_text("utf-8"))
+            entries = [HarvestedKey.from_json(item) for item in doc["keys"]]
+        except (OSError, ValueError, KeyError, TypeError, PgpError) as exc:
+            raise PgpTrustDbError(
+                f"harvest ledger {str(path)!r} is unreadable or malformed ({type(exc).__name__})"
+            ) from exc
+        return {e.fingerprint: e for e in entries}
+
+    def record_harvest(self, entry: HarvestedKey) -> None:
+        """Add or replace the ledger record of one harvested key."""
+        entries = self.harvested()
+        entries[entry.fingerprint] = entry
+        doc = {"version": 1, "keys": [entries[f].as_json() for f in sorted(entries)]}
+        self._write_private(self.home / HARVEST_DB_NAME, doc)
+
     # -- trust bindings ------------------------------------------------------------------------
 
     def _load_trust(self) -> _TrustDb:
@@ -452,14 +606,18 @@ class PgpKeyring:
                 for b in db.bindings
             ],
         }
-        tmp = self._trust_path.with_suffix(".tmp")
+        self._write_private(self._trust_path, doc)
+
+    @staticmethod
+    def _write_private(path: Path, doc: dict[str, Any]) -> None:
+        tmp = path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2, sort_keys=True)
             fh.write("\n")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, self._trust_path)
+        os.replace(tmp, path)
 
     def trust(self, fingerprint: str, address: str) -> None:
         """Bind `address` to the key `fingerprint`: the operator vouches the key belongs to it."""
@@ -596,6 +754,13 @@ class PgpKeyring:
             "revoked": "is revoked",
         }
         extra = f" ({len(candidates)} keys carry this address)" if len(candidates) > 1 else ""
+        record = self.harvested().get(fpr) if problem == "untrusted" else None
+        if record is not None and record.state == "pending":
+            return PgpLookup(
+                None,
+                "untrusted",
+                f"key {fpr} was harvested from mail and awaits approval (phigate keys approve){extra}",
+            )
         return PgpLookup(None, problem, f"key {fpr} {details[problem]}{extra}")  # type: ignore[arg-type]
 
     def _check_recipients(self, fingerprints: Sequence[str]) -> list[str]:
@@ -630,9 +795,12 @@ class PgpKeyring:
     # -- listing for operators -----------------------------------------------------------------
 
     def list_keys(self) -> list[dict[str, Any]]:
-        """One row per (key, address): address, kind, fingerprint, expires (ISO or None), status."""
+        """One row per (key, address): address, kind, fingerprint, expires (ISO or None), status,
+        source ("imported", or "harvested" for a key taken from mail; "pending" status while a
+        harvested key awaits approval)."""
         db = self._load_trust()
         secret = self._secret_fingerprints()
+        harvested = self.harvested()
         rows: list[dict[str, Any]] = []
         for key in self._keys():
             is_signer = key.fingerprint in secret
@@ -644,6 +812,9 @@ class PgpKeyring:
                     status = "signing" if status == "ok" else status
                 else:
                     status = self._status(key, addr, db) if addr else key.state("e")
+                record = harvested.get(key.fingerprint)
+                if record is not None and record.state == "pending" and status == "untrusted":
+                    status = "pending"
                 rows.append(
                     {
                         "address": addr,
@@ -651,6 +822,7 @@ class PgpKeyring:
                         "fingerprint": key.fingerprint,
                         "expires": expires.isoformat() if expires else None,
                         "status": status,
+                        "source": "imported" if record is None else "harvested",
                     }
                 )
         return rows
