@@ -104,16 +104,25 @@ def show(ctx: Context, args: argparse.Namespace) -> int:
             message_id=args.message_id,
             incomplete=args.incomplete,
         )
+    if args.ref and not rows:
+        print(f"no audit record has reference ID {args.ref}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(json.dumps(rows, indent=2, sort_keys=True))
         return EXIT_OK
+    print(SHOW_ROW.format("SEQ", "TIME", "REFERENCE", "ACTION", "SIZE", "RECIPIENT DOMAINS", "KEY"))
     for r in rows:
         domains = ",".join(r["recipient_domains"]) or "-"
         print(
-            f"{r['seq']:>8}  {r['ts']}  {r['ref_id']}  {r['action']:<10}  "
-            f"{r['size']:>9}  {domains}  {r['key_id']}"
+            SHOW_ROW.format(
+                r["seq"], str(r["ts"]), r["ref_id"], r["action"], r["size"], domains, r["key_id"]
+            )
         )
     return EXIT_OK
+
+
+#: One line of `audit show`, its header row included.
+SHOW_ROW = "{:>8}  {:<32}  {:<21}  {:<16}  {:>9}  {}  {}"
 
 
 def rotate_key(ctx: Context, args: argparse.Namespace) -> int:

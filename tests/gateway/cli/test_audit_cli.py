@@ -60,13 +60,39 @@ def test_show_json_lists_newest_first(
 def test_show_table_has_one_line_per_record(
     audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """show prints one line per record with its ref id and recipient domains."""
+    """show prints a header row, then one line per record with its ref id and domains."""
     fill(audit_log, 2)
     assert main(["audit", "show", *_flags(audit_db_url, audit_key_file)]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2
-    assert ref(2) in lines[0] and "lab.example,insurer.example" in lines[0]
-    assert ref(1) in lines[1]
+    assert len(lines) == 3
+    assert lines[0].split() == [
+        "SEQ",
+        "TIME",
+        "REFERENCE",
+        "ACTION",
+        "SIZE",
+        "RECIPIENT",
+        "DOMAINS",
+        "KEY",
+    ]
+    assert ref(2) in lines[1] and "lab.example,insurer.example" in lines[1]
+    assert ref(1) in lines[2]
+    # The columns line up under their headings.
+    assert lines[1].index(ref(2)) == lines[0].index("REFERENCE")
+
+
+def test_show_looks_up_a_reference_id(
+    audit_log: AuditLog, audit_db_url: str, audit_key_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """show --ref prints only that message's record; an unknown reference says so, exit 1."""
+    fill(audit_log, 3)
+    flags = _flags(audit_db_url, audit_key_file)
+    assert main(["audit", "show", "--ref", ref(2), *flags]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and ref(2) in lines[1]
+    assert main(["audit", "show", "--ref", "PG-20990101-NOSUCHREF", *flags]) == EXIT_PROBLEMS
+    err = capsys.readouterr().err
+    assert "no audit record has reference ID PG-20990101-NOSUCHREF" in err
 
 
 def test_rotate_key_prints_new_id(
