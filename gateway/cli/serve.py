@@ -10,7 +10,7 @@ import smtplib
 import sys
 import threading
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -143,18 +143,49 @@ def _refused(refused: dict[str, tuple[int, bytes]]) -> None:
         print(f"refused {rcpt}: {code} {_text(text)}", file=sys.stderr)
 
 
+DEFAULT_SENDER = "frontdesk@practice.example"
+_REF = re.compile(r"\(ref ([A-Za-z0-9_-]+)\)")
+
+
+class _ReplySMTP(smtplib.SMTP):
+    """smtplib's client, keeping the reply to DATA (it carries the gateway's reference)."""
+
+    data_reply: tuple[int, bytes] = (0, b"")
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.data_reply = super().data(msg)
+        return self.data_reply
+
+
+def header_addresses(data: bytes, *names: str) -> list[str]:
+    """The addresses in the message's headers `names` (To, Cc, From), in order."""
+    msg = email.message_from_bytes(data, policy=email.policy.compat32)
+    values = [str(v) for name in names for v in msg.get_all(name, [])]
+    return [addr for _, addr in getaddresses(values) if addr]
+
+
 def send(ctx: Context, args: argparse.Namespace) -> int:
-    """Send a message over SMTP and print the gateway's reply."""
-    recipients = args.recipients or list(SAMPLES[args.sample][0])
+    """Send a message over SMTP and print the gateway's reply and the message's reference."""
     if args.file:
+        try:
+            raw = args.file.read_bytes()
+        except OSError as exc:
+            raise CommandFailed(f"phigate send: cannot read {args.file}: {exc.strerror}") from None
         # SMTP wants CRLF line endings; files on disk usually have LF.
-        data = re.sub(rb"\r?\n", b"\r\n", args.file.read_bytes())
+        data = re.sub(rb"\r?\n", b"\r\n", raw)
+        recipients = args.recipients or header_addresses(data, "To", "Cc")
+        if not recipients:
+            raise CommandFailed(f"phigate send: {args.file} has no To: or Cc: address; pass --to")
+        sender = args.sender or next(iter(header_addresses(data, "From")), DEFAULT_SENDER)
     else:
-        data = sample_message(args.sender, recipients, args.sample)
+        recipients = args.recipients or list(SAMPLES[args.sample][0])
+        sender = args.sender or DEFAULT_SENDER
+        data = sample_message(sender, recipients, args.sample)
     host, port = split_hostport(args.server)
     try:
-        with smtplib.SMTP(host, port, timeout=60) as smtp:
-            refused = smtp.sendmail(args.sender, recipients, data)
+        with _ReplySMTP(host, port, timeout=60) as smtp:
+            refused = smtp.sendmail(sender, recipients, data)
+            code, reply = smtp.data_reply
     except smtplib.SMTPResponseException as exc:
         raise CommandFailed(
             f"refused: {exc.smtp_code} {_text(exc.smtp_error)}", EXIT_FAILED
@@ -168,6 +199,10 @@ def send(ctx: Context, args: argparse.Namespace) -> int:
         ) from None
     _refused(refused)
     print(f"sent to {len(recipients) - len(refused)} recipient(s) via {args.server}")
+    print(f"reply: {code} {_text(reply)}")
+    found = _REF.search(_text(reply))
+    if found:
+        print(f"reference: {found.group(1)} (phigate audit show --ref {found.group(1)})")
     return EXIT_OK if not refused else EXIT_FAILED
 
 
@@ -209,9 +244,23 @@ def _send_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file", nargs="?", type=Path, help=".eml file to send (default: a sample message)"
     )
-    parser.add_argument("--server", type=_hostport, default="127.0.0.1:10025")
-    parser.add_argument("--from", dest="sender", default="frontdesk@practice.example")
-    parser.add_argument("--to", dest="recipients", action="append", help="recipient (repeatable)")
+    parser.add_argument(
+        "--server",
+        type=_hostport,
+        default="127.0.0.1:10025",
+        help="the gateway's SMTP address, host:port (default 127.0.0.1:10025)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="sender",
+        help=f"envelope sender (default: the file's From:, else {DEFAULT_SENDER})",
+    )
+    parser.add_argument(
+        "--to",
+        dest="recipients",
+        action="append",
+        help="recipient (repeatable; default: the file's To: and Cc:, or the sample's)",
+    )
     parser.add_argument(
         "--sample",
         choices=("office", "patient", "partner"),
