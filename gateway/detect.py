@@ -219,6 +219,7 @@ class PhiDetector:
             unscannable=extraction.unscannable,
             reasons=(f"score {decision.score:.2f}", *reasons),
             patients=tuple(sorted(patients)),
+            band=decision.band,
         )
 
 

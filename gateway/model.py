@@ -92,6 +92,9 @@ class Detection:
     unscannable: tuple[Unscannable, ...] = ()
     reasons: tuple[str, ...] = ()
     patients: tuple[str, ...] = ()
+    # The learned decision's band: "phi", "uncertain" (close to PHI: the shipped policy protects
+    # it for outsiders) or "clean"; "" when the detector gives none (phi alone then decides).
+    band: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class Facts:
     sender_groups: frozenset[str] = frozenset()
     phi: bool = False
     score: float = 0.0
+    band: str = ""
     entity_counts: Mapping[str, int] = field(default_factory=dict)
     where: frozenset[str] = frozenset()
     unscannable: bool = False

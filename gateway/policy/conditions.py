@@ -83,6 +83,8 @@ class SizeMatch(Frozen):
 
 
 Where = Literal["subject", "body", "attachment", "header"]
+# The learned decision's bands (detectors.findings.BANDS): "uncertain" is mail close to PHI.
+PhiBand = Literal["phi", "uncertain", "clean"]
 
 
 class Conditions(Frozen):
@@ -94,6 +96,7 @@ class Conditions(Frozen):
     sender: PartyMatch | None = None
     recipient: PartyMatch | None = None
     phi: bool | PhiScore | None = None
+    phi_band: Annotated[tuple[PhiBand, ...], BeforeValidator(as_tuple)] = ()
     entities: EntityMatch | None = None
     where: Annotated[tuple[Where, ...], BeforeValidator(as_tuple)] = ()
     trigger: bool | None = None
@@ -201,6 +204,22 @@ class PhiCondition(_NoNames):
         if facts.phi and facts.score >= value.min_score:
             return True, "matched"
         return False, f"phi score {facts.score:.2f} < {value.min_score}"
+
+
+class PhiBandCondition(_NoNames):
+    """The learned decision's band is one of those listed (phi, uncertain, clean). See Condition."""
+
+    name = "phi_band"
+    schema = tuple[PhiBand, ...]
+
+    def matches(
+        self, value: tuple[str, ...], facts: Facts, recipient: RecipientFacts
+    ) -> tuple[bool, str]:
+        """See Condition."""
+        band = facts.band or ("phi" if facts.phi else "clean")
+        if not value or band in value:
+            return True, "matched"
+        return False, f"phi band is {band}"
 
 
 class EntitiesCondition:
@@ -327,6 +346,7 @@ BUILTIN: tuple[type[Condition], ...] = (
     SenderCondition,
     RecipientCondition,
     PhiCondition,
+    PhiBandCondition,
     EntitiesCondition,
     WhereCondition,
     TriggerCondition,

@@ -128,6 +128,7 @@ def resolve_facts(
         sender_groups=groups.of(envelope.mail_from) if sender_groups else frozenset(),
         phi=detection.phi,
         score=detection.score,
+        band=detection.band or ("phi" if detection.phi else "clean"),
         entity_counts=entity_counts,
         where=frozenset(where),
         unscannable=bool(detection.unscannable),

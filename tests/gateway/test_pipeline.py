@@ -152,7 +152,7 @@ def test_a_duplicate_name_in_the_registry_fails():
 # policy as a condition, both encryptors, and the two detectors (the test venv has no plugins).
 DEFAULT_COMPONENTS = {
     "action": "deliver encrypt portal block quarantine consent_allow tag",
-    "condition": "sender recipient phi entities where trigger already_encrypted unscannable "
+    "condition": "sender recipient phi phi_band entities where trigger already_encrypted unscannable "
     "size misdirected",
     "encryptor": "smime pgp",
     "detector": "null phi",
