@@ -247,11 +247,11 @@ def consent_import(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _csv_file(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE.csv")
+    parser.add_argument("file", type=Path, metavar="FILE.csv", help="the CSV file to import")
 
 
 def _consent_id(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("consent_id", metavar="ID")
+    parser.add_argument("consent_id", metavar="ID", help="the consent's id (C-...)")
 
 
 def _patients_import_options(parser: argparse.ArgumentParser) -> None:
@@ -262,14 +262,20 @@ def _patients_import_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _patients_show_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("roster_id", metavar="ROSTER_ID")
+    parser.add_argument("roster_id", metavar="ROSTER_ID", help="the patient's roster id")
 
 
 def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--address", required=True, help="the patient's address (on the roster)")
-    parser.add_argument("--roster-id", required=True)
-    parser.add_argument("--method", required=True, choices=METHODS)
-    parser.add_argument("--recorded-by", required=True, metavar="WHO")
+    parser.add_argument(
+        "--roster-id", required=True, help="the roster id of the patient who consented"
+    )
+    parser.add_argument(
+        "--method", required=True, choices=METHODS, help="how the consent was obtained"
+    )
+    parser.add_argument(
+        "--recorded-by", required=True, metavar="WHO", help="who took the consent (staff name)"
+    )
     parser.add_argument(
         "--disclosure-version",
         default=DEFAULT_DISCLOSURE_VERSION,
@@ -292,7 +298,9 @@ def _list_options(parser: argparse.ArgumentParser) -> None:
 
 def _revoke_options(parser: argparse.ArgumentParser) -> None:
     _consent_id(parser)
-    parser.add_argument("--reason", required=True, metavar="TEXT")
+    parser.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why it is revoked (kept in the record)"
+    )
     parser.add_argument("--by", metavar="WHO", help="who revokes (default: the login name)")
     parser.add_argument("--at", metavar="WHEN", help="when it took effect (default now)")
 

@@ -191,7 +191,9 @@ def policy_test(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _check_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path)
+    parser.add_argument(
+        "file", type=Path, help="the policy YAML file (a policies/... name: the shipped one)"
+    )
     config_option(parser, "gateway config (for its recipient groups)", None)
 
 
@@ -202,7 +204,9 @@ def _test_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--explain", action="store_true", help="every rule hit and miss with its reason"
     )
-    parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--json", action="store_true", help="print the decision per recipient as JSON"
+    )
     parser.add_argument("--from", dest="sender", help="envelope sender (default: From)")
     parser.add_argument("--to", action="append", help="envelope recipient (default: To/Cc/Bcc)")
     parser.add_argument(

@@ -250,7 +250,9 @@ def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _entry(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("entry_id", metavar="ID")
+    parser.add_argument(
+        "entry_id", metavar="ID", help="the quarantine entry's id (see quarantine list)"
+    )
 
 
 def _list_options(parser: argparse.ArgumentParser) -> None:

@@ -70,7 +70,12 @@ def _options(parser: argparse.ArgumentParser) -> None:
         help="audit anchor file",
     )
     parser.add_argument(
-        "--format", dest="report_format", choices=sorted(RENDERERS), default="table"
+        "--format",
+        dest="report_format",
+        choices=sorted(RENDERERS),
+        default="table",
+        help="table for a terminal, csv for a spreadsheet, html for a self-contained page "
+        "(default table)",
     )
     parser.add_argument(
         "--output",
@@ -89,8 +94,20 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 def _report_options(parser: argparse.ArgumentParser) -> None:
     _options(parser)
-    parser.add_argument("--since", dest="report_since", type=_since, metavar="DATE")
-    parser.add_argument("--until", dest="report_until", type=_until, metavar="DATE")
+    parser.add_argument(
+        "--since",
+        dest="report_since",
+        type=_since,
+        metavar="DATE",
+        help="first day of the period, YYYY-MM-DD (UTC; default 30 days ago)",
+    )
+    parser.add_argument(
+        "--until",
+        dest="report_until",
+        type=_until,
+        metavar="DATE",
+        help="last day of the period, included (UTC; default now)",
+    )
     parser.add_argument(
         "--expiring",
         dest="report_expiring",
@@ -103,9 +120,29 @@ def _report_options(parser: argparse.ArgumentParser) -> None:
 
 def _disclosure_options(parser: argparse.ArgumentParser) -> None:
     _options(parser)
-    parser.add_argument("--patient", dest="report_patient", required=True, metavar="ROSTER_ID")
-    parser.add_argument("--since", dest="report_since", type=_since, default=None, metavar="DATE")
-    parser.add_argument("--until", dest="report_until", type=_until, default=None, metavar="DATE")
+    parser.add_argument(
+        "--patient",
+        dest="report_patient",
+        required=True,
+        metavar="ROSTER_ID",
+        help="the patient's roster id",
+    )
+    parser.add_argument(
+        "--since",
+        dest="report_since",
+        type=_since,
+        default=None,
+        metavar="DATE",
+        help="first day, YYYY-MM-DD (UTC; default: the start of the log)",
+    )
+    parser.add_argument(
+        "--until",
+        dest="report_until",
+        type=_until,
+        default=None,
+        metavar="DATE",
+        help="last day, included (UTC; default now)",
+    )
 
 
 def _open(ctx: Context, args: argparse.Namespace) -> AuditLog:

@@ -237,7 +237,7 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
 
 def _config_file(parser: argparse.ArgumentParser) -> None:
     # The file to check is the context's config: the one place settings are loaded from.
-    parser.add_argument("config", type=Path, metavar="file")
+    parser.add_argument("config", type=Path, metavar="file", help="the phigate.yaml to check")
 
 
 def _send_options(parser: argparse.ArgumentParser) -> None:
@@ -271,7 +271,7 @@ def _send_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _passwd_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("user")
+    parser.add_argument("user", help="the login name the line is for")
 
 
 COMMANDS = (
