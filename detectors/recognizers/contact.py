@@ -19,6 +19,8 @@ from detectors.recognizers.base import (
     has_context,
     luhn_ok,
 )
+from detectors.recognizers.phones import not_a_phone, phone_candidates, phone_context
+from detectors.recognizers.regions import region_hints
 
 FAX_CONTEXT = compile_words(["fax", "facsimile", "f:"])
 PHONE_CONTEXT = compile_words(
@@ -201,11 +203,15 @@ class PhoneRecognizer:
                     if span in seen:
                         continue
                     seen.add(span)
+                    if not_a_phone(text, *span) and not phone_context(text, *span):
+                        continue
                     fax = has_context(FAX_CONTEXT, text, span[0], span[1], before=12)
                     entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
                     out.append(RawMatch(entity, *span, 0.75, "identifier", self.name))
         if not windows:
-            return out
+            return (
+                self._international(text, timeout, out) if any(ch.isdigit() for ch in text) else out
+            )
         for g in finditer(GENERIC_PHONE, text, timeout):
             digits = sum(ch.isdigit() for ch in g.group())
             if not 6 <= digits <= 15 or any(s < g.end() and g.start() < e for s, e in seen):
@@ -220,6 +226,25 @@ class PhoneRecognizer:
             )
             entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
             out.append(RawMatch(entity, g.start(), g.end(), 0.6, "identifier", self.name))
+        return self._international(text, timeout, out)
+
+    def _international(self, text: str, timeout: float, found: list[RawMatch]) -> list[RawMatch]:
+        """Add numbers of other countries' plans and formats; a longer span replaces the pieces
+        of it found before ("+33 2 62 43 17 47", not "62 43 17 47")."""
+        hints = region_hints(text)
+        regions = tuple(dict.fromkeys((*hints[:4], *self.regions)))
+        out = list(found)
+        for c in phone_candidates(text, timeout, regions):
+            inside = [m for m in out if c.start <= m.start and m.end <= c.end]
+            if any(m.start < c.end and c.start < m.end for m in out if m not in inside):
+                continue
+            if any((m.start, m.end) == (c.start, c.end) for m in inside):
+                continue
+            out = [m for m in out if m not in inside]
+            fax = has_context(FAX_CONTEXT, text, c.start, c.end, before=12)
+            entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
+            score = max([c.score, *(m.score for m in inside)])
+            out.append(RawMatch(entity, c.start, c.end, score, "identifier", self.name))
         return out
 
 
