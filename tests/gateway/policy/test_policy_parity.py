@@ -7,7 +7,9 @@ the next hop, what the portal and the quarantine hold, and then the audit record
 
 from __future__ import annotations
 
+import csv
 import email.policy
+import io
 import json
 import smtplib
 from collections.abc import Iterator
@@ -235,6 +237,7 @@ def test_policy_test_and_the_gateway_decide_every_case_alike(world, sink, tmp_pa
     config, settings, gw = world
     got: dict[str, tuple[str, str]] = {}
     want: dict[str, tuple[str, str]] = {}
+    refs: dict[str, str] = {}
     for case in CASES:
         path = tmp_path / f"{case.name}.eml"
         path.write_bytes(case.raw)
@@ -243,7 +246,7 @@ def test_policy_test_and_the_gateway_decide_every_case_alike(world, sink, tmp_pa
         assert row["address"] == case.to
         want[case.name] = (row["action"], row["rule"])
 
-        ref = _send(gw, case)
+        ref = refs[case.name] = _send(gw, case)
         rule, audit_action = _audit_decision(gw, ref)
         observed = _observed(settings, gw, sink[0], case, ref)
         assert audit_action == observed, f"{case.name}: audit says {audit_action}"
@@ -252,3 +255,14 @@ def test_policy_test_and_the_gateway_decide_every_case_alike(world, sink, tmp_pa
     assert {name: action for name, (action, _) in got.items()} == {
         c.name: c.expected for c in CASES
     }
+
+    # The report reads the gateway's own records: the misdirected one is a catch, held (issue 11:
+    # the report had looked for `True` where the gateway records a count).
+    report = run_phigate("report", "--config", str(config), "--format", "csv")
+    assert report.returncode == 0, report.stderr
+    rows = list(csv.reader(io.StringIO(report.stdout)))
+    assert [(r[1], r[2]) for r in rows if r[0] == "misdirected"] == [
+        (refs["misdirected"], "quarantine")
+    ]
+    figures = {(r[0], r[1]): r[2] for r in rows[1:]}
+    assert figures[("quarantine", "held")] == "1"
