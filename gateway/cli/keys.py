@@ -1,7 +1,15 @@
-"""`phigate keys import|list` (S/MIME certificate store) and `keys import-pgp|trust|untrust`.
+"""`phigate keys import|list` (S/MIME certificate store), `keys import-pgp|trust|untrust`, and
+`keys pending|approve|reject` for key material harvested from mail.
 
 `keys list` shows the certificates of the store and the OpenPGP keys of the gateway's keyring
-(through the context's `pgp_rows` hook) in one table.
+(through the context's `pgp_rows` hook) in one table, with where each came from (SOURCE:
+"imported" by an officer or "harvested" from mail).
+
+`keys pending` lists harvested certificates and keys awaiting approval. A partner's address
+(one in a configured group other than `patients`) is shown in full; any other address may be a
+patient's and is masked as detectors.masking.mask_address does. `keys approve FINGERPRINT` puts
+one in use, `keys reject FINGERPRINT` refuses it for good; both are written to the audit log.
+An unknown fingerprint ends with exit status 1 and a line naming it.
 """
 
 from __future__ import annotations
@@ -14,14 +22,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from detectors.masking import mask_address
 from gateway.cli.command import Command, CommandFailed, group
 from gateway.cli.context import Context
-from gateway.cli.exits import EXIT_OK
+from gateway.cli.exits import EXIT_FAILED, EXIT_OK
 from gateway.cli.options import config_option, given, switches
-from gateway.cli.pgp import import_pgp, trust_pgp, untrust_pgp
-from gateway.config import SmimeSettings
+from gateway.cli.pgp import import_pgp, pgp_rows, trust_pgp, untrust_pgp
+from gateway.config import Settings, SmimeSettings
+from gateway.crypto.pgp import PgpError, PgpKeyring, normalize_fingerprint
 from gateway.keys.errors import CertStoreError
+from gateway.keys.harvest import HarvestDecisionError, decide, pending_keys
 from gateway.keys.store import CertStore
+from gateway.model import PhigateError
 
 DEFAULT_STORE = SmimeSettings().store_dir
 
@@ -56,8 +68,9 @@ def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[
                     "kind": "smime",
                     "fingerprint": entry.fingerprint,
                     "not_after": entry.not_after.isoformat(),
-                    "status": status,
+                    "status": entry.state or status,
                     "detail": detail,
+                    "source": "harvested" if entry.harvested else "imported",
                 }
             )
     rows.sort(key=lambda r: (r["address"], r["not_after"]))
@@ -138,6 +151,12 @@ def list_keys(ctx: Context, args: argparse.Namespace) -> int:
     except CertStoreError as exc:
         raise CommandFailed(f"phigate keys list: {exc}") from exc
     pgp = ctx.hooks.pgp_rows
+    if args.pgp_home:
+        home = Path(args.pgp_home)
+
+        def pgp(expiring: dt.timedelta | None) -> list[dict[str, Any]]:
+            return pgp_rows(home, expiring)
+
     if pgp is not None:
         # one column name for both kinds
         rows.extend({**r, "not_after": r.get("expires") or ""} for r in pgp(args.expiring))
@@ -148,14 +167,153 @@ def list_keys(ctx: Context, args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row, sort_keys=True))
         return EXIT_OK
-    print(f"{'ADDRESS':32} {'KIND':6} {'FINGERPRINT':16} {'NOT AFTER':10} STATUS")
+    print(f"{'ADDRESS':32} {'KIND':6} {'FINGERPRINT':16} {'NOT AFTER':10} {'SOURCE':9} STATUS")
     for row in rows:
         reason = f" ({row['detail']})" if row.get("detail") else ""
         print(
             f"{row['address']:32} {row['kind']:6} {row['fingerprint'][:16]:16} "
-            f"{row['not_after'][:10]:10} {row['status']}{reason}"
+            f"{row['not_after'][:10]:10} {row.get('source') or 'imported':9} "
+            f"{row['status']}{reason}"
         )
     return EXIT_OK
+
+
+def shown_address(settings: Settings, address: str) -> str:
+    """A partner's address in full; anything else, which may be a patient's, masked."""
+    addr = address.strip().lower()
+    domain = addr.rpartition("@")[2]
+
+    def member(name: str) -> bool:
+        group = settings.groups.get(name)
+        if group is None:
+            return False
+        in_domain = any(domain == d or domain.endswith("." + d) for d in group.domains)
+        return in_domain or addr in (a.lower() for a in group.addresses)
+
+    partner = any(member(name) for name in settings.groups if name != "patients")
+    return addr if partner and not member("patients") else mask_address(addr)
+
+
+def _pending_rows(ctx: Context, args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for entry in _open_store(ctx, args).pending():
+        rows.extend(
+            {
+                "kind": "smime",
+                "fingerprint": entry.fingerprint,
+                "address": shown_address(ctx.settings, address),
+                "harvested_at": entry.harvested_at,
+                "origin": "signed mail",
+                "message": entry.message[:16],
+            }
+            for address in entry.addresses
+        )
+    home = _pgp_home(ctx, args)
+    if home.exists():
+        with PgpKeyring(home) as ring:
+            for key in pending_keys(ring):
+                rows.extend(
+                    {
+                        "kind": "pgp",
+                        "fingerprint": key.fingerprint,
+                        "address": shown_address(ctx.settings, address),
+                        "harvested_at": key.at,
+                        "origin": key.origin,
+                        "message": key.message[:16],
+                    }
+                    for address in key.addresses
+                )
+    return rows
+
+
+def list_pending(ctx: Context, args: argparse.Namespace) -> int:
+    """List harvested certificates and keys awaiting approval."""
+    try:
+        rows = _pending_rows(ctx, args)
+    except (CertStoreError, PgpError) as exc:
+        raise CommandFailed(f"phigate keys pending: {exc.code}: {exc}") from exc
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, sort_keys=True))
+        return EXIT_OK
+    if not rows:
+        print("no harvested certificates or keys await approval")
+        return EXIT_OK
+    print(f"{'KIND':6} {'FINGERPRINT':64} {'ADDRESS':32} {'ORIGIN':12} HARVESTED")
+    for row in rows:
+        print(
+            f"{row['kind']:6} {row['fingerprint']:64} {row['address']:32} "
+            f"{row['origin']:12} {row['harvested_at']}"
+        )
+    return EXIT_OK
+
+
+def _decide(ctx: Context, args: argparse.Namespace, *, approve: bool) -> int:
+    verb = "approve" if approve else "reject"
+    wanted = args.fingerprint.replace(" ", "").replace(":", "")
+    try:
+        pgp_fpr = normalize_fingerprint(wanted)
+    except PgpError:
+        pgp_fpr = None
+    kind: str
+    addresses: tuple[str, ...]
+    try:
+        home = _pgp_home(ctx, args)
+        ring_entry = None
+        if pgp_fpr is not None and home.exists():
+            with PgpKeyring(home) as ring:
+                if pgp_fpr in ring.harvested():
+                    ring_entry = decide(ring, pgp_fpr, approve=approve)
+        if ring_entry is not None:
+            kind, fingerprint, addresses = "pgp", ring_entry.fingerprint, ring_entry.addresses
+        else:
+            entry = _open_store(ctx, args).decide(wanted, approve=approve)
+            kind, fingerprint, addresses = "smime", entry.fingerprint, entry.addresses
+    except CertStoreError as exc:
+        what = "no pending harvested certificate or key" if pgp_fpr else str(exc)
+        raise CommandFailed(
+            f"phigate keys {verb}: {args.fingerprint}: {what}; see phigate keys pending",
+            EXIT_FAILED,
+        ) from exc
+    except HarvestDecisionError as exc:
+        raise CommandFailed(
+            f"phigate keys {verb}: {args.fingerprint}: {exc}; see phigate keys pending",
+            EXIT_FAILED,
+        ) from exc
+    except PgpError as exc:
+        raise CommandFailed(f"phigate keys {verb}: {args.fingerprint}: {exc.code}: {exc}") from exc
+    shown = ", ".join(shown_address(ctx.settings, a) for a in addresses)
+    _audit(ctx, f"keys-{verb}", {"kind": kind, "fingerprint": fingerprint})
+    done = "approved; now used for" if approve else "rejected; never used for"
+    print(f"{kind} {fingerprint} {done} {shown}")
+    return EXIT_OK
+
+
+def _audit(ctx: Context, action: str, details: dict[str, Any]) -> None:
+    audit = ctx.hooks.audit_event
+    if audit is None:
+        print(
+            f"warning: {action} {details['fingerprint']}: no audit log configured", file=sys.stderr
+        )
+        return
+    try:
+        audit(action, details)
+    except PhigateError as exc:
+        # The decision itself stands (it is in the store); say what is missing.
+        print(
+            f"warning: {action} {details['fingerprint']} not written to the audit log: {exc.code}",
+            file=sys.stderr,
+        )
+
+
+def approve(ctx: Context, args: argparse.Namespace) -> int:
+    """Put a harvested certificate or key in use."""
+    return _decide(ctx, args, approve=True)
+
+
+def reject(ctx: Context, args: argparse.Namespace) -> int:
+    """Refuse a harvested certificate or key for good."""
+    return _decide(ctx, args, approve=False)
 
 
 def _import_options(parser: argparse.ArgumentParser) -> None:
@@ -170,6 +328,7 @@ def _import_options(parser: argparse.ArgumentParser) -> None:
 
 def _list_options(parser: argparse.ArgumentParser) -> None:
     _store_options(parser)
+    parser.add_argument("--pgp-home", help="the gateway's OpenPGP keyring (default from config)")
     switches(parser, ("--json", "print JSON lines instead of a table"))
     parser.add_argument(
         "--expiring",
@@ -206,6 +365,21 @@ def untrust(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _pending_options(parser: argparse.ArgumentParser) -> None:
+    _store_options(parser)
+    parser.add_argument("--pgp-home", help="the gateway's OpenPGP keyring (default from config)")
+    switches(parser, ("--json", "print JSON lines instead of a table"))
+
+
+def _decision_options(parser: argparse.ArgumentParser) -> None:
+    _store_options(parser)
+    parser.add_argument("--pgp-home", help="the gateway's OpenPGP keyring (default from config)")
+    parser.add_argument(
+        "fingerprint",
+        help="OpenPGP fingerprint (40 hex digits) or S/MIME SHA-256 fingerprint (16+ hex digits)",
+    )
+
+
 def _import_pgp_options(parser: argparse.ArgumentParser) -> None:
     _keyring_options(parser)
     parser.add_argument("file", type=Path)
@@ -237,5 +411,13 @@ COMMANDS = (
         Command("import-pgp", "import OpenPGP public keys", import_pgp_keys, _import_pgp_options),
         Command("trust", "let an OpenPGP key encrypt mail for an address", trust, _trust_options),
         Command("untrust", "withdraw an OpenPGP key's trust", untrust, _untrust_options),
+        Command(
+            "pending",
+            "list harvested certificates and keys awaiting approval",
+            list_pending,
+            _pending_options,
+        ),
+        Command("approve", "put a harvested certificate or key in use", approve, _decision_options),
+        Command("reject", "refuse a harvested certificate or key", reject, _decision_options),
     ),
 )

@@ -202,6 +202,8 @@ class PgpHarvester:
             return Harvest(False, "not an OpenPGP key", origin=offer.origin)
         if any(k.secret for k in found):
             return Harvest(False, "holds secret key material", origin=offer.origin)
+        if not found:
+            return Harvest(False, "not an OpenPGP key", origin=offer.origin)
         if len(found) != 1:
             return Harvest(False, f"{len(found)} keys where one is expected", origin=offer.origin)
         key = found[0]

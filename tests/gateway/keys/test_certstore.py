@@ -301,6 +301,7 @@ def test_cli_import_and_list(tmp_path: Path, pki: Pki, capsys: pytest.CaptureFix
             "not_after": soon.cert.not_valid_after_utc.isoformat(),
             "status": "valid",
             "detail": "",
+            "source": "imported",
         }
     ]
     store = CertStore(tmp_path / "s", [pki.root.cert_path], [])
