@@ -3,7 +3,8 @@
 * Span level, on ``spans-dev/spans.jsonl``: precision and recall per corpus entity type, by exact
   match and by any overlap, and their aggregate over the PHI-relevant types.
 * Message level, on ``dev/manifest.jsonl``: recall and false-positive rate, overall and per
-  category. phigate uses its own ``Decision.phi``; stock Presidio uses ``STOCK_MESSAGE_RULE``.
+  category. phigate flags a message whose ``Decision.band`` is phi or uncertain (the shipped
+  policy protects both for outsiders); stock Presidio uses ``STOCK_MESSAGE_RULE``.
 * Speed: per-message latency p50/p95 and throughput (extraction + analysis), the two engines
   alternating message by message so machine noise hits both alike.
 * Memory: peak RSS (VmHWM) of a fresh process that loads one engine and scans a few messages.
@@ -35,8 +36,10 @@ if str(REPO_ROOT) not in sys.path:
 
 from presidio_analyzer import AnalyzerEngine  # noqa: E402
 
+from bench import lofo_eval  # noqa: E402
 from bench.args import positive_int  # noqa: E402
 from bench.stock_presidio import stock_presidio_engine  # noqa: E402
+from detectors.config import DecisionThresholds  # noqa: E402
 from detectors.engine import PhiEngine  # noqa: E402
 from detectors.extract import extract_message  # noqa: E402
 from detectors.extract.model import TextPart  # noqa: E402
@@ -108,6 +111,7 @@ SPAN_MIN_RECALL = 0.95
 SPAN_MIN_PRECISION = 0.90
 MESSAGE_MIN_RECALL = 0.99
 MESSAGE_MAX_FPR = 0.02
+LOFO_MIN_FAMILY_RECALL = 0.95
 MIN_SPEEDUP = 5.0
 MAX_RSS_MB = 400.0
 
@@ -551,7 +555,8 @@ def run_messages(
         parts = extract_message(cases[i].raw).parts
         extracted = time.perf_counter()
         if engine == "phigate":
-            flag = phigate.analyze(parts)[1].phi
+            # The shipped policy protects the uncertain band for outsiders as it protects PHI.
+            flag = phigate.analyze(parts)[1].band != "clean"
             timings = ours
         else:
             assert stock is not None
@@ -710,6 +715,27 @@ def targets(figures: dict[str, Any]) -> list[Target]:
             None if fpr is None else fpr <= MESSAGE_MAX_FPR,
         )
     )
+    lofo = figures.get("leave_family_out")
+    if lofo is not None:
+        g = lofo["learned"]
+        worst = g["worst_family"] or {}
+        out.append(
+            Target(
+                "leave-family-out recall / FPR",
+                f"recall >= {MESSAGE_MIN_RECALL}, FPR <= {MESSAGE_MAX_FPR}",
+                f"recall {_f(g['recall'])}, FPR {_f(g['false_positive_rate'])}",
+                (g["recall"] or 0) >= MESSAGE_MIN_RECALL
+                and (g["false_positive_rate"] or 1) <= MESSAGE_MAX_FPR,
+            )
+        )
+        out.append(
+            Target(
+                "leave-family-out worst family",
+                f"recall >= {LOFO_MIN_FAMILY_RECALL}",
+                f"{worst.get('family')} at {_f(worst.get('recall'))}",
+                (worst.get("recall") or 0) >= LOFO_MIN_FAMILY_RECALL,
+            )
+        )
     ratio = figures["speed"]["ratio"]
     out.append(
         Target(
@@ -898,6 +924,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "speed": speed,
         "memory": memory,
     }
+    if args.lofo:
+        progress("leave-family-out: every corpus source (bench/lofo_eval.py)")
+        scanned = lofo_eval.scanned_corpus(args.lofo_per_family, 7, True, None)
+        results = lofo_eval.leave_family_out(scanned, DecisionThresholds())
+        figures["leave_family_out"] = lofo_eval.summarise(scanned, results)
     figures["targets"] = [{**asdict(t), "verdict": t.verdict} for t in targets(figures)]
     figures["elapsed_s"] = round(time.perf_counter() - started, 1)
     return figures
@@ -929,6 +960,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json-only", action="store_true", help="print only the JSON line")
     parser.add_argument(
         "--repeat", type=positive_int, default=3, help="timed passes over the messages (default 3)"
+    )
+    parser.add_argument(
+        "--lofo",
+        action="store_true",
+        help="also run the leave-family-out evaluation of bench/lofo_eval.py (a few minutes)",
+    )
+    parser.add_argument(
+        "--lofo-per-family", type=positive_int, default=30, help="messages per generated family"
     )
     parser.add_argument("--rss-probe", choices=["phigate", "stock"], help=argparse.SUPPRESS)
     return parser

@@ -104,7 +104,8 @@ def evaluate(cases: Sequence[Case], tuned: set[str], *, halves: bool = False) ->
         extraction = extract_message(case.raw)
         _findings, decision = engine.analyze(extraction.parts)
         # The gateway never lets unreadable mail out in clear either: it counts as flagged.
-        flagged = decision.phi or bool(extraction.unscannable)
+        # Nor uncertain mail to outsiders: the shipped policy protects the uncertain band.
+        flagged = decision.band != "clean" or bool(extraction.unscannable)
         key = (case.corpus, case.family)
         score = scores.setdefault(key, FamilyScore(case.corpus, case.family, case.label))
         score.messages += 1
