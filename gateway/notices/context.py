@@ -102,6 +102,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "URL": ("a", "web address", "web addresses"),
     "RECORD_URL": ("a", "link to a patient record", "links to patient records"),
     "NHS_NUMBER": ("an", "NHS number", "NHS numbers"),
+    "NATIONAL_ID": ("a", "national ID number", "national ID numbers"),
     "IP_ADDRESS": ("an", "IP address", "IP addresses"),
     "STREET_ADDRESS": ("a", "street address", "street addresses"),
     "ZIP_CODE": ("a", "ZIP code", "ZIP codes"),
