@@ -17,6 +17,7 @@ from detectors.recognizers.dates import AgeRecognizer, DateRecognizer
 from detectors.recognizers.health import health_recognizers
 from detectors.recognizers.identifiers import identifier_recognizers
 from detectors.recognizers.names import NameRecognizer
+from detectors.recognizers.national import DriverLicenceRecognizer, NationalIdRecognizer
 
 __all__ = [
     "DuplicateRecognizer",
@@ -37,6 +38,8 @@ def default_recognizers(config: DetectorConfig) -> tuple[Recognizer, ...]:
     """The recognizers for ``config``, cheap ones first; a name used twice raises."""
     items: list[object] = [
         *identifier_recognizers(config.mrn_patterns),
+        NationalIdRecognizer(),
+        DriverLicenceRecognizer(),
         *contact_recognizers(),
         AddressRecognizer(),
         DateRecognizer(),

@@ -90,3 +90,73 @@ def test_not_a_phone_number(text: str) -> None:
 def test_region_hints(text: str, regions: tuple[str, ...]) -> None:
     """Country names, international prefixes and ccTLDs say which countries' formats to try."""
     assert region_hints(text) == regions
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("ID checked: SIN 046 454 286", "046 454 286"),  # Canada, Luhn
+        ("burgerservicenummer 111222333, verwezen door", "111222333"),  # Netherlands, 11-proef
+        ("Pacjent Jan Nowak, PESEL 44051401359, tel.", "44051401359"),  # Poland
+        ("Paciente Ana, CPF 390.533.447-05, celular", "390.533.447-05"),  # Brazil
+        ("Aadhaar 2341 2341 2346", "2341 2341 2346"),  # India, Verhoeff
+        ("NIR 2 95 10 99 126 111 93", "2 95 10 99 126 111 93"),  # France
+        ("codice fiscale RCCMNL83S18D969H", "RCCMNL83S18D969H"),  # Italy
+        ("personnummer 811228-9874", "811228-9874"),  # Sweden
+        ("henkilötunnus 131052-308T", "131052-308T"),  # Finland
+        ("DNI 54362315K", "54362315K"),  # Spain
+        ("AHV-Nr. 756.9217.0769.85", "756.9217.0769.85"),  # Switzerland
+        ("TC Kimlik No 17291716060", "17291716060"),  # Turkey
+        ("Her CPF is 390.533.447-05.", "390.533.447-05"),  # a formatted CPF needs no label
+        ("PESEL 44051401358", "44051401358"),  # wrong check digit after its own label: a typo
+    ],
+)
+def test_national_ids(text: str, value: str) -> None:
+    """National ids of many countries are found after their label, checked by python-stdnum."""
+    assert value in values(text, "NATIONAL_ID")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Invoice 44051401359 from the lab supplier.",  # a PESEL's digits without the label
+        "ID number 12345678901 on the form.",  # a generic label needs a valid number
+        "SIN 123 456 789",  # the form's example value
+        "Order 390.533.447-06 shipped.",  # a CPF shape with a wrong check digit
+        "The DNI office opens at 9.",
+    ],
+)
+def test_not_a_national_id(text: str) -> None:
+    """Look-alikes without the label, or that fail the check under a generic label, are not ids."""
+    assert values(text, "NATIONAL_ID") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Driving licence: MORGA753116SM9IJ (checked at reception)", "MORGA753116SM9IJ"),  # UK
+        ("Ontario DL A1234-56789-01234", "A1234-56789-01234"),  # Canada
+        ("Führerschein-Nr. B072RRE2I55, ausgestellt für Anna", "B072RRE2I55"),  # Germany
+        ("DL No. MH12 20110012345", "MH12 20110012345"),  # India
+        ("patente n. RM5123456K", "RM5123456K"),  # Italy
+        ("permiso de conducir 12345678Z a nombre de Ana", "12345678Z"),  # Spain
+        ("prawo jazdy nr 32906/79/6784", "32906/79/6784"),  # Poland
+        ("permis de conduire n° 120375100123", "120375100123"),  # France
+    ],
+)
+def test_driver_licences_of_many_countries(text: str, value: str) -> None:
+    """Licence numbers in each country's format are found after a licence word in its language."""
+    assert value in values(text, "US_DRIVER_LICENSE")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Driving licence checked, valid until 12/03/2029.",
+        "The Führerschein office is closed.",
+        "Our pharmacy licence number is pending.",
+    ],
+)
+def test_not_a_driver_licence(text: str) -> None:
+    """A licence word before a date or no number at all is no licence number."""
+    assert values(text, "US_DRIVER_LICENSE") == []

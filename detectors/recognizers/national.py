@@ -1,0 +1,258 @@
+"""National ids and driver's licences of many countries, read after the words that name them.
+
+National ids are checked with python-stdnum's validators (their check digits, dates and
+ranges), so "PESEL 15073174420" counts only when it is a valid PESEL. A few formats are so
+distinctive that they count without a label (a formatted Brazilian CPF, a Swiss AHV number
+starting 756, an Italian codice fiscale). Driver's licences have no checksums worth the name in
+most countries, so they count only right after a licence word, in any of many languages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import regex
+from stdnum.au import tfn
+from stdnum.bg import egn
+from stdnum.br import cpf
+from stdnum.ca import sin
+from stdnum.ch import ssn as ahv
+from stdnum.cn import ric
+from stdnum.cz import rc
+from stdnum.de import idnr
+from stdnum.dk import cpr
+from stdnum.ee import ik
+from stdnum.es import nie, nif
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, ValidationError
+from stdnum.fi import hetu
+from stdnum.fr import nir
+from stdnum.gr import amka
+from stdnum.ie import pps
+from stdnum.il import idnr as il_idnr
+from stdnum.in_ import aadhaar
+from stdnum.it import codicefiscale
+from stdnum.kr import rrn
+from stdnum.nl import bsn
+from stdnum.no import fodselsnummer
+from stdnum.pl import pesel
+from stdnum.ro import cnp
+from stdnum.se import personnummer
+from stdnum.tr import tckimlik
+
+from detectors.recognizers.base import RawMatch, finditer
+
+# 2: valid; 1: the shape is right but a check digit or a date part is not (a typo, a test
+# value) - enough after the id's own label; 0: not this id at all.
+Validator = Callable[[str], int]
+
+
+def _valid(module: ModuleType) -> Validator:
+    validate: Callable[[str], object] = module.validate
+
+    def check(value: str) -> int:
+        try:
+            validate(value)
+        except (InvalidChecksum, InvalidComponent):
+            return 1
+        except (ValidationError, ValueError, TypeError, IndexError, KeyError):
+            return 0
+        return 2
+
+    return check
+
+
+SIN, BSN, PESEL = _valid(sin), _valid(bsn), _valid(pesel)
+CPF, AADHAAR, NIR = _valid(cpf), _valid(aadhaar), _valid(nir)
+CODICE_FISCALE, PERSONNUMMER, HETU = _valid(codicefiscale), _valid(personnummer), _valid(hetu)
+DNI, NIE, AHV = _valid(nif), _valid(nie), _valid(ahv)
+RRN, RIC, TCKIMLIK = _valid(rrn), _valid(ric), _valid(tckimlik)
+CPR, FODSELSNUMMER, PPS = _valid(cpr), _valid(fodselsnummer), _valid(pps)
+TFN, IDNR, RODNE = _valid(tfn), _valid(idnr), _valid(rc)
+AMKA, CNP, EGN = _valid(amka), _valid(cnp), _valid(egn)
+ISIKUKOOD, ISRAELI = _valid(ik), _valid(il_idnr)
+ALL_IDS: tuple[Validator, ...] = (
+    SIN, BSN, PESEL, CPF, AADHAAR, NIR, CODICE_FISCALE, PERSONNUMMER, HETU, DNI, NIE, AHV,
+    RRN, RIC, TCKIMLIK, CPR, FODSELSNUMMER, PPS, TFN, IDNR, RODNE, AMKA, CNP, EGN, ISIKUKOOD,
+    ISRAELI,
+)  # fmt: skip
+
+# The words that name each id (their order here does not matter: the nearest cue is used).
+ID_CUES: tuple[tuple[tuple[str, ...], tuple[Validator, ...]], ...] = (
+    (("sin", "social insurance number", "social insurance no", "nas",
+      "numéro d'assurance sociale"), (SIN,)),
+    (("bsn", "burgerservicenummer", "sofinummer", "sofi-nummer"), (BSN,)),
+    (("pesel", "nr pesel"), (PESEL,)),
+    (("cpf", "cadastro de pessoas físicas"), (CPF,)),
+    (("aadhaar", "aadhar", "uidai", "uid", "आधार"), (AADHAAR,)),
+    (("nir", "insee", "sécurité sociale", "securite sociale", "numéro de sécu",
+      "n° de sécu", "numéro ss"), (NIR,)),
+    (("codice fiscale", "cod. fiscale", "cf", "c.f."), (CODICE_FISCALE,)),
+    (("personnummer", "personnr", "person nr"), (PERSONNUMMER, CPR, FODSELSNUMMER)),
+    (("fødselsnummer", "fodselsnummer"), (FODSELSNUMMER,)),
+    (("cpr", "cpr-nr", "cpr-nummer", "cpr nr"), (CPR,)),
+    (("henkilötunnus", "hetu", "henkilotunnus", "sotu"), (HETU,)),
+    (("dni", "nif", "nie", "documento nacional de identidad"), (DNI, NIE)),
+    (("ahv", "ahv-nr", "ahv-nummer", "avs", "no avs", "ahv number", "avs number"), (AHV,)),
+    (("주민등록번호", "rrn", "resident registration number"), (RRN,)),
+    (("身份证", "身份证号", "身份证号码", "公民身份号码", "resident identity card"), (RIC,)),
+    (("tc kimlik", "t.c. kimlik", "tc kimlik no", "kimlik no", "kimlik numarası", "tckn"),
+     (TCKIMLIK,)),
+    (("pps", "ppsn", "pps number", "pps no"), (PPS,)),
+    (("tfn", "tax file number"), (TFN,)),
+    (("steuer-id", "steuerid", "steueridentifikationsnummer", "idnr",
+      "steuerliche identifikationsnummer"), (IDNR,)),
+    (("rodné číslo", "rodne cislo", "rč", "r.č."), (RODNE,)),
+    (("amka", "αμκα"), (AMKA,)),
+    (("cnp", "cod numeric personal"), (CNP,)),
+    (("egn", "егн"), (EGN,)),
+    (("isikukood",), (ISIKUKOOD,)),
+    (("teudat zehut", "israeli id"), (ISRAELI,)),
+    (("national id", "national identity number", "national id number", "national identifier",
+      "national insurance", "personal id", "personal identity number", "identity number",
+      "id number", "citizen id", "personal code", "personal number"), ALL_IDS),
+)  # fmt: skip
+
+DL_CUES: tuple[str, ...] = (
+    "driver's license", "drivers license", "driver license", "driver's licence",
+    "drivers licence", "driver licence", "driving licence", "driving license", "licence no",
+    "license no", "licence number", "license number", "lic no", "lic #", "dl", "dl#", "dl no",
+    "dvla", "dvla licence number", "führerschein", "führerscheinnummer", "führerschein-nr",
+    "führerscheinnr", "fahrerlaubnis", "permis de conduire", "n° de permis", "numéro de permis",
+    "permis", "permiso de conducir", "licencia de conducir", "carnet de conducir",
+    "patente", "patente di guida", "n. patente", "rijbewijs", "rijbewijsnummer",
+    "prawo jazdy", "prawa jazdy", "carteira de motorista", "cnh", "körkort", "kørekort",
+    "førerkort", "ajokortti", "řidičský průkaz", "řidičského průkazu", "jogosítvány",
+    "vezetői engedély", "ehliyet", "sürücü belgesi", "водительское удостоверение",
+    "водительского удостоверения", "в/у", "運転免許証", "免許証番号", "驾驶证", "驾照",
+    "운전면허", "운전면허번호", "άδεια οδήγησης",
+)  # fmt: skip
+
+
+def _cue_pattern(words: Sequence[str]) -> regex.Pattern[str]:
+    alts = sorted({w for w in words}, key=len, reverse=True)
+    body = "|".join(regex.escape(a).replace(r"\ ", r"\s{1,3}") for a in alts)
+    return regex.compile(rf"(?<![\w])(?:{body})(?![\w])", regex.IGNORECASE)
+
+
+# What stands between a label and its value: punctuation, "no.", "Nr.", "number", "n°", "is".
+LABEL_GAP = regex.compile(
+    r"[ \t]{0,3}(?:\((?:[^()\n]{1,20})\)[ \t]{0,2})?[:#.\-]?[ \t]{0,3}"
+    r"(?:(?i:no|nr|n°|n\.|num|number|nummer|numéro|número|numero|numer|is|:)\.?[ \t]{0,3}[:#.\-]?[ \t]{0,3})?"
+)
+# Up to four tokens of letters and digits joined by one separator each.
+VALUE = regex.compile(r"[\p{L}\d](?:[\p{L}\d]|[ .\-/](?=[\p{L}\d])){3,30}")
+# Formats distinctive enough to stand without a label.
+UNLABELLED = (
+    (regex.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-]|\.\d)"), CPF),
+    (regex.compile(r"(?<![\w.-])756\.\d{4}\.\d{4}\.\d{2}(?![\w-]|\.\d)"), AHV),
+    (
+        regex.compile(r"(?<![\w-])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![\w-])"),
+        CODICE_FISCALE,
+    ),
+)
+
+
+def _prefixes(text: str, start: int) -> list[int]:
+    """End offsets of the value after a label: one to four tokens, longest first."""
+    m = VALUE.match(text, start, min(len(text), start + 32))
+    if m is None:
+        return []
+    ends = [m.end()]
+    for sep in regex.finditer(r"[ .\-/]", text[start : m.end()]):
+        ends.append(start + sep.start())
+    return sorted(set(ends), reverse=True)
+
+
+def _placeholder(value: str) -> bool:
+    """A form's example value: one digit repeated, or digits counting up or down."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(set(digits)) <= 1:
+        return True
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(digits, digits[1:], strict=False)}
+    return steps in ({1}, {9})
+
+
+@dataclass(frozen=True)
+class NationalIdRecognizer:
+    """National and social-security ids of many countries: a label, then a value that validates."""
+
+    name: str = "national_id"
+    entities: tuple[str, ...] = ("NATIONAL_ID",)
+    cues: tuple[tuple[regex.Pattern[str], tuple[Validator, ...]], ...] = field(
+        default_factory=lambda: tuple((_cue_pattern(w), v) for w, v in ID_CUES)
+    )
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: dict[tuple[int, int], RawMatch] = {}
+        for pattern, check in UNLABELLED:
+            for m in finditer(pattern, text, timeout):
+                if check(m.group()) == 2:
+                    out[m.span()] = RawMatch(
+                        "NATIONAL_ID", m.start(), m.end(), 0.85, "identifier", self.name
+                    )
+        if not any(ch.isdigit() for ch in text):
+            return list(out.values())
+        for pattern, checks in self.cues:
+            for cue in finditer(pattern, text, timeout):
+                gap = LABEL_GAP.match(text, cue.end())
+                start = gap.end() if gap else cue.end()
+                for end in _prefixes(text, start):
+                    value = text[start:end]
+                    if sum(ch.isdigit() for ch in value) < 5:
+                        continue
+                    level = 0 if _placeholder(value) else max(check(value) for check in checks)
+                    # The generic "ID number" label must be backed by a valid number.
+                    if level == 2 or (level == 1 and checks is not ALL_IDS):
+                        score = 0.95 if level == 2 else 0.75
+                        out[(start, end)] = RawMatch(
+                            "NATIONAL_ID", start, end, score, "identifier", self.name
+                        )
+                        break
+        return list(out.values())
+
+
+def _licence_like(value: str) -> bool:
+    """Letters and digits of a licence: 5-20 characters, at least four digits, not a date."""
+    core = regex.sub(r"[ .\-/]", "", value)
+    digits = sum(ch.isdigit() for ch in core)
+    if not 5 <= len(core) <= 20 or digits < 4:
+        return False
+    return regex.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", value) is None
+
+
+@dataclass(frozen=True)
+class DriverLicenceRecognizer:
+    """Driver's licence numbers of any country, right after a licence word in many languages.
+
+    The entity keeps its historical name, US_DRIVER_LICENSE, which the policy and the notices
+    already know as "a driver's license number".
+    """
+
+    name: str = "driver_licence_intl"
+    entities: tuple[str, ...] = ("US_DRIVER_LICENSE",)
+    cue: regex.Pattern[str] = field(default_factory=lambda: _cue_pattern(DL_CUES))
+
+    def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+        """See Recognizer."""
+        out: list[RawMatch] = []
+        if not any(ch.isdigit() for ch in text):
+            return out
+        for cue in finditer(self.cue, text, timeout):
+            gap = LABEL_GAP.match(text, cue.end())
+            start = gap.end() if gap else cue.end()
+            for end in _prefixes(text, start):
+                value = text[start:end]
+                # A value ends before a word: "B072RRE2I55 ausgestellt" is one token.
+                if " " in value and not all(
+                    any(ch.isdigit() for ch in tok) for tok in value.split(" ")
+                ):
+                    continue
+                if _licence_like(value):
+                    out.append(
+                        RawMatch("US_DRIVER_LICENSE", start, end, 0.8, "identifier", self.name)
+                    )
+                    break
+        return out
