@@ -1,40 +1,51 @@
 #!/usr/bin/env python3
-"""Container health check: exit 0 when phigate's SMTP listener answers 220 and accepts NOOP.
+"""Container health check: exit 0 when phigate's ops server answers /healthz with 200.
 
-The address is PHIGATE_HEALTHCHECK (HOST:PORT, default 127.0.0.1:10025) or the first argument.
+The URL is PHIGATE_HEALTHCHECK_URL (default http://127.0.0.1:9325/healthz, the shipped
+metrics.listen) or the first argument. Give .../readyz instead to call the container healthy
+only when it can take mail (policy loaded, stores and next hop reachable); the image checks
+liveness, because a next hop that waits for phigate to be healthy would otherwise never start.
 It is the standard library only, so it runs in any Python the image has.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import smtplib
 import sys
+import urllib.error
+import urllib.request
 
-SMTP_OK = 250
-DEFAULT_ADDRESS = "127.0.0.1:10025"
+HTTP_OK = 200
+DEFAULT_URL = "http://127.0.0.1:9325/healthz"
 
 
-def check(address: str, timeout: float = 5.0) -> str | None:
-    """Return None when the SMTP listener at address is healthy, else why it is not."""
-    host, _, port = address.rpartition(":")
-    if not host or not port.isdigit():
-        return f"expected HOST:PORT, got {address!r}"
+def check(url: str, timeout: float = 5.0) -> str | None:
+    """Return None when the endpoint at url answers 200, else why it does not."""
+    if not url.startswith(("http://", "https://")):
+        return f"expected an http:// URL, got {url!r}"
     try:
-        # smtplib raises SMTPConnectError unless the banner is 220.
-        with smtplib.SMTP(host.strip("[]"), int(port), timeout=timeout) as client:
-            code, _ = client.noop()
-    except (OSError, smtplib.SMTPException) as exc:
-        return f"{address}: {exc.__class__.__name__}: {exc}"
-    if code != SMTP_OK:
-        return f"{address}: NOOP answered {code}"
+        with urllib.request.urlopen(url, timeout=timeout) as reply:  # noqa: S310 - http(s) only
+            code, body = reply.status, reply.read(4096)
+    except urllib.error.HTTPError as exc:
+        # /readyz answers 503 with a JSON body naming what is not ready: pass that on.
+        detail = exc.read(4096).decode("utf-8", "replace").strip()
+        return f"{url}: {exc.code} {detail}"
+    except (OSError, ValueError) as exc:
+        return f"{url}: {exc.__class__.__name__}: {exc}"
+    if code != HTTP_OK:
+        return f"{url}: answered {code}"
+    try:
+        json.loads(body)
+    except ValueError:
+        return f"{url}: answered 200 but not with phigate's JSON"
     return None
 
 
 def main(argv: list[str]) -> int:
-    """Check the configured address and report a failure on standard error."""
-    address = argv[1] if len(argv) > 1 else os.environ.get("PHIGATE_HEALTHCHECK", DEFAULT_ADDRESS)
-    problem = check(address)
+    """Check the configured URL and report a failure on standard error."""
+    url = argv[1] if len(argv) > 1 else os.environ.get("PHIGATE_HEALTHCHECK_URL", DEFAULT_URL)
+    problem = check(url)
     if problem is not None:
         print(f"unhealthy: {problem}", file=sys.stderr)
         return 1

@@ -255,7 +255,8 @@ def test_phigate_and_portal_run_locked_down(compose: dict[str, Any]) -> None:
         assert any(t.startswith("/tmp") for t in definition["tmpfs"]), name
         assert definition["cap_drop"] == ["ALL"], name
         assert "no-new-privileges:true" in definition["security_opt"], name
-    # The image's HEALTHCHECK probes SMTP; the portal has no SMTP listener and brings its own.
+    # The image's HEALTHCHECK asks the gateway's /healthz; the portal has no ops server and
+    # brings its own.
     assert "healthcheck" in service(compose, "portal")
     assert "ports" not in service(compose, "postgres")
     assert "ports" not in service(compose, "phigate")

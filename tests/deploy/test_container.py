@@ -1,17 +1,20 @@
-"""The container image file: non-root, read-only friendly, pinned, healthy only when SMTP answers."""
+"""The container image file: non-root, read-only friendly, pinned, healthy when /healthz answers."""
 
 from __future__ import annotations
 
 import os
 import shlex
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
+from gateway.config import Settings
+from gateway.ops.health import Health, NodeState, PolicyVersion, serve_ops
 from tests.support.deploy import DEPLOY, REPO_ROOT, config_check
 from tests.support.postfix import LOOPBACK, free_port
 
@@ -98,12 +101,16 @@ def test_state_and_config_are_declared_volumes() -> None:
 
 
 def test_healthcheck_runs_the_shipped_script() -> None:
-    """HEALTHCHECK runs the SMTP banner check that is copied into the image."""
+    """HEALTHCHECK runs the /healthz check that is copied into the image, on the shipped
+    metrics.listen port."""
     checks = args_of("HEALTHCHECK")
     assert len(checks) == 1
     assert "CMD" in checks[0] and "phigate-healthcheck" in checks[0]
     copies = " ".join(args_of("COPY"))
     assert "deploy/container/healthcheck.py /usr/local/bin/phigate-healthcheck" in copies
+    env = " ".join(args_of("ENV"))
+    assert "PHIGATE_HEALTHCHECK_URL=http://127.0.0.1:9325/healthz" in env
+    assert "listen: 0.0.0.0:9325" in (CONTAINER / "phigate.yaml").read_text(encoding="utf-8")
 
 
 def test_every_copy_source_exists() -> None:
@@ -139,28 +146,32 @@ def test_shipped_container_config_passes_config_check(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-class _Replies:
-    async def handle_NOOP(self, server: object, session: object, envelope: object, arg: str) -> str:
-        return "250 2.0.0 OK"
-
-
 @pytest.fixture
-def smtp_port() -> Iterator[int]:
-    """An SMTP server on loopback that answers like phigate's listener."""
+def ops_port(tmp_path: Path) -> Iterator[int]:
+    """phigate's real ops server on loopback (next hop down, so alive but not ready)."""
+    settings = Settings(
+        next_hop=f"{LOOPBACK}:{free_port()}",
+        node={"id": "gw-image"},
+        audit={"url": f"sqlite:///{tmp_path}/a.db"},
+        quarantine={"url": f"sqlite:///{tmp_path}/q.db"},
+        patients={"url": f"sqlite:///{tmp_path}/p.db"},
+    )
+    state = NodeState(settings)
+    state.loaded(settings, PolicyVersion.of(settings))
     port = free_port()
-    controller = Controller(_Replies(), hostname=LOOPBACK, port=port)
-    controller.start()
+    server = serve_ops(f"{LOOPBACK}:{port}", lambda: (b"", "text/plain"), Health(state))
     try:
         yield port
     finally:
-        controller.stop()
+        server.shutdown()
+        server.server_close()
 
 
-def run_healthcheck(address: str) -> subprocess.CompletedProcess[str]:
-    """Run the image's health check script against address."""
+def run_healthcheck(url: str) -> subprocess.CompletedProcess[str]:
+    """Run the image's health check script against url."""
     return subprocess.run(
         [sys.executable, str(HEALTHCHECK)],
-        env={**os.environ, "PHIGATE_HEALTHCHECK": address},
+        env={**os.environ, "PHIGATE_HEALTHCHECK_URL": url},
         capture_output=True,
         text=True,
         timeout=30,
@@ -168,37 +179,42 @@ def run_healthcheck(address: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_healthcheck_passes_when_smtp_answers(smtp_port: int) -> None:
-    """A listener that greets with 220 and accepts NOOP is healthy (exit 0)."""
-    result = run_healthcheck(f"{LOOPBACK}:{smtp_port}")
+def test_healthcheck_passes_when_the_node_is_alive(ops_port: int) -> None:
+    """/healthz of a live node is healthy (exit 0), even while its next hop is down."""
+    result = run_healthcheck(f"http://{LOOPBACK}:{ops_port}/healthz")
     assert result.returncode == 0, result.stderr
+
+
+def test_healthcheck_on_readyz_names_what_is_not_ready(ops_port: int) -> None:
+    """Pointed at /readyz, the same node is unhealthy, and the reason names the next hop."""
+    result = run_healthcheck(f"http://{LOOPBACK}:{ops_port}/readyz")
+    assert result.returncode == 1
+    assert "503" in result.stderr and "next_hop" in result.stderr
 
 
 def test_healthcheck_fails_when_nothing_listens() -> None:
     """A closed port is unhealthy (exit 1, with the reason on standard error)."""
-    result = run_healthcheck(f"{LOOPBACK}:{free_port()}")
+    result = run_healthcheck(f"http://{LOOPBACK}:{free_port()}/healthz")
     assert result.returncode == 1
     assert "unhealthy" in result.stderr
 
 
-def test_healthcheck_fails_on_a_refusing_banner() -> None:
-    """A server that greets with 554 (not 220) is unhealthy."""
-    import socket
-    import threading
-
+def test_healthcheck_fails_on_something_else_answering() -> None:
+    """A port that answers with something other than phigate's JSON is unhealthy."""
     listener = socket.socket()
     listener.bind((LOOPBACK, 0))
     listener.listen(1)
 
-    def refuse() -> None:
+    def answer() -> None:
         conn, _ = listener.accept()
-        conn.sendall(b"554 5.3.2 no service\r\n")
+        conn.recv(1024)
+        conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<html>hi</html>")
         conn.close()
 
-    thread = threading.Thread(target=refuse, daemon=True)
+    thread = threading.Thread(target=answer, daemon=True)
     thread.start()
     try:
-        result = run_healthcheck(f"{LOOPBACK}:{listener.getsockname()[1]}")
+        result = run_healthcheck(f"http://{LOOPBACK}:{listener.getsockname()[1]}/healthz")
     finally:
         thread.join(timeout=10)
         listener.close()

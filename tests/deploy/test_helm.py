@@ -19,6 +19,7 @@ from tests.support.deploy import DEPLOY, config_check, run_phigate
 CHART = DEPLOY / "helm" / "phigate"
 SHIPPED_POLICY = POLICIES / "default.yaml"
 TEST_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+GATEWAY, PORTAL = "practice-phigate", "practice-phigate-portal"
 
 
 def helm_binary() -> Path:
@@ -62,7 +63,7 @@ def objects() -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def pod(objects: list[dict[str, Any]]) -> dict[str, Any]:
     """The Deployment's pod spec."""
-    spec = only(objects, "Deployment")["spec"]["template"]["spec"]
+    spec = only(objects, "Deployment", GATEWAY)["spec"]["template"]["spec"]
     assert isinstance(spec, dict)
     return spec
 
@@ -75,17 +76,28 @@ def test_helm_lint_is_clean() -> None:
 
 
 def test_renders_the_objects_a_deployment_needs(objects: list[dict[str, Any]]) -> None:
-    """Deployment, PodDisruptionBudget, Service, config ConfigMap and NetworkPolicy, nothing else."""
-    kinds = sorted(o["kind"] for o in objects)
-    assert kinds == ["ConfigMap", "Deployment", "NetworkPolicy", "PodDisruptionBudget", "Service"]
+    """For the gateway and for the portal: Deployment, PodDisruptionBudget, Service and
+    NetworkPolicy; one config ConfigMap; nothing else."""
+    kinds = sorted((o["kind"], o["metadata"]["name"]) for o in objects)
+    assert kinds == [
+        ("ConfigMap", "practice-phigate-config"),
+        ("Deployment", GATEWAY),
+        ("Deployment", PORTAL),
+        ("NetworkPolicy", GATEWAY),
+        ("NetworkPolicy", PORTAL),
+        ("PodDisruptionBudget", GATEWAY),
+        ("PodDisruptionBudget", PORTAL),
+        ("Service", GATEWAY),
+        ("Service", PORTAL),
+    ]
     # Keys and passwords come from Secrets the site makes; the chart never renders one.
     assert all(o["kind"] != "Secret" for o in objects)
 
 
 def test_replicas_follow_the_values() -> None:
     """replicaCount sets the Deployment's replicas."""
-    assert only(render(), "Deployment")["spec"]["replicas"] == 2
-    assert only(render("--set", "replicaCount=3"), "Deployment")["spec"]["replicas"] == 3
+    assert only(render(), "Deployment", GATEWAY)["spec"]["replicas"] == 2
+    assert only(render("--set", "replicaCount=3"), "Deployment", GATEWAY)["spec"]["replicas"] == 3
 
 
 def test_pod_runs_non_root_read_only_without_capabilities(pod: dict[str, Any]) -> None:
@@ -106,13 +118,21 @@ def test_pod_runs_non_root_read_only_without_capabilities(pod: dict[str, Any]) -
     assert {"/tmp", "/var/lib/phigate/keys", "/etc/phigate/phigate.yaml"} <= mounts
 
 
-def test_probes_run_the_image_health_check(pod: dict[str, Any]) -> None:
-    """Startup, readiness and liveness probes run the SMTP health check shipped in the image."""
+def test_probes_use_healthz_and_readyz(pod: dict[str, Any], objects: list[dict[str, Any]]) -> None:
+    """Startup and liveness ask /healthz, readiness /readyz, on the ops port the config binds
+    to all interfaces."""
     container = pod["containers"][0]
-    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
-        command = container[probe]["exec"]["command"]
-        assert command[-1] == "/usr/local/bin/phigate-healthcheck", probe
-    assert (DEPLOY / "container" / "healthcheck.py").exists()
+    probes = {
+        p: container[p]["httpGet"] for p in ("startupProbe", "readinessProbe", "livenessProbe")
+    }
+    assert {p: (g["path"], g["port"]) for p, g in probes.items()} == {
+        "startupProbe": ("/healthz", "metrics"),
+        "readinessProbe": ("/readyz", "metrics"),
+        "livenessProbe": ("/healthz", "metrics"),
+    }
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    text = only(objects, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    assert yaml.safe_load(text)["metrics"]["listen"] == f"0.0.0.0:{ports['metrics']}"
 
 
 def test_keys_and_database_password_come_from_secrets(pod: dict[str, Any]) -> None:
@@ -163,14 +183,16 @@ def test_policy_config_map_is_mounted_and_used(tmp_path: Path) -> None:
         only(site, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
     )
     assert config["policy_file"] == "/etc/phigate/policy/policy.yaml"
-    pod = only(site, "Deployment")["spec"]["template"]["spec"]
+    pod = only(site, "Deployment", GATEWAY)["spec"]["template"]["spec"]
     mounts = {m["name"]: m["mountPath"] for m in pod["containers"][0]["volumeMounts"]}
     assert mounts["policy"] == "/etc/phigate/policy"
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["policy"]["configMap"]["name"] == "practice-phigate-policy"
     # A changed policy changes the pod template, so the pods roll.
-    default_pod = only(render(), "Deployment")["spec"]["template"]["metadata"]["annotations"]
-    site_pod = only(site, "Deployment")["spec"]["template"]["metadata"]["annotations"]
+    default_pod = only(render(), "Deployment", GATEWAY)["spec"]["template"]["metadata"][
+        "annotations"
+    ]
+    site_pod = only(site, "Deployment", GATEWAY)["spec"]["template"]["metadata"]["annotations"]
     assert default_pod["checksum/policy"] != site_pod["checksum/policy"]
     (tmp_path / "policy.yaml").write_text(policy, encoding="utf-8")
     result = run_phigate("policy", "check", str(tmp_path / "policy.yaml"))
@@ -179,17 +201,19 @@ def test_policy_config_map_is_mounted_and_used(tmp_path: Path) -> None:
 
 def test_service_and_budget_select_the_pods(objects: list[dict[str, Any]]) -> None:
     """The Service and the PodDisruptionBudget select exactly the Deployment's pods."""
-    labels = only(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
-    selector = only(objects, "Deployment")["spec"]["selector"]["matchLabels"]
+    labels = only(objects, "Deployment", GATEWAY)["spec"]["template"]["metadata"]["labels"]
+    selector = only(objects, "Deployment", GATEWAY)["spec"]["selector"]["matchLabels"]
     assert selector.items() <= labels.items()
-    assert only(objects, "Service")["spec"]["selector"] == selector
-    budget = only(objects, "PodDisruptionBudget")["spec"]
+    assert only(objects, "Service", GATEWAY)["spec"]["selector"] == selector
+    budget = only(objects, "PodDisruptionBudget", GATEWAY)["spec"]
     assert budget["selector"]["matchLabels"] == selector
     assert budget["minAvailable"] == 1
-    ports = {p["name"]: p for p in only(objects, "Service")["spec"]["ports"]}
+    ports = {p["name"]: p for p in only(objects, "Service", GATEWAY)["spec"]["ports"]}
     container_ports = {
         p["name"]: p["containerPort"]
-        for p in only(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["ports"]
+        for p in only(objects, "Deployment", GATEWAY)["spec"]["template"]["spec"]["containers"][0][
+            "ports"
+        ]
     }
     assert ports["smtp"]["port"] == container_ports["smtp"] == 10025
     assert ports["metrics"]["targetPort"] in container_ports
@@ -197,7 +221,7 @@ def test_service_and_budget_select_the_pods(objects: list[dict[str, Any]]) -> No
 
 def test_network_policy_limits_both_directions(objects: list[dict[str, Any]]) -> None:
     """Ingress only to SMTP and metrics from named peers; egress only DNS, next hop and database."""
-    spec = only(objects, "NetworkPolicy")["spec"]
+    spec = only(objects, "NetworkPolicy", GATEWAY)["spec"]
     assert sorted(spec["policyTypes"]) == ["Egress", "Ingress"]
     ingress_ports = {p["port"] for rule in spec["ingress"] for p in rule["ports"]}
     assert ingress_ports == {"smtp", "metrics"}
@@ -213,6 +237,7 @@ def test_network_policy_limits_both_directions(objects: list[dict[str, Any]]) ->
         ("image.tag=latest", "/image/tag"),
         ("replicaCount=0", "/replicaCount"),
         ("ports.smtp=25", "/ports/smtp"),
+        ("portal.port=443", "/portal/port"),
     ],
 )
 def test_values_schema_refuses_unsafe_values(flag: str, where: str) -> None:
@@ -220,3 +245,55 @@ def test_values_schema_refuses_unsafe_values(flag: str, where: str) -> None:
     result = helm("template", "practice", str(CHART), "--set", flag)
     assert result.returncode != 0
     assert where in result.stderr, result.stderr
+
+
+def test_portal_runs_beside_the_gateway_on_the_same_database(objects: list[dict[str, Any]]) -> None:
+    """The portal Deployment serves `phigate portal` with the TLS Secret, the same config and
+    keys, non-root and read-only; its Service and budget select only portal pods, and the
+    gateway's select none of them."""
+    portal = only(objects, "Deployment", PORTAL)
+    spec = portal["spec"]["template"]["spec"]
+    labels = portal["spec"]["template"]["metadata"]["labels"]
+    assert portal["spec"]["replicas"] == 2
+    container = spec["containers"][0]
+    assert container["args"][:3] == ["portal", "--config", "/etc/phigate/phigate.yaml"]
+    assert "/run/secrets/portal-tls/tls.crt" in container["args"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["portal-tls"]["secret"]["secretName"] == "phigate-portal-tls"
+    assert volumes["keys-secret"]["secret"]["secretName"] == "phigate-keys"
+    assert volumes["config"]["configMap"]["name"] == "practice-phigate-config"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert container["readinessProbe"]["httpGet"]["scheme"] == "HTTPS"
+    portal_selector = only(objects, "Service", PORTAL)["spec"]["selector"]
+    assert portal_selector.items() <= labels.items()
+    budget = only(objects, "PodDisruptionBudget", PORTAL)["spec"]["selector"]["matchLabels"]
+    assert budget == portal["spec"]["selector"]["matchLabels"]
+    gateway_selector = only(objects, "Service", GATEWAY)["spec"]["selector"]
+    assert not gateway_selector.items() <= labels.items()
+    config = yaml.safe_load(
+        only(objects, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    )
+    port = container["ports"][0]["containerPort"]
+    assert config["portal"]["listen"] == f"0.0.0.0:{port}"
+    assert only(render("--set", "portal.enabled=false"), "Deployment", GATEWAY)
+    assert all(o["metadata"]["name"] != PORTAL for o in render("--set", "portal.enabled=false"))
+
+
+def test_anchor_claim_gives_every_node_its_own_anchor(tmp_path: Path) -> None:
+    """With audit.anchors.existingClaim each pod writes {node}.anchor on the shared claim;
+    without, one anchor in the pod's own state."""
+    default = yaml.safe_load(
+        only(render(), "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    )
+    assert default["audit"]["anchor_file"] == "/var/lib/phigate/state/audit.anchor"
+    site = render("--set", "audit.anchors.existingClaim=phigate-anchors")
+    config_text = only(site, "ConfigMap", "practice-phigate-config")["data"]["phigate.yaml"]
+    assert yaml.safe_load(config_text)["audit"]["anchor_file"] == (
+        "/var/lib/phigate/anchors/{node}.anchor"
+    )
+    spec = only(site, "Deployment", GATEWAY)["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes["anchors"]["persistentVolumeClaim"]["claimName"] == "phigate-anchors"
+    mounts = {m["name"]: m["mountPath"] for m in spec["containers"][0]["volumeMounts"]}
+    assert mounts["anchors"] == "/var/lib/phigate/anchors"
