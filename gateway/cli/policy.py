@@ -89,7 +89,8 @@ def render(report: dict[str, Any], explain: bool, out: IO[str]) -> None:
     )
     for r in report["recipients"]:
         method = f" ({r['method']})" if r["method"] else ""
-        out.write(f"  {r['address']}: {r['action']}{method} by rule {r['rule']}\n")
+        flag = " [misdirected: not this patient's address]" if r.get("misdirected") else ""
+        out.write(f"  {r['address']}: {r['action']}{method} by rule {r['rule']}{flag}\n")
         if explain:
             for reason in r["reasons"]:
                 out.write(f"      {reason}\n")
