@@ -353,3 +353,28 @@ def test_policy_test_cli_prints_json_per_recipient(tmp_path: Path, capsys):
         assert r["tried"][-1] == {"rule": "no-phi", "matched": True, "reason": "matched"}
         assert all(not t["matched"] and t["reason"] for t in r["tried"][:-1])
         assert r["misdirected"] is False
+
+
+def test_policy_test_human_output_marks_a_misdirected_recipient() -> None:
+    """The text output flags the recipient the roster says is not the patient's own address."""
+    import io
+
+    from gateway.cli.policy import render
+
+    row = {"method": None, "rule": "misdirected", "reasons": [], "action": "quarantine"}
+    report = {
+        "phi": True,
+        "score": 0.9,
+        "trigger": False,
+        "already_encrypted": False,
+        "unscannable": False,
+        "recipients": [
+            {**row, "address": "a@gmail.example", "misdirected": True},
+            {**row, "address": "b@gmail.example", "misdirected": False},
+        ],
+    }
+    out = io.StringIO()
+    render(report, False, out)
+    lines = out.getvalue().splitlines()
+    assert lines[1].endswith("[misdirected: not this patient's address]")
+    assert "misdirected:" not in lines[2]
