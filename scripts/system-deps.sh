@@ -5,9 +5,10 @@ need=""
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 # gpgsm, sq and libnss3-tools (cmsutil) read what phigate encrypts in the interop tests.
 # fail2ban-regex checks the shipped fail2ban filter against a real log line.
+# slapd and ldap-utils run a throw-away OpenLDAP on loopback for the LDAP certificate lookup.
 # sasl2-bin (saslpasswd2) sets up the SASL submission listener of deploy/postfix/README.md;
 # libnet-ssleay-perl lets swaks speak TLS to it.
-for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools fail2ban tesseract-ocr tesseract-ocr-eng chromium sasl2-bin libnet-ssleay-perl; do
+for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools fail2ban tesseract-ocr tesseract-ocr-eng chromium sasl2-bin libnet-ssleay-perl slapd ldap-utils; do
     have "$pkg" || need="$need $pkg"
 done
 # systemd-analyze scores the shipped units (it is in Debian's systemd package).
