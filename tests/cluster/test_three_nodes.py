@@ -235,6 +235,18 @@ def test_three_nodes_one_killed_every_message_once(tmp_path: Path, pg_url: str) 
                             time.sleep(1.5)
                             processes[VICTIM].proc.kill()
                             processes[VICTIM].proc.wait(10)
+                            # The shared audit key is rotated with the other nodes running:
+                            # they pick up k2 for the rest of the run.
+                            rotated = audit_cli(
+                                "rotate-key",
+                                "--url",
+                                pg_url,
+                                "--key-file",
+                                str(tmp_path / "keys" / "audit.key"),
+                                "--anchor-file",
+                                str(tmp_path / "anchors" / "{node}.anchor"),
+                            )
+                            assert rotated.stdout.strip() == "k2", rotated.stderr
                 wait_until(
                     lambda: len(sink.messages()) >= MESSAGES,
                     timeout=45,
@@ -265,16 +277,18 @@ def _check_audit(tmp_path: Path, url: str, sent: list[str]) -> None:
     anchors = tmp_path / "anchors" / "{node}.anchor"
     with AuditLog(url, key, anchors, read_only=True) as log:
         report = log.verify()
-        hashes = {log.keyed_hash(mid): mid for mid in sent}
+        # Message-IDs are kept as keyed hashes, under whichever key was active (k1, then k2).
+        hashes = {h: mid for mid in sent for h in log.keyed_hashes(mid)}
         with log.engine.connect() as conn:
             rows = conn.execute(
-                sa.text("SELECT seq, message_id, action, node_id FROM audit_records")
+                sa.text("SELECT seq, message_id, action, node_id, key_id FROM audit_records")
             ).all()
     assert report.ok, report.problems
     finals = Counter(hashes.get(r.message_id) for r in rows if r.action != PENDING_ACTION)
     assert {mid: finals[mid] for mid in sent} == dict.fromkeys(sent, 1)
     by_node = Counter(r.node_id for r in rows if r.action != PENDING_ACTION)
     assert set(by_node) == set(NODES), by_node  # every node took mail, the victim too
+    assert {r.key_id for r in rows} == {"k1", "k2"}  # records on both sides of the rotation
     incomplete = {seq for seq, _ref in report.incomplete}
     assert {r.node_id for r in rows if r.seq in incomplete} <= {VICTIM}
     assert {s.node for s in report.nodes} == set(NODES)
