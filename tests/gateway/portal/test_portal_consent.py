@@ -12,6 +12,9 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from gateway.cli.portal import consent_choices
+from gateway.config import load_settings
+from gateway.model import ConfigError
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
 from gateway.portal import PortalItem, PortalStore, create_app
 from gateway.portal.app import ConsentChoices, reflow
@@ -155,3 +158,16 @@ def test_a_choice_outside_what_the_practice_allows_records_nothing(
     assert refused.status_code == BAD_REQUEST
     assert "Nothing was changed" in _text(refused)
     assert practice.consents == []
+
+
+def test_the_practices_choices_come_from_the_config_and_a_bad_scope_is_refused() -> None:
+    """portal.consent_scopes and consent_days become the page's choices; an unknown scope is a
+    configuration error that names the setting and the known scopes."""
+    settings = load_settings(
+        None, {"portal": {"consent_scopes": ["billing", "lab_results"], "consent_days": [365, 30]}}
+    )
+    assert consent_choices(settings) == ConsentChoices(("billing", "lab_results"), (30, 365))
+    bad = load_settings(None, {"portal": {"consent_scopes": ["everything"]}})
+    with pytest.raises(ConfigError) as err:
+        consent_choices(bad)
+    assert "portal.consent_scopes" in str(err.value) and "lab_results" in str(err.value)
