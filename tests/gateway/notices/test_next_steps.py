@@ -16,9 +16,12 @@ from gateway.actions.notices import TemplateNotices
 from gateway.config import NoticeSettings
 from gateway.message import RfcParser
 from gateway.model import ActContext, ConfigError, Detection, Envelope
+from gateway.patients.roster import PatientRoster
 from gateway.policy.facts import Groups
 from gateway.policy.rules import RulePolicy, load_policy
+from tests.support import POLICIES
 from tests.support.gateway import make_settings, port_of, running_gateway
+from tests.support.mail import text_mail
 
 ACTIONS = ("deliver", "encrypt", "portal", "block", "quarantine", "consent_allow", "tag")
 SENDER = "nurse@practice.example"
@@ -184,3 +187,40 @@ def test_a_never_by_email_rule_notice_over_smtp(tmp_path: Path, sink) -> None:
     assert "Share it through the patient portal, by fax, or by phone instead." in text
     assert "Subject: Lab order" in text  # a harmless subject is shown, so staff recognise it
     assert "[secure]" not in text
+
+
+def test_a_misdirected_message_notice_over_smtp(tmp_path: Path, sink) -> None:
+    """Through a real gateway with a roster: mail about one patient to another patient's address
+    is held, and the sender is told to check the address, not to resend with [secure]."""
+    settings = make_settings(
+        tmp_path,
+        sink[1],
+        policy_file=str(POLICIES / "default.yaml"),
+        groups={"internal": {"domains": ["practice.example"]}},
+    )
+    roster_csv = tmp_path / "roster.csv"
+    roster_csv.write_text(
+        "roster_id,name,dob,mrn,email\n"
+        "R-000001,Maribel Oyelaran,1979-05-02,7734102,maribel.oyelaran@gmail.com\n"
+        "R-000002,Tobias Lindqvist,1958-09-30,5521870,tobias.l@yahoo.com\n"
+    )
+    roster = PatientRoster(settings.patients.url, settings.patients.key_file)
+    assert not roster.import_csv(roster_csv).errors
+    roster.close()
+    raw = text_mail(
+        f"Nurse <{SENDER}>",
+        "maribel.oyelaran@gmail.com",
+        "Records",
+        "Hello,\n\nAttached are the notes for Tobias Lindqvist, MRN 5521870: atrial "
+        "fibrillation, apixaban 5 mg.\n",
+    ).as_bytes(policy=email.policy.SMTP)
+    with running_gateway(settings) as gw:
+        with smtplib.SMTP("127.0.0.1", port_of(gw), timeout=120) as s:
+            s.sendmail(SENDER, ["maribel.oyelaran@gmail.com"], raw)
+    [notice] = sink[0].messages
+    assert notice.rcpt_tos == [SENDER]
+    text = _text_part(notice.content)
+    steps = _next_steps(text)
+    assert "Check the recipient address" in steps
+    assert "[secure]" not in text and "Rule: misdirected" in text
+    assert "Subject: Records" in text  # nothing found in it: shown so the sender recognises it
