@@ -18,6 +18,7 @@ from detectors.recognizers.health import health_recognizers
 from detectors.recognizers.identifiers import identifier_recognizers
 from detectors.recognizers.names import NameRecognizer
 from detectors.recognizers.national import DriverLicenceRecognizer, NationalIdRecognizer
+from detectors.recognizers.postcodes import PostcodeRecognizer
 
 __all__ = [
     "DuplicateRecognizer",
@@ -42,6 +43,7 @@ def default_recognizers(config: DetectorConfig) -> tuple[Recognizer, ...]:
         DriverLicenceRecognizer(),
         *contact_recognizers(),
         AddressRecognizer(),
+        PostcodeRecognizer(),
         DateRecognizer(),
         AgeRecognizer(),
         *health_recognizers(),

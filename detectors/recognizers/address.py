@@ -52,7 +52,8 @@ STREET_ENDINGS = (
     "sokak caddesi sokağı cesta ulice"
 ).split()
 ADDRESS_CUE = regex.compile(
-    r"(?i:\b(?:address(?:es)?|addr|lives? (?:at|on|in)|living at|resides? at|located at|"
+    r"(?i:\b(?:address(?:es)?(?: on file| of record)?|addr|adres|adresse|anschrift|dirección|"
+    r"direccion|endereço|endereco|indirizzo|osoite|cím|адрес|διεύθυνση|lives? (?:at|on|in)|living at|resides? at|located at|"
     r"moved to|send (?:it )?to|sent to|ship(?:ped)? to|mail(?:ed)? to|deliver(?:ed)? to|"
     r"corner of|stop at|enter on|is at|are at|is on|on|at|and)\b[:\s]{1,4}(?:the )?$)"
 )
@@ -103,6 +104,10 @@ MILITARY_CORE = regex.compile(
     r"[\p{Lu}][\p{L}'’-]{1,30}(?: [\p{Lu}][\p{L}'’-]{1,30})?)"
     r"\s{0,3}(?:\n[ \t}>]*)?(?:APO|FPO|DPO) (?:AA|AE|AP) \d{5}(?:-\d{4})?(?![\w])"
 )
+# "lives at", "living at": an address follows, even a foreign one ("living at Σιτοχώρου 7").
+STRONG_AT_CUE = regex.compile(
+    r"(?i:\b(?:lives?|living|resides?|residing|located|currently living|staying) at[: ]{1,3}$)"
+)
 CORNER = regex.compile(r"(?i:(?:the )?(?:corner|intersection|junction) of )")
 JOIN = regex.compile(r" (?:and|&|y|et|und|og|och) ")
 HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}[A-Z]? (?:\d{1,6}[A-Z]? )?$")
@@ -112,9 +117,10 @@ _SEP_SAME = r"(?:,\s{0,3}| )"
 _SEP_LINE = r"(?:,?[ \t]*(?:\r?\n[ \t}>|]*){1,2}(?:,[ \t]*)?)"
 _PLACE = rf"(?:{_STATE_NAMES}|{_W}(?:[ -](?:{_W}|{_CONNECT})){{0,3}}(?: \([\p{{L}} ]{{2,20}}\))?)"
 _POSTCODE = (
-    r"(?:\d{5}(?:-\d{3,4})?|\d{4,6}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
+    r"(?:\d{4} ?[A-Z]{2}(?![\w])|\d{5}(?:-\d{3,4})?|\d{4,6}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
     r"|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}-?\d{4,5})(?![\w-])"
 )
+POSTCODE_IN_TAIL = regex.compile(_POSTCODE)
 TAIL_UNIT = regex.compile(rf"(?:,\s{{0,3}}| |{_SEP_LINE}){_UNIT}")
 TAIL_POSTCODE = regex.compile(rf"(?:,\s{{0,3}}| {{1,2}}|{_SEP_LINE}){_POSTCODE}")
 TAIL_PLACE_LINE = regex.compile(
@@ -179,7 +185,7 @@ class AddressRecognizer:
     """Street addresses found as one block each (core + number + unit + place tail)."""
 
     name: str = "street_address_block"
-    entities: tuple[str, ...] = ("STREET_ADDRESS",)
+    entities: tuple[str, ...] = ("STREET_ADDRESS", "ZIP_CODE")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -207,8 +213,14 @@ class AddressRecognizer:
         for m in finditer(NUMBERLESS_CORE, text, timeout):
             if self._numberless_ok(text, m):
                 cores.append((m.start(), m.end(), 0.6))
-        spans = self._grow(text, cores, timeout)
-        return [
+        postcodes: list[tuple[int, int]] = []
+        spans = self._grow(text, cores, timeout, postcodes)
+        # The postcode inside a block is reported too: a reader may quote it alone.
+        codes = [
+            RawMatch("ZIP_CODE", s, e, 0.6, "identifier", self.name)
+            for s, e in dict.fromkeys(postcodes)
+        ]
+        return codes + [
             RawMatch("STREET_ADDRESS", s, e, score, "identifier", self.name)
             for s, e, score in spans
         ]
@@ -241,6 +253,8 @@ class AddressRecognizer:
             return True
         if regex.match(rf"(?:,\s{{0,3}}| |{_SEP_LINE}){_UNIT}", after + text[m.end() + 12 :][:20]):
             return True
+        if STRONG_AT_CUE.search(text, max(0, m.start() - 25), m.start()):
+            return True
         return self._cued(text, m.start()) and not text[m.start() - 3 : m.start()].endswith("at ")
 
     def _numberless_ok(self, text: str, m: regex.Match[str]) -> bool:
@@ -260,14 +274,18 @@ class AddressRecognizer:
 
     # ---- growth ---------------------------------------------------------------------------
     def _grow(
-        self, text: str, cores: list[tuple[int, int, float]], timeout: float
+        self,
+        text: str,
+        cores: list[tuple[int, int, float]],
+        timeout: float,
+        postcodes: list[tuple[int, int]],
     ) -> list[tuple[int, int, float]]:
         grown: list[tuple[int, int, float]] = []
         for s, e, score in cores:
             num = HOUSE_NUMBER_BEFORE.search(text, max(0, s - 16), s)
             if num:
                 s = num.start()
-            e = self._tail(text, e)
+            e = self._tail(text, e, postcodes)
             corner = CORNER.search(text, max(0, s - 20), s)
             if corner and corner.end() == s:
                 second = self._second_street(text, e)
@@ -295,7 +313,7 @@ class AddressRecognizer:
                 return m.end()
         return end
 
-    def _tail(self, text: str, end: int) -> int:
+    def _tail(self, text: str, end: int, postcodes: list[tuple[int, int]] | None = None) -> int:
         parts = 0
         after_unit = False
         while parts < 7:
@@ -304,7 +322,12 @@ class AddressRecognizer:
                 m = pattern.match(text, end)
                 if m is not None:
                     step = m
-                    after_unit = pattern is TAIL_UNIT
+                    # "Villagatan 5, 24926 Malmö": a place follows a postcode after a space.
+                    after_unit = True
+                    if pattern is TAIL_POSTCODE and postcodes is not None:
+                        code = POSTCODE_IN_TAIL.search(m.group())
+                        if code is not None:
+                            postcodes.append((m.start() + code.start(), m.start() + code.end()))
                     break
             if step is None:
                 for pattern in (TAIL_PLACE_LINE, TAIL_PLACE_COMMA):

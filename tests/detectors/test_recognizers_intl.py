@@ -160,3 +160,40 @@ def test_driver_licences_of_many_countries(text: str, value: str) -> None:
 def test_not_a_driver_licence(text: str) -> None:
     """A licence word before a date or no number at all is no licence number."""
     assert values(text, "US_DRIVER_LICENSE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Postal code: 57-266", "57-266"),  # Poland
+        ("PLZ 80331 München", "80331"),  # Germany, labelled
+        ("Endereço: Rua Azul, 12, CEP 01310-100, São Paulo", "01310-100"),  # Brazil
+        ("住所: 〒719-4805 沖縄県", "719-4805"),  # Japan
+        ("Address on file: Προαστίου 40, ΤΚ 185 07 Έδεσσα", "ΤΚ 185 07"),  # Greece
+        ("She has moved to East Kerryview (E15 8PZ).", "E15 8PZ"),  # UK, standalone shape
+        ("Barbara Knight has moved to Ianberg (E2X 1G6).", "E2X 1G6"),  # Canada
+        ("Kirstin called to say she has moved to Coburg (09907).", "09907"),  # place, brackets
+        ("Adres: Lisannering 344, 2354XN Mantgum", "2354XN"),  # Netherlands, in an address
+        ("Address on file: Tichonická 37, 277 45 Litovel", "277 45"),  # Czechia
+        ("Address on file: Skolgatan 676, 55328 Kristianstad", "55328"),  # Sweden
+        ("Ship to 87/47, Mahal Path, Imphal-533987", "533987"),  # India, place-PIN
+    ],
+)
+def test_postcodes_of_many_countries(text: str, code: str) -> None:
+    """Postcodes are found by a label, a distinctive shape, a bracketed place or an address line."""
+    assert code in values(text, "ZIP_CODE")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We ordered 24926 units last year.",
+        "The report (2024) is attached.",
+        "Take Metformin (500) twice daily.",
+        "Room 4411 on the second floor.",
+        "Reference 12-345 in the ledger.",
+    ],
+)
+def test_not_a_postcode(text: str) -> None:
+    """Counts, years in brackets, doses, rooms and references are not postcodes."""
+    assert values(text, "ZIP_CODE") == []
