@@ -318,7 +318,9 @@ def reject(ctx: Context, args: argparse.Namespace) -> int:
 
 def _import_options(parser: argparse.ArgumentParser) -> None:
     _store_options(parser)
-    parser.add_argument("file", type=Path)
+    parser.add_argument(
+        "file", type=Path, help="certificates to import: a PEM, DER or PKCS#12 file"
+    )
     secret = parser.add_mutually_exclusive_group()
     secret.add_argument("--password-file", type=Path, help="file holding the password")
     secret.add_argument(
@@ -382,19 +384,21 @@ def _decision_options(parser: argparse.ArgumentParser) -> None:
 
 def _import_pgp_options(parser: argparse.ArgumentParser) -> None:
     _keyring_options(parser)
-    parser.add_argument("file", type=Path)
+    parser.add_argument("file", type=Path, help="OpenPGP public keys to import (armored or binary)")
 
 
 def _trust_options(parser: argparse.ArgumentParser) -> None:
     _keyring_options(parser)
-    parser.add_argument("fingerprint")
-    parser.add_argument("address")
+    parser.add_argument("fingerprint", help="the key's fingerprint (see keys list)")
+    parser.add_argument("address", help="the address the key may encrypt mail for")
 
 
 def _untrust_options(parser: argparse.ArgumentParser) -> None:
     _keyring_options(parser)
-    parser.add_argument("fingerprint")
-    parser.add_argument("address", nargs="?")
+    parser.add_argument("fingerprint", help="the key's fingerprint (see keys list)")
+    parser.add_argument(
+        "address", nargs="?", help="withdraw trust for this address only (default: every address)"
+    )
 
 
 COMMANDS = (
