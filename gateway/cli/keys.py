@@ -389,13 +389,13 @@ def _import_pgp_options(parser: argparse.ArgumentParser) -> None:
 
 def _trust_options(parser: argparse.ArgumentParser) -> None:
     _keyring_options(parser)
-    parser.add_argument("fingerprint", help="the key's fingerprint (see keys list)")
+    parser.add_argument("fingerprint", help="the OpenPGP key's fingerprint (40 hex digits)")
     parser.add_argument("address", help="the address the key may encrypt mail for")
 
 
 def _untrust_options(parser: argparse.ArgumentParser) -> None:
     _keyring_options(parser)
-    parser.add_argument("fingerprint", help="the key's fingerprint (see keys list)")
+    parser.add_argument("fingerprint", help="the OpenPGP key's fingerprint (40 hex digits)")
     parser.add_argument(
         "address", nargs="?", help="withdraw trust for this address only (default: every address)"
     )
