@@ -219,19 +219,30 @@ def default_next_steps(kind: str, attempted: Iterable[str], situation: str = "")
     "unscannable" or "".
     """
     tried = set(attempted)
+    steps = DEFAULT_NEXT_STEPS
     if situation == "misdirected":
-        return NEXT_STEPS_MISDIRECTED
-    if situation == "unscannable":
-        return NEXT_STEPS_UNSCANNABLE
-    if "encrypt" in tried:
-        return NEXT_STEPS_NO_KEY
-    if "consent_allow" in tried:
-        return NEXT_STEPS_NO_CONSENT
-    if kind == "quarantine":
-        return NEXT_STEPS_HELD
-    if kind == "block" and not tried:
-        return NEXT_STEPS_NEVER_BY_EMAIL
-    return DEFAULT_NEXT_STEPS
+        steps = NEXT_STEPS_MISDIRECTED
+    elif situation == "unscannable":
+        steps = NEXT_STEPS_UNSCANNABLE
+    elif "encrypt" in tried:
+        steps = NEXT_STEPS_NO_KEY
+    elif "consent_allow" in tried:
+        steps = NEXT_STEPS_NO_CONSENT
+    elif kind == "quarantine":
+        steps = NEXT_STEPS_HELD
+    elif kind == "block" and not tried:
+        steps = NEXT_STEPS_NEVER_BY_EMAIL
+    if "portal" in tried:
+        # The portal was tried and could not take the message: do not send the sender there.
+        steps = tuple(
+            _PORTAL_WAYS.sub("by fax or by phone", s) for s in steps if not _PORTAL_ONLY.search(s)
+        )
+    return steps
+
+
+_PORTAL_WAYS = re.compile(r"through the patient portal, by fax, or by phone")
+# A step whose only suggestion is the portal (it names no fax or phone).
+_PORTAL_ONLY = re.compile(r"^(?!.*(?:fax|phone)).*\bpatient portal\b")
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,13 @@ SITE = NoticeSettings(postmaster="postmaster@practice.example")
             id="no-key",
         ),
         pytest.param(
+            "{name: e, when: {phi: true}, action: encrypt, fallback: [portal, block]}",
+            2,
+            "fallback",
+            "- Until then, share the information by fax or by phone.",
+            id="no-key-no-portal",
+        ),
+        pytest.param(
             "{name: c, when: {phi: true}, action: consent_allow, fallback: [block]}",
             1,
             "fallback",
@@ -138,6 +145,9 @@ def test_next_steps_fit_what_happened(
     steps = _next_steps(text)
     assert expected in steps
     assert "[secure]" not in text
+    if "portal" in rule.partition("fallback")[2]:
+        # the portal was tried and could not take it: the sender is not sent there
+        assert "portal" not in steps
 
 
 def test_a_rules_own_steps_replace_the_defaults_entirely(tmp_path: Path) -> None:
