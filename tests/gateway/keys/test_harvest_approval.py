@@ -4,6 +4,7 @@ fingerprint; `keys list` shows where each key came from."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -13,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from gateway.cli.context import Hooks
+from gateway.config import load_settings
 from gateway.crypto.pgp import PgpKeyring
 from gateway.crypto.smime import Signer, sign_message
 from gateway.keys import CertStore
 from gateway.keys.harvest import PgpHarvester
+from gateway.services import Services
 from tests.gateway.keys.test_harvest_pgp import autocrypt_mail
 from tests.support.cli import phigate
 from tests.support.pgp import gen_key, gpg
@@ -200,3 +204,32 @@ def test_unknown_fingerprint_fails_naming_it(
         assert phigate(["keys", "approve", *flags, fpr]) == 1
         err = capsys.readouterr().err
         assert fpr in err and "keys pending" in err
+
+
+def test_pipeline_hook_stores_pending_with_hashed_message_id(tmp_path: Path, pki: Pki) -> None:
+    """Services.harvest (the pipeline's hook) under the default smime.harvest stores a signed
+    partner's certificate as pending, with the Message-ID's keyed hash, and logs no address."""
+    partner = pki.issue(PARTNER, stem="intake-hook")
+    settings = load_settings(
+        None,
+        {
+            "audit": {"url": f"sqlite:///{tmp_path}/a.db", "key_file": str(tmp_path / "a.key")},
+            "smime": {
+                "store_dir": str(tmp_path / "certs"),
+                "trust_anchors": [str(pki.root.cert_path)],
+            },
+            "pgp": {"home": tempfile.mkdtemp(prefix="pg", dir="/tmp")},
+        },
+    )
+    assert settings.smime.harvest == "approve" and settings.pgp.harvest == "approve"
+    services = Services(settings, lambda value: "k-" + hashlib.sha256(value.encode()).hexdigest())
+    mail = _mail(PARTNER).replace(b"Subject:", b"Message-ID: <m1@heart.example>\r\nSubject:")
+    signed = sign_message(mail, Signer(partner.cert, partner.key, (pki.intermediate.cert,)))
+    with capture_logs() as events:
+        assert services.harvest(signed, PARTNER) is True
+    assert PARTNER not in repr(events)
+    [pending] = services.cert_store.pending()
+    assert pending.source == "harvested"
+    assert pending.message == "k-" + hashlib.sha256(b"<m1@heart.example>").hexdigest()
+    assert not services.cert_store.lookup(PARTNER).ok
+    shutil.rmtree(settings.pgp.home, ignore_errors=True)
