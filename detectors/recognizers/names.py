@@ -11,6 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 import regex
+from anyascii import anyascii
 from spacy.lang.en.stop_words import STOP_WORDS
 
 from detectors.recognizers.base import RawMatch, finditer, table_cell
@@ -99,7 +100,7 @@ FOLLOW_CUE = regex.compile(
     r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
 )
 LIST_ROW = regex.compile(
-    rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d)"
+    rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
 )
 TABLE_NAME_CELL = regex.compile(
     rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
@@ -161,8 +162,52 @@ VISITOR_GATE = regex.compile(
     r"hosted|demonstrated|met|called on|detailed)\b"
 )
 FULL_DATE_GATE = regex.compile(r"\d{4}-\d{2}-\d{2}|\d[/.]\d{1,2}[/.]\d{4}")
-LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}\p{Ll}{2,15}(?![\w])")
-KNOWN_NAME = regex.compile(rf"(?<![\w])({_CAP}(?: {_INIT})? {_CAP}(?:-{_CAP})?)(?![\w])")
+LONE_NAME = regex.compile(r"(?<![\w])\p{Lu}[\p{Ll}\p{M}]{2,15}(?![\w])")
+# Family-name particles of many languages ("Elif de Vrome", "Carol van den Heuvel", "Omar bin
+# Laden", "Ali al-Farsi").
+_PARTICLE = (
+    r"(?:van der|van den|van de|van|von der|von|de la|de los|de las|del|della|de|da|di|du|dos|"
+    r"das|do|bin|ibn|binti|al|el|le|la|ter|ten|zu|mac|ap)"
+)
+KNOWN_NAME = regex.compile(
+    rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP})?(?: {_PARTICLE}(?=[ -]))?"
+    rf"[ -](?:(?:al|el)-)?{_CAP}(?:-{_CAP})?)(?![\w])"
+)
+# Surname endings of many languages: a capitalised pair ending in one is a name ("Cezary
+# Koniecki", "Viljami Eloranta" is not, "Pekka Virtanen" is).
+SURNAME_ENDING = regex.compile(
+    r"(?:ski|ska|cki|cka|dzki|dzka|wicz|owicz|ewicz|czyk|czak|iak|ova|ová|ov|ev|eva|in|ina|"
+    r"enko|chuk|vić|vic|ić|ic|escu|eanu|oğlu|oglu|nen|inen|lä|la|dóttir|sson|sen|son|ström|"
+    r"strom|berg|gren|lund|qvist|kvist|holm|dahl|mann|meier|mayer|müller|ini|elli|etti|otti|"
+    r"ucci|azzi|ez|es|eira|eiro|ópoulos|opoulos|akis|ákis|idis|ídis|iou|ίου|ου|ος|ης|άκης|"
+    r"ίδης|όπουλος|ов|ова|ев|ева|ин|ина|ский|ская|енко|ович|евич|овна|евна|ian|yan|yan|"
+    r"zadeh|pour|vand|poulos|oulos)$",
+    regex.IGNORECASE,
+)
+PAIR = regex.compile(rf"(?<![\w])({_CAP} {_CAP})(?![\w])")
+# Names written in Han, Kana or Hangul (CJK names are written without capitals).
+_HAN = r"\p{Han}"
+JAPANESE_NAME = regex.compile(
+    rf"(?<![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w]){_HAN}{{1,3}}[ \u3000]"
+    rf"{_HAN}[{_HAN}\p{{Hiragana}}]{{0,3}}(?![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w])"
+)
+HAN_RUN = regex.compile(
+    rf"(?<![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w]){_HAN}{{2,4}}(?![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w])"
+)
+HANGUL_RUN = regex.compile(r"(?<![\p{Hangul}\w])\p{Hangul}{3}(?![\p{Hangul}\w])")
+# The commonest Chinese and Korean family names (a Han or Hangul run starting with one).
+CHINESE_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+    "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+KOREAN_SURNAMES = frozenset(
+    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄채원천방공현"
+    "함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
+)
+# Where a Han run ends in one of these it names a place or an organisation, not a person.
+HAN_PLACE_END = frozenset("省市区县镇乡村路街道号座楼室院司局厂店所部科楼都道府県町丁目番郡社園館")
+# (and Korean particles that end a word, never a name: "주소는" is "the address is")
+HANGUL_NOT_NAME_END = frozenset("시구군도동로길리읍면호층실원사과소관청국부는를을에의께")
 
 # "Lara A Pottinger", "Erik A. Eberhardt": a middle initial between two capitalised words.
 MIDDLE_INITIAL = regex.compile(rf"(?<![\w.])({_CAP} \p{{Lu}}\.? {_CAP}(?:-{_CAP})?)(?![\w])")
@@ -563,11 +608,41 @@ class NameRecognizer:
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         return out
 
+    def _script_names(self, text: str, timeout: float) -> list[RawMatch]:
+        """Names by shape where name lists cannot help: surname endings, Han, Kana, Hangul."""
+        out: list[RawMatch] = []
+        _, _, ambiguous = _census_lists()
+        for m in finditer(PAIR, text, timeout, overlapped=True):
+            first, last = m.group(1).split(" ")
+            if not SURNAME_ENDING.search(last) or len(last) < 4:
+                continue
+            plain = [anyascii(w).lower() for w in (first, last)]
+            if any(w in ambiguous for w in plain) or last.lower() in PLACE_OR_ORG_WORDS:
+                continue
+            if plausible_name(m.group(1)):
+                out.append(RawMatch("PERSON", m.start(1), m.end(1), 0.5, "identifier", self.name))
+        if not any("\u2e80" <= ch <= "\ud7ff" for ch in text):
+            return out
+        for m in finditer(JAPANESE_NAME, text, timeout):
+            if m.group()[-1] not in HAN_PLACE_END:
+                out.append(RawMatch("PERSON", m.start(), m.end(), 0.6, "identifier", self.name))
+        for m in finditer(HAN_RUN, text, timeout):
+            value = m.group()
+            if value[0] in CHINESE_SURNAMES and value[-1] not in HAN_PLACE_END:
+                out.append(RawMatch("PERSON", m.start(), m.end(), 0.55, "identifier", self.name))
+        for m in finditer(HANGUL_RUN, text, timeout):
+            value = m.group()
+            if value[0] in KOREAN_SURNAMES and value[-1] not in HANGUL_NOT_NAME_END:
+                out.append(RawMatch("PERSON", m.start(), m.end(), 0.55, "identifier", self.name))
+        return out
+
     def _known_names(self, text: str, timeout: float) -> list[RawMatch]:
         firsts, lasts = _name_lists()
         out: list[RawMatch] = []
+        out.extend(self._script_names(text, timeout))
         for m in finditer(KNOWN_NAME, text, timeout):
-            words = m.group(1).split()
+            # Names in other scripts or with diacritics are looked up transliterated.
+            words = anyascii(m.group(1)).replace("-", " ").split()
             first, last = words[0].lower(), words[-1].lower()
             census = (known_name_word(first) or known_name_word(last)) or (
                 first in _census_lists()[0] and last in _census_lists()[1]
@@ -580,7 +655,7 @@ class NameRecognizer:
                 )
         # A lone listed given name is weak evidence: enough for a span, never for a decision.
         for m in finditer(LONE_NAME, text, timeout):
-            word = m.group().lower()
+            word = anyascii(m.group()).lower()
             if (word in firsts and word not in NOT_NAME_WORDS) or known_name_word(word):
                 out.append(
                     RawMatch("PERSON", m.start(), m.end(), 0.45, "identifier", self.name, "")

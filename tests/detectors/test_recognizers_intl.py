@@ -197,3 +197,37 @@ def test_postcodes_of_many_countries(text: str, code: str) -> None:
 def test_not_a_postcode(text: str) -> None:
     """Counts, years in brackets, doses, rooms and references are not postcodes."""
     assert values(text, "ZIP_CODE") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Hübel, Cläre - DOB 1949-04-27 - tel. (05964) 174664", "Hübel, Cläre"),  # list row
+        ("Κουθούρη, Ιγνάτιος - DOB 14/02/2013", "Κουθούρη, Ιγνάτιος"),  # Greek list row
+        ("BSN 456123878 van mevrouw Elif de Vrome", "Elif de Vrome"),  # Dutch particle
+        ("Ship the monitor to Joana Araújo today.", "Joana Araújo"),  # transliterated lookup
+        ("Cezary Koniecki called about the bill.", "Cezary Koniecki"),  # Polish surname ending
+        ("Pekka Virtanen missed the appointment.", "Pekka Virtanen"),  # Finnish ending
+        ("Referral for 小林 春香, date of birth 2018-01-09", "小林 春香"),  # Japanese
+        ("患者 梁鑫，电话 13017776317", "梁鑫"),  # Chinese, common surname
+        ("환자 홍정훈, 전화 051-177-7631", "홍정훈"),  # Korean, common surname
+        ("Пациент Сазонов Арсений, телефон +7 777 631 70 66", "Сазонов Арсений"),  # Cyrillic
+    ],
+)
+def test_names_in_many_scripts_and_conventions(text: str, name: str) -> None:
+    """Names outside US conventions and in other scripts are found with their whole span."""
+    assert name in values(text, "PERSON")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "住所: 沖縄県国分寺市下吉羽36丁目",  # a Japanese address is no name
+        "地址：河北省涛市高港蒋路",  # nor a Chinese one
+        "환자 주소는 서울특별시 강남구입니다",  # nor a Korean district
+        "The Annual General meeting is at the Grand Hotel.",
+    ],
+)
+def test_not_a_name_in_other_scripts(text: str) -> None:
+    """Places and organisations in Han or Hangul, and capitalised phrases, are not names."""
+    assert values(text, "PERSON") == []
