@@ -161,6 +161,18 @@ def load_policy(
         raise ConfigError(f"{source}: policy file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{source}: cannot read: {exc}") from None
+    return parse_policy(text, source, known_actions, known_groups, entities, conditions)
+
+
+def parse_policy(
+    text: str,
+    source: str,
+    known_actions: Iterable[str],
+    known_groups: Iterable[str] = (),
+    entities: Iterable[str] | None = None,
+    conditions: Mapping[str, Condition] | None = None,
+) -> PolicyDocument:
+    """Check a policy's text (a draft not yet in a file); errors name `source`:line:column."""
     data, marks = load_yaml(text, source)
     if not isinstance(data, dict):
         raise ConfigError(f"{source}:1:1: a policy must be a mapping with 'version' and 'rules'")

@@ -37,7 +37,7 @@ from gateway.patients.roster import PatientRoster
 from gateway.policy import shipped as shipped_policies
 from gateway.policy.conditions import conditions_from
 from gateway.policy.facts import Groups, Roster
-from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy
+from gateway.policy.rules import PolicyDocument, RulePolicy, load_policy, parse_policy
 from gateway.registry import Registry
 
 #: Why an action cannot serve anyone when its service is not configured.
@@ -47,6 +47,8 @@ UNAVAILABLE = {
 }
 #: The final action of a recipient no action or fallback can serve (the gateway answers 451).
 TEMPFAIL = "tempfail"
+#: What errors in a draft policy's text are attributed to (`<draft>:3:5: ...`).
+DRAFT_SOURCE = "<draft>"
 
 
 # ---------------------------------------------------------------------------- building the stages
@@ -90,15 +92,20 @@ def policy_stages(
     policy_file: Path | None = None,
     *,
     groups: Groups | None = None,
+    policy_text: str | None = None,
 ) -> PolicyStages:
     """Build the decision stages from settings; ConfigError names file:line for a bad policy.
 
-    `policy_file` replaces the configured one (a trial of a draft policy); `groups` replaces the
-    groups built from the settings (a caller that already holds them).
+    `policy_file` replaces the configured one, and `policy_text` any file (a draft being edited,
+    whose errors name DRAFT_SOURCE:line:column); `groups` replaces the groups built from the
+    settings (a caller that already holds them).
     """
     groups = groups or build_groups(settings, roster)
-    path = shipped_policies.resolve(policy_file or settings.policy_file)
-    document = load_policy(path, registry.names("action"), groups.names())
+    if policy_text is not None:
+        document = parse_policy(policy_text, DRAFT_SOURCE, registry.names("action"), groups.names())
+    else:
+        path = shipped_policies.resolve(policy_file or settings.policy_file)
+        document = load_policy(path, registry.names("action"), groups.names())
     return PolicyStages(
         groups=groups,
         document=document,
@@ -333,11 +340,23 @@ class PolicyTrial:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, registry: Registry, policy_file: Path | None = None
+        cls,
+        settings: Settings,
+        registry: Registry,
+        policy_file: Path | None = None,
+        *,
+        policy_text: str | None = None,
     ) -> PolicyTrial:
-        """A trial with the configured roster, groups and detector (and a draft policy, if given)."""
+        """A trial with the configured roster, groups and detector, and the configured policy,
+        another policy file, or a draft policy's text."""
         roster = configured_roster(settings)
-        return cls(policy_stages(settings, registry, roster, policy_file), roster)
+        try:
+            stages = policy_stages(settings, registry, roster, policy_file, policy_text=policy_text)
+        except BaseException:
+            if roster is not None:
+                roster.close()
+            raise
+        return cls(stages, roster)
 
     @property
     def document(self) -> PolicyDocument:
@@ -426,10 +445,17 @@ def try_message(
     raw: bytes,
     *,
     policy_file: Path | None = None,
+    policy_text: str | None = None,
     sender: str | None = None,
     to: Sequence[str] = (),
     keys: KeyCheck | None = None,
 ) -> TrialReport:
-    """One message through a policy as the configured gateway would decide it (the console's call)."""
-    with PolicyTrial.from_settings(settings, registry, policy_file) as trial:
+    """One message through a policy as the configured gateway would decide it (the console's call).
+
+    The policy is the configured one, `policy_file`, or `policy_text` (a draft; a mistake in it is
+    a ConfigError naming `<draft>:line:column`).
+    """
+    with PolicyTrial.from_settings(
+        settings, registry, policy_file, policy_text=policy_text
+    ) as trial:
         return trial.run(raw, keys or KeyCheck(settings), sender=sender, to=to)
