@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -18,6 +19,7 @@ import pytest
 from gateway.config import Settings
 from gateway.ops.health import Health, NodeState, serve_ops
 from tests.support.db import PG_DSN
+from tests.support.deploy import run_phigate
 from tests.support.gateway import free_port, running_sink
 from tests.support.process import PhigateProcess, serve_args
 
@@ -149,3 +151,37 @@ def test_ops_server_binds_all_interfaces_when_asked(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_supervisor_answers_for_its_workers(tmp_path: Path) -> None:
+    """With two workers the supervisor serves the probes: ready names the workers check, the
+    node's heartbeat row carries the policy hash, and the summed metrics carry the node."""
+    port, ops = free_port(), free_port()
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(
+        f"audit: {{url: 'sqlite:///{tmp_path}/audit.db', key_file: {tmp_path}/keys/audit.key}}\n"
+        f"quarantine: {{url: 'sqlite:///{tmp_path}/q.db', master_key_file: {tmp_path}/keys/q.key}}\n"
+        f"patients: {{url: 'sqlite:///{tmp_path}/p.db', key_file: {tmp_path}/keys/r.key}}\n"
+        f"metrics: {{listen: '127.0.0.1:{ops}'}}\n"
+        "node: {id: gw-super, heartbeat_seconds: 0.5}\n"
+        "detection: {detector: 'null'}\n"
+    )
+    with running_sink() as (_handler, sink_port, _ctl):
+        p = PhigateProcess(serve_args(port, sink_port, cfg, "--workers", "2"), cwd=tmp_path)
+        try:
+            p.wait_port(port)
+            code, doc = _get(ops, "/readyz")
+            assert (code, doc["checks"]["workers"], doc["node"]) == (OK, "ok", "gw-super"), doc
+            status = run_phigate("status", "--config", str(cfg), "--json")
+            for _ in range(50):  # the workers' first heartbeats
+                if json.loads(status.stdout)["nodes"]:
+                    break
+                time.sleep(0.1)
+                status = run_phigate("status", "--config", str(cfg), "--json")
+            (node,) = json.loads(status.stdout)["nodes"]
+            assert (node["node"], node["state"]) == ("gw-super", "up")
+            assert node["policy_sha256"] == doc["policy_sha256"]
+            metrics = httpx.get(f"http://127.0.0.1:{ops}/metrics", timeout=15).text
+            assert 'phigate_node_info{node="gw-super"} 1.0' in metrics
+        finally:
+            assert p.stop() == 0
