@@ -269,6 +269,43 @@ class QuarantineSettings(Frozen):
     retention_days: int = Field(default=30, ge=1, le=3650)
 
 
+class LdapDirectorySettings(Frozen):
+    """An LDAP directory publishing S/MIME certificates (looked up on a cache miss)."""
+
+    # ldap://HOST[:PORT] or ldaps://HOST[:PORT]
+    url: str
+    # Where to search, e.g. ou=people,dc=hospital,dc=example
+    base_dn: str
+    # Search filter; {address} becomes the recipient address (escaped per RFC 4515).
+    filter: str = "(mail={address})"
+    # Attributes holding certificates (DER, or a PKCS#7 bundle for userSMIMECertificate).
+    attributes: tuple[str, ...] = ("userCertificate;binary", "userSMIMECertificate")
+    # Upgrade ldap:// with StartTLS (ldaps:// is TLS from the start).
+    start_tls: bool = False
+    # Seconds to connect and for each answer.
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    # CA bundle to verify the directory's TLS certificate (default: the system's).
+    ca_file: Path | None = None
+    # Simple bind DN (none: anonymous).
+    bind_dn: str | None = None
+    # File holding the bind password.
+    bind_password_file: Path | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _ldap_url(cls, value: str) -> str:
+        if not re.match(r"^ldaps?://[^/\s]+/?$", value):
+            raise ValueError(f"expected ldap://HOST[:PORT] or ldaps://HOST[:PORT], got {value!r}")
+        return value
+
+    @field_validator("filter")
+    @classmethod
+    def _has_address(cls, value: str) -> str:
+        if "{address}" not in value:
+            raise ValueError("the filter must contain {address}")
+        return value
+
+
 class SmimeSettings(Frozen):
     """S/MIME: the certificate store, trust anchors, CRLs and sending options."""
 
@@ -293,6 +330,8 @@ class SmimeSettings(Frozen):
     # until `phigate keys approve`), auto (use them at once). approve by default: nothing a
     # message brings changes whom mail is encrypted to until an officer has looked at it.
     harvest: HarvestMode = "approve"
+    # LDAP directories searched for a recipient's certificate on a cache miss (none: off).
+    ldap: tuple[LdapDirectorySettings, ...] = ()
 
 
 class PgpSettings(Frozen):
