@@ -481,6 +481,62 @@ class LoggingSettings(Frozen):
     format: Literal["json", "console"] = "json"
 
 
+class WkdLookupSettings(Frozen):
+    """OpenPGP Web Key Directory: recipients' keys over HTTPS from their own domain."""
+
+    # Look keys up in the recipient domain's WKD (advanced method, then direct). Off: no HTTPS.
+    enabled: bool = False
+    # Seconds for each HTTPS request (connect, TLS and answer).
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    # CA bundle to verify the WKD servers' certificates (default: the system's).
+    ca_file: Path | None = None
+    # HTTPS port (443; another only for test servers).
+    port: int = Field(default=443, ge=1, le=65535)
+    # Host names answered from here instead of DNS (HOST: IP), like curl --resolve.
+    resolve: Mapping[str, str] = Field(default_factory=dict)
+
+
+# The root zone's key-signing keys (KSK-2017 and KSK-2024) as DS records (IANA root-anchors.xml).
+ROOT_TRUST_ANCHORS = (
+    ". DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D",
+    ". DS 38696 8 2 683D2D0ACB8C9B712A1948B27F741219298D0A450D612C483AF444A4C0FB2B16",
+)
+
+
+class DnsLookupSettings(Frozen):
+    """DANE and DNS CERT records, accepted only with a valid DNSSEC chain."""
+
+    # DANE OPENPGPKEY records (RFC 7929) for OpenPGP keys.
+    openpgpkey: bool = False
+    # DANE SMIMEA records (RFC 8162) for S/MIME certificates.
+    smimea: bool = False
+    # DNS CERT records (RFC 4398, PKIX type), as Direct Secure Messaging publishes them.
+    cert: bool = False
+    # Resolvers to ask, HOST:PORT (empty: the first nameserver of /etc/resolv.conf).
+    nameservers: tuple[HostPort, ...] = ()
+    # Seconds for each DNS query.
+    timeout: float = Field(default=3.0, gt=0, le=60)
+    # DNSSEC trust anchors (DS or DNSKEY records, "zone. DS ..." presentation format); every
+    # answer is validated by phigate from one of these down (default: the root's KSKs).
+    trust_anchors: tuple[str, ...] = ROOT_TRUST_ANCHORS
+
+
+class KeyLookupSettings(Frozen):
+    """Looking up recipients' certificates and keys when none is stored (issue 15)."""
+
+    # Most seconds one recipient's lookup may take, all sources together; then the message
+    # goes on as if nothing was found (portal or quarantine per policy).
+    budget: float = Field(default=8.0, gt=0, le=120)
+    # Seconds to remember that an address has no usable key (nothing found, or all refused).
+    negative_ttl: float = Field(default=3600.0, ge=0)
+    # Where found keys and "nothing found" answers are remembered (JSON).
+    cache_file: Path = Path("var/key-lookup.json")
+    # OpenPGP Web Key Directory.
+    wkd: WkdLookupSettings = WkdLookupSettings()
+    # DANE OPENPGPKEY / SMIMEA and DNS CERT.
+    dns: DnsLookupSettings = DnsLookupSettings()
+
+
 class Settings(Frozen):
     """Everything the gateway needs to run."""
 
@@ -506,6 +562,7 @@ class Settings(Frozen):
     quarantine: QuarantineSettings = QuarantineSettings()
     smime: SmimeSettings = SmimeSettings()
     pgp: PgpSettings = PgpSettings()
+    key_lookup: KeyLookupSettings = KeyLookupSettings()
     dkim: DkimSettings = DkimSettings()
     patients: PatientSettings = PatientSettings()
     portal: PortalSettings = PortalSettings()
