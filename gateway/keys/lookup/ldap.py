@@ -16,6 +16,7 @@ entries without certificates, returns no candidates.
 
 from __future__ import annotations
 
+import math
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,8 +30,10 @@ from cryptography.hazmat.primitives import serialization
 from ldap3.core.exceptions import LDAPException, LDAPSocketReceiveError
 from ldap3.utils.conv import escape_filter_chars
 
+from gateway.config import SmimeSettings
 from gateway.keys.files import extension
 from gateway.keys.lookup.base import Candidate, LookupFailed, LookupTimeout
+from gateway.model import ConfigError
 
 #: The attributes S/MIME certificates are published in, as ldap3 asks for them.
 DEFAULT_ATTRIBUTES = ("userCertificate;binary", "userSMIMECertificate")
@@ -165,7 +168,8 @@ class LdapSource:
             server,
             user=d.bind_dn,
             password=d.password,
-            receive_timeout=timeout,
+            # ldap3 packs this into a socket option as whole seconds
+            receive_timeout=max(math.ceil(timeout), 1),
             raise_exceptions=False,
             read_only=True,
         )
@@ -179,6 +183,36 @@ class LdapSource:
             conn.unbind()
             raise LookupFailed(self.name, f"{self._where()}: {problem}")
         return conn
+
+
+def ldap_sources(smime: SmimeSettings) -> list[LdapSource]:
+    """One source per directory in smime.ldap (none configured: no LDAP lookups)."""
+    sources = []
+    for d in smime.ldap:
+        password = None
+        if d.bind_password_file is not None:
+            try:
+                password = d.bind_password_file.read_text("utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{d.bind_password_file}: cannot read the LDAP bind password"
+                ) from exc
+        sources.append(
+            LdapSource(
+                LdapDirectory(
+                    url=d.url,
+                    base_dn=d.base_dn,
+                    filter=d.filter,
+                    attributes=d.attributes,
+                    start_tls=d.start_tls,
+                    timeout=d.timeout,
+                    ca_file=d.ca_file,
+                    bind_dn=d.bind_dn,
+                    password=password,
+                )
+            )
+        )
+    return sources
 
 
 def _default_port(scheme: str) -> int:
@@ -211,4 +245,4 @@ def _is_ca(cert: x509.Certificate) -> bool:
     return constraints is not None and constraints.ca
 
 
-__all__ = ["DEFAULT_ATTRIBUTES", "LdapDirectory", "LdapSource"]
+__all__ = ["DEFAULT_ATTRIBUTES", "LdapDirectory", "LdapSource", "ldap_sources"]

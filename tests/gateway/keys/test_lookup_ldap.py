@@ -15,8 +15,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from gateway.config import load_settings
 from gateway.keys.lookup.base import Candidate, LookupFailed
-from gateway.keys.lookup.ldap import LdapDirectory, LdapSource
+from gateway.keys.lookup.ldap import LdapDirectory, LdapSource, ldap_sources
 from gateway.keys.store import CertStore, cert_addresses
 from tests.support.ldap import BASE_DN, Slapd, running_slapd, silent_server, slapd_available
 from tests.support.pki import NOW, Issued, Pki
@@ -150,3 +151,27 @@ def test_bad_directory_settings_are_refused() -> None:
         LdapDirectory("http://dir.example", BASE_DN)
     with pytest.raises(ValueError, match=r"\{address\}"):
         LdapDirectory("ldap://dir.example", BASE_DN, filter="(mail=*)")
+
+
+def test_configured_directory_is_searched(directory: Slapd, tmp_path: Path) -> None:
+    """smime.ldap in the configuration gives one source per directory, searched as configured
+    (here with a filter on uid instead of mail); none configured gives none."""
+    assert ldap_sources(load_settings(None, {}).smime) == []
+    settings = load_settings(
+        None,
+        {
+            "smime": {
+                "ldap": [
+                    {
+                        "url": directory.url,
+                        "base_dn": f"ou=people,{BASE_DN}",
+                        "filter": "(&(objectClass=inetOrgPerson)(mail={address}))",
+                        "timeout": 3,
+                    }
+                ]
+            }
+        },
+    )
+    [source] = ldap_sources(settings.smime)
+    [found] = source.find(GOOD, timeout=5)
+    assert GOOD in cert_addresses(x509.load_pem_x509_certificates(found.data)[0])
