@@ -149,6 +149,9 @@ class Scanner:
             "path": item.path,
             "phi": decision.phi,
             "score": round(decision.score, 3),
+            "band": decision.band,
+            "probability": decision.probability,
+            "contributions": [list(c) for c in decision.contributions],
             "findings": [finding_record(f, texts, show) for f in findings],
             "unscannable": [
                 {"part": u.part, "origin": u.origin, "reason": u.reason, "detail": u.detail}
@@ -162,6 +165,8 @@ class Scanner:
 def render_human(record: dict[str, Any], out: IO[str]) -> None:
     """A table of findings with masked previews, then the decision and its reasons."""
     verdict = "PHI" if record["phi"] else "no PHI"
+    if record.get("band") == "uncertain":
+        verdict = "uncertain (treated as PHI for outsiders)"
     out.write(
         f"{record['path']}: {verdict} (score {record['score']:.2f}, {record['elapsed_ms']:.1f} ms)\n"
     )
