@@ -34,12 +34,23 @@ def slapd_available() -> bool:
     return Path(SLAPD).exists() and (SCHEMAS / "inetorgperson.schema").exists()
 
 
+@dataclass(frozen=True)
+class SlapdTls:
+    """The server certificate, its key, and the CA that issued it (PEM files)."""
+
+    cert_file: Path
+    key_file: Path
+    ca_file: Path
+
+
 @dataclass
 class Slapd:
     """A running directory: where it listens and how to add entries."""
 
     port: int
     process: subprocess.Popen[bytes]
+    #: The ldaps:// port when started with TLS.
+    tls_port: int | None = None
 
     @property
     def url(self) -> str:
@@ -69,7 +80,7 @@ class Slapd:
         return dn
 
 
-def _write_config(folder: Path) -> Path:
+def _write_config(folder: Path, tls: SlapdTls | None = None) -> Path:
     db = folder / "db"
     db.mkdir(parents=True, exist_ok=True)
     conf = folder / "slapd.conf"
@@ -83,6 +94,15 @@ def _write_config(folder: Path) -> Path:
                 "moduleload back_mdb",
                 f"pidfile {folder / 'slapd.pid'}",
                 f"argsfile {folder / 'slapd.args'}",
+                *(
+                    [
+                        f"TLSCACertificateFile {tls.ca_file}",
+                        f"TLSCertificateFile {tls.cert_file}",
+                        f"TLSCertificateKeyFile {tls.key_file}",
+                    ]
+                    if tls is not None
+                    else []
+                ),
                 "database mdb",
                 "maxsize 16777216",
                 f'suffix "{BASE_DN}"',
@@ -112,18 +132,25 @@ def _wait_listening(port: int, process: subprocess.Popen[bytes], seconds: float 
 
 
 @contextmanager
-def running_slapd(folder: Path) -> Iterator[Slapd]:
-    """Start slapd on a free loopback port with the base and `ou=people` in place; stop it after."""
-    conf = _write_config(folder)
+def running_slapd(folder: Path, tls: SlapdTls | None = None) -> Iterator[Slapd]:
+    """Start slapd on a free loopback port with the base and `ou=people` in place; stop it after.
+
+    With `tls`, StartTLS is offered on that port and ldaps:// listens on a second one.
+    """
+    conf = _write_config(folder, tls)
     port = free_port()
+    tls_port = free_port() if tls is not None else None
+    urls = f"ldap://127.0.0.1:{port}/" + (f" ldaps://127.0.0.1:{tls_port}/" if tls_port else "")
     process = subprocess.Popen(  # noqa: S603 - fixed argv
-        [SLAPD, "-h", f"ldap://127.0.0.1:{port}/", "-f", str(conf), "-d", "0"],
+        [SLAPD, "-h", urls, "-f", str(conf), "-d", "0"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
         _wait_listening(port, process)
-        slapd = Slapd(port, process)
+        if tls_port is not None:
+            _wait_listening(tls_port, process)
+        slapd = Slapd(port, process, tls_port)
         with slapd._admin() as conn:
             conn.add(BASE_DN, ["dcObject", "organization"], {"dc": "example", "o": "Example"})
             conn.add(f"ou=people,{BASE_DN}", ["organizationalUnit"], {"ou": "people"})

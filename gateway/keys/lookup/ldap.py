@@ -27,7 +27,7 @@ import ldap3
 from asn1crypto import cms
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from ldap3.core.exceptions import LDAPException, LDAPSocketReceiveError
+from ldap3.core.exceptions import LDAPException, LDAPSocketReceiveError, LDAPStartTLSError
 from ldap3.utils.conv import escape_filter_chars
 
 from gateway.config import SmimeSettings
@@ -92,8 +92,10 @@ class LdapSource:
         except LDAPSocketReceiveError as exc:
             raise LookupTimeout(self.name, f"{self._where()}: no answer within {limit:g}s") from exc
         except LDAPException as exc:
+            tls = isinstance(exc, LDAPStartTLSError) or "ssl" in str(exc).lower()
+            what = "TLS failed (certificate not verified?)" if tls else "unreachable"
             raise LookupFailed(
-                self.name, f"{self._where()}: unreachable ({type(exc).__name__})"
+                self.name, f"{self._where()}: {what} ({type(exc).__name__})"
             ) from exc
         try:
             ok = conn.search(

@@ -1,7 +1,8 @@
 """The LDAP certificate source against a real OpenLDAP `slapd` on loopback: it finds a published
 certificate (userCertificate;binary and a userSMIMECertificate PKCS#7 with its chain) that then
 validates like an imported one; a wrong-EKU or expired certificate it finds is refused by that
-validation; a directory that is down or never answers raises LookupFailed within the timeout."""
+validation; a directory that is down or never answers raises LookupFailed within the timeout; StartTLS
+and ldaps:// verify the directory against the configured CA."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -19,7 +21,14 @@ from gateway.config import load_settings
 from gateway.keys.lookup.base import Candidate, LookupFailed
 from gateway.keys.lookup.ldap import LdapDirectory, LdapSource, ldap_sources
 from gateway.keys.store import CertStore, cert_addresses
-from tests.support.ldap import BASE_DN, Slapd, running_slapd, silent_server, slapd_available
+from tests.support.ldap import (
+    BASE_DN,
+    Slapd,
+    SlapdTls,
+    running_slapd,
+    silent_server,
+    slapd_available,
+)
 from tests.support.pki import NOW, Issued, Pki
 
 pytestmark = pytest.mark.skipif(
@@ -175,3 +184,46 @@ def test_configured_directory_is_searched(directory: Slapd, tmp_path: Path) -> N
     [source] = ldap_sources(settings.smime)
     [found] = source.find(GOOD, timeout=5)
     assert GOOD in cert_addresses(x509.load_pem_x509_certificates(found.data)[0])
+
+
+@pytest.fixture(scope="module")
+def tls_directory(
+    tmp_path_factory: pytest.TempPathFactory, pki: Pki
+) -> Iterator[tuple[Slapd, Path]]:
+    """slapd with a trustme server certificate for localhost: StartTLS and ldaps://."""
+    folder = tmp_path_factory.mktemp("slapd-tls")
+    ca = trustme.CA()
+    server = ca.issue_cert("localhost", "127.0.0.1")
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    server.cert_chain_pems[0].write_to_path(str(folder / "server.pem"))
+    server.private_key_pem.write_to_path(str(folder / "server.key"))
+    good = pki.issue("tls@heart.example", stem="ldap-tls")
+    tls = SlapdTls(folder / "server.pem", folder / "server.key", folder / "ca.pem")
+    with running_slapd(folder, tls) as slapd:
+        slapd.add_person("tls", "tls@heart.example", certificates=[_der(good)])
+        yield slapd, folder / "ca.pem"
+
+
+@pytest.mark.parametrize("method", ["starttls", "ldaps"])
+def test_tls_verified_against_the_configured_ca(
+    tls_directory: tuple[Slapd, Path], tmp_path: Path, method: str
+) -> None:
+    """StartTLS and ldaps:// find the certificate when the directory's TLS certificate verifies
+    against ca_file, and fail (LookupFailed, not 'no certificate') against another CA."""
+    slapd, ca_file = tls_directory
+    url = (
+        f"ldap://localhost:{slapd.port}"
+        if method == "starttls"
+        else f"ldaps://localhost:{slapd.tls_port}"
+    )
+    start_tls = method == "starttls"
+    [found] = _source(url, start_tls=start_tls, ca_file=ca_file, timeout=5).find(
+        "tls@heart.example", timeout=5
+    )
+    assert found.source == "ldap"
+    stranger = tmp_path / "stranger.pem"
+    trustme.CA().cert_pem.write_to_path(str(stranger))
+    with pytest.raises(LookupFailed, match="TLS failed"):
+        _source(url, start_tls=start_tls, ca_file=stranger, timeout=5).find(
+            "tls@heart.example", timeout=5
+        )
