@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import csv
 import email
 import email.policy
 import email.utils
 import hashlib
+import io
 import quopri
 import re
 import time
@@ -33,7 +35,7 @@ from .model import (
     UnscannableContent,
 )
 from .ocr import OcrEngine, TesseractOcr
-from .sniff import extension, image_size, sniff
+from .sniff import csv_dialect, extension, image_size, sniff
 from .textcodec import (
     decode_bytes,
     decode_document,
@@ -635,7 +637,25 @@ def _text_document(data: bytes, text: str, kind: str) -> AttachmentResult:
             # Refused or broken XML is still scanned as raw text, which expands nothing.
             return _single(text, "plain")
         return _single(rendered, "ccda" if "ClinicalDocument" in text[:4096] else "plain")
-    return _single(text, "csv" if kind == "csv" else "plain")
+    if kind == "csv":
+        return _single(_csv_text(text), "csv")
+    return _single(text, "plain")
+
+
+def _csv_text(text: str) -> str:
+    """A CSV as the detectors read tables: comma-, tab- or pipe-separated lines as they are; other
+    delimiters (a semicolon, as European spreadsheets write) as tab-separated cells, one row a
+    line, so a cell is read under its column's header."""
+    dialect = csv_dialect(text)
+    if dialect is None or dialect.delimiter in (",", "\t", "|"):
+        return text
+    rows = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        return "\n".join(
+            "\t".join(" ".join(cell.replace("\t", " ").split()) for cell in row) for row in rows
+        )
+    except csv.Error:
+        return text
 
 
 def _single(text: str, kind: str, suffix: str = "") -> AttachmentResult:

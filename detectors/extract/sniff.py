@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import lzma
 import re
@@ -9,7 +10,7 @@ import zipfile
 import zlib
 
 from .model import UnscannableContent
-from .textcodec import looks_like_text
+from .textcodec import decode_document, looks_like_text
 from .xmlsafe import attribute, localname, parse_xml
 
 _IMAGE_MAGIC = (
@@ -94,10 +95,10 @@ def sniff(data: bytes, name: str, content_type: str) -> str:
     if not looks_like_text(data):
         return "unknown"
     by_name = _TEXT_EXTENSIONS.get(extension(name))
-    if by_name:
+    if by_name and by_name != "plain":
         return by_name
     by_mime = _MIME_KINDS.get(content_type)
-    if by_mime and by_mime not in ("pdf", "zip"):
+    if by_mime and by_mime not in ("pdf", "zip", "plain"):
         return by_mime
     if stripped.startswith(b"<?xml") or b"<ClinicalDocument" in head:
         return "xml"
@@ -105,9 +106,41 @@ def sniff(data: bytes, name: str, content_type: str) -> str:
         return "json"
     if stripped[:5].lower() in (b"<!doc", b"<html"):
         return "html"
-    if content_type.startswith("text/") or content_type in ("", "application/octet-stream"):
-        return "plain"
+    # Never trust the declared type: a semicolon CSV sent as application/vnd.ms-excel, as
+    # application/octet-stream or named .txt is read as the table it is.
+    if csv_dialect(decode_document(data[:_CSV_SAMPLE])) is not None:
+        return "csv"
     return "plain"
+
+
+_CSV_SAMPLE = 16384
+_CSV_DELIMITERS = ",;\t|"
+
+
+def csv_dialect(text: str) -> type[csv.Dialect] | None:
+    """The CSV dialect of a text that is a table (2+ rows of 2+ cells alike), else None.
+
+    csv.Sniffer guesses the delimiter and quoting; the guess counts only when most rows of the
+    sample then have the first row's number of cells, so prose with commas is no table.
+    """
+    sample = text[:_CSV_SAMPLE]
+    lines = [ln for ln in sample.splitlines()[:40] if ln.strip()]
+    if len(lines) < 2:
+        return None
+    if len(sample) == _CSV_SAMPLE and len(lines) > 2:
+        lines = lines[:-1]  # the last line of a cut sample is partial
+    try:
+        dialect = csv.Sniffer().sniff("\n".join(lines), delimiters=_CSV_DELIMITERS)
+    except csv.Error:
+        return None
+    rows = list(csv.reader(lines, dialect))
+    width = len(rows[0])
+    if width < 2:
+        return None
+    alike = sum(1 for r in rows if len(r) == width)
+    # Prose has commas too: a comma table needs three rows alike, others two.
+    least = 3 if dialect.delimiter == "," else 2
+    return dialect if alike >= least and alike * 5 >= len(rows) * 4 else None
 
 
 def _plausible_bmp(head: bytes) -> bool:

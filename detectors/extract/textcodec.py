@@ -6,6 +6,9 @@ import base64
 import binascii
 import codecs
 import re
+import unicodedata
+
+from charset_normalizer import from_bytes
 
 # Labels that mail clients put on text that is really UTF-8 or Windows-1252: no charset at all.
 _NO_CHARSET = frozenset({"", "unknown-8bit", "x-unknown", "us-ascii", "ascii", "default"})
@@ -121,9 +124,15 @@ def decode_bytes(data: bytes, charset: str | None) -> tuple[str, bool]:
     if codec is None:
         return _utf8_or_cp1252(data), True
     if not codec:
-        return _utf8_or_cp1252(data), False
-    if codec == "cp1252":
-        return _cp1252_or_latin1(data), False
+        return _utf8_or_legacy(data), False
+    if codec == "utf-8":
+        # Mail labelled UTF-8 that is not (a Windows client's Latin or Cyrillic bytes).
+        try:
+            return data.decode("utf-8"), False
+        except UnicodeDecodeError:
+            return _legacy_guess(data, data.decode("utf-8", errors="replace")), False
+    if codec in _SINGLE_BYTE:
+        return _single_byte(data, codec), False
     if codec == _X_USER_DEFINED:
         return _x_user_defined(data), False
     if codec in _UTF16 and _looks_ascii(data):
@@ -217,6 +226,99 @@ def _looks_ascii(data: bytes) -> bool:
     return printable * 10 >= len(sample) * 9
 
 
+# Legacy one-byte charsets of mail: what a wrong or missing label may hide.
+_SINGLE_BYTE = frozenset(
+    {"cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+     "iso8859-2", "iso8859-3", "iso8859-4", "iso8859-5", "iso8859-6", "iso8859-7", "iso8859-8",
+     "iso8859-10", "iso8859-13", "iso8859-14", "iso8859-15", "iso8859-16", "koi8-r", "koi8-u",
+     "mac-roman", "mac-cyrillic", "ibm866", "cp874"}
+)  # fmt: skip
+_GUESS_CODECS = [
+    "cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257", "iso8859_2", "iso8859_5",
+    "iso8859_7", "iso8859_15", "koi8_r", "cp1255", "cp1256",
+]  # fmt: skip
+# Three letters from Latin-1 Supplement / Extended-A in a row ("Èâàíîâ" is Cyrillic read as
+# Windows-1252), a symbol between two letters ("d³a" is Polish read so), or a C1 control.
+_FOREIGN_RUN = re.compile("[\u00c0-\u024f]{3,}")
+_C1 = re.compile("[\u0080-\u009f]")
+# (¡ and ¿ open Spanish sentences; any other such symbol before a word's letters is misread.)
+_NON_ASCII_WORD = re.compile("[^\\W\\d_]*[^\\x00-\\x7f\\W\\d_][^\\W\\d_]*")
+_SYMBOL_IN_WORD = re.compile(
+    "(?:(?<=[^\\W\\d_])|(?<![^\\s(\"'])(?=[^\u00a1\u00bf]))[\u00a1-\u00bf](?=[^\\W\\d_])"
+)
+_MOJIBAKE_SAMPLE = 65536
+
+
+def mojibake_signals(text: str) -> int:
+    """How many places of ``text`` look like bytes decoded with the wrong one-byte charset."""
+    sample = text[:_MOJIBAKE_SAMPLE]
+    count = len(_FOREIGN_RUN.findall(sample)) + len(_C1.findall(sample))
+    for ch in _SYMBOL_IN_WORD.findall(sample):
+        if not unicodedata.category(ch).startswith("L"):
+            count += 1
+    # A word mixing Latin with Cyrillic or Greek letters ("Їуіkiewska") is a misreading.
+    for word in _NON_ASCII_WORD.findall(sample):
+        scripts = {_script(ch) for ch in word if ch.isalpha()}
+        count += len(scripts) > 1
+    return count
+
+
+def _script(ch: str) -> str:
+    code = ord(ch)
+    if code < 0x250:
+        return "latin"
+    if 0x370 <= code < 0x400:
+        return "greek"
+    if 0x400 <= code < 0x530:
+        return "cyrillic"
+    return "other"
+
+
+def _legacy_guess(data: bytes, decoded: str) -> str:
+    """Another one-byte charset's reading when ``decoded`` looks misread and the other does not.
+
+    charset-normalizer picks among the legacy charsets of mail; its pick is used only when it
+    has fewer misreading signals, so a correct label is never overruled by a guess.
+    """
+    signals = mojibake_signals(decoded) + decoded.count("\ufffd")
+    if signals == 0:
+        return decoded
+    # Windows-1252 is the commonest mislabel: it wins a tie; then the detector's picks in its
+    # order (it knows which languages the letters make), each kept only if it reads cleaner.
+    readings = [_cp1252_or_latin1(data)]
+    for match in from_bytes(data[:_MOJIBAKE_SAMPLE], cp_isolation=_GUESS_CODECS):
+        try:
+            readings.append(data.decode(match.encoding, errors="replace"))
+        except LookupError:
+            continue
+    for guess in readings:
+        if mojibake_signals(guess) + guess.count("\ufffd") < signals:
+            signals = mojibake_signals(guess) + guess.count("\ufffd")
+            decoded = guess
+    return decoded
+
+
+def _single_byte(data: bytes, codec: str) -> str:
+    """Bytes under a one-byte label: UTF-8 when they are (a common mislabel), else the label's
+    reading unless it looks misread and another legacy charset reads them cleanly."""
+    if any(b >= 0x80 for b in data[:_MOJIBAKE_SAMPLE]):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    text = _cp1252_or_latin1(data) if codec == "cp1252" else data.decode(codec, errors="replace")
+    return _legacy_guess(data, text) if any(b >= 0x80 for b in data) else text
+
+
+def _utf8_or_legacy(data: bytes) -> str:
+    """Unlabelled bytes: UTF-8, else the legacy charset that reads them best (Windows-1252
+    unless that looks misread)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _legacy_guess(data, _cp1252_or_latin1(data))
+
+
 def _utf8_or_cp1252(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -233,12 +335,12 @@ def _cp1252_or_latin1(data: bytes) -> str:
 
 
 def decode_document(data: bytes) -> str:
-    """Decode a text attachment: BOM first, then UTF-8, then Windows-1252."""
+    """Decode a text attachment: BOM first, then UTF-8, then the legacy charset that fits."""
     if data.startswith(codecs.BOM_UTF8):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16", errors="replace")
-    return _utf8_or_cp1252(data)
+    return _utf8_or_legacy(data)
 
 
 def looks_garbled(text: str) -> bool:
