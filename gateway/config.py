@@ -537,6 +537,28 @@ class KeyLookupSettings(Frozen):
     dns: DnsLookupSettings = DnsLookupSettings()
 
 
+class ConsoleSettings(Frozen):
+    """The compliance officer's web console (`phigate console`): where it serves HTTPS, its
+    database (users, sessions, sender directory) and its login rules."""
+
+    # Where `phigate console` serves HTTPS.
+    listen: HostPort = "127.0.0.1:8444"
+    # The console's certificate chain (PEM); required to serve.
+    tls_cert_file: Path | None = None
+    # Its private key (PEM).
+    tls_key_file: Path | None = None
+    # The console database (users, sessions; several console nodes may share it).
+    url: str = "sqlite:///var/console.db"
+    # Minutes a signed-in session lasts.
+    session_minutes: int = Field(default=30, ge=1, le=1440)
+    # Failed logins in a row before the account is locked.
+    max_failed_logins: int = Field(default=5, ge=1, le=100)
+    # Minutes an account stays locked.
+    lockout_minutes: int = Field(default=15, ge=1, le=1440)
+    # The practice's own mail domains: only senders there enter the sender directory.
+    own_domains: tuple[str, ...] = ()
+
+
 class Settings(Frozen):
     """Everything the gateway needs to run."""
 
@@ -566,6 +588,7 @@ class Settings(Frozen):
     dkim: DkimSettings = DkimSettings()
     patients: PatientSettings = PatientSettings()
     portal: PortalSettings = PortalSettings()
+    console: ConsoleSettings = ConsoleSettings()
     audit: AuditSettings = AuditSettings()
     metrics: MetricsSettings = MetricsSettings()
     node: NodeSettings = NodeSettings()
