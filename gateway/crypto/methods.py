@@ -3,6 +3,11 @@
 Key material is looked up fresh for every message (certificates expire and keys get revoked while
 the gateway runs); an expired, revoked, untrusted or ambiguous key is never used. Both are
 registered under the kind "encryptor"; their factories take the gateway's Services.
+
+On a miss (no certificate or key, or only an expired or revoked one) a method with a configured
+KeyLookup asks the lookup sources (WKD, DANE, DNS CERT, LDAP) within key_lookup.budget; what they
+find is validated like imported material and stored, then the store is asked again. Nothing
+found in time: the recipient is unserved, as before (portal or quarantine per policy).
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from gateway.crypto.pgp import InlinePgpUnsupported, PgpKeyring
 from gateway.crypto.smime import Signer, encrypt_message
 from gateway.keys import CertStore
 from gateway.keys.files import load_configured_signer
+from gateway.keys.lookup.service import PGP_MISS, SMIME_MISS, KeyLookup
+from gateway.keys.lookup.sources import build_lookup, configured_sources
 from gateway.model import ConfigError
 from gateway.registry import Registry
 
@@ -32,8 +39,10 @@ class SmimeMethod:
         settings: SmimeSettings,
         signer: Signer | None = None,
         store: CertStore | None = None,
+        lookup: KeyLookup | None = None,
     ) -> None:
         self.settings = settings
+        self.lookup = lookup
         if signer is not None:
             self.__dict__["signer"] = signer  # checked at start-up (see Services)
         if store is not None:
@@ -50,8 +59,11 @@ class SmimeMethod:
         return configured.signer if configured is not None else None
 
     def usable(self, recipient: str) -> tuple[bool, str]:
-        """Whether a valid certificate exists; otherwise the problem code."""
+        """Whether a valid certificate exists (looked up on a miss); otherwise the problem code."""
         found = self.store.lookup(recipient)
+        if found.cert is None and self.lookup is not None and found.problem in SMIME_MISS:
+            if self.lookup.lookup(recipient, "smime").found:
+                found = self.store.lookup(recipient)
         if found.cert is None:
             return False, f"smime: {found.problem}"
         return True, "smime: certificate valid"
@@ -79,17 +91,29 @@ class PgpMethod:
 
     method = "pgp"
 
-    def __init__(self, settings: PgpSettings, smime: SmimeSettings | None = None) -> None:
+    def __init__(
+        self,
+        settings: PgpSettings,
+        smime: SmimeSettings | None = None,
+        lookup: KeyLookup | None = None,
+        keyring: PgpKeyring | None = None,
+    ) -> None:
         self.settings = settings
         self.smime = smime or SmimeSettings()
+        self.lookup = lookup
+        if keyring is not None:
+            self.__dict__["keyring"] = keyring  # shared with the lookup that imports into it
 
     @functools.cached_property
     def keyring(self) -> PgpKeyring:
         return PgpKeyring(self.settings.home)
 
     def usable(self, recipient: str) -> tuple[bool, str]:
-        """Whether a trusted, valid encryption key exists; otherwise the problem code."""
+        """Whether a trusted, valid encryption key exists (looked up on a miss); otherwise the problem."""
         found = self.keyring.lookup(recipient)
+        if not found.ok and self.lookup is not None and found.problem in PGP_MISS:
+            if self.lookup.lookup(recipient, "pgp").found:
+                found = self.keyring.lookup(recipient)
         if not found.ok:
             return False, f"pgp: {found.problem}"
         return True, "pgp: key trusted and valid"
@@ -126,9 +150,15 @@ def register(reg: Registry) -> None:
 
     def smime(svc: Services) -> SmimeMethod:
         signer = svc.signing.signer if svc.signing is not None else None
-        return SmimeMethod(svc.settings.smime, signer, svc.cert_store)
+        lookup = build_lookup(svc.settings, "smime", store=svc.cert_store)
+        return SmimeMethod(svc.settings.smime, signer, svc.cert_store, lookup)
+
+    def pgp(svc: Services) -> PgpMethod:
+        if not configured_sources(svc.settings, "pgp"):
+            return PgpMethod(svc.settings.pgp, svc.settings.smime)
+        keyring = PgpKeyring(svc.settings.pgp.home)  # opened now only when lookups import into it
+        lookup = build_lookup(svc.settings, "pgp", keyring=keyring)
+        return PgpMethod(svc.settings.pgp, svc.settings.smime, lookup, keyring)
 
     reg.register("encryptor", SmimeMethod.method, smime)
-    reg.register(
-        "encryptor", PgpMethod.method, lambda svc: PgpMethod(svc.settings.pgp, svc.settings.smime)
-    )
+    reg.register("encryptor", PgpMethod.method, pgp)

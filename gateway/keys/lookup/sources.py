@@ -1,0 +1,61 @@
+"""The lookup service as the configuration describes it: which sources, their timeouts, the
+budget and the cache. Network sources are off unless the configuration turns them on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from gateway.crypto.pgp import PgpKeyring
+from gateway.keys.lookup.base import CandidateKind, KeySource
+from gateway.keys.lookup.cache import LookupCache
+from gateway.keys.lookup.service import KeyLookup
+from gateway.keys.lookup.wkd import WkdSource
+from gateway.keys.store import CertStore
+
+if TYPE_CHECKING:
+    from gateway.config import Settings
+
+
+def configured_sources(settings: Settings, kind: CandidateKind) -> list[KeySource]:
+    """The enabled sources that publish `kind` material, in the order they are reported."""
+    lookup = settings.key_lookup
+    sources: list[KeySource] = []
+    if kind == "pgp" and lookup.wkd.enabled:
+        sources.append(
+            WkdSource(ca_file=lookup.wkd.ca_file, port=lookup.wkd.port, resolve=lookup.wkd.resolve)
+        )
+    return sources
+
+
+def source_timeouts(settings: Settings) -> dict[str, float]:
+    """Each source's own timeout (the budget caps them all)."""
+    lookup = settings.key_lookup
+    dns = lookup.dns.timeout
+    return {
+        "wkd": lookup.wkd.timeout,
+        "dane-openpgpkey": dns,
+        "dane-smimea": dns,
+        "dns-cert": dns,
+    }
+
+
+def build_lookup(
+    settings: Settings,
+    kind: CandidateKind,
+    *,
+    store: CertStore | None = None,
+    keyring: PgpKeyring | None = None,
+) -> KeyLookup | None:
+    """The lookup for `kind` misses, or None when no source for it is enabled."""
+    sources = configured_sources(settings, kind)
+    if not sources:
+        return None
+    return KeyLookup(
+        sources,
+        LookupCache(settings.key_lookup.cache_file),
+        store=store,
+        keyring=keyring,
+        budget=settings.key_lookup.budget,
+        timeouts=source_timeouts(settings),
+        negative_ttl=settings.key_lookup.negative_ttl,
+    )
