@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from gateway.cli import (
     audit,
+    console,
     keys,
     patients,
     policy,
@@ -31,6 +32,7 @@ BUILT_IN: tuple[Command, ...] = (
     *patients.COMMANDS,
     *reports.COMMANDS,
     *status.COMMANDS,
+    *console.COMMANDS,
 )
 
 

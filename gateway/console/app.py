@@ -1,0 +1,508 @@
+"""The compliance officer's web console: a small Starlette app over the gateway's stores.
+
+Sign-in takes a password and a TOTP code; the session lives in the console database (every
+console node on it shares sessions) behind a `__Host-` cookie that is Secure, HttpOnly and
+SameSite=Strict. Every POST carries the session's CSRF token. Roles: `admin` and `officer`
+may act; an `auditor` reads, and every mutating route answers 403 for them. Every action is
+an audit event (`console-*`, or `quarantine-*` for quarantine access, as the CLI records
+it) whose details name the console user and the item, never PHI.
+
+Pages: the dashboard (figures from gateway.reports), message trace (the audit records, with
+every stage as recorded), quarantine (masked view, reveal, release, delete) and the sender
+directory (a staff sender hash to its address, officers and admins only).
+"""
+
+from __future__ import annotations
+
+import inspect
+import secrets
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from gateway.audit import AuditLog
+from gateway.audit.events import record_event
+from gateway.cli.quarantine import masked_view
+from gateway.console.errors import LoginRefused
+from gateway.console.store import ConsoleSession, ConsoleStore
+from gateway.model import PhigateError
+from gateway.portal.app import SECURITY_HEADERS
+from gateway.quarantine.errors import QuarantineError
+from gateway.quarantine.store import HELD, QuarantineStore
+from gateway.reports import Integrity, ReportExtras, build_report, fetch_records
+from gateway.reports.records import AuditRecord
+from gateway.reports.render import bar_chart
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+SEE_OTHER = 303
+FORBIDDEN = 403
+NOT_FOUND = 404
+BAD_REQUEST = 400
+ACTING_ROLES = frozenset({"admin", "officer"})
+DASHBOARD_DAYS = 14
+TRACE_DAYS = 7
+TRACE_LIMIT = 200
+
+Deliver = Callable[[bytes, str, Sequence[str]], "Awaitable[tuple[bool, str]] | tuple[bool, str]"]
+
+
+@dataclass(frozen=True)
+class ConsoleServices:
+    """What the console works on: its own store, the audit log, the quarantine, a release path."""
+
+    store: ConsoleStore
+    audit: AuditLog
+    quarantine: QuarantineStore | None = None
+    deliver: Deliver | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    secure_cookies: bool = True
+
+    @property
+    def session_cookie(self) -> str:
+        """The session cookie's name (`__Host-` only over TLS, where browsers accept it)."""
+        return "__Host-pgconsole" if self.secure_cookies else "pgconsole"
+
+    @property
+    def login_cookie(self) -> str:
+        """The pre-login CSRF cookie's name."""
+        return "__Host-pgconsole-login" if self.secure_cookies else "pgconsole-login"
+
+
+Handler = Callable[[Request, ConsoleSession], Awaitable[Response]]
+
+
+class _Console:
+    """The routes, sharing the services and the template environment."""
+
+    def __init__(self, services: ConsoleServices) -> None:
+        self.s = services
+        self.pages = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(TEMPLATES),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+        )
+
+    # ------------------------------------------------------------------ plumbing
+
+    def html(self, name: str, code: int = 200, **values: Any) -> Response:
+        body = self.pages.get_template(name).render(**values)
+        return _secured(HTMLResponse(body, status_code=code))
+
+    def cookie(self, resp: Response, name: str, value: str, max_age: int | None) -> None:
+        resp.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/",
+            secure=self.s.secure_cookies,
+            httponly=True,
+            samesite="strict",
+        )
+
+    async def audit(self, action: str, who: str, **details: Any) -> None:
+        """Append one console event; the details name the user and the item, never PHI."""
+        await run_in_threadpool(
+            record_event, self.s.audit, action, {"by": who, **details}, actor=who
+        )
+
+    def page(
+        self, handler: Handler, *, acting: bool = False, roles: frozenset[str] = frozenset()
+    ) -> Callable[[Request], Awaitable[Response]]:
+        """Wrap a handler: a live session or the login page; CSRF on POST; roles (403)."""
+
+        async def endpoint(request: Request) -> Response:
+            now = self.s.clock()
+            token = request.cookies.get(self.s.session_cookie, "")
+            session = await run_in_threadpool(self.s.store.session, token, now)
+            if session is None:
+                if request.method == "GET":
+                    return _secured(RedirectResponse("/login", status_code=SEE_OTHER))
+                return self.html("error.html", FORBIDDEN, session=None, message="Sign in first.")
+            needed = ACTING_ROLES if acting else roles
+            if needed and session.role not in needed:
+                await self.audit(
+                    "console-denied", session.user, path=request.url.path, role=session.role
+                )
+                return self.html(
+                    "error.html",
+                    FORBIDDEN,
+                    session=session,
+                    message=f"The {session.role} role may not do this.",
+                )
+            if request.method == "POST":
+                form = await request.form()
+                sent = str(form.get("csrf", ""))
+                if not secrets.compare_digest(sent.encode(), session.csrf.encode()):
+                    return self.html(
+                        "error.html", FORBIDDEN, session=session, message="Form expired; reload."
+                    )
+            return await handler(request, session)
+
+        return endpoint
+
+    # ------------------------------------------------------------------ login
+
+    async def login_form(self, request: Request) -> Response:
+        token = secrets.token_urlsafe(32)
+        resp = self.html("login.html", session=None, csrf=token, error=None)
+        self.cookie(resp, self.s.login_cookie, token, 600)
+        return resp
+
+    async def login(self, request: Request) -> Response:
+        form = await request.form()
+        expected = request.cookies.get(self.s.login_cookie, "")
+        sent = str(form.get("csrf", ""))
+        if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+            return self.html("error.html", FORBIDDEN, session=None, message="Form expired.")
+        name = str(form.get("user", "")).strip()[:64]
+        password = str(form.get("password", ""))
+        code = str(form.get("code", ""))
+        now = self.s.clock()
+        try:
+            await run_in_threadpool(self.s.store.authenticate, name, password, code, now)
+        except LoginRefused as exc:
+            await self.audit("console-login-failed", name or "-", reason=exc.reason)
+            token = secrets.token_urlsafe(32)
+            resp = self.html(
+                "login.html",
+                FORBIDDEN,
+                session=None,
+                csrf=token,
+                error="Sign-in failed: check your name, password and code. "
+                "Repeated failures lock the account.",
+            )
+            self.cookie(resp, self.s.login_cookie, token, 600)
+            return resp
+        token, session = await run_in_threadpool(self.s.store.new_session, name, now)
+        await self.audit("console-login", name, role=session.role)
+        resp = _secured(RedirectResponse("/", status_code=SEE_OTHER))
+        self.cookie(resp, self.s.session_cookie, token, None)
+        resp.delete_cookie(self.s.login_cookie, path="/", secure=self.s.secure_cookies)
+        return resp
+
+    async def logout(self, request: Request, session: ConsoleSession) -> Response:
+        token = request.cookies.get(self.s.session_cookie, "")
+        await run_in_threadpool(self.s.store.end_session, token)
+        await self.audit("console-logout", session.user)
+        resp = _secured(RedirectResponse("/login", status_code=SEE_OTHER))
+        resp.delete_cookie(self.s.session_cookie, path="/", secure=self.s.secure_cookies)
+        return resp
+
+    # ------------------------------------------------------------------ dashboard
+
+    async def dashboard(self, request: Request, session: ConsoleSession) -> Response:
+        days = _int(request.query_params.get("days"), DASHBOARD_DAYS, 1, 366)
+        now = self.s.clock()
+        until = datetime.combine(now.date() + timedelta(days=1), time(), UTC)
+        since = until - timedelta(days=days)
+        records, integrity = await run_in_threadpool(self._records_verified, since, until)
+        extra = ReportExtras(integrity=integrity, generated_at=now)
+        report = build_report(records, since, until, extra)
+        by_day = []
+        for i in range(days):
+            start = since + timedelta(days=i)
+            day = build_report(records, start, start + timedelta(days=1), extra)
+            by_day.append((start.date().isoformat(), day.messages))
+        charts = [
+            Markup(bar_chart("Messages by action", report.by_action, width=560)),
+            Markup(bar_chart("Messages by rule", report.by_rule, width=560)),
+            Markup(bar_chart("PHI types found", _entity_tally(records, since, until), width=560)),
+            Markup(_day_chart("Messages per day", by_day)),
+        ]
+        await self.audit("console-view", session.user, page="dashboard")
+        return self.html("dashboard.html", session=session, report=report, charts=charts,
+                         days=days, by_day=by_day)  # fmt: skip
+
+    def _records_verified(
+        self, since: datetime, until: datetime
+    ) -> tuple[list[AuditRecord], Integrity]:
+        result = self.s.audit.verify()
+        integrity = Integrity(result.ok, result.checked, tuple(str(p) for p in result.problems))
+        return fetch_records(self.s.audit.engine, since, until), integrity
+
+    # ------------------------------------------------------------------ trace
+
+    async def trace(self, request: Request, session: ConsoleSession) -> Response:
+        q = request.query_params
+        query = {k: q.get(k, "").strip() for k in ("ref", "message_id", "sender", "domain", "day")}
+        results: list[dict[str, Any]] | None = None
+        error = None
+        if any(query.values()):
+            try:
+                results = await run_in_threadpool(self._search, query)
+            except ValueError as exc:
+                error = str(exc)
+            await self.audit(
+                "console-trace",
+                session.user,
+                by_fields=sorted(k for k, v in query.items() if v),
+                found=len(results or ()),
+            )
+        return self.html("trace.html", session=session, query=query, results=results, error=error)
+
+    def _search(self, query: Mapping[str, str]) -> list[dict[str, Any]]:
+        log = self.s.audit
+        if query["ref"] or query["message_id"]:
+            rows = log.records(
+                TRACE_LIMIT,
+                ref_id=query["ref"] or None,
+                message_id=query["message_id"] or None,
+            )
+            recs = [AuditRecord.from_row(r) for r in rows]
+        else:
+            if query["day"]:
+                try:
+                    day = date.fromisoformat(query["day"])
+                except ValueError:
+                    raise ValueError(f"date {query['day']!r}: use YYYY-MM-DD") from None
+                since = datetime.combine(day, time(), UTC)
+                until = since + timedelta(days=1)
+            else:
+                until = self.s.clock() + timedelta(minutes=1)
+                since = until - timedelta(days=TRACE_DAYS)
+            recs = list(reversed(fetch_records(log.engine, since, until)))
+        if query["sender"]:
+            hashes = log.keyed_hashes(query["sender"].strip().lower())
+            hashes |= log.keyed_hashes(query["sender"].strip())
+            recs = [r for r in recs if r.sender_hash in hashes]
+        if query["domain"]:
+            domain = query["domain"].lower().lstrip("@")
+            recs = [r for r in recs if domain in r.recipient_domains]
+        return [_trace_row(r) for r in recs if not r.is_event][:TRACE_LIMIT]
+
+    async def trace_one(self, request: Request, session: ConsoleSession) -> Response:
+        ref = request.path_params["ref"]
+        rows = await run_in_threadpool(self.s.audit.records, 50, ref_id=ref)
+        await self.audit("console-trace", session.user, ref=ref, found=len(rows))
+        if not rows:
+            return self.html(
+                "error.html", NOT_FOUND, session=session,
+                message=f"No audit record has reference ID {ref}.",
+            )  # fmt: skip
+        records = [_trace_row(AuditRecord.from_row(r)) for r in reversed(rows)]
+        return self.html("trace_one.html", session=session, ref=ref, records=records)
+
+    # ------------------------------------------------------------------ quarantine
+
+    def _quarantine(self) -> QuarantineStore:
+        if self.s.quarantine is None:
+            raise QuarantineError("the console has no quarantine store configured")
+        return self.s.quarantine
+
+    async def quarantine_list(self, request: Request, session: ConsoleSession) -> Response:
+        status = request.query_params.get("status") or HELD
+        rows = await run_in_threadpool(self._quarantine().list, status, 200)
+        return self.html("quarantine.html", session=session, rows=rows, status=status)
+
+    async def quarantine_show(self, request: Request, session: ConsoleSession) -> Response:
+        entry_id = request.path_params["entry_id"]
+        store = self._quarantine()
+        meta = await run_in_threadpool(store.meta, entry_id)
+        await self.audit("quarantine-show", session.user, entry=entry_id)
+        held = await run_in_threadpool(store.get, entry_id)
+        return self.html(
+            "quarantine_one.html", session=session, meta=meta, lines=masked_view(held.raw),
+            revealed=None, notice=request.query_params.get("notice"),
+        )  # fmt: skip
+
+    async def quarantine_reveal(self, request: Request, session: ConsoleSession) -> Response:
+        entry_id = request.path_params["entry_id"]
+        store = self._quarantine()
+        meta = await run_in_threadpool(store.meta, entry_id)
+        await self.audit("quarantine-reveal", session.user, entry=entry_id)
+        held = await run_in_threadpool(store.get, entry_id)
+        text = held.raw.decode("utf-8", "replace")
+        return self.html(
+            "quarantine_one.html", session=session, meta=meta, lines=masked_view(held.raw),
+            revealed=text, notice=None,
+        )  # fmt: skip
+
+    async def quarantine_release(self, request: Request, session: ConsoleSession) -> Response:
+        entry_id = request.path_params["entry_id"]
+        store = self._quarantine()
+        meta = await run_in_threadpool(store.meta, entry_id)
+        if meta["status"] != HELD:
+            return self.html(
+                "error.html", BAD_REQUEST, session=session,
+                message=f"Entry {entry_id} is {meta['status']}; only held entries are released.",
+            )  # fmt: skip
+        if self.s.deliver is None:
+            return self.html(
+                "error.html", BAD_REQUEST, session=session,
+                message="No next hop is configured for releases.",
+            )  # fmt: skip
+        await self.audit("quarantine-release", session.user, entry=entry_id)
+        held = await run_in_threadpool(store.get, entry_id)
+        try:
+            result = self.s.deliver(held.raw, held.mail_from, held.recipients)
+            ok, reply = await result if inspect.isawaitable(result) else result
+        except (PhigateError, OSError) as exc:
+            ok, reply = False, f"{type(exc).__name__}"
+        if not ok:
+            await self.audit("quarantine-release-failed", session.user, entry=entry_id)
+            return self.html(
+                "error.html", 502, session=session,
+                message=f"Release failed; the message is still held. Next hop: {reply}",
+            )  # fmt: skip
+        await run_in_threadpool(store.mark_released, entry_id)
+        return _secured(
+            RedirectResponse(f"/quarantine/{entry_id}?notice=released", status_code=SEE_OTHER)
+        )
+
+    async def quarantine_delete(self, request: Request, session: ConsoleSession) -> Response:
+        entry_id = request.path_params["entry_id"]
+        store = self._quarantine()
+        await run_in_threadpool(store.meta, entry_id)
+        await self.audit("quarantine-delete", session.user, entry=entry_id)
+        await run_in_threadpool(store.delete, entry_id)
+        return _secured(RedirectResponse("/quarantine?status=deleted", status_code=SEE_OTHER))
+
+    # ------------------------------------------------------------------ senders
+
+    async def senders(self, request: Request, session: ConsoleSession) -> Response:
+        wanted = request.query_params.get("hash", "").strip().lower()
+        address = None
+        if wanted:
+            address = await run_in_threadpool(self.s.store.sender_address, wanted)
+            await self.audit(
+                "console-sender-lookup", session.user, sender_hash=wanted, found=bool(address)
+            )
+        return self.html("senders.html", session=session, wanted=wanted, address=address)
+
+    # ------------------------------------------------------------------ errors
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return self.html("error.html", NOT_FOUND, session=None, message="No such page.")
+
+    async def phigate_error(self, request: Request, exc: Exception) -> Response:
+        code = getattr(exc, "code", "error")
+        status = NOT_FOUND if "not-found" in code or "notfound" in code else BAD_REQUEST
+        return self.html("error.html", status, session=None, message=f"{code}: {exc}")
+
+
+def _secured(resp: Response) -> Response:
+    for name, value in SECURITY_HEADERS:
+        resp.headers[name] = value
+    return resp
+
+
+def _int(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        n = int(value) if value else default
+    except ValueError:
+        return default
+    return min(max(n, low), high)
+
+
+def _entity_tally(
+    records: Sequence[AuditRecord], since: datetime, until: datetime
+) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = {}
+    for r in records:
+        if r.is_event or not since <= r.ts < until:
+            continue
+        for kind, n in r.entities.items():
+            counts[kind] = counts.get(kind, 0) + n
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _day_chart(title: str, by_day: Sequence[tuple[str, int]], width: int = 560) -> str:
+    """Messages per day as a column chart in inline SVG (the trend)."""
+    height, top, bottom = 180, 28, 30
+    peak = max((n for _, n in by_day), default=0) or 1
+    col = (width - 20) / max(len(by_day), 1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
+        f'<text x="0" y="16" font-size="14" font-weight="bold">{escape(title)}</text>',
+    ]
+    span = height - top - bottom
+    for i, (day, n) in enumerate(by_day):
+        h = round(span * n / peak)
+        x = 10 + i * col
+        parts.append(
+            f'<rect x="{x:.1f}" y="{top + span - h}" width="{max(col - 4, 1):.1f}" height="{h}" '
+            f'fill="#3b6ea5"><title>{day}: {n}</title></rect>'
+        )
+    if by_day:
+        parts.append(f'<text x="10" y="{height - 8}" font-size="11">{by_day[0][0]}</text>')
+        parts.append(
+            f'<text x="{width - 10}" y="{height - 8}" font-size="11" text-anchor="end">'
+            f"{by_day[-1][0]}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _trace_row(r: AuditRecord) -> dict[str, Any]:
+    return {
+        "seq": r.seq,
+        "ref": r.ref_id,
+        "ts": r.ts.isoformat(timespec="seconds"),
+        "action": r.action,
+        "rules": ", ".join(r.rules) or "-",
+        "domains": ", ".join(r.recipient_domains) or "-",
+        "entities": ", ".join(f"{k}×{v}" for k, v in sorted(r.entities.items())) or "-",
+        "sender": r.sender_hash[:12],
+        "size": r.size,
+        "stages": [_stage_view(s) for s in r.stages],
+    }
+
+
+def _stage_view(stage: Mapping[str, Any]) -> dict[str, Any]:
+    extra = {k: v for k, v in stage.items() if k not in ("stage", "outcome", "reason")}
+    return {
+        "stage": str(stage.get("stage", "")),
+        "outcome": str(stage.get("outcome", "")),
+        "reason": str(stage.get("reason", "")),
+        "extra": extra,
+    }
+
+
+def create_app(services: ConsoleServices) -> Starlette:
+    """The console as an ASGI app."""
+    c = _Console(services)
+    routes = [
+        Route("/login", c.login_form, methods=["GET"]),
+        Route("/login", c.login, methods=["POST"]),
+        Route("/logout", c.page(c.logout), methods=["POST"]),
+        Route("/", c.page(c.dashboard), methods=["GET"]),
+        Route("/trace", c.page(c.trace), methods=["GET"]),
+        Route("/trace/{ref}", c.page(c.trace_one), methods=["GET"]),
+        Route("/quarantine", c.page(c.quarantine_list), methods=["GET"]),
+        Route("/quarantine/{entry_id}", c.page(c.quarantine_show), methods=["GET"]),
+        Route(
+            "/quarantine/{entry_id}/reveal",
+            c.page(c.quarantine_reveal, acting=True),
+            methods=["POST"],
+        ),
+        Route(
+            "/quarantine/{entry_id}/release",
+            c.page(c.quarantine_release, acting=True),
+            methods=["POST"],
+        ),
+        Route(
+            "/quarantine/{entry_id}/delete",
+            c.page(c.quarantine_delete, acting=True),
+            methods=["POST"],
+        ),
+        Route("/senders", c.page(c.senders, roles=ACTING_ROLES), methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    return Starlette(
+        routes=routes,
+        exception_handlers={404: c.not_found, PhigateError: c.phigate_error},
+    )
