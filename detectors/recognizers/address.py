@@ -41,7 +41,7 @@ LEADING_TYPES = (
     r"Rue|rue|Rua|Via|Viale|Vicolo|Piazza|Piazzale|Corso|Largo|Avenida|Avda\.|Av\.|Avenue|avenue|"
     r"Calle|C/|Carrer|Camino|Paseo|Plaza|Praça|Travessa|Estrada|Alameda|Rodovia|Boulevard|"
     r"boulevard|Bd\.?|Chemin|chemin|Allée|allée|Impasse|impasse|Place|place|Quai|quai|Route|route|"
-    r"ul\.|Ul\.|ulica|al\.|Al\.|Aleja|aleja|os\.|pl\.|Strada|Str\.|Calea|Bulevardul|Jalan|Jl\.|"
+    r"ul\.|Ul\.|ulica|al\.|Al\.|Aleja|aleja|os\.|pl\.|plac|Plac|osiedle|Osiedle|Strada|Str\.|Calea|Bulevardul|Jalan|Jl\.|"
     r"Λ\.|Λεωφ\.|Οδός|Οδ\.|ул\.|улица|пр\.|проспект|Sokak|Caddesi|Cad\.|Na|Nam\.|nám\.|R\."
 )
 # Endings that make one word a street name on its own ("Bahnhofstrasse 12", "Storgatan 5").
@@ -81,7 +81,7 @@ _STATE_NAMES = (
 
 US_CORE = regex.compile(
     rf"(?<![\w-])\d{{1,6}}[A-Z]?(?:-\d{{1,4}})? (?:[NSEW]\.? |(?:North|South|East|West) )?"
-    rf"(?:(?:{_W}|\d{{1,3}}(?:st|nd|rd|th)|{_CONNECT}) ){{0,4}}(?:{_TYPES})\.?(?![\w])"
+    rf"(?:(?:{_W}|\p{{Han}}{{1,4}}|\d{{1,3}}(?:st|nd|rd|th)|{_CONNECT}) ){{0,4}}(?:{_TYPES})\.?(?![\w])"
 )
 LEADING_CORE = regex.compile(
     rf"(?<![\w.])(?:{LEADING_TYPES})(?: (?:{_W}|{_CONNECT}|\d{{1,3}}(?:st|nd|rd|th|e|er)(?![\w])"
@@ -108,21 +108,47 @@ MILITARY_CORE = regex.compile(
 STRONG_AT_CUE = regex.compile(
     r"(?i:\b(?:lives?|living|resides?|residing|located|currently living|staying) at[: ]{1,3}$)"
 )
+# Addresses written in their own scripts and orders.
+_KANA = r"\p{Han}\p{Katakana}\p{Hiragana}ー々ヶ"
+JAPANESE_CORE = regex.compile(
+    rf"[{_KANA}]{{2,20}}?\d{{1,4}}丁目(?:\d{{1,4}}番地?)?(?:\d{{1,4}}号)?"
+    rf"(?:[ \u3000][{_KANA}]{{1,12}}\d{{0,5}})?"
+)
+CHINESE_CORE = regex.compile(
+    r"(?:\p{Han}{2,12}?(?:省|自治区|特别行政区))?\p{Han}{1,16}?(?:路|街|大道|巷|胡同)"
+    r"(?:\d{1,5}号)?(?:[A-Za-z]座)?(?:\d{1,4}室)?(?: ?\d{6}(?!\d))?"
+)
+KOREAN_CORE = regex.compile(
+    r"(?:\p{Hangul}{2,8}(?:특별시|광역시|특별자치시|특별자치도|도) )?(?:\p{Hangul}{1,6}(?:시|군|구) ){1,3}"
+    r"[\p{Hangul}\d]{1,12}(?:로|길|거리|가) ?\d{1,4}(?:-\d{1,4})?(?: \([\p{Hangul}\d]{1,12}\))?"
+)
+RUSSIAN_CORE = regex.compile(
+    r"(?:(?:г|п|с|д|к|пос|ст|клх|пгт|дер|село|город|ст-ца|рп)\.? \p{Lu}[\p{L}-]+, )?"
+    r"(?:ул|бул|пер|наб|алл|ш|пл|пр|просп|мкр|проезд|тракт|туп)\. [\p{Lu}\d][\p{L}\d -]{1,30}?"
+    r", (?:д|дом)\. ?\d{1,4}(?:/\d{1,4})?(?: (?:к|корп|стр)\. ?\d{1,4}(?:/\d{1,3})?)?"
+    r"(?:,? (?:кв)\. ?\d{1,4})?(?:, \d{6}(?!\d))?"
+)
+INDIAN_CORE = regex.compile(
+    r"(?<![\w/])(?:H\.? ?No\.? ?)?\d{1,4}(?:/\d{1,4})?,?\s{1,3}(?:\p{Lu}[\p{L}.]+ ){1,3}"
+    r"(?:Chowk|Marg|Path|Nagar|Ganj|Zila|Bazar|Bazaar|Gali|Mohalla|Colony|Layout|Sector|Circle)"
+    r"(?![\w])(?:,\s{0,2}\p{Lu}[\p{L}]+-\d{6}(?!\d))?"
+)
 CORNER = regex.compile(r"(?i:(?:the )?(?:corner|intersection|junction) of )")
 JOIN = regex.compile(r" (?:and|&|y|et|und|og|och) ")
-HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}[A-Z]? (?:\d{1,6}[A-Z]? )?$")
+HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}[A-Z]?,? (?:\d{1,6}[A-Z]? )?$")
 
 # Tail parts, each tried at the current end of the span.
 _SEP_SAME = r"(?:,\s{0,3}| )"
 _SEP_LINE = r"(?:,?[ \t]*(?:\r?\n[ \t}>|]*){1,2}(?:,[ \t]*)?)"
 _PLACE = rf"(?:{_STATE_NAMES}|{_W}(?:[ -](?:{_W}|{_CONNECT})){{0,3}}(?: \([\p{{L}} ]{{2,20}}\))?)"
 _POSTCODE = (
-    r"(?:\d{4} ?[A-Z]{2}(?![\w])|\d{5}(?:-\d{3,4})?|\d{4,6}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
+    r"(?:\d{4} ?[A-Z]{2}(?![\w])|\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3}-\d{4}|\d{4,6}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
     r"|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}-?\d{4,5})(?![\w-])"
 )
 POSTCODE_IN_TAIL = regex.compile(_POSTCODE)
+POSTCODE_THEN_PLACE = regex.compile(rf"\.?,{{1,2}} ?{_POSTCODE} {_W}")
 TAIL_UNIT = regex.compile(rf"(?:,\s{{0,3}}| |{_SEP_LINE}){_UNIT}")
-TAIL_POSTCODE = regex.compile(rf"(?:,\s{{0,3}}| {{1,2}}|{_SEP_LINE}){_POSTCODE}")
+TAIL_POSTCODE = regex.compile(rf"(?:,{{1,2}}\s{{0,3}}| {{1,2}}|{_SEP_LINE}){_POSTCODE}")
 TAIL_PLACE_LINE = regex.compile(
     rf"{_SEP_LINE}{_PLACE}(?:,? (?:[A-Z]{{2,3}}(?![\w])))?(?=[ \t]*(?:,|\r?\n|$| {_POSTCODE}))"
 )
@@ -196,6 +222,20 @@ class AddressRecognizer:
             cores.append((m.start(), m.end(), 0.7))
         for m in finditer(US_CORE, text, timeout):
             cores.append((m.start(), m.end(), 0.75))
+        for pattern in (INDIAN_CORE, RUSSIAN_CORE):
+            for m in finditer(pattern, text, timeout):
+                cores.append((m.start(), m.end(), 0.7))
+        if any("\u3040" <= ch <= "\ud7af" or "\u4e00" <= ch <= "\u9fff" for ch in text):
+            for m in finditer(JAPANESE_CORE, text, timeout):
+                cores.append((m.start(), m.end(), 0.7))
+            for m in finditer(CHINESE_CORE, text, timeout):
+                # a street name alone is a place; a number, a block, a province or a postcode
+                # make it an address
+                value = m.group()
+                if any(ch.isdigit() for ch in value) or "座" in value or "省" in value:
+                    cores.append((m.start(), m.end(), 0.65))
+            for m in finditer(KOREAN_CORE, text, timeout):
+                cores.append((m.start(), m.end(), 0.7))
         for m in finditer(LEADING_CORE, text, timeout):
             value = m.group()
             has_num = any(ch.isdigit() for ch in value) or HOUSE_NUMBER_BEFORE.search(
@@ -250,6 +290,9 @@ class AddressRecognizer:
             return True
         after = text[m.end() : m.end() + 12]
         if regex.match(r"\.? (?:St\.|Str\.?|[Ss]treet|[Rr]oad|[Aa]ve)(?![\w])", after):
+            return True
+        # "Vraňanská 245, 316 77 Skalná": a postcode and a place after it make an address line.
+        if POSTCODE_THEN_PLACE.match(text, m.end(), min(len(text), m.end() + 50)):
             return True
         if regex.match(rf"(?:,\s{{0,3}}| |{_SEP_LINE}){_UNIT}", after + text[m.end() + 12 :][:20]):
             return True

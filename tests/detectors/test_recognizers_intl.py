@@ -231,3 +231,52 @@ def test_names_in_many_scripts_and_conventions(text: str, name: str) -> None:
 def test_not_a_name_in_other_scripts(text: str) -> None:
     """Places and organisations in Han or Hangul, and capitalised phrases, are not names."""
     assert values(text, "PERSON") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        (
+            "Ship to Robert Briand, 18, rue de Delaunay, 16731 Mahe",
+            "18, rue de Delaunay, 16731 Mahe",
+        ),
+        ("Adres: pl. Asnyka 9, 67-015 Wejherowo", "pl. Asnyka 9, 67-015 Wejherowo"),
+        (
+            "Ship the monitor to Vladimíra, Vraňanská 245, 316 77 Skalná",
+            "Vraňanská 245, 316 77 Skalná",
+        ),
+        (
+            "Delivery: Kiitäjänbulevardi 5, 98303 Kärkölä, tomorrow",
+            "Kiitäjänbulevardi 5, 98303 Kärkölä",
+        ),
+        (
+            "Адрес: п. Палана, ул. Ленинская, д. 9/6 к. 1, 855733",
+            "п. Палана, ул. Ленинская, д. 9/6 к. 1, 855733",
+        ),
+        ("住所: 〒719-4805 沖縄県国分寺市下吉羽36丁目14番4号", "沖縄県国分寺市下吉羽36丁目14番4号"),
+        ("地址：福建省太原县滨城冯街P座 978001", "福建省太原县滨城冯街P座 978001"),
+        (
+            "Address on file: 대구광역시 서구 봉은사로 774-56 (우진홍박리)",
+            "대구광역시 서구 봉은사로 774-56 (우진홍박리)",
+        ),
+        ("Address 82/27, Setty Chowk, Malegaon-033184", "82/27, Setty Chowk, Malegaon-033184"),
+        ("lives at 113 渡辺 Street, 印旛郡", "113 渡辺 Street"),
+    ],
+)
+def test_addresses_in_their_own_order_and_script(text: str, address: str) -> None:
+    """Addresses written as each country writes them come out as one block."""
+    assert address in values(text, "STREET_ADDRESS")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meeting at 18, then lunch.",
+        "Table 4, 2024 budget, page 12",
+        "我们在北京路开会",  # "we meet on Beijing Road": a street name alone, no number or block
+        "서울시 강남구에서 만나요",  # a district, no street and number
+    ],
+)
+def test_not_an_address_in_other_orders(text: str) -> None:
+    """Numbers before commas, and place names without a street and number, are not addresses."""
+    assert values(text, "STREET_ADDRESS") == []
