@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import email.policy
+from collections.abc import Sequence
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from gateway.model import ParsedMessage, ParseError
+from gateway.mime.headers import apply_header_edits, split_fields
+from gateway.model import HeaderEdit, ParsedMessage, ParseError
 
+# Header fields that shape the MIME structure: editing one needs the whole message parsed again.
+_STRUCTURAL = frozenset({"content-type", "content-transfer-encoding", "mime-version"})
 # Defects so grave that the bytes are not an RFC 5322 message at all.
 _MAX_DEFECTS_LISTED = 50
 
@@ -40,6 +45,32 @@ class RfcParser:
             raw=raw,
             message=message,
             defects=defects,
+            message_id=(headers.get("message-id") or None),
+            headers=headers,
+        )
+
+    def with_header_edits(
+        self, parsed: ParsedMessage, edits: Sequence[HeaderEdit]
+    ) -> ParsedMessage:
+        """`parsed` with header edits applied, without parsing its body again.
+
+        The bytes are `apply_header_edits`'s (every byte after the header block untouched);
+        the parsed view is a copy of `parsed`'s whose top-level header fields come from the
+        edited header block alone, so the body's parts are shared, not re-read. An edit of a
+        field that shapes the MIME structure (Content-Type...) parses the whole message again.
+        """
+        raw = apply_header_edits(parsed.raw, edits)
+        if any(edit.name.lower() in _STRUCTURAL for edit in edits):
+            return self.parse(raw)
+        fields, sep, _ = split_fields(raw)
+        head = self._parser.parsebytes(b"".join(fields) + sep, headersonly=True)
+        message = copy.copy(parsed.message)
+        vars(message)["_headers"] = list(vars(head)["_headers"])  # the edited fields, only
+        headers = _top_headers(message)
+        return ParsedMessage(
+            raw=raw,
+            message=message,
+            defects=parsed.defects,
             message_id=(headers.get("message-id") or None),
             headers=headers,
         )

@@ -296,9 +296,14 @@ class Pipeline:
         t0 = time.perf_counter()
         prepared = parsed
         if decision.edits and not all(r.monitor for r in routes):
-            prepared = await offload(
-                lambda: self.parser.parse(apply_header_edits(parsed.raw, decision.edits))
-            )
+            # Parsed once: the edited copy shares the body's parsed parts (no second parse).
+            edit = getattr(self.parser, "with_header_edits", None)
+            if edit is not None:
+                prepared = edit(parsed, decision.edits)
+            else:
+                prepared = await offload(
+                    lambda: self.parser.parse(apply_header_edits(parsed.raw, decision.edits))
+                )
         deliveries: list[Delivery] = []
         rejects: list[Reply] = []
         served_by: list[str] = []

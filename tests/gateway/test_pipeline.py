@@ -17,6 +17,7 @@ from gateway.model import (
     Detection,
     Envelope,
     Facts,
+    HeaderEdit,
     Outcome,
     ParsedMessage,
     PolicyDecision,
@@ -168,3 +169,75 @@ def test_the_default_registry_knows_every_built_in_component(kind: str):
 def test_an_unknown_component_is_named_in_the_error():
     with pytest.raises(KeyError, match="no action named 'teleport'"):
         default_registry().create("action", "teleport")
+
+
+MULTIPART = (
+    b"From: a@practice.example\r\nTo: b@partner.example\r\nSubject: results\r\n"
+    b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+    b"--XX\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n"
+    b"--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n"
+    b"\r\nAAEC\r\n--XX--\r\n"
+)
+
+
+class CountingParser(RfcParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsed = 0
+
+    def parse(self, raw: bytes) -> ParsedMessage:
+        self.parsed += 1
+        return super().parse(raw)
+
+
+class EditingPolicy(FixedPolicy):
+    def decide(
+        self, message: ParsedMessage, envelope: Envelope, detection: Detection, facts: Facts
+    ) -> PolicyDecision:
+        edits = (HeaderEdit("Subject", "[checked] results"), HeaderEdit("X-Phigate", "1", "add"))
+        return PolicyDecision(action="deliver", rule="r1", reason="because", edits=edits)
+
+
+def test_header_edits_reach_the_act_step_without_a_second_parse():
+    """The act step gets the edited message, and the message was parsed once (issue 14)."""
+    parser = CountingParser()
+    d = RecordingDeliverer()
+    deliver = DeliverAction(DeliverySettings())
+    p = Pipeline(parser, NullDetector(), EditingPolicy(), {"deliver": deliver}, d)
+    v = asyncio.run(p.run(ENV, MULTIPART))
+    assert v.reply.code == 250
+    assert parser.parsed == 1
+    out = d.calls[0][0].content
+    head, _, body = out.partition(b"\r\n\r\n")
+    head += b"\r\n"
+    assert b"Subject: [checked] results\r\n" in head and b"X-Phigate: 1\r\n" in head
+    assert b"Subject: results\r\n" not in head
+    assert body == MULTIPART.partition(b"\r\n\r\n")[2]
+
+
+def test_an_edited_copy_reads_like_the_edited_bytes_parsed_afresh():
+    """with_header_edits' view equals a full parse of the edited bytes: headers and parts."""
+    parser = RfcParser()
+    parsed = parser.parse(MULTIPART)
+    edits = (HeaderEdit("Subject", "Grüße"), HeaderEdit("To", None, "remove"))
+    edited = parser.with_header_edits(parsed, edits)
+    fresh = parser.parse(edited.raw)
+    assert edited.raw == fresh.raw
+    assert dict(edited.headers) == dict(fresh.headers)
+    assert edited.header("subject") == "Grüße" and edited.header("to") is None
+    assert edited.message.items() == fresh.message.items()
+    walk = [(p.get_content_type(), p.get_payload(decode=True)) for p in edited.message.walk()]
+    assert walk == [
+        (p.get_content_type(), p.get_payload(decode=True)) for p in fresh.message.walk()
+    ]
+    # the original view is untouched
+    assert parsed.header("subject") == "results" and parsed.header("to") == "b@partner.example"
+
+
+def test_an_edit_of_the_content_type_parses_the_message_again():
+    """A field that shapes the MIME structure is never grafted onto the old parts."""
+    parser = RfcParser()
+    parsed = parser.parse(MULTIPART)
+    edited = parser.with_header_edits(parsed, (HeaderEdit("Content-Type", "text/plain"),))
+    assert edited.message.get_content_type() == "text/plain"
+    assert not edited.message.is_multipart()
