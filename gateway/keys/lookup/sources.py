@@ -5,9 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from gateway.config import split_hostport
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys.lookup.base import CandidateKind, KeySource
 from gateway.keys.lookup.cache import LookupCache
+from gateway.keys.lookup.certrec import DnsCertSource
+from gateway.keys.lookup.dane import DaneOpenpgpkeySource, DaneSmimeaSource
+from gateway.keys.lookup.dnssec import TrustAnchors, ValidatingClient
+from gateway.keys.lookup.ldap import ldap_sources
 from gateway.keys.lookup.service import KeyLookup
 from gateway.keys.lookup.wkd import WkdSource
 from gateway.keys.store import CertStore
@@ -24,6 +29,21 @@ def configured_sources(settings: Settings, kind: CandidateKind) -> list[KeySourc
         sources.append(
             WkdSource(ca_file=lookup.wkd.ca_file, port=lookup.wkd.port, resolve=lookup.wkd.resolve)
         )
+    dns = lookup.dns
+    wanted = (dns.openpgpkey and kind == "pgp") or ((dns.smimea or dns.cert) and kind == "smime")
+    if wanted:
+        client = ValidatingClient(
+            TrustAnchors.parse(dns.trust_anchors),
+            [split_hostport(server) for server in dns.nameservers],
+        )
+        if kind == "pgp":
+            sources.append(DaneOpenpgpkeySource(client))
+        if kind == "smime" and dns.smimea:
+            sources.append(DaneSmimeaSource(client))
+        if kind == "smime" and dns.cert:
+            sources.append(DnsCertSource(client))
+    if kind == "smime":
+        sources.extend(ldap_sources(settings.smime))
     return sources
 
 
