@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from gateway.cli import (
     audit,
     console,
+    keylookup,
     keys,
     patients,
     policy,
@@ -20,13 +22,19 @@ from gateway.cli import (
 from gateway.cli.command import Command
 from gateway.registry import Registry
 
+
+def _with_subcommands(command: Command, extra: tuple[Command, ...]) -> Command:
+    """`command` with more sub-commands from another module (`keys lookup`)."""
+    return dataclasses.replace(command, subcommands=(*command.subcommands, *extra))
+
+
 #: The commands of each module (a Command is immutable, so one instance serves every run).
 BUILT_IN: tuple[Command, ...] = (
     *serve.COMMANDS,
     *policy.COMMANDS,
     *portal.COMMANDS,
     *scan.COMMANDS,
-    *keys.COMMANDS,
+    *(_with_subcommands(c, keylookup.COMMANDS) if c.name == "keys" else c for c in keys.COMMANDS),
     *quarantine.COMMANDS,
     *audit.COMMANDS,
     *patients.COMMANDS,
