@@ -70,11 +70,19 @@ def smime_rows(store: CertStore, *, at: dt.datetime | None = None) -> list[dict[
                     "not_after": entry.not_after.isoformat(),
                     "status": entry.state or status,
                     "detail": detail,
-                    "source": "harvested" if entry.harvested else "imported",
+                    "source": _source(entry.source, harvested=entry.harvested),
                 }
             )
     rows.sort(key=lambda r: (r["address"], r["not_after"]))
     return rows
+
+
+def _source(recorded: str, *, harvested: bool) -> str:
+    """SOURCE column: "harvested" (from mail), "lookup:<source>" (found by a lookup), else
+    "imported" (an officer's import; the file name it came from is not shown)."""
+    if harvested:
+        return "harvested"
+    return recorded if recorded.startswith("lookup:") else "imported"
 
 
 def _store_options(parser: argparse.ArgumentParser) -> None:
@@ -167,12 +175,12 @@ def list_keys(ctx: Context, args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row, sort_keys=True))
         return EXIT_OK
-    print(f"{'ADDRESS':32} {'KIND':6} {'FINGERPRINT':16} {'NOT AFTER':10} {'SOURCE':9} STATUS")
+    print(f"{'ADDRESS':32} {'KIND':6} {'FINGERPRINT':16} {'NOT AFTER':10} {'SOURCE':12} STATUS")
     for row in rows:
         reason = f" ({row['detail']})" if row.get("detail") else ""
         print(
             f"{row['address']:32} {row['kind']:6} {row['fingerprint'][:16]:16} "
-            f"{row['not_after'][:10]:10} {row.get('source') or 'imported':9} "
+            f"{row['not_after'][:10]:10} {row.get('source') or 'imported':12} "
             f"{row['status']}{reason}"
         )
     return EXIT_OK

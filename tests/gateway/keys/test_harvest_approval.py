@@ -17,6 +17,7 @@ import pytest
 from structlog.testing import capture_logs
 
 from gateway.cli.context import Hooks
+from gateway.cli.keys import smime_rows
 from gateway.config import load_settings
 from gateway.crypto.pgp import PgpKeyring
 from gateway.crypto.smime import Signer, sign_message
@@ -233,3 +234,20 @@ def test_pipeline_hook_stores_pending_with_hashed_message_id(tmp_path: Path, pki
     assert pending.message == "k-" + hashlib.sha256(b"<m1@heart.example>").hexdigest()
     assert not services.cert_store.lookup(PARTNER).ok
     shutil.rmtree(settings.pgp.home, ignore_errors=True)
+
+
+def test_source_column_names_imported_harvested_and_looked_up(tmp_path: Path, pki: Pki) -> None:
+    """keys list rows say where each certificate came from, never the officer's file name."""
+    store = CertStore(tmp_path / "certs", [pki.root.cert_path], [], harvest="auto")
+    officer = pki.issue("a@lab.example", stem="src-officer")
+    found = pki.issue("b@lab.example", stem="src-lookup")
+    mailed = pki.issue("c@lab.example", stem="src-mail")
+    store.import_certificates([officer.cert], source="lab-certs.pem")
+    store.import_certificates([found.cert], source="lookup:ldap")
+    assert store.learn_from_signed(_signed(mailed, pki, "c@lab.example"), "c@lab.example").learned
+    sources = {r["address"]: r["source"] for r in smime_rows(store)}
+    assert sources == {
+        "a@lab.example": "imported",
+        "b@lab.example": "lookup:ldap",
+        "c@lab.example": "harvested",
+    }
