@@ -340,7 +340,9 @@ class Transaction:
             protocol = smtp.protocol
             if protocol is None:
                 raise aiosmtplib.SMTPServerDisconnected("connection lost")
-            protocol.write(_for_data(content))
+            # The gate is asked right before the content goes out with its final dot, in one
+            # write (nothing awaits in between, so it is the same instant as asking between
+            # them, one system call fewer); vetoed, the content never leaves.
             reason = gate.veto() if gate is not None else None
             if reason is not None:
                 log.warning("deliver.not_committed", reason=reason)
@@ -348,7 +350,7 @@ class Transaction:
                 return Reply(451, "4.3.2", f"not delivered: {reason}, try again later")
             # The reply to the dot must not be dropped as unsolicited by aiosmtplib.
             protocol._response_pending = True
-            protocol.write(b".\r\n")
+            protocol.write(_for_data(content) + b".\r\n")
             response = await protocol.read_response(timeout=timeout)
             if response.code != 250:
                 raise aiosmtplib.SMTPDataError(response.code, response.message)
