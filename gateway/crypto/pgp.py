@@ -756,9 +756,10 @@ class PgpKeyring:
         extra = f" ({len(candidates)} keys carry this address)" if len(candidates) > 1 else ""
         record = self.harvested().get(fpr) if problem == "untrusted" else None
         if record is not None and record.state == "pending":
+            # Pending material is not there yet: a miss, so a lookup may still find a key.
             return PgpLookup(
                 None,
-                "untrusted",
+                "not-found",
                 f"key {fpr} was harvested from mail and awaits approval (phigate keys approve){extra}",
             )
         return PgpLookup(None, problem, f"key {fpr} {details[problem]}{extra}")  # type: ignore[arg-type]

@@ -515,9 +515,10 @@ class CertStore:
         candidates = [e for e in listed if e.in_use]
         if not candidates:
             if listed:
+                # Pending material is not there yet: a miss, so a lookup may still find one.
                 return CertLookup(
                     None,
-                    "untrusted",
+                    "not-found",
                     "harvested certificate awaiting approval (phigate keys approve "
                     + ", ".join(e.fingerprint[:16] for e in listed)
                     + ")",

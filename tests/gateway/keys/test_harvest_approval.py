@@ -87,6 +87,8 @@ def test_smime_certificate_pending_until_approved(
     learned = store.learn_from_signed(_signed(partner, pki, PARTNER), PARTNER, message="h1")
     assert learned.learned and "pending" in learned.reason
     assert not store.lookup(PARTNER).ok
+    # A miss (not "untrusted"), so a lookup source may still find a usable certificate.
+    assert store.lookup(PARTNER).problem == "not-found"
     assert "awaiting approval" in store.lookup(PARTNER).detail
 
     flags = _flags(tmp_path, pki, homes["gateway"])
