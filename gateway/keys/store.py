@@ -320,8 +320,15 @@ class CertStore:
                 raise CertStoreError(
                     f"{source or 'import'}: certificate {fp[:16]} names no e-mail address"
                 )
-            if fp in entries:
-                unchanged.append(fp)
+            known = entries.get(fp)
+            if known is not None:
+                if known.state and not state and source not in HARVESTED_SOURCES:
+                    # An officer's import (or a validated lookup) of a certificate harvested
+                    # earlier puts it in use: that is the decision approval waits for.
+                    entries[fp] = replace(known, state="", source=source)
+                    added.append(entries[fp])
+                else:
+                    unchanged.append(fp)
                 continue
             relative = f"certs/{fp}.pem"
             _write_atomic(self.directory / relative, pem)

@@ -253,3 +253,17 @@ def test_source_column_names_imported_harvested_and_looked_up(tmp_path: Path, pk
         "b@lab.example": "lookup:ldap",
         "c@lab.example": "harvested",
     }
+
+
+def test_officer_import_of_a_pending_certificate_puts_it_in_use(tmp_path: Path, pki: Pki) -> None:
+    """Importing (keys import) the very certificate that waits for approval is the officer's
+    decision: it is in use and listed as imported from then on."""
+    partner = pki.issue(PARTNER, stem="intake-import")
+    store = _store(tmp_path, pki)
+    assert "pending" in store.learn_from_signed(_signed(partner, pki, PARTNER), PARTNER).reason
+    assert (
+        phigate(["keys", "import", "--store", str(tmp_path / "certs"), str(partner.cert_path)]) == 0
+    )
+    assert store.pending() == ()
+    found = store.lookup(PARTNER)
+    assert found.ok and found.entry is not None and not found.entry.harvested
