@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import structlog
 
+from gateway.keys.lookup.budget import one_message
 from gateway.model import ActContext, ActResult, Delivery, Encryptor
 
 log = structlog.get_logger("phigate.actions")
@@ -29,6 +30,23 @@ class EncryptAction:
         deliveries: list[Delivery] = []
         unserved: list[str] = []
         used: set[str] = set()
+        with one_message():  # key lookups on a miss share one time budget for the message
+            await self._each_recipient(ctx, methods, deliveries, unserved, used)
+        return ActResult(
+            deliveries=tuple(deliveries),
+            unserved=tuple(unserved),
+            method="+".join(sorted(used)),
+            note=f"encrypted for {len(deliveries)}",
+        )
+
+    async def _each_recipient(
+        self,
+        ctx: ActContext,
+        methods: Sequence[str],
+        deliveries: list[Delivery],
+        unserved: list[str],
+        used: set[str],
+    ) -> None:
         for rcpt in ctx.envelope.rcpt_tos:
             chosen = None
             for method in methods:
@@ -53,9 +71,3 @@ class EncryptAction:
                     tls=self.delivery_tls((rcpt,)),
                 )
             )
-        return ActResult(
-            deliveries=tuple(deliveries),
-            unserved=tuple(unserved),
-            method="+".join(sorted(used)),
-            note=f"encrypted for {len(deliveries)}",
-        )

@@ -13,7 +13,8 @@ Validation:
     source vouched for it, over DNSSEC or verified HTTPS from the recipient's own domain.
 
 Time: the sources run in worker threads, all at once; the caller waits at most `budget`
-seconds and then goes on as if nothing was found (a slow source's late answer is dropped, and
+seconds (inside the encrypt action: what is left of the message's budget, see budget.py) and
+then goes on as if nothing was found (a slow source's late answer is dropped, and
 its failure is not cached as "no key"). Material that fails validation is never used.
 """
 
@@ -31,6 +32,7 @@ from cryptography import x509
 from gateway.crypto.pgp import PgpError, PgpKeyring, strength_problem
 from gateway.keys.errors import CertStoreError
 from gateway.keys.lookup.base import Candidate, CandidateKind, KeySource, LookupFailed
+from gateway.keys.lookup.budget import remaining
 from gateway.keys.lookup.cache import FoundRecord, LookupCache
 from gateway.keys.store import CertStore, cert_addresses, fingerprint
 
@@ -129,10 +131,15 @@ class KeyLookup:
             missing = self.cache.missing(kind, address)
             if missing is not None:
                 return LookupReport(address, kind, cached_miss=missing)
-        deadline = time.monotonic() + self.budget
+        allowed = remaining(self.budget)
+        if allowed <= 0:
+            spent = "the message's key lookup budget is spent"
+            answers_ = tuple(SourceAnswer(s.name, "timeout", spent) for s in sources)
+            return LookupReport(address, kind, answers_)
+        deadline = time.monotonic() + allowed
         futures = {
             self._pool.submit(
-                s.find, address, timeout=min(self.timeouts.get(s.name, self.budget), self.budget)
+                s.find, address, timeout=min(self.timeouts.get(s.name, allowed), allowed)
             ): s
             for s in sources
         }
@@ -145,7 +152,7 @@ class KeyLookup:
                 future.cancel()
                 failed = True
                 answers.append(
-                    SourceAnswer(source.name, "timeout", f"no answer within {self.budget:g}s")
+                    SourceAnswer(source.name, "timeout", f"no answer within {allowed:g}s")
                 )
                 continue
             try:
