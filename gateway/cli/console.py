@@ -26,6 +26,7 @@ from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import ROLES, provisioning_uri
 from gateway.console.store import ConsoleStore
 from gateway.ops.logs import configure
+from gateway.policy import shipped as shipped_policies
 from gateway.portal.app import portal_server
 from gateway.quarantine.store import QuarantineStore
 
@@ -76,8 +77,15 @@ def serve_console(ctx: Context, args: argparse.Namespace) -> int:
             if q.master_key_file.exists()
             else None
         )
+    examples = shipped_policies.shipped_root() / "examples"
     services = ConsoleServices(
-        store=store, audit=audit, quarantine=quarantine, deliver=ctx.hooks.deliver
+        store=store,
+        audit=audit,
+        quarantine=quarantine,
+        deliver=ctx.hooks.deliver,
+        settings=settings,
+        registry=ctx.registry,
+        suite_dir=examples if (examples / "suite.yaml").is_file() else None,
     )
     host, port = split_hostport(c.listen)
     log.info("console.serving", listen=c.listen)

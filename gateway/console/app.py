@@ -14,8 +14,13 @@ directory (a staff sender hash to its address, officers and admins only).
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+import io
+import os
+import re
 import secrets
+import tempfile
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -33,13 +38,19 @@ from starlette.staticfiles import StaticFiles
 
 from gateway.audit import AuditLog
 from gateway.audit.events import record_event
+from gateway.cli.policy import run_suite
 from gateway.cli.quarantine import masked_view
+from gateway.config import Settings
 from gateway.console.errors import LoginRefused
 from gateway.console.store import ConsoleSession, ConsoleStore
-from gateway.model import PhigateError
+from gateway.model import ConfigError, PhigateError
+from gateway.policy import shipped as shipped_policies
+from gateway.policy.rules import parse_policy
+from gateway.policy.trial import DRAFT_SOURCE, build_groups, try_message
 from gateway.portal.app import SECURITY_HEADERS
 from gateway.quarantine.errors import QuarantineError
 from gateway.quarantine.store import HELD, QuarantineStore
+from gateway.registry import Registry
 from gateway.reports import Integrity, ReportExtras, build_report, fetch_records
 from gateway.reports.records import AuditRecord
 from gateway.reports.render import bar_chart
@@ -55,6 +66,9 @@ ACTING_ROLES = frozenset({"admin", "officer"})
 DASHBOARD_DAYS = 14
 TRACE_DAYS = 7
 TRACE_LIMIT = 200
+MAX_POLICY_CHARS = 500_000
+MAX_MESSAGE_BYTES = 10_000_000
+_DRAFT_LINE = re.compile(re.escape(DRAFT_SOURCE) + r":(\d+):(\d+)")
 
 Deliver = Callable[[bytes, str, Sequence[str]], "Awaitable[tuple[bool, str]] | tuple[bool, str]"]
 
@@ -69,6 +83,9 @@ class ConsoleServices:
     deliver: Deliver | None = None
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     secure_cookies: bool = True
+    settings: Settings | None = None  # the gateway's: its policy file, groups and detector
+    registry: Registry | None = None
+    suite_dir: Path | None = None  # the policy's example suite (suite.yaml)
 
     @property
     def session_cookie(self) -> str:
@@ -370,6 +387,130 @@ class _Console:
         await run_in_threadpool(store.delete, entry_id)
         return _secured(RedirectResponse("/quarantine?status=deleted", status_code=SEE_OTHER))
 
+    # ------------------------------------------------------------------ policy
+
+    def _policy_parts(self) -> tuple[Settings, Registry, Path]:
+        if self.s.settings is None or self.s.registry is None:
+            raise ConfigError("the console was started without the gateway's settings")
+        settings = self.s.settings
+        return settings, self.s.registry, shipped_policies.resolve(settings.policy_file)
+
+    def _check_draft(self, text: str) -> None:
+        settings, registry, _ = self._policy_parts()
+        groups = build_groups(settings, None)
+        parse_policy(text, DRAFT_SOURCE, registry.names("action"), groups.names())
+
+    def _policy_page(
+        self, session: ConsoleSession, text: str, code: int = 200, **extra: Any
+    ) -> Response:
+        _, _, path = self._policy_parts()
+        values: dict[str, Any] = {
+            "path": str(path), "error": None, "error_line": None, "checked": False,
+            "trial": None, "suite": None, "applied": None, "message": "",
+        }  # fmt: skip
+        values.update(extra)
+        lines = text.splitlines()
+        return self.html("policy.html", code, session=session, text=text, lines=lines, **values)
+
+    def _draft_problem(self, text: str) -> dict[str, Any] | None:
+        """None if the draft is a valid policy, else the error and the line it names."""
+        if len(text) > MAX_POLICY_CHARS:
+            return {"error": f"the policy is longer than {MAX_POLICY_CHARS} characters"}
+        try:
+            self._check_draft(text)
+        except ConfigError as exc:
+            found = _DRAFT_LINE.search(str(exc))
+            return {"error": str(exc), "error_line": int(found.group(1)) if found else None}
+        return None
+
+    async def policy_show(self, request: Request, session: ConsoleSession) -> Response:
+        _, _, path = self._policy_parts()
+        text = await run_in_threadpool(path.read_text, encoding="utf-8")
+        return self._policy_page(session, text)
+
+    async def policy_check(self, request: Request, session: ConsoleSession) -> Response:
+        text = _text(await request.form(), "policy")
+        problem = await run_in_threadpool(self._draft_problem, text)
+        await self.audit("console-policy-check", session.user, ok=problem is None)
+        if problem:
+            return self._policy_page(session, text, 422, **problem)
+        return self._policy_page(session, text, checked=True)
+
+    async def policy_trial(self, request: Request, session: ConsoleSession) -> Response:
+        form = await request.form()
+        text = _text(form, "policy")
+        upload = form.get("upload")
+        raw = b""
+        if upload is not None and not isinstance(upload, str):
+            raw = await upload.read(MAX_MESSAGE_BYTES + 1)
+        message = _text(form, "message")
+        if not raw:
+            raw = message.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+        if not raw.strip() or len(raw) > MAX_MESSAGE_BYTES:
+            return self._policy_page(
+                session, text, 422, message=message,
+                error="paste a message (headers, blank line, body) or upload a .eml file",
+            )  # fmt: skip
+        problem = await run_in_threadpool(self._draft_problem, text)
+        if problem:
+            return self._policy_page(session, text, 422, message=message, **problem)
+        settings, registry, _ = self._policy_parts()
+        try:
+            report = await run_in_threadpool(
+                lambda: try_message(settings, registry, raw, policy_text=text)
+            )
+        except PhigateError as exc:
+            return self._policy_page(session, text, 422, message=message, error=str(exc))
+        # The message itself may be PHI: the record says only that a trial ran.
+        await self.audit("console-policy-trial", session.user, recipients=len(report.recipients))
+        return self._policy_page(session, text, message=message, trial=report)
+
+    async def policy_suite(self, request: Request, session: ConsoleSession) -> Response:
+        text = _text(await request.form(), "policy")
+        problem = await run_in_threadpool(self._draft_problem, text)
+        if problem:
+            return self._policy_page(session, text, 422, **problem)
+        if self.s.suite_dir is None:
+            return self._policy_page(session, text, 422, error="no example suite is configured")
+        out = await run_in_threadpool(self._run_suite, text)
+        await self.audit("console-policy-suite", session.user, passed="0 failed" in out)
+        return self._policy_page(session, text, suite=out)
+
+    def _run_suite(self, text: str) -> str:
+        settings, registry, _ = self._policy_parts()
+        assert self.s.suite_dir is not None
+        out = io.StringIO()
+        with tempfile.TemporaryDirectory(prefix="phigate-console-") as tmp:
+            draft = Path(tmp) / "draft.yaml"
+            draft.write_text(text, encoding="utf-8")
+            try:
+                run_suite(self.s.suite_dir, settings, draft, out, registry)
+            except PhigateError as exc:
+                out.write(f"{exc}\n")
+        return out.getvalue()
+
+    async def policy_apply(self, request: Request, session: ConsoleSession) -> Response:
+        text = _text(await request.form(), "policy")
+        problem = await run_in_threadpool(self._draft_problem, text)
+        if problem:
+            await self.audit("console-policy-refused", session.user)
+            return self._policy_page(session, text, 422, **problem)
+        _, _, path = self._policy_parts()
+        if _is_shipped(path):
+            return self._policy_page(
+                session, text, 409,
+                error=f"{path} is a shipped policy and stays untouched: set policy_file to a "
+                "site file (e.g. policies/local.yaml beside the config) and edit that",
+            )  # fmt: skip
+        old_hash, new_hash, kept = await run_in_threadpool(
+            _replace_policy, path, text, self.s.clock()
+        )
+        await self.audit(
+            "console-policy-apply", session.user,
+            file=str(path), old_sha256=old_hash, new_sha256=new_hash, kept=kept,
+        )  # fmt: skip
+        return self._policy_page(session, text, applied=kept)
+
     # ------------------------------------------------------------------ senders
 
     async def senders(self, request: Request, session: ConsoleSession) -> Response:
@@ -391,6 +532,42 @@ class _Console:
         code = getattr(exc, "code", "error")
         status = NOT_FOUND if "not-found" in code or "notfound" in code else BAD_REQUEST
         return self.html("error.html", status, session=None, message=f"{code}: {exc}")
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _is_shipped(path: Path) -> bool:
+    try:
+        root = shipped_policies.shipped_root().resolve()
+    except FileNotFoundError:
+        return False
+    return path.resolve().is_relative_to(root)
+
+
+def _replace_policy(path: Path, text: str, now: datetime) -> tuple[str, str, str]:
+    """Keep the old policy in `.history/` beside it, then swap the new one in atomically
+    (temp file, fsync, rename), so the gateway's file watcher reloads a whole file."""
+    old = path.read_bytes()
+    new = text.encode("utf-8")
+    history = path.parent / ".history"
+    history.mkdir(mode=0o750, exist_ok=True)
+    kept = history / f"{path.stem}.{now.strftime('%Y%m%dT%H%M%S%fZ')}{path.suffix}"
+    kept.write_bytes(old)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(new)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest(), str(kept)
 
 
 def _secured(resp: Response) -> Response:
@@ -499,6 +676,11 @@ def create_app(services: ConsoleServices) -> Starlette:
             c.page(c.quarantine_delete, acting=True),
             methods=["POST"],
         ),
+        Route("/policy", c.page(c.policy_show), methods=["GET"]),
+        Route("/policy/check", c.page(c.policy_check), methods=["POST"]),
+        Route("/policy/trial", c.page(c.policy_trial), methods=["POST"]),
+        Route("/policy/suite", c.page(c.policy_suite), methods=["POST"]),
+        Route("/policy/apply", c.page(c.policy_apply, acting=True), methods=["POST"]),
         Route("/senders", c.page(c.senders, roles=ACTING_ROLES), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

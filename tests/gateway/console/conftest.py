@@ -16,9 +16,12 @@ import pytest
 import trustme
 
 from gateway.audit import AuditLog
+from gateway.components import default_registry
+from gateway.config import Settings
 from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import totp
 from gateway.console.store import ConsoleStore
+from gateway.policy.shipped import shipped_root
 from gateway.quarantine import QuarantineStore
 from tests.support.db import BACKENDS, database_url
 from tests.support.portal import Clock, serving
@@ -134,7 +137,18 @@ ConsoleFactory = Callable[..., Console]
 
 
 @pytest.fixture
+def policy_file(tmp_path: Path) -> Path:
+    """A site policy file: a copy of the shipped default, which the console may replace."""
+    site = tmp_path / "site"
+    site.mkdir()
+    path = site / "local.yaml"
+    path.write_text((shipped_root() / "default.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
 def console(
+    policy_file: Path,
     console_url: str,
     audit_log: AuditLog,
     store: QuarantineStore,
@@ -158,8 +172,20 @@ def console(
             c.released.append((raw, mail_from, tuple(rcpts)))  # type: ignore[arg-type]
             return True, "250 2.0.0 queued"
 
+        defaults = Settings()
+        # The null detector: these tests are about the console, not about finding PHI.
+        settings = defaults.clone(
+            policy_file=policy_file, detection=defaults.detection.clone(detector="null")
+        )
         services = ConsoleServices(
-            store=cstore, audit=audit_log, quarantine=store, deliver=deliver, clock=clock
+            store=cstore,
+            audit=audit_log,
+            quarantine=store,
+            deliver=deliver,
+            clock=clock,
+            settings=settings,
+            registry=default_registry(),
+            suite_dir=shipped_root() / "examples",
         )
         with serving(create_app(services), certfile=cert_file, keyfile=key_file) as url:
             c = Console(url, cstore, secrets, clock, context)
