@@ -322,9 +322,12 @@ class CertStore:
                 )
             known = entries.get(fp)
             if known is not None:
-                if known.state and not state and source not in HARVESTED_SOURCES:
-                    # An officer's import (or a validated lookup) of a certificate harvested
-                    # earlier puts it in use: that is the decision approval waits for.
+                automatic = source in HARVESTED_SOURCES or source.startswith("lookup:")
+                promote = known.state == "pending" or (known.state == "rejected" and not automatic)
+                if promote and not state and source not in HARVESTED_SOURCES:
+                    # An officer's import (or, for a pending one, a validated lookup) of a
+                    # certificate harvested earlier puts it in use: the decision approval waits
+                    # for. An officer's rejection stands against every automatic source.
                     entries[fp] = replace(known, state="", source=source)
                     added.append(entries[fp])
                 else:

@@ -267,3 +267,13 @@ def test_officer_import_of_a_pending_certificate_puts_it_in_use(tmp_path: Path, 
     assert store.pending() == ()
     found = store.lookup(PARTNER)
     assert found.ok and found.entry is not None and not found.entry.harvested
+
+
+def test_a_lookup_never_revives_a_rejected_certificate(tmp_path: Path, pki: Pki) -> None:
+    """A certificate the officer rejected stays out when a lookup source stores it again."""
+    partner = pki.issue(PARTNER, stem="intake-lookup")
+    store = _store(tmp_path, pki)
+    fp = store.learn_from_signed(_signed(partner, pki, PARTNER), PARTNER).fingerprint
+    store.decide(fp, approve=False)
+    store.import_certificates([partner.cert], source="lookup:ldap")
+    assert store.lookup(PARTNER).problem == "not-found"
