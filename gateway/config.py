@@ -503,6 +503,11 @@ ROOT_TRUST_ANCHORS = (
 )
 
 
+_TRUST_ANCHOR = re.compile(
+    r"^\S+\.\s+(DS\s+\d+\s+\d+\s+\d+\s+[0-9A-Fa-f]+|DNSKEY\s+\d+\s+3\s+\d+\s+\S.*)$"
+)
+
+
 class DnsLookupSettings(Frozen):
     """DANE and DNS CERT records, accepted only with a valid DNSSEC chain."""
 
@@ -520,12 +525,23 @@ class DnsLookupSettings(Frozen):
     # answer is validated by phigate from one of these down (default: the root's KSKs).
     trust_anchors: tuple[str, ...] = ROOT_TRUST_ANCHORS
 
+    @field_validator("trust_anchors")
+    @classmethod
+    def _anchor_lines(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for line in value:
+            if not _TRUST_ANCHOR.match(line):
+                raise ValueError(
+                    f"trust anchor {line!r}: expected 'zone. DS keytag alg digesttype digest' "
+                    "or 'zone. DNSKEY flags 3 alg key'"
+                )
+        return value
+
 
 class KeyLookupSettings(Frozen):
     """Looking up recipients' certificates and keys when none is stored (issue 15)."""
 
-    # Most seconds one recipient's lookup may take, all sources together; then the message
-    # goes on as if nothing was found (portal or quarantine per policy).
+    # Most seconds the lookups for one message may take, all recipients and sources together;
+    # then the message goes on as if nothing was found (portal or quarantine per policy).
     budget: float = Field(default=8.0, gt=0, le=120)
     # Seconds to remember that an address has no usable key (nothing found, or all refused).
     negative_ttl: float = Field(default=3600.0, ge=0)
