@@ -207,6 +207,10 @@ class KeyLookup:
             if check.problem is not None:
                 refusals.append(f"{fp[:16]}: {check.problem} ({check.detail})")
                 continue
+            known = self.store.find(fp)
+            if known is not None and known.state == "rejected":
+                refusals.append(f"{fp[:16]}: rejected by an officer (phigate keys reject)")
+                continue
             if store:
                 try:
                     self.store.import_certificates([cert, *cas], source=f"lookup:{cand.source}")
@@ -244,6 +248,10 @@ class KeyLookup:
             weak = strength_problem(key)
             if weak is not None:
                 refusals.append(f"{fpr}: weak-key ({weak})")
+                continue
+            record = self.keyring.harvested().get(fpr)
+            if record is not None and record.state == "rejected":
+                refusals.append(f"{fpr}: rejected by an officer (phigate keys reject)")
                 continue
             if store:
                 try:

@@ -23,8 +23,8 @@ from gateway.keys.lookup.cache import LookupCache
 from gateway.keys.lookup.certrec import DnsCertSource, cert_names
 from gateway.keys.lookup.dane import DaneOpenpgpkeySource, DaneSmimeaSource, dane_name
 from gateway.keys.lookup.dnssec import TrustAnchors, ValidatingClient
-from gateway.keys.lookup.service import KeyLookup
-from gateway.keys.store import CertStore
+from gateway.keys.lookup.service import KeyLookup, parse_certificates
+from gateway.keys.store import CertStore, fingerprint
 from tests.support.dns import SignedZones, running_dns, silent_dns
 from tests.support.gateway import short_tempdir
 from tests.support.pgp import gen_key, gpg
@@ -223,3 +223,21 @@ def test_silent_server_times_out_and_the_budget_holds(world: World, tmp_path: Pa
     assert report.answers[0].status == "timeout"
     assert not report.found
     assert lookup.cache.missing("smime", f"jane.doe@{DOMAIN}") is None
+
+
+def test_certificate_an_officer_rejected_is_not_taken_from_dns(
+    world: World, tmp_path: Path
+) -> None:
+    """A harvested certificate the officer rejected stays refused when SMIMEA publishes it."""
+    store = _store(world, tmp_path)
+    lookup = KeyLookup(
+        [DaneSmimeaSource(_client(world))], LookupCache(tmp_path / "c.json"), store=store
+    )
+    [candidate] = DaneSmimeaSource(_client(world)).find(f"sam@{DOMAIN}", timeout=5)
+    [cert] = parse_certificates(candidate.data)
+    store.import_certificates([cert], source="harvested", state="pending", message="m")
+    store.decide(fingerprint(cert), approve=False)
+    report = lookup.lookup(f"sam@{DOMAIN}", "smime")
+    assert not report.found
+    assert "rejected by an officer" in report.answers[0].candidates[0].reason
+    assert not store.lookup(f"sam@{DOMAIN}").ok

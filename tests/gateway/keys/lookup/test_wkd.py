@@ -13,7 +13,7 @@ import pytest
 
 from gateway.config import PgpSettings
 from gateway.crypto.methods import PgpMethod
-from gateway.crypto.pgp import PgpKeyring
+from gateway.crypto.pgp import HarvestedKey, PgpKeyring
 from gateway.keys.lookup.cache import LookupCache
 from gateway.keys.lookup.service import KeyLookup
 from gateway.keys.lookup.wkd import WkdSource, zbase32
@@ -186,3 +186,18 @@ def test_silent_server_times_out_within_the_budget(ring: PgpKeyring, tmp_path: P
     assert not report.found
     assert report.answers[0].status == "timeout"
     assert lookup.cache.missing("pgp", "ann@clinic.example") is None
+
+
+def test_key_an_officer_rejected_is_not_taken_from_wkd(
+    wkd: WkdServer, partner: Partner, ring: PgpKeyring, tmp_path: Path
+) -> None:
+    """A harvested key the officer rejected is refused when the WKD publishes it too."""
+    fpr = partner.fprs["ann"]
+    wkd.publish("ann@clinic.example", partner.export("ann"))
+    ring.record_harvest(
+        HarvestedKey(fpr, ("ann@clinic.example",), "rejected", "autocrypt", "m", "2026-01-01")
+    )
+    report = _lookup(_source(wkd), ring, tmp_path).lookup("ann@clinic.example", "pgp")
+    assert not report.found
+    assert "rejected by an officer" in report.answers[0].candidates[0].reason
+    assert ring.trusted_for("ann@clinic.example") == []
