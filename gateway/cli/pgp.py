@@ -128,7 +128,7 @@ def trust_pgp(home: Path, fingerprint: str, address: str) -> str:
                 "not-found",
             )
         try:
-            ring.trust(fpr, addr)
+            ring.trust(fpr, addr, officer=True)
             result = ring.lookup(addr)
         except PgpError as exc:
             raise PgpCommandFailed("trust", f"{fpr} for {addr}: {exc}", exc.code) from exc

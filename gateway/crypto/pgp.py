@@ -619,10 +619,17 @@ class PgpKeyring:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
 
-    def trust(self, fingerprint: str, address: str) -> None:
-        """Bind `address` to the key `fingerprint`: the operator vouches the key belongs to it."""
+    def trust(self, fingerprint: str, address: str, *, officer: bool = False) -> None:
+        """Bind `address` to the key `fingerprint`: the operator vouches the key belongs to it.
+
+        A key an officer rejected (harvest ledger) is refused unless `officer` says the officer
+        is the one binding it now (`phigate keys trust`): an automatic source never revives it.
+        """
         fpr = normalize_fingerprint(fingerprint)
         addr = normalize_address(address)
+        record = self.harvested().get(fpr)
+        if record is not None and record.state == "rejected" and not officer:
+            raise PgpKeyRefused(f"key {fpr} was rejected by an officer", "untrusted")
         key = self._key(fpr)
         if key is None:
             raise PgpKeyRefused(f"no key {fpr} in the gateway keyring", "not-found")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.crypto.pgp import HARVEST_DB_NAME, PgpKeyring
+from gateway.crypto.pgp import HARVEST_DB_NAME, PgpKeyRefused, PgpKeyring
 from gateway.keys.harvest import (
     HarvestDecisionError,
     PgpHarvester,
@@ -268,6 +268,12 @@ def test_rejected_key_is_deleted_and_not_taken_again(ring: PgpKeyring, partner: 
     assert ring.keys() == []
     with pytest.raises(HarvestDecisionError, match=partner["good"]):
         decide(ring, partner["good"], approve=True)
+    # An automatic source (a lookup) importing it again cannot bind it; the officer still can.
+    ring.import_keys(partner["export"](partner["good"]))
+    with pytest.raises(PgpKeyRefused, match="rejected"):
+        ring.trust(partner["good"], PARTNER)
+    ring.trust(partner["good"], PARTNER, officer=True)
+    assert ring.lookup(PARTNER).fingerprint == partner["good"]
 
 
 def test_plain_mail_is_not_looked_at() -> None:
