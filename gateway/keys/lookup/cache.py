@@ -8,17 +8,19 @@ Found material itself lives where imported material lives (the certificate store
 keyring); this file records where it came from, and which addresses have nothing usable, so a
 miss is not looked up again before `negative_ttl` runs out. A lookup that failed (timeout,
 transport, DNSSEC bogus) is never recorded as missing. Written atomically (temp file, fsync,
-rename); an unreadable file is treated as empty and rewritten, since it only saves lookups.
+rename, under an flock shared with the other worker processes); an unreadable file is treated as empty and rewritten, since it only saves lookups.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,17 @@ class LookupCache:
         self.path = Path(path)
         self._clock = clock
         self._lock = threading.Lock()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Exclusive use of the file among threads and the gateway's worker processes."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock, open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _read(self) -> dict[str, Any]:
         try:
@@ -94,7 +107,7 @@ class LookupCache:
         if ttl <= 0:
             return
         until = self._clock() + dt.timedelta(seconds=ttl)
-        with self._lock:
+        with self._locked():
             doc = self._read()
             doc["missing"][self._key(kind, address)] = {
                 "until": until.isoformat(timespec="seconds"),
@@ -104,7 +117,7 @@ class LookupCache:
 
     def remember_found(self, record: FoundRecord) -> None:
         """Record where a key now in the store or keyring came from (drops a negative entry)."""
-        with self._lock:
+        with self._locked():
             doc = self._read()
             key = self._key(record.kind, record.address)
             doc["missing"].pop(key, None)
@@ -132,7 +145,7 @@ class LookupCache:
 
     def forget(self, kind: str, address: str) -> None:
         """Drop the negative entry of `address` (the CLI's fresh lookup)."""
-        with self._lock:
+        with self._locked():
             doc = self._read()
             if doc["missing"].pop(self._key(kind, address), None) is not None:
                 self._write(doc)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+import dns.exception
 import dns.name
 import dns.rdatatype
 
@@ -22,13 +23,17 @@ from gateway.keys.lookup.dnssec import ValidatingClient
 CERT_PKIX = 1
 
 
-def cert_names(address: str) -> tuple[dns.name.Name, dns.name.Name]:
-    """The address-bound and the domain-bound owner names of `address`."""
+def cert_names(address: str) -> tuple[dns.name.Name, ...]:
+    """The address-bound (when the local part fits in one label) and domain-bound owner names."""
     local, _, domain = address.strip().rpartition("@")
     if not local or not domain:
         raise ValueError(f"not an e-mail address: {address!r}")
     domain_name = dns.name.from_text(domain.lower())
-    return dns.name.Name((local.encode("utf-8"),)).concatenate(domain_name), domain_name
+    try:
+        bound = dns.name.Name((local.encode("utf-8"),)).concatenate(domain_name)
+    except dns.exception.DNSException:
+        return (domain_name,)  # a local part longer than a label: only the domain's record
+    return bound, domain_name
 
 
 class DnsCertSource:
@@ -43,7 +48,11 @@ class DnsCertSource:
     def find(self, address: str, *, timeout: float) -> Sequence[Candidate]:
         """See KeySource."""
         deadline = time.monotonic() + timeout
-        for owner in cert_names(address):
+        try:
+            names = cert_names(address)
+        except (ValueError, dns.exception.DNSException):
+            return []  # no DNS name can hold a record for this address
+        for owner in names:
             try:
                 rrset = self.client.query(owner, dns.rdatatype.CERT, deadline=deadline)
             except LookupFailed as exc:

@@ -14,6 +14,7 @@ import hashlib
 import time
 from collections.abc import Sequence
 
+import dns.exception
 import dns.name
 import dns.rdatatype
 
@@ -41,7 +42,10 @@ class DaneOpenpgpkeySource:
 
     def find(self, address: str, *, timeout: float) -> Sequence[Candidate]:
         """See KeySource."""
-        owner = dane_name(address, "_openpgpkey")
+        try:
+            owner = dane_name(address, "_openpgpkey")
+        except (ValueError, dns.exception.DNSException):
+            return []  # no DNS name can hold a record for this address
         try:
             rrset = self.client.query(
                 owner, dns.rdatatype.OPENPGPKEY, deadline=time.monotonic() + timeout
@@ -64,7 +68,10 @@ class DaneSmimeaSource:
 
     def find(self, address: str, *, timeout: float) -> Sequence[Candidate]:
         """See KeySource."""
-        owner = dane_name(address, "_smimecert")
+        try:
+            owner = dane_name(address, "_smimecert")
+        except (ValueError, dns.exception.DNSException):
+            return []  # no DNS name can hold a record for this address
         try:
             rrset = self.client.query(
                 owner, dns.rdatatype.SMIMEA, deadline=time.monotonic() + timeout

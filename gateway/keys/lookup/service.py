@@ -182,9 +182,13 @@ class KeyLookup:
     def _judge(self, cand: Candidate, address: str, kind: CandidateKind, *, store: bool) -> Judged:
         if cand.kind != kind:
             return Judged(cand.source, cand.detail, False, f"a {cand.kind} key, not {kind}")
-        if kind == "smime":
-            return self._judge_smime(cand, address, store=store)
-        return self._judge_pgp(cand, address, store=store)
+        try:
+            if kind == "smime":
+                return self._judge_smime(cand, address, store=store)
+            return self._judge_pgp(cand, address, store=store)
+        except (CertStoreError, PgpError) as exc:
+            # the store or keyring itself failed: the candidate cannot be judged, so not used
+            return Judged(cand.source, cand.detail, False, f"could not be checked ({exc})")
 
     def _judge_smime(self, cand: Candidate, address: str, *, store: bool) -> Judged:
         if self.store is None:
