@@ -1,6 +1,7 @@
 """End to end on loopback: PHI to a partner whose key is only in their WKD is encrypted to it
-(the partner's real gpg decrypts it); with a WKD server that never answers, the message falls
-back as without lookups and nothing with PHI reaches the partner in clear."""
+(the partner's real gpg decrypts it), and to a partner whose certificate is only in a
+DNSSEC-signed SMIMEA record (openssl decrypts it); with a WKD server that never answers, the
+message falls back as without lookups and nothing with PHI reaches the partner in clear."""
 
 from __future__ import annotations
 
@@ -12,13 +13,23 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import dns.name
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from gateway.crypto.pgp import PgpKeyring
 from gateway.keys.lookup.cache import LookupCache
+from gateway.keys.lookup.dane import dane_name
+from gateway.keys.store import CertStore
+from tests.gateway.crypto.test_smime import openssl_decrypt
 from tests.support import POLICIES
+from tests.support.dns import SignedZones, running_dns
 from tests.support.gateway import make_settings, port_of, running_gateway, short_tempdir
 from tests.support.pgp import gen_key, gpg
+from tests.support.pki import Pki
 from tests.support.wkd import running_wkd, silent_tcp
 
 PARTNER = "claims@billing-partner.example"
@@ -121,3 +132,45 @@ def test_silent_wkd_falls_back_as_without_lookups(tmp_path: Path, sink) -> None:
     assert silent == without
     assert "multipart/encrypted" not in silent[1]
     assert LookupCache(tmp_path / "lookup.json").missing("pgp", PARTNER) is None
+
+
+def test_phi_to_an_smimea_only_recipient_is_encrypted_and_openssl_decrypts_it(
+    tmp_path: Path, sink, pki: Pki
+) -> None:
+    """The store holds only the issuing CA; the certificate comes from signed DNS."""
+    partner = pki.issue(PARTNER, stem="partner-smimea")
+    der = partner.cert.public_bytes(serialization.Encoding.DER)
+    zones = SignedZones(dns.name.from_text("billing-partner.example."))
+    zones.add_rdata(
+        dane_name(PARTNER, "_smimecert"),
+        dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.SMIMEA, f"3 0 0 {der.hex()}"),
+    )
+    zones.sign()
+    CertStore(tmp_path / "certs", []).import_file(pki.intermediate.cert_path)
+    with running_dns(zones) as port:
+        settings = make_settings(
+            tmp_path,
+            sink[1],
+            policy_file=str(POLICIES / "default.yaml"),
+            groups=GROUPS,
+            smime={
+                "store_dir": str(tmp_path / "certs"),
+                "trust_anchors": [str(pki.root.cert_path)],
+            },
+            key_lookup={
+                "cache_file": str(tmp_path / "lookup.json"),
+                "dns": {
+                    "smimea": True,
+                    "nameservers": [f"127.0.0.1:{port}"],
+                    "trust_anchors": [zones.anchor()],
+                },
+            },
+        )
+        with running_gateway(settings) as gw:
+            assert _send(port_of(gw), _referral()) == 250
+    [delivered] = [m for m in sink[0].messages if PARTNER in m.rcpt_tos]
+    assert b"5521870" not in delivered.content
+    assert b"application/pkcs7-mime" in delivered.content
+    assert b"MRN 5521870" in openssl_decrypt(delivered.content, partner, tmp_path)
+    record = LookupCache(tmp_path / "lookup.json").found("smime", PARTNER)
+    assert record is not None and record.source == "dane-smimea"
