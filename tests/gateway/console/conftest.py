@@ -17,7 +17,7 @@ import trustme
 
 from gateway.audit import AuditLog
 from gateway.components import default_registry
-from gateway.config import Settings
+from gateway.config import DetectionSettings, Settings
 from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import totp
 from gateway.console.store import ConsoleStore
@@ -172,11 +172,8 @@ def console(
             c.released.append((raw, mail_from, tuple(rcpts)))  # type: ignore[arg-type]
             return True, "250 2.0.0 queued"
 
-        defaults = Settings()
         # The null detector: these tests are about the console, not about finding PHI.
-        settings = defaults.clone(
-            policy_file=policy_file, detection=defaults.detection.clone(detector="null")
-        )
+        settings = Settings(policy_file=policy_file, detection=DetectionSettings(detector="null"))
         services = ConsoleServices(
             store=cstore,
             audit=audit_log,
