@@ -194,14 +194,22 @@ JAPANESE_NAME = regex.compile(
 HAN_RUN = regex.compile(
     rf"(?<![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w]){_HAN}{{2,4}}(?![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w])"
 )
-HANGUL_RUN = regex.compile(r"(?<![\p{Hangul}\w])\p{Hangul}{3}(?![\p{Hangul}\w])")
+HANGUL_NAME = regex.compile(r"(?<![\p{Hangul}\w])\p{Hangul}{2,4}(?![\p{Hangul}\w])")
+# A word before a CJK name that says a person follows (English, Chinese, Japanese, Korean).
+CJK_NAME_CUE = regex.compile(
+    r"(?i:(?:name is|i am|i'm|this is|patient|pt|mr|mrs|ms|dr|for|attn\.?|to|from|kin|"
+    r"contact|患者|病人|姓名|氏名|様|환자|성명|이름|보호자)[\s:：,，]{0,3})$"
+)
+CJK_LAST_FIRST = regex.compile(
+    r"(?m)^[ \t>]*((?:\p{Han}{1,2}|\p{Hangul}), (?:\p{Han}{1,3}|\p{Hangul}{1,3}))(?=[ \t]*[-–,(]|$)"
+)
 # The commonest Chinese and Korean family names (a Han or Hangul run starting with one).
 CHINESE_SURNAMES = frozenset(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
 KOREAN_SURNAMES = frozenset(
-    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄채원천방공현"
+    "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진지엄채원천방공현나라"
     "함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용"
 )
 # Where a Han run ends in one of these it names a place or an organisation, not a person.
@@ -226,7 +234,17 @@ NAMED_CUE = regex.compile(
 # Verbs whose subject is a person ("Johannes lives on ...", "Ana told ...").
 HUMAN_VERB = regex.compile(
     rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|resided|shouted|"
-    rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed)(?![\w])"
+    rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed|called to|rang|"
+    rf"called back|missed (?:the|her|his|their) appointment|cancelled (?:the|her|his)|"
+    rf"moved to|asked (?:us|me|for|to)|wrote to|came in|arrived|turned up)(?![\w])"
+)
+# People named by their part in someone's care or a delivery: "Next of kin Cahal Corless",
+# "Emergency contact: Ana Ruiz", "attn. Li Wei", "c/o Ben Hale", "ship the monitor to Ann Lee".
+CARE_ROLE_NAME = regex.compile(
+    rf"(?i:\b(?:next of kin|emergency contact|guardian|legal guardian|carer|caregiver|"
+    rf"care of|c/o|attn\.?|attention|contact person|proxy|power of attorney|"
+    rf"(?:ship|send|deliver|mail|post)(?: the [a-z]+(?: [a-z]+)?)? to))[ \t]?[:,-]?[ \t]{{1,3}}"
+    rf"((?:{_CAP}|{_UP})(?: {_INIT})?(?: (?:{_PARTICLE} )?(?:{_CAP}|{_UP})){{1,2}})"
 )
 # Reported speech: "said Ana to Ben", "shouted at Ben", "asked Ana".
 SPEECH = regex.compile(
@@ -276,7 +294,11 @@ NOT_NAME_WORDS = frozenset(
     hcg hba1c wbc rbc tsh ldl hdl alt ast bun inr psa ekg ecg mri ct covid covid-19 rsv hiv
     please kindly would could should can will let us we our your my his her their its this that
     confidential notice privacy hipaa information message email website portal secure
-    ehr emr it hr ap ar ceo cfo coo cmo billing payroll benefits enrollment""".split()
+    ehr emr it hr ap ar ceo cfo coo cmo billing payroll benefits enrollment
+    adres adresse address paziente patiente paciente pacjent pacjentka potilas hasta patienten
+    patientin telefon telefono telefone telefoon nome nombre nom imie nazwisko vorname nachname
+    cognome apellido datum fecha geb nato nata nacido nacida nascida urodzony aadhaar pesel cpf
+    dni nif bsn nhs ahv hetu ssn sin herr frau mevrouw meneer signora signor senora senor""".split()
 )
 
 
@@ -439,6 +461,8 @@ class NameRecognizer:
             listed = listed_name_word(words[0]) or listed_name_word(words[-1])
             if listed or not m.group(1).isascii():
                 add(m.start(1), m.end(1), 0.6 if listed else 0.45)
+        for m in finditer(CARE_ROLE_NAME, text, timeout):
+            add(m.start(1), m.end(1), 0.6)
         for pattern in (KIN_CUE, TITLE_ANY_CASE, NAMED_CUE, HUMAN_VERB):
             for m in finditer(pattern, text, timeout):
                 single = " " not in m.group(1)
@@ -628,12 +652,21 @@ class NameRecognizer:
                 out.append(RawMatch("PERSON", m.start(), m.end(), 0.6, "identifier", self.name))
         for m in finditer(HAN_RUN, text, timeout):
             value = m.group()
-            if value[0] in CHINESE_SURNAMES and value[-1] not in HAN_PLACE_END:
+            cued = CJK_NAME_CUE.search(text, max(0, m.start() - 16), m.start()) is not None
+            if (value[0] in CHINESE_SURNAMES or cued) and value[-1] not in HAN_PLACE_END:
                 out.append(RawMatch("PERSON", m.start(), m.end(), 0.55, "identifier", self.name))
-        for m in finditer(HANGUL_RUN, text, timeout):
+        for m in finditer(HANGUL_NAME, text, timeout):
             value = m.group()
-            if value[0] in KOREAN_SURNAMES and value[-1] not in HANGUL_NOT_NAME_END:
+            cued = CJK_NAME_CUE.search(text, max(0, m.start() - 16), m.start()) is not None
+            if len(value) == 3 and value[0] not in KOREAN_SURNAMES and not cued:
+                continue
+            if len(value) != 3 and not cued:
+                continue
+            if value[-1] not in HANGUL_NOT_NAME_END:
                 out.append(RawMatch("PERSON", m.start(), m.end(), 0.55, "identifier", self.name))
+        # "山本, 七夏 - DOB ...", "김, 서준": family name, comma, given name at a line's start.
+        for m in finditer(CJK_LAST_FIRST, text, timeout):
+            out.append(RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", self.name))
         return out
 
     def _known_names(self, text: str, timeout: float) -> list[RawMatch]:

@@ -212,6 +212,12 @@ def test_not_a_postcode(text: str) -> None:
         ("患者 梁鑫，电话 13017776317", "梁鑫"),  # Chinese, common surname
         ("환자 홍정훈, 전화 051-177-7631", "홍정훈"),  # Korean, common surname
         ("Пациент Сазонов Арсений, телефон +7 777 631 70 66", "Сазонов Арсений"),  # Cyrillic
+        ("Next of kin Cahal Corless (6603684051) was told.", "Cahal Corless"),  # care role
+        ("Ship the monitor to Brent de Marduras, Rubenring 1", "Brent de Marduras"),  # delivery
+        ("Viljo Korhola called to say she has moved.", "Viljo Korhola"),  # a person's verb
+        ("山本, 七夏 - DOB 1982-05-28", "山本, 七夏"),  # Japanese family, given
+        ("김, 서준 - DOB 1974-08-02", "김, 서준"),  # Korean family, given
+        ("My name is 管峰 and I was born in 1941.", "管峰"),  # a rarer surname after a cue
     ],
 )
 def test_names_in_many_scripts_and_conventions(text: str, name: str) -> None:
