@@ -504,7 +504,7 @@ ROOT_TRUST_ANCHORS = (
 
 
 _TRUST_ANCHOR = re.compile(
-    r"^\S+\.\s+(DS\s+\d+\s+\d+\s+\d+\s+[0-9A-Fa-f]+|DNSKEY\s+\d+\s+3\s+\d+\s+\S.*)$"
+    r"^\S*\.\s+(DS\s+\d+\s+\d+\s+\d+\s+[0-9A-Fa-f]+|DNSKEY\s+\d+\s+3\s+\d+\s+\S.*)$"
 )
 
 
