@@ -166,6 +166,46 @@ def user_reset_totp(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def senders_add(ctx: Context, args: argparse.Namespace) -> int:
+    """Enter staff addresses of the practice's own domains into the sender directory."""
+    settings = _settings(ctx, args)
+    own = {d.lower().lstrip("@") for d in settings.console.own_domains}
+    addresses = list(args.addresses)
+    if args.file is not None:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandFailed(f"{PREFIX}: cannot read {args.file}: {exc.strerror}") from None
+        addresses += [line.strip() for line in text.splitlines() if line.strip()]
+    if not own:
+        raise CommandFailed(f"{PREFIX}: console.own_domains is empty: no sender may be entered")
+    for address in addresses:
+        domain = address.rpartition("@")[2].lower()
+        if "@" not in address or domain not in own:
+            raise CommandFailed(
+                f"{PREFIX}: {address!r} is not an address of console.own_domains "
+                f"({', '.join(sorted(own))}); patients' addresses never enter the directory"
+            )
+    a = settings.audit
+    with failing_as(PREFIX):
+        if not a.key_file.exists():
+            raise CommandFailed(f"{PREFIX}: audit key file {a.key_file} does not exist")
+        with closing(AuditLog(a.url, a.key_file, a.anchor_file, read_only=True)) as audit:
+            # Every key in the ring: records made before a rotation resolve too.
+            hashes = [(d, addr) for addr in addresses for d in audit.keyed_hashes(addr)]
+        with closing(open_store(settings)) as store:
+            now = datetime.now(UTC)
+            for digest, addr in hashes:
+                store.remember_sender(digest, addr, now)
+    print(f"{len(addresses)} sender(s) in the directory")
+    return EXIT_OK
+
+
+def _senders_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("addresses", nargs="*", metavar="ADDRESS", help="a staff address")
+    parser.add_argument("--file", type=Path, help="a file of staff addresses, one a line")
+
+
 def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--listen", help=f"HOST:PORT (default console.listen, {DEFAULTS.listen})")
     config_option(parser)
@@ -207,13 +247,20 @@ USER = group(
     shared=_store_options,
 )
 
+SENDERS = group(
+    "senders",
+    "the sender directory (staff hash -> address)",
+    Command("add", "enter staff addresses of the own domains", senders_add, _senders_options),
+    shared=_store_options,
+)
+
 COMMANDS = (
     Command(
         "console",
         "serve the compliance officer's web console (TLS), or manage its users",
         serve_console,
         _serve_options,
-        subcommands=(USER,),
+        subcommands=(USER, SENDERS),
         metavar="SUBCOMMAND",
     ),
 )
