@@ -110,6 +110,15 @@ class GatewaySMTP(SMTP):
         self._session_timer: asyncio.TimerHandle | None = None
         super().__init__(handler, authenticator=self._note_credentials, **kwargs)
 
+    def __dir__(self) -> list[str]:
+        """The command and AUTH mechanism methods only.
+
+        aiosmtpd finds them on every new connection by listing the instance's members
+        (`inspect.getmembers`, which reads every attribute and runs every property); with the
+        full list that cost about a tenth of relaying a small message.
+        """
+        return _protocol_names(type(self))
+
     # -- connection lifecycle -------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Register the session, apply the per-client limits and start its time limits."""
@@ -532,6 +541,19 @@ class GatewayHandler:
         self.gateway.metrics.error("smtp_exception")
         log.error("smtp.exception", error_type=type(error).__name__, exc_info=error)
         return f"451 4.3.0 Temporary failure, try again later (ref {new_ref_id()})"
+
+
+_PROTOCOL_NAMES: dict[str, list[str]] = {}
+
+
+def _protocol_names(cls: type) -> list[str]:
+    """The names aiosmtpd looks for on a protocol class: smtp_* commands, auth_* mechanisms."""
+    key = f"{cls.__module__}.{cls.__qualname__}"
+    names = _PROTOCOL_NAMES.get(key)
+    if names is None:
+        names = [name for name in dir(cls) if name.startswith(("smtp_", "auth_"))]
+        _PROTOCOL_NAMES[key] = names
+    return list(names)
 
 
 async def read_data(
