@@ -545,6 +545,9 @@ class KeyLookupSettings(Frozen):
     budget: float = Field(default=8.0, gt=0, le=120)
     # Seconds to remember that an address has no usable key (nothing found, or all refused).
     negative_ttl: float = Field(default=3600.0, ge=0)
+    # Seconds a source that failed for a domain (timeout, TLS, DNSSEC bogus) is left alone for
+    # that domain, so a dead server does not cost every message the budget (0: always ask).
+    retry_after: float = Field(default=60.0, ge=0)
     # Where found keys and "nothing found" answers are remembered (JSON).
     cache_file: Path = Path("var/key-lookup.json")
     # OpenPGP Web Key Directory.
