@@ -13,18 +13,19 @@ from gateway.audit import AuditLog
 from tests.support.audit import make_entry
 from tests.support.cli import phigate
 
-NOW = datetime.now(UTC).replace(microsecond=0)
 POLICY_A, POLICY_B = "a" * 64, "b" * 64
 
 
 def _beat(log: AuditLog, ago: float, policy: str, pid: int) -> None:
+    # Ages count from the real clock, which `phigate status` compares with.
+    now = datetime.now(UTC)
     log.heartbeat(
-        started_at=NOW - timedelta(hours=1),
+        started_at=now - timedelta(hours=1),
         policy_hash=policy,
-        policy_loaded_at=NOW - timedelta(minutes=5),
+        policy_loaded_at=now - timedelta(minutes=5),
         pid=pid,
         listen="127.0.0.1:10025",
-        now=NOW - timedelta(seconds=ago),
+        now=now - timedelta(seconds=ago),
     )
 
 
