@@ -15,13 +15,16 @@ Validation:
 Time: the sources run in worker threads, all at once; the caller waits at most `budget`
 seconds (inside the encrypt action: what is left of the message's budget, see budget.py) and
 then goes on as if nothing was found (a slow source's late answer is dropped, and
-its failure is not cached as "no key"). Material that fails validation is never used.
+its failure is not cached as "no key"). A source that failed for a domain is not asked again
+for that domain for `retry_after` seconds (a dead server should not cost every message the
+budget). Material that fails validation is never used.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import datetime as dt
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -99,6 +102,7 @@ class KeyLookup:
         budget: float = 8.0,
         timeouts: dict[str, float] | None = None,
         negative_ttl: float = 3600.0,
+        retry_after: float = 0.0,
     ) -> None:
         self.sources = tuple(sources)
         self.cache = cache
@@ -107,6 +111,10 @@ class KeyLookup:
         self.budget = budget
         self.timeouts = dict(timeouts or {})
         self.negative_ttl = negative_ttl
+        self.retry_after = retry_after
+        # (source, domain) -> monotonic time until which a failed source is not asked again
+        self._resting: dict[tuple[str, str], float] = {}
+        self._resting_lock = threading.Lock()
         # Shared workers: a source stuck past the budget keeps one busy until its own timeout.
         self._pool = cf.ThreadPoolExecutor(max_workers=8, thread_name_prefix="key-lookup")
 
@@ -136,21 +144,35 @@ class KeyLookup:
             spent = "the message's key lookup budget is spent"
             answers_ = tuple(SourceAnswer(s.name, "timeout", spent) for s in sources)
             return LookupReport(address, kind, answers_)
+        domain = address.rpartition("@")[2]
+        answers: list[SourceAnswer] = []
+        failed = False
+        asked: list[KeySource] = []
+        for source in sources:
+            rest = self._rest_left(source.name, domain) if use_cache else 0.0
+            if rest > 0:
+                failed = True
+                answers.append(
+                    SourceAnswer(
+                        source.name, "failed", f"failed recently; not asked for {rest:.0f}s more"
+                    )
+                )
+            else:
+                asked.append(source)
         deadline = time.monotonic() + allowed
         futures = {
             self._pool.submit(
                 s.find, address, timeout=min(self.timeouts.get(s.name, allowed), allowed)
             ): s
-            for s in sources
+            for s in asked
         }
         done, _ = cf.wait(futures, timeout=max(0.0, deadline - time.monotonic()))
-        answers: list[SourceAnswer] = []
         used: list[str] = []
-        failed = False
         for future, source in futures.items():
             if future not in done:
                 future.cancel()
                 failed = True
+                self._rest(source.name, domain)
                 answers.append(
                     SourceAnswer(source.name, "timeout", f"no answer within {allowed:g}s")
                 )
@@ -159,6 +181,7 @@ class KeyLookup:
                 candidates = future.result()
             except LookupFailed as exc:
                 failed = True
+                self._rest(source.name, domain)
                 status: SourceStatus = "timeout" if "timeout" in exc.code else "failed"
                 answers.append(SourceAnswer(source.name, status, exc.reason))
                 continue
@@ -176,6 +199,22 @@ class KeyLookup:
             )
             self.cache.remember_missing(kind, address, reasons, self.negative_ttl)
         return report
+
+    def _rest(self, source: str, domain: str) -> None:
+        """After a failure, leave the source alone for this domain for `retry_after` seconds."""
+        if self.retry_after > 0:
+            with self._resting_lock:
+                self._resting[(source, domain)] = time.monotonic() + self.retry_after
+
+    def _rest_left(self, source: str, domain: str) -> float:
+        with self._resting_lock:
+            until = self._resting.get((source, domain))
+            if until is None:
+                return 0.0
+            left = until - time.monotonic()
+            if left <= 0:
+                del self._resting[(source, domain)]
+            return max(0.0, left)
 
     # ----------------------------------------------------------------- validation
 

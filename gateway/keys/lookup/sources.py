@@ -78,4 +78,5 @@ def build_lookup(
         budget=settings.key_lookup.budget,
         timeouts=source_timeouts(settings),
         negative_ttl=settings.key_lookup.negative_ttl,
+        retry_after=settings.key_lookup.retry_after,
     )
