@@ -1,8 +1,11 @@
 """What lookups found and did not find, remembered in one JSON file.
 
     {"version": 1,
-     "found": {"pgp:addr": {"source": "wkd", "detail": URL, "fingerprint": ..., "at": iso}},
-     "missing": {"smime:addr": {"until": iso, "reason": "..."}}}
+     "found": {"pgp:HASH": {"source": "wkd", "detail": URL, "fingerprint": ..., "at": iso}},
+     "missing": {"smime:HASH": {"until": iso, "reason": "..."}}}
+
+HASH is the SHA-256 of the lower-cased address (recipients may be patients; the file never
+names them).
 
 Found material itself lives where imported material lives (the certificate store, the gateway
 keyring); this file records where it came from, and which addresses have nothing usable, so a
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 import json
 import os
 import tempfile
@@ -89,7 +93,9 @@ class LookupCache:
 
     @staticmethod
     def _key(kind: str, address: str) -> str:
-        return f"{kind}:{address.strip().lower()}"
+        # Recipients may be patients: the file names them only by a hash of kind and address.
+        digest = hashlib.sha256(f"phigate-key-lookup\0{address.strip().lower()}".encode())
+        return f"{kind}:{digest.hexdigest()}"
 
     def missing(self, kind: str, address: str) -> str | None:
         """Why `address` has no `kind` key, while the negative entry lasts; else None."""

@@ -93,6 +93,7 @@ def test_found_key_is_validated_stored_trusted_and_not_fetched_again(
     assert ring.lookup("ann@clinic.example").fingerprint == partner.fprs["ann"]
     assert wkd.hits_for("ann@clinic.example") == 1
     assert wkd.hits[0][0] == "openpgpkey.clinic.example"
+    assert "ann@" not in (tmp_path / "lookup.json").read_text()
     record = lookup.cache.found("pgp", "ann@clinic.example")
     assert record is not None and record.source == "wkd"
     assert record.fingerprint == partner.fprs["ann"]
@@ -124,6 +125,7 @@ def test_nothing_published_is_remembered_until_the_ttl_runs_out(
     assert asked == 1
     second = lookup.lookup("nobody@clinic.example", "pgp")
     assert second.cached_miss is not None and not second.found
+    assert "nobody" not in (tmp_path / "lookup.json").read_text()  # recipients only hashed
     assert wkd.hits_for("nobody@clinic.example") == asked
     no_ttl = _lookup(_source(wkd), ring, tmp_path / "other", negative_ttl=0)
     no_ttl.lookup("nobody@clinic.example", "pgp")
