@@ -26,6 +26,8 @@ from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import ROLES, provisioning_uri
 from gateway.console.store import ConsoleStore
 from gateway.ops.logs import configure
+from gateway.patients.consent import ConsentRegistry
+from gateway.patients.roster import PatientRoster
 from gateway.policy import shipped as shipped_policies
 from gateway.portal.app import portal_server
 from gateway.quarantine.store import QuarantineStore
@@ -77,6 +79,14 @@ def serve_console(ctx: Context, args: argparse.Namespace) -> int:
             if q.master_key_file.exists()
             else None
         )
+        pat = settings.patients
+        # Without its key file there is no roster yet (opening would make an empty one).
+        roster = PatientRoster(pat.url, pat.key_file) if pat.key_file.exists() else None
+        consents = (
+            ConsentRegistry(pat.url, roster, disclosure_dir=pat.disclosure_dir)
+            if roster is not None
+            else None
+        )
     examples = shipped_policies.shipped_root() / "examples"
     services = ConsoleServices(
         store=store,
@@ -86,6 +96,8 @@ def serve_console(ctx: Context, args: argparse.Namespace) -> int:
         settings=settings,
         registry=ctx.registry,
         suite_dir=examples if (examples / "suite.yaml").is_file() else None,
+        roster=roster,
+        consents=consents,
     )
     host, port = split_hostport(c.listen)
     log.info("console.serving", listen=c.listen)
@@ -94,8 +106,9 @@ def serve_console(ctx: Context, args: argparse.Namespace) -> int:
     finally:
         audit.close()
         store.close()
-        if quarantine is not None:
-            quarantine.close()
+        for opened in (quarantine, consents, roster):
+            if opened is not None:
+                opened.close()
     return EXIT_OK
 
 

@@ -44,6 +44,11 @@ from gateway.config import Settings
 from gateway.console.errors import LoginRefused
 from gateway.console.store import ConsoleSession, ConsoleStore
 from gateway.model import ConfigError, PhigateError
+from gateway.patients.consent import METHODS, ConsentRegistry, parse_day
+from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION
+from gateway.patients.errors import PatientsError
+from gateway.patients.roster import PatientRoster
+from gateway.patients.scopes import SCOPES
 from gateway.policy import shipped as shipped_policies
 from gateway.policy.rules import parse_policy
 from gateway.policy.trial import DRAFT_SOURCE, build_groups, try_message
@@ -51,7 +56,13 @@ from gateway.portal.app import SECURITY_HEADERS
 from gateway.quarantine.errors import QuarantineError
 from gateway.quarantine.store import HELD, QuarantineStore
 from gateway.registry import Registry
-from gateway.reports import Integrity, ReportExtras, build_report, fetch_records
+from gateway.reports import (
+    Integrity,
+    ReportExtras,
+    build_disclosures,
+    build_report,
+    fetch_records,
+)
 from gateway.reports.records import AuditRecord
 from gateway.reports.render import bar_chart
 
@@ -86,6 +97,8 @@ class ConsoleServices:
     settings: Settings | None = None  # the gateway's: its policy file, groups and detector
     registry: Registry | None = None
     suite_dir: Path | None = None  # the policy's example suite (suite.yaml)
+    roster: PatientRoster | None = None
+    consents: ConsentRegistry | None = None
 
     @property
     def session_cookie(self) -> str:
@@ -511,6 +524,141 @@ class _Console:
         )  # fmt: skip
         return self._policy_page(session, text, applied=kept)
 
+    # ------------------------------------------------------------------ patients
+
+    def _patients(self) -> tuple[PatientRoster, ConsentRegistry]:
+        if self.s.roster is None or self.s.consents is None:
+            raise ConfigError("the console has no patient roster and consent registry configured")
+        return self.s.roster, self.s.consents
+
+    def _patients_page(self, session: ConsoleSession, code: int = 200, **extra: Any) -> Response:
+        roster, consents = self._patients()
+        q = extra.pop("q", "")
+        everything = consents.list(at=self.s.clock())
+        if q:
+            ids = set(roster.ids_by_email(q)) if "@" in q else {q}
+            everything = [c for c in everything if c.roster_id in ids or c.consent_id == q]
+        now = self.s.clock()
+        rows = [
+            {"c": c, "status": c.status(now), "scopes": ", ".join(c.scopes)}
+            for c in everything[:500]
+        ]
+        values: dict[str, Any] = {
+            "q": q, "rows": rows, "error": None, "notice": None, "errors": (),
+            "methods": METHODS, "scopes": sorted(SCOPES), "patients": roster.count(),
+        }  # fmt: skip
+        values.update(extra)
+        return self.html("patients.html", code, session=session, **values)
+
+    async def patients(self, request: Request, session: ConsoleSession) -> Response:
+        q = request.query_params.get("q", "").strip()
+        if q:
+            await self.audit("console-consent-search", session.user)
+        return await run_in_threadpool(lambda: self._patients_page(session, q=q))
+
+    async def consent_add(self, request: Request, session: ConsoleSession) -> Response:
+        _, consents = self._patients()
+        form = await request.form()
+        roster_id = _text(form, "roster_id").strip()
+        method = _text(form, "method")
+        try:
+            consent_id = await run_in_threadpool(
+                lambda: consents.add(
+                    _text(form, "address").strip(),
+                    roster_id,
+                    method=method,
+                    recorded_by=session.user,
+                    disclosure_version=DEFAULT_DISCLOSURE_VERSION,
+                    scope=[str(s) for s in form.getlist("scope")],
+                    expires=parse_day(_text(form, "expires")),
+                )
+            )
+        except PatientsError as exc:
+            return self._patients_page(session, 422, error=str(exc))
+        await self.audit(
+            "consent-granted", session.user,
+            consent_id=consent_id, roster_id=roster_id, method=method,
+        )  # fmt: skip
+        return self._patients_page(session, notice=f"Consent {consent_id} recorded.")
+
+    async def consent_revoke(self, request: Request, session: ConsoleSession) -> Response:
+        _, consents = self._patients()
+        form = await request.form()
+        consent_id = _text(form, "consent_id")
+        try:
+            revoked = await run_in_threadpool(
+                lambda: consents.revoke(
+                    consent_id, at=self.s.clock(), reason=_text(form, "reason"), by=session.user
+                )
+            )
+        except PatientsError as exc:
+            return self._patients_page(session, 422, error=str(exc))
+        await self.audit(
+            "consent-revoked", session.user, consent_id=consent_id, roster_id=revoked.roster_id
+        )
+        return self._patients_page(session, notice=f"Consent {consent_id} revoked.")
+
+    async def patients_import(self, request: Request, session: ConsoleSession) -> Response:
+        roster, consents = self._patients()
+        form = await request.form()
+        kind = _text(form, "kind")
+        upload = form.get("file")
+        if kind not in ("roster", "consents") or upload is None or isinstance(upload, str):
+            return self._patients_page(session, 422, error="choose a CSV file to import")
+        data = await upload.read(MAX_MESSAGE_BYTES + 1)
+        if len(data) > MAX_MESSAGE_BYTES:
+            return self._patients_page(session, 422, error="the file is too large")
+
+        def run() -> tuple[bool, tuple[Any, ...], int]:
+            with tempfile.TemporaryDirectory(prefix="phigate-console-") as tmp:
+                path = Path(tmp) / "import.csv"
+                path.write_bytes(data)
+                if kind == "roster":
+                    r = roster.import_csv(path)
+                    return r.ok and r.applied, r.errors, len(r.added) + len(r.updated)
+                c = consents.import_csv(path)
+                return c.ok, c.errors, len(c.added)
+
+        try:
+            ok, errors, count = await run_in_threadpool(run)
+        except PatientsError as exc:
+            return self._patients_page(session, 422, error=str(exc))
+        await self.audit(
+            f"console-import-{kind}", session.user, ok=ok, rows=count, bad_rows=len(errors)
+        )
+        if not ok:
+            return self._patients_page(
+                session, 422, error=f"nothing imported: {len(errors)} bad row(s)",
+                errors=[str(e) for e in errors],
+            )  # fmt: skip
+        return self._patients_page(session, notice=f"Imported {count} {kind} row(s).")
+
+    async def disclosures(self, request: Request, session: ConsoleSession) -> Response:
+        roster, _ = self._patients()
+        roster_id = request.query_params.get("patient", "").strip()
+        report = None
+        error = None
+        if roster_id:
+            known = await run_in_threadpool(roster.exists, roster_id)
+            if not known:
+                error = f"No patient with roster id {roster_id} is on the roster."
+            else:
+                report = await run_in_threadpool(self._disclosures, roster_id)
+            await self.audit("console-disclosures", session.user, roster_id=roster_id, known=known)
+        return self.html(
+            "disclosures.html", 404 if error else 200,
+            session=session, patient=roster_id, report=report, error=error,
+        )  # fmt: skip
+
+    def _disclosures(self, roster_id: str) -> Any:
+        log = self.s.audit
+        result = log.verify()
+        integrity = Integrity(result.ok, result.checked, tuple(str(p) for p in result.problems))
+        messages = fetch_records(log.engine, None, None, findings_contain=f'"{roster_id}"')
+        consents = fetch_records(log.engine, None, None, actions=["consent-exception"])
+        extra = ReportExtras(integrity=integrity, generated_at=self.s.clock())
+        return build_disclosures([*messages, *consents], roster_id, None, None, extra)
+
     # ------------------------------------------------------------------ senders
 
     async def senders(self, request: Request, session: ConsoleSession) -> Response:
@@ -681,6 +829,11 @@ def create_app(services: ConsoleServices) -> Starlette:
         Route("/policy/trial", c.page(c.policy_trial), methods=["POST"]),
         Route("/policy/suite", c.page(c.policy_suite), methods=["POST"]),
         Route("/policy/apply", c.page(c.policy_apply, acting=True), methods=["POST"]),
+        Route("/patients", c.page(c.patients), methods=["GET"]),
+        Route("/patients/consent", c.page(c.consent_add, acting=True), methods=["POST"]),
+        Route("/patients/revoke", c.page(c.consent_revoke, acting=True), methods=["POST"]),
+        Route("/patients/import", c.page(c.patients_import, acting=True), methods=["POST"]),
+        Route("/disclosures", c.page(c.disclosures), methods=["GET"]),
         Route("/senders", c.page(c.senders, roles=ACTING_ROLES), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

@@ -21,6 +21,7 @@ from gateway.config import DetectionSettings, Settings
 from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import totp
 from gateway.console.store import ConsoleStore
+from gateway.patients.consent import ConsentRegistry
 from gateway.policy.shipped import shipped_root
 from gateway.quarantine import QuarantineStore
 from tests.support.db import BACKENDS, database_url
@@ -56,6 +57,13 @@ def audit_db_url(backend: str, tmp_path: Path) -> Iterator[str]:
 def quarantine_db_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty quarantine database on the test's backend."""
     with database_url(backend, tmp_path, "quarantine") as url:
+        yield url
+
+
+@pytest.fixture
+def patients_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty patients database on the test's backend."""
+    with database_url(backend, tmp_path, "patients") as url:
         yield url
 
 
@@ -152,6 +160,7 @@ def console(
     console_url: str,
     audit_log: AuditLog,
     store: QuarantineStore,
+    registry: ConsentRegistry,
     clock: Clock,
     tls_files: tuple[ssl.SSLContext, Path, Path],
 ) -> Iterator[Console]:
@@ -183,6 +192,8 @@ def console(
             settings=settings,
             registry=default_registry(),
             suite_dir=shipped_root() / "examples",
+            roster=registry.roster,
+            consents=registry,
         )
         with serving(create_app(services), certfile=cert_file, keyfile=key_file) as url:
             c = Console(url, cstore, secrets, clock, context)
