@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -316,9 +317,28 @@ async def _send_one(host: str, port: int, message: bytes) -> None:
         writer.close()
 
 
-async def run_loadgen(host: str, port: int, messages: int, concurrency: int, size: int) -> None:
+def load_mix(folders: Sequence[str]) -> list[bytes]:
+    """The .eml files of the folders (sorted), ready to send: CRLF line ends, dots stuffed."""
+    out: list[bytes] = []
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.eml")):
+            raw = re.sub(rb"\r\n|\r|\n", b"\r\n", path.read_bytes())
+            if not raw.endswith(b"\r\n"):
+                raw += b"\r\n"
+            out.append(re.sub(rb"(?m)^\.", b"..", raw))
+    if not out:
+        raise LoadgenError(f"no .eml files in {', '.join(folders)}")
+    return out
+
+
+async def run_loadgen(
+    host: str, port: int, messages: int, concurrency: int, size: int, mix: Sequence[str] = ()
+) -> None:
     """Send messages over concurrency parallel sessions (one connection per message, as
-    smtp-source without -d) and print one JSON line with the counts and the elapsed time."""
+    smtp-source without -d) and print one JSON line with the counts and the elapsed time.
+
+    With `mix` folders, the messages are their .eml files in turn instead of filler text."""
+    mixed = load_mix(mix) if mix else []
     remaining = messages
     sent = 0
     failed = 0
@@ -329,7 +349,8 @@ async def run_loadgen(host: str, port: int, messages: int, concurrency: int, siz
         while remaining > 0:
             remaining -= 1
             try:
-                await _send_one(host, port, build_message(size, remaining))
+                message = mixed[remaining % len(mixed)] if mixed else build_message(size, remaining)
+                await _send_one(host, port, message)
             except (LoadgenError, OSError) as exc:
                 failed += 1
                 errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
@@ -548,6 +569,7 @@ class BenchSettings:
     loadgen: str
     settle_s: float
     detector: str = "null"
+    mix: tuple[str, ...] = ()  # folders of .eml files sent in turn instead of filler
 
 
 def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, float]:
@@ -598,6 +620,7 @@ def run_load(settings: BenchSettings, port: int, messages: int) -> LoadResult:
             str(settings.concurrency),
             "--size",
             str(settings.size),
+            *(arg for folder in settings.mix for arg in ("--mix", folder)),
         ]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -856,7 +879,27 @@ def phigate_serve_cmd(
 
 
 def _label(result: RelayResult) -> str:
-    return "bare" if result.name == "bare" else f"phigate_{result.workers}w"
+    if result.name == "bare":
+        return "bare"
+    return f"phigate_{result.workers}w" + ("_null" if result.name.endswith("-null") else "")
+
+
+def detection_shares(phigates: Sequence[RelayResult]) -> dict[str, float]:
+    """Per worker count, the share of phigate's CPU per message that detection takes: one minus
+    the null detector's CPU over the PHI detector's, on the same messages in the same run."""
+
+    def cpu_per_msg(r: RelayResult) -> float:
+        runs = [m.relay_cpu_s / m.delivered for m in r.runs if m.delivered]
+        return statistics.median(runs) if runs else 0.0
+
+    shares: dict[str, float] = {}
+    for phi in phigates:
+        if phi.name.endswith("-null"):
+            continue
+        for null in phigates:
+            if null.name == f"{phi.name}-null" and cpu_per_msg(phi) > 0:
+                shares[f"{phi.workers}w"] = round(1 - cpu_per_msg(null) / cpu_per_msg(phi), 3)
+    return shares
 
 
 def render_report(
@@ -871,7 +914,8 @@ def render_report(
     lines = [
         f"# {settings.messages} messages x {settings.repeat} run(s), {settings.size} bytes, "
         f"{settings.concurrency} sessions, load generator: {settings.loadgen}, "
-        f"warm-up {settings.warmup}, phigate detector: {settings.detector}",
+        f"warm-up {settings.warmup}, phigate detector: {settings.detector}"
+        + (f", messages from {', '.join(settings.mix)}" if settings.mix else ""),
         header,
     ]
     summary: dict[str, object] = {"bare_msgs_per_s": round(bare.msgs_per_s, 1)}
@@ -894,7 +938,7 @@ def render_report(
             f"{'/'.join(f'{v:.0f}' for v in result.peak_rss_mb) or '-':>14}"
         )
         if result is not bare:
-            key = f"{result.workers}w"
+            key = _label(result).removeprefix("phigate_")
             summary[f"phigate_{key}_msgs_per_s"] = round(result.msgs_per_s, 1)
             summary[f"ratio_{key}"] = round(ratio, 3)
             rss_summary[key] = [round(v, 1) for v in result.peak_rss_mb]
@@ -911,6 +955,11 @@ def render_report(
                     )
         for failure in result.failures:
             lines.append(f"FAILED {_label(result)}: {failure}")
+    shares = detection_shares(phigates)
+    for key, share in shares.items():
+        lines.append(f"detection share of phigate's CPU per message ({key}): {share:.0%}")
+    if shares:
+        summary["detection_cpu_share"] = shares
     summary["peak_rss_mb"] = rss_summary
     summary["delivered"] = delivered
     summary["expected_per_relay"] = settings.messages * settings.repeat
@@ -1001,6 +1050,19 @@ def build_parser() -> argparse.ArgumentParser:
         default="auto",
         help="load generator (auto: Postfix smtp-source if installed, else the asyncio one)",
     )
+    parser.add_argument(
+        "--mix",
+        action="append",
+        metavar="DIR",
+        help="send the .eml files of DIR in turn instead of filler (repeatable; e.g. the shared "
+        "dev corpus and one from bench/corpus/generate.py); uses the asyncio load generator",
+    )
+    parser.add_argument(
+        "--detection-share",
+        action="store_true",
+        help="with --detector phi, also run each worker count with the null detector on the "
+        "same messages and print detection's share of phigate's CPU per message",
+    )
     sub = parser.add_subparsers(dest="role")
     sink = sub.add_parser("_sink", help=argparse.SUPPRESS)
     sink.add_argument("--port", type=int, required=True)
@@ -1012,12 +1074,15 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--messages", type=int, required=True)
     load.add_argument("--concurrency", type=int, required=True)
     load.add_argument("--size", type=int, required=True)
+    load.add_argument("--mix", action="append")
     return parser
 
 
 def run_benchmark(args: argparse.Namespace) -> int:
     """Run the whole benchmark and print the table and the JSON line; return the exit code."""
     loadgen = args.loadgen
+    if args.mix:
+        loadgen = "python"  # smtp-source sends only its own filler
     if loadgen == "auto":
         loadgen = "smtp-source" if Path(SMTP_SOURCE).exists() else "python"
     warmup = args.warmup
@@ -1032,6 +1097,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
         loadgen,
         args.settle,
         args.detector,
+        tuple(str(folder) for folder in args.mix or ()),
     )
     phigate_cmd = shlex.split(args.phigate)
     if args.workers_list and shutil.which(phigate_cmd[0]) is None:
@@ -1062,6 +1128,16 @@ def run_benchmark(args: argparse.Namespace) -> int:
             relays.append(
                 RelayUnderTest(f"phigate-{workers}w", workers, cmd, port, settings, workdir)
             )
+            if args.detection_share and args.detector != "null":
+                # The same messages through the null detector: detection's share of the CPU.
+                port = free_port()
+                config = write_phigate_config(workdir / f"phigate-{workers}w-null", "null")
+                cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
+                relays.append(
+                    RelayUnderTest(
+                        f"phigate-{workers}w-null", workers, cmd, port, settings, workdir
+                    )
+                )
         try:
             try:
                 sink.wait_ready(sink_port, 1)
@@ -1093,7 +1169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.role == "_bare":
         asyncio.run(run_bare_relay(LOOPBACK, args.port, LOOPBACK, args.next_port))
     elif args.role == "_loadgen":
-        asyncio.run(run_loadgen(LOOPBACK, args.port, args.messages, args.concurrency, args.size))
+        asyncio.run(
+            run_loadgen(
+                LOOPBACK, args.port, args.messages, args.concurrency, args.size, args.mix or ()
+            )
+        )
     else:
         return run_benchmark(args)
     return 0

@@ -1,0 +1,170 @@
+"""Scan speed: `phigate scan`'s path against stock Presidio, and start-up to the first message.
+
+    .venv/bin/python bench/scan_speed.py                       # dev corpus + a generated one
+    .venv/bin/python bench/scan_speed.py --per-family 2 --repeat 1 --skip-startup
+
+Throughput: every message is extracted and analysed by `phigate scan`'s own Scanner (extract,
+merge parts, PhiEngine.analyze) and by stock Presidio on the same spaCy model (the same
+extraction, then every part analysed), the two alternating message by message so that load on
+a shared machine hits both alike. Engine construction is timed apart and never counted in the
+throughput. Start-up: seconds from spawning `phigate serve` (the shipped PHI detector) to the
+250 of the first message it relays to a sink, with the phase the serve process spends before
+its port answers. Figures only: nothing here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import smtplib
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.args import positive_int  # noqa: E402
+from bench.corpus.generate import generate  # noqa: E402
+from bench.detect_eval import MessageCase, load_messages, stock_flags  # noqa: E402
+from bench.relay import (  # noqa: E402
+    LOOPBACK,
+    ManagedProcess,
+    default_phigate,
+    free_port,
+    phigate_serve_cmd,
+    write_phigate_config,
+)
+from bench.stock_presidio import stock_presidio_engine  # noqa: E402
+from detectors.config import DetectorConfig  # noqa: E402
+from detectors.extract import extract_message  # noqa: E402
+from gateway.cli.scan import Item, Scanner  # noqa: E402
+
+DEV_CORPUS = Path("/work/shared/corpus/dev")
+FIRST_MESSAGE = (
+    b"From: frontdesk@practice.example\r\nTo: billing@partner.example\r\n"
+    b"Subject: supplies\r\n\r\nPlease send two more boxes of printer paper.\r\n"
+)
+
+
+def corpus(dev: Path | None, per_family: int, seed: int, work: Path) -> list[MessageCase]:
+    """The shared dev corpus (if there) and a freshly generated one."""
+    cases = load_messages(dev) if dev is not None and (dev / "manifest.jsonl").exists() else []
+    if per_family:
+        out = work / "generated"
+        generate(out, per_family, seed)
+        cases += load_messages(out)
+    return cases
+
+
+def throughput(cases: list[MessageCase], repeat: int, stock: bool) -> dict[str, Any]:
+    """Messages per second of phigate's scan path and of stock Presidio, alternating."""
+    t0 = time.perf_counter()
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    ours_start = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    presidio = stock_presidio_engine() if stock else None
+    stock_start = time.perf_counter() - t0
+    for case in cases[:5]:  # warm both (lazy tables, spaCy's first call)
+        scanner.scan(Item(case.file, case.raw), False)
+        if presidio is not None:
+            stock_flags(presidio, extract_message(case.raw).parts)
+    spent = {"phigate": 0.0, "stock": 0.0}
+    flagged = 0
+    for rep in range(repeat):
+        for i, case in enumerate(cases):
+            order = ("phigate", "stock") if (i + rep) % 2 == 0 else ("stock", "phigate")
+            for name in order:
+                started = time.perf_counter()
+                if name == "phigate":
+                    record = scanner.scan(Item(case.file, case.raw), False)
+                    flagged += rep == 0 and record["band"] != "clean"
+                elif presidio is not None:
+                    stock_flags(presidio, extract_message(case.raw).parts)
+                spent[name] += time.perf_counter() - started
+    n = len(cases) * repeat
+    out: dict[str, Any] = {
+        "messages": len(cases),
+        "bytes": sum(len(c.raw) for c in cases),
+        "repeat": repeat,
+        "phigate_msgs_per_s": round(n / spent["phigate"], 1),
+        "phigate_flagged": flagged,
+        "phigate_engine_start_s": round(ours_start, 2),
+    }
+    if presidio is not None:
+        out["stock_msgs_per_s"] = round(n / spent["stock"], 1)
+        out["ratio"] = round(spent["stock"] / spent["phigate"], 3)
+        out["stock_engine_start_s"] = round(stock_start, 2)
+    return out
+
+
+def startup(work: Path, phigate: list[str]) -> dict[str, Any]:
+    """Seconds from spawning `phigate serve` (PHI detector) to the 250 of its first message."""
+    sink_port, port = free_port(), free_port()
+    sink = ManagedProcess(
+        "sink",
+        [sys.executable, str(REPO / "bench" / "relay.py"), "_sink", "--port", str(sink_port)],
+        work / "sink.log",
+    )
+    config = write_phigate_config(work / "phigate", "phi")
+    try:
+        sink.wait_ready(sink_port, 1)
+        started = time.perf_counter()
+        serve = ManagedProcess(
+            "phigate",
+            phigate_serve_cmd(phigate, port, sink_port, config, 1),
+            work / "phigate.log",
+        )
+        try:
+            listening = None
+            while time.perf_counter() - started < 120:
+                if serve.proc.poll() is not None:
+                    raise SystemExit(f"phigate stopped during start-up:\n{serve.log_tail()}")
+                try:
+                    with smtplib.SMTP(LOOPBACK, port, timeout=60) as s:
+                        if listening is None:
+                            listening = time.perf_counter() - started
+                        s.sendmail(
+                            "frontdesk@practice.example", ["billing@partner.example"], FIRST_MESSAGE
+                        )
+                    break
+                except (OSError, smtplib.SMTPException):
+                    time.sleep(0.05)
+            first = time.perf_counter() - started
+        finally:
+            serve.stop()
+    finally:
+        sink.stop()
+    return {
+        "startup_to_port_s": round(listening or 0.0, 2),
+        "startup_to_first_250_s": round(first, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line; prints a table and one JSON line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEV_CORPUS, help="labelled corpus folder")
+    parser.add_argument("--per-family", type=int, default=3, help="generated messages per family")
+    parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--repeat", type=positive_int, default=1)
+    parser.add_argument("--skip-stock", action="store_true")
+    parser.add_argument("--skip-startup", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="phigate-scan-speed-") as tmp:
+        work = Path(tmp)
+        cases = corpus(args.corpus, args.per_family, args.seed, work)
+        figures = throughput(cases, args.repeat, not args.skip_stock)
+        if not args.skip_startup:
+            figures.update(startup(work, default_phigate().split()))
+    print(f"# {figures['messages']} messages ({figures['bytes']} bytes) x {figures['repeat']}")
+    for key, value in figures.items():
+        print(f"{key:28} {value}")
+    print(json.dumps(figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
