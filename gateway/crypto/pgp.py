@@ -302,6 +302,9 @@ class _Binding:
     fingerprint: str
     address: str
     trusted_at: str
+    #: who bound it: "" for an officer (or an approved harvested key), "lookup:<source>" for a
+    #: key a lookup found and validated (WKD, DANE OPENPGPKEY)
+    source: str = ""
 
 
 @dataclass
@@ -588,6 +591,7 @@ class PgpKeyring:
                     fingerprint=normalize_fingerprint(str(b["fingerprint"])),
                     address=normalize_address(str(b["address"])),
                     trusted_at=str(b.get("trusted_at", "")),
+                    source=str(b.get("source", "")),
                 )
                 for b in doc["bindings"]
             ]
@@ -602,7 +606,12 @@ class PgpKeyring:
         doc = {
             "version": 1,
             "bindings": [
-                {"fingerprint": b.fingerprint, "address": b.address, "trusted_at": b.trusted_at}
+                {
+                    "fingerprint": b.fingerprint,
+                    "address": b.address,
+                    "trusted_at": b.trusted_at,
+                    **({"source": b.source} if b.source else {}),
+                }
                 for b in db.bindings
             ],
         }
@@ -619,11 +628,14 @@ class PgpKeyring:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
 
-    def trust(self, fingerprint: str, address: str, *, officer: bool = False) -> None:
+    def trust(
+        self, fingerprint: str, address: str, *, officer: bool = False, source: str = ""
+    ) -> None:
         """Bind `address` to the key `fingerprint`: the operator vouches the key belongs to it.
 
         A key an officer rejected (harvest ledger) is refused unless `officer` says the officer
         is the one binding it now (`phigate keys trust`): an automatic source never revives it.
+        `source` names an automatic source that bound it ("lookup:wkd"); `keys list` shows it.
         """
         fpr = normalize_fingerprint(fingerprint)
         addr = normalize_address(address)
@@ -640,7 +652,8 @@ class PgpKeyring:
             )
         db = self._load_trust()
         if not db.has(fpr, addr):
-            db.bindings.append(_Binding(fpr, addr, datetime.now(UTC).isoformat(timespec="seconds")))
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            db.bindings.append(_Binding(fpr, addr, now, source))
             self._save_trust(db)
 
     def untrust(self, fingerprint: str, address: str | None = None) -> int:
@@ -804,8 +817,8 @@ class PgpKeyring:
 
     def list_keys(self) -> list[dict[str, Any]]:
         """One row per (key, address): address, kind, fingerprint, expires (ISO or None), status,
-        source ("imported", or "harvested" for a key taken from mail; "pending" status while a
-        harvested key awaits approval)."""
+        source ("imported", "harvested" for a key taken from mail, "lookup:<source>" for one a
+        lookup bound; "pending" status while a harvested key awaits approval)."""
         db = self._load_trust()
         secret = self._secret_fingerprints()
         harvested = self.harvested()
@@ -823,6 +836,15 @@ class PgpKeyring:
                 record = harvested.get(key.fingerprint)
                 if record is not None and record.state == "pending" and status == "untrusted":
                     status = "pending"
+                bound = next(
+                    (
+                        b.source
+                        for b in db.bindings
+                        if b.fingerprint == key.fingerprint and b.source
+                    ),
+                    "",
+                )
+                source = "harvested" if record is not None else bound or "imported"
                 rows.append(
                     {
                         "address": addr,
@@ -830,7 +852,7 @@ class PgpKeyring:
                         "fingerprint": key.fingerprint,
                         "expires": expires.isoformat() if expires else None,
                         "status": status,
-                        "source": "imported" if record is None else "harvested",
+                        "source": source,
                     }
                 )
         return rows

@@ -299,7 +299,7 @@ class KeyLookup:
             if store:
                 try:
                     self.keyring.import_keys(cand.data)
-                    self.keyring.trust(fpr, address)
+                    self.keyring.trust(fpr, address, source=f"lookup:{cand.source}")
                 except PgpError as exc:
                     refusals.append(f"{fpr}: not stored ({exc})")
                     continue

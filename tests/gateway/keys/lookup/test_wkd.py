@@ -102,6 +102,18 @@ def test_found_key_is_validated_stored_trusted_and_not_fetched_again(
     assert wkd.hits_for("ann@clinic.example") == 1
 
 
+def test_keys_list_names_the_lookup_that_bound_a_key(
+    wkd: WkdServer, partner: Partner, ring: PgpKeyring, tmp_path: Path
+) -> None:
+    """A key a WKD lookup stored shows as lookup:wkd in `keys list`, an officer's as imported."""
+    wkd.publish("ann@clinic.example", partner.export("ann"))
+    assert _lookup(_source(wkd), ring, tmp_path).lookup("ann@clinic.example", "pgp").found
+    ring.import_keys(partner.export("dora"))
+    ring.trust(partner.fprs["dora"], "dora@direct.example", officer=True)
+    sources = {row["address"]: row["source"] for row in ring.list_keys()}
+    assert sources == {"ann@clinic.example": "lookup:wkd", "dora@direct.example": "imported"}
+
+
 def test_direct_method_when_the_openpgpkey_host_is_missing(
     wkd: WkdServer, partner: Partner, ring: PgpKeyring, tmp_path: Path
 ) -> None:
