@@ -38,11 +38,14 @@ from starlette.staticfiles import StaticFiles
 
 from gateway.audit import AuditLog
 from gateway.audit.events import record_event
+from gateway.cli.keys import shown_address, smime_rows
+from gateway.cli.pgp import PgpCommandFailed, import_pgp, pgp_rows, trust_pgp
 from gateway.cli.policy import run_suite
 from gateway.cli.quarantine import masked_view
 from gateway.config import Settings
 from gateway.console.errors import LoginRefused
 from gateway.console.store import ConsoleSession, ConsoleStore
+from gateway.keys.store import CertStore
 from gateway.model import ConfigError, PhigateError
 from gateway.patients.consent import METHODS, ConsentRegistry, parse_day
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION
@@ -659,6 +662,97 @@ class _Console:
         extra = ReportExtras(integrity=integrity, generated_at=self.s.clock())
         return build_disclosures([*messages, *consents], roster_id, None, None, extra)
 
+    # ------------------------------------------------------------------ keys
+
+    def _key_rows(self) -> tuple[list[dict[str, Any]], list[str]]:
+        settings, _, _ = self._policy_parts()
+        rows: list[dict[str, Any]] = []
+        notes: list[str] = []
+        try:
+            rows += smime_rows(CertStore.from_settings(settings.smime))
+        except (PhigateError, OSError) as exc:
+            notes.append(
+                f"S/MIME certificates: not listed ({getattr(exc, 'code', type(exc).__name__)})"
+            )
+        if settings.pgp.home.exists():
+            try:
+                rows += pgp_rows(settings.pgp.home)
+            except (PhigateError, OSError) as exc:
+                notes.append(
+                    f"OpenPGP keys: not listed ({getattr(exc, 'code', type(exc).__name__)})"
+                )
+        for row in rows:
+            row["shown"] = shown_address(settings, str(row.get("address", "")))
+        return rows, notes
+
+    def _keys_page(self, session: ConsoleSession, code: int = 200, **extra: Any) -> Response:
+        rows, notes = self._key_rows()
+        values: dict[str, Any] = {"rows": rows, "notes": notes, "error": None, "notice": None}
+        values.update(extra)
+        return self.html("keys.html", code, session=session, **values)
+
+    async def keys(self, request: Request, session: ConsoleSession) -> Response:
+        return await run_in_threadpool(self._keys_page, session)
+
+    async def keys_import(self, request: Request, session: ConsoleSession) -> Response:
+        settings, _, _ = self._policy_parts()
+        form = await request.form()
+        kind = _text(form, "kind")
+        upload = form.get("file")
+        if kind not in ("smime", "pgp") or upload is None or isinstance(upload, str):
+            return self._keys_page(session, 422, error="choose a certificate or key file")
+        data = await upload.read(MAX_MESSAGE_BYTES + 1)
+        password = _text(form, "password").encode("utf-8") or None
+
+        def run() -> str:
+            with tempfile.TemporaryDirectory(prefix="phigate-console-") as tmp:
+                # The error messages name the file as the officer chose it.
+                name = re.sub(r"[^A-Za-z0-9._-]", "_", upload.filename or "upload")[:80]
+                path = Path(tmp) / (name.lstrip(".") or "upload")
+                path.write_bytes(data)
+                if kind == "pgp":
+                    return import_pgp(settings.pgp.home, path)
+                result = CertStore.from_settings(settings.smime).import_file(path, password)
+                return (
+                    f"imported {len(result.added)} certificate(s), {len(result.unchanged)} "
+                    f"already present, {result.intermediates} CA certificate(s)"
+                )
+
+        try:
+            summary = await run_in_threadpool(run)
+        except (PhigateError, PgpCommandFailed) as exc:
+            return self._keys_page(session, 422, error=str(exc))
+        await self.audit(f"console-keys-import-{kind}", session.user, summary=summary)
+        return await run_in_threadpool(lambda: self._keys_page(session, notice=summary))
+
+    async def keys_trust(self, request: Request, session: ConsoleSession) -> Response:
+        settings, _, _ = self._policy_parts()
+        form = await request.form()
+        fpr, address = _text(form, "fingerprint").strip(), _text(form, "address").strip()
+        try:
+            summary = await run_in_threadpool(trust_pgp, settings.pgp.home, fpr, address)
+        except (PhigateError, PgpCommandFailed) as exc:
+            return self._keys_page(session, 422, error=str(exc))
+        await self.audit("console-keys-trust", session.user, fingerprint=fpr)
+        return await run_in_threadpool(lambda: self._keys_page(session, notice=summary))
+
+    async def keys_decide(self, request: Request, session: ConsoleSession) -> Response:
+        settings, _, _ = self._policy_parts()
+        form = await request.form()
+        fpr = _text(form, "fingerprint").strip()
+        approve = _text(form, "decision") == "approve"
+        try:
+            entry = await run_in_threadpool(
+                lambda: CertStore.from_settings(settings.smime).decide(fpr, approve=approve)
+            )
+        except PhigateError as exc:
+            return self._keys_page(session, 422, error=str(exc))
+        verb = "approve" if approve else "reject"
+        await self.audit(f"keys-{verb}", session.user, kind="smime", fingerprint=entry.fingerprint)
+        return await run_in_threadpool(
+            lambda: self._keys_page(session, notice=f"{entry.fingerprint[:16]} {verb}d.")
+        )
+
     # ------------------------------------------------------------------ senders
 
     async def senders(self, request: Request, session: ConsoleSession) -> Response:
@@ -834,6 +928,10 @@ def create_app(services: ConsoleServices) -> Starlette:
         Route("/patients/revoke", c.page(c.consent_revoke, acting=True), methods=["POST"]),
         Route("/patients/import", c.page(c.patients_import, acting=True), methods=["POST"]),
         Route("/disclosures", c.page(c.disclosures), methods=["GET"]),
+        Route("/keys", c.page(c.keys), methods=["GET"]),
+        Route("/keys/import", c.page(c.keys_import, acting=True), methods=["POST"]),
+        Route("/keys/trust", c.page(c.keys_trust, acting=True), methods=["POST"]),
+        Route("/keys/decide", c.page(c.keys_decide, acting=True), methods=["POST"]),
         Route("/senders", c.page(c.senders, roles=ACTING_ROLES), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]

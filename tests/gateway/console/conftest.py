@@ -17,7 +17,7 @@ import trustme
 
 from gateway.audit import AuditLog
 from gateway.components import default_registry
-from gateway.config import DetectionSettings, Settings
+from gateway.config import DetectionSettings, PgpSettings, Settings, SmimeSettings
 from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import totp
 from gateway.console.store import ConsoleStore
@@ -182,7 +182,13 @@ def console(
             return True, "250 2.0.0 queued"
 
         # The null detector: these tests are about the console, not about finding PHI.
-        settings = Settings(policy_file=policy_file, detection=DetectionSettings(detector="null"))
+        # Key stores in the test's folder, never the working directory's var/.
+        settings = Settings(
+            policy_file=policy_file,
+            detection=DetectionSettings(detector="null"),
+            smime=SmimeSettings(store_dir=policy_file.parent / "certs"),
+            pgp=PgpSettings(home=policy_file.parent / "gnupg"),
+        )
         services = ConsoleServices(
             store=cstore,
             audit=audit_log,
