@@ -33,6 +33,9 @@ _UNSAFE = re.compile(r"[^\x20-\x7e]")
 Observer = Callable[[str, float], None]
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+# An address that parseaddr would return as it is: no space, quote, comment, list or route
+# characters, no angle brackets or controls. Anything else goes through aiosmtplib's quoting.
+_PLAIN_ADDRESS = re.compile(r"[^\s\"(),:;<>\[\]\\\x00-\x1f\x7f]*")
 
 
 class CommitGate:
@@ -261,6 +264,40 @@ class NextHopPool:
         conn.smtp.close()
 
 
+def _quoted(address: str, encoding: str) -> bytes | None:
+    """`<address>` for a plain address, as aiosmtplib's quote_address makes it, or None.
+
+    aiosmtplib parses every MAIL and RCPT address with email.utils.parseaddr, a cost the size
+    of the rest of a command; an address the envelope already holds plainly needs none of it.
+    """
+    if _PLAIN_ADDRESS.fullmatch(address) is None:
+        return None
+    return f"<{address}>".encode(encoding)
+
+
+async def _mail(conn: Connection, sender: str, opts: list[str], encoding: str) -> None:
+    """MAIL FROM, as aiosmtplib's SMTP.mail does it (SMTPSenderRefused on anything but 250)."""
+    quoted = _quoted(sender, encoding)
+    if quoted is None:
+        await conn.smtp.mail(sender, options=opts, encoding=encoding)
+        return
+    options = [o.encode("ascii") for o in opts]
+    response = await conn.smtp.execute_command(b"MAIL", b"FROM:" + quoted, *options)
+    if response.code != 250:
+        raise aiosmtplib.SMTPSenderRefused(response.code, response.message, sender)
+
+
+async def _rcpt(conn: Connection, recipient: str, encoding: str) -> aiosmtplib.SMTPResponse:
+    """RCPT TO, as aiosmtplib's SMTP.rcpt does it (SMTPRecipientRefused unless 250 or 251)."""
+    quoted = _quoted(recipient, encoding)
+    if quoted is None:
+        return await conn.smtp.rcpt(recipient, encoding=encoding)
+    response = await conn.smtp.execute_command(b"RCPT", b"TO:" + quoted)
+    if response.code not in (250, 251):
+        raise aiosmtplib.SMTPRecipientRefused(response.code, response.message, recipient)
+    return response
+
+
 def _mail_options(
     conn: Connection, size: int, smtputf8: bool, body_8bit: bool
 ) -> tuple[list[str], str]:
@@ -304,7 +341,7 @@ class Transaction:
         """Offer one recipient; return the next hop's verdict mapped to our reply."""
         try:
             _check_encodable(address, self.encoding)
-            response = await self.conn.smtp.rcpt(address, encoding=self.encoding)
+            response = await _rcpt(self.conn, address, self.encoding)
         except NextHopUnavailable:
             raise
         except aiosmtplib.SMTPRecipientRefused as exc:
@@ -415,7 +452,7 @@ class Relay:
                 opts, encoding = _mail_options(conn, size, smtputf8, body_8bit)
                 _check_encodable(mail_from, encoding)
                 try:
-                    await conn.smtp.mail(mail_from, options=opts, encoding=encoding)
+                    await _mail(conn, mail_from, opts, encoding)
                 except aiosmtplib.SMTPSenderRefused as exc:
                     released = True
                     await self.pool.release(conn, reusable=True)
