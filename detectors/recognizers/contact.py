@@ -209,9 +209,7 @@ class PhoneRecognizer:
                     entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
                     out.append(RawMatch(entity, *span, 0.75, "identifier", self.name))
         if not windows:
-            return (
-                self._international(text, timeout, out) if any(ch.isdigit() for ch in text) else out
-            )
+            return out  # fewer than six digits in a row: no phone of any country
         for g in finditer(GENERIC_PHONE, text, timeout):
             digits = sum(ch.isdigit() for ch in g.group())
             if not 6 <= digits <= 15 or any(s < g.end() and g.start() < e for s, e in seen):
@@ -228,13 +226,15 @@ class PhoneRecognizer:
             out.append(RawMatch(entity, g.start(), g.end(), 0.6, "identifier", self.name))
         return self._international(text, timeout, out)
 
+    def _regions(self, text: str) -> tuple[str, ...]:
+        """The regions to read national numbers in: those the text names, then the defaults."""
+        return tuple(dict.fromkeys((*region_hints(text)[:4], *self.regions)))
+
     def _international(self, text: str, timeout: float, found: list[RawMatch]) -> list[RawMatch]:
         """Add numbers of other countries' plans and formats; a longer span replaces the pieces
         of it found before ("+33 2 62 43 17 47", not "62 43 17 47")."""
-        hints = region_hints(text)
-        regions = tuple(dict.fromkeys((*hints[:4], *self.regions)))
         out = list(found)
-        for c in phone_candidates(text, timeout, regions):
+        for c in phone_candidates(text, timeout, lambda: self._regions(text)):
             inside = [m for m in out if c.start <= m.start and m.end <= c.end]
             if any(m.start < c.end and c.start < m.end for m in out if m not in inside):
                 continue

@@ -165,6 +165,10 @@ def _prefixes(text: str, start: int) -> list[int]:
     return sorted(set(ends), reverse=True)
 
 
+def _norm(label: str) -> str:
+    return " ".join(label.lower().split())
+
+
 def _placeholder(value: str) -> bool:
     """A form's example value: one digit repeated, or digits counting up or down."""
     digits = "".join(ch for ch in value if ch.isdigit())
@@ -180,8 +184,12 @@ class NationalIdRecognizer:
 
     name: str = "national_id"
     entities: tuple[str, ...] = ("NATIONAL_ID",)
-    cues: tuple[tuple[regex.Pattern[str], tuple[Validator, ...]], ...] = field(
-        default_factory=lambda: tuple((_cue_pattern(w), v) for w, v in ID_CUES)
+    # One pass over the text for every label; the label found says which checks apply.
+    cue: regex.Pattern[str] = field(
+        default_factory=lambda: _cue_pattern([w for words, _ in ID_CUES for w in words])
+    )
+    checks: dict[str, tuple[Validator, ...]] = field(
+        default_factory=lambda: {_norm(w): v for words, v in ID_CUES for w in words}
     )
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
@@ -195,8 +203,9 @@ class NationalIdRecognizer:
                     )
         if not any(ch.isdigit() for ch in text):
             return list(out.values())
-        for pattern, checks in self.cues:
-            for cue in finditer(pattern, text, timeout):
+        for cue in finditer(self.cue, text, timeout):
+            checks = self.checks.get(_norm(cue.group()), ())
+            if checks:
                 gap = LABEL_GAP.match(text, cue.end())
                 start = gap.end() if gap else cue.end()
                 for end in _prefixes(text, start):

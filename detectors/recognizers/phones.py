@@ -10,7 +10,9 @@ written with thousands separators are not phones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import phonenumbers
 import regex
@@ -102,22 +104,36 @@ def _international(value: str) -> str | None:
     return None
 
 
-def _level(value: str, regions: tuple[str, ...]) -> int:
+def _level(value: str, regions: Callable[[], tuple[str, ...]]) -> int:
     """2 when valid in its plan (or a hinted region), 1 when merely possible, 0 when neither."""
     core = _EXTENSION.sub("", value)
     digits = sum(ch.isdigit() for ch in core)
     if not 7 <= digits <= 15:
         return 0
     intl = _international(core)
+    if intl is not None:
+        return _international_level(intl)
+    return _national_level(core, regions())
+
+
+@lru_cache(maxsize=4096)
+def _international_level(number: str) -> int:
+    """Validity of a number in international form (digits only after the +)."""
     try:
-        if intl is not None:
-            num = phonenumbers.parse(intl, None)
-            if phonenumbers.is_valid_number(num):
-                return 2
-            return 1 if phonenumbers.is_possible_number(num) else 0
+        num = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return 0
+    if phonenumbers.is_valid_number(num):
+        return 2
+    return 1 if phonenumbers.is_possible_number(num) else 0
+
+
+@lru_cache(maxsize=4096)
+def _national_level(core: str, regions: tuple[str, ...]) -> int:
+    """Validity of a national number in the first region where it is valid."""
+    try:
         for region in regions:
-            num = phonenumbers.parse(core, region)
-            if phonenumbers.is_valid_number(num):
+            if phonenumbers.is_valid_number(phonenumbers.parse(core, region)):
                 return 2
     except phonenumbers.NumberParseException:
         return 0
@@ -153,7 +169,7 @@ def not_a_phone(text: str, start: int, end: int) -> bool:
     return not intl and US_STATE_BEFORE.search(text, max(0, start - 5), start) is not None
 
 
-def _score(text: str, start: int, end: int, regions: tuple[str, ...]) -> float:
+def _score(text: str, start: int, end: int, regions: Callable[[], tuple[str, ...]]) -> float:
     value = text[start:end]
     core = _EXTENSION.sub("", value)
     context = phone_context(text, start, end)
@@ -186,9 +202,22 @@ def _trimmed(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def phone_candidates(text: str, timeout: float, regions: tuple[str, ...]) -> list[PhoneCandidate]:
-    """Phone numbers of any country in ``text`` (``regions``: hinted regions, most likely first)."""
+def phone_candidates(
+    text: str, timeout: float, regions_of: Callable[[], tuple[str, ...]]
+) -> list[PhoneCandidate]:
+    """Phone numbers of any country in ``text``.
+
+    ``regions_of`` gives the regions to read national numbers in, most likely first; it is
+    asked only when a candidate needs it (finding the regions a text names costs a scan).
+    """
     out: list[PhoneCandidate] = []
+    cached: list[tuple[str, ...]] = []
+
+    def regions() -> tuple[str, ...]:
+        if not cached:
+            cached.append(regions_of())
+        return cached[0]
+
     for m in finditer(CANDIDATE, text, timeout):
         start, end = _trimmed(text, m.start(), m.end())
         score = _score(text, start, end, regions)

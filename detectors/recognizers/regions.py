@@ -76,12 +76,12 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "NG": ("Nigeria",),
     "KE": ("Kenya",),
 }  # fmt: skip
-_NAME_TO_REGION = {n.lower(): r for r, names in COUNTRY_NAMES.items() for n in names}
+# Matched as written (capitalised), which keeps the long alternation cheap.
+_NAME_TO_REGION = {n: r for r, names in COUNTRY_NAMES.items() for n in names}
 COUNTRY_WORD = regex.compile(
     r"(?<![\w])(?:"
     + "|".join(regex.escape(n) for n in sorted(_NAME_TO_REGION, key=len, reverse=True))
-    + r")(?![\w])",
-    regex.IGNORECASE,
+    + r")(?![\w])"
 )
 # "+44 ...", "0049 ...", "(+30)": an international prefix names its country.
 INTL_PREFIX = regex.compile(r"(?<![\w+])(?:\+|\(\+|00)(\d{1,3})(?=[ \t().\-]?\d)")
@@ -94,7 +94,7 @@ def region_hints(text: str) -> tuple[str, ...]:
     """The regions a text names, in the order they first appear (no duplicates)."""
     found: dict[str, None] = {}
     for m in COUNTRY_WORD.finditer(text):
-        found.setdefault(_NAME_TO_REGION[m.group().lower()], None)
+        found.setdefault(_NAME_TO_REGION[m.group()], None)
     for m in INTL_PREFIX.finditer(text):
         for width in (1, 2, 3):
             region = phonenumbers.region_code_for_country_code(int(m.group(1)[:width]))
