@@ -907,12 +907,13 @@ def render_report(
 ) -> tuple[str, dict[str, object]]:
     """Return the human table and the machine-readable summary."""
     header = (
-        f"{'relay':<12} {'msgs/s':>9} {'ratio':>6} {'target':>8} {'delivered':>11} "
+        f"{'relay':<16} {'msgs/s':>9} {'ratio':>6} {'target':>8} {'delivered':>11} "
         f"{'elapsed_s':>9} {'relay_cpu_s':>11} {'sink_cpu_s':>10} {'load_cpu_s':>10} "
         f"{'peak_rss_mb':>14}"
     )
+    size = "the corpus's sizes" if settings.mix else f"{settings.size} bytes"
     lines = [
-        f"# {settings.messages} messages x {settings.repeat} run(s), {settings.size} bytes, "
+        f"# {settings.messages} messages x {settings.repeat} run(s), {size}, "
         f"{settings.concurrency} sessions, load generator: {settings.loadgen}, "
         f"warm-up {settings.warmup}, phigate detector: {settings.detector}"
         + (f", messages from {', '.join(settings.mix)}" if settings.mix else ""),
@@ -929,7 +930,7 @@ def render_report(
             target_txt = f">={target:.1f} " + ("ok" if ratio >= target else "MISS")
         runs = result.runs or ()
         lines.append(
-            f"{_label(result):<12} {result.msgs_per_s:>9.1f} {ratio:>6.2f} {target_txt:>8} "
+            f"{_label(result):<16} {result.msgs_per_s:>9.1f} {ratio:>6.2f} {target_txt:>8} "
             f"{result.delivered:>5}/{settings.messages * settings.repeat:<5} "
             f"{statistics.median([m.elapsed_s for m in runs]) if runs else 0:>9.2f} "
             f"{statistics.median([m.relay_cpu_s for m in runs]) if runs else 0:>11.2f} "
