@@ -124,6 +124,12 @@ try {
   ]);
   result.released = (await page.textContent('p[role="status"]')).includes("released");
 
+  // The other pages must fit a phone too.
+  for (const path of ["/patients", "/disclosures?patient=R-100", "/keys", "/senders"]) {
+    await page.goto(`${opt.base}${path}`);
+    await visit(path);
+  }
+
   await page.click('header a[href="/policy"]');
   await visit("policy");
   const text = await page.inputValue('textarea[name="policy"]');

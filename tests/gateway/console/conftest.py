@@ -17,7 +17,13 @@ import trustme
 
 from gateway.audit import AuditLog
 from gateway.components import default_registry
-from gateway.config import DetectionSettings, PgpSettings, Settings, SmimeSettings
+from gateway.config import (
+    DetectionSettings,
+    PatientSettings,
+    PgpSettings,
+    Settings,
+    SmimeSettings,
+)
 from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import totp
 from gateway.console.store import ConsoleStore
@@ -188,6 +194,11 @@ def console(
             detection=DetectionSettings(detector="null"),
             smime=SmimeSettings(store_dir=policy_file.parent / "certs"),
             pgp=PgpSettings(home=policy_file.parent / "gnupg"),
+            # No roster key: a trial decides without a roster (and opens none).
+            patients=PatientSettings(
+                url=f"sqlite:///{policy_file.parent}/trial-patients.db",
+                key_file=policy_file.parent / "no-roster.key",
+            ),
         )
         services = ConsoleServices(
             store=cstore,
