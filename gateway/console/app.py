@@ -338,6 +338,7 @@ class _Console:
     async def quarantine_list(self, request: Request, session: ConsoleSession) -> Response:
         status = request.query_params.get("status") or HELD
         rows = await run_in_threadpool(self._quarantine().list, status, 200)
+        await self.audit("console-view", session.user, page="quarantine", status=status)
         return self.html("quarantine.html", session=session, rows=rows, status=status)
 
     async def quarantine_show(self, request: Request, session: ConsoleSession) -> Response:
@@ -442,6 +443,7 @@ class _Console:
     async def policy_show(self, request: Request, session: ConsoleSession) -> Response:
         _, _, path = self._policy_parts()
         text = await run_in_threadpool(path.read_text, encoding="utf-8")
+        await self.audit("console-view", session.user, page="policy")
         return self._policy_page(session, text)
 
     async def policy_check(self, request: Request, session: ConsoleSession) -> Response:
@@ -555,8 +557,8 @@ class _Console:
 
     async def patients(self, request: Request, session: ConsoleSession) -> Response:
         q = request.query_params.get("q", "").strip()
-        if q:
-            await self.audit("console-consent-search", session.user)
+        await self.audit("console-consent-search" if q else "console-view", session.user,
+                         page="patients")  # fmt: skip
         return await run_in_threadpool(lambda: self._patients_page(session, q=q))
 
     async def consent_add(self, request: Request, session: ConsoleSession) -> Response:
@@ -692,6 +694,7 @@ class _Console:
         return self.html("keys.html", code, session=session, **values)
 
     async def keys(self, request: Request, session: ConsoleSession) -> Response:
+        await self.audit("console-view", session.user, page="keys")
         return await run_in_threadpool(self._keys_page, session)
 
     async def keys_import(self, request: Request, session: ConsoleSession) -> Response:
