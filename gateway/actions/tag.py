@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from gateway.message import RfcParser
-from gateway.mime.headers import apply_header_edits
 from gateway.model import ActContext, Action, ActResult, HeaderEdit
 
 
@@ -29,5 +28,6 @@ class TagAction:
             subject = ctx.message.header("Subject") or ""
             if not subject.startswith(tag):
                 edits.append(HeaderEdit("Subject", f"{tag} {subject}".strip()))
-        tagged = RfcParser().parse(apply_header_edits(ctx.message.raw, edits))
+        # Only the new header block is parsed; the body's parts are shared, not read again.
+        tagged = RfcParser().with_header_edits(ctx.message, edits)
         return await self.deliver.act(replace(ctx, message=tagged))
