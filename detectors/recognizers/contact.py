@@ -219,6 +219,11 @@ class PhoneRecognizer:
                 or PHONE_AFTER.match(text, g.end() + 1, min(len(text), g.end() + 10))
             ):
                 continue
+            # "NHS number 777 459 7850": the word "number" belongs to another id's label.
+            if not_a_phone(text, g.start(), g.end()) and not phone_context(
+                text, g.start(), g.end()
+            ):
+                continue
             fax = has_context(FAX_CONTEXT, text, g.start(), g.end(), before=12) or text.startswith(
                 "fax", g.end() + 1
             )

@@ -64,6 +64,15 @@ def nhs_valid(value: str) -> bool:
     return check != 10 and check == digits[9]
 
 
+def nhs_shaped(value: str) -> bool:
+    """Ten digits that are no placeholder (one digit repeated, or counting up or down)."""
+    digits = [int(ch) for ch in value if ch.isdigit()]
+    if len(digits) != 10 or len(set(digits)) == 1:
+        return False
+    steps = {(b - a) % 10 for a, b in zip(digits, digits[1:], strict=False)}
+    return steps not in ({1}, {9})  # "123 456 7890" is a form's example
+
+
 def dea_valid(value: str) -> bool:
     """DEA registration: (d1+d3+d5) + 2*(d2+d4+d6) ends in the seventh digit."""
     v = value.upper()
@@ -393,6 +402,17 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             (0.9, 0.95),
             30,
             validate=nhs_valid,
+        ),
+        # Right after its own label, an NHS-shaped number whose check digit fails is still the
+        # patient's number (a typo, a test record): reported, with less confidence.
+        _gated(
+            "uk_nhs_number_labelled",
+            "NHS_NUMBER",
+            r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])",
+            NHS_CONTEXT,
+            (0.75, 0.75),
+            16,
+            validate=nhs_shaped,
         ),
         _labelled_id("member_id", "MEMBER_ID", MEMBER_CONTEXT, (0.85, 0.9), 45, header=True),
         _labelled_id("claim_number", "CLAIM_NUMBER", CLAIM_CONTEXT, (0.8, 0.85), 20),

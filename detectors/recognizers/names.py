@@ -170,8 +170,8 @@ _PARTICLE = (
     r"das|do|bin|ibn|binti|al|el|le|la|ter|ten|zu|mac|ap)"
 )
 KNOWN_NAME = regex.compile(
-    rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP})?(?: {_PARTICLE}(?=[ -]))?"
-    rf"[ -](?:(?:al|el)-)?{_CAP}(?:-{_CAP})?)(?![\w])"
+    rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP})?(?: {_PARTICLE}(?= ))?"
+    rf" (?:(?:al|el)-)?{_CAP}(?:-{_CAP})?)(?![\w])"
 )
 # Surname endings of many languages: a capitalised pair ending in one is a name ("Cezary
 # Koniecki", "Viljami Eloranta" is not, "Pekka Virtanen" is).

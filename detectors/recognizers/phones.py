@@ -23,7 +23,7 @@ PHONE_WORDS = compile_words(
     [
         "phone", "phone number", "phone no", "tel", "tel.", "telephone", "call", "called",
         "calling", "ring", "rang", "reach", "reached", "mobile", "mob", "cell", "cellphone",
-        "fax", "text", "texted", "sms", "whatsapp", "contact", "contact number", "number", "ph",
+        "fax", "text", "texted", "sms", "whatsapp", "contact", "contact number", "ph",
         "ext", "hotline", "pager", "bleep", "landline",
         # other languages: German, French, Spanish, Portuguese, Italian, Dutch, Nordic,
         # Finnish, Polish, Czech, Hungarian, Turkish, Russian, Greek, Japanese, Chinese, Korean

@@ -286,3 +286,25 @@ def test_addresses_in_their_own_order_and_script(text: str, address: str) -> Non
 def test_not_an_address_in_other_orders(text: str) -> None:
     """Numbers before commas, and place names without a street and number, are not addresses."""
     assert values(text, "STREET_ADDRESS") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "anbei der Befund von Frau Weber, geb. 12.04.1990: Diagnose",
+        "Mme Martin, née le 03/11/1954, joignable",
+        "Il paziente Rossi, nato il 15/05/1947, cellulare",
+        "Пациент Иванов, дата рождения 12.03.1961",
+        "Pacjent Nowak, ur. 02.11.1975",
+    ],
+)
+def test_birth_date_words_of_other_languages(text: str) -> None:
+    """A date after a birth word in another language is a date of birth."""
+    assert values(text, "DOB")
+
+
+def test_a_labelled_id_is_not_a_phone() -> None:
+    """Ten digits right after an id's label (NHS number) are that id, not a phone number."""
+    text = "Transfer: NHS number 777 459 7850, postcode 99580."
+    assert phones(text) == []
+    assert values(text, "NHS_NUMBER") == ["777 459 7850"]
