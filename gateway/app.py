@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -261,6 +262,8 @@ class Gateway:
         verdict = await self.pipeline.run(envelope, raw, deliverer=deliverer)
         self.metrics.message(verdict.action, verdict.reply.code)
         seq = await self.record(verdict)
+        if self.settings.console.own_domains and verdict.reply.code == 250:
+            await self._remember_sender(envelope.mail_from)
         log.info(
             "message",
             ref_id=verdict.ref_id,
@@ -278,6 +281,13 @@ class Gateway:
             audit_seq=seq,
         )
         return verdict
+
+    async def _remember_sender(self, sender: str) -> None:
+        """Feed the console's sender directory; its failure never touches the message."""
+        try:
+            await self._offload(functools.partial(self.services.remember_sender, sender))
+        except Exception as exc:  # noqa: BLE001 - the message is done; the directory can wait
+            log.warning("console.sender_directory_failed", error_type=type(exc).__name__)
 
     def _entry(
         self,

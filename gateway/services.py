@@ -11,6 +11,7 @@ import structlog
 from gateway.actions.notices import TemplateNotices
 from gateway.audit import AuditLog
 from gateway.config import Settings
+from gateway.console.store import ConsoleStore
 from gateway.crypto.pgp import PgpError, PgpKeyring
 from gateway.crypto.smime import SmimeError
 from gateway.keys import CertStore, CertStoreError
@@ -63,6 +64,7 @@ class Services:
         self.settings = settings
         self.keyed_hash = keyed_hash
         self.audit = audit
+        self._senders_seen: set[str] = set()
         self.signing: ConfiguredSigner | None = load_configured_signer(settings.smime)
         if self.signing is None:
             log.warning("smime.unsigned_output", detail=UNSIGNED_CBC_WARNING)
@@ -131,6 +133,28 @@ class Services:
             )
         return any(r.taken for r in results)
 
+    @functools.cached_property
+    def sender_directory(self) -> ConsoleStore:
+        """The console's sender directory (opened on first use: only with console.own_domains)."""
+        return ConsoleStore(self.settings.console.url)
+
+    def remember_sender(self, address: str) -> bool:
+        """Enter a staff sender of the practice's own domains (console.own_domains) into the
+        console's sender directory, so an officer can answer "who sent this" from the hash the
+        audit record keeps. Staff addresses are workforce data, not PHI; any other address
+        (a patient writing through the practice's server) never enters it. Each address is
+        written once per process; the caller runs this off the event loop.
+        """
+        own = {d.lower().lstrip("@") for d in self.settings.console.own_domains}
+        addr = address.strip().lower()
+        if not own or "@" not in addr or addr.rpartition("@")[2] not in own:
+            return False
+        if addr in self._senders_seen:
+            return False
+        self.sender_directory.remember_sender(self.keyed_hash(addr), addr, dt.datetime.now(dt.UTC))
+        self._senders_seen.add(addr)
+        return True
+
     def learn_smime(self, raw: bytes, sender: str) -> bool:
         """Learn the sender's certificate and SMIMECapabilities from S/MIME signed mail.
 
@@ -188,7 +212,7 @@ class Services:
 
     def close(self) -> None:
         """Close what was opened."""
-        for name in ("consents", "roster", "portal_store"):
+        for name in ("consents", "roster", "portal_store", "sender_directory"):
             obj = self.__dict__.get(name)
             if obj is not None:
                 obj.close()
