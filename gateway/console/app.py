@@ -207,7 +207,10 @@ class _Console:
         try:
             await run_in_threadpool(self.s.store.authenticate, name, password, code, now)
         except LoginRefused as exc:
-            await self.audit("console-login-failed", name or "-", reason=exc.reason)
+            # A name no user has is kept out of the record: it may be a password typed into
+            # the wrong field, so the record says only that an unknown name was tried.
+            who = name if exc.reason != "unknown user" else "(unknown name)"
+            await self.audit("console-login-failed", who or "-", reason=exc.reason)
             token = secrets.token_urlsafe(32)
             resp = self.html(
                 "login.html",

@@ -70,9 +70,13 @@ def test_lockout_after_three_failures(console: Console) -> None:
     assert console.login(console.client(), "ann").status_code == SEE_OTHER
 
 
-def test_unknown_user_and_disabled_user(console: Console) -> None:
-    """An unknown name is refused like a wrong password; disabling a user ends their session."""
+def test_unknown_user_and_disabled_user(console: Console, audit_log: AuditLog) -> None:
+    """An unknown name is refused like a wrong password, and the audit record does not keep
+    it (it may be a password typed into the name field); disabling a user ends their session."""
     assert console.login(console.client(), "nobody", code="123456").status_code == FORBIDDEN
+    failed = _events(audit_log, "console-login-failed")
+    assert [r["stages"][0]["reason"] for r in failed] == ["unknown user"]
+    assert "nobody" not in str(failed)
     client = console.signed_in("olga")
     console.store.disable("olga")
     resp = client.get("/trace")
