@@ -63,11 +63,16 @@ def arg_defaults() -> dict[str, str]:
 
 
 def test_base_image_is_pinned_to_a_version_not_latest() -> None:
-    """Every FROM names a tag (or digest), and none is 'latest'."""
+    """Every FROM names a tag (or digest), and none is 'latest'; a FROM ${ARG} is judged by the
+    ARG's default (scripts/build-image.sh overrides it with a local base only)."""
     froms = args_of("FROM")
     assert froms
+    defaults = arg_defaults()
     for image in froms:
         reference = image.split()[0]
+        for key, value in defaults.items():
+            reference = reference.replace("${" + key + "}", value)
+        assert "$" not in reference, f"FROM {image}: an ARG without a default"
         assert ":" in reference or "@sha256:" in reference, reference
         assert not reference.endswith(":latest"), reference
 

@@ -1,0 +1,251 @@
+"""The container image built and run for real (issue 13), with podman and no registry.
+
+scripts/build-image.sh makes the base from a debootstrap'ed Debian bookworm and builds
+deploy/container/Containerfile on it; the container then runs as the image says it should be run:
+non-root, read-only root file system, state in a volume, every capability dropped. A real SMTP
+session goes into it through a published port and comes out at a sink on the host.
+
+Slow (the first build debootstraps Debian and pip-installs spaCy: minutes), so it runs only
+with PHIGATE_CONTAINER_TESTS=1 (docs/install.md). Needs root, podman and debootstrap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import smtplib
+import socket
+import subprocess
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from tests.support.deploy import REPO_ROOT
+from tests.support.gateway import SinkController, SinkHandler
+from tests.support.postfix import wait_until
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("PHIGATE_CONTAINER_TESTS") != "1",
+    reason="builds and runs the container image (minutes): set PHIGATE_CONTAINER_TESTS=1",
+)
+
+IMAGE = "phigate:test"
+UID = "10025"
+CACHE = Path(os.environ.get("PHIGATE_IMAGE_CACHE", Path.home() / ".cache" / "phigate-image"))
+# A PHI-bearing message: none of these may reach the next hop in the clear.
+PHI_BODY = (
+    "Patient John Smith, DOB 03/14/1962, MRN 00482913, SSN 123-45-6789: "
+    "HbA1c 9.1%, diagnosis E11.9 type 2 diabetes.\n"
+)
+PHI_MARKERS = (b"123-45-6789", b"00482913", b"03/14/1962")
+
+
+def podman(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run podman with the containers.conf build-image.sh wrote for this host."""
+    env = {**os.environ, "CONTAINERS_CONF": str(CACHE / "containers.conf")}
+    return subprocess.run(
+        ["podman", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def image() -> str:
+    """The image, built by scripts/build-image.sh (cached base, layer cache)."""
+    if shutil.which("podman") is None:
+        pytest.fail("PHIGATE_CONTAINER_TESTS=1 but podman is missing (apt-get install podman runc)")
+    result = subprocess.run(
+        ["bash", str(REPO_ROOT / "scripts" / "build-image.sh")],
+        env={**os.environ, "PHIGATE_IMAGE": IMAGE},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    return IMAGE
+
+
+@dataclass(frozen=True)
+class Running:
+    """A phigate container and the host side of its ports."""
+
+    name: str
+    volume: str
+    smtp_port: int
+    ops_port: int
+    sink: SinkHandler
+
+    def exec(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a command inside the container (as the image's user)."""
+        return podman("exec", self.name, *args)
+
+    def get(self, path: str) -> tuple[int, dict[str, object]]:
+        """GET an ops endpoint through the published port: (status, JSON body)."""
+        url = f"http://127.0.0.1:{self.ops_port}{path}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as reply:  # noqa: S310 - loopback
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    def logs(self) -> str:
+        """Return the container's output (for failure messages)."""
+        result = podman("logs", self.name)
+        return (result.stdout + result.stderr)[-4000:]
+
+
+def bridge() -> tuple[str, str]:
+    """Return podman's default network as (subnet, gateway address on the host)."""
+    result = podman(
+        "network",
+        "inspect",
+        "podman",
+        "--format",
+        "{{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}}",
+    )
+    assert result.returncode == 0, result.stderr
+    subnet, gateway = result.stdout.split()
+    return subnet, gateway
+
+
+def free_port_on(address: str) -> int:
+    """Return a TCP port free on address a moment ago."""
+    with socket.socket() as probe:
+        probe.bind((address, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def published(name: str, port: int) -> int:
+    """Return the host port podman published the container's port on."""
+    result = podman("port", name, str(port))
+    assert result.returncode == 0, result.stderr
+    return int(result.stdout.strip().splitlines()[0].rsplit(":", 1)[1])
+
+
+def write_config(directory: Path, subnet: str, next_hop: str) -> None:
+    """The config volume: the shipped container config with a next hop on the host."""
+    text = (REPO_ROOT / "deploy" / "container" / "phigate.yaml").read_text(encoding="utf-8")
+    text = text.replace("next_hop: mail.example.invalid:10026", f"next_hop: {next_hop}")
+    text = text.replace(
+        'networks: [127.0.0.0/8, "::1/128"]', f'networks: [127.0.0.0/8, "::1/128", {subnet}]'
+    )
+    assert next_hop in text and subnet in text, "deploy/container/phigate.yaml changed shape"
+    directory.mkdir(mode=0o755)
+    (directory / "phigate.yaml").write_text(text, encoding="utf-8")
+    (directory / "phigate.yaml").chmod(0o644)
+
+
+@pytest.fixture(scope="module")
+def running(image: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    """phigate serving in the container, relaying to a sink on the host's bridge address."""
+    name = f"phigate-test-{uuid.uuid4().hex[:8]}"
+    volume = f"{name}-state"
+    subnet, gateway = bridge()
+    config = tmp_path_factory.mktemp("container") / "etc-phigate"
+    sink_port = free_port_on("127.0.0.1")
+    write_config(config, subnet, f"{gateway}:{sink_port}")
+    result = podman(
+        "run", "--detach", "--name", name,
+        "--read-only", "--tmpfs", "/tmp", "--cap-drop", "ALL",
+        "--security-opt", "no-new-privileges",
+        "-v", f"{config}:/etc/phigate:ro", "-v", f"{volume}:/var/lib/phigate",
+        "-p", "127.0.0.1::10025", "-p", "127.0.0.1::9325",
+        image,
+    )  # fmt: skip
+    try:
+        assert result.returncode == 0, result.stderr
+        handler = SinkHandler()
+        # The bridge (and so the gateway address) exists once a container is on it.
+        sink = SinkController(handler, hostname=gateway, port=sink_port)
+        sink.start()
+        try:
+            state = Running(name, volume, published(name, 10025), published(name, 9325), handler)
+            wait_until(
+                lambda: state.get("/readyz")[0] == 200 if _answers(state.ops_port) else False,
+                timeout=180,
+                what="the container's /readyz to answer 200",
+                context=state.logs,
+                interval=1.0,
+            )
+            yield state
+        finally:
+            sink.stop()
+    finally:
+        podman("rm", "--force", "--time", "10", name)
+        podman("volume", "rm", "--force", volume)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def send(port: int, message_id: str, subject: str, body: str) -> None:
+    """Send one message through the container's published SMTP port."""
+    msg = EmailMessage()
+    msg["From"] = "frontdesk@practice.example"
+    msg["To"] = "someone@example.org"
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg.set_content(body)
+    with smtplib.SMTP("127.0.0.1", port, timeout=120) as client:
+        client.send_message(msg)
+
+
+def test_image_runs_as_a_non_root_user_on_a_read_only_root(running: Running) -> None:
+    """UID 10025, the root file system refuses writes, the state volume takes them."""
+    assert running.exec("id", "-u").stdout.strip() == UID
+    refused = running.exec("sh", "-c", "touch /opt/phigate/x")
+    assert refused.returncode != 0
+    assert "Read-only file system" in refused.stderr
+    assert running.exec("touch", "/var/lib/phigate/written").returncode == 0
+
+
+def test_keys_are_created_private_in_the_state_volume(running: Running) -> None:
+    """The audit key phigate made on first start is 0600 and owned by the image's user."""
+    result = running.exec("stat", "-c", "%a %u", "/var/lib/phigate/keys/audit.key")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["600", UID]
+
+
+def test_healthcheck_declared_and_passing(running: Running) -> None:
+    """The image carries the HEALTHCHECK (docker format) and it passes; /healthz answers."""
+    declared = podman("image", "inspect", IMAGE, "--format", "{{json .HealthCheck}}")
+    assert "phigate-healthcheck" in declared.stdout, declared.stdout + declared.stderr
+    check = podman("healthcheck", "run", running.name)
+    assert check.returncode == 0, check.stdout + check.stderr
+    status, body = running.get("/healthz")
+    assert status == 200 and body["alive"] is True
+
+
+def test_smtp_session_relays_to_the_host_and_is_audited(running: Running) -> None:
+    """A plain message in through the published port reaches the host's sink; the chain verifies."""
+    message_id = f"<{uuid.uuid4().hex}@practice.example>"
+    send(running.smtp_port, message_id, "lunch", "See you at noon.\n")
+    mine = [m for m in running.sink.messages if message_id.encode() in m.content]
+    assert len(mine) == 1, running.logs()
+    assert mine[0].rcpt_tos == ["someone@example.org"]
+    assert b"See you at noon." in mine[0].content
+    verify = running.exec(
+        "phigate-entrypoint", "audit", "verify", "--config", "/etc/phigate/phigate.yaml"
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_phi_never_leaves_the_container_in_the_clear(running: Running) -> None:
+    """A message full of PHI is accepted, but nothing the sink got carries its identifiers."""
+    before = len(running.sink.messages)
+    send(running.smtp_port, f"<{uuid.uuid4().hex}@practice.example>", "lab results", PHI_BODY)
+    for received in running.sink.messages[before:]:
+        for marker in PHI_MARKERS:
+            assert marker not in received.content, running.logs()
