@@ -258,9 +258,10 @@ class _Console:
             Markup(bar_chart("PHI types found", _entity_tally(records, since, until), width=560)),
             Markup(_day_chart("Messages per day", by_day)),
         ]
+        monitor = _monitor_rows(records, since, until)
         await self.audit("console-view", session.user, page="dashboard")
         return self.html("dashboard.html", session=session, report=report, charts=charts,
-                         days=days, by_day=by_day)  # fmt: skip
+                         days=days, by_day=by_day, monitor=monitor)  # fmt: skip
 
     def _records_verified(
         self, since: datetime, until: datetime
@@ -842,6 +843,28 @@ def _entity_tally(
         for kind, n in r.entities.items():
             counts[kind] = counts.get(kind, 0) + n
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _monitor_rows(
+    records: Sequence[AuditRecord], since: datetime, until: datetime
+) -> list[tuple[str, str, int, str]]:
+    """Rules in monitor mode: what each would have done in the period, how often, and when
+    last (rule, would-be action, messages, last day), most frequent first. Nothing was
+    applied: the messages went as before the rule existed."""
+    counts: dict[tuple[str, str], int] = {}
+    last: dict[tuple[str, str], datetime] = {}
+    for r in records:
+        if r.is_event or not r.monitor or not since <= r.ts < until:
+            continue
+        for rule in r.rules or ("(no rule)",):
+            key = (rule, r.action)
+            counts[key] = counts.get(key, 0) + 1
+            last[key] = max(last.get(key, r.ts), r.ts)
+    rows = [
+        (rule, action, n, last[(rule, action)].date().isoformat())
+        for (rule, action), n in counts.items()
+    ]
+    return sorted(rows, key=lambda row: (-row[2], row[0], row[1]))
 
 
 def _day_chart(title: str, by_day: Sequence[tuple[str, int]], width: int = 560) -> str:

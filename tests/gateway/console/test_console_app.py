@@ -207,6 +207,27 @@ def test_dashboard_counts_come_from_the_report(console: Console, audit_log: Audi
     assert "<title>2026-11-12: 1</title>" in page.text
 
 
+def test_dashboard_shows_what_monitor_mode_rules_would_have_done(
+    console: Console, audit_log: AuditLog
+) -> None:
+    """The month holds one monitor-mode decision (M7 on 15 November: rule phi-external would
+    have encrypted): the dashboard lists it over 31 days, apart from what really happened, and
+    a window that ends before it shows none."""
+    fill_month(audit_log)
+    client = console.signed_in("aud")
+    page = client.get("/", params={"days": "31"}).text
+    table = page.split('id="monitor"', 1)[1].split("</table>", 1)[0]
+    rows = [
+        [cell.split(">", 1)[1] for cell in row.split("</td>")[:-1]]
+        for row in table.split("<tr>")[2:]
+    ]
+    assert rows == [["phi-external", "encrypt", "1", "2026-11-15"]]
+    console.clock.advance(timedelta(days=16))  # the window now ends 16 days later
+    later = console.signed_in("aud").get("/", params={"days": "10"}).text
+    assert "Dashboard" in later
+    assert 'id="monitor"' not in later and "No rule in monitor mode" in later
+
+
 def test_sender_directory_for_officers(console: Console, audit_log: AuditLog) -> None:
     """An officer resolves a staff sender's hash to the address; the lookup is audited."""
     digest = audit_log.keyed_hash(ALICE)
