@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import dns.exception
 import dns.name
@@ -31,6 +32,27 @@ def dane_name(address: str, label: str) -> dns.name.Name:
     return dns.name.from_text(f"{digest}.{label}.{domain.lower()}")
 
 
+def _signed_records(
+    client: ValidatingClient,
+    source: str,
+    address: str,
+    label: str,
+    rdtype: dns.rdatatype.RdataType,
+    timeout: float,
+) -> tuple[dns.name.Name, list[Any]]:
+    """The DNSSEC-validated records of `address` under `label`, with their owner name; none
+    when the address can have no such name or nothing is published there."""
+    try:
+        owner = dane_name(address, label)
+    except (ValueError, dns.exception.DNSException):
+        return dns.name.root, []  # no DNS name can hold a record for this address
+    try:
+        rrset = client.query(owner, rdtype, deadline=time.monotonic() + timeout)
+    except LookupFailed as exc:
+        raise type(exc)(source, exc.reason) from exc
+    return owner, list(rrset) if rrset is not None else []
+
+
 class DaneOpenpgpkeySource:
     """OpenPGP keys from DNSSEC-signed OPENPGPKEY records. See KeySource."""
 
@@ -42,19 +64,10 @@ class DaneOpenpgpkeySource:
 
     def find(self, address: str, *, timeout: float) -> Sequence[Candidate]:
         """See KeySource."""
-        try:
-            owner = dane_name(address, "_openpgpkey")
-        except (ValueError, dns.exception.DNSException):
-            return []  # no DNS name can hold a record for this address
-        try:
-            rrset = self.client.query(
-                owner, dns.rdatatype.OPENPGPKEY, deadline=time.monotonic() + timeout
-            )
-        except LookupFailed as exc:
-            raise type(exc)(self.name, exc.reason) from exc
-        if rrset is None:
-            return []
-        return [Candidate("pgp", bytes(r.key), self.name, str(owner)) for r in rrset]
+        owner, records = _signed_records(
+            self.client, self.name, address, "_openpgpkey", dns.rdatatype.OPENPGPKEY, timeout
+        )
+        return [Candidate("pgp", bytes(r.key), self.name, str(owner)) for r in records]
 
 
 class DaneSmimeaSource:
@@ -68,20 +81,11 @@ class DaneSmimeaSource:
 
     def find(self, address: str, *, timeout: float) -> Sequence[Candidate]:
         """See KeySource."""
-        try:
-            owner = dane_name(address, "_smimecert")
-        except (ValueError, dns.exception.DNSException):
-            return []  # no DNS name can hold a record for this address
-        try:
-            rrset = self.client.query(
-                owner, dns.rdatatype.SMIMEA, deadline=time.monotonic() + timeout
-            )
-        except LookupFailed as exc:
-            raise type(exc)(self.name, exc.reason) from exc
-        if rrset is None:
-            return []
+        owner, records = _signed_records(
+            self.client, self.name, address, "_smimecert", dns.rdatatype.SMIMEA, timeout
+        )
         found = []
-        for r in rrset:
+        for r in records:
             usage, selector, mtype = int(r.usage), int(r.selector), int(r.mtype)
             if usage in (1, 3) and selector == 0 and mtype == 0:
                 found.append(Candidate("smime", bytes(r.cert), self.name, f"{owner} usage {usage}"))
