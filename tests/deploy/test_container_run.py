@@ -27,15 +27,18 @@ from pathlib import Path
 import pytest
 
 from tests.support.deploy import REPO_ROOT
-from tests.support.gateway import SinkController, SinkHandler
+from tests.support.gateway import Received, SinkController, SinkHandler
 from tests.support.postfix import wait_until
+
+COMPOSE = REPO_ROOT / "deploy" / "compose"
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("PHIGATE_CONTAINER_TESTS") != "1",
     reason="builds and runs the container image (minutes): set PHIGATE_CONTAINER_TESTS=1",
 )
 
-IMAGE = "phigate:test"
+# The tag compose.yaml runs, so the compose test below uses the image built here.
+IMAGE = "phigate:0.1"
 UID = "10025"
 CACHE = Path(os.environ.get("PHIGATE_IMAGE_CACHE", Path.home() / ".cache" / "phigate-image"))
 # A PHI-bearing message: none of these may reach the next hop in the clear.
@@ -249,3 +252,156 @@ def test_phi_never_leaves_the_container_in_the_clear(running: Running) -> None:
     for received in running.sink.messages[before:]:
         for marker in PHI_MARKERS:
             assert marker not in received.content, running.logs()
+
+
+# --------------------------------------------------------------------------
+# deploy/compose/: postfix + phigate + portal + PostgreSQL, with podman-compose
+
+
+def base_image_build(tag: str, *args: str) -> None:
+    """Build a compose image on build-image.sh's local Debian base."""
+    result = podman(
+        "build", "--quiet", "--format", "docker",
+        "--build-arg", "BASE_IMAGE=localhost/phigate-base:bookworm",
+        "-t", tag, *args,
+        timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-4000:]
+
+
+def compose_command() -> list[str]:
+    """podman-compose (>= 1.1: Debian's 1.0.3 cannot read compose.yaml's networks)."""
+    found = os.environ.get("PHIGATE_PODMAN_COMPOSE") or shutil.which("podman-compose")
+    if found is None:
+        pytest.fail(
+            "PHIGATE_CONTAINER_TESTS=1 needs podman-compose >= 1.1 (pip install podman-compose)"
+        )
+    return [found, "-f", str(COMPOSE / "compose.yaml")]
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The running compose project and a sink on its front network standing in for the internet."""
+
+    sink: SinkHandler
+
+    @staticmethod
+    def container(service: str) -> str:
+        """Return the container name of a compose service."""
+        result = podman(
+            "ps", "--format", "{{.Names}}",
+            "--filter", "label=com.docker.compose.project=phigate",
+            "--filter", f"label=com.docker.compose.service={service}",
+        )  # fmt: skip
+        names = result.stdout.split()
+        assert len(names) == 1, f"{service}: {names} {result.stderr}"
+        return names[0]
+
+    def exec(self, service: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a command in a service's container."""
+        return podman("exec", self.container(service), *args)
+
+
+def stack_volumes() -> list[str]:
+    """Every volume the project's containers use (named and anonymous), for the teardown."""
+    ids = podman("ps", "-a", "-q", "--filter", "label=com.docker.compose.project=phigate").stdout
+    volumes = []
+    for cid in ids.split():
+        mounts = podman("inspect", cid, "--format", "{{range .Mounts}}{{.Name}} {{end}}").stdout
+        volumes.extend(mounts.split())
+    return volumes
+
+
+@pytest.fixture(scope="module")
+def stack(image: str) -> Iterator[Stack]:
+    """`podman-compose up` of deploy/compose, Postfix relaying to a sink on the host."""
+    base_image_build(
+        "phigate-postfix:0.1", "-f", str(COMPOSE / "postfix" / "Containerfile"), str(REPO_ROOT)
+    )
+    base_image_build("localhost/postgres-standin:15", str(COMPOSE / "postgres-standin"))
+    secrets = subprocess.run(
+        ["sh", str(COMPOSE / "init-secrets.sh")], capture_output=True, text=True, check=False
+    )
+    assert secrets.returncode == 0, secrets.stderr
+    env = {
+        **os.environ,
+        "CONTAINERS_CONF": str(CACHE / "containers.conf"),
+        "PHIGATE_POSTGRES_IMAGE": "localhost/postgres-standin:15",
+    }
+    command = compose_command()
+    up = subprocess.run(
+        [*command, "up", "-d"], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    try:
+        assert up.returncode == 0, up.stderr[-4000:]
+        network = podman(
+            "network", "inspect", "phigate_front",
+            "--format", "{{range .Subnets}}{{.Subnet}} {{.Gateway}}{{end}}",
+        )  # fmt: skip
+        subnet, gateway = network.stdout.split()
+        handler = SinkHandler()
+        sink = SinkController(handler, hostname=gateway, port=free_port_on(gateway))
+        sink.start()
+        try:
+            stack = Stack(handler)
+            # After the entry point's own postconf (from the environment) and start.
+            wait_until(
+                lambda: stack.exec("postfix", "postfix", "status").returncode == 0,
+                timeout=120,
+                what="Postfix to run",
+                interval=1.0,
+            )
+            # The practice network is the host's side of the published port 25; the smarthost
+            # is the sink (compose's RELAYHOST and PRACTICE_NETWORKS, set after the fact).
+            relay = stack.exec(
+                "postfix", "sh", "-c",
+                f"postconf -e 'relayhost = [{gateway}]:{sink.port}' "
+                f"'mynetworks = 127.0.0.0/8 {subnet}' && postfix reload",
+            )  # fmt: skip
+            assert relay.returncode == 0, relay.stderr
+            for service in ("postgres", "phigate", "portal"):
+                name = Stack.container(service)
+                wait_until(
+                    lambda name=name: podman("healthcheck", "run", name).returncode == 0,  # type: ignore[misc]
+                    timeout=180,
+                    what=f"{service} to be healthy",
+                    interval=2.0,
+                )
+            yield stack
+        finally:
+            sink.stop()
+    finally:
+        volumes = stack_volumes()
+        subprocess.run(
+            [*command, "down", "-v"], env=env, capture_output=True, timeout=300, check=False
+        )
+        if volumes:
+            podman("volume", "rm", "--force", *volumes)
+
+
+def test_compose_stack_is_healthy_and_ready_on_postgresql(stack: Stack) -> None:
+    """Every health check passes and phigate is ready: policy loaded, PostgreSQL and Postfix reached."""
+    ready = stack.exec(
+        "phigate", "/opt/phigate/.venv/bin/python", "/usr/local/bin/phigate-healthcheck",
+        "http://127.0.0.1:9325/readyz",
+    )  # fmt: skip
+    assert ready.returncode == 0, ready.stderr
+
+
+def test_compose_mail_flows_through_postfix_and_phigate(stack: Stack) -> None:
+    """Mail into Postfix's published port 25 comes out at the smarthost once, after phigate."""
+    message_id = f"<{uuid.uuid4().hex}@practice.example>"
+    send(25, message_id, "lunch", "See you at noon.\n")
+
+    def arrived() -> list[Received]:
+        return [m for m in stack.sink.messages if message_id.encode() in m.content]
+
+    wait_until(
+        lambda: bool(arrived()), timeout=120, what="the message at the smarthost", interval=0.5
+    )
+    assert len(arrived()) == 1
+    verify = stack.exec(
+        "phigate", "phigate-entrypoint", "audit", "verify", "--config", "/etc/phigate/phigate.yaml"
+    )
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    assert "0 records" not in verify.stdout
