@@ -32,6 +32,20 @@ def test_wheel_carries_the_shipped_policies(tmp_path: Path) -> None:
     for name in SHIPPED:
         assert f"policies/{name}" in names
     assert not any(n.startswith("policies/") and n.endswith(".py") for n in names)
+    # Every data file of the packages (templates in subfolders too: the portal's pages and
+    # notice, the console's) is in the wheel; a missing one only shows in an installed gateway.
+    tracked = subprocess.run(
+        ["git", "ls-files", "gateway", "detectors", "policies"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    ).stdout.split()
+    data = [n for n in tracked if not n.endswith(".py")]
+    assert "gateway/portal/templates/notice/notice.txt.j2" in data or any(
+        n.startswith("gateway/portal/templates/notice/") for n in data
+    )
+    assert sorted(n for n in data if n not in names) == []
     # Installed from the wheel, the gateway finds the installed copy, not the source tree's.
     target = tmp_path / "site"
     subprocess.run(
