@@ -11,6 +11,7 @@ with PHIGATE_CONTAINER_TESTS=1 (docs/install.md). Needs root, podman and deboots
 
 from __future__ import annotations
 
+import email.policy
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -193,11 +195,13 @@ def _answers(port: int) -> bool:
         return False
 
 
-def send(port: int, message_id: str, subject: str, body: str) -> None:
+def send(
+    port: int, message_id: str, subject: str, body: str, to: str = "someone@example.org"
+) -> None:
     """Send one message through the container's published SMTP port."""
     msg = EmailMessage()
     msg["From"] = "frontdesk@practice.example"
-    msg["To"] = "someone@example.org"
+    msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = message_id
     msg.set_content(body)
@@ -405,3 +409,32 @@ def test_compose_mail_flows_through_postfix_and_phigate(stack: Stack) -> None:
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "0 records" not in verify.stdout
+
+
+def test_compose_phi_to_a_patient_goes_to_the_portal(stack: Stack) -> None:
+    """PHI to an outside address with no key is held on the portal (PostgreSQL store) and only
+    a notice with the pickup link leaves: the installed image must carry the portal's notice
+    templates (a wheel without them answered 451 to every such message)."""
+    message_id = f"<{uuid.uuid4().hex}@practice.example>"
+    send(25, message_id, "your results", PHI_BODY, to="jane.doe@patients.example.org")
+
+    def notices() -> list[Received]:
+        return [m for m in stack.sink.messages if b"jane.doe@patients.example.org" in m.content]
+
+    wait_until(lambda: bool(notices()), timeout=120, what="the portal notice", interval=0.5)
+    texts = [
+        part.get_content()
+        for m in stack.sink.messages
+        for part in message_from_bytes(m.content, policy=email.policy.default).walk()
+        if part.get_content_maintype() == "text"
+    ]
+    for marker in PHI_MARKERS:
+        assert all(marker not in m.content for m in stack.sink.messages)
+        assert all(marker.decode() not in text for text in texts)
+    notice = [
+        part.get_content()
+        for m in notices()
+        for part in message_from_bytes(m.content, policy=email.policy.default).walk()
+        if part.get_content_type() == "text/plain"
+    ]
+    assert any("https://portal.practice.example:8443/p/" in text for text in notice), notice
