@@ -71,7 +71,6 @@ class DecisionThresholds(Frozen):
     strong_identifiers: tuple[str, ...] = ("MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NHS_NUMBER")
     linked_identifiers: tuple[str, ...] = (
         "US_SSN",
-        # other countries' SSN: SIN, BSN, PESEL, CPF, Aadhaar... (checked, after their label)
         "NATIONAL_ID",
         "DOB",
         "DATE_OF_SERVICE",
