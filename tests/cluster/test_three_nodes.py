@@ -107,27 +107,8 @@ class ClusterPostfix(PostfixInstance):
     def main_cf(self) -> str:
         """See PostfixInstance; no content filter: the nodes are the relay for these domains."""
         params = {
-            "compatibility_level": "3.6",
-            "queue_directory": str(self.queue_dir),
-            "data_directory": str(self.data_dir),
-            "maillog_file": str(self.maillog),
-            "maillog_file_prefixes": str(self.root),
-            "inet_interfaces": LOOPBACK,
-            "inet_protocols": "ipv4",
-            "myhostname": "postfix.phigate-test.invalid",
-            "mydestination": "",
-            "mynetworks": "127.0.0.0/8",
-            "alias_maps": "",
-            "alias_database": "",
-            "smtpd_relay_restrictions": "permit_mynetworks, reject",
-            "smtp_tls_security_level": "none",
-            "smtpd_tls_security_level": "none",
-            "smtp_dns_support_level": "disabled",
-            "queue_run_delay": "1s",
-            "minimal_backoff_time": "1s",
-            "maximal_backoff_time": "2s",
+            **self.plumbing(),
             "smtp_connect_timeout": "2s",
-            "biff": "no",
             "transport_maps": f"texthash:{self.config_dir / 'transport'}",
         }
         return "".join(f"{key} = {value}\n" for key, value in params.items())

@@ -320,10 +320,10 @@ class PostfixInstance(_StopsOnExit):
     def _swap(self, options: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
         return [(key, swap_ports(value, self._port_map())) for key, value in options]
 
-    def main_cf(self) -> str:
-        """Render main.cf: test plumbing plus the shipped after-queue parameters."""
-        shipped = parse_main_cf(snippet_text("after-queue", "main.cf"))
-        params = {
+    def plumbing(self) -> dict[str, str]:
+        """The private instance's own main.cf parameters: its directories, loopback only, no
+        DNS, no TLS, fast retries (every test Postfix starts from these)."""
+        return {
             "compatibility_level": "3.6",
             "queue_directory": str(self.queue_dir),
             "data_directory": str(self.data_dir),
@@ -334,7 +334,6 @@ class PostfixInstance(_StopsOnExit):
             "myhostname": "postfix.phigate-test.invalid",
             "mydestination": "",
             "mynetworks": "127.0.0.0/8",
-            "relayhost": f"[{LOOPBACK}]:{self.ports.sink}",
             "alias_maps": "",
             "alias_database": "",
             "smtpd_relay_restrictions": "permit_mynetworks, reject",
@@ -345,6 +344,14 @@ class PostfixInstance(_StopsOnExit):
             "minimal_backoff_time": "1s",
             "maximal_backoff_time": "2s",
             "biff": "no",
+        }
+
+    def main_cf(self) -> str:
+        """Render main.cf: test plumbing plus the shipped after-queue parameters."""
+        shipped = parse_main_cf(snippet_text("after-queue", "main.cf"))
+        params = {
+            **self.plumbing(),
+            "relayhost": f"[{LOOPBACK}]:{self.ports.sink}",
             **{key: swap_ports(value, self._port_map()) for key, value in shipped.items()},
         }
         return "".join(f"{key} = {value}\n" for key, value in params.items())
