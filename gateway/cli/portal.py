@@ -1,4 +1,10 @@
-"""`phigate portal`: serve the patient pickup portal, wired to the roster, consents and audit log."""
+"""`phigate portal`: serve the patient pickup portal, wired to the roster, consents and audit log.
+
+`phigate portal rotate-key` adds a new active master key to the shared key file; every portal
+store (gateway node or portal process) re-reads the file when it changes, so new items are
+sealed under the new key while older ones stay readable under theirs. It is recorded in the
+audit log, and refused when no audit hook is configured to record it.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +23,14 @@ from cryptography.x509.oid import NameOID
 
 from gateway.audit import AuditLog
 from gateway.audit.events import record_event
-from gateway.cli.command import Command
+from gateway.cli.command import Command, CommandFailed, failing_as, operator
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_ERROR, EXIT_OK
-from gateway.cli.options import config_option
+from gateway.cli.options import config_option, given
 from gateway.config import Settings, split_hostport
 from gateway.delivery.outbox import Outbox
 from gateway.delivery.sender import mail_sender
-from gateway.model import ConfigError
+from gateway.model import ConfigError, PhigateError
 from gateway.ops.logs import configure
 from gateway.patients.consent import ConsentRegistry
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
@@ -33,6 +39,11 @@ from gateway.patients.roster import PatientRoster
 from gateway.patients.scopes import SCOPES
 from gateway.portal import PortalRuntime, PortalServices, PortalStore, run_portal
 from gateway.portal.app import ConsentChoices, ConsentTerms, RecordedConsent
+from gateway.portal.errors import PortalError
+from gateway.storage.keyfiles import KeyFile
+from gateway.storage.stores import PORTAL_MASTER_KEY
+
+PREFIX = "phigate portal"
 
 log = structlog.get_logger("phigate.portal")
 
@@ -177,6 +188,58 @@ def demo_certificate(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
+    """Add a new active portal master key (audited); older items stay readable under theirs."""
+    with failing_as(PREFIX):
+        path = ctx.settings.portal.clone(**given(master_key_file=args.p_key_file)).master_key_file
+        if not path.exists():
+            # A fresh file here would leave every stored item unreadable.
+            raise PortalError(f"portal master key file {path} does not exist")
+        audit_event = ctx.hooks.audit_event
+        if audit_event is None:
+            raise PortalError(
+                "refusing to rotate the key: no audit hook is configured to record it"
+            )
+        key_id = KeyFile(path, PORTAL_MASTER_KEY).rotate()
+    try:
+        audit_event("portal-key-rotated", {"key_id": key_id, "by": operator(args.p_who)})
+    except PhigateError as exc:
+        raise CommandFailed(
+            f"{PREFIX}: {exc.code}: the key was rotated to {key_id}, but the audit log did not "
+            "take the record of it"
+        ) from exc
+    print(key_id)
+    return EXIT_OK
+
+
+def _rotate_options(parser: argparse.ArgumentParser) -> None:
+    config_option(parser)
+    parser.add_argument(
+        "--key-file",
+        dest="p_key_file",
+        type=Path,
+        metavar="FILE",
+        help="portal master key file (default portal.master_key_file)",
+    )
+    parser.add_argument(
+        "--as", dest="p_who", metavar="NAME", help="who is acting (default: the login name)"
+    )
+
+
 COMMANDS = (
-    Command("portal", "serve the secure patient pickup portal (TLS)", serve_portal, _options),
+    Command(
+        "portal",
+        "serve the secure patient pickup portal (TLS); rotate-key adds a new master key",
+        serve_portal,
+        _options,
+        subcommands=(
+            Command(
+                "rotate-key",
+                "add a new active portal master key (audited); print its id",
+                rotate_key,
+                _rotate_options,
+            ),
+        ),
+        metavar="[rotate-key]",
+    ),
 )
