@@ -5,7 +5,8 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-deps
-PYTEST_ARGS ?=
+# Spread over the cores (tests wait on real servers more than on the CPU); `PYTEST_ARGS=` runs serially.
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 
 .PHONY: install system-deps browser-deps run test lint typecheck unit clean
 
