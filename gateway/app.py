@@ -178,6 +178,8 @@ class Gateway:
         self._large_executor = ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="phigate-stage-large"
         )
+        # Work that follows a message but need not precede its reply (the sender directory).
+        self._after_reply: set[asyncio.Future[None]] = set()
         needed = {"deliver"} | {
             spec.type for rule in document.rules for spec in (rule.action, *rule.fallback)
         }
@@ -263,7 +265,11 @@ class Gateway:
         self.metrics.message(verdict.action, verdict.reply.code)
         seq = await self.record(verdict)
         if self.settings.console.own_domains and verdict.reply.code == 250:
-            await self._remember_sender(envelope.mail_from)
+            # Not awaited: between the next hop's 250 and ours, a node that dies makes the
+            # client send the message again (docs/multinode.md), so nothing optional runs there.
+            task = asyncio.ensure_future(self._remember_sender(envelope.mail_from))
+            self._after_reply.add(task)
+            task.add_done_callback(self._after_reply.discard)
         log.info(
             "message",
             ref_id=verdict.ref_id,
@@ -400,6 +406,8 @@ class Gateway:
         """Release connections, threads and the database."""
         await self.pool.close()
         await self.audit_writer.close()
+        if self._after_reply:
+            await asyncio.gather(*self._after_reply)
         self._executor.shutdown(wait=True)
         # A scan past its time budget may still run; nobody waits for it any more.
         self._large_executor.shutdown(wait=False, cancel_futures=True)
