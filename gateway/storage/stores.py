@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from gateway.audit.errors import AuditKeyError
 from gateway.audit.keys import AUDIT_KEY
 from gateway.model import ConfigError, PhigateError
+from gateway.patients.keys import ROSTER_KEY
 from gateway.quarantine.errors import QuarantineKeyError
 from gateway.quarantine.keys import QUARANTINE_MASTER_KEY
 from gateway.storage.database import checked_url, first_line, make_engine, safe_url
@@ -69,14 +70,15 @@ def check_key_files(settings: Any) -> None:
             raise ConfigError(f"{setting}: {exc}") from None
     roster = Path(settings.patients.key_file)
     if roster.exists():
+        # A key ring since keys rotate (gateway.patients.keys); one hex line is a ring of one.
         try:
-            text = roster.read_text(encoding="ascii").strip()
-            if len(bytes.fromhex(text)) < 16:
-                raise ValueError("fewer than 16 bytes")
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            ROSTER_KEY.parse(roster.read_bytes(), roster)
+        except OSError as exc:
             raise ConfigError(
-                f"patients.key_file: roster key file {roster} is unreadable or malformed: {exc}"
+                f"patients.key_file: roster key file {roster} is unreadable: {exc.strerror}"
             ) from None
+        except PhigateError as exc:
+            raise ConfigError(f"patients.key_file: {exc}") from None
 
 
 def check_stores(settings: Any, *, connect: bool) -> None:
