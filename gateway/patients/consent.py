@@ -569,21 +569,42 @@ class ConsentRegistry:
             raise ConsentNotFound(f"no consent {consent_id!r}")
         return events
 
-    def _for_address(self, address: str) -> tuple[str, tuple[str, ...]] | None:
+    def _for_address(self, address: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+        """The address's hashes under every roster key, and the roster ids that list it."""
         try:
             normalised = normalize_email(address)
         except InvalidIdentifier:
             return None
-        return self.roster.address_hash(normalised), self.roster.ids_by_email(normalised)
+        return self.roster.address_hashes(normalised), self.roster.ids_by_email(normalised)
+
+    def rehash(self, addresses: Iterable[str]) -> int:
+        """Move the consents of these addresses to their hash under the active roster key (after
+        a key rotation, with the roster re-imported); return how many moved."""
+        moved = 0
+        with write_tx(self.engine) as conn:
+            for address in addresses:
+                try:
+                    active, *older = self.roster.address_hashes(address)
+                except InvalidIdentifier:
+                    continue
+                if not older:
+                    continue
+                result = conn.execute(
+                    consents.update()
+                    .where(consents.c.address_hash.in_(older))
+                    .values(address_hash=active)
+                )
+                moved += int(result.rowcount or 0)
+        return moved
 
     def valid_for(self, address: str, at: datetime) -> Consent | None:
         """The most recently obtained consent valid for `address` at `at`, or None."""
         found = self._for_address(address)
         if found is None:
             return None
-        digest, roster_ids = found
+        digests, roster_ids = found
         with self.engine.connect() as conn:
-            candidates = self._load(conn, consents.c.address_hash == digest)
+            candidates = self._load(conn, consents.c.address_hash.in_(digests))
         valid = [c for c in candidates if c.is_valid(at) and c.roster_id in roster_ids]
         return max(valid, key=lambda c: c.obtained_at, default=None)
 
@@ -612,12 +633,12 @@ class ConsentRegistry:
         found = self._for_address(address)
         if found is None:
             return None
-        digest, roster_ids = found
+        digests, roster_ids = found
         when = utc(at)
         with write_tx(self.engine) as conn:
             # Locks the consent rows (FOR UPDATE), which revoke() also locks: whichever
             # commits first is seen by the other. SQLite's BEGIN IMMEDIATE does the same.
-            candidates = self._load(conn, consents.c.address_hash == digest, lock=True)
+            candidates = self._load(conn, consents.c.address_hash.in_(digests), lock=True)
             usable = [
                 c
                 for c in candidates

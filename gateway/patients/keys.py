@@ -1,46 +1,106 @@
-"""The roster's HMAC key: one 0600 file kept apart from the database (e.g. var/keys/roster.key).
+"""The roster's HMAC keys: one 0600 file kept apart from the database (e.g. var/keys/roster.key).
 
-Every stored identifier is HMAC-SHA256(key, kind || 0x00 || normalised value). The key cannot
-be rotated in place: a new key means re-importing the roster and re-recording consents, so
-losing the file makes the stored hashes useless (that is the point: a stolen database alone
-cannot be matched against a list of names).
+Every stored identifier is HMAC-SHA256(key, kind || 0x00 || normalised value). Losing the
+file makes the stored hashes useless; that is the point: a stolen database alone cannot be
+matched against a list of names.
+
+The file is a key ring (``{"active": "r2", "keys": {"r1": "<hex>", "r2": "<hex>"}}``, see
+gateway.storage.keyfiles); a file of one hex line, as earlier versions wrote it, is a ring of
+that one key, called r1. Rotation works with nodes running because nothing needs the old key
+to be gone at once:
+
+- `phigate patients rotate-key` adds a key and makes it active. Every process re-reads the
+  file when it changes, so new imports and consents are hashed under the new key at once.
+- Lookups hash the value under every key in the ring and match any of the digests, so a
+  stored hash made under an older key still matches (a digest says nothing about its key,
+  and HMAC digests under two keys do not collide).
+- The stored hashes cannot be recomputed from the database (it holds no clear values), so
+  `phigate patients rehash FILE` re-imports the roster export under the active key and moves
+  the consents of every address in it to the active key's hash. An entry or a consent left
+  out keeps matching through its old key, which therefore stays in the ring.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
-import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from gateway.patients.errors import RosterKeyError
-from gateway.storage.keyfiles import KEY_BYTES, MIN_KEY_BYTES, create_private_file
+from gateway.storage.keyfiles import MIN_KEY_BYTES, KeyFile, KeyKind, KeyRing
+
+LEGACY_KEY_ID = "r1"
+
+
+@dataclass(frozen=True)
+class RosterKeyKind(KeyKind):
+    """The roster's key file: a key ring, or one hex line (the ring of key r1)."""
+
+    def parse(self, data: bytes, source: Path) -> KeyRing:
+        """See KeyKind; a file that is not JSON is read as one hex key, id r1."""
+        if data.lstrip().startswith(b"{"):
+            try:
+                json.loads(data)
+            except ValueError:
+                pass
+            else:
+                return super().parse(data, source)
+        try:
+            key = bytes.fromhex(data.decode("ascii").strip())
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise self.error(f"{self.label} {source} is unreadable or malformed: {exc}") from None
+        if len(key) < MIN_KEY_BYTES:
+            raise self.error(f"{self.label} {source} holds fewer than {MIN_KEY_BYTES} bytes")
+        return KeyRing(active=LEGACY_KEY_ID, keys=MappingProxyType({LEGACY_KEY_ID: key}))
+
+
+ROSTER_KEY = RosterKeyKind(name="roster key", id_prefix="r", error=RosterKeyError)
+
+
+def _check_private(path: Path) -> None:
+    if os.stat(path).st_mode & 0o077:
+        raise RosterKeyError(f"roster key file {path} is readable by group or others; chmod 600")
+
+
+def roster_key_file(path: Path) -> KeyFile:
+    """The roster key file at `path`, created (0600, directory 0700) with one key if missing."""
+    keys = KeyFile(Path(path), ROSTER_KEY)
+    keys.ensure()
+    _check_private(keys.path)
+    return keys
 
 
 def load_or_create_key(path: Path) -> bytes:
-    """Read the key from `path`, creating the file (0600, directory 0700) when it is missing."""
-    path = Path(path)
-    create_private_file(path, lambda: (secrets.token_hex(KEY_BYTES) + "\n").encode())
-    try:
-        text = path.read_text(encoding="ascii").strip()
-        key = bytes.fromhex(text)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise RosterKeyError(f"roster key file {path} is unreadable or malformed: {exc}") from None
-    if len(key) < MIN_KEY_BYTES:
-        raise RosterKeyError(f"roster key file {path} holds fewer than {MIN_KEY_BYTES} bytes")
-    if os.stat(path).st_mode & 0o077:
-        raise RosterKeyError(f"roster key file {path} is readable by group or others; chmod 600")
-    return key
+    """The active roster key from `path`, creating the file when it is missing."""
+    return roster_key_file(path).ring().active_key
 
 
 class IdentifierHasher:
-    """Keyed hashes of normalised identifiers, separated by kind (name, dob, mrn, email)."""
+    """Keyed hashes of normalised identifiers, separated by kind (name, dob, mrn, email).
 
-    def __init__(self, key: bytes) -> None:
-        self._key = key
+    It reads the ring from its key file on each use (re-read only when the file changed), so a
+    rotation reaches a running process at its next hash.
+    """
+
+    def __init__(self, keys: KeyFile) -> None:
+        self._keys = keys
 
     def digest(self, kind: str, normalised: str) -> str:
-        """The hex HMAC-SHA256 of one normalised identifier of the given kind."""
+        """The hex HMAC-SHA256 of one normalised identifier under the active key (for storing)."""
+        return self._mac(self._keys.ring().active_key, kind, normalised)
+
+    def digests(self, kind: str, normalised: str) -> tuple[str, ...]:
+        """The identifier's digest under every key of the ring, the active one first (for
+        matching what any of them stored)."""
+        ring = self._keys.ring()
+        others = [k for key_id, k in sorted(ring.keys.items()) if key_id != ring.active]
+        return tuple(self._mac(k, kind, normalised) for k in (ring.active_key, *others))
+
+    @staticmethod
+    def _mac(key: bytes, kind: str, normalised: str) -> str:
         msg = kind.encode() + b"\x00" + normalised.encode()
-        return hmac.new(self._key, msg, hashlib.sha256).hexdigest()
+        return hmac.new(key, msg, hashlib.sha256).hexdigest()

@@ -19,6 +19,10 @@ Import semantics (`import_csv`):
   else gets the next free ``R-NNNNNN``: re-importing the same export keeps its ids stable.
   Entries missing from a file are left alone (an import never deletes).
 - An MRN belongs to one entry only; an address may be shared (a parent's mailbox).
+
+Keys: identifiers are stored under the active roster key and matched under every key of the
+ring (see gateway.patients.keys), so a key rotation never stops a lookup; `rehash_csv`
+re-imports an export under the active key.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from gateway.patients.errors import (
     RosterImportError,
     RosterNotFound,
 )
-from gateway.patients.keys import IdentifierHasher, load_or_create_key
+from gateway.patients.keys import IdentifierHasher, roster_key_file
 from gateway.patients.normalize import (
     NameKey,
     name_key,
@@ -236,7 +240,8 @@ class PatientRoster:
     """The roster: keyed hashes of names with dates of birth, MRNs and addresses, by roster id."""
 
     def __init__(self, url: str, key_file: Path) -> None:
-        self._hasher = IdentifierHasher(load_or_create_key(Path(key_file)))
+        self.keys = roster_key_file(Path(key_file))
+        self._hasher = IdentifierHasher(self.keys)
         self.engine = open_store(url)
 
     def close(self) -> None:
@@ -244,9 +249,14 @@ class PatientRoster:
         self.engine.dispose()
 
     # -- hashing ------------------------------------------------------------------------
+    # `_x_hash` is what a write stores (the active key); `_x_hashes` is what a lookup matches
+    # (every key of the ring, so hashes stored before a rotation still match).
 
     def _name_hash(self, key: NameKey, dob: date) -> str:
-        return self._hasher.digest(NAME, f"{key.key()}|{dob.isoformat()}")
+        return self._name_hashes(key, dob)[0]
+
+    def _name_hashes(self, key: NameKey, dob: date) -> tuple[str, ...]:
+        return self._hasher.digests(NAME, f"{key.key()}|{dob.isoformat()}")
 
     def _dob_hash(self, dob: date) -> str:
         return self._hasher.digest(DOB, dob.isoformat())
@@ -254,12 +264,19 @@ class PatientRoster:
     def _mrn_hash(self, mrn: str) -> str:
         return self._hasher.digest(MRN, mrn)
 
+    def _mrn_hashes(self, mrn: str) -> tuple[str, ...]:
+        return self._hasher.digests(MRN, mrn)
+
     def _email_hash(self, normalised: str) -> str:
         return self._hasher.digest(EMAIL, normalised)
 
     def address_hash(self, address: str) -> str:
-        """The keyed hash of an address, as stored; raises InvalidIdentifier if not an address."""
+        """The keyed hash of an address to store (active key); InvalidIdentifier if not one."""
         return self._email_hash(normalize_email(address))
+
+    def address_hashes(self, address: str) -> tuple[str, ...]:
+        """The address's hash under every roster key, the active one first (what to match)."""
+        return self._hasher.digests(EMAIL, normalize_email(address))
 
     # -- import -------------------------------------------------------------------------
 
@@ -280,6 +297,18 @@ class PatientRoster:
         self, records: Iterable[tuple[int, Mapping[str, str]]], *, skip_bad: bool = False
     ) -> ImportReport:
         """Import (line number, {column: value}) records with the same rules as `import_csv`."""
+        return self._import(records, skip_bad)[0]
+
+    def rehash_csv(self, path: Path, *, skip_bad: bool = False) -> tuple[ImportReport, list[str]]:
+        """Import a roster export under the active key (as `import_csv`: every entry in it gets
+        its hashes anew) and return the report with the normalised addresses of the rows
+        written, so the consents on them can move to the active key too."""
+        report, written = self._import(read_csv_records(Path(path), ROSTER_COLUMNS), skip_bad)
+        return report, sorted({e for row in written for e in row.emails})
+
+    def _import(
+        self, records: Iterable[tuple[int, Mapping[str, str]]], skip_bad: bool
+    ) -> tuple[ImportReport, list[_Row]]:
         items = list(records)
         errors: list[RowError] = []
         parsed: list[_Row] = []
@@ -295,20 +324,21 @@ class PatientRoster:
             errors.extend(conflict_errors)
             errors.sort(key=lambda e: e.line)
             if errors and not skip_bad:
-                return ImportReport(rows=len(items), errors=tuple(errors), applied=False)
+                return ImportReport(rows=len(items), errors=tuple(errors), applied=False), []
             added, updated = self._write(conn, resolved)
-        return ImportReport(
+        report = ImportReport(
             rows=len(items),
             added=tuple(added),
             updated=tuple(updated),
             errors=tuple(errors),
             applied=bool(added or updated),
         )
+        return report, [row for _rid, row in resolved]
 
-    def _ids_for(self, conn: Connection, kind: str, digest: str) -> set[str]:
+    def _ids_for(self, conn: Connection, kind: str, digests: Sequence[str]) -> set[str]:
         rows = conn.execute(
             sa.select(identifiers.c.roster_id)
-            .where(identifiers.c.kind == kind, identifiers.c.hash == digest)
+            .where(identifiers.c.kind == kind, identifiers.c.hash.in_(digests))
             .distinct()
         )
         return {r[0] for r in rows}
@@ -324,12 +354,12 @@ class PatientRoster:
         pending_new: list[_Row] = []
         for row in rows:
             rid = row.roster_id
-            mrn_owners = self._ids_for(conn, MRN, self._mrn_hash(row.mrn)) if row.mrn else set()
+            mrn_owners = self._ids_for(conn, MRN, self._mrn_hashes(row.mrn)) if row.mrn else set()
             if rid is None:
                 if mrn_owners:
                     rid = sorted(mrn_owners)[0]
                 elif row.dob is not None:
-                    same = self._ids_for(conn, NAME, self._name_hash(row.name, row.dob))
+                    same = self._ids_for(conn, NAME, self._name_hashes(row.name, row.dob))
                     rid = sorted(same)[0] if len(same) == 1 else None
             if rid is not None and rid in taken_ids:
                 errors.append(
@@ -404,9 +434,9 @@ class PatientRoster:
 
     # -- lookups ------------------------------------------------------------------------
 
-    def _lookup(self, kind: str, digest: str) -> set[str]:
+    def _lookup(self, kind: str, digests: Sequence[str]) -> set[str]:
         with self.engine.connect() as conn:
-            return self._ids_for(conn, kind, digest)
+            return self._ids_for(conn, kind, digests)
 
     @staticmethod
     def _single(ids: set[str]) -> str | None:
@@ -415,26 +445,26 @@ class PatientRoster:
     def by_mrn(self, mrn: str) -> str | None:
         """The roster id with this MRN, or None."""
         try:
-            digest = self._mrn_hash(normalize_mrn(mrn))
+            digests = self._mrn_hashes(normalize_mrn(mrn))
         except InvalidIdentifier:
             return None
-        return self._single(self._lookup(MRN, digest))
+        return self._single(self._lookup(MRN, digests))
 
     def by_name_dob(self, name: str, dob: str | date) -> str | None:
         """The single roster id with this name (any supported order) and date of birth, or None."""
         try:
-            digest = self._name_hash(name_key(name), parse_dob(dob))
+            digests = self._name_hashes(name_key(name), parse_dob(dob))
         except InvalidIdentifier:
             return None
-        return self._single(self._lookup(NAME, digest))
+        return self._single(self._lookup(NAME, digests))
 
     def ids_by_email(self, address: str) -> tuple[str, ...]:
         """Every roster id that lists this address (a shared family mailbox gives several)."""
         try:
-            digest = self.address_hash(address)
+            digests = self.address_hashes(address)
         except InvalidIdentifier:
             return ()
-        return tuple(sorted(self._lookup(EMAIL, digest)))
+        return tuple(sorted(self._lookup(EMAIL, digests)))
 
     def by_email(self, address: str) -> str | None:
         """The roster id whose address this is, or None (also when several entries share it)."""
@@ -464,10 +494,11 @@ class PatientRoster:
         """True when `dob` is this entry's date of birth (constant-time compare)."""
         _found, stored = self._dob_hash_of(roster_id)
         try:
-            given = self._dob_hash(parse_dob(dob))
+            given = self._hasher.digests(DOB, parse_dob(dob).isoformat())
         except InvalidIdentifier:
             return False
-        return stored is not None and hmac.compare_digest(stored, given)
+        # Every key's digest is compared (constant time each, and no early exit).
+        return stored is not None and sum(hmac.compare_digest(stored, g) for g in given) > 0
 
     def exists(self, roster_id: str) -> bool:
         """True when the roster has this id."""
