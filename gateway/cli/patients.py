@@ -1,4 +1,9 @@
-"""`phigate patients import|show` and `phigate consent add|list|show|revoke|import`.
+"""`phigate patients import|show|rotate-key|rehash` and `phigate consent add|list|show|revoke|import`.
+
+`patients rotate-key` adds a new active roster key (running processes match under every key
+of the ring and store under the active one, see gateway.patients.keys); `patients rehash
+FILE` re-imports the roster export under it and moves the consents of its addresses. Both
+are recorded in the audit log, and refused when no audit hook is configured to record them.
 
 Exit codes: 0 done, 1 bad input rows (nothing written), 2 error. Nothing printed here is a
 clear identifier: roster entries show counts, consents show the masked address.
@@ -15,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gateway.cli.command import Command, failing_as, group, operator, print_fields
+from gateway.cli.command import Command, CommandFailed, failing_as, group, operator, print_fields
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
 from gateway.cli.options import JSON, given, store_options, switches
@@ -24,8 +29,10 @@ from gateway.model import PhigateError
 from gateway.patients.consent import METHODS, Consent, ConsentRegistry, parse_day, parse_when
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION
 from gateway.patients.errors import RosterKeyError
+from gateway.patients.keys import ROSTER_KEY
 from gateway.patients.roster import PatientRoster, RowError
 from gateway.patients.scopes import SCOPES
+from gateway.storage.keyfiles import KeyFile
 
 DEFAULTS = PatientSettings()
 
@@ -98,6 +105,80 @@ def patients_import(ctx: Context, args: argparse.Namespace) -> int:
     print(f"{len(report.added)} added, {len(report.updated)} updated")
     for rid in report.added:
         print(f"  added {rid}")
+    return EXIT_OK
+
+
+def _audited(ctx: Context, command: str, action: str, details: Mapping[str, Any]) -> None:
+    """Record a key change in the audit log; say what was done when the log refuses it."""
+    audit = ctx.hooks.audit_event
+    assert audit is not None  # checked before the change
+    try:
+        audit(action, details)
+    except PhigateError as exc:
+        raise CommandFailed(
+            f"{command}: {exc.code}: done, but the audit log did not take the record of it"
+        ) from exc
+
+
+def _require_audit(ctx: Context) -> None:
+    if ctx.hooks.audit_event is None:
+        raise RosterKeyError("refusing to change roster keys: no audit hook is configured")
+
+
+def patients_rotate_key(ctx: Context, args: argparse.Namespace) -> int:
+    """Add a new active roster key (audited) and print its id."""
+    command = "phigate patients rotate-key"
+    with failing_as(command):
+        path = _settings(ctx, args).key_file
+        if not path.exists():
+            raise RosterKeyError(f"roster key file {path} does not exist; import a roster first")
+        _require_audit(ctx)
+        key_id = KeyFile(path, ROSTER_KEY).rotate()
+    _audited(ctx, command, "patients-key-rotated", {"key_id": key_id, "by": operator(None)})
+    print(key_id)
+    return EXIT_OK
+
+
+def patients_rehash(ctx: Context, args: argparse.Namespace) -> int:
+    """Re-import the roster export under the active key and move its addresses' consents."""
+    command = "phigate patients rehash"
+    with failing_as(command):
+        settings = _settings(ctx, args)
+        _require_audit(ctx)
+        with closing(_roster(settings)) as roster:
+            report, addresses = roster.rehash_csv(args.file, skip_bad=args.skip_bad)
+            if report.errors and not report.applied and not args.skip_bad:
+                print(
+                    f"{args.file}: {len(report.bad_lines)} bad row(s); nothing rehashed",
+                    file=sys.stderr,
+                )
+                _print_errors(report.errors)
+                return EXIT_FAILED
+            with closing(
+                ConsentRegistry(settings.url, roster, disclosure_dir=settings.disclosure_dir)
+            ) as registry:
+                moved = registry.rehash(addresses)
+                touched = {*report.added, *report.updated}
+                left_consents = sum(c.roster_id not in touched for c in registry.list())
+            left_entries = roster.count() - len(touched)
+            key_id = roster.keys.ring().active
+    if report.errors:
+        print(f"{args.file}: skipped {len(report.bad_lines)} bad row(s)", file=sys.stderr)
+        _print_errors(report.errors)
+    details = {
+        "key_id": key_id,
+        "entries": len(touched),
+        "consents_moved": moved,
+        "entries_left": left_entries,
+        "consents_left": left_consents,
+    }
+    _audited(ctx, command, "patients-rehashed", details)
+    print(f"{len(touched)} entries hashed under {key_id}, {moved} consent(s) moved to it")
+    if left_entries or left_consents:
+        print(
+            f"{left_entries} roster entries and {left_consents} consent(s) on them were not in "
+            f"{args.file}: they keep their older hashes, so keep the older keys in the ring"
+        )
     return EXIT_OK
 
 
@@ -316,6 +397,17 @@ COMMANDS = (
             _patients_import_options,
         ),
         Command("show", "what is stored about one entry", patients_show, _patients_show_options),
+        Command(
+            "rotate-key",
+            "add a new active roster key (audited); print its id",
+            patients_rotate_key,
+        ),
+        Command(
+            "rehash",
+            "re-import the roster export under the active key and move its consents (audited)",
+            patients_rehash,
+            _patients_import_options,
+        ),
         shared=_options,
     ),
     group(
