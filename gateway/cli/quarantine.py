@@ -2,7 +2,8 @@
 
 Every command that decrypts an entry (`show`, `show --reveal`, `release`) and `delete` first
 records the access through the context's `audit_access` hook; without that hook, or when it
-fails, nothing is shown, sent or deleted. `show` prints metadata and masked headers only; the
+fails, nothing is shown, sent or deleted. `rotate-key` is refused without the `audit_event` hook
+and records the new key id. `show` prints metadata and masked headers only; the
 message itself is printed only with `--reveal`. A release goes through the `deliver` hook (the
 gateway's next hop; it may be a coroutine function).
 """
@@ -242,9 +243,22 @@ def purge(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
-    """Add a new active master key, optionally re-wrapping live entries."""
+    """Add a new active master key (audited), optionally re-wrapping live entries."""
+    audit_event = ctx.hooks.audit_event
+    if audit_event is None:
+        raise CommandFailed(
+            f"{PREFIX}: refusing to rotate the key: no audit hook is configured to record it"
+        )
     with _opened(ctx, args) as store:
         key_id = store.rotate_master_key(rewrap=args.rewrap)
+    details = {"key_id": key_id, "rewrapped": bool(args.rewrap), "by": operator(args.q_who)}
+    try:
+        audit_event("quarantine-key-rotated", details)
+    except PhigateError as exc:
+        raise CommandFailed(
+            f"{PREFIX}: {exc.code}: the key was rotated to {key_id}, but the audit log did not "
+            "take the record of it"
+        ) from exc
     print(key_id)
     return EXIT_OK
 

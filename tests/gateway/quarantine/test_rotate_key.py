@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from gateway.cli.context import Hooks
-from gateway.cli.exits import EXIT_OK
+from gateway.cli.exits import EXIT_ERROR, EXIT_OK
 from gateway.cli.main import main
 from gateway.quarantine import QuarantineStore
 from tests.support.db import database_url
@@ -28,9 +28,14 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _rotate(url: str, key_file: Path, *flags: str) -> int:
+Events = list[tuple[str, dict[str, object]]]
+
+
+def _rotate(url: str, key_file: Path, *flags: str, events: Events | None = None) -> int:
     argv = ["quarantine", "rotate-key", "--url", url, "--key-file", str(key_file), *flags]
-    return main(argv, Hooks())
+    if events is None:
+        return main(argv, Hooks())
+    return main(argv, Hooks(audit_event=lambda action, details: events.append((action, details))))
 
 
 @pytest.mark.parametrize("rewrap", [False, True], ids=["keep", "rewrap"])
@@ -46,8 +51,13 @@ def test_rotation_reaches_both_open_stores(
         before = [put(node1), put(node2)]
         assert {node1.meta(e)["key_id"] for e in before} == {"q1"}
 
-        assert _rotate(pg_url, key_file, *(["--rewrap"] if rewrap else [])) == EXIT_OK
+        events: Events = []
+        flags = ["--rewrap"] if rewrap else []
+        assert _rotate(pg_url, key_file, *flags, "--as", "olga", events=events) == EXIT_OK
         assert capsys.readouterr().out.strip() == "q2"
+        assert events == [
+            ("quarantine-key-rotated", {"key_id": "q2", "rewrapped": rewrap, "by": "olga"})
+        ]
 
         after = [put(node1), put(node2)]
         assert [node2.meta(e)["key_id"] for e in after] == ["q2", "q2"]
@@ -60,3 +70,17 @@ def test_rotation_reaches_both_open_stores(
             node1.retire_master_key("q1")
             for entry_id in (*before, *after):
                 assert node2.get(entry_id).raw == RAW
+
+
+def test_rotation_without_an_audit_hook_is_refused_and_changes_nothing(
+    tmp_path: Path, pg_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing to record it, rotate-key says so and the key file keeps its one key."""
+    key_file = tmp_path / "keys" / "quarantine.key"
+    with closing(QuarantineStore(pg_url, key_file)) as store:
+        entry = put(store)
+        before = key_file.read_bytes()
+        assert _rotate(pg_url, key_file) == EXIT_ERROR
+        assert "no audit hook" in capsys.readouterr().err
+        assert key_file.read_bytes() == before
+        assert store.meta(put(store))["key_id"] == store.meta(entry)["key_id"] == "q1"
