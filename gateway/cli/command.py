@@ -49,10 +49,17 @@ class Command:
         sub = parser.add_subparsers(
             dest=f"{self.name}_command", metavar=self.metavar, required=self.run is None
         )
+        # argparse copies a sub-command's defaults over what was parsed before its name, so
+        # `portal --config X rotate-key` would lose X: an option the parent has too gets no
+        # default in the child and keeps the parent's value unless it is given again.
+        parent_dests = {action.dest for action in parser._actions}
         for command in self.subcommands:
             child = sub.add_parser(command.name, help=command.help, description=command.description)
             self.shared(child)
             command.add_arguments(child)
+            for action in child._actions:
+                if action.dest in parent_dests and action.dest != "help":
+                    action.default = argparse.SUPPRESS
 
 
 class CommandFailed(Exception):
