@@ -3,9 +3,10 @@ and still every message reaches the next hop exactly once, has exactly one final
 record, the audit chain verifies across all three nodes (the dead one included), and
 `phigate status` shows the dead node stale.
 
-Postfix spreads the mail: each recipient domain's transport lists all three nodes as one
-nexthop list (Postfix >= 3.5), each domain in another order, so every node takes mail and a
-dead node's share fails over to the next in its list.
+Postfix spreads the mail: each recipient domain's content filter (a FILTER action of
+check_recipient_access) lists all three nodes as one destination list (Postfix >= 3.5), each
+domain in another order, so every node takes mail and a dead node's share fails over to the
+next in its list.
 
 Which node dies is chosen by the next hop, not named in advance: once armed, the next hop
 holds the final dot of the first message from a node that has already delivered one, and that
@@ -129,18 +130,19 @@ class HoldingSink:
 
 
 class ClusterPostfix(PostfixInstance):
-    """A private Postfix relaying each recipient domain to the three nodes (a nexthop list)."""
+    """A private Postfix filtering each recipient domain through the three nodes (a list)."""
 
     def __init__(self, root: Path, ports: PostfixPorts, nodes: list[int]) -> None:
         super().__init__(root, ports)
         self.nodes = nodes
 
     def main_cf(self) -> str:
-        """See PostfixInstance; no content filter: the nodes are the relay for these domains."""
+        """See PostfixInstance; each domain's content filter is the three nodes."""
+        filters = f"texthash:{self.config_dir / 'filters'}"
         params = {
             **self.plumbing(),
             "smtp_connect_timeout": "2s",
-            "transport_maps": f"texthash:{self.config_dir / 'transport'}",
+            "smtpd_recipient_restrictions": f"check_recipient_access {filters}, permit_mynetworks",
         }
         return "".join(f"{key} = {value}\n" for key, value in params.items())
 
@@ -151,14 +153,14 @@ class ClusterPostfix(PostfixInstance):
         return _BASE_MASTER_CF + listeners
 
     def start(self) -> None:
-        """Write the transport map (domain -> the three nodes, rotated), then start."""
+        """Write the filter map (domain -> the three nodes, rotated), then start."""
         self.config_dir.mkdir(parents=True, exist_ok=True)
         lines = []
         for i, domain in enumerate(DOMAINS):
             order = self.nodes[i:] + self.nodes[:i]
             hops = ",".join(f"[{LOOPBACK}]:{p}" for p in order)
-            lines.append(f"{domain} smtp:{hops}\n")
-        (self.config_dir / "transport").write_text("".join(lines))
+            lines.append(f"{domain} FILTER smtp:{hops}\n")
+        (self.config_dir / "filters").write_text("".join(lines))
         super().start()
 
 
