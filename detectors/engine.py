@@ -21,6 +21,7 @@ from detectors.config import DetectorConfig
 from detectors.decision import decide
 from detectors.findings import Decision, Finding
 from detectors.masking import mask
+from detectors.prefilter import gated_recognizers
 from detectors.recognizers import RawMatch, default_recognizers
 from detectors.recognizers.names import (
     GREETING,
@@ -179,14 +180,13 @@ class PhiEngine:
     def __init__(self, config: DetectorConfig | None = None) -> None:
         self.config = config or DetectorConfig()
         self.recognizers = default_recognizers(self.config)
+        # The prefilter skips recognizers that cannot match a text (detectors/prefilter.py).
+        self.cheap = gated_recognizers(self.recognizers, self.config)
         self.nlp = load_nlp(trimmed=True)
 
     # ---- single text -------------------------------------------------------------------
     def _cheap(self, text: str) -> list[RawMatch]:
-        out: list[RawMatch] = []
-        for rec in self.recognizers:
-            out.extend(rec.analyze(text, self.config.regex_timeout_s))
-        return out
+        return self.cheap.analyze(text, self.config.regex_timeout_s)
 
     def _ner(self, text: str, offset: int = 0) -> list[RawMatch]:
         return self._ner_doc(self.nlp(text), text, offset)
