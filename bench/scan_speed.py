@@ -9,7 +9,10 @@ extraction, then every part analysed), the two alternating message by message so
 a shared machine hits both alike. Engine construction is timed apart and never counted in the
 throughput. Start-up: seconds from spawning `phigate serve` (the shipped PHI detector) to the
 250 of the first message it relays to a sink, with the phase the serve process spends before
-its port answers. Figures only: nothing here asserts a time.
+its port answers. Reach: an untimed pass counts the share of analysed texts and characters each
+recognizer gets past the prefilter (detectors/prefilter.py) and the share of messages and
+characters NER reads. `--ungated` also times phigate with every gate open, in the same
+alternation, to show what the prefilter saves. Figures only: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ from bench.relay import (  # noqa: E402
 )
 from bench.stock_presidio import stock_presidio_engine  # noqa: E402
 from detectors.config import DetectorConfig  # noqa: E402
+from detectors.engine import PhiEngine  # noqa: E402
 from detectors.extract import extract_message  # noqa: E402
+from detectors.prefilter import GatedRecognizers, PrefilterStats  # noqa: E402
 from gateway.cli.scan import Item, Scanner  # noqa: E402
 
 DEV_CORPUS = Path("/work/shared/corpus/dev")
@@ -59,28 +64,41 @@ def corpus(dev: Path | None, per_family: int, seed: int, work: Path) -> list[Mes
     return cases
 
 
-def throughput(cases: list[MessageCase], repeat: int, stock: bool) -> dict[str, Any]:
+def throughput(
+    cases: list[MessageCase], repeat: int, stock: bool, ungated: bool = False
+) -> dict[str, Any]:
     """Messages per second of phigate's scan path and of stock Presidio, alternating."""
     t0 = time.perf_counter()
     scanner = Scanner(DetectorConfig(), text_mode=False)
     ours_start = time.perf_counter() - t0
+    open_gates = Scanner(DetectorConfig(), text_mode=False) if ungated else None
+    if open_gates is not None:  # its own engine: Scanner's is shared per configuration
+        open_gates.engine = PhiEngine(DetectorConfig())
+        open_gates.engine.cheap = GatedRecognizers(open_gates.engine.recognizers, {})
     t0 = time.perf_counter()
     presidio = stock_presidio_engine() if stock else None
     stock_start = time.perf_counter() - t0
     for case in cases[:5]:  # warm both (lazy tables, spaCy's first call)
         scanner.scan(Item(case.file, case.raw), False)
+        if open_gates is not None:
+            open_gates.scan(Item(case.file, case.raw), False)
         if presidio is not None:
             stock_flags(presidio, extract_message(case.raw).parts)
-    spent = {"phigate": 0.0, "stock": 0.0}
+    spent = {"phigate": 0.0, "stock": 0.0, "ungated": 0.0}
     flagged = 0
     for rep in range(repeat):
         for i, case in enumerate(cases):
-            order = ("phigate", "stock") if (i + rep) % 2 == 0 else ("stock", "phigate")
+            order = ("phigate", "stock", "ungated")
+            order = order[(i + rep) % 3 :] + order[: (i + rep) % 3]
             for name in order:
                 started = time.perf_counter()
                 if name == "phigate":
                     record = scanner.scan(Item(case.file, case.raw), False)
                     flagged += rep == 0 and record["band"] != "clean"
+                elif name == "ungated":
+                    if open_gates is None:
+                        continue
+                    open_gates.scan(Item(case.file, case.raw), False)
                 elif presidio is not None:
                     stock_flags(presidio, extract_message(case.raw).parts)
                 spent[name] += time.perf_counter() - started
@@ -93,11 +111,70 @@ def throughput(cases: list[MessageCase], repeat: int, stock: bool) -> dict[str, 
         "phigate_flagged": flagged,
         "phigate_engine_start_s": round(ours_start, 2),
     }
+    if open_gates is not None:
+        out["ungated_msgs_per_s"] = round(n / spent["ungated"], 1)
+        out["prefilter_speedup"] = round(spent["ungated"] / spent["phigate"], 3)
     if presidio is not None:
         out["stock_msgs_per_s"] = round(n / spent["stock"], 1)
         out["ratio"] = round(spent["stock"] / spent["phigate"], 3)
         out["stock_engine_start_s"] = round(stock_start, 2)
     return out
+
+
+class CountingNlp:
+    """Wraps the engine's spaCy pipeline to count the messages and characters NER reads."""
+
+    def __init__(self, nlp: Any) -> None:
+        self.nlp = nlp
+        self.batches = 0
+        self.chars = 0
+
+    def pipe(self, texts: Any) -> Any:
+        """Count one message's NER windows, then run them."""
+        texts = list(texts)
+        if texts:
+            self.batches += 1
+            self.chars += sum(len(t) for t in texts)
+        return self.nlp.pipe(texts)
+
+    def __call__(self, text: str) -> Any:
+        """Count one whole text, then run it."""
+        self.batches += 1
+        self.chars += len(text)
+        return self.nlp(text)
+
+
+def reach(cases: list[MessageCase]) -> dict[str, Any]:
+    """Untimed pass: the share of texts and characters each recognizer and NER gets to read."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    engine = scanner.engine
+    stats = PrefilterStats()
+    engine.cheap.stats = stats
+    counting = CountingNlp(engine.nlp)
+    engine.nlp = counting  # type: ignore[assignment]
+    try:
+        for case in cases:
+            scanner.scan(Item(case.file, case.raw), False)
+    finally:
+        engine.cheap.stats = None
+        engine.nlp = counting.nlp
+    texts, chars = max(stats.texts, 1), max(stats.chars, 1)
+    rows = {
+        name: (round(100 * n / texts, 1), round(100 * c / chars, 1))
+        for name, (n, c) in stats.reached.items()
+    }
+    for rec in engine.recognizers:
+        rows.setdefault(rec.name, (0.0, 0.0))
+    runs = sum(n for n, _ in stats.reached.values())
+    return {
+        "texts_analysed": stats.texts,
+        "chars_analysed": stats.chars,
+        "recognizer_runs_per_text": round(runs / texts, 1),
+        "recognizer_runs_ungated_per_text": len(engine.recognizers),
+        "ner_messages_pct": round(100 * counting.batches / max(len(cases), 1), 1),
+        "ner_chars_pct": round(100 * counting.chars / chars, 1),
+        "reach_pct_texts_chars": rows,
+    }
 
 
 def startup(work: Path, phigate: list[str]) -> dict[str, Any]:
@@ -152,15 +229,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=positive_int, default=1)
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--ungated", action="store_true", help="also time every gate open")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="phigate-scan-speed-") as tmp:
         work = Path(tmp)
         cases = corpus(args.corpus, args.per_family, args.seed, work)
-        figures = throughput(cases, args.repeat, not args.skip_stock)
+        figures = throughput(cases, args.repeat, not args.skip_stock, args.ungated)
+        figures.update(reach(cases))
         if not args.skip_startup:
             figures.update(startup(work, default_phigate().split()))
     print(f"# {figures['messages']} messages ({figures['bytes']} bytes) x {figures['repeat']}")
     for key, value in figures.items():
+        if key == "reach_pct_texts_chars":
+            print("reach (% of texts, % of chars) per recognizer:")
+            for name, (pt, pc) in sorted(value.items(), key=lambda kv: kv[1]):
+                print(f"  {name:30} {pt:5.1f}% {pc:5.1f}%")
+            continue
         print(f"{key:28} {value}")
     print(json.dumps(figures))
     return 0
