@@ -14,13 +14,14 @@ the same matches as the ungated one; a gate changed here needs its pattern read 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import regex
 
 from detectors.config import DetectorConfig
-from detectors.recognizers.base import RawMatch, Recognizer
+from detectors.recognizers.base import RawMatch, Recognizer, RegexRecognizer, finditer
 
 DIGIT_RUN = regex.compile(r"[\p{Nd}\p{No}]+")
 URL_START = regex.compile(r"(?i)://|www\.")
@@ -129,8 +130,18 @@ class PrefilterStats:
             row[1] += len(text)
 
 
+def _pattern_key(rec: Recognizer) -> tuple[str, int] | None:
+    """The pattern a plain regex recognizer scans for (None for any other recognizer)."""
+    if isinstance(rec, RegexRecognizer):
+        return rec.pattern.pattern, rec.pattern.flags
+    return None
+
+
 class GatedRecognizers:
-    """Recognizers in their order, each run only on texts whose signals its gate admits."""
+    """Recognizers in their order, each run only on texts whose signals its gate admits.
+
+    Plain regex recognizers that share one pattern share one scan of the text.
+    """
 
     def __init__(
         self,
@@ -140,7 +151,12 @@ class GatedRecognizers:
         stats: PrefilterStats | None = None,
     ) -> None:
         self.recognizers = tuple(recognizers)
-        self._plan = tuple((r, gates.get(r.name)) for r in self.recognizers)
+        keys = Counter(_pattern_key(r) for r in self.recognizers)
+        self._plan = tuple(
+            (r, gates.get(r.name), key if key is not None and keys[key] > 1 else None)
+            for r in self.recognizers
+            for key in (_pattern_key(r),)
+        )
         self.stats = stats
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
@@ -148,10 +164,16 @@ class GatedRecognizers:
         s = signals(text)
         out: list[RawMatch] = []
         ran: list[str] = []
-        for rec, gate in self._plan:
+        scans: dict[tuple[str, int], list[regex.Match[str]]] = {}
+        for rec, gate, shared in self._plan:
             if gate is not None and not gate.admits(s):
                 continue
-            out.extend(rec.analyze(text, timeout))
+            if shared is not None and isinstance(rec, RegexRecognizer):
+                if shared not in scans:
+                    scans[shared] = list(finditer(rec.pattern, text, timeout))
+                out.extend(rec.from_matches(text, scans[shared]))
+            else:
+                out.extend(rec.analyze(text, timeout))
             ran.append(rec.name)
         if self.stats is not None:
             self.stats.add(text, ran)

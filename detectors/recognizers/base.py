@@ -168,8 +168,16 @@ class RegexRecognizer:
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
+        return self.from_matches(text, finditer(self.pattern, text, timeout))
+
+    def from_matches(self, text: str, matches: Iterable[regex.Match[str]]) -> list[RawMatch]:
+        """The raw matches for ``matches`` of this recognizer's pattern in ``text``.
+
+        Recognizers that share one pattern (a token read as a member id or as a claim number)
+        can so share one scan of the text.
+        """
         out: list[RawMatch] = []
-        for m in finditer(self.pattern, text, timeout):
+        for m in matches:
             start, end = m.span(self.group)
             if start < 0:
                 continue

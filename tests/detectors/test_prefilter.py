@@ -118,3 +118,21 @@ def test_engine_runs_the_gated_set() -> None:
     assert isinstance(engine.cheap, GatedRecognizers)
     found = engine.analyze_text("Pt DOB 3/4/1968, SSN 536-22-1234, call 617-555-0143")
     assert {f.entity for f in found} >= {"DOB", "US_SSN", "PHONE_NUMBER"}
+
+
+def test_recognizers_sharing_a_pattern_share_one_scan() -> None:
+    """Member ids and claim numbers are one token shape: one scan serves both, same results."""
+    recs = default_recognizers(DetectorConfig())
+    gated = GatedRecognizers(recs, GATES)
+    shared = {rec.name for rec, _, key in gated._plan if key is not None}  # noqa: SLF001
+    assert {"member_id", "claim_number"} <= shared
+    assert "phone" not in shared
+    text = "Member ID: XJH4482913, claim # CLM-2291834 for the March visit"
+    by_name = _by_name()
+    want = [
+        m
+        for name in ("member_id", "claim_number")
+        for m in by_name[name].analyze(text, TIMEOUT)  # type: ignore[attr-defined]
+    ]
+    got = [m for m in gated.analyze(text, TIMEOUT) if m.recognizer in ("member_id", "claim_number")]
+    assert want and got == want

@@ -90,7 +90,7 @@ def test_gates_skip_work(
     skipped = sum(
         1
         for t in texts
-        for rec, gate in gated._plan  # noqa: SLF001 - the plan is what is under test
+        for rec, gate, _ in gated._plan  # noqa: SLF001 - the plan is what is under test
         if gate is not None and not gate.admits(signals(t))
     )
     assert skipped > 0
