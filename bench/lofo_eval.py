@@ -2,8 +2,9 @@
 
 The labelled corpus comes from several independent sources (see `collect`): the families of
 bench/corpus/generate.py, the ones of bench/corpus/independent.py (new templates, deidgate's
-synthetic notes, CPython's e-mail test messages and Debian changelog mail as clean), and the shared
-dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
+synthetic notes, CPython's e-mail test messages and Debian changelog mail as clean), those of
+bench/corpus/fresh.py (sparse-identifier notes and clean mail naming drugs, lots, rooms and beds),
+and the shared dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
 alone, which gives its findings. Then, for every family in turn, a logistic model is trained
 (with Platt scaling fitted on inner family folds) on all the *other* families, and the held-out
 family's messages are decided by exactly the run-time code (`detectors.decision.learned_decision`)
@@ -37,7 +38,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.corpus import independent  # noqa: E402
+from bench.corpus import fresh, independent  # noqa: E402
 from bench.corpus.generate import generate  # noqa: E402
 from detectors.config import DecisionThresholds, DetectorConfig  # noqa: E402
 from detectors.decision import learned_decision, rule_decision  # noqa: E402
@@ -108,6 +109,10 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
         rows = independent.build(b, per_family, seed)
         (b / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
         cases += _manifest(b, None)
+        c = Path(tmp) / "c"
+        rows = fresh.build(c, per_family, seed)
+        (c / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        cases += _manifest(c, None)
     if dev and SHARED_DEV.is_dir():
         cases += _manifest(SHARED_DEV, "shared-dev")
     return cases

@@ -81,7 +81,9 @@ PATIENT_CONTACT_CUE = re.compile(
     r"|\b(?:lives|resides|living|residing|moved)\s+(?:at|on|to)"
     r"|\b(?:his|her|their)\s+(?:current\s+|new\s+|updated\s+)?(?:home|mailing)\s+address"
     r"(?:\s+is)?"
-    r"|\bhome\s+address(?:\s+is)?)\s*[:#-]?\s*$"
+    r"|\bhome\s+address(?:\s+is)?"
+    # A message taken for a clinician: the number to call back is the caller's.
+    r"|\b(?:callback|call-back|call\s+back|cb)(?:\s+(?:number|no\.?|#|on))?)\s*[:#-]?\s*$"
 )
 # What may sit between a name of unknown role and a health term for the name to be the patient's.
 NAME_THEN_HEALTH = re.compile(

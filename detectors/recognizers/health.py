@@ -337,7 +337,8 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
         regex.compile(
             r"(?im)^[ \t>]*(?:CC|HPI|ROS|PMH|PSH|Assessment(?: and plan)?|Subjective|Objective|"
             r"Impression|History of present illness|Chief complaint|Physical exam|Hospital course|"
-            r"Plan of care|Allergies|Code status|Vitals|Vital signs)[ \t]?:(?![ \t]*(?:_|$))"
+            r"Plan of care|Allergies|Code status|Vitals|Vital signs|Plan|Dispo(?:sition)?|PMHx?|"
+            r"Hx|Obs|Meds|Medications|Impression)[ \t]?:(?![ \t]*(?:_|$))"
         ),
     ),
     (
@@ -345,7 +346,8 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
         regex.compile(
             r"\b(?<!/)(?:s/p|S/P|c/o|h/o|r/o|f/u|w/u|b/l|n/v|N/V|SOB|DOE|NKDA|NPO|DNR|DNI|"
             r"AROM|PROM|ROM|WBAT|NWB|PWB|AOx\d|HFrEF|HFpEF|RVR|BIBA|prn|PRN|bid|BID|tid|TID|"
-            r"qid|QID|qhs|QHS|q\d{1,2}h)(?![\w/])"
+            r"qid|QID|qhs|QHS|q\d{1,2}h|abx|NBM|DNACPR|TTO|POD\s?\d{1,2}|NEWS2?\s?\d{1,2}|"
+            r"\d{1,2}-hourly)(?![\w/])"
         ),
     ),
     (
@@ -354,6 +356,80 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"\bx\s?\d{1,2}\s?(?:d|days?|wks?|weeks?|mos?|months?|yrs?|hrs?|hours?)\b"
             r"|\b(?i:oriented|A&O|AO)\s?(?i:x)\s?[1-4]\b"
             r"|\b\d{1,2}\s?x\s?/\s?(?:wk|week|day|d)\b"
+        ),
+    ),
+    # Age and sex in charting shorthand: "67M", "45 F", "72yo F", "3 y/o boy" (not "$67M").
+    (
+        "demographic",
+        regex.compile(
+            r"(?<![$€£¥\d.,])\b\d{1,3}\s?(?:y/?o|y\.o\.|yrs?|yr old)?\s?(?:M|F)(?![\w&])"
+            r"|\b\d{1,3}\s?(?:y/?o|y\.o\.|-year-old)\s?(?i:male|female|man|woman|boy|girl)\b"
+        ),
+    ),
+    # Obstetric shorthand: gravida/para, gestation in weeks+days, due date and last period.
+    (
+        "obstetric",
+        regex.compile(
+            r"\bG\d{1,2}\s?P\d{1,2}(?:[-+]?\d){0,4}\b"
+            r"|\b\d{1,2}\+[0-6]\s?(?:weeks|wks?|w)\b|\b\d{1,2}w\s?[0-6]d\b"
+            r"|\b(?:EDD|LMP|EDC)\b"
+        ),
+    ),
+    # A care place at the head of a line: a ward list, ED board or chair roster ("Bed 12:",
+    # "Rm 4 -", "Chair 3:", "Bay 2"), each row of which is a patient's.
+    (
+        "census",
+        regex.compile(
+            r"(?im)^[ \t>*-]{0,6}(?:bed|bay|rm|room|chair|cubicle|stretcher|cot|pod)\s?#?"
+            r"\d{1,3}[A-Z]?[ \t]?[:|-]"
+        ),
+    ),
+    # A patient's state in charting words: fever, airway, pressors, diet, mobility, drains.
+    (
+        "status",
+        regex.compile(
+            r"\b(?i:a?febrile|intubated|extubated|sedated|ventilated|(?:on|off) pressors|"
+            r"tolerating (?:diet|fluids|feeds|po)|mobili[sz]ing|ambulating|nil by mouth|"
+            r"drain(?: output)? \d{1,4}\s?mL|catheteri[sz]ed|desaturating|hypotensive|tachycardic|"
+            r"bradycardic|MAP\s?[<>]?\s?\d{2,3}|HFNC|on room air|on RA)\b"
+        ),
+    ),
+    # Events of a hospital stay told about someone: "was admitted on", "discharged home",
+    # "underwent the procedure", "in stable condition".
+    (
+        "care_event",
+        regex.compile(
+            r"\b(?i:(?:was|were|is|been|being) (?:admitted|discharged|transferred|intubated|"
+            r"resuscitated|readmitted)|admitted (?:on|to|for|with|via|overnight|\d)|"
+            r"discharged (?:on|home|to|from|\d)|underwent|in (?:stable|critical|serious|fair) "
+            r"condition|arrived by (?:ambulance|EMS))\b"
+        ),
+    ),
+    # Electrolytes and common labs in charting shorthand with a value: "K 3.4", "Na 128",
+    # "Cr 1.9", "Hb 8.2", "eGFR 24", "INR 3.1".
+    (
+        "lab_shorthand",
+        regex.compile(
+            r"\b(?:K|Na|Mg|Cr|Hb|Hgb|WBC|Plt|INR|eGFR|BNP|CRP|Trop|trop|Lac|HbA1c)\s?[:=]?\s?"
+            r"[<>]?\d{1,4}(?:\.\d{1,2})?(?![\w.])"
+        ),
+    ),
+    # Mental state in charting words: mood, affect, ideation, self-harm, safety planning.
+    (
+        "mental_status",
+        regex.compile(
+            r"\b(?i:mood (?:is )?(?:low|flat|euthymic|labile|depressed|anxious|elevated)|"
+            r"affect (?:flat|blunted|restricted|congruent)|(?:suicidal|homicidal) (?:ideation|thoughts)|"
+            r"SI/HI|self-harm|safety plan(?:ning)?|panic (?:attacks?|most days)|"
+            r"sleeping (?:about |only )?\d{1,2} (?:hours|hrs|h))\b"
+        ),
+    ),
+    # Body measurements with their unit: "dry weight 72.5 kg", "wt 180 lbs", "BMI 31".
+    (
+        "anthropometric",
+        regex.compile(
+            r"\b(?i:dry weight|weight|wt|height|ht)\s?:?\s?\d{2,3}(?:\.\d)?\s?(?:kg|lbs?|cm)\b"
+            r"|\bBMI\s?:?\s?\d{2}(?:\.\d)?\b"
         ),
     ),
     (
@@ -392,7 +468,8 @@ MEASURED = frozenset({"vitals", "glucose"})
 CLINICAL_FIELD = regex.compile(
     r"(?im)(?<![\w])(?:indication|reason for (?:the )?(?:visit|referral|exam|consult(?:ation)?|"
     r"appointment|admission|transfer|call|request|study)|chief complaint|presenting complaint|"
-    r"admitting diagnosis|discharge diagnosis|dx|diagnosis|diagnoses|problem list|"
+    r"admitting diagnosis|discharge diagnosis|dx|diagnosis|diagnoses|problem list|symptoms?|"
+    r"presenting problem|"
     r"reason|concern)[ \t]?[:-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
 )
 _BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")
@@ -435,7 +512,16 @@ class ClinicalNarrativeRecognizer:
         if len(soap) < 2:
             hits = [h for h in hits if h[0] != "soap"]
         kinds = {k for k, _, _ in hits}
-        score = 0.85 if len(kinds) >= 2 else (0.7 if len(hits) >= 2 else 0.55)
+        # Three different cue phrases of one kind ("mood low", "sleeping 3 hours", "panic most
+        # days") are a note's density of clinical observation even without a second kind.
+        distinct = {text[s:e].lower() for _, s, e in hits}
+        score = (
+            0.85
+            if len(kinds) >= 2
+            else 0.8
+            if len(distinct) >= 3
+            else (0.7 if len(hits) >= 2 else 0.55)
+        )
         # A measured vital sign or glucose is a person's measurement even when it stands alone.
         out = [
             RawMatch(

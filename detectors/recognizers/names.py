@@ -21,6 +21,13 @@ _CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"
 _UP = r"\p{Lu}{2}[\p{Lu}'’-]{0,24}"
 _INIT = r"\p{Lu}\."
 # "First [M.] Last [Last2]", "Last, First [M.]", "LAST, FIRST"
+# Names in scripts without letter case (Han, Hangul, kana, Arabic, Hebrew, Indic, Thai), one to
+# four words.
+_UNCASED = (
+    r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}\p{Arabic}\p{Hebrew}\p{Devanagari}\p{Bengali}"
+    r"\p{Tamil}\p{Telugu}\p{Gujarati}\p{Gurmukhi}\p{Thai}\p{M}]"
+)
+_UNCASED_NAME = rf"{_UNCASED}{{1,20}}(?:[ \t]{_UNCASED}{{1,20}}){{0,3}}"
 NAME_FIRST_LAST = rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}}"
 NAME_LAST_FIRST = rf"{_CAP}(?:[- ]{_CAP})?, {_CAP}(?: {_INIT})?"
 NAME_UPPER = rf"{_UP}(?:[- ]{_UP})?, {_UP}(?: \p{{Lu}}\.?)?"
@@ -31,7 +38,9 @@ CREDENTIALS = (
     "RPh|PhD|DDS|DMD|DPM|OD|DC|PT|DPT|OT|OTR|SLP|LCSW|LMFT|LPC|MSW|CRNA|CNM|MPH|MBA|MHA|FACP|"
     "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT"
 )
-TITLE_PATIENT = regex.compile(rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}})")
+TITLE_PATIENT = regex.compile(
+    rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}}|{_UNCASED_NAME})"
+)
 TITLE_PROVIDER = regex.compile(
     rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\.? ((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
 )
@@ -84,16 +93,18 @@ PATIENT_BEFORE = regex.compile(
 )
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
-    r"member name|resident|client|insured|subscriber|guarantor|summary for|results for|result for|"
+    r"member name|resident|client|insured|subscriber|guarantor|caller|caller name|summary for|"
+    r"results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
     r")(?:\s{0,3}[:#-]\s{0,8}|,?\s{1,3})"
-    rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})"
+    rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME})"
 )
 STRONG_CUE_WORDS = regex.compile(
-    r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor)"
+    r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
+    r"caller)"
 )
 FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
@@ -143,9 +154,23 @@ NAME_DEMOGRAPHIC = regex.compile(
 # "Daniel Allen from Perez Group stopped by and met Dr. Lee": a visitor named by the firm they
 # come from is a business contact.
 VISITOR = regex.compile(
-    rf"(?<![\w])({NAME_FIRST_LAST}) (?:from|of|with) (?:the )?\p{{Lu}}[^.\n]{{0,40}}?"
-    r"\b(?:stopped by|dropped by|dropped off|came by|visited|will visit|presented|"
-    r"will present|hosted|demonstrated|met with|met|called on|detailed)(?![\w])"
+    rf"(?<![\w])(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}) (?:from|of|with) (?:the )?"
+    r"\p{Lu}[^.\n]{0,40}?\b(?:stopped by|dropped by|dropped off|came by|visited|will visit|"
+    r"presented|will present|will speak|will talk|hosted|demonstrated|met with|met|called on|"
+    r"detailed)(?![\w])"
+)
+# "the dose for Ann Lee in bay 6", "Mrs Hale in bed 12": a person placed in a care bed is its
+# patient.
+NAME_IN_BED = regex.compile(
+    rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME})[ \t](?:in|on|at)[ \t]"
+    r"(?i:bed|bay|cubicle|chair|stretcher)[ \t]?#?\d"
+)
+# "Spoke with Ann Lee today", "saw Tom Hale": the person a clinician spoke to or saw (role
+# unknown; a visitor from a firm is not one).
+SPOKE_WITH = regex.compile(
+    rf"\b(?i:spoke with|spoke to|talked with|talked to|saw|assessed|reviewed)[ \t]{{1,3}}"
+    rf"(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}|{_UNCASED_NAME})"
+    r"(?![ \t](?:from|of|at|with)[ \t]\p{Lu})(?![\w])"
 )
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
 # manager Tom Hale", "HR contact: Ana Ruiz".
@@ -155,6 +180,45 @@ JOB_TITLE_BEFORE = regex.compile(
     rf"recruiter|secretary|chair|chairman|chairperson|president|treasurer|organizer|organiser|"
     rf"lead|head of [a-z]+|hr contact|hr|billing contact|point of contact))"
     rf"[ \t]?[:,-]?[ \t]({NAME_FIRST_LAST})"
+)
+# The person in a care place at the head of a line is its patient: ward lists, ED boards,
+# dialysis chair rosters ("Bed 12: Okafor, 67M", "Chair 3 - Ann Lee", "Rm 4: Mrs Hale").
+CENSUS_ROW = regex.compile(
+    rf"(?m)^[ \t>*-]{{0,6}}(?i:bed|bay|rm|room|chair|cubicle|stretcher|cot)\s?#?\d{{1,3}}"
+    rf"(?:\p{{Lu}}(?![\w]))?[ \t]?[:|-][ \t]{{0,3}}{HONORIFIC}?"
+    rf"({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME})(?![\w])"
+)
+# "12 Hale - intubated", "3) 王 - for discharge": a surname after a row number and before a dash
+# is a listed person (role unknown: a name beside health information in its part counts).
+NUMBERED_ROW = regex.compile(
+    rf"(?m)^[ \t]{{0,6}}\d{{1,3}}[.)]?[ \t]+({_CAP}|{_UNCASED_NAME}),?[ \t]+[-–—:][ \t]"
+)
+# A name followed by a patient descriptor in charting shorthand is a patient's: age and sex
+# ("Okafor, 67M", "Ann Lee 45 F", "Hale 72yo F"), gravida/para ("Roe, G2P1"), a post-operative
+# day or status-post ("Hale POD 2 ...", "Lee s/p ...").
+NAME_AGE_SEX = regex.compile(
+    rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME}),?[ \t]"
+    r"(?=\d{1,3}[ \t]?(?:y/?o|y\.o\.|yrs?)?[ \t]?[MF](?![\w&])|\d{1,3}[ \t]?(?:y/?o|-year-old)\b"
+    r"|G\d{1,2}[ \t]?P\d{1,2}\b|POD[ \t]?\d{1,2}\b|[sS]/[pP][ \t])"
+)
+# Authors of a cited paper are no patients: "(Okafor et al.)", "Ann Lee and colleagues".
+CITATION = regex.compile(
+    rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP}(?:[- ]{_CAP})?),?[ \t](?:et al\b|and colleagues\b)"
+)
+# The person forms, replies or questions go to is staff: "forms are due by Friday to Ann Lee",
+# "RSVP to Tom Hale", "questions to Dr Ruiz", "Questions: Kevin Hodges".
+RECIPIENT_OF_PAPERWORK = regex.compile(
+    r"\b(?i:due|rsvp|questions?|enquiries|inquiries|forms?|timesheets?|submissions?|"
+    r"paperwork|returned?)\b(?:[^.\n]{0,30}?\bto[ \t]+|[ \t]?:[ \t]?)(?:Dr\.?[ \t])?"
+    rf"({NAME_FIRST_LAST})"
+)
+# A name followed by the unit someone works in is staff: "Sergio Sanchez, Biomedical
+# Engineering", "Ann Lee, Medical Affairs", "Tom Hale, Purchasing Dept".
+NAME_COMMA_UNIT = regex.compile(
+    rf"(?<![\w])({NAME_FIRST_LAST}),[ \t](?:\p{{Lu}}[\p{{L}}&-]+[ \t]){{0,3}}"
+    r"(?i:engineering|department|dept|services|team|office|affairs|operations|purchasing|"
+    r"procurement|supply chain|facilities|administration|accounts(?: payable| receivable)?|"
+    r"human resources|biomed(?:ical)?|marketing|sales|compliance|finance|logistics)\b"
 )
 # Cheap gates: a pattern runs only on text that holds what it needs.
 VISITOR_GATE = regex.compile(
@@ -233,7 +297,8 @@ NAMED_CUE = regex.compile(
 )
 # Verbs whose subject is a person ("Johannes lives on ...", "Ana told ...").
 HUMAN_VERB = regex.compile(
-    rf"(?<![\w])({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|resided|shouted|"
+    rf"(?<![\w])({NAME_LAST_FIRST}|{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|"
+    rf"resided|shouted|called (?:-|–|about|re|regarding|in)|"
     rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed|called to|rang|"
     rf"called back|missed (?:the|her|his|their) appointment|cancelled (?:the|her|his)|"
     rf"moved to|asked (?:us|me|for|to)|wrote to|came in|arrived|turned up)(?![\w])"
@@ -394,6 +459,14 @@ class NameRecognizer:
             (LIST_ROW, "list", 0.7),
             (VISITOR, "correspondent", 0.8),
             (JOB_TITLE_BEFORE, "staff", 0.8),
+            (CENSUS_ROW, "patient", 0.85),
+            (NAME_AGE_SEX, "patient", 0.8),
+            (CITATION, "staff", 0.85),
+            (RECIPIENT_OF_PAPERWORK, "staff", 0.8),
+            (NAME_COMMA_UNIT, "staff", 0.8),
+            (NUMBERED_ROW, "", 0.6),
+            (NAME_IN_BED, "patient", 0.8),
+            (SPOKE_WITH, "", 0.65),
         )
     )
 
@@ -429,6 +502,14 @@ class NameRecognizer:
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         out.extend(self._patient_cued(text, timeout))
+        # "Miss Ann Lee from Hale Partners will present": a titled visitor is no patient.
+        visitors = [m for m in out if m.recognizer == self.name and m.role == "correspondent"]
+        out = [
+            m
+            for m in out
+            if m.role != "patient"
+            or not any(v.start <= m.start and m.end <= v.end for v in visitors)
+        ]
         attendees = self._attendees(text, timeout)
         # "Present: Mr. Luis James, ...": a title in an attendee list names no patient.
         out = [
@@ -473,7 +554,13 @@ class NameRecognizer:
                 ):
                     if pattern is NAMED_CUE or m.group(1).isascii():
                         continue
-                add(m.start(1), m.end(1), 0.6 if pattern in (KIN_CUE, TITLE_ANY_CASE) else 0.55)
+                # Two words before a verb only people do ("Roe, Ann called -") are a full name.
+                full = pattern is HUMAN_VERB and not single
+                add(
+                    m.start(1),
+                    m.end(1),
+                    0.6 if pattern in (KIN_CUE, TITLE_ANY_CASE) or full else 0.55,
+                )
         for m in finditer(DIACRITIC_PAIR, text, timeout, overlapped=True):
             if m.group(1).isascii():
                 continue
