@@ -394,15 +394,18 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"bradycardic|MAP\s?[<>]?\s?\d{2,3}|HFNC|on room air|on RA)\b"
         ),
     ),
-    # Events of a hospital stay told about someone: "was admitted on", "discharged home",
-    # "underwent the procedure", "in stable condition".
+    # Events of someone's care: "was admitted on", "discharged home", "underwent the procedure",
+    # "in stable condition", an adverse event, a vaccine received.
     (
         "care_event",
         regex.compile(
             r"\b(?i:(?:was|were|is|been|being) (?:admitted|discharged|transferred|intubated|"
             r"resuscitated|readmitted)|admitted (?:on|to|for|with|via|overnight|\d)|"
             r"discharged (?:on|home|to|from|\d)|underwent|in (?:stable|critical|serious|fair) "
-            r"condition|arrived by (?:ambulance|EMS))\b"
+            r"condition|arrived by (?:ambulance|EMS)|adverse (?:event|reaction|drug reaction)s?|"
+            r"(?:received|given|had) (?:the |a |an |her |his |their )?(?:MMR|Tdap|DTaP|HPV|BCG|IPV|"
+            r"PCV\d{0,2}|MenACWY|MenB|Hep ?[AB]|influenza|flu|COVID-19|zoster|shingles|RSV)"
+            r"(?: vaccine| dose \d| dose| shot| booster| jab)?)\b"
         ),
     ),
     # Electrolytes and common labs in charting shorthand with a value: "K 3.4", "Na 128",

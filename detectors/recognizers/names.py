@@ -47,11 +47,14 @@ TITLE_PROVIDER = regex.compile(
 CREDENTIALED = regex.compile(
     rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])"
 )
+# A sender's or recipient's title stays outside the name: "Miss Ann Lee" <ann@...> is the
+# correspondent Ann Lee, not a patient named by a title.
 DISPLAY_NAME = regex.compile(
-    rf"(?<![\w])\"?((?:Dr\.? )?{NAME_FIRST_LAST}|{NAME_LAST_FIRST})(?:,? (?:{CREDENTIALS}))?\"? <[^<>@\s]{{1,64}}@"
+    rf"(?<![\w])\"?(?:(?:Mr|Mrs|Ms|Miss|Mx)\.? )?((?:Dr\.? )?{NAME_FIRST_LAST}|{NAME_LAST_FIRST})(?:,? (?:{CREDENTIALS}))?\"? <[^<>@\s]{{1,64}}@"
 )
 HEADER_LINE = regex.compile(
-    rf"(?m)^(?:>\s?)*(?:From|To|Cc|Bcc|Sender|Reply-To|Attendees?):[ \t]{{0,4}}\"?((?:Dr\.? )?{NAME_FIRST_LAST})"
+    rf"(?m)^(?:>\s?)*(?:From|To|Cc|Bcc|Sender|Reply-To|Attendees?):[ \t]{{0,4}}\"?"
+    rf"(?:(?:Mr|Mrs|Ms|Miss|Mx)\.? )?((?:Dr\.? )?{NAME_FIRST_LAST})"
 )
 _GREET_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|ibn|ter|ten"
 GREETING = regex.compile(
@@ -502,7 +505,8 @@ class NameRecognizer:
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         out.extend(self._patient_cued(text, timeout))
-        # "Miss Ann Lee from Hale Partners will present": a titled visitor is no patient.
+        # "Miss Ann Lee from Hale Partners will present", "From: Mrs Ann Lee <...>": a titled
+        # visitor or correspondent is no patient by the title alone.
         visitors = [m for m in out if m.recognizer == self.name and m.role == "correspondent"]
         out = [
             m
