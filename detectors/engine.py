@@ -94,7 +94,9 @@ NAME_THEN_HEALTH = re.compile(
     r"presented|presents|reports|reported|complains|complained|underwent|tested|came in|is due|"
     r"needs to reschedule|needs to schedule|used|uses|took|takes|received|receives|was given|"
     r"got|developed|sustained|suffered|fell|experienced|denies|endorses|missed|needs|needed|"
-    r"ha[sd] (?:a|an|new|no|worsening|recurrent|another|low|high|elevated))\b.{0,80})$",
+    r"ha[sd] (?:a|an|new|no|worsening|recurrent|another|low|high|elevated))\b.{0,80}"
+    # An allergy told as a reaction to the drug: "Ann Lee had anaphylaxis to cefazolin".
+    r"|.{0,40}\b(?:had|has|developed|reacted) (?:an? )?[\w-]{3,20}(?: reaction)? to\s+)$",
     re.DOTALL,
 )
 # "Please schedule Roe, Ann for gastroenterology": a named person booked for a health service.

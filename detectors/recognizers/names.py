@@ -41,6 +41,10 @@ CREDENTIALS = (
 TITLE_PATIENT = regex.compile(
     rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}}|{_UNCASED_NAME})"
 )
+# Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
+TITLE_PATIENT_ARABIC = regex.compile(
+    r"(?<![\w])(?:السيد|السيدة|الآنسة)[ \t](\p{Arabic}{2,20}(?:[ \t]\p{Arabic}{2,20}){0,2})"
+)
 TITLE_PROVIDER = regex.compile(
     rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\.? ((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
 )
@@ -300,7 +304,8 @@ NAMED_CUE = regex.compile(
 )
 # Verbs whose subject is a person ("Johannes lives on ...", "Ana told ...").
 HUMAN_VERB = regex.compile(
-    rf"(?<![\w])({NAME_LAST_FIRST}|{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|"
+    rf"(?<![\w])({NAME_LAST_FIRST}|{_UNCASED_NAME},[ \t]{_UNCASED_NAME}|"
+    rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|"
     rf"resided|shouted|called (?:-|–|about|re|regarding|in)|"
     rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed|called to|rang|"
     rf"called back|missed (?:the|her|his|their) appointment|cancelled (?:the|her|his)|"
@@ -459,6 +464,7 @@ class NameRecognizer:
             (GREETING, "addressee", 0.8),
             (BARE_GREETING, "addressee", 0.6),
             (TITLE_PATIENT, "patient", 0.85),
+            (TITLE_PATIENT_ARABIC, "patient", 0.85),
             (LIST_ROW, "list", 0.7),
             (VISITOR, "correspondent", 0.8),
             (JOB_TITLE_BEFORE, "staff", 0.8),
