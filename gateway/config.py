@@ -155,6 +155,8 @@ class DeliverySettings(Frozen):
     idle_timeout: float = Field(default=30.0, gt=0)
     # Messages on one connection before it is renewed.
     max_messages_per_connection: int = Field(default=1000, ge=1)
+    # Seconds a recipient the next hop accepted is not probed again (0: probe every RCPT).
+    probe_cache_ttl: float = Field(default=30.0, ge=0, le=3600)
     # TLS to the next hop: none, opportunistic, require or verify.
     tls: TlsLevel = "opportunistic"
     # Per recipient domain, e.g. {lab.example: verify}.
