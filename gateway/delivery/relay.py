@@ -23,6 +23,7 @@ import structlog
 
 from gateway.config import TLS_ORDER, DeliverySettings, split_hostport
 from gateway.delivery.outbox import Outbox
+from gateway.delivery.probes import ProbeCache, ProbeConditions
 from gateway.model import Delivery, Outcome, Reply
 
 log = structlog.get_logger("phigate.relay")
@@ -431,9 +432,12 @@ class Transaction:
 class Relay:
     """Delivers copies to the next hop, or to the demo outbox when the next hop is down."""
 
-    def __init__(self, pool: NextHopPool, outbox: Outbox | None = None) -> None:
+    def __init__(
+        self, pool: NextHopPool, outbox: Outbox | None = None, probes: ProbeCache | None = None
+    ) -> None:
         self.pool = pool
         self.outbox = outbox
+        self.probes = probes if probes is not None else ProbeCache(pool.settings.probe_cache_ttl)
 
     async def begin(
         self,
@@ -497,8 +501,13 @@ class Relay:
         """Ask the next hop about one recipient (MAIL, RCPT, RSET) and give the connection back.
 
         The answer is the next hop's own; the connection is held for three round trips only,
-        never while the client sends its message or while it is scanned.
+        never while the client sends its message or while it is scanned. A positive answer the
+        next hop gave a moment ago under the same conditions is reused (`ProbeCache`).
         """
+        conditions = ProbeConditions(tls, smtputf8, body_8bit)
+        cached = self.probes.get(mail_from, rcpt, conditions)
+        if cached is not None:
+            return cached
         try:
             tx = await self.begin(
                 mail_from, size=size, smtputf8=smtputf8, body_8bit=body_8bit, tls=tls
@@ -508,11 +517,13 @@ class Relay:
                 return Reply(250, "2.1.5", "OK (next hop down: the demo outbox will capture it)")
             return exc.reply
         try:
-            return await tx.rcpt(rcpt)
+            reply = await tx.rcpt(rcpt)
         except NextHopUnavailable as exc:
             return exc.reply
         finally:
             await tx.abort()
+        self.probes.put(mail_from, rcpt, conditions, reply)
+        return reply
 
     async def deliver(
         self, deliveries: tuple[Delivery, ...], ref_id: str, gate: CommitGate | None = None
@@ -534,6 +545,7 @@ class Relay:
                 for rcpt in d.recipients:
                     reply = await tx.rcpt(rcpt)
                     if not reply.ok:
+                        self.probes.forget(d.mail_from, rcpt)
                         raise NextHopUnavailable(
                             reply if reply.code >= 500 else Reply(451, reply.status, reply.text)
                         )
