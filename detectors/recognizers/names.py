@@ -371,7 +371,8 @@ NOT_NAME_WORDS = frozenset(
     adres adresse address paziente patiente paciente pacjent pacjentka potilas hasta patienten
     patientin telefon telefono telefone telefoon nome nombre nom imie nazwisko vorname nachname
     cognome apellido datum fecha geb nato nata nacido nacida nascida urodzony aadhaar pesel cpf
-    dni nif bsn nhs ahv hetu ssn sin herr frau mevrouw meneer signora signor senora senor""".split()
+    dni nif bsn nhs ahv hetu ssn sin herr frau mevrouw meneer signora signor senora senor
+    reschedule schedule rebook book cancel confirm remind refill call""".split()
 )
 
 
