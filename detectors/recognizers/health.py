@@ -408,6 +408,21 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"(?: vaccine| dose \d| dose| shot| booster| jab)?)\b"
         ),
     ),
+    # A record forwarded from care: one particular patient or participant, the chart, the EHR,
+    # an intake form, a home monitor. Weak alone; beside an identifier tied to a person it is
+    # the care context that makes the identifier PHI.
+    (
+        "care_context",
+        regex.compile(
+            r"\b(?i:(?:the|this|that) (?:patient|participant|resident)(?![\w-]| (?:portal|experience|"
+            r"education|satisfaction|safety|population|advocate|access|newsletter|handbook|survey|"
+            r"information|materials?|leaflets?|forms?|letters?|lists?|care|services?|line|"
+            r"relations|flow|volume|records?|panel|communications?|engagement|journey|"
+            r"centered|centred|friendly|facing|lounge|waiting)\b)|EHR export|EMR export|"
+            r"intake form|(?:on|in) the chart|charted as|the encounter|glucose monitor|home monitor|"
+            r"consult requested)\b"
+        ),
+    ),
     # Electrolytes and common labs in charting shorthand with a value: "K 3.4", "Na 128",
     # "Cr 1.9", "Hb 8.2", "eGFR 24", "INR 3.1".
     (
