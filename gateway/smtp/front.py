@@ -54,6 +54,7 @@ _BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 # aiosmtpd's own DATA refusals, answered in our words.
 _TOO_MUCH_DATA = "552 Error: Too much mail data"
+_END_OF_DATA = b"\r\n.\r\n"
 # `<local@domain>` in plain dot-atoms (RFC 5322 3.2.3), which the email package's header parser
 # returns unchanged; anything else (quotes, comments, routes, spaces, non-ASCII) goes to it.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -69,14 +70,8 @@ def content_problem(raw: bytes, line_limit: int, bare_newlines: str) -> tuple[st
     smuggling defence); a message that holds one is refused, or has its line endings made
     CRLF when `bare_newlines` is "normalize". A line counts up to its CRLF.
     """
-    start = 0
-    while start < len(raw):
-        end = raw.find(b"\r\n", start)
-        if end < 0:
-            end = len(raw)
-        if end - start > line_limit:
-            return too_long_reply(line_limit), raw
-        start = end + 2
+    if len(raw) > line_limit and max(map(len, raw.split(b"\r\n"))) > line_limit:
+        return too_long_reply(line_limit), raw
     if b"\x00" in raw:
         return "554 5.6.0 Message contains NUL bytes; they are not allowed in mail", raw
     if _BARE_CR_OR_LF.search(raw) is not None:
@@ -590,30 +585,38 @@ async def read_data(
     4.2.5), as aiosmtpd does. A line counts with its CRLF and a stuffed dot, as in aiosmtpd.
     """
     chunks: list[bytes] = []
-    size = 0
+    total = 0
     too_much = False
-    last = b"\r\n"  # the two bytes before what comes next: DATA's own line end at first
+    tail = b"\r\n"  # the last bytes read: DATA's own line end at first
     while True:
+        # Reading up to CRLF.CRLF takes a message in a few chunks (the stream limit bounds
+        # each), where reading up to ".CRLF" stopped at every line ending with a dot. The end
+        # can straddle two reads, so when what was read ends with its start, the rest of it is
+        # read on its own first.
+        k = _end_started(tail)
         try:
-            chunk = await reader.readuntil(b".\r\n")
-            ends = (last + chunk[:-3])[-2:] == b"\r\n"
+            if k:
+                chunk = await reader.readexactly(len(_END_OF_DATA) - k)
+                ends = chunk == _END_OF_DATA[k:]
+            else:
+                chunk = await reader.readuntil(_END_OF_DATA)
+                ends = True
         except asyncio.LimitOverrunError as exc:
             chunk = await reader.readexactly(exc.consumed)
             ends = False
-        if ends:
-            chunk = chunk[:-3]
-        size += len(chunk)
-        if size_limit and size > size_limit:
+        total += len(chunk)
+        # The last three bytes read are the ".CRLF" of the end, not content.
+        if size_limit and total - 3 > size_limit:
             too_much = True
             chunks.clear()
         elif chunk:
             chunks.append(chunk)
         if ends:
             break
-        last = (last + chunk)[-2:]
+        tail = (tail + chunk)[-4:]
     if too_much:
         return _TOO_MUCH_DATA
-    data = b"".join(chunks)
+    data = b"".join(chunks)[:-3]
     if _longest_line(data) > line_limit:
         return _DATA_LINE_TOO_LONG
     if data.startswith(b"."):
@@ -621,16 +624,18 @@ async def read_data(
     return data.replace(b"\r\n.", b"\r\n")
 
 
+def _end_started(tail: bytes) -> int:
+    """How many bytes of CRLF.CRLF `tail` ends with (the longest such start), or 0."""
+    for k in (4, 3, 2, 1):
+        if tail.endswith(_END_OF_DATA[:k]):
+            return k
+    return 0
+
+
 def _longest_line(data: bytes) -> int:
     """The longest line's length with its CRLF (lines end only on CRLF)."""
-    longest = 0
-    start = 0
-    while start < len(data):
-        end = data.find(b"\r\n", start)
-        end = len(data) if end < 0 else end + 2
-        longest = max(longest, end - start)
-        start = end
-    return longest
+    lines = data.split(b"\r\n")
+    return max(max(map(len, lines[:-1]), default=-2) + 2, len(lines[-1]))
 
 
 def _login(session: Session) -> str | None:
