@@ -96,6 +96,7 @@ class GatewaySMTP(SMTP):
         self._settings = settings
         self._greeted = False
         self._plain_replies = False  # EHLO's and HELO's replies carry no enhanced codes
+        self._held: list[str] = []  # EHLO's continuation lines, written with its last line
         self._in_auth = False
         self._data_phase: str | None = None  # "reading" after 354, "processing" in handle_DATA
         self._data_rearmed = 0.0
@@ -252,7 +253,15 @@ class GatewaySMTP(SMTP):
             self._greeted = True
             await super().push(status)  # the greeting carries no enhanced code (RFC 2034)
             return
-        await super().push(status if self._plain_replies else enhance(status))
+        if self._plain_replies and status[3:4] == "-":
+            # EHLO's lines go out in one write with its last line, not one system call each.
+            self._held.append(status)
+            return
+        line = status if self._plain_replies else enhance(status)
+        if self._held:
+            line = "\r\n".join([*self._held, line])
+            self._held.clear()
+        await super().push(line)
         if status[:3] in ("334", "354") or status[3:4] == "-":
             if status[:3] == "354":
                 self._data_phase = "reading"
@@ -282,6 +291,7 @@ class GatewaySMTP(SMTP):
             yield
         finally:
             self._plain_replies = False
+            self._held.clear()  # a reply that never got its last line is not sent in part
 
     # -- commands -----------------------------------------------------------------------
     @syntax("EHLO hostname")
