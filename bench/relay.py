@@ -835,6 +835,7 @@ def write_phigate_config(
     policy: tuple[str, str] = ("deliver-only.yaml", DELIVER_ONLY_POLICY),
     audit_url: str | None = None,
     logging: str = "{level: warning}",
+    probe_cache_ttl: float | None = None,
 ) -> Path:
     """Write a phigate config with a fresh audit key, the policy (file name, text), the audit
     database (a fresh SQLite one unless given) and the given detector ("null" measures the relay
@@ -851,6 +852,7 @@ def write_phigate_config(
         f'detection: {{detector: "{detector}"}}\n'
         "metrics: {listen: null}\n"
         f"logging: {logging}\n"
+        + ("" if probe_cache_ttl is None else f"delivery: {{probe_cache_ttl: {probe_cache_ttl}}}\n")
     )
     return config
 
@@ -1064,6 +1066,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --detector phi, also run each worker count with the null detector on the "
         "same messages and print detection's share of phigate's CPU per message",
     )
+    parser.add_argument(
+        "--probe-cache-ttl",
+        type=float,
+        default=None,
+        help="phigate's delivery.probe_cache_ttl (default: its own default; 0 probes every "
+        "RCPT at the next hop)",
+    )
     sub = parser.add_subparsers(dest="role")
     sink = sub.add_parser("_sink", help=argparse.SUPPRESS)
     sink.add_argument("--port", type=int, required=True)
@@ -1124,7 +1133,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
         ]
         for workers in args.workers_list:
             port = free_port()
-            config = write_phigate_config(workdir / f"phigate-{workers}w", args.detector)
+            config = write_phigate_config(
+                workdir / f"phigate-{workers}w",
+                args.detector,
+                probe_cache_ttl=args.probe_cache_ttl,
+            )
             cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
             relays.append(
                 RelayUnderTest(f"phigate-{workers}w", workers, cmd, port, settings, workdir)
@@ -1132,7 +1145,11 @@ def run_benchmark(args: argparse.Namespace) -> int:
             if args.detection_share and args.detector != "null":
                 # The same messages through the null detector: detection's share of the CPU.
                 port = free_port()
-                config = write_phigate_config(workdir / f"phigate-{workers}w-null", "null")
+                config = write_phigate_config(
+                    workdir / f"phigate-{workers}w-null",
+                    "null",
+                    probe_cache_ttl=args.probe_cache_ttl,
+                )
                 cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
                 relays.append(
                     RelayUnderTest(
