@@ -42,8 +42,19 @@ LEADING_TYPES = (
     r"Calle|C/|Carrer|Camino|Paseo|Plaza|Praça|Travessa|Estrada|Alameda|Rodovia|Boulevard|"
     r"boulevard|Bd\.?|Chemin|chemin|Allée|allée|Impasse|impasse|Place|place|Quai|quai|Route|route|"
     r"ul\.|Ul\.|ulica|al\.|Al\.|Aleja|aleja|os\.|pl\.|plac|Plac|osiedle|Osiedle|Strada|Str\.|Calea|Bulevardul|Jalan|Jl\.|"
-    r"Λ\.|Λεωφ\.|Οδός|Οδ\.|ул\.|улица|пр\.|проспект|Sokak|Caddesi|Cad\.|Na|Nam\.|nám\.|R\."
+    r"Λ\.|Λεωφ\.|Οδός|Οδ\.|ул\.|улица|пр\.|проспект|Sokak|Caddesi|Cad\.|Na|Nam\.|nám\.|R\.|"
+    # Spain's and Brazil's own kinds of way (the Spanish cadastre's and Correios' lists)
+    r"Callejón|Cañada|Carretera|Cuesta|Glorieta|Pasadizo|Pasaje|Rambla|Ronda|Travesía|"
+    r"Urbanización|Chácara|Condomínio|Conjunto|Esplanada|Fazenda|Feira|Ladeira|Lagoa|"
+    r"Loteamento|Passarela|Quadra|Recanto|Residencial|Sítio|Trecho|Trevo|Vereda|Viaduto|Viela"
 )
+# Australia Post's street types that are not also US ones; written after a name ("81 Jane
+# Fairway"), never alone after a number ("Take 5 Steps").
+AU_STREET_TYPES = (
+    "Amble Arcade Boardwalk Boulevarde Brae Brow Byway Circus Concourse Copse Cruiseway "
+    "Distributor Driveway Esplanade Fairway Firetrail Follow Frontage Glade Highroad Laneway Nook "
+    "Pathway Quadrant Quays Ramble Serviceway Tarn Thoroughfare Tollway Vale Walkway"
+).split()
 # Endings that make one word a street name on its own ("Bahnhofstrasse 12", "Storgatan 5").
 STREET_ENDINGS = (
     "strasse straße str. straat weg wegen vej vejen vägen väg gatan gata gade gaden veien vegen "
@@ -67,7 +78,8 @@ _LOWER = r"\p{Ll}[\p{L}\p{M}'’.-]{1,20}"  # lower-case street words ("tee", "u
 _NUM = r"\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?"
 _TYPES = "|".join(sorted(STREET_TYPES, key=len, reverse=True))
 _UNIT = (
-    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Lot|Box|Dept|#)\.?"
+    r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Fl|Floor|Room|Rm|Bldg|Building|Lot|Box|Dept|#|"
+    r"Appartamento|Interno|Scala|Piano|Piso|Apto|Andar|Bloco)\.?"
     r" ?#?[A-Za-z]?\d{1,6}[A-Za-z]?(?![\w])"
 )
 _STATE_NAMES = (
@@ -82,6 +94,9 @@ _STATE_NAMES = (
 US_CORE = regex.compile(
     rf"(?<![\w-])\d{{1,6}}[A-Z]?(?:-\d{{1,4}})? (?:[NSEW]\.? |(?:North|South|East|West) )?"
     rf"(?:(?:{_W}|\p{{Han}}{{1,4}}|\d{{1,3}}(?:st|nd|rd|th)|{_CONNECT}) ){{0,4}}(?:{_TYPES})\.?(?![\w])"
+)
+AU_CORE = regex.compile(
+    rf"(?<![\w-])\d{{1,6}}[A-Z]?(?:[-/]\d{{1,4}})? (?:{_W} ){{1,3}}(?:{'|'.join(AU_STREET_TYPES)})(?![\w-])"
 )
 LEADING_CORE = regex.compile(
     rf"(?<![\w.])(?:{LEADING_TYPES})(?: (?:{_W}|{_CONNECT}|\d{{1,3}}(?:st|nd|rd|th|e|er)(?![\w])"
@@ -135,6 +150,12 @@ INDIAN_CORE = regex.compile(
 )
 CORNER = regex.compile(r"(?i:(?:the )?(?:corner|intersection|junction) of )")
 JOIN = regex.compile(r" (?:and|&|y|et|und|og|och) ")
+# "Via Roma, 10", "Rua das Flores, 47": the house number after the street name and a comma.
+# It ends the line, the clause or comes before a unit ("Via Roma, 10 Piano 2"), unlike a count
+# ("Plaza Hotel, 2 nights").
+HOUSE_NUMBER_AFTER = regex.compile(
+    rf",[ \t]?\d{{1,5}}[A-Za-z]?(?![\w/-])(?!,\d)(?=[ \t]*(?:[,.;)]|\r?\n|$)| {_UNIT})"
+)
 HOUSE_NUMBER_BEFORE = regex.compile(r"(?<![\w.,-])\d{1,6}[A-Z]?,? (?:\d{1,6}[A-Z]? )?$")
 
 # Tail parts, each tried at the current end of the span.
@@ -143,7 +164,8 @@ _SEP_LINE = r"(?:,?[ \t]*(?:\r?\n[ \t}>|]*){1,2}(?:,[ \t]*)?)"
 _PLACE = rf"(?:{_STATE_NAMES}|{_W}(?:[ -](?:{_W}|{_CONNECT})){{0,3}}(?: \([\p{{L}} ]{{2,20}}\))?)"
 _POSTCODE = (
     r"(?:\d{4} ?[A-Z]{2}(?![\w])|\d{5}(?:-\d{3,4})?|\d{2}-\d{3}|\d{3}-\d{4}|\d{4,6}|\d{3} \d{2}|[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}"
-    r"|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}-?\d{4,5})(?![\w-])"
+    r"|[A-Z]\d[A-Z] ?\d[A-Z]\d|[A-Z]{1,2}-?\d{4,5}"
+    r"|[AC-FHKNPRTV-Y]\d[\dW] ?[0-9AC-FHKNPRTV-Y]{4}|\d{8}(?= \p{Lu}))(?![\w-])"
 )
 POSTCODE_IN_TAIL = regex.compile(_POSTCODE)
 POSTCODE_THEN_PLACE = regex.compile(rf"\.?,{{1,2}} ?{_POSTCODE} {_W}")
@@ -222,6 +244,9 @@ class AddressRecognizer:
             cores.append((m.start(), m.end(), 0.7))
         for m in finditer(US_CORE, text, timeout):
             cores.append((m.start(), m.end(), 0.75))
+        for m in finditer(AU_CORE, text, timeout):
+            if m.group().split(" ")[1].lower() not in FIRST_WORD_STOP:
+                cores.append((m.start(), m.end(), 0.7))
         for pattern in (INDIAN_CORE, RUSSIAN_CORE):
             for m in finditer(pattern, text, timeout):
                 cores.append((m.start(), m.end(), 0.7))
@@ -238,8 +263,10 @@ class AddressRecognizer:
                 cores.append((m.start(), m.end(), 0.7))
         for m in finditer(LEADING_CORE, text, timeout):
             value = m.group()
-            has_num = any(ch.isdigit() for ch in value) or HOUSE_NUMBER_BEFORE.search(
-                text, max(0, m.start() - 8), m.start()
+            has_num = (
+                any(ch.isdigit() for ch in value)
+                or HOUSE_NUMBER_BEFORE.search(text, max(0, m.start() - 8), m.start())
+                or HOUSE_NUMBER_AFTER.match(text, m.end())
             )
             short_type = value.split(" ", 1)[0] in ("Na", "R.", "Place", "place", "Route", "route")
             if has_num or (not short_type and self._cued(text, m.start())):
@@ -328,6 +355,10 @@ class AddressRecognizer:
             num = HOUSE_NUMBER_BEFORE.search(text, max(0, s - 16), s)
             if num:
                 s = num.start()
+            if not any(ch.isdigit() for ch in text[s:e]):
+                after = HOUSE_NUMBER_AFTER.match(text, e)
+                if after is not None:
+                    e = after.end()
             e = self._tail(text, e, postcodes)
             corner = CORNER.search(text, max(0, s - 20), s)
             if corner and corner.end() == s:

@@ -151,6 +151,10 @@ SURNAME_INITIAL_DATE = regex.compile(
     r"ct|x-?ray|scan|ultrasound|echo|ecg|ekg|referral|consult|discharge|note|notes|rx|"
     r"prescription|chart|records?|summary|visit|follow-?up)\b))"
 )
+CLINICAL_TEST_WORD = regex.compile(
+    r"(?i:labs?|lab results?|biopsy|pathology|path|imaging|mri|ct|x-?ray|scan|ultrasound|echo|"
+    r"ecg|ekg|discharge|rx|prescription)"
+)
 # "Erling Lundkvist (grade 10)", "Ana Roe (72 y/o)", "Li Wei (DOB ...)": a parenthetical age,
 # school grade or birth date after capitalised words says they name a person.
 NAME_DEMOGRAPHIC = regex.compile(
@@ -680,8 +684,14 @@ class NameRecognizer:
         for m in finditer(SURNAME_INITIAL_DATE, text, timeout):
             surname = m.group(1).rstrip(" .").rpartition(" ")[0].rstrip(",")
             parts = regex.split(r"[- ]", surname)
-            if not plausible_name(surname) or not all(
-                listed_name_word(w) or not w.isascii() for w in parts
+            if not plausible_name(surname):
+                continue
+            # An unlisted surname ("Kabus O.") needs a word that names a clinical test, not just
+            # a document ("report", "summary" also label business files: "Budget Q. ... report").
+            listed = all(listed_name_word(w) or not w.isascii() for w in parts)
+            if not listed and (
+                not CLINICAL_TEST_WORD.fullmatch(m.group(3))
+                or any(w.lower() in _census_lists()[2] for w in parts)
             ):
                 continue
             # A date of this year or last is a visit's date far more often than a birth date.

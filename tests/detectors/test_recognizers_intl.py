@@ -267,6 +267,22 @@ def test_not_a_name_in_other_scripts(text: str) -> None:
         ),
         ("Address 82/27, Setty Chowk, Malegaon-033184", "82/27, Setty Chowk, Malegaon-033184"),
         ("lives at 113 渡辺 Street, 印旛郡", "113 渡辺 Street"),
+        # Australia Post's own street types, with state and postcode after
+        (
+            "Deliver to Kim Roe, 14 Banksia Esplanade, Cairns, QLD, 4870",
+            "14 Banksia Esplanade, Cairns, QLD, 4870",
+        ),
+        ("Address on file: 7 Wattle Quadrant, 2611 Weston", "7 Wattle Quadrant, 2611 Weston"),
+        # the house number after the street and a comma, then a unit (Italy, Brazil)
+        (
+            "residente in Via Garibaldi, 12 Interno 3, 20121 Milano",
+            "Via Garibaldi, 12 Interno 3, 20121 Milano",
+        ),
+        ("Entrega: Ladeira do Carmo, 45, 01310100 Santos", "Ladeira do Carmo, 45, 01310100 Santos"),
+        # an Eircode between the street and the town
+        ("Post it to 9 Main Street D02X285 Dublin", "9 Main Street D02X285 Dublin"),
+        # Spain's own kinds of way
+        ("Dirección: Glorieta de Bilbao 3, 28004 Madrid", "Glorieta de Bilbao 3, 28004 Madrid"),
     ],
 )
 def test_addresses_in_their_own_order_and_script(text: str, address: str) -> None:
@@ -279,6 +295,9 @@ def test_addresses_in_their_own_order_and_script(text: str, address: str) -> Non
     [
         "Meeting at 18, then lunch.",
         "Table 4, 2024 budget, page 12",
+        "We booked the Plaza Hotel, 2 nights in March.",
+        "Book the 2 Week Follow-up with Dr Lee",
+        "Take 5 Steps to better sleep",
         "我们在北京路开会",  # "we meet on Beijing Road": a street name alone, no number or block
         "서울시 강남구에서 만나요",  # a district, no street and number
     ],
