@@ -39,6 +39,13 @@ PHONE_WORDS = compile_words(
 PHONE_AFTER = regex.compile(
     r"[ \t]?\(?(?i:office|fax|mobile|cell|home|work|phone|tel|landline|direct)\b"
 )
+# "Next of kin Ana Roe (0671788052)", "Emergency contact: Ana Roe, 2000750132": the number that
+# follows a contact person's name is theirs, however far the name pushes it from the cue.
+KIN_CUE = regex.compile(
+    r"(?i:next of kin|emergency contact|\bnok\b|contact person|in case of emergency)[:\s]{1,3}"
+    r"(?:(?:Mr|Mrs|Ms|Dr)\.? )?[\p{L}\p{M}'’.-]+(?: [\p{L}\p{M}'’.-]+){0,3}"
+    r"(?: \((?:[\p{L} ]{2,20})\))?[ \t]?[,(:][ \t]?$"
+)
 # Labels of numbers that are not phones: products, batches, documents, accounts, ids.
 NOT_PHONE_WORDS = compile_words(
     [
@@ -151,8 +158,10 @@ def _alone_on_line(text: str, start: int, end: int) -> bool:
 
 def phone_context(text: str, start: int, end: int) -> bool:
     """A phone word before the number (many languages) or a line-type word after it."""
-    return has_context(PHONE_WORDS, text, start, end, before=30) or bool(
-        PHONE_AFTER.match(text, end, min(len(text), end + 14))
+    return (
+        has_context(PHONE_WORDS, text, start, end, before=30)
+        or bool(PHONE_AFTER.match(text, end, min(len(text), end + 14)))
+        or KIN_CUE.search(text, max(0, start - 90), start) is not None
     )
 
 

@@ -44,6 +44,9 @@ def values(text: str, entity: str) -> list[str]:
         ("Kind regards,\nIstván Takács\n(06)38/816-8120", "(06)38/816-8120"),
         ("Fax the form to +61-7-6340-6612 attn. Pamela.", "+61-7-6340-6612"),
         ("Next of kin Kelly Raymond (368-190-9816 x865) was told.", "368-190-9816 x865"),
+        # a bare number after a contact person's name, however long the name
+        ("Next of kin Joanna Wiśniewska-Kowal (0612345678) was told.", "0612345678"),
+        ("Emergency contact: Παναγιώτα Χατζηγεωργίου, 2101234567", "2101234567"),
         ("Kind regards,\nNicole Bruzda\n781 571 236", "781 571 236"),
         ("Ασθενής Υπαπαντή Βαλεντή, τηλέφωνο (+30) 2503 279324", "(+30) 2503 279324"),
     ],
@@ -70,6 +73,7 @@ def test_phone_numbers_of_many_countries(text: str, number: str) -> None:
         "Version 10.2.3.4456 of the app.",
         "Case 2024/00123/45 was closed.",
         "Account 000123456789 is overdue.",
+        "Next of kin Ana Roe, MRN 0612345678, was told.",
     ],
 )
 def test_not_a_phone_number(text: str) -> None:
