@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
+
+import orjson
 
 from gateway.audit.errors import AuditEntryRejected
 from gateway.ops.logs import is_forbidden
@@ -48,10 +50,24 @@ class AuditEntry:
 
 
 def canonical_json(value: Any) -> str:
-    """Serialise deterministically: sorted keys, no spaces, no NaN."""
+    """Serialise deterministically: sorted keys, no spaces, no NaN (the reference form)."""
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """`canonical_json(value)` as UTF-8, in C (orjson) for the values the audit log stores.
+
+    Only for values with no float and no int outside orjson's 64-bit range, or that `_plain`
+    copied and found ordinary (see `_Plain.odd`): orjson writes floats below 1e-4 in another
+    notation and NaN as null. What orjson refuses (a str subclass as a key, a lone surrogate,
+    a float subclass) takes the reference path, so the bytes are the same either way.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return canonical_json(value).encode()
 
 
 def canonical_ts(ts: datetime) -> str:
@@ -62,30 +78,97 @@ def canonical_ts(ts: datetime) -> str:
 
 
 _SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
+# orjson writes these ints and floats exactly as json.dumps does (floats: the shortest repr,
+# which it only spells differently below 1e-4).
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+_FLOAT_EXACT_MIN = 1e-4
+# Keys already found allowed (exact str only): the forbidden-key check once per distinct key.
+_ALLOWED_KEYS: set[str] = set()
+_ALLOWED_KEYS_MAX = 4096
+
+
+class _Plain:
+    """One entry's copy into plain JSON types; `odd` says orjson might not match json.dumps."""
+
+    __slots__ = ("odd",)
+
+    def __init__(self) -> None:
+        self.odd = False
+
+    def scalar(self, value: Any, where: str) -> Any:
+        """Check a scalar: refuse NaN and infinity, and note what orjson would spell otherwise."""
+        kind = type(value)
+        if kind is str or value is None or kind is bool:
+            return value
+        if kind is int:
+            if not _INT_MIN <= value <= _INT_MAX:
+                self.odd = True
+            return value
+        if kind is float:
+            if value != value or value in (math.inf, -math.inf):
+                raise AuditEntryRejected(f"entry is not canonical JSON: {where} is not finite")
+            if value and -_FLOAT_EXACT_MIN < value < _FLOAT_EXACT_MIN:
+                self.odd = True
+            return value
+        # Subclasses of str, int or float: the reference serialiser decides.
+        if isinstance(value, float) and not math.isfinite(value):
+            raise AuditEntryRejected(f"entry is not canonical JSON: {where} is not finite")
+        self.odd = True
+        return value
+
+    def copy(self, value: Any, where: str) -> Any:
+        """Copy mappings and sequences into plain JSON types, refusing content-bearing keys."""
+        # Exact-type checks first: this runs for every message, and ABC isinstance checks are
+        # slow.
+        kind = type(value)
+        if kind in _SCALAR_TYPES:
+            return self.scalar(value, where)
+        if kind is dict or isinstance(value, Mapping):
+            out: dict[str, Any] = {}
+            for k, v in value.items():
+                if type(k) is str:
+                    if k not in _ALLOWED_KEYS:
+                        _check_key(k, where)
+                elif isinstance(k, str):
+                    _check_key(k, where)
+                    self.odd = True
+                else:
+                    raise AuditEntryRejected(f"{where}: keys must be strings")
+                out[k] = v if _ordinary(v) else self.copy(v, f"{where}.{k}")
+            return out
+        if kind is list or kind is tuple or isinstance(value, list | tuple):
+            return [v if _ordinary(v) else self.copy(v, where) for v in value]
+        if isinstance(value, str | int | float | bool):
+            return self.scalar(value, where)
+        raise AuditEntryRejected(f"{where}: {type(value).__name__} is not JSON-serialisable")
+
+
+def _ordinary(v: Any) -> bool:
+    """A scalar orjson writes exactly as json.dumps does (finite floats from 1e-4 up)."""
+    kind = type(v)
+    return (
+        kind is str
+        or v is None
+        or kind is bool
+        or (kind is int and _INT_MIN <= v <= _INT_MAX)
+        # v - v == 0 holds only for finite floats.
+        or (kind is float and v - v == 0.0 and not -_FLOAT_EXACT_MIN < v < _FLOAT_EXACT_MIN)
+        or (kind is float and v == 0.0)
+    )
+
+
+def _check_key(key: str, where: str) -> None:
+    """Refuse keys that could carry raw message content (the logs' one list), anywhere in
+    stages or the findings summary, so PHI cannot slip into the log by accident."""
+    if is_forbidden(key):
+        raise AuditEntryRejected(f"{where}: key {key!r} is not allowed in the audit log")
+    if type(key) is str and len(_ALLOWED_KEYS) < _ALLOWED_KEYS_MAX:
+        _ALLOWED_KEYS.add(key)
 
 
 def _plain(value: Any, where: str) -> Any:
     """Copy mappings and sequences into plain JSON types, refusing content-bearing keys."""
-    # Exact-type checks first: this runs for every message, and ABC isinstance checks are slow.
-    kind = type(value)
-    if kind in _SCALAR_TYPES:
-        return value
-    if kind is dict or isinstance(value, Mapping):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            if type(k) is not str and not isinstance(k, str):
-                raise AuditEntryRejected(f"{where}: keys must be strings")
-            # Keys that could carry raw message content (the logs' one list): refused anywhere
-            # in stages or the findings summary, so PHI cannot slip into the log by accident.
-            if is_forbidden(k):
-                raise AuditEntryRejected(f"{where}: key {k!r} is not allowed in the audit log")
-            out[k] = v if type(v) in _SCALAR_TYPES else _plain(v, f"{where}.{k}")
-        return out
-    if kind is list or kind is tuple or isinstance(value, list | tuple):
-        return [v if type(v) in _SCALAR_TYPES else _plain(v, where) for v in value]
-    if isinstance(value, str | int | float | bool):
-        return value
-    raise AuditEntryRejected(f"{where}: {type(value).__name__} is not JSON-serialisable")
+    return _Plain().copy(value, where)
 
 
 def entry_columns(entry: AuditEntry) -> dict[str, Any]:
@@ -106,29 +189,38 @@ def entry_columns(entry: AuditEntry) -> dict[str, Any]:
         raise AuditEntryRejected("size must be a non-negative int")
     if not entry.action or len(entry.action) > 64:
         raise AuditEntryRejected("action must be 1..64 characters")
-    timings = _plain(entry.timings, "timings")
+    plain = _Plain()
+    timings = plain.copy(entry.timings, "timings")
     for stage, ms in timings.items():
         if isinstance(ms, bool) or not isinstance(ms, int | float):
             raise AuditEntryRejected(f"timings.{stage} must be a number of milliseconds")
+    stages = [plain.copy(s, "stages") for s in entry.stages]
+    findings = plain.copy(entry.findings_summary, "findings_summary")
+    domains = list(entry.recipient_domains)
+    # The reference serialiser for the rare entry orjson would spell differently.
+    dump = canonical_json if plain.odd else _fast_text
     try:
-        stages = canonical_json([_plain(s, "stages") for s in entry.stages])
-        findings = canonical_json(_plain(entry.findings_summary, "findings_summary"))
-        timings_json = canonical_json(timings)
-    except ValueError as exc:  # NaN or infinity
-        raise AuditEntryRejected(f"entry is not canonical JSON: {exc}") from None
-    return {
-        "ref_id": entry.ref_id,
-        "ts": entry.ts.astimezone(UTC),
-        "message_id": entry.message_id,
-        "sender_hash": entry.sender_hash,
-        "recipient_domains": canonical_json(list(entry.recipient_domains)),
-        "size": entry.size,
-        "stages": stages,
-        "action": entry.action,
-        "next_hop_reply": entry.next_hop_reply,
-        "timings": timings_json,
-        "findings_summary": findings,
-    }
+        return {
+            "ref_id": entry.ref_id,
+            "ts": entry.ts.astimezone(UTC),
+            "message_id": entry.message_id,
+            "sender_hash": entry.sender_hash,
+            "recipient_domains": dump(domains),
+            "size": entry.size,
+            "stages": dump(stages),
+            "action": entry.action,
+            "next_hop_reply": entry.next_hop_reply,
+            "timings": dump(timings),
+            "findings_summary": dump(findings),
+        }
+    except UnicodeEncodeError:
+        # A lone surrogate: no UTF-8 form, so no MAC either (this entry alone is refused).
+        raise AuditEntryRejected("entry is not canonical JSON: text is not valid Unicode") from None
+
+
+def _fast_text(value: Any) -> str:
+    """canonical_bytes as text, for a value `_Plain` found ordinary."""
+    return canonical_bytes(value).decode()
 
 
 @dataclass(frozen=True)
@@ -171,5 +263,5 @@ def record_mac(key: bytes, seq: int, row: Mapping[str, Any]) -> str:
     ]
     if node_id is not None:
         fields.append(node_id)
-    payload = canonical_json(fields)
-    return hmac.new(key, payload.encode(), hashlib.sha256).hexdigest()
+    # Every field is a str, an int or None, so orjson gives the reference bytes.
+    return hmac.digest(key, canonical_bytes(fields), "sha256").hex()
