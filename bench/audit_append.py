@@ -8,6 +8,14 @@ and anchor). The modes:
   ``loop.run_in_executor(pool, log.append, entry)`` on a 2-thread pool (what gateway/app.py
   did before AuditWriter).
 * ``writer``: C asyncio producers, each awaiting ``AuditWriter.append(entry)``.
+* ``legacy_batch`` and ``batch``: ``--batch`` entries per transaction (what the writer commits
+  under load), through the path as it was before issue 14 (bench/audit_legacy.py: json.dumps,
+  per-key checks, hmac.new) and through today's ``AuditLog.append_many``: the CPU per append
+  of the two is the ratio issue 14 asks for.
+
+``--procs 1,2`` then runs the writer mode in that many worker processes at once on one
+database (each its own node id, AuditWriter and C producers, N/P entries each) and prints
+the total appends/s as a ratio to one process: whether two workers beat one on the audit lock.
 
 A producer appends its next entry only once the previous one is committed, as an SMTP
 session answers one message before the next. Runs alternate between the modes, and the
@@ -23,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import shutil
 import statistics
 import sys
@@ -35,14 +44,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from bench.audit_legacy import legacy_append_many  # noqa: E402
 from gateway.audit import AuditEntry, AuditLog, AuditWriter  # noqa: E402
 
-MODES = ("loop", "executor", "writer")
+MODES = ("loop", "executor", "writer", "legacy_batch", "batch")
+BATCH = 10
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BASE_TS = datetime(2026, 11, 28, 9, 0, 0, tzinfo=UTC)
 
@@ -160,10 +172,28 @@ def run_writer(log: AuditLog, entries: Sequence[AuditEntry], producers: int) -> 
     return asyncio.run(main())
 
 
+def run_legacy_batch(log: AuditLog, entries: Sequence[AuditEntry], _producers_n: int) -> int:
+    """BATCH entries per transaction through the pre-issue-14 path; returns the transactions."""
+    for i in range(0, len(entries), BATCH):
+        legacy_append_many(log, entries[i : i + BATCH])
+        log.flush_anchor()
+    return -(-len(entries) // BATCH)
+
+
+def run_batch(log: AuditLog, entries: Sequence[AuditEntry], _producers_n: int) -> int:
+    """BATCH entries per transaction through today's append_many; returns the transactions."""
+    for i in range(0, len(entries), BATCH):
+        log.append_many(entries[i : i + BATCH], anchor=False)
+        log.flush_anchor()
+    return -(-len(entries) // BATCH)
+
+
 RUNNERS: dict[str, Callable[[AuditLog, Sequence[AuditEntry], int], int]] = {
     "loop": run_loop,
     "executor": run_executor,
     "writer": run_writer,
+    "legacy_batch": run_legacy_batch,
+    "batch": run_batch,
 }
 
 
@@ -188,12 +218,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=3, help="timed runs per mode; median reported")
     p.add_argument("--work-dir", type=Path, default=None, help="where the databases go")
     p.add_argument("--postgres", action="store_true", help="PostgreSQL at 127.0.0.1 instead")
+    p.add_argument("--procs", default="", help="e.g. 1,2: writer mode in that many processes")
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table and the JSON line."""
     args = build_parser().parse_args(argv)
+    if args.procs:
+        return main_procs(args)
     runs: dict[str, list[Run]] = {m: [] for m in MODES}
     for r in range(args.repeat):
         for mode in MODES:
@@ -204,24 +237,101 @@ def main(argv: Sequence[str] | None = None) -> int:
         "postgresql" if args.postgres else f"sqlite in {args.work_dir or tempfile.gettempdir()}"
     )
     print(f"# {args.entries} entries x {args.repeat} run(s), {args.producers} producers, {backend}")
-    print(f"{'mode':<10}{'appends/s':>11}{'ratio':>8}{'cpu_ms/append':>15}{'transactions':>14}")
+    print(f"{'mode':<14}{'appends/s':>11}{'ratio':>8}{'cpu_ms/append':>15}{'transactions':>14}")
     median = {m: statistics.median(r.per_s for r in runs[m]) for m in MODES}
+    cpu = {m: statistics.median(r.cpu_s for r in runs[m]) / args.entries * 1000 for m in MODES}
     result: dict[str, object] = {"entries": args.entries, "producers": args.producers}
     for mode in MODES:
-        cpu_ms = statistics.median(r.cpu_s for r in runs[mode]) / args.entries * 1000
         tx = (
             args.entries
-            if mode != "writer"
+            if mode in ("loop", "executor")
             else int(statistics.median(r.batches for r in runs[mode]))
         )
         ratio = median[mode] / median["loop"]
-        print(f"{mode:<10}{median[mode]:>11.0f}{ratio:>8.2f}{cpu_ms:>15.3f}{tx:>14}")
+        print(f"{mode:<14}{median[mode]:>11.0f}{ratio:>8.2f}{cpu[mode]:>15.3f}{tx:>14}")
         result[f"{mode}_per_s"] = round(median[mode], 1)
-        result[f"{mode}_cpu_ms"] = round(cpu_ms, 3)
+        result[f"{mode}_cpu_ms"] = round(cpu[mode], 3)
         result[f"{mode}_transactions"] = tx
     result["ratio_writer_vs_loop"] = round(median["writer"] / median["loop"], 2)
     result["ratio_writer_vs_executor"] = round(median["writer"] / median["executor"], 2)
+    result["ratio_batch_vs_legacy_per_s"] = round(median["batch"] / median["legacy_batch"], 2)
+    result["ratio_batch_vs_legacy_cpu"] = round(cpu["batch"] / cpu["legacy_batch"], 2)
+    print(
+        f"batch vs legacy_batch (same run): appends/s x{result['ratio_batch_vs_legacy_per_s']}, "
+        f"CPU per append x{result['ratio_batch_vs_legacy_cpu']}"
+    )
     result["backend"] = "postgresql" if args.postgres else "sqlite"
+    print(json.dumps(result))
+    return 0
+
+
+def _worker(
+    url: str, tmp: str, node: str, first: int, n: int, producers: int, start: Any, out: Any
+) -> None:
+    """One worker process: its own AuditLog (node id) and AuditWriter, n entries from `first`."""
+    log = AuditLog(
+        url, Path(tmp) / "audit.key", Path(tmp) / "anchors" / "{node}.anchor", node_id=node
+    )
+    entries = make_entries(log, first + n)[first:]
+    start.wait()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    batches = run_writer(log, entries, producers)
+    out.put((time.perf_counter() - wall0, time.process_time() - cpu0, batches))
+    log.close()
+
+
+def timed_procs(procs: int, args: argparse.Namespace) -> Run:
+    """The writer mode in `procs` processes at once on one fresh database."""
+    ctx = multiprocessing.get_context("spawn")
+    with fresh_log(args.work_dir, args.postgres) as log:
+        url = str(log.engine.url.render_as_string(hide_password=False))
+        # The key file's directory (fresh_log's temp dir): every worker MACs under its key.
+        tmp = str(log._keys.path.parent)
+        start, out = ctx.Barrier(procs + 1), ctx.Queue()
+        share = args.entries // procs
+        workers = [
+            ctx.Process(
+                target=_worker,
+                args=(url, tmp, f"bench-{k}", k * share, share, args.producers, start, out),
+            )
+            for k in range(procs)
+        ]
+        for w in workers:
+            w.start()
+        start.wait()
+        wall0 = time.perf_counter()
+        results = [out.get() for _ in workers]
+        wall = time.perf_counter() - wall0
+        for w in workers:
+            w.join()
+        report = log.verify()
+        if not report.ok or report.checked != share * procs:
+            raise SystemExit(f"{procs} procs: the log does not verify: {report.problems[:3]}")
+    cpu = sum(r[1] for r in results)
+    return Run(f"procs{procs}", share * procs, wall, cpu, sum(r[2] for r in results))
+
+
+def main_procs(args: argparse.Namespace) -> int:
+    """Writer mode in 1, 2, ... worker processes on one database; ratios to the first count."""
+    counts = [int(c) for c in args.procs.split(",")]
+    runs: dict[int, list[Run]] = {c: [] for c in counts}
+    for r in range(args.repeat):
+        for c in counts:
+            run = timed_procs(c, args)
+            runs[c].append(run)
+            print(f"run {r + 1}/{args.repeat} {c} procs: {run.per_s:.0f}/s", file=sys.stderr)
+    backend = "postgresql" if args.postgres else "sqlite"
+    print(f"# {args.entries} entries x {args.repeat} run(s), {args.producers} producers/process")
+    print(f"{'procs':<8}{'appends/s':>11}{'ratio':>8}{'cpu_ms/append':>15}{'transactions':>14}")
+    result: dict[str, object] = {"entries": args.entries, "backend": backend}
+    base = statistics.median(r.per_s for r in runs[counts[0]])
+    for c in counts:
+        per_s = statistics.median(r.per_s for r in runs[c])
+        cpu_ms = statistics.median(r.cpu_s / r.entries for r in runs[c]) * 1000
+        tx = int(statistics.median(r.batches for r in runs[c]))
+        print(f"{c:<8}{per_s:>11.0f}{per_s / base:>8.2f}{cpu_ms:>15.3f}{tx:>14}")
+        result[f"procs{c}_per_s"] = round(per_s, 1)
+        result[f"procs{c}_ratio"] = round(per_s / base, 2)
     print(json.dumps(result))
     return 0
 
