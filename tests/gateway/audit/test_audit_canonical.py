@@ -176,10 +176,12 @@ def test_forbidden_key_and_lone_surrogate_are_refused() -> None:
             entry_columns(bad)
 
 
-def test_log_written_by_the_old_path_verifies_and_continues(tmp_path: Path) -> None:
-    """Records chained by the old path, then by today's, make one log that verifies; the
-    stored text of an old and a new record of the same entry is identical."""
-    log = AuditLog(f"sqlite:///{tmp_path}/a.db", tmp_path / "audit.key")
+def test_log_written_by_the_old_path_verifies_and_continues(
+    audit_db_url: str, audit_key_file: Path
+) -> None:
+    """Records chained by the old path, then by today's, make one log that verifies (SQLite and
+    PostgreSQL); the stored text of an old and a new record of the same entry is identical."""
+    log = AuditLog(audit_db_url, audit_key_file)
     try:
         audit_legacy.legacy_append_many(log, [make_entry(log, i) for i in range(1, 4)])
         log.flush_anchor()
