@@ -3,6 +3,12 @@ and still every message reaches the next hop exactly once, has exactly one final
 record, the audit chain verifies across all three nodes (the dead one included), and
 `phigate status` shows the dead node stale.
 
+Every tenth message goes to a patient, and the nodes' site policy sends it to the portal on the
+same PostgreSQL: each such message is stored once and its pickup notice (holding none of the
+message) reaches the next hop once; then a portal pair (two portal apps, each with its own
+store on that schema) serves each item with a sign-in begun on one instance and read on the
+other.
+
 Postfix spreads the mail: each recipient domain's content filter (a FILTER action of
 check_recipient_access) lists all three nodes as one destination list (Postfix >= 3.5), each
 domain in another order, so every node takes mail and a dead node's share fails over to the
@@ -30,6 +36,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -37,9 +44,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from gateway.audit import AuditLog
 from gateway.audit.entry import PENDING_ACTION
+from gateway.portal import PortalStore, create_app
+from gateway.portal.schema import items as portal_items
 from tests.support.audit import audit_cli
 from tests.support.db import database_url
 from tests.support.deploy import run_phigate
+from tests.support.portal import SEE_OTHER, SETTINGS, FakePractice, csrf, send_code, serving
 from tests.support.postfix import (
     _BASE_MASTER_CF,
     LOOPBACK,
@@ -55,7 +65,17 @@ from tests.support.process import REPO, PhigateProcess, serve_args
 pytestmark = pytest.mark.postgres
 
 MESSAGES = 60
-DOMAINS = ("a.example", "b.example", "c.example")
+PATIENTS = "patients.example"
+DOMAINS = ("a.example", "b.example", "c.example", PATIENTS)
+PORTAL_URL = "https://portal.practice.example"
+# Only in the messages to patients: no notice may carry it.
+LAB_LINE = "Your potassium was 5.9 mmol/L"
+SITE_POLICY = f"""version: 1
+rules:
+  - {{name: to-patients, when: {{recipient: {{domain: [{PATIENTS}]}}}}, action: portal}}
+  - {{name: rest, action: deliver}}
+"""
+HTTP_OK = 200
 NODES = ("gw-1", "gw-2", "gw-3")
 STALE_AFTER = 3.0
 HELO_DOMAIN = ".cluster.invalid"
@@ -73,7 +93,7 @@ class HoldingSink:
         self.port = free_port()
         self._lock = threading.Lock()
         self._messages: list[CapturedMessage] = []
-        self._accepted_from: dict[str, list[bytes]] = {}
+        self._accepted_from: dict[str, list[CapturedMessage]] = {}
         self._armed = False
         self.hold_helo: str | None = None
         self.held = 0
@@ -91,19 +111,20 @@ class HoldingSink:
             return "554 5.5.1 no message"
         helo = session.host_name or ""
         with self._lock:
+            # Pickup notices are not held: the kill lands on mail the node relays itself.
+            notice = any(r.endswith("@" + PATIENTS) for r in envelope.rcpt_tos)
             if self._armed and self.hold_helo is None and self._accepted_from.get(helo):
                 self.hold_helo = helo
-            holding = helo == self.hold_helo
+            holding = helo == self.hold_helo and not notice
             if holding:
                 self.held += 1
         if holding:
             while True:  # aiosmtpd cancels this handler when the client's connection dies
                 await asyncio.sleep(3600)
+        captured = CapturedMessage(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(raw))
         with self._lock:
-            self._messages.append(
-                CapturedMessage(envelope.mail_from, tuple(envelope.rcpt_tos), bytes(raw))
-            )
-            self._accepted_from.setdefault(helo, []).append(bytes(raw))
+            self._messages.append(captured)
+            self._accepted_from.setdefault(helo, []).append(captured)
         return "250 2.0.0 Ok: captured"
 
     def held_node(self) -> str:
@@ -111,7 +132,7 @@ class HoldingSink:
         assert self.hold_helo is not None
         return self.hold_helo.removesuffix(HELO_DOMAIN)
 
-    def accepted_from_victim(self) -> list[bytes]:
+    def accepted_from_victim(self) -> list[CapturedMessage]:
         """What the held node handed on and the next hop accepted before the hold."""
         with self._lock:
             return list(self._accepted_from.get(self.hold_helo or "", ()))
@@ -166,7 +187,10 @@ class ClusterPostfix(PostfixInstance):
 
 def _node_config(tmp: Path, url: str, node: str, ops: int) -> Path:
     cfg = tmp / f"{node}.yaml"
+    policy = tmp / "site-policy.yaml"
+    policy.write_text(SITE_POLICY, encoding="utf-8")
     cfg.write_text(
+        f"policy_file: '{policy}'\n"
         f"smtp:\n  hostname: {node}{HELO_DOMAIN}\n"
         f"node:\n  id: {node}\n  heartbeat_seconds: 0.5\n  stale_after: {STALE_AFTER}\n"
         f"audit:\n  url: '{url}'\n  key_file: '{tmp}/keys/audit.key'\n"
@@ -175,7 +199,10 @@ def _node_config(tmp: Path, url: str, node: str, ops: int) -> Path:
         f"patients:\n  url: '{url}'\n  key_file: '{tmp}/keys/roster.key'\n"
         "detection:\n  detector: 'null'\n"
         f"metrics:\n  listen: '127.0.0.1:{ops}'\n"
-        "notices:\n  postmaster: postmaster@practice.example\n"
+        "notices:\n  postmaster: postmaster@practice.example\n  portal_sender_notice: false\n"
+        f"portal:\n  enabled: true\n  store_url: '{url}'\n"
+        f"  master_key_file: '{tmp}/keys/portal.key'\n  url: '{PORTAL_URL}'\n"
+        "  from_address: secure@practice.example\n  practice_name: Cluster Practice\n"
     )
     return cfg
 
@@ -183,12 +210,21 @@ def _node_config(tmp: Path, url: str, node: str, ops: int) -> Path:
 def _message(i: int) -> tuple[str, str, bytes]:
     msg = EmailMessage()
     msg["From"] = "Front Desk <frontdesk@practice.example>"
-    rcpt = f"office{i}@{DOMAINS[i % len(DOMAINS)]}"
-    msg["To"] = rcpt
-    msg["Subject"] = f"Office hours note {i}"
     msg["Message-ID"] = f"<cluster-{i}@practice.example>"
-    msg.set_content(f"Hello,\n\nThe office opens at 8 tomorrow (note {i}).\n")
+    if _to_patient(i):
+        rcpt = f"patient{i}@{PATIENTS}"
+        msg["Subject"] = f"Your results {i}"
+        msg.set_content(f"Hello,\n\n{LAB_LINE} (note {i}).\n")
+    else:
+        rcpt = f"office{i}@{DOMAINS[i % 3]}"
+        msg["Subject"] = f"Office hours note {i}"
+        msg.set_content(f"Hello,\n\nThe office opens at 8 tomorrow (note {i}).\n")
+    msg["To"] = rcpt
     return msg["Message-ID"], rcpt, msg.as_bytes()
+
+
+def _to_patient(i: int) -> bool:
+    return i % 10 == 5
 
 
 @pytest.fixture
@@ -198,17 +234,25 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
         yield url
 
 
-def _queue_ids(raws: list[bytes]) -> list[str]:
-    """The relay's queue id of each message, from the Received header it added."""
-    ids = [m.group(1).decode() for raw in raws if (m := QUEUE_ID.search(raw))]
-    assert len(ids) == len(raws), "a relayed message without Postfix's Received header"
-    return ids
+def _sent_patterns(messages: list[CapturedMessage]) -> list[str]:
+    """For each message a node handed on, the relay's log line of the node's 250 for it: by the
+    queue id in the Received header the relay added, or, for a pickup notice (which the node
+    wrote itself), by the patient's address the relay handed the node."""
+    patterns = []
+    for m in messages:
+        if _is_notice(m):
+            patterns.extend(rf": to=<{re.escape(r)}>.*status=sent" for r in m.rcpt_tos)
+            continue
+        found = QUEUE_ID.search(m.content)
+        assert found, "a relayed message without Postfix's Received header"
+        patterns.append(rf"{found.group(1).decode()}: to=<[^>]*>.*status=sent")
+    return patterns
 
 
-def _sent(postfix: PostfixInstance, queue_ids: list[str]) -> bool:
-    """Whether the relay logged each of these queue ids as sent (it saw the node's 250)."""
+def _sent(postfix: PostfixInstance, patterns: list[str]) -> bool:
+    """Whether the relay logged each of these as sent (it saw the node's 250)."""
     log = postfix.log_text()
-    return all(re.search(rf"{qid}: to=<[^>]*>.*status=sent", log) for qid in queue_ids)
+    return all(re.search(pattern, log) for pattern in patterns)
 
 
 def _removed(postfix: PostfixInstance) -> int:
@@ -259,7 +303,7 @@ def test_three_nodes_one_killed_every_message_once(tmp_path: Path, pg_url: str) 
                     # What the next hop accepted from it before the hold must first have had
                     # the node's own 250 (see docs/multinode.md on the one instant in which a
                     # kill must duplicate a message): wait until the relay logged it as sent.
-                    before = _queue_ids(sink.accepted_from_victim())
+                    before = _sent_patterns(sink.accepted_from_victim())
                     wait_until(
                         lambda: _sent(postfix, before),
                         timeout=30,
@@ -301,17 +345,19 @@ def test_three_nodes_one_killed_every_message_once(tmp_path: Path, pg_url: str) 
                 # The relay's queue is empty: nothing more, a duplicate included, can arrive.
                 assert not port_accepts(ports[victim])
                 maillog = postfix.log_text()
-            delivered = Counter(m.message_id for m in sink.messages())
-            assert set(delivered) == set(sent)
+            relayed = [m for m in sink.messages() if not _is_notice(m)]
+            delivered = Counter(m.message_id for m in relayed)
+            assert set(delivered) == {mid for i, mid in enumerate(sent) if not _to_patient(i)}
             twice = [line for line in maillog.splitlines() if "more than once" in line]
             # The kill did cut transactions short: Postfix lost the victim mid-message.
             assert twice, maillog[-3000:]
             assert [mid for mid, n in delivered.items() if n > 1] == [], "\n".join(twice)
 
             _check_audit(tmp_path, pg_url, sent, victim)
+            _check_portal(tmp_path, pg_url, [m for m in sink.messages() if _is_notice(m)])
             # `phigate status` calls a node stale STALE_AFTER seconds after its last heartbeat.
             time.sleep(max(0.0, killed_at + STALE_AFTER + 0.5 - time.monotonic()))
-            _check_status(configs[NODES[0]], victim)
+            _check_status(configs[NODES[0]], victim, tmp_path / "site-policy.yaml")
         finally:
             for p in processes.values():
                 p.stop()
@@ -354,9 +400,58 @@ def _check_audit(tmp_path: Path, url: str, sent: list[str], victim: str) -> None
         )
 
 
-def _check_status(config: Path, victim: str) -> None:
+def _is_notice(message: CapturedMessage) -> bool:
+    return all(r.endswith("@" + PATIENTS) for r in message.rcpt_tos)
+
+
+def _check_portal(tmp_path: Path, url: str, notices: list[CapturedMessage]) -> None:
+    """One stored item and one notice per patient message, no notice holding the message, and
+    each item served by the pair: code asked for on instance A, message read on instance B."""
+    patients = {f"patient{i}@{PATIENTS}" for i in range(MESSAGES) if _to_patient(i)}
+    assert sorted(r for m in notices for r in m.rcpt_tos) == sorted(patients)
+    tokens = []
+    for notice in notices:
+        assert LAB_LINE.encode() not in notice.content
+        text = notice.content.decode("ascii", "replace")
+        assert LAB_LINE not in text and "Your results" not in text
+        found = re.findall(re.escape(PORTAL_URL) + r"/p/([A-Za-z0-9_-]+)", text)
+        assert found, text[-800:]
+        tokens.append(found[0])
+    key = tmp_path / "keys" / "portal.key"
+    practice = FakePractice()
+    first, second = PortalStore(url, key), PortalStore(url, key)
+    try:
+        with first.engine.connect() as conn:
+            stored = conn.execute(sa.select(sa.func.count()).select_from(portal_items)).scalar()
+        assert stored == len(patients)
+        with (
+            serving(create_app(first, SETTINGS, practice.services())) as url_a,
+            serving(create_app(second, SETTINGS, practice.services())) as url_b,
+        ):
+            for token in tokens:
+                with httpx.Client(base_url=url_a) as on_a:
+                    link = on_a.get(f"/p/{token}")
+                    assert link.status_code == SEE_OTHER, link.text
+                    page = send_code(on_a, on_a.get(link.headers["location"]))
+                    done = on_a.post(
+                        "/verify", data={"csrf": csrf(page), "code": practice.last_code()}
+                    )
+                    assert (done.status_code, done.headers.get("location")) == (
+                        SEE_OTHER,
+                        "/message",
+                    ), done.text
+                    with httpx.Client(base_url=url_b, cookies=on_a.cookies) as on_b:
+                        message = on_b.get("/message")
+                        assert message.status_code == HTTP_OK
+                        assert LAB_LINE in message.text
+    finally:
+        first.close()
+        second.close()
+
+
+def _check_status(config: Path, victim: str, policy_file: Path) -> None:
     """`phigate status`: the two live nodes up, the killed one stale, one policy version."""
-    policy = (REPO / "policies" / "default.yaml").read_bytes()
+    policy = policy_file.read_bytes()
     done = run_phigate("status", "--config", str(config), "--json")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
