@@ -1073,6 +1073,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="phigate's delivery.probe_cache_ttl (default: its own default; 0 probes every "
         "RCPT at the next hop)",
     )
+    parser.add_argument(
+        "--audit-url",
+        default=None,
+        help="phigate's audit.url (default: a fresh SQLite file per relay; a PostgreSQL URL "
+        "should name an empty database, one per run and worker count)",
+    )
     sub = parser.add_subparsers(dest="role")
     sink = sub.add_parser("_sink", help=argparse.SUPPRESS)
     sink.add_argument("--port", type=int, required=True)
@@ -1137,6 +1143,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
                 workdir / f"phigate-{workers}w",
                 args.detector,
                 probe_cache_ttl=args.probe_cache_ttl,
+                audit_url=args.audit_url,
             )
             cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
             relays.append(
