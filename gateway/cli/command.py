@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
-from gateway.cli.context import Context
+from gateway.cli.context import AuditEvent, Context
 from gateway.cli.exits import EXIT_ERROR
 from gateway.model import PhigateError
 
@@ -95,3 +96,25 @@ def group(name: str, help: str, *subcommands: Command, shared: Options = no_opti
     """A command whose sub-commands do the work (`phigate audit verify`); `shared` adds the
     options every one of them takes."""
     return Command(name, help, metavar="SUBCOMMAND", shared=shared, subcommands=subcommands)
+
+
+def required_audit(ctx: Context, prefix: str, what: str) -> AuditEvent:
+    """The audit hook a change must be recorded through; without one the change is refused."""
+    audit = ctx.hooks.audit_event
+    if audit is None:
+        raise CommandFailed(
+            f"{prefix}: refusing to {what}: no audit hook is configured to record it"
+        )
+    return audit
+
+
+def record_change(
+    audit: AuditEvent, prefix: str, action: str, details: Mapping[str, Any], done: str
+) -> None:
+    """Record a change already made; when the log refuses it, say what was done all the same."""
+    try:
+        audit(action, details)
+    except PhigateError as exc:
+        raise CommandFailed(
+            f"{prefix}: {exc.code}: {done}, but the audit log did not take the record of it"
+        ) from exc

@@ -20,7 +20,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from gateway.cli.command import Command, CommandFailed, failing_as, group, operator, print_fields
+from gateway.cli.command import (
+    Command,
+    failing_as,
+    group,
+    operator,
+    print_fields,
+    record_change,
+    required_audit,
+)
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
 from gateway.cli.options import JSON, given, store_options, switches
@@ -108,23 +116,6 @@ def patients_import(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _audited(ctx: Context, command: str, action: str, details: Mapping[str, Any]) -> None:
-    """Record a key change in the audit log; say what was done when the log refuses it."""
-    audit = ctx.hooks.audit_event
-    assert audit is not None  # checked before the change
-    try:
-        audit(action, details)
-    except PhigateError as exc:
-        raise CommandFailed(
-            f"{command}: {exc.code}: done, but the audit log did not take the record of it"
-        ) from exc
-
-
-def _require_audit(ctx: Context) -> None:
-    if ctx.hooks.audit_event is None:
-        raise RosterKeyError("refusing to change roster keys: no audit hook is configured")
-
-
 def patients_rotate_key(ctx: Context, args: argparse.Namespace) -> int:
     """Add a new active roster key (audited) and print its id."""
     command = "phigate patients rotate-key"
@@ -132,9 +123,10 @@ def patients_rotate_key(ctx: Context, args: argparse.Namespace) -> int:
         path = _settings(ctx, args).key_file
         if not path.exists():
             raise RosterKeyError(f"roster key file {path} does not exist; import a roster first")
-        _require_audit(ctx)
+        audit = required_audit(ctx, command, "change roster keys")
         key_id = KeyFile(path, ROSTER_KEY).rotate()
-    _audited(ctx, command, "patients-key-rotated", {"key_id": key_id, "by": operator(None)})
+    details = {"key_id": key_id, "by": operator(None)}
+    record_change(audit, command, "patients-key-rotated", details, "done")
     print(key_id)
     return EXIT_OK
 
@@ -144,7 +136,7 @@ def patients_rehash(ctx: Context, args: argparse.Namespace) -> int:
     command = "phigate patients rehash"
     with failing_as(command):
         settings = _settings(ctx, args)
-        _require_audit(ctx)
+        audit = required_audit(ctx, command, "change roster keys")
         with closing(_roster(settings)) as roster:
             report, addresses = roster.rehash_csv(args.file, skip_bad=args.skip_bad)
             if report.errors and not report.applied and not args.skip_bad:
@@ -172,7 +164,7 @@ def patients_rehash(ctx: Context, args: argparse.Namespace) -> int:
         "entries_left": left_entries,
         "consents_left": left_consents,
     }
-    _audited(ctx, command, "patients-rehashed", details)
+    record_change(audit, command, "patients-rehashed", details, "done")
     print(f"{len(touched)} entries hashed under {key_id}, {moved} consent(s) moved to it")
     if left_entries or left_consents:
         print(

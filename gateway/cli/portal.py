@@ -23,14 +23,14 @@ from cryptography.x509.oid import NameOID
 
 from gateway.audit import AuditLog
 from gateway.audit.events import record_event
-from gateway.cli.command import Command, CommandFailed, failing_as, operator
+from gateway.cli.command import Command, failing_as, operator, record_change, required_audit
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_ERROR, EXIT_OK
 from gateway.cli.options import config_option, given
 from gateway.config import Settings, split_hostport
 from gateway.delivery.outbox import Outbox
 from gateway.delivery.sender import mail_sender
-from gateway.model import ConfigError, PhigateError
+from gateway.model import ConfigError
 from gateway.ops.logs import configure
 from gateway.patients.consent import ConsentRegistry
 from gateway.patients.disclosure import DEFAULT_DISCLOSURE_VERSION, load_disclosure
@@ -195,19 +195,10 @@ def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
         if not path.exists():
             # A fresh file here would leave every stored item unreadable.
             raise PortalError(f"portal master key file {path} does not exist")
-        audit_event = ctx.hooks.audit_event
-        if audit_event is None:
-            raise PortalError(
-                "refusing to rotate the key: no audit hook is configured to record it"
-            )
+        audit = required_audit(ctx, PREFIX, "rotate the key")
         key_id = KeyFile(path, PORTAL_MASTER_KEY).rotate()
-    try:
-        audit_event("portal-key-rotated", {"key_id": key_id, "by": operator(args.p_who)})
-    except PhigateError as exc:
-        raise CommandFailed(
-            f"{PREFIX}: {exc.code}: the key was rotated to {key_id}, but the audit log did not "
-            "take the record of it"
-        ) from exc
+    details = {"key_id": key_id, "by": operator(args.p_who)}
+    record_change(audit, PREFIX, "portal-key-rotated", details, f"the key was rotated to {key_id}")
     print(key_id)
     return EXIT_OK
 

@@ -33,6 +33,8 @@ from gateway.cli.command import (
     group,
     operator,
     print_fields,
+    record_change,
+    required_audit,
 )
 from gateway.cli.context import Context, Deliver, DeliverResult
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
@@ -244,21 +246,13 @@ def purge(ctx: Context, args: argparse.Namespace) -> int:
 
 def rotate_key(ctx: Context, args: argparse.Namespace) -> int:
     """Add a new active master key (audited), optionally re-wrapping live entries."""
-    audit_event = ctx.hooks.audit_event
-    if audit_event is None:
-        raise CommandFailed(
-            f"{PREFIX}: refusing to rotate the key: no audit hook is configured to record it"
-        )
+    audit = required_audit(ctx, PREFIX, "rotate the key")
     with _opened(ctx, args) as store:
         key_id = store.rotate_master_key(rewrap=args.rewrap)
     details = {"key_id": key_id, "rewrapped": bool(args.rewrap), "by": operator(args.q_who)}
-    try:
-        audit_event("quarantine-key-rotated", details)
-    except PhigateError as exc:
-        raise CommandFailed(
-            f"{PREFIX}: {exc.code}: the key was rotated to {key_id}, but the audit log did not "
-            "take the record of it"
-        ) from exc
+    record_change(
+        audit, PREFIX, "quarantine-key-rotated", details, f"the key was rotated to {key_id}"
+    )
     print(key_id)
     return EXIT_OK
 
