@@ -91,13 +91,24 @@ try {
   const visit = async (name) => {
     result.pages[name] = { sideways: await sideways(page) };
   };
+  // Clicks a link or button and waits until the page it leads to has loaded: measuring or
+  // reading the page while the old one is being torn down finds no document.
+  // `search` is the exact query string, or a pattern for a form's GET.
+  const follow = (selector, pathname, search = "") =>
+    Promise.all([
+      page.waitForURL(
+        (u) => u.pathname === pathname && (search instanceof RegExp ? search.test(u.search) : u.search === search),
+        { waitUntil: "load" },
+      ),
+      page.click(selector),
+    ]);
 
   await page.goto(`${opt.base}/login`);
   await visit("login");
   await page.fill('input[name="user"]', opt.user);
   await page.fill('input[name="password"]', opt.password);
   await page.fill('input[name="code"]', totp(opt.secret));
-  await Promise.all([page.waitForURL(`${opt.base}/`), page.click('button[type="submit"]')]);
+  await follow('button[type="submit"]', "/");
   check((await page.textContent("h1")) === "Dashboard", "no dashboard after sign-in");
   result.signed_in = true;
   result.cookies = (await context.cookies()).map((c) => ({
@@ -105,23 +116,20 @@ try {
   }));
   await visit("dashboard");
 
-  await page.click('header a[href="/trace"]');
+  await follow('header a[href="/trace"]', "/trace");
   await page.fill('input[name="ref"]', opt.ref);
-  await Promise.all([page.waitForLoadState("load"), page.click('form[action="/trace"] button')]);
+  await follow('form[action="/trace"] button', "/trace", new RegExp(`^\\?ref=${opt.ref}(&|$)`));
   await visit("trace");
-  await Promise.all([page.waitForURL(`${opt.base}/trace/${opt.ref}`), page.click(`a[href="/trace/${opt.ref}"]`)]);
+  await follow(`a[href="/trace/${opt.ref}"]`, `/trace/${opt.ref}`);
   const record = await page.textContent("main");
   result.traced = record.includes(opt["expect-stage"]);
   await visit("trace_record");
 
-  await page.click('header a[href="/quarantine"]');
+  await follow('header a[href="/quarantine"]', "/quarantine");
   await visit("quarantine");
-  await page.click(`a[href="/quarantine/${opt.entry}"]`);
+  await follow(`a[href="/quarantine/${opt.entry}"]`, `/quarantine/${opt.entry}`);
   await visit("quarantine_entry");
-  await Promise.all([
-    page.waitForURL(`${opt.base}/quarantine/${opt.entry}?notice=released`),
-    page.click("text=Release to recipients"),
-  ]);
+  await follow("text=Release to recipients", `/quarantine/${opt.entry}`, "?notice=released");
   result.released = (await page.textContent('p[role="status"]')).includes("released");
 
   // The other pages must fit a phone too.
@@ -130,7 +138,7 @@ try {
     await visit(path);
   }
 
-  await page.click('header a[href="/policy"]');
+  await follow('header a[href="/policy"]', "/policy");
   await visit("policy");
   const text = await page.inputValue('textarea[name="policy"]');
   const lines = text.split("\n");
@@ -138,7 +146,7 @@ try {
   check(lines[n].trim() === "action: deliver", `line ${n + 1} is not the internal rule's action`);
   lines[n] = lines[n].replace("deliver", "teleport");
   await page.fill('textarea[name="policy"]', lines.join("\n"));
-  await Promise.all([page.waitForLoadState("load"), page.click('button[formaction="/policy/apply"]')]);
+  await follow('button[formaction="/policy/apply"]', "/policy/apply");
   result.policy_error = await page.textContent("#policy-error");
   const marked = page.locator(`#line-${opt["bad-line"]}.bad`);
   result.error_line_marked = (await marked.count()) === 1 && (await marked.isVisible());
