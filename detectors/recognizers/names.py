@@ -6,6 +6,7 @@ unknown) so the message-level decision can tell a patient's name from staff and 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -51,6 +52,7 @@ TITLE_PROVIDER = regex.compile(
 CREDENTIALED = regex.compile(
     rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])"
 )
+CREDENTIALED_GATE = regex.compile(rf" (?:{CREDENTIALS})(?![\w])")
 # A sender's or recipient's title stays outside the name: "Miss Ann Lee" <ann@...> is the
 # correspondent Ann Lee, not a patient named by a title.
 DISPLAY_NAME = regex.compile(
@@ -172,9 +174,9 @@ VISITOR = regex.compile(
 )
 # "the dose for Ann Lee in bay 6", "Mrs Hale in bed 12": a person placed in a care bed is its
 # patient.
+_IN_BED = r"[ \t](?:in|on|at)[ \t](?i:bed|bay|cubicle|chair|stretcher)[ \t]?#?\d"
 NAME_IN_BED = regex.compile(
-    rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME})[ \t](?:in|on|at)[ \t]"
-    r"(?i:bed|bay|cubicle|chair|stretcher)[ \t]?#?\d"
+    rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME}){_IN_BED}"
 )
 # "Spoke with Ann Lee today", "saw Tom Hale": the person a clinician spoke to or saw (role
 # unknown; a visitor from a firm is not one).
@@ -207,15 +209,17 @@ NUMBERED_ROW = regex.compile(
 # A name followed by a patient descriptor in charting shorthand is a patient's: age and sex
 # ("Okafor, 67M", "Ann Lee 45 F", "Hale 72yo F"), gravida/para ("Roe, G2P1"), a post-operative
 # day or status-post ("Hale POD 2 ...", "Lee s/p ...").
+_DESCRIPTOR = (
+    r"\d{1,3}[ \t]?(?:y/?o|y\.o\.|yrs?)?[ \t]?[MF](?![\w&])|\d{1,3}[ \t]?(?:y/?o|-year-old)\b"
+    r"|G\d{1,2}[ \t]?P\d{1,2}\b|POD[ \t]?\d{1,2}\b|[sS]/[pP][ \t]"
+)
 NAME_AGE_SEX = regex.compile(
     rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME}),?[ \t]"
-    r"(?=\d{1,3}[ \t]?(?:y/?o|y\.o\.|yrs?)?[ \t]?[MF](?![\w&])|\d{1,3}[ \t]?(?:y/?o|-year-old)\b"
-    r"|G\d{1,2}[ \t]?P\d{1,2}\b|POD[ \t]?\d{1,2}\b|[sS]/[pP][ \t])"
+    rf"(?={_DESCRIPTOR})"
 )
 # Authors of a cited paper are no patients: "(Okafor et al.)", "Ann Lee and colleagues".
-CITATION = regex.compile(
-    rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP}(?:[- ]{_CAP})?),?[ \t](?:et al\b|and colleagues\b)"
-)
+_CITED = r"[ \t](?:et al\b|and colleagues\b)"
+CITATION = regex.compile(rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP}(?:[- ]{_CAP})?),?{_CITED}")
 # The person forms, replies or questions go to is staff: "forms are due by Friday to Ann Lee",
 # "RSVP to Tom Hale", "questions to Dr Ruiz", "Questions: Kevin Hodges".
 RECIPIENT_OF_PAPERWORK = regex.compile(
@@ -225,11 +229,13 @@ RECIPIENT_OF_PAPERWORK = regex.compile(
 )
 # A name followed by the unit someone works in is staff: "Sergio Sanchez, Biomedical
 # Engineering", "Ann Lee, Medical Affairs", "Tom Hale, Purchasing Dept".
-NAME_COMMA_UNIT = regex.compile(
-    rf"(?<![\w])({NAME_FIRST_LAST}),[ \t](?:\p{{Lu}}[\p{{L}}&-]+[ \t]){{0,3}}"
+_UNIT = (
     r"(?i:engineering|department|dept|services|team|office|affairs|operations|purchasing|"
     r"procurement|supply chain|facilities|administration|accounts(?: payable| receivable)?|"
     r"human resources|biomed(?:ical)?|marketing|sales|compliance|finance|logistics)\b"
+)
+NAME_COMMA_UNIT = regex.compile(
+    rf"(?<![\w])({NAME_FIRST_LAST}),[ \t](?:\p{{Lu}}[\p{{L}}&-]+[ \t]){{0,3}}{_UNIT}"
 )
 # Cheap gates: a pattern runs only on text that holds what it needs.
 VISITOR_GATE = regex.compile(
@@ -307,13 +313,15 @@ NAMED_CUE = regex.compile(
     rf"[:?]?\s{{1,3}}({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
 )
 # Verbs whose subject is a person ("Johannes lives on ...", "Ana told ...").
+_HUMAN_VERBS = (
+    r" (?:lives|lived|resides|resided|shouted|called (?:-|–|about|re|regarding|in)|"
+    r"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed|called to|rang|"
+    r"called back|missed (?:the|her|his|their) appointment|cancelled (?:the|her|his)|"
+    r"moved to|asked (?:us|me|for|to)|wrote to|came in|arrived|turned up)(?![\w])"
+)
 HUMAN_VERB = regex.compile(
     rf"(?<![\w])({NAME_LAST_FIRST}|{_UNCASED_NAME},[ \t]{_UNCASED_NAME}|"
-    rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}) (?:lives|lived|resides|"
-    rf"resided|shouted|called (?:-|–|about|re|regarding|in)|"
-    rf"whispered|told|was born|had given|emailed|texted|phoned|smiled|laughed|called to|rang|"
-    rf"called back|missed (?:the|her|his|their) appointment|cancelled (?:the|her|his)|"
-    rf"moved to|asked (?:us|me|for|to)|wrote to|came in|arrived|turned up)(?![\w])"
+    rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}){_HUMAN_VERBS}"
 )
 # People named by their part in someone's care or a delivery: "Next of kin Cahal Corless",
 # "Emergency contact: Ana Ruiz", "attn. Li Wei", "c/o Ben Hale", "ship the monitor to Ann Lee".
@@ -340,6 +348,85 @@ NAME_LIST = regex.compile(rf"(?<![\w])({_CAP}(?:, {_CAP}){{0,8}},? (?:and|&|or) 
 NAME_LINE = regex.compile(
     rf"(?m)^[ \t>}}|]*({_CAP}(?: \p{{Lu}}\.?)?(?: {_CAP}){{1,2}})[ \t]*(?=\r?\n|$)"
 )
+
+# Cheap gates for the costly shapes: each pattern's match holds a match of its gate, so a text
+# without one cannot match and is not scanned. A name shape is tried at every capitalised word;
+# the word or sign after it that the pattern needs is rare, and looking for it is far cheaper.
+_GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
+    CREDENTIALED: regex.compile(rf" (?:{CREDENTIALS})(?![\w])"),
+    NAME_IN_BED: regex.compile(_IN_BED),
+    NAME_AGE_SEX: regex.compile(_DESCRIPTOR),
+    CITATION: regex.compile(_CITED),
+    NAME_COMMA_UNIT: regex.compile(rf"[ \t]{_UNIT}"),
+    HUMAN_VERB: regex.compile(_HUMAN_VERBS),
+    POSSESSIVE: regex.compile(r"['’]s "),
+    VISITOR: VISITOR_GATE,
+}
+
+
+# Patterns that start with a cue word: a match holds one of these words as written (_CASED) or,
+# for a case-insensitive pattern, lower-cased (_CUE_WORDS; checked on ASCII text only, where
+# lower-casing is exactly the pattern's case folding).
+_CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
+    TITLE_PROVIDER: ("Dr", "Doctor", "Prof"),
+    TITLE_PATIENT: ("Mr", "Ms", "Miss", "Mx", "Mstr"),
+    TITLE_PATIENT_ARABIC: ("السيد", "الآنسة"),
+    DISPLAY_NAME: ("@",),
+    SPEECH: ("said", "asked", "replied", "shouted", "yelled", "whispered", "told"),
+}
+_CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
+    CENSUS_ROW: ("bed", "bay", "rm", "room", "chair", "cubicle", "stretcher", "cot"),
+    KIN_CUE: (
+        "kid", "son", "daughter", "child", "wife", "husband", "partner", "mother", "mom", "mum",
+        "father", "dad", "brother", "sister", "aunt", "uncle", "nephew", "niece", "cousin",
+        "friend", "boss", "colleague", "neighbo", "caregiver", "guardian", "spouse",
+    ),
+    NAMED_CUE: ("call", "name", "aka", "i'm", "i am"),
+    CARE_ROLE_NAME: (
+        "kin", "emergency", "guardian", "care", "c/o", "attn", "attention", "contact", "proxy",
+        "attorney", "ship", "send", "deliver", "mail", "post",
+    ),
+    SPOKE_WITH: ("spoke", "talked", "saw", "assessed", "reviewed"),
+    JOB_TITLE_BEFORE: (
+        "coordinator", "manager", "director", "administrator", "rep", "liaison", "officer",
+        "supervisor", "assistant", "specialist", "scheduler", "receptionist", "technician",
+        "pharmacist", "recruiter", "secretary", "chair", "president", "treasurer", "organi",
+        "lead", "head of", "hr", "billing contact", "point of contact",
+    ),
+    ATTENDEE_LIST: (
+        "present", "attend", "absent", "regrets", "apologies", "speaker", "panel", "faculty",
+        "moderator", "presenter", "board member", "guest", "committee member", "participants",
+        "invited", "cc", "chair", "facilitator", "host",
+    ),
+    RECIPIENT_OF_PAPERWORK: (
+        "due", "rsvp", "question", "enquiries", "inquiries", "form", "timesheet", "submission",
+        "paperwork", "return",
+    ),
+}  # fmt: skip
+
+
+def _scan(
+    pattern: regex.Pattern[str], text: str, timeout: float, lower: str = ""
+) -> Iterator[regex.Match[str]]:
+    """``finditer`` behind the pattern's gate, if it has one.
+
+    ``lower`` is ``text`` lower-cased when it is ASCII ("" otherwise: no cue-word gate then).
+    """
+    gate = _GATES.get(pattern)
+    if gate is not None and gate.search(text) is None:
+        return iter(())
+    cased = _CASED.get(pattern)
+    if cased is not None and not any(w in text for w in cased):
+        return iter(())
+    words = _CUE_WORDS.get(pattern) if lower else None
+    if words is not None and not any(w in lower for w in words):
+        return iter(())
+    return finditer(pattern, text, timeout)
+
+
+def _ascii_lower(text: str) -> str:
+    return text.lower() if text.isascii() else ""
+
 
 # A last word that makes "Hayes Hotel" or "Carr Forges" a place or an organisation.
 PLACE_OR_ORG_WORDS = frozenset(
@@ -487,10 +574,9 @@ class NameRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
+        lower = _ascii_lower(text)
         for pattern, role, score in self.patterns:
-            if pattern is VISITOR and not VISITOR_GATE.search(text):
-                continue
-            for m in finditer(pattern, text, timeout):
+            for m in _scan(pattern, text, timeout, lower):
                 value = m.group(1)
                 vstart = m.start(1)
                 if value.startswith(("Dr ", "Dr.", "Mr", "Ms", "Mrs")) and role != "patient":
@@ -525,7 +611,7 @@ class NameRecognizer:
             if m.role != "patient"
             or not any(v.start <= m.start and m.end <= v.end for v in visitors)
         ]
-        attendees = self._attendees(text, timeout)
+        attendees = self._attendees(text, timeout, lower)
         # "Present: Mr. Luis James, ...": a title in an attendee list names no patient.
         out = [
             m
@@ -538,11 +624,11 @@ class NameRecognizer:
         out.extend(self._table_names(text, timeout))
         out.extend(self._signatures(text, timeout))
         out.extend(self._known_names(text, timeout))
-        out.extend(self._shaped_names(text, timeout))
+        out.extend(self._shaped_names(text, timeout, lower))
         out.extend(self._propagated(text, out, timeout))
         return [_without_possessive(text, m) for m in out]
 
-    def _shaped_names(self, text: str, timeout: float) -> list[RawMatch]:
+    def _shaped_names(self, text: str, timeout: float, lower: str) -> list[RawMatch]:
         """Names known by shape or a nearby word: middle initials, kin, titles, lists, speakers."""
         out: list[RawMatch] = []
 
@@ -557,10 +643,10 @@ class NameRecognizer:
             listed = listed_name_word(words[0]) or listed_name_word(words[-1])
             if listed or not m.group(1).isascii():
                 add(m.start(1), m.end(1), 0.6 if listed else 0.45)
-        for m in finditer(CARE_ROLE_NAME, text, timeout):
+        for m in _scan(CARE_ROLE_NAME, text, timeout, lower):
             add(m.start(1), m.end(1), 0.6)
         for pattern in (KIN_CUE, TITLE_ANY_CASE, NAMED_CUE, HUMAN_VERB):
-            for m in finditer(pattern, text, timeout):
+            for m in _scan(pattern, text, timeout, lower):
                 single = " " not in m.group(1)
                 if (
                     pattern in (NAMED_CUE, HUMAN_VERB)
@@ -576,23 +662,25 @@ class NameRecognizer:
                     m.end(1),
                     0.6 if pattern in (KIN_CUE, TITLE_ANY_CASE) or full else 0.55,
                 )
-        for m in finditer(DIACRITIC_PAIR, text, timeout, overlapped=True):
+        pairs = () if text.isascii() else finditer(DIACRITIC_PAIR, text, timeout, overlapped=True)
+        for m in pairs:
             if m.group(1).isascii():
                 continue
             words = m.group(1).split()
             _, _, ambiguous = _census_lists()
             if not any(w.lower() in ambiguous for w in words):
                 add(m.start(1), m.end(1), 0.45)
-        for m in finditer(SPEECH, text, timeout):
+        for m in _scan(SPEECH, text, timeout):
             for g in (1, 2):
                 if m.group(g) and m.group(g).lower() not in _census_lists()[2]:
                     add(m.start(g), m.end(g), 0.5)
-        for m in finditer(POSSESSIVE, text, timeout):
+        for m in _scan(POSSESSIVE, text, timeout):
             add(m.start(1), m.end(1), 0.5)
-        speakers = [m for m in finditer(SPEAKER, text, timeout) if known_name_word(m.group(1))]
+        lines = list(finditer(SPEAKER, text, timeout))
+        speakers = [m for m in lines if known_name_word(m.group(1))]
         speakers += [
             m
-            for m in finditer(SPEAKER, text, timeout)
+            for m in lines
             if not listed_name_word(m.group(1)) and m.group(1).lower() not in _census_lists()[2]
         ]
         if len(speakers) >= 2:
@@ -662,10 +750,10 @@ class NameRecognizer:
             out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role))
         return out
 
-    def _attendees(self, text: str, timeout: float) -> list[RawMatch]:
+    def _attendees(self, text: str, timeout: float, lower: str) -> list[RawMatch]:
         """Names in an attendee, speaker or board list: participants (role "staff")."""
         out: list[RawMatch] = []
-        for m in finditer(ATTENDEE_LIST, text, timeout):
+        for m in _scan(ATTENDEE_LIST, text, timeout, lower):
             for item in regex.split(r",|;| and | & ", m.group(1)):
                 found = ATTENDEE_ITEM.search(item)
                 if found is None or not plausible_name(found.group(1)):
