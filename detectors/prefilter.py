@@ -56,14 +56,16 @@ class Gate:
     run: int = 0  # a run of at least this many digits in a row
     at: bool = False  # an '@'
     url: bool = False  # "://" or "www."
+    any_of: tuple[str, ...] = ()  # at least one of these, as written (checked when text is given)
 
-    def admits(self, s: Signals) -> bool:
-        """Whether a text with signals ``s`` may hold a match."""
+    def admits(self, s: Signals, text: str | None = None) -> bool:
+        """Whether a text with signals ``s`` (and, for ``any_of``, this ``text``) may hold a match."""
         return (
             s.digits >= self.digits
             and s.run >= self.run
             and (s.at or not self.at)
             and (s.url or not self.url)
+            and (text is None or not self.any_of or any(w in text for w in self.any_of))
         )
 
 
@@ -80,11 +82,18 @@ GATES: Mapping[str, Gate] = {
     "claim_number": Gate(digits=1),  # the same token
     "account_number": Gate(digits=5, run=5),  # #?\s?[A-Z]{0,3}-?\d{5,17}
     "aba_routing": Gate(digits=9, run=9),  # \d{9}
+    "vin": Gate(digits=5),  # vin_valid: five digits or more
+    "device_udi": Gate(digits=4),  # (01)\d{14}, or mixed_id: four digits or more
     "us_driver_license": Gate(digits=2),  # [A-Z]{0,2}-?\d[\d-]{4,14}\d
     "national_id": Gate(digits=1),  # unlabelled ids hold digits; no digit: it returns early
     "driver_licence_intl": Gate(digits=1),  # no digit in the text: it returns early
     "phone": Gate(digits=6),  # nothing unless PHONE_WINDOW (six digits) finds a window
     "email": Gate(at=True),  # local@domain
+    # (?:https?://|www\.)... | ...\.(?:com|org|...) in lower case
+    "url": Gate(
+        any_of=("://", "www.", ".com", ".org", ".net", ".gov", ".edu", ".io", ".info", ".biz")
+        + (".us", ".health", ".example")
+    ),
     "record_url": Gate(url=True),  # (?:https?://|www\.) then a record path
     "street_address": Gate(digits=1),  # \d{1,6} house number first
     "po_box": Gate(digits=1),  # (P.O. Box|PSC|Unit|CMR) \d{1,6}
@@ -166,7 +175,7 @@ class GatedRecognizers:
         ran: list[str] = []
         scans: dict[tuple[str, int], list[regex.Match[str]]] = {}
         for rec, gate, shared in self._plan:
-            if gate is not None and not gate.admits(s):
+            if gate is not None and not gate.admits(s, text):
                 continue
             if shared is not None and isinstance(rec, RegexRecognizer):
                 if shared not in scans:

@@ -42,6 +42,64 @@ class Recognizer(Protocol):
         ...
 
 
+# ---- word gates -------------------------------------------------------------------------------
+# A whole-word phrase pattern can only match where the text holds the phrase's first word as a
+# word of its own: the match starts after a non-word character, and the phrase's first run of
+# word characters is followed in the phrase by a non-word character (or the phrase ends, where
+# the pattern asks for one). So a text whose words include none of the phrases' first words
+# cannot match, and `finditer` skips the scan. Texts are split into words once (the last text is
+# remembered), and only ASCII texts are gated: there lower-casing is exactly the patterns' case
+# folding, while other scripts fold in ways str.lower() does not follow.
+_WORD_RUN = regex.compile(r"\w+")
+_word_gates: dict[Pattern, frozenset[str]] = {}
+
+
+@dataclass(frozen=True)
+class _TextWords:
+    text: str
+    words: frozenset[str] | None
+
+
+_last_words = [_TextWords("", frozenset())]
+
+
+def text_words(text: str) -> frozenset[str] | None:
+    """The lower-cased words of an ASCII ``text``; None for any other text (never gated)."""
+    last = _last_words[0]
+    if last.text is text:
+        return last.words
+    words = frozenset(_WORD_RUN.findall(text.lower())) if text.isascii() else None
+    _last_words[0] = _TextWords(text, words)
+    return words
+
+
+def gate_words(pattern: Pattern, phrases: Iterable[str]) -> Pattern:
+    """Register ``pattern`` (a whole-word alternation of ``phrases``) behind its first words.
+
+    A phrase that does not start with a word character leaves the pattern ungated.
+    """
+    first: set[str] = set()
+    for phrase in phrases:
+        phrase = phrase.strip().lower()
+        run = _WORD_RUN.match(phrase)
+        if not phrase:
+            continue
+        if run is None:
+            return pattern
+        first.add(run.group())
+    _word_gates[pattern] = frozenset(first)
+    return pattern
+
+
+def word_gated(pattern: Pattern, text: str) -> bool:
+    """Whether ``pattern`` is gated off ``text``: its phrases' first words are all absent."""
+    gate = _word_gates.get(pattern)
+    if gate is None:
+        return False
+    words = text_words(text)
+    return words is not None and gate.isdisjoint(words)
+
+
 def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:
     """Compile a whole-word alternation of phrases (longest first; spaces match any whitespace).
 
@@ -54,9 +112,10 @@ def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Patter
     alts = {w.strip() for w in words if w.strip()}
     if flags & regex.IGNORECASE:
         if not all(a.isascii() for a in alts):
-            return flat_words(alts, flags)
+            return gate_words(flat_words(alts, flags), alts)
         alts = {a.lower() for a in alts}
-    return regex.compile(rf"(?<![\w])(?:{_trie_body(sorted(alts))})(?![\w])", flags)
+    pattern = regex.compile(rf"(?<![\w])(?:{_trie_body(sorted(alts))})(?![\w])", flags)
+    return gate_words(pattern, alts)
 
 
 def flat_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:
@@ -95,7 +154,12 @@ def _trie_body(phrases: list[str]) -> str:
 def finditer(
     pattern: Pattern, text: str, timeout: float, *, overlapped: bool = False
 ) -> Iterator[regex.Match[str]]:
-    """Iterate matches with a time budget, turning a timeout into RegexTimeout."""
+    """Iterate matches with a time budget, turning a timeout into RegexTimeout.
+
+    A pattern behind a word gate (`gate_words`) is not run on a text without its first words.
+    """
+    if word_gated(pattern, text):
+        return
     try:
         yield from pattern.finditer(text, overlapped=overlapped, timeout=timeout)
     except TimeoutError as exc:

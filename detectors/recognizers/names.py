@@ -275,6 +275,8 @@ JAPANESE_NAME = regex.compile(
 HAN_RUN = regex.compile(
     rf"(?<![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w]){_HAN}{{2,4}}(?![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\w])"
 )
+# Any character of the CJK and Hangul blocks.
+CJK_CHAR = regex.compile("[\u2e80-\ud7ff]")
 HANGUL_NAME = regex.compile(r"(?<![\p{Hangul}\w])\p{Hangul}{2,4}(?![\p{Hangul}\w])")
 # A word before a CJK name that says a person follows (English, Chinese, Japanese, Korean).
 CJK_NAME_CUE = regex.compile(
@@ -841,7 +843,7 @@ class NameRecognizer:
                 continue
             if plausible_name(m.group(1)):
                 out.append(RawMatch("PERSON", m.start(1), m.end(1), 0.5, "identifier", self.name))
-        if not any("\u2e80" <= ch <= "\ud7ff" for ch in text):
+        if text.isascii() or CJK_CHAR.search(text) is None:
             return out
         for m in finditer(JAPANESE_NAME, text, timeout):
             if m.group()[-1] not in HAN_PLACE_END:

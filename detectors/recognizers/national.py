@@ -41,7 +41,7 @@ from stdnum.ro import cnp
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
 
-from detectors.recognizers.base import RawMatch, finditer
+from detectors.recognizers.base import RawMatch, finditer, gate_words
 
 # 2: valid; 1: the shape is right but a check digit or a date part is not (a typo, a test
 # value) - enough after the id's own label; 0: not this id at all.
@@ -133,7 +133,7 @@ DL_CUES: tuple[str, ...] = (
 def _cue_pattern(words: Sequence[str]) -> regex.Pattern[str]:
     alts = sorted({w for w in words}, key=len, reverse=True)
     body = "|".join(regex.escape(a).replace(r"\ ", r"\s{1,3}") for a in alts)
-    return regex.compile(rf"(?<![\w])(?:{body})(?![\w])", regex.IGNORECASE)
+    return gate_words(regex.compile(rf"(?<![\w])(?:{body})(?![\w])", regex.IGNORECASE), alts)
 
 
 # What stands between a label and its value: punctuation, "no.", "Nr.", "number", "n°", "is".

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import regex
 
-from detectors.recognizers.base import RawMatch, compile_words, finditer
+from detectors.recognizers.base import RawMatch, compile_words, finditer, gate_words
 
 # Every country's shape, longest first; \b-like guards are added where used.
 POSTCODE = (
@@ -30,16 +30,23 @@ POSTCODE = (
     r"|[A-Z]{1,2}-\d{4,5}"  # H-1234, D-12345, CH-8000, L-1234
     r"|\d{4,6})"  # everywhere else
 )
-LABELLED = regex.compile(
-    r"(?i:\b(?:postal code|postcode|post code|zip|zip code|zipcode|plz|postleitzahl|cep|"
+# Postcode labels of many languages (regex: "." is escaped where the label has one).
+_LABELS = (
+    r"postal code|postcode|post code|zip|zip code|zipcode|plz|postleitzahl|cep|"
     r"pin|pin code|pincode|code postal|cp|c\.p\.|código postal|codigo postal|cap|npa|"
     r"kod pocztowy|irányítószám|psč|postnummer|postinumero|postnr|indeks|индекс|"
-    r"почтовый индекс|ταχυδρομικός κώδικας|posta kodu|eircode)\b)[ \t]{0,2}[:#.]?[ \t]{0,3}"
+    r"почтовый индекс|ταχυδρομικός κώδικας|posta kodu|eircode"
+)
+LABELLED = regex.compile(
+    rf"(?i:\b(?:{_LABELS})\b)[ \t]{{0,2}}[:#.]?[ \t]{{0,3}}"
     rf"({POSTCODE})(?![\w-])"
     r"|(?:〒|邮编|郵便番号|우편번호)[ \t:：]{0,2}"
     rf"({POSTCODE})(?![\w-])"
     r"|(?<![\w-])((?:ΤΚ|Τ\.Κ\.)\s?\d{3}\s?\d{2})(?![\w-])"
 )
+# On ASCII text only the labelled alternative can match (the others start with 〒, 邮编, ... or
+# Greek capitals), and it starts with a label as a whole word: gate it on the labels' words.
+gate_words(LABELLED, _LABELS.replace("\\.", ".").split("|"))
 STANDALONE = regex.compile(
     r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}"
     r"|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d)(?![\w-])"

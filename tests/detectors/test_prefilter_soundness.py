@@ -103,6 +103,7 @@ def test_gates_skip_work(
         ("date", Gate(digits=3, run=3)),
         ("email", Gate(at=True, url=True)),
         ("us_ssn", Gate(digits=9, run=9)),
+        ("url", Gate(any_of=("://", "www."))),
     ],
 )
 def test_a_gate_too_tight_is_caught(

@@ -1,4 +1,5 @@
-"""compile_words' prefix tree matches exactly what the flat longest-first alternation matches."""
+"""compile_words' prefix tree matches exactly what the flat longest-first alternation matches,
+and the word gates in front of phrase patterns never hide a match."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from pathlib import Path
 import pytest
 import regex
 
+from detectors.config import DetectorConfig
 from detectors.extract import extract_message
-from detectors.recognizers.base import compile_words, flat_words
+from detectors.recognizers import base, default_recognizers
+from detectors.recognizers.base import compile_words, finditer, flat_words, gate_words, word_gated
 from detectors.recognizers.health import terms
+from detectors.recognizers.postcodes import LABELLED
 
 DEV = Path("/work/shared/corpus/dev")
 SPANS_DEV = Path("/work/shared/corpus/spans-dev/spans.jsonl")
@@ -58,3 +62,44 @@ def test_tree_prefers_the_longest_phrase() -> None:
     p = compile_words(["medical record", "medical record number", "mr", "mrn"])
     found = [m.group() for m in p.finditer("Medical  Record Number: 1; MRN 2; Mr 3; mrnx")]
     assert found == ["Medical  Record Number", "MRN", "Mr"]
+
+
+# ASCII text where phrases start right after punctuation, span lines, or meet other words.
+GATE_TRICKY = (
+    "pt (heart-failure), HEART\tFAILURE; x-ray/ct; a1c-level:7; mr#5 mr #6 (MRN)9\n"
+    "Postal Code: 90210, ZIP 10001, c.p. 28001, PLZ 8000; DL# A1234567, Steuer-ID 12345678901\n"
+    "Fax: 555-0100 F: 555-0101 phone(home) 555 0102 DOB:1/2/1960 Date of Birth 02/03/1961"
+)
+
+
+def gated_spans(pattern: regex.Pattern[str], text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in finditer(pattern, text, 5.0)]
+
+
+def test_word_gates_lose_no_match() -> None:
+    """Every gated pattern the recognizers use finds the same matches through its gate."""
+    default_recognizers(DetectorConfig())
+    gated = list(base._word_gates)
+    assert LABELLED in gated and len(gated) >= 20
+    for text in [GATE_TRICKY, *corpus()]:
+        for pattern in gated:
+            want = [m.span() for m in pattern.finditer(text)]
+            assert gated_spans(pattern, text) == want, (pattern.pattern[:60], text[:60])
+
+
+def test_word_gate_skips_text_without_the_words() -> None:
+    """The gate is not vacuous: clean ASCII text skips the scan; other scripts never do."""
+    conditions = compile_words(terms("conditions.txt"))
+    assert word_gated(conditions, "Please send two more boxes of printer paper.")
+    assert not word_gated(conditions, "Seen today for asthma.")
+    assert not word_gated(conditions, "Zoë needs two more boxes of printer paper.")
+
+
+def test_a_gate_too_tight_is_caught() -> None:
+    """The check can fail: a gate that lacks one phrase's first word hides that phrase."""
+    phrases = ["heart failure", "asthma"]
+    pattern = compile_words(phrases, regex.IGNORECASE | regex.VERSION0)
+    text = "History of heart failure."
+    assert gated_spans(pattern, text) == [m.span() for m in pattern.finditer(text)] != []
+    gate_words(pattern, ["asthma"])
+    assert gated_spans(pattern, text) == []
