@@ -4,6 +4,7 @@ The labelled corpus comes from several independent sources (see `collect`): the 
 bench/corpus/generate.py, the ones of bench/corpus/independent.py (new templates, deidgate's
 synthetic notes, CPython's e-mail test messages and Debian changelog mail as clean), those of
 bench/corpus/fresh.py (sparse-identifier notes and clean mail naming drugs, lots, rooms and beds),
+those of bench/corpus/unseen.py (everyday practice mail written without reading the recognizers),
 and the shared dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
 alone, which gives its findings. Then, for every family in turn, a logistic model is trained
 (with Platt scaling fitted on inner family folds) on all the *other* families, and the held-out
@@ -17,7 +18,7 @@ alone, and the calibration (Brier score, expected calibration error) of the held
 probabilities, against issue 10's targets.
 
     .venv/bin/python bench/lofo_eval.py [--per-family 30] [--seed 7] [--no-dev] [--json]
-        [--findings-cache FILE]
+        [--findings-cache FILE] [--misses [FAMILY ...]]
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.corpus import fresh, independent  # noqa: E402
+from bench.corpus import fresh, independent, unseen  # noqa: E402
 from bench.corpus.generate import generate  # noqa: E402
 from detectors.config import DecisionThresholds, DetectorConfig  # noqa: E402
 from detectors.decision import learned_decision, rule_decision  # noqa: E402
@@ -113,6 +114,10 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
         rows = fresh.build(c, per_family, seed)
         (c / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
         cases += _manifest(c, None)
+        d = Path(tmp) / "d"
+        rows = unseen.build(d, per_family, seed)
+        (d / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        cases += _manifest(d, None)
     if dev and SHARED_DEV.is_dir():
         cases += _manifest(SHARED_DEV, "shared-dev")
     return cases
@@ -277,6 +282,32 @@ def render(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def misses(
+    scanned: Sequence[Scanned], results: Sequence[dict[str, object]], families: Sequence[str]
+) -> str:
+    """Every PHI message left clean and clean message flagged, with its findings (no text).
+
+    `families` narrows the list to those families (or sources) when it is not empty. Each line
+    names the family, the message's index within it, the held-out P(PHI) and its findings as
+    entity/recognizer/score, so a miss can be regenerated and read with the same seed.
+    """
+    lines = []
+    seen: dict[str, int] = defaultdict(int)
+    for s, r in zip(scanned, results, strict=True):
+        k = seen[s.family]
+        seen[s.family] += 1
+        if families and s.family not in families and s.source not in families:
+            continue
+        flagged = r["band"] != "clean" or bool(r["unscannable"])
+        if flagged == (s.label == "phi"):
+            continue
+        what = "MISS" if s.label == "phi" else "FP"
+        found = " ".join(f"{f.entity}/{f.recognizer}/{f.score:.2f}@{f.part}" for f in s.findings)
+        p = float(r["probability"] or 0.0)  # type: ignore[arg-type]
+        lines.append(f"{what} {s.family}#{k} P={p:.2f} {found}")
+    return "\n".join(lines)
+
+
 def scanned_corpus(per_family: int, seed: int, dev: bool, cache: Path | None) -> list[Scanned]:
     """The scanned corpus, from `cache` when it holds one for these arguments."""
     key = {"per_family": per_family, "seed": seed, "dev": dev}
@@ -301,6 +332,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--findings-cache", type=Path, help="keep the scanned corpus in this file between runs"
     )
+    parser.add_argument(
+        "--misses",
+        nargs="*",
+        metavar="FAMILY",
+        help="also list missed PHI and flagged clean messages (of these families or sources)",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     scanned = scanned_corpus(args.per_family, args.seed, not args.no_dev, args.findings_cache)
@@ -310,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary["scan_seconds"] = round(t1 - t0, 1)
     summary["fold_seconds"] = round(time.perf_counter() - t1, 1)
     print(json.dumps(summary) if args.json else render(summary))
+    if args.misses is not None:
+        print(misses(scanned, results, args.misses))
     return 0
 
 
