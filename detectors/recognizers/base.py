@@ -43,15 +43,17 @@ class Recognizer(Protocol):
 
 
 # ---- word gates -------------------------------------------------------------------------------
-# A whole-word phrase pattern can only match where the text holds the phrase's first word as a
-# word of its own: the match starts after a non-word character, and the phrase's first run of
-# word characters is followed in the phrase by a non-word character (or the phrase ends, where
-# the pattern asks for one). So a text whose words include none of the phrases' first words
-# cannot match, and `finditer` skips the scan. Texts are split into words once (the last text is
-# remembered), and only ASCII texts are gated: there lower-casing is exactly the patterns' case
-# folding, while other scripts fold in ways str.lower() does not follow.
+# A whole-word phrase pattern can only match where the text holds every word of the phrase as a
+# word of its own: the match starts after a non-word character, ends before one, and inside the
+# phrase each run of word characters is bounded by non-word characters (spaces, which match
+# whitespace, or punctuation). So a text that lacks a word of every phrase cannot match, and
+# `finditer` skips the scan. The phrases are indexed by their first word, so a text is checked
+# against the few phrases whose first word it holds. Texts are split into words once (the last
+# text is remembered), and only ASCII texts are gated: there lower-casing is exactly the
+# patterns' case folding, while other scripts fold in ways str.lower() does not follow.
 _WORD_RUN = regex.compile(r"\w+")
-_word_gates: dict[Pattern, frozenset[str]] = {}
+# pattern -> first word of a phrase -> the other words of each phrase that starts with it
+_word_gates: dict[Pattern, dict[str, tuple[frozenset[str], ...]]] = {}
 
 
 @dataclass(frozen=True)
@@ -74,30 +76,36 @@ def text_words(text: str) -> frozenset[str] | None:
 
 
 def gate_words(pattern: Pattern, phrases: Iterable[str]) -> Pattern:
-    """Register ``pattern`` (a whole-word alternation of ``phrases``) behind its first words.
+    """Register ``pattern`` (a whole-word alternation of ``phrases``) behind their words.
 
-    A phrase that does not start with a word character leaves the pattern ungated.
+    The pattern must allow no word character right before or after a phrase. A phrase without
+    a word character leaves the pattern ungated.
     """
-    first: set[str] = set()
+    index: dict[str, set[frozenset[str]]] = {}
     for phrase in phrases:
         phrase = phrase.strip().lower()
-        run = _WORD_RUN.match(phrase)
         if not phrase:
             continue
-        if run is None:
+        runs = _WORD_RUN.findall(phrase)
+        if not runs:
             return pattern
-        first.add(run.group())
-    _word_gates[pattern] = frozenset(first)
+        index.setdefault(runs[0], set()).add(frozenset(runs[1:]))
+    _word_gates[pattern] = {w: tuple(rests) for w, rests in index.items()}
     return pattern
 
 
 def word_gated(pattern: Pattern, text: str) -> bool:
-    """Whether ``pattern`` is gated off ``text``: its phrases' first words are all absent."""
+    """Whether ``pattern`` is gated off ``text``: every phrase lacks one of its words there."""
     gate = _word_gates.get(pattern)
     if gate is None:
         return False
     words = text_words(text)
-    return words is not None and gate.isdisjoint(words)
+    if words is None:
+        return False
+    for first in gate.keys() & words:
+        if any(rest <= words for rest in gate[first]):
+            return False
+    return True
 
 
 def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:

@@ -13,6 +13,7 @@ from detectors.extract import extract_message
 from detectors.recognizers import base, default_recognizers
 from detectors.recognizers.base import compile_words, finditer, flat_words, gate_words, word_gated
 from detectors.recognizers.health import terms
+from detectors.recognizers.national import NationalIdRecognizer
 from detectors.recognizers.postcodes import LABELLED
 
 DEV = Path("/work/shared/corpus/dev")
@@ -93,6 +94,10 @@ def test_word_gate_skips_text_without_the_words() -> None:
     assert word_gated(conditions, "Please send two more boxes of printer paper.")
     assert not word_gated(conditions, "Seen today for asthma.")
     assert not word_gated(conditions, "Zoë needs two more boxes of printer paper.")
+    # A phrase of several words needs them all: "id number" is not in "Member ID 123456".
+    cue = NationalIdRecognizer().cue
+    assert word_gated(cue, "Member ID 123456, see the notes.")
+    assert not word_gated(cue, "ID\tnumber: 123456")
 
 
 def test_a_gate_too_tight_is_caught() -> None:
