@@ -126,9 +126,10 @@ TABLE_NAME_CELL = regex.compile(
     rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
     regex.MULTILINE,
 )
-NAME_HEADER = regex.compile(
-    r"(?i)\b(?:name|patient|member|beneficiary|client|resident|last|first|surname)\b"
-)
+_NAME_HEADER_WORDS = (
+    "name", "patient", "member", "beneficiary", "client", "resident", "last", "first", "surname",
+)  # fmt: skip
+NAME_HEADER = regex.compile(rf"(?i)\b(?:{'|'.join(_NAME_HEADER_WORDS)})\b")
 NOT_PATIENT_HEADER = regex.compile(
     r"(?i)\b(?:provider|physician|doctor|staff|employee|vendor|company|facility|practice|clinic|"
     r"plan|payer|drug|product|item|file|user|rep|contact person)\b"
@@ -623,7 +624,7 @@ class NameRecognizer:
         ]
         out.extend(attendees)
         out.extend(self._record_labels(text, timeout))
-        out.extend(self._table_names(text, timeout))
+        out.extend(self._table_names(text, timeout, lower))
         out.extend(self._signatures(text, timeout))
         out.extend(self._known_names(text, timeout))
         out.extend(self._shaped_names(text, timeout, lower))
@@ -796,10 +797,14 @@ class NameRecognizer:
             )
         return out
 
-    def _table_names(self, text: str, timeout: float) -> list[RawMatch]:
+    def _table_names(self, text: str, timeout: float, lower: str) -> list[RawMatch]:
         """Cells under a "Name"/"Patient" column of a CSV/tab/pipe table."""
         out: list[RawMatch] = []
         if text.count("\n") < 1:
+            return out
+        # A name column needs a header cell that says so (NAME_HEADER); text without one of its
+        # words anywhere has none (checked on ASCII text, lower-cased).
+        if lower and not any(w in lower for w in _NAME_HEADER_WORDS):
             return out
         for m in finditer(TABLE_NAME_CELL, text, timeout):
             value = m.group(1)

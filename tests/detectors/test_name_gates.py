@@ -87,3 +87,17 @@ def test_gates_are_sound_on_the_corpora(tmp_path: Path) -> None:
     assert len(texts) > 500
     bad = [(p.pattern[:40], n) for n, t in enumerate(texts) for p in GATED if gated_differs(p, t)]
     assert bad == []
+
+
+@pytest.mark.parametrize(
+    ("table", "listed"),
+    [
+        ("LAST NAME,FIRST NAME,DOB\nHale,Ann,1960-01-02\nRoe,Tom,1970-02-03\n", 4),
+        ("Surname\tGiven\tDOB\nHale\tAnn\t1960-01-02\n", 1),  # "Given" is no name header
+        ("Vendor,Item,Qty\nHale,Gloves,4\nRoe,Masks,2\n", 0),
+    ],
+)
+def test_table_names_behind_the_header_gate(table: str, listed: int) -> None:
+    """Cells under a name header are listed people, whatever the header's case; others are not."""
+    found = [m for m in names.NameRecognizer().analyze(table, TIMEOUT) if m.role == "list"]
+    assert len(found) == listed
