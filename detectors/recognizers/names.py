@@ -52,7 +52,6 @@ TITLE_PROVIDER = regex.compile(
 CREDENTIALED = regex.compile(
     rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])"
 )
-CREDENTIALED_GATE = regex.compile(rf" (?:{CREDENTIALS})(?![\w])")
 # A sender's or recipient's title stays outside the name: "Miss Ann Lee" <ann@...> is the
 # correspondent Ann Lee, not a patient named by a title.
 DISPLAY_NAME = regex.compile(
