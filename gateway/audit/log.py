@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import logging
@@ -35,7 +36,7 @@ from gateway.audit.entry import (
     record_mac,
 )
 from gateway.audit.errors import AuditError
-from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile
+from gateway.audit.keys import SENDER_HASH_PURPOSE, KeyFile, KeyRing, derive_subkey
 from gateway.audit.schema import JSON_COLUMNS, SCHEMA, chain_head, nodes, records
 from gateway.audit.verify import (
     AnchorState,
@@ -56,7 +57,6 @@ from gateway.storage.database import (
     safe_url,
     sqlite_path,
 )
-from gateway.storage.keyfiles import keyed_hash
 from gateway.storage.migrate import prepare
 
 _log = logging.getLogger("phigate.audit")
@@ -142,6 +142,9 @@ class AuditLog:
         node_id: str | None = None,
     ) -> None:
         self._pending_anchor: tuple[Any, int, str, str] | None = None
+        # The sender-hash HMACs, keyed once per key id, for the ring they were made from: a
+        # rotation (or any change of the key file) gives a new ring object, so a new cache.
+        self._hashers: tuple[KeyRing, dict[str, hmac.HMAC]] | None = None
         self.node_id = node_id or default_node_id()
         self._keys = KeyFile(Path(key_file))
         template = (
@@ -218,15 +221,39 @@ class AuditLog:
         """The SQLAlchemy engine (for tests and maintenance tools)."""
         return self._engine
 
+    def _ring_hashers(self) -> tuple[KeyRing, dict[str, hmac.HMAC]]:
+        """The current ring and, per key id, an HMAC already keyed with its sender-hash subkey.
+
+        Deriving the subkey and keying an HMAC cost more than hashing a short value, and every
+        message hashes its sender and Message-ID; copying a keyed HMAC skips both.
+        """
+        ring = self._keys.ring()
+        cached = self._hashers
+        if cached is None or cached[0] is not ring:
+            hashers = {
+                key_id: hmac.new(derive_subkey(key, SENDER_HASH_PURPOSE), digestmod=hashlib.sha256)
+                for key_id, key in ring.keys.items()
+            }
+            cached = self._hashers = (ring, hashers)
+        return cached
+
     def keyed_hash(self, value: str) -> str:
         """HMAC-SHA256 of the lower-cased value under a subkey of the active key, as hex."""
-        return keyed_hash(self._keys.ring().active_key, SENDER_HASH_PURPOSE, value.lower())
+        ring, hashers = self._ring_hashers()
+        h = hashers[ring.active].copy()
+        h.update(value.lower().encode())
+        return h.hexdigest()
 
     def keyed_hashes(self, value: str) -> set[str]:
         """keyed_hash of `value` under every key in the ring (to find records made before a
         rotation)."""
-        ring = self._keys.ring()
-        return {keyed_hash(key, SENDER_HASH_PURPOSE, value.lower()) for key in ring.keys.values()}
+        data = value.lower().encode()
+        out: set[str] = set()
+        for base in self._ring_hashers()[1].values():
+            h = base.copy()
+            h.update(data)
+            out.add(h.hexdigest())
+        return out
 
     def append(self, entry: AuditEntry) -> int:
         """Chain one record onto the log in a single short transaction; return its seq."""
