@@ -110,6 +110,12 @@ EURO_CORE = regex.compile(
 NUMBERED_WORDS_CORE = regex.compile(
     rf"(?<![\w.,-])\d{{1,6}}(?: {_W}){{1,5}}(?=,? ?(?:\r?\n[ \t}}>|]*)?{_UNIT})"
 )
+# "Flat 61F" on a line of its own and the street without a number on the next ("Sean Corner"),
+# as UK and Commonwealth addresses are written: the unit line makes the street an address.
+UNIT_FIRST_CORE = regex.compile(
+    rf"(?<![\w])(?:Flat|Studio|Apartment|Apt|Unit|Suite)\.? ?\d{{1,5}}[A-Za-z]?,?[ \t]*\r?\n"
+    rf"[ \t]*(?:{_W} ){{1,3}}(?:{_TYPES})\.?(?![\w])"
+)
 NUMBERLESS_CORE = regex.compile(rf"(?<![\w])(?:{_W} ){{1,3}}(?:{_TYPES})\.?(?![\w])")
 PO_BOX_CORE = regex.compile(
     r"(?<![\w])(?i:P\.? ?O\.? Box|Post Office Box|Postfach|Apartado|Caixa Postal) \d{1,6}(?![\w])"
@@ -277,6 +283,9 @@ class AddressRecognizer:
         for m in finditer(NUMBERED_WORDS_CORE, text, timeout):
             if m.group().split(" ")[1].lower() not in FIRST_WORD_STOP:
                 cores.append((m.start(), m.end(), 0.6))
+        if "\n" in text:
+            for m in finditer(UNIT_FIRST_CORE, text, timeout):
+                cores.append((m.start(), m.end(), 0.7))
         for m in finditer(NUMBERLESS_CORE, text, timeout):
             if self._numberless_ok(text, m):
                 cores.append((m.start(), m.end(), 0.6))

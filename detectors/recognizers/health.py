@@ -270,6 +270,33 @@ class DiagnosisRecognizer:
 _WORD = regex.compile(r"(?<![\w'-])[A-Za-z][A-Za-z'-]{1,30}(?![\w])")
 
 
+# A procedure word naming a thing or a service, not something done to a person: the equipment
+# ("ECG machine", "X-ray unit", "infusion pumps"), the service a practice offers ("minor surgery
+# clinic", "endoscopy suite") and a UK practice's surgery session ("AM surgery", "surgery hours").
+EQUIPMENT_AFTER = regex.compile(
+    r"[ -](?i:machines?|monitors?|carts?|trolleys?|scanners?|couch(?:es)?|tables?|chairs?|"
+    r"pumps?|units?|equipment|kits?|stock|supplies|consumables|clinics?|services?|suites?|"
+    r"departments?|courses?|training|workshops?)\b"
+)
+SESSION_BEFORE = regex.compile(
+    r"(?i:\b(?:am|pm|morning|afternoon|evening|late|early|extended[- ]hours?|branch|duty|open|"
+    r"(?:mon|tues|wednes|thurs|fri|satur|sun)day) )$"
+)
+SESSION_AFTER = regex.compile(r" (?i:hours|times|sessions?|rota|opening|closed|reception)\b")
+
+
+def _not_a_procedure(text: str, start: int, end: int) -> bool:
+    """True when a procedure term names equipment or a practice's surgery session."""
+    if EQUIPMENT_AFTER.match(text, end, min(len(text), end + 30)):
+        return True
+    if text[start:end].lower() != "surgery":
+        return False
+    return bool(
+        SESSION_BEFORE.search(text, max(0, start - 20), start)
+        or SESSION_AFTER.match(text, end, min(len(text), end + 20))
+    )
+
+
 @dataclass(frozen=True)
 class ProcedureRecognizer:
     """Procedures and tests from the term list plus surgical/imaging suffixes."""
@@ -283,6 +310,7 @@ class ProcedureRecognizer:
         out = [
             RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name)
             for m in finditer(self.terms_pattern, text, timeout)
+            if not _not_a_procedure(text, m.start(), m.end())
         ]
         for m in finditer(_PROC_SUFFIX, text, timeout):
             if m.group().lower() not in _PROC_SUFFIX_STOP:
@@ -402,7 +430,8 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"\b(?i:(?:was|were|is|been|being) (?:admitted|discharged|transferred|intubated|"
             r"resuscitated|readmitted)|admitted (?:on|to|for|with|via|overnight|\d)|"
             r"discharged (?:on|home|to|from|\d)|underwent|in (?:stable|critical|serious|fair) "
-            r"condition|arrived by (?:ambulance|EMS)|adverse (?:event|reaction|drug reaction)s?|"
+            r"condition|arrived by (?:ambulance|EMS)|(?<!\bno |report )adverse (?:event|reaction|"
+            r"drug reaction)s?(?! (?:have|has|were|was|are) (?:been )?reported)|"
             r"(?:received|given|had) (?:the |a |an |her |his |their )?(?:MMR|Tdap|DTaP|HPV|BCG|IPV|"
             r"PCV\d{0,2}|MenACWY|MenB|Hep ?[AB]|influenza|flu|COVID-19|zoster|shingles|RSV)"
             r"(?: vaccine| dose \d| dose| shot| booster| jab)?)\b"
@@ -475,12 +504,129 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
         ),
     ),
 )
+# Cue kinds that only a text holding one of their words can match: each runs behind a cheap
+# substring test on the lower-cased text (its gate), so texts without the words skip the scan.
+GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
+    # An appointment, visit or recall of someone's care: the reader's own ("your hygienist
+    # appointment", "due for your check-up"; the span starts after "your"), one booked with a clinician ("Appointment: 3 May
+    # with Dr Roe", "review with the nurse"), a kind of clinical visit ("post-op review",
+    # "results appointment"), or a last visit ("last seen 3 May", "was seen at our practice").
+    (
+        "encounter",
+        ("your ", "due ", " with ", "review", "appointment", "seen "),
+        regex.compile(
+            r"\b(?i:your (?:next |upcoming |last |annual |routine |six-monthly |yearly |"
+            r"follow-up |hygienist |dental |eye |clinic |hospital |booked )?(?:appointment|appt|"
+            r"visit|check-?up|examination|recall|consultation|smear test|eye test|hearing test|"
+            r"blood test|flu jab|vaccination|scale and polish)s?"
+            r"|due (?:for|a) (?:an? |her |his |their )?(?:annual |routine |six-monthly |"
+            r"yearly )?(?:check-?up|review|examination|recall|smear|blood test)"
+            r"|(?:results|medication|post-?op|antenatal|postnatal|follow-?up|pre-?op|diabetes|"
+            r"asthma|hygienist|memory clinic) (?:appointment|review|check|visit|consultation)"
+            r"|last (?:seen|visit)(?: on| in clinic| by| at)? (?:\d|(?:mon|tue|wed|thu|fri|sat|"
+            r"sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\b)"
+            r"|was seen (?:in|at|by) (?:the |our |this )?(?:clinic|practice|surgery|dr\b)"
+            r"|(?:appointment|appt|visit|review|consultation|check-?up|session)s?\b"
+            r"[^\n.?!]{0,50}?\bwith (?:dr\b|doctor |nurse |(?:the|your) (?:nurse|dentist|"
+            r"hygienist|doctor|gp|consultant|physio|physiotherapist|midwife|surgeon)\b))"
+        ),
+    ),
+    # Allergies and reactions of a person: "had anaphylaxis to latex", "allergic to penicillin".
+    (
+        "allergy",
+        ("naphyla", "llerg"),
+        regex.compile(
+            r"\b(?i:(?:had|has|have|developed|history of|with) (?:an? )?(?:anaphyla(?:xis|ctic "
+            r"(?:reaction|shock))|allergic reaction)|anaphyla(?:xis|ctic reaction) to|"
+            r"(?:is|are|was|were) allergic to|allergic to|allerg(?:y|ies) to|known allerg(?:y|ies))\b"
+        ),
+    ),
+    # A clinician certifying someone's illness: sick and fit notes, school and work excuses.
+    (
+        "certification",
+        ("unfit", "fit ", "return to", "excuse", "light duties", "certificate", "sick note"),
+        regex.compile(
+            r"\b(?i:unfit (?:for|to) (?:work|school|duty|duties|travel|fly)|fit (?:for|to return "
+            r"to) (?:work|duty|school)|(?:may|can|should|is able to) return to (?:work|school|"
+            r"class|duty|sport)|excuse (?:him|her|them|their|his) (?:absence|from)|"
+            r"light duties|sick note|fit note|medical certificate)\b"
+        ),
+    ),
+    # Injuries and infections named by the body part ("sprained wrist", "chest infection",
+    # "frozen shoulder", "knee replacement"), which no single vocabulary term covers.
+    (
+        "injury",
+        (
+            "infection",
+            "sprain",
+            "fractur",
+            "broken",
+            "disloc",
+            "swollen",
+            "frozen",
+            "torn",
+            "replacement",
+            "rotator",
+            "cruciate",
+            "whiplash",
+            "accident",
+        ),
+        regex.compile(
+            r"\b(?i:(?:sprained|fractured|broken|dislocated|swollen|frozen|torn) (?:left |right )?"
+            r"(?:wrist|ankle|knee|shoulder|hip|elbow|finger|thumb|toe|arm|leg|foot|hand|rib|"
+            r"collarbone|jaw|nose)s?|(?:chest|ear|urinary|urine|kidney|skin|wound|throat|sinus|"
+            r"eye|tooth|gum|viral|bacterial|fungal) infection|(?:knee|hip|shoulder|joint) "
+            r"replacement|rotator cuff (?:tear|repair|injury)|(?:ACL|MCL|cruciate|meniscus|"
+            r"meniscal) (?:tear|repair|reconstruction|injury)|whiplash|road (?:traffic )?accident)\b"
+        ),
+    ),
+    # Someone's own supply of a medicine running out or being renewed, and a course of
+    # treatment: "has run out of", "repeat prescription", "after 6 sessions", "thank you for
+    # referring", "discharged them with a home programme".
+    (
+        "treatment_course",
+        (
+            "out of",
+            "prescription",
+            "refill",
+            "session",
+            "referring",
+            "programme",
+            "program",
+            "discharged",
+        ),
+        regex.compile(
+            r"\b(?i:(?:has|have|had|is|are) (?:run|ran|running) out of|repeat prescription|"
+            r"no refills|refills? (?:remaining|left|requested)|(?:after|attended|completed) "
+            r"\d{1,2} (?:sessions|treatments|visits)|thank you for referring|discharged (?:him|"
+            r"her|them) (?:from|with|to)|home (?:exercise )?program(?:me)?)\b"
+        ),
+    ),
+    # A hospice or ward night in nursing words, and a medicine changed or given by the clock:
+    # "had a comfortable night", "eating a little", "increased the morphine to", "5 mg every 4
+    # hours".
+    (
+        "overnight_course",
+        ("night", "eating", "slept", "every ", "increased", "reduced", "decreased"),
+        regex.compile(
+            r"\b(?i:had a (?:comfortable|settled|restless|good|poor|bad|quiet|disturbed) night|"
+            r"slept (?:well|poorly|badly|through)|eating (?:and drinking )?(?:a little|well|"
+            r"poorly|better|less)|(?:increased|reduced|decreased|doubled|halved|titrated|weaned) "
+            r"(?:the |her |his |their )?[a-z]{4,20} (?:to|from|by|off) \d+|\d{1,4}(?:\.\d{1,2})? ?"
+            r"(?:mg|mcg|ml|units?) (?:every \d{1,2} ?(?:hours|hrs|h)|(?:once|twice|three times) "
+            r"(?:a|per) day|at night|nightly))\b"
+        ),
+    ),
+)
+# A measured vital sign or glucose is a person's measurement even when it stands alone; a booked
+# or due appointment (as much care as a procedure's name) or an allergy tied to a person is health
+# information even in one phrase.
+CUE_FLOOR: dict[str, float] = {"vitals": 0.7, "glucose": 0.7, "encounter": 0.75, "allergy": 0.8}
 # A dispense count after a drug word ("albuterol HFA #90", "Disp: #30"); run only where a "#" is.
 DISPENSE = regex.compile(
     r"\b(?i:refill|rx|disp(?:ense)?|qty|quantity|tabs?|caps?|hfa|units?|mg|mcg)\b"
     r"[^.\n]{0,20}#\s?\d{1,3}\b"
 )
-MEASURED = frozenset({"vitals", "glucose"})
 # A labelled clinical field: its value is health information whatever its words (a blank form's
 # underscores are no value).
 CLINICAL_FIELD = regex.compile(
@@ -523,6 +669,14 @@ class ClinicalNarrativeRecognizer:
         for kind, pattern in NARRATIVE_CUES:
             for m in finditer(pattern, text, timeout):
                 hits.append((kind, m.start(), m.end()))
+        lower = text.lower()
+        for kind, gate, pattern in GATED_CUES:
+            if any(w in lower for w in gate):
+                for m in finditer(pattern, text, timeout):
+                    # "your hygienist appointment": the span leaves "your" before it, so the
+                    # engine reads the text as speaking to the patient about their own care.
+                    start = m.start() + 5 if lower.startswith("your ", m.start()) else m.start()
+                    hits.append((kind, start, m.end()))
         if "#" in text:
             for m in finditer(DISPENSE, text, timeout):
                 hits.append(("dosing", m.start(), m.end()))
@@ -540,13 +694,12 @@ class ClinicalNarrativeRecognizer:
             if len(distinct) >= 3
             else (0.7 if len(hits) >= 2 else 0.55)
         )
-        # A measured vital sign or glucose is a person's measurement even when it stands alone.
         out = [
             RawMatch(
                 "CLINICAL_NARRATIVE",
                 s,
                 e,
-                max(score, 0.7) if k in MEASURED else score,
+                max(score, CUE_FLOOR.get(k, 0.0)),
                 "health",
                 self.name,
             )

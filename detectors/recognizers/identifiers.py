@@ -142,6 +142,9 @@ MRN_CONTEXT = compile_words(
         "chart no",
         "chart number",
         "patient id",
+        "patient ref",
+        "patient reference",
+        "pt ref",
         "patient #",
         "patient number",
         "pt id",
@@ -208,7 +211,16 @@ VIN_CONTEXT = compile_words(["vin", "vehicle", "chassis"])
 # A lot number names a batch of thousands of devices (recall notices quote them), not a patient's
 # device: only a device identifier or a serial number does.
 UDI_CONTEXT = compile_words(
-    ["udi", "device identifier", "device id", "serial number", "serial #", "serial no", "implant"]
+    [
+        "udi",
+        "device identifier",
+        "device id",
+        "device serial",
+        "serial number",
+        "serial #",
+        "serial no",
+        "implant",
+    ]
 )
 LICENSE_CONTEXT = compile_words(
     [
@@ -280,6 +292,9 @@ class AccountRecognizer:
         return out
 
 
+GLUED_MRN = regex.compile(r"(?<=[a-z]|\b)MRN[:#]?(\d{5,12})(?![\w-])")
+
+
 @dataclass(frozen=True)
 class MrnRecognizer:
     """Medical record numbers: context-gated shapes plus per-practice patterns from config."""
@@ -304,6 +319,13 @@ class MrnRecognizer:
             header = column_header(text, start)
             if header and MRN_CONTEXT.search(header):
                 out.append(RawMatch("MRN", start, end, 0.85, "identifier", self.name))
+        # A record label glued to its number and to the word before it ("chartMRN04857211",
+        # "MRN#0048213"), as EHR exports and copied fields leave it.
+        if "MRN" in text:
+            for m in finditer(GLUED_MRN, text, timeout):
+                start, end = m.span(1)
+                if not any(r.start <= start < r.end for r in out):
+                    out.append(RawMatch("MRN", start, end, 0.85, "identifier", self.name))
         for p in self.practice:
             compiled = regex.compile(rf"(?<![\w-])(?:{p.regex})(?![\w-])")
             for m in finditer(compiled, text, timeout):
