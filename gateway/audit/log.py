@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from gateway.audit.anchor import (
     NODE_PLACEHOLDER,
@@ -89,6 +90,62 @@ _UPDATE_NODE_END = nodes.update().where(nodes.c.node_id == sa.bindparam("n_id"))
 _INSERT_NODE_END = nodes.insert().values(node_id=sa.bindparam("n_id"), **_NODE_END)
 
 
+class _DriverStatement:
+    """A Core statement compiled once for one dialect, run on the DBAPI cursor directly.
+
+    The SQL text, the bound constants and the bind processors (SQLite's datetime to text) are
+    the ones SQLAlchemy itself would use, so the stored bytes are the same; what it skips is
+    SQLAlchemy's per-execution work (execution context, events, result objects), which on a
+    group commit of a few records costs more than the database does.
+    """
+
+    def __init__(self, statement: sa.ClauseElement, dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = str(compiled)
+        self._constants = {
+            k: v for k, v in compiled.construct_params(_check=False).items() if v is not None
+        }
+        self._order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        self._processors: dict[str, Callable[[Any], Any]] = {}
+        for name, process in compiled._bind_processors.items():
+            if not callable(process):  # only tuple-typed binds have several; none here
+                raise TypeError(f"bind {name}: a tuple type is not supported")
+            self._processors[name] = process
+
+    def params(self, values: dict[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """The DBAPI parameters for `values` (bind names to Python values)."""
+        merged = {**self._constants, **values} if self._constants else dict(values)
+        for name, process in self._processors.items():
+            if name in merged:
+                merged[name] = process(merged[name])
+        if self._order is None:
+            return merged
+        return tuple(merged[name] for name in self._order)
+
+
+@dataclass(frozen=True)
+class _DriverStatements:
+    """The group commit's statements for one dialect."""
+
+    select_head: _DriverStatement
+    insert_records: _DriverStatement
+    update_head: _DriverStatement
+    update_node_end: _DriverStatement
+    insert_node_end: _DriverStatement
+
+    @classmethod
+    def compile(cls, dialect: sa.Dialect) -> _DriverStatements:
+        """Compile every statement for `dialect`."""
+        return cls(
+            _DriverStatement(_SELECT_HEAD_FOR_UPDATE, dialect),
+            _DriverStatement(_INSERT_RECORDS, dialect),
+            _DriverStatement(_UPDATE_HEAD, dialect),
+            _DriverStatement(_UPDATE_NODE_END, dialect),
+            _DriverStatement(_INSERT_NODE_END, dialect),
+        )
+
+
 @dataclass(frozen=True)
 class NodeStatus:
     """A node's row as `phigate status` shows it: its heartbeat, policy and last record."""
@@ -145,6 +202,7 @@ class AuditLog:
         # The sender-hash HMACs, keyed once per key id, for the ring they were made from: a
         # rotation (or any change of the key file) gives a new ring object, so a new cache.
         self._hashers: tuple[KeyRing, dict[str, hmac.HMAC]] | None = None
+        self._driver: _DriverStatements | None = None
         self.node_id = node_id or default_node_id()
         self._keys = KeyFile(Path(key_file))
         template = (
@@ -274,30 +332,69 @@ class AuditLog:
             return []
         ring = self._keys.ring()
         key_id, key = ring.active, ring.active_key
+        driver = self._driver
+        if driver is None:
+            driver = self._driver = _DriverStatements.compile(self._engine.dialect)
         rows: list[dict[str, Any]] = []
+        # SQLAlchemy still opens and commits the transaction (SQLite's BEGIN IMMEDIATE, the
+        # pool); the statements inside go to the driver's cursor (see _DriverStatement).
         with self._engine.begin() as conn:
-            head = conn.execute(_SELECT_HEAD_FOR_UPDATE).one()
-            seq, mac = int(head.seq), str(head.mac)
-            node = self.node_id
-            for p in prepared:
-                seq += 1
-                row = {**p.columns, "seq": seq, "key_id": key_id, "prev_mac": mac, "node_id": node}
-                mac = row["mac"] = record_mac(key, seq, row)
-                rows.append(row)
-            conn.execute(_INSERT_RECORDS, rows)
-            conn.execute(_UPDATE_HEAD, {"head_seq": seq, "head_mac": mac})
-            ref = rows[-1]["ref_id"]
-            end = {
-                "n_id": node,
-                "n_seq": seq,
-                "n_mac": mac,
-                "n_ref": ref,
-                "n_key": key_id,
-                "n_node_mac": node_row_mac(key, node, seq, mac, ref, key_id),
-            }
-            # The head lock above serialises every writer, so update-then-insert cannot race.
-            if conn.execute(_UPDATE_NODE_END, end).rowcount == 0:
-                conn.execute(_INSERT_NODE_END, end)
+            dbapi_conn = conn.connection.dbapi_connection
+            assert dbapi_conn is not None
+            cursor = dbapi_conn.cursor()
+            dbapi_error = self._engine.dialect.loaded_dbapi.Error
+            s = driver.select_head
+            try:
+                s = driver.select_head
+                cursor.execute(s.sql, s.params({}))
+                head = cursor.fetchone()
+                if head is None:
+                    raise AuditError("the audit chain head row is missing")
+                seq, mac = int(head[0]), str(head[1])
+                node = self.node_id
+                for p in prepared:
+                    seq += 1
+                    row = {
+                        **p.columns,
+                        "seq": seq,
+                        "key_id": key_id,
+                        "prev_mac": mac,
+                        "node_id": node,
+                    }
+                    mac = row["mac"] = record_mac(key, seq, row)
+                    rows.append(row)
+                s = driver.insert_records
+                params: list[Any] = [s.params(row) for row in rows]
+                cursor.executemany(s.sql, params)
+                s = driver.update_head
+                cursor.execute(s.sql, s.params({"head_seq": seq, "head_mac": mac}))
+                ref = rows[-1]["ref_id"]
+                end = {
+                    "n_id": node,
+                    "n_seq": seq,
+                    "n_mac": mac,
+                    "n_ref": ref,
+                    "n_key": key_id,
+                    "n_node_mac": node_row_mac(key, node, seq, mac, ref, key_id),
+                }
+                # The head lock above serialises every writer, so update-then-insert cannot
+                # race.
+                s = driver.update_node_end
+                cursor.execute(s.sql, s.params(end))
+                if cursor.rowcount == 0:
+                    s = driver.insert_node_end
+                    cursor.execute(s.sql, s.params(end))
+            except dbapi_error as exc:
+                # Raise as SQLAlchemy would have: wrapped, and with a lost connection
+                # invalidated so the pool never hands it out again.
+                lost = self._engine.dialect.is_disconnect(exc, dbapi_conn, cursor)
+                if lost:
+                    conn.invalidate(exc)
+                raise sa.exc.DBAPIError.instance(
+                    s.sql, None, exc, dbapi_error, connection_invalidated=lost
+                ) from exc
+            finally:
+                cursor.close()
         self._pending_anchor = (ring, seq, mac, rows[-1]["ref_id"])
         if anchor:
             self.flush_anchor()
