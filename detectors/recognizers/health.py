@@ -544,12 +544,13 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
     # A clinician certifying someone's illness: sick and fit notes, school and work excuses.
     (
         "certification",
-        ("unfit", "fit ", "return to", "excuse", "light duties", "certificate", "sick note"),
+        ("unfit", "fit ", "return to", "excuse", " dut", "lifting", "certificate", "sick note"),
         regex.compile(
             r"\b(?i:unfit (?:for|to) (?:work|school|duty|duties|travel|fly)|fit (?:for|to return "
             r"to) (?:work|duty|school)|(?:may|can|should|is able to) return to (?:work|school|"
             r"class|duty|sport)|excuse (?:him|her|them|their|his) (?:absence|from)|"
-            r"light duties|sick note|fit note|medical certificate)\b"
+            r"(?:light|modified|restricted|alternative) dut(?:y|ies)|no lifting (?:over|more "
+            r"than|above)|sick note|fit note|medical certificate)\b"
         ),
     ),
     # Injuries and infections named by the body part ("sprained wrist", "chest infection",
@@ -559,6 +560,8 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
         (
             "infection",
             "sprain",
+            "strain",
+            "tear",
             "fractur",
             "broken",
             "disloc",
@@ -574,7 +577,9 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
         regex.compile(
             r"\b(?i:(?:sprained|fractured|broken|dislocated|swollen|frozen|torn) (?:left |right )?"
             r"(?:wrist|ankle|knee|shoulder|hip|elbow|finger|thumb|toe|arm|leg|foot|hand|rib|"
-            r"collarbone|jaw|nose)s?|(?:chest|ear|urinary|urine|kidney|skin|wound|throat|sinus|"
+            r"collarbone|jaw|nose)s?|(?:wrist|ankle|knee|shoulder|hip|elbow|finger|thumb|toe|"
+            r"foot|hand|neck|back|lumbar|lumbar spine|cervical|hamstring|groin|calf|rib) (?:strain|"
+            r"sprain|fracture|dislocation|tear)|(?:chest|ear|urinary|urine|kidney|skin|wound|throat|sinus|"
             r"eye|tooth|gum|viral|bacterial|fungal) infection|(?:knee|hip|shoulder|joint) "
             r"replacement|rotator cuff (?:tear|repair|injury)|(?:ACL|MCL|cruciate|meniscus|"
             r"meniscal) (?:tear|repair|reconstruction|injury)|whiplash|road (?:traffic )?accident)\b"
@@ -628,12 +633,13 @@ DISPENSE = regex.compile(
     r"[^.\n]{0,20}#\s?\d{1,3}\b"
 )
 # A labelled clinical field: its value is health information whatever its words (a blank form's
-# underscores are no value).
+# underscores are no value). A specimen label is a lab report's, whatever the test is called.
 CLINICAL_FIELD = regex.compile(
     r"(?im)(?<![\w])(?:indication|reason for (?:the )?(?:visit|referral|exam|consult(?:ation)?|"
     r"appointment|admission|transfer|call|request|study)|chief complaint|presenting complaint|"
     r"admitting diagnosis|discharge diagnosis|dx|diagnosis|diagnoses|problem list|symptoms?|"
-    r"presenting problem|"
+    r"presenting problem|specimen(?: (?:collected|received|type|source))?|injury|injuries|"
+    r"nature of injury|mechanism of injury|"
     r"reason|concern)[ \t]?[:-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
 )
 _BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")

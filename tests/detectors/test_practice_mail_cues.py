@@ -52,6 +52,12 @@ NARRATIVE = [
     # a nursing night and a medicine given by the clock
     ("Grandad had a settled night and is eating a little.", "had a settled night", 0.55),
     ("Oxycodone 5 mg every 6 hours as needed.", "5 mg every 6 hours", 0.55),
+    # a workers' compensation note: the injury field, the body part's strain, the work status
+    ("Injury: fell from a ladder at the depot.", "fell from a ladder at the depot", 0.8),
+    ("Seen today for a right knee sprain.", "knee sprain", 0.55),
+    ("Work status: restricted duty, no lifting over 5 kg.", "restricted duty", 0.55),
+    # a lab report's specimen label
+    ("Specimen collected: 14 June\nTest: throat swab", "14 June", 0.8),
 ]  # fmt: skip
 
 
@@ -70,6 +76,7 @@ NOT_NARRATIVE = [
     "The appointment of a new finance director was approved.",
     "The heating will be off while the boiler is serviced.",
     "Our new program launches in the spring.",
+    "Specimen bags and labels arrive on Monday.",
 ]
 
 
