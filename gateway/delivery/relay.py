@@ -4,8 +4,9 @@ Nothing here answers 250 on its own: a message counts as delivered only when the
 so after DATA. Each recipient is probed with the next hop while the client is still in its RCPT
 phase (MAIL, RCPT, RSET on a pooled connection that goes straight back), so each gets the next
 hop's own verdict; the real transaction opens only after the verdict, so no connection is held
-while a message is scanned. The final dot goes out only if the client is still waiting for our
-answer (the `CommitGate` the session passes down). Anything uncertain becomes a 4xx, so the sending MTA keeps the message
+while a message is scanned. To a next hop that offers PIPELINING a single copy's MAIL, RCPTs and
+DATA go out in one write (RFC 2920), with the same answers as one by one. The final dot goes out
+only if the client is still waiting for our answer (the `CommitGate` the session passes down). Anything uncertain becomes a 4xx, so the sending MTA keeps the message
 and retries.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 import aiosmtplib
 import structlog
+from aiosmtplib.email import quote_address
 
 from gateway.config import TLS_ORDER, DeliverySettings, split_hostport
 from gateway.delivery.outbox import Outbox
@@ -37,6 +39,9 @@ _LEADING_DOT = re.compile(rb"(?m)^\.")
 # An address that parseaddr would return as it is: no space, quote, comment, list or route
 # characters, no angle brackets or controls. Anything else goes through aiosmtplib's quoting.
 _PLAIN_ADDRESS = re.compile(r"[^\s\"(),:;<>\[\]\\\x00-\x1f\x7f]*")
+# aiosmtplib's limits for one reply line and the characters no command argument may hold.
+_MAX_REPLY_LINE = 8192
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 
 
 class CommitGate:
@@ -108,6 +113,121 @@ class Connection:
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
     uses: int = 0
+
+
+class _ReplyReader(asyncio.Protocol):
+    """Reads a known number of SMTP replies that arrive together (a pipelined batch).
+
+    aiosmtplib's protocol parses one reply per command and drops what arrives while a parsed
+    reply waits to be picked up, so it cannot read the replies to commands sent in one write.
+    While a batch is out this takes the transport's place (`set_protocol`) and hands it back.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, wanted: int) -> None:
+        self._buffer = bytearray()
+        self._replies: list[aiosmtplib.SMTPResponse] = []
+        self._wanted = wanted
+        self._lines: list[bytes] = []
+        self._done: asyncio.Future[None] = loop.create_future()
+
+    def data_received(self, data: bytes) -> None:
+        """Split complete lines off and gather them into replies."""
+        if self._done.done():
+            return
+        self._buffer.extend(data)
+        start = 0
+        while (end := self._buffer.find(b"\n", start)) != -1:
+            line = bytes(self._buffer[start : end + 1])
+            start = end + 1
+            if len(line) > _MAX_REPLY_LINE:
+                self._fail(aiosmtplib.SMTPResponseException(500, "Response too long"))
+                return
+            self._lines.append(line)
+            if line[3:4] == b"-":
+                continue
+            try:
+                code = int(line[:3])
+            except ValueError:
+                self._fail(aiosmtplib.SMTPResponseException(500, "Malformed SMTP response"))
+                return
+            text = b"\n".join(x[4:].strip(b" \t\r\n") for x in self._lines)
+            self._lines = []
+            self._replies.append(
+                aiosmtplib.SMTPResponse(code, text.decode("utf-8", "surrogateescape"))
+            )
+        del self._buffer[:start]
+        if len(self._replies) >= self._wanted:
+            self._done.set_result(None)
+        elif len(self._buffer) > _MAX_REPLY_LINE:
+            self._fail(aiosmtplib.SMTPResponseException(500, "Response too long"))
+
+    def eof_received(self) -> bool:
+        self._fail(aiosmtplib.SMTPServerDisconnected("Unexpected EOF received"))
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._fail(aiosmtplib.SMTPServerDisconnected("Connection lost"))
+
+    def _fail(self, exc: Exception) -> None:
+        if not self._done.done():
+            self._done.set_exception(exc)
+            self._done.exception()  # retrieved: nobody may be waiting any more
+
+    async def replies(self, timeout: float) -> list[aiosmtplib.SMTPResponse]:
+        """The replies read so far, once all that were wanted have come; a lost connection,
+        a timeout or a malformed reply raises aiosmtplib's error, with what had come in
+        `partial` (the caller needs to know whether MAIL was answered)."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self._done), timeout)
+        except TimeoutError:
+            raise aiosmtplib.SMTPReadTimeoutError("Timed out waiting for server response") from None
+        return self._replies
+
+    @property
+    def partial(self) -> list[aiosmtplib.SMTPResponse]:
+        """The complete replies read so far."""
+        return self._replies
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing beyond the wanted replies came (the connection is in step)."""
+        return not self._buffer and not self._lines and len(self._replies) == self._wanted
+
+
+async def _pipelined(
+    conn: Connection, commands: list[bytes], timeout: float
+) -> tuple[list[aiosmtplib.SMTPResponse], bool]:
+    """Send `commands` in one write and read their replies in order (RFC 2920).
+
+    Returns the replies and whether the connection is still in step. Raises aiosmtplib's
+    SMTPServerDisconnected (or another SMTPException) when the batch could not go out or a
+    reply did not come; the replies read before that are on the exception's `partial`.
+    """
+    smtp_protocol = conn.smtp.protocol
+    transport = smtp_protocol.transport if smtp_protocol is not None else None
+    if smtp_protocol is None or transport is None or transport.is_closing():
+        raise _BatchFailed([], aiosmtplib.SMTPServerDisconnected("connection lost"))
+    reader = _ReplyReader(asyncio.get_running_loop(), len(commands))
+    transport.set_protocol(reader)
+    try:
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(b"".join(c + b"\r\n" for c in commands))
+        try:
+            replies = await reader.replies(timeout)
+        except aiosmtplib.SMTPException as exc:
+            raise _BatchFailed(list(reader.partial), exc) from None
+        return replies, reader.clean
+    finally:
+        if not transport.is_closing():
+            transport.set_protocol(smtp_protocol)
+
+
+class _BatchFailed(Exception):
+    """A pipelined batch lost its connection or a reply; `partial` holds the replies read."""
+
+    def __init__(self, partial: list[aiosmtplib.SMTPResponse], cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.partial = partial
 
 
 def client_tls_context(level: str, ca_file: str | None = None) -> ssl.SSLContext:
@@ -321,13 +441,24 @@ def _mail_options(
 class Transaction:
     """An open MAIL FROM on one pooled connection, taking recipients one by one."""
 
-    def __init__(self, pool: NextHopPool, conn: Connection, mail_from: str, encoding: str) -> None:
+    def __init__(
+        self,
+        pool: NextHopPool,
+        conn: Connection,
+        mail_from: str,
+        encoding: str,
+        *,
+        data_started: bool = False,
+    ) -> None:
         self.pool = pool
         self.conn = conn
         self.mail_from = mail_from
         self.encoding = encoding
         self.accepted: list[str] = []
         self.done = False
+        # True when DATA went out pipelined and the next hop answered 354: only the content
+        # and its dot are left to send.
+        self.data_started = data_started
 
     def fits(self, delivery: Delivery) -> bool:
         """True when a copy can go out on this transaction as it stands."""
@@ -372,9 +503,10 @@ class Transaction:
         smtp = self.conn.smtp
         timeout = self.pool.settings.command_timeout
         try:
-            start = await smtp.execute_command(b"DATA", timeout=timeout)
-            if start.code != 354:
-                raise aiosmtplib.SMTPDataError(start.code, start.message)
+            if not self.data_started:
+                start = await smtp.execute_command(b"DATA", timeout=timeout)
+                if start.code != 354:
+                    raise aiosmtplib.SMTPDataError(start.code, start.message)
             protocol = smtp.protocol
             if protocol is None:
                 raise aiosmtplib.SMTPServerDisconnected("connection lost")
@@ -533,6 +665,10 @@ class Relay:
             return Outcome(reply=Reply(250, "2.0.0", f"Ok: nothing to deliver (ref {ref_id})"))
         opened: list[tuple[Delivery, Transaction]] = []
         try:
+            if len(deliveries) == 1:
+                tx = await self._pipelined_begin(deliveries[0])
+                if tx is not None:
+                    return await self.commit([(deliveries[0], tx)], ref_id, gate)
             for d in deliveries:
                 tx = await self.begin(
                     d.mail_from,
@@ -556,6 +692,89 @@ class Relay:
                 return await self._to_outbox(deliveries, ref_id, gate)
             return Outcome(reply=_with_ref(exc.reply, ref_id), next_hop_reply=str(exc.reply))
         return await self.commit(opened, ref_id, gate)
+
+    async def _pipelined_begin(self, d: Delivery) -> Transaction | None:
+        """MAIL, every RCPT and DATA in one write when the next hop offers PIPELINING (RFC
+        2920), the replies read in order; a transaction whose DATA got 354, or None when the
+        next hop does not pipeline (the caller then goes command by command).
+
+        The outcomes are those of `begin`, `Transaction.rcpt` and `Transaction.data` one by
+        one: a refused MAIL or recipient raises NextHopUnavailable with the same reply, and
+        nothing of the content leaves. When the next hop answered DATA with 354 although the
+        transaction is refused, the connection is closed without the dot, which drops the
+        transaction (RFC 5321 3.8); otherwise an open transaction is RSET and reused.
+        """
+        for attempt in (1, 2):
+            conn = await self.pool.acquire(d.tls)
+            if not conn.smtp.supports_extension("pipelining"):
+                await self.pool.release(conn, reusable=True)
+                return None
+            try:
+                opts, encoding = _mail_options(
+                    conn, len(d.content), _needs_utf8(d), _is_8bit(d.content)
+                )
+                commands = [
+                    b" ".join(
+                        [b"MAIL FROM:" + _command_address(d.mail_from, encoding)]
+                        + [o.encode("ascii") for o in opts]
+                    ),
+                    *(b"RCPT TO:" + _command_address(r, encoding) for r in d.recipients),
+                    b"DATA",
+                ]
+            except NextHopUnavailable:
+                await self.pool.release(conn, reusable=True)  # nothing was sent
+                raise
+            except BaseException:
+                await self.pool.discard(conn)
+                raise
+            reused = conn.uses > 0
+            try:
+                replies, in_step = await _pipelined(
+                    conn, commands, self.pool.settings.command_timeout
+                )
+            except _BatchFailed as exc:
+                await self.pool.discard(conn)
+                if not exc.partial and attempt == 1 and reused:
+                    continue  # an idle connection the next hop had closed: try a fresh one
+                raise NextHopUnavailable(
+                    Reply(451, "4.4.2", "lost the connection to the next hop, try again later")
+                ) from None
+            except BaseException:
+                await self.pool.discard(conn)  # its state is unknown; never keep its slot
+                raise
+            mail, rcpts, data = replies[0], replies[1:-1], replies[-1]
+            tx = Transaction(self.pool, conn, d.mail_from, encoding, data_started=True)
+            refusal = _mail_refusal(mail) or self._rcpt_refusal(d, rcpts)
+            if refusal is None and data.code != 354:
+                refusal = _data_refusal(data)
+            if refusal is None and in_step:
+                tx.accepted.extend(d.recipients)
+                return tx
+            if data.code == 354 or not in_step:
+                await tx._fail()  # in DATA (or out of step): only closing drops it
+            elif mail.code == 250:
+                await tx.abort()
+            else:
+                await tx._finish(reusable=True)  # no transaction was opened
+            raise NextHopUnavailable(
+                refusal
+                or Reply(451, "4.4.2", "the next hop's replies were out of step, try again later")
+            )
+        raise AssertionError("unreachable")
+
+    def _rcpt_refusal(self, d: Delivery, replies: list[aiosmtplib.SMTPResponse]) -> Reply | None:
+        """The first refused recipient's reply as `deliver` answers it (451 for a 4xx)."""
+        for rcpt, response in zip(d.recipients, replies, strict=True):
+            if response.code in (250, 251):
+                continue
+            self.probes.forget(d.mail_from, rcpt)
+            reply = map_reply(
+                response.code,
+                response.message,
+                default_status="4.1.0" if response.code < 500 else "5.1.0",
+            )
+            return reply if reply.code >= 500 else Reply(451, reply.status, reply.text)
+        return None
 
     async def commit(
         self,
@@ -652,3 +871,34 @@ def _needs_utf8(d: Delivery) -> bool:
 
 def _is_8bit(content: bytes) -> bool:
     return not content.isascii()
+
+
+def _command_address(address: str, encoding: str) -> bytes:
+    """`<address>` for MAIL or RCPT as aiosmtplib would send it; a 553 or 501 the next hop
+    would not be asked about (`_check_encodable`) and no control characters."""
+    _check_encodable(address, encoding)
+    quoted = _quoted(address, encoding)
+    if quoted is None:
+        try:
+            quoted = quote_address(address).encode(encoding)
+        except (ValueError, UnicodeEncodeError):
+            raise NextHopUnavailable(Reply(501, "5.1.7", "bad address syntax")) from None
+    if _CONTROL.search(quoted):
+        raise NextHopUnavailable(Reply(501, "5.1.7", "bad address syntax"))
+    return quoted
+
+
+def _mail_refusal(response: aiosmtplib.SMTPResponse) -> Reply | None:
+    """A refused MAIL FROM as `Relay.begin` answers it: a 5xx kept, a 4xx as 451."""
+    if response.code == 250:
+        return None
+    if response.code >= 500:
+        return map_reply(response.code, response.message, default_status="5.1.0")
+    return map_reply(451, response.message, default_status="4.1.0")
+
+
+def _data_refusal(response: aiosmtplib.SMTPResponse) -> Reply:
+    """DATA refused as `Transaction.data` answers it: a 5xx kept, anything else as 451."""
+    if response.code >= 500:
+        return map_reply(response.code, response.message, default_status="5.0.0")
+    return map_reply(451, response.message, default_status="4.3.0")
