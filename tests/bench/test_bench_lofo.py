@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.corpus import independent
-from bench.lofo_eval import Scanned, leave_family_out, summarise
+from bench.corpus import independent, unseen
+from bench.lofo_eval import Scanned, leave_family_out, misses, summarise
 from detectors.config import DecisionThresholds
 from detectors.findings import Finding
 
@@ -63,3 +63,27 @@ def test_independent_sources_write_labelled_families_of_both_labels(tmp_path: Pa
     assert all((tmp_path / str(r["file"])).is_file() for r in rows)
     # With the 57 families of generate.py, 30 messages each, the corpus passes 1,500 and 40.
     assert (len(independent.FAMILIES) + 57) * 30 >= 1500
+
+
+def test_unseen_source_is_deterministic_with_both_labels(tmp_path: Path):
+    """templates-d writes every family, about half of them PHI, the same bytes for a seed."""
+    rows = unseen.build(tmp_path / "a", per_family=2, seed=3)
+    again = unseen.build(tmp_path / "b", per_family=2, seed=3)
+    assert set(unseen.FAMILIES) == {str(r["category"]) for r in rows}
+    assert {str(r["source"]) for r in rows} == {"templates-d"}
+    labels = Counter(str(r["label"]) for r in rows[::2])
+    assert len(unseen.FAMILIES) >= 12 and abs(labels["phi"] - labels["clean"]) <= 1
+    for r, r2 in zip(rows, again, strict=True):
+        first = (tmp_path / "a" / str(r["file"])).read_bytes()
+        assert first == (tmp_path / "b" / str(r2["file"])).read_bytes()
+
+
+def test_misses_name_family_index_and_findings_but_no_text():
+    """--misses lists the held-out miss and the unreadable clean message, by family and index."""
+    scanned = _corpus()
+    results = leave_family_out(scanned, DecisionThresholds())
+    lines = misses(scanned, results, []).splitlines()
+    assert sum(line.startswith("MISS odd_phi#") for line in lines) == 3
+    assert sum(line.startswith("FP unreadable#") for line in lines) == 2
+    assert "MEDICATION/test/0.70@body" in lines[0]
+    assert misses(scanned, results, ["p1"]) == ""
