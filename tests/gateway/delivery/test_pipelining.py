@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+import ssl
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import trustme
 
 from tests.support.gateway import make_settings, port_of, running_gateway
 
@@ -32,6 +34,8 @@ class Script:
     command verbs that arrived together in each read."""
 
     pipelining: bool
+    tls: ssl.SSLContext | None = None
+    tls_sessions: int = 0
     mail_replies: deque[str] = field(default_factory=deque)
     rcpt_replies: dict[str, deque[str]] = field(default_factory=dict)
     reads: list[list[str]] = field(default_factory=list)
@@ -50,6 +54,7 @@ class ScriptedHop(asyncio.Protocol):
         self.mail_from: str | None = None
         self.rcpts: list[str] = []
         self.transport: asyncio.Transport | None = None
+        self.secured = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -93,6 +98,8 @@ class ScriptedHop(asyncio.Protocol):
             extensions = ["250-hop.test", "250-8BITMIME", "250-SMTPUTF8"]
             if self.script.pipelining:
                 extensions.append("250-PIPELINING")
+            if self.script.tls is not None and not self.secured:
+                extensions.append("250-STARTTLS")
             self.reply("\r\n".join([*extensions, "250 SIZE 10000000"]))
         elif verb == "MAIL":
             answer = self.script.mail_replies.popleft() if self.script.mail_replies else "250 Ok"
@@ -114,6 +121,9 @@ class ScriptedHop(asyncio.Protocol):
             else:
                 self.in_data = True
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
+        elif line.upper() == "STARTTLS" and self.script.tls is not None:
+            self.reply("220 2.0.0 Ready to start TLS")
+            asyncio.get_running_loop().create_task(self.secure(self.script.tls))
         elif verb == "RSET":
             self.mail_from, self.rcpts = None, []
             self.reply("250 Ok")
@@ -124,15 +134,27 @@ class ScriptedHop(asyncio.Protocol):
         else:
             self.reply("250 Ok")
 
+    async def secure(self, context: ssl.SSLContext) -> None:
+        """Take the TLS handshake the client starts after our 220."""
+        assert self.transport is not None
+        upgraded = await asyncio.get_running_loop().start_tls(
+            self.transport, self, context, server_side=True
+        )
+        assert isinstance(upgraded, asyncio.Transport)
+        self.transport, self.secured = upgraded, True
+        self.script.tls_sessions += 1
+
     def reply(self, text: str) -> None:
         assert self.transport is not None
         self.transport.write(text.encode() + b"\r\n")
 
 
 @contextmanager
-def scripted_hop(pipelining: bool) -> Iterator[tuple[Script, int]]:
+def scripted_hop(
+    pipelining: bool, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[Script, int]]:
     """A ScriptedHop on a free loopback port, served from its own thread."""
-    script = Script(pipelining=pipelining)
+    script = Script(pipelining=pipelining, tls=tls)
     loop = asyncio.new_event_loop()
     started = threading.Event()
     holder: list[asyncio.Server] = []
@@ -241,3 +263,19 @@ def test_a_4xx_to_mail_in_the_batch_gives_451_and_keeps_the_connection(tmp_path:
     assert code == OK
     assert len(script.messages) == 1
     assert script.connections == 1
+
+
+def test_pipelining_over_starttls(tmp_path: Path) -> None:
+    """With TLS required to the next hop, the batch goes out after STARTTLS, on the TLS
+    session, and the message is delivered."""
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    with scripted_hop(pipelining=True, tls=context) as (script, port):
+        settings = make_settings(tmp_path, port, delivery={"tls": "require"})
+        with running_gateway(settings) as gw:
+            _, code, _ = send(port_of(gw), ["a@partner.example"])
+    assert code == OK
+    assert script.tls_sessions == 1
+    assert ["MAIL", "RCPT", "DATA"] in batched(script)
+    assert len(script.messages) == 1
