@@ -230,6 +230,25 @@ class Gateway:
         """Why MAIL FROM cannot go on as given, or None (the null sender always can)."""
         return address_problem(address, smtputf8, "5.1.7", "sender") if address else None
 
+    def recipient_reply_now(
+        self, mail_from: str, address: str, *, accepted: int, mail_options: Sequence[str]
+    ) -> Reply | None:
+        """`check_recipient`'s answer when it needs no round trip (ours, or the next hop's
+        from the probe cache), else None; the SMTP side then needs no task for the RCPT."""
+        if address.lower() != "postmaster":
+            problem = address_problem(address, "SMTPUTF8" in mail_options, "5.1.3", "recipient")
+            if problem is not None:
+                return problem
+        if accepted >= self.settings.smtp.max_recipients:
+            return Reply(452, "4.5.3", "Too many recipients; send the rest in another transaction")
+        return self.relay.cached_probe(
+            mail_from,
+            address,
+            smtputf8="SMTPUTF8" in mail_options,
+            body_8bit="BODY=8BITMIME" in mail_options,
+            tls=self.settings.delivery.tls,
+        )
+
     async def check_recipient(
         self, mail_from: str, address: str, *, accepted: int, mail_options: Sequence[str]
     ) -> Reply:
@@ -238,12 +257,11 @@ class Gateway:
         The next hop is asked now (MAIL, RCPT, RSET on a pooled connection), so each recipient
         gets its own verdict while the client can still act on it.
         """
-        if address.lower() != "postmaster":
-            problem = address_problem(address, "SMTPUTF8" in mail_options, "5.1.3", "recipient")
-            if problem is not None:
-                return problem
-        if accepted >= self.settings.smtp.max_recipients:
-            return Reply(452, "4.5.3", "Too many recipients; send the rest in another transaction")
+        now = self.recipient_reply_now(
+            mail_from, address, accepted=accepted, mail_options=mail_options
+        )
+        if now is not None:
+            return now
         return await self.relay.probe(
             mail_from,
             address,

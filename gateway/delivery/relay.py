@@ -620,6 +620,18 @@ class Relay:
             return Transaction(self.pool, conn, mail_from, encoding)
         raise AssertionError("unreachable")
 
+    def cached_probe(
+        self,
+        mail_from: str,
+        rcpt: str,
+        *,
+        smtputf8: bool = False,
+        body_8bit: bool = False,
+        tls: str = "opportunistic",
+    ) -> Reply | None:
+        """The next hop's answer `probe` would reuse from the cache now, or None (no I/O)."""
+        return self.probes.get(mail_from, rcpt, ProbeConditions(tls, smtputf8, body_8bit))
+
     async def probe(
         self,
         mail_from: str,

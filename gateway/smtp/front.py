@@ -504,14 +504,19 @@ class GatewayHandler:
         refusal = self.gateway.access_refusal(session.peer, bool(session.authenticated))
         if refusal is not None:
             return str(refusal)
-        check = self.gateway.check_recipient(
-            envelope.mail_from or "",
-            address,
-            accepted=len(envelope.rcpt_tos),
-            mail_options=[o.upper() for o in envelope.mail_options],
+        mail_from = envelope.mail_from or ""
+        accepted = len(envelope.rcpt_tos)
+        options = [o.upper() for o in envelope.mail_options]
+        reply = self.gateway.recipient_reply_now(
+            mail_from, address, accepted=accepted, mail_options=options
         )
-        # A client that hangs up cancels us; the probe finishes anyway, so the pool stays sound.
-        reply = await asyncio.shield(asyncio.ensure_future(check))
+        if reply is None:
+            check = self.gateway.check_recipient(
+                mail_from, address, accepted=accepted, mail_options=options
+            )
+            # A client that hangs up cancels us; the probe finishes anyway, so the pool stays
+            # sound.
+            reply = await asyncio.shield(asyncio.ensure_future(check))
         if reply.ok:
             envelope.rcpt_tos.append(address)
             envelope.rcpt_options.extend(rcpt_options)

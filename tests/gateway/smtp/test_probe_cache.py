@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.smtp import SMTP as AioSMTP
 from aiosmtpd.smtp import Envelope, Session
@@ -25,6 +26,7 @@ from tests.support.gateway import (
 
 OK = 250
 NO_SUCH_USER = 550
+TOO_MANY = 452
 REFUSAL = "550 5.1.1 No such user here"
 SENDER = "desk@practice.example"
 MESSAGE = (
@@ -80,7 +82,7 @@ def _rcpt_then_data(port: int, rcpt: str, n: int) -> tuple[int, int]:
         return code, data_code
 
 
-def test_an_accepted_recipient_is_probed_once_within_the_ttl(tmp_path: Path):
+def test_an_accepted_recipient_is_probed_once_within_the_ttl(tmp_path: Path) -> None:
     """Three messages to one recipient: one probe and three deliveries reach the next hop."""
     with counting_sink() as (sink, port):
         settings = make_settings(tmp_path, port, delivery={"probe_cache_ttl": 600})
@@ -91,7 +93,7 @@ def test_an_accepted_recipient_is_probed_once_within_the_ttl(tmp_path: Path):
     assert len(sink.messages) == 3
 
 
-def test_with_ttl_zero_every_rcpt_is_probed(tmp_path: Path):
+def test_with_ttl_zero_every_rcpt_is_probed(tmp_path: Path) -> None:
     """probe_cache_ttl 0 asks the next hop on every RCPT, as before the cache."""
     with counting_sink() as (sink, port):
         settings = make_settings(tmp_path, port, delivery={"probe_cache_ttl": 0})
@@ -101,7 +103,7 @@ def test_with_ttl_zero_every_rcpt_is_probed(tmp_path: Path):
     assert sink.rcpts["a@partner.example"] == 2 * 3
 
 
-def test_a_refused_recipient_is_asked_every_time(tmp_path: Path):
+def test_a_refused_recipient_is_asked_every_time(tmp_path: Path) -> None:
     """A refusal is never kept: each RCPT goes to the next hop and gets its 550."""
     with counting_sink() as (sink, port):
         sink.rcpt_replies["gone@partner.example"] = REFUSAL
@@ -116,7 +118,7 @@ def test_a_refused_recipient_is_asked_every_time(tmp_path: Path):
     assert sink.messages == []
 
 
-def test_a_recipient_that_became_invalid_is_refused_after_the_ttl(tmp_path: Path):
+def test_a_recipient_that_became_invalid_is_refused_after_the_ttl(tmp_path: Path) -> None:
     """Once the TTL has passed, a recipient the next hop now refuses gets its 550 at RCPT."""
     ttl = 0.5
     with counting_sink() as (sink, port):
@@ -131,7 +133,7 @@ def test_a_recipient_that_became_invalid_is_refused_after_the_ttl(tmp_path: Path
 
 def test_a_recipient_refused_within_the_ttl_gets_the_refusal_at_data_then_at_rcpt(
     tmp_path: Path,
-):
+) -> None:
     """A stale positive is never a delivery: DATA gets the next hop's 550, then RCPT does."""
     with counting_sink() as (sink, port):
         settings = make_settings(tmp_path, port, delivery={"probe_cache_ttl": 600})
@@ -143,7 +145,7 @@ def test_a_recipient_refused_within_the_ttl_gets_the_refusal_at_data_then_at_rcp
     assert len(sink.messages) == 1
 
 
-def test_another_sender_is_probed_on_its_own(tmp_path: Path):
+def test_another_sender_is_probed_on_its_own(tmp_path: Path) -> None:
     """The answer is kept per sender and recipient: the next hop may judge senders apart."""
     with counting_sink() as (sink, port):
         settings = make_settings(tmp_path, port, delivery={"probe_cache_ttl": 600})
@@ -166,7 +168,7 @@ class FakeClock:
         return self.now
 
 
-def test_cache_keeps_positives_until_they_expire():
+def test_cache_keeps_positives_until_they_expire() -> None:
     """A 250 is kept for the TTL and gone after it."""
     clock = FakeClock()
     cache = ProbeCache(10.0, clock=clock)
@@ -177,7 +179,7 @@ def test_cache_keeps_positives_until_they_expire():
     assert cache.get(SENDER, "a@partner.example", PLAIN) is None
 
 
-def test_cache_never_keeps_a_refusal_or_a_temporary_failure():
+def test_cache_never_keeps_a_refusal_or_a_temporary_failure() -> None:
     """4xx and 5xx answers are not kept."""
     cache = ProbeCache(10.0)
     for reply in (Reply(550, "5.1.1", "no"), Reply(450, "4.2.1", "busy"), Reply(451, "4.4.2", "x")):
@@ -186,7 +188,7 @@ def test_cache_never_keeps_a_refusal_or_a_temporary_failure():
     assert len(cache) == 0
 
 
-def test_cache_answers_only_under_the_same_conditions():
+def test_cache_answers_only_under_the_same_conditions() -> None:
     """An answer given under opportunistic TLS is not reused when verify is required."""
     cache = ProbeCache(10.0)
     cache.put(SENDER, "a@partner.example", PLAIN, Reply(250, "2.1.5", "OK"))
@@ -197,7 +199,7 @@ def test_cache_answers_only_under_the_same_conditions():
     )
 
 
-def test_cache_is_bounded_and_holds_no_address_in_clear():
+def test_cache_is_bounded_and_holds_no_address_in_clear() -> None:
     """The oldest entries go past the bound, and the table holds hashes, not addresses."""
     cache = ProbeCache(10.0, max_entries=2)
     for i in range(3):
@@ -208,8 +210,36 @@ def test_cache_is_bounded_and_holds_no_address_in_clear():
     assert all(b"partner" not in key for key in cache._entries)
 
 
-def test_ttl_zero_keeps_nothing():
+def test_ttl_zero_keeps_nothing() -> None:
     """A cache with TTL 0 is off."""
     cache = ProbeCache(0.0)
     cache.put(SENDER, "a@partner.example", PLAIN, Reply(250, "2.1.5", "OK"))
     assert cache.get(SENDER, "a@partner.example", PLAIN) is None
+
+
+def test_a_cached_recipient_is_answered_without_the_probe_path(tmp_path: Path) -> None:
+    """Within the TTL a RCPT is answered from the cache on the spot: the probe path (a task of
+    its own) runs only for the first message, and the limit on recipients still applies."""
+    with counting_sink() as (sink, port):
+        settings = make_settings(
+            tmp_path, port, delivery={"probe_cache_ttl": 600}, smtp={"max_recipients": 1}
+        )
+        with running_gateway(settings) as gw:
+            assert gw.gateway is not None
+            checks: list[str] = []
+            check_recipient = gw.gateway.check_recipient
+
+            async def counted(mail_from: str, address: str, **kwargs: Any) -> Reply:
+                checks.append(address)
+                return await check_recipient(mail_from, address, **kwargs)
+
+            gw.gateway.check_recipient = counted  # type: ignore[method-assign]
+            for n in range(3):
+                assert _rcpt_then_data(port_of(gw), "a@partner.example", n) == (OK, OK)
+            with smtplib.SMTP("127.0.0.1", port_of(gw), timeout=30) as s:
+                s.ehlo()
+                s.mail(SENDER)
+                assert s.rcpt("a@partner.example")[0] == OK
+                assert s.rcpt("b@partner.example")[0] == TOO_MANY
+    assert checks == ["a@partner.example"]
+    assert len(sink.messages) == 3
