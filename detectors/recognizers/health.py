@@ -681,7 +681,8 @@ class ClinicalNarrativeRecognizer:
                 for m in finditer(pattern, text, timeout):
                     # "your hygienist appointment": the span leaves "your" before it, so the
                     # engine reads the text as speaking to the patient about their own care.
-                    start = m.start() + 5 if lower.startswith("your ", m.start()) else m.start()
+                    your = text[m.start() : m.start() + 5].lower() == "your "
+                    start = m.start() + 5 if your else m.start()
                     hits.append((kind, start, m.end()))
         if "#" in text:
             for m in finditer(DISPENSE, text, timeout):

@@ -176,3 +176,13 @@ def test_rota_swap_is_not_phi(engine: PhiEngine) -> None:
     )
     findings, _ = engine.analyze(mail(body, "Rota change"))
     assert not [f for f in findings if f.entity == "PROCEDURE"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hi Ana, your annual check-up is due.", "İzmir clinic: your annual check-up is due."],
+)
+def test_encounter_span_starts_after_your(text: str) -> None:
+    """The reader's own visit is matched from the word after "your", whatever came before it."""
+    spans = {text[m.start : m.end] for m in covered(text, "CLINICAL_NARRATIVE", "annual check-up")}
+    assert spans == {"annual check-up"}
