@@ -2,9 +2,10 @@
 
 Entity type names are the detector's (detectors/recognizers, detectors/config.py
 `DecisionThresholds`). A consent allows the union of its scopes plus explicitly included
-types, minus explicitly excluded ones. Types in `NEVER_IMPLIED` (SSNs, card and bank
-numbers, driver's licences) belong to no scope: they pass only when a consent names them in
-`include`. A type this module does not know is never covered (fail closed).
+types, minus explicitly excluded ones. Types in `NEVER_IMPLIED` (SSNs and other national ids,
+card and bank numbers, driver's licences) belong to no scope: they pass only when a consent
+names them in `include`. A type this module does not know is never covered (fail closed), and a
+test fails when the detector can report a type that is missing here.
 """
 
 from __future__ import annotations
@@ -24,18 +25,20 @@ KNOWN_ENTITY_TYPES = frozenset(
         "DATE_TIME", "DATE_OF_SERVICE", "DOB", "AGE", "AGE_OVER_89",
         # health information
         "SPECIALTY", "DIAGNOSIS", "ICD10", "CPT", "MEDICATION", "PROCEDURE", "LAB_RESULT",
-        "CLINICAL_NOTE",
-        # health identifiers
-        "MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NPI", "DEA_NUMBER", "DEVICE_ID",
+        "CLINICAL_NOTE", "CLINICAL_NARRATIVE",
+        # health identifiers, and a link into a patient's record
+        "MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NHS_NUMBER", "NPI", "DEA_NUMBER", "DEVICE_ID",
+        "RECORD_URL",
         # billing
         "ACCOUNT_NUMBER", "PATIENT_ACCOUNT", "CLAIM_NUMBER",
         # identity and money: never implied by a scope
-        "US_SSN", "CREDIT_CARD", "IBAN_CODE", "ABA_ROUTING", "US_DRIVER_LICENSE", "VIN",
+        "US_SSN", "NATIONAL_ID", "CREDIT_CARD", "IBAN_CODE", "ABA_ROUTING", "US_DRIVER_LICENSE",
+        "VIN",
     }
 )  # fmt: skip
 
 NEVER_IMPLIED = frozenset(
-    {"US_SSN", "CREDIT_CARD", "IBAN_CODE", "ABA_ROUTING", "US_DRIVER_LICENSE", "VIN"}
+    {"US_SSN", "NATIONAL_ID", "CREDIT_CARD", "IBAN_CODE", "ABA_ROUTING", "US_DRIVER_LICENSE", "VIN"}
 )
 
 
@@ -65,13 +68,13 @@ _BILLING = Scope(
     "statements: account, claim and procedure codes, plus what reminders carry",
     _CONTACT | {"ACCOUNT_NUMBER", "PATIENT_ACCOUNT", "CLAIM_NUMBER", "CPT"},
 )
-# Lab reports carry the patient's date of birth and MRN, so the scope names them.
+# Lab reports carry the patient's date of birth and MRN (or NHS number), so the scope names them.
 _LABS = Scope(
     "lab_results",
     "results with diagnoses, medications and procedures, identified by DOB and MRN",
     _CONTACT
     | {"LAB_RESULT", "DIAGNOSIS", "ICD10", "MEDICATION", "PROCEDURE", "CLINICAL_NOTE"}
-    | {"DOB", "MRN", "AGE", "AGE_OVER_89"},
+    | {"CLINICAL_NARRATIVE", "DOB", "MRN", "NHS_NUMBER", "AGE", "AGE_OVER_89"},
 )
 _ALL_CLINICAL = Scope(
     "all_clinical",
