@@ -505,7 +505,9 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
     ),
 )
 # Cue kinds that only a text holding one of their words can match: each runs behind a cheap
-# substring test on the lower-cased text (its gate), so texts without the words skip the scan.
+# substring test on the case-folded text (its gate), so texts without the words skip the scan.
+# Every alternative of a pattern must hold one of its gate's words as written there (lower case):
+# tests/detectors/test_narrative_gates.py checks each alternative and the corpora.
 GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
     # An appointment, visit or recall of someone's care: the reader's own ("your hygienist
     # appointment", "due for your check-up"; the span starts after "your"), one booked with a clinician ("Appointment: 3 May
@@ -513,7 +515,17 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
     # "results appointment"), or a last visit ("last seen 3 May", "was seen at our practice").
     (
         "encounter",
-        ("your ", "due ", " with ", "review", "appointment", "seen "),
+        (
+            "your ",
+            "due ",
+            " with ",
+            "review",
+            "appointment",
+            "check",
+            "visit",
+            "consultation",
+            "seen ",
+        ),
         regex.compile(
             r"\b(?i:your (?:next |upcoming |last |annual |routine |six-monthly |yearly |"
             r"follow-up |hygienist |dental |eye |clinic |hospital |booked )?(?:appointment|appt|"
@@ -571,6 +583,9 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             "replacement",
             "rotator",
             "cruciate",
+            "acl",
+            "mcl",
+            "menisc",
             "whiplash",
             "accident",
         ),
@@ -595,6 +610,8 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             "prescription",
             "refill",
             "session",
+            "treatment",
+            "visit",
             "referring",
             "programme",
             "program",
@@ -612,7 +629,22 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
     # hours".
     (
         "overnight_course",
-        ("night", "eating", "slept", "every ", "increased", "reduced", "decreased"),
+        (
+            "night",
+            "eating",
+            "slept",
+            "every ",
+            "increased",
+            "reduced",
+            "decreased",
+            "doubled",
+            "halved",
+            "titrated",
+            "weaned",
+            "once",
+            "twice",
+            "three times",
+        ),
         regex.compile(
             r"\b(?i:had a (?:comfortable|settled|restless|good|poor|bad|quiet|disturbed) night|"
             r"slept (?:well|poorly|badly|through)|eating (?:and drinking )?(?:a little|well|"
@@ -675,9 +707,10 @@ class ClinicalNarrativeRecognizer:
         for kind, pattern in NARRATIVE_CUES:
             for m in finditer(pattern, text, timeout):
                 hits.append((kind, m.start(), m.end()))
-        lower = text.lower()
+        # casefold, not lower: the patterns' case folding matches "ſ" to "s", lower() keeps it.
+        folded = text.casefold()
         for kind, gate, pattern in GATED_CUES:
-            if any(w in lower for w in gate):
+            if any(w in folded for w in gate):
                 for m in finditer(pattern, text, timeout):
                     # "your hygienist appointment": the span leaves "your" before it, so the
                     # engine reads the text as speaking to the patient about their own care.

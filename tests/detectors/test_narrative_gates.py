@@ -1,0 +1,134 @@
+"""The clinical-narrative cue gates never hide a cue: every alternative holds one gate word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import regex
+
+from bench.corpus.generate import generate as generate_messages
+from bench.corpus.unseen import build as build_unseen
+from detectors.extract import extract_message
+from detectors.recognizers.health import GATED_CUES
+
+DEV = Path("/work/shared/corpus/dev")
+
+# Sentences written for this test, one or more for each alternative of each gated cue kind.
+SENTENCES: dict[str, tuple[str, ...]] = {
+    "encounter": (
+        "Your next appointment is on Monday.",
+        "She is due for her annual check-up.",
+        "Please book his diabetes review.",
+        "The asthma check is overdue.",
+        "POST-OP VISIT at 3pm.",
+        "Follow-up consultation next week.",
+        "Last visit on 3 May.",
+        "Last seen in clinic 12 Jan.",
+        "He was seen at the practice yesterday.",
+        "Appointment on Friday with Dr Roe.",
+        "Session booked with the physio.",
+    ),
+    "allergy": (
+        "She had anaphylaxis to latex.",
+        "He has an allergic reaction to plasters.",
+        "Anaphylactic reaction to nuts in 2019.",
+        "Is allergic to penicillin.",
+        "Allergies to shellfish.",
+        "No known allergy.",
+    ),
+    "certification": (
+        "He is unfit for work until Monday.",
+        "She is fit to return to work.",
+        "He may return to school on Monday.",
+        "Please excuse her absence.",
+        "On light duties for two weeks.",
+        "No lifting over 10 kg.",
+        "A sick note is attached.",
+        "Fit note issued.",
+        "Medical certificate attached.",
+    ),
+    "injury": (
+        "A sprained left ankle.",
+        "Wrist fracture in May.",
+        "Chest infection again.",
+        "Knee replacement last year.",
+        "Rotator cuff tear.",
+        "ACL reconstruction in March.",
+        "Meniscus repair planned.",
+        "Whiplash after the crash.",
+        "Road traffic accident.",
+    ),
+    "treatment_course": (
+        "She has run out of her inhaler.",
+        "Repeat prescription please.",
+        "No refills left.",
+        "Refills remaining: 2.",
+        "After 6 treatments the pain eased.",
+        "Completed 4 visits.",
+        "Attended 3 sessions.",
+        "Thank you for referring Mr Hale.",
+        "We discharged her with exercises.",
+        "Home exercise programme given.",
+    ),
+    "overnight_course": (
+        "Had a comfortable night.",
+        "Slept well.",
+        "Eating a little.",
+        "Increased the morphine to 10 mg.",
+        "Doubled the dose to 20 mg.",
+        "Titrated the insulin to 12 units.",
+        "Weaned the oxygen off 2 days ago.",
+        "5 mg every 4 hours.",
+        "10 mg twice a day.",
+        "2 units at night.",
+        "5 mg nightly.",
+    ),
+}
+
+
+def admitted(gate: tuple[str, ...], text: str) -> bool:
+    """The recognizer's own gate test."""
+    folded = text.casefold()
+    return any(w in folded for w in gate)
+
+
+def test_every_gated_kind_has_sentences() -> None:
+    """No gated cue kind goes untested."""
+    assert {kind for kind, _, _ in GATED_CUES} == set(SENTENCES)
+
+
+@pytest.mark.parametrize(("kind", "gate", "pattern"), GATED_CUES, ids=lambda v: str(v)[:20])
+def test_each_alternative_passes_its_gate(
+    kind: str, gate: tuple[str, ...], pattern: regex.Pattern[str]
+) -> None:
+    """Each sentence is a cue of its kind, and the gate lets it through."""
+    for sentence in SENTENCES[kind]:
+        assert pattern.search(sentence), f"{kind}: the sentence must exercise the pattern"
+        assert admitted(gate, sentence), f"{kind} gate hides {sentence!r}"
+
+
+def test_a_gate_missing_a_word_is_caught() -> None:
+    """The check can fail: without "visit" the encounter gate hides "Last visit on 3 May"."""
+    _, gate, pattern = next(c for c in GATED_CUES if c[0] == "encounter")
+    narrowed = tuple(w for w in gate if w != "visit")
+    hidden = [s for s in SENTENCES["encounter"] if pattern.search(s) and not admitted(narrowed, s)]
+    assert "Last visit on 3 May." in hidden
+
+
+def test_gates_are_sound_on_the_corpora(tmp_path: Path) -> None:
+    """On the dev corpus and generated messages of two template sources, no cue is hidden."""
+    generate_messages(tmp_path / "a", 2, 23)
+    build_unseen(tmp_path / "d", 3, 23)
+    texts: list[str] = []
+    for folder in [tmp_path / "a", tmp_path / "d"] + ([DEV] if DEV.is_dir() else []):
+        for path in sorted(folder.glob("*.eml")):
+            texts.extend(p.text for p in extract_message(path.read_bytes()).parts)
+    assert len(texts) > 200
+    hidden = [
+        (kind, n)
+        for n, text in enumerate(texts)
+        for kind, gate, pattern in GATED_CUES
+        if pattern.search(text) and not admitted(gate, text)
+    ]
+    assert hidden == []
