@@ -104,6 +104,7 @@ PATIENT_CUE = regex.compile(
     r"member name|resident|client|insured|subscriber|guarantor|caller|caller name|summary for|"
     r"results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
+    r"certify that|interpreter for|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
@@ -118,8 +119,9 @@ FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
     r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
 )
+# A roster row may start with its clock time ("10:10  Cousin, Laurence  (07.08.1954) ...").
 LIST_ROW = regex.compile(
-    rf"(?m)^[ \t>*-]{{0,6}}({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
+    rf"(?m)^[ \t>*-]{{0,6}}(?:\d{{1,2}}:\d{{2}}[ \t]+)?({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
 )
 TABLE_NAME_CELL = regex.compile(
     rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
@@ -208,10 +210,13 @@ NUMBERED_ROW = regex.compile(
 )
 # A name followed by a patient descriptor in charting shorthand is a patient's: age and sex
 # ("Okafor, 67M", "Ann Lee 45 F", "Hale 72yo F"), gravida/para ("Roe, G2P1"), a post-operative
-# day or status-post ("Hale POD 2 ...", "Lee s/p ...").
+# day or status-post ("Hale POD 2 ...", "Lee s/p ..."), or a clinical statement about them
+# ("Siv Antonsen had anaphylaxis", "Ann Lee is allergic to", "Tom Hale attended the clinic").
 _DESCRIPTOR = (
     r"\d{1,3}[ \t]?(?:y/?o|y\.o\.|yrs?)?[ \t]?[MF](?![\w&])|\d{1,3}[ \t]?(?:y/?o|-year-old)\b"
     r"|G\d{1,2}[ \t]?P\d{1,2}\b|POD[ \t]?\d{1,2}\b|[sS]/[pP][ \t]"
+    r"|(?:had|has|developed) (?:an? )?(?:anaphyla|allergic reaction)|(?:is|was) allergic to"
+    r"|attended (?:this|our|the) (?:clinic|practice|surgery|hospital)"
 )
 NAME_AGE_SEX = regex.compile(
     rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME}),?[ \t]"
