@@ -93,18 +93,22 @@ SIGNED = regex.compile(
 HONORIFIC = (
     r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Mstr|Dr|Herr|Frau|Hr|Fr|pan|pani|Pan|Pani|Sr|Sra|Srta|Don|Dona|"
     r"Doña|Dña|M|Mme|Mlle|Sig|Sig\.ra|Signor|Signora|Dhr|Mevr|Bay|Bayan|Ông|Bà|Anh|Chị|Fru|Herra|"
-    r"Rouva|Úr|Asszony|Domnul|Doamna|Shri|Smt|Kumari)\.?\s{1,2})"
+    r"Rouva|Úr|Asszony|Domnul|Doamna|Shri|Smt|Kumari|Prof|Professor|Ing|Ir|Mgr|JUDr|MUDr|Др)"
+    r"\.?\s{1,2})"
 )
+# Words right before a titled name that make it the patient's ("our patient Dr Robin Naylor",
+# "Home health orders for Dr. Ann Lee", "Thank you for referring Prof. Ewa Nowak").
+_PATIENT_SLOT = r"orders for|for referring"
 PATIENT_BEFORE = regex.compile(
-    r"(?i)(?<![\w])(?:patient|pt|member|resident|claimant|decedent|client|beneficiary)(?:['’]s)?"
-    r"(?: name)?\s{0,3}[:#-]?\s{0,3}$"
+    r"(?i)(?<![\w])(?:(?:patient|pt|member|resident|claimant|decedent|client|beneficiary)"
+    rf"(?:['’]s)?(?: name)?\s{{0,3}}[:#-]?|{_PATIENT_SLOT})\s{{0,3}}$"
 )
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
     r"member name|resident|client|insured|subscriber|guarantor|caller|caller name|summary for|"
     r"results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
-    r"certify that|interpreter for|"
+    r"certify that|interpreter for|orders for|for referring|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
@@ -113,7 +117,7 @@ PATIENT_CUE = regex.compile(
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
-    r"caller)"
+    rf"caller|{_PATIENT_SLOT})"
 )
 FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
