@@ -38,9 +38,6 @@ if str(Path(__file__).resolve().parent.parent) not in sys.path:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.args import positive_int  # noqa: E402
-from gateway.config import DeliverySettings  # noqa: E402
-from gateway.delivery.relay import NextHopPool, Relay  # noqa: E402
-from gateway.model import Delivery  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SMTP_SOURCE = "/usr/sbin/smtp-source"
@@ -209,73 +206,6 @@ async def run_sink(host: str, port: int, pipelining: bool = True) -> None:
         lambda: SinkProtocol(counters, pipelining), host, port, backlog=1024
     )
     await _serve_forever(server)
-
-
-# --------------------------------------------------------------------------------------
-# phigate's next-hop delivery alone: Relay.deliver against the sink, in this process.
-# --------------------------------------------------------------------------------------
-
-
-async def delivery_cpu_us(port: int, messages: int, concurrency: int, size: int) -> float:
-    """CPU microseconds per message that phigate's Relay spends delivering `messages` copies
-    to the sink at `port` over `concurrency` concurrent callers (after a warm-up)."""
-    pool = NextHopPool(f"{LOOPBACK}:{port}", DeliverySettings(), "bench.invalid")
-    relay = Relay(pool)
-    copy = Delivery(
-        "bench-sender@clinic.example", ("bench-recipient@partner.example",), build_message(size, 0)
-    )
-
-    async def caller(count: int) -> None:
-        for _ in range(count):
-            outcome = await relay.deliver((copy,), "PG-BENCH")
-            if outcome.reply.code != 250:
-                raise BenchError(f"delivery failed: {outcome.reply}")
-
-    await asyncio.gather(*(caller(20) for _ in range(concurrency)))
-    start = time.process_time()
-    await asyncio.gather(*(caller(messages // concurrency) for _ in range(concurrency)))
-    spent = time.process_time() - start
-    await pool.close()
-    return spent / (messages // concurrency * concurrency) * 1e6
-
-
-def run_delivery_benchmark(args: argparse.Namespace) -> int:
-    """Relay.deliver's CPU per message to a sink with and without PIPELINING, alternating."""
-    me = [sys.executable, str(Path(__file__).resolve())]
-    results: dict[str, list[float]] = {"pipelining": [], "one_by_one": []}
-    with tempfile.TemporaryDirectory(prefix="phigate-bench-", dir=args.work_dir) as tmp:
-        ports = {"pipelining": free_port(), "one_by_one": free_port()}
-        sinks = [
-            ManagedProcess(
-                name,
-                [*me, "_sink", "--port", str(port)]
-                + ([] if name == "pipelining" else ["--no-pipelining"]),
-                Path(tmp) / f"sink-{name}.log",
-            )
-            for name, port in ports.items()
-        ]
-        try:
-            for sink, port in zip(sinks, ports.values(), strict=True):
-                sink.wait_ready(port, 1)
-            for run in range(args.repeat):
-                for name, port in ports.items():
-                    us = asyncio.run(
-                        delivery_cpu_us(port, args.messages, args.concurrency, args.size)
-                    )
-                    progress(f"delivery run {run + 1}/{args.repeat} {name}: {us:.1f} us/msg")
-                    results[name].append(us)
-        finally:
-            for sink in sinks:
-                sink.stop()
-    medians = {name: round(statistics.median(v), 1) for name, v in results.items()}
-    print(
-        f"# Relay.deliver CPU per message, {args.messages} x {args.repeat} run(s), "
-        f"{args.size} bytes, {args.concurrency} callers"
-    )
-    for name, value in medians.items():
-        print(f"{name:12} {value:8.1f} us")
-    print(json.dumps({"delivery_cpu_us": medians, "runs": results}))
-    return 0
 
 
 # --------------------------------------------------------------------------------------
@@ -1157,11 +1087,6 @@ def build_parser() -> argparse.ArgumentParser:
     sink = sub.add_parser("_sink", help=argparse.SUPPRESS)
     sink.add_argument("--port", type=int, required=True)
     sink.add_argument("--no-pipelining", action="store_true")
-    sub.add_parser(
-        "delivery",
-        help="phigate's next-hop delivery alone: Relay.deliver's CPU per message to the sink "
-        "with and without PIPELINING (uses --messages, --concurrency, --size, --repeat)",
-    )
     bare = sub.add_parser("_bare", help=argparse.SUPPRESS)
     bare.add_argument("--port", type=int, required=True)
     bare.add_argument("--next-port", type=int, required=True)
@@ -1271,8 +1196,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.role == "_sink":
         asyncio.run(run_sink(LOOPBACK, args.port, not args.no_pipelining))
-    elif args.role == "delivery":
-        return run_delivery_benchmark(args)
     elif args.role == "_bare":
         asyncio.run(run_bare_relay(LOOPBACK, args.port, LOOPBACK, args.next_port))
     elif args.role == "_loadgen":

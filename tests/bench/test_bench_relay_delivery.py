@@ -1,4 +1,4 @@
-"""Smoke test for bench/relay.py's `delivery` mode: Relay.deliver alone against the sink."""
+"""Smoke tests for bench/relay_delivery.py (Relay.deliver alone) and the sink it uses."""
 
 from __future__ import annotations
 
@@ -14,14 +14,13 @@ from tests.support.bench import run_script
 def test_delivery_mode_measures_both_sinks() -> None:
     """Both sinks (with and without PIPELINING) get every copy delivered and a CPU figure."""
     proc = run_script(
-        "relay.py",
+        "relay_delivery.py",
         "--messages",
         "60",
         "--concurrency",
         "3",
         "--repeat",
         "1",
-        "delivery",
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
