@@ -101,6 +101,7 @@ class DecisionThresholds(Frozen):
         "SPECIALTY",
         "CLINICAL_NOTE",
         "CLINICAL_NARRATIVE",
+        "APPOINTMENT",
     )
     # The learned decision (docs/detection.md): a calibrated logistic model over features of the
     # findings gives P(PHI); at or above `phi_probability` the message is PHI, at or above

@@ -34,6 +34,8 @@ from detectors.recognizers.names import (
 # Only the NER component is needed: its own embedding layer does not listen to tok2vec.
 TRIMMED_OUT = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
 NAME_ENTITIES = ("PATIENT_NAME", "PERSON", "PROVIDER_NAME")
+# Clinical narrative cues, appointments among them: a strong one centres a text on a patient.
+_NARRATIVE = ("CLINICAL_NARRATIVE", "APPOINTMENT")
 ORG_AFTER = re.compile(
     r"[ ,&\w.'-]{0,30}?\b(?:Clinic|Hospital|Center|Centre|Associates|LLC|Inc|Group|Health|Medical|"
     r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy|"
@@ -268,7 +270,7 @@ class PhiEngine:
             # A clinical note or a patient speaking of their own health: contact details outside
             # the signature and the office's own are the patient's, and names need no sentence.
             centred = part != "header" and (
-                any(m.entity == "CLINICAL_NARRATIVE" and m.score >= 0.85 for m in raw[i])
+                any(m.entity in _NARRATIVE and m.score >= 0.85 for m in raw[i])
                 or _first_person_health(t, some_health, breaks)
             )
             signature = _signature_start(t) if centred else len(t)

@@ -186,21 +186,27 @@ class MedicationRecognizer:
 
     name: str = "medication"
     entities: tuple[str, ...] = ("MEDICATION",)
-    word: regex.Pattern[str] = regex.compile(r"(?<![\w-])[A-Za-z][a-z]{4,30}(?![\w-])")
+    # A word, or the words of a hyphenated token: a combination product is written with a hyphen
+    # ("amoxicillin-clavulanate 875 mg"), and each of its drug names is one.
+    word: regex.Pattern[str] = regex.compile(
+        r"(?<![\w-])[A-Za-z][a-z]{4,30}(?:-[A-Za-z][a-z]{4,30}){0,3}(?![\w-])"
+    )
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         drugs = drug_names()
         out: list[RawMatch] = []
-        for m in finditer(self.word, text, timeout):
-            if m.group().lower() not in drugs:
-                continue
-            dosed = DOSE.match(text, m.end(), min(len(text), m.end() + 20)) is not None
-            out.append(
-                RawMatch(
-                    "MEDICATION", m.start(), m.end(), 0.9 if dosed else 0.7, "health", self.name
-                )
-            )
+        for token in finditer(self.word, text, timeout):
+            # A dose after the token is the dose of each drug in it.
+            dosed = DOSE.match(text, token.end(), min(len(text), token.end() + 20)) is not None
+            start = token.start()
+            for part in token.group().split("-"):
+                if part.lower() in drugs:
+                    score = 0.9 if dosed else 0.7
+                    out.append(
+                        RawMatch("MEDICATION", start, start + len(part), score, "health", self.name)
+                    )
+                start += len(part) + 1
         return out
 
 
@@ -694,12 +700,14 @@ class ClinicalNarrativeRecognizer:
     """Clinical narrative by its shape (vitals, SOAP, shorthand, dosing routes, exam findings).
 
     A cue of one kind scores 0.55 (one hit) or 0.7 (several; a measured vital sign or glucose
-    value at least 0.7); cues of two kinds or more in the same text make each 0.85. A labelled clinical field ("Indication:", "Reason for visit:", "Dx:")
-    scores 0.8 on its own; a bare "Reason:" needs a care word before it.
+    value at least 0.7); cues of two kinds or more in the same text make each 0.85. A labelled
+    clinical field ("Indication:", "Reason for visit:", "Dx:") scores 0.8 on its own; a bare
+    "Reason:" needs a care word before it. Encounter cues (a visit, a booking, a recall) are
+    reported as APPOINTMENT, the type a patient's consent to appointment reminders covers.
     """
 
     name: str = "clinical_narrative"
-    entities: tuple[str, ...] = ("CLINICAL_NARRATIVE", "PROCEDURE")
+    entities: tuple[str, ...] = ("CLINICAL_NARRATIVE", "APPOINTMENT", "PROCEDURE")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -736,7 +744,7 @@ class ClinicalNarrativeRecognizer:
         )
         out = [
             RawMatch(
-                "CLINICAL_NARRATIVE",
+                "APPOINTMENT" if k == "encounter" else "CLINICAL_NARRATIVE",
                 s,
                 e,
                 max(score, CUE_FLOOR.get(k, 0.0)),

@@ -129,6 +129,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "SPECIALTY": ("a", "medical specialty", "medical specialties"),
     "CLINICAL_NOTE": ("a", "clinical note", "clinical notes"),
     "CLINICAL_NARRATIVE": ("a", "clinical description", "clinical descriptions"),
+    "APPOINTMENT": ("an", "appointment", "appointments"),
 }
 GENERIC_WORDS = ("an", "other item of patient information", "other items of patient information")
 

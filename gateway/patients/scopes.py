@@ -25,7 +25,7 @@ KNOWN_ENTITY_TYPES = frozenset(
         "DATE_TIME", "DATE_OF_SERVICE", "DOB", "AGE", "AGE_OVER_89",
         # health information
         "SPECIALTY", "DIAGNOSIS", "ICD10", "CPT", "MEDICATION", "PROCEDURE", "LAB_RESULT",
-        "CLINICAL_NOTE", "CLINICAL_NARRATIVE",
+        "CLINICAL_NOTE", "CLINICAL_NARRATIVE", "APPOINTMENT",
         # health identifiers, and a link into a patient's record
         "MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NHS_NUMBER", "NPI", "DEA_NUMBER", "DEVICE_ID",
         "RECORD_URL",
@@ -54,7 +54,7 @@ class Scope:
 _CONTACT = frozenset(
     {
         "PATIENT_NAME", "PERSON", "PROVIDER_NAME", "EMAIL_ADDRESS", "PHONE_NUMBER",
-        "STREET_ADDRESS", "ZIP_CODE", "DATE_OF_SERVICE", "DATE_TIME", "SPECIALTY",
+        "STREET_ADDRESS", "ZIP_CODE", "DATE_OF_SERVICE", "DATE_TIME", "SPECIALTY", "APPOINTMENT",
     }
 )  # fmt: skip
 

@@ -28,6 +28,7 @@ def test_every_type_the_detector_reports_is_known() -> None:
     [
         ("CLINICAL_NARRATIVE", "lab_results", True),
         ("CLINICAL_NARRATIVE", "appointment_reminders", False),
+        ("APPOINTMENT", "appointment_reminders", True),
         ("NHS_NUMBER", "lab_results", True),
         ("NHS_NUMBER", "billing", False),
         ("RECORD_URL", "all_clinical", True),
