@@ -510,6 +510,45 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
         ),
     ),
 )
+# The words one of which every match of a cue kind above holds (lower case): a text without any
+# is not scanned for that kind (tests/detectors/test_narrative_gates.py checks each alternative).
+# Kinds whose patterns start with digits or letters of shorthand ("K 3.4", "67M", "x3 days")
+# have no such word and always run.
+NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
+    "vitals": ("bp", "b/p", "hr", "rr", "spo2", "sao2", "o2 sat", "sats", "temp", "tmax", "pulse"),
+    "glucose": ("bg", "glucose", "sugar"),
+    "section": (
+        "cc", "hpi", "ros", "pmh", "psh", "assessment", "subjective", "objective", "impression",
+        "history", "chief", "physical", "hospital", "plan", "allergies", "code", "vital",
+        "dispo", "hx", "obs", "meds", "medications",
+    ),
+    "census": ("bed", "bay", "rm", "room", "chair", "cubicle", "stretcher", "cot", "pod"),
+    "status": (
+        "febrile", "intubated", "extubated", "sedated", "ventilated", "pressors", "tolerating",
+        "mobili", "ambulating", "nil by mouth", "drain", "catheteri", "desaturating",
+        "hypotensive", "tachycardic", "bradycardic", "map", "hfnc", "on room air", "on ra",
+    ),
+    "care_event": (
+        "admitted", "discharged", "transferred", "intubated", "resuscitated", "underwent",
+        "condition", "arrived by", "adverse", "mmr", "tdap", "dtap", "hpv", "bcg", "ipv", "pcv",
+        "menacwy", "menb", "hep", "flu", "covid-19", "zoster", "shingles", "rsv",
+    ),
+    "care_context": (
+        "patient", "participant", "resident", "ehr export", "emr export", "intake form",
+        "the chart", "charted as", "the encounter", "glucose monitor", "home monitor",
+        "consult requested",
+    ),
+    "mental_status": (
+        "mood", "affect", "suicidal", "homicidal", "si/hi", "self-harm", "safety plan", "panic",
+        "sleeping",
+    ),
+    "anthropometric": ("weight", "wt", "height", "ht", "bmi"),
+    "patient_subject": ("pt", "patient", "resident"),
+    "exam": (
+        "edema", "cm", "gcs", "bibasilar", "crackles", "rales", "rhonchi", "wheez", "murmur",
+        "granulating", "erythema", "tenderness", "pain", "stage",
+    ),
+}  # fmt: skip
 # Cue kinds that only a text holding one of their words can match: each runs behind a cheap
 # substring test on the case-folded text (its gate), so texts without the words skip the scan.
 # Every alternative of a pattern must hold one of its gate's words as written there (lower case):
@@ -712,11 +751,14 @@ class ClinicalNarrativeRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         hits: list[tuple[str, int, int]] = []
-        for kind, pattern in NARRATIVE_CUES:
-            for m in finditer(pattern, text, timeout):
-                hits.append((kind, m.start(), m.end()))
         # casefold, not lower: the patterns' case folding matches "ſ" to "s", lower() keeps it.
         folded = text.casefold()
+        for kind, pattern in NARRATIVE_CUES:
+            words = NARRATIVE_GATES.get(kind)
+            if words is not None and not any(w in folded for w in words):
+                continue
+            for m in finditer(pattern, text, timeout):
+                hits.append((kind, m.start(), m.end()))
         for kind, gate, pattern in GATED_CUES:
             if any(w in folded for w in gate):
                 for m in finditer(pattern, text, timeout):
