@@ -15,6 +15,7 @@ from detectors.recognizers.base import (
     compile_words,
     finditer,
     has_context,
+    text_words,
 )
 
 
@@ -61,6 +62,16 @@ def icd10_phrases() -> tuple[frozenset[str], dict[str, int]]:
     return phrases, longest
 
 
+@lru_cache(maxsize=1)
+def _icd_first_words() -> frozenset[str]:
+    """The first word (its first run of word characters) of every phrase of two words or more."""
+    _, longest = icd10_phrases()
+    return frozenset(
+        run.group() for w, n in longest.items() if n >= 2 and (run := _RUN.match(w)) is not None
+    )
+
+
+_RUN = regex.compile(r"\w+")
 ICD_CONTEXT = compile_words(
     [
         "icd",
@@ -195,6 +206,10 @@ class MedicationRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         drugs = drug_names()
+        # Each drug found is a whole word of the text: an ASCII text without one has none.
+        words = text_words(text)
+        if words is not None and drugs.isdisjoint(words):
+            return []
         out: list[RawMatch] = []
         for token in finditer(self.word, text, timeout):
             # A dose after the token is the dose of each drug in it.
@@ -237,6 +252,9 @@ class DiagnosisRecognizer:
 
     def _icd_phrases(self, text: str, timeout: float) -> list[RawMatch]:
         """Multi-word ICD-10-CM condition phrases, looked up word by word (no big alternation)."""
+        present = text_words(text)
+        if present is not None and _icd_first_words().isdisjoint(present):
+            return []  # an ASCII text without the first word of any phrase holds none
         phrases, longest = icd10_phrases()
         words = [(m.start(), m.end(), m.group().lower()) for m in finditer(_WORD, text, timeout)]
         out: list[RawMatch] = []

@@ -10,9 +10,9 @@ import regex
 
 from detectors.config import DetectorConfig
 from detectors.extract import extract_message
-from detectors.recognizers import base, default_recognizers
+from detectors.recognizers import base, default_recognizers, health
 from detectors.recognizers.base import compile_words, finditer, flat_words, gate_words, word_gated
-from detectors.recognizers.health import terms
+from detectors.recognizers.health import DiagnosisRecognizer, MedicationRecognizer, terms
 from detectors.recognizers.national import NationalIdRecognizer
 from detectors.recognizers.postcodes import LABELLED
 
@@ -108,3 +108,16 @@ def test_a_gate_too_tight_is_caught() -> None:
     assert gated_spans(pattern, text) == [m.span() for m in pattern.finditer(text)] != []
     gate_words(pattern, ["asthma"])
     assert gated_spans(pattern, text) == []
+
+
+@pytest.mark.parametrize("recognizer", [MedicationRecognizer(), DiagnosisRecognizer()])
+def test_whole_word_gates_of_drugs_and_icd_phrases_lose_nothing(
+    recognizer: MedicationRecognizer | DiagnosisRecognizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A text without a drug name, or without the first word of any ICD-10 phrase, is skipped;
+    on every corpus text the gated recognizer finds exactly what the ungated one finds."""
+    texts = [GATE_TRICKY, "Started amoxicillin-clavulanate 875 mg; acute kidney injury.", *corpus()]
+    gated = [recognizer.analyze(t, 5.0) for t in texts]
+    monkeypatch.setattr(health, "text_words", lambda text: None)
+    assert [recognizer.analyze(t, 5.0) for t in texts] == gated
+    assert any(gated[1]), "the check must see a match"
