@@ -154,6 +154,9 @@ INDIAN_CORE = regex.compile(
     r"(?:Chowk|Marg|Path|Nagar|Ganj|Zila|Bazar|Bazaar|Gali|Mohalla|Colony|Layout|Sector|Circle)"
     r"(?![\w])(?:,\s{0,2}\p{Lu}[\p{L}]+-\d{6}(?!\d))?"
 )
+DIGIT = regex.compile(r"\d")
+# Kana, CJK and Hangul: where Japanese, Chinese and Korean addresses can be.
+EAST_ASIAN = regex.compile("[\u3040-\ud7af]")
 CORNER = regex.compile(r"(?i:(?:the )?(?:corner|intersection|junction) of )")
 JOIN = regex.compile(r" (?:and|&|y|et|und|og|och) ")
 # "Via Roma, 10", "Rua das Flores, 47": the house number after the street name and a comma.
@@ -244,19 +247,24 @@ class AddressRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         cores: list[tuple[int, int, float]] = []
-        for m in finditer(MILITARY_CORE, text, timeout):
+        # Every core but the leading-type and numberless ones holds a digit: a text without one
+        # skips them (RUSSIAN_CORE also needs Cyrillic, the East Asian cores their scripts).
+        digits = DIGIT.search(text) is not None
+        for m in finditer(MILITARY_CORE, text, timeout) if digits else ():
             cores.append((m.start(), m.end(), 0.8))
-        for m in finditer(PO_BOX_CORE, text, timeout):
+        for m in finditer(PO_BOX_CORE, text, timeout) if digits else ():
             cores.append((m.start(), m.end(), 0.7))
-        for m in finditer(US_CORE, text, timeout):
+        for m in finditer(US_CORE, text, timeout) if digits else ():
             cores.append((m.start(), m.end(), 0.75))
-        for m in finditer(AU_CORE, text, timeout):
+        for m in finditer(AU_CORE, text, timeout) if digits else ():
             if m.group().split(" ")[1].lower() not in FIRST_WORD_STOP:
                 cores.append((m.start(), m.end(), 0.7))
-        for pattern in (INDIAN_CORE, RUSSIAN_CORE):
+        for pattern in (INDIAN_CORE, RUSSIAN_CORE) if digits else ():
+            if pattern is RUSSIAN_CORE and text.isascii():
+                continue
             for m in finditer(pattern, text, timeout):
                 cores.append((m.start(), m.end(), 0.7))
-        if any("\u3040" <= ch <= "\ud7af" or "\u4e00" <= ch <= "\u9fff" for ch in text):
+        if not text.isascii() and EAST_ASIAN.search(text) is not None:
             for m in finditer(JAPANESE_CORE, text, timeout):
                 cores.append((m.start(), m.end(), 0.7))
             for m in finditer(CHINESE_CORE, text, timeout):
@@ -277,13 +285,13 @@ class AddressRecognizer:
             short_type = value.split(" ", 1)[0] in ("Na", "R.", "Place", "place", "Route", "route")
             if has_num or (not short_type and self._cued(text, m.start())):
                 cores.append((m.start(), m.end(), 0.7))
-        for m in finditer(EURO_CORE, text, timeout):
+        for m in finditer(EURO_CORE, text, timeout) if digits else ():
             if self._euro_ok(text, m):
                 cores.append((m.start(), m.end(), 0.65))
-        for m in finditer(NUMBERED_WORDS_CORE, text, timeout):
+        for m in finditer(NUMBERED_WORDS_CORE, text, timeout) if digits else ():
             if m.group().split(" ")[1].lower() not in FIRST_WORD_STOP:
                 cores.append((m.start(), m.end(), 0.6))
-        if "\n" in text:
+        if "\n" in text and digits:
             for m in finditer(UNIT_FIRST_CORE, text, timeout):
                 cores.append((m.start(), m.end(), 0.7))
         for m in finditer(NUMBERLESS_CORE, text, timeout):
