@@ -56,10 +56,15 @@ _WORD_RUN = regex.compile(r"\w+")
 _word_gates: dict[Pattern, dict[str, tuple[frozenset[str], ...]]] = {}
 
 
-@dataclass(frozen=True)
+# pattern -> the endings one of which a word it matches has (see gate_suffixes)
+_suffix_gates: dict[Pattern, frozenset[str]] = {}
+
+
+@dataclass
 class _TextWords:
     text: str
     words: frozenset[str] | None
+    endings: frozenset[str] | None = None  # the last 3 to 6 letters of each word, on demand
 
 
 _last_words = [_TextWords("", frozenset())]
@@ -94,8 +99,37 @@ def gate_words(pattern: Pattern, phrases: Iterable[str]) -> Pattern:
     return pattern
 
 
+def gate_suffixes(pattern: Pattern, suffixes: Iterable[str]) -> Pattern:
+    """Register ``pattern``, a whole word that ends in one of ``suffixes``, behind them.
+
+    The pattern must match a whole run of word characters (no word character right before or
+    after it), of letters only; suffixes are 3 to 6 letters long.
+    """
+    ends = frozenset(s.lower() for s in suffixes)
+    if not all(3 <= len(s) <= 6 for s in ends):
+        raise ValueError("suffix gates take suffixes of 3 to 6 letters")
+    _suffix_gates[pattern] = ends
+    return pattern
+
+
+def _endings(text: str) -> frozenset[str] | None:
+    """The last 3 to 6 characters of every word of an ASCII ``text`` (None for other text)."""
+    words = text_words(text)
+    last = _last_words[0]
+    if words is None or last.text is not text:
+        return None
+    if last.endings is None:
+        last.endings = frozenset(w[-k:] for w in words for k in (3, 4, 5, 6) if len(w) > k)
+    return last.endings
+
+
 def word_gated(pattern: Pattern, text: str) -> bool:
-    """Whether ``pattern`` is gated off ``text``: every phrase lacks one of its words there."""
+    """Whether ``pattern`` is gated off ``text``: every phrase lacks one of its words there, or
+    no word ends in one of its suffixes."""
+    ends = _suffix_gates.get(pattern)
+    if ends is not None:
+        present = _endings(text)
+        return present is not None and present.isdisjoint(ends)
     gate = _word_gates.get(pattern)
     if gate is None:
         return False

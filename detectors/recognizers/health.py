@@ -14,6 +14,7 @@ from detectors.recognizers.base import (
     RegexRecognizer,
     compile_words,
     finditer,
+    gate_suffixes,
     has_context,
     text_words,
 )
@@ -111,16 +112,23 @@ LAB_VALUE = regex.compile(
     r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value ){0,2}"
     r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal))"
 )
-_DIAG_SUFFIX = regex.compile(
-    r"(?i)(?<![\w])\p{L}{3,30}(?:itis|osis|emia|aemia|oma|omas|pathy|algia|plegia|trophy|plasia|penia|rrhea|rrhoea|megaly|lepsy)(?![\w])"
+_DIAG_SUFFIXES = (
+    "itis", "osis", "emia", "aemia", "oma", "omas", "pathy", "algia", "plegia", "trophy",
+    "plasia", "penia", "rrhea", "rrhoea", "megaly", "lepsy",
+)  # fmt: skip
+_DIAG_SUFFIX = gate_suffixes(
+    regex.compile(rf"(?i)(?<![\w])\p{{L}}{{3,30}}(?:{'|'.join(_DIAG_SUFFIXES)})(?![\w])"),
+    _DIAG_SUFFIXES,
 )
 _DIAG_SUFFIX_STOP = frozenset(
     "diagnosis prognosis diploma aroma oklahoma sympathy empathy apathy telepathy homeopathy "
     "naturopathy osteopathy stoma soma coma sarcoma_ idiom glaucoma_ chroma diplomas aromas "
     "hypnosis symbiosis osmosis neurosis_ halitosis_ thrombosis_ kilonova".split()
 )
-_PROC_SUFFIX = regex.compile(
-    r"(?i)(?<![\w])\p{L}{3,30}(?:ectomy|otomy|ostomy|oscopy|plasty|graphy|gram)(?![\w])"
+_PROC_SUFFIXES = ("ectomy", "otomy", "ostomy", "oscopy", "plasty", "graphy", "gram")
+_PROC_SUFFIX = gate_suffixes(
+    regex.compile(rf"(?i)(?<![\w])\p{{L}}{{3,30}}(?:{'|'.join(_PROC_SUFFIXES)})(?![\w])"),
+    _PROC_SUFFIXES,
 )
 _PROC_SUFFIX_STOP = frozenset(
     "photography geography biography autobiography calligraphy choreography cinematography "

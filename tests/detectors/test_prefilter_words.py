@@ -11,7 +11,14 @@ import regex
 from detectors.config import DetectorConfig
 from detectors.extract import extract_message
 from detectors.recognizers import base, default_recognizers, health
-from detectors.recognizers.base import compile_words, finditer, flat_words, gate_words, word_gated
+from detectors.recognizers.base import (
+    compile_words,
+    finditer,
+    flat_words,
+    gate_suffixes,
+    gate_words,
+    word_gated,
+)
 from detectors.recognizers.health import DiagnosisRecognizer, MedicationRecognizer, terms
 from detectors.recognizers.national import NationalIdRecognizer
 from detectors.recognizers.postcodes import LABELLED
@@ -121,3 +128,24 @@ def test_whole_word_gates_of_drugs_and_icd_phrases_lose_nothing(
     monkeypatch.setattr(health, "text_words", lambda text: None)
     assert [recognizer.analyze(t, 5.0) for t in texts] == gated
     assert any(gated[1]), "the check must see a match"
+
+
+def test_suffix_gates_lose_no_match() -> None:
+    """The -itis/-oma and -ectomy/-gram word patterns find the same through their gates."""
+    gated = list(base._suffix_gates)
+    assert len(gated) >= 2
+    texts = [GATE_TRICKY, "Known COLITIS, appendectomy 2019, mammogram due.", *corpus()]
+    for text in texts:
+        for pattern in gated:
+            assert gated_spans(pattern, text) == [m.span() for m in pattern.finditer(text)]
+    assert [word_gated(p, "Please send more printer paper.") for p in gated] == [True] * len(gated)
+
+
+def test_a_suffix_gate_too_tight_is_caught() -> None:
+    """The check can fail: a gate without "itis" hides "colitis"."""
+    pattern = regex.compile(r"(?i)(?<![\w])\p{L}{3,30}(?:itis|osis)(?![\w])")
+    text = "Known colitis."
+    gate_suffixes(pattern, ["itis", "osis"])
+    assert gated_spans(pattern, text) == [m.span() for m in pattern.finditer(text)] != []
+    gate_suffixes(pattern, ["osis"])
+    assert gated_spans(pattern, text) == []
