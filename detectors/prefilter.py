@@ -177,6 +177,8 @@ class GatedRecognizers:
         for rec, gate, shared in self._plan:
             if gate is not None and not gate.admits(s, text):
                 continue
+            if isinstance(rec, RegexRecognizer) and rec.cannot_match(text):
+                continue
             if shared is not None and isinstance(rec, RegexRecognizer):
                 if shared not in scans:
                     scans[shared] = list(finditer(rec.pattern, text, timeout))

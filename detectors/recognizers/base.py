@@ -142,6 +142,33 @@ def word_gated(pattern: Pattern, text: str) -> bool:
     return True
 
 
+def context_absent(pattern: Pattern, text: str) -> bool:
+    """Whether no phrase of a gated ``pattern`` can match anywhere in an ASCII ``text``.
+
+    Looser than `word_gated`: context is searched in windows, and a lookahead cannot see past a
+    window's end (a window ending after "member" finds it in "membership"), so here a phrase's
+    first word need only occur in the text, not as a word of its own.
+    """
+    gate = _word_gates.get(pattern)
+    if gate is None or not text.isascii():
+        return False
+    lower = _lower(text)
+    return not any(first in lower for first in gate)
+
+
+def _lower(text: str) -> str:
+    """``text`` lower-cased, remembered for the last text (every recognizer asks for it)."""
+    last = _last_lower[0]
+    if last[0] is text:
+        return last[1]
+    lower = text.lower()
+    _last_lower[0] = (text, lower)
+    return lower
+
+
+_last_lower: list[tuple[str, str]] = [("", "")]
+
+
 def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:
     """Compile a whole-word alternation of phrases (longest first; spaces match any whitespace).
 
@@ -317,7 +344,17 @@ class RegexRecognizer:
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
+        if self.cannot_match(text):
+            return []
         return self.from_matches(text, finditer(self.pattern, text, timeout))
+
+    def cannot_match(self, text: str) -> bool:
+        """Whether a required context cannot be anywhere in ``text``, so no match can count."""
+        return (
+            self.context_required
+            and self.context is not None
+            and context_absent(self.context, text)
+        )
 
     def from_matches(self, text: str, matches: Iterable[regex.Match[str]]) -> list[RawMatch]:
         """The raw matches for ``matches`` of this recognizer's pattern in ``text``.

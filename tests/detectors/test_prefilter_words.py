@@ -149,3 +149,43 @@ def test_a_suffix_gate_too_tight_is_caught() -> None:
     assert gated_spans(pattern, text) == [m.span() for m in pattern.finditer(text)] != []
     gate_suffixes(pattern, ["osis"])
     assert gated_spans(pattern, text) == []
+
+
+CONTEXT_REQUIRED = [
+    r
+    for r in default_recognizers(DetectorConfig())
+    if isinstance(r, base.RegexRecognizer) and r.context_required
+]
+
+
+def ungated(rec: base.RegexRecognizer, text: str) -> list[base.RawMatch]:
+    """What the recognizer finds without asking whether its context can be in the text."""
+    return rec.from_matches(text, rec.pattern.finditer(text))
+
+
+def test_required_context_gate_loses_nothing() -> None:
+    """A recognizer that needs a context word skips only texts where none can be, glued labels
+    ("memberID", "Claim#") included."""
+    assert len(CONTEXT_REQUIRED) >= 5
+    texts = [
+        "MemberID: XKD123456789 and Claim#CL-99887766 for the visit.",
+        "NHS number 943 476 5919; DL# S1234567; routing 021000021.",
+        GATE_TRICKY,
+        *corpus(),
+    ]
+    for text in texts:
+        for rec in CONTEXT_REQUIRED:
+            assert rec.analyze(text, 5.0) == ungated(rec, text), (rec.name, text[:60])
+    assert any(rec.analyze(texts[0], 5.0) for rec in CONTEXT_REQUIRED)
+    assert all(
+        rec.cannot_match("Please send more printer paper 12345678.") for rec in CONTEXT_REQUIRED
+    )
+
+
+def test_a_context_gate_too_tight_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check can fail: a gate that calls the context absent hides the match it guards."""
+    rec = next(r for r in CONTEXT_REQUIRED if r.name == "claim_number")
+    text = "Claim#CL-99887766 was denied."
+    assert rec.analyze(text, 5.0) == ungated(rec, text) != []
+    monkeypatch.setattr(base, "context_absent", lambda pattern, text: True)
+    assert rec.analyze(text, 5.0) != ungated(rec, text)
