@@ -273,7 +273,11 @@ class NextHopPool:
     async def acquire(self, tls_level: str) -> Connection:
         """Take an idle connection good enough for `tls_level`, or open a new one."""
         try:
-            await asyncio.wait_for(self._slots.acquire(), self.settings.connect_timeout)
+            if self._slots.locked():
+                await asyncio.wait_for(self._slots.acquire(), self.settings.connect_timeout)
+            else:
+                # A free slot is taken at once; wait_for would wrap that in a task and a timer.
+                await self._slots.acquire()
         except TimeoutError:
             raise NextHopUnavailable(
                 Reply(451, "4.4.5", "next hop busy: all connections in use, try again later")

