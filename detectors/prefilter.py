@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 import regex
 
 from detectors.config import DetectorConfig
-from detectors.recognizers.base import RawMatch, Recognizer, RegexRecognizer, finditer
+from detectors.recognizers.base import (
+    RawMatch,
+    Recognizer,
+    RegexRecognizer,
+    finditer,
+    forget_text,
+)
 
 DIGIT_RUN = regex.compile(r"[\p{Nd}\p{No}]+")
 URL_START = regex.compile(r"(?i)://|www\.")
@@ -186,6 +192,7 @@ class GatedRecognizers:
             else:
                 out.extend(rec.analyze(text, timeout))
             ran.append(rec.name)
+        forget_text()
         if self.stats is not None:
             self.stats.add(text, ran)
         return out

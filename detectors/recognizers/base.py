@@ -169,6 +169,13 @@ def _lower(text: str) -> str:
 _last_lower: list[tuple[str, str]] = [("", "")]
 
 
+def forget_text() -> None:
+    """Drop the remembered last text, its words and its lower-cased copy: a scan's caller calls
+    this when done, so no message text stays referenced between messages."""
+    _last_words[0] = _TextWords("", frozenset())
+    _last_lower[0] = ("", "")
+
+
 def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:
     """Compile a whole-word alternation of phrases (longest first; spaces match any whitespace).
 

@@ -10,6 +10,7 @@ import regex
 
 from detectors.config import DetectorConfig
 from detectors.extract import extract_message
+from detectors.prefilter import gated_recognizers
 from detectors.recognizers import base, default_recognizers, health
 from detectors.recognizers.base import (
     compile_words,
@@ -189,3 +190,12 @@ def test_a_context_gate_too_tight_is_caught(monkeypatch: pytest.MonkeyPatch) -> 
     assert rec.analyze(text, 5.0) == ungated(rec, text) != []
     monkeypatch.setattr(base, "context_absent", lambda pattern, text: True)
     assert rec.analyze(text, 5.0) != ungated(rec, text)
+
+
+def test_no_text_is_kept_after_a_scan() -> None:
+    """The word and lower-case caches let go of a text once the recognizers have read it."""
+    gated = gated_recognizers(default_recognizers(DetectorConfig()), DetectorConfig())
+    text = "Patient Ann Lee, member ID XKD123456789, asthma follow-up."
+    assert gated.analyze(text, 5.0)
+    assert base._last_words[0].text == "" and base._last_lower[0][0] == ""
+    assert base._last_words[0].words == frozenset()
