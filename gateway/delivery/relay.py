@@ -129,10 +129,12 @@ class _ReplyReader(asyncio.Protocol):
         self._wanted = wanted
         self._lines: list[bytes] = []
         self._done: asyncio.Future[None] = loop.create_future()
+        self._extra = False  # something came after the wanted replies
 
     def data_received(self, data: bytes) -> None:
         """Split complete lines off and gather them into replies."""
         if self._done.done():
+            self._extra = True
             return
         self._buffer.extend(data)
         start = 0
@@ -191,7 +193,12 @@ class _ReplyReader(asyncio.Protocol):
     @property
     def clean(self) -> bool:
         """True when nothing beyond the wanted replies came (the connection is in step)."""
-        return not self._buffer and not self._lines and len(self._replies) == self._wanted
+        return (
+            not self._extra
+            and not self._buffer
+            and not self._lines
+            and len(self._replies) == self._wanted
+        )
 
 
 async def _pipelined(
@@ -758,7 +765,9 @@ class Relay:
             except BaseException:
                 await self.pool.discard(conn)  # its state is unknown; never keep its slot
                 raise
-            mail, rcpts, data = replies[0], replies[1:-1], replies[-1]
+            n = len(d.recipients)
+            # (more replies than commands only when out of step: `in_step` is then False)
+            mail, rcpts, data = replies[0], replies[1 : 1 + n], replies[1 + n]
             tx = Transaction(self.pool, conn, d.mail_from, encoding, data_started=True)
             refusal = _mail_refusal(mail) or self._rcpt_refusal(d, rcpts)
             if refusal is None and data.code != 354:

@@ -7,6 +7,7 @@ import asyncio
 import smtplib
 import ssl
 import threading
+import time
 from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,8 @@ class Script:
     messages: list[tuple[str, list[str], bytes]] = field(default_factory=list)
     connections: int = 0
     dropped_in_data: int = 0
+    # Replies to DATA to follow with an unsolicited extra line (a next hop out of step).
+    extra_after_data: int = 0
 
 
 class ScriptedHop(asyncio.Protocol):
@@ -128,6 +131,9 @@ class ScriptedHop(asyncio.Protocol):
             else:
                 self.in_data = True
                 self.reply("354 End data with <CR><LF>.<CR><LF>")
+                if self.script.extra_after_data:
+                    self.script.extra_after_data -= 1
+                    self.reply("250 2.0.0 an answer nobody asked for")
         elif line.upper() == "STARTTLS" and self.script.tls is not None:
             self.upgrading = True
             self.reply("220 2.0.0 Ready to start TLS")
@@ -208,6 +214,15 @@ def send(port: int, rcpts: list[str], n: int = 0) -> tuple[dict[str, int], int, 
         return refused, code, text
 
 
+def dropped(script: Script) -> int:
+    """How many transactions the next hop saw cut off in DATA, once the close has reached it
+    (its thread may see the close after the gateway has answered)."""
+    deadline = time.monotonic() + 10
+    while script.dropped_in_data == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return script.dropped_in_data
+
+
 def batched(script: Script) -> list[list[str]]:
     """The reads that carried more than one command."""
     return [verbs for verbs in script.reads if len(verbs) > 1]
@@ -253,7 +268,7 @@ def test_a_recipient_refused_in_the_batch_fails_the_message_and_sends_nothing(
         script.rcpt_replies["b@partner.example"] = deque(["250 2.1.5 Ok", refusal])
         with running_gateway(make_settings(tmp_path, port)) as gw:
             _, code, text = send(port_of(gw), ["a@partner.example", "b@partner.example"])
-            assert (code, script.messages, script.dropped_in_data) == (expected, [], 1)
+            assert (code, script.messages, dropped(script)) == (expected, [], 1)
             assert b"ref PG-" in text
             _, code, _ = send(port_of(gw), ["a@partner.example"], 1)
     assert code == OK
@@ -290,3 +305,18 @@ def test_pipelining_over_starttls(tmp_path: Path) -> None:
     assert script.tls_sessions == 1
     assert ["MAIL", "RCPT", "DATA"] in batched(script)
     assert len(script.messages) == 1
+
+
+def test_a_next_hop_out_of_step_gets_no_content(tmp_path: Path) -> None:
+    """A reply beyond those the batch asked for means the next hop is out of step: 451, the
+    connection closed without the content or the dot, and the next message goes out on a new
+    connection."""
+    with scripted_hop(pipelining=True) as (script, port):
+        script.extra_after_data = 1
+        with running_gateway(make_settings(tmp_path, port)) as gw:
+            _, code, _ = send(port_of(gw), ["a@partner.example"])
+            assert (code, script.messages, dropped(script)) == (TRY_LATER, [], 1)
+            _, code, _ = send(port_of(gw), ["a@partner.example"], 1)
+    assert code == OK
+    assert len(script.messages) == 1
+    assert script.connections == 2
