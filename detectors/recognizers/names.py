@@ -15,7 +15,7 @@ import regex
 from anyascii import anyascii
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from detectors.recognizers.base import RawMatch, finditer, table_cell
+from detectors.recognizers.base import RawMatch, finditer, table_cell, text_words
 from detectors.recognizers.health import drug_names, terms
 
 _CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"
@@ -500,6 +500,15 @@ def _census_lists() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     return given, family, _words("name_words.txt") | NOT_NAME_WORDS | frozenset(STOP_WORDS)
 
 
+@lru_cache(maxsize=1)
+def _lone_names() -> frozenset[str]:
+    """The words LONE_NAME reports: listed given names that are no common word, and listed
+    names that are no English word."""
+    firsts, _ = _name_lists()
+    given, family, ambiguous = _census_lists()
+    return (firsts - NOT_NAME_WORDS) | ((given | family) - ambiguous)
+
+
 def known_name_word(word: str) -> bool:
     """A listed given name or surname that is not also an ordinary English word."""
     given, family, ambiguous = _census_lists()
@@ -898,6 +907,10 @@ class NameRecognizer:
                     RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", self.name, "")
                 )
         # A lone listed given name is weak evidence: enough for a span, never for a decision.
+        # (A lone name is a word of its own: an ASCII text without one of them has none.)
+        present = text_words(text)
+        if present is not None and _lone_names().isdisjoint(present):
+            return out
         for m in finditer(LONE_NAME, text, timeout):
             word = anyascii(m.group()).lower()
             if (word in firsts and word not in NOT_NAME_WORDS) or known_name_word(word):

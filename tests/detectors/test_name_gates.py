@@ -101,3 +101,13 @@ def test_table_names_behind_the_header_gate(table: str, listed: int) -> None:
     """Cells under a name header are listed people, whatever the header's case; others are not."""
     found = [m for m in names.NameRecognizer().analyze(table, TIMEOUT) if m.role == "list"]
     assert len(found) == listed
+
+
+def test_lone_names_gate_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text without a listed lone name as a word is skipped; elsewhere all are found."""
+    texts = ["Thanks, Maria. See you then.", "Please send printer paper.", *SENTENCES.values()]
+    rec = names.NameRecognizer()
+    gated = [rec._known_names(t, TIMEOUT) for t in texts]
+    assert gated[0], "the check must see a lone name"
+    monkeypatch.setattr(names, "text_words", lambda text: None)
+    assert [rec._known_names(t, TIMEOUT) for t in texts] == gated
