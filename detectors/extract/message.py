@@ -99,6 +99,10 @@ def extract_text_file(data: bytes) -> Extraction:
     return Extraction((TextPart(part="body", text=text, origin="text", kind="plain"),), ())
 
 
+# A raw 8-bit byte the email package kept as a lone surrogate.
+_RAW_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def header_text(value: object) -> str:
     """A header value as readable text: RFC 2047 words and raw 8-bit bytes decoded, unfolded."""
     return checked_header_text(value)[0]
@@ -120,7 +124,7 @@ def checked_header_text(value: object) -> tuple[str, bool]:
         text, bad_words = decode_encoded_words(_FOLD.sub("", "".join(out)))
         return text, bad or bad_words
     text = _FOLD.sub("", str(value))
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if not text.isascii() and _RAW_BYTE.search(text) is not None:
         text = decode_bytes(text.encode("utf-8", "surrogateescape"), None)[0]
     return decode_encoded_words(text)
 
