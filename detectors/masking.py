@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 _WORD = re.compile(r"[^\W\d_]+|\d", re.UNICODE)
+# A word character but the underscore: exactly the characters str.isalnum() accepts.
+_ALNUM = re.compile(r"[^\W_]")
 NO_ADDRESS = "(no address)"
 
 
@@ -37,7 +39,7 @@ def mask(value: str, entity: str = "") -> str:
         return "".join(reversed(out))
     if len(value) <= 2:
         return "*" * len(value)
-    return value[0] + "".join("*" if ch.isalnum() else ch for ch in value[1:])
+    return value[0] + _ALNUM.sub("*", value[1:])
 
 
 def mask_text(text: str) -> str:

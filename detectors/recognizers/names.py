@@ -216,12 +216,15 @@ NUMBERED_ROW = regex.compile(
 # ("Okafor, 67M", "Ann Lee 45 F", "Hale 72yo F"), gravida/para ("Roe, G2P1"), a post-operative
 # day or status-post ("Hale POD 2 ...", "Lee s/p ..."), or a clinical statement about them
 # ("Siv Antonsen had anaphylaxis", "Ann Lee is allergic to", "Tom Hale attended the clinic").
-_DESCRIPTOR = (
+_SHORTHAND = (
     r"\d{1,3}[ \t]?(?:y/?o|y\.o\.|yrs?)?[ \t]?[MF](?![\w&])|\d{1,3}[ \t]?(?:y/?o|-year-old)\b"
     r"|G\d{1,2}[ \t]?P\d{1,2}\b|POD[ \t]?\d{1,2}\b|[sS]/[pP][ \t]"
-    r"|(?:had|has|developed) (?:an? )?(?:anaphyla|allergic reaction)|(?:is|was) allergic to"
+)
+_STATEMENT = (
+    r"(?:had|has|developed) (?:an? )?(?:anaphyla|allergic reaction)|(?:is|was) allergic to"
     r"|attended (?:this|our|the) (?:clinic|practice|surgery|hospital)"
 )
+_DESCRIPTOR = f"{_SHORTHAND}|{_STATEMENT}"
 NAME_AGE_SEX = regex.compile(
     rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UNCASED_NAME}),?[ \t]"
     rf"(?={_DESCRIPTOR})"
@@ -366,7 +369,8 @@ NAME_LINE = regex.compile(
 _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
     CREDENTIALED: regex.compile(rf" (?:{CREDENTIALS})(?![\w])"),
     NAME_IN_BED: regex.compile(_IN_BED),
-    NAME_AGE_SEX: regex.compile(_DESCRIPTOR),
+    # (a word each clinical statement holds stands for it: cheaper to look for than the phrases)
+    NAME_AGE_SEX: regex.compile(rf"{_SHORTHAND}|anaphyla|allergic|attended"),
     CITATION: regex.compile(_CITED),
     NAME_COMMA_UNIT: regex.compile(rf"[ \t]{_UNIT}"),
     HUMAN_VERB: regex.compile(_HUMAN_VERBS),
