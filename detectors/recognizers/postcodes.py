@@ -51,6 +51,8 @@ STANDALONE = regex.compile(
     r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}"
     r"|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d)(?![\w-])"
 )
+# Both shapes hold a space, a digit and a capital letter in a row ("SW1A 1AA", "K1A 0B1").
+STANDALONE_GATE = regex.compile(r" \d[A-Z]")
 # "moved to Olten (3809)", "lives in 横浜市磯子区 (240-4148)".
 PLACE_THEN_CODE = regex.compile(
     r"[\p{Lu}\p{Lo}][\p{L}'’.-]*(?: [\p{L}][\p{L}'’.-]*){0,3} \("
@@ -87,7 +89,7 @@ class PostcodeRecognizer:
         for m in finditer(LABELLED, text, timeout):
             g = next(i for i in (1, 2, 3) if m.group(i))
             add(m.start(g), m.end(g), 0.85)
-        for m in finditer(STANDALONE, text, timeout):
+        for m in finditer(STANDALONE, text, timeout) if STANDALONE_GATE.search(text) else ():
             add(m.start(1), m.end(1), 0.6)
         if "(" in text:
             for m in finditer(PLACE_THEN_CODE, text, timeout):

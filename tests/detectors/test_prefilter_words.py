@@ -22,7 +22,7 @@ from detectors.recognizers.base import (
 )
 from detectors.recognizers.health import DiagnosisRecognizer, MedicationRecognizer, terms
 from detectors.recognizers.national import NationalIdRecognizer
-from detectors.recognizers.postcodes import LABELLED
+from detectors.recognizers.postcodes import LABELLED, STANDALONE, STANDALONE_GATE
 
 DEV = Path("/work/shared/corpus/dev")
 SPANS_DEV = Path("/work/shared/corpus/spans-dev/spans.jsonl")
@@ -199,3 +199,11 @@ def test_no_text_is_kept_after_a_scan() -> None:
     assert gated.analyze(text, 5.0)
     assert base._last_words[0].text == "" and base._last_lower[0][0] == ""
     assert base._last_words[0].words == frozenset()
+
+
+def test_standalone_postcode_gate_loses_nothing() -> None:
+    """Every UK or Canadian postcode shape found holds the gate's space, digit and capital."""
+    texts = ["Ship to SW1A 1AA or K1A 0B1, not 12 Main St.", *corpus()]
+    found = [t for t in texts if STANDALONE.search(t)]
+    assert found and all(STANDALONE_GATE.search(t) for t in found)
+    assert STANDALONE_GATE.search("Room 12, 3 pm") is None
