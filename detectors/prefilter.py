@@ -21,13 +21,8 @@ from dataclasses import dataclass, field
 import regex
 
 from detectors.config import DetectorConfig
-from detectors.recognizers.base import (
-    RawMatch,
-    Recognizer,
-    RegexRecognizer,
-    finditer,
-    forget_text,
-)
+from detectors.recognizers.base import RawMatch, Recognizer, RegexRecognizer, finditer
+from detectors.recognizers.gates import forget_text
 
 DIGIT_RUN = regex.compile(r"[\p{Nd}\p{No}]+")
 URL_START = regex.compile(r"(?i)://|www\.")

@@ -14,10 +14,9 @@ from detectors.recognizers.base import (
     RegexRecognizer,
     compile_words,
     finditer,
-    gate_suffixes,
     has_context,
-    text_words,
 )
+from detectors.recognizers.gates import gate_suffixes, text_words
 
 
 def _data(name: str) -> str:

@@ -15,7 +15,8 @@ import regex
 from anyascii import anyascii
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from detectors.recognizers.base import RawMatch, finditer, table_cell, text_words
+from detectors.recognizers.base import RawMatch, finditer, table_cell
+from detectors.recognizers.gates import text_words
 from detectors.recognizers.health import drug_names, terms
 
 _CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"

@@ -41,7 +41,8 @@ from stdnum.ro import cnp
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
 
-from detectors.recognizers.base import RawMatch, finditer, gate_words
+from detectors.recognizers.base import RawMatch, finditer
+from detectors.recognizers.gates import gate_words
 
 # 2: valid; 1: the shape is right but a check digit or a date part is not (a typo, a test
 # value) - enough after the id's own label; 0: not this id at all.

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import regex
 
-from detectors.recognizers.base import RawMatch, compile_words, finditer, gate_words
+from detectors.recognizers.base import RawMatch, compile_words, finditer
+from detectors.recognizers.gates import gate_words
 
 # Every country's shape, longest first; \b-like guards are added where used.
 POSTCODE = (

@@ -11,15 +11,9 @@ import regex
 from detectors.config import DetectorConfig
 from detectors.extract import extract_message
 from detectors.prefilter import gated_recognizers
-from detectors.recognizers import base, default_recognizers, health
-from detectors.recognizers.base import (
-    compile_words,
-    finditer,
-    flat_words,
-    gate_suffixes,
-    gate_words,
-    word_gated,
-)
+from detectors.recognizers import base, default_recognizers, gates, health
+from detectors.recognizers.base import compile_words, finditer, flat_words
+from detectors.recognizers.gates import gate_suffixes, gate_words, word_gated
 from detectors.recognizers.health import DiagnosisRecognizer, MedicationRecognizer, terms
 from detectors.recognizers.national import NationalIdRecognizer
 from detectors.recognizers.postcodes import LABELLED, STANDALONE, STANDALONE_GATE
@@ -88,7 +82,7 @@ def gated_spans(pattern: regex.Pattern[str], text: str) -> list[tuple[int, int]]
 def test_word_gates_lose_no_match() -> None:
     """Every gated pattern the recognizers use finds the same matches through its gate."""
     default_recognizers(DetectorConfig())
-    gated = list(base._word_gates)
+    gated = list(gates._word_gates)
     assert LABELLED in gated and len(gated) >= 20
     for text in [GATE_TRICKY, *corpus()]:
         for pattern in gated:
@@ -133,7 +127,7 @@ def test_whole_word_gates_of_drugs_and_icd_phrases_lose_nothing(
 
 def test_suffix_gates_lose_no_match() -> None:
     """The -itis/-oma and -ectomy/-gram word patterns find the same through their gates."""
-    gated = list(base._suffix_gates)
+    gated = list(gates._suffix_gates)
     assert len(gated) >= 2
     texts = [GATE_TRICKY, "Known COLITIS, appendectomy 2019, mammogram due.", *corpus()]
     for text in texts:
@@ -197,8 +191,8 @@ def test_no_text_is_kept_after_a_scan() -> None:
     gated = gated_recognizers(default_recognizers(DetectorConfig()), DetectorConfig())
     text = "Patient Ann Lee, member ID XKD123456789, asthma follow-up."
     assert gated.analyze(text, 5.0)
-    assert base._last_words[0].text == "" and base._last_lower[0][0] == ""
-    assert base._last_words[0].words == frozenset()
+    assert gates._last_words[0].text == "" and gates._last_lower[0][0] == ""
+    assert gates._last_words[0].words == frozenset()
 
 
 def test_standalone_postcode_gate_loses_nothing() -> None:

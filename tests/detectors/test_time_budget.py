@@ -7,7 +7,8 @@ import regex
 
 from detectors.config import DetectorConfig
 from detectors.recognizers import default_recognizers
-from detectors.recognizers.base import RegexTimeout, _linear, finditer, needs_budget
+from detectors.recognizers.base import RegexTimeout, finditer
+from detectors.recognizers.gates import _linear, needs_budget
 
 # Each source, read by hand: whether it takes time linear in the text.
 SOURCES = [

@@ -1,0 +1,250 @@
+"""Gates in front of the recognizers' patterns, and the time budget only where it is needed.
+
+A gate says, cheaply, that a pattern cannot match a text, so the scan is skipped: the words of a
+whole-word phrase list, the suffixes of a word pattern, the context words a recognizer needs.
+Each gate is looser than its pattern by construction; tests/detectors/test_prefilter_words.py
+checks that, on the corpora at hand, no gated scan loses a match. `needs_budget` tells which
+patterns can backtrack without bound and so keep the regex module's time budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import regex
+
+Pattern: TypeAlias = "regex.Pattern[str]"
+
+# ---- word gates -------------------------------------------------------------------------------
+# A whole-word phrase pattern can only match where the text holds every word of the phrase as a
+# word of its own: the match starts after a non-word character, ends before one, and inside the
+# phrase each run of word characters is bounded by non-word characters (spaces, which match
+# whitespace, or punctuation). So a text that lacks a word of every phrase cannot match, and
+# `finditer` skips the scan. The phrases are indexed by their first word, so a text is checked
+# against the few phrases whose first word it holds. Texts are split into words once (the last
+# text is remembered), and only ASCII texts are gated: there lower-casing is exactly the
+# patterns' case folding, while other scripts fold in ways str.lower() does not follow.
+_WORD_RUN = regex.compile(r"\w+")
+# pattern -> first word of a phrase -> the other words of each phrase that starts with it
+_word_gates: dict[Pattern, dict[str, tuple[frozenset[str], ...]]] = {}
+
+
+# pattern -> the endings one of which a word it matches has (see gate_suffixes)
+_suffix_gates: dict[Pattern, frozenset[str]] = {}
+
+
+@dataclass
+class _TextWords:
+    text: str
+    words: frozenset[str] | None
+    endings: frozenset[str] | None = None  # the last 3 to 6 letters of each word, on demand
+
+
+_last_words = [_TextWords("", frozenset())]
+
+
+def text_words(text: str) -> frozenset[str] | None:
+    """The lower-cased words of an ASCII ``text``; None for any other text (never gated)."""
+    last = _last_words[0]
+    if last.text is text:
+        return last.words
+    words = frozenset(_WORD_RUN.findall(text.lower())) if text.isascii() else None
+    _last_words[0] = _TextWords(text, words)
+    return words
+
+
+def gate_words(pattern: Pattern, phrases: Iterable[str]) -> Pattern:
+    """Register ``pattern`` (a whole-word alternation of ``phrases``) behind their words.
+
+    The pattern must allow no word character right before or after a phrase. A phrase without
+    a word character leaves the pattern ungated.
+    """
+    index: dict[str, set[frozenset[str]]] = {}
+    for phrase in phrases:
+        phrase = phrase.strip().lower()
+        if not phrase:
+            continue
+        runs = _WORD_RUN.findall(phrase)
+        if not runs:
+            return pattern
+        index.setdefault(runs[0], set()).add(frozenset(runs[1:]))
+    _word_gates[pattern] = {w: tuple(rests) for w, rests in index.items()}
+    return pattern
+
+
+def gate_suffixes(pattern: Pattern, suffixes: Iterable[str]) -> Pattern:
+    """Register ``pattern``, a whole word that ends in one of ``suffixes``, behind them.
+
+    The pattern must match a whole run of word characters (no word character right before or
+    after it), of letters only; suffixes are 3 to 6 letters long.
+    """
+    ends = frozenset(s.lower() for s in suffixes)
+    if not all(3 <= len(s) <= 6 for s in ends):
+        raise ValueError("suffix gates take suffixes of 3 to 6 letters")
+    _suffix_gates[pattern] = ends
+    return pattern
+
+
+def _endings(text: str) -> frozenset[str] | None:
+    """The last 3 to 6 characters of every word of an ASCII ``text`` (None for other text)."""
+    words = text_words(text)
+    last = _last_words[0]
+    if words is None or last.text is not text:
+        return None
+    if last.endings is None:
+        last.endings = frozenset(w[-k:] for w in words for k in (3, 4, 5, 6) if len(w) > k)
+    return last.endings
+
+
+def word_gated(pattern: Pattern, text: str) -> bool:
+    """Whether ``pattern`` is gated off ``text``: every phrase lacks one of its words there, or
+    no word ends in one of its suffixes."""
+    ends = _suffix_gates.get(pattern)
+    if ends is not None:
+        present = _endings(text)
+        return present is not None and present.isdisjoint(ends)
+    gate = _word_gates.get(pattern)
+    if gate is None:
+        return False
+    words = text_words(text)
+    if words is None:
+        return False
+    for first in gate.keys() & words:
+        if any(rest <= words for rest in gate[first]):
+            return False
+    return True
+
+
+def context_absent(pattern: Pattern, text: str) -> bool:
+    """Whether no phrase of a gated ``pattern`` can match anywhere in an ASCII ``text``.
+
+    Looser than `word_gated`: context is searched in windows, and a lookahead cannot see past a
+    window's end (a window ending after "member" finds it in "membership"), so here a phrase's
+    first word need only occur in the text, not as a word of its own.
+    """
+    gate = _word_gates.get(pattern)
+    if gate is None or not text.isascii():
+        return False
+    lower = _lower(text)
+    return not any(first in lower for first in gate)
+
+
+def _lower(text: str) -> str:
+    """``text`` lower-cased, remembered for the last text (every recognizer asks for it)."""
+    last = _last_lower[0]
+    if last[0] is text:
+        return last[1]
+    lower = text.lower()
+    _last_lower[0] = (text, lower)
+    return lower
+
+
+_last_lower: list[tuple[str, str]] = [("", "")]
+
+
+def forget_text() -> None:
+    """Drop the remembered last text, its words and its lower-cased copy: a scan's caller calls
+    this when done, so no message text stays referenced between messages."""
+    _last_words[0] = _TextWords("", frozenset())
+    _last_lower[0] = ("", "")
+
+
+# ---- the time budget ---------------------------------------------------------------------------
+# The regex module's timeout reads the process's CPU clock (a system call) on every call, about
+# 1.4 us, which was a sixth of the cheap pass. Only a pattern that can backtrack without bound
+# needs it: one with an unbounded quantifier (*, +, {n,}) or a group repeated more than once that
+# holds a quantifier. Any other pattern tries a bounded number of paths at each position, so it
+# takes time linear in the text, and runs without the budget; the message's own time budget
+# (detection.time_budget) still covers the whole scan. What cannot be read here keeps the budget.
+_QUANTIFIER = regex.compile(r"[*+?]|\{(\d*)(,(\d*))?\}")
+_GROUP_OPEN = regex.compile(r"\?(?:[:=!>|]|<[=!]|P?<\w+>|[a-zA-Z-]+:)")
+_FLAGS_ONLY = regex.compile(r"\?[a-zA-Z-]+\)")
+_budgeted: dict[Pattern, bool] = {}
+
+
+def needs_budget(pattern: Pattern) -> bool:
+    """Whether ``pattern`` may backtrack without bound and so runs with the time budget."""
+    known = _budgeted.get(pattern)
+    if known is None:
+        known = _budgeted[pattern] = bool(pattern.flags & regex.VERBOSE) or not _linear(
+            pattern.pattern
+        )
+    return known
+
+
+def _class_end(src: str, i: int) -> int:
+    """The index of the "]" that closes the character class opening at ``src[i]``; -1 if none."""
+    j = i + 1
+    if src.startswith("^", j):
+        j += 1
+    if src.startswith("]", j):
+        j += 1
+    while j < len(src):
+        if src[j] == "\\":
+            j += 2
+        elif src[j] == "[":
+            return -1  # a nested set (regex V1): not read here
+        elif src[j] == "]":
+            return j
+        else:
+            j += 1
+    return -1
+
+
+def _linear(src: str) -> bool:
+    """Whether a pattern's source has only bounded quantifiers, none of them repeating more than
+    once a group that holds a quantifier (a conservative reading: anything unusual is not)."""
+    holds = [False]  # per open group: whether it holds a quantifier
+    i = 0
+    while i < len(src):
+        c = src[i]
+        inner = False
+        if c == "\\":
+            if src.startswith(("\\p{", "\\P{", "\\N{", "\\x{"), i):
+                end = src.find("}", i)
+                if end < 0:
+                    return False
+                i = end + 1
+            else:
+                i += 2
+        elif c == "[":
+            end = _class_end(src, i)
+            if end < 0:
+                return False
+            i = end + 1
+        elif c == "(":
+            flags = _FLAGS_ONLY.match(src, i + 1)
+            if flags:  # "(?i)" sets flags: no group, nothing to repeat
+                i = flags.end()
+                continue
+            opening = _GROUP_OPEN.match(src, i + 1)
+            if src.startswith("?", i + 1) and opening is None:
+                return False
+            holds.append(False)
+            i = opening.end() if opening else i + 1
+            continue
+        elif c == ")":
+            if len(holds) < 2:
+                return False
+            inner = holds.pop()
+            i += 1
+        elif c in "*+?{" and _QUANTIFIER.match(src, i):
+            return False  # a quantifier with nothing before it to repeat
+        else:
+            i += 1
+        q = _QUANTIFIER.match(src, i)
+        if q is None:
+            holds[-1] = holds[-1] or inner
+            continue
+        if q.group() in ("*", "+") or (q.group(2) and not q.group(3)):
+            return False  # unbounded
+        most = 1 if q.group() == "?" else int(q.group(3) or q.group(1) or 0)
+        if inner and most > 1:
+            return False  # a repeated group that holds a quantifier
+        holds[-1] = True
+        i = q.end()
+        if src.startswith(("?", "+"), i):  # lazy or possessive
+            i += 1
+    return len(holds) == 1
