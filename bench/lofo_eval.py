@@ -4,7 +4,8 @@ The labelled corpus comes from several independent sources (see `collect`): the 
 bench/corpus/generate.py, the ones of bench/corpus/independent.py (new templates, deidgate's
 synthetic notes, CPython's e-mail test messages and Debian changelog mail as clean), those of
 bench/corpus/fresh.py (sparse-identifier notes and clean mail naming drugs, lots, rooms and beds),
-those of bench/corpus/unseen.py (everyday practice mail written without reading the recognizers),
+those of bench/corpus/unseen.py and bench/corpus/unseen_e.py (everyday practice mail written without
+reading the recognizers),
 and the shared dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
 alone, which gives its findings. Then, for every family in turn, a logistic model is trained
 (with Platt scaling fitted on inner family folds) on all the *other* families, and the held-out
@@ -39,7 +40,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.corpus import fresh, independent, unseen  # noqa: E402
+from bench.corpus import fresh, independent, unseen, unseen_e  # noqa: E402
 from bench.corpus.generate import generate  # noqa: E402
 from detectors.config import DecisionThresholds, DetectorConfig  # noqa: E402
 from detectors.decision import learned_decision, rule_decision  # noqa: E402
@@ -118,6 +119,10 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
         rows = unseen.build(d, per_family, seed)
         (d / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
         cases += _manifest(d, None)
+        e = Path(tmp) / "e"
+        rows = unseen_e.build(e, per_family, seed)
+        (e / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+        cases += _manifest(e, None)
     if dev and SHARED_DEV.is_dir():
         cases += _manifest(SHARED_DEV, "shared-dev")
     return cases

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from bench.corpus import independent, unseen
+from bench.corpus import independent, unseen, unseen_e
 from bench.lofo_eval import Scanned, leave_family_out, misses, summarise
 from detectors.config import DecisionThresholds
 from detectors.findings import Finding
@@ -65,14 +66,17 @@ def test_independent_sources_write_labelled_families_of_both_labels(tmp_path: Pa
     assert (len(independent.FAMILIES) + 57) * 30 >= 1500
 
 
-def test_unseen_source_is_deterministic_with_both_labels(tmp_path: Path):
-    """templates-d writes every family, about half of them PHI, the same bytes for a seed."""
-    rows = unseen.build(tmp_path / "a", per_family=2, seed=3)
-    again = unseen.build(tmp_path / "b", per_family=2, seed=3)
-    assert set(unseen.FAMILIES) == {str(r["category"]) for r in rows}
-    assert {str(r["source"]) for r in rows} == {"templates-d"}
+@pytest.mark.parametrize(("module", "source"), [(unseen, "templates-d"), (unseen_e, "templates-e")])
+def test_unseen_source_is_deterministic_with_both_labels(
+    tmp_path: Path, module: ModuleType, source: str
+) -> None:
+    """templates-d and -e write every family, about half of them PHI, the same bytes for a seed."""
+    rows = module.build(tmp_path / "a", per_family=2, seed=3)
+    again = module.build(tmp_path / "b", per_family=2, seed=3)
+    assert set(module.FAMILIES) == {str(r["category"]) for r in rows}
+    assert {str(r["source"]) for r in rows} == {source}
     labels = Counter(str(r["label"]) for r in rows[::2])
-    assert len(unseen.FAMILIES) >= 12 and abs(labels["phi"] - labels["clean"]) <= 1
+    assert len(module.FAMILIES) >= 12 and abs(labels["phi"] - labels["clean"]) <= 1
     for r, r2 in zip(rows, again, strict=True):
         first = (tmp_path / "a" / str(r["file"])).read_bytes()
         assert first == (tmp_path / "b" / str(r2["file"])).read_bytes()
