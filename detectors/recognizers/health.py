@@ -499,15 +499,24 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"\b(?i:mood (?:is )?(?:low|flat|euthymic|labile|depressed|anxious|elevated)|"
             r"affect (?:flat|blunted|restricted|congruent)|(?:suicidal|homicidal) (?:ideation|thoughts)|"
             r"SI/HI|self-harm|safety plan(?:ning)?|panic (?:attacks?|most days)|"
-            r"sleeping (?:about |only )?\d{1,2} (?:hours|hrs|h))\b"
+            r"sleeping (?:about |only )?\d{1,2} (?:hours|hrs|h)|low mood|"
+            r"(?:cognitive behaviou?ral|talking|dialectical behaviou?r) therap(?:y|ies)|EMDR|"
+            r"PHQ-?9|GAD-?7)\b"
         ),
     ),
-    # Body measurements with their unit: "dry weight 72.5 kg", "wt 180 lbs", "BMI 31".
+    # Body measurements with their unit: "dry weight 72.5 kg", "wt 180 lbs", "BMI 31", told in
+    # words ("your weight today was 92.1 kg", "she weighs 18.2 kg"), or in the second person
+    # ("you're now at 114.6 kg", "you have lost 3 kg"); a child's growth centile.
     (
         "anthropometric",
         regex.compile(
             r"\b(?i:dry weight|weight|wt|height|ht)\s?:?\s?\d{2,3}(?:\.\d)?\s?(?:kg|lbs?|cm)\b"
             r"|\bBMI\s?:?\s?\d{2}(?:\.\d)?\b"
+            r"|\b(?i:(?:weight|height|length)(?: today| now)? (?:was|is|of)|weighs|weighed|"
+            r"measures|measured)\s\d{1,3}(?:\.\d)?\s?(?:kg|lbs?|cm)\b"
+            r"|\b(?i:you(?:'re| are)(?: now)? (?:at|down to|up to)|you(?:'ve| have) (?:lost|gained|"
+            r"put on))\s\d{1,3}(?:\.\d)?\s?(?:kg|lbs?|st)\b"
+            r"|\b(?i:\d{1,2}(?:st|nd|rd|th) (?:centile|percentile)|growth chart)\b"
         ),
     ),
     (
@@ -565,9 +574,12 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
     ),
     "mental_status": (
         "mood", "affect", "suicidal", "homicidal", "si/hi", "self-harm", "safety plan", "panic",
-        "sleeping",
+        "sleeping", "therap", "emdr", "phq", "gad",
     ),
-    "anthropometric": ("weight", "wt", "height", "ht", "bmi"),
+    "anthropometric": (
+        "weight", "wt", "height", "ht", "bmi", "length", "weigh", "measure", "you", "centile",
+        "growth chart",
+    ),
     "patient_subject": ("pt", "patient", "resident"),
     "exam": (
         "edema", "cm", "gcs", "bibasilar", "crackles", "rales", "rhonchi", "wheez", "murmur",
