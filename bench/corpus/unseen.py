@@ -15,10 +15,12 @@ from __future__ import annotations
 import csv
 import io
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+from typing import Any
 
 from faker import Faker
 
@@ -403,35 +405,75 @@ FAMILIES: dict[str, Callable[[Gen], Mail]] = {
 }  # fmt: skip
 
 
-def render(mail: Mail, g: Gen, seq: int) -> bytes:
+def render(
+    mail: Mail,
+    g: Gen,
+    seq: int,
+    *,
+    practice: str = PRACTICE,
+    partner: str = "clinic-partner.example",
+    tag: str = "unseen",
+) -> bytes:
     """The message as RFC 5322 bytes (plain or HTML, with attachments)."""
     msg = EmailMessage()
-    msg["From"] = f"{g.staff()} <{g.st.user_name()}@{PRACTICE}>"
-    msg["To"] = f"{g.st.user_name()}@{g.pick('clinic-partner.example', 'mail.example', PRACTICE)}"
+    msg["From"] = f"{g.staff()} <{g.st.user_name()}@{practice}>"
+    msg["To"] = f"{g.st.user_name()}@{g.pick(partner, 'mail.example', practice)}"
     msg["Subject"] = mail.subject
-    msg["Message-ID"] = f"<unseen-{seq}@{PRACTICE}>"
+    msg["Message-ID"] = f"<{tag}-{seq}@{practice}>"
     msg.set_content(mail.body, subtype="html" if mail.html else "plain")
     for name, ctype, data in mail.attachments:
         main, _, sub = ctype.partition("/")
         msg.add_attachment(data, maintype=main, subtype=sub, filename=name)
     if msg.is_multipart():
         # The library draws a random boundary; a fixed one keeps a seed's bytes the same.
-        msg.set_boundary(f"unseen-boundary-{seq}")
+        msg.set_boundary(f"{tag}-boundary-{seq}")
     return msg.as_bytes(policy=SMTP)
+
+
+@dataclass(frozen=True)
+class Source:
+    """What tells one blind template source's files apart from another's."""
+
+    name: str  # the manifest's source, "templates-d"
+    letter: str  # file names msg_<letter>_NNNNN.eml
+    seed_offset: int  # added to the seed, so sources draw different people
+    seq_base: int  # first Message-ID number
+    practice: str
+    partner: str
+    tag: str  # Message-ID and boundary prefix
+
+
+def build_source(
+    out: Path,
+    per_family: int,
+    seed: int,
+    source: Source,
+    families: Mapping[str, Callable[[Any], Mail]],
+    make_gen: Callable[[random.Random], Any],
+) -> list[dict[str, object]]:
+    """Write a source's families into `out`; return their manifest rows."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed + source.seed_offset)
+    rows: list[dict[str, object]] = []
+    for family, make in families.items():
+        for _ in range(per_family):
+            g = make_gen(rng)
+            mail = make(g)
+            name = f"msg_{source.letter}_{len(rows) + 1:05d}.eml"
+            raw = render(
+                mail, g, source.seq_base + len(rows), practice=source.practice,
+                partner=source.partner, tag=source.tag,
+            )  # fmt: skip
+            (out / name).write_bytes(raw)
+            rows.append(
+                {"file": name, "label": mail.label, "category": family, "source": source.name}
+            )
+    return rows
+
+
+SOURCE = Source("templates-d", "d", 2, 200000, PRACTICE, "clinic-partner.example", "unseen")
 
 
 def build(out: Path, per_family: int, seed: int) -> list[dict[str, object]]:
     """Write this file's families into `out` (msg_d_NNNNN.eml); return their manifest rows."""
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed + 2)
-    rows: list[dict[str, object]] = []
-    for family, make in FAMILIES.items():
-        for _ in range(per_family):
-            g = Gen(rng)
-            mail = make(g)
-            name = f"msg_d_{len(rows) + 1:05d}.eml"
-            (out / name).write_bytes(render(mail, g, 200000 + len(rows)))
-            rows.append(
-                {"file": name, "label": mail.label, "category": family, "source": "templates-d"}
-            )
-    return rows
+    return build_source(out, per_family, seed, SOURCE, FAMILIES, Gen)

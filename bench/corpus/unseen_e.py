@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 from faker import Faker
 
 from bench.corpus.generate import Mail, clean, phi
+from bench.corpus.unseen import Source, build_source
 
 PATIENT_LOCALES = (
     "en_GB", "en_US", "en_IE", "en_NZ", "en_CA", "fr_CA", "de_AT", "de_CH", "nl_BE", "es_MX",
@@ -736,35 +735,9 @@ FAMILIES: dict[str, Callable[[Gen], Mail]] = {
 }  # fmt: skip
 
 
-def render(mail: Mail, g: Gen, seq: int) -> bytes:
-    """The message as RFC 5322 bytes (plain or HTML, with attachments)."""
-    msg = EmailMessage()
-    msg["From"] = f"{g.staff()} <{g.st.user_name()}@{PRACTICE}>"
-    msg["To"] = f"{g.st.user_name()}@{g.pick('partner-services.example', 'mail.example', PRACTICE)}"
-    msg["Subject"] = mail.subject
-    msg["Message-ID"] = f"<unseen-e-{seq}@{PRACTICE}>"
-    msg.set_content(mail.body, subtype="html" if mail.html else "plain")
-    for name, ctype, data in mail.attachments:
-        main, _, sub = ctype.partition("/")
-        msg.add_attachment(data, maintype=main, subtype=sub, filename=name)
-    if msg.is_multipart():
-        # The library draws a random boundary; a fixed one keeps a seed's bytes the same.
-        msg.set_boundary(f"unseen-e-boundary-{seq}")
-    return msg.as_bytes(policy=SMTP)
+SOURCE = Source("templates-e", "e", 3, 300000, PRACTICE, "partner-services.example", "unseen-e")
 
 
 def build(out: Path, per_family: int, seed: int) -> list[dict[str, object]]:
     """Write this file's families into `out` (msg_e_NNNNN.eml); return their manifest rows."""
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed + 3)
-    rows: list[dict[str, object]] = []
-    for family, make in FAMILIES.items():
-        for _ in range(per_family):
-            g = Gen(rng)
-            mail = make(g)
-            name = f"msg_e_{len(rows) + 1:05d}.eml"
-            (out / name).write_bytes(render(mail, g, 300000 + len(rows)))
-            rows.append(
-                {"file": name, "label": mail.label, "category": family, "source": "templates-e"}
-            )
-    return rows
+    return build_source(out, per_family, seed, SOURCE, FAMILIES, Gen)
