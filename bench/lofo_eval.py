@@ -107,22 +107,16 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
         a = Path(tmp) / "a"
         generate(a, per_family, seed)
         cases = _manifest(a, "templates-a")
-        b = Path(tmp) / "b"
-        rows = independent.build(b, per_family, seed)
-        (b / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-        cases += _manifest(b, None)
-        c = Path(tmp) / "c"
-        rows = fresh.build(c, per_family, seed)
-        (c / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-        cases += _manifest(c, None)
-        d = Path(tmp) / "d"
-        rows = unseen.build(d, per_family, seed)
-        (d / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-        cases += _manifest(d, None)
-        e = Path(tmp) / "e"
-        rows = unseen_e.build(e, per_family, seed)
-        (e / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-        cases += _manifest(e, None)
+        for name, build in (
+            ("b", independent.build),
+            ("c", fresh.build),
+            ("d", unseen.build),
+            ("e", unseen_e.build),
+        ):
+            out = Path(tmp) / name
+            rows = build(out, per_family, seed)
+            (out / "manifest.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+            cases += _manifest(out, None)
     if dev and SHARED_DEV.is_dir():
         cases += _manifest(SHARED_DEV, "shared-dev")
     return cases
