@@ -72,6 +72,11 @@ SECOND_PERSON_CARE = re.compile(
 # "your" with up to two words before a health term: "your A1c", "your metformin dose".
 YOUR_BEFORE = re.compile(r"(?i)\byour\s+((?:[\w'’-]+\s+){0,2})$")
 NOT_PATIENT_OWNER = re.compile(rf"(?i)^(?:{_NOT_PATIENT_OWNER})(?:['’]s)?$")
+# A health cue told to the reader: "you're now at 114.6 kg", "you have lost 3 kg".
+YOU_AT = re.compile(r"(?i)you\b")
+YOUR_WORD = re.compile(r"(?i)\byour ([\w'’-]+)")
+# Health findings that are someone's measured values rather than a topic.
+MEASURED = frozenset({"CLINICAL_NARRATIVE", "LAB_RESULT"})
 # "Patient phone:", "the patient's best contact number is", "pt lives at", "reach the patient at".
 PATIENT_CONTACT_CUE = re.compile(
     r"(?i)(?:\b(?:patient|pt|member|beneficiary|resident)(?:['’]s)?(?:\s+(?:home|cell|mobile|"
@@ -100,6 +105,15 @@ NAME_THEN_HEALTH = re.compile(
     # An allergy told as a reaction to the drug: "Ann Lee had anaphylaxis to cefazolin".
     r"|.{0,40}\b(?:had|has|developed|reacted) (?:an? )?[\w-]{3,20}(?: reaction)? to\s+)$",
     re.DOTALL,
+)
+# "Joe Roe's urine MC&S": a possessive and at most two words up to the health finding.
+POSSESSED = re.compile(r"['’]s\s+(?:[\w&-]+\s+){0,2}$")
+# A sentence that starts with a pronoun and goes straight to a health finding: "They have
+# epilepsy.", "She has been diagnosed with asthma.", "He was admitted with ..."
+PRONOUN_CARE = re.compile(
+    r"(?i)\s*(?:he|she|they)\s+(?:has|have|had|is|are|was|were)\s+(?:(?:been|got|also|declared|"
+    r"disclosed|reported|developed|diagnosed|admitted|treated|seen|with|for|a|an|known|"
+    r"recurrent|ongoing|longstanding)\s+){0,4}$"
 )
 # "Please schedule Roe, Ann for gastroenterology": a named person booked for a health service.
 NAME_FOR_HEALTH = re.compile(r"(?i)^,?\s+for\s+(?:[\w-]+\s+){0,2}$")
@@ -290,7 +304,11 @@ class PhiEngine:
                     ):
                         m = replace(m, role="patient")
                 elif m.entity == "PERSON" and not m.role:
-                    if _subject_of_care(t, m, health) or _service_for(t, m, some_health, breaks):
+                    if (
+                        _subject_of_care(t, m, health)
+                        or _possessed_care(t, m, some_health)
+                        or _service_for(t, m, some_health, breaks)
+                    ):
                         m = replace(m, role="patient", score=max(m.score, 0.8))
                 out.append(m)
             raw[i] = out
@@ -565,16 +583,28 @@ class PhiEngine:
 
 
 def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
-    """Whether the text speaks to the patient about their care ("your A1c", "your visit")."""
+    """Whether the text speaks to the patient about their care.
+
+    "your A1c", "your visit", a cue told to the reader ("you're now at 114.6 kg"), or the
+    reader's own measurements: "your written plan" beside two measured values (a weight, a BMI,
+    a lab value), which nobody sends to a colleague about the colleague.
+    """
     if SECOND_PERSON_CARE.search(text):
         return True
+    measured = 0
     for m in raw:
         if m.category != "health" or m.score < 0.5:
             continue
+        if YOU_AT.match(text, m.start):
+            return True
         hit = YOUR_BEFORE.search(text, max(0, m.start - 40), m.start)
         if hit and not any(NOT_PATIENT_OWNER.match(w) for w in hit.group(1).split()):
             return True
-    return False
+        if m.entity in MEASURED and m.score >= 0.7:
+            measured += 1
+    return measured >= 2 and any(
+        not NOT_PATIENT_OWNER.match(h.group(1)) for h in YOUR_WORD.finditer(text)
+    )
 
 
 def _sentence_of(pos: int, breaks: list[int]) -> int:
@@ -628,6 +658,25 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
             return True
         # A lone given name ("Thanks Jason for the flu update") is too weak for this cue.
         if name.score >= 0.55 and NAME_FOR_HEALTH.match(between):
+            return True
+    # The next sentence goes on about them: "I assessed R. Ellis Nashiruddin. They have epilepsy."
+    if name.score < 0.55:
+        return False
+    first = SENTENCE_BREAK.search(text, name.end, min(len(text), name.end + 200))
+    if first is None:
+        return False
+    nxt = SENTENCE_BREAK.search(text, first.end(), min(len(text), first.end() + 200))
+    stop = nxt.start() if nxt else min(len(text), first.end() + 200)
+    return any(
+        first.end() <= h.start < stop and PRONOUN_CARE.match(text, first.end(), h.start)
+        for h in health
+    )
+
+
+def _possessed_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+    """A name whose possessive owns a health finding, weak ones too: "Berit Solheim's ferritin"."""
+    for h in health:
+        if name.end <= h.start <= name.end + 40 and POSSESSED.match(text, name.end, h.start):
             return True
     return False
 

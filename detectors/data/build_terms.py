@@ -6,6 +6,8 @@
 * ``icd10cm_terms.txt.gz``: condition phrases (two to five words) from ICD-10-CM descriptions of
   chapters A-T: each description's first clause and its head before "with", "of", "due to" ...,
   without leading "other"/"unspecified" ("opioid abuse", "urge incontinence").
+* ``icd10cm_words.txt``: one-word condition names from the same descriptions ("constipation",
+  "jaundice"), without general nouns, adjectives and names (``ICD_WORD_STOP``).
 * ``census_given_names.txt`` / ``census_surnames.txt``: the 1990 US Census given names and the
   most frequent surnames, from the ``names`` package (MIT) data files.
 * ``name_words.txt``: listed names that are also English dictionary words (english-words'
@@ -69,6 +71,57 @@ def build_icd_terms() -> int:
     with gzip.open(HERE / "icd10cm_terms.txt.gz", "wt", encoding="ascii") as f:
         f.write("\n".join(sorted(phrases)) + "\n")
     return len(phrases)
+
+
+# One-word ICD-10-CM heads that are not conditions on their own in everyday mail: general
+# nouns ("change", "retention", "rotation", "recession"), adjectives left as heads ("acute",
+# "benign"), body parts, surnames and brand words ("Burns", "Fabry", "Proteus"), and states any
+# office mail names ("congestion", "smoking", "symptoms").
+ICD_WORD_STOP = frozenset(
+    """
+    abnormalities abnormality absence abuse acute adult anesthesia attention benign blood bone
+    breakdown burns calculus change changes cheek cloudy complete complication complications
+    compression condition conditions congestion contour corns corrosion corrosions crowding
+    curvature defects deficiency deformities deformity degeneration deletion deletions
+    demoralization deprivation derangements deviation difficulties difficulty diffuse diseases
+    disorders disruption dissection disturbance disturbances doubling drug duplication
+    duplications effect effects elevation encounter endocrine erosion eversion exhaustion
+    exposure fabry fatty feeling female finding findings fish flushing folds food forms freckles
+    frequency fusion granulation heavy hesitancy hostility hyperalimentation imbalance
+    incompetence incomplete inflammations inflammatory injuries instability interruption
+    inversion isomerism kuru labor lack leakage liver lump male malfunction manifestations morbid
+    multiple neglect nerve nervousness onset organ perforation perforations personality pica
+    pinta plague problems proteus reactions recession respiratory restlessness retention
+    retraction rotation sector separation sequestration severe shock shortness signs simple sinus
+    sites slowness smoking speech splitting spotting state strain strange supervision suppression
+    suspiciousness symptoms tetralogy type types unhappiness variants variations verbosity voice
+    web webbing worries wrist coma osteopathy
+    """.split()
+)
+_ICD_WORD_ADJECTIVE = re.compile(r"(?:al|ic|ous|ive|ed|ary|ar|ile|ent|ant|-)$")
+
+
+def build_icd_words() -> int:
+    """Write one-word condition names from ICD-10-CM descriptions and return how many."""
+    import simple_icd_10_cm as icd
+
+    conditions = set((HERE / "conditions.txt").read_text().split("\n"))
+    words: set[str] = set()
+    for code in icd.get_all_codes(with_dots=False):
+        if not re.match(r"^[A-T][0-9]", code):
+            continue
+        clause = icd.get_description(code).lower().split(",")[0].split(" (")[0].strip()
+        clause = _ICD_LEAD.sub("", clause)
+        for head in (clause, _ICD_CUT.sub("", clause).strip()):
+            if (
+                re.fullmatch(r"[a-z][a-z-]{3,}", head)
+                and head not in ICD_WORD_STOP
+                and head not in conditions
+                and not _ICD_WORD_ADJECTIVE.search(head)
+            ):
+                words.add(head)
+    (HERE / "icd10cm_words.txt").write_text("\n".join(sorted(words)) + "\n")
+    return len(words)
 
 
 def build_drugs() -> int:
@@ -154,6 +207,8 @@ if __name__ == "__main__":
         build_icd(),
         "icd10 terms",
         build_icd_terms(),
+        "icd10 words",
+        build_icd_words(),
         "drugs",
         build_drugs(),
         "names",

@@ -19,7 +19,7 @@ from detectors.recognizers.base import (
     has_context,
     luhn_ok,
 )
-from detectors.recognizers.phones import not_a_phone, phone_candidates, phone_context
+from detectors.recognizers.phones import a_date, not_a_phone, phone_candidates, phone_context
 from detectors.recognizers.regions import region_hints
 
 FAX_CONTEXT = compile_words(["fax", "facsimile", "f:"])
@@ -203,7 +203,9 @@ class PhoneRecognizer:
                     if span in seen:
                         continue
                     seen.add(span)
-                    if not_a_phone(text, *span) and not phone_context(text, *span):
+                    if a_date(text, *span) or (
+                        not_a_phone(text, *span) and not phone_context(text, *span)
+                    ):
                         continue
                     fax = has_context(FAX_CONTEXT, text, span[0], span[1], before=12)
                     entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
@@ -218,6 +220,8 @@ class PhoneRecognizer:
                 has_context(PHONE_CONTEXT, text, g.start(), g.end(), before=25)
                 or PHONE_AFTER.match(text, g.end() + 1, min(len(text), g.end() + 10))
             ):
+                continue
+            if a_date(text, g.start(), g.end()):
                 continue
             # "NHS number 777 459 7850": the word "number" belongs to another id's label.
             if not_a_phone(text, g.start(), g.end()) and not phone_context(

@@ -64,11 +64,19 @@ def icd10_phrases() -> tuple[frozenset[str], dict[str, int]]:
 
 @lru_cache(maxsize=1)
 def _icd_first_words() -> frozenset[str]:
-    """The first word (its first run of word characters) of every phrase of two words or more."""
+    """The first word (its first run of word characters) of every phrase and one-word name."""
     _, longest = icd10_phrases()
     return frozenset(
-        run.group() for w, n in longest.items() if n >= 2 and (run := _RUN.match(w)) is not None
+        run.group()
+        for w in (*(w for w, n in longest.items() if n >= 2), *icd10_words())
+        if (run := _RUN.match(w)) is not None
     )
+
+
+@lru_cache(maxsize=1)
+def icd10_words() -> frozenset[str]:
+    """One-word ICD-10-CM condition names ("constipation", "jaundice"; build_terms.py)."""
+    return frozenset(terms("icd10cm_words.txt"))
 
 
 _RUN = regex.compile(r"\w+")
@@ -108,7 +116,9 @@ DOSE = regex.compile(
     r"\s{0,2}\d{1,5}(?:[.,]\d{1,3})?\s?(?:mg|mcg|µg|g|ml|mL|units?|iu|IU|%|mg/mL|mEq)(?![\w])"
 )
 LAB_VALUE = regex.compile(
-    r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value ){0,2}"
+    r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value |"
+    # When it was taken, told between the test and its value: "HbA1c last month 82 mmol/mol".
+    r"(?:last|this|previous) (?:month|week|year|time|visit),? |today,? ){0,2}"
     r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal))"
 )
 _DIAG_SUFFIXES = (
@@ -263,6 +273,7 @@ class DiagnosisRecognizer:
         if present is not None and _icd_first_words().isdisjoint(present):
             return []  # an ASCII text without the first word of any phrase holds none
         phrases, longest = icd10_phrases()
+        singles = icd10_words()
         words = [(m.start(), m.end(), m.group().lower()) for m in finditer(_WORD, text, timeout)]
         out: list[RawMatch] = []
         i = 0
@@ -294,6 +305,9 @@ class DiagnosisRecognizer:
                 )
                 i += found
             else:
+                if words[i][2] in singles:
+                    start, end, _ = words[i]
+                    out.append(RawMatch("DIAGNOSIS", start, end, 0.7, "health", self.name))
                 i += 1
         return out
 
@@ -501,7 +515,12 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"SI/HI|self-harm|safety plan(?:ning)?|panic (?:attacks?|most days)|"
             r"sleeping (?:about |only )?\d{1,2} (?:hours|hrs|h)|low mood|"
             r"(?:cognitive behaviou?ral|talking|dialectical behaviou?r) therap(?:y|ies)|EMDR|"
-            r"PHQ-?9|GAD-?7)\b"
+            r"PHQ-?9|GAD-?7|"
+            # What a talking therapy asks of someone between sessions, and where they turn in a
+            # crisis: "keep the thought diary going", "graded exposure", "ring the crisis line".
+            r"thought (?:diary|diaries|record|records)|graded exposure|exposure (?:work|hierarchy)|"
+            r"behaviou?ral activation|crisis (?:line|team|plan)|"
+            r"mood (?:dips|drops|worsens|gets worse|swings))\b"
         ),
     ),
     # Body measurements with their unit: "dry weight 72.5 kg", "wt 180 lbs", "BMI 31", told in
@@ -516,7 +535,8 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"measures|measured)\s\d{1,3}(?:\.\d)?\s?(?:kg|lbs?|cm)\b"
             r"|\b(?i:you(?:'re| are)(?: now)? (?:at|down to|up to)|you(?:'ve| have) (?:lost|gained|"
             r"put on))\s\d{1,3}(?:\.\d)?\s?(?:kg|lbs?|st)\b"
-            r"|\b(?i:\d{1,2}(?:st|nd|rd|th) (?:centile|percentile)|growth chart)\b"
+            r"|\b(?i:\d{1,2}(?:st|nd|rd|th) (?:centile|percentile)|growth chart|"
+            r"(?:centile|percentile) (?:lines?|chart|charts))\b"
         ),
     ),
     (
@@ -532,6 +552,12 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"stated|denies|denied|c/o|complains|presents|presented|endorses|tolerated|tolerating|"
             r"ambulates|ambulating|alert|is alert|was seen|noted|admits|verbalized|refused|"
             r"declined|continues|advised|educated|instructed)\b"
+            # A child's or a dependant's history as the family gives it: "Mum reports fussy
+            # eating", "Dad is concerned about his speech", "wife states he fell".
+            r"|\b(?:Mum|Mom|Dad|Mother|Father|Parents?|Carer|Caregiver|Wife|Husband|mum|mom|dad|"
+            r"mother|father|parents?|carer|caregiver|wife|husband) (?:reports|reported|states|"
+            r"stated|describes|described|notes|noted|noticed|is concerned|was concerned|"
+            r"are concerned|were concerned)\b"
         ),
     ),
     (
@@ -574,13 +600,17 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
     ),
     "mental_status": (
         "mood", "affect", "suicidal", "homicidal", "si/hi", "self-harm", "safety plan", "panic",
-        "sleeping", "therap", "emdr", "phq", "gad",
+        "sleeping", "therap", "emdr", "phq", "gad", "thought", "exposure", "activation",
+        "crisis",
     ),
     "anthropometric": (
         "weight", "wt", "height", "ht", "bmi", "length", "weigh", "measure", "you", "centile",
-        "growth chart",
+        "growth chart", "percentile",
     ),
-    "patient_subject": ("pt", "patient", "resident"),
+    "patient_subject": (
+        "pt", "patient", "resident", "mum", "mom", "dad", "mother", "father", "parent", "carer",
+        "caregiver", "wife", "husband",
+    ),
     "exam": (
         "edema", "cm", "gcs", "bibasilar", "crackles", "rales", "rhonchi", "wheez", "murmur",
         "granulating", "erythema", "tenderness", "pain", "stage",

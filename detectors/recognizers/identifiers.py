@@ -149,7 +149,16 @@ MRN_CONTEXT = compile_words(
         "patient number",
         "pt id",
         "hospital number",
+        "hospital no",
+        "hosp no",
+        "hospital id",
         "unit number",
+        "unit no",
+        "patient no",
+        "pt no",
+        "record no",
+        "clinic number",
+        "clinic no",
     ]
 )
 # "Chart 17516391", "Chart: 4471203": a number right after the word chart is a record number.

@@ -100,6 +100,11 @@ HONORIFIC = (
 # Words right before a titled name that make it the patient's ("our patient Dr Robin Naylor",
 # "Home health orders for Dr. Ann Lee", "Thank you for referring Prof. Ewa Nowak").
 _PATIENT_SLOT = r"orders for|for referring"
+# A letter to a child's family names the child: "Dear Parent/Carer of Bethan Casserley".
+_CHILD_OF = (
+    r"parents? of|parent ?/ ?(?:carer|guardian) of|parent or (?:carer|guardian) of|carers? of|"
+    r"guardian of"
+)
 PATIENT_BEFORE = regex.compile(
     r"(?i)(?<![\w])(?:(?:patient|pt|member|resident|claimant|decedent|client|beneficiary)"
     rf"(?:['’]s)?(?: name)?\s{{0,3}}[:#-]?|{_PATIENT_SLOT})\s{{0,3}}$"
@@ -110,6 +115,7 @@ PATIENT_CUE = regex.compile(
     r"results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
     r"certify that|interpreter for|orders for|for referring|"
+    rf"{_CHILD_OF}|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
@@ -118,15 +124,16 @@ PATIENT_CUE = regex.compile(
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
-    rf"caller|{_PATIENT_SLOT})"
+    rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
 )
 FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
     r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
 )
-# A roster row may start with its clock time ("10:10  Cousin, Laurence  (07.08.1954) ...").
+# A roster row may start with its clock time ("10:10  Cousin, Laurence  (07.08.1954) ...",
+# "3:20 pm  Andreotti, Daria").
 LIST_ROW = regex.compile(
-    rf"(?m)^[ \t>*-]{{0,6}}(?:\d{{1,2}}:\d{{2}}[ \t]+)?({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
+    rf"(?m)^[ \t>*-]{{0,6}}(?:\d{{1,2}}[:.]\d{{2}}(?:[ \t]?(?i:am|pm))?[ \t]+)?({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
 )
 TABLE_NAME_CELL = regex.compile(
     rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
@@ -188,8 +195,10 @@ NAME_IN_BED = regex.compile(
 # "Spoke with Ann Lee today", "saw Tom Hale": the person a clinician spoke to or saw (role
 # unknown; a visitor from a firm is not one).
 SPOKE_WITH = regex.compile(
-    rf"\b(?i:spoke with|spoke to|talked with|talked to|saw|assessed|reviewed)[ \t]{{1,3}}"
-    rf"(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}|{_UNCASED_NAME})"
+    rf"\b(?i:spoke with|spoke to|talked with|talked to|saw|assessed|reviewed|bringing|brought)"
+    rf"[ \t]{{1,3}}(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}|{_UNCASED_NAME}"
+    # A first name alone where a visit follows: "I saw Ajeng at the 2-year review".
+    rf"|{_CAP}(?=[ \t](?:at|in|to|for|today|yesterday|this (?:morning|afternoon)|on)[ \t]))"
     r"(?![ \t](?:from|of|at|with)[ \t]\p{Lu})(?![\w])"
 )
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
@@ -356,7 +365,9 @@ DIACRITIC_PAIR = regex.compile(rf"(?<![\w])({_CAP} {_CAP})(?![\w])")
 POSSESSIVE = regex.compile(
     rf"(?<![\w])({_CAP})['’]s (?=(?:address|phone|number|email|e-mail|daughter|son|wife|husband|"
     rf"mother|father|kid|child|family|house|home|birthday|account|room|bed|chart|file|record|"
-    rf"appointment|results|insurance|song|novel|book|lawyer|doctor|sister|brother)\b)"
+    rf"appointment|results|insurance|song|novel|book|lawyer|doctor|sister|brother|"
+    rf"bloods?|urine|sample|specimen|swab|scan|x-ray|labs?|tests?|referral|prescription|"
+    rf"medications?|meds)\b)"
 )
 SPEAKER = regex.compile(rf"(?m)^[ \t>}}|]*({_CAP})[ \t]?:[ \t]*[\"“]?\S")
 NAME_LIST = regex.compile(rf"(?<![\w])({_CAP}(?:, {_CAP}){{0,8}},? (?:and|&|or) {_CAP})(?![\w])")
@@ -402,7 +413,7 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
         "kin", "emergency", "guardian", "care", "c/o", "attn", "attention", "contact", "proxy",
         "attorney", "ship", "send", "deliver", "mail", "post",
     ),
-    SPOKE_WITH: ("spoke", "talked", "saw", "assessed", "reviewed"),
+    SPOKE_WITH: ("spoke", "talked", "saw", "assessed", "reviewed", "bringing", "brought"),
     JOB_TITLE_BEFORE: (
         "coordinator", "manager", "director", "administrator", "rep", "liaison", "officer",
         "supervisor", "assistant", "specialist", "scheduler", "receptionist", "technician",
@@ -479,7 +490,9 @@ NOT_NAME_WORDS = frozenset(
     patientin telefon telefono telefone telefoon nome nombre nom imie nazwisko vorname nachname
     cognome apellido datum fecha geb nato nata nacido nacida nascida urodzony aadhaar pesel cpf
     dni nif bsn nhs ahv hetu ssn sin herr frau mevrouw meneer signora signor senora senor
-    reschedule schedule rebook book cancel confirm remind refill call""".split()
+    reschedule schedule rebook book cancel confirm remind refill call
+    mum mom mummy mommy dad daddy mother father grandma grandmother grandpa grandfather nan nana
+    granny grandad parent parents carer guardian son daughter husband wife""".split()
 )
 
 
@@ -762,9 +775,13 @@ class NameRecognizer:
         for m in finditer(PATIENT_CUE, text, timeout):
             value = m.group(1)
             if not plausible_name(value):
-                continue
+                # "Carer of Bethan Casserley, Thank you": the name ends at its comma.
+                value = value.partition(",")[0]
+                if value == m.group(1) or not plausible_name(value):
+                    continue
             cue = text[m.start() : m.start(1)]
-            follow = FOLLOW_CUE.match(text, m.end(1), min(len(text), m.end(1) + 30)) is not None
+            end = m.start(1) + len(value)
+            follow = FOLLOW_CUE.match(text, end, min(len(text), end + 30)) is not None
             strong = STRONG_CUE_WORDS.search(cue) is not None
             if not (strong or follow):
                 # "Last, First" is a name's shape far more often than a phrase's.

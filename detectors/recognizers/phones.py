@@ -69,6 +69,11 @@ DATE_LIKE = regex.compile(
     r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}"
     r"|\d{4}[-./]\d{1,2}[-./]\d{1,2} \d{1,2}[-./]\d{1,2}[-./]\d{2,4}"
 )
+# A date that no numbering plan writes: day or month, day or month, then a year of 19xx/20xx.
+CALENDAR_DATE = regex.compile(
+    r"(?:0?[1-9]|[12]\d|3[01])([./-])(?:0?[1-9]|[12]\d|3[01])\1(?:19|20)\d\d"
+    r"|(?:19|20)\d\d([./-])(?:0?[1-9]|1[0-2])\2(?:0?[1-9]|[12]\d|3[01])"
+)
 THOUSANDS = regex.compile(r"[1-9]\d{0,2}(?:[ .,]\d{3})+")
 ZIP4 = regex.compile(r"\d{5}-\d{4}")
 # NDC (4-4-2, 5-3-2, 5-4-1) and similar product codes in hyphenated groups.
@@ -165,6 +170,11 @@ def phone_context(text: str, start: int, end: int) -> bool:
     )
 
 
+def a_date(text: str, start: int, end: int) -> bool:
+    """A calendar date, which no phone word makes a phone ("call you again on 26/11/2026")."""
+    return CALENDAR_DATE.fullmatch(text, start, end) is not None
+
+
 def not_a_phone(text: str, start: int, end: int) -> bool:
     """Digits that, without a phone word, are a date, a ZIP+4, an NDC, an amount or a labelled id."""
     core = _EXTENSION.sub("", text[start:end])
@@ -181,6 +191,8 @@ def not_a_phone(text: str, start: int, end: int) -> bool:
 def _score(text: str, start: int, end: int, regions: Callable[[], tuple[str, ...]]) -> float:
     value = text[start:end]
     core = _EXTENSION.sub("", value)
+    if a_date(text, start, end):
+        return 0.0
     context = phone_context(text, start, end)
     if not context and not_a_phone(text, start, end):
         return 0.0
