@@ -63,10 +63,11 @@ _NOT_PATIENT_OWNER = (
     r"physician|doctor|nurses?|residents?|employees?|department|facility|organi[sz]ation|company"
 )
 SECOND_PERSON_CARE = re.compile(
-    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} )?(?:appointment|appt|visit|"
+    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,2}}(?:appointment|appt|visit|"
     r"results?|lab|labs|test|procedure|surgery|diagnosis|prescription|medications?|meds|"
     r"follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|mri|x-ray|colonoscopy|"
-    r"vaccine|therapy|symptoms|blood pressure|blood sugar|levels?|dose|dosage|refill)\b"
+    r"vaccine|therapy|symptoms|blood pressure|blood sugar|levels?|dose|dosage|refill|"
+    r"medicines?|inhalers?|tablets|capsules|repeat prescription)\b"
     r"|\byou (?:were|have been|are being) (?:seen|treated|admitted|discharged|diagnosed|referred)\b"
 )
 # "your" with up to two words before a health term: "your A1c", "your metformin dose".
@@ -106,6 +107,9 @@ NAME_THEN_HEALTH = re.compile(
     r"|.{0,40}\b(?:had|has|developed|reacted) (?:an? )?[\w-]{3,20}(?: reaction)? to\s+)$",
     re.DOTALL,
 )
+# A row of a list: quote marks, bullets or nothing before the name, a column sign after it.
+ROW_LEAD = re.compile(r"[ \t>*•·-]*")
+ROW_SEPARATOR = re.compile(r"[ \t]+[-–—][ \t]|[ \t]*[|:\t]")
 # "Joe Roe's urine MC&S": a possessive and at most two words up to the health finding.
 POSSESSED = re.compile(r"['’]s\s+(?:[\w&-]+\s+){0,2}$")
 # A sentence that starts with a pronoun and goes straight to a health finding: "They have
@@ -307,6 +311,7 @@ class PhiEngine:
                     if (
                         _subject_of_care(t, m, health)
                         or _possessed_care(t, m, some_health)
+                        or _row_of_care(t, m, some_health)
                         or _service_for(t, m, some_health, breaks)
                     ):
                         m = replace(m, role="patient", score=max(m.score, 0.8))
@@ -656,6 +661,9 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
         between = text[name.end : h.start]
         if NAME_THEN_HEALTH.match(between):
             return True
+        # A care event right after the name: "Jacqueline Mayor died on 22 November".
+        if h.entity == "CLINICAL_NARRATIVE" and name.score >= 0.55 and between in (" ", "\t"):
+            return True
         # A lone given name ("Thanks Jason for the flu update") is too weak for this cue.
         if name.score >= 0.55 and NAME_FOR_HEALTH.match(between):
             return True
@@ -671,6 +679,17 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
         first.end() <= h.start < stop and PRONOUN_CARE.match(text, first.end(), h.start)
         for h in health
     )
+
+
+def _row_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+    """A list row that starts with a name and goes on to a health item on the same line:
+    "> Олег Цушко - Salbutamol inhaler x1 - STILL OWED", "Ann Lee | metformin 500 mg"."""
+    start = text.rfind("\n", 0, name.start) + 1
+    if not ROW_LEAD.fullmatch(text, start, name.start) or not ROW_SEPARATOR.match(text, name.end):
+        return False
+    end = text.find("\n", name.end)
+    end = len(text) if end < 0 else end
+    return any(name.end < h.start < end for h in health)
 
 
 def _possessed_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:

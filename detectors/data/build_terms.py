@@ -144,6 +144,7 @@ def build_drugs() -> int:
             continue
         names.add(v)
     names.update(INSULINS)
+    names.update(BNF_NAMES)
     (HERE / "drugs.txt").write_text("\n".join(sorted(names)) + "\n")
     return len(names)
 
@@ -153,6 +154,23 @@ def build_drugs() -> int:
 INSULINS = (
     "insulin", "glargine", "lispro", "aspart", "detemir", "degludec", "glulisine", "humalog",
     "novolog", "lantus", "levemir", "tresiba", "basaglar", "toujeo", "humulin", "novolin",
+)  # fmt: skip
+
+
+# British approved names and brands that a UK or Irish practice writes and the dictionary (built
+# on US MedlinePlus entries) lacks: hormones, inhalers, laxatives, contraceptives, antibiotics.
+BNF_NAMES = (
+    "estradiol", "progesterone", "testosterone", "colecalciferol", "cholecalciferol",
+    "zopiclone", "tirzepatide", "gliclazide", "desogestrel", "ethinylestradiol", "drospirenone",
+    "mesalazine", "beclometasone", "vilanterol", "carbocisteine", "bendroflumethiazide",
+    "sacubitril", "nicorandil", "carbimazole", "fludrocortisone", "tinzaparin", "mebeverine",
+    "macrogol", "docusate", "domperidone", "cyclizine", "betahistine", "cinnarizine", "hyoscine",
+    "chlorphenamine", "aciclovir", "flucloxacillin", "cefalexin", "phenoxymethylpenicillin",
+    "dihydrocodeine", "nefopam", "etoricoxib", "propranolol", "moxonidine", "pancreatin",
+    "tranexamic", "movicol", "laxido", "adcal", "calcichew", "fultium", "seretide", "symbicort",
+    "fostair", "trimbow", "relvar", "anoro", "trelegy", "clenil", "microgynon", "rigevidon",
+    "cerazette", "nexplanon", "evorel", "utrogestan", "mounjaro", "novorapid", "sinemet",
+    "madopar",
 )  # fmt: skip
 
 

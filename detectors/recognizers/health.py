@@ -118,7 +118,7 @@ DOSE = regex.compile(
 LAB_VALUE = regex.compile(
     r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value |"
     # When it was taken, told between the test and its value: "HbA1c last month 82 mmol/mol".
-    r"(?:last|this|previous) (?:month|week|year|time|visit),? |today,? ){0,2}"
+    r"(?:last|this|previous) (?:month|week|year|time|visit),? |today,? |\([^()\n]{1,20}\):? ){0,2}"
     r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal))"
 )
 _DIAG_SUFFIXES = (
@@ -271,10 +271,18 @@ class DiagnosisRecognizer:
         """Multi-word ICD-10-CM condition phrases, looked up word by word (no big alternation)."""
         present = text_words(text)
         if present is not None and _icd_first_words().isdisjoint(present):
-            return []  # an ASCII text without the first word of any phrase holds none
+            # An ASCII text without the first word of any phrase holds none, in US spelling
+            # or British ("anaemia", "oedema", "apnoea": the lists are in US spelling).
+            if not any("ae" in w or "oe" in w for w in present) or _icd_first_words().isdisjoint(
+                _us_spelling(w) for w in present
+            ):
+                return []
         phrases, longest = icd10_phrases()
         singles = icd10_words()
-        words = [(m.start(), m.end(), m.group().lower()) for m in finditer(_WORD, text, timeout)]
+        words = [
+            (m.start(), m.end(), _us_spelling(m.group().lower()))
+            for m in finditer(_WORD, text, timeout)
+        ]
         out: list[RawMatch] = []
         i = 0
         while i < len(words):
@@ -313,15 +321,26 @@ class DiagnosisRecognizer:
 
 
 _WORD = regex.compile(r"(?<![\w'-])[A-Za-z][A-Za-z'-]{1,30}(?![\w])")
+# British spellings of Greek and Latin medical words: the digraphs ae and oe are e in US
+# spelling ("haemorrhage", "oesophagitis", "diarrhoea", "apnoea", "coeliac").
+_BRITISH = regex.compile(r"(?<=[a-z])ae(?=[a-z])|^ae(?=[a-z])|(?<=[a-z])oe(?=[a-z])|^oe(?=[a-z])")
+
+
+def _us_spelling(word: str) -> str:
+    """A word in US spelling: "anaemia" -> "anemia", "oedema" -> "edema" (others unchanged)."""
+    if "ae" not in word and "oe" not in word:
+        return word
+    return _BRITISH.sub("e", word)
 
 
 # A procedure word naming a thing or a service, not something done to a person: the equipment
-# ("ECG machine", "X-ray unit", "infusion pumps"), the service a practice offers ("minor surgery
+# ("ECG machine", "X-ray unit", "infusion pumps", "spirometry software"), the service a practice offers ("minor surgery
 # clinic", "endoscopy suite") and a UK practice's surgery session ("AM surgery", "surgery hours").
 EQUIPMENT_AFTER = regex.compile(
     r"[ -](?i:machines?|monitors?|carts?|trolleys?|scanners?|couch(?:es)?|tables?|chairs?|"
     r"pumps?|units?|equipment|kits?|stock|supplies|consumables|clinics?|services?|suites?|"
-    r"departments?|courses?|training|workshops?)\b"
+    r"departments?|courses?|training|workshops?|software|licen[cs]es?|systems?|apps?|"
+    r"platforms?|modules?|devices?|templates?|spirometers?)\b"
 )
 SESSION_BEFORE = regex.compile(
     r"(?i:\b(?:am|pm|morning|afternoon|evening|late|early|extended[- ]hours?|branch|duty|open|"
@@ -476,10 +495,19 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"resuscitated|readmitted)|admitted (?:on|to|for|with|via|overnight|\d)|"
             r"discharged (?:on|home|to|from|\d)|underwent|in (?:stable|critical|serious|fair) "
             r"condition|arrived by (?:ambulance|EMS)|(?<!\bno |report )adverse (?:event|reaction|"
-            r"drug reaction)s?(?! (?:have|has|were|was|are) (?:been )?reported)|"
+            r"drug reaction)s?(?! (?:have|has|were|was|are|should|must|can|may|will) (?:be |been )?"
+            r"(?:reported|notified))|"
             r"(?:received|given|had) (?:the |a |an |her |his |their )?(?:MMR|Tdap|DTaP|HPV|BCG|IPV|"
             r"PCV\d{0,2}|MenACWY|MenB|Hep ?[AB]|influenza|flu|COVID-19|zoster|shingles|RSV)"
             r"(?: vaccine| dose \d| dose| shot| booster| jab)?)\b"
+        ),
+    ),
+    # A death: "died peacefully on 3 May", "passed away last night".
+    (
+        "death",
+        regex.compile(
+            r"\b(?i:died (?:peacefully |suddenly |unexpectedly )?(?:on|in|at|yesterday|last|"
+            r"overnight|this)|passed away)\b"
         ),
     ),
     # A record forwarded from care: one particular patient or participant, the chart, the EHR,
@@ -566,7 +594,8 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"\b(?:\d\+\s?(?:pitting\s)?edema|\d(?:\.\d)?\s?x\s?\d(?:\.\d)?\s?cm|GCS\s?\d{1,2})\b"
             r"|\b(?i:bibasilar|crackles|rales|rhonchi|wheezing|wheezes|murmur|granulating|erythema|"
             r"tenderness)\b"
-            r"|\b(?i:pain\s?\d{1,2}/10|stage\s[1-4I-V]{1,3}\s(?:pressure\s)?(?:wound|ulcer|injury))\b"
+            r"|\b(?i:pain\s?\d{1,2}/10|(?:stage|category|grade)\s[1-4I-V]{1,3}\s(?:[a-z]+\s)?"
+            r"(?:pressure\s)?(?:wound|ulcer|injury|damage|sore))\b"
         ),
     ),
 )
@@ -593,6 +622,7 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
         "condition", "arrived by", "adverse", "mmr", "tdap", "dtap", "hpv", "bcg", "ipv", "pcv",
         "menacwy", "menb", "hep", "flu", "covid-19", "zoster", "shingles", "rsv",
     ),
+    "death": ("died", "passed away"),
     "care_context": (
         "patient", "participant", "resident", "ehr export", "emr export", "intake form",
         "the chart", "charted as", "the encounter", "glucose monitor", "home monitor",
@@ -613,7 +643,7 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
     ),
     "exam": (
         "edema", "cm", "gcs", "bibasilar", "crackles", "rales", "rhonchi", "wheez", "murmur",
-        "granulating", "erythema", "tenderness", "pain", "stage",
+        "granulating", "erythema", "tenderness", "pain", "stage", "category", "grade",
     ),
 }  # fmt: skip
 # Cue kinds that only a text holding one of their words can match: each runs behind a cheap
@@ -637,6 +667,9 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             "visit",
             "consultation",
             "seen ",
+            "did not attend",
+            "not brought",
+            "missed ",
         ),
         regex.compile(
             r"\b(?i:your (?:next |upcoming |last |annual |routine |six-monthly |yearly |"
@@ -650,6 +683,10 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             r"|last (?:seen|visit)(?: on| in clinic| by| at)? (?:\d|(?:mon|tue|wed|thu|fri|sat|"
             r"sun|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\b)"
             r"|was seen (?:in|at|by) (?:the |our |this )?(?:clinic|practice|surgery|dr\b)"
+            # A missed one: "did not attend", "was not brought to", "missed her appointment".
+            r"|did not attend(?: (?:your|her|his|their|the))?|(?:was|were) not brought(?: to)?"
+            r"|missed (?:your |her |his |their |the |an |this |today's )(?:appointment|appt|"
+            r"review|visit|vaccinations?|immuni[sz]ations?|injection|screening)"
             r"|(?:appointment|appt|visit|review|consultation|check-?up|session)s?\b"
             r"[^\n.?!]{0,50}?\bwith (?:dr\b|doctor |nurse |(?:the|your) (?:nurse|dentist|"
             r"hygienist|doctor|gp|consultant|physio|physiotherapist|midwife|surgeon)\b))"
@@ -770,7 +807,15 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
 # A measured vital sign or glucose is a person's measurement even when it stands alone; a booked
 # or due appointment (as much care as a procedure's name) or an allergy tied to a person is health
 # information even in one phrase.
-CUE_FLOOR: dict[str, float] = {"vitals": 0.7, "glucose": 0.7, "encounter": 0.75, "allergy": 0.8}
+CUE_FLOOR: dict[str, float] = {
+    "vitals": 0.7,
+    "glucose": 0.7,
+    "encounter": 0.75,
+    "allergy": 0.8,
+    # an admission, a discharge: an event of one person's care; a death
+    "care_event": 0.6,
+    "death": 0.7,
+}
 # A dispense count after a drug word ("albuterol HFA #90", "Disp: #30"); run only where a "#" is.
 DISPENSE = regex.compile(
     r"\b(?i:refill|rx|disp(?:ense)?|qty|quantity|tabs?|caps?|hfa|units?|mg|mcg)\b"

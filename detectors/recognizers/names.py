@@ -84,10 +84,27 @@ CLOSING = regex.compile(
     r"sincerely|best|respectfully|cheers|cordially|take care|yours truly|--|—)[,.!]?\s*$"
 )
 SIGN_LINE = regex.compile(
-    rf"(?m)^(?:>\s?)*((?:Dr\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*(?:[–-].{{0,80}})?$"
+    rf"(?m)^(?:>\s?)*((?:Dr\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*"
+    rf"(?:[–-].{{0,80}}|,[ \t][^\n]{{1,80}})?$"
+)
+# A sign-off name over (or beside) a job title at the end of a message is staff: "Seana Cloney
+# / GP Trainee", "Ricardo Harper, Health Visitor", "Aaron Page / Occupational Health Physician".
+STAFF_TITLE = (
+    r"trainee|registrar|nurse|practitioner|physician|doctor|gp|manager|administrator|"
+    r"coordinator|co-ordinator|receptionist|pharmacist|physiotherapist|physio|therapist|"
+    r"dietitian|dietician|midwife|visitor|partner|lead|director|officer|secretary|assistant|"
+    r"technician|consultant|surgeon|counsellor|counselor|psychologist|podiatrist|optometrist|"
+    r"hygienist|dentist|paramedic|clinician|associate|apprentice|volunteer|navigator|"
+    r"supervisor|sister|matron|team|department|services?|outpatients|reception|admin"
+)
+TITLED_SIGN_OFF = regex.compile(
+    rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
+    rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?i:{STAFF_TITLE})"
+    rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}&'()-]+){{0,5}}[ \t\r]*$"
 )
 SIGNED = regex.compile(
-    rf"(?i:signed|signature|electronically signed by|sent by|from)[: ]{{1,3}}((?:Dr\.? )?{NAME_FIRST_LAST})"
+    rf"(?i:signed|signature|electronically signed by|sent by|from)(?:[: ]{{1,3}}|[ \t]?[-–][ \t]?)"
+    rf"((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})"
 )
 # Honorifics of many languages that may stand between a cue and a name ("our patient pani Ewa
 # Nowak", "Patient: Herr Jonas Weber", "for Sra. Lucia Gomez"); they never make a provider.
@@ -130,6 +147,12 @@ FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
     r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
 )
+# A name straight before its date of birth is a patient's record: "Julie Boatemaa DOB 10.02.20",
+# "Roe, Ann (d.o.b. 3/4/1950)", "Ann Lee, born 12 May 1961".
+NAME_THEN_DOB = regex.compile(
+    rf"(?<![\w])({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})[ \t]{{0,2}}[,(–-]?[ \t]{{0,2}}"
+    r"(?i:dob|d\.o\.b\.?|date of birth|born)(?![\w])"
+)
 # A roster row may start with its clock time ("10:10  Cousin, Laurence  (07.08.1954) ...",
 # "3:20 pm  Andreotti, Daria").
 LIST_ROW = regex.compile(
@@ -156,7 +179,7 @@ ATTENDEE_LIST = regex.compile(
     r"[ \t]?[:-][ \t]?((?:[^.\n;]|(?<=(?<![\w])(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|\p{Lu}))\.){3,400})"
 )
 ATTENDEE_ITEM = regex.compile(
-    rf"(?:(?:Dr|Mr|Mrs|Ms|Prof)\.? )?({NAME_FIRST_LAST}|{NAME_LAST_FIRST}|{_CAP})"
+    rf"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.? )?({NAME_FIRST_LAST}|{NAME_LAST_FIRST}|{_CAP})"
 )
 # "Kowalski J. 1957-03-02 - MRI report": a surname, an initial and a full date before a care
 # document word on one line is a patient's record label.
@@ -233,6 +256,9 @@ _SHORTHAND = (
 _STATEMENT = (
     r"(?:had|has|developed) (?:an? )?(?:anaphyla|allergic reaction)|(?:is|was) allergic to"
     r"|attended (?:this|our|the) (?:clinic|practice|surgery|hospital)"
+    # a night on the ward or at the hospice, and a death
+    r"|had an? (?:comfortable|settled|restless|good|poor|quiet|disturbed|unsettled) night"
+    r"|(?:died|passed away) (?:peacefully |suddenly )?(?:on|in|at|yesterday|last|overnight|this)"
 )
 _DESCRIPTOR = f"{_SHORTHAND}|{_STATEMENT}"
 NAME_AGE_SEX = regex.compile(
@@ -382,11 +408,14 @@ _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
     CREDENTIALED: regex.compile(rf" (?:{CREDENTIALS})(?![\w])"),
     NAME_IN_BED: regex.compile(_IN_BED),
     # (a word each clinical statement holds stands for it: cheaper to look for than the phrases)
-    NAME_AGE_SEX: regex.compile(rf"{_SHORTHAND}|anaphyla|allergic|attended"),
+    NAME_AGE_SEX: regex.compile(
+        rf"{_SHORTHAND}|anaphyla|allergic|attended| night|died|passed away"
+    ),
     CITATION: regex.compile(_CITED),
     NAME_COMMA_UNIT: regex.compile(rf"[ \t]{_UNIT}"),
     HUMAN_VERB: regex.compile(_HUMAN_VERBS),
     POSSESSIVE: regex.compile(r"['’]s "),
+    NAME_THEN_DOB: regex.compile(r"(?i:dob|d\.o\.b|date of birth|born)"),
     VISITOR: VISITOR_GATE,
 }
 
@@ -492,12 +521,16 @@ NOT_NAME_WORDS = frozenset(
     dni nif bsn nhs ahv hetu ssn sin herr frau mevrouw meneer signora signor senora senor
     reschedule schedule rebook book cancel confirm remind refill call
     mum mom mummy mommy dad daddy mother father grandma grandmother grandpa grandfather nan nana
-    granny grandad parent parents carer guardian son daughter husband wife""".split()
+    granny grandad parent parents carer guardian son daughter husband wife
+    gp trainee registrar physician practitioner receptionist pharmacist physiotherapist dietitian
+    dietician midwife therapist counsellor podiatrist optometrist hygienist paramedic clinician
+    matron administrator coordinator manager
+    blue aetna cigna humana anthem bupa aviva allianz unitedhealthcare""".split()
 )
 
 
 _SPLIT = regex.compile(r"[\s,]+")
-_TITLE_PREFIX = regex.compile(r"(?:(?:Dr|Mr|Ms|Mrs)\.? )+")
+_TITLE_PREFIX = regex.compile(r"(?:(?:Dr|Mr|Ms|Mrs|Miss|Mx)\.? )+")
 
 
 def _words(name: str) -> frozenset[str]:
@@ -606,6 +639,7 @@ class NameRecognizer:
             (NUMBERED_ROW, "", 0.6),
             (NAME_IN_BED, "patient", 0.8),
             (SPOKE_WITH, "", 0.65),
+            (NAME_THEN_DOB, "patient", 0.85),
         )
     )
 
@@ -617,7 +651,10 @@ class NameRecognizer:
             for m in _scan(pattern, text, timeout, lower):
                 value = m.group(1)
                 vstart = m.start(1)
-                if value.startswith(("Dr ", "Dr.", "Mr", "Ms", "Mrs")) and role != "patient":
+                if (
+                    value.startswith(("Dr ", "Dr.", "Mr", "Ms", "Mrs", "Miss", "Mx"))
+                    and role != "patient"
+                ):
                     sub = _TITLE_PREFIX.match(value)
                     if sub:
                         vstart += sub.end()
@@ -640,9 +677,13 @@ class NameRecognizer:
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         out.extend(self._patient_cued(text, timeout))
-        # "Miss Ann Lee from Hale Partners will present", "From: Mrs Ann Lee <...>": a titled
-        # visitor or correspondent is no patient by the title alone.
-        visitors = [m for m in out if m.recognizer == self.name and m.role == "correspondent"]
+        # "Miss Ann Lee from Hale Partners will present", "From: Mrs Ann Lee <...>", "signed -
+        # Miss Shirley Bates": a titled visitor, correspondent or member of staff is no patient
+        # by the title alone.
+        signatures = self._signatures(text, timeout)
+        visitors = [
+            m for m in out if m.recognizer == self.name and m.role in ("correspondent", "staff")
+        ] + signatures
         out = [
             m
             for m in out
@@ -660,7 +701,15 @@ class NameRecognizer:
         out.extend(attendees)
         out.extend(self._record_labels(text, timeout))
         out.extend(self._table_names(text, timeout, lower))
-        out.extend(self._signatures(text, timeout))
+        # A sign-off line is staff's: no patient or roster row overlaps it ("Susannah Melican,
+        # Friel, McLoone and Cole" is a rep and her firm, not "Melican, Friel" on a list).
+        out = [
+            m
+            for m in out
+            if m.role not in ("patient", "list")
+            or not any(g.start < m.end and m.start < g.end for g in signatures)
+        ]
+        out.extend(signatures)
         out.extend(self._known_names(text, timeout))
         out.extend(self._shaped_names(text, timeout, lower))
         out.extend(self._propagated(text, out, timeout))
@@ -871,6 +920,14 @@ class NameRecognizer:
             value = sig.group(1)
             if plausible_name(value):
                 s, e = _trim(value, sig.start(1))
+                out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
+        # A name over its job title in the message's last lines, with or without a closing.
+        tail = max(0, len(text) - 400)
+        for m in finditer(TITLED_SIGN_OFF, text[tail:], timeout):
+            title = _TITLE_PREFIX.match(m.group(1))
+            skip = title.end() if title else 0
+            if plausible_name(m.group(1)[skip:]):
+                s, e = _trim(m.group(1)[skip:], tail + m.start(1) + skip)
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         return out
 

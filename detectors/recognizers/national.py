@@ -64,6 +64,27 @@ def _valid(module: ModuleType) -> Validator:
     return check
 
 
+# New Zealand's National Health Index: letters without I and O count 1-24.
+_NHI_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+_NHI_OLD = regex.compile(r"[A-HJ-NP-Z]{3}\d{4}")
+_NHI_NEW = regex.compile(r"[A-HJ-NP-Z]{3}\d{2}[A-HJ-NP-Z]{2}")
+
+
+def NHI(value: str) -> int:  # noqa: N802 - named like the other validators, after the id
+    """An NHI number: the old form's mod-11 check digit (2), the 2022 form's shape (1)."""
+    v = value.replace(" ", "").upper()
+    if _NHI_NEW.fullmatch(v):
+        return 1
+    if not _NHI_OLD.fullmatch(v):
+        return 0
+    total = sum(
+        (_NHI_LETTERS.index(ch) + 1 if ch.isalpha() else int(ch)) * (7 - i)
+        for i, ch in enumerate(v[:6])
+    )
+    check = (11 - total % 11) % 10 if total % 11 else -1
+    return 2 if check == int(v[6]) else 1
+
+
 SIN, BSN, PESEL = _valid(sin), _valid(bsn), _valid(pesel)
 CPF, AADHAAR, NIR = _valid(cpf), _valid(aadhaar), _valid(nir)
 CODICE_FISCALE, PERSONNUMMER, HETU = _valid(codicefiscale), _valid(personnummer), _valid(hetu)
@@ -110,6 +131,7 @@ ID_CUES: tuple[tuple[tuple[str, ...], tuple[Validator, ...]], ...] = (
     (("egn", "егн"), (EGN,)),
     (("isikukood",), (ISIKUKOOD,)),
     (("teudat zehut", "israeli id"), (ISRAELI,)),
+    (("nhi", "nhi number", "nhi no", "national health index"), (NHI,)),
     (("national id", "national identity number", "national id number", "national identifier",
       "national insurance", "personal id", "personal identity number", "identity number",
       "id number", "citizen id", "personal code", "personal number"), ALL_IDS),
@@ -211,7 +233,8 @@ class NationalIdRecognizer:
                 start = gap.end() if gap else cue.end()
                 for end in _prefixes(text, start):
                     value = text[start:end]
-                    if sum(ch.isdigit() for ch in value) < 5:
+                    # An NHI holds four digits (two since 2022); every other id five or more.
+                    if sum(ch.isdigit() for ch in value) < (2 if checks == (NHI,) else 5):
                         continue
                     level = 0 if _placeholder(value) else max(check(value) for check in checks)
                     # The generic "ID number" label must be backed by a valid number.

@@ -41,6 +41,7 @@ SENTENCES = {
     names.JOB_TITLE_BEFORE: "Our Practice Manager Tom Hale will call.",
     names.ATTENDEE_LIST: "PRESENT: Ann Lee, Tom Hale",
     names.RECIPIENT_OF_PAPERWORK: "RSVP to Tom Hale by Friday.",
+    names.NAME_THEN_DOB: "WAS NOT BROUGHT: Julie Boatemaa D.O.B. 10.02.20",
 }
 
 

@@ -177,6 +177,7 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "Ht 165 cm.",
         "BMI 31.",
     ),
+    "death": ("She died peacefully on 3 May.", "He passed away last night."),
     "patient_subject": (
         "Pt reports pain.",
         "Patient denies fever.",
