@@ -164,6 +164,20 @@ def rule_decision(findings: Sequence[Finding], thresholds: DecisionThresholds) -
     if strong and health:
         score = min(1.0, max(score, strong[0].score) + 0.05)
         behind.append(health[0])
+    for first, second in t.identity_pairs:
+        pairs = [
+            (x, y)
+            for x in usable
+            if x.entity == first
+            for y in usable
+            if y.entity == second and _beside(x, y)
+        ]
+        if pairs:
+            x, y = max(pairs, key=lambda p: p[0].score * p[1].score)
+            if x.score * y.score > score:
+                score = x.score * y.score
+                reasons.append(f"patient identified by {x.describe()} with {y.describe()}")
+                behind.extend((x, y))
     phi = score >= t.phi_threshold
     if not phi:
         reasons = [_why_not(strong, linked, unknown, health)]
@@ -173,6 +187,11 @@ def rule_decision(findings: Sequence[Finding], thresholds: DecisionThresholds) -
         reasons=tuple(reasons),
         findings=tuple(dict.fromkeys(behind)),
     )
+
+
+def _beside(a: Finding, b: Finding, gap: int = 40) -> bool:
+    """`b` right after `a` in one part ("Ann Lee (DOB 3/4/1950)"): one person's identifiers."""
+    return a.part == b.part and 0 <= b.start - a.end <= gap
 
 
 def _why_not(

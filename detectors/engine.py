@@ -63,7 +63,7 @@ _NOT_PATIENT_OWNER = (
     r"physician|doctor|nurses?|residents?|employees?|department|facility|organi[sz]ation|company"
 )
 SECOND_PERSON_CARE = re.compile(
-    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,2}}(?:appointment|appt|visit|"
+    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,3}}(?:appointment|appt|visit|"
     r"results?|lab|labs|test|procedure|surgery|diagnosis|prescription|medications?|meds|"
     r"follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|mri|x-ray|colonoscopy|"
     r"vaccine|therapy|symptoms|blood pressure|blood sugar|levels?|dose|dosage|refill|"
@@ -99,6 +99,7 @@ NAME_THEN_HEALTH = re.compile(
     r"|.{0,80}\b(?:his|her|their)\s+(?:[\w-]+\s+){0,2}"
     r"|.{0,80}\b(?:was|were|is|has been|had been|has|had|needs?|needed|requires?)?\s*(?:seen|admitted|"
     r"discharged|diagnosed|treated|referred|prescribed|started on|restarted on|scheduled for|"
+    r"unfit|signed off|off sick|recovering|suffering|living with|struggling|"
     r"presented|presents|reports|reported|complains|complained|underwent|tested|came in|is due|"
     r"needs to reschedule|needs to schedule|used|uses|took|takes|received|receives|was given|"
     r"got|developed|sustained|suffered|fell|experienced|denies|endorses|missed|needs|needed|"

@@ -23,11 +23,12 @@ _CAP = r"\p{Lu}(?:\p{Ll}|['’]\p{Lu})[\p{L}'’-]{0,24}"
 _UP = r"\p{Lu}{2}[\p{Lu}'’-]{0,24}"
 _INIT = r"\p{Lu}\."
 # "First [M.] Last [Last2]", "Last, First [M.]", "LAST, FIRST"
-# Names in scripts without letter case (Han, Hangul, kana, Arabic, Hebrew, Indic, Thai), one to
-# four words.
+# Names in scripts without letter case (Han, Hangul, kana, Arabic, Hebrew, Indic, South-East
+# Asian, Georgian, Ethiopic), one to four words.
 _UNCASED = (
     r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}\p{Arabic}\p{Hebrew}\p{Devanagari}\p{Bengali}"
-    r"\p{Tamil}\p{Telugu}\p{Gujarati}\p{Gurmukhi}\p{Thai}\p{M}]"
+    r"\p{Tamil}\p{Telugu}\p{Gujarati}\p{Gurmukhi}\p{Kannada}\p{Malayalam}\p{Sinhala}\p{Thai}"
+    r"\p{Lao}\p{Khmer}\p{Myanmar}\p{Georgian}\p{Ethiopic}\p{M}]"
 )
 _UNCASED_NAME = rf"{_UNCASED}{{1,20}}(?:[ \t]{_UNCASED}{{1,20}}){{0,3}}"
 NAME_FIRST_LAST = rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}}"
@@ -65,7 +66,9 @@ HEADER_LINE = regex.compile(
 _GREET_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|ibn|ter|ten"
 GREETING = regex.compile(
     rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?)[ ,]{{1,3}}"
-    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: (?:(?:{_GREET_PARTICLES}) )*{_CAP}){{0,2}})"
+    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: (?:(?:{_GREET_PARTICLES}) )*{_CAP}){{0,2}}"
+    # a name in a script without capitals: "Dear ماهان زارعی,", "Dear 稔 加藤,"
+    rf"|{_UNCASED_NAME})"
     rf"\s{{0,2}}[,:!\n-]"
 )
 # A provider's mark anywhere in a short span: "Dr. Park", "Lee, MD", "Ana Ruiz NP".
@@ -145,7 +148,9 @@ STRONG_CUE_WORDS = regex.compile(
 )
 FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"
-    r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}/\d{1,2}/\d{2,4}))"
+    r"member id|medicare|medicaid|age \d|\d{1,3}[- ]?(?:y/?o|year)|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|"
+    r"\d{1,2}[ -](?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,6}\.?[ -]\d{4}|"
+    r"(?:19|20)\d\d-\d\d-\d\d))"
 )
 # A name straight before its date of birth is a patient's record: "Julie Boatemaa DOB 10.02.20",
 # "Roe, Ann (d.o.b. 3/4/1950)", "Ann Lee, born 12 May 1961".
@@ -576,11 +581,23 @@ def listed_name_word(word: str) -> bool:
 
 @lru_cache(maxsize=1)
 def _medical_words() -> frozenset[str]:
+    """Words of the clinical term lists and drug names, which are no evidence of a name.
+
+    A person's name in an eponym ("Graves disease", "Down syndrome", "Parkinson disease") stays a
+    name: Mr Graves and Ms Down are people.
+    """
     words: set[str] = set()
+    eponyms: set[str] = set()
     for name in ("conditions.txt", "specialties.txt", "labs.txt", "procedures.txt"):
         for t in terms(name):
-            words.update(t.split())
-    return frozenset(words) | drug_names()
+            parts = t.split()
+            words.update(parts)
+            if len(parts) == 2 and parts[1] in _EPONYM_HEADS:
+                eponyms.add(parts[0])
+    return frozenset(words - eponyms) | drug_names()
+
+
+_EPONYM_HEADS = frozenset({"disease", "syndrome", "palsy", "lymphoma", "phenomenon"})
 
 
 def plausible_name(value: str) -> bool:

@@ -47,6 +47,31 @@ PHI_MAIL = [
         id="pressure-damage-and-dob",
     ),
     pytest.param(
+        "Hi,\n\nStrategy discussion re 영자 양 (born 13/06/2012) on Monday at 12:20. Could the "
+        "practice bring the attendance history?\n\nGarrett Spain\nChildren's Social Care",
+        id="patient-named-with-birth-date",
+    ),
+    pytest.param(
+        "Dear Adult Social Care,\n\nI am raising a concern about Durodola Ajewole (06 June 1939). "
+        "She has Parkinson disease and may lack capacity for this decision.\n\nDr Vincent",
+        id="concern-about-name-with-spelled-date",
+    ),
+    pytest.param(
+        "ماهان زارعی\n\nDear ماهان زارعی,\n\nYou did not attend your counselling session "
+        "appointment on 11 November.\n\nYours sincerely\nSiddharth Munshi\nReception Manager",
+        id="greeting-in-a-script-without-capitals",
+    ),
+    pytest.param(
+        "Dear თამარი,\n\nWe were so sorry to hear that ნაზიბროლა ბიბილაშვილი died on 11 November. "
+        "It was a privilege to care for her.\n\nDr Hodson",
+        id="georgian-name-died",
+    ),
+    pytest.param(
+        "Hi Wendy,\n\nFollowing today's OH review, Nayeli Jurado is currently unfit for work "
+        "because of epilepsy.\n\nJonathan Douglas, OH Nurse Adviser",
+        id="unfit-for-work-because-of",
+    ),
+    pytest.param(
         "Re: Jean Niquille, chemin de Jacot 88, 3740 Julliard\n\nYour patient's overnight "
         "oximetry was in keeping with severe obstructive sleep apnoea.\n\nDr Jones",
         id="british-spelling",
@@ -70,6 +95,11 @@ CLEAN_MAIL = [
         "Blue Cross will require prior authorization when billed with atrial fibrillation "
         "starting next quarter. This bulletin contains no member information.",
         id="insurer-bulletin",
+    ),
+    pytest.param(
+        "Happy birthday to Aaron Simpson (2026-07-25) and Mr Jack Briggs (25/03/2026)! Cake at "
+        "3 pm.",
+        id="staff-birthdays",
     ),
     pytest.param(
         "Davis-Lane is voluntarily recalling insulin pen needles, lot 2782883B. Please "
