@@ -256,7 +256,13 @@ class Pipeline:
         policy = self.policy
         try:
             # The facts (roster lookups) off the loop, once per message; then a pure decision.
-            facts: Facts = await offload(lambda: policy.facts(parsed, envelope, detection))
+            # A small message whose facts need no roster is resolved here: the hop to a thread
+            # and back cost more than the facts themselves.
+            blocks = getattr(policy, "facts_block", None)
+            if len(raw) <= INLINE_PARSE_BYTES and blocks is not None and not blocks(detection):
+                facts: Facts = policy.facts(parsed, envelope, detection)
+            else:
+                facts = await offload(lambda: policy.facts(parsed, envelope, detection))
             decision = policy.decide(parsed, envelope, detection, facts)
         except PhigateError:
             raise

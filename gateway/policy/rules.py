@@ -295,6 +295,16 @@ class RulePolicy:
             for r in document.rules
         }
 
+    def facts_block(self, detection: Detection) -> bool:
+        """Whether `facts` may ask the roster for this detection; if not, it only reads memory."""
+        if self.groups.roster is None:
+            return False
+        return (
+            self._sender_groups
+            or bool(detection.patients)
+            or may_need_roster(self._roster_rules_phi, detection.phi)
+        )
+
     def facts(self, message: ParsedMessage, envelope: Envelope, detection: Detection) -> Facts:
         """See Policy. Asks the roster: the pipeline runs this off the event loop."""
         return resolve_facts(
