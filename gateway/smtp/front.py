@@ -14,9 +14,11 @@ aiosmtpd internals we still touch, each because no public hook exists:
   line that cost more than the rest of a small message's relaying; ours reads it in chunks up to
   the next ".CRLF" (at most the stream limit each), with aiosmtpd's rules: ends only on
   CRLF.CRLF, size limit (552), line limit (500), dots unstuffed (RFC 5321 4.5.2).
-- `_reset_timeout` (called): aiosmtpd's one timer runs from the last command, so during DATA it
-  would bound the whole transfer and while we process a message it would cut the client off;
-  re-arming it makes it bound a pause in the transfer, and wait for our answer.
+- `StreamReader._limit` (asyncio's): raised during DATA only, see `smtp_DATA`.
+- `_reset_timeout` (called, and overridden to move its timer only when the deadline comes
+  sooner): aiosmtpd's one timer runs from the last command, so during DATA it would bound the
+  whole transfer and while we process a message it would cut the client off; re-arming it
+  makes it bound a pause in the transfer, and wait for our answer.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _DOT_ATOM = rf"{_ATOM}(?:\.{_ATOM})*"
 _PLAIN_ANGLE_ADDR = re.compile(rf"<({_DOT_ATOM}@{_DOT_ATOM})>")
 _DATA_LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
+# What the stream may buffer during DATA (asyncio's default stream limit); commands get one line.
+DATA_BUFFER_BYTES = 64 * 1024
 
 
 def content_problem(raw: bytes, line_limit: int, bare_newlines: str) -> tuple[str | None, bytes]:
@@ -112,6 +116,7 @@ class GatewaySMTP(SMTP):
         self._auth_failures = 0
         self._pending_auth: tuple[str, LoginPassword] | None = None
         self._session_timer: asyncio.TimerHandle | None = None
+        self._timeout_at = 0.0  # when the idle (or pause) limit runs out; see _reset_timeout
         super().__init__(handler, authenticator=self._note_credentials, **kwargs)
 
     def __dir__(self) -> list[str]:
@@ -204,6 +209,28 @@ class GatewaySMTP(SMTP):
         return (
             not self._client_gone and self.transport is not None and not self.transport.is_closing()
         )
+
+    def _reset_timeout(self, duration: float | None = None) -> None:
+        """See aiosmtpd; the timer is moved only when the new deadline comes sooner.
+
+        aiosmtpd cancels its timer and starts another on every command and reply (a handle and
+        a heap entry each time, several per message); here a later deadline is only noted, and
+        a timer that fires before it starts itself again for the rest.
+        """
+        deadline = self.loop.time() + (duration or self._timeout_duration)
+        self._timeout_at = deadline
+        handle = self._timeout_handle
+        if handle is not None and not handle.cancelled() and handle.when() <= deadline:
+            return
+        if handle is not None:
+            handle.cancel()
+        self._timeout_handle = self.loop.call_at(deadline, self._timeout_due)
+
+    def _timeout_due(self) -> None:
+        if self.loop.time() < self._timeout_at:
+            self._timeout_handle = self.loop.call_at(self._timeout_at, self._timeout_due)
+            return
+        self._timeout_cb()
 
     def _timeout_cb(self) -> None:
         # aiosmtpd just drops the line (no hook); say why first (RFC 5321 4.5.3.2).
@@ -323,13 +350,21 @@ class GatewaySMTP(SMTP):
         if arg:
             await self.push("501 Syntax: DATA")
             return
-        await self.push("354 End data with <CR><LF>.<CR><LF>")
+        reader = self._reader
+        # The stream limit (one line) also sets when asyncio pauses the socket: at twice it, so
+        # every message over 2 KB paused reading on arrival and resumed it on the first read.
+        # During DATA the buffer may hold more; read_data checks the lines itself.
+        line_limit: int = reader._limit  # type: ignore[attr-defined]
+        reader._limit = max(line_limit, DATA_BUFFER_BYTES)  # type: ignore[attr-defined]
         try:
-            content = await read_data(self._reader, self.data_size_limit, self.line_length_limit)
+            await self.push("354 End data with <CR><LF>.<CR><LF>")
+            content = await read_data(reader, self.data_size_limit, self.line_length_limit)
         except asyncio.CancelledError:
             log.info("smtp.lost_during_data", peer=_peer(self.session))
             self._writer.close()
             raise
+        finally:
+            reader._limit = line_limit  # type: ignore[attr-defined]
         if isinstance(content, str):
             await self.push(content)  # aiosmtpd's words; push gives them our codes
             self._set_post_data_state()
