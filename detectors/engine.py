@@ -336,16 +336,20 @@ class PhiEngine:
                 if f.group(1) in ("From", "Sender"):
                     practice.update(d.lower() for d in MAIL_DOMAIN.findall(f.group(2)))
         greeted_person = False
-        for part, t in texts:
+        spans: set[tuple[int, int, int]] = set()
+        for i, (part, t) in enumerate(texts):
             if part in ("subject", "header") or part.startswith("attachment:"):
                 continue
+            # A letter's addressee block: the name over the postal address.
+            head = _letter_head(t, raw[i])
+            spans.update((i, m.start, m.end) for m in head)
             g = GREETING.search(t)
             if g is None:
+                greeted_person = greeted_person or bool(head)
                 continue
             if PROVIDER_MARK.search(g.group(0)):
                 return set()
             greeted_person = True
-        spans: set[tuple[int, int, int]] = set()
         named = False
         for i in headers:
             t = texts[i][1]
@@ -680,6 +684,31 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
         first.end() <= h.start < stop and PRONOUN_CARE.match(text, first.end(), h.start)
         for h in health
     )
+
+
+def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
+    """A letter's addressee: a name alone on a line near the top with a postal address on the
+    lines right after it ("Brian Robinson / 98 Leonard Well, West Alexandra, M89 2EX")."""
+    for m in raw:
+        if m.start > 300:
+            break
+        if m.entity != "PERSON" or m.role not in ("", "addressee"):
+            continue
+        eol = text.find("\n", m.end)
+        if (
+            eol < 0
+            or text[m.end : eol].strip(" \t\r,")
+            or text[_line_of(text, m.start) : m.start].strip()
+        ):
+            continue
+        address = [
+            a
+            for a in raw
+            if a.entity in ("STREET_ADDRESS", "ZIP_CODE") and eol < a.start < eol + 200
+        ]
+        if address and address[0].start <= eol + 3:
+            return [m, *address]
+    return []
 
 
 def _row_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:

@@ -152,8 +152,9 @@ def _split_cells(line: str, sep: str) -> list[tuple[int, int]]:
 def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str]:
     """Return (header cell, separator) above a table cell in CSV-, tab- or pipe-separated text.
 
-    The header is the first line of the block of non-empty lines holding ``start`` that has the
-    same number of cells; ("", "") when the position is not inside such a table.
+    The header is the first line of the block of lines holding ``start`` that has the same
+    number of cells; ("", "") when the position is not inside such a table. Rows may stand one
+    blank line apart (a table turned from HTML or with doubled line ends).
     """
     lo, hi = line_bounds(text, start)
     line = text[lo:hi].rstrip("\r")
@@ -171,6 +172,9 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
             break
         prev_lo = text.rfind("\n", 0, cur - 1) + 1
         prev = text[prev_lo : cur - 1].rstrip("\r")
+        if not prev.strip() and prev_lo > 0:
+            prev_lo = text.rfind("\n", 0, prev_lo - 1) + 1
+            prev = text[prev_lo : text.find("\n", prev_lo)].rstrip("\r")
         if not prev.strip() or len(_split_cells(prev, sep)) != len(cells):
             break
         header = prev

@@ -72,6 +72,18 @@ PHI_MAIL = [
         id="unfit-for-work-because-of",
     ),
     pytest.param(
+        "Anticoagulation Clinic\nBrian Robinson\n98 Leonard Well, West Alexandra, M89 2EX\n"
+        "INR today (28 November): 2.5\nPlease take 3 mg of warfarin on Monday.\nIf you notice "
+        "unusual bleeding, contact us.",
+        id="letter-head-addressee",
+    ),
+    pytest.param(
+        "Handover for 03/01/2027\n\nBed\tName\tAge\tDx\tPlan\n\nVW01\tEwatomi Aderibigbe\t49\t"
+        "COPD exacerbation\tmed reg review\n\nVW02\tMofifoluwa Afonja\t70\tAKI on fluids\t"
+        "bloods tomorrow\n",
+        id="double-spaced-table",
+    ),
+    pytest.param(
         "Re: Jean Niquille, chemin de Jacot 88, 3740 Julliard\n\nYour patient's overnight "
         "oximetry was in keeping with severe obstructive sleep apnoea.\n\nDr Jones",
         id="british-spelling",
