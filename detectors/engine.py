@@ -108,6 +108,9 @@ NAME_THEN_HEALTH = re.compile(
     r"|.{0,40}\b(?:had|has|developed|reacted) (?:an? )?[\w-]{3,20}(?: reaction)? to\s+)$",
     re.DOTALL,
 )
+# A postal address line in any script: a house number and a comma, no colon ("Yevlax ş., küç.,
+# b. 1, m. 2", "ჭრელაშვილის ქ. 26, სამტრედია"), at most 80 characters.
+ADDRESS_LIKE = re.compile(r"(?=[^:\n]*\d)(?=[^:\n]*,)[^:\n]{6,80}")
 # A row of a list: quote marks, bullets or nothing before the name, a column sign after it.
 ROW_LEAD = re.compile(r"[ \t>*•·-]*")
 ROW_SEPARATOR = re.compile(r"[ \t]+[-–—][ \t]|[ \t]*[|:\t]")
@@ -708,6 +711,10 @@ def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         ]
         if address and address[0].start <= eol + 3:
             return [m, *address]
+        # An address of a country the recognizers do not read: a house number and a comma.
+        nxt = text.find("\n", eol + 1)
+        if ADDRESS_LIKE.fullmatch(text[eol + 1 : len(text) if nxt < 0 else nxt].strip()):
+            return [m]
     return []
 
 

@@ -78,6 +78,12 @@ PHI_MAIL = [
         id="letter-head-addressee",
     ),
     pytest.param(
+        "Anticoagulation Clinic\nSəma Qurbanlı\nYevlax ş., GƏNCLƏR DOSTLUĞU küç., b. 1, m. 2\n"
+        "INR today (17/10/2026): 4.3\nPlease take 5 mg of your warfarin on Monday.\nIf you notice "
+        "unusual bleeding, contact us.",
+        id="letter-head-foreign-address",
+    ),
+    pytest.param(
         "Handover for 03/01/2027\n\nBed\tName\tAge\tDx\tPlan\n\nVW01\tEwatomi Aderibigbe\t49\t"
         "COPD exacerbation\tmed reg review\n\nVW02\tMofifoluwa Afonja\t70\tAKI on fluids\t"
         "bloods tomorrow\n",
