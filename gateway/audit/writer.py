@@ -110,7 +110,9 @@ class AuditWriter:
         the same exception), AuditEntryRejected (or the TypeError of a wrongly typed field)
         for this entry alone, or AuditWriterClosed.
         Cancelling the caller does not withdraw the entry: the message it records has
-        already been handled, so its record is still written.
+        already been handled, so its record is still written (the cancelled future is only
+        skipped when the batch's outcomes are handed out; no shield, whose extra future and
+        callbacks cost a loop round per record, is needed for that).
         """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[int] = loop.create_future()
@@ -122,7 +124,7 @@ class AuditWriter:
             # batch it waits for is complete.
             if len(self._queue) == 1 or len(self._queue) >= self._target:
                 self._cond.notify()
-        return await asyncio.shield(future)
+        return await future
 
     async def close(self) -> None:
         """Commit everything queued so far, then stop the thread; later appends are refused."""
