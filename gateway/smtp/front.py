@@ -67,14 +67,22 @@ _DATA_LINE_TOO_LONG = "500 Line too long (see RFC5321 4.5.3.1.6)"
 DATA_BUFFER_BYTES = 64 * 1024
 
 
-def content_problem(raw: bytes, line_limit: int, bare_newlines: str) -> tuple[str | None, bytes]:
+def content_problem(
+    raw: bytes, line_limit: int, bare_newlines: str, longest: int | None = None
+) -> tuple[str | None, bytes]:
     """Check DATA as aiosmtpd handed it over (unstuffed); return a refusal or the content.
 
     aiosmtpd ends DATA only on CRLF.CRLF, so a bare LF or CR never ends a message (the SMTP
     smuggling defence); a message that holds one is refused, or has its line endings made
-    CRLF when `bare_newlines` is "normalize". A line counts up to its CRLF.
+    CRLF when `bare_newlines` is "normalize". A line counts up to its CRLF. `longest`, when
+    known, bounds every line's length from above (the reader measured them before unstuffing),
+    so a message within the limit by that bound is not split into lines a second time.
     """
-    if len(raw) > line_limit and max(map(len, raw.split(b"\r\n"))) > line_limit:
+    if (
+        len(raw) > line_limit
+        and (longest is None or longest > line_limit)
+        and max(map(len, raw.split(b"\r\n"))) > line_limit
+    ):
         return too_long_reply(line_limit), raw
     if b"\x00" in raw:
         return "554 5.6.0 Message contains NUL bytes; they are not allowed in mail", raw
@@ -117,6 +125,8 @@ class GatewaySMTP(SMTP):
         self._pending_auth: tuple[str, LoginPassword] | None = None
         self._session_timer: asyncio.TimerHandle | None = None
         self._timeout_at = 0.0  # when the idle (or pause) limit runs out; see _reset_timeout
+        # The last DATA's longest line before unstuffing, without its CRLF (read_data's).
+        self._measured: list[int] = [-1]
         super().__init__(handler, authenticator=self._note_credentials, **kwargs)
 
     def __dir__(self) -> list[str]:
@@ -261,6 +271,11 @@ class GatewaySMTP(SMTP):
         """Trusted network or authenticated: such clients are not cut off after a few errors."""
         return self._trusted or bool(self.session is not None and self.session.authenticated)
 
+    def longest_line(self) -> int | None:
+        """An upper bound on the length of the last DATA's lines (no CRLF), None if unknown."""
+        n = self._measured[0]
+        return n if n >= 0 else None
+
     def processing(self) -> None:
         """The message is read: wait for our answer as long as processing and a commit may take."""
         self._data_phase = "processing"
@@ -358,7 +373,9 @@ class GatewaySMTP(SMTP):
         reader._limit = max(line_limit, DATA_BUFFER_BYTES)  # type: ignore[attr-defined]
         try:
             await self.push("354 End data with <CR><LF>.<CR><LF>")
-            content = await read_data(reader, self.data_size_limit, self.line_length_limit)
+            content = await read_data(
+                reader, self.data_size_limit, self.line_length_limit, self._measured
+            )
         except asyncio.CancelledError:
             log.info("smtp.lost_during_data", peer=_peer(self.session))
             self._writer.close()
@@ -578,7 +595,9 @@ class GatewayHandler:
         raw = envelope.original_content or b""
         assert isinstance(raw, bytes)
         smtp = self.gateway.settings.smtp
-        problem, raw = content_problem(raw, smtp.max_line_length, smtp.bare_newlines)
+        problem, raw = content_problem(
+            raw, smtp.max_line_length, smtp.bare_newlines, server.longest_line()
+        )
         if problem is not None:
             return problem
         server.processing()
@@ -636,14 +655,21 @@ def _protocol_names(cls: type) -> list[str]:
 
 
 async def read_data(
-    reader: asyncio.StreamReader, size_limit: int | None, line_limit: int
+    reader: asyncio.StreamReader,
+    size_limit: int | None,
+    line_limit: int,
+    measured: list[int] | None = None,
 ) -> bytes | str:
     """Read DATA up to CRLF.CRLF; the content unstuffed, or aiosmtpd's refusal.
 
     `reader`'s stream limit bounds each chunk, so memory stays bounded; past `size_limit` the
     rest is read and dropped, and the answer is 552 once the client has finished (RFC 5321
     4.2.5), as aiosmtpd does. A line counts with its CRLF and a stuffed dot, as in aiosmtpd.
+    `measured[0]`, if given, is set to the longest line without its CRLF (before unstuffing,
+    so no unstuffed line is longer), or -1 when the content was not measured.
     """
+    if measured is not None:
+        measured[0] = -1
     chunks: list[bytes] = []
     total = 0
     too_much = False
@@ -677,8 +703,11 @@ async def read_data(
     if too_much:
         return _TOO_MUCH_DATA
     data = b"".join(chunks)[:-3]
-    if _longest_line(data) > line_limit:
+    longest, longest_text = _line_lengths(data)
+    if longest > line_limit:
         return _DATA_LINE_TOO_LONG
+    if measured is not None:
+        measured[0] = longest_text
     if data.startswith(b"."):
         data = data[1:]
     return data.replace(b"\r\n.", b"\r\n")
@@ -692,10 +721,10 @@ def _end_started(tail: bytes) -> int:
     return 0
 
 
-def _longest_line(data: bytes) -> int:
-    """The longest line's length with its CRLF (lines end only on CRLF)."""
-    lines = data.split(b"\r\n")
-    return max(max(map(len, lines[:-1]), default=-2) + 2, len(lines[-1]))
+def _line_lengths(data: bytes) -> tuple[int, int]:
+    """The longest line's length with its CRLF, and the longest line's text alone."""
+    lengths = list(map(len, data.split(b"\r\n")))
+    return max(max(lengths[:-1], default=-2) + 2, lengths[-1]), max(lengths)
 
 
 def _login(session: Session) -> str | None:
