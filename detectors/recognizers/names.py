@@ -164,7 +164,7 @@ LIST_ROW = regex.compile(
     rf"(?m)^[ \t>*-]{{0,6}}(?:\d{{1,2}}[:.]\d{{2}}(?:[ \t]?(?i:am|pm))?[ \t]+)?({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
 )
 TABLE_NAME_CELL = regex.compile(
-    rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
+    rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP}|{_UNCASED_NAME})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
     regex.MULTILINE,
 )
 _NAME_HEADER_WORDS = (

@@ -84,6 +84,11 @@ PHI_MAIL = [
         id="letter-head-foreign-address",
     ),
     pytest.param(
+        "Prior notification list attached.\n\nName,DOB,Last result\nমুশফিক মোড়ল,20-06-1984,"
+        "HPV positive\nকরিম সরকার,25/10/1987,inadequate sample\n",
+        id="table-names-in-a-script-without-capitals",
+    ),
+    pytest.param(
         "Handover for 03/01/2027\n\nBed\tName\tAge\tDx\tPlan\n\nVW01\tEwatomi Aderibigbe\t49\t"
         "COPD exacerbation\tmed reg review\n\nVW02\tMofifoluwa Afonja\t70\tAKI on fluids\t"
         "bloods tomorrow\n",
@@ -160,6 +165,7 @@ def test_clean_mail(engine: PhiEngine, body: str) -> None:
         ("She missed her appointment on Friday.", "APPOINTMENT", "missed her appointment", True),
         ("Item: Estradiol 2 mg tablets", "MEDICATION", "Estradiol", True),
         ("Adverse events should be reported.", "CLINICAL_NARRATIVE", "Adverse events", False),
+        ("Last test: HPV positive, cytology negative.", "LAB_RESULT", "HPV", True),
     ],
 )
 def test_words_and_numbers(text: str, entity: str, phrase: str, expected: bool) -> None:
