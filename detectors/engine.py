@@ -10,6 +10,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from typing import Protocol
 
@@ -281,6 +282,7 @@ class PhiEngine:
         contact = self.config.decision.contact_identifiers
         recipients = self._patient_recipients(texts, raw) if second_person else set()
         for i, (part, t) in enumerate(texts):
+            raw[i] = _birth_in_brackets(t, raw[i])
             patient_lines = {
                 _line_of(t, m.start)
                 for m in raw[i]
@@ -687,6 +689,28 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
         first.end() <= h.start < stop and PRONOUN_CARE.match(text, first.end(), h.start)
         for h in health
     )
+
+
+def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
+    """A name with a date of an earlier year in brackets right after it is a patient and their
+    date of birth: "Smear overdue - Eyyüp Sezer (15 July 1982)", "Ann Lee (03/04/1950)"."""
+    people = [m for m in raw if m.entity == "PERSON" and m.role in ("", "list", "patient")]
+    if not people:
+        return raw
+    born: dict[tuple[int, int], RawMatch] = {}
+    for m in raw:
+        if m.entity != "DATE_TIME" or not text.startswith("(", m.start - 1) or m.start < 2:
+            continue
+        year = CALENDAR_YEAR.search(text, m.start, m.end)
+        if year is None or int(year.group()) > date.today().year - 2:
+            continue
+        for p in people:
+            if text[p.end : m.start - 1].strip(" \t") == "" and m.start - p.end <= 3:
+                born[(p.start, p.end)] = replace(p, role="patient", score=max(p.score, 0.8))
+                born[(m.start, m.end)] = replace(m, entity="DOB", score=0.85)
+    if not born:
+        return raw
+    return [born.get((m.start, m.end), m) for m in raw]
 
 
 def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:

@@ -105,6 +105,9 @@ TITLED_SIGN_OFF = regex.compile(
     rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?i:{STAFF_TITLE})"
     rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}&'()-]+){{0,5}}[ \t\r]*$"
 )
+LAST_LINE_NAME = regex.compile(
+    rf"(?:^|\n)[ \t]*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})[ \t\r]*\n?[ \t\r\n]*\Z"
+)
 SIGNED = regex.compile(
     rf"(?i:signed|signature|electronically signed by|sent by|from)(?:[: ]{{1,3}}|[ \t]?[-–][ \t]?)"
     rf"((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})"
@@ -937,6 +940,16 @@ class NameRecognizer:
             value = sig.group(1)
             if plausible_name(value):
                 s, e = _trim(value, sig.start(1))
+                out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
+        # A name alone on the last line, titled or not, is how the writer signs off.
+        # Not the last row of a list of names ("Patients seen today: / Ann Lee / Tom Hale").
+        last = LAST_LINE_NAME.search(text)
+        above = text[: last.start(1)].rstrip().rpartition("\n")[2] if last is not None else ""
+        if last is not None and not NAME_LINE.fullmatch(above.strip()):
+            title = _TITLE_PREFIX.match(last.group(1))
+            skip = title.end() if title else 0
+            if plausible_name(last.group(1)[skip:]):
+                s, e = _trim(last.group(1)[skip:], last.start(1) + skip)
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         # A name over its job title in the message's last lines, with or without a closing.
         tail = max(0, len(text) - 400)

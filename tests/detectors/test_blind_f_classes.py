@@ -2,7 +2,8 @@
 children not brought, deaths, a name straight before its DOB, list rows of names and medicines,
 British spellings, NZ NHI numbers, dd-Mon-yyyy dates, pressure damage; and on the clean side
 staff sign-offs over a job title, reps' sign-offs with their firm, teaching cases, product
-software, 'Blue Cross' and adverse-event reporting boilerplate.
+software, 'Blue Cross' and adverse-event reporting boilerplate. A few from templates-g's misses
+too: a name with an earlier year's date in brackets, a titled name on the last line.
 """
 
 from __future__ import annotations
@@ -89,6 +90,15 @@ PHI_MAIL = [
         id="table-names-in-a-script-without-capitals",
     ),
     pytest.param(
+        "Final reminder sent for Eyyüp Sezer (15 July 1982), no response. Can a clinician phone "
+        "her?\nMiss Lynn Kelly",
+        id="name-with-birth-date-in-brackets",
+    ),
+    pytest.param(
+        "Seen in the leg ulcer clinic today, dressings changed:\nAnn Lee\nTom Hale",
+        id="last-name-of-a-list-is-no-sign-off",
+    ),
+    pytest.param(
         "Handover for 03/01/2027\n\nBed\tName\tAge\tDx\tPlan\n\nVW01\tEwatomi Aderibigbe\t49\t"
         "COPD exacerbation\tmed reg review\n\nVW02\tMofifoluwa Afonja\t70\tAKI on fluids\t"
         "bloods tomorrow\n",
@@ -123,6 +133,11 @@ CLEAN_MAIL = [
         "Happy birthday to Aaron Simpson (2026-07-25) and Mr Jack Briggs (25/03/2026)! Cake at "
         "3 pm.",
         id="staff-birthdays",
+    ),
+    pytest.param(
+        "The meeting with Ann Lee (2025-03-01) is moved to Friday. Can you book the room?\n"
+        "Mrs Tina Watkins",
+        id="last-year-date-and-titled-sign-off",
     ),
     pytest.param(
         "Davis-Lane is voluntarily recalling insulin pen needles, lot 2782883B. Please "
