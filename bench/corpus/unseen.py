@@ -57,21 +57,47 @@ LANGUAGES = (
 VACCINES = ("Influenza (QIV)", "COVID-19 booster", "Shingrix dose 2", "Pneumococcal PCV20", "Tdap")
 
 
-class Gen:
-    """Random sources for one message: a patient's Faker, a staff Faker and the choices."""
+class FakerGen:
+    """Random sources for one message of a blind template source: a patient's Faker, a staff
+    Faker and the choices, drawn from the source's own locales (its subclass sets them)."""
+
+    patient_locales: tuple[str, ...] = ()
+    staff_locales: tuple[str, ...] = ()
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.pt = Faker(rng.choice(PATIENT_LOCALES))
+        self.pt = Faker(rng.choice(self.patient_locales))
         self.pt.seed_instance(rng.randrange(2**32))
-        self.st = Faker(rng.choice(STAFF_LOCALES))
+        self.st = Faker(rng.choice(self.staff_locales))
         self.st.seed_instance(rng.randrange(2**32))
 
     def pick(self, *options: str) -> str:
         return self.rng.choice(options)
 
+    def variant(self, n: int = 4) -> int:
+        return self.rng.randrange(n)
+
     def digits(self, n: int) -> str:
         return "".join(str(self.rng.randint(0, 9)) for _ in range(n))
+
+    def staff(self) -> str:
+        return str(self.st.name())
+
+    def doctor(self) -> str:
+        return f"Dr {self.st.last_name()}"
+
+    def phone(self) -> str:
+        return str(self.st.phone_number())
+
+    def company(self) -> str:
+        return str(self.st.company())
+
+
+class Gen(FakerGen):
+    """templates-d's generator: its locales, dates and clock times."""
+
+    patient_locales = PATIENT_LOCALES
+    staff_locales = STAFF_LOCALES
 
     def patient(self) -> str:
         return str(self.pt.name())
@@ -89,15 +115,6 @@ class Gen:
         return self.pick(
             f"{h:02d}:{m:02d}", f"{(h - 1) % 12 + 1}:{m:02d} {'am' if h < 12 else 'pm'}"
         )
-
-    def staff(self) -> str:
-        return str(self.st.name())
-
-    def doctor(self) -> str:
-        return f"Dr {self.st.last_name()}"
-
-    def phone(self) -> str:
-        return str(self.st.phone_number())
 
 
 # ------------------------------------------------------------------------- PHI families

@@ -25,10 +25,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from faker import Faker
-
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import Source, build_source
+from bench.corpus.unseen import FakerGen, Source, build_source
 
 # A city practice's list: mostly local, plus the languages and scripts a registered list really has.
 PATIENT_LOCALES = (
@@ -98,27 +96,17 @@ FRIDGE_VACCINES = (
 )  # fmt: skip
 
 
-class Gen:
-    """Random sources for one message: a patient's Faker, a staff Faker and the choices."""
+class Gen(FakerGen):
+    """templates-f's generator: its locales and the draws only it makes."""
+
+    patient_locales = PATIENT_LOCALES
+    staff_locales = STAFF_LOCALES
 
     def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.pt = Faker(rng.choice(PATIENT_LOCALES))
-        self.pt.seed_instance(rng.randrange(2**32))
-        self.st = Faker(rng.choice(STAFF_LOCALES))
-        self.st.seed_instance(rng.randrange(2**32))
+        super().__init__(rng)
         # The message's patient: one person, so subject, greeting and body agree.
         self.given = str(self.pt.first_name())
         self.family = str(self.pt.last_name())
-
-    def pick(self, *options: str) -> str:
-        return self.rng.choice(options)
-
-    def variant(self, n: int = 4) -> int:
-        return self.rng.randrange(n)
-
-    def digits(self, n: int) -> str:
-        return "".join(str(self.rng.randint(0, 9)) for _ in range(n))
 
     def patient(self) -> str:
         return f"{self.given} {self.family}"
@@ -170,18 +158,6 @@ class Gen:
         return self.pick(
             f"{h:02d}:{m:02d}", f"{(h - 1) % 12 + 1}:{m:02d}{'am' if h < 12 else 'pm'}"
         )
-
-    def staff(self) -> str:
-        return str(self.st.name())
-
-    def doctor(self) -> str:
-        return f"Dr {self.st.last_name()}"
-
-    def phone(self) -> str:
-        return str(self.st.phone_number())
-
-    def company(self) -> str:
-        return str(self.st.company())
 
     def signature(self, role: str) -> str:
         return (

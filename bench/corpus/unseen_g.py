@@ -26,10 +26,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from faker import Faker
-
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import Source, build_source
+from bench.corpus.unseen import FakerGen, Source, build_source
 
 # A mixed urban list: mostly local, then the languages a registered list and a private clinic see.
 PATIENT_LOCALES = (
@@ -128,26 +126,16 @@ ALERT_DRUGS = (
 )  # fmt: skip
 
 
-class Gen:
-    """Random sources for one message: a patient's Faker, a staff Faker and the choices."""
+class Gen(FakerGen):
+    """templates-g's generator: its locales and the draws only it makes."""
+
+    patient_locales = PATIENT_LOCALES
+    staff_locales = STAFF_LOCALES
 
     def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.pt = Faker(rng.choice(PATIENT_LOCALES))
-        self.pt.seed_instance(rng.randrange(2**32))
-        self.st = Faker(rng.choice(STAFF_LOCALES))
-        self.st.seed_instance(rng.randrange(2**32))
+        super().__init__(rng)
         self.given = str(self.pt.first_name())
         self.family = str(self.pt.last_name())
-
-    def pick(self, *options: str) -> str:
-        return self.rng.choice(options)
-
-    def variant(self, n: int = 4) -> int:
-        return self.rng.randrange(n)
-
-    def digits(self, n: int) -> str:
-        return "".join(str(self.rng.randint(0, 9)) for _ in range(n))
 
     def patient(self) -> str:
         return f"{self.given} {self.family}"
@@ -197,17 +185,8 @@ class Gen:
         h, m = self.rng.randint(8, 17), self.rng.choice((0, 10, 15, 30, 40, 45))
         return self.pick(f"{h:02d}:{m:02d}", f"{h:02d}{m:02d}", f"{(h - 1) % 12 + 1}.{m:02d}")
 
-    def staff(self) -> str:
-        return str(self.st.name())
-
     def doctor(self) -> str:
         return f"Dr {self.st.first_name()[0]}. {self.st.last_name()}"
-
-    def phone(self) -> str:
-        return str(self.st.phone_number())
-
-    def company(self) -> str:
-        return str(self.st.company())
 
     def postcode(self) -> str:
         return str(self.st.postcode())
