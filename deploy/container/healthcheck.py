@@ -5,13 +5,16 @@ The URL is PHIGATE_HEALTHCHECK_URL (default http://127.0.0.1:9325/healthz, the s
 metrics.listen) or the first argument. Give .../readyz instead to call the container healthy
 only when it can take mail (policy loaded, stores and next hop reachable); the image checks
 liveness, because a next hop that waits for phigate to be healthy would otherwise never start.
-It is the standard library only, so it runs in any Python the image has.
+A tcp://HOST:PORT target only has to accept a connection (the portal, whose HTTPS certificate
+the check cannot verify); compose's healthcheck names it without any quoting, which
+podman-compose 1.2 mangles. It is the standard library only, so it runs in any Python the image has.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import urllib.error
 import urllib.request
@@ -22,6 +25,15 @@ DEFAULT_URL = "http://127.0.0.1:9325/healthz"
 
 def check(url: str, timeout: float = 5.0) -> str | None:
     """Return None when the endpoint at url answers 200, else why it does not."""
+    if url.startswith("tcp://"):
+        host, _, port = url.removeprefix("tcp://").rpartition(":")
+        if not host or not port.isdigit():
+            return f"expected tcp://HOST:PORT, got {url!r}"
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        except OSError as exc:
+            return f"{url}: {exc.__class__.__name__}: {exc}"
+        return None
     if not url.startswith(("http://", "https://")):
         return f"expected an http:// URL, got {url!r}"
     try:
