@@ -48,7 +48,7 @@ browser-deps: system-deps
 
 image-build: system-deps
 	@if [ "$${PHIGATE_CONTAINER_TESTS:-1}" != 0 ]; then \
-		mkdir -p $(IMAGE_BUILD) && rm -f $(IMAGE_BUILD)/rc && : > $(IMAGE_BUILD)/log && \
+		mkdir -p $(IMAGE_BUILD); rm -f $(IMAGE_BUILD)/rc; : > $(IMAGE_BUILD)/log; \
 		( bash scripts/build-image.sh >$(IMAGE_BUILD)/log 2>&1; echo $$? >$(IMAGE_BUILD)/rc ) \
 			</dev/null >/dev/null 2>&1 & echo $$! >$(IMAGE_BUILD)/pid; \
 	fi
