@@ -93,6 +93,25 @@ class FakerGen:
         return str(self.st.company())
 
 
+class OnePatientGen(FakerGen):
+    """A generator whose message is about one patient, drawn once so that the subject, the
+    greeting and the body name the same person."""
+
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__(rng)
+        self.given = str(self.pt.first_name())
+        self.family = str(self.pt.last_name())
+
+    def patient(self) -> str:
+        return f"{self.given} {self.family}"
+
+    def first(self) -> str:
+        return self.given
+
+    def last(self) -> str:
+        return self.family
+
+
 class Gen(FakerGen):
     """templates-d's generator: its locales, dates and clock times."""
 

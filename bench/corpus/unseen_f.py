@@ -21,12 +21,11 @@ No label was changed after the run.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import FakerGen, Source, build_source
+from bench.corpus.unseen import OnePatientGen, Source, build_source
 
 # A city practice's list: mostly local, plus the languages and scripts a registered list really has.
 PATIENT_LOCALES = (
@@ -96,26 +95,11 @@ FRIDGE_VACCINES = (
 )  # fmt: skip
 
 
-class Gen(FakerGen):
+class Gen(OnePatientGen):
     """templates-f's generator: its locales and the draws only it makes."""
 
     patient_locales = PATIENT_LOCALES
     staff_locales = STAFF_LOCALES
-
-    def __init__(self, rng: random.Random) -> None:
-        super().__init__(rng)
-        # The message's patient: one person, so subject, greeting and body agree.
-        self.given = str(self.pt.first_name())
-        self.family = str(self.pt.last_name())
-
-    def patient(self) -> str:
-        return f"{self.given} {self.family}"
-
-    def first(self) -> str:
-        return self.given
-
-    def last(self) -> str:
-        return self.family
 
     def other(self) -> str:
         """Someone else on the list: another patient or a group member, of either locale."""

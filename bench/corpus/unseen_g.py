@@ -22,12 +22,11 @@ after the run.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from pathlib import Path
 
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import FakerGen, Source, build_source
+from bench.corpus.unseen import OnePatientGen, Source, build_source
 
 # A mixed urban list: mostly local, then the languages a registered list and a private clinic see.
 PATIENT_LOCALES = (
@@ -126,25 +125,11 @@ ALERT_DRUGS = (
 )  # fmt: skip
 
 
-class Gen(FakerGen):
+class Gen(OnePatientGen):
     """templates-g's generator: its locales and the draws only it makes."""
 
     patient_locales = PATIENT_LOCALES
     staff_locales = STAFF_LOCALES
-
-    def __init__(self, rng: random.Random) -> None:
-        super().__init__(rng)
-        self.given = str(self.pt.first_name())
-        self.family = str(self.pt.last_name())
-
-    def patient(self) -> str:
-        return f"{self.given} {self.family}"
-
-    def first(self) -> str:
-        return self.given
-
-    def last(self) -> str:
-        return self.family
 
     def other(self) -> str:
         return str(self.pt.name())

@@ -1,0 +1,77 @@
+"""The blind template sources f and g: deterministic, one label per family, apart from each other
+and from d and e."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from bench.corpus import unseen, unseen_e, unseen_f, unseen_g
+
+# The families written as clean (hard negatives); every other family holds one patient's PHI.
+CLEAN = {
+    # drugs, conditions in general, staff and group members' names, fictional teaching cases
+    "templates-f": {
+        "ppg_meeting_minutes", "opening_hours_change", "vaccine_fridge_excursion",
+        "inspection_prep", "teaching_case_cpd", "public_health_campaign",
+        "software_licence_renewal",
+    },
+    # a drug safety alert, aggregate survey figures, staff names on a certificate, a locum's own
+    # GMC and bank details
+    "templates-g": {
+        "drug_safety_alert", "patient_survey_results", "cpd_certificate", "locum_invoice",
+        "access_card_notice", "referral_pathway_update", "staff_fundraiser",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("module", "source"), [(unseen_f, "templates-f"), (unseen_g, "templates-g")], ids=["f", "g"]
+)
+def test_source_is_deterministic_and_each_family_has_one_label(
+    tmp_path: Path, module: ModuleType, source: str
+) -> None:
+    """Same seed, same bytes; another seed, other bytes; a family is wholly PHI or wholly clean."""
+    clean = CLEAN[source]
+    rows = module.build(tmp_path / "a", per_family=3, seed=5)
+    again = module.build(tmp_path / "b", per_family=3, seed=5)
+    other = module.build(tmp_path / "c", per_family=3, seed=6)
+    assert {str(r["source"]) for r in rows} == {source}
+    labels: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        labels[str(r["category"])].add(str(r["label"]))
+    assert set(labels) == set(module.FAMILIES)
+    assert {fam for fam, lab in labels.items() if lab == {"clean"}} == clean
+    assert {fam for fam, lab in labels.items() if lab == {"phi"}} == set(labels) - clean
+    assert len(labels) - len(clean) >= 10 and len(clean) >= 6
+    same = [
+        (tmp_path / "a" / str(r["file"])).read_bytes()
+        == (tmp_path / "b" / str(r2["file"])).read_bytes()
+        for r, r2 in zip(rows, again, strict=True)
+    ]
+    assert all(same)
+    changed = [
+        (tmp_path / "a" / str(r["file"])).read_bytes()
+        != (tmp_path / "c" / str(r2["file"])).read_bytes()
+        for r, r2 in zip(rows, other, strict=True)
+    ]
+    assert sum(changed) > len(rows) // 2
+
+
+def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> None:
+    """Written into one folder, d, e, f and g overwrite nothing of each other's and share no ID."""
+    ids: list[str] = []
+    files = 0
+    for module in (unseen, unseen_e, unseen_f, unseen_g):
+        rows = module.build(tmp_path, per_family=1, seed=7)
+        files += len(rows)
+        for r in rows:
+            msg = message_from_bytes((tmp_path / str(r["file"])).read_bytes(), policy=default)
+            ids.append(str(msg["Message-ID"]))
+    assert len(list(tmp_path.glob("*.eml"))) == files
+    assert len(set(ids)) == files
