@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from bench.corpus import unseen, unseen_e, unseen_f, unseen_g
+from bench.corpus import unseen, unseen_e, unseen_f, unseen_g, unseen_h
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
 CLEAN = {
@@ -27,11 +27,19 @@ CLEAN = {
         "drug_safety_alert", "patient_survey_results", "cpd_certificate", "locum_invoice",
         "access_card_notice", "referral_pathway_update", "staff_fundraiser",
     },
+    # a payer's fee schedule, a training reminder with department rates, a courier's route, a
+    # job offer to a named applicant, aggregate quality measures, holiday hours and on-call names
+    "templates-h": {
+        "payer_fee_schedule_update", "hipaa_training_reminder", "courier_pickup_change",
+        "job_offer_letter", "quality_measure_dashboard", "holiday_schedule",
+    },
 }  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("module", "source"), [(unseen_f, "templates-f"), (unseen_g, "templates-g")], ids=["f", "g"]
+    ("module", "source"),
+    [(unseen_f, "templates-f"), (unseen_g, "templates-g"), (unseen_h, "templates-h")],
+    ids=["f", "g", "h"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -67,7 +75,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
     """Written into one folder, d, e, f and g overwrite nothing of each other's and share no ID."""
     ids: list[str] = []
     files = 0
-    for module in (unseen, unseen_e, unseen_f, unseen_g):
+    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
         for r in rows:
