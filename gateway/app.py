@@ -6,6 +6,7 @@ import asyncio
 import functools
 import ipaddress
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -37,6 +38,11 @@ from gateway.storage.stores import check_stores
 log = structlog.get_logger("phigate.app")
 # A pending audit record that failed is tried once more after this pause before a 451.
 PENDING_RETRY_DELAY_S = 0.2
+# Stage jobs (parse, scan, policy facts) are CPU-bound Python: two at once on one worker only
+# fight over the GIL, which cost 40% more CPU per scanned message (docs/performance.md, "Fourth
+# round"). A job therefore waits for the one before it to finish, but never longer than this: a
+# slow scan still cannot hold up the mail queued behind it.
+STAGE_TURN_WAIT_S = 0.25
 
 
 def shipped_path(path: Path) -> Path:
@@ -122,6 +128,30 @@ def _size_option(options: Sequence[str]) -> int:
     return 0
 
 
+class Turns:
+    """Runs functions one at a time across threads, except that none waits longer than `wait` s.
+
+    A function whose turn does not come within `wait` runs anyway (beside the slow one).
+    """
+
+    def __init__(self, wait: float) -> None:
+        self.wait = wait
+        self._lock = threading.Lock()
+
+    def __call__(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """`fn` wrapped to run in its turn."""
+
+        def in_turn() -> Any:
+            mine = self._lock.acquire(timeout=self.wait)
+            try:
+                return fn()
+            finally:
+                if mine:
+                    self._lock.release()
+
+        return in_turn
+
+
 class Gateway:
     """Everything one worker needs: settings, pipeline, relay, audit log and metrics."""
 
@@ -178,6 +208,7 @@ class Gateway:
         self._large_executor = ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="phigate-stage-large"
         )
+        self._turns = Turns(STAGE_TURN_WAIT_S)
         # Work that follows a message but need not precede its reply (the sender directory).
         self._after_reply: set[asyncio.Future[None]] = set()
         needed = {"deliver"} | {
@@ -208,10 +239,12 @@ class Gateway:
         return DkimSigner(d.domain, d.selector, d.key_file).sign
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._turns(fn))
 
     async def _offload_large(self, fn: Callable[[], Any]) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._large_executor, fn)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._large_executor, self._turns(fn)
+        )
 
     # -- what the SMTP adapter asks ------------------------------------------------------------
     def may_relay(self, peer: object, authenticated: bool) -> bool:
