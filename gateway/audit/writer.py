@@ -12,6 +12,13 @@ at once (the previous batch was one entry), a steady crowd of concurrent session
 together without waiting out the timer, and nothing waits longer than `max_wait_ms` for
 company. Before the first batch the target is `max_batch`.
 
+The anchor and witness files (`AuditLog.flush_anchor`: two more fsyncs, about as much CPU as
+the commit itself) are written at most once per `anchor_lag_ms` (100 ms), for the newest
+commit: a commit after a quiet spell is anchored at once, one within the lag of the last anchor
+when the lag is up (the thread wakes for it if nothing else comes), and close() anchors what is
+left. Under load that is a few anchors a second instead of one per batch. The records never
+wait for them: a commit is durable and its callers released before any anchor write.
+
 Several worker processes, each with its own writer on the same database, stay one linear
 chain because `append_many` holds the chain-head lock. Create the writer in the worker
 process (after any fork): its thread does not survive a fork.
@@ -21,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -77,14 +85,27 @@ def _settle(batch: list[_Pending], outcomes: list[_Outcome]) -> None:
 class AuditWriter:
     """Group-commit front of an AuditLog for asyncio code: `await append(entry)` returns the seq."""
 
-    def __init__(self, log: AuditLog, *, max_batch: int = 256, max_wait_ms: float = 2.0) -> None:
+    def __init__(
+        self,
+        log: AuditLog,
+        *,
+        max_batch: int = 256,
+        max_wait_ms: float = 2.0,
+        anchor_lag_ms: float = 100.0,
+    ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         if max_wait_ms < 0:
             raise ValueError("max_wait_ms must not be negative")
+        if anchor_lag_ms < 0:
+            raise ValueError("anchor_lag_ms must not be negative")
         self._log: Final = log
         self._max_batch: Final = max_batch
         self._max_wait_s: Final = max_wait_ms / 1000.0
+        self._anchor_lag_s: Final = anchor_lag_ms / 1000.0
+        # Whether a commit is not anchored yet, and when the anchor was last written.
+        self._unanchored = False
+        self._anchored_at = -math.inf
         self._cond = threading.Condition()
         self._queue: deque[_Pending] = deque()
         self._closing = False
@@ -138,11 +159,15 @@ class AuditWriter:
     def _run(self) -> None:
         try:
             while True:
-                self._inflight = self._next_batch()
-                if not self._inflight:
+                batch = self._next_batch()
+                if batch is None:
+                    self._log.flush_anchor()
                     return
-                self._commit(self._inflight)
-                self._inflight = []
+                if batch:
+                    self._inflight = batch
+                    self._commit(batch)
+                    self._inflight = []
+                self._anchor_when_due(due=not batch)
         except BaseException as exc:
             # Never leave a caller waiting forever on a dead thread.
             with self._cond:
@@ -154,13 +179,23 @@ class AuditWriter:
             self._deliver(left, [stopped] * len(left))
             raise
 
-    def _next_batch(self) -> list[_Pending]:
-        """Wait for entries, give the batch a short time to fill, and take up to max_batch."""
+    def _next_batch(self) -> list[_Pending] | None:
+        """Wait for entries, give the batch a short time to fill, and take up to max_batch.
+
+        None once closing with nothing left; an empty batch when an unanchored commit's
+        anchor fell due while nothing was queued.
+        """
         with self._cond:
             while not self._queue and not self._closing:
-                self._cond.wait()
+                if not self._unanchored:
+                    self._cond.wait()
+                    continue
+                remaining = self._anchored_at + self._anchor_lag_s - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._cond.wait(remaining)
             if not self._queue:
-                return []
+                return None
             deadline = self._queue[0].queued_at + self._max_wait_s
             while len(self._queue) < self._target and not self._closing:
                 remaining = deadline - time.monotonic()
@@ -208,8 +243,23 @@ class AuditWriter:
                 largest_batch=max(s.largest_batch, len(batch)),
             )
         self._deliver(batch, settled)
-        # The records are committed and their callers released; the anchor (a tail check,
-        # never needed for the 250) follows with its own fsync.
+        if accepted and failed is None:
+            self._unanchored = True
+
+    def _anchor_when_due(self, *, due: bool = False) -> None:
+        """Write the anchor for the newest commit if none was written for `anchor_lag_ms`
+        (or `due`: `_next_batch` found the lag up).
+
+        The records are committed and their callers released; the anchor (a tail check,
+        never needed for the 250) follows with its own fsync, for the newest head only.
+        """
+        if not self._unanchored:
+            return
+        now = time.monotonic()
+        if not due and now - self._anchored_at < self._anchor_lag_s:
+            return
+        self._unanchored = False
+        self._anchored_at = now
         self._log.flush_anchor()
 
     @staticmethod

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import multiprocessing.synchronize
+import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from gateway.audit import AuditEntryRejected, AuditLog, AuditWriter, AuditWriterClosed
+from gateway.audit.anchor import AnchorFile, default_witness_path
+from gateway.audit.log import default_anchor_path
 from tests.support.audit import counting_commits, make_entry, ref, run_sql
 from tests.support.together import run_processes_together
 
@@ -176,11 +182,96 @@ def test_a_cancelled_caller_still_gets_its_record_written(audit_log: AuditLog) -
 
 
 def test_bad_settings_are_refused(audit_log: AuditLog) -> None:
-    """A batch size below one or a negative wait is a clear error."""
+    """A batch size below one or a negative wait or anchor lag is a clear error."""
     with pytest.raises(ValueError, match="max_batch"):
         AuditWriter(audit_log, max_batch=0)
     with pytest.raises(ValueError, match="max_wait_ms"):
         AuditWriter(audit_log, max_wait_ms=-1)
+    with pytest.raises(ValueError, match="anchor_lag_ms"):
+        AuditWriter(audit_log, anchor_lag_ms=-1)
+
+
+def _witnessed_seqs(key_file: Path) -> list[int]:
+    path = default_witness_path(default_anchor_path(key_file))
+    return [json.loads(line)["seq"] for line in path.read_text().splitlines()]
+
+
+def _twenty_batches_queued_at_once(
+    log: AuditLog, monkeypatch: pytest.MonkeyPatch, anchor_lag_ms: float
+) -> list[int]:
+    """200 appends in batches of 10, all queued while the first batch's commit is held."""
+    release = threading.Event()
+    real = log.append_many
+
+    def held_append_many(entries: Sequence[Any], *, anchor: bool = True) -> list[int]:
+        assert release.wait(30)
+        return real(entries, anchor=anchor)
+
+    monkeypatch.setattr(log, "append_many", held_append_many)
+
+    async def scenario() -> list[int]:
+        writer = AuditWriter(log, max_batch=10, max_wait_ms=NEVER_MS, anchor_lag_ms=anchor_lag_ms)
+        try:
+            tasks = [asyncio.create_task(writer.append(make_entry(log, i))) for i in range(1, 201)]
+            await asyncio.sleep(0)  # every task has queued its entry
+            release.set()
+            return await asyncio.gather(*tasks)
+        finally:
+            await writer.close()
+
+    with counting_commits(log) as counter:
+        seqs = asyncio.run(scenario())
+    assert seqs == list(range(1, 201))
+    assert counter.commits == 20
+    return seqs
+
+
+def test_batches_within_the_anchor_lag_share_one_anchor(
+    audit_log: AuditLog, audit_key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 commits in a row: the first (after a quiet spell) is anchored at once, the other 19
+    within the lag are not, and close() anchors the newest head; the log verifies."""
+    _twenty_batches_queued_at_once(audit_log, monkeypatch, anchor_lag_ms=NEVER_MS)
+    assert _witnessed_seqs(audit_key_file) == [0, 10, 200]
+    anchor = AnchorFile(default_anchor_path(audit_key_file)).read()
+    assert anchor is not None and anchor.seq == 200
+    _assert_chain(audit_log, 200)
+
+
+def test_an_anchor_lag_of_zero_anchors_every_commit(
+    audit_log: AuditLog, audit_key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no lag allowed, each of the 20 commits writes its own head to the witness."""
+    _twenty_batches_queued_at_once(audit_log, monkeypatch, anchor_lag_ms=0.0)
+    assert _witnessed_seqs(audit_key_file) == [0, *range(10, 201, 10)]
+    _assert_chain(audit_log, 200)
+
+
+def test_a_commit_within_the_lag_is_anchored_when_it_is_up_without_another_append(
+    audit_log: AuditLog, audit_key_file: Path
+) -> None:
+    """The second of two appends in a row waits for the lag, then the idle writer anchors it
+    by itself (no further append, no close)."""
+
+    async def scenario() -> list[int]:
+        writer = AuditWriter(audit_log, anchor_lag_ms=50.0)
+        try:
+            await writer.append(make_entry(audit_log, 1))
+            await writer.append(make_entry(audit_log, 2))
+            # Polled, not timed: the test fails only if seq 2 is never anchored.
+            for _ in range(30_000):
+                if _witnessed_seqs(audit_key_file)[-1] == 2:
+                    break
+                await asyncio.sleep(0.001)
+            return _witnessed_seqs(audit_key_file)
+        finally:
+            await writer.close()
+
+    witnessed = asyncio.run(scenario())
+    assert witnessed == [0, 1, 2]  # 1 after a quiet spell at once, 2 once the lag was up
+    anchor = AnchorFile(default_anchor_path(audit_key_file)).read()
+    assert anchor is not None and anchor.seq == 2
+    _assert_chain(audit_log, 2)
 
 
 PER_PROCESS = 60
