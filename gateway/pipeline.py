@@ -335,7 +335,10 @@ class Pipeline:
                 ctx = ActContext(
                     message=message,
                     original=parsed,
-                    envelope=replace(envelope, rcpt_tos=remaining),
+                    # The envelope itself when the step serves all of it (the usual case).
+                    envelope=envelope
+                    if remaining == envelope.rcpt_tos
+                    else replace(envelope, rcpt_tos=remaining),
                     step=step,
                     rule=route.rule,
                     reason=route.reason,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,6 +24,8 @@ from gateway.model import (
     ParsedMessage,
     PolicyDecision,
     Reply,
+    StageResult,
+    Verdict,
 )
 from gateway.pipeline import Pipeline
 from gateway.registry import DuplicateName, Registry
@@ -241,3 +245,22 @@ def test_an_edit_of_the_content_type_parses_the_message_again():
     edited = parser.with_header_edits(parsed, (HeaderEdit("Content-Type", "text/plain"),))
     assert edited.message.get_content_type() == "text/plain"
     assert not edited.message.is_multipart()
+
+
+def test_with_stage_copies_like_dataclasses_replace_and_leaves_the_original() -> None:
+    """The copy equals replace()'s, field by field, and the verdict it came from is unchanged."""
+    verdict = Verdict(ref_id="r1", envelope=ENV, size=10, received_at=datetime.now(UTC))
+    first = StageResult("parse", "ok", "clean", 0.5)
+    second = StageResult("detect", "no-phi", "nothing found", 0.25, {"score": 0.0})
+    reply = Outcome(reply=ACCEPTED)
+    one = verdict.with_stage(first, message_id="<m@x>", defects=("d",))
+    two = one.with_stage(second, outcome=reply, acted="deliver")
+    assert one == dataclasses.replace(verdict, stages=(first,), message_id="<m@x>", defects=("d",))
+    assert two == dataclasses.replace(one, stages=(first, second), outcome=reply, acted="deliver")
+    assert verdict.stages == () and verdict.message_id is None and one.outcome is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        two.acted = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError, match="no_such_field"):
+        verdict.with_stage(first, no_such_field=1)
+    with pytest.raises(TypeError, match="stages"):
+        verdict.with_stage(first, stages=())
