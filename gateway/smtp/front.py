@@ -32,7 +32,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from aiosmtpd.smtp import MISSING, SMTP, AuthResult, LoginPassword, Session, syntax
+from aiosmtpd.smtp import (
+    MISSING,
+    SMTP,
+    AuthResult,
+    LoginPassword,
+    Session,
+    _AuthMechAttr,
+    syntax,
+)
 from aiosmtpd.smtp import Envelope as SmtpEnvelope
 
 from gateway.delivery.relay import CommitGate
@@ -127,16 +135,36 @@ class GatewaySMTP(SMTP):
         self._timeout_at = 0.0  # when the idle (or pause) limit runs out; see _reset_timeout
         # The last DATA's longest line before unstuffing, without its CRLF (read_data's).
         self._measured: list[int] = [-1]
-        super().__init__(handler, authenticator=self._note_credentials, **kwargs)
+        # aiosmtpd lists this instance's and the handler's members to build its command, AUTH
+        # and hook tables on every connection; while it does, `__dir__` shows none on either,
+        # and the same tables are set below from what was found once per class and handler
+        # (a third of setting up a session).
+        self._listing = False
+        handler.listing = False
+        try:
+            super().__init__(handler, authenticator=self._note_credentials, **kwargs)
+        finally:
+            self._listing = True
+            handler.listing = True
+        commands, mechanisms = _session_tables(type(self))
+        hooks, ehlo_version, handler_mechanisms = handler.session_tables()
+        self._handle_hooks = hooks
+        self._ehlo_hook_ver = ehlo_version
+        self._smtp_methods = {command: getattr(self, name) for command, name in commands}
+        auth = {m: _AuthMechAttr(getattr(self, name), True) for m, name in mechanisms}
+        auth.update(handler_mechanisms)  # aiosmtpd's order: the handler's win
+        for excluded in kwargs.get("auth_exclude_mechanism") or ():
+            auth.pop(excluded, None)
+        self._auth_methods = auth
 
     def __dir__(self) -> list[str]:
-        """The command and AUTH mechanism methods only.
+        """The command and AUTH mechanism methods only (none while aiosmtpd sets up).
 
         aiosmtpd finds them on every new connection by listing the instance's members
         (`inspect.getmembers`, which reads every attribute and runs every property); with the
         full list that cost about a tenth of relaying a small message.
         """
-        return _protocol_names(type(self))
+        return _protocol_names(type(self)) if getattr(self, "_listing", True) else []
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         """See aiosmtpd; a plain `<local@domain>` skips the email package's header parser.
@@ -502,14 +530,46 @@ class GatewayHandler:
         self.background: set[asyncio.Future[Any]] = set()
         self.doorman = Doorman()
         self.logins = LoginGuard(gateway.settings.limits.auth_threads)
+        # False while a session sets up (see `__dir__`); the tables it takes instead.
+        self.listing = True
+        self._session_tables: (
+            tuple[dict[str, Callable[..., Any]], str | None, dict[str, _AuthMechAttr]] | None
+        ) = None
 
     def close(self) -> None:
         """Stop the password-check threads."""
         self.logins.close()
 
     def __dir__(self) -> list[str]:
-        """The hook and AUTH mechanism methods only (aiosmtpd lists them on every connection)."""
-        return _protocol_names(type(self))
+        """The hook and AUTH mechanism methods only (aiosmtpd lists them on every connection),
+        none while a session sets up (it takes `session_tables` instead)."""
+        return _protocol_names(type(self)) if getattr(self, "listing", True) else []
+
+    def session_tables(
+        self,
+    ) -> tuple[dict[str, Callable[..., Any]], str | None, dict[str, _AuthMechAttr]]:
+        """aiosmtpd's per-session tables of this handler, made once by aiosmtpd's own rules
+        (`SMTP.__init__`): the `handle_*` hooks by name, which `handle_EHLO` form it has
+        ("new": five parameters), and its `auth_*` mechanisms. Sessions share them (aiosmtpd
+        only reads them)."""
+        tables = self._session_tables
+        if tables is None:
+            names = _protocol_names(type(self))
+            hooks = {
+                n.replace("handle_", ""): getattr(self, n) for n in names if n.startswith("handle_")
+            }
+            ehlo = hooks.get("EHLO")
+            version = None
+            if ehlo is not None:
+                version = {4: "old", 5: "new"}[len(inspect.signature(ehlo).parameters)]
+            mechanisms = {
+                getattr(getattr(self, n), "__auth_mechanism_name__", None)
+                or n.replace("auth_", "").replace("__", "-"): _AuthMechAttr(getattr(self, n), False)
+                for n in names
+                if n.startswith("auth_")
+            }
+            tables = self._session_tables = (hooks, version, mechanisms)
+        return tables
 
     async def handle_EHLO(
         self,
@@ -642,6 +702,30 @@ GatewayHandler.handle_EHLO.__signature__ = inspect.signature(  # type: ignore[at
 )
 
 _PROTOCOL_NAMES: dict[str, list[str]] = {}
+
+
+_SESSION_TABLES: dict[type, tuple[list[tuple[str, str]], list[tuple[str, str]]]] = {}
+
+
+def _session_tables(cls: type) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(command, method name) and (AUTH mechanism, method name) pairs of a protocol class, by
+    aiosmtpd's own rules (`SMTP.__init__`): `smtp_NAME` answers NAME; `auth_NAME` offers the
+    mechanism its `__auth_mechanism_name__` names, else NAME with `__` read as `-`."""
+    tables = _SESSION_TABLES.get(cls)
+    if tables is None:
+        names = _protocol_names(cls)
+        commands = [(n.replace("smtp_", ""), n) for n in names if n.startswith("smtp_")]
+        mechanisms = [
+            (
+                getattr(getattr(cls, n), "__auth_mechanism_name__", None)
+                or n.replace("auth_", "").replace("__", "-"),
+                n,
+            )
+            for n in names
+            if n.startswith("auth_")
+        ]
+        tables = _SESSION_TABLES[cls] = (commands, mechanisms)
+    return tables
 
 
 def _protocol_names(cls: type) -> list[str]:
