@@ -70,6 +70,19 @@ SECOND_PERSON_CARE = re.compile(
     r"vaccine|therapy|symptoms|blood pressure|blood sugar|levels?|dose|dosage|refill|"
     r"medicines?|inhalers?|tablets|capsules|repeat prescription)\b"
     r"|\byou (?:were|have been|are being) (?:seen|treated|admitted|discharged|diagnosed|referred)\b"
+    # a site on the reader's body: "the biopsy we took from your left forearm"
+    r"|\b(?:from|on|of|in|near) your (?:left |right |upper |lower |inner |outer )?(?:forearm|"
+    r"upper arm|arm|lower leg|leg|thigh|knee|ankle|foot|toe|hand|finger|wrist|elbow|shoulder|"
+    r"neck|chest|abdomen|scalp|cheek|nose|ear|forehead|lip|hip|breast|groin|eyelid|shin|calf|"
+    r"heel|temple|jaw|spine)\b"
+)
+# The reader's own results or medicines, which a doctor addressed by title gets only as a
+# patient ("Dear Dr. Lakatos, your results ... adjust your atorvastatin"); "your referral" or
+# "your appointment" a colleague gets too.
+OWN_CARE = re.compile(
+    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,2}}(?:results?|labs?|"
+    r"blood tests?|biopsy|scan|x-ray|mri|diagnosis|medications?|meds|tablets|prescription|dose|"
+    r"dosage|symptoms|blood pressure|blood sugar|cholesterol|levels?|condition|treatment)\b"
 )
 # "your" with up to two words before a health term: "your A1c", "your metformin dose".
 YOUR_BEFORE = re.compile(r"(?i)\byour\s+((?:[\w'’-]+\s+){0,2})$")
@@ -113,7 +126,8 @@ NAME_THEN_HEALTH = re.compile(
 # b. 1, m. 2", "ჭრელაშვილის ქ. 26, სამტრედია"), at most 80 characters.
 ADDRESS_LIKE = re.compile(r"(?=[^:\n]*\d)(?=[^:\n]*,)[^:\n]{6,80}")
 # A row of a list: quote marks, bullets or nothing before the name, a column sign after it.
-ROW_LEAD = re.compile(r"[ \t>*•·-]*")
+# A row may open with its record or specimen number: "> S26-90437 Laura Vera - melanoma in situ".
+ROW_LEAD = re.compile(r"[ \t>*•·-]*(?:#?[A-Z]{0,3}\d{0,4}[-/]?\d{3,10}[ \t]+)?")
 ROW_SEPARATOR = re.compile(r"[ \t]+[-–—][ \t]|[ \t]*[|:\t]")
 # "Joe Roe's urine MC&S": a possessive and at most two words up to the health finding.
 POSSESSED = re.compile(r"['’]s\s+(?:[\w&-]+\s+){0,2}$")
@@ -137,6 +151,9 @@ SENTENCE_BREAK = re.compile(
 # The writer speaks of their own health: "my blood sugars", "should I go to the ER".
 FIRST_PERSON_HEALTH = re.compile(
     r"(?i)(?:\bmy\s+(?:[\w-]+\s+){0,2}"
+    # a family member the writer speaks for: "my mum is 04/09/1934 and has nocturnal enuresis"
+    r"|\bmy\s+(?:mum|mom|mother|dad|father|son|daughter|husband|wife|partner|child|baby|"
+    r"brother|sister|grandmother|grandfather|nan|gran|grandma|grandpa)\b[^.!?\n]{0,60}"
     r"|\b(?:i'm|i am|i've|i have|i had|i was|should i|can i|do i|i feel|i take|i took|i ran out|"
     r"i need)\b[^.!?\n]{0,60})$"
 )
@@ -262,6 +279,7 @@ class PhiEngine:
             texts.append((p.part, t))
         raw = {i: self._clean(t, self._cheap(t)) for i, (_, t) in enumerate(texts)}
         second_person = any(_cares_for_you(t, raw[i]) for i, (_, t) in enumerate(texts))
+        _titled_addressees(texts, raw, second_person)
         self._patient_roles(texts, raw, second_person)
         staff = self._staff_names(texts, raw, second_person)
         findings = self._all_findings(texts, raw, staff, second_person)
@@ -449,13 +467,20 @@ class PhiEngine:
         def in_block(m: RawMatch) -> bool:
             return any(b.start <= m.start and m.end <= b.end for b in blocks)
 
+        def town_of_block(m: RawMatch) -> bool:
+            # "515 route Aurélie, Gravel Ouest": the words after a street's comma are its town.
+            return m.recognizer == "spacy_ner" and any(
+                b.end <= m.start <= b.end + 2 and text[b.end : m.start].strip() == ","
+                for b in blocks
+            )
+
         # Inside an address, "802 Carr Forges" is a street, not a person, and a house number that
         # looks like a CPT code is not a procedure.
         raw = [
             m
             for m in raw
             if not (
-                in_block(m)
+                (in_block(m) or town_of_block(m))
                 and (
                     (m.entity == "PERSON" and not m.role and m.score < 0.8)
                     or (m.category == "health" and m.entity in ("CPT", "ICD10"))
@@ -582,7 +607,7 @@ class PhiEngine:
         patient_spans: list[tuple[int, int]],
     ) -> str:
         role = m.role
-        if role in ("provider", "correspondent", "staff"):
+        if role in ("provider", "correspondent", "staff", "titled_addressee"):
             return "PROVIDER_NAME"
         if role == "addressee":
             return "PATIENT_NAME" if second_person else "PROVIDER_NAME"
@@ -595,6 +620,18 @@ class PhiEngine:
         if role in ("patient", "list"):
             return "PATIENT_NAME"
         return "PERSON"
+
+
+def _titled_addressees(
+    texts: list[tuple[str, str]], raw: dict[int, list[RawMatch]], second_person: bool
+) -> None:
+    """A doctor greeted by title is the patient in mail about the reader's own results or
+    medicines, else a colleague (in place)."""
+    own = second_person and any(OWN_CARE.search(t) for _, t in texts)
+    role = "addressee" if own else "provider"
+    for i in raw:
+        if any(m.role == "titled_addressee" for m in raw[i]):
+            raw[i] = [replace(m, role=role) if m.role == "titled_addressee" else m for m in raw[i]]
 
 
 def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:

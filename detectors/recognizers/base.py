@@ -33,7 +33,9 @@ class RawMatch:
     score: float
     category: str  # "identifier" | "health" | "context"
     recognizer: str
-    role: str = ""  # for names: "patient", "provider", "correspondent", "addressee", "staff", ""
+    # for names: "patient", "provider", "correspondent", "addressee", "titled_addressee" (a
+    # doctor greeted by title: the engine decides which), "staff", ""
+    role: str = ""
 
 
 class Recognizer(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import regex
 
@@ -146,6 +147,23 @@ def _last_context(pattern: regex.Pattern[str], text: str, start: int, before: in
     return last
 
 
+# "my mum is 04/09/1934 and has ...": an adult relative's age told as their birth date.
+KIN_IS = regex.compile(
+    r"(?i)\b(?:my|her|his|their|our) (?:mum|mom|mother|dad|father|husband|wife|partner|nan|gran|"
+    r"grandma|grandpa|grandmother|grandfather) (?:is|was) $"
+)
+BIRTH_YEAR = regex.compile(r"(?:18|19|20)\d\d")
+
+
+def _kin_birth_date(text: str, start: int, value: str) -> bool:
+    year = BIRTH_YEAR.search(value)
+    return (
+        year is not None
+        and int(year.group()) <= date.today().year - 18
+        and KIN_IS.search(text, max(0, start - 40), start) is not None
+    )
+
+
 @dataclass(frozen=True)
 class DateRecognizer:
     """Dates: DOB or date of service by context (inline or column header), bare dates otherwise."""
@@ -177,6 +195,8 @@ class DateRecognizer:
                     entity, score = "DOB", 0.9
                 elif header and SERVICE_CONTEXT.search(header):
                     entity, score = "DATE_OF_SERVICE", 0.75
+                elif _kin_birth_date(text, start, value):
+                    entity, score = "DOB", 0.85
             out.append(RawMatch(entity, start, end, score, "identifier", self.name))
         return out
 

@@ -16,7 +16,7 @@ from detectors.recognizers.base import (
     finditer,
     has_context,
 )
-from detectors.recognizers.gates import gate_suffixes, text_words
+from detectors.recognizers.gates import gate_suffixes, gate_words, text_words
 
 
 def _data(name: str) -> str:
@@ -120,6 +120,54 @@ LAB_VALUE = regex.compile(
     # When it was taken, told between the test and its value: "HbA1c last month 82 mmol/mol".
     r"(?:last|this|previous) (?:month|week|year|time|visit),? |today,? |\([^()\n]{1,20}\):? ){0,2}"
     r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal))"
+)
+# A result that is itself clinical, whatever test it follows: a genetic variant in HGVS notation
+# ("c.1100delC", "c.4837A>G", "p.Arg1699Trp"), a variant's classification, a screen's outcome
+# ("positive screen", "negative urine drug screen").
+GENETIC_VARIANT = regex.compile(
+    r"(?<![\w.])[cgp]\.(?:\d{1,6}(?:[+-]\d{1,4})?(?:_\d{1,6}(?:[+-]\d{1,4})?)?"
+    r"(?:[ACGT]>[ACGT]|delins[ACGT]+|del[ACGT]*|dup[ACGT]*|ins[ACGT]+)"
+    r"|[A-Z][a-z]{2}\d{1,5}(?:[A-Z][a-z]{2}|Ter|\*|fs(?:\*\d{1,4})?))(?![\w>])"
+)
+_RESULT_WORDS = ("pathogenic", "significance", "vus", "screen", "tested")
+RESULT_STATEMENT = gate_words(
+    regex.compile(
+        r"(?i)(?<![\w])(?:(?:likely )?pathogenic(?: variant| mutation)?"
+        r"|variant of (?:uncertain|unknown|undetermined) significance|vus"
+        r"|(?:presumptive )?(?:positive|negative|non-negative) (?:(?:urine|drug|tox|toxicology) ){0,2}"
+        r"screen|tested (?:positive|negative|non-negative))(?![\w])"
+    ),
+    _RESULT_WORDS,
+)
+# A patient telling their own (or their child's) symptom: "makes me dizzy", "I'm still
+# bleeding", "I've got bad cramping", "my son has had a fever of 103".
+_SYMPTOMS = (
+    "dizzy", "dizziness", "lightheaded", "bleeding", "cramping", "cramps", "nauseous", "nausea",
+    "vomiting", "throwing up", "fever", "temperature", "rash", "itchy", "itching", "swollen",
+    "swelling", "short of breath", "breathless", "wheezing", "wheezy", "coughing", "cough",
+    "chest pain", "headache", "headaches", "migraine", "numb", "numbness", "tingling", "faint",
+    "fainted", "palpitations", "thirsty", "diarrhea", "diarrhoea", "constipated", "bruising",
+    "shaky", "lump",
+)  # fmt: skip
+# Between the speaker and the symptom only words of the same clause ("still", "got bad", "had
+# a"), never a preposition that makes it a topic ("a question about dizziness").
+_SAME_CLAUSE = (
+    r"(?:[ \t]+(?!(?i:about|on|for|regarding|re|at|with|to|in|from|of)(?![\w]))[\w'-]+){0,5}?"
+)
+OWN_SYMPTOM = gate_words(
+    regex.compile(
+        r"(?i)(?<![\w])(?:i'm|i am|i've|i have|i feel|i felt|i keep|i got|i'd|makes? me|made me|"
+        r"(?:my|our) (?:son|daughter|child|kid|baby|husband|wife|partner|mom|mum|dad|mother|"
+        r"father|boy|girl)(?:'s| has| had| is| was| keeps| got)?)"
+        + _SAME_CLAUSE
+        + r"[ \t]+("
+        + "|".join(s.replace(" ", "[ \t]") for s in _SYMPTOMS)
+        # a symptom as a topic's name: "the rash photo guide", "a headache clinic"
+        + r")(?![\w])(?![ \t](?i:photos?|guides?|leaflets?|clinics?|services?|teams?|management|"
+        r"protocols?|polic(?:y|ies)|posters?|charts?|audits?|pathways?|conferences?|webinars?|"
+        r"training|study|studies|trials?|products?|creams?|kits?|relief|tablets|medicines?)(?![\w]))"
+    ),
+    _SYMPTOMS,
 )
 _DIAG_SUFFIXES = (
     "itis", "osis", "emia", "aemia", "oma", "omas", "pathy", "algia", "plegia", "trophy",
@@ -265,6 +313,8 @@ class DiagnosisRecognizer:
             if m.group().lower() in _DIAG_SUFFIX_STOP:
                 continue
             out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.7, "health", self.name))
+        for m in finditer(OWN_SYMPTOM, text, timeout):
+            out.append(RawMatch("DIAGNOSIS", m.start(1), m.end(1), 0.75, "health", self.name))
         return out
 
     def _icd_phrases(self, text: str, timeout: float) -> list[RawMatch]:
@@ -400,6 +450,9 @@ class LabRecognizer:
                     "LAB_RESULT", m.start(), m.end(), 0.85 if valued else 0.5, "health", self.name
                 )
             )
+        for pattern in (GENETIC_VARIANT, RESULT_STATEMENT):
+            for m in finditer(pattern, text, timeout):
+                out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))
         return out
 
 

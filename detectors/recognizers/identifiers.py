@@ -210,6 +210,8 @@ NHS_CONTEXT = compile_words(
         "nhs num",
         "chi number",
         "chi no",
+        "chi",  # Scotland's Community Health Index: "(CHI 0968090486)"
+        "chi #",
         "health and care number",
     ]
 )

@@ -33,7 +33,8 @@ _UNCASED = (
 _UNCASED_NAME = rf"{_UNCASED}{{1,20}}(?:[ \t]{_UNCASED}{{1,20}}){{0,3}}"
 NAME_FIRST_LAST = rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}}"
 NAME_LAST_FIRST = rf"{_CAP}(?:[- ]{_CAP})?, {_CAP}(?: {_INIT})?"
-NAME_UPPER = rf"{_UP}(?:[- ]{_UP})?, {_UP}(?: \p{{Lu}}\.?)?"
+# "LAST, FIRST" and the record style "LAST, First" ("GOODMAN, Lisa", "МИХЕЕВ, Демид").
+NAME_UPPER = rf"{_UP}(?:[- ]{_UP})?, (?:{_UP}|{_CAP})(?: \p{{Lu}}\.?)?"
 ANY_NAME = rf"(?:{NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP})"
 
 CREDENTIALS = (
@@ -66,7 +67,10 @@ HEADER_LINE = regex.compile(
 _GREET_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|ibn|ter|ten"
 GREETING = regex.compile(
     rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?)[ ,]{{1,3}}"
-    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? )?{_CAP}(?: (?:(?:{_GREET_PARTICLES}) )*{_CAP}){{0,2}}"
+    # other languages' forms of address stay outside the name: "Dear pani Marika Miąsik"
+    r"(?:(?:pani|pan|Pani|Pan|Herr|Frau|Sr|Sra|Srta|Mme|Mlle|Sig|Sig\.ra|Dhr|Mevr|Bay|Bayan)\.? )?"
+    # Turkish titles stay in the name's span: "Dear Uz. Bitül Tevetoğlu", "Dear Av. Ece Kaya".
+    rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? |(?:Uz|Av|Doç|Op|Dt|Ecz)\. )?{_CAP}(?: (?:(?:{_GREET_PARTICLES}) )*{_CAP}){{0,2}}"
     # a name in a script without capitals: "Dear ماهان زارعی,", "Dear 稔 加藤,"
     rf"|{_UNCASED_NAME})"
     rf"\s{{0,2}}[,:!\n-]"
@@ -98,7 +102,10 @@ STAFF_TITLE = (
     r"dietitian|dietician|midwife|visitor|partner|lead|director|officer|secretary|assistant|"
     r"technician|consultant|surgeon|counsellor|counselor|psychologist|podiatrist|optometrist|"
     r"hygienist|dentist|paramedic|clinician|associate|apprentice|volunteer|navigator|"
-    r"supervisor|sister|matron|team|department|services?|outpatients|reception|admin"
+    r"supervisor|sister|matron|team|department|services?|outpatients|reception|admin|"
+    r"analyst|specialist|scientist|engineer|accountant|clerk|biller|coder|auditor|educator|"
+    r"recruiter|advisor|adviser|representative|executive|chair|president|scheduler|planner|"
+    r"controller|head|chief|champion|liaison|dispatcher|courier|committee|office|desk"
 )
 TITLED_SIGN_OFF = regex.compile(
     rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
@@ -129,11 +136,15 @@ _CHILD_OF = (
     r"guardian of"
 )
 PATIENT_BEFORE = regex.compile(
-    r"(?i)(?<![\w])(?:(?:patient|pt|member|resident|claimant|decedent|client|beneficiary)"
+    r"(?i)(?<![\w])(?:(?:patient|pt|member|resident|claimant|decedent|client|beneficiary|proband)"
     rf"(?:['’]s)?(?: name)?\s{{0,3}}[:#-]?|{_PATIENT_SLOT})\s{{0,3}}$"
 )
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
+    r"proband|index case|"
+    # a request for one's own records names its requester: "SAR 6939 - Lambert, John"
+    r"d?sar(?: \d{1,8})?|subject access request(?: for)?|records request(?: for)?|"
+    r"release of information(?: for)?|"
     r"member name|resident|client|insured|subscriber|guarantor|caller|caller name|summary for|"
     r"results for|result for|"
     r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
@@ -147,6 +158,8 @@ PATIENT_CUE = regex.compile(
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
+    r"proband|index case|"
+    r"d?sar|subject access|records request|release of information|"
     rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
 )
 FOLLOW_CUE = regex.compile(
@@ -164,7 +177,7 @@ NAME_THEN_DOB = regex.compile(
 # A roster row may start with its clock time ("10:10  Cousin, Laurence  (07.08.1954) ...",
 # "3:20 pm  Andreotti, Daria").
 LIST_ROW = regex.compile(
-    rf"(?m)^[ \t>*-]{{0,6}}(?:\d{{1,2}}[:.]\d{{2}}(?:[ \t]?(?i:am|pm))?[ \t]+)?({NAME_UPPER}|{NAME_LAST_FIRST})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
+    rf"(?m)^[ \t>*-]{{0,6}}(?:\d{{1,2}}[:.]\d{{2}}(?:[ \t]?(?i:am|pm))?[ \t]+)?({NAME_UPPER}|{NAME_LAST_FIRST}|{_UNCASED}{{1,20}}, {_UNCASED}{{1,20}})(?=\s{{2,}}|\t|,|\s*\||\s+\d|\s[-–—]\s)"
 )
 TABLE_NAME_CELL = regex.compile(
     rf"(?:^|(?<=[,\t|]))[ \t\"]{{0,3}}({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP}|{_UP}|{_UNCASED_NAME})[ \t\"]{{0,3}}(?=[,\t|\r\n]|$)",
@@ -232,6 +245,12 @@ SPOKE_WITH = regex.compile(
     rf"|{_CAP}(?=[ \t](?:at|in|to|for|today|yesterday|this (?:morning|afternoon)|on)[ \t]))"
     r"(?![ \t](?:from|of|at|with)[ \t]\p{Lu})(?![\w])"
 )
+# A caller who gives their name: "Ryan Siqueira here, my son has had a fever", "it's Ann Lee
+# calling" (not a rep's "Jane Roe here from Acme").
+SELF_INTRO = regex.compile(
+    rf"(?<![\w])(?:(?i:it's|it is|this is)[ \t]+)?({NAME_FIRST_LAST}|{_UNCASED_NAME})"
+    r"[ \t](?:here|calling)(?![\w])(?![,]?[ \t](?i:from|at|with|of|on behalf)(?![\w]))"
+)
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
 # manager Tom Hale", "HR contact: Ana Ruiz".
 JOB_TITLE_BEFORE = regex.compile(
@@ -253,6 +272,12 @@ CENSUS_ROW = regex.compile(
 NUMBERED_ROW = regex.compile(
     rf"(?m)^[ \t]{{0,6}}\d{{1,3}}[.)]?[ \t]+({_CAP}|{_UNCASED_NAME}),?[ \t]+[-–—:][ \t]"
 )
+# A row that opens with a record or specimen number, then a name and a separator:
+# "> A27-11852 Priya Natarajan - squamous cell carcinoma", "#40417  Ann Lee | INR 3.1".
+RECORD_ROW = regex.compile(
+    rf"(?m)^[ \t>*-]{{0,6}}#?\p{{Lu}}{{0,3}}\d{{0,4}}[-/]?\d{{3,10}}[ \t]+"
+    rf"({NAME_FIRST_LAST}|{_UNCASED_NAME})(?=[ \t]+[-–—][ \t]|[ \t]*[|:\t])"
+)
 # A name followed by a patient descriptor in charting shorthand is a patient's: age and sex
 # ("Okafor, 67M", "Ann Lee 45 F", "Hale 72yo F"), gravida/para ("Roe, G2P1"), a post-operative
 # day or status-post ("Hale POD 2 ...", "Lee s/p ..."), or a clinical statement about them
@@ -260,10 +285,13 @@ NUMBERED_ROW = regex.compile(
 _SHORTHAND = (
     r"\d{1,3}[ \t]?(?:y/?o|y\.o\.|yrs?)?[ \t]?[MF](?![\w&])|\d{1,3}[ \t]?(?:y/?o|-year-old)\b"
     r"|G\d{1,2}[ \t]?P\d{1,2}\b|POD[ \t]?\d{1,2}\b|[sS]/[pP][ \t]"
+    # an age alone between commas before what happened: "Enrico Cicilia, 34, overdose of ..."
+    r"|\d{1,3},[ \t](?=\p{Ll})"
 )
 _STATEMENT = (
     r"(?:had|has|developed) (?:an? )?(?:anaphyla|allergic reaction)|(?:is|was) allergic to"
-    r"|attended (?:this|our|the) (?:clinic|practice|surgery|hospital)"
+    r"|attended (?:this|our|the|today's|her|his|their) (?:clinic|practice|surgery|hospital|"
+    r"session|appointment|review|consultation|assessment|group)"
     # a night on the ward or at the hospice, and a death
     r"|had an? (?:comfortable|settled|restless|good|poor|quiet|disturbed|unsettled) night"
     r"|(?:died|passed away) (?:peacefully |suddenly )?(?:on|in|at|yesterday|last|overnight|this)"
@@ -657,9 +685,11 @@ class NameRecognizer:
             (RECIPIENT_OF_PAPERWORK, "staff", 0.8),
             (NAME_COMMA_UNIT, "staff", 0.8),
             (NUMBERED_ROW, "", 0.6),
+            (RECORD_ROW, "list", 0.7),
             (NAME_IN_BED, "patient", 0.8),
             (SPOKE_WITH, "", 0.65),
             (NAME_THEN_DOB, "patient", 0.85),
+            (SELF_INTRO, "patient", 0.8),
         )
     )
 
@@ -680,7 +710,10 @@ class NameRecognizer:
                         vstart += sub.end()
                         value = value[sub.end() :]
                         if role == "addressee":
-                            role_here = "provider" if m.group(1).startswith("Dr") else "patient"
+                            # the message tells which a doctor is (engine._titled_addressees)
+                            role_here = (
+                                "titled_addressee" if m.group(1).startswith("Dr") else "patient"
+                            )
                         else:
                             role_here = role
                     else:
@@ -696,6 +729,11 @@ class NameRecognizer:
                     continue
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
+        # "Dear Dr. Ann Lee": the greeting says more than the title alone (the engine decides
+        # whether the doctor greeted is a colleague or the patient).
+        greeted = {(m.start, m.end) for m in out if m.role == "titled_addressee"}
+        if greeted:
+            out = [m for m in out if m.role != "provider" or (m.start, m.end) not in greeted]
         out.extend(self._patient_cued(text, timeout))
         # "Miss Ann Lee from Hale Partners will present", "From: Mrs Ann Lee <...>", "signed -
         # Miss Shirley Bates": a titled visitor, correspondent or member of staff is no patient

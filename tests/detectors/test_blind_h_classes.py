@@ -1,0 +1,158 @@
+"""Classes from templates-h's first misses and false alarms (issue 10): a caller who gives their
+name and their own symptom, a specimen row of a name and a pathology diagnosis, a site on the
+reader's body, screen outcomes and genetic results, a proband, "SURNAME, Given" in a subject; and
+on the clean side sign-offs over more job titles, a town after a street, symptoms as a topic.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.config import DetectorConfig
+from detectors.decision import decide
+from detectors.engine import PhiEngine
+from detectors.recognizers.health import OWN_SYMPTOM
+from tests.detectors.test_care_mail_classes import rules_phi
+from tests.detectors.test_practice_mail_cues import covered, mail
+
+PHI_MAIL = [
+    pytest.param(
+        'Voicemail for the triage nurse:\n"Hello, Marisol Quintanilla here, the water tablets '
+        'make me dizzy every morning. Call me on 312 555 0148."',
+        id="caller-names-herself-and-her-symptom",
+    ),
+    pytest.param(
+        "Transcribed message: yes hi it's Dmitri Volkov calling, my daughter has had a rash and "
+        "a temperature since Sunday. Number is 416-555-0190.",
+        id="parent-calling-about-a-child",
+    ),
+    pytest.param(
+        "Can someone ring her today?\n> A27-11852 Priya Natarajan - squamous cell carcinoma, "
+        "margins clear.\n\nKaren, MA",
+        id="specimen-row-with-diagnosis",
+    ),
+    pytest.param(
+        "Dear Tobias,\n\nThe lesion we removed from your right shoulder last week was benign. No "
+        "further treatment is needed.\n\nDermatology team",
+        id="site-on-the-readers-body",
+    ),
+    pytest.param(
+        "Family history | Helga Lindqvist\nProband: Helga, 51 y\nPanel result: likely "
+        "pathogenic variant, BRCA2 c.5946delT\nPhone: 604-555-0127",
+        id="genetic-result-of-a-proband",
+    ),
+    pytest.param(
+        "Officer Baker,\n\nAs ordered by the court: Ramon Estrada tested negative on the urine "
+        "drug screen collected 11/02/2026.\n\nClinic front desk",
+        id="drug-screen-outcome",
+    ),
+    pytest.param(
+        "Hi, the QuantiFERON for Oluwaseun Adeyemi came back positive, so the I-693 needs a "
+        "chest X-ray before we sign.\n\nLeah",
+        id="tb-blood-test-result",
+    ),
+    pytest.param(
+        "Dear Dr. Szabóné Kiss Ilona,\n\nYour results from last week are back: LDL 171 mg/dL. "
+        "Dr. Arnold would like to raise your atorvastatin to 40 mg.\n\nPractice nurse",
+        id="doctor-addressed-about-her-own-results",
+    ),
+    pytest.param(
+        "Dear pani Marika Wrona,\n\nYour blood tests are back: INR 3.4. Please take 1 mg less "
+        "warfarin until Friday.\n\nAnticoagulation clinic",
+        id="polish-form-of-address",
+    ),
+    pytest.param(
+        "Hi Gail,\n\nsorry the pads went to the old address. Updated.\n\n> my mum is "
+        "03/02/1931 and has dementia with double incontinence\n\nDistrict nursing",
+        id="relatives-birth-date",
+    ),
+    pytest.param(
+        "Subject access: SAR 5120 - Okafor, Chidi. Address on record 4 Mill Lane, Leeds LS6 "
+        "2AB. Request covers all records since 2018.",
+        id="subject-access-request",
+    ),
+]
+
+SUBJECT_PHI = [
+    pytest.param("HARTMANN, Greta - positive screen 11/04", id="surname-given-latin"),
+    pytest.param("ОРЛОВА, Вера - positive screen", id="surname-given-cyrillic"),
+]
+
+CLEAN_MAIL = [
+    pytest.param(
+        "Team,\n\nScreening rates this quarter: breast cancer screening 88%, depression "
+        "screening 71%, HbA1c control 64%.\n\nDaniel Whitcombe, Quality Analyst",
+        id="aggregate-dashboard-signed-by-analyst",
+    ),
+    pytest.param(
+        "Dear Lucinda Farrow,\n\nWe are pleased to offer you the post of Medical Assistant. "
+        "This offer depends on proof of immunizations. Report to 88 rue Sauvé, Saint-Laurent "
+        "Nord at 8 am.\n\nHuman Resources",
+        id="job-offer-with-a-town-after-the-street",
+    ),
+    pytest.param(
+        "Dear Dr. Petrov,\n\nThank you, your referral has been received and your appointment "
+        "request is with the cardiology triage team.\n\nReferral management",
+        id="doctor-greeted-about-her-referral",
+    ),
+    pytest.param(
+        "Hi all, I have attached the rash photo guide from the webinar and I have a question "
+        "about dizziness in older drivers for Thursday's meeting.\n\nMorgan Ellis\nPractice "
+        "Manager",
+        id="symptoms-as-topics",
+    ),
+]
+
+
+@pytest.mark.parametrize("body", PHI_MAIL)
+def test_phi_mail(engine: PhiEngine, body: str) -> None:
+    """Each message names a patient with their care: PHI by the hand rules alone."""
+    phi, findings = rules_phi(engine, body)
+    assert phi, [f.describe() for f in findings]
+
+
+@pytest.mark.parametrize("subject", SUBJECT_PHI)
+def test_subject_only_phi(engine: PhiEngine, subject: str) -> None:
+    """A subject of a name in record order and a screen's outcome, with a body that says nothing."""
+    findings, _ = engine.analyze(mail("FYI as requested. Report to follow.", subject))
+    assert decide(findings, DetectorConfig().decision.clone(learned=False)).phi, [
+        f.describe() for f in findings
+    ]
+
+
+@pytest.mark.parametrize("body", CLEAN_MAIL)
+def test_clean_mail(engine: PhiEngine, body: str) -> None:
+    """No patient: business mail that names staff, places and clinical topics."""
+    phi, findings = rules_phi(engine, body)
+    assert not phi, [f.describe() for f in findings]
+
+
+WORDS = [
+    ("the blood pressure pill makes me dizzy", "DIAGNOSIS", "dizzy", True),
+    ("I've got bad cramping since Tuesday", "DIAGNOSIS", "cramping", True),
+    ("result: variant of uncertain significance c.4837A>G", "LAB_RESULT", "c.4837A>G", True),
+    ("result: variant of uncertain significance", "LAB_RESULT", "uncertain significance", True),
+    ("missense change p.Arg1699Trp", "LAB_RESULT", "p.Arg1699Trp", True),
+    ("see p.12 of the guide", "LAB_RESULT", "p.12", False),
+    ("negative urine drug screen today", "LAB_RESULT", "drug screen", True),
+    ("The IGRA came back negative.", "LAB_RESULT", "IGRA", True),
+]
+
+
+@pytest.mark.parametrize(("text", "entity", "phrase", "expected"), WORDS)
+def test_words_and_numbers(text: str, entity: str, phrase: str, expected: bool) -> None:
+    """Symptoms told in the first person, genetic notation and screen outcomes are health."""
+    assert bool(covered(text, entity, phrase)) is expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I have a question about dizziness in older drivers",
+        "I have attached the rash photo guide",
+        "my son has a headache clinic appointment form to fill in for school",
+    ],
+)
+def test_symptoms_as_topics_are_not_told_symptoms(text: str) -> None:
+    """A symptom after a preposition, or naming a leaflet or a clinic, is nobody's symptom."""
+    assert OWN_SYMPTOM.search(text) is None
