@@ -171,7 +171,10 @@ CARE_DOCUMENT_FOR = re.compile(
     r"(?i)\b(?:plan of care|care plan|treatment plan|discharge summary|visit summary|clinical "
     r"summary|lab results?|test results?|results|labs|orders|referral|prescriptions?|rx|refills?|"
     r"requisition|prior auth(?:orization)?|appointment|appt|imaging|mri|ct scan|x-ray|biopsy|"
-    r"immunization record|vaccine record)\s+for\s+" + HONORIFIC + r"?$"
+    r"immunization record|vaccine record|medif|fit(?:ness)? to fly (?:letter|certificate)|"
+    r"medical (?:form|certificate|report|letter|exam(?:ination)?)|sick note|fit note|med cert|"
+    r"immigration (?:exam|medical)|physical exam(?:ination)?|consult(?:ation)?|home visit)"
+    r"\s+for\s+" + HONORIFIC + r"?$"
 )
 ADDRESS_FIELD = re.compile(r"(?m)^(From|Sender|To):[ \t]*(.*)$")
 MAIL_DOMAIN = re.compile(r"@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")

@@ -156,7 +156,10 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
 
     The header is the first line of the block of lines holding ``start`` that has the same
     number of cells; ("", "") when the position is not inside such a table. Rows may stand one
-    blank line apart (a table turned from HTML or with doubled line ends).
+    blank line apart (a table turned from HTML or with doubled line ends). A CSV written without
+    quotes has rows with more cells than its header where a free-text cell holds commas
+    ("HPV positive, cytology negative"): their cells left of the header's last column still sit
+    under their headers, so such rows (up to three cells more) stay in the block for them.
     """
     lo, hi = line_bounds(text, start)
     line = text[lo:hi].rstrip("\r")
@@ -177,14 +180,26 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
         if not prev.strip() and prev_lo > 0:
             prev_lo = text.rfind("\n", 0, prev_lo - 1) + 1
             prev = text[prev_lo : text.find("\n", prev_lo)].rstrip("\r")
-        if not prev.strip() or len(_split_cells(prev, sep)) != len(cells):
+        if not prev.strip():
+            break
+        n = len(_split_cells(prev, sep))
+        if n != len(cells) and not _ragged_csv(sep, n, len(cells), col):
             break
         header = prev
         cur = prev_lo
     if not header or header == line:
         return "", ""
-    a, b = _split_cells(header, sep)[col]
+    head = _split_cells(header, sep)
+    if len(head) != len(cells) and not _ragged_csv(sep, len(head), len(cells), col):
+        return "", ""
+    a, b = head[col]
     return header[a:b].strip().strip('"'), sep
+
+
+def _ragged_csv(sep: str, n: int, m: int, col: int) -> bool:
+    """Two CSV lines of n and m cells whose column ``col`` still lines up: left of the first
+    cell that may hold unquoted commas (a line's last column or further right)."""
+    return sep == "," and min(n, m) >= 3 and abs(n - m) <= 3 and col < min(n, m) - 1
 
 
 def column_header(text: str, start: int) -> str:

@@ -28,7 +28,8 @@ _INIT = r"\p{Lu}\."
 _UNCASED = (
     r"[\p{Han}\p{Hangul}\p{Hiragana}\p{Katakana}\p{Arabic}\p{Hebrew}\p{Devanagari}\p{Bengali}"
     r"\p{Tamil}\p{Telugu}\p{Gujarati}\p{Gurmukhi}\p{Kannada}\p{Malayalam}\p{Sinhala}\p{Thai}"
-    r"\p{Lao}\p{Khmer}\p{Myanmar}\p{Georgian}\p{Ethiopic}\p{M}]"
+    # with the zero-width (non-)joiners Indic and Persian names are written with
+    r"\p{Lao}\p{Khmer}\p{Myanmar}\p{Georgian}\p{Ethiopic}\p{M}\u200c\u200d]"
 )
 _UNCASED_NAME = rf"{_UNCASED}{{1,20}}(?:[ \t]{_UNCASED}{{1,20}}){{0,3}}"
 NAME_FIRST_LAST = rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}}"
@@ -277,6 +278,18 @@ NUMBERED_ROW = regex.compile(
 RECORD_ROW = regex.compile(
     rf"(?m)^[ \t>*-]{{0,6}}#?\p{{Lu}}{{0,3}}\d{{0,4}}[-/]?\d{{3,10}}[ \t]+"
     rf"({NAME_FIRST_LAST}|{_UNCASED_NAME})(?=[ \t]+[-–—][ \t]|[ \t]*[|:\t])"
+)
+# A short line (a subject, a list row) of a name, a dash and what it is about: "Mandala Tri -
+# lithium", "के.सी अवलोक - warfarin"; a name in a script without capitals after the dash at a
+# line's end: "CP review - पुजन श्रेष्ठ". Only a health item on the line makes it a patient's.
+DASH_ROW_NAME = regex.compile(
+    rf"(?m)^[ \t>*-]{{0,6}}({NAME_FIRST_LAST}|{_UNCASED_NAME})[ \t]+[-–—][ \t]+(?=[^\n]{{1,60}}$)"
+)
+DASH_TAIL_NAME = regex.compile(rf"(?m)[ \t][-–—][ \t]+({_UNCASED_NAME})[ \t]*$")
+# A relative named in brackets: "Mother (सुश्री इन्दु श्रेष्ठ) attended with a black eye".
+KIN_IN_BRACKETS = regex.compile(
+    r"(?i:\b(?:mother|mum|mom|father|dad|parent|carer|guardian|sibling|brother|sister))"
+    rf"[ \t]\({HONORIFIC}?({NAME_FIRST_LAST}|{_UNCASED_NAME})\)"
 )
 # A name followed by a patient descriptor in charting shorthand is a patient's: age and sex
 # ("Okafor, 67M", "Ann Lee 45 F", "Hale 72yo F"), gravida/para ("Roe, G2P1"), a post-operative
@@ -690,6 +703,9 @@ class NameRecognizer:
             (SPOKE_WITH, "", 0.65),
             (NAME_THEN_DOB, "patient", 0.85),
             (SELF_INTRO, "patient", 0.8),
+            (DASH_ROW_NAME, "", 0.6),
+            (DASH_TAIL_NAME, "", 0.6),
+            (KIN_IN_BRACKETS, "", 0.7),
         )
     )
 

@@ -11,6 +11,7 @@ import pytest
 from detectors.config import DetectorConfig
 from detectors.decision import decide
 from detectors.engine import PhiEngine
+from detectors.recognizers.base import column_header
 from detectors.recognizers.health import OWN_SYMPTOM
 from tests.detectors.test_care_mail_classes import rules_phi
 from tests.detectors.test_practice_mail_cues import covered, mail
@@ -71,11 +72,38 @@ PHI_MAIL = [
         "2AB. Request covers all records since 2018.",
         id="subject-access-request",
     ),
+    pytest.param(
+        "Please find the airline's MEDIF for Ilse Vandenberghe (booking ref QWXPLM). Diagnosis: "
+        "fractured ankle in a boot, on dalteparin.\n\nReception",
+        id="form-for-a-patient",
+    ),
+    pytest.param(
+        "Seen in ED overnight: Tomasz Wrobel, 41, overdose of 30 sertraline, medically fit. "
+        "Follow-up by the home treatment team.",
+        id="name-and-age-between-commas",
+    ),
+    pytest.param(
+        "Yusuf Demir attended today's session. Low mood, poor sleep; sertraline increased to "
+        "100 mg.\n\nMaria Reyes\nFront desk",
+        id="attended-todays-session",
+    ),
+    pytest.param(
+        "Report for the review conference: the child missed two appointments. Mother "
+        "(ممتاز حیدری) attended with a bruised cheek.\n\nSafeguarding lead",
+        id="relative-named-in-brackets",
+    ),
+    pytest.param(
+        "Recall list attached.\n\nName,DOB,Last result,Action\nAnn Okoro,20-06-1984,HPV "
+        "positive, cytology negative,letter 1\nLi Wei,25/10/1987,inadequate sample,letter 2\n",
+        id="csv-with-unquoted-commas",
+    ),
 ]
 
 SUBJECT_PHI = [
     pytest.param("HARTMANN, Greta - positive screen 11/04", id="surname-given-latin"),
     pytest.param("ОРЛОВА, Вера - positive screen", id="surname-given-cyrillic"),
+    pytest.param("Agnieszka Wrona - lithium", id="name-dash-drug"),
+    pytest.param("কেয়া তালুকদার - warfarin", id="uncased-name-dash-drug"),
 ]
 
 CLEAN_MAIL = [
@@ -94,6 +122,11 @@ CLEAN_MAIL = [
         "Dear Dr. Petrov,\n\nThank you, your referral has been received and your appointment "
         "request is with the cardiology triage team.\n\nReferral management",
         id="doctor-greeted-about-her-referral",
+    ),
+    pytest.param(
+        "Dear Practice,\n\nMembers may now self-refer for up to eight sessions of counselling "
+        "without a GP referral.\n\nMember Services, +64 27 567-5575",
+        id="insurer-phone-is-no-member-id",
     ),
     pytest.param(
         "Hi all, I have attached the rash photo guide from the webinar and I have a question "
@@ -156,3 +189,16 @@ def test_words_and_numbers(text: str, entity: str, phrase: str, expected: bool) 
 def test_symptoms_as_topics_are_not_told_symptoms(text: str) -> None:
     """A symptom after a preposition, or naming a leaflet or a clinic, is nobody's symptom."""
     assert OWN_SYMPTOM.search(text) is None
+
+
+def test_ragged_csv_rows_keep_their_left_columns() -> None:
+    """Unquoted commas in a free-text cell add cells on the right; the left ones still line up."""
+    text = (
+        "Name,DOB,Last result,Action\nAnn Okoro,20-06-1984,HPV positive, cytology negative,"
+        "letter 1\nLi Wei,25/10/1987,inadequate sample,letter 2\n"
+    )
+    assert column_header(text, text.index("20-06-1984")) == "DOB"
+    assert column_header(text, text.index("25/10/1987")) == "DOB"
+    assert column_header(text, text.index("Li Wei")) == "Name"
+    # right of the first cell that may hold commas nothing is known
+    assert column_header(text, text.index("cytology")) == ""
