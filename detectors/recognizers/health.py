@@ -129,6 +129,9 @@ GENETIC_VARIANT = regex.compile(
     r"(?:[ACGT]>[ACGT]|delins[ACGT]+|del[ACGT]*|dup[ACGT]*|ins[ACGT]+)"
     r"|[A-Z][a-z]{2}\d{1,5}(?:[A-Z][a-z]{2}|Ter|\*|fs(?:\*\d{1,4})?))(?![\w>])"
 )
+# A diabetic eye screening grade: retinopathy R0-R3 (R3A active, R3S stable, U ungradable) with
+# maculopathy M0/M1, "R1 M0", "R3A M1".
+RETINOPATHY_GRADE = regex.compile(r"(?<![\w])R(?:0|1|2|3A|3S|3)[ \t]?M[01](?![\w])")
 _RESULT_WORDS = ("pathogenic", "significance", "vus", "screen", "tested")
 RESULT_STATEMENT = gate_words(
     regex.compile(
@@ -390,7 +393,8 @@ EQUIPMENT_AFTER = regex.compile(
     r"[ -](?i:machines?|monitors?|carts?|trolleys?|scanners?|couch(?:es)?|tables?|chairs?|"
     r"pumps?|units?|equipment|kits?|stock|supplies|consumables|clinics?|services?|suites?|"
     r"departments?|courses?|training|workshops?|software|licen[cs]es?|systems?|apps?|"
-    r"platforms?|modules?|devices?|templates?|spirometers?)\b"
+    r"platforms?|modules?|devices?|templates?|spirometers?|viewers?|readers?|leads?|"
+    r"electrodes?|paper|rolls?|recorders?)\b"
 )
 SESSION_BEFORE = regex.compile(
     r"(?i:\b(?:am|pm|morning|afternoon|evening|late|early|extended[- ]hours?|branch|duty|open|"
@@ -450,7 +454,7 @@ class LabRecognizer:
                     "LAB_RESULT", m.start(), m.end(), 0.85 if valued else 0.5, "health", self.name
                 )
             )
-        for pattern in (GENETIC_VARIANT, RESULT_STATEMENT):
+        for pattern in (GENETIC_VARIANT, RESULT_STATEMENT, RETINOPATHY_GRADE):
             for m in finditer(pattern, text, timeout):
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))
         return out

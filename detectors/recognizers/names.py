@@ -240,7 +240,8 @@ NAME_IN_BED = regex.compile(
 # "Spoke with Ann Lee today", "saw Tom Hale": the person a clinician spoke to or saw (role
 # unknown; a visitor from a firm is not one).
 SPOKE_WITH = regex.compile(
-    rf"\b(?i:spoke with|spoke to|talked with|talked to|saw|assessed|reviewed|bringing|brought)"
+    rf"\b(?i:spoke with|spoke to|talked with|talked to|saw|assessed|reviewed|bringing|brought|"
+    rf"phoned|rang|telephoned)"
     rf"[ \t]{{1,3}}(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}|{_UNCASED_NAME}"
     # A first name alone where a visit follows: "I saw Ajeng at the 2-year review".
     rf"|{_CAP}(?=[ \t](?:at|in|to|for|today|yesterday|this (?:morning|afternoon)|on)[ \t]))"
@@ -278,6 +279,12 @@ NUMBERED_ROW = regex.compile(
 RECORD_ROW = regex.compile(
     rf"(?m)^[ \t>*-]{{0,6}}#?\p{{Lu}}{{0,3}}\d{{0,4}}[-/]?\d{{3,10}}[ \t]+"
     rf"({NAME_FIRST_LAST}|{_UNCASED_NAME})(?=[ \t]+[-–—][ \t]|[ \t]*[|:\t])"
+)
+# A list row of a name and, a wide gap later, a date: "  Κλειώ Κυριαννάκη  19 November 1964
+# R3A M1 -> eye clinic", "Ann Lee\t03/04/1961\t...".
+DATED_ROW = regex.compile(
+    rf"(?m)^[ \t>*-]{{0,6}}({NAME_FIRST_LAST}|{_UNCASED_NAME})"
+    r"(?=(?:[ \t]{2,}|\t)[ \t]*\d{1,4}[-/. ](?:\d{1,2}|\p{L}{3,9})[-/. ]\d{2,4}(?![\w/.-]))"
 )
 # A short line (a subject, a list row) of a name, a dash and what it is about: "Mandala Tri -
 # lithium", "के.सी अवलोक - warfarin"; a name in a script without capitals after the dash at a
@@ -455,6 +462,11 @@ NAME_LINE = regex.compile(
 # the word or sign after it that the pattern needs is rare, and looking for it is far cheaper.
 _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
     CREDENTIALED: regex.compile(rf" (?:{CREDENTIALS})(?![\w])"),
+    RECORD_ROW: regex.compile(r"(?m)^[ \t>*-]{0,6}#?\p{Lu}{0,3}\d{0,4}[-/]?\d{3}"),
+    DASH_TAIL_NAME: regex.compile(rf"[-–—][ \t]+{_UNCASED}"),
+    DATED_ROW: regex.compile(
+        r"(?:[ \t]{2,}|\t)[ \t]*\d{1,4}[-/. ](?:\d{1,2}|\p{L}{3,9})[-/. ]\d{2,4}"
+    ),
     NAME_IN_BED: regex.compile(_IN_BED),
     # (a word each clinical statement holds stands for it: cheaper to look for than the phrases)
     NAME_AGE_SEX: regex.compile(
@@ -478,8 +490,14 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
     TITLE_PATIENT_ARABIC: ("السيد", "الآنسة"),
     DISPLAY_NAME: ("@",),
     SPEECH: ("said", "asked", "replied", "shouted", "yelled", "whispered", "told"),
+    SELF_INTRO: ("here", "calling"),
+    DASH_ROW_NAME: (" - ", " – ", " — "),
 }
 _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
+    KIN_IN_BRACKETS: (
+        "mother", "mum", "mom", "father", "dad", "parent", "carer", "guardian", "sibling",
+        "brother", "sister",
+    ),
     CENSUS_ROW: ("bed", "bay", "rm", "room", "chair", "cubicle", "stretcher", "cot"),
     KIN_CUE: (
         "kid", "son", "daughter", "child", "wife", "husband", "partner", "mother", "mom", "mum",
@@ -491,7 +509,8 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
         "kin", "emergency", "guardian", "care", "c/o", "attn", "attention", "contact", "proxy",
         "attorney", "ship", "send", "deliver", "mail", "post",
     ),
-    SPOKE_WITH: ("spoke", "talked", "saw", "assessed", "reviewed", "bringing", "brought"),
+    SPOKE_WITH: ("spoke", "talked", "saw", "assessed", "reviewed", "bringing", "brought",
+                 "phoned", "rang", "telephoned"),
     JOB_TITLE_BEFORE: (
         "coordinator", "manager", "director", "administrator", "rep", "liaison", "officer",
         "supervisor", "assistant", "specialist", "scheduler", "receptionist", "technician",
@@ -703,6 +722,7 @@ class NameRecognizer:
             (SPOKE_WITH, "", 0.65),
             (NAME_THEN_DOB, "patient", 0.85),
             (SELF_INTRO, "patient", 0.8),
+            (DATED_ROW, "list", 0.7),
             (DASH_ROW_NAME, "", 0.6),
             (DASH_TAIL_NAME, "", 0.6),
             (KIN_IN_BRACKETS, "", 0.7),

@@ -97,6 +97,16 @@ PHI_MAIL = [
         "positive, cytology negative,letter 1\nLi Wei,25/10/1987,inadequate sample,letter 2\n",
         id="csv-with-unquoted-commas",
     ),
+    pytest.param(
+        "For the GP records, referred from screening this week:\n\n  Κλειώ Κυριαννάκη  19 "
+        "November 1964  R3A M1 -> eye clinic\n  Ann Okoro  03/02/1971  R2 M0 -> eye clinic\n",
+        id="dated-rows",
+    ),
+    pytest.param(
+        "Hi Dr Khan,\n\nI phoned Pamela Mills at home after discharge: ramipril 5 mg stopped "
+        "for hypotension on the ward.\n\nPractice pharmacist",
+        id="phoned-a-patient",
+    ),
 ]
 
 SUBJECT_PHI = [
@@ -127,6 +137,11 @@ CLEAN_MAIL = [
         "Dear Practice,\n\nMembers may now self-refer for up to eight sessions of counselling "
         "without a GP referral.\n\nMember Services, +64 27 567-5575",
         id="insurer-phone-is-no-member-id",
+    ),
+    pytest.param(
+        "Dear Practice Manager,\n\nYour ECG viewer licence (account 89426969) renews on 2 "
+        "January: 12 seats at £38.00 a month.\n\nAccount Manager",
+        id="ecg-viewer-licence",
     ),
     pytest.param(
         "Hi all, I have attached the rash photo guide from the webinar and I have a question "
@@ -169,6 +184,8 @@ WORDS = [
     ("see p.12 of the guide", "LAB_RESULT", "p.12", False),
     ("negative urine drug screen today", "LAB_RESULT", "drug screen", True),
     ("The IGRA came back negative.", "LAB_RESULT", "IGRA", True),
+    ("grade R3A M1 -> hospital eye service", "LAB_RESULT", "R3A M1", True),
+    ("meet in room R1 at 10", "LAB_RESULT", "R1", False),
 ]
 
 

@@ -42,6 +42,12 @@ SENTENCES = {
     names.ATTENDEE_LIST: "PRESENT: Ann Lee, Tom Hale",
     names.RECIPIENT_OF_PAPERWORK: "RSVP to Tom Hale by Friday.",
     names.NAME_THEN_DOB: "WAS NOT BROUGHT: Julie Boatemaa D.O.B. 10.02.20",
+    names.SELF_INTRO: "Hi, Marta Nowak here, about my tablets.",
+    names.DASH_ROW_NAME: "Agnieszka Wrona - lithium",
+    names.RECORD_ROW: "> A27-11852 Priya Natarajan - carcinoma",
+    names.DASH_TAIL_NAME: "CP REVIEW - पुजन श्रेष्ठ",
+    names.DATED_ROW: "  Κλειώ Κυριαννάκη  19 November 1964  R3A M1",
+    names.KIN_IN_BRACKETS: "MOTHER (Dương Nguyễn) attended.",
 }
 
 
