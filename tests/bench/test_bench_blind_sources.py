@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from bench.corpus import unseen, unseen_e, unseen_f, unseen_g, unseen_h
+from bench.corpus import unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
 CLEAN = {
@@ -33,13 +33,24 @@ CLEAN = {
         "payer_fee_schedule_update", "hipaa_training_reminder", "courier_pickup_change",
         "job_offer_letter", "quality_measure_dashboard", "holiday_schedule",
     },
+    # a hospital's bed numbers, a blank audit form, a doctor's indemnity renewal and travel
+    # booking, a cleaners' roster with the premises' address, an audiometer's calibration
+    "templates-i": {
+        "bed_capacity_bulletin", "clinical_audit_template", "indemnity_renewal",
+        "conference_travel_booking", "cleaning_roster", "audiometer_calibration_cert",
+    },
 }  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("module", "source"),
-    [(unseen_f, "templates-f"), (unseen_g, "templates-g"), (unseen_h, "templates-h")],
-    ids=["f", "g", "h"],
+    [
+        (unseen_f, "templates-f"),
+        (unseen_g, "templates-g"),
+        (unseen_h, "templates-h"),
+        (unseen_i, "templates-i"),
+    ],
+    ids=["f", "g", "h", "i"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -75,7 +86,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
     """Written into one folder, d, e, f and g overwrite nothing of each other's and share no ID."""
     ids: list[str] = []
     files = 0
-    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h):
+    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
         for r in rows:
