@@ -133,6 +133,8 @@ ROW_SEPARATOR = re.compile(r"[ \t]+[-–—][ \t]|[ \t]*[|:\t]")
 POSSESSED = re.compile(r"['’]s\s+(?:[\w&-]+\s+){0,2}$")
 # A sentence that starts with a pronoun and goes straight to a health finding: "They have
 # epilepsy.", "She has been diagnosed with asthma.", "He was admitted with ..."
+# What may stand before a name that opens a sentence: nothing, or a title ("Dr. ", "Prof. ").
+SENTENCE_LEAD = re.compile(r"(?:.*[.!?:]\s+)?(?:(?:Dr|Prof|Professor|Doctor)\.?\s+)?", re.S)
 PRONOUN_CARE = re.compile(
     r"(?i)\s*(?:he|she|they)\s+(?:has|have|had|is|are|was|were)\s+(?:(?:been|got|also|declared|"
     r"disclosed|reported|developed|diagnosed|admitted|treated|seen|with|for|a|an|known|"
@@ -340,8 +342,11 @@ class PhiEngine:
                         or _possessed_care(t, m, some_health)
                         or _row_of_care(t, m, some_health)
                         or _service_for(t, m, some_health, breaks)
+                        or _their_care(t, m, health)
                     ):
                         m = replace(m, role="patient", score=max(m.score, 0.8))
+                elif m.entity == "PERSON" and m.role == "provider" and _their_care(t, m, health):
+                    m = replace(m, role="patient")
                 out.append(m)
             raw[i] = out
 
@@ -729,6 +734,37 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
         first.end() <= h.start < stop and PRONOUN_CARE.match(text, first.end(), h.start)
         for h in health
     )
+
+
+# A person's own condition a later sentence names: "Prof. Gitte Søndergaard will be
+# abroad until next month ... Please arrange a refill of amlodipine 5 mg for their iron
+# deficiency anemia" (not "her diabetes clinic", "his patients with asthma").
+THEIR_CARE = re.compile(
+    r"(?i)\b(?:for|of|with|about|treat(?:ing)?) (?:their|his|her) (?:[\w-]+ ){0,3}$"
+)
+NOT_OWN_CARE_AFTER = re.compile(
+    r"(?i)[ \t]+(?:patients?|clients?|caseload|list|clinics?|teams?|services?|sessions?|"
+    r"lectures?|talks?|research|studies|study|trials?|work|unit|ward|department)\b"
+)
+
+
+def _their_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+    """A name (a title may have made it a provider's) that opens its sentence, when the text goes
+    on within 400 characters to "their"/"his"/"her" own condition: the person is the patient."""
+    lead = text.rfind("\n", 0, name.start) + 1
+    before = text[max(lead, name.start - 20) : name.start]
+    if not SENTENCE_LEAD.fullmatch(before):
+        return False
+    stop = min(len(text), name.end + 400)
+    for h in health:
+        if (
+            name.end < h.start < stop
+            and h.entity in ("DIAGNOSIS", "ICD10")
+            and THEIR_CARE.search(text, max(name.end, h.start - 60), h.start)
+            and not NOT_OWN_CARE_AFTER.match(text, h.end)
+        ):
+            return True
+    return False
 
 
 def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:

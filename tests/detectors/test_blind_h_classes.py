@@ -107,6 +107,16 @@ PHI_MAIL = [
         "for hypotension on the ward.\n\nPractice pharmacist",
         id="phoned-a-patient",
     ),
+    pytest.param(
+        "Dr. Anneli Virtanen will be abroad until March and can be reached at +358 40 123 "
+        "4567. Please arrange a repeat of sertraline 50 mg for her depression.\n\nReception",
+        id="titled-patient-and-her-own-condition",
+    ),
+    pytest.param(
+        "Oymak Ertaş will be abroad until next month, on +90 533 376 5392. Please arrange a "
+        "refill of metformin 500 mg for their type 2 diabetes.\n\nFront desk",
+        id="patient-away-and-their-condition",
+    ),
 ]
 
 SUBJECT_PHI = [
@@ -142,6 +152,16 @@ CLEAN_MAIL = [
         "Dear Practice Manager,\n\nYour ECG viewer licence (account 89426969) renews on 2 "
         "January: 12 seats at £38.00 a month.\n\nAccount Manager",
         id="ecg-viewer-licence",
+    ),
+    pytest.param(
+        "Dr Patel will be away next month, reachable on 07700 900123. Please arrange cover for "
+        "her diabetes clinic.\n\nPractice manager",
+        id="doctor-away-and-her-clinic",
+    ),
+    pytest.param(
+        "Prof. Ken Ito joins us on Monday. He will lead the service and supervise the treatment "
+        "of their asthma patients.\n\nHR",
+        id="professor-and-his-patients",
     ),
     pytest.param(
         "Hi all, I have attached the rash photo guide from the webinar and I have a question "
