@@ -61,7 +61,10 @@ CALENDAR_YEAR = re.compile(r"(?<![\w-])(?:1[89]\d\d|20\d\d)(?![\w-])")
 # Words after "your" that make the reader someone other than the patient ("your patient's labs").
 _NOT_PATIENT_OWNER = (
     r"patients?|pts?|clients?|members?|team|staff|office|clinic|practice|colleagues?|provider|"
-    r"physician|doctor|nurses?|residents?|employees?|department|facility|organi[sz]ation|company"
+    r"physician|doctor|nurses?|residents?|employees?|department|facility|organi[sz]ation|company|"
+    # the reader's own trip or course, not care: "your travel for Sports Medicine Australia"
+    r"travel|trip|flight|booking|registration|hotel|ticket|conference|course|membership|"
+    r"subscription"
 )
 SECOND_PERSON_CARE = re.compile(
     rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,3}}(?:appointment|appt|visit|"
@@ -94,7 +97,8 @@ YOUR_WORD = re.compile(r"(?i)\byour ([\w'’-]+)")
 MEASURED = frozenset({"CLINICAL_NARRATIVE", "LAB_RESULT"})
 # "Patient phone:", "the patient's best contact number is", "pt lives at", "reach the patient at".
 PATIENT_CONTACT_CUE = re.compile(
-    r"(?i)(?:\b(?:patient|pt|member|beneficiary|resident)(?:['’]s)?(?:\s+(?:home|cell|mobile|"
+    r"(?i)(?:\b(?:patient|pt|member|beneficiary|resident|participant|client|mum|mom|mother|dad|"
+    r"father|parent|carer|guardian)(?:['’]s)?(?:\s+(?:home|cell|mobile|"
     r"contact|best|preferred|primary|current|mailing|daytime|personal|street|callback|call-back))*"
     r"\s+(?:phone|cell|mobile|number|tel|telephone|address|e-?mail|contact(?:\s+info)?|ph)"
     r"(?:\s+(?:number|no\.?|is|#))*"
@@ -135,6 +139,9 @@ POSSESSED = re.compile(r"['’]s\s+(?:[\w&-]+\s+){0,2}$")
 # epilepsy.", "She has been diagnosed with asthma.", "He was admitted with ..."
 # What may stand before a name that opens a sentence: nothing, or a title ("Dr. ", "Prof. ").
 SENTENCE_LEAD = re.compile(r"(?:.*[.!?:]\s+)?(?:(?:Dr|Prof|Professor|Doctor)\.?\s+)?", re.S)
+# An underscore between capitals, outside an address or a path ("SYPHILIS_RECALL", not
+# "JOHN_SMITH@example.org").
+CODE_UNDERSCORE = re.compile(r"(?<=[A-Z])_(?=[A-Z])(?![A-Z0-9_.-]*@)")
 PRONOUN_CARE = re.compile(
     r"(?i)\s*(?:he|she|they)\s+(?:has|have|had|is|are|was|were)\s+(?:(?:been|got|also|declared|"
     r"disclosed|reported|developed|diagnosed|admitted|treated|seen|with|for|a|an|known|"
@@ -175,7 +182,8 @@ CARE_DOCUMENT_FOR = re.compile(
     r"requisition|prior auth(?:orization)?|appointment|appt|imaging|mri|ct scan|x-ray|biopsy|"
     r"immunization record|vaccine record|medif|fit(?:ness)? to fly (?:letter|certificate)|"
     r"medical (?:form|certificate|report|letter|exam(?:ination)?)|sick note|fit note|med cert|"
-    r"immigration (?:exam|medical)|physical exam(?:ination)?|consult(?:ation)?|home visit)"
+    r"immigration (?:exam|medical)|physical exam(?:ination)?|consult(?:ation)?|home visit|"
+    r"plan review|care review|annual review|medication review|med review)"
     r"\s+for\s+" + HONORIFIC + r"?$"
 )
 ADDRESS_FIELD = re.compile(r"(?m)^(From|Sender|To):[ \t]*(.*)$")
@@ -653,7 +661,10 @@ def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
         return True
     measured = 0
     for m in raw:
-        if m.category != "health" or m.score < 0.5:
+        # a specialty names a department or a meeting ("your travel for Sports Medicine
+        # Australia Conference"), not the reader's care; "your cardiology appointment" is
+        # SECOND_PERSON_CARE's
+        if m.category != "health" or m.score < 0.5 or m.entity == "SPECIALTY":
             continue
         if YOU_AT.match(text, m.start):
             return True
@@ -897,7 +908,11 @@ def _line_of(text: str, pos: int) -> int:
 
 
 def _literal_breaks(text: str) -> str:
-    """Turn escaped line breaks left by bad templating into real ones (same length, same offsets)."""
+    """Turn escaped line breaks left by bad templating into real ones, and the underscores of
+    codes written in capitals into spaces ("SYPHILIS_RECALL", "RESULT_CALL_CLINIC": the words of
+    a template or status code), all with the same length and offsets."""
+    if "_" in text:
+        text = CODE_UNDERSCORE.sub(" ", text)
     if "\\" not in text:
         return text
     return text.replace("\\r\\n", "  \r\n").replace("\\n", " \n").replace("\\t", " \t")

@@ -131,6 +131,11 @@ GENETIC_VARIANT = regex.compile(
 )
 # A diabetic eye screening grade: retinopathy R0-R3 (R3A active, R3S stable, U ungradable) with
 # maculopathy M0/M1, "R1 M0", "R3A M1".
+# A patient asking after their own results: "my results are back", "my blood test results".
+OWN_RESULTS = regex.compile(
+    r"(?i)(?<![\w])my (?:(?:test|blood|lab|scan|smear|swab|biopsy|x-ray|mri|hiv|sti|pap|"
+    r"blood test|urine) )?results?(?![\w])"
+)
 RETINOPATHY_GRADE = regex.compile(r"(?<![\w])R(?:0|1|2|3A|3S|3)[ \t]?M[01](?![\w])")
 _RESULT_WORDS = ("pathogenic", "significance", "vus", "screen", "tested")
 RESULT_STATEMENT = gate_words(
@@ -457,6 +462,8 @@ class LabRecognizer:
         for pattern in (GENETIC_VARIANT, RESULT_STATEMENT, RETINOPATHY_GRADE):
             for m in finditer(pattern, text, timeout):
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))
+        for m in finditer(OWN_RESULTS, text, timeout):
+            out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.7, "health", self.name))
         return out
 
 

@@ -158,6 +158,10 @@ MRN_CONTEXT = compile_words(
         "pt no",
         "record no",
         "clinic number",
+        "client no",
+        "client number",
+        "client id",
+        "client #",
         "clinic no",
     ]
 )

@@ -142,7 +142,7 @@ PATIENT_BEFORE = regex.compile(
 )
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
-    r"proband|index case|"
+    r"proband|index case|participant|"
     # a request for one's own records names its requester: "SAR 6939 - Lambert, John"
     r"d?sar(?: \d{1,8})?|subject access request(?: for)?|records request(?: for)?|"
     r"release of information(?: for)?|"
@@ -159,7 +159,7 @@ PATIENT_CUE = regex.compile(
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
-    r"proband|index case|"
+    r"proband|index case|participant|"
     r"d?sar|subject access|records request|release of information|"
     rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
 )
@@ -252,6 +252,11 @@ SPOKE_WITH = regex.compile(
 SELF_INTRO = regex.compile(
     rf"(?<![\w])(?:(?i:it's|it is|this is)[ \t]+)?({NAME_FIRST_LAST}|{_UNCASED_NAME})"
     r"[ \t](?:here|calling)(?![\w])(?![,]?[ \t](?i:from|at|with|of|on behalf)(?![\w]))"
+)
+# A visit at the patient's home: "I visited Tori Maclean at home (38 Church Road ...)".
+HOME_VISIT = regex.compile(
+    rf"\b(?i:visited|saw|seen)[ \t]{{1,3}}(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?"
+    rf"({NAME_FIRST_LAST}|{_UNCASED_NAME})[ \t]+(?i:at (?:home|her home|his home|their home))\b"
 )
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
 # manager Tom Hale", "HR contact: Ana Ruiz".
@@ -494,6 +499,7 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
     DASH_ROW_NAME: (" - ", " – ", " — "),
 }
 _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
+    HOME_VISIT: ("home",),
     KIN_IN_BRACKETS: (
         "mother", "mum", "mom", "father", "dad", "parent", "carer", "guardian", "sibling",
         "brother", "sister",
@@ -576,6 +582,9 @@ NOT_NAME_WORDS = frozenset(
     date invoice order account acct claim policy id number phone fax email address street suite
     referral request summary update note notes letter report form forms follow followup follow-up
     subject attachment attached regards sincerely best cheers respectfully signed sent
+    topic topics comments comment standard criterion criteria auditor initials outcome findings
+    action actions status source total description category priority owner reviewer audit
+    sample objective aim method methods hotel registration flight booking
     north south east west city county state united states america street avenue road drive lane
     inc llc ltd plc corp company associates partners services solutions systems
     urgent routine stat priority reason diagnosis problem orders order home safety evaluation
@@ -722,6 +731,7 @@ class NameRecognizer:
             (SPOKE_WITH, "", 0.65),
             (NAME_THEN_DOB, "patient", 0.85),
             (SELF_INTRO, "patient", 0.8),
+            (HOME_VISIT, "patient", 0.8),
             (DATED_ROW, "list", 0.7),
             (DASH_ROW_NAME, "", 0.6),
             (DASH_TAIL_NAME, "", 0.6),

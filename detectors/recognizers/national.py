@@ -85,6 +85,39 @@ def NHI(value: str) -> int:  # noqa: N802 - named like the other validators, aft
     return 2 if check == int(v[6]) else 1
 
 
+_MEDICARE_AU_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9)
+
+
+def MEDICARE_AU(value: str) -> int:  # noqa: N802 - named like the other validators
+    """An Australian Medicare card number: ten digits (an eleventh, the card holder's reference,
+    may follow), the first 2-6, the ninth a check digit over the first eight: 2 when it checks,
+    1 for the shape alone (behind its label, a mistyped number is still the patient's)."""
+    d = "".join(ch for ch in value if ch.isdigit())
+    if len(d) not in (10, 11) or d[0] not in "23456":
+        return 0
+    total = sum(int(a) * w for a, w in zip(d[:8], _MEDICARE_AU_WEIGHTS, strict=True))
+    return 2 if total % 10 == int(d[8]) else 1
+
+
+_NRIC = regex.compile(r"[STFGM]\d{7}[A-Z]")
+_NRIC_WEIGHTS = (2, 7, 6, 5, 4, 3, 2)
+_NRIC_LETTERS = {"S": "JZIHGFEDCBA", "T": "JZIHGFEDCBA", "F": "XWUTRQPNMLK", "G": "XWUTRQPNMLK"}
+
+
+def NRIC(value: str) -> int:  # noqa: N802 - named like the other validators
+    """A Singapore NRIC or FIN: S/T (citizens), F/G (foreigners) with their check letter (2);
+    the M series and a failed check letter by shape alone (1)."""
+    v = value.replace(" ", "").upper()
+    if not _NRIC.fullmatch(v):
+        return 0
+    letters = _NRIC_LETTERS.get(v[0])
+    if letters is None:
+        return 1
+    total = sum(int(ch) * w for ch, w in zip(v[1:8], _NRIC_WEIGHTS, strict=True))
+    total += 4 if v[0] in "TG" else 0
+    return 2 if letters[total % 11] == v[8] else 1
+
+
 SIN, BSN, PESEL = _valid(sin), _valid(bsn), _valid(pesel)
 CPF, AADHAAR, NIR = _valid(cpf), _valid(aadhaar), _valid(nir)
 CODICE_FISCALE, PERSONNUMMER, HETU = _valid(codicefiscale), _valid(personnummer), _valid(hetu)
@@ -132,6 +165,9 @@ ID_CUES: tuple[tuple[tuple[str, ...], tuple[Validator, ...]], ...] = (
     (("isikukood",), (ISIKUKOOD,)),
     (("teudat zehut", "israeli id"), (ISRAELI,)),
     (("nhi", "nhi number", "nhi no", "national health index"), (NHI,)),
+    (("nric", "nric no", "fin", "fin no", "nric/fin"), (NRIC,)),
+    (("medicare", "medicare no", "medicare number", "medicare card", "medicare card number"),
+     (MEDICARE_AU,)),
     (("national id", "national identity number", "national id number", "national identifier",
       "national insurance", "personal id", "personal identity number", "identity number",
       "id number", "citizen id", "personal code", "personal number"), ALL_IDS),

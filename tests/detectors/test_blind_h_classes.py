@@ -117,6 +117,36 @@ PHI_MAIL = [
         "refill of metformin 500 mg for their type 2 diabetes.\n\nFront desk",
         id="patient-away-and-their-condition",
     ),
+    pytest.param(
+        "Hi,\n\nI got a text saying my results are back. Is it the chlamydia one? I'm "
+        "worried.\n\nThanks\nNomvula\n+27 82 555 0134\nClient no. 552190",
+        id="patient-asks-after-her-results",
+    ),
+    pytest.param(
+        "Export for the audit.\n\nsent,client,mobile,template\n02/03/2026,Leo Murphy,"
+        "+61 488 907 358,SYPHILIS_RECALL\n03/03/2026,Ann Okoro,+61 400 555 017,HIV_RESULT_CALL\n",
+        id="status-codes-with-underscores",
+    ),
+    pytest.param(
+        "NDIS evidence\nParticipant: Julia Bradley\nMedicare: 2123 45670 1\nPrimary "
+        "disability: cerebral palsy\nCompleted by Dr Woods",
+        id="participant-and-australian-medicare",
+    ),
+    pytest.param(
+        "FYI I've seen Jacqueline Tan (NRIC S1234567D) for a sight test. Pressures R 32 / L 36; "
+        "referred to ophthalmology.\n\nOptometrist",
+        id="singapore-nric-and-eye-pressures",
+    ),
+    pytest.param(
+        "I visited Tori Maclean at home on 20 February. She lives alone and has Parkinson's "
+        "disease; I recommended grab rails.\n\nOccupational Therapist",
+        id="home-visit",
+    ),
+    pytest.param(
+        "Quick update before the IEP meeting: Grace Allan is doing well with her stammering and "
+        "the developmental language disorder diagnosis stands.\n\nSLT",
+        id="speech-and-language",
+    ),
 ]
 
 SUBJECT_PHI = [
@@ -162,6 +192,16 @@ CLEAN_MAIL = [
         "Prof. Ken Ito joins us on Monday. He will lead the service and supervise the treatment "
         "of their asthma patients.\n\nHR",
         id="professor-and-his-patients",
+    ),
+    pytest.param(
+        "Hi Bruce,\n\nYour travel for the Sports Medicine Australia Conference is booked: "
+        "flight SA771, hotel 3 nights.\n\nPractice Manager",
+        id="conference-travel",
+    ),
+    pytest.param(
+        "Blank audit form attached.\n\nTopic: asthma reviews in under-16s\nPatient name: "
+        "____________\nDOB: __/__/____\nComments: ____________\n\nClinical Governance Lead",
+        id="blank-audit-form",
     ),
     pytest.param(
         "Hi all, I have attached the rash photo guide from the webinar and I have a question "

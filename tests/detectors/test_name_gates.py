@@ -48,6 +48,7 @@ SENTENCES = {
     names.DASH_TAIL_NAME: "CP REVIEW - पुजन श्रेष्ठ",
     names.DATED_ROW: "  Κλειώ Κυριαννάκη  19 November 1964  R3A M1",
     names.KIN_IN_BRACKETS: "MOTHER (Dương Nguyễn) attended.",
+    names.HOME_VISIT: "I VISITED Tori Maclean AT HOME on Monday.",
 }
 
 
