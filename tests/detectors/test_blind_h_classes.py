@@ -204,6 +204,11 @@ CLEAN_MAIL = [
         id="blank-audit-form",
     ),
     pytest.param(
+        "Phonak is pleased to announce the new Lumity range for your patients. Book a demo with "
+        "Sarah Jones, Territory Manager.",
+        id="hearing-aid-maker-advert",
+    ),
+    pytest.param(
         "Hi all, I have attached the rash photo guide from the webinar and I have a question "
         "about dizziness in older drivers for Thursday's meeting.\n\nMorgan Ellis\nPractice "
         "Manager",
