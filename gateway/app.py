@@ -39,9 +39,9 @@ log = structlog.get_logger("phigate.app")
 # A pending audit record that failed is tried once more after this pause before a 451.
 PENDING_RETRY_DELAY_S = 0.2
 # Stage jobs (parse, scan, policy facts) are CPU-bound Python: two at once on one worker only
-# fight over the GIL, which cost 40% more CPU per scanned message (docs/performance.md, "Fourth
-# round"). A job therefore waits for the one before it to finish, but never longer than this: a
-# slow scan still cannot hold up the mail queued behind it.
+# fight over the GIL, which cost 40% more CPU per scanned message (docs/performance.md, "Stage
+# jobs take turns"). A job therefore waits for the one before it to finish, but never longer than
+# this: a slow scan still cannot hold up the mail queued behind it.
 STAGE_TURN_WAIT_S = 0.25
 
 
