@@ -148,7 +148,7 @@ PATIENT_CUE = regex.compile(
     r"release of information(?: for)?|"
     r"member name|resident|client|insured|subscriber|guarantor|caller|caller name|summary for|"
     r"results for|result for|"
-    r"refer(?:ring|ral for|ral of)?|referring my patient|my patient|our patient|mutual patient|"
+    r"refer(?:ring|ral for|ral of|ral)?|referring my patient|my patient|our patient|mutual patient|"
     r"certify that|interpreter for|orders for|for referring|"
     rf"{_CHILD_OF}|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"

@@ -118,6 +118,11 @@ def NRIC(value: str) -> int:  # noqa: N802 - named like the other validators
     return 2 if letters[total % 11] == v[8] else 1
 
 
+def ABHA(value: str) -> int:  # noqa: N802 - named like the other validators
+    """India's Ayushman Bharat Health Account number: 14 digits (shape only, 1)."""
+    return 1 if sum(ch.isdigit() for ch in value) == 14 and len(value) <= 17 else 0
+
+
 SIN, BSN, PESEL = _valid(sin), _valid(bsn), _valid(pesel)
 CPF, AADHAAR, NIR = _valid(cpf), _valid(aadhaar), _valid(nir)
 CODICE_FISCALE, PERSONNUMMER, HETU = _valid(codicefiscale), _valid(personnummer), _valid(hetu)
@@ -166,6 +171,7 @@ ID_CUES: tuple[tuple[tuple[str, ...], tuple[Validator, ...]], ...] = (
     (("teudat zehut", "israeli id"), (ISRAELI,)),
     (("nhi", "nhi number", "nhi no", "national health index"), (NHI,)),
     (("nric", "nric no", "fin", "fin no", "nric/fin"), (NRIC,)),
+    (("abha", "abha no", "abha number", "abha id", "health id"), (ABHA,)),
     (("medicare", "medicare no", "medicare number", "medicare card", "medicare card number"),
      (MEDICARE_AU,)),
     (("national id", "national identity number", "national id number", "national identifier",

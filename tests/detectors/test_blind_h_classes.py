@@ -147,12 +147,25 @@ PHI_MAIL = [
         "the developmental language disorder diagnosis stands.\n\nSLT",
         id="speech-and-language",
     ),
+    pytest.param(
+        "FYI I've seen Anjali Rao (ABHA no. 41-3848-0388-5865) for a sight test and referred "
+        "to ophthalmology.\n\nOptometrist",
+        id="indian-health-account-number",
+    ),
+    pytest.param(
+        "FYI I've seen Thabo Nkosi (Folder no. CHB7149456) for a sight test. He is on "
+        "prednisolone.\n\nOptometrist",
+        id="hospital-folder-number",
+    ),
 ]
 
 SUBJECT_PHI = [
     pytest.param("HARTMANN, Greta - positive screen 11/04", id="surname-given-latin"),
     pytest.param("ОРЛОВА, Вера - positive screen", id="surname-given-cyrillic"),
     pytest.param("Agnieszka Wrona - lithium", id="name-dash-drug"),
+    pytest.param(
+        "Referral: 윤서 김 (23 October 1959) - IOP R38/L34", id="referral-with-birth-date"
+    ),
     pytest.param("কেয়া তালুকদার - warfarin", id="uncased-name-dash-drug"),
 ]
 
