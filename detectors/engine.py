@@ -135,13 +135,13 @@ ROW_LEAD = re.compile(r"[ \t>*•·-]*(?:#?[A-Z]{0,3}\d{0,4}[-/]?\d{3,10}[ \t]+)
 ROW_SEPARATOR = re.compile(r"[ \t]+[-–—][ \t]|[ \t]*[|:\t]")
 # "Joe Roe's urine MC&S": a possessive and at most two words up to the health finding.
 POSSESSED = re.compile(r"['’]s\s+(?:[\w&-]+\s+){0,2}$")
-# A sentence that starts with a pronoun and goes straight to a health finding: "They have
-# epilepsy.", "She has been diagnosed with asthma.", "He was admitted with ..."
 # What may stand before a name that opens a sentence: nothing, or a title ("Dr. ", "Prof. ").
 SENTENCE_LEAD = re.compile(r"(?:.*[.!?:]\s+)?(?:(?:Dr|Prof|Professor|Doctor)\.?\s+)?", re.S)
 # An underscore between capitals, outside an address or a path ("SYPHILIS_RECALL", not
 # "JOHN_SMITH@example.org").
 CODE_UNDERSCORE = re.compile(r"(?<=[A-Z])_(?=[A-Z])(?![A-Z0-9_.-]*@)")
+# A sentence that starts with a pronoun and goes straight to a health finding: "They have
+# epilepsy.", "She has been diagnosed with asthma.", "He was admitted with ..."
 PRONOUN_CARE = re.compile(
     r"(?i)\s*(?:he|she|they)\s+(?:has|have|had|is|are|was|were)\s+(?:(?:been|got|also|declared|"
     r"disclosed|reported|developed|diagnosed|admitted|treated|seen|with|for|a|an|known|"

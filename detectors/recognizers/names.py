@@ -136,13 +136,15 @@ _CHILD_OF = (
     r"parents? of|parent ?/ ?(?:carer|guardian) of|parent or (?:carer|guardian) of|carers? of|"
     r"guardian of"
 )
+# The person a genetics, research or disability-support record is about.
+_SUBJECT_CUES = r"proband|index case|participant"
 PATIENT_BEFORE = regex.compile(
     r"(?i)(?<![\w])(?:(?:patient|pt|member|resident|claimant|decedent|client|beneficiary|proband)"
     rf"(?:['’]s)?(?: name)?\s{{0,3}}[:#-]?|{_PATIENT_SLOT})\s{{0,3}}$"
 )
 PATIENT_CUE = regex.compile(
     r"(?i:(?<![\w])(?:patient(?:'s)?(?: name)?|pt\.?(?: name)?|name|re|claimant|beneficiary|member|"
-    r"proband|index case|participant|"
+    rf"{_SUBJECT_CUES}|"
     # a request for one's own records names its requester: "SAR 6939 - Lambert, John"
     r"d?sar(?: \d{1,8})?|subject access request(?: for)?|records request(?: for)?|"
     r"release of information(?: for)?|"
@@ -159,7 +161,7 @@ PATIENT_CUE = regex.compile(
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
-    r"proband|index case|participant|"
+    rf"{_SUBJECT_CUES}|"
     r"d?sar|subject access|records request|release of information|"
     rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
 )
