@@ -66,8 +66,10 @@ _NOT_PATIENT_OWNER = (
     r"travel|trip|flight|booking|registration|hotel|ticket|conference|course|membership|"
     r"subscription"
 )
+# "your" and a word of the reader's own (not "your patient's", "your travel"), to repeat.
+_YOUR_WORD = rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} )"
 SECOND_PERSON_CARE = re.compile(
-    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,3}}(?:appointment|appt|visit|"
+    rf"{_YOUR_WORD}{{0,3}}(?:appointment|appt|visit|"
     r"results?|lab|labs|test|procedure|surgery|diagnosis|prescription|medications?|meds|"
     r"follow-?up|condition|care|treatment|referral|biopsy|scan|imaging|mri|x-ray|colonoscopy|"
     r"vaccine|therapy|symptoms|blood pressure|blood sugar|levels?|dose|dosage|refill|"
@@ -83,7 +85,7 @@ SECOND_PERSON_CARE = re.compile(
 # patient ("Dear Dr. Lakatos, your results ... adjust your atorvastatin"); "your referral" or
 # "your appointment" a colleague gets too.
 OWN_CARE = re.compile(
-    rf"(?i)\byour (?:(?!(?:{_NOT_PATIENT_OWNER})\b)[a-z-]{{3,20}} ){{0,2}}(?:results?|labs?|"
+    rf"{_YOUR_WORD}{{0,2}}(?:results?|labs?|"
     r"blood tests?|biopsy|scan|x-ray|mri|diagnosis|medications?|meds|tablets|prescription|dose|"
     r"dosage|symptoms|blood pressure|blood sugar|cholesterol|levels?|condition|treatment)\b"
 )

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.config import DetectorConfig
-from detectors.decision import decide
 from detectors.engine import PhiEngine
 from detectors.recognizers.base import column_header
 from detectors.recognizers.health import OWN_SYMPTOM
 from tests.detectors.test_care_mail_classes import rules_phi
-from tests.detectors.test_practice_mail_cues import covered, mail
+from tests.detectors.test_practice_mail_cues import covered
 
 PHI_MAIL = [
     pytest.param(
@@ -240,10 +238,8 @@ def test_phi_mail(engine: PhiEngine, body: str) -> None:
 @pytest.mark.parametrize("subject", SUBJECT_PHI)
 def test_subject_only_phi(engine: PhiEngine, subject: str) -> None:
     """A subject of a name in record order and a screen's outcome, with a body that says nothing."""
-    findings, _ = engine.analyze(mail("FYI as requested. Report to follow.", subject))
-    assert decide(findings, DetectorConfig().decision.clone(learned=False)).phi, [
-        f.describe() for f in findings
-    ]
+    phi, findings = rules_phi(engine, "FYI as requested. Report to follow.", subject)
+    assert phi, [f.describe() for f in findings]
 
 
 @pytest.mark.parametrize("body", CLEAN_MAIL)

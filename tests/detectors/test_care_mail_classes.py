@@ -58,8 +58,10 @@ PHI_MAIL = [
 ]
 
 
-def rules_phi(engine: PhiEngine, body: str) -> tuple[bool, list[Finding]]:
-    findings, _ = engine.analyze(mail(body, "Follow-up"))
+def rules_phi(
+    engine: PhiEngine, body: str, subject: str = "Follow-up"
+) -> tuple[bool, list[Finding]]:
+    findings, _ = engine.analyze(mail(body, subject))
     return decide(findings, DetectorConfig().decision.clone(learned=False)).phi, findings
 
 
