@@ -29,6 +29,8 @@ from detectors.recognizers.names import (
     HONORIFIC,
     PLACE_OR_ORG_WORDS,
     PROVIDER_MARK,
+    SCRIPT_NAME_LINE,
+    STAFF_TITLE,
     plausible_name,
 )
 
@@ -58,6 +60,8 @@ RELATIVE_DATE = re.compile(
     r"couple|some|several)\b"
 )
 CALENDAR_YEAR = re.compile(r"(?<![\w-])(?:1[89]\d\d|20\d\d)(?![\w-])")
+# The year inside a date already found ("06-04-1984", "1984-04-06", "6 April 1984").
+YEAR_IN_DATE = re.compile(r"(?<!\d)(?:1[89]\d\d|20\d\d)(?!\d)")
 # Words after "your" that make the reader someone other than the patient ("your patient's labs").
 _NOT_PATIENT_OWNER = (
     r"patients?|pts?|clients?|members?|team|staff|office|clinic|practice|colleagues?|provider|"
@@ -168,6 +172,16 @@ FIRST_PERSON_HEALTH = re.compile(
     r"|\b(?:i'm|i am|i've|i have|i had|i was|should i|can i|do i|i feel|i take|i took|i ran out|"
     r"i need)\b[^.!?\n]{0,60})$"
 )
+PARAGRAPH_GAP = re.compile(r"\n[ \t\r]*\n")
+# The writer's own health: "my depression", "my knee operation", "I have diabetes" (not "my
+# patient's", nor "I have attached the diabetes leaflet").
+OWN_HEALTH_BEFORE = re.compile(
+    r"(?i)(?:\bmy\s+(?:(?!(?:patients?|clients?|residents?|service|colleagues?|team|staff|"
+    r"practice|clinic|caseload)\b)[\w'-]+\s+){0,2}|\bi(?:'m| am|'ve| have| had)\s+"
+    r"(?:(?:a|an|bad|severe|got|been|diagnosed with)\s+){0,2})$"
+)
+# A signature that names a job, a team or an organisation is staff's, whatever the mail says.
+STAFF_SIGNATURE = re.compile(rf"(?i)(?<!\w)(?:{STAFF_TITLE}|ltd|limited|inc|llc|pty|gmbh)(?!\w)")
 # A contact detail of the office, a study or a team, not of the patient.
 BUSINESS_CONTACT_CUE = re.compile(
     r"(?i)\b(?:office|clinic|practice|desk|coordinator|department|dept|hotline|line|pharmacy|"
@@ -331,10 +345,26 @@ class PhiEngine:
                 or _first_person_health(t, some_health, breaks)
             )
             signature = _signature_start(t) if centred else len(t)
+            # A writer telling of their own health ("I can't hear the TV without it") signs as
+            # the patient: the signature's name and contact details are theirs.
+            own_signature = len(t) + 1
+            if part not in ("header", "subject") and _own_voice(t, some_health, breaks):
+                own_signature = _signature_start(t)
+                if STAFF_SIGNATURE.search(t, own_signature):
+                    own_signature = len(t) + 1
+                else:
+                    raw[i] = raw[i] + _script_name_lines(t, own_signature, raw[i])
             out: list[RawMatch] = []
             for m in raw[i]:
                 if (i, m.start, m.end) in recipients and m.role != "patient":
                     m = replace(m, role="patient", score=max(m.score, 0.85))
+                elif m.start >= own_signature and (
+                    m.entity in contact or (m.entity == "PERSON" and m.role in ("", "staff"))
+                ):
+                    m = replace(m, role="patient", score=max(m.score, 0.8))
+                elif m.start >= own_signature and m.entity == "DATE_TIME":
+                    # a bare date under the writer's name is their date of birth
+                    m = replace(m, entity="DOB", score=max(m.score, 0.8))
                 elif m.entity in contact and not m.role:
                     if _line_of(t, m.start) in patient_lines or PATIENT_CONTACT_CUE.search(
                         t, max(0, m.start - 80), m.start
@@ -384,6 +414,7 @@ class PhiEngine:
             # A letter's addressee block: the name over the postal address.
             head = _letter_head(t, raw[i])
             spans.update((i, m.start, m.end) for m in head)
+            raw[i] = raw[i] + [m for m in head if m not in raw[i]]
             g = GREETING.search(t)
             if g is None:
                 greeted_person = greeted_person or bool(head)
@@ -707,15 +738,40 @@ def _first_person_health(text: str, health: list[RawMatch], breaks: list[int]) -
     return False
 
 
+def _own_voice(text: str, health: list[RawMatch], breaks: list[int]) -> bool:
+    """Whether the writer tells of their own (or their child's) health: then they sign as the
+    patient ("I can't hear without it", "my depression last year")."""
+    for h in health:
+        if h.role == "self":
+            return True
+        k = _sentence_of(h.start, breaks)
+        lo = max(breaks[k - 1] if k else 0, h.start - 60)
+        if OWN_HEALTH_BEFORE.search(text, lo, h.start):
+            return True
+    return False
+
+
+def _script_name_lines(
+    text: str, start: int, raw: list[RawMatch], end: int | None = None
+) -> list[RawMatch]:
+    """Names in a script without capitals alone on a line (of a signature, a letter head)."""
+    return [
+        RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", "person_cues")
+        for m in SCRIPT_NAME_LINE.finditer(text, start, len(text) if end is None else end)
+        if not any(r.start < m.end(1) and m.start(1) < r.end for r in raw)
+    ]
+
+
 def _signature_start(text: str) -> int:
     """Where a trailing signature block starts (its last paragraph of short lines), or the end."""
     body = text.rstrip()
-    cut = body.rfind("\n\n")
-    if cut < 0:
+    gaps = list(PARAGRAPH_GAP.finditer(body))  # CRLF mail too: "\r\n\r\n"
+    if not gaps:
         return len(text)
-    lines = body[cut + 2 :].splitlines()
+    cut = gaps[-1].end()
+    lines = body[cut:].splitlines()
     if 1 <= len(lines) <= 8 and all(len(x) <= 80 for x in lines):
-        return cut + 2
+        return cut
     return len(text)
 
 
@@ -790,7 +846,7 @@ def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
     for m in raw:
         if m.entity != "DATE_TIME" or not text.startswith("(", m.start - 1) or m.start < 2:
             continue
-        year = CALENDAR_YEAR.search(text, m.start, m.end)
+        year = YEAR_IN_DATE.search(text, m.start, m.end)
         if year is None or int(year.group()) > date.today().year - 2:
             continue
         for p in people:
@@ -804,12 +860,13 @@ def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
 
 def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
     """A letter's addressee: a name alone on a line near the top with a postal address on the
-    lines right after it ("Brian Robinson / 98 Leonard Well, West Alexandra, M89 2EX")."""
-    for m in raw:
+    lines right after it ("Brian Robinson / 98 Leonard Well, West Alexandra, M89 2EX"), a name
+    in a script without capitals too ("पूर्णिमा मिस्त्री / 7212 सुभाष मेहता, भागलपुर-641295")."""
+    people = [m for m in raw if m.entity == "PERSON" and m.role in ("", "addressee")]
+    people += _script_name_lines(text, 0, raw, 300)
+    for m in sorted(people, key=lambda m: m.start):
         if m.start > 300:
             break
-        if m.entity != "PERSON" or m.role not in ("", "addressee"):
-            continue
         eol = text.find("\n", m.end)
         if (
             eol < 0

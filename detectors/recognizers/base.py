@@ -34,7 +34,8 @@ class RawMatch:
     category: str  # "identifier" | "health" | "context"
     recognizer: str
     # for names: "patient", "provider", "correspondent", "addressee", "titled_addressee" (a
-    # doctor greeted by title: the engine decides which), "staff", ""
+    # doctor greeted by title: the engine decides which), "staff", ""; for health: "self" (the
+    # writer's own, "I can't hear without it"), ""
     role: str = ""
 
 

@@ -136,6 +136,12 @@ OWN_RESULTS = regex.compile(
     r"(?i)(?<![\w])my (?:(?:test|blood|lab|scan|smear|swab|biopsy|x-ray|mri|hiv|sti|pap|"
     r"blood test|urine) )?results?(?![\w])"
 )
+# Sexual health codes in capitals, as an SMS or lab system writes them ("CT_POSITIVE_TREATMENT",
+# "HIV NEG", "RPR REACTIVE"), and HIV pre-exposure prophylaxis written "PrEP" (never "prep").
+STI_CODE = regex.compile(
+    r"(?<![\w])(?:PrEP|(?:CT|GC|NG|HIV|HCV|HBV|HSV|TV|MG|RPR|VDRL|TPPA|SYPHILIS)[ /-]?"
+    r"(?:POSITIVE|POS|NEGATIVE|NEG|DETECTED|REACTIVE|NON[ -]?REACTIVE))(?![\w])"
+)
 RETINOPATHY_GRADE = regex.compile(r"(?<![\w])R(?:0|1|2|3A|3S|3)[ \t]?M[01](?![\w])")
 _RESULT_WORDS = ("pathogenic", "significance", "vus", "screen", "tested")
 RESULT_STATEMENT = gate_words(
@@ -177,6 +183,21 @@ OWN_SYMPTOM = gate_words(
     ),
     _SYMPTOMS,
 )
+# A patient telling what they (or their child) cannot do: "I can't hear the TV without it", "my
+# son is unable to walk far". Not a call's sound ("I can't hear you", "can't hear the audio").
+_FACULTIES = ("hear", "walk", "sleep", "breathe", "swallow", "bear weight")
+OWN_LIMITATION = gate_words(
+    regex.compile(
+        r"(?i)(?<![\w])(?:i|(?:my|our) (?:son|daughter|child|kid|baby|husband|wife|partner|mom|mum|"
+        r"dad|mother|father|boy|girl)|s?he)(?:[ \t]+(?:still|just|really|now|often|barely|hardly))?"
+        r"[ \t]+(?:can't|can’t|cannot|can not|couldn't|could not|am unable to|'m unable to|"
+        r"is unable to|struggles? to|(?:have|has) (?:trouble|difficulty))[ \t]+(?:properly[ \t]+)?("
+        + "|".join(f.replace(" ", "[ \t]") for f in _FACULTIES)
+        + r")(?:ing)?(?![\w])(?![ \t](?i:you|him|her|them|anything on|the (?:audio|call|sound|"
+        r"speaker|presenter|video|recording|line|webinar|meeting)))"
+    ),
+    _FACULTIES,
+)
 _DIAG_SUFFIXES = (
     "itis", "osis", "emia", "aemia", "oma", "omas", "pathy", "algia", "plegia", "trophy",
     "plasia", "penia", "rrhea", "rrhoea", "megaly", "lepsy",
@@ -194,6 +215,22 @@ _PROC_SUFFIXES = ("ectomy", "otomy", "ostomy", "oscopy", "plasty", "graphy", "gr
 _PROC_SUFFIX = gate_suffixes(
     regex.compile(rf"(?i)(?<![\w])\p{{L}}{{3,30}}(?:{'|'.join(_PROC_SUFFIXES)})(?![\w])"),
     _PROC_SUFFIXES,
+)
+# An operation named by the body part it was on: "my hip operation", "her knee repair", "a bowel
+# operation" ("operation" alone is a business word: "operations team", "the lift's operation").
+_BODY_PARTS = (
+    "hip", "knee", "back", "spine", "spinal", "eye", "eyes", "heart", "shoulder", "ankle", "foot",
+    "hand", "wrist", "neck", "bowel", "hernia", "gallbladder", "bladder", "prostate", "breast",
+    "ear", "brain", "lung", "kidney", "liver", "stomach", "tummy", "leg", "arm", "elbow", "thyroid",
+    "womb", "sinus", "bunion", "varicose vein", "cataract",
+)  # fmt: skip
+BODY_PART_OPERATION = gate_words(
+    regex.compile(
+        r"(?i)(?<![\w])(?:"
+        + "|".join(b.replace(" ", "[ \t]") for b in _BODY_PARTS)
+        + r")[ \t](?:operation|op|replacement|reconstruction|repair)(?![\w])"
+    ),
+    _BODY_PARTS,
 )
 _PROC_SUFFIX_STOP = frozenset(
     "photography geography biography autobiography calligraphy choreography cinematography "
@@ -321,8 +358,12 @@ class DiagnosisRecognizer:
             if m.group().lower() in _DIAG_SUFFIX_STOP:
                 continue
             out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.7, "health", self.name))
-        for m in finditer(OWN_SYMPTOM, text, timeout):
-            out.append(RawMatch("DIAGNOSIS", m.start(1), m.end(1), 0.75, "health", self.name))
+        for pattern in (OWN_SYMPTOM, OWN_LIMITATION):
+            for m in finditer(pattern, text, timeout):
+                # "self": the writer speaks of their own (or their child's) health
+                out.append(
+                    RawMatch("DIAGNOSIS", m.start(1), m.end(1), 0.75, "health", self.name, "self")
+                )
         return out
 
     def _icd_phrases(self, text: str, timeout: float) -> list[RawMatch]:
@@ -438,6 +479,8 @@ class ProcedureRecognizer:
         for m in finditer(_PROC_SUFFIX, text, timeout):
             if m.group().lower() not in _PROC_SUFFIX_STOP:
                 out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.7, "health", self.name))
+        for m in finditer(BODY_PART_OPERATION, text, timeout):
+            out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name))
         return out
 
 
@@ -459,7 +502,7 @@ class LabRecognizer:
                     "LAB_RESULT", m.start(), m.end(), 0.85 if valued else 0.5, "health", self.name
                 )
             )
-        for pattern in (GENETIC_VARIANT, RESULT_STATEMENT, RETINOPATHY_GRADE):
+        for pattern in (GENETIC_VARIANT, RESULT_STATEMENT, RETINOPATHY_GRADE, STI_CODE):
             for m in finditer(pattern, text, timeout):
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))
         for m in finditer(OWN_RESULTS, text, timeout):

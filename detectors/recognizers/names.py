@@ -31,7 +31,9 @@ _UNCASED = (
     # with the zero-width (non-)joiners Indic and Persian names are written with
     r"\p{Lao}\p{Khmer}\p{Myanmar}\p{Georgian}\p{Ethiopic}\p{M}\u200c\u200d]"
 )
-_UNCASED_NAME = rf"{_UNCASED}{{1,20}}(?:[ \t]{_UNCASED}{{1,20}}){{0,3}}"
+# ("डी’सोउज़ा", "के.सी": an apostrophe, a stop or a hyphen may join the parts of one word)
+_UNCASED_WORD = rf"{_UNCASED}{{1,20}}(?:['’.-]{_UNCASED}{{1,20}})?"
+_UNCASED_NAME = rf"{_UNCASED_WORD}(?:[ \t]{_UNCASED_WORD}){{0,3}}"
 NAME_FIRST_LAST = rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{1,2}}"
 NAME_LAST_FIRST = rf"{_CAP}(?:[- ]{_CAP})?, {_CAP}(?: {_INIT})?"
 # "LAST, FIRST" and the record style "LAST, First" ("GOODMAN, Lisa", "МИХЕЕВ, Демид").
@@ -300,6 +302,41 @@ DASH_ROW_NAME = regex.compile(
     rf"(?m)^[ \t>*-]{{0,6}}({NAME_FIRST_LAST}|{_UNCASED_NAME})[ \t]+[-–—][ \t]+(?=[^\n]{{1,60}}$)"
 )
 DASH_TAIL_NAME = regex.compile(rf"(?m)[ \t][-–—][ \t]+({_UNCASED_NAME})[ \t]*$")
+# A name in a script without capitals set in English prose, where a sentence or a clause begins:
+# "िकशोरी सेनगुप्ता from the welding bay had a 44 dB shift", "Please book 은서 문 for Tuesday".
+# Only care in its own sentence makes it a patient's.
+EMBEDDED_SCRIPT_NAME = regex.compile(
+    rf"(?:^|(?<=[\n.!?:;,][ \t]{{1,3}})|(?<=\n)|(?<=[a-z][ \t]))({_UNCASED_NAME})"
+    r"(?=[ \t]+(?:[a-z]{2,}|[0-9])[^\n]{0,200}[a-z])"
+)
+# A line that is only a name in a script without capitals ("حمدي عنس" under a sign-off): the
+# engine reads it only in the signature of a writer who tells of their own health.
+SCRIPT_NAME_LINE = regex.compile(rf"(?m)^[ \t>]*({_UNCASED_NAME})[ \t\r]*$")
+# A name with a date in brackets right after it: "Smear overdue - Dorel Pop (06-04-1984)". The
+# engine makes it a patient and a date of birth when the date is of an earlier year.
+NAME_BRACKET_DATE = regex.compile(
+    rf"(?<![\w])({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME})[ \t]?"
+    r"\((?=\d{1,4}[-/. ]\d{1,2}|\d{1,2}[ \t]\p{L}{3})"
+)
+# A line (a subject, mostly) of a care item, a dash and a name: "CP review - Jane Hoàng",
+# "Smear overdue: Dorel Pop", "Discharge summary – 张伟". The mail is about that person.
+_CARE_ITEMS = (
+    "review", "report", "referral", "conference", "recall", "result", "results", "overdue",
+    "discharge", "follow-up", "follow up", "appointment", "case", "concern", "safeguarding",
+    "mdt", "letter", "notes", "summary", "handover", "assessment", "plan",
+)  # fmt: skip
+CARE_ITEM_DASH_NAME = regex.compile(
+    r"(?im)(?<![\w])(?:" + "|".join(w.replace(" ", "[ \t]") for w in _CARE_ITEMS) + r")"
+    rf"[ \t]*[-–—:][ \t]*(?-i:({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME}))"
+    r"[ \t\r]*$"
+)
+# A person from a place of work, study or care, and what happened to them: "Nomasonto Mahlobo
+# from the crushing plant had a 44 dB shift", "Ann Lee from Room 4 fell overnight".
+NAME_FROM_UNIT = regex.compile(
+    rf"({NAME_FIRST_LAST}|{_UNCASED_NAME}) from (?:the|our|room|ward|bay|unit|class|year) "
+    r"[^.\n]{0,40}?(?<=[ \t])(?:had|has|was|is|needs?|reported|attended|presented|complained|"
+    r"fell|developed|failed|showed)(?![\w])"
+)
 # A relative named in brackets: "Mother (सुश्री इन्दु श्रेष्ठ) attended with a black eye".
 KIN_IN_BRACKETS = regex.compile(
     r"(?i:\b(?:mother|mum|mom|father|dad|parent|carer|guardian|sibling|brother|sister))"
@@ -471,6 +508,9 @@ _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
     CREDENTIALED: regex.compile(rf" (?:{CREDENTIALS})(?![\w])"),
     RECORD_ROW: regex.compile(r"(?m)^[ \t>*-]{0,6}#?\p{Lu}{0,3}\d{0,4}[-/]?\d{3}"),
     DASH_TAIL_NAME: regex.compile(rf"[-–—][ \t]+{_UNCASED}"),
+    EMBEDDED_SCRIPT_NAME: regex.compile(rf"{_UNCASED}[ \t]+[a-z0-9]"),
+    NAME_BRACKET_DATE: regex.compile(r"\(\d"),
+    NAME_FROM_UNIT: regex.compile(r" from (?:the|our|room|ward|bay|unit|class|year) "),
     DATED_ROW: regex.compile(
         r"(?:[ \t]{2,}|\t)[ \t]*\d{1,4}[-/. ](?:\d{1,2}|\p{L}{3,9})[-/. ]\d{2,4}"
     ),
@@ -501,6 +541,7 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
     DASH_ROW_NAME: (" - ", " – ", " — "),
 }
 _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
+    CARE_ITEM_DASH_NAME: _CARE_ITEMS,
     HOME_VISIT: ("home",),
     KIN_IN_BRACKETS: (
         "mother", "mum", "mom", "father", "dad", "parent", "carer", "guardian", "sibling",
@@ -738,6 +779,10 @@ class NameRecognizer:
             (DASH_ROW_NAME, "", 0.6),
             (DASH_TAIL_NAME, "", 0.6),
             (KIN_IN_BRACKETS, "", 0.7),
+            (EMBEDDED_SCRIPT_NAME, "", 0.6),
+            (NAME_FROM_UNIT, "", 0.65),
+            (NAME_BRACKET_DATE, "", 0.6),
+            (CARE_ITEM_DASH_NAME, "patient", 0.7),
         )
     )
 

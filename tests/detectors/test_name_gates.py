@@ -49,6 +49,10 @@ SENTENCES = {
     names.DATED_ROW: "  Κλειώ Κυριαννάκη  19 November 1964  R3A M1",
     names.KIN_IN_BRACKETS: "MOTHER (Dương Nguyễn) attended.",
     names.HOME_VISIT: "I VISITED Tori Maclean AT HOME on Monday.",
+    names.EMBEDDED_SCRIPT_NAME: "Please book 은서 문 for Tuesday.",
+    names.NAME_FROM_UNIT: "Ana Lee from the paint shop had a cough.",
+    names.NAME_BRACKET_DATE: "Recall: Ana Lee (03/04/1950)",
+    names.CARE_ITEM_DASH_NAME: "SAFEGUARDING REVIEW - Ana Lee",
 }
 
 

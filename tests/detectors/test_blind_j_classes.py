@@ -1,0 +1,162 @@
+"""Classes from the misses left after templates-i and from templates-j's first run (issue 10): a
+writer who tells of their own health (what they cannot do, "my asthma") and signs as the
+patient, signatures of CRLF mail, names in scripts without capitals set in English prose, a
+worker from a unit with a result, sexual health codes, a name with a birth date in brackets, a
+care item and a name in a subject; and on the clean side the sound of a call, staff who sign
+with their job, a leaflet in other scripts and a care item that names a document.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.engine import PhiEngine, _signature_start
+from detectors.recognizers.health import OWN_LIMITATION
+from detectors.recognizers.names import EMBEDDED_SCRIPT_NAME
+from tests.detectors.test_care_mail_classes import rules_phi
+
+PHI_MAIL = [
+    pytest.param(
+        "Hello,\r\n\r\nMy Oticon More 1 has stopped working and I can't hear the TV or the phone "
+        "without it. Can I drop it in this week?\r\n\r\nRegards,\r\nDionne Coogan\r\n26 Park "
+        "Avenue, Dundalk, Co. Louth, A91 R1E8\r\n(091) 730 0124\r\n",
+        id="writer-cannot-hear-and-signs-with-address",
+    ),
+    pytest.param(
+        "Hi there,\n\nMy son still can't walk far since the fall in the playground and the "
+        "crutches hurt his arms. Is there an earlier slot?\n\nThanks\nMthunzi Dube\n082 555 0147",
+        id="parent-tells-what-the-child-cannot-do",
+    ),
+    pytest.param(
+        "Hi,\n\nCould I have a copy of my notes about my hip operation last spring, please?"
+        "\n\nسلمى داود\n07/11/1958\n",
+        id="requester-signs-with-a-name-in-arabic-script-and-birth-date",
+    ),
+    pytest.param(
+        "Dear Sipho,\n\n민준 박 from the loading dock had an FEV1 of 71% predicted at the "
+        "spirometry check; please book a review.\n\nOH nurse",
+        id="hangul-name-in-english-prose",
+    ),
+    pytest.param(
+        "Hi,\n\nThabo Nkosi from the paint shop had a 35 dB threshold shift on this year's "
+        "audiometry.\n\nOH Advisor",
+        id="worker-from-a-unit-with-a-result",
+    ),
+    pytest.param(
+        "Attached as agreed.\n\nqueued,client,number,code\n04/05/2026 09:10,Kerry Ann Walsh,"
+        "+61 412 555 019,GC_POSITIVE_TREAT\n",
+        id="sexual-health-code-in-an-sms-list",
+    ),
+    pytest.param(
+        "Diabetes Nurse Team\n\nსალომე ბერიძე\nრუსთაველის გამზ. 12, ქუთაისი\n\nYour HbA1c "
+        "today: 71 mmol/mol. Please increase your metformin to 1 g twice daily.\n",
+        id="letter-head-name-in-georgian-script",
+    ),
+]
+
+SUBJECT_PHI = [
+    pytest.param(
+        "Bloods overdue - Ioana Marin (17-09-1979)",
+        "Second reminder sent, no reply. Repeat due. Mobile 0780 614 925.",
+        id="name-and-birth-date-in-brackets",
+    ),
+    pytest.param(
+        "Safeguarding review - Amira Haddad",
+        "Seen at home on Monday: bruising to both forearms, mother says she fell.",
+        id="care-item-dash-name",
+    ),
+]
+
+CLEAN_MAIL = [
+    pytest.param(
+        "Hi all,\n\nI can't hear the audio on the webinar recording from Tuesday, can IT have a "
+        "look?\n\nThanks\nRuth Ellery\n01632 960 555",
+        id="sound-of-a-recording",
+    ),
+    pytest.param(
+        "Morning,\r\n\r\nI still can't sleep in the on-call room with the generator running, can "
+        "estates move it?\r\n\r\nRegards,\r\nKeith Arbuthnot\r\nPractice Manager\r\n01632 960 "
+        "112\r\n",
+        id="staff-member-signs-with-a-job-title",
+    ),
+    pytest.param(
+        "Hi team,\n\nThe diabetes leaflet is now printed in 中文 and हिन्दी as well, copies at "
+        "reception.\n\nDeepa\nPractice Manager",
+        id="leaflet-in-other-scripts",
+    ),
+    pytest.param(
+        "Hi all,\n\nI have booked my flu jab for Friday at 9, so reception is covered by "
+        "Lorna.\n\nMaureen Tobin\nReception Supervisor\n01632 960 301",
+        id="staff-own-vaccination-with-job-title",
+    ),
+    pytest.param(
+        "Annual review - Infection Control Policy\n\nPlease read the attached policy on "
+        "hand hygiene and sepsis escalation before the meeting.",
+        id="care-item-dash-a-document",
+    ),
+]
+
+
+@pytest.mark.parametrize("body", PHI_MAIL)
+def test_phi_mail(engine: PhiEngine, body: str) -> None:
+    """The writer is the patient: their own limitation, their own signature."""
+    phi, findings = rules_phi(engine, body)
+    assert phi, [f.describe() for f in findings]
+
+
+@pytest.mark.parametrize(("subject", "body"), SUBJECT_PHI)
+def test_subject_names_the_patient(engine: PhiEngine, subject: str, body: str) -> None:
+    """A subject naming whom the body is about; the body names nobody."""
+    phi, findings = rules_phi(engine, body, subject)
+    assert phi, [f.describe() for f in findings]
+
+
+@pytest.mark.parametrize("body", CLEAN_MAIL)
+def test_clean_mail(engine: PhiEngine, body: str) -> None:
+    """The sound of a call, or staff who sign with their job, make nobody a patient."""
+    phi, findings = rules_phi(engine, body)
+    assert not phi, [f.describe() for f in findings]
+
+
+@pytest.mark.parametrize(
+    ("text", "word"),
+    [
+        ("and I can't hear the TV without it", "hear"),
+        ("my daughter is unable to walk to school", "walk"),
+        ("he struggles to swallow tablets", "swallow"),
+        ("I still can't sleep on my left side", "sleep"),
+    ],
+)
+def test_told_limitations(text: str, word: str) -> None:
+    """A person who cannot hear, walk, swallow or sleep, in their own or a parent's words."""
+    m = OWN_LIMITATION.search(text)
+    assert m is not None and m.group(1) == word
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sorry, I can't hear you, the line is bad",
+        "we can't hear the speaker at the back",
+        "I can't see the file",
+    ],
+)
+def test_call_sound_is_no_limitation(text: str) -> None:
+    """Not hearing a caller, a speaker or a file is nobody's health."""
+    assert OWN_LIMITATION.search(text) is None
+
+
+def test_signature_of_crlf_mail() -> None:
+    """The last paragraph of short lines is the signature, whatever the line breaks."""
+    lf = "Hello,\n\nThe text.\n\nRegards,\nAnn Lee\n01632 960 555\n"
+    crlf = lf.replace("\n", "\r\n")
+    assert lf[_signature_start(lf) :].startswith("Regards,")
+    assert crlf[_signature_start(crlf) :].startswith("Regards,")
+
+
+@pytest.mark.parametrize("name", ["माधवी डी’सोउज़ा", "के.सी अवलोक", "은서 문"])
+def test_script_names_with_joiners(name: str) -> None:
+    """An apostrophe or a stop inside a word of a script without capitals keeps one name."""
+    text = f"Dear nurse,\n\n{name} from the night shift had a cough."
+    m = EMBEDDED_SCRIPT_NAME.search(text)
+    assert m is not None and m.group(1) == name
