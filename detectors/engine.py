@@ -114,6 +114,8 @@ PATIENT_CONTACT_CUE = re.compile(
     r"|\b(?:his|her|their)\s+(?:current\s+|new\s+|updated\s+)?(?:home|mailing)\s+address"
     r"(?:\s+is)?"
     r"|\bhome\s+address(?:\s+is)?"
+    # a detail as the record holds it: "the mailing ZIP on the chart is 93291"
+    r"|\b(?:on|in)\s+(?:the|their|his|her)\s+(?:chart|record|file|notes)(?:\s+(?:is|was|reads))?"
     # A message taken for a clinician: the number to call back is the caller's.
     r"|\b(?:callback|call-back|call\s+back|cb)(?:\s+(?:number|no\.?|#|on))?)\s*[:#-]?\s*$"
 )

@@ -132,7 +132,7 @@ HONORIFIC = (
 )
 # Words right before a titled name that make it the patient's ("our patient Dr Robin Naylor",
 # "Home health orders for Dr. Ann Lee", "Thank you for referring Prof. Ewa Nowak").
-_PATIENT_SLOT = r"orders for|for referring"
+_PATIENT_SLOT = r"orders for|for referring|(?:i|we) (?:have )?(?:assessed|examined|treated)"
 # A letter to a child's family names the child: "Dear Parent/Carer of Bethan Casserley".
 _CHILD_OF = (
     r"parents? of|parent ?/ ?(?:carer|guardian) of|parent or (?:carer|guardian) of|carers? of|"
@@ -327,8 +327,8 @@ _CARE_ITEMS = (
 )  # fmt: skip
 CARE_ITEM_DASH_NAME = regex.compile(
     r"(?im)(?<![\w])(?:" + "|".join(w.replace(" ", "[ \t]") for w in _CARE_ITEMS) + r")"
-    rf"[ \t]*[-–—:][ \t]*(?-i:({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME}))"
-    r"[ \t\r]*$"
+    r"[ \t]*[-–—:][ \t]*(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?[ \t])?"
+    rf"(?-i:({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME}))[ \t\r]*$"
 )
 # A person from a place of work, study or care, and what happened to them: "Nomasonto Mahlobo
 # from the crushing plant had a 44 dB shift", "Ann Lee from Room 4 fell overnight".
@@ -790,8 +790,11 @@ class NameRecognizer:
         """See Recognizer."""
         out: list[RawMatch] = []
         lower = _ascii_lower(text)
+        care_items: set[tuple[int, int]] = set()
         for pattern, role, score in self.patterns:
             for m in _scan(pattern, text, timeout, lower):
+                if pattern is CARE_ITEM_DASH_NAME:
+                    care_items.add(_trim(m.group(1), m.start(1)))
                 value = m.group(1)
                 vstart = m.start(1)
                 if (
@@ -815,16 +818,19 @@ class NameRecognizer:
                     role_here = role
                 if not plausible_name(value):
                     continue
-                # "our patient Dr Robin Naylor": a doctor can be the patient.
+                # "our patient Dr Robin Naylor", "we examined Dr Ines Faria": a doctor can be
+                # the patient.
                 if role_here == "provider" and PATIENT_BEFORE.search(
                     text, max(0, m.start() - 40), m.start()
                 ):
-                    continue
+                    role_here = "patient"
                 s, e = _trim(value, vstart)
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         # "Dear Dr. Ann Lee": the greeting says more than the title alone (the engine decides
         # whether the doctor greeted is a colleague or the patient).
+        # "Occupational health report - Dr Elliott Kent": the doctor a care item is about.
         greeted = {(m.start, m.end) for m in out if m.role == "titled_addressee"}
+        greeted |= {(m.start, m.end) for m in out if (m.start, m.end) in care_items}
         if greeted:
             out = [m for m in out if m.role != "provider" or (m.start, m.end) not in greeted]
         out.extend(self._patient_cued(text, timeout))

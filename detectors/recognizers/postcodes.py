@@ -44,6 +44,9 @@ LABELLED = regex.compile(
     r"|(?:〒|邮编|郵便番号|우편번호)[ \t:：]{0,2}"
     rf"({POSTCODE})(?![\w-])"
     r"|(?<![\w-])((?:ΤΚ|Τ\.Κ\.)\s?\d{3}\s?\d{2})(?![\w-])"
+    # the label said in a sentence: "the mailing ZIP on the chart is 93291"
+    rf"|(?i:\b(?:zip|zip code|postcode|postal code|post code|eircode)\b)[^\n\d.;]{{1,25}}?"
+    rf"(?<=[ \t])(?i:is|was|reads)[ \t]{{1,2}}({POSTCODE})(?![\w-])"
 )
 # On ASCII text only the labelled alternative can match (the others start with 〒, 邮编, ... or
 # Greek capitals), and it starts with a label as a whole word: gate it on the labels' words.
@@ -88,7 +91,7 @@ class PostcodeRecognizer:
         if not any(ch.isdigit() for ch in text):
             return []
         for m in finditer(LABELLED, text, timeout):
-            g = next(i for i in (1, 2, 3) if m.group(i))
+            g = next(i for i in (1, 2, 3, 4) if m.group(i))
             add(m.start(g), m.end(g), 0.85)
         for m in finditer(STANDALONE, text, timeout) if STANDALONE_GATE.search(text) else ():
             add(m.start(1), m.end(1), 0.6)

@@ -52,6 +52,16 @@ PHI_MAIL = [
         "today: 71 mmol/mol. Please increase your metformin to 1 g twice daily.\n",
         id="letter-head-name-in-georgian-script",
     ),
+    pytest.param(
+        "Forwarded from the chart:\n\nThe patient lives alone on a farm outside Hanford; the home "
+        "ZIP in the record is 93230. Falls twice this month, INR 4.1 on warfarin.\n\nKim",
+        id="zip-said-in-a-sentence-as-the-record-holds-it",
+    ),
+    pytest.param(
+        "Dear Sir or Madam,\n\nWe examined Dr Ines Faria (staff no. 41877) on 2 March. She has "
+        "carpal tunnel syndrome and should avoid keyboard work for two weeks.\n\nOH Service",
+        id="a-doctor-examined-is-the-patient",
+    ),
 ]
 
 SUBJECT_PHI = [
@@ -64,6 +74,11 @@ SUBJECT_PHI = [
         "Safeguarding review - Amira Haddad",
         "Seen at home on Monday: bruising to both forearms, mother says she fell.",
         id="care-item-dash-name",
+    ),
+    pytest.param(
+        "Fitness report - Dr Rhys Okonkwo",
+        "Assessed today after his shoulder replacement: fit for light duties from Monday.",
+        id="care-item-dash-a-titled-doctor",
     ),
 ]
 
