@@ -228,9 +228,10 @@ BODY_PART_OPERATION = gate_words(
     regex.compile(
         r"(?i)(?<![\w])(?:"
         + "|".join(b.replace(" ", "[ \t]") for b in _BODY_PARTS)
-        + r")[ \t](?:operation|op|replacement|reconstruction|repair)(?![\w])"
+        + r")[ \t](?:operation|replacement|reconstruction|repair)(?![\w])"
     ),
-    _BODY_PARTS,
+    # (gated on the rarer second word: the pattern holds one of them as a whole word)
+    ("operation", "replacement", "reconstruction", "repair"),
 )
 _PROC_SUFFIX_STOP = frozenset(
     "photography geography biography autobiography calligraphy choreography cinematography "
