@@ -48,6 +48,15 @@ CREDENTIALS = (
 TITLE_PATIENT = regex.compile(
     rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}}|{_UNCASED_NAME})"
 )
+# Staff news: a titled name in a sentence about fundraising, a retirement, a welcome or the
+# practice's policies is a colleague, not a patient ("Mr. Jon Qualter are raising money for the
+# hospice", "review the policies with Mr Frank Thomas").
+STAFF_NEWS = regex.compile(
+    r"(?i)(?<![\w])(?:rais(?:e|es|ed|ing) (?:money|funds)|fundrais\w*|charity|sponsor(?:ed|ing)?|"
+    r"retir(?:e|es|ed|ing|ement)|leaving do|farewell|welcome to the team|welcome aboard|"
+    r"congratulations|new starter|has joined|joins us|policies|meeting minutes|rota|bake sale|"
+    r"fun run)(?![\w])"
+)
 # Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
 TITLE_PATIENT_ARABIC = regex.compile(
     r"(?<![\w])(?:السيد|السيدة|الآنسة)[ \t](\p{Arabic}{2,20}(?:[ \t]\p{Arabic}{2,20}){0,2})"
@@ -597,6 +606,15 @@ def _scan(
     return finditer(pattern, text, timeout)
 
 
+def _in_staff_news(text: str, start: int, end: int) -> bool:
+    """Whether the sentence around text[start:end] is staff news (STAFF_NEWS)."""
+    lo = max(text.rfind(c, max(0, start - 200), start) for c in ".!?\n") + 1
+    hi = min(
+        (i for i in (text.find(c, end, end + 200) for c in ".!?\n") if i >= 0), default=end + 200
+    )
+    return STAFF_NEWS.search(text, lo, hi) is not None
+
+
 def _ascii_lower(text: str) -> str:
     return text.lower() if text.isascii() else ""
 
@@ -795,6 +813,7 @@ class NameRecognizer:
             for m in _scan(pattern, text, timeout, lower):
                 if pattern is CARE_ITEM_DASH_NAME:
                     care_items.add(_trim(m.group(1), m.start(1)))
+                staff_news = pattern is TITLE_PATIENT and _in_staff_news(text, m.start(), m.end())
                 value = m.group(1)
                 vstart = m.start(1)
                 if (
@@ -825,6 +844,8 @@ class NameRecognizer:
                 ):
                     role_here = "patient"
                 s, e = _trim(value, vstart)
+                if staff_news:
+                    role_here = "staff"
                 out.append(RawMatch("PERSON", s, e, score, "identifier", self.name, role_here))
         # "Dear Dr. Ann Lee": the greeting says more than the title alone (the engine decides
         # whether the doctor greeted is a colleague or the patient).

@@ -3,7 +3,8 @@ writer who tells of their own health (what they cannot do, "my asthma") and sign
 patient, signatures of CRLF mail, names in scripts without capitals set in English prose, a
 worker from a unit with a result, sexual health codes, a name with a birth date in brackets, a
 care item and a name in a subject; and on the clean side the sound of a call, staff who sign
-with their job, a leaflet in other scripts and a care item that names a document.
+with their job, a leaflet in other scripts, a care item that names a document and titled
+colleagues in staff news.
 """
 
 from __future__ import annotations
@@ -62,6 +63,11 @@ PHI_MAIL = [
         "carpal tunnel syndrome and should avoid keyboard work for two weeks.\n\nOH Service",
         id="a-doctor-examined-is-the-patient",
     ),
+    pytest.param(
+        "Mrs Pauline Hardcastle waited forty minutes in reception and then had a severe asthma "
+        "attack; she is on the ward now.",
+        id="titled-patient-whose-sentence-says-minutes",
+    ),
 ]
 
 SUBJECT_PHI = [
@@ -108,6 +114,16 @@ CLEAN_MAIL = [
         "Annual review - Infection Control Policy\n\nPlease read the attached policy on "
         "hand hygiene and sepsis escalation before the meeting.",
         id="care-item-dash-a-document",
+    ),
+    pytest.param(
+        "Hi all,\n\nMrs Wendy Carrick and Tom are doing the fun run for the hospice on Sunday; "
+        "sponsor forms in the kitchen.\n\nPractice office",
+        id="titled-colleague-raising-money-for-a-hospice",
+    ),
+    pytest.param(
+        "Before the CQC visit please go through the sepsis and insulin policies with Mr Owen "
+        "Blakely by Friday.",
+        id="titled-colleague-going-through-policies",
     ),
 ]
 
