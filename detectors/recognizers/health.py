@@ -447,7 +447,16 @@ SESSION_BEFORE = regex.compile(
     r"(?i:\b(?:am|pm|morning|afternoon|evening|late|early|extended[- ]hours?|branch|duty|open|"
     r"(?:mon|tues|wednes|thurs|fri|satur|sun)day) )$"
 )
-SESSION_AFTER = regex.compile(r" (?i:hours|times|sessions?|rota|opening|closed|reception)\b")
+NAMED_SURGERY = regex.compile(
+    r"(?<![\w'’-])(?!(?:Post|Pre|After|Before|Since|Your|His|Her|Their|My|Our|Recent|Planned|"
+    r"Upcoming|Day|Same|Major|Minor|Emergency|Elective|Previous|Prior|Further|Oral|Eye|Heart)"
+    r" $)\p{Lu}[\p{L}'’-]+ $"
+)
+SESSION_AFTER = regex.compile(
+    r" (?i:hours|times|sessions?|rota|opening|closed|reception"
+    # the practice's building: "the surgery will be closed on 01/12", "the surgery is moving"
+    r"|(?:will be|is now|is|are|remains?|has) (?:closed|open|opening|closing|moving|relocating))\b"
+)
 
 
 def _not_a_procedure(text: str, start: int, end: int) -> bool:
@@ -459,6 +468,8 @@ def _not_a_procedure(text: str, start: int, end: int) -> bool:
     return bool(
         SESSION_BEFORE.search(text, max(0, start - 20), start)
         or SESSION_AFTER.match(text, end, min(len(text), end + 20))
+        # a practice's or a department's name: "Hillside Surgery", "Church Street Surgery"
+        or (text[start] == "S" and NAMED_SURGERY.search(text, max(0, start - 30), start))
     )
 
 

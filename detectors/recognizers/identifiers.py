@@ -263,8 +263,9 @@ LICENSE_CONTEXT = compile_words(
 )
 MBI_CONTEXT = compile_words(["mbi", "medicare", "beneficiary", "hicn", "medicare id"])
 
-# Not the tail of a spaced digit group ("Member Services, +64 27 567-5575" is a phone).
-_ID_TOKEN = r"(?<![\w-])(?<!\d[ .])(?<!\+)[A-Z]{0,4}-?\d[A-Z0-9-]{4,18}(?![\w-])"
+# Not the tail of a spaced digit group or of a bracketed area code ("Member Services, +64 27
+# 567-5575", "Member Services, (353) 297-0834" are phones).
+_ID_TOKEN = r"(?<![\w-])(?<!\d[ .])(?<!\d\) )(?<!\+)[A-Z]{0,4}-?\d[A-Z0-9-]{4,18}(?![\w-])"
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ writer who tells of their own health (what they cannot do, "my asthma") and sign
 patient, signatures of CRLF mail, names in scripts without capitals set in English prose, a
 worker from a unit with a result, sexual health codes, a name with a birth date in brackets, a
 care item and a name in a subject; and on the clean side the sound of a call, staff who sign
-with their job, a leaflet in other scripts, a care item that names a document and titled
-colleagues in staff news.
+with their job, a leaflet in other scripts, a care item that names a document, titled
+colleagues in staff news, a phone with a bracketed area code after "Member Services" and the
+surgery that is closed.
 """
 
 from __future__ import annotations
@@ -124,6 +125,16 @@ CLEAN_MAIL = [
         "Before the CQC visit please go through the sepsis and insulin policies with Mr Owen "
         "Blakely by Friday.",
         id="titled-colleague-going-through-policies",
+    ),
+    pytest.param(
+        "Dear Practice,\n\nMembers can now self-refer for up to six physiotherapy sessions "
+        "without a GP referral.\n\nMember Services, (353) 297-0834",
+        id="member-services-phone-with-a-bracketed-area-code",
+    ),
+    pytest.param(
+        "Dear patients,\n\nThe surgery will be closed on 26/12/2026. For urgent help call "
+        "111; repeat prescriptions take 3 working days.\n\nHillside Surgery",
+        id="the-surgery-as-the-practice-building",
     ),
 ]
 
