@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from bench.corpus import unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i
+from bench.corpus import unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i, unseen_j
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
 CLEAN = {
@@ -39,6 +39,12 @@ CLEAN = {
         "bed_capacity_bulletin", "clinical_audit_template", "indemnity_renewal",
         "conference_travel_booking", "cleaning_roster", "audiometer_calibration_cert",
     },
+    # a pet's vaccines and its owner's address, a study advert, an IRB agenda, a Spanish
+    # newsletter, a billing release note with dummy rows, a benefits notice, aggregate results
+    "templates-j": {
+        "vet_vaccine_reminder", "trial_recruitment_ad", "irb_agenda", "spanish_newsletter",
+        "billing_release_note", "payroll_benefits_notice", "conference_abstract",
+    },
 }  # fmt: skip
 
 
@@ -49,8 +55,9 @@ CLEAN = {
         (unseen_g, "templates-g"),
         (unseen_h, "templates-h"),
         (unseen_i, "templates-i"),
+        (unseen_j, "templates-j"),
     ],
-    ids=["f", "g", "h", "i"],
+    ids=["f", "g", "h", "i", "j"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -86,7 +93,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
     """Written into one folder, d, e, f and g overwrite nothing of each other's and share no ID."""
     ids: list[str] = []
     files = 0
-    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i):
+    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i, unseen_j):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
         for r in rows:
