@@ -114,6 +114,10 @@ PATIENT_CONTACT_CUE = re.compile(
     r"|\b(?:his|her|their)\s+(?:current\s+|new\s+|updated\s+)?(?:home|mailing)\s+address"
     r"(?:\s+is)?"
     r"|\bhome\s+address(?:\s+is)?"
+    # other languages: "Téléphone du patient :", "teléfono del paciente", "Telefon des Patienten"
+    r"|\b(?:t[ée]l[ée]phone|t[ée]l|tel[ée]fono|telefone|telefon|adresse|direcci[óo]n|endere[çc]o|"
+    r"courriel|correo)\s+(?:du|de\s+la|del|de|do|da|des)\s+(?:patient|patiente|paciente|"
+    r"patienten|patientin)(?:\s*:)?"
     # a detail as the record holds it: "the mailing ZIP on the chart is 93291"
     r"|\b(?:on|in)\s+(?:the|their|his|her)\s+(?:chart|record|file|notes)(?:\s+(?:is|was|reads))?"
     # A message taken for a clinician: the number to call back is the caller's.
@@ -175,6 +179,40 @@ FIRST_PERSON_HEALTH = re.compile(
     r"i need)\b[^.!?\n]{0,60})$"
 )
 PARAGRAPH_GAP = re.compile(r"\n[ \t\r]*\n")
+# Veterinary mail: the practice, the animal, and no human patient's record words.
+VET_PRACTICE = re.compile(
+    r"(?i)\b(?:veterinar(?:y|ian|ians)|vet(?:s)? (?:clinic|practice|surgery|hospital|nurse)|"
+    r"animal (?:hospital|clinic)|pet (?:clinic|hospital|wellness|insurance))\b"
+)
+ANIMAL = re.compile(
+    r"(?i)\b(?:pets?|dogs?|cats?|puppy|puppies|kitten|kittens|canine|feline|equine|breed|"
+    r"beagle|labrador|retriever|poodle|terrier|spaniel|shepherd|dachshund|chihuahua|bulldog|"
+    r"collie|husky|schnauzer|shih tzu|pug|greyhound|whippet|shorthair|longhair|maine coon|"
+    r"siamese|ragdoll|tabby|fvrcp|dhpp|dapp|dhlpp|bordetella|kennel cough|felv|heartworm|"
+    r"flea|worming|microchip|spay(?:ed)?|neuter(?:ed)?)\b"
+)
+HUMAN_RECORD = re.compile(
+    r"(?i)\b(?:patient|pt|mrn|dob|d\.o\.b|date of birth|nhs|medicare|medicaid|ssn|"
+    r"member id|gp|physician|hospital number)\b"
+)
+# A line that ends with a name after a dash ("... pulse 94 - Josefa Saura").
+ROW_TAIL = re.compile(r"[ \t\r]*")
+DASH_BEFORE = re.compile(r"[ \t][-–—][ \t]+$")
+# A line of made-up test data: a placeholder person ("DOE|JANE", "John Doe", "TEST, PATIENT",
+# "ZZTEST") or a run of X's or zeros where an id would be.
+_SEP = r"[ \t|,;]{1,3}"
+PLACEHOLDER_ROW = re.compile(
+    rf"(?im)^[^\n]*(?:\b(?:(?:jane|john|baby|test)(?:{_SEP}|\.\s?)doe|doe{_SEP}(?:jane|john|j\.?)"
+    rf"|test{_SEP}(?:patient|test|user|person)|(?:patient|user){_SEP}test|zz+test\w*"
+    rf"|(?:dummy|sample|fake|example){_SEP}(?:patient|person|member)|mickey{_SEP}mouse)\b)[^\n]*$"
+)
+# What a placeholder row's other cells make up; a record number, an SSN or a card beside an
+# alias such as "John Doe" (an unidentified patient) still counts.
+_PLACEHOLDER_FIELDS = frozenset(
+    "PERSON DATE_TIME DOB DATE_OF_SERVICE AGE ZIP_CODE STREET_ADDRESS PHONE_NUMBER EMAIL_ADDRESS".split()
+)
+PLACEHOLDER_VALUE = re.compile(r"(?=[^0]*0)[Xx0*#][Xx0*# -]{4,}")
+PLACEHOLDER_GATE = re.compile(r"(?i)\b(?:doe|test|zz+test|dummy|sample|fake|example|mickey)\b")
 # The writer's own health: "my depression", "my knee operation", "I have diabetes" (not "my
 # patient's", nor "I have attached the diabetes leaflet").
 OWN_HEALTH_BEFORE = re.compile(
@@ -313,13 +351,15 @@ class PhiEngine:
         _titled_addressees(texts, raw, second_person)
         self._patient_roles(texts, raw, second_person)
         staff = self._staff_names(texts, raw, second_person)
-        findings = self._all_findings(texts, raw, staff, second_person)
+        animal = _animal_care(texts)
+        findings = _without_health(self._all_findings(texts, raw, staff, second_person), animal)
         decision = decide(findings, self.config.decision)
         if not decision.phi and self._worth_ner(findings):
             for i, extra in self._ner_windows(texts, raw, headers).items():
                 raw[i] = self._clean(texts[i][1], raw[i] + extra)
             self._patient_roles(texts, raw, second_person)
             findings = self._all_findings(texts, raw, staff, second_person)
+            findings = _without_health(findings, animal)
             decision = decide(findings, self.config.decision)
         return findings, decision
 
@@ -513,6 +553,7 @@ class PhiEngine:
     @staticmethod
     def _clean(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         """Drop NER names that are drugs/clinical words or sit on a health term; dedupe spans."""
+        raw = _without_placeholder_rows(text, raw)
         blocks = [m for m in raw if m.recognizer == "street_address_block"]
 
         def in_block(m: RawMatch) -> bool:
@@ -566,6 +607,9 @@ class PhiEngine:
                     if any(_overlaps(m, h) for h in health):
                         continue
                     if len(value.strip()) < 3 or value.strip().islower():
+                        continue
+                    # a name ends in a capitalised word: "Llame al" (Spanish "call") is none
+                    if value.split()[-1][:1].islower():
                         continue
                 # A recognizer's own span (a card, a phone, an address, a date) beats NER's reading
                 # of the same characters; only an NER name may overlap a recognizer's date.
@@ -740,6 +784,46 @@ def _first_person_health(text: str, health: list[RawMatch], breaks: list[int]) -
     return False
 
 
+def _animal_care(texts: list[tuple[str, str]]) -> bool:
+    """Whether the mail is a veterinary practice's about an animal: a veterinary word, an
+    animal word (a pet, a breed, an animal vaccine) and no word of a human patient's record."""
+    joined = "\n".join(t for _, t in texts)
+    return bool(
+        VET_PRACTICE.search(joined) and ANIMAL.search(joined) and not HUMAN_RECORD.search(joined)
+    )
+
+
+def _without_health(findings: list[Finding], animal: bool) -> list[Finding]:
+    """An animal's health is no one's PHI: in veterinary mail only identifiers are kept."""
+    return [f for f in findings if f.category != "health"] if animal else findings
+
+
+def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:
+    """Drop what sits on a line of made-up test data ("DOE|JANE|01/01/1970|XXX000000|...",
+    "TEST, PATIENT"): a vendor's sample layout or a test record names nobody."""
+    if not raw:
+        return raw
+    # an "id" of X's and zeros is a placeholder wherever it stands ("XXX000000", "000-00-0000")
+    raw = [
+        m
+        for m in raw
+        if m.category != "identifier" or not PLACEHOLDER_VALUE.fullmatch(text, m.start, m.end)
+    ]
+    if PLACEHOLDER_GATE.search(text) is None:
+        return raw
+    lines = [(m.start(), m.end()) for m in PLACEHOLDER_ROW.finditer(text)]
+    if not lines:
+        return raw
+    return [
+        m
+        for m in raw
+        if not (
+            (m.category == "health" or m.entity in _PLACEHOLDER_FIELDS)
+            and any(lo <= m.start < hi for lo, hi in lines)
+        )
+    ]
+
+
 def _own_voice(text: str, health: list[RawMatch], breaks: list[int]) -> bool:
     """Whether the writer tells of their own (or their child's) health: then they sign as the
     patient ("I can't hear without it", "my depression last year")."""
@@ -894,10 +978,13 @@ def _row_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
     """A list row that starts with a name and goes on to a health item on the same line:
     "> Олег Цушко - Salbutamol inhaler x1 - STILL OWED", "Ann Lee | metformin 500 mg"."""
     start = text.rfind("\n", 0, name.start) + 1
-    if not ROW_LEAD.fullmatch(text, start, name.start) or not ROW_SEPARATOR.match(text, name.end):
-        return False
     end = text.find("\n", name.end)
     end = len(text) if end < 0 else end
+    # ... or that ends with the name after a dash: "RPM alert: BP 170/109 mmHg - Josefa Saura"
+    if ROW_TAIL.fullmatch(text, name.end, end) and DASH_BEFORE.search(text, start, name.start):
+        return any(start <= h.start and h.end <= name.start for h in health)
+    if not ROW_LEAD.fullmatch(text, start, name.start) or not ROW_SEPARATOR.match(text, name.end):
+        return False
     return any(name.end < h.start < end for h in health)
 
 

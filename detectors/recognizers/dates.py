@@ -13,8 +13,18 @@ _MONTH = (
     r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|Jun(?:e)?|Jul(?:y)?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+# Month names of other languages, in the day-month-year order they are written in: "10 mars
+# 1972", "3 de mayo de 2026", "23 de fevereiro de 2002", "5. März 2026", "12 settembre 2025".
+_MONTH_INTL = (
+    r"(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|"
+    r"novembre|décembre|decembre|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|"
+    r"setiembre|octubre|noviembre|diciembre|janeiro|fevereiro|março|marco|maio|junho|julho|"
+    r"setembro|outubro|dezembro|januar|februar|märz|juni|juli|oktober|dezember|gennaio|"
+    r"febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre)"
+)
 DATE = regex.compile(
     rf"(?<![\w/.-])(?:"
+    rf"\d{{1,2}}(?:er|º|°)?\.?[ ](?:de[ ])?{_MONTH_INTL}(?:[ ]de)?[ ]\d{{4}}|"
     rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d{{1,6}})?)?)?"
     rf"|\d{{1,2}}[ -]{_MONTH}[ ,-]{{1,2}}\d{{2,4}}"
@@ -61,6 +71,9 @@ DOB_CONTEXT = compile_words(
         "nascido",
         "nascida",
         "data de nascimento",
+        "nascimento",
+        "nacimiento",
+        "naissance",
         "geboortedatum",
         "geb. datum",
         "urodzony",

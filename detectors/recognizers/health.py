@@ -343,6 +343,8 @@ class DiagnosisRecognizer:
     name: str = "diagnosis"
     entities: tuple[str, ...] = ("DIAGNOSIS",)
     terms_pattern: regex.Pattern[str] = term_words("conditions.txt")
+    # other languages' words, a flat alternation of their own (conditions_intl.txt)
+    intl_pattern: regex.Pattern[str] = term_words("conditions_intl.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -355,6 +357,8 @@ class DiagnosisRecognizer:
                     "DIAGNOSIS", m.start(), m.end(), 0.5 if generic else 0.8, "health", self.name
                 )
             )
+        for m in finditer(self.intl_pattern, text, timeout):
+            out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.8, "health", self.name))
         for m in finditer(_DIAG_SUFFIX, text, timeout):
             if m.group().lower() in _DIAG_SUFFIX_STOP:
                 continue
@@ -480,6 +484,7 @@ class ProcedureRecognizer:
     name: str = "procedure"
     entities: tuple[str, ...] = ("PROCEDURE",)
     terms_pattern: regex.Pattern[str] = term_words("procedures.txt")
+    intl_pattern: regex.Pattern[str] = term_words("procedures_intl.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -491,8 +496,9 @@ class ProcedureRecognizer:
         for m in finditer(_PROC_SUFFIX, text, timeout):
             if m.group().lower() not in _PROC_SUFFIX_STOP:
                 out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.7, "health", self.name))
-        for m in finditer(BODY_PART_OPERATION, text, timeout):
-            out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name))
+        for pattern in (BODY_PART_OPERATION, self.intl_pattern):
+            for m in finditer(pattern, text, timeout):
+                out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name))
         return out
 
 
@@ -503,17 +509,16 @@ class LabRecognizer:
     name: str = "lab_result"
     entities: tuple[str, ...] = ("LAB_RESULT",)
     terms_pattern: regex.Pattern[str] = term_words("labs.txt")
+    intl_pattern: regex.Pattern[str] = term_words("labs_intl.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
-        for m in finditer(self.terms_pattern, text, timeout):
-            valued = LAB_VALUE.match(text, m.end(), min(len(text), m.end() + 45)) is not None
-            out.append(
-                RawMatch(
-                    "LAB_RESULT", m.start(), m.end(), 0.85 if valued else 0.5, "health", self.name
-                )
-            )
+        for pattern in (self.terms_pattern, self.intl_pattern):
+            for m in finditer(pattern, text, timeout):
+                valued = LAB_VALUE.match(text, m.end(), min(len(text), m.end() + 45)) is not None
+                score = 0.85 if valued else 0.5
+                out.append(RawMatch("LAB_RESULT", m.start(), m.end(), score, "health", self.name))
         for pattern in (GENETIC_VARIANT, RESULT_STATEMENT, RETINOPATHY_GRADE, STI_CODE):
             for m in finditer(pattern, text, timeout):
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))

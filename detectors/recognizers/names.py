@@ -55,7 +55,7 @@ STAFF_NEWS = regex.compile(
     r"(?i)(?<![\w])(?:rais(?:e|es|ed|ing) (?:money|funds)|fundrais\w*|charity|sponsor(?:ed|ing)?|"
     r"retir(?:e|es|ed|ing|ement)|leaving do|farewell|welcome to the team|welcome aboard|"
     r"congratulations|new starter|has joined|joins us|policies|meeting minutes|rota|bake sale|"
-    r"fun run)(?![\w])"
+    r"fun run|bienvenid[ao]s?|bienvenue|boas-vindas|willkommen)(?![\w])"
 )
 # Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
 TITLE_PATIENT_ARABIC = regex.compile(
@@ -166,7 +166,11 @@ PATIENT_CUE = regex.compile(
     rf"{_CHILD_OF}|"
     r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
-    r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated)"
+    r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated|"
+    # other languages: "Paciente: ...", "je vous réfère Mme ...", "le remito a ..."
+    r"paciente|patiente|patientin|patienten|paziente|nom du patient|nombre del paciente|"
+    r"nome do paciente|je vous (?:réfère|adresse)|le (?:remito|refiero)(?: a)?|encaminho|"
+    r"überweise ich ihnen)"
     r")(?:\s{0,3}[:#-]\s{0,8}|,?\s{1,3})"
     rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME})"
 )
@@ -210,7 +214,8 @@ NOT_PATIENT_HEADER = regex.compile(
 ATTENDEE_LIST = regex.compile(
     r"(?im)\b(?:present|attendees?|attending|in attendance|absent|regrets|apologies|"
     r"speakers?|panel(?:ists)?|faculty|moderators?|presenters?|board members?|members present|"
-    r"guests?|committee members?|participants|invited|cc|chair(?:ed by)?|facilitators?|hosts?)"
+    r"guests?|committee members?|participants|invited|cc|chair(?:ed by)?|facilitators?|hosts?|"
+    r"(?:co-?)?authors?|investigators?|principal investigator|reviewers?|signatories)"
     r"[ \t]?[:-][ \t]?((?:[^.\n;]|(?<=(?<![\w])(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|\p{Lu}))\.){3,400})"
 )
 ATTENDEE_ITEM = regex.compile(
@@ -395,6 +400,21 @@ _UNIT = (
 NAME_COMMA_UNIT = regex.compile(
     rf"(?<![\w])({NAME_FIRST_LAST}),[ \t](?:\p{{Lu}}[\p{{L}}&-]+[ \t]){{0,3}}{_UNIT}"
 )
+# A name, a comma and a job in one of several languages is staff: "Katherina Pohl, nuestra
+# nueva enfermera", "Anne Roy, notre infirmière", "Ann Lee, our new practice nurse".
+_JOBS = (
+    "nurse", "doctor", "physician", "receptionist", "pharmacist", "midwife", "enfermera",
+    "enfermero", "médica", "médico", "doctora", "recepcionista", "farmacéutica", "farmacéutico",
+    "matrona", "infirmière", "infirmier", "médecin", "secrétaire", "pharmacienne", "pharmacien",
+    "sage-femme", "enfermeira", "enfermeiro", "farmacêutica", "farmacêutico", "krankenschwester",
+    "pflegekraft", "arzt", "ärztin", "arzthelferin", "apotheker", "apothekerin", "hebamme",
+)  # fmt: skip
+NAME_COMMA_JOB = regex.compile(
+    rf"(?<![\w])({NAME_FIRST_LAST})(?:[ \t]\p{{Lu}}[\p{{L}}.]{{1,6}})?,[ \t]"
+    r"(?i:(?:our|nuestr[ao]|notre|nossa|nosso|unser[e]?|la|el|le|a|o|die|der|new|nuev[ao]|"
+    r"nouvel(?:le)?|nov[ao]|neuer?|practice|family|head|senior|lead)[ \t]){0,3}"
+    r"(?i:" + "|".join(_JOBS) + r"|(?:de|da) família|de famille|de familia)(?![\w])"
+)
 # Cheap gates: a pattern runs only on text that holds what it needs.
 VISITOR_GATE = regex.compile(
     r"\b(?:stopped by|dropped by|dropped off|came by|visited|will visit|presented|will present|"
@@ -551,6 +571,7 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
     DASH_ROW_NAME: (" - ", " – ", " — "),
 }
 _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
+    NAME_COMMA_JOB: _JOBS,
     CARE_ITEM_DASH_NAME: _CARE_ITEMS,
     HOME_VISIT: ("home",),
     KIN_IN_BRACKETS: (
@@ -579,7 +600,8 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
     ATTENDEE_LIST: (
         "present", "attend", "absent", "regrets", "apologies", "speaker", "panel", "faculty",
         "moderator", "presenter", "board member", "guest", "committee member", "participants",
-        "invited", "cc", "chair", "facilitator", "host",
+        "invited", "cc", "chair", "facilitator", "host", "author", "investigator", "reviewer",
+        "signatories",
     ),
     RECIPIENT_OF_PAPERWORK: (
         "due", "rsvp", "question", "enquiries", "inquiries", "form", "timesheet", "submission",
@@ -670,7 +692,9 @@ NOT_NAME_WORDS = frozenset(
     gp trainee registrar physician practitioner receptionist pharmacist physiotherapist dietitian
     dietician midwife therapist counsellor podiatrist optometrist hygienist paramedic clinician
     matron administrator coordinator manager
-    blue aetna cigna humana anthem bupa aviva allianz unitedhealthcare""".split()
+    blue aetna cigna humana anthem bupa aviva allianz unitedhealthcare
+    title titles author authors abstract background objective objectives methods method results
+    conclusion conclusions keywords funding disclosures affiliation affiliations""".split()
 )
 
 
@@ -793,6 +817,7 @@ class NameRecognizer:
             (CITATION, "staff", 0.85),
             (RECIPIENT_OF_PAPERWORK, "staff", 0.8),
             (NAME_COMMA_UNIT, "staff", 0.8),
+            (NAME_COMMA_JOB, "staff", 0.8),
             (NUMBERED_ROW, "", 0.6),
             (RECORD_ROW, "list", 0.7),
             (NAME_IN_BED, "patient", 0.8),

@@ -5,7 +5,10 @@ worker from a unit with a result, sexual health codes, a name with a birth date 
 care item and a name in a subject; and on the clean side the sound of a call, staff who sign
 with their job, a leaflet in other scripts, a care item that names a document, titled
 colleagues in staff news, a phone with a bracketed area code after "Member Services" and the
-surgery that is closed.
+surgery that is closed. From templates-j: mail in French, Spanish, Portuguese and German (health
+words, dates with month names, birth-date labels, patient labels and contact cues), vitals then a
+name after a dash; and placeholder rows of a sample layout, an abstract's authors, a pet at the
+vet and a newsletter welcoming a nurse.
 """
 
 from __future__ import annotations
@@ -69,6 +72,26 @@ PHI_MAIL = [
         "attack; she is on the ward now.",
         id="titled-patient-whose-sentence-says-minutes",
     ),
+    pytest.param(
+        "Objet : demande d'avis\n\nJe vous adresse Mme Odile Garnier, née le 4 avril 1958. "
+        "Insuffisance cardiaque connue; échographie à prévoir.\n\nDr Caron",
+        id="french-referral-with-a-birth-date-in-words",
+    ),
+    pytest.param(
+        "Estimado Sr. Ruiz:\n\nLa ecografía del 02/03/2026 muestra una pequeña fractura del "
+        "radio.\n\nFecha de nacimiento en su ficha: 12/07/1961\n\nClínica Lakeside",
+        id="spanish-letter-with-its-birth-date-label",
+    ),
+    pytest.param(
+        "Seguem os resultados.\n\nGlicemia: 182 mg/dL\nCreatinina: 1,9 mg/dL\n\nPaciente: "
+        "Joana Prates\n\nEquipe do laboratório",
+        id="portuguese-lab-results-for-a-patient",
+    ),
+    pytest.param(
+        "Überweisung\n\nHerr Jan Kowalczyk, geb. 5. März 1950, Diagnose: Herzinsuffizienz, "
+        "Röntgen Thorax erbeten.",
+        id="german-referral",
+    ),
 ]
 
 SUBJECT_PHI = [
@@ -86,6 +109,11 @@ SUBJECT_PHI = [
         "Fitness report - Dr Rhys Okonkwo",
         "Assessed today after his shoulder replacement: fit for light duties from Monday.",
         id="care-item-dash-a-titled-doctor",
+    ),
+    pytest.param(
+        "RPM alert: SpO2 86%, HR 118 - Tomasz Zielinski",
+        "See the dashboard for details.",
+        id="vitals-then-a-name-after-a-dash",
     ),
 ]
 
@@ -135,6 +163,29 @@ CLEAN_MAIL = [
         "Dear patients,\n\nThe surgery will be closed on 26/12/2026. For urgent help call "
         "111; repeat prescriptions take 3 working days.\n\nHillside Surgery",
         id="the-surgery-as-the-practice-building",
+    ),
+    pytest.param(
+        "Release 4.2 notes\n\nSample import layout:\n  last|first|dob|member|dos|cpt|icd10\n"
+        "  DOE|JOHN|02/02/1960|XXX000000|05/11/2026|99214|E11.9\n  TEST|PATIENT|1/1/1950|"
+        "TEST0001|05/11/2026|93000|I10\n\nSupport: 0800 555 0100",
+        id="placeholder-rows-of-a-sample-layout",
+    ),
+    pytest.param(
+        "Abstract draft\n\nTitle: Heart failure clinics in rural Wales\nAuthors: Gwen Pryce, "
+        "Emyr Tudur, Dr Hale\n\nMethods: de-identified series of 40 adults.",
+        id="authors-of-an-abstract",
+    ),
+    pytest.param(
+        "Hi Ruth,\n\nBiscuit (Labrador) is due for his booster and kennel cough vaccine on "
+        "12/06/2026; at the last visit we noted mild arthritis in his hips.\n\nOur records show "
+        "your address as 12 Mill Lane, Leeds LS6 2AB. Call 01632 960 777 to book.\n\nMeadow "
+        "Veterinary Clinic",
+        id="a-dog-at-the-vet",
+    ),
+    pytest.param(
+        "Boletín de junio\n\nHablamos de la prevención de la diabetes. Damos la bienvenida a "
+        "Lucía Ferrer, nuestra nueva enfermera. Llame al 555-0134 para inscribirse.",
+        id="spanish-newsletter-welcoming-a-nurse",
     ),
 ]
 

@@ -53,6 +53,7 @@ SENTENCES = {
     names.NAME_FROM_UNIT: "Ana Lee from the paint shop had a cough.",
     names.NAME_BRACKET_DATE: "Recall: Ana Lee (03/04/1950)",
     names.CARE_ITEM_DASH_NAME: "SAFEGUARDING REVIEW - Ana Lee",
+    names.NAME_COMMA_JOB: "Damos la bienvenida a Ana Lee, nuestra nueva ENFERMERA.",
 }
 
 
