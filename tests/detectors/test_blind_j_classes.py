@@ -176,10 +176,10 @@ CLEAN_MAIL = [
         id="authors-of-an-abstract",
     ),
     pytest.param(
-        "Hi Ruth,\n\nBiscuit (Labrador) is due for his booster and kennel cough vaccine on "
-        "12/06/2026; at the last visit we noted mild arthritis in his hips.\n\nOur records show "
-        "your address as 12 Mill Lane, Leeds LS6 2AB. Call 01632 960 777 to book.\n\nMeadow "
-        "Veterinary Clinic",
+        "Hi Ruth,\n\nMax (Beagle) is due for his booster and kennel cough vaccine on "
+        "2026-06-14. At the last visit we noted a small fatty lump on the flank.\n\nOur records "
+        "show your address as 12 Mill Lane, Leeds LS6 2AB. Call 01632 960 777 to book.\n\n"
+        "Meadow Veterinary Clinic",
         id="a-dog-at-the-vet",
     ),
     pytest.param(
