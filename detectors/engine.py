@@ -211,6 +211,7 @@ PLACEHOLDER_ROW = re.compile(
 _PLACEHOLDER_FIELDS = frozenset(
     "PERSON DATE_TIME DOB DATE_OF_SERVICE AGE ZIP_CODE STREET_ADDRESS PHONE_NUMBER EMAIL_ADDRESS".split()
 )
+# An "id" of X's and zeros ("XXX000000", "000-00-0000").
 PLACEHOLDER_VALUE = re.compile(r"(?=[^0]*0)[Xx0*#][Xx0*# -]{4,}")
 PLACEHOLDER_GATE = re.compile(r"(?i)\b(?:doe|test|zz+test|dummy|sample|fake|example|mickey)\b")
 # The writer's own health: "my depression", "my knee operation", "I have diabetes" (not "my
@@ -799,8 +800,8 @@ def _without_health(findings: list[Finding], animal: bool) -> list[Finding]:
 
 
 def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:
-    """Drop what sits on a line of made-up test data ("DOE|JANE|01/01/1970|XXX000000|...",
-    "TEST, PATIENT"): a vendor's sample layout or a test record names nobody."""
+    """Drop ids made of X's and zeros anywhere, and what sits on a line of made-up test data
+    ("DOE|JANE|01/01/1970|...", "TEST, PATIENT"): a vendor's sample layout names nobody."""
     if not raw:
         return raw
     # an "id" of X's and zeros is a placeholder wherever it stands ("XXX000000", "000-00-0000")
