@@ -130,10 +130,13 @@ class ScriptedHop(asyncio.Protocol):
                 self.reply("554 5.5.1 No valid recipients")
             else:
                 self.in_data = True
-                self.reply("354 End data with <CR><LF>.<CR><LF>")
+                go_ahead = "354 End data with <CR><LF>.<CR><LF>"
                 if self.script.extra_after_data:
+                    # in the same write as the 354: written apart, the extra reply could reach
+                    # the client after it had read the 354 and sent the content (a flaky test)
                     self.script.extra_after_data -= 1
-                    self.reply("250 2.0.0 an answer nobody asked for")
+                    go_ahead += "\r\n250 2.0.0 an answer nobody asked for"
+                self.reply(go_ahead)
         elif line.upper() == "STARTTLS" and self.script.tls is not None:
             self.upgrading = True
             self.reply("220 2.0.0 Ready to start TLS")
