@@ -77,6 +77,7 @@ class DecisionThresholds(Frozen):
         "AGE_OVER_89",
         "PATIENT_ACCOUNT",
         "CLAIM_NUMBER",
+        "STUDY_SUBJECT_ID",
         "PATIENT_NAME",
         "VIN",
         "DEVICE_ID",

@@ -81,10 +81,12 @@ GATES: Mapping[str, Gate] = {
     "uk_nhs_number_labelled": Gate(digits=10, run=3),  # the same pattern behind its label
     "member_id": Gate(digits=1),  # [A-Z]{0,4}-?\d[A-Z0-9-]{4,18}
     "claim_number": Gate(digits=1),  # the same token
+    "study_subject_id": Gate(digits=1),  # the same token
     "account_number": Gate(digits=5, run=5),  # #?\s?[A-Z]{0,3}-?\d{5,17}
     "aba_routing": Gate(digits=9, run=9),  # \d{9}
     "vin": Gate(digits=5),  # vin_valid: five digits or more
     "device_udi": Gate(digits=4),  # (01)\d{14}, or mixed_id: four digits or more
+    "device_labelled": Gate(digits=5, any_of=(":", "#")),  # serial_shaped: five digits or more
     "us_driver_license": Gate(digits=2),  # [A-Z]{0,2}-?\d[\d-]{4,14}\d
     "national_id": Gate(digits=1),  # unlabelled ids hold digits; no digit: it returns early
     "driver_licence_intl": Gate(digits=1),  # no digit in the text: it returns early

@@ -121,6 +121,19 @@ def mixed_id(value: str) -> bool:
     return digits >= 4 and not regex.fullmatch(r"(?:19|20)\d\d", value)
 
 
+# A line that starts with a worn or home device's label and gives its serial.
+DEVICE_LINE = (
+    r"(?m)^[ \t>*-]{0,4}(?:Device|Monitor|Sensor|Meter|Transmitter|Glucometer|Cuff)"
+    r"(?:[ \t](?:ID|S/N|SN|[Ss]erial(?:[ \t][Nn]o\.?)?))?[ \t]?[:#][ \t]{0,3}"
+    r"([A-Z]{0,4}-?\d[A-Z0-9-]{5,28})(?![\w-])"
+)
+
+
+def serial_shaped(value: str) -> bool:
+    """A serial number rather than a model number: five digits in a row, or eight in all."""
+    return regex.search(r"\d{5}", value) is not None or sum(ch.isdigit() for ch in value) >= 8
+
+
 MBI_ALPHA = "AC-HJKMNP-RT-Y"
 _MBI = (
     rf"(?<![\w-])[1-9][{MBI_ALPHA}][{MBI_ALPHA}0-9]\d(-?)[{MBI_ALPHA}][{MBI_ALPHA}0-9]\d"
@@ -202,6 +215,17 @@ MEMBER_CONTEXT = compile_words(
         "coverage id",
     ]
 )
+# A research participant's number at the study site (an adverse event report, a screening log):
+# the key that links the person to their trial record. A trial's own registration number
+# ("Study ID: NCT...") names no one, so "study id" is not among them.
+STUDY_SUBJECT_CONTEXT = compile_words(
+    [
+        "subject id", "subject no", "subject number", "subject #", "participant id",
+        "participant no", "participant number", "participant #", "screening number",
+        "screening no", "screening id", "randomisation number", "randomization number",
+        "randomisation no", "randomization no", "enrolment number", "enrollment number",
+    ]
+)  # fmt: skip
 CLAIM_CONTEXT = compile_words(["claim", "claim #", "claim number", "claim no", "icn", "claim id"])
 ACCOUNT_CONTEXT = compile_words(
     ["account", "acct", "acct #", "account #", "account number", "a/c", "guarantor"]
@@ -460,6 +484,7 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
         ),
         _labelled_id("member_id", "MEMBER_ID", MEMBER_CONTEXT, (0.85, 0.9), 45, header=True),
         _labelled_id("claim_number", "CLAIM_NUMBER", CLAIM_CONTEXT, (0.8, 0.85), 20),
+        _labelled_id("study_subject_id", "STUDY_SUBJECT_ID", STUDY_SUBJECT_CONTEXT, (0.8, 0.8), 20),
         AccountRecognizer(),
         _checked_number("aba_routing", "ABA_ROUTING", 9, 0.5, ROUTING_CONTEXT, aba_valid),
         RegexRecognizer(
@@ -479,6 +504,17 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             (0.6, 0.8),
             25,
             validate=lambda v: v.startswith("(01)") or mixed_id(v),
+        ),
+        # "Device: DXC-5653-16920" heading a line of a monitoring alert or a device log: the
+        # serial of the device a patient wears. Only a serial-shaped value right after the label
+        # (a run of five digits or eight in all), so "Device: CME T34" or a model number is not.
+        RegexRecognizer(
+            name="device_labelled",
+            entity="DEVICE_ID",
+            pattern=regex.compile(DEVICE_LINE),
+            score=0.8,  # as a serial beside its UDI label
+            group=1,
+            validate=serial_shaped,
         ),
         _gated(
             "us_driver_license",

@@ -6,6 +6,7 @@ unknown) so the message-level decision can tell a patient's name from staff and 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -975,10 +976,15 @@ class NameRecognizer:
             add(m.start(1), m.end(1), 0.5)
         lines = list(finditer(SPEAKER, text, timeout))
         speakers = [m for m in lines if known_name_word(m.group(1))]
+        # A word no name list knows speaks only if it heads two lines or more, as the people of
+        # a chat or a transcript do: a form's labels ("Device:", "Lot:", "Issue:") come once.
+        heads = Counter(m.group(1) for m in lines)
         speakers += [
             m
             for m in lines
-            if not listed_name_word(m.group(1)) and m.group(1).lower() not in _census_lists()[2]
+            if heads[m.group(1)] >= 2
+            and not listed_name_word(m.group(1))
+            and m.group(1).lower() not in _census_lists()[2]
         ]
         if len(speakers) >= 2:
             for m in speakers:

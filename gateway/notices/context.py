@@ -94,6 +94,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "CREDIT_CARD": ("a", "payment card number", "payment card numbers"),
     "VIN": ("a", "vehicle identification number", "vehicle identification numbers"),
     "DEVICE_ID": ("a", "medical device identifier", "medical device identifiers"),
+    "STUDY_SUBJECT_ID": ("a", "research participant number", "research participant numbers"),
     "US_DRIVER_LICENSE": ("a", "driver's license number", "driver's license numbers"),
     # contact details
     "PHONE_NUMBER": ("a", "phone number", "phone numbers"),

@@ -28,7 +28,7 @@ KNOWN_ENTITY_TYPES = frozenset(
         "CLINICAL_NOTE", "CLINICAL_NARRATIVE", "APPOINTMENT",
         # health identifiers, and a link into a patient's record
         "MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NHS_NUMBER", "NPI", "DEA_NUMBER", "DEVICE_ID",
-        "RECORD_URL",
+        "RECORD_URL", "STUDY_SUBJECT_ID",
         # billing
         "ACCOUNT_NUMBER", "PATIENT_ACCOUNT", "CLAIM_NUMBER",
         # identity and money: never implied by a scope
