@@ -45,10 +45,12 @@ from .textcodec import (
 )
 
 ADDRESS_HEADERS = ("From", "Sender", "Reply-To", "To", "Cc", "Bcc")
-# Header fields that only machines write and read (trace, authentication, transport framing):
-# every other field is scanned, since a mail client can show any of them (Thread-Topic, X-*).
+# Header fields that only machines write and read (trace, authentication, transport framing,
+# and the message and thread identifiers that mail software writes to thread by): every other
+# field is scanned, since a mail client can show any of them (Thread-Topic, X-*).
 _MACHINE_HEADERS = frozenset(
     {
+        "message-id", "in-reply-to", "references",
         "received", "x-received", "return-path", "delivered-to", "dkim-signature",
         "domainkey-signature", "authentication-results", "received-spf", "arc-seal",
         "arc-message-signature", "arc-authentication-results", "x-google-dkim-signature",

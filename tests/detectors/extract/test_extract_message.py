@@ -64,6 +64,23 @@ def test_address_headers_keep_names_and_addresses() -> None:
     assert header.kind == "header"
 
 
+def test_thread_identifiers_are_left_to_machines() -> None:
+    """Message-ID, In-Reply-To and References are for threading; a custom field is still read."""
+    raw = _raw(
+        "From: Clinic Desk <desk@clinic.example>",
+        "Message-ID: <20261205.4471203@ehr.clinic.example>",
+        "In-Reply-To: <20261204.4471203@ehr.clinic.example>",
+        "References: <20261203.4471203@ehr.clinic.example>",
+        "X-Chart: 4471203",
+        body=b"hi",
+    )
+    (header,) = _parts(extract_message(raw), "header")
+    assert header.text.splitlines() == [
+        "From: Clinic Desk <desk@clinic.example>",
+        "X-Chart: 4471203",
+    ]
+
+
 def test_policy_default_message_objects_are_accepted() -> None:
     """A Message parsed by the gateway with policy.default is walked like raw bytes."""
     msg = EmailMessage()
