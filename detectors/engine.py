@@ -31,6 +31,7 @@ from detectors.recognizers.names import (
     PROVIDER_MARK,
     SCRIPT_NAME_LINE,
     STAFF_TITLE,
+    listed_name_word,
     plausible_name,
 )
 
@@ -44,6 +45,15 @@ ORG_AFTER = re.compile(
     r"Practice|Partners|PLC|Ltd|Company|Pharmacy|Laboratories|Labs|Foundation|University|Academy|"
     r"Dental|Surgical|Imaging|Radiology|Dermatology|Cardiology|Orthopedics|Pediatrics|Oncology)\b"
 )
+# "Victoria Bryan from Robinson-Zhang stopped by", "reported to Peck-Keller", a sign-off line
+# "Bennett-Bryan": surnames joined by a hyphen with no given name or title before them are a firm,
+# not a person (a person of a double-barrelled name is written with a given name or a title:
+# "Mrs Ann Robinson-Zhang", "Dear Smith-Jones").
+FIRM_COMPOUND = re.compile(r"(?<![\w.'’-])[A-Z][a-z]+(?:-[A-Z][a-z]+)+(?![\w-])")
+_WORD_BEFORE = re.compile(r"([\w.'’]+)[ \t]*\Z")
+# "Dr MacGovern, Clinical Governance Lead": a run of capitalised words that ends in a job is a
+# job title, however much NER takes it for a name.
+JOB_LAST_WORD = re.compile(rf"(?i:{STAFF_TITLE})")
 # An NER date is kept only when it names a calendar point: a year, a month, a weekday or a numeric
 # date. "this month", "the 60s", "its 10th year", "10am" and bare numbers identify no one, and
 # spaCy calls postcodes, card and phone digits DATE.
@@ -316,6 +326,12 @@ class PhiEngine:
             if label == "PERSON" and (
                 ORG_AFTER.match(text, ent.end_char, ent.end_char + 40)
                 or ent[-1].lower_ in PLACE_OR_ORG_WORDS
+                or _in_firm(text, ent.start_char, ent.end_char)
+                or (
+                    len(ent) > 1
+                    and JOB_LAST_WORD.fullmatch(ent[-1].text) is not None
+                    and not listed_name_word(ent[-1].text)
+                )
             ):
                 continue
             # "this month", "years", "one morning": relative times identify no one.
@@ -1082,3 +1098,14 @@ def _dedupe_names(findings: list[Finding]) -> list[Finding]:
             continue
         kept.append(f)
     return sorted(others + kept, key=lambda f: (f.part, f.start, f.end))
+
+
+def _in_firm(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies in a hyphenated firm name (FIRM_COMPOUND): no capitalised
+    word (a given name, a title, "Dear") stands right before the compound."""
+    lo = max(0, start - 40)
+    for m in FIRM_COMPOUND.finditer(text, lo, min(len(text), end + 40)):
+        if m.start() <= start and end <= m.end():
+            before = _WORD_BEFORE.search(text, max(0, m.start() - 30), m.start())
+            return before is None or not before.group(1)[:1].isupper()
+    return False

@@ -234,6 +234,12 @@ PATIENT_CONTEXT = compile_words(
     ["patient", "pt", "patient's", "guarantor", "patient account", "statement", "balance"]
 )
 SSN_CONTEXT = compile_words(["ssn", "ss#", "ss #", "social security", "social", "ssa", "ssn#"])
+NHS_NUMBER_LABEL = compile_words(
+    [
+        "nhs no", "nhs no.", "nhs number", "nhs #", "nhs num", "nhs:", "chi number", "chi no",
+        "chi #", "chi:", "health and care number",
+    ]
+)  # fmt: skip
 NHS_CONTEXT = compile_words(
     [
         "nhs",
@@ -472,12 +478,13 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
             validate=nhs_valid,
         ),
         # Right after its own label, an NHS-shaped number whose check digit fails is still the
-        # patient's number (a typo, a test record): reported, with less confidence.
+        # patient's number (a typo, a test record): reported, with less confidence. The label
+        # must name the number: "NHS England" or "NHS Direct" before a phone number is none.
         _gated(
             "uk_nhs_number_labelled",
             "NHS_NUMBER",
             r"(?<![\w-])\d{3}[ -]?\d{3}[ -]?\d{4}(?![\w-])",
-            NHS_CONTEXT,
+            NHS_NUMBER_LABEL,
             (0.75, 0.75),
             16,
             validate=nhs_shaped,

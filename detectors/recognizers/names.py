@@ -56,7 +56,8 @@ STAFF_NEWS = regex.compile(
     r"(?i)(?<![\w])(?:rais(?:e|es|ed|ing) (?:money|funds)|fundrais\w*|charity|sponsor(?:ed|ing)?|"
     r"retir(?:e|es|ed|ing|ement)|leaving do|farewell|welcome to the team|welcome aboard|"
     r"congratulations|new starter|has joined|joins us|policies|meeting minutes|rota|bake sale|"
-    r"fun run|bienvenid[ao]s?|bienvenue|boas-vindas|willkommen)(?![\w])"
+    r"fun run|bienvenid[ao]s?|bienvenue|boas-vindas|willkommen|mandatory training|"
+    r"training matrix|appraisals?|inspectors?|staff induction|staff meeting|team meeting)(?![\w])"
 )
 # Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
 TITLE_PATIENT_ARABIC = regex.compile(
@@ -104,7 +105,7 @@ CLOSING = regex.compile(
     r"sincerely|best|respectfully|cheers|cordially|take care|yours truly|--|—)[,.!]?\s*$"
 )
 SIGN_LINE = regex.compile(
-    rf"(?m)^(?:>\s?)*((?:Dr\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*"
+    rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*"
     rf"(?:[–-].{{0,80}}|,[ \t][^\n]{{1,80}})?$"
 )
 # A sign-off name over (or beside) a job title at the end of a message is staff: "Seana Cloney
@@ -118,12 +119,14 @@ STAFF_TITLE = (
     r"supervisor|sister|matron|team|department|services?|outpatients|reception|admin|"
     r"analyst|specialist|scientist|engineer|accountant|clerk|biller|coder|auditor|educator|"
     r"recruiter|advisor|adviser|representative|executive|chair|president|scheduler|planner|"
-    r"controller|head|chief|champion|liaison|dispatcher|courier|committee|office|desk"
+    r"controller|head|chief|champion|liaison|dispatcher|courier|committee|office|desk|"
+    r"estates|facilities|finance|payroll|hr|governance|operations|procurement|security|"
+    r"housekeeping|catering|maintenance|compliance|billing|accounts"
 )
 TITLED_SIGN_OFF = regex.compile(
     rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
     rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?i:{STAFF_TITLE})"
-    rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}&'()-]+){{0,5}}[ \t\r]*$"
+    rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}\d&'()-]+){{0,5}}[ \t\r]*$"
 )
 LAST_LINE_NAME = regex.compile(
     rf"(?:^|\n)[ \t]*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})[ \t\r]*\n?[ \t\r\n]*\Z"
@@ -1133,9 +1136,12 @@ class NameRecognizer:
                     sig = SIGN_LINE.match(text, nl + 1, min(len(text), nl + 200))
             if sig is None:
                 continue
-            value = sig.group(1)
+            # "Kind regards, / Mrs Ashleigh Butler": the writer, whatever the title.
+            title = _TITLE_PREFIX.match(sig.group(1))
+            skip = title.end() if title else 0
+            value = sig.group(1)[skip:]
             if plausible_name(value):
-                s, e = _trim(value, sig.start(1))
+                s, e = _trim(value, sig.start(1) + skip)
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         # A name alone on the last line, titled or not, is how the writer signs off.
         # Not the last row of a list of names ("Patients seen today: / Ann Lee / Tom Hale").

@@ -4,13 +4,18 @@ whose body says only which records it covers, and an adverse event report that n
 participant by their number at the site; and, on the clean side, a device recall whose labels
 ("Device:", "Lot:", "Issue:") are no speakers, a records policy and a trial update that name no
 patient. The speakers of a chat still count once they speak twice.
+
+Then the clean families still flagged: a visitor's firm of hyphenated surnames, a job title that
+NER reads as a name, a titled writer signing after a closing or over a department, a colleague in
+a sentence about mandatory training, and an organisation's name ("NHS England") before a number
+that fails the NHS check digit.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from detectors.engine import PhiEngine
+from detectors.engine import JOB_LAST_WORD, PhiEngine, _in_firm
 from detectors.recognizers.identifiers import serial_shaped
 from tests.detectors.test_care_mail_classes import rules_phi
 
@@ -35,6 +40,11 @@ PHI_MAIL = [
         "isn't helping\nAgent: any fever?\nOluwaseun: no, just the cough at night\nAgent: I "
         "will book you with the asthma nurse",
         id="chat-speaker-who-speaks-twice",
+    ),
+    pytest.param(
+        "Dear Mrs Robinson-Zhang,\n\nYour biopsy showed a basal cell carcinoma; we will "
+        "remove it on 12/02/2027.",
+        id="double-barrelled-patient-with-a-title-is-no-firm",
     ),
 ]
 
@@ -62,6 +72,26 @@ CLEAN_MAIL = [
         "Trial update\n\nStudy ID: NCT04411234 has enrolled 140 participants; two serious "
         "adverse events (anaphylaxis, syncope) were reported this quarter.",
         id="trial-registration-number-names-no-one",
+    ),
+    pytest.param(
+        "Dear Practice Manager,\n\nCould Dr Ahmed spare 20 minutes for an update on semaglutide "
+        "and the new obesity guidance?\n\nKind regards,\nMrs Felicity Orme\n07700 900123",
+        id="titled-writer-after-a-closing",
+    ),
+    pytest.param(
+        "Dear colleagues,\n\nFlu vaccination passes are ready: collect yours from reception."
+        "\n\nMs Harriet Vane\nFacilities, LS6 2QT",
+        id="titled-writer-over-a-department-and-postcode",
+    ),
+    pytest.param(
+        "Team,\n\n1. Your mandatory training must be complete (Mr Owen Pugh holds the matrix).\n"
+        "2. Audit: 92% of patients on lithium have levels in date.\n\nDr Reyes",
+        id="colleague-in-a-mandatory-training-item",
+    ),
+    pytest.param(
+        "Invoice for 6 sessions at 400 GBP each.\n\nDr A. Banerjee\nGMC 7012345, performers "
+        "list NHS England\n7708123456",
+        id="nhs-england-before-a-number-is-no-label",
     ),
 ]
 
@@ -95,3 +125,28 @@ def test_clean_mail(engine: PhiEngine, body: str) -> None:
 def test_serial_shape(value: str, serial: bool) -> None:
     """Five digits in a row or eight in all make a serial; a model number has fewer."""
     assert serial_shaped(value) is serial
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "firm"),
+    [
+        ("Nadia Petrov from Holm-Lindqvist stopped by.", "Holm", True),
+        ("The seal has been reported to Brandt-Okoro today.", "Okoro", True),
+        ("Quote valid 30 days.\n\nBrandt-Okoro\n", "Brandt", True),
+        ("Dear Mrs Robinson-Zhang, your results", "Robinson", False),
+        ("seen with Ann Robinson-Zhang today", "Zhang", False),
+        ("Nadia Petrov from Holm stopped by.", "Holm", False),
+    ],
+)
+def test_hyphenated_firm(text: str, word: str, firm: bool) -> None:
+    """Hyphenated surnames with no given name or title before them are a firm, not a person."""
+    start = text.index(word)
+    assert _in_firm(text, start, start + len(word)) is firm
+
+
+@pytest.mark.parametrize(
+    ("word", "job"), [("Lead", True), ("Manager", True), ("Estates", True), ("Okonjo", False)]
+)
+def test_job_last_word(word: str, job: bool) -> None:
+    """NER names ending in one of these words are job titles ("Clinical Governance Lead")."""
+    assert (JOB_LAST_WORD.fullmatch(word) is not None) is job
