@@ -11,7 +11,16 @@ from types import ModuleType
 
 import pytest
 
-from bench.corpus import unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i, unseen_j
+from bench.corpus import (
+    unseen,
+    unseen_e,
+    unseen_f,
+    unseen_g,
+    unseen_h,
+    unseen_i,
+    unseen_j,
+    unseen_k,
+)
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
 CLEAN = {
@@ -45,6 +54,14 @@ CLEAN = {
         "vet_vaccine_reminder", "trial_recruitment_ad", "irb_agenda", "spanish_newsletter",
         "billing_release_note", "payroll_benefits_notice", "conference_abstract",
     },
+    # interface-engine stats and downtime, EDI 999/TA1 control numbers, a developer newsletter
+    # with placeholder FHIR/HL7 examples, the practice's own NPI/TIN, a field-name mapping spec,
+    # EHR release notes, aggregate denials, a disk alert and a DICOM conformance excerpt
+    "templates-k": {
+        "engine_heartbeat", "edi_999_ack", "fhir_dev_newsletter", "clearinghouse_enrollment",
+        "hl7_mapping_spec", "ehr_release_notes", "denial_statistics", "server_monitor_alert",
+        "dicom_conformance",
+    },
 }  # fmt: skip
 
 
@@ -56,8 +73,9 @@ CLEAN = {
         (unseen_h, "templates-h"),
         (unseen_i, "templates-i"),
         (unseen_j, "templates-j"),
+        (unseen_k, "templates-k"),
     ],
-    ids=["f", "g", "h", "i", "j"],
+    ids=["f", "g", "h", "i", "j", "k"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -93,7 +111,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
     """Written into one folder, d, e, f and g overwrite nothing of each other's and share no ID."""
     ids: list[str] = []
     files = 0
-    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i, unseen_j):
+    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i, unseen_j, unseen_k):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
         for r in rows:
