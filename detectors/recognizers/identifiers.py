@@ -236,8 +236,8 @@ PATIENT_CONTEXT = compile_words(
 SSN_CONTEXT = compile_words(["ssn", "ss#", "ss #", "social security", "social", "ssa", "ssn#"])
 NHS_NUMBER_LABEL = compile_words(
     [
-        "nhs no", "nhs no.", "nhs number", "nhs #", "nhs num", "nhs:", "chi number", "chi no",
-        "chi #", "chi:", "health and care number",
+        "nhs no", "nhs no.", "nhs number", "nhs #", "nhs num", "nhs:", "chi", "chi number",
+        "chi no", "chi #", "health and care number",
     ]
 )  # fmt: skip
 NHS_CONTEXT = compile_words(
@@ -479,7 +479,8 @@ def identifier_recognizers(practice_mrn: tuple[MrnPattern, ...]) -> list[object]
         ),
         # Right after its own label, an NHS-shaped number whose check digit fails is still the
         # patient's number (a typo, a test record): reported, with less confidence. The label
-        # must name the number: "NHS England" or "NHS Direct" before a phone number is none.
+        # must name the number: "NHS England" or "NHS Direct" before a phone number is none
+        # ("CHI" names only the Community Health Index number).
         _gated(
             "uk_nhs_number_labelled",
             "NHS_NUMBER",
