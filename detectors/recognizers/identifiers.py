@@ -129,9 +129,12 @@ DEVICE_LINE = (
 )
 
 
+_FIVE_DIGITS = regex.compile(r"\d{5}")
+
+
 def serial_shaped(value: str) -> bool:
     """A serial number rather than a model number: five digits in a row, or eight in all."""
-    return regex.search(r"\d{5}", value) is not None or sum(ch.isdigit() for ch in value) >= 8
+    return _FIVE_DIGITS.search(value) is not None or sum(ch.isdigit() for ch in value) >= 8
 
 
 MBI_ALPHA = "AC-HJKMNP-RT-Y"
@@ -234,26 +237,14 @@ PATIENT_CONTEXT = compile_words(
     ["patient", "pt", "patient's", "guarantor", "patient account", "statement", "balance"]
 )
 SSN_CONTEXT = compile_words(["ssn", "ss#", "ss #", "social security", "social", "ssa", "ssn#"])
-NHS_NUMBER_LABEL = compile_words(
-    [
-        "nhs no", "nhs no.", "nhs number", "nhs #", "nhs num", "nhs:", "chi", "chi number",
-        "chi no", "chi #", "health and care number",
-    ]
+# The labels that name an NHS or CHI number (Scotland's Community Health Index: "(CHI
+# 0968090486)"). "NHS" alone is a label too for a number whose check digit holds.
+_NHS_NUMBER_LABELS = (
+    "nhs no", "nhs no.", "nhs number", "nhs #", "nhs num", "nhs:", "chi", "chi number", "chi no",
+    "chi #", "health and care number",
 )  # fmt: skip
-NHS_CONTEXT = compile_words(
-    [
-        "nhs",
-        "nhs no",
-        "nhs number",
-        "nhs #",
-        "nhs num",
-        "chi number",
-        "chi no",
-        "chi",  # Scotland's Community Health Index: "(CHI 0968090486)"
-        "chi #",
-        "health and care number",
-    ]
-)
+NHS_NUMBER_LABEL = compile_words(_NHS_NUMBER_LABELS)
+NHS_CONTEXT = compile_words(["nhs", *_NHS_NUMBER_LABELS])
 NPI_CONTEXT = compile_words(["npi", "national provider", "provider id", "npi#"])
 DEA_CONTEXT = compile_words(["dea", "dea#", "dea number", "dea registrant", "registrant"])
 ROUTING_CONTEXT = compile_words(["routing", "aba", "rtn", "routing number", "transit"])
