@@ -103,6 +103,7 @@ class DecisionThresholds(Frozen):
         "CLINICAL_NOTE",
         "CLINICAL_NARRATIVE",
         "APPOINTMENT",
+        "PATIENT_RECORD",
     )
     # Pairs of identifiers that identify a patient without any health information: a patient
     # named with their date of birth ("WAS NOT BROUGHT: Julie Boatemaa DOB 10.02.20", a subject

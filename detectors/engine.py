@@ -34,6 +34,7 @@ from detectors.recognizers.names import (
     listed_name_word,
     plausible_name,
 )
+from detectors.recognizers.records import EXAMPLE_RECORD
 
 # Only the NER component is needed: its own embedding layer does not listen to tok2vec.
 TRIMMED_OUT = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer")
@@ -816,10 +817,20 @@ def _without_health(findings: list[Finding], animal: bool) -> list[Finding]:
 
 
 def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:
-    """Drop ids made of X's and zeros anywhere, and what sits on a line of made-up test data
-    ("DOE|JANE|01/01/1970|...", "TEST, PATIENT"): a vendor's sample layout names nobody."""
+    """Drop what lies in an example record, ids made of X's and zeros anywhere, and what sits on
+    a line of made-up test data ("DOE|JANE|01/01/1970|...", "TEST, PATIENT"): a vendor's sample
+    layout names nobody."""
     if not raw:
         return raw
+    # an example record in a machine format (a spec's EVERYMAN^ADAM, a sandbox's Patient "Doe")
+    examples = [(m.start, m.end) for m in raw if m.entity == EXAMPLE_RECORD]
+    if examples:
+        raw = [
+            m
+            for m in raw
+            if m.entity != EXAMPLE_RECORD
+            and not any(lo <= m.start and m.end <= hi for lo, hi in examples)
+        ]
     # an "id" of X's and zeros is a placeholder wherever it stands ("XXX000000", "000-00-0000")
     raw = [
         m

@@ -19,6 +19,7 @@ from detectors.recognizers.identifiers import identifier_recognizers
 from detectors.recognizers.names import NameRecognizer
 from detectors.recognizers.national import DriverLicenceRecognizer, NationalIdRecognizer
 from detectors.recognizers.postcodes import PostcodeRecognizer
+from detectors.recognizers.records import PatientRecordRecognizer
 
 __all__ = [
     "DuplicateRecognizer",
@@ -47,6 +48,7 @@ def default_recognizers(config: DetectorConfig) -> tuple[Recognizer, ...]:
         DateRecognizer(),
         AgeRecognizer(),
         *health_recognizers(),
+        PatientRecordRecognizer(),
         NameRecognizer(),
     ]
     recognizers = tuple(cast(Recognizer, r) for r in items)

@@ -698,7 +698,10 @@ NOT_NAME_WORDS = frozenset(
     matron administrator coordinator manager
     blue aetna cigna humana anthem bupa aviva allianz unitedhealthcare
     title titles author authors abstract background objective objectives methods method results
-    conclusion conclusions keywords funding disclosures affiliation affiliations""".split()
+    conclusion conclusions keywords funding disclosures affiliation affiliations
+    identifier identifiers list type value values segment segments code codes table column columns
+    mapping element elements attribute attributes resource resources record records demographics
+    alias identity schema payload""".split()
 )
 
 

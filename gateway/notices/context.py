@@ -131,6 +131,7 @@ ENTITY_WORDS: dict[str, tuple[str, str, str]] = {
     "CLINICAL_NOTE": ("a", "clinical note", "clinical notes"),
     "CLINICAL_NARRATIVE": ("a", "clinical description", "clinical descriptions"),
     "APPOINTMENT": ("an", "appointment", "appointments"),
+    "PATIENT_RECORD": ("a", "patient record in a data format", "patient records in data formats"),
 }
 GENERIC_WORDS = ("an", "other item of patient information", "other items of patient information")
 

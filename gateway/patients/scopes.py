@@ -25,7 +25,7 @@ KNOWN_ENTITY_TYPES = frozenset(
         "DATE_TIME", "DATE_OF_SERVICE", "DOB", "AGE", "AGE_OVER_89",
         # health information
         "SPECIALTY", "DIAGNOSIS", "ICD10", "CPT", "MEDICATION", "PROCEDURE", "LAB_RESULT",
-        "CLINICAL_NOTE", "CLINICAL_NARRATIVE", "APPOINTMENT",
+        "CLINICAL_NOTE", "CLINICAL_NARRATIVE", "APPOINTMENT", "PATIENT_RECORD",
         # health identifiers, and a link into a patient's record
         "MRN", "MBI", "MEMBER_ID", "MEDICAID_ID", "NHS_NUMBER", "NPI", "DEA_NUMBER", "DEVICE_ID",
         "RECORD_URL", "STUDY_SUBJECT_ID",
