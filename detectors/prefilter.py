@@ -114,8 +114,10 @@ GATES: Mapping[str, Gate] = {
     "icd10": Gate(digits=1),  # [A-TV-Z]\d[0-9AB]
     "cpt_hcpcs": Gate(digits=4, run=4),  # \d{4}[0-9FTU] | [A-V]\d{4}
     # one of its readers' markers (records.py _READERS): a field or cell separator, NM1 or CLP, a
-    # DICOM tag or keyword, an XML tag, a JSON key
-    "patient_record": Gate(any_of=("|", ",", ";", "\t", "NM1", "CLP", "0010", "atient", "<", '"')),
+    # DICOM tag or keyword, an XML tag, a JSON key, a log's key=value
+    "patient_record": Gate(
+        any_of=("|", ",", ";", "\t", "NM1", "CLP", "0010", "atient", "<", '"', "=")
+    ),
 }
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from detectors.recognizers.base import RawMatch, finditer
+from detectors.recognizers.base import RawMatch, finditer, line_bounds
 
 NAME = "patient_record"
 # The span of a record whose patient is a placeholder; the engine drops what lies inside it.
@@ -232,7 +232,9 @@ _DICOM = regex.compile(
     r"(?i)(?:\(0010,\s?(?P<tag>0010|0020|0030|1000|1001)\)|(?<![\p{L}])0010,?\s?(?P<tag2>0010|0020|0030)"
     r"(?![\p{N}])|(?<![\p{L}])(?P<kw>Patient(?:'s)?\s?(?:Name|ID|Birth\s?Date)|Other\s?Patient\s?IDs)"
     r"(?![\p{L}]))"
-    r"(?P<gap>[^\n\[:='\"]{0,60}?(?:\[|PN:|LO:|DA:|:|=)\s*'?)(?P<value>[^\]\n'#]*)"
+    r"(?P<gap>[^\n\[:='\"]{0,60}?(?:\[|PN:|LO:|DA:|:|=)\s*'?)"
+    # a value ends at its bracket, quote or comment, or before the next "Key=" of a log line
+    r"(?P<value>(?:(?!\s{2}|\s+[\w']+\s?[=:])[^\]\n'#])*)"
 )
 _DICOM_KIND = {
     "0010": "name",
@@ -464,11 +466,44 @@ def _json_text(value: str) -> str:
     return out if isinstance(out, str) else value
 
 
+# ---- logs: key=value pairs ("patient_name=\"Ann Lee\" dob=1950-03-04") ----------------------------
+_KV = regex.compile(
+    r"(?i)(?<![\w.])(?P<key>patient_?(?:full_?|first_?|last_?|family_?|given_?)?name|"
+    r"patient_?(?:dob|birth_?date)|patient_?(?:id|mrn)|mrn|dob|date_?of_?birth|birth_?date)"
+    r"\s?=\s?(?P<v>\"[^\"\n]*\"|'[^'\n]*'|[^\s,;&|\"']+)"
+)
+
+
+def _kv_records(text: str, timeout: float) -> Iterator[_Record]:
+    """A log line's patient fields: a patient key makes the cluster a patient's."""
+    rec: _Record | None = None
+    patient = False
+    for m in finditer(_KV, text, timeout):
+        if rec is None or m.start() - rec.last > 300:
+            if rec is not None and patient:
+                yield rec
+            rec, patient = _Record(at=(m.start(), m.end("key"))), False
+        rec.last = m.end()
+        key = m.group("key").lower().replace("_", "")
+        lo, hi = m.span("v")
+        if text[lo] in "\"'":
+            lo, hi = lo + 1, hi - 1
+        if key.startswith("patient") or key == "mrn":
+            patient = True
+        if key.endswith("name"):
+            _add_name(rec, text, lo, hi)
+        elif "dob" in key or "birth" in key:
+            _add_dob(rec, text, lo, hi)
+        else:
+            _add_id(rec, text, lo, hi)
+    if rec is not None and patient:
+        yield rec
+
+
 # ---- tables: CSV, TSV and pipe exports whose header names patient columns ----------------------
 # A header line: it names a birth date, a chart or a patient (in whatever abbreviation).
 _TABLE_HEAD = regex.compile(
-    r"(?im)^[^\n]*(?:birth|brth|\bdob|_dob|dob_|mrn|chart|patient|\bpt[ _.]|\bpat[ _.]|pt_?id|"
-    r"pat_?id)[^\n]*$"
+    r"(?i)birth|brth|\bdob|_dob|dob_|mrn|chart|patient|\bpt[ _.]|\bpat[ _.]|pt_?id|pat_?id"
 )
 _HEAD_SPLIT = regex.compile(r"[_\s\-./#()]+|(?<=[a-z])(?=[A-Z])")
 _HEAD_WORDS = {
@@ -529,10 +564,12 @@ def _column_kind(header: str) -> str:
 
 def _table_records(text: str, timeout: float) -> Iterator[_Record]:
     after = 0
-    for h in finditer(_TABLE_HEAD, text, timeout):
-        if h.start() < after:
+    for word in finditer(_TABLE_HEAD, text, timeout):
+        if word.start() < after:
             continue
-        line = h.group().rstrip("\r").lstrip("\ufeff")
+        start, stop = line_bounds(text, word.start())
+        after = stop  # one look per line
+        line = text[start:stop].rstrip("\r").lstrip("\ufeff")
         sep = max((",", ";", "\t", "|"), key=line.count)
         if line.count(sep) < 2:
             continue
@@ -552,8 +589,8 @@ def _table_records(text: str, timeout: float) -> Iterator[_Record]:
             continue
         if not (set(kinds) & {"dob", "id"} or (care and named)):
             continue
-        rec = _Record(at=(h.start(), h.start() + len(line)))
-        pos = h.end() + 1
+        rec = _Record(at=(start, start + len(line)))
+        pos = stop + 1
         rows = 0
         while pos < len(text) and rows < 5000:
             nl = text.find("\n", pos)
@@ -597,6 +634,7 @@ _READERS: tuple[tuple[Callable[[str, float], Iterator[_Record]], tuple[str, ...]
     (_xml_records, ("<",)),
     (_json_records, ('"',)),
     (_table_records, (",", ";", "\t", "|")),
+    (_kv_records, ("=",)),
 )
 
 

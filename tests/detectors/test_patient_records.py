@@ -95,6 +95,16 @@ RECORDS = [
         id="webhook-patient-object",
     ),
     pytest.param(
+        'audit: user=jsmith action=chart_view patient_name="Maria Lopez" dob=1980-02-03 ok=1',
+        "Lopez",
+        id="log-key-value-pairs",
+    ),
+    pytest.param(
+        "ERROR routing study: PatientName=LOPEZ^MARIA PatientBirthDate=19800203 Modality=CT",
+        "LOPEZ",
+        id="dicom-keywords-on-one-log-line",
+    ),
+    pytest.param(
         'Retry this one:\n{"patient": {"first_name": "建", "last_name": "易", "dob": "1986-07-01"}}',
         "易",
         id="one-character-names",
@@ -169,6 +179,13 @@ def test_a_staff_list_with_birth_dates_is_no_patient_table(engine: PhiEngine) ->
         "Osei,Kwame,11/30/1979,E20417,2023-06-19\n"
     )
     _, findings = rules_phi(engine, body, "HR export")
+    assert not any(f.recognizer == "patient_record" for f in findings)
+
+
+def test_a_log_without_a_patient_key_names_no_patient(engine: PhiEngine) -> None:
+    """A user's own sign-in record with a birth date is no patient's."""
+    body = "signup: user_name=kmarsh dob=1988-04-12 plan=pro status=active"
+    _, findings = rules_phi(engine, body, "Signup log")
     assert not any(f.recognizer == "patient_record" for f in findings)
 
 
