@@ -238,6 +238,8 @@ class RegexRecognizer:
     validate: Callable[[str], bool] | None = None
     group: int = 0
     header_context: bool = False
+    # a label right before the match that makes it something else ("payer ID 60054"): ends in $
+    veto_before: Pattern | None = None
 
     @property
     def entities(self) -> tuple[str, ...]:
@@ -271,6 +273,10 @@ class RegexRecognizer:
                 continue
             value = text[start:end]
             if self.validate is not None and not self.validate(value):
+                continue
+            if self.veto_before is not None and self.veto_before.search(
+                text, max(0, start - 30), start
+            ):
                 continue
             score = self.score
             if self.context is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -419,6 +419,15 @@ def _checked_number(
     return _gated(name, entity, pattern, context, (score, 0.95), 30, validate=validate)
 
 
+# A business's own identifier, however near a member or claim label it stands: the payer's, the
+# submitter's or the practice's id, a tax id, an NPI ("Prairie Mutual Insurance (payer ID 60054)").
+BUSINESS_ID_BEFORE = regex.compile(
+    r"(?i)(?<![\w])(?:payer|submitter|sender|receiver|vendor|supplier|tax|trading\s+partner|"
+    r"interchange|customer|group\s+npi|practice|organi[sz]ation|tin|ein|etin|npi|lockbox)"
+    r"[ \t]{0,2}(?:id|identifier|no\.?|number|#|code)?[ \t]{0,2}[:#]?[ \t]{0,2}$"
+)
+
+
 def _labelled_id(
     name: str,
     entity: str,
@@ -429,8 +438,9 @@ def _labelled_id(
     header: bool = False,
 ) -> RegexRecognizer:
     """An ID of letters and digits that counts only beside its label ("Member ID", "Claim #")."""
-    return _gated(
-        name, entity, _ID_TOKEN, context, scores, before, validate=mixed_id, header=header
+    return replace(
+        _gated(name, entity, _ID_TOKEN, context, scores, before, validate=mixed_id, header=header),
+        veto_before=BUSINESS_ID_BEFORE,
     )
 
 

@@ -44,7 +44,8 @@ ANY_NAME = rf"(?:{NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP})"
 CREDENTIALS = (
     "MD|M\\.D\\.|DO|D\\.O\\.|NP|FNP|FNP-C|APRN|RN|BSN|LPN|LVN|PA|PA-C|CMA|CNA|CPC|CCS|RHIA|PharmD|"
     "RPh|PhD|DDS|DMD|DPM|OD|DC|PT|DPT|OT|OTR|SLP|LCSW|LMFT|LPC|MSW|CRNA|CNM|MPH|MBA|MHA|FACP|"
-    "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT"
+    "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT|DVM|JD|MSc|BSc|CPHIMS|"
+    "RHIT|CHDA|CISSP"
 )
 TITLE_PATIENT = regex.compile(
     rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}}|{_UNCASED_NAME})"
@@ -121,11 +122,12 @@ STAFF_TITLE = (
     r"recruiter|advisor|adviser|representative|executive|chair|president|scheduler|planner|"
     r"controller|head|chief|champion|liaison|dispatcher|courier|committee|office|desk|"
     r"estates|facilities|finance|payroll|hr|governance|operations|procurement|security|"
-    r"housekeeping|catering|maintenance|compliance|billing|accounts"
+    r"housekeeping|catering|maintenance|compliance|billing|accounts|integration|interfaces?|"
+    r"informatics|enrol?ment|relations|helpdesk|support|development"
 )
 TITLED_SIGN_OFF = regex.compile(
     rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
-    rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?i:{STAFF_TITLE})"
+    rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?:(?i:{STAFF_TITLE})|IT|EDI|ICT)"
     rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}\d&'()-]+){{0,5}}[ \t\r]*$"
 )
 LAST_LINE_NAME = regex.compile(

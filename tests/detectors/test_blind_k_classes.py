@@ -150,3 +150,45 @@ def test_hyphenated_firm(text: str, word: str, firm: bool) -> None:
 def test_job_last_word(word: str, job: bool) -> None:
     """NER names ending in one of these words are job titles ("Clinical Governance Lead")."""
     assert (JOB_LAST_WORD.fullmatch(word) is not None) is job
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Your enrolment with Harbor Mutual Insurance (payer ID 77120) is pending.",
+        "Insurance enrolment\nSubmitter ID: HMI44120\nGroup NPI: 1234567893",
+        "Medicaid EDI set-up: trading partner ID TP8841203 is live.",
+    ],
+)
+def test_a_business_id_beside_an_insurance_word_is_no_member_id(
+    engine: PhiEngine, text: str
+) -> None:
+    """A payer's, submitter's or trading partner's own id is the business's, not a member's."""
+    found = engine.analyze_text(text)
+    assert not any(f.entity in ("MEMBER_ID", "CLAIM_NUMBER") for f in found), [
+        f.describe() for f in found
+    ]
+
+
+def test_a_member_id_after_insurance_still_counts(engine: PhiEngine) -> None:
+    """The veto is the business label right before the id, not the insurance word near it."""
+    found = engine.analyze_text("Insurance: Harbor Mutual, member ID HM88213977")
+    assert any(f.entity == "MEMBER_ID" for f in found)
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["Mr Lawrence Whitby\nImaging IT", "Andre Ramsey DVM\nRevenue Cycle Analyst",
+     "Ms Ines Baptiste\nIntegration Team", "Mrs Dora Kell\nEDI Enrolment"],
+)  # fmt: skip
+def test_a_titled_writer_over_a_health_it_department_is_staff(
+    engine: PhiEngine, signature: str
+) -> None:
+    """A sign-off over an IT, EDI, integration or analyst line is the writer, not a patient."""
+    body = (
+        "Please configure the new ultrasound modality for the MR worklist before Monday; "
+        f"the archive is ready.\n\n{signature}"
+    )
+    phi, findings = rules_phi(engine, body, "Modality set-up")
+    assert not any(f.entity == "PATIENT_NAME" for f in findings), [f.describe() for f in findings]
+    assert not phi
