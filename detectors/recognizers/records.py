@@ -141,6 +141,8 @@ def _add_id(rec: _Record, text: str, start: int, end: int, entity: str = "MRN") 
 # white space where the returns were lost in pasting.
 _SEGMENT = regex.compile(
     r"(?:(?<![\p{L}\p{N}|^~&])|(?<=\\[rn]))(?:\d?(?P<astm>P)\|\d*\||(?P<seg>PID|NK1|IN1|GT1|MRG)\|)"
+    # segments glued together where the carriage returns were lost ("...|P|2.3PID|1||4471902")
+    r"|(?<=[\p{L}\p{N}])(?P<seg>PID|NK1|IN1|GT1)(?=\|\d{1,4}\|)\|"
 )
 _SEGMENT_END = regex.compile(r"[\r\n]|\\[rn]|\s(?=[A-Z][A-Z0-9]{2}\|)")
 # field index -> what it holds, per segment (index 0 is the segment name)

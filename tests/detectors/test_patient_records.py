@@ -34,6 +34,12 @@ RECORDS = [
         id="hl7-in-a-log-line-with-written-out-returns",
     ),
     pytest.param(
+        "Pasted from the engine (its returns were lost):\nMSH|^~\\&|A|B|C|D|20261102||ADT^A01|9|P"
+        "|2.3EVN|A01|20261102PID|1||A99812^^^H^MR||ADEYEMI^FOLA||19800229|FPV1|1|I",
+        "ADEYEMI",
+        id="hl7-segments-glued-together",
+    ),
+    pytest.param(
         "Analyser upload stuck, frames below:\n1H|\\^&|||cobas\n2P|1||PT-20931||OKAFOR^CHIDI||"
         "19731104|M\n3O|1|S1||^^^GLU",
         "OKAFOR",
