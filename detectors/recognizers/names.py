@@ -489,9 +489,12 @@ MIDDLE_INITIAL = regex.compile(rf"(?<![\w.])({_CAP} \p{{Lu}}\.? {_CAP}(?:-{_CAP}
 KIN_CUE = regex.compile(
     rf"(?i:\b(?:my|our|his|her|their|your) (?:kid|son|daughter|child|wife|husband|partner|mother|"
     rf"mom|mum|father|dad|brother|sister|grandson|granddaughter|grandmother|grandfather|aunt|uncle|"
-    rf"nephew|niece|cousin|friend|boss|colleague|neighbou?r|caregiver|guardian|spouse) )"
+    rf"nephew|niece|cousin|friend|boss|colleague|neighbou?r|caregiver|guardian|spouse) "
+    # a newborn is named by the word for one: "the ultrasound for baby Ayla", "Infant Boy Reyes"
+    rf"|\b(?:baby|infant|newborn)(?: (?:boy|girl))? )"
     rf"({_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
 )
+_NEWBORN = regex.compile(r"(?i)baby|infant|newborn")
 TITLE_ANY_CASE = regex.compile(rf"(?<![\w])(?i:mr|mrs|ms|miss|mx)\.? ({_CAP}(?: {_CAP}){{0,2}})")
 NAMED_CUE = regex.compile(
     rf"(?i:\b(?:called|named|maiden name(?: is)?|last name(?: is)?|first name(?: is)?|"
@@ -588,7 +591,8 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
     KIN_CUE: (
         "kid", "son", "daughter", "child", "wife", "husband", "partner", "mother", "mom", "mum",
         "father", "dad", "brother", "sister", "aunt", "uncle", "nephew", "niece", "cousin",
-        "friend", "boss", "colleague", "neighbo", "caregiver", "guardian", "spouse",
+        "friend", "boss", "colleague", "neighbo", "caregiver", "guardian", "spouse", "baby",
+        "infant", "newborn",
     ),
     NAMED_CUE: ("call", "name", "aka", "i'm", "i am"),
     CARE_ROLE_NAME: (
@@ -963,11 +967,11 @@ class NameRecognizer:
                         continue
                 # Two words before a verb only people do ("Roe, Ann called -") are a full name.
                 full = pattern is HUMAN_VERB and not single
-                add(
-                    m.start(1),
-                    m.end(1),
-                    0.6 if pattern in (KIN_CUE, TITLE_ANY_CASE) or full else 0.55,
-                )
+                score = 0.6 if pattern in (KIN_CUE, TITLE_ANY_CASE) or full else 0.55
+                # a newborn is named by the word for one, and is the one cared for
+                if pattern is KIN_CUE and _NEWBORN.match(m.group()):
+                    score = 0.7
+                add(m.start(1), m.end(1), score)
         pairs = () if text.isascii() else finditer(DIACRITIC_PAIR, text, timeout, overlapped=True)
         for m in pairs:
             if m.group(1).isascii():

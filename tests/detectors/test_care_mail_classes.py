@@ -55,6 +55,11 @@ PHI_MAIL = [
         "1:10 pm  Bartoli, Rocco  (25/09/1946)  COVID-19 booster\nVaccinator: R. Rivera",
         id="roster-with-clock-times",
     ),
+    pytest.param(
+        "Attached is the ultrasound for baby Ayla (born 3 days ago), possible hip dysplasia, "
+        "pls review.",
+        id="newborn-named-by-first-name",
+    ),
 ]
 
 
