@@ -20,6 +20,7 @@ from bench.corpus import (
     unseen_i,
     unseen_j,
     unseen_k,
+    unseen_l,
 )
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
@@ -62,6 +63,14 @@ CLEAN = {
         "hl7_mapping_spec", "ehr_release_notes", "denial_statistics", "server_monitor_alert",
         "dicom_conformance",
     },
+    # the same containers without patients: a staff meeting invite, a supplier's vCard, a
+    # forwarded shortages bulletin, zipped policies, HTML flu-clinic sessions, an XLSX stock
+    # list, a signed purchase order and DOCX meeting minutes naming staff only
+    "templates-l": {
+        "staff_rota_ics", "supplier_vcard", "forwarded_bulletin_rfc822", "zipped_policy_docs",
+        "html_flu_clinic_sessions", "xlsx_stock_list", "signed_purchase_order",
+        "docx_meeting_minutes",
+    },
 }  # fmt: skip
 
 
@@ -74,8 +83,9 @@ CLEAN = {
         (unseen_i, "templates-i"),
         (unseen_j, "templates-j"),
         (unseen_k, "templates-k"),
+        (unseen_l, "templates-l"),
     ],
-    ids=["f", "g", "h", "i", "j", "k"],
+    ids=["f", "g", "h", "i", "j", "k", "l"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -111,7 +121,17 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
     """Written into one folder, d, e, f and g overwrite nothing of each other's and share no ID."""
     ids: list[str] = []
     files = 0
-    for module in (unseen, unseen_e, unseen_f, unseen_g, unseen_h, unseen_i, unseen_j, unseen_k):
+    for module in (
+        unseen,
+        unseen_e,
+        unseen_f,
+        unseen_g,
+        unseen_h,
+        unseen_i,
+        unseen_j,
+        unseen_k,
+        unseen_l,
+    ):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
         for r in rows:
