@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from detectors.recognizers.base import RawMatch, finditer, line_bounds
+from detectors.recognizers.base import RawMatch, RegexTimeout, finditer, line_bounds
 
 NAME = "patient_record"
 # The span of a record whose patient is a placeholder; the engine drops what lies inside it.
@@ -136,6 +136,17 @@ def _add_id(rec: _Record, text: str, start: int, end: int, entity: str = "MRN") 
         rec.ids.append((start + lead, start + lead + len(first), entity))
 
 
+def _between(
+    pattern: regex.Pattern[str], text: str, pos: int, endpos: int, timeout: float
+) -> Iterator[regex.Match[str]]:
+    """Matches of ``pattern`` in ``text[pos:endpos]`` (offsets into ``text``), within the budget:
+    a record's own fields are read where the record is, never by rescanning the text before it."""
+    try:
+        yield from pattern.finditer(text, pos, min(endpos, len(text)), timeout=timeout)
+    except TimeoutError as exc:
+        raise RegexTimeout("pattern exceeded its time budget") from exc
+
+
 # ---- HL7 v2 and ASTM E1394: pipe-delimited segments ---------------------------------------------
 # A segment starts a line, follows a carriage return written out ("\r" in a log), or follows
 # white space where the returns were lost in pasting.
@@ -207,9 +218,7 @@ def _x12_records(text: str, timeout: float) -> Iterator[_Record]:
             entity = "MEMBER_ID" if m.group("qual") in ("MI", "II") else "MRN"
             _add_id(rec, text, m.start("id"), m.end("id"), entity)
         # the loop's own segments follow it, up to the next party's NM1
-        for n in finditer(_X12_AFTER, text[: m.end() + 600], timeout):
-            if n.start() < m.end():
-                continue
+        for n in _between(_X12_AFTER, text, m.end(), m.end() + 600, timeout):
             rec.last = n.end()
             if n.group("dob"):
                 _add_dob(rec, text, n.start("dob"), n.end("dob"))
@@ -332,9 +341,7 @@ def _xml_records(text: str, timeout: float) -> Iterator[_Record]:
         pos = end
         rec = _Record(at=(m.start() + 1, m.start() + 1 + len(m.group("el"))), last=end)
         names: list[tuple[int, int]] = []
-        for f in finditer(_XML_FIELD, text[:end], timeout):
-            if f.start() < m.end():
-                continue
+        for f in _between(_XML_FIELD, text, m.end(), end, timeout):
             kind = _XML_KIND[f.group("tag").lower()]
             if f.group("text") is not None and f.group("text").strip():
                 lo, hi = f.span("text")
