@@ -152,10 +152,18 @@ AGE = regex.compile(
 )
 
 
+# "Ashbourne Road Surgery", "Millbrook Surgery": a UK practice's name, not an operation.
+_PRACTICE_NAME = regex.compile(r"\p{Lu}\p{Ll}+[ \t]$")
+
+
 def _last_context(pattern: regex.Pattern[str], text: str, start: int, before: int) -> int:
     """Position of the nearest context phrase before ``start`` (-1 if none in the window)."""
     last = -1
     for m in pattern.finditer(text, max(0, start - before), start):
+        if m.group() == "Surgery" and _PRACTICE_NAME.search(
+            text, max(0, m.start() - 30), m.start()
+        ):
+            continue
         last = m.start()
     return last
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 
@@ -129,6 +129,24 @@ TITLED_SIGN_OFF = regex.compile(
     rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
     rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?:(?i:{STAFF_TITLE})|IT|EDI|ICT)"
     rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}\d&'()-]+){{0,5}}[ \t\r]*$"
+)
+# A signature block that ends the message: a name, the organisation's name on the next line, and
+# only its phone numbers, addresses for mail and web after it ("Ms Julie Mitchell / Ashbourne
+# Vale Community Pharmacy / 01674 852987"). The writer is staff, titled or not.
+_ORG_END = (
+    r"pharmacy|chemist|surgery|practice|partnership|clinic|centre|center|hospital|hospice|"
+    r"physiotherapy|physio|dental|dentistry|optometry|opticians?|health|healthcare|medical|"
+    r"laboratory|laboratories|labs?|trust|foundation|group|services|ltd|limited|llc|inc|plc|"
+    r"associates|partners|nhs|imaging|radiology|diagnostics"
+)
+_CONTACT_LINE = (
+    r"(?:\r?\n[ \t]*(?:(?i:tel|phone|t|fax|f|mob|m|direct|office)[.:]?[ \t]*)?[+(]?\d[\d ()+.-]{6,}"
+    r"[^\n]*|\r?\n[ \t]*[^\s@]+@[^\s@]+|\r?\n[ \t]*(?:www\.|https?://)\S+)"
+)
+ORG_SIGN_OFF = regex.compile(
+    rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?"
+    rf"[ \t]*\r?\n[ \t]*(?P<org>(?:[\p{{L}}&/'.-]+[ \t]){{1,6}}(?i:{_ORG_END})"
+    rf"(?:[ \t]*,?[ \t]+[\p{{L}}&'()-]+){{0,3}})[ \t\r]*{_CONTACT_LINE}{{0,4}}\s*\Z"
 )
 LAST_LINE_NAME = regex.compile(
     rf"(?:^|\n)[ \t]*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})[ \t\r]*\n?[ \t\r\n]*\Z"
@@ -654,6 +672,16 @@ def _in_staff_news(text: str, start: int, end: int) -> bool:
     return STAFF_NEWS.search(text, lo, hi) is not None
 
 
+# a title right before a name ("Mr ", "Ms. ", "Dr "): the only cue a title-cued patient has
+_TITLE_BEFORE = regex.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ \t]$")
+
+
+def _fold_name(value: str) -> str:
+    """A name without its title, in one case and spacing, to compare mentions of one person."""
+    value = _TITLE_PREFIX.sub("", value.strip())
+    return " ".join(value.casefold().split())
+
+
 def _ascii_lower(text: str) -> str:
     return text.lower() if text.isascii() else ""
 
@@ -914,12 +942,22 @@ class NameRecognizer:
             or not any(v.start <= m.start and m.end <= v.end for v in visitors)
         ]
         attendees = self._attendees(text, timeout, lower)
-        # "Present: Mr. Luis James, ...": a title in an attendee list names no patient.
+        # "Present: Mr. Luis James, ...": a title in an attendee list names no patient; nor does
+        # the same title and name elsewhere in those minutes ("Order couch roll - Mr Luis James").
+        present = {_fold_name(text[a.start : a.end]) for a in attendees + signatures}
         out = [
             m
             for m in out
             if m.role != "patient"
             or not any(a.start <= m.start and m.end <= a.end for a in attendees)
+        ]
+        out = [
+            replace(m, role="staff")
+            if m.role == "patient"
+            and _TITLE_BEFORE.search(text, max(0, m.start - 6), m.start) is not None
+            and _fold_name(text[m.start : m.end]) in present
+            else m
+            for m in out
         ]
         out.extend(attendees)
         out.extend(self._record_labels(text, timeout))
@@ -936,6 +974,19 @@ class NameRecognizer:
         out.extend(self._known_names(text, timeout))
         out.extend(self._shaped_names(text, timeout, lower))
         out.extend(self._propagated(text, out, timeout))
+        # The organisation's line of a signature block names no one ("Hollins Green Community
+        # Pharmacy" under the writer's name).
+        tail = max(0, len(text) - 400)
+        orgs = [
+            (tail + o.start("org"), tail + o.end("org"))
+            for o in finditer(ORG_SIGN_OFF, text[tail:], timeout)
+        ]
+        if orgs:
+            out = [
+                m
+                for m in out
+                if m.role == "staff" or not any(a <= m.start and m.end <= b for a, b in orgs)
+            ]
         return [_without_possessive(text, m) for m in out]
 
     def _shaped_names(self, text: str, timeout: float, lower: str) -> list[RawMatch]:
@@ -1164,7 +1215,10 @@ class NameRecognizer:
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         # A name over its job title in the message's last lines, with or without a closing.
         tail = max(0, len(text) - 400)
-        for m in finditer(TITLED_SIGN_OFF, text[tail:], timeout):
+        for m in [
+            *finditer(TITLED_SIGN_OFF, text[tail:], timeout),
+            *finditer(ORG_SIGN_OFF, text[tail:], timeout),
+        ]:
             title = _TITLE_PREFIX.match(m.group(1))
             skip = title.end() if title else 0
             if plausible_name(m.group(1)[skip:]):
