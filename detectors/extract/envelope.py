@@ -124,6 +124,41 @@ def _is_cms_envelope(data: bytes) -> bool:
         return False
 
 
+# The DER of the signedData content type, 1.2.840.113549.1.7.2: a SignedData names it near its start.
+_SIGNED_DATA_OID = bytes.fromhex("06092a864886f70d010702")
+
+
+def cms_signed_content(data: bytes) -> bytes | None:
+    """What a CMS SignedData (an S/MIME signature or opaque-signed part) carries, else None.
+
+    A detached signature (`application/pkcs7-signature`, smime.p7s) carries no content: b"". An
+    opaque-signed part carries the signed MIME entity in clear, which a reader's client shows:
+    its bytes, to be scanned like an attached message. Anything that does not parse as a whole
+    SignedData is None (and stays whatever else it is: unreadable binary is still unscannable).
+    """
+    if not data or len(data) > _MAX_ENVELOPE_BYTES:
+        return None
+    der = data if data[:1] == b"\x30" else _b64(data)
+    if not der or der[:1] != b"\x30" or _SIGNED_DATA_OID not in der[:64]:
+        return None
+    try:
+        info = cms.ContentInfo.load(der, strict=True)
+        if info["content_type"].native != "signed_data":
+            return None
+        signed = info["content"]
+        for signer in signed["signer_infos"]:
+            signer.native  # noqa: B018 - force a full parse: a broken signer is no signature
+        if len(signed["signer_infos"]) < 1:
+            return None
+        content = signed["encap_content_info"]["content"]
+        body = content.native if content is not None else None
+        if body is None:  # detached (an absent field parses as Void)
+            return b""
+        return body if isinstance(body, bytes) else None
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None
+
+
 def _b64(data: bytes) -> bytes | None:
     text = data
     if b"-----BEGIN" in text:

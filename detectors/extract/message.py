@@ -22,7 +22,7 @@ from .archive import ZipBudget, iter_members
 from .cache import AttachmentCache
 from .clinical import hl7_to_text, json_to_text, xml_to_text
 from .documents import OFFICE_KINDS, office_result, pdf_result, rtf_to_text
-from .envelope import armored_messages, envelope_kind, openpgp_clear_content
+from .envelope import armored_messages, cms_signed_content, envelope_kind, openpgp_clear_content
 from .htmltext import html_to_text
 from .model import (
     AttachmentProblem,
@@ -405,6 +405,13 @@ class _Walker:
             return
         if envelope_kind(data) is not None:
             return  # a real S/MIME or OpenPGP envelope: encrypted, so neither text nor unreadable
+        signed = cms_signed_content(data)
+        if signed is not None:
+            # An S/MIME signature: a detached one holds no text; an opaque-signed part holds its
+            # signed MIME entity in clear, read like an attached message.
+            if signed:
+                self.signed_entity(signed, part, origin, depth)
+            return
         self.pgp_blocks(data, part, origin)
         if textual_body:
             self.body_text(data, node, content_type, part, origin)
@@ -416,6 +423,17 @@ class _Walker:
             self.attachment(
                 data, name, content_type, node.get_content_charset(), part, origin, depth, 0
             )
+
+    def signed_entity(self, data: bytes, part: str, origin: str, depth: int) -> None:
+        if depth + 1 > self.limits.max_depth:
+            self.problem(part, origin, "too-deep", "signed content nested too deep")
+            return
+        try:
+            inner = email.message_from_bytes(data, policy=email.policy.compat32)
+        except RecursionError:
+            self.problem(part, origin, "too-deep", "signed content nested too deep to parse")
+            return
+        self.attached_message(inner, part, f"{origin} (signed content)", depth + 1)
 
     def pgp_blocks(self, data: bytes, part: str, origin: str) -> None:
         """Armored PGP messages that are not envelopes: their literal text, or a problem.

@@ -13,9 +13,14 @@ from pathlib import Path
 
 import pytest
 from asn1crypto import cms
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
 
 from detectors.extract import extract_message
 from detectors.extract.envelope import (
+    cms_signed_content,
     envelope_kind,
     message_encrypted_kind,
     openpgp_clear_content,
@@ -273,3 +278,74 @@ def test_walker_reports_an_unreadable_pgp_block() -> None:
     block = b"-----BEGIN PGP MESSAGE-----\n\n" + base64.encodebytes(b"\xff" * 40)
     raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\n" + block + b"-----END PGP MESSAGE-----\n"
     assert [u.reason for u in extract_message(raw).unscannable] == ["unknown-type"]
+
+
+# ---- S/MIME signatures: a signed message is read, never held as unreadable --------------------
+
+
+@pytest.fixture(scope="module")
+def signed_mail(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Whole signed messages made by `openssl smime` (detached and opaque) and by cryptography."""
+    d = tmp_path_factory.mktemp("sig")
+    openssl_self_signed(d, "gp@clinic.example")
+    (d / "in.txt").write_bytes(CLEAR)
+    head = b"From: gp@clinic.example\r\nTo: lab@partner.example\r\nSubject: Results\r\n"
+    out: dict[str, bytes] = {}
+    for name, extra in (("openssl-detached", []), ("openssl-opaque", ["-nodetach"])):
+        made = subprocess.run(
+            ["openssl", "smime", "-sign", "-in", d / "in.txt", "-signer", d / "c.pem",
+             "-inkey", d / "k.pem", *extra],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+        out[name] = head + made
+    key = serialization.load_pem_private_key((d / "k.pem").read_bytes(), None)
+    cert = x509.load_pem_x509_certificate((d / "c.pem").read_bytes())
+    assert isinstance(key, rsa.RSAPrivateKey)
+    detached = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(CLEAR)
+        .add_signer(cert, key, hashes.SHA256())
+        .sign(serialization.Encoding.SMIME, [pkcs7.PKCS7Options.DetachedSignature])
+    )
+    out["cryptography-detached"] = head + b"MIME-Version: 1.0\r\n" + detached
+    return out
+
+
+@pytest.mark.parametrize("name", ["openssl-detached", "cryptography-detached"])
+def test_a_detached_signature_holds_nothing_unreadable(
+    signed_mail: dict[str, bytes], name: str
+) -> None:
+    """smime.p7s of a clear-signed message is a signature, not binary of unknown type; the
+    signed text itself is read."""
+    result = extract_message(signed_mail[name])
+    assert result.unscannable == (), result.unscannable
+    assert any("MRN 4471203" in p.text for p in result.parts)
+
+
+def test_opaque_signed_content_is_read(signed_mail: dict[str, bytes]) -> None:
+    """An opaque-signed message (smime.p7m, signed-data) carries its text in clear: read it."""
+    result = extract_message(signed_mail["openssl-opaque"])
+    assert result.unscannable == (), result.unscannable
+    assert any("MRN 4471203" in p.text for p in result.parts), [p.text for p in result.parts]
+
+
+def test_a_signature_part_that_is_no_signature_stays_unscannable(
+    signed_mail: dict[str, bytes],
+) -> None:
+    """Random bytes under a signature's name and type are unreadable binary, held as before."""
+    raw = signed_mail["openssl-detached"]
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    for part in msg.walk():
+        if part.get_content_type() in (
+            "application/pkcs7-signature",
+            "application/x-pkcs7-signature",
+        ):
+            part.set_payload(base64.encodebytes(bytes(range(256)) * 3).decode())
+    result = extract_message(msg.as_bytes())
+    assert [u.reason for u in result.unscannable] == ["unknown-type"]
+
+
+def test_a_signed_data_look_alike_is_no_signature(made: dict[str, bytes]) -> None:
+    """A SignedData cut short parses as nothing, so it is no signature to skip."""
+    assert cms_signed_content(made["cms-signed"][:-40]) is None
+    assert cms_signed_content(made["cms-signed"]) == CLEAR
