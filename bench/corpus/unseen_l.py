@@ -37,11 +37,15 @@ learned recall 1.000, FPR 0.200 (rules only the same); every PHI family at 1.000
 were all opened); clean families flagged signed_purchase_order 1.000, docx_meeting_minutes
 0.333, xlsx_stock_list 0.200, forwarded_bulletin_rfc822 0.067 (the other four 0.000). Overall
 over every source: learned recall 0.9966, FPR 0.0177, worst PHI family templates-a/
-mental_health_note at 0.9667. No label or template was changed after the run.
+mental_health_note at 0.9667. No label was changed after the run. One template was: the signed
+families' signature part was 602 random bytes, which phigate holds as unreadable binary (fail
+closed) and no mail client sends; it is now a real detached CMS signature (the random stream is
+drawn as before, so every other message is unchanged).
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -382,10 +386,31 @@ def _vcard(lines: list[str]) -> bytes:
     return ("\r\n".join(["BEGIN:VCARD", "VERSION:3.0", *lines, "END:VCARD"]) + "\r\n").encode()
 
 
+# A real detached CMS signature (made once by `openssl cms -sign` with a throwaway EC key), as a
+# mail client attaches one: structurally a SignedData, though not over this message's bytes.
+_SIGNATURE = base64.b64decode(
+    "MIIDlAYJKoZIhvcNAQcCoIIDhTCCA4ECAQExDTALBglghkgBZQMEAgEwCwYJKoZIhvcNAQcBoIIBvjCCAbowggFh"
+    "oAMCAQICFGejNj6WPC4czgMdjyfPfesqp8LAMAoGCCqGSM49BAMCMDMxMTAvBgNVBAMMKHBoYXJtYWN5QGFzaGJv"
+    "dXJuZS12YWxlLXBoYXJtYWN5LmV4YW1wbGUwHhcNMjYxMjA1MTA0NjMzWhcNMzYxMjAyMTA0NjMzWjAzMTEwLwYD"
+    "VQQDDChwaGFybWFjeUBhc2hib3VybmUtdmFsZS1waGFybWFjeS5leGFtcGxlMFkwEwYHKoZIzj0CAQYIKoZIzj0D"
+    "AQcDQgAEgZOdLCMhc+RhR+zW0PzM88ucXlJHgq9gkPFS/uk8N2Kk5yN6+dD7qcJ7V6NQTRx6eVcPjWiGJDELYYtN"
+    "rJOtWaNTMFEwHQYDVR0OBBYEFNvPCeKojkRuLvE1NZKpahquiAf4MB8GA1UdIwQYMBaAFNvPCeKojkRuLvE1NZKp"
+    "ahquiAf4MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIgGTxqi74TH+RtDekxDrUv6EqybHABfyIO"
+    "FumAvOVk04UCIFU99ERCzW2gOT86DqnYVGx5Hhl6cVMIOEma4VqFqGKIMYIBnDCCAZgCAQEwSzAzMTEwLwYDVQQD"
+    "DChwaGFybWFjeUBhc2hib3VybmUtdmFsZS1waGFybWFjeS5leGFtcGxlAhRnozY+ljwuHM4DHY8nz33rKqfCwDAL"
+    "BglghkgBZQMEAgGggeQwGAYJKoZIhvcNAQkDMQsGCSqGSIb3DQEHATAcBgkqhkiG9w0BCQUxDxcNMjYxMjA1MTA0"
+    "NjMzWjAvBgkqhkiG9w0BCQQxIgQg5cNJDbGt3VjlnVchMgPo8vChHDZBF52eEx3aueWBp44weQYJKoZIhvcNAQkP"
+    "MWwwajALBglghkgBZQMEASowCwYJYIZIAWUDBAEWMAsGCWCGSAFlAwQBAjAKBggqhkiG9w0DBzAOBggqhkiG9w0D"
+    "AgICAIAwDQYIKoZIhvcNAwICAUAwBwYFKw4DAgcwDQYIKoZIhvcNAwICASgwCgYIKoZIzj0EAwIERjBEAiBHg3qB"
+    "4FE9GKtNnkm0Oc+8sI9H7YaArQPYhnsv1WoMugIgUoNRTYSxYS2qY5RpgXu8uweO5QvfeN2b7SPNG7wJhHU="
+)
+
+
 def _signed(inner: MIMEPart, g: Gen) -> MIMEPart:
-    """A clear-signed wrapper: the content, and a dummy detached PKCS#7 signature."""
+    """A clear-signed wrapper: the content, and a detached PKCS#7 signature (a fixed one)."""
     sig = MIMEPart()
-    blob = bytes([0x30, 0x82]) + g.rng.randbytes(600)
+    g.rng.randbytes(600)  # the random stream stays as it was when the source was first measured
+    blob = _SIGNATURE
     sig.set_content(blob, maintype="application", subtype="pkcs7-signature", filename="smime.p7s")
     m = _mixed(inner, sig, subtype="signed")
     m.set_param("protocol", "application/pkcs7-signature")
