@@ -31,6 +31,8 @@ DATE = regex.compile(
     rf"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{{0,6}},? )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
     rf"|{_MONTH} \d{{4}}"
     rf"|\d{{1,2}}/\d{{4}}"
+    # East Asian dates: "1965年3月2日", "1965년 3월 2일"
+    rf"|\d{{4}}年\d{{1,2}}月\d{{1,2}}日|\d{{4}}년 ?\d{{1,2}}월 ?\d{{1,2}}일"
     # "04.15.68.30.65" is a phone and "93.63.30.221" an address, not dates followed by a dot
     rf")(?![\w/-]|[.:]\d)",
     regex.IGNORECASE,

@@ -61,6 +61,13 @@ STAFF_NEWS = regex.compile(
     r"training matrix|appraisals?|inspectors?|staff induction|staff meeting|team meeting)(?![\w])"
 )
 # Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
+# The same courtesy titles in other languages ("Estimado Sr. Pérez", "Herrn Klaus Meier",
+# "mevrouw Anna de Vries", "Pani Ewa Nowak", "Mme Claire Roy").
+TITLE_PATIENT_INTL = regex.compile(
+    r"(?<![\w])(?:Sr|Sra|Srta|Herrn?|Frau|[Mm]evrouw|[Mm]eneer|Mevr|Dhr|Pani|Signora?|Sig|"
+    r"Sig\.ra|Mme|Mlle|Madame|Monsieur|Fru|Herra|Rouva)\.? "
+    rf"({_CAP}(?: (?:de|van|von|der|den|da|di|del|la|le))?(?: {_CAP}){{0,2}})"
+)
 TITLE_PATIENT_ARABIC = regex.compile(
     r"(?<![\w])(?:السيد|السيدة|الآنسة)[ \t](\p{Arabic}{2,20}(?:[ \t]\p{Arabic}{2,20}){0,2})"
 )
@@ -194,12 +201,19 @@ PATIENT_CUE = regex.compile(
     # other languages: "Paciente: ...", "je vous réfère Mme ...", "le remito a ..."
     r"paciente|patiente|patientin|patienten|paziente|nom du patient|nombre del paciente|"
     r"nome do paciente|je vous (?:réfère|adresse)|le (?:remito|refiero)(?: a)?|encaminho|"
-    r"überweise ich ihnen)"
-    r")(?:\s{0,3}[:#-]\s{0,8}|,?\s{1,3})"
+    r"überweise ich ihnen|"
+    # Dutch, Polish, Italian, Turkish, Russian, Greek, Chinese, Japanese, Korean
+    r"patiënte?|naam patiënt|hierbij verwijs ik|pacjent(?:ka)?|imię i nazwisko|le invio il paziente|"
+    r"hasta(?= ?:)|hasta adı|пациент(?:ка)?|больн(?:ой|ая)|ф\.?и\.?о\.?|ασθενής|"
+    # (in scripts without capitals only before a colon: "환자 주소는" is "the patient's address")
+    r"(?:患者(?:姓名|氏名|名)?|病人|姓名|氏名|환자(?:명| 이름)?|성명)(?=\s{0,3}[:：]))"
+    r")(?:\s{0,3}[:#：-]\s{0,8}|,?\s{1,3})"
     rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME})"
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
+    # the patient in other languages ("Paciente:", "Pacjent:", "Hasta:", "患者：")
+    r"paciente|paziente|patiënt|pacjent|hasta ?:|hasta adı|пациент|больн|ασθενής|患者|病人|환자|"
     rf"{_SUBJECT_CUES}|"
     r"d?sar|subject access|records request|release of information|"
     rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
@@ -214,7 +228,8 @@ FOLLOW_CUE = regex.compile(
 # "Roe, Ann (d.o.b. 3/4/1950)", "Ann Lee, born 12 May 1961".
 NAME_THEN_DOB = regex.compile(
     rf"(?<![\w])({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST})[ \t]{{0,2}}[,(–-]?[ \t]{{0,2}}"
-    r"(?i:dob|d\.o\.b\.?|date of birth|born)(?![\w])"
+    r"(?i:dob|d\.o\.b\.?|date of birth|born|geb\.?|geboren|née?|nat[oa]|nacid[oa]|nascid[oa]|"
+    r"ur\.|urodzon[ya]|født|född|род\.|d\.t\.)(?![\w])"
 )
 # A roster row may start with its clock time ("10:10  Cousin, Laurence  (07.08.1954) ...",
 # "3:20 pm  Andreotti, Daria").
@@ -580,7 +595,10 @@ _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
     NAME_COMMA_UNIT: regex.compile(rf"[ \t]{_UNIT}"),
     HUMAN_VERB: regex.compile(_HUMAN_VERBS),
     POSSESSIVE: regex.compile(r"['’]s "),
-    NAME_THEN_DOB: regex.compile(r"(?i:dob|d\.o\.b|date of birth|born)"),
+    NAME_THEN_DOB: regex.compile(
+        r"(?i:dob|d\.o\.b|date of birth|born|geb|née?|nat[oa]|nacid|nascid|ur\.|urodzon|født|"
+        r"född|род\.|d\.t\.)"
+    ),
     VISITOR: VISITOR_GATE,
 }
 
@@ -592,6 +610,23 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
     TITLE_PROVIDER: ("Dr", "Doctor", "Prof"),
     TITLE_PATIENT: ("Mr", "Ms", "Miss", "Mx", "Mstr"),
     TITLE_PATIENT_ARABIC: ("السيد", "الآنسة"),
+    TITLE_PATIENT_INTL: (
+        "Sr",
+        "Herr",
+        "Frau",
+        "evrouw",
+        "eneer",
+        "Mevr",
+        "Dhr",
+        "Pani",
+        "Sig",
+        "Mme",
+        "Mlle",
+        "Madame",
+        "Monsieur",
+        "Fru",
+        "Rouva",
+    ),  # fmt: skip
     DISPLAY_NAME: ("@",),
     SPEECH: ("said", "asked", "replied", "shouted", "yelled", "whispered", "told"),
     SELF_INTRO: ("here", "calling"),
@@ -704,7 +739,7 @@ NOT_NAME_WORDS = frozenset(
     thank please patient patients pt name member claimant clinic hospital center centre medical health
     healthcare care plan insurance medicare medicaid group practice department dept office team
     monday tuesday wednesday thursday friday saturday sunday january february march april may june
-    july august september october november december mon tue wed thu fri sat sun jan feb mar apr jun
+    july august september october november december mon tue wed thu fri sat sun feb mar apr jun
     jul aug sep sept oct nov dec today tomorrow yesterday morning afternoon evening new old primary
     dr doctor mr mrs ms miss nurse md do np rn pa lab labs result results dob mrn ssn mbi dx icd cpt
     date invoice order account acct claim policy id number phone fax email address street suite
@@ -849,6 +884,7 @@ class NameRecognizer:
             (GREETING, "addressee", 0.8),
             (BARE_GREETING, "addressee", 0.6),
             (TITLE_PATIENT, "patient", 0.85),
+            (TITLE_PATIENT_INTL, "patient", 0.85),
             (TITLE_PATIENT_ARABIC, "patient", 0.85),
             (LIST_ROW, "list", 0.7),
             (VISITOR, "correspondent", 0.8),
@@ -886,7 +922,9 @@ class NameRecognizer:
             for m in _scan(pattern, text, timeout, lower):
                 if pattern is CARE_ITEM_DASH_NAME:
                     care_items.add(_trim(m.group(1), m.start(1)))
-                staff_news = pattern is TITLE_PATIENT and _in_staff_news(text, m.start(), m.end())
+                staff_news = pattern in (TITLE_PATIENT, TITLE_PATIENT_INTL) and _in_staff_news(
+                    text, m.start(), m.end()
+                )
                 value = m.group(1)
                 vstart = m.start(1)
                 if (
