@@ -336,6 +336,9 @@ class MedicationRecognizer:
         return out
 
 
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+
+
 @dataclass(frozen=True)
 class DiagnosisRecognizer:
     """Condition names from the term list plus medical suffixes (-itis, -osis, -oma, -pathy ...)."""
@@ -345,11 +348,22 @@ class DiagnosisRecognizer:
     terms_pattern: regex.Pattern[str] = term_words("conditions.txt")
     # other languages' words, a flat alternation of their own (conditions_intl.txt)
     intl_pattern: regex.Pattern[str] = term_words("conditions_intl.txt")
+    # Chinese, Japanese and Korean words, matched without word boundaries (conditions_cjk.txt)
+    cjk_pattern: regex.Pattern[str] = field(
+        default_factory=lambda: regex.compile(
+            "|".join(
+                regex.escape(t) for t in sorted(set(terms("conditions_cjk.txt")), key=len)[::-1]
+            )
+        )
+    )
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
         out.extend(self._icd_phrases(text, timeout))
+        if not text.isascii() and _CJK.search(text) is not None:
+            for m in finditer(self.cjk_pattern, text, timeout):
+                out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.8, "health", self.name))
         for m in finditer(self.terms_pattern, text, timeout):
             generic = m.group().lower() in _GENERIC_DIAG
             out.append(

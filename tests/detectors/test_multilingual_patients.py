@@ -12,6 +12,7 @@ import pytest
 
 from detectors.engine import PhiEngine
 from detectors.findings import Finding
+from tests.detectors.test_care_mail_classes import rules_phi
 
 
 def _patient(findings: list[Finding], text: str, name: str) -> bool:
@@ -60,3 +61,30 @@ def test_the_same_words_in_other_senses_name_no_patient(engine: PhiEngine, text:
     """'hasta' as 'until', titles without a name, an airline, a month: no patient."""
     found = engine.analyze_text(text)
     assert not any(f.entity == "PATIENT_NAME" for f in found), [f.describe() for f in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("患者：王伟，男，出生日期：1965年3月2日，诊断：2型糖尿病。", "糖尿病"),
+        ("患者：陳美玲，診斷：高血壓，請複診。", "高血壓"),
+        ("患者名：山田太郎、生年月日：1958年4月1日、診断：心不全。", "心不全"),
+        ("환자: 김민수, 생년월일: 1970년 5월 3일, 진단: 당뇨병과 고혈압", "당뇨병"),
+    ],
+)
+def test_a_chinese_japanese_or_korean_record_is_phi(
+    engine: PhiEngine, text: str, term: str
+) -> None:
+    """A condition written without spaces is found inside its sentence, and with the patient's
+    name and birth date the record is PHI by the rules."""
+    found = engine.analyze_text(text)
+    assert any(f.entity == "DIAGNOSIS" and text[f.start : f.end] == term for f in found)
+    phi, findings = rules_phi(engine, text, "病历")
+    assert phi, [f.describe() for f in findings]
+
+
+def test_chinese_business_mail_names_no_condition(engine: PhiEngine) -> None:
+    """A supplier's note in Chinese without any condition gives no health finding."""
+    text = "您好，本周的手套和口罩订单已发货，预计周五送达诊所。谢谢！"
+    found = engine.analyze_text(text)
+    assert not any(f.category == "health" for f in found), [f.describe() for f in found]
