@@ -120,10 +120,9 @@ def _add_dob(rec: _Record, text: str, start: int, end: int) -> None:
     value = text[start:end]
     lead = len(value) - len(value.lstrip("'\" "))
     value = value.strip("'\" ")
-    if not _is_date(value):
+    m = _DATE8.match(value) or _DATE_ISO.match(value) or _DATE_US.fullmatch(value)
+    if m is None:
         return
-    m = _DATE8.match(value) or _DATE_ISO.match(value) or _DATE_US.match(value)
-    assert m is not None
     rec.dobs.append((start + lead, start + lead + m.end()))
 
 
