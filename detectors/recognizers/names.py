@@ -47,6 +47,9 @@ CREDENTIALS = (
     "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT|DVM|JD|MSc|BSc|CPHIMS|"
     "RHIT|CHDA|CISSP"
 )
+# Courtesy titles before a name, English and others ("Herr", "Sra.", "Mme", "Pani"): a
+# correspondent, a signer or an attendee may carry any of them.
+_COURTESY = r"Mr|Mrs|Ms|Miss|Mx|Sr|Sra|Srta|Herrn?|Frau|Mevr|Dhr|Pani|Mme|Mlle|Madame|Monsieur|Signora?|Sig|Fru"
 TITLE_PATIENT = regex.compile(
     rf"(?<![\w])(?:Mr|Mrs|Ms|Miss|Mx|Mstr)\.? ({_CAP}(?: {_CAP}){{0,2}}|{_UNCASED_NAME})"
 )
@@ -64,7 +67,7 @@ STAFF_NEWS = regex.compile(
 # The same courtesy titles in other languages ("Estimado Sr. Pérez", "Herrn Klaus Meier",
 # "mevrouw Anna de Vries", "Pani Ewa Nowak", "Mme Claire Roy").
 TITLE_PATIENT_INTL = regex.compile(
-    r"(?<![\w])(?:Sr|Sra|Srta|Herrn?|Frau|[Mm]evrouw|[Mm]eneer|Mevr|Dhr|Pani|Signora?|Sig|"
+    r"(?<![\w])(?:Sra|Srta|Herrn?|Frau|[Mm]evrouw|[Mm]eneer|Mevr|Dhr|Pani|Signora?|Sig|"
     r"Sig\.ra|Mme|Mlle|Madame|Monsieur|Fru|Herra|Rouva)\.? "
     rf"({_CAP}(?: (?:de|van|von|der|den|da|di|del|la|le))?(?: {_CAP}){{0,2}})"
 )
@@ -80,11 +83,11 @@ CREDENTIALED = regex.compile(
 # A sender's or recipient's title stays outside the name: "Miss Ann Lee" <ann@...> is the
 # correspondent Ann Lee, not a patient named by a title.
 DISPLAY_NAME = regex.compile(
-    rf"(?<![\w])\"?(?:(?:Mr|Mrs|Ms|Miss|Mx)\.? )?((?:Dr\.? )?{NAME_FIRST_LAST}|{NAME_LAST_FIRST})(?:,? (?:{CREDENTIALS}))?\"? <[^<>@\s]{{1,64}}@"
+    rf"(?<![\w])\"?(?:(?:{_COURTESY})\.? )?((?:Dr\.? )?{NAME_FIRST_LAST}|{NAME_LAST_FIRST})(?:,? (?:{CREDENTIALS}))?\"? <[^<>@\s]{{1,64}}@"
 )
 HEADER_LINE = regex.compile(
     rf"(?m)^(?:>\s?)*(?:From|To|Cc|Bcc|Sender|Reply-To|Attendees?):[ \t]{{0,4}}\"?"
-    rf"(?:(?:Mr|Mrs|Ms|Miss|Mx)\.? )?((?:Dr\.? )?{NAME_FIRST_LAST})"
+    rf"(?:(?:{_COURTESY})\.? )?((?:Dr\.? )?{NAME_FIRST_LAST})"
 )
 _GREET_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|ibn|ter|ten"
 GREETING = regex.compile(
@@ -113,7 +116,7 @@ CLOSING = regex.compile(
     r"sincerely|best|respectfully|cheers|cordially|take care|yours truly|--|—)[,.!]?\s*$"
 )
 SIGN_LINE = regex.compile(
-    rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*"
+    rf"(?m)^(?:>\s?)*((?:(?:Dr|{_COURTESY})\.? )?{NAME_FIRST_LAST}|{_CAP})(?:,? (?:{CREDENTIALS}))?\s*"
     rf"(?:[–-].{{0,80}}|,[ \t][^\n]{{1,80}})?$"
 )
 # A sign-off name over (or beside) a job title at the end of a message is staff: "Seana Cloney
@@ -133,7 +136,7 @@ STAFF_TITLE = (
     r"informatics|enrol?ment|relations|helpdesk|support|development"
 )
 TITLED_SIGN_OFF = regex.compile(
-    rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
+    rf"(?m)^(?:>\s?)*((?:(?:Dr|{_COURTESY})\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?[ \t]*"
     rf"(?:,[ \t]*|\r?\n[ \t]*)(?:[\p{{L}}&/'.-]+[ \t]){{0,4}}(?:(?i:{STAFF_TITLE})|IT|EDI|ICT)"
     rf"(?:[ \t,&/-]{{1,3}}[\p{{L}}\d&'()-]+){{0,5}}[ \t\r]*$"
 )
@@ -151,16 +154,16 @@ _CONTACT_LINE = (
     r"[^\n]*|\r?\n[ \t]*[^\s@]+@[^\s@]+|\r?\n[ \t]*(?:www\.|https?://)\S+)"
 )
 ORG_SIGN_OFF = regex.compile(
-    rf"(?m)^(?:>\s?)*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?"
+    rf"(?m)^(?:>\s?)*((?:(?:Dr|{_COURTESY})\.? )?{NAME_FIRST_LAST})(?:,? (?:{CREDENTIALS}))?"
     rf"[ \t]*\r?\n[ \t]*(?P<org>(?:[\p{{L}}&/'.-]+[ \t]){{1,6}}(?i:{_ORG_END})"
     rf"(?:[ \t]*,?[ \t]+[\p{{L}}&'()-]+){{0,3}})[ \t\r]*{_CONTACT_LINE}{{0,4}}\s*\Z"
 )
 LAST_LINE_NAME = regex.compile(
-    rf"(?:^|\n)[ \t]*((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})[ \t\r]*\n?[ \t\r\n]*\Z"
+    rf"(?:^|\n)[ \t]*((?:(?:Dr|{_COURTESY})\.? )?{NAME_FIRST_LAST})[ \t\r]*\n?[ \t\r\n]*\Z"
 )
 SIGNED = regex.compile(
     rf"(?i:signed|signature|electronically signed by|sent by|from)(?:[: ]{{1,3}}|[ \t]?[-–][ \t]?)"
-    rf"((?:(?:Dr|Mr|Mrs|Ms|Miss|Mx)\.? )?{NAME_FIRST_LAST})"
+    rf"((?:(?:Dr|{_COURTESY})\.? )?{NAME_FIRST_LAST})"
 )
 # Honorifics of many languages that may stand between a cue and a name ("our patient pani Ewa
 # Nowak", "Patient: Herr Jonas Weber", "for Sra. Lucia Gomez"); they never make a provider.
@@ -254,11 +257,12 @@ ATTENDEE_LIST = regex.compile(
     r"(?im)\b(?:present|attendees?|attending|in attendance|absent|regrets|apologies|"
     r"speakers?|panel(?:ists)?|faculty|moderators?|presenters?|board members?|members present|"
     r"guests?|committee members?|participants|invited|cc|chair(?:ed by)?|facilitators?|hosts?|"
-    r"(?:co-?)?authors?|investigators?|principal investigator|reviewers?|signatories)"
-    r"[ \t]?[:-][ \t]?((?:[^.\n;]|(?<=(?<![\w])(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|\p{Lu}))\.){3,400})"
+    r"(?:co-?)?authors?|investigators?|principal investigator|reviewers?|signatories|quorum|"
+    r"voting members)"
+    r"[ \t]?[:-][ \t]?((?:[^.\n;]|(?<=(?<![\w])(?:Mr|Mrs|Ms|Dr|Prof|Jr|Sr|Sra|Srta|Mme|Mlle|Sig|Mevr|Dhr|\p{Lu}))\.){3,400})"
 )
 ATTENDEE_ITEM = regex.compile(
-    rf"(?:(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.? )?({NAME_FIRST_LAST}|{NAME_LAST_FIRST}|{_CAP})"
+    rf"(?:(?:Dr|Prof|{_COURTESY})\.? )?({NAME_FIRST_LAST}|{NAME_LAST_FIRST}|{_CAP})"
 )
 # "Kowalski J. 1957-03-02 - MRI report": a surname, an initial and a full date before a care
 # document word on one line is a patient's record label.
@@ -283,7 +287,7 @@ NAME_DEMOGRAPHIC = regex.compile(
 # "Daniel Allen from Perez Group stopped by and met Dr. Lee": a visitor named by the firm they
 # come from is a business contact.
 VISITOR = regex.compile(
-    rf"(?<![\w])(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}) (?:from|of|with) (?:the )?"
+    rf"(?<![\w])(?:(?:{_COURTESY})\.?[ \t])?({NAME_FIRST_LAST}) (?:from|of|with) (?:the )?"
     r"\p{Lu}[^.\n]{0,40}?\b(?:stopped by|dropped by|dropped off|came by|visited|will visit|"
     r"presented|will present|will speak|will talk|hosted|demonstrated|met with|met|called on|"
     r"detailed)(?![\w])"
@@ -299,7 +303,7 @@ NAME_IN_BED = regex.compile(
 SPOKE_WITH = regex.compile(
     rf"\b(?i:spoke with|spoke to|talked with|talked to|saw|assessed|reviewed|bringing|brought|"
     rf"phoned|rang|telephoned)"
-    rf"[ \t]{{1,3}}(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?({NAME_FIRST_LAST}|{_UNCASED_NAME}"
+    rf"[ \t]{{1,3}}(?:(?:{_COURTESY})\.?[ \t])?({NAME_FIRST_LAST}|{_UNCASED_NAME}"
     # A first name alone where a visit follows: "I saw Ajeng at the 2-year review".
     rf"|{_CAP}(?=[ \t](?:at|in|to|for|today|yesterday|this (?:morning|afternoon)|on)[ \t]))"
     r"(?![ \t](?:from|of|at|with)[ \t]\p{Lu})(?![\w])"
@@ -312,7 +316,7 @@ SELF_INTRO = regex.compile(
 )
 # A visit at the patient's home: "I visited Tori Maclean at home (38 Church Road ...)".
 HOME_VISIT = regex.compile(
-    rf"\b(?i:visited|saw|seen)[ \t]{{1,3}}(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?[ \t])?"
+    rf"\b(?i:visited|saw|seen)[ \t]{{1,3}}(?:(?:{_COURTESY})\.?[ \t])?"
     rf"({NAME_FIRST_LAST}|{_UNCASED_NAME})[ \t]+(?i:at (?:home|her home|his home|their home))\b"
 )
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
@@ -708,7 +712,7 @@ def _in_staff_news(text: str, start: int, end: int) -> bool:
 
 
 # a title right before a name ("Mr ", "Ms. ", "Dr "): the only cue a title-cued patient has
-_TITLE_BEFORE = regex.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?[ \t]$")
+_TITLE_BEFORE = regex.compile(rf"(?:Dr|{_COURTESY})\.?[ \t]$")
 
 
 def _fold_name(value: str) -> str:
@@ -775,7 +779,7 @@ NOT_NAME_WORDS = frozenset(
 
 
 _SPLIT = regex.compile(r"[\s,]+")
-_TITLE_PREFIX = regex.compile(r"(?:(?:Dr|Mr|Ms|Mrs|Miss|Mx)\.? )+")
+_TITLE_PREFIX = regex.compile(rf"(?:(?:Dr|{_COURTESY})\.? )+")
 
 
 def _words(name: str) -> frozenset[str]:
@@ -927,10 +931,7 @@ class NameRecognizer:
                 )
                 value = m.group(1)
                 vstart = m.start(1)
-                if (
-                    value.startswith(("Dr ", "Dr.", "Mr", "Ms", "Mrs", "Miss", "Mx"))
-                    and role != "patient"
-                ):
+                if role != "patient":
                     sub = _TITLE_PREFIX.match(value)
                     if sub:
                         vstart += sub.end()

@@ -22,7 +22,7 @@ def _patient(findings: list[Finding], text: str, name: str) -> bool:
 @pytest.mark.parametrize(
     ("text", "name"),
     [
-        ("Estimado Sr. Pérez, su resultado de colesterol fue 190 mg/dL.", "Pérez"),
+        ("Estimada Sra. Pérez, su resultado de colesterol fue 190 mg/dL.", "Pérez"),
         ("wir berichten über Herrn Klaus Meier nach seiner Entlassung.", "Meier"),
         ("Hierbij verwijs ik mevrouw Anna de Vries naar de cardioloog.", "Vries"),
         ("Kieruję Pani Ewa Nowak na badanie.", "Nowak"),
@@ -55,10 +55,12 @@ def test_an_east_asian_birth_date(engine: PhiEngine) -> None:
         "Frau und Herr sind höfliche Anreden.",
         "Pan Am flight 12 leaves at noon.",
         "Jan Newsletter: new opening hours from 5 Jan.",
+        "Sr Jane Hughes will review the dressing rota tomorrow.",
     ],
 )
 def test_the_same_words_in_other_senses_name_no_patient(engine: PhiEngine, text: str) -> None:
-    """'hasta' as 'until', titles without a name, an airline, a month: no patient."""
+    """'hasta' as 'until', titles without a name, an airline, a month, a ward sister ("Sr" in
+    UK mail): no patient."""
     found = engine.analyze_text(text)
     assert not any(f.entity == "PATIENT_NAME" for f in found), [f.describe() for f in found]
 

@@ -31,7 +31,7 @@ SENTENCES = {
     names.TITLE_PROVIDER: "Referred by Dr. Ann Lee.",
     names.TITLE_PATIENT: "Mrs Hale called again.",
     names.TITLE_PATIENT_ARABIC: "المريض السيد أحمد حسن",
-    names.TITLE_PATIENT_INTL: "Estimado Sr. Pérez, su resultado está listo.",
+    names.TITLE_PATIENT_INTL: "Estimada Sra. Pérez, su resultado está listo.",
     names.DISPLAY_NAME: 'From: "Ann Lee" <ann@example.org>',
     names.SPEECH: '"Stop," said Ana to Ben.',
     names.CENSUS_ROW: "BED 12: Okafor, 67M",
