@@ -63,14 +63,15 @@ STAFF_NEWS = regex.compile(
     r"fun run|bienvenid[ao]s?|bienvenue|boas-vindas|willkommen|mandatory training|"
     r"training matrix|appraisals?|inspectors?|staff induction|staff meeting|team meeting)(?![\w])"
 )
-# Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
-# The same courtesy titles in other languages ("Estimado Sr. Pérez", "Herrn Klaus Meier",
-# "mevrouw Anna de Vries", "Pani Ewa Nowak", "Mme Claire Roy").
+# The same courtesy titles in other languages ("Estimada Sra. Pérez", "Herrn Klaus Meier",
+# "mevrouw Anna de Vries", "Pani Ewa Nowak", "Mme Claire Roy"); not a bare "Sr", which in UK
+# mail is a ward sister.
 TITLE_PATIENT_INTL = regex.compile(
     r"(?<![\w])(?:Sra|Srta|Herrn?|Frau|[Mm]evrouw|[Mm]eneer|Mevr|Dhr|Pani|Signora?|Sig|"
     r"Sig\.ra|Mme|Mlle|Madame|Monsieur|Fru|Herra|Rouva)\.? "
     rf"({_CAP}(?: (?:de|van|von|der|den|da|di|del|la|le))?(?: {_CAP}){{0,2}})"
 )
+# Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
 TITLE_PATIENT_ARABIC = regex.compile(
     r"(?<![\w])(?:السيد|السيدة|الآنسة)[ \t](\p{Arabic}{2,20}(?:[ \t]\p{Arabic}{2,20}){0,2})"
 )
@@ -615,7 +616,8 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
     TITLE_PATIENT: ("Mr", "Ms", "Miss", "Mx", "Mstr"),
     TITLE_PATIENT_ARABIC: ("السيد", "الآنسة"),
     TITLE_PATIENT_INTL: (
-        "Sr",
+        "Sra",
+        "Srta",
         "Herr",
         "Frau",
         "evrouw",
@@ -630,7 +632,7 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
         "Monsieur",
         "Fru",
         "Rouva",
-    ),  # fmt: skip
+    ),
     DISPLAY_NAME: ("@",),
     SPEECH: ("said", "asked", "replied", "shouted", "yelled", "whispered", "told"),
     SELF_INTRO: ("here", "calling"),
