@@ -21,6 +21,7 @@ from bench.corpus import (
     unseen_j,
     unseen_k,
     unseen_l,
+    unseen_m,
 )
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
@@ -71,6 +72,14 @@ CLEAN = {
         "html_flu_clinic_sessions", "xlsx_stock_list", "signed_purchase_order",
         "docx_meeting_minutes",
     },
+    # the same languages without patients: a rota, a consumables invoice, a CME evening with its
+    # speakers, a pharma rep's visit, a holiday closure, IT maintenance, a job advert, a flu
+    # bulletin, a congress invitation, a cleaning contract and an equipment quotation
+    "templates-m": {
+        "de_dienstplan", "es_factura_suministros", "fr_formation_dpc", "it_informatore_farmaco",
+        "nl_vakantiesluiting", "pl_prace_serwisowe", "sv_platsannons", "pt_boletim_gripe",
+        "tr_kongre_davet", "at_reinigungsvertrag", "ja_kiki_mitsumori",
+    },
 }  # fmt: skip
 
 
@@ -84,8 +93,9 @@ CLEAN = {
         (unseen_j, "templates-j"),
         (unseen_k, "templates-k"),
         (unseen_l, "templates-l"),
+        (unseen_m, "templates-m"),
     ],
-    ids=["f", "g", "h", "i", "j", "k", "l"],
+    ids=["f", "g", "h", "i", "j", "k", "l", "m"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -131,6 +141,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
         unseen_j,
         unseen_k,
         unseen_l,
+        unseen_m,
     ):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
