@@ -47,7 +47,16 @@ rather than unseen.py's, because that one ignores `Mail.charset` and `Mail.heade
 identifiers' check digits were verified once against python-stdnum in a scratch script while
 writing (nothing here imports it).
 
-First figures: (to be measured)
+First figures, measured once before anything was changed (`bench/lofo_eval.py --per-family 30
+--seed 7`, 2026-12-05, at commit 85a2eb5, the model trained without this source): templates-m
+learned recall 0.830, FPR 0.064 (rules only 0.775 / 0.064). PHI families below 0.95:
+pt_lembrete_consulta 0.233, fr_rappel_rdv 0.500, sv_remiss_provsvar 0.533, ja_shinryo_joho
+0.633, tr_uluslararasi_hasta 0.700, es_parte_baja 0.767, ko_geomjin_gyeolgwa 0.767,
+br_autorizacao_plano 0.833, pl_skierowanie 0.833, de_heilmittel_physio 0.900,
+it_rinnovo_ricetta 0.900 (the other nine at 1.000). Clean families flagged:
+es_factura_suministros 0.567, fr_formation_dpc 0.133 (the other nine 0.000). Overall over every
+source: learned recall 0.9786, FPR 0.0104, worst PHI family templates-m/pt_lembrete_consulta at
+0.2333. No label was changed after the run.
 """
 
 from __future__ import annotations
