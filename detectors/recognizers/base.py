@@ -50,20 +50,34 @@ class Recognizer(Protocol):
         ...
 
 
+def _lower_case_of(ch: str) -> str:
+    """``ch``'s lower case where the two are a plain pair (each the other's case); else ``ch``.
+
+    Matched case-blind, such a pair's letters match the same characters, so the lower one can
+    stand for the upper; "ı", "ſ", "ς" and "İ" match other sets and stay as they are.
+    """
+    low = ch.lower()
+    return low if len(low) == 1 and low.upper() == ch else ch
+
+
+def _lower_same_cases(phrase: str) -> str:
+    """``phrase`` with each letter of a plain case pair in lower case (`_lower_case_of`)."""
+    if phrase.isascii():
+        return phrase.lower()
+    return "".join(map(_lower_case_of, phrase))
+
+
 def compile_words(words: Iterable[str], flags: int = regex.IGNORECASE) -> Pattern:
     """Compile a whole-word alternation of phrases (longest first; spaces match any whitespace).
 
     The phrases are folded into a prefix tree ("heart (?:attack|failure)"), which the regex
     module scans several times faster than a flat alternation and which matches the same: at
     each position the longest phrase that ends at a word boundary. Case-blind phrase sets are
-    lower-cased first so that no two branches differ by case alone; one with a non-ASCII phrase
-    keeps the flat alternation, where case folding could join branches in other ways.
+    lower-cased first (`_lower_same_cases`) so that no two branches differ by case alone.
     """
     alts = {w.strip() for w in words if w.strip()}
     if flags & regex.IGNORECASE:
-        if not all(a.isascii() for a in alts):
-            return gate_words(flat_words(alts, flags), alts)
-        alts = {a.lower() for a in alts}
+        alts = {_lower_same_cases(a) for a in alts}
     pattern = regex.compile(rf"(?<![\w])(?:{_trie_body(sorted(alts))})(?![\w])", flags)
     return gate_words(pattern, alts)
 

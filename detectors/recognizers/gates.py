@@ -24,12 +24,17 @@ Pattern: TypeAlias = "regex.Pattern[str]"
 # whitespace, or punctuation). So a text that lacks a word of every phrase cannot match, and
 # `finditer` skips the scan. The phrases are indexed by their first word, so a text is checked
 # against the few phrases whose first word it holds. Texts are split into words once (the last
-# text is remembered), and only ASCII texts are gated: there lower-casing is exactly the
-# patterns' case folding, while other scripts fold in ways str.lower() does not follow.
+# text is remembered). Words of phrase and text are compared by their case-blind keys (`fold`):
+# two characters the regex module matches case-blind have one key, in every script
+# (tests/detectors/test_prefilter_words.py checks this over all of Unicode), so a case-blind
+# pattern's phrase word and the text's word it matches have the same key.
 _WORD_RUN = regex.compile(r"\w+")
 # pattern -> first word of a phrase -> the other words of each phrase that starts with it
 _word_gates: dict[Pattern, dict[str, tuple[frozenset[str], ...]]] = {}
 
+
+# patterns gated on ASCII texts only (see gate_words)
+_ascii_only: set[Pattern] = set()
 
 # pattern -> the endings one of which a word it matches has (see gate_suffixes)
 _suffix_gates: dict[Pattern, frozenset[str]] = {}
@@ -38,35 +43,57 @@ _suffix_gates: dict[Pattern, frozenset[str]] = {}
 @dataclass
 class _TextWords:
     text: str
-    words: frozenset[str] | None
+    words: frozenset[str]
     endings: frozenset[str] | None = None  # the last 3 to 6 letters of each word, on demand
 
 
 _last_words = [_TextWords("", frozenset())]
 
 
-def text_words(text: str) -> frozenset[str] | None:
-    """The lower-cased words of an ASCII ``text``; None for any other text (never gated)."""
+def fold_char(ch: str) -> str:
+    """One character's case-blind key: "Σ", "σ" and "ς" all give "σ", "K" (Kelvin) gives "k",
+    and "i", "I", "ı" and "İ" all give "i" (the regex module matches "i" with "I" and "İ", and
+    "I" with "ı"). A key may be longer than its character: "ß" gives "ss", "ﬅ" "st".
+    """
+    return ch.casefold().replace("\u0307", "").replace("ı", "i")
+
+
+def fold(phrase: str) -> str:
+    """The case-blind key of ``phrase``: the keys of its characters (`fold_char`)."""
+    if phrase.isascii():
+        return phrase.lower()
+    return "".join(map(fold_char, phrase))
+
+
+def text_words(text: str) -> frozenset[str]:
+    """The case-blind keys of the words of ``text`` (`fold`)."""
     last = _last_words[0]
     if last.text is text:
         return last.words
-    words = frozenset(_WORD_RUN.findall(text.lower())) if text.isascii() else None
+    if text.isascii():
+        words = frozenset(_WORD_RUN.findall(text.lower()))
+    else:
+        words = frozenset(fold(w) for w in set(_WORD_RUN.findall(text)))
     _last_words[0] = _TextWords(text, words)
     return words
 
 
-def gate_words(pattern: Pattern, phrases: Iterable[str]) -> Pattern:
+def gate_words(pattern: Pattern, phrases: Iterable[str], *, ascii_only: bool = False) -> Pattern:
     """Register ``pattern`` (a whole-word alternation of ``phrases``) behind their words.
 
     The pattern must allow no word character right before or after a phrase. A phrase without
-    a word character leaves the pattern ungated.
+    a word character leaves the pattern ungated. ``ascii_only``: the phrases are only the
+    pattern's ASCII alternatives (others, such as "〒", match only non-ASCII text), so only
+    ASCII texts are gated.
     """
+    if ascii_only:
+        _ascii_only.add(pattern)
     index: dict[str, set[frozenset[str]]] = {}
     for phrase in phrases:
-        phrase = phrase.strip().lower()
+        phrase = phrase.strip()
         if not phrase:
             continue
-        runs = _WORD_RUN.findall(phrase)
+        runs = [fold(run) for run in _WORD_RUN.findall(phrase)]
         if not runs:
             return pattern
         index.setdefault(runs[0], set()).add(frozenset(runs[1:]))
@@ -87,12 +114,10 @@ def gate_suffixes(pattern: Pattern, suffixes: Iterable[str]) -> Pattern:
     return pattern
 
 
-def _endings(text: str) -> frozenset[str] | None:
-    """The last 3 to 6 characters of every word of an ASCII ``text`` (None for other text)."""
+def _endings(text: str) -> frozenset[str]:
+    """The last 3 to 6 characters of the case-blind key of every word of ``text``."""
     words = text_words(text)
     last = _last_words[0]
-    if words is None or last.text is not text:
-        return None
     if last.endings is None:
         last.endings = frozenset(w[-k:] for w in words for k in (3, 4, 5, 6) if len(w) > k)
     return last.endings
@@ -103,14 +128,11 @@ def word_gated(pattern: Pattern, text: str) -> bool:
     no word ends in one of its suffixes."""
     ends = _suffix_gates.get(pattern)
     if ends is not None:
-        present = _endings(text)
-        return present is not None and present.isdisjoint(ends)
+        return _endings(text).isdisjoint(ends)
     gate = _word_gates.get(pattern)
-    if gate is None:
+    if gate is None or (pattern in _ascii_only and not text.isascii()):
         return False
     words = text_words(text)
-    if words is None:
-        return False
     for first in gate.keys() & words:
         if any(rest <= words for rest in gate[first]):
             return False

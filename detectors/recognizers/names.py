@@ -1322,8 +1322,9 @@ class NameRecognizer:
                     RawMatch("PERSON", m.start(1), m.end(1), 0.6, "identifier", self.name, "")
                 )
         # A lone listed given name is weak evidence: enough for a span, never for a decision.
-        # (A lone name is a word of its own: an ASCII text without one of them has none.)
-        present = text_words(text)
+        # (A lone name is a word of its own: an ASCII text without one of them has none. Other
+        # text is not gated: its words are compared transliterated, "José" as "jose".)
+        present = text_words(text) if text.isascii() else None
         if present is not None and _lone_names().isdisjoint(present):
             return out
         for m in finditer(LONE_NAME, text, timeout):

@@ -9,7 +9,7 @@ most countries, so they count only right after a licence word, in any of many la
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -41,8 +41,7 @@ from stdnum.ro import cnp
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
 
-from detectors.recognizers.base import RawMatch, finditer
-from detectors.recognizers.gates import gate_words
+from detectors.recognizers.base import RawMatch, compile_words, finditer
 
 # 2: valid; 1: the shape is right but a check digit or a date part is not (a typo, a test
 # value) - enough after the id's own label; 0: not this id at all.
@@ -195,12 +194,6 @@ DL_CUES: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def _cue_pattern(words: Sequence[str]) -> regex.Pattern[str]:
-    alts = sorted({w for w in words}, key=len, reverse=True)
-    body = "|".join(regex.escape(a).replace(r"\ ", r"\s{1,3}") for a in alts)
-    return gate_words(regex.compile(rf"(?<![\w])(?:{body})(?![\w])", regex.IGNORECASE), alts)
-
-
 # What stands between a label and its value: punctuation, "no.", "Nr.", "number", "n°", "is".
 LABEL_GAP = regex.compile(
     r"[ \t]{0,3}(?:\((?:[^()\n]{1,20})\)[ \t]{0,2})?[:#.\-]?[ \t]{0,3}"
@@ -251,7 +244,7 @@ class NationalIdRecognizer:
     entities: tuple[str, ...] = ("NATIONAL_ID",)
     # One pass over the text for every label; the label found says which checks apply.
     cue: regex.Pattern[str] = field(
-        default_factory=lambda: _cue_pattern([w for words, _ in ID_CUES for w in words])
+        default_factory=lambda: compile_words([w for words, _ in ID_CUES for w in words])
     )
     checks: dict[str, tuple[Validator, ...]] = field(
         default_factory=lambda: {_norm(w): v for words, v in ID_CUES for w in words}
@@ -308,7 +301,7 @@ class DriverLicenceRecognizer:
 
     name: str = "driver_licence_intl"
     entities: tuple[str, ...] = ("US_DRIVER_LICENSE",)
-    cue: regex.Pattern[str] = field(default_factory=lambda: _cue_pattern(DL_CUES))
+    cue: regex.Pattern[str] = field(default_factory=lambda: compile_words(DL_CUES))
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""

@@ -50,7 +50,8 @@ LABELLED = regex.compile(
 )
 # On ASCII text only the labelled alternative can match (the others start with 〒, 邮编, ... or
 # Greek capitals), and it starts with a label as a whole word: gate it on the labels' words.
-gate_words(LABELLED, _LABELS.replace("\\.", ".").split("|"))
+# (its CJK and Greek labels match only non-ASCII text, which is not gated)
+gate_words(LABELLED, _LABELS.replace("\\.", ".").split("|"), ascii_only=True)
 STANDALONE = regex.compile(
     r"(?<![\w-])([A-Z]{1,2}\d[A-Z\d]? \d[ABD-HJLNP-UW-Z]{2}"
     r"|[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] \d[ABCEGHJ-NPRSTV-Z]\d)(?![\w-])"

@@ -15,7 +15,7 @@ from detectors.recognizers import base, default_recognizers, gates, health
 from detectors.recognizers.base import compile_words, finditer, flat_words
 from detectors.recognizers.gates import gate_suffixes, gate_words, word_gated
 from detectors.recognizers.health import DiagnosisRecognizer, MedicationRecognizer, terms
-from detectors.recognizers.national import NationalIdRecognizer
+from detectors.recognizers.national import DL_CUES, ID_CUES, NationalIdRecognizer
 from detectors.recognizers.postcodes import LABELLED, STANDALONE, STANDALONE_GATE
 
 DEV = Path("/work/shared/corpus/dev")
@@ -29,17 +29,30 @@ LISTS = {
     "prefixes": ("mr", "mrn", "mr #", "mr#", "medical record", "medical record number", "record"),
     "mixed case": ("X-ray", "x-ray", "A1c", "a1c level", "HbA1c", "ER", "er visit"),
     "non-ascii": ("Sjögren syndrome", "sjogren", "τηλ", "電話"),
+    # case folding beyond str.lower(): final sigma, Kelvin sign, long s, sharp s, dotted I
+    "folding": ("οδός", "ΣΤΑΣΙΣ", "kelvin", "ſtraße", "straße", "İzmir", "izmir", "µg"),
+    **{name: terms(name) for name in ("conditions_intl.txt", "labs_intl.txt")},
+    "procedures_intl.txt": terms("procedures_intl.txt"),
+    "national id cues": tuple(w for words, _ in ID_CUES for w in words) + tuple(DL_CUES),
 }
 TRICKY = (
     "MRN 123 and mr # 4 and mr#5, medical  record number 7, medical\nrecord, recordings\n"
     "x-ray X-RAY x-rays A1C level a1c-level HbA1c er visit ER  VISIT erx\n"
-    "Sjögren syndrome SJOGREN τηλ 555 電話 heart failure, heart  attack heartattack"
+    "Sjögren syndrome SJOGREN τηλ 555 电话 heart failure, heart  attack heartattack\n"
+    "ΟΔΟΣ οδοσ Οδός στασισ στάσις \u212aelvin KELVIN ſtraſse STRASSE Straße STRAẞE İZMİR Izmir "
+    "izmir ıZMIR µG μg ΜG"
 )
+
+
+def intl_tricky() -> list[str]:
+    """Every phrase of the other languages' lists, as written, in upper case and in title case."""
+    phrases = [w for name in LISTS for w in LISTS[name] if not w.isascii()]
+    return [f"{w}, {w.upper()}; ({w.title()})" for w in phrases]
 
 
 def corpus() -> list[str]:
     """The dev messages' texts and the spans-dev sentences (when present), plus tricky text."""
-    texts = [TRICKY]
+    texts = [TRICKY, *intl_tricky()]
     if DEV.is_dir():
         for path in sorted(DEV.glob("*.eml")):
             texts.extend(p.text for p in extract_message(path.read_bytes()).parts)
@@ -67,6 +80,37 @@ def test_tree_prefers_the_longest_phrase() -> None:
     assert found == ["Medical  Record Number", "MRN", "Mr"]
 
 
+def test_case_blind_keys_agree_with_the_regex_module() -> None:
+    """Two characters the regex module matches case-blind have one key (gates.fold_char), over
+    every character of Unicode that has a case mapping: so a case-blind phrase and the text it
+    matches have the same words, and the word gate may read any script."""
+    cased = [
+        chr(c)
+        for c in range(0x110000)
+        if not 0xD800 <= c <= 0xDFFF
+        and (chr(c).lower() != chr(c) or chr(c).upper() != chr(c) or chr(c).casefold() != chr(c))
+    ]
+    assert len(cased) > 2500
+    alphabet = "".join(cased)
+    disagree = []
+    for ch in cased:
+        matched = regex.findall(rf"(?i)[{regex.escape(ch)}]", alphabet)
+        assert ch in matched
+        disagree += [
+            (ch, other) for other in matched if gates.fold_char(other) != gates.fold_char(ch)
+        ]
+    assert disagree == []
+
+
+def test_a_key_that_disagrees_is_caught() -> None:
+    """The check can fail: keying by str.lower() alone splits "σ" from "ς" and "k" from the
+    Kelvin sign, both of which the regex module matches case-blind."""
+    assert regex.fullmatch("(?i)σ", "ς") and regex.fullmatch("(?i)k", "\u212a")
+    assert "ς".lower() != "σ".lower() and "\u212a".lower() == "k"
+    assert gates.fold_char("ς") == gates.fold_char("Σ") == "σ"
+    assert gates.fold_char("ſ") == "s" and gates.fold_char("İ") == gates.fold_char("ı") == "i"
+
+
 # ASCII text where phrases start right after punctuation, span lines, or meet other words.
 GATE_TRICKY = (
     "pt (heart-failure), HEART\tFAILURE; x-ray/ct; a1c-level:7; mr#5 mr #6 (MRN)9\n"
@@ -91,11 +135,15 @@ def test_word_gates_lose_no_match() -> None:
 
 
 def test_word_gate_skips_text_without_the_words() -> None:
-    """The gate is not vacuous: clean ASCII text skips the scan; other scripts never do."""
+    """The gate is not vacuous: text without the words skips the scan, in any script."""
     conditions = compile_words(terms("conditions.txt"))
     assert word_gated(conditions, "Please send two more boxes of printer paper.")
     assert not word_gated(conditions, "Seen today for asthma.")
-    assert not word_gated(conditions, "Zoë needs two more boxes of printer paper.")
+    assert word_gated(conditions, "Zoë needs two more boxes of printer paper.")
+    assert not word_gated(conditions, "Zoë was seen today for ASTHMA.")
+    intl = compile_words(terms("conditions_intl.txt"))
+    assert word_gated(intl, "Zoë needs two more boxes of printer paper.")
+    assert not word_gated(intl, "Zoë: BRONCOPNEUMOPATIA CRONICA OSTRUTTIVA, stabile.")
     # A phrase of several words needs them all: "id number" is not in "Member ID 123456".
     cue = NationalIdRecognizer().cue
     assert word_gated(cue, "Member ID 123456, see the notes.")
