@@ -339,8 +339,22 @@ class PhiEngine:
             if label == "DATE_TIME" and not _calendar_date(ent.text):
                 continue
             start, end = ent.start_char + offset, ent.end_char + offset
+            words = len(ent)
+            if label == "PERSON":
+                # A name never spans table cells ("Referencia<TAB>Descripción<TAB>Cantidad" is a
+                # CSV header) nor runs past its line ("Julio McDonald<CR><LF>Front desk").
+                if any(sep in ent.text for sep in "\t|;"):
+                    continue
+                cut = min(
+                    (i for i in (ent.text.find("\n"), ent.text.find("\r")) if i >= 0), default=-1
+                )
+                if cut >= 0:
+                    if len(ent.text[:cut].strip()) < 2:
+                        continue
+                    kept = ent.text[:cut].rstrip(" -–,")
+                    end, words = start + len(kept), len(kept.split())
             # A lone surname or given name is weak evidence on its own.
-            score = 0.7 if len(ent) > 1 else 0.5
+            score = 0.7 if words > 1 else 0.5
             out.append(RawMatch(label, start, end, score, "identifier", "spacy_ner"))
         return out
 

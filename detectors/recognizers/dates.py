@@ -31,12 +31,16 @@ DATE = regex.compile(
     rf"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{{0,6}},? )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
     rf"|{_MONTH} \d{{4}}"
     rf"|\d{{1,2}}/\d{{4}}"
-    # East Asian dates: "1965年3月2日", "1965년 3월 2일"
-    rf"|\d{{4}}年\d{{1,2}}月\d{{1,2}}日|\d{{4}}년 ?\d{{1,2}}월 ?\d{{1,2}}일"
     # "04.15.68.30.65" is a phone and "93.63.30.221" an address, not dates followed by a dot
-    rf")(?![\w/-]|[.:]\d)",
+    rf")(?![\w/-]|[.:]\d)"
+    # East Asian dates, in scripts without word boundaries: "1965年3月2日", "1965년 3월 2일" and
+    # Japanese era years, "昭和40年3月2日" (Showa 40, 1965), "平成元年5月1日"
+    rf"|(?<!\d)(?:\d{{4}}|(?:明治|大正|昭和|平成|令和)(?:\d{{1,2}}|元))年\d{{1,2}}月\d{{1,2}}日"
+    rf"|(?<!\d)\d{{4}}년 ?\d{{1,2}}월 ?\d{{1,2}}일",
     regex.IGNORECASE,
 )
+# "1965年3月2日生", "昭和40年3月2日生まれ": the birth word after the date
+_BORN_AFTER = regex.compile(r"[ \t]?(?:生|出生|생)")
 DOB_CONTEXT = compile_words(
     [
         "dob",
@@ -208,7 +212,9 @@ class DateRecognizer:
             header = ""
             dob_at = _last_context(DOB_CONTEXT, text, start, 30)
             service_at = _last_context(SERVICE_CONTEXT, text, start, 35)
-            if dob_at >= 0 and dob_at >= service_at:
+            if (dob_at >= 0 and dob_at >= service_at) or (
+                value.endswith(("日", "일")) and _BORN_AFTER.match(text, end, end + 3)
+            ):
                 entity, score = "DOB", 0.95
             elif service_at >= 0:
                 entity, score = "DATE_OF_SERVICE", 0.8

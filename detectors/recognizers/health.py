@@ -93,6 +93,18 @@ ICD_CONTEXT = compile_words(
         "codes",
         "primary dx",
         "problem",
+        # the ICD in other languages: CID-10 (pt), CIE-10 (es), CIM-10 (fr), ICD-10-GM (de)
+        "cid",
+        "cid-10",
+        "cid10",
+        "cie",
+        "cie-10",
+        "cie10",
+        "cim",
+        "cim-10",
+        "icd-10-gm",
+        "diagnoseschlüssel",
+        "kod icd",
     ]
 )
 CPT_CONTEXT = compile_words(
@@ -135,6 +147,40 @@ GENETIC_VARIANT = regex.compile(
 OWN_RESULTS = regex.compile(
     r"(?i)(?<![\w])my (?:(?:test|blood|lab|scan|smear|swab|biopsy|x-ray|mri|hiv|sti|pap|"
     r"blood test|urine) )?results?(?![\w])"
+)
+# The reader's own results in other languages: "vos résultats d'analyses", "sus resultados",
+# "Ihre Blutwerte", "i suoi esiti", "uw uitslag", "ditt provsvar", "test sonuçlarınız".
+YOUR_RESULTS_INTL = regex.compile(
+    r"\b(?i:vos (?:résultats|resultats)(?: d['’]analyses?| de laboratoire| sanguins| d['’]examens?)?|"
+    r"votre bilan sanguin|vos analyses|sus resultados(?: de (?:laboratorio|los análisis|la analítica))?|"
+    r"su analítica|(?:os )?seus resultados(?: dos exames| de análises)?|as suas análises|"
+    r"ihre (?:laborwerte|blutwerte|befunde|laborergebnisse|testergebnisse|ergebnisse)|"
+    r"ihr (?:befund|laborbefund|testergebnis)|i suoi (?:risultati|esiti|esami)|il suo referto|"
+    r"uw (?:uitslag|uitslagen|bloeduitslag|bloeduitslagen|labuitslagen)|(?:pana|pani) wyniki|"
+    r"wyniki (?:pana|pani)|ditt (?:provsvar|labbsvar|röntgensvar)|dina (?:provsvar|labbvärden|"
+    r"prover|provresultat)|(?:tahlil|test) sonuçlarınız)\b"
+)
+_YOUR_RESULTS_GATE = (
+    "résultat",
+    "resultat",
+    "analys",
+    "bilan",
+    "resultado",
+    "analítica",
+    "análise",
+    "werte",
+    "befund",
+    "ergebnis",
+    "risultat",
+    "esit",
+    "esami",
+    "referto",
+    "uitslag",
+    "wynik",
+    "svar",
+    "värden",
+    "prover",
+    "sonuç",
 )
 # Sexual health codes in capitals, as an SMS or lab system writes them ("CT_POSITIVE_TREATMENT",
 # "HIV NEG", "RPR REACTIVE"), and HIV pre-exposure prophylaxis written "PrEP" (never "prep").
@@ -209,7 +255,9 @@ _DIAG_SUFFIX = gate_suffixes(
 _DIAG_SUFFIX_STOP = frozenset(
     "diagnosis prognosis diploma aroma oklahoma sympathy empathy apathy telepathy homeopathy "
     "naturopathy osteopathy stoma soma coma sarcoma_ idiom glaucoma_ chroma diplomas aromas "
-    "hypnosis symbiosis osmosis neurosis_ halitosis_ thrombosis_ kilonova".split()
+    "hypnosis symbiosis osmosis neurosis_ halitosis_ thrombosis_ kilonova "
+    # blood glucose, the measurement (a test strip's name), not a disorder
+    "glucemia glicemia glycemia glycaemia".split()
 )
 _PROC_SUFFIXES = ("ectomy", "otomy", "ostomy", "oscopy", "plasty", "graphy", "gram")
 _PROC_SUFFIX = gate_suffixes(
@@ -516,6 +564,9 @@ class ProcedureRecognizer:
         return out
 
 
+_COUNTED = regex.compile(r"\d[ \t]$")
+
+
 @dataclass(frozen=True)
 class LabRecognizer:
     """Lab tests; a lab result when a value or an interpretation follows the test name."""
@@ -530,6 +581,12 @@ class LabRecognizer:
         out: list[RawMatch] = []
         for pattern in (self.terms_pattern, self.intl_pattern):
             for m in finditer(pattern, text, timeout):
+                # "50 uds", "12 ct": a short word counted by the number before it is a unit
+                # (Spanish "unidades"), not a test
+                if m.end() - m.start() <= 3 and _COUNTED.search(
+                    text, max(0, m.start() - 8), m.start()
+                ):
+                    continue
                 valued = LAB_VALUE.match(text, m.end(), min(len(text), m.end() + 45)) is not None
                 score = 0.85 if valued else 0.5
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), score, "health", self.name))
@@ -538,6 +595,10 @@ class LabRecognizer:
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))
         for m in finditer(OWN_RESULTS, text, timeout):
             out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.7, "health", self.name))
+        folded = text.casefold()
+        if any(w in folded for w in _YOUR_RESULTS_GATE):
+            for m in finditer(YOUR_RESULTS_INTL, text, timeout):
+                out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.7, "health", self.name))
         return out
 
 
@@ -830,6 +891,251 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             r"hygienist|doctor|gp|consultant|physio|physiotherapist|midwife|surgeon)\b))"
         ),
     ),
+    # The same in other languages: the reader's own appointment ("votre rendez-vous", "su cita",
+    # "Ihr Termin", "uw afspraak", "din tid"), one booked with a clinician ("rendez-vous avec le
+    # Dr", "Termin bei Dr"), a kind of clinical visit ("Kontrolltermin", "consulta de revisão",
+    # "wizyta kontrolna", "återbesök", "kontrol muayenesi") and, in scripts without word
+    # boundaries, the words for a booked or attended consultation (予約, 受診, 预约, 就诊, 예약).
+    (
+        "encounter_intl",
+        # every noun the alternatives name (the possessives are too common to gate on)
+        (
+            "rendez",
+            "rdv",
+            "consult",
+            "examen",
+            "visit",
+            "bilan",
+            "pistage",
+            "vaccin",
+            "vacun",
+            "vacina",
+            "frottis",
+            "mammograph",
+            "prise de sang",
+            "séance",
+            "seance",
+            "contrôle",
+            "controle",
+            "controllo",
+            "cita",
+            "revisi",
+            "analítica",
+            "analitica",
+            "extracci",
+            "marcaç",
+            "marcac",
+            "análises",
+            "analises",
+            "colheita",
+            "sessão",
+            "sessao",
+            "sesión",
+            "sesion",
+            "termin",
+            "appuntament",
+            "esame",
+            "prelievo",
+            "seduta",
+            "afspraak",
+            "onderzoek",
+            "uitstrijk",
+            "bloedafname",
+            "spreekuur",
+            "wizyt",
+            "wizyc",
+            "tid ",
+            "besök",
+            "undersökning",
+            "kallelse",
+            "randevu",
+            "muayene",
+            "prenotazion",
+            "受診",
+            "診察",
+            "予約",
+            "就诊",
+            "复诊",
+            "门诊",
+            "挂号",
+            "预约",
+            "예약",
+            "진료",
+            "검진",
+            "재검",
+        ),  # fmt: skip
+        regex.compile(
+            # French
+            r"\b(?i:(?:votre|ton) (?:prochain |nouveau |premier )?(?:rendez-vous|rdv|"
+            r"consultation|examen|visite|bilan|d[ée]pistage|vaccin(?:ation)?|frottis|"
+            r"mammographie|prise de sang|s[ée]ance|contr[ôo]le)"
+            r"|(?:rendez-vous|rdv) (?:le|du|pr[ée]vu|fix[ée]|confirm[ée]|report[ée]|d[ée]plac[ée])\b"
+            r"|(?:rendez-vous|rdv|consultation)s? (?:m[ée]dical|de suivi|de contr[ôo]le|"
+            r"(?:chez|avec) (?:le |la |votre )?(?:dr\b|docteur|professeur|pr\b|m[ée]decin|"
+            r"infirmi[èe]re|sage-femme|kin[ée]|dentiste|p[ée]diatre|gyn[ée]cologue))"
+            # Spanish and Portuguese
+            r"|(?:su|tu|a sua|sua) (?:pr[óo]xima |nueva |nova |primera |primeira )?(?:cita|"
+            r"consulta|revisi[óo]n|vacuna(?:ci[óo]n)?|anal[íi]tica|extracci[óo]n|marca[çc][ãa]o|"
+            r"vacina(?:[çc][ãa]o)?|an[áa]lises|colheita|sess[ãa]o|sesi[óo]n)"
+            r"|(?:tiene|tem) (?:una |uma )?(?:cita|consulta)"
+            r"|(?:cita|consulta)s? (?:m[ée]dica |previa |de \p{L}+ )?(?:marcada|remarcada|"
+            r"agendada|programada|concertada|confirmada)"
+            r"|(?:re)?marca[çc][ãa]o da consulta"
+            r"|(?:cita|consulta)s? (?:de|da) (?:revisi[óo]n|revis[ãa]o|seguimiento|seguimento|"
+            r"control|controlo|rotina|enfermer[íi]a|enfermagem|planeamento familiar|"
+            r"planificaci[óo]n familiar|sa[úu]de materna|sa[úu]de infantil|diabetes|"
+            r"hipertens[ãa]o|hipertensi[óo]n|vigilancia|vigil[âa]ncia)"
+            r"|(?:cita|consulta)s? con (?:el |la )?(?:dr\b|dra\b|doctor|doctora|m[ée]dic[oa]|"
+            r"enfermer[oa])|consulta com (?:o |a )?(?:dr\b|dra\b|m[ée]dic[oa]|enfermeir[oa])"
+            # German
+            r"|(?:ihr|ihren|ihrem|dein|deinen) (?:n[äa]chsten? |neuen? |vereinbarten? )?"
+            r"(?:termin|untersuchungstermin|kontrolltermin|arzttermin|impftermin|"
+            r"behandlungstermin|op-termin|vorsorgetermin|nachsorgetermin)"
+            r"|(?:kontroll|nachsorge|untersuchungs|impf|arzt|behandlungs|vorsorge|"
+            r"sprechstunden)termin(?:e|s)?"
+            r"|termin (?:bei|mit) (?:frau |herrn? )?(?:dr\b|doktor|prof\b|dem arzt|der [äa]rztin|"
+            r"ihrem arzt|ihrer [äa]rztin)"
+            # Italian
+            r"|(?:il suo|suo|la sua|sua) (?:prossim[oa] |nuov[oa] )?(?:appuntamento|visita|"
+            r"controllo|esame|prelievo|vaccinazione|seduta)"
+            r"|visita (?:di controllo|specialistica|medica|ambulatoriale)"
+            r"|appuntamento (?:con (?:il |la )?(?:dott\b|dottor|dottoressa|dr\b|medico)|"
+            r"per (?:la |il )?(?:visita|controllo|prelievo|esame))"
+            r"|prenotazione (?:della |di una )?visita"
+            # Dutch
+            r"|uw (?:volgende |nieuwe )?(?:afspraak|controle|consult|onderzoek|vaccinatie|"
+            r"uitstrijkje|bloedafname)"
+            r"|afspraak (?:bij|met) (?:de |uw )?(?:huisarts|dokter|arts|dr\b|"
+            r"praktijkondersteuner|poh|assistente|specialist|verpleegkundige|fysiotherapeut)"
+            r"|controleafspraak|spreekuur (?:bij|van) (?:de |dokter |dr\b)"
+            # Polish
+            r"|(?:pana|pani|państwa) (?:\p{L}+ )?(?:wizyt[aęyi]|wizycie)"
+            r"|(?:wizyt[aęyi]|wizycie) (?:kontroln\p{L}+|u lekarza|w poradni|u (?:dr\b|doktora|"
+            r"specjalisty|"
+            r"lekarza))|termin\p{L}{0,2} (?:pana |pani )?wizyty|um[óo]wion\p{L}+ wizyt\p{L}+"
+            # Swedish
+            r"|(?:din|er) (?:nästa |nya |bokade )?(?:tid (?:hos|på|för|till)|besökstid|undersökning|"
+            r"vaccination)"
+            r"|ditt (?:nästa |nya |bokade )?(?:besök|återbesök|läkarbesök)"
+            r"|återbesök|läkarbesök|besök hos (?:läkare|doktor|sjuksköterska|"
+            r"distriktssköterska|barnmorska|fysioterapeut)|bokad tid|kallelse till"
+            # Turkish
+            r"|randevunuz|(?:muayene|kontrol|doktor) randevusu|kontrol muayenesi"
+            r")\b"
+            # Japanese, Chinese and Korean
+            r"|(?:受診|診察|診療予約|予約診療|就诊|复诊|门诊|挂号|预约就诊|진료 ?예약|검진|재검사?)"
+        ),
+    ),
+    # A referral in other languages: "Überweisung", "derivación", "lettre d'adressage",
+    # "skierowanie", "remiss", "verwijzing", 紹介状, 转诊, 진료의뢰서. An event of one person's care.
+    (
+        "referral_intl",
+        (
+            "berweis",
+            "zuweis",
+            "derivaci",
+            "interconsulta",
+            "remit",
+            "adress",
+            "confie",
+            "encaminh",
+            "referencia",
+            "impegnativ",
+            "invio",
+            "verwij",
+            "skierowan",
+            "remiss",
+            "sevk",
+            "紹介",
+            "診療情報提供",
+            "转诊",
+            "转院",
+            "의뢰",
+        ),
+        regex.compile(
+            r"\b(?i:[üu]berweisung(?:sschein)?|[üu]berweise (?:ich )?(?:ihnen|dir)|zuweisung|"
+            r"derivaci[óo]n|interconsulta|le remito|les remito|lettre d['’]adressage|"
+            r"je vous (?:adresse|confie)|encaminhamento|referencia[çc][ãa]o|impegnativa|"
+            r"verwijzing|verwijsbrief|ik verwijs|skierowan\p{L}{1,4}|remiss(?:en|svar)?|sevk)\b"
+            r"|(?:紹介状|診療情報提供書|转诊|转院|진료의뢰서|의뢰서)"
+        ),
+    ),
+    # A sick note or fitness certificate in other languages: "Arbeitsunfähigkeitsbescheinigung",
+    # "arrêt de travail", "de baja por", "zwolnienie lekarskie", "sjukskrivning", 診断書, 病假.
+    (
+        "certification_intl",
+        (
+            "arbeitsunf",
+            "krankgeschrieben",
+            "krankmeldung",
+            "au-bescheinigung",
+            "arrêt",
+            "arret",
+            "baja",
+            "parte de",
+            "incapacidad",
+            "atestado",
+            "baixa",
+            "incapacidade",
+            "certificato di malattia",
+            "in malattia",
+            "ziekmelding",
+            "arbeidsongeschikt",
+            "zwolnien",
+            "l4",
+            "sjukskriv",
+            "läkarintyg",
+            "rapor",
+            "診断書",
+            "病假",
+            "诊断证明",
+            "진단서",
+            "병가",
+        ),
+        regex.compile(
+            r"\b(?i:arbeitsunfähigkeit(?:sbescheinigung)?|arbeitsunfähig|krankgeschrieben|"
+            r"krankmeldung|au-bescheinigung|arr[êe]t (?:de travail|maladie)|"
+            r"(?:de|la) baja (?:m[ée]dica |laboral )?(?:por|desde|hasta)|baja (?:m[ée]dica|laboral)|"
+            r"parte de (?:baja|confirmaci[óo]n|alta)|incapacidad temporal|atestado m[ée]dico|"
+            r"baixa m[ée]dica|certificado de incapacidade|certificato (?:medico )?di malattia|"
+            r"in malattia|ziekmelding|arbeidsongeschikt|zwolnienie lekarskie|zwolnienia lekarskiego|"
+            r"sjukskrivning|sjukskriven|läkarintyg|sağlık raporu|istirahat raporu)\b"
+            r"|(?:診断書|病假|诊断证明|진단서|병가)"
+        ),
+    ),
+    # An event of one person's care in Japanese, Chinese or Korean, where words run together:
+    # test results reported, a diagnosis made, an admission, a discharge, an operation planned.
+    (
+        "care_event_cjk",
+        (
+            "検査結果",
+            "診断",
+            "入院",
+            "退院",
+            "転科",
+            "手術",
+            "処方",
+            "检查结果",
+            "诊断",
+            "确诊",
+            "住院",
+            "出院",
+            "手术",
+            "处方",
+            "검사 결과",
+            "검사결과",
+            "진단",
+            "입원",
+            "퇴원",
+            "수술",
+            "처방",
+        ),
+        regex.compile(
+            r"検査結果|の診断|と診断|診断と|入院|退院|転科|手術(?:目的|予定|を受け|後)|処方(?:箋|薬)|"
+            r"检查结果|诊断为|确诊|住院|出院|手术(?:后|前|治疗)|处方|"
+            r"검사 ?결과|진단 ?(?:을|받|되|명)|입원|퇴원|수술 ?(?:을|후|전|받)|처방"
+        ),
+    ),
     # Allergies and reactions of a person: "had anaphylaxis to latex", "allergic to penicillin".
     (
         "allergy",
@@ -949,6 +1255,10 @@ CUE_FLOOR: dict[str, float] = {
     "vitals": 0.7,
     "glucose": 0.7,
     "encounter": 0.75,
+    "encounter_intl": 0.75,
+    "referral_intl": 0.6,
+    "certification_intl": 0.6,
+    "care_event_cjk": 0.6,
     "allergy": 0.8,
     # an admission, a discharge: an event of one person's care; a death
     "care_event": 0.6,
@@ -968,6 +1278,23 @@ CLINICAL_FIELD = regex.compile(
     r"presenting problem|specimen(?: (?:collected|received|type|source))?|injury|injuries|"
     r"nature of injury|mechanism of injury|"
     r"reason|concern)[ \t]?[:-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
+)
+# The same labelled fields in other languages: a diagnosis, the clinical question of a referral,
+# the reason for a visit, the findings, a history or the current medication ("Diagnose:",
+# "Frågeställning:", "Motivo de consulta:", "Rozpoznanie:", "主訴：", "주요 소견:").
+CLINICAL_FIELD_INTL = regex.compile(
+    r"(?im)(?<![\w])(?:diagnos(?:e|i|is|tic|tico|tyka)|diagnóstico|diagnóstico principal|"
+    r"verdachtsdiagnose|arbeitsdiagnose|fragestellung|anamnese|anamnesi|anamnes|anamnesis|"
+    r"befund|motif de (?:la )?consultation|motivo (?:de (?:la )?consulta|da consulta|"
+    r"de (?:la )?derivaci[óo]n|della visita|dell['’]invio)|juicio cl[íi]nico|"
+    r"antécédents|antecedentes(?: personales)?|quesito(?: diagnostico| clinico)?|"
+    r"vraagstelling|reden (?:van )?verwijzing|rozpoznanie|cel skierowania|"
+    r"frågeställning|aktuella läkemedel|tanı|teşhis|"
+    r"traitement en cours|medicação habitual|medicación habitual|medikation|terapia in corso|"
+    r"prescrizione|prescripción|prescrição|ordonnance|verordnung|läkemedelsordination|"
+    r"huidige medicatie|leki)[ \t]?[:：-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
+    r"|(?:診断名?|傷病名|主訴|所見|病名|诊断|主诉|病史|初步诊断|진단명?|주요 ?소견|소견|판정|주증상)"
+    r"[ \t]?[:：][ \t]?([^\s:：](?:[^\n。;!?_]){1,80})"
 )
 _BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")
 CARE_WORD = regex.compile(
@@ -1036,7 +1363,7 @@ class ClinicalNarrativeRecognizer:
         )
         out = [
             RawMatch(
-                "APPOINTMENT" if k == "encounter" else "CLINICAL_NARRATIVE",
+                "APPOINTMENT" if k in ("encounter", "encounter_intl") else "CLINICAL_NARRATIVE",
                 s,
                 e,
                 max(score, CUE_FLOOR.get(k, 0.0)),
@@ -1055,6 +1382,15 @@ class ClinicalNarrativeRecognizer:
             out.append(
                 RawMatch("CLINICAL_NARRATIVE", m.start(1), value_end, 0.8, "health", self.name)
             )
+        if ":" in text or "：" in text:
+            for m in finditer(CLINICAL_FIELD_INTL, text, timeout):
+                group = 1 if m.group(1) is not None else 2
+                value_end = m.start(group) + len(m.group(group).rstrip(" .,;"))
+                out.append(
+                    RawMatch(
+                        "CLINICAL_NARRATIVE", m.start(group), value_end, 0.8, "health", self.name
+                    )
+                )
         for m in finditer(IMAGING, text, timeout):
             out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name))
         return out

@@ -75,8 +75,15 @@ TITLE_PATIENT_INTL = regex.compile(
 TITLE_PATIENT_ARABIC = regex.compile(
     r"(?<![\w])(?:السيد|السيدة|الآنسة)[ \t](\p{Arabic}{2,20}(?:[ \t]\p{Arabic}{2,20}){0,2})"
 )
+# (and a doctor's title of other languages: "Docteur Giraud", "Dott.ssa Bruni", "Dra. Lima",
+# "Doutor Reis", "lek. Nowak")
+_DOCTOR_INTL = (
+    r"Docteur|Doktor|Dottoressa|Dottor|Dott\.ssa|Dott|Dra|Doctora|Doutora|Doutor|Dokter|"
+    r"Dr\.med|Dr\. med|lek\. med|lek"
+)
 TITLE_PROVIDER = regex.compile(
-    rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\.? ((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
+    rf"(?<![\w])(?:Dr|Doctor|Prof|Professor|{_DOCTOR_INTL})\.? "
+    rf"((?:Mr\.? |Ms\.? )?{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}})"
 )
 CREDENTIALED = regex.compile(
     rf"(?<![\w])({NAME_FIRST_LAST}|{_CAP} {_CAP}),? (?:{CREDENTIALS})(?![\w])"
@@ -103,7 +110,7 @@ GREETING = regex.compile(
 )
 # A provider's mark anywhere in a short span: "Dr. Park", "Lee, MD", "Ana Ruiz NP".
 PROVIDER_MARK = regex.compile(
-    rf"(?<![\w])(?:Dr|Doctor|Prof|Professor)\b\.?|(?:,\s?|\s)(?:{CREDENTIALS})(?![\w])"
+    rf"(?<![\w])(?:Dr|Doctor|Prof|Professor|{_DOCTOR_INTL})\b\.?|(?:,\s?|\s)(?:{CREDENTIALS})(?![\w])"
 )
 # "Mclaughlin, Flores and Hubbard Clinic", "Smith & Jones LLP": a list of surnames naming a firm.
 FIRM_AFTER = regex.compile(
@@ -204,13 +211,17 @@ PATIENT_CUE = regex.compile(
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated|"
     # other languages: "Paciente: ...", "je vous réfère Mme ...", "le remito a ..."
     r"paciente|patiente|patientin|patienten|paziente|nom du patient|nombre del paciente|"
+    # the insured or the service user named on a form: "Utente:", "Versicherte:", "Assuré :"
+    r"utente|versicherter?|assur[ée]e?|asegurad[oa]|segurad[oa]|assicurat[oa]|verzekerde|"
     r"nome do paciente|je vous (?:réfère|adresse)|le (?:remito|refiero)(?: a)?|encaminho|"
     r"überweise ich ihnen|"
     # Dutch, Polish, Italian, Turkish, Russian, Greek, Chinese, Japanese, Korean
-    r"patiënte?|naam patiënt|hierbij verwijs ik|pacjent(?:ka)?|imię i nazwisko|le invio il paziente|"
+    r"patiënte?|naam patiënt|hierbij verwijs ik|pacjent(?:ka|ki|ce|kę|ką|em|a|owi)?|"
+    r"imię i nazwisko|le invio il paziente|assistit[oa]|"
     r"hasta(?= ?:)|hasta adı|пациент(?:ка)?|больн(?:ой|ая)|ф\.?и\.?о\.?|ασθενής|"
     # (in scripts without capitals only before a colon: "환자 주소는" is "the patient's address")
-    r"(?:患者(?:姓名|氏名|名)?|病人|姓名|氏名|환자(?:명| 이름)?|성명)(?=\s{0,3}[:：]))"
+    r"(?:患者(?:姓名|氏名|名)?|病人|姓名|氏名|受診者|受检者|환자(?:명| 이름)?|성명|수검자|수진자)"
+    r"(?=\s{0,3}[:：]))"
     r")(?:\s{0,3}[:#：-]\s{0,8}|,?\s{1,3})"
     rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME})"
 )
@@ -218,6 +229,8 @@ STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
     # the patient in other languages ("Paciente:", "Pacjent:", "Hasta:", "患者：")
     r"paciente|paziente|patiënt|pacjent|hasta ?:|hasta adı|пациент|больн|ασθενής|患者|病人|환자|"
+    r"utente|versicherte|assuré|asegurad|segurad|assicurat|assistit|verzekerde|受診者|受检者|수검자|"
+    r"수진자|"
     rf"{_SUBJECT_CUES}|"
     r"d?sar|subject access|records request|release of information|"
     rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
@@ -366,6 +379,12 @@ DASH_TAIL_NAME = regex.compile(rf"(?m)[ \t][-–—][ \t]+({_UNCASED_NAME})[ \t]
 EMBEDDED_SCRIPT_NAME = regex.compile(
     rf"(?:^|(?<=[\n.!?:;,][ \t]{{1,3}})|(?<=\n)|(?<=[a-z][ \t]))({_UNCASED_NAME})"
     r"(?=[ \t]+(?:[a-z]{2,}|[0-9])[^\n]{0,200}[a-z])"
+)
+# A Japanese, Chinese or Korean name before its honorific: "藤田 健一様", "山口さま", "王芳女士",
+# "김영수 님" (not 先生, which in Japanese is any doctor or teacher and follows a surname alone).
+CJK_HONORIFIC_NAME = regex.compile(
+    r"(?|(?<!\p{Han})(\p{Han}{1,3}[ \u3000]?\p{Han}{1,3})(?:様|さま|殿|女士)"
+    r"|(?<![\p{Hangul}])(\p{Hangul}{2,4})[ \t]?님(?![\p{Hangul}]))"
 )
 # A line that is only a name in a script without capitals ("حمدي عنس" under a sign-off): the
 # engine reads it only in the signature of a writer who tells of their own health.
@@ -612,7 +631,7 @@ _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
 # for a case-insensitive pattern, lower-cased (_CUE_WORDS; checked on ASCII text only, where
 # lower-casing is exactly the pattern's case folding).
 _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
-    TITLE_PROVIDER: ("Dr", "Doctor", "Prof"),
+    TITLE_PROVIDER: ("Dr", "Doctor", "Prof", "Doct", "Dokt", "Dott", "Dout", "Dok", "lek"),
     TITLE_PATIENT: ("Mr", "Ms", "Miss", "Mx", "Mstr"),
     TITLE_PATIENT_ARABIC: ("السيد", "الآنسة"),
     TITLE_PATIENT_INTL: (
@@ -680,7 +699,7 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
 
 
 # Patterns that match only names in scripts without capitals.
-_UNCASED_ONLY = frozenset({DASH_TAIL_NAME, EMBEDDED_SCRIPT_NAME})
+_UNCASED_ONLY = frozenset({DASH_TAIL_NAME, EMBEDDED_SCRIPT_NAME, CJK_HONORIFIC_NAME})
 
 
 def _scan(
@@ -916,6 +935,7 @@ class NameRecognizer:
             (NAME_FROM_UNIT, "", 0.65),
             (NAME_BRACKET_DATE, "", 0.6),
             (CARE_ITEM_DASH_NAME, "patient", 0.7),
+            (CJK_HONORIFIC_NAME, "", 0.6),
         )
     )
 

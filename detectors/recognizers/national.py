@@ -122,6 +122,27 @@ def ABHA(value: str) -> int:  # noqa: N802 - named like the other validators
     return 1 if sum(ch.isdigit() for ch in value) == 14 and len(value) <= 17 else 0
 
 
+def NASS(value: str) -> int:  # noqa: N802 - named like the other validators
+    """Spain's social-security affiliation number (NASS, "28/12345678/40"): 12 digits whose
+    last two are the first ten modulo 97 (2); 12 digits failing the check by shape alone (1)."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) != 12 or len(value) > 16:
+        return 0
+    province, serial, check = int(digits[:2]), int(digits[2:10]), int(digits[10:])
+    base = province * 10_000_000 + serial if serial < 10_000_000 else int(digits[:10])
+    return 2 if base % 97 == check else 1
+
+
+def CNS(value: str) -> int:  # noqa: N802 - named like the other validators
+    """Brazil's Cartão Nacional de Saúde (Cartão SUS): 15 digits beginning 1, 2, 7, 8 or 9
+    whose weighted sum (15 down to 1) is a multiple of 11 (2); 15 digits otherwise (1)."""
+    digits = "".join(ch for ch in value if ch.isdigit())
+    if len(digits) != 15 or len(value) > 19:
+        return 0
+    total = sum(int(d) * w for d, w in zip(digits, range(15, 0, -1), strict=True))
+    return 2 if digits[0] in "12789" and total % 11 == 0 else 1
+
+
 SIN, BSN, PESEL = _valid(sin), _valid(bsn), _valid(pesel)
 CPF, AADHAAR, NIR = _valid(cpf), _valid(aadhaar), _valid(nir)
 CODICE_FISCALE, PERSONNUMMER, HETU = _valid(codicefiscale), _valid(personnummer), _valid(hetu)
@@ -171,6 +192,10 @@ ID_CUES: tuple[tuple[tuple[str, ...], tuple[Validator, ...]], ...] = (
     (("nhi", "nhi number", "nhi no", "national health index"), (NHI,)),
     (("nric", "nric no", "fin", "fin no", "nric/fin"), (NRIC,)),
     (("abha", "abha no", "abha number", "abha id", "health id"), (ABHA,)),
+    (("nass", "nss", "número de afiliación", "n.º de afiliación", "nº de afiliación",
+      "número de la seguridad social", "nº seguridad social", "n.º seguridad social"), (NASS,)),
+    (("cartão sus", "cartao sus", "cns", "cartão nacional de saúde",
+      "cartao nacional de saude"), (CNS,)),
     (("medicare", "medicare no", "medicare number", "medicare card", "medicare card number"),
      (MEDICARE_AU,)),
     (("national id", "national identity number", "national id number", "national identifier",
@@ -209,7 +234,17 @@ UNLABELLED = (
         regex.compile(r"(?<![\w-])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![\w-])"),
         CODICE_FISCALE,
     ),
+    # Sweden's personnummer in its long form (the short YYMMDD-NNNN is weighed apart, below),
+    # Korea's resident registration number, China's resident identity number, Finland's HETU:
+    # a birth date, a serial and a check that must all hold.
+    (regex.compile(r"(?<![\w.-])(?:19|20)\d{6}[-+]\d{4}(?![\w-]|\.\d)"), PERSONNUMMER),
+    (regex.compile(r"(?<![\w.-])\d{6}-[1-8]\d{6}(?![\w-]|\.\d)"), RRN),
+    (regex.compile(r"(?<![\w.-])[1-9]\d{5}(?:19|20)\d{9}[\dXx](?![\w-])"), RIC),
+    (regex.compile(r"(?<![\w.-])[0-3]\d[01]\d{3}[-+A-FYXWVU]\d{3}[\dA-Y](?![\w-])"), HETU),
 )
+# Sweden's short personnummer, YYMMDD-NNNN: one date-shaped reference in ten passes its check, so
+# it counts only as weak evidence without a label.
+SHORT_PERSONNUMMER = regex.compile(r"(?<![\w.-])\d{6}[-+]\d{4}(?![\w-]|\.\d)")
 
 
 def _prefixes(text: str, start: int) -> list[int]:
@@ -259,6 +294,11 @@ class NationalIdRecognizer:
                     out[m.span()] = RawMatch(
                         "NATIONAL_ID", m.start(), m.end(), 0.85, "identifier", self.name
                     )
+        for m in finditer(SHORT_PERSONNUMMER, text, timeout):
+            if m.span() not in out and PERSONNUMMER(m.group()) == 2:
+                out[m.span()] = RawMatch(
+                    "NATIONAL_ID", m.start(), m.end(), 0.6, "identifier", self.name
+                )
         if not any(ch.isdigit() for ch in text):
             return list(out.values())
         for cue in finditer(self.cue, text, timeout):
