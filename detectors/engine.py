@@ -297,6 +297,24 @@ _NER_LABELS = {
 }
 
 
+_LINE_SEGMENT = re.compile(r"[^\r\n]+")
+
+
+def _name_line(text: str) -> tuple[int, int] | None:
+    """The [start, end) of the line of ``text`` with the most capitalised words (the first of
+    equals), bullets and trailing dashes trimmed; None when no line has one."""
+    best: tuple[int, int] | None = None
+    most = 0
+    for seg in _LINE_SEGMENT.finditer(text):
+        raw = seg.group()
+        lead = len(raw) - len(raw.lstrip(" \t-–•*>"))
+        body = raw[lead:].rstrip(" \t-–,")
+        count = sum(1 for w in body.split() if w[:1].isupper())
+        if count > most:
+            most, best = count, (seg.start() + lead, seg.start() + lead + len(body))
+    return best
+
+
 def _overlaps(a: RawMatch, b: RawMatch) -> bool:
     return a.start < b.end and b.start < a.end
 
@@ -345,14 +363,15 @@ class PhiEngine:
                 # CSV header) nor runs past its line ("Julio McDonald<CR><LF>Front desk").
                 if any(sep in ent.text for sep in "\t|;"):
                     continue
-                cut = min(
-                    (i for i in (ent.text.find("\n"), ent.text.find("\r")) if i >= 0), default=-1
-                )
-                if cut >= 0:
-                    if len(ent.text[:cut].strip()) < 2:
+                if "\n" in ent.text or "\r" in ent.text:
+                    # the line holding the most capitalised words: "Julio McDonald" of "Julio
+                    # McDonald<CR><LF>Front", "Iya Aloba" of "escalate<CR><LF>- Iya Aloba"
+                    best = _name_line(ent.text)
+                    if best is None:
                         continue
-                    kept = ent.text[:cut].rstrip(" -–,")
-                    end, words = start + len(kept), len(kept.split())
+                    lo, hi = best
+                    start, end = ent.start_char + offset + lo, ent.start_char + offset + hi
+                    words = len(ent.text[lo:hi].split())
             # A lone surname or given name is weak evidence on its own.
             score = 0.7 if words > 1 else 0.5
             out.append(RawMatch(label, start, end, score, "identifier", "spacy_ner"))
@@ -768,7 +787,7 @@ def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
     reader's own measurements: "your written plan" beside two measured values (a weight, a BMI,
     a lab value), which nobody sends to a colleague about the colleague.
     """
-    if SECOND_PERSON_CARE.search(text):
+    if SECOND_PERSON_CARE.search(text) or any(m.role == "reader" for m in raw):
         return True
     measured = 0
     for m in raw:

@@ -35,7 +35,8 @@ class RawMatch:
     recognizer: str
     # for names: "patient", "provider", "correspondent", "addressee", "titled_addressee" (a
     # doctor greeted by title: the engine decides which), "staff", ""; for health: "self" (the
-    # writer's own, "I can't hear without it"), ""
+    # writer's own, "I can't hear without it"), "reader" (the reader's own, said in a language
+    # other than English: "votre rendez-vous", "ditt provsvar"), ""
     role: str = ""
 
 

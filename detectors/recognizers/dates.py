@@ -27,12 +27,15 @@ DATE = regex.compile(
     rf"\d{{1,2}}(?:er|º|°)?\.?[ ](?:de[ ])?{_MONTH_INTL}(?:[ ]de)?[ ]\d{{4}}|"
     rf"\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})"
     rf"|\d{{4}}-\d{{1,2}}-\d{{1,2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d{{1,6}})?)?)?"
+    # year first with slashes or dots, as East Asian and some European mail writes it
+    rf"|(?:19|20)\d{{2}}[/.](?:0?[1-9]|1[0-2])[/.](?:0?[1-9]|[12]\d|3[01])"
     rf"|\d{{1,2}}[ -]{_MONTH}[ ,-]{{1,2}}\d{{2,4}}"
     rf"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]{{0,6}},? )?{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
     rf"|{_MONTH} \d{{4}}"
     rf"|\d{{1,2}}/\d{{4}}"
-    # "04.15.68.30.65" is a phone and "93.63.30.221" an address, not dates followed by a dot
-    rf")(?![\w/-]|[.:]\d)"
+    # "04.15.68.30.65" is a phone and "93.63.30.221" an address, not dates followed by a dot;
+    # a Japanese, Chinese or Korean word may follow with no space ("1979/01/09生")
+    rf")(?![\w/-](?<![\p{{Han}}\p{{Hiragana}}\p{{Katakana}}\p{{Hangul}}])|[.:]\d)"
     # East Asian dates, in scripts without word boundaries: "1965年3月2日", "1965년 3월 2일" and
     # Japanese era years, "昭和40年3月2日" (Showa 40, 1965), "平成元年5月1日"
     rf"|(?<!\d)(?:\d{{4}}|(?:明治|大正|昭和|平成|令和)(?:\d{{1,2}}|元))年\d{{1,2}}月\d{{1,2}}日"
@@ -212,9 +215,7 @@ class DateRecognizer:
             header = ""
             dob_at = _last_context(DOB_CONTEXT, text, start, 30)
             service_at = _last_context(SERVICE_CONTEXT, text, start, 35)
-            if (dob_at >= 0 and dob_at >= service_at) or (
-                value.endswith(("日", "일")) and _BORN_AFTER.match(text, end, end + 3)
-            ):
+            if (dob_at >= 0 and dob_at >= service_at) or (_BORN_AFTER.match(text, end, end + 3)):
                 entity, score = "DOB", 0.95
             elif service_at >= 0:
                 entity, score = "DATE_OF_SERVICE", 0.8

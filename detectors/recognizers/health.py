@@ -598,7 +598,9 @@ class LabRecognizer:
         folded = text.casefold()
         if any(w in folded for w in _YOUR_RESULTS_GATE):
             for m in finditer(YOUR_RESULTS_INTL, text, timeout):
-                out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.7, "health", self.name))
+                out.append(
+                    RawMatch("LAB_RESULT", m.start(), m.end(), 0.7, "health", self.name, "reader")
+                )
         return out
 
 
@@ -1296,6 +1298,11 @@ CLINICAL_FIELD_INTL = regex.compile(
     r"|(?:診断名?|傷病名|主訴|所見|病名|诊断|主诉|病史|初步诊断|진단명?|주요 ?소견|소견|판정|주증상)"
     r"[ \t]?[:：][ \t]?([^\s:：](?:[^\n。;!?_]){1,80})"
 )
+# The possessive that makes a visit the reader's own, in the languages of "encounter_intl".
+READER_POSSESSIVE = regex.compile(
+    r"(?i)(?:votre|ton|su|tu|a sua|sua|ihr|ihren|ihrem|dein|deinen|il suo|suo|la sua|uw|pana|"
+    r"pani|państwa|din|er|ditt|randevunuz)\b"
+)
 _BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")
 CARE_WORD = regex.compile(
     r"(?i)(?<![\w])(?:visit|appointment|appt|referral|consult|exam|seen|admission|telehealth|"
@@ -1336,6 +1343,7 @@ class ClinicalNarrativeRecognizer:
                 continue
             for m in finditer(pattern, text, timeout):
                 hits.append((kind, m.start(), m.end()))
+        reader: set[int] = set()
         for kind, gate, pattern in GATED_CUES:
             if any(w in folded for w in gate):
                 for m in finditer(pattern, text, timeout):
@@ -1344,6 +1352,9 @@ class ClinicalNarrativeRecognizer:
                     your = text[m.start() : m.start() + 5].lower() == "your "
                     start = m.start() + 5 if your else m.start()
                     hits.append((kind, start, m.end()))
+                    # "votre rendez-vous", "Ihr Termin", "ditt återbesök": the reader's own
+                    if kind == "encounter_intl" and READER_POSSESSIVE.match(m.group()):
+                        reader.add(start)
         if "#" in text:
             for m in finditer(DISPENSE, text, timeout):
                 hits.append(("dosing", m.start(), m.end()))
@@ -1369,6 +1380,7 @@ class ClinicalNarrativeRecognizer:
                 max(score, CUE_FLOOR.get(k, 0.0)),
                 "health",
                 self.name,
+                "reader" if s in reader else "",
             )
             for k, s, e in hits
         ]

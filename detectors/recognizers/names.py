@@ -99,9 +99,15 @@ HEADER_LINE = regex.compile(
 )
 _GREET_PARTICLES = r"van|von|der|den|de|da|di|du|del|della|dos|das|le|la|bin|ibn|ter|ten"
 GREETING = regex.compile(
-    rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?)[ ,]{{1,3}}"
+    rf"(?m)^(?:>\s?)*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening)|Greetings|Attn:?|Attention:?"
+    # the same in other languages: "Hej Stig!", "Bonjour Madame Roy,", "Sehr geehrte Frau Lenz,"
+    r"|Hej|Hei|Hallo|Hola|Bonjour|Bonsoir|Buongiorno|Buonasera|Bom dia|Boa tarde|Olá|"
+    r"Dzień dobry|Merhaba|Goedemorgen|Goedemiddag|Beste|Geachte|Liebe|Lieber|"
+    r"Sehr geehrte|Sehr geehrter|Estimado|Estimada|Querido|Querida|Caro|Cara|Gentile|"
+    r"Gentilissim[oa]|Cher|Chère|Prezado|Prezada|Szanown[ya]|Kära|Käre)[ ,]{1,3}"
     # other languages' forms of address stay outside the name: "Dear pani Marika Miąsik"
-    r"(?:(?:pani|pan|Pani|Pan|Herr|Frau|Sr|Sra|Srta|Mme|Mlle|Sig|Sig\.ra|Dhr|Mevr|Bay|Bayan)\.? )?"
+    r"(?:(?:pani|pan|Pani|Pan|Herr|Frau|Sr|Sra|Srta|Mme|Mlle|Sig|Sig\.ra|Dhr|Mevr|Bay|Bayan|"
+    r"Madame|Monsieur|Signora|Signor|Senhora|Senhor|Señora|Señor|mevrouw|meneer|heer)\.? )?"
     # Turkish titles stay in the name's span: "Dear Uz. Bitül Tevetoğlu", "Dear Av. Ece Kaya".
     rf"((?:Dr\.? |Mr\.? |Ms\.? |Mrs\.? |(?:Uz|Av|Doç|Op|Dt|Ecz)\. )?{_CAP}(?: (?:(?:{_GREET_PARTICLES}) )*{_CAP}){{0,2}}"
     # a name in a script without capitals: "Dear ماهان زارعی,", "Dear 稔 加藤,"

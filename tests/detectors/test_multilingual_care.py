@@ -239,3 +239,57 @@ def test_a_results_table_in_a_newsletter_is_not_the_readers() -> None:
 def test_an_ner_name_stays_in_its_cell_and_line(engine: PhiEngine, text: str) -> None:
     names = [text[m.start : m.end] for m in engine._ner(text) if m.entity == "PERSON"]
     assert all(not any(c in n for c in "\t\r\n|;") for n in names), names
+
+
+def test_an_ner_name_across_lines_keeps_its_name_line(engine: PhiEngine) -> None:
+    """A span the NER runs over a line break keeps the line that holds the name."""
+    text = (
+        "Virtual ward list:\r\n- Yetunde Ayandokun (75): pneumonia; NEWS2 1; escalate\r\n"
+        "- Iya Mosunmola Aloba (64): UTI with delirium; NEWS2 4; med reg review\r\n"
+    )
+    # (the model reads "escalate<CR><LF>- Iya Mosunmola Aloba" as one PERSON)
+    found = [(text[m.start : m.end], m.score) for m in engine._ner(text) if m.entity == "PERSON"]
+    assert ("Iya Mosunmola Aloba", 0.7) in found
+    assert not any("escalate" in n for n, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Dear Ann,\nthanks for the forms.", "Ann"),
+        ("Hi Stig!\n\nSee below.", "Stig"),
+        ("Hej Stig!\n\nSe nedan.", "Stig"),
+        ("Bonjour Madame Roy,\nvoici le document.", "Roy"),
+        ("Sehr geehrte Frau Lenz,\nanbei das Formular.", "Lenz"),
+        ("Caro Marco,\nti scrivo per la riunione.", "Marco"),
+        ("Dzień dobry Pani Ewo,\nprzesyłam dokument.", "Ewo"),
+    ],
+)
+def test_greetings_name_their_addressee(text: str, name: str) -> None:
+    """The greeting word stays outside the name it greets, in English and other languages."""
+    from detectors.recognizers.names import NameRecognizer
+
+    found = {(text[m.start : m.end], m.role) for m in NameRecognizer().analyze(text, T)}
+    assert (name, "addressee") in found
+
+
+@pytest.mark.parametrize(
+    ("subject", "body"),
+    [
+        (
+            "Provsvar",
+            "Hej Stig!\n\nDitt provsvar från 13 februari är klart. Alla värden var normala.\n\n"
+            "Vänliga hälsningar\nMaria Strand, distriktssköterska",
+        ),
+        (
+            "Votre rendez-vous",
+            "Bonjour Madame Roy,\n\nvotre rendez-vous de contrôle est fixé au 3 mars à 9h.\n\n"
+            "Le secrétariat",
+        ),
+    ],
+    ids=["sv", "fr"],
+)
+def test_care_told_to_a_reader_greeted_by_name_is_phi(
+    engine: PhiEngine, subject: str, body: str
+) -> None:
+    assert band(engine, subject, body) != "clean"
