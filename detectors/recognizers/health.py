@@ -1020,7 +1020,8 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             r"vaccination)"
             r"|ditt (?:nästa |nya |bokade )?(?:besök|återbesök|läkarbesök)"
             r"|återbesök|läkarbesök|besök hos (?:läkare|doktor|sjuksköterska|"
-            r"distriktssköterska|barnmorska|fysioterapeut)|bokad tid|kallelse till"
+            r"distriktssköterska|barnmorska|fysioterapeut)|bokad tid|kallelse till (?:mammografi|screening|"
+            r"undersökning|besök|återbesök|provtagning|vaccination|läkare|cellprov)"
             # Turkish
             r"|randevunuz|(?:muayene|kontrol|doktor) randevusu|kontrol muayenesi"
             r")\b"

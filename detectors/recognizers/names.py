@@ -79,7 +79,8 @@ TITLE_PATIENT_ARABIC = regex.compile(
 # "Doutor Reis", "lek. Nowak")
 _DOCTOR_INTL = (
     r"Docteur|Doktor|Dottoressa|Dottor|Dott\.ssa|Dott|Dra|Doctora|Doutora|Doutor|Dokter|"
-    r"Dr\.med|Dr\. med|lek\. med|lek"
+    # ("lek." only with its dot: without it, Polish "lek" is a medicine, "lek Metformax")
+    r"Dr\.med|Dr\. med|lek\. med\.|lek\."
 )
 TITLE_PROVIDER = regex.compile(
     rf"(?<![\w])(?:Dr|Doctor|Prof|Professor|{_DOCTOR_INTL})\.? "
@@ -801,7 +802,12 @@ NOT_NAME_WORDS = frozenset(
     conclusion conclusions keywords funding disclosures affiliation affiliations
     identifier identifiers list type value values segment segments code codes table column columns
     mapping element elements attribute attributes resource resources record records demographics
-    alias identity schema payload""".split()
+    alias identity schema payload
+    all everyone colleagues colleague
+    grüße grüsse grüßen grüssen gruß gruss wünsche kollegen kolleginnen kollegin kollege team
+    equipo equipe équipe squadra zespół collega colleghi colleghe collègues compañeros colegas
+    alle allen allemaal tutti todos todas tous toutes wszyscy herren damen damas señores senhores
+    collega's medewerkers""".split()
 )
 
 

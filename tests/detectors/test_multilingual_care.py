@@ -56,10 +56,11 @@ def test_appointments_in_other_languages(text: str) -> None:
         "De praktijk is gesloten op Tweede Paasdag.",
         "Serwis systemu potrwa od 18:00 do 20:00.",
         "Vi söker en sjuksköterska till vår mottagning.",
+        "Kallelse till årsmöte den 12 mars.",
         "Le séminaire commence à 19h à l'hôtel de ville.",
         "見積書を添付いたしますのでご確認ください。",
     ],
-    ids=["es", "de", "nl", "pl", "sv", "fr", "ja"],
+    ids=["es", "de", "nl", "pl", "sv", "sv-meeting", "fr", "ja"],
 )
 def test_no_appointment_in_business_notices(text: str) -> None:
     assert not {"APPOINTMENT", "CLINICAL_NARRATIVE"} & kinds(text)
@@ -293,3 +294,37 @@ def test_care_told_to_a_reader_greeted_by_name_is_phi(
     engine: PhiEngine, subject: str, body: str
 ) -> None:
     assert band(engine, subject, body) != "clean"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Danke.\n\nBeste Grüße\nAnna Roth",
+        "Liebe Grüße,\nTom",
+        "Hola Equipo,\nos envío el turno.",
+        "Beste Kollegen,\nanbei der Plan.",
+        "Hello All,\nthe rota is attached.",
+        "Dear Colleagues,\nplease find attached.",
+    ],
+)
+def test_a_sign_off_or_a_group_is_no_addressee(text: str) -> None:
+    """ "Beste Grüße" signs off and "Hola Equipo" greets a team: neither names a person."""
+    from detectors.recognizers.names import NameRecognizer
+
+    found = [m for m in NameRecognizer().analyze(text, T) if m.role == "addressee"]
+    assert found == []
+
+
+def test_doctors_titles_of_other_languages() -> None:
+    from detectors.recognizers.names import NameRecognizer
+
+    def providers(text: str) -> set[str]:
+        return {
+            text[m.start : m.end] for m in NameRecognizer().analyze(text, T) if m.role == "provider"
+        }
+
+    assert "Giraud" in providers("Intervenant : Docteur Giraud, cardiologue")
+    assert "Anna Nowak" in providers("Wizyta u lek. Anna Nowak jutro.")
+    assert "Bruni" in providers("Medico: Dott.ssa Bruni")
+    # Polish "lek" without its dot is a medicine, not a title
+    assert providers("Przepisano lek Metformax 500.") == set()
