@@ -806,7 +806,7 @@ NOT_NAME_WORDS = frozenset(
     all everyone colleagues colleague
     grüße grüsse grüßen grüssen gruß gruss wünsche kollegen kolleginnen kollegin kollege team
     equipo equipe équipe squadra zespół collega colleghi colleghe collègues compañeros colegas
-    alle allen allemaal tutti todos todas tous toutes wszyscy herren damen damas señores senhores
+    allemaal tutti todos todas tous toutes wszyscy herren damen damas señores senhores
     collega's medewerkers""".split()
 )
 
