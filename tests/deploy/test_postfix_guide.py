@@ -256,3 +256,24 @@ def test_guide_sets_up_submission_with_sasl_and_mail_flows_through_phigate(
     assert f"relay=127.0.0.1[127.0.0.1]:{ports.gateway}," in log, transcript
     assert "phigate before-queue test" not in log  # Postfix logs no subjects
     assert len(sink.messages()) == 2, transcript
+
+
+def test_the_guides_sasl_password_is_safe_to_pass_on_a_command_line() -> None:
+    """The password the guide generates is handed to swaks and saslpasswd2 as an argument: a
+    leading "+" or "-" (base64 output had both, and "/" too) made swaks read it as an option, so
+    the guide's own test mail failed about one run in thirty."""
+    line = next(
+        ln
+        for ln in GUIDE.read_text(encoding="utf-8").splitlines()
+        if ln.startswith("SASL_PASSWORD=")
+    )
+    command = re.fullmatch(r"SASL_PASSWORD=\$\((.+?)\)(?:\s+#.*)?", line)
+    assert command is not None, line
+    made = [
+        subprocess.run(
+            command.group(1), shell=True, check=True, capture_output=True, text=True
+        ).stdout.strip()
+        for _ in range(40)
+    ]
+    assert all(re.fullmatch(r"[A-Za-z0-9]{24,}", p) for p in made), made
+    assert len(set(made)) == len(made)
