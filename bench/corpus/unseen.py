@@ -486,8 +486,13 @@ def build_source(
     source: Source,
     families: Mapping[str, Callable[[Any], Mail]],
     make_gen: Callable[[random.Random], Any],
+    render_mail: Callable[[Mail, Any, int], bytes] | None = None,
 ) -> list[dict[str, object]]:
-    """Write a source's families into `out`; return their manifest rows."""
+    """Write a source's families into `out`; return their manifest rows.
+
+    ``render_mail(mail, gen, seq)`` writes a message for a source that renders its own MIME
+    (templates-l, templates-m); by default `render` with the source's practice and tag.
+    """
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed + source.seed_offset)
     rows: list[dict[str, object]] = []
@@ -496,10 +501,14 @@ def build_source(
             g = make_gen(rng)
             mail = make(g)
             name = f"msg_{source.letter}_{len(rows) + 1:05d}.eml"
-            raw = render(
-                mail, g, source.seq_base + len(rows), practice=source.practice,
-                partner=source.partner, tag=source.tag,
-            )  # fmt: skip
+            seq = source.seq_base + len(rows)
+            raw = (
+                render_mail(mail, g, seq)
+                if render_mail is not None
+                else render(
+                    mail, g, seq, practice=source.practice, partner=source.partner, tag=source.tag
+                )
+            )
             (out / name).write_bytes(raw)
             rows.append(
                 {"file": name, "label": mail.label, "category": family, "source": source.name}

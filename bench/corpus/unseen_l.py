@@ -65,7 +65,7 @@ import openpyxl
 from faker import Faker
 
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import FakerGen, Source
+from bench.corpus.unseen import FakerGen, Source, build_source
 
 PATIENT_LOCALES = (
     "en_GB", "en_GB", "en_GB", "en_IE", "en_IN", "pl_PL", "fr_FR", "de_DE", "cs_CZ", "hu_HU",
@@ -1143,18 +1143,6 @@ def render(mail: Mail, g: Gen, seq: int, source: Source = SOURCE) -> bytes:
 
 
 def build(out: Path, per_family: int, seed: int) -> list[dict[str, object]]:
-    """Write this file's families into `out` (msg_l_NNNNN.eml); return their manifest rows, as
-    `unseen.build_source` does but through this file's own `render`."""
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed + SOURCE.seed_offset)
-    rows: list[dict[str, object]] = []
-    for family, make in FAMILIES.items():
-        for _ in range(per_family):
-            g = Gen(rng)
-            mail = make(g)
-            name = f"msg_{SOURCE.letter}_{len(rows) + 1:05d}.eml"
-            (out / name).write_bytes(render(mail, g, SOURCE.seq_base + len(rows)))
-            rows.append(
-                {"file": name, "label": mail.label, "category": family, "source": SOURCE.name}
-            )
-    return rows
+    """Write this file's families into `out` (msg_l_NNNNN.eml) through this file's own
+    `render`; return their manifest rows."""
+    return build_source(out, per_family, seed, SOURCE, FAMILIES, Gen, render_mail=render)

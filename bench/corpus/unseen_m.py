@@ -75,7 +75,7 @@ from pathlib import Path
 from faker import Faker
 
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import Source
+from bench.corpus.unseen import Source, build_source
 
 BASE = dt.date(2026, 2, 16)
 MID_DOMAIN = "euro-clinic-mail.example"
@@ -1686,17 +1686,6 @@ def render(mail: Mail, g: Gen, seq: int) -> bytes:
 
 
 def build(out: Path, per_family: int, seed: int) -> list[dict[str, object]]:
-    """Write this file's families into `out` (msg_m_NNNNN.eml); return their manifest rows."""
-    out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed + SOURCE.seed_offset)
-    rows: list[dict[str, object]] = []
-    for family, make in FAMILIES.items():
-        for _ in range(per_family):
-            g = Gen(rng)
-            mail = make(g)
-            name = f"msg_{SOURCE.letter}_{len(rows) + 1:05d}.eml"
-            (out / name).write_bytes(render(mail, g, SOURCE.seq_base + len(rows)))
-            rows.append(
-                {"file": name, "label": mail.label, "category": family, "source": SOURCE.name}
-            )
-    return rows
+    """Write this file's families into `out` (msg_m_NNNNN.eml) through this file's own
+    `render`; return their manifest rows."""
+    return build_source(out, per_family, seed, SOURCE, FAMILIES, Gen, render_mail=render)
