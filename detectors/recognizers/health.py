@@ -400,7 +400,9 @@ class DiagnosisRecognizer:
     cjk_pattern: regex.Pattern[str] = field(
         default_factory=lambda: regex.compile(
             "|".join(
-                regex.escape(t) for t in sorted(set(terms("conditions_cjk.txt")), key=len)[::-1]
+                # longest first, then in order (the source is the same in every process)
+                regex.escape(t)
+                for t in sorted(set(terms("conditions_cjk.txt")), key=lambda t: (-len(t), t))
             )
         )
     )
