@@ -23,7 +23,7 @@ from detectors.decision import decide
 from detectors.findings import Decision, Finding
 from detectors.masking import mask
 from detectors.prefilter import gated_recognizers
-from detectors.recognizers import RawMatch, default_recognizers
+from detectors.recognizers import RawMatch, default_recognizers, multiscan
 from detectors.recognizers.names import (
     GREETING,
     HONORIFIC,
@@ -328,6 +328,9 @@ class PhiEngine:
         # The prefilter skips recognizers that cannot match a text (detectors/prefilter.py).
         self.cheap = gated_recognizers(self.recognizers, self.config)
         self.nlp = load_nlp(trimmed=True)
+        # One Hyperscan pass per text skips the patterns that cannot match it; the databases
+        # load (or compile) in the background, and until then every pattern is scanned.
+        multiscan.start()
 
     # ---- single text -------------------------------------------------------------------
     def _cheap(self, text: str) -> list[RawMatch]:

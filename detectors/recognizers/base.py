@@ -8,6 +8,7 @@ from typing import Protocol, TypeAlias
 
 import regex
 
+from detectors.recognizers import multiscan
 from detectors.recognizers.gates import (
     Pattern,
     context_absent,
@@ -121,14 +122,23 @@ def finditer(
 ) -> Iterator[regex.Match[str]]:
     """Iterate matches, turning a timeout into RegexTimeout.
 
-    A pattern behind a gate (`gate_words`, `gate_suffixes`) is not run on a text the gate
-    clears; only a pattern that `needs_budget` runs with the time budget.
+    A pattern that the Hyperscan pass shows cannot match the text (`multiscan`) is not run, nor
+    one behind a gate (`gate_words`, `gate_suffixes`) on a text the gate clears; only a pattern
+    that `needs_budget` runs with the time budget. (A plain function, not a generator: most
+    calls return at once, and the rest hand back the regex module's own iterator.)
     """
-    if word_gated(pattern, text):
-        return
-    budget = timeout if needs_budget(pattern) else None
+    if multiscan.absent(pattern, text) or word_gated(pattern, text):
+        return iter(())
+    if needs_budget(pattern):
+        return _budgeted(pattern, text, timeout, overlapped)
+    return pattern.finditer(text, overlapped=overlapped)
+
+
+def _budgeted(
+    pattern: Pattern, text: str, timeout: float, overlapped: bool
+) -> Iterator[regex.Match[str]]:
     try:
-        yield from pattern.finditer(text, overlapped=overlapped, timeout=budget)
+        yield from pattern.finditer(text, overlapped=overlapped, timeout=timeout)
     except TimeoutError as exc:
         raise RegexTimeout("pattern exceeded its time budget") from exc
 

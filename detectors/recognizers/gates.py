@@ -15,6 +15,8 @@ from typing import TypeAlias
 
 import regex
 
+from detectors.recognizers import multiscan
+
 Pattern: TypeAlias = "regex.Pattern[str]"
 
 # ---- word gates -------------------------------------------------------------------------------
@@ -171,6 +173,7 @@ def forget_text() -> None:
     this when done, so no message text stays referenced between messages."""
     _last_words[0] = _TextWords("", frozenset())
     _last_lower[0] = ("", "")
+    multiscan.forget()
 
 
 # ---- the time budget ---------------------------------------------------------------------------

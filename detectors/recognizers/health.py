@@ -9,6 +9,7 @@ from importlib import resources
 
 import regex
 
+from detectors.recognizers import multiscan
 from detectors.recognizers.base import (
     RawMatch,
     RegexRecognizer,
@@ -1342,13 +1343,15 @@ class ClinicalNarrativeRecognizer:
         folded = text.casefold()
         for kind, pattern in NARRATIVE_CUES:
             words = NARRATIVE_GATES.get(kind)
-            if words is not None and not any(w in folded for w in words):
+            if multiscan.absent(pattern, text) or (
+                words is not None and not any(w in folded for w in words)
+            ):
                 continue
             for m in finditer(pattern, text, timeout):
                 hits.append((kind, m.start(), m.end()))
         reader: set[int] = set()
         for kind, gate, pattern in GATED_CUES:
-            if any(w in folded for w in gate):
+            if not multiscan.absent(pattern, text) and any(w in folded for w in gate):
                 for m in finditer(pattern, text, timeout):
                     # "your hygienist appointment": the span leaves "your" before it, so the
                     # engine reads the text as speaking to the patient about their own care.

@@ -16,6 +16,7 @@ import regex
 from anyascii import anyascii
 from spacy.lang.en.stop_words import STOP_WORDS
 
+from detectors.recognizers import multiscan
 from detectors.recognizers.base import RawMatch, finditer, table_cell
 from detectors.recognizers.gates import text_words
 from detectors.recognizers.health import drug_names, terms
@@ -717,6 +718,8 @@ def _scan(
     ``lower`` is ``text`` lower-cased when it is ASCII ("" otherwise: no cue-word gate then).
     """
     if lower and pattern in _UNCASED_ONLY:  # ASCII text holds no script without capitals
+        return iter(())
+    if multiscan.absent(pattern, text):  # before the word gates below: one set lookup
         return iter(())
     gate = _GATES.get(pattern)
     if gate is not None and gate.search(text) is None:

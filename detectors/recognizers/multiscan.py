@@ -1,0 +1,785 @@
+"""One Hyperscan pass per text tells which patterns cannot match it, so the regex scans of those
+patterns are skipped.
+
+Most patterns find nothing in most text: on the shared dev corpus seven scans in ten match
+nothing, and they take two thirds of the regex time. Hyperscan runs every pattern at once, in one
+pass over the text's UTF-8 bytes; each pattern it reports as absent is not scanned again.
+
+The answer must never be wrong in one direction: a pattern that matches must be reported. Each
+pattern is given to Hyperscan as `widen` rewrites it, a pattern that matches everything the
+original matches (and maybe more), in Hyperscan's prefilter mode, which may widen it further:
+
+* assertions are dropped: lookarounds, word boundaries, ``$`` outside multiline mode;
+* every character class and class escape (``\\w``, ``\\p{Lu}``, ``[^,;]``) keeps its ASCII
+  members, worked out by the regex module itself, and takes every non-ASCII character beside them
+  unless it is a plain set of ASCII characters;
+* case-blind letters match the characters that fold to them (``k`` also the Kelvin sign);
+* bounded repeats longer than `_MAX_BOUND` become unbounded; atomic groups, possessive and lazy
+  quantifiers become plain ones.
+
+What `widen` cannot read (back-references, conditionals, fuzzy matching, named lists) is left out
+of the database: such a pattern is always scanned. Without Hyperscan (it ships for x86-64 only)
+nothing is skipped. tests/detectors/test_multiscan.py checks the rewriting against the regex
+module character by character, and tests/detectors/test_prefilter_soundness.py shows on every
+corpus at hand that findings are the same with and without the skipping.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import functools
+import hashlib
+import importlib
+import json
+import logging
+import os
+import pkgutil
+import threading
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TypeAlias
+
+import regex
+
+try:  # x86-64 wheels only; elsewhere every pattern is scanned
+    import hyperscan
+except ImportError:  # pragma: no cover - depends on the platform
+    hyperscan = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+Pattern: TypeAlias = "regex.Pattern[str]"
+Database: TypeAlias = "hyperscan.Database"
+
+# A bounded repeat up to this many stays bounded; a longer one becomes unbounded (the database
+# compiles in a fraction of the time, and a prefilter may match more).
+_MAX_BOUND = 8
+_NON_ASCII = r"\x{80}-\x{10FFFF}"
+# ASCII letters that a case-blind pattern also matches to a character outside ASCII (the regex
+# module's simple case folding; test_multiscan.py derives this from every code point).
+CASE_PARTNERS: dict[str, str] = {"i": "\u0130", "k": "\u212a", "s": "\u017f"}
+_ZERO_WIDTH_ESCAPES = frozenset("bBmMGK")
+_CLASS_ESCAPES = frozenset("dDwWsSpPhHvV")
+_SIMPLE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\a", "e": "\x1b"}
+# the flags as plain ints (enum arithmetic was most of the rewriting's time)
+_I, _M, _S, _X, _V1 = (
+    int(f) for f in (regex.IGNORECASE, regex.MULTILINE, regex.DOTALL, regex.VERBOSE, regex.VERSION1)
+)
+_SCOPED_FLAGS = {"i": _I, "m": _M, "s": _S, "x": _X}
+# Flags whose meaning the rewriting follows; a pattern with any other (fuzzy, reverse, WORD,
+# full case folding, POSIX) is not rewritten.
+_UNSUPPORTED_FLAGS = int(
+    regex.REVERSE | regex.WORD | regex.FULLCASE | regex.POSIX | regex.BESTMATCH
+)
+
+
+class Unsupported(ValueError):
+    """A construct `widen` does not rewrite: the pattern stays out of the database."""
+
+
+def _hs_char(ch: str) -> str:
+    """``ch`` as a Hyperscan literal."""
+    if ch.isascii() and ch.isalnum():
+        return ch
+    return f"\\x{{{ord(ch):x}}}"
+
+
+def _ascii_class(members: Iterable[str], non_ascii: bool) -> str:
+    """A Hyperscan class of ``members`` (ASCII characters), plus every non-ASCII one if asked."""
+    codes = sorted({ord(c) for c in members})
+    parts: list[str] = []
+    i = 0
+    while i < len(codes):
+        j = i
+        while j + 1 < len(codes) and codes[j + 1] == codes[j] + 1:
+            j += 1
+        lo, hi = codes[i], codes[j]
+        parts.append(f"\\x{{{lo:x}}}" if lo == hi else f"\\x{{{lo:x}}}-\\x{{{hi:x}}}")
+        i = j + 1
+    if non_ascii:
+        parts.append(_NON_ASCII)
+    if not parts:
+        raise Unsupported("a class that matches nothing")
+    return "[" + "".join(parts) + "]"
+
+
+_ASCII = "".join(chr(i) for i in range(128))
+
+
+@functools.lru_cache(maxsize=4096)
+def _members(source: str, flags: int) -> list[str]:
+    """The ASCII characters that the one-character pattern ``source`` matches under ``flags``."""
+    try:
+        one = regex.compile(source, flags)
+    except regex.error as exc:
+        raise Unsupported(str(exc)) from exc
+    return sorted(set(one.findall(_ASCII)))
+
+
+class _Widener:
+    """Rewrites one regex-module pattern into a Hyperscan pattern that matches at least as much."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        if int(pattern.flags) & _UNSUPPORTED_FLAGS:
+            raise Unsupported("flags")
+        self.src = pattern.pattern
+        self.i = 0
+        # flags an atom is compiled under to read its members: the pattern's own, without the
+        # ones the rewriting tracks itself
+        self.base = int(pattern.flags) & ~(_I | _M | _S | _X)
+        self.version1 = bool(int(pattern.flags) & _V1)
+
+    # ---- reading ---------------------------------------------------------------------------
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.src[j] if j < len(self.src) else ""
+
+    def run(self, flags: int) -> str:
+        out = self.sequence(flags)
+        if self.i != len(self.src):
+            raise Unsupported(f"unbalanced ')' at {self.i}")
+        return out
+
+    def sequence(self, flags: int) -> str:
+        """Alternatives up to the closing ')' of the current group (not consumed)."""
+        out: list[str] = []
+        while self.i < len(self.src) and self.peek() != ")":
+            ch = self.peek()
+            if ch == "|":
+                self.i += 1
+                out.append("|")
+                continue
+            if flags & _X and self.skip_verbose():
+                continue
+            if ch == "(" and self.peek(1) == "?" and self.inline_flags_only():
+                flags = self.read_inline_flags(flags)
+                continue
+            atom = self.atom(flags)
+            quant = self.quantifier(flags)
+            if atom:
+                out.append(atom + quant)
+        return "".join(out)
+
+    def skip_verbose(self) -> bool:
+        ch = self.peek()
+        if ch.isspace():
+            self.i += 1
+            return True
+        if ch == "#":
+            end = self.src.find("\n", self.i)
+            self.i = len(self.src) if end < 0 else end + 1
+            return True
+        return False
+
+    def inline_flags_only(self) -> bool:
+        """Whether a "(?" here opens flags alone, "(?i)" or "(?-x)", not a group."""
+        m = regex.match(r"\(\?[a-zA-Z]*(?:-[a-zA-Z]+)?\)", self.src, pos=self.i)
+        return m is not None
+
+    def read_inline_flags(self, flags: int) -> int:
+        m = regex.match(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]+))?\)", self.src, pos=self.i)
+        assert m is not None
+        self.i = m.end()
+        return self.apply_flags(flags, m.group(1), m.group(2) or "")
+
+    @staticmethod
+    def apply_flags(flags: int, on: str, off: str) -> int:
+        for letter in on + off:
+            if letter not in _SCOPED_FLAGS and letter not in ("u", "a", "L", "0"):
+                raise Unsupported(f"flag {letter!r}")
+            if letter in ("a", "L"):
+                raise Unsupported(f"flag {letter!r}")
+        for letter in on:
+            flags |= _SCOPED_FLAGS.get(letter, 0)
+        for letter in off:
+            flags &= ~_SCOPED_FLAGS.get(letter, 0)
+        return flags
+
+    def atom(self, flags: int) -> str:
+        ch = self.peek()
+        if ch == "(":
+            return self.group(flags)
+        if ch == "[":
+            return self.char_class(flags)
+        if ch == "\\":
+            return self.escape(flags)
+        self.i += 1
+        if ch == ".":
+            return r"[\x{0}-\x{10FFFF}]" if flags & _S else "."
+        if ch == "^":
+            return "^" if flags & _M else r"\A"
+        if ch == "$":
+            return "$" if flags & _M else ""
+        if ch in ("*", "+", "?"):
+            raise Unsupported(f"nothing to repeat at {self.i - 1}")
+        return self.literal(ch, flags)
+
+    def literal(self, ch: str, flags: int) -> str:
+        if not flags & _I:
+            return _hs_char(ch)
+        if ch.isascii():
+            members = _members(regex.escape(ch), self.base | _I)
+            partners = CASE_PARTNERS.get(ch.lower(), "")
+            if len(members) == 1 and not partners:
+                return _hs_char(ch)
+            return (
+                "["
+                + "".join(_hs_char(c) for c in members)
+                + "".join(_hs_char(c) for c in partners)
+                + "]"
+            )
+        # a case-blind letter outside ASCII: whatever it folds with, in or out of ASCII
+        members = _members(regex.escape(ch), self.base | _I)
+        return _ascii_class(members, non_ascii=True)
+
+    def group(self, flags: int) -> str:
+        self.i += 1  # "("
+        src = self.src
+        keep = True
+        inner_flags = flags
+        if self.peek() == "?":
+            rest = src[self.i + 1 :]
+            if rest.startswith("#"):
+                end = src.find(")", self.i)
+                if end < 0:
+                    raise Unsupported("unterminated comment")
+                self.i = end + 1
+                return ""
+            if rest.startswith((":", ">", "|")):
+                self.i += 2
+            elif rest.startswith(("=", "!")):
+                self.i += 2
+                keep = False
+            elif rest.startswith(("<=", "<!")):
+                self.i += 3
+                keep = False
+            elif rest.startswith("P="):  # a back-reference by name: any text at all
+                end = src.find(")", self.i)
+                if end < 0:
+                    raise Unsupported("unterminated back-reference")
+                self.i = end + 1
+                return r"[\x{0}-\x{10FFFF}]*"
+            elif rest.startswith(("P<", "<")):
+                end = src.find(">", self.i)
+                if end < 0:
+                    raise Unsupported("unterminated group name")
+                self.i = end + 1
+            else:
+                m = regex.match(r"\?([a-zA-Z]*)(?:-([a-zA-Z]+))?:", src, pos=self.i)
+                if m is None:
+                    raise Unsupported(f"group {src[self.i - 1 : self.i + 4]!r}")
+                inner_flags = self.apply_flags(flags, m.group(1), m.group(2) or "")
+                self.i = m.end()
+        body = self.sequence(inner_flags)
+        if self.peek() != ")":
+            raise Unsupported("unterminated group")
+        self.i += 1
+        if not keep or not body:
+            return ""  # a lookaround: dropped, so the pattern matches at least as much
+        return f"(?:{body})"
+
+    def class_end(self) -> int:
+        """The index just past the class that opens at ``self.i``."""
+        src = self.src
+        j = self.i + 1
+        if src.startswith("^", j):
+            j += 1
+        if src.startswith("]", j):
+            j += 1
+        depth = 1
+        while j < len(src):
+            c = src[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "[" and self.version1:
+                depth += 1
+            elif c == "[" and src.startswith(("[:",), j):
+                end = src.find(":]", j + 2)
+                if end < 0:
+                    raise Unsupported("unterminated POSIX class")
+                j = end + 2
+                continue
+            elif c == "]":
+                depth -= 1
+                if depth == 0:
+                    return j + 1
+            j += 1
+        raise Unsupported("unterminated class")
+
+    def char_class(self, flags: int) -> str:
+        end = self.class_end()
+        source = self.src[self.i : end]
+        self.i = end
+        caseless = flags & _I
+        members = _members(source, self.base | (_I if caseless else 0))
+        return _ascii_class(members, non_ascii=not self._plain(source, caseless, members))
+
+    @staticmethod
+    def _plain(source: str, caseless: int, members: list[str]) -> bool:
+        """Whether a class matches ASCII characters only: not negated, no escape that stands
+        for a set, and (when case-blind) no letter that folds to a character outside ASCII."""
+        if source.startswith("[^") or not source.isascii():
+            return False
+        body = source[1:-1]
+        k = 0
+        while k < len(body):
+            if body[k] == "\\":
+                nxt = body[k + 1 : k + 2]
+                if nxt.isalnum() and nxt not in _SIMPLE_ESCAPES:
+                    return False  # \d, \w, \p{..}, \x.., \N{..}: not read here
+                k += 2
+                continue
+            if body[k] == "[":
+                return False
+            k += 1
+        if caseless and any(c.lower() in CASE_PARTNERS for c in members):
+            return False
+        return True
+
+    def escape(self, flags: int) -> str:
+        src = self.src
+        nxt = self.peek(1)
+        if not nxt:
+            raise Unsupported("trailing backslash")
+        start = self.i
+        self.i += 2
+        if nxt in _ZERO_WIDTH_ESCAPES:
+            return ""
+        if nxt == "A":
+            return r"\A"
+        if nxt in ("Z", "z"):
+            return r"\z"
+        if nxt in _CLASS_ESCAPES:
+            if nxt in ("p", "P"):
+                if self.peek() == "{":
+                    end = src.find("}", self.i)
+                    if end < 0:
+                        raise Unsupported("unterminated property")
+                    self.i = end + 1
+                else:
+                    self.i += 1
+            caseless = _I if flags & _I else 0
+            members = _members(src[start : self.i], self.base | caseless)
+            return _ascii_class(members, non_ascii=True)
+        if nxt == "N":
+            m = regex.match(r"\{([^}]*)\}", src, pos=self.i)
+            if m is None:
+                raise Unsupported("bad \\N")
+            self.i = m.end()
+            try:
+                return self.literal(unicodedata.lookup(m.group(1)), flags)
+            except KeyError as exc:
+                raise Unsupported("unknown character name") from exc
+        if nxt == "x":
+            m = regex.match(r"\{([0-9a-fA-F]+)\}|([0-9a-fA-F]{2})", src, pos=self.i)
+            if m is None:
+                raise Unsupported("bad \\x")
+            self.i = m.end()
+            return self.literal(chr(int(m.group(1) or m.group(2), 16)), flags)
+        if nxt in ("u", "U"):
+            width = 4 if nxt == "u" else 8
+            digits = src[self.i : self.i + width]
+            if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise Unsupported("bad \\u")
+            self.i += width
+            return self.literal(chr(int(digits, 16)), flags)
+        if nxt == "0":
+            m = regex.match(r"[0-7]{0,2}", src, pos=self.i)
+            assert m is not None
+            self.i = m.end()
+            return self.literal(chr(int("0" + m.group(), 8)), flags)
+        if nxt in _SIMPLE_ESCAPES:
+            return self.literal(_SIMPLE_ESCAPES[nxt], flags)
+        if nxt in "123456789":  # a back-reference: any text at all
+            while self.peek().isdigit():
+                self.i += 1
+            return r"[\x{0}-\x{10FFFF}]*"
+        if nxt.isalnum() or nxt == "_":
+            raise Unsupported(f"escape \\{nxt}")  # \g<...>, \L<...>, \X
+        return self.literal(nxt, flags)
+
+    def quantifier(self, flags: int) -> str:
+        src = self.src
+        ch = self.peek()
+        if flags & _X:
+            while self.peek().isspace():
+                self.i += 1
+            ch = self.peek()
+        out = ""
+        if ch in ("*", "+", "?"):
+            self.i += 1
+            out = ch
+        elif ch == "{":
+            m = regex.match(r"\{(\d*)(,?)(\d*)\}", src, pos=self.i)
+            if m is None:  # a literal "{", or fuzzy matching ("{e<=1}"): not read here
+                raise Unsupported(f"'{{' at {self.i}")
+            if m.group(0) == "{}" or (not m.group(2) and not m.group(1)):
+                raise Unsupported("bad repeat")
+            self.i = m.end()
+            lo = int(m.group(1) or 0)
+            hi = m.group(3)
+            if not m.group(2):
+                out = f"{{{lo}}}" if lo <= _MAX_BOUND * 4 else f"{{{_MAX_BOUND * 4},}}"
+            elif hi == "" or int(hi) > _MAX_BOUND:
+                out = f"{{{min(lo, _MAX_BOUND)},}}"
+            else:
+                out = f"{{{lo},{hi}}}"
+        else:
+            return ""
+        if self.peek() in ("?", "+"):  # lazy or possessive: the same set of matches or more
+            self.i += 1
+        if self.peek() in ("*", "+", "?"):
+            raise Unsupported("multiple repeat")
+        return out
+
+
+def widen(pattern: Pattern) -> str:
+    """A Hyperscan pattern (UTF-8, multiline, no other flag) that matches wherever ``pattern``
+    can match; raises `Unsupported` for what it cannot rewrite."""
+    w = _Widener(pattern)
+    flags = pattern.flags & (_I | _M | _S | _X)
+    return w.run(flags)
+
+
+# ---- the database ----------------------------------------------------------------------------
+_HS_FLAGS = 0
+if hyperscan is not None:
+    _HS_FLAGS = (
+        hyperscan.HS_FLAG_PREFILTER
+        | hyperscan.HS_FLAG_SINGLEMATCH
+        | hyperscan.HS_FLAG_UTF8
+        | hyperscan.HS_FLAG_ALLOWEMPTY
+        | hyperscan.HS_FLAG_MULTILINE
+    )
+# Patterns per database: one pass over the text per database, and a pattern that does not
+# compile costs a recompile of its own chunk only. Chunks of 25 compile in about two thirds of
+# the time of one database of them all and scan in about a tenth more.
+CHUNK = 25
+
+
+def cache_dir() -> Path:
+    """Where compiled databases are kept between runs ($PHIGATE_CACHE_DIR, else ~/.cache)."""
+    explicit = os.environ.get("PHIGATE_CACHE_DIR")
+    if explicit:
+        return Path(explicit) / "multiscan"
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "phigate" / "multiscan"
+
+
+def _compile(sources: dict[int, str], ids: list[int]) -> Database:
+    assert hyperscan is not None
+    db = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+    db.compile(
+        expressions=[sources[i].encode() for i in ids],
+        ids=ids,
+        elements=len(ids),
+        flags=[_HS_FLAGS] * len(ids),
+    )
+    return db
+
+
+def _compile_chunk(sources: dict[int, str], ids: list[int]) -> tuple[list[int], Database | None]:
+    """One chunk's database and the ids it holds; a pattern that fails on its own is left out."""
+    assert hyperscan is not None
+    try:
+        return ids, _compile(sources, ids)
+    except hyperscan.error:
+        pass
+    good: list[int] = []
+    for i in ids:
+        try:
+            _compile(sources, [i])
+            good.append(i)
+        except hyperscan.error as exc:
+            log.warning("multiscan: pattern %d left out: %s", i, exc)
+    return (good, _compile(sources, good)) if good else ([], None)
+
+
+# This file's own bytes are part of a cache file's name: a change to the rewriting compiles anew.
+_REWRITING = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+class MultiScan:
+    """The compiled databases of a set of patterns, and which of them a text may match.
+
+    A pattern's id is its place among the patterns sorted by source and flags, so a cache file
+    (named by the hash of that list) is found again whatever order the patterns come in, and
+    without rewriting them again.
+    """
+
+    def __init__(self, patterns: Iterable[Pattern], *, cache: bool = True) -> None:
+        if hyperscan is None:
+            raise RuntimeError("hyperscan is not installed")
+        unique = {(p.pattern, int(p.flags)): p for p in patterns}
+        keys = sorted(unique)
+        chunks = self._databases(keys, unique, cache)
+        #: the patterns the databases hold, by id
+        self.held: dict[int, Pattern] = {i: unique[keys[i]] for ids, _ in chunks for i in ids}
+        self.by_key = {keys[i]: i for i in self.held}
+        self.ids: dict[Pattern, int | None] = {}  # by identity, filled as patterns are asked
+        self.dbs = [db for _, db in chunks]
+        self._local = threading.local()
+
+    @property
+    def size(self) -> int:
+        """How many patterns the databases hold."""
+        return len(self.held)
+
+    def _databases(
+        self, keys: list[tuple[str, int]], unique: dict[tuple[str, int], Pattern], cache: bool
+    ) -> list[tuple[list[int], Database]]:
+        assert hyperscan is not None
+        name = hashlib.sha256(
+            repr(
+                [_REWRITING, _HS_FLAGS, CHUNK, getattr(hyperscan, "__version__", ""), keys]
+            ).encode()
+        ).hexdigest()[:32]
+        path = cache_dir() / f"{name}.hsdb"
+
+        def compile_all() -> list[tuple[list[int], Database]]:
+            return self._compile_all([unique[k] for k in keys])
+
+        if not cache:
+            return compile_all()
+        loaded = _load(path)
+        if loaded is not None:
+            return loaded
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            lock = open(path.with_suffix(".lock"), "a+b")  # noqa: SIM115 - held below
+        except OSError as exc:  # a read-only cache (a container's image): compile, keep nothing
+            log.warning("multiscan: cannot keep the compiled patterns in %s: %s", path, exc)
+            return compile_all()
+        # one process compiles; the others wait for its file (workers start together)
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                loaded = _load(path)
+                if loaded is not None:
+                    return loaded
+                chunks = compile_all()
+                _save(path, chunks)
+                return chunks
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @staticmethod
+    def _compile_all(patterns: list[Pattern]) -> list[tuple[list[int], Database]]:
+        """Rewrite every pattern and compile them in chunks; ids are places in ``patterns``."""
+        sources: dict[int, str] = {}
+        for i, p in enumerate(patterns):
+            try:
+                sources[i] = widen(p)
+            except Unsupported:
+                continue
+        ids = list(sources)
+        out: list[tuple[list[int], Database]] = []
+        for k in range(0, len(ids), CHUNK):
+            held, db = _compile_chunk(sources, ids[k : k + CHUNK])
+            if db is not None:
+                out.append((held, db))
+        return out
+
+    def pattern_id(self, pattern: Pattern) -> int | None:
+        """``pattern``'s id in the databases (None: not held, so never skipped)."""
+        try:
+            return self.ids[pattern]
+        except KeyError:
+            pid = self.ids[pattern] = self.by_key.get((pattern.pattern, int(pattern.flags)))
+            return pid
+
+    def candidates(self, text: str) -> set[int] | None:
+        """The ids of the patterns that may match ``text``; None when it cannot be scanned."""
+        assert hyperscan is not None
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: Hyperscan reads UTF-8 only
+            return None
+        scratches = getattr(self._local, "scratches", None)
+        if scratches is None:
+            scratches = self._local.scratches = [hyperscan.Scratch(db) for db in self.dbs]
+        found: set[int] = set()
+        for db, scratch in zip(self.dbs, scratches, strict=True):
+            db.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
+        return found
+
+
+def _collect(pid: int, start: int, end: int, flags: int, found: object) -> None:
+    assert isinstance(found, set)
+    found.add(pid)
+
+
+def _save(path: Path, chunks: list[tuple[list[int], Database]]) -> None:
+    """Write the databases: a JSON line of each chunk's ids and size, then the databases."""
+    assert hyperscan is not None
+    blobs = [hyperscan.dumpb(db) for _, db in chunks]
+    head = json.dumps([[ids, len(b)] for (ids, _), b in zip(chunks, blobs, strict=True)])
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(head.encode() + b"\n")
+            for b in blobs:
+                f.write(b)
+        tmp.replace(path)
+    except OSError as exc:
+        log.warning("multiscan: cannot keep the compiled patterns in %s: %s", path, exc)
+
+
+def _load(path: Path) -> list[tuple[list[int], Database]] | None:
+    """The databases `_save` wrote, or None when there is no readable file."""
+    assert hyperscan is not None
+    try:
+        data = path.read_bytes()
+        nl = data.index(b"\n")
+        head = json.loads(data[:nl])
+        out: list[tuple[list[int], Database]] = []
+        pos = nl + 1
+        for ids, size in head:
+            out.append(
+                (list(ids), hyperscan.loadb(data[pos : pos + size], hyperscan.HS_MODE_BLOCK))
+            )
+            pos += size
+        if pos != len(data):
+            raise ValueError("trailing bytes")
+        return out
+    except (OSError, ValueError, TypeError, hyperscan.error):
+        return None
+
+
+# ---- the patterns -------------------------------------------------------------------------------
+def patterns_in(objects: Iterable[object], depth: int = 4) -> list[Pattern]:
+    """Every compiled pattern in ``objects``: in containers, and in dataclass fields."""
+    out: list[Pattern] = []
+    seen: set[int] = set()
+
+    def walk(obj: object, left: int) -> None:
+        if isinstance(obj, regex.Pattern):
+            out.append(obj)
+            return
+        if left <= 0 or id(obj) in seen or isinstance(obj, str | bytes | int | float):
+            return
+        seen.add(id(obj))
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(k, left - 1)
+                walk(v, left - 1)
+        elif isinstance(obj, list | tuple | set | frozenset):
+            for v in obj:
+                walk(v, left - 1)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            for f in dataclasses.fields(obj):
+                walk(getattr(obj, f.name, None), left - 1)
+
+    for obj in objects:
+        walk(obj, depth)
+    return out
+
+
+def module_patterns() -> list[Pattern]:
+    """The patterns defined at the top of every recognizer module."""
+    import detectors.recognizers as package
+
+    values: list[object] = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"{package.__name__}.{info.name}")
+        values.extend(vars(module).values())
+    return patterns_in(values, depth=3)
+
+
+# ---- the active databases, consulted by recognizers.base.finditer ------------------------------
+_active: list[MultiScan | None] = [None]
+# the texts asked about since the last `forget`, by identity (a recognizer may scan a slice)
+_last: dict[int, tuple[str, set[int] | None]] = {}
+_lock = threading.Lock()
+_builder: list[threading.Thread | None] = [None]
+
+
+def enabled() -> bool:
+    """Whether skipping is possible here: Hyperscan installed and PHIGATE_MULTISCAN not "0"."""
+    return hyperscan is not None and os.environ.get("PHIGATE_MULTISCAN", "1") != "0"
+
+
+def install(scan: MultiScan | None) -> None:
+    """Make ``scan`` the databases `absent` consults (None: skip nothing)."""
+    with _lock:
+        _active[0] = scan
+        _last.clear()
+
+
+def active() -> MultiScan | None:
+    """The installed databases, if any."""
+    return _active[0]
+
+
+def start(*, wait: bool = False) -> None:
+    """Build (or load) the databases of the patterns of every recognizer module and of the
+    default recognizers in a thread of their own, once per process, and install them when ready.
+
+    A recognizer built from other settings shares most patterns with the default ones; a pattern
+    of its own (a practice's MRN format) is not in the databases and is always scanned.
+
+    Until then nothing is skipped, so start-up does not wait for a compile (the compile releases
+    the GIL). ``wait`` blocks until they are installed (benchmarks, tests).
+    """
+    if not enabled():
+        return
+    with _lock:
+        thread = _builder[0]
+        if thread is None:
+            from detectors.config import DetectorConfig
+            from detectors.recognizers import default_recognizers
+
+            patterns = module_patterns() + patterns_in(default_recognizers(DetectorConfig()))
+            thread = threading.Thread(
+                target=_build, args=(patterns,), name="phigate-multiscan", daemon=True
+            )
+            _builder[0] = thread
+            thread.start()
+    if wait:
+        thread.join()
+
+
+def _build(patterns: list[Pattern]) -> None:
+    try:
+        scan = MultiScan(patterns)
+    except Exception:  # noqa: BLE001 - without the databases every pattern is scanned
+        log.exception("multiscan: databases not built; every pattern will be scanned")
+        return
+    install(scan)
+
+
+def absent(pattern: Pattern, text: str) -> bool:
+    """Whether the installed databases show that ``pattern`` cannot match ``text``."""
+    scan = _active[0]
+    if scan is None:
+        return False
+    pid = scan.pattern_id(pattern)
+    if pid is None:
+        return False
+    seen = _last.get(id(text))
+    if seen is not None and seen[0] is text:
+        found = seen[1]
+    else:
+        found = scan.candidates(text)
+        if len(_last) >= 16:
+            _last.clear()
+        _last[id(text)] = (text, found)
+    return found is not None and pid not in found
+
+
+def forget() -> None:
+    """Drop the remembered texts (no message text stays referenced between messages)."""
+    _last.clear()
+
+
+def warm() -> str:
+    """Build or load the databases now and say how many patterns they hold (`make install` calls
+    this so that the first start finds them compiled)."""
+    start(wait=True)
+    built = active()
+    if built is None:
+        return "multiscan: not available here (no Hyperscan, or PHIGATE_MULTISCAN=0)"
+    return f"multiscan: {built.size} patterns, kept in {cache_dir()}"
