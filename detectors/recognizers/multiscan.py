@@ -36,6 +36,7 @@ import logging
 import os
 import pkgutil
 import threading
+import time
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -546,6 +547,7 @@ class MultiScan:
             return compile_all()
         loaded = _load(path)
         if loaded is not None:
+            _touch(path)
             return loaded
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -562,6 +564,7 @@ class MultiScan:
                     return loaded
                 chunks = compile_all()
                 _save(path, chunks)
+                _prune(path.parent)
                 return chunks
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
@@ -626,6 +629,29 @@ def _save(path: Path, chunks: list[tuple[list[int], Database]]) -> None:
         tmp.replace(path)
     except OSError as exc:
         log.warning("multiscan: cannot keep the compiled patterns in %s: %s", path, exc)
+
+
+# Cache files kept: each change to a pattern or to the rewriting names a new one, and installs of
+# other versions may share the directory, so the least recently used beyond these go.
+KEEP_FILES = 4
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass  # a read-only cache
+
+
+def _prune(folder: Path) -> None:
+    """Remove all but the `KEEP_FILES` most recently used cache files (and their locks)."""
+    try:
+        files = sorted(folder.glob("*.hsdb"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in files[KEEP_FILES:]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".lock").unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("multiscan: cannot prune %s: %s", folder, exc)
 
 
 def _load(path: Path) -> list[tuple[list[int], Database]] | None:
@@ -729,26 +755,30 @@ def start(*, wait: bool = False) -> None:
     with _lock:
         thread = _builder[0]
         if thread is None:
-            from detectors.config import DetectorConfig
-            from detectors.recognizers import default_recognizers
-
-            patterns = module_patterns() + patterns_in(default_recognizers(DetectorConfig()))
-            thread = threading.Thread(
-                target=_build, args=(patterns,), name="phigate-multiscan", daemon=True
-            )
+            thread = threading.Thread(target=_build, name="phigate-multiscan", daemon=True)
             _builder[0] = thread
             thread.start()
     if wait:
         thread.join()
 
 
-def _build(patterns: list[Pattern]) -> None:
+def default_patterns() -> list[Pattern]:
+    """The patterns of every recognizer module and of the default recognizers."""
+    from detectors.config import DetectorConfig
+    from detectors.recognizers import default_recognizers
+
+    return module_patterns() + patterns_in(default_recognizers(DetectorConfig()))
+
+
+def _build() -> None:
+    started = time.perf_counter()
     try:
-        scan = MultiScan(patterns)
+        scan = MultiScan(default_patterns())
     except Exception:  # noqa: BLE001 - without the databases every pattern is scanned
         log.exception("multiscan: databases not built; every pattern will be scanned")
         return
     install(scan)
+    log.info("multiscan: %d patterns ready in %.1f s", scan.size, time.perf_counter() - started)
 
 
 def absent(pattern: Pattern, text: str) -> bool:

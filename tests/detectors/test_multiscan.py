@@ -8,6 +8,7 @@ that machine these tests must run, not skip.
 
 from __future__ import annotations
 
+import os
 import platform
 import random
 import threading
@@ -16,10 +17,9 @@ from pathlib import Path
 import pytest
 import regex
 
-from detectors.config import DetectorConfig
 from detectors.engine import PhiEngine
 from detectors.extract import extract_message
-from detectors.recognizers import default_recognizers, multiscan
+from detectors.recognizers import multiscan
 from detectors.recognizers.multiscan import MultiScan, Unsupported, widen
 
 if platform.machine() == "x86_64":
@@ -209,9 +209,7 @@ def corpus_texts() -> list[str]:
 
 
 def test_the_databases_hold_nearly_every_pattern(shared_scan: MultiScan) -> None:
-    patterns = multiscan.module_patterns() + multiscan.patterns_in(
-        default_recognizers(DetectorConfig())
-    )
+    patterns = multiscan.default_patterns()
     unique = {(p.pattern, p.flags) for p in patterns}
     assert len(unique) > 250
     assert shared_scan.size >= 0.95 * len(unique)
@@ -308,3 +306,17 @@ def test_a_damaged_cache_file_is_compiled_again(
     assert scan.candidates("KELVIN") is not None
     assert scan.size == len(CONSTRUCTS)
     assert len(path.read_bytes()) > 100  # written whole again
+
+
+def test_old_cache_files_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path))
+    folder = tmp_path / "multiscan"
+    folder.mkdir()
+    for n in range(6):  # stale files of earlier pattern sets, oldest first
+        old = folder / f"old{n}.hsdb"
+        old.write_bytes(b"x")
+        os.utime(old, (1_000_000 + n, 1_000_000 + n))
+    MultiScan([regex.compile(p) for p, _ in CONSTRUCTS])
+    kept = sorted(f.name for f in folder.glob("*.hsdb"))
+    assert len(kept) == multiscan.KEEP_FILES
+    assert {"old5.hsdb", "old4.hsdb", "old3.hsdb"} <= set(kept)  # the newest stale ones stay
