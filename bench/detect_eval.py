@@ -46,11 +46,6 @@ from detectors.extract.model import TextPart  # noqa: E402
 from detectors.findings import PHI_TYPES  # noqa: E402
 from detectors.recognizers import multiscan  # noqa: E402
 
-
-class _NoScan:
-    size = 0
-
-
 CORPUS_DEFAULT = next(
     (
         p
@@ -919,7 +914,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ratio": None,
         "ratio_detect_only": None,
         "text_mismatches": mismatches,
-        "multiscan_patterns": (multiscan.active() or _NoScan).size,
+        "multiscan_patterns": multiscan.held(),
     }
     if t_theirs is not None:
         msg_scores["stock"] = score_messages(messages, t_theirs.flagged).as_dict()

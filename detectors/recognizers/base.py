@@ -8,7 +8,7 @@ from typing import Protocol, TypeAlias
 
 import regex
 
-from detectors.recognizers import multiscan
+import detectors.recognizers.multiscan as multiscan
 from detectors.recognizers.gates import (
     Pattern,
     context_absent,

@@ -15,7 +15,7 @@ from typing import TypeAlias
 
 import regex
 
-from detectors.recognizers import multiscan
+import detectors.recognizers.multiscan as multiscan
 
 Pattern: TypeAlias = "regex.Pattern[str]"
 

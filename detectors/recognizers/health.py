@@ -9,7 +9,7 @@ from importlib import resources
 
 import regex
 
-from detectors.recognizers import multiscan
+import detectors.recognizers.multiscan as multiscan
 from detectors.recognizers.base import (
     RawMatch,
     RegexRecognizer,

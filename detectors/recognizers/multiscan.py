@@ -30,15 +30,16 @@ import dataclasses
 import fcntl
 import functools
 import hashlib
-import importlib
 import json
 import logging
 import os
 import pkgutil
+import sys
 import threading
 import time
+import types
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TypeAlias
 
@@ -704,14 +705,13 @@ def patterns_in(objects: Iterable[object], depth: int = 4) -> list[Pattern]:
     return out
 
 
-def module_patterns() -> list[Pattern]:
-    """The patterns defined at the top of every recognizer module."""
-    import detectors.recognizers as package
-
+def module_patterns(package: types.ModuleType) -> list[Pattern]:
+    """The patterns defined at the top of every module of ``package`` that has been imported."""
     values: list[object] = []
     for info in pkgutil.iter_modules(package.__path__):
-        module = importlib.import_module(f"{package.__name__}.{info.name}")
-        values.extend(vars(module).values())
+        module = sys.modules.get(f"{package.__name__}.{info.name}")
+        if module is not None:
+            values.extend(vars(module).values())
     return patterns_in(values, depth=3)
 
 
@@ -740,40 +740,40 @@ def active() -> MultiScan | None:
     return _active[0]
 
 
-def start(*, wait: bool = False) -> None:
-    """Build (or load) the databases of the patterns of every recognizer module and of the
-    default recognizers in a thread of their own, once per process, and install them when ready.
+def held() -> int:
+    """How many patterns the installed databases hold (0: none installed)."""
+    scan = _active[0]
+    return scan.size if scan is not None else 0
 
-    A recognizer built from other settings shares most patterns with the default ones; a pattern
-    of its own (a practice's MRN format) is not in the databases and is always scanned.
+
+def start(patterns: Callable[[], list[Pattern]] | None = None, *, wait: bool = False) -> None:
+    """Build (or load) the databases of ``patterns()`` in a thread of their own, once per
+    process, and install them when ready (`detectors.engine` passes the recognizers' patterns).
 
     Until then nothing is skipped, so start-up does not wait for a compile (the compile releases
-    the GIL). ``wait`` blocks until they are installed (benchmarks, tests).
+    the GIL). ``wait`` blocks until they are installed (benchmarks, tests); without
+    ``patterns`` it only waits for a build already started.
     """
     if not enabled():
         return
     with _lock:
         thread = _builder[0]
         if thread is None:
-            thread = threading.Thread(target=_build, name="phigate-multiscan", daemon=True)
+            if patterns is None:
+                return
+            thread = threading.Thread(
+                target=_build, args=(patterns,), name="phigate-multiscan", daemon=True
+            )
             _builder[0] = thread
             thread.start()
     if wait:
         thread.join()
 
 
-def default_patterns() -> list[Pattern]:
-    """The patterns of every recognizer module and of the default recognizers."""
-    from detectors.config import DetectorConfig
-    from detectors.recognizers import default_recognizers
-
-    return module_patterns() + patterns_in(default_recognizers(DetectorConfig()))
-
-
-def _build() -> None:
+def _build(patterns: Callable[[], list[Pattern]]) -> None:
     started = time.perf_counter()
     try:
-        scan = MultiScan(default_patterns())
+        scan = MultiScan(patterns())
     except Exception:  # noqa: BLE001 - without the databases every pattern is scanned
         log.exception("multiscan: databases not built; every pattern will be scanned")
         return
@@ -803,13 +803,3 @@ def absent(pattern: Pattern, text: str) -> bool:
 def forget() -> None:
     """Drop the remembered texts (no message text stays referenced between messages)."""
     _last.clear()
-
-
-def warm() -> str:
-    """Build or load the databases now and say how many patterns they hold (`make install` calls
-    this so that the first start finds them compiled)."""
-    start(wait=True)
-    built = active()
-    if built is None:
-        return "multiscan: not available here (no Hyperscan, or PHIGATE_MULTISCAN=0)"
-    return f"multiscan: {built.size} patterns, kept in {cache_dir()}"

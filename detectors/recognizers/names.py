@@ -16,7 +16,7 @@ import regex
 from anyascii import anyascii
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from detectors.recognizers import multiscan
+import detectors.recognizers.multiscan as multiscan
 from detectors.recognizers.base import RawMatch, finditer, table_cell
 from detectors.recognizers.gates import text_words
 from detectors.recognizers.health import drug_names, terms

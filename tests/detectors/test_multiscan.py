@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import regex
 
-from detectors.engine import PhiEngine
+from detectors.engine import PhiEngine, recognizer_patterns
 from detectors.extract import extract_message
 from detectors.recognizers import multiscan
 from detectors.recognizers.multiscan import MultiScan, Unsupported, widen
@@ -192,7 +192,7 @@ def test_a_rewriting_that_narrows_is_caught(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture(scope="module")
 def shared_scan() -> MultiScan:
     """The databases the engine uses (loaded from the cache `make install` fills)."""
-    multiscan.start(wait=True)
+    multiscan.start(recognizer_patterns, wait=True)
     scan = multiscan.active()
     assert scan is not None
     return scan
@@ -209,7 +209,7 @@ def corpus_texts() -> list[str]:
 
 
 def test_the_databases_hold_nearly_every_pattern(shared_scan: MultiScan) -> None:
-    patterns = multiscan.default_patterns()
+    patterns = recognizer_patterns()
     unique = {(p.pattern, p.flags) for p in patterns}
     assert len(unique) > 250
     assert shared_scan.size >= 0.95 * len(unique)
