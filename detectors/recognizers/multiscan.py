@@ -551,7 +551,7 @@ class MultiScan:
             _touch(path)
             return loaded
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             lock = open(path.with_suffix(".lock"), "a+b")  # noqa: SIM115 - held below
         except OSError as exc:  # a read-only cache (a container's image): compile, keep nothing
             log.warning("multiscan: cannot keep the compiled patterns in %s: %s", path, exc)
@@ -655,10 +655,29 @@ def _prune(folder: Path) -> None:
         log.warning("multiscan: cannot prune %s: %s", folder, exc)
 
 
+def _trusted(path: Path) -> bool:
+    """Whether ``path`` is ours or root's and no one else may write it.
+
+    A database that wrongly says a pattern is absent would let PHI through unscanned, so a cache
+    file another user could have written is not read (it is compiled anew instead), as ssh
+    treats its keys. A read-only cache built into a container image belongs to root.
+    """
+    st = path.stat()
+    if st.st_uid not in (os.getuid(), 0):
+        log.warning("multiscan: %s belongs to another user; not read", path)
+        return False
+    if st.st_mode & 0o022:
+        log.warning("multiscan: %s is writable by others; not read", path)
+        return False
+    return True
+
+
 def _load(path: Path) -> list[tuple[list[int], Database]] | None:
-    """The databases `_save` wrote, or None when there is no readable file."""
+    """The databases `_save` wrote, or None when there is no readable file we can trust."""
     assert hyperscan is not None
     try:
+        if not (_trusted(path.parent) and _trusted(path)):
+            return None
         data = path.read_bytes()
         nl = data.index(b"\n")
         head = json.loads(data[:nl])

@@ -263,6 +263,22 @@ def test_image_runs_as_a_non_root_user_on_a_read_only_root(running: Running) -> 
     assert running.exec("touch", "/var/lib/phigate/written").returncode == 0
 
 
+def test_the_image_holds_the_compiled_pattern_databases(running: Running) -> None:
+    """The Hyperscan databases were compiled when the image was built, and the image's user
+    loads them from the read-only cache: nothing compiles at start (detectors/recognizers/
+    multiscan.py)."""
+    script = (
+        "import time; from detectors.recognizers import multiscan as m; "
+        "m.MultiScan._compile_all = staticmethod(lambda p: 1 / 0); "
+        "from detectors.engine import warm_multiscan; t = time.perf_counter(); "
+        "print(warm_multiscan(), round(time.perf_counter() - t, 2))"
+    )
+    result = running.exec("/opt/phigate/.venv/bin/python", "-c", script)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "patterns, kept in /opt/phigate/cache/multiscan" in result.stdout
+    assert "not built" not in result.stderr
+
+
 def test_keys_are_created_private_in_the_state_volume(running: Running) -> None:
     """The audit key phigate made on first start is 0600 and owned by the image's user."""
     result = running.exec("stat", "-c", "%a %u", "/var/lib/phigate/keys/audit.key")

@@ -320,3 +320,29 @@ def test_old_cache_files_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     kept = sorted(f.name for f in folder.glob("*.hsdb"))
     assert len(kept) == multiscan.KEEP_FILES
     assert {"old5.hsdb", "old4.hsdb", "old3.hsdb"} <= set(kept)  # the newest stale ones stay
+
+
+def test_a_cache_file_others_may_write_is_not_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A database that wrongly said "absent" would let PHI through, so a file another user could
+    have planted or changed is compiled anew, never read."""
+    monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path))
+    patterns = [regex.compile(p) for p, _ in CONSTRUCTS]
+    MultiScan(patterns)
+    (path,) = (tmp_path / "multiscan").glob("*.hsdb")
+    assert (tmp_path / "multiscan").stat().st_mode & 0o077 == 0  # the folder is the owner's
+    compiled: list[int] = []
+    real = MultiScan._compile_all
+
+    def counting(patterns: list[regex.Pattern[str]]) -> list[tuple[list[int], object]]:
+        compiled.append(len(patterns))
+        return real(patterns)
+
+    monkeypatch.setattr(MultiScan, "_compile_all", staticmethod(counting))
+    path.chmod(0o666)
+    MultiScan(patterns)
+    assert compiled == [len(CONSTRUCTS)]  # group- and world-writable: compiled again
+    path.chmod(0o644)
+    MultiScan(patterns)
+    assert compiled == [len(CONSTRUCTS)]  # the owner's alone: read
