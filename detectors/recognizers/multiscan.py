@@ -606,8 +606,12 @@ class MultiScan:
         if scratches is None:
             scratches = self._local.scratches = [hyperscan.Scratch(db) for db in self.dbs]
         found: set[int] = set()
-        for db, scratch in zip(self.dbs, scratches, strict=True):
-            db.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
+        try:
+            for db, scratch in zip(self.dbs, scratches, strict=True):
+                db.scan(data, match_event_handler=_collect, context=found, scratch=scratch)
+        except hyperscan.error as exc:  # never seen; if it is, this text is scanned in full
+            log.warning("multiscan: scan failed (%s); every pattern is scanned", exc)
+            return None
         return found
 
 

@@ -346,3 +346,22 @@ def test_a_cache_file_others_may_write_is_not_read(
     path.chmod(0o644)
     MultiScan(patterns)
     assert compiled == [len(CONSTRUCTS)]  # the owner's alone: read
+
+
+def test_a_failed_scan_skips_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should Hyperscan fail on a text, every pattern is scanned on it (nothing is skipped)."""
+    scan = MultiScan([regex.compile(p) for p, _ in CONSTRUCTS], cache=False)
+    assert scan.candidates("nothing") is not None
+
+    class Broken:
+        def scan(self, *args: object, **kwargs: object) -> None:
+            raise multiscan.hyperscan.error("scratch in use")
+
+    monkeypatch.setattr(scan, "dbs", [Broken()] * len(scan.dbs))
+    assert scan.candidates("nothing") is None
+    previous = multiscan.active()
+    multiscan.install(scan)
+    try:
+        assert not multiscan.absent(next(iter(scan.held.values())), "nothing at all")
+    finally:
+        multiscan.install(previous)
