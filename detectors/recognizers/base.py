@@ -162,10 +162,13 @@ def line_bounds(text: str, pos: int) -> tuple[int, int]:
     return lo, (len(text) if hi < 0 else hi)
 
 
-def _split_cells(line: str, sep: str) -> list[tuple[int, int]]:
-    """Cell spans of one table line; commas inside double quotes do not split (CSV)."""
+def split_cells(line: str, sep: str, *, quotes: bool | None = None) -> list[tuple[int, int]]:
+    """Cell spans of one table line; ``sep`` inside double quotes does not split where
+    ``quotes`` says quoting counts (by default for commas only: a CSV line)."""
     cells: list[tuple[int, int]] = []
-    if sep != "," or '"' not in line:  # no quoting to follow: split in C, then measure
+    if quotes is None:
+        quotes = sep == ","
+    if not quotes or '"' not in line:  # no quoting to follow: split in C, then measure
         begin = 0
         for cell in line.split(sep):
             cells.append((begin, begin + len(cell)))
@@ -174,7 +177,7 @@ def _split_cells(line: str, sep: str) -> list[tuple[int, int]]:
     quoted = False
     begin = 0
     for i, ch in enumerate(line):
-        if ch == '"' and sep == ",":
+        if ch == '"':
             quoted = not quoted
         elif ch == sep and not quoted:
             cells.append((begin, i))
@@ -198,7 +201,7 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
     sep = next((s for s in ("\t", "|", ",") if line.count(s) >= 2), "")
     if not sep:
         return "", ""
-    cells = _split_cells(line, sep)
+    cells = split_cells(line, sep)
     col = next((k for k, (a, b) in enumerate(cells) if a <= start - lo <= b), -1)
     if col < 0 or len(cells) < 3:
         return "", ""
@@ -214,14 +217,14 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
             prev = text[prev_lo : text.find("\n", prev_lo)].rstrip("\r")
         if not prev.strip():
             break
-        n = len(_split_cells(prev, sep))
+        n = len(split_cells(prev, sep))
         if n != len(cells) and not _ragged_csv(sep, n, len(cells), col):
             break
         header = prev
         cur = prev_lo
     if not header or header == line:
         return "", ""
-    head = _split_cells(header, sep)
+    head = split_cells(header, sep)
     if len(head) != len(cells) and not _ragged_csv(sep, len(head), len(cells), col):
         return "", ""
     a, b = head[col]

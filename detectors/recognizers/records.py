@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 
 import regex
 
-from detectors.recognizers.base import RawMatch, RegexTimeout, finditer, line_bounds
+from detectors.recognizers.base import (
+    RawMatch,
+    RegexTimeout,
+    finditer,
+    line_bounds,
+    split_cells,
+)
 
 NAME = "patient_record"
 # The span of a record whose patient is a placeholder; the engine drops what lies inside it.
@@ -536,21 +542,6 @@ _CARE_COLUMN = regex.compile(
 _DATE_ANY = regex.compile(r"(\d{1,2})[./-](\d{1,2})[./-](1[89]\d\d|20\d\d)")
 
 
-def _split_row(line: str, sep: str) -> list[tuple[int, int]]:
-    """Cell spans of one line; the separator inside double quotes does not split."""
-    cells: list[tuple[int, int]] = []
-    quoted = False
-    begin = 0
-    for i, ch in enumerate(line):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            cells.append((begin, i))
-            begin = i + 1
-    cells.append((begin, len(line)))
-    return cells
-
-
 def _column_kind(header: str) -> str:
     """'last', 'first', 'name', 'dob' or 'id' for a patient column's header, else ''."""
     words = {_HEAD_WORDS.get(w.lower(), "") for w in _HEAD_SPLIT.split(header.strip(' "')) if w}
@@ -581,7 +572,7 @@ def _table_records(text: str, timeout: float) -> Iterator[_Record]:
         sep = max((",", ";", "\t", "|"), key=line.count)
         if line.count(sep) < 2:
             continue
-        head = [line[a:b] for a, b in _split_row(line, sep)]
+        head = [line[a:b] for a, b in split_cells(line, sep, quotes=True)]
         # a header's cells are labels, not sentences
         if any(len(c) > 40 or len(c.split()) > 5 for c in head):
             continue
@@ -604,7 +595,7 @@ def _table_records(text: str, timeout: float) -> Iterator[_Record]:
             nl = text.find("\n", pos)
             end = len(text) if nl < 0 else nl
             row = text[pos:end].rstrip("\r")
-            cells = _split_row(row, sep)
+            cells = split_cells(row, sep, quotes=True)
             if not row.strip() or abs(len(cells) - len(head)) > (3 if rows else 0):
                 break
             rows += 1
