@@ -155,7 +155,13 @@ def test_notice_never_carries_raw_phi(kind: str, ctx: NoticeContext) -> None:
     notice = render_notice(kind, ctx, postmaster=POSTMASTER, to=SENDER)  # type: ignore[arg-type]
     msg = parse(notice)
     text, html = parts(msg)
-    haystacks = (notice.decode("ascii", "replace"), text, html, str(msg["Subject"]))
+    raw = notice.decode("ascii", "replace")
+    # the MIME boundary and the Message-ID are random digits that can hold a planted year
+    # ("===============1929511365828198575==" holds "1985"): they are not the notice's content
+    for generated in (msg.get_boundary(), msg["Message-ID"]):
+        if generated:
+            raw = raw.replace(str(generated), "")
+    haystacks = (raw, text, html, str(msg["Subject"]))
     for value in (*RAW_PHI, *PREVIEWS, *CODES):
         for hay in haystacks:
             assert value not in hay
