@@ -62,6 +62,8 @@ _PG_LOCK = SCHEMA.lock_key  # serialises roster imports and schema migration acr
 _ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 _T = TypeVar("_T")
 _GENERATED_ID = re.compile(r"R-(\d{6,})")
+# Hashes per IN list of a batched lookup (far under SQLite's and PostgreSQL's bound-parameter caps).
+_IN_CHUNK = 500
 ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", "email")
 
 NAME, DOB, MRN, EMAIL = "name", "dob", "mrn", "email"
@@ -142,6 +144,15 @@ def _optional(
     except InvalidIdentifier as exc:
         errors.append(RowError(line, key, str(exc)))
         return None
+
+
+@dataclass(frozen=True)
+class RosterMatches:
+    """What `PatientRoster.match` found: each value asked for that has a single roster id."""
+
+    mrns: Mapping[str, str] = field(default_factory=dict)
+    name_dobs: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    emails: Mapping[str, str] = field(default_factory=dict)
 
 
 def _parse_row(line: int, record: Mapping[str, str | None]) -> _Row | list[RowError]:
@@ -457,6 +468,72 @@ class PatientRoster:
         except InvalidIdentifier:
             return None
         return self._single(self._lookup(NAME, digests))
+
+    def match(
+        self,
+        mrns: Iterable[str],
+        name_dobs: Iterable[tuple[str, str]],
+        emails: Iterable[str] = (),
+    ) -> RosterMatches:
+        """`by_mrn`, `by_name_dob` and `by_email` for many values at once: one connection and one
+        query per kind, where asking one by one took a connection per pair (a message with five
+        names and three dates is fifteen). Keeps the values that have a single roster id."""
+        mrn_digests: dict[str, tuple[str, ...]] = {}
+        for mrn in set(mrns):
+            try:
+                mrn_digests[mrn] = tuple(self._mrn_hashes(normalize_mrn(mrn)))
+            except InvalidIdentifier:
+                continue
+        name_digests: dict[tuple[str, str], tuple[str, ...]] = {}
+        for name, dob in set(name_dobs):
+            try:
+                name_digests[name, dob] = tuple(self._name_hashes(name_key(name), parse_dob(dob)))
+            except InvalidIdentifier:
+                continue
+        mail_digests: dict[str, tuple[str, ...]] = {}
+        for address in set(emails):
+            try:
+                mail_digests[address] = tuple(self.address_hashes(address))
+            except InvalidIdentifier:
+                continue
+        if not mrn_digests and not name_digests and not mail_digests:
+            return RosterMatches()
+        asked = ((MRN, mrn_digests), (NAME, name_digests), (EMAIL, mail_digests))
+        with self.engine.connect() as conn:
+            owners = self._owners(
+                conn, {(kind, d) for kind, wanted in asked for ds in wanted.values() for d in ds}
+            )
+
+        def singles(kind: str, wanted: Mapping[_T, tuple[str, ...]]) -> dict[_T, str]:
+            found = {
+                v: self._single(set().union(*(owners.get((kind, d), set()) for d in ds)))
+                for v, ds in wanted.items()
+            }
+            return {v: rid for v, rid in found.items() if rid is not None}
+
+        return RosterMatches(
+            singles(MRN, mrn_digests), singles(NAME, name_digests), singles(EMAIL, mail_digests)
+        )
+
+    @staticmethod
+    def _owners(conn: Connection, asked: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        """Each (kind, digest) of ``asked`` that the roster holds, with the ids holding it: one
+        query for every kind (a digest is looked up with its kind, so kinds never mix)."""
+        owners: dict[tuple[str, str], set[str]] = {}
+        kinds = sorted({kind for kind, _d in asked})
+        digests = sorted({d for _kind, d in asked})
+        for k in range(0, len(digests), _IN_CHUNK):
+            rows = conn.execute(
+                sa.select(identifiers.c.kind, identifiers.c.hash, identifiers.c.roster_id).where(
+                    # both columns, so the (kind, hash) index serves the lookup
+                    identifiers.c.kind.in_(kinds),
+                    identifiers.c.hash.in_(digests[k : k + _IN_CHUNK]),
+                )
+            )
+            for kind, digest, rid in rows:
+                if (kind, digest) in asked:
+                    owners.setdefault((kind, digest), set()).add(rid)
+        return owners
 
     def ids_by_email(self, address: str) -> tuple[str, ...]:
         """Every roster id that lists this address (a shared family mailbox gives several)."""

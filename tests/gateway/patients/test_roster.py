@@ -13,6 +13,7 @@ from detectors.masking import mask_address
 from gateway.patients import PatientRoster
 from gateway.patients.errors import RosterImportError, RosterNotFound
 from gateway.patients.normalize import normalize_mrn
+from gateway.patients.roster import RosterMatches
 from tests.support.patients import ROSTER_CSV, stored_cells, write_csv
 from tests.support.tables import table
 
@@ -142,6 +143,35 @@ def test_mrn_matching(
     """MRN labels, separators and zero padding are ignored; other digits are not."""
     assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
     assert roster.by_mrn(mrn) == expected
+
+
+def test_batched_match_finds_what_single_lookups_find(
+    roster: PatientRoster, tmp_path: Path
+) -> None:
+    """`match` asks for many MRNs and name/DOB pairs at once and keeps only single owners."""
+    twins = "R-200,Kim Park,1990-01-01,,\nR-201,Kim Park,1990-01-01,,\n"
+    assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV + twins)).ok
+    found = roster.match(
+        ["00012345", "MRN: 0001-2345", "A-77", "123456", "", "A077"],
+        [
+            ("John Smith", "1961-04-12"),
+            ("NÚÑEZ GARCÍA, José", "4/12/1961"),
+            ("John Smith", "1961/04/12"),  # not a supported date format
+            ("Jon Smith", "1961-04-12"),
+            ("Kim Park", "1990-01-01"),  # two entries: no single patient
+            ("Ana Lee", "2015-09-03"),
+        ],
+        ["JOHN.SMITH@gmail.com", "lee.family@example.net", "stranger@example.com", "not mail"],
+    )
+    assert found.mrns == {"00012345": "R-100", "MRN: 0001-2345": "R-100", "A-77": "R-101"}
+    assert found.name_dobs == {
+        ("John Smith", "1961-04-12"): "R-100",
+        ("NÚÑEZ GARCÍA, José", "4/12/1961"): "R-101",
+        ("Ana Lee", "2015-09-03"): "R-102",
+    }
+    # a shared family mailbox names no single patient
+    assert found.emails == {"JOHN.SMITH@gmail.com": "R-100"}
+    assert roster.match([], []) == RosterMatches()
 
 
 def test_email_lookups_and_shared_mailboxes(roster: PatientRoster, tmp_path: Path) -> None:
