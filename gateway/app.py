@@ -194,7 +194,7 @@ class Gateway:
         self.services = Services(settings, self.audit.keyed_hash, self.audit, metrics=self.metrics)
         self.roster = LazyRoster(self.services)
         # The one builder `phigate policy test` and the console use too, so they cannot drift.
-        stages = policy_stages(settings, self.registry, self.roster)
+        stages = policy_stages(settings, self.registry, self.roster, processes=True)
         self.groups = stages.groups
         document = stages.document
         self.pool = NextHopPool(
@@ -209,6 +209,12 @@ class Gateway:
             max_workers=2, thread_name_prefix="phigate-stage-large"
         )
         self._turns = Turns(STAGE_TURN_WAIT_S)
+        # Threads that only wait for a detection process (and then ask the roster): no turns,
+        # one for each scan the processes can run at once, small and large.
+        self._waiting = ThreadPoolExecutor(
+            max_workers=2 * settings.detection.processes + 2,
+            thread_name_prefix="phigate-detect-wait",
+        )
         # Work that follows a message but need not precede its reply (the sender directory).
         self._after_reply: set[asyncio.Future[None]] = set()
         needed = {"deliver"} | {
@@ -226,10 +232,22 @@ class Gateway:
             before_act=self.record_pending,
             offload_large=self._offload_large,
             learn=self.services.harvest,
+            offload_waiting=self._offload_waiting,
             detect_budget=None
             if settings.detection.detector == "null"
             else settings.detection.time_budget,
         )
+        # Fail closed at start-up: a worker never listens before its detector can scan (the
+        # engine loaded, or the detection processes started and proven on a message).
+        warm = getattr(stages.detector, "warm", None)
+        if warm is not None:
+            try:
+                warm()
+            except BaseException:
+                close = getattr(stages.detector, "close", None)
+                if close is not None:
+                    close()
+                raise
 
     @staticmethod
     def _dkim(settings: Settings) -> Callable[[bytes], bytes] | None:
@@ -240,6 +258,9 @@ class Gateway:
 
     async def _offload(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._turns(fn))
+
+    async def _offload_waiting(self, fn: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self._waiting, fn)
 
     async def _offload_large(self, fn: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(
@@ -462,6 +483,10 @@ class Gateway:
         self._executor.shutdown(wait=True)
         # A scan past its time budget may still run; nobody waits for it any more.
         self._large_executor.shutdown(wait=False, cancel_futures=True)
+        self._waiting.shutdown(wait=False, cancel_futures=True)
+        close_detector = getattr(self.pipeline.detector, "close", None)
+        if close_detector is not None:
+            close_detector()
         self.services.close()
 
     def close_audit(self) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import replace
-from typing import Any, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Protocol
 
 from detectors.config import DetectorConfig
 from detectors.decision import decide
@@ -25,10 +25,13 @@ from detectors.extract import (
     Unscannable,
     extract_message,
 )
-from detectors.findings import Finding
+from detectors.findings import Decision, Finding
 from gateway.model import Detection, DetectorError, Envelope, ParsedMessage
 from gateway.notices.context import SAFE_EXTENSIONS
 from gateway.registry import Registry
+
+if TYPE_CHECKING:  # the detection processes' fork server imports this module: no store code
+    from gateway.patients.roster import RosterMatches
 
 
 @functools.lru_cache(maxsize=2)
@@ -124,58 +127,143 @@ def merge_parts(parts: Sequence[TextPart]) -> tuple[TextPart, ...]:
 class Roster(Protocol):
     """The patient roster as detection uses it (keyed-hash lookups; see gateway.patients)."""
 
-    def by_mrn(self, mrn: str) -> str | None: ...
-
-    def by_name_dob(self, name: str, dob: str) -> str | None: ...
-
-    def by_email(self, address: str) -> str | None: ...
+    def match(
+        self,
+        mrns: Iterable[str],
+        name_dobs: Iterable[tuple[str, str]],
+        emails: Iterable[str] = (),
+    ) -> RosterMatches: ...
 
 
 NAME_ENTITIES = ("PATIENT_NAME", "PERSON")
 
 
 def match_roster(
-    roster: Roster, findings: list[Finding], texts: Mapping[str, str], recipients: Sequence[str]
+    roster: Roster,
+    findings: list[Finding],
+    values: Sequence[str],
+    recipients: Sequence[str],
 ) -> tuple[list[Finding], set[str]]:
     """Findings that match a roster entry get top confidence; returns them and the roster ids.
 
-    An MRN matches on its own; a name matches together with a date of birth in the same part.
-    When the text names no rostered patient, a recipient who is one counts if the message
-    carries health information (mail to the patient about their own care).
+    ``values`` holds each finding's matched text (see `roster_values`). An MRN matches on its
+    own; a name matches together with a date of birth in the same part. When the text names no
+    rostered patient, a recipient who is one counts if the message carries health information
+    (mail to the patient about their own care).
     """
     matched: set[str] = set()
     out: list[Finding] = []
     dobs: dict[str, list[str]] = {}
-    for f in findings:
+    for f, value in zip(findings, values, strict=True):
         if f.entity == "DOB":
-            dobs.setdefault(f.part, []).append(texts.get(f.part, "")[f.start : f.end])
-    for f in findings:
-        value = texts.get(f.part, "")[f.start : f.end]
+            dobs.setdefault(f.part, []).append(value)
+    mrns = [v for f, v in zip(findings, values, strict=True) if f.entity == "MRN"]
+    pairs = [
+        (v, dob)
+        for f, v in zip(findings, values, strict=True)
+        if f.entity in NAME_ENTITIES
+        for dob in dobs.get(f.part, ())
+    ]
+    health = any(f.category == "health" for f in findings)
+    # One lookup for the whole message; the recipients count only without a patient in the text.
+    found = roster.match(mrns, pairs, recipients if health else ())
+    for f, value in zip(findings, values, strict=True):
         rid = None
         if f.entity == "MRN":
-            rid = roster.by_mrn(value)
+            rid = found.mrns.get(value)
         elif f.entity in NAME_ENTITIES:
-            for dob in dobs.get(f.part, ()):
-                rid = roster.by_name_dob(value, dob)
-                if rid:
-                    break
+            # the first of the part's dates of birth (in text order) that names one patient
+            by_name = found.name_dobs
+            rid = next(
+                (by_name[value, d] for d in dobs.get(f.part, ()) if (value, d) in by_name), None
+            )
         if rid:
             matched.add(rid)
             entity = "PATIENT_NAME" if f.entity in NAME_ENTITIES else f.entity
             f = replace(f, entity=entity, score=1.0, recognizer=f"{f.recognizer}+roster")
         out.append(f)
-    if not matched and any(f.category == "health" for f in out):
+    if not matched and health:
         # No patient named in the text: mail about their care sent to a rostered patient's
         # own address is about that patient.
-        for rcpt in recipients:
-            rid = roster.by_email(rcpt)
-            if rid:
-                matched.add(rid)
+        matched.update(found.emails[r] for r in recipients if r in found.emails)
     return out, matched
 
 
+_ROSTER_ENTITIES = frozenset({"MRN", "DOB", *NAME_ENTITIES})
+
+
+def roster_values(findings: Sequence[Finding], texts: Mapping[str, str]) -> tuple[str, ...]:
+    """Each finding's matched text where the roster reads it (MRN, DOB, names), else ""."""
+    return tuple(
+        texts.get(f.part, "")[f.start : f.end] if f.entity in _ROSTER_ENTITIES else ""
+        for f in findings
+    )
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One message's scan before the roster: what crosses back from a detection process.
+
+    ``values`` are the matched texts the roster needs (`roster_values`), nothing else of the
+    message's text.
+    """
+
+    findings: tuple[Finding, ...]
+    decision: Decision
+    unscannable: tuple[Unscannable, ...]
+    values: tuple[str, ...]
+
+
+def scan_message(
+    engine: PhiEngine, raw: bytes, limits: ExtractLimits, cache: AttachmentCache | None
+) -> Scan:
+    """Extract every part's text from ``raw`` and run the engine over it."""
+    try:
+        extraction = extract_message(raw, limits, cache=cache)
+        parts = merge_parts(extraction.parts)
+        findings, decision = engine.analyze(parts)
+    except RecursionError as exc:
+        raise DetectorError("the message is nested too deeply to scan") from exc
+    texts = {p.part: p.text for p in parts}
+    return Scan(
+        tuple(findings), decision, tuple(extraction.unscannable), roster_values(findings, texts)
+    )
+
+
+def finish(
+    scan: Scan, envelope: Envelope, config: DetectorConfig, roster: Roster | None
+) -> Detection:
+    """The Detection for a scan: roster matches, then the PHI-free summary."""
+    findings = list(scan.findings)
+    decision = scan.decision
+    patients: set[str] = set()
+    if roster is not None:
+        findings, patients = match_roster(roster, findings, scan.values, envelope.rcpt_tos)
+        if patients:
+            decision = decide(findings, config.decision)
+            if not decision.phi and any(f.category == "health" for f in findings):
+                # a rostered patient plus health information is PHI by definition
+                decision = replace(decision, phi=True, score=max(decision.score, 0.9))
+    summary, reasons = summarise(findings, scan.unscannable, decision.score, decision.phi)
+    if patients:
+        summary["patients"] = sorted(patients)  # for the audit log; stages read `patients`
+    return Detection(
+        phi=decision.phi,
+        score=decision.score,
+        findings=tuple(findings),
+        summary=summary,
+        unscannable=scan.unscannable,
+        reasons=(f"score {decision.score:.2f}", *reasons),
+        patients=tuple(sorted(patients)),
+        band=decision.band,
+    )
+
+
 class PhiDetector:
-    """Extracts every part's text and runs the PHI engine over it. See Detector."""
+    """Extracts every part's text and runs the PHI engine over it, on the caller's thread.
+
+    See Detector.
+    """
 
     name = "phi"
 
@@ -187,40 +275,22 @@ class PhiDetector:
     ) -> None:
         self.config = config or DetectorConfig()
         self.limits = limits or ExtractLimits()
-        self.engine = shared_engine(self.config)
         self.cache = AttachmentCache()
         self.roster = roster
 
+    @functools.cached_property
+    def engine(self) -> PhiEngine:
+        """The engine, loaded on first use (a gateway that scans in processes never loads it)."""
+        return shared_engine(self.config)
+
+    def warm(self) -> None:
+        """Load the engine now (the gateway does, before it listens)."""
+        _ = self.engine
+
     def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
         """See Detector."""
-        try:
-            extraction = extract_message(message.raw, self.limits, cache=self.cache)
-            parts = merge_parts(extraction.parts)
-            findings, decision = self.engine.analyze(parts)
-        except RecursionError as exc:
-            raise DetectorError("the message is nested too deeply to scan") from exc
-        patients: set[str] = set()
-        if self.roster is not None:
-            texts = {p.part: p.text for p in parts}
-            findings, patients = match_roster(self.roster, findings, texts, envelope.rcpt_tos)
-            if patients:
-                decision = decide(findings, self.config.decision)
-                if not decision.phi and any(f.category == "health" for f in findings):
-                    # a rostered patient plus health information is PHI by definition
-                    decision = replace(decision, phi=True, score=max(decision.score, 0.9))
-        summary, reasons = summarise(findings, extraction.unscannable, decision.score, decision.phi)
-        if patients:
-            summary["patients"] = sorted(patients)  # for the audit log; stages read `patients`
-        return Detection(
-            phi=decision.phi,
-            score=decision.score,
-            findings=tuple(findings),
-            summary=summary,
-            unscannable=extraction.unscannable,
-            reasons=(f"score {decision.score:.2f}", *reasons),
-            patients=tuple(sorted(patients)),
-            band=decision.band,
-        )
+        scan = scan_message(self.engine, message.raw, self.limits, self.cache)
+        return finish(scan, envelope, self.config, self.roster)
 
 
 class NullDetector:

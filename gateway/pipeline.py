@@ -101,6 +101,7 @@ class Pipeline:
         offload_large: Offload | None = None,
         detect_budget: float | None = None,
         learn: Callable[[bytes, str], object] | None = None,
+        offload_waiting: Offload | None = None,
     ) -> None:
         self.parser = parser
         self.detector = detector
@@ -109,6 +110,9 @@ class Pipeline:
         self.deliverer = deliverer
         self._offload = offload
         self._offload_large = offload_large or offload
+        # For a detector whose scans run in processes of its own (`waits_on_processes`): its
+        # thread only waits, so it takes no turn with the threads that compute.
+        self._offload_waiting = offload_waiting or offload
         # Seconds a scan may run once it has started (settings.detection.time_budget).
         self._detect_budget = detect_budget
         # Learns from what passes through (S/MIME capabilities of signed mail); never decides.
@@ -235,6 +239,8 @@ class Pipeline:
         try:
             if getattr(self.detector, "cheap", False):
                 detection: Detection = self.detector.detect(parsed, envelope)
+            elif getattr(self.detector, "waits_on_processes", False):
+                detection = await self._detect(self._offload_waiting, parsed, envelope)
             else:
                 detection = await self._detect(offload, parsed, envelope)
         except PhigateError:

@@ -25,6 +25,7 @@ import structlog
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from gateway import detectfork
 from gateway.app import Gateway, check_policy, shipped_path
 from gateway.audit import AuditLog
 from gateway.config import Settings, load_settings, split_hostport
@@ -336,6 +337,10 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
     state = NodeState(settings)
     check_policy(settings)
     state.loaded(settings, PolicyVersion.of(settings))
+
+    # A fork server started early by `phigate serve` (gateway.cli.boot) serves no forked
+    # worker: each starts its own.
+    detectfork.stop()
 
     def workers_running() -> dict[str, str]:
         return {"workers": "ok" if children else "no worker process is running"}

@@ -20,6 +20,8 @@ from typing import Any
 from detectors.extract import ExtractLimits
 from gateway.config import Settings
 from gateway.crypto.methods import PgpMethod, SmimeMethod
+from gateway.detect import PhiDetector
+from gateway.detectpool import ProcessPhiDetector
 from gateway.message import RfcParser
 from gateway.model import (
     ConfigError,
@@ -69,8 +71,14 @@ def build_groups(settings: Settings, roster: Roster | None) -> Groups:
     return Groups(settings.groups, roster, settings.patients.allowed_groups)
 
 
-def build_detector(settings: Settings, registry: Registry, roster: Roster | None) -> Detector:
-    """The configured detector with the gateway's extraction limits and the roster."""
+def build_detector(
+    settings: Settings, registry: Registry, roster: Roster | None, *, processes: bool = False
+) -> Detector:
+    """The configured detector with the gateway's extraction limits and the roster.
+
+    With ``processes`` (the gateway's own), the PHI detector scans in `detection.processes`
+    processes of its own when that is above 0; a trial scans on its caller's thread.
+    """
     d = settings.detection
     if d.detector == "null":
         detector: Detector = registry.create("detector", "null")
@@ -82,6 +90,9 @@ def build_detector(settings: Settings, registry: Registry, roster: Roster | None
         max_part_bytes=d.max_attachment_size,
     )
     detector = registry.create("detector", d.detector, d.engine, limits, roster)
+    if processes and d.processes > 0 and type(detector) is PhiDetector:
+        # The built-in engine moves to processes of its own; a plugin's detector stays as it is.
+        return ProcessPhiDetector(detector.config, detector.limits, detector.roster, d.processes)
     return detector
 
 
@@ -93,12 +104,13 @@ def policy_stages(
     *,
     groups: Groups | None = None,
     policy_text: str | None = None,
+    processes: bool = False,
 ) -> PolicyStages:
     """Build the decision stages from settings; ConfigError names file:line for a bad policy.
 
     `policy_file` replaces the configured one, and `policy_text` any file (a draft being edited,
     whose errors name DRAFT_SOURCE:line:column); `groups` replaces the groups built from the
-    settings (a caller that already holds them).
+    settings (a caller that already holds them); ``processes`` as for `build_detector`.
     """
     groups = groups or build_groups(settings, roster)
     if policy_text is not None:
@@ -109,7 +121,7 @@ def policy_stages(
     return PolicyStages(
         groups=groups,
         document=document,
-        detector=build_detector(settings, registry, roster),
+        detector=build_detector(settings, registry, roster, processes=processes),
         policy=RulePolicy(document, groups, conditions_from(registry)),
     )
 

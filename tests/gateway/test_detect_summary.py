@@ -4,6 +4,7 @@ places and roster ids, and nothing of the matched text, not even a masked previe
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from email.policy import SMTP
 
 import pytest
@@ -13,6 +14,7 @@ from detectors.findings import Finding
 from gateway.detect import PartLabels, PhiDetector, summarise
 from gateway.message import RfcParser
 from gateway.model import Envelope
+from gateway.patients.roster import RosterMatches
 from tests.support.mail import text_mail
 
 GIVEN, SURNAME, BIRTH, MRN = "Marisol", "Quintero-Abbott", "03/14/1962", "4471203"
@@ -84,14 +86,10 @@ def test_part_labels_keep_only_known_file_types(label: str, safe: str) -> None:
 class _Roster:
     """A one-patient roster keyed on the MRN (the real one compares keyed hashes)."""
 
-    def by_mrn(self, mrn: str) -> str | None:
-        return "R-000042" if mrn == MRN else None
-
-    def by_name_dob(self, name: str, dob: str) -> str | None:
-        return None
-
-    def by_email(self, address: str) -> str | None:
-        return None
+    def match(
+        self, mrns: Iterable[str], name_dobs: Iterable[tuple[str, str]], emails: Iterable[str] = ()
+    ) -> RosterMatches:
+        return RosterMatches(mrns={m: "R-000042" for m in mrns if m == MRN})
 
 
 def test_detector_summary_names_the_roster_id_and_no_phi() -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-PHIGATE = [sys.executable, "-m", "gateway.cli.main"]
+# The console script's own entry (gateway.cli.boot), so `serve` starts as an operator's does.
+PHIGATE = [sys.executable, "-m", "gateway.cli.boot"]
 
 
 def serve_args(port: int, next_hop_port: int, config: Path, *extra: str) -> list[str]:

@@ -1,0 +1,172 @@
+"""Detection in processes of its own (gateway.detectpool): the same answers as a scan on the
+worker's thread, a dead process replaced without losing the next message, and a scan whose
+processes keep dying answered with 451, never let through."""
+
+from __future__ import annotations
+
+import os
+import signal
+import smtplib
+import threading
+import time
+from collections.abc import Iterator
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+
+from detectors.config import DetectorConfig
+from detectors.extract import ExtractLimits
+from gateway.detect import PhiDetector
+from gateway.detectpool import DetectionProcesses, ProcessPhiDetector
+from gateway.message import RfcParser
+from gateway.model import DetectorError, Envelope
+from tests.support.gateway import gateway_port, make_settings, running_gateway, running_sink
+from tests.support.leak import GROUPS, MRN, OUTSIDER, PHI, REPO, SENDER, SURNAME
+from tests.support.mail import text_mail
+
+ENVELOPE = Envelope(SENDER, (OUTSIDER,))
+CLEAN = "Hi all, the office closes at noon on Friday for the staff lunch. Thanks, Helen"
+
+
+@pytest.fixture(scope="module")
+def pooled() -> Iterator[ProcessPhiDetector]:
+    """A process detector with one small-mail process (the large pool starts on demand)."""
+    detector = ProcessPhiDetector(DetectorConfig(), ExtractLimits(), None, 1)
+    detector.warm()
+    yield detector
+    detector.close()
+
+
+def _parsed(body: str, attachment: bytes | None = None) -> object:
+    msg = text_mail(SENDER, OUTSIDER, "Chart", body)
+    if attachment is not None:
+        msg.add_attachment(attachment, maintype="text", subtype="csv", filename="labs.csv")
+    return RfcParser().parse(bytes(msg))
+
+
+def test_a_process_scan_finds_what_a_thread_scan_finds(pooled: ProcessPhiDetector) -> None:
+    """PHI in the body and in an attachment, and clean mail: the same Detection either way."""
+    here = PhiDetector()
+    cases = [
+        _parsed(PHI),
+        _parsed("See the attached labs.", f"name,mrn,result\n{SURNAME},{MRN},A1c 9.1%\n".encode()),
+        _parsed(CLEAN),
+    ]
+    found = [pooled.detect(m, ENVELOPE) for m in cases]  # type: ignore[arg-type]
+    assert found == [here.detect(m, ENVELOPE) for m in cases]  # type: ignore[arg-type]
+    assert [d.phi for d in found] == [True, True, False]
+    assert {"MRN", "PERSON"} & set(found[0].summary["entities"])
+
+
+def test_a_killed_process_is_replaced_and_the_next_message_scans(
+    pooled: ProcessPhiDetector,
+) -> None:
+    """SIGKILL to the detection process between messages: the next scan runs on a new one."""
+    before = pooled.small.pids()
+    assert len(before) == 1
+    os.kill(before[0], signal.SIGKILL)
+    time.sleep(0.2)
+    detection = pooled.detect(_parsed(PHI), ENVELOPE)  # type: ignore[arg-type]
+    assert detection.phi
+    after = pooled.small.pids()
+    assert len(after) == 1 and after != before
+
+
+def test_a_scan_whose_processes_keep_dying_fails_and_is_not_passed() -> None:
+    """Every process killed while it scans: DetectorError after the second, never a result."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    pool.scan(b"Subject: warm\r\n\r\nhello\r\n")
+    stop = threading.Event()
+
+    def killer() -> None:
+        while not stop.is_set():
+            for pid in pool.pids():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.005)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    # A long text keeps each process busy for far longer than the killer's 5 ms round.
+    body = (
+        "Patient follow-up notes for the week, nothing unusual to report here. " * 12 + "\n"
+    ) * 400
+    raw = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    try:
+        with pytest.raises(DetectorError, match="died"):
+            pool.scan(raw)
+    finally:
+        stop.set()
+        thread.join(5)
+        pool.close()
+
+
+def test_a_scan_past_its_time_budget_has_its_process_stopped() -> None:
+    """A scan still running past the budget (plus the grace) is stopped, not waited for, and
+    the next message scans on a fresh process."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(time_budget_s=0.5), 1, "test")
+    body = (
+        "Dr. Alvarez saw Maria Lopez for diabetes (E11.9) again this week, nothing unusual. " * 12
+        + "\n"
+    ) * 150  # about 9 s of scanning
+    raw = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    try:
+        first = pool.scan(b"Subject: warm\r\n\r\nhello\r\n") and pool.pids()
+        with pytest.raises(DetectorError, match="time budget"):
+            pool.scan(raw)
+        assert pool.scan(b"Subject: again\r\n\r\nhello\r\n").decision.phi is False
+        assert pool.pids() and pool.pids() != first
+    finally:
+        pool.close()
+
+
+def test_a_closed_pool_refuses_to_scan() -> None:
+    """After close, a scan fails with DetectorError instead of starting processes again."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    pool.close()
+    with pytest.raises(DetectorError, match="shut down"):
+        pool.scan(b"Subject: x\r\n\r\ny\r\n")
+
+
+def _send(port: int, raw: bytes) -> tuple[int, bytes]:
+    with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
+        s.ehlo()
+        s.mail(SENDER)
+        s.rcpt(OUTSIDER)
+        try:
+            return s.data(raw)
+        except smtplib.SMTPDataError as exc:
+            return exc.smtp_code, exc.smtp_error
+
+
+def test_the_gateway_scans_in_its_processes_and_survives_their_death(tmp_path: Path) -> None:
+    """Over SMTP on the shipped policy: PHI to an outsider is not delivered in clear, and after
+    the detection process is killed, the next message is still scanned and answered."""
+    with running_sink() as (sink, port, _ctl):
+        settings = make_settings(
+            tmp_path,
+            port,
+            policy_file=str(REPO / "policies" / "default.yaml"),
+            groups=GROUPS,
+            detection={"processes": 1},
+        )
+        with running_gateway(settings) as gw:
+            assert gw.gateway is not None
+            detector = gw.gateway.pipeline.detector
+            assert isinstance(detector, ProcessPhiDetector)
+            pids = detector.small.pids()
+            assert pids and os.getpid() not in pids
+            phi = text_mail(SENDER, OUTSIDER, "Chart", PHI).as_bytes(policy=SMTP)
+            code, reply = _send(gateway_port(settings), phi)
+            assert code == 250, reply
+            clear = [m for m in sink.messages if SURNAME.encode() in m.content]
+            assert not clear, "PHI left in clear"
+            os.kill(pids[0], signal.SIGKILL)
+            clean = text_mail(SENDER, OUTSIDER, "Lunch", CLEAN).as_bytes(policy=SMTP)
+            code, _ = _send(gateway_port(settings), clean)
+            assert code == 250
+            assert any(b"staff lunch" in m.content for m in sink.messages)
+            assert detector.small.pids() and detector.small.pids() != pids
