@@ -8,9 +8,15 @@ module imports nothing heavy: `phigate serve` starts the server before the CLI's
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
 
 # The module the fork server imports before it forks any detection process.
 PRELOAD = "gateway.detect_preload"
@@ -27,6 +33,33 @@ def start() -> None:
     """Start the fork server now (it loads the engine in the background of this process)."""
     context()
     multiprocessing.forkserver.ensure_running()
+
+
+def wanted_early(args: Sequence[str]) -> bool:
+    """Whether `phigate serve ARGS` will scan in detection processes in this very process.
+
+    A best guess from the flags and the config file, made before the settings are loaded (that
+    is the point): a wrong "no" only means the worker starts the server itself a little later,
+    and a wrong "yes" a server that loads and is stopped. No: several workers (each forks its
+    own), the null detector, `detection.processes: 0`, a config file that cannot be read.
+    """
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--config", type=Path)
+    parser.add_argument("--workers", type=int)
+    try:
+        flags, _rest = parser.parse_known_args(list(args))
+        config: Any = yaml.safe_load(flags.config.read_text()) if flags.config else {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, SystemExit):
+        return False
+    config = config if isinstance(config, dict) else {}
+    detection = config.get("detection")
+    detection = detection if isinstance(detection, dict) else {}
+    workers = flags.workers if flags.workers is not None else config.get("workers", 1)
+    return (
+        workers == 1
+        and detection.get("detector", "phi") == "phi"
+        and detection.get("processes", 1) != 0
+    )
 
 
 def stop() -> None:

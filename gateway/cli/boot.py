@@ -11,7 +11,7 @@ import sys
 
 from gateway import detectfork
 
-if sys.argv[1:2] == ["serve"]:
+if sys.argv[1:2] == ["serve"] and detectfork.wanted_early(sys.argv[2:]):
     detectfork.start()
 
 from gateway.cli.main import main  # noqa: E402 - after the early start, on purpose
