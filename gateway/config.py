@@ -193,9 +193,10 @@ class DetectionSettings(Frozen):
     # Bytes of one attachment that are scanned; a bigger one is unscannable.
     max_attachment_size: int = Field(default=25 * 1024 * 1024, ge=1024)
     # Detection processes beside each worker (and as many again for messages of 256 KB or
-    # more, started with the first one): scans then never share the GIL with the worker's SMTP
-    # sessions. 0 scans on the worker's own threads.
-    processes: int = Field(default=1, ge=0, le=64)
+    # more, started with the first one): scans never share the GIL with the worker's SMTP
+    # sessions, and with two, one slow scan holds up no other message. 0 scans on the worker's
+    # own threads.
+    processes: int = Field(default=2, ge=0, le=64)
 
 
 class GroupSettings(Frozen):
