@@ -78,7 +78,12 @@ def _serve(conn: Connection, config: DetectorConfig, limits: ExtractLimits) -> N
         except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError
             # Only the type crosses back: another library's message may quote the text it read.
             result = _Failed(type(exc).__name__, "", ours=False)
-        conn.send(result)
+        try:
+            conn.send(result)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled fails the scan
+            conn.send(_Failed(type(exc).__name__, "", ours=False))
 
 
 # ---- in the worker ------------------------------------------------------------------------------
@@ -186,15 +191,8 @@ class DetectionProcesses:
             proc = self._take()
             try:
                 proc.conn.send_bytes(raw)
-                if not proc.conn.poll(self.limits.time_budget_s + OVERRUN_GRACE_S):
-                    # Past the time budget (the pipeline has already answered for this message):
-                    # unlike a thread, a process can be stopped, and its slot freed for the next.
-                    log.warning("detect.process_overran", pool=self.label)
-                    self._replace(proc)
-                    raise DetectorError(
-                        "the scan ran past the time budget; its process was stopped"
-                    )
-                result = proc.conn.recv()
+                answered = proc.conn.poll(self.limits.time_budget_s + OVERRUN_GRACE_S)
+                result = proc.conn.recv() if answered else None
             except (EOFError, OSError):
                 # The process died (killed, out of memory, a crash in a parser): replace it and
                 # try once more on a fresh one. Only a scan that kills that one too fails.
@@ -204,11 +202,19 @@ class DetectionProcesses:
             except BaseException:
                 self._replace(proc)  # half a conversation: the pipe cannot be trusted again
                 raise
+            if not answered:
+                # Past the time budget (the pipeline has already answered for this message):
+                # unlike a thread, a process can be stopped, and its slot freed for the next.
+                log.warning("detect.process_overran", pool=self.label)
+                self._replace(proc)
+                raise DetectorError("the scan ran past the time budget; its process was stopped")
             self._idle.put(proc)
             if isinstance(result, _Failed):
                 if result.ours:
                     raise DetectorError(result.message)
                 raise DetectorError(f"the scan failed ({result.kind})")
+            if not isinstance(result, Scan):
+                raise DetectorError("the detection process answered with something else")
             return result
         raise DetectorError("the detection process died while scanning this message")
 
