@@ -161,8 +161,13 @@ class DetectionProcesses:
         return _Process(process, mine)
 
     def _take(self) -> _Process:
-        """An idle process, started if fewer than `processes` live; waits while all are busy."""
+        """An idle process; else a new one if fewer than `processes` live; else the first to
+        come free (a second process starts only when two scans overlap)."""
         while True:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
             with self._lock:
                 if self._closed:
                     raise DetectorError("the detection processes are shut down")

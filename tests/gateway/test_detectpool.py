@@ -10,6 +10,7 @@ import smtplib
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email.policy import SMTP
 from pathlib import Path
 
@@ -119,6 +120,28 @@ def test_a_scan_past_its_time_budget_has_its_process_stopped() -> None:
             pool.scan(raw)
         assert pool.scan(b"Subject: again\r\n\r\nhello\r\n").decision.phi is False
         assert pool.pids() and pool.pids() != first
+    finally:
+        pool.close()
+
+
+def test_a_second_process_starts_only_when_scans_overlap() -> None:
+    """One message after another reuse one process; two at once get two (processes: 2)."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 2, "test")
+    body = ("Dr. Alvarez saw Maria Lopez for diabetes (E11.9) this week. " * 12 + "\n") * 20
+    raw = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    try:
+        for _ in range(3):
+            pool.scan(b"Subject: one\r\n\r\nhello\r\n")
+        assert len(pool.pids()) == 1
+        both = threading.Barrier(2)
+
+        def scan() -> bool:
+            both.wait(10)
+            return pool.scan(raw).decision.phi
+
+        with ThreadPoolExecutor(2) as run:
+            assert list(run.map(lambda _: scan(), range(2))) == [True, True]
+        assert len(pool.pids()) == 2
     finally:
         pool.close()
 
