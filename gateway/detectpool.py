@@ -224,7 +224,7 @@ class DetectionProcesses:
         raise DetectorError("the detection process died while scanning this message")
 
     def pids(self) -> list[int]:
-        """The pids of the live processes (for tests and the health report)."""
+        """The pids of the live processes."""
         with self._lock:
             return sorted(p.process.pid for p in self._all if p.process.pid is not None)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import smtplib
 import threading
 import time
 from collections.abc import Iterator
@@ -22,8 +21,7 @@ from gateway.detect import PhiDetector
 from gateway.detectpool import DetectionProcesses, ProcessPhiDetector
 from gateway.message import RfcParser
 from gateway.model import DetectorError, Envelope
-from tests.support.gateway import gateway_port, make_settings, running_gateway, running_sink
-from tests.support.leak import GROUPS, MRN, OUTSIDER, PHI, REPO, SENDER, SURNAME
+from tests.support.leak import MRN, OUTSIDER, PHI, SENDER, SURNAME, default_policy_gateway
 from tests.support.mail import text_mail
 
 ENVELOPE = Envelope(SENDER, (OUTSIDER,))
@@ -154,42 +152,20 @@ def test_a_closed_pool_refuses_to_scan() -> None:
         pool.scan(b"Subject: x\r\n\r\ny\r\n")
 
 
-def _send(port: int, raw: bytes) -> tuple[int, bytes]:
-    with smtplib.SMTP("127.0.0.1", port, timeout=60) as s:
-        s.ehlo()
-        s.mail(SENDER)
-        s.rcpt(OUTSIDER)
-        try:
-            return s.data(raw)
-        except smtplib.SMTPDataError as exc:
-            return exc.smtp_code, exc.smtp_error
-
-
 def test_the_gateway_scans_in_its_processes_and_survives_their_death(tmp_path: Path) -> None:
     """Over SMTP on the shipped policy: PHI to an outsider is not delivered in clear, and after
     the detection process is killed, the next message is still scanned and answered."""
-    with running_sink() as (sink, port, _ctl):
-        settings = make_settings(
-            tmp_path,
-            port,
-            policy_file=str(REPO / "policies" / "default.yaml"),
-            groups=GROUPS,
-            detection={"processes": 1},
-        )
-        with running_gateway(settings) as gw:
-            assert gw.gateway is not None
-            detector = gw.gateway.pipeline.detector
-            assert isinstance(detector, ProcessPhiDetector)
-            pids = detector.small.pids()
-            assert pids and os.getpid() not in pids
-            phi = text_mail(SENDER, OUTSIDER, "Chart", PHI).as_bytes(policy=SMTP)
-            code, reply = _send(gateway_port(settings), phi)
-            assert code == 250, reply
-            clear = [m for m in sink.messages if SURNAME.encode() in m.content]
-            assert not clear, "PHI left in clear"
-            os.kill(pids[0], signal.SIGKILL)
-            clean = text_mail(SENDER, OUTSIDER, "Lunch", CLEAN).as_bytes(policy=SMTP)
-            code, _ = _send(gateway_port(settings), clean)
-            assert code == 250
-            assert any(b"staff lunch" in m.content for m in sink.messages)
-            assert detector.small.pids() and detector.small.pids() != pids
+    with default_policy_gateway(tmp_path, detection={"processes": 1}) as gateway:
+        assert gateway.gw.gateway is not None
+        detector = gateway.gw.gateway.pipeline.detector
+        assert isinstance(detector, ProcessPhiDetector)
+        pids = detector.small.pids()
+        assert pids and os.getpid() not in pids
+        phi = gateway.send(text_mail(SENDER, OUTSIDER, "Chart", PHI).as_bytes(policy=SMTP))
+        assert phi.code == 250, phi.reply
+        assert not phi.leaked(OUTSIDER, SURNAME), "PHI left in clear"
+        os.kill(pids[0], signal.SIGKILL)
+        clean = gateway.send(text_mail(SENDER, OUTSIDER, "Lunch", CLEAN).as_bytes(policy=SMTP))
+        assert clean.code == 250, clean.reply
+        assert any(b"staff lunch" in content for content in clean.to(OUTSIDER))
+        assert detector.small.pids() and detector.small.pids() != pids
