@@ -2,23 +2,32 @@
 
 Detector factories take (engine config, extraction limits, roster); condition factories take
 nothing; action and encryptor factories take the gateway's Services.
+
+The providers are named, not imported: one is imported when a component of its kind is first
+asked for (gateway.registry), so a command that needs none of them does not load them.
 """
 
 from __future__ import annotations
 
-from gateway import actions, detect
-from gateway.crypto import methods
-from gateway.policy import conditions
 from gateway.registry import Registry
 
-# Every built-in provider of components, each with a `register(reg)`.
-PROVIDERS = (detect, conditions, actions, methods)
+# Every built-in provider of components: its module (with a `register(reg)`) and its kinds.
+PROVIDERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("gateway.detect", ("detector",)),
+    ("gateway.policy.conditions", ("condition",)),
+    ("gateway.actions", ("action",)),
+    ("gateway.crypto.methods", ("encryptor",)),
+)
 
 
 def default_registry() -> Registry:
-    """The built-in components, plus any installed plugins (a duplicate name fails here)."""
+    """The built-in components, plus any installed plugins.
+
+    A plugin that takes a built-in's name fails when that kind is first used: at start-up for
+    the gateway, which asks for every kind there.
+    """
     reg = Registry()
-    for provider in PROVIDERS:
-        provider.register(reg)
+    for module, kinds in PROVIDERS:
+        reg.add_provider(module, kinds)
     reg.load_plugins()
     return reg

@@ -1,11 +1,16 @@
 """The one registry: detectors, policy conditions, actions, encryptors and CLI commands by name.
 
-This module knows no component: gateway.components fills a Registry with the built-in ones.
+This module knows no component: gateway.components names the built-in providers, and
+gateway.cli.commands the built-in commands. Both are named by module, not imported: a provider
+is imported when a component of its kind is first asked for, and a command's module when that
+command is built. So `phigate audit verify` never loads the PHI engine, and the gateway loads
+everything at start-up, as it asks for every kind there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -16,11 +21,20 @@ class DuplicateName(Exception):
     """Two components claimed the same name; phigate refuses to start."""
 
 
+def resolve(ref: str) -> Any:
+    """The object a reference `package.module:attribute` names (the module itself without
+    `:attribute`), importing the module; the form entry points use."""
+    module_name, _, attribute = ref.partition(":")
+    module = importlib.import_module(module_name)
+    return getattr(module, attribute) if attribute else module
+
+
 class Registry:
-    """Maps (kind, name) to a factory. A duplicate name fails at start-up."""
+    """Maps (kind, name) to a factory. A duplicate name fails when the second one registers."""
 
     def __init__(self) -> None:
         self._factories: dict[tuple[str, str], Callable[..., Any]] = {}
+        self._pending: dict[str, list[str]] = {}  # kind -> provider modules not yet imported
 
     def register(self, kind: str, name: str, factory: Callable[..., Any]) -> None:
         """Add a factory; refuse an unknown kind or a name already taken."""
@@ -30,12 +44,30 @@ class Registry:
             raise DuplicateName(f"{kind} {name!r} is registered twice")
         self._factories[(kind, name)] = factory
 
+    def add_provider(self, module: str, kinds: Iterable[str]) -> None:
+        """Name a module whose `register(reg)` adds components of `kinds`. It is imported, and
+        registers, when one of those kinds is first listed or created."""
+        for kind in kinds:
+            if kind not in KINDS:
+                raise ValueError(f"unknown component kind {kind!r}")
+            self._pending.setdefault(kind, []).append(module)
+
+    def _load(self, kind: str) -> None:
+        while self._pending.get(kind):
+            module = self._pending[kind].pop(0)
+            for waiting in self._pending.values():  # a provider of several kinds loads once
+                if module in waiting:
+                    waiting.remove(module)
+            resolve(module).register(self)
+
     def names(self, kind: str) -> tuple[str, ...]:
         """The registered names of one kind, sorted."""
+        self._load(kind)
         return tuple(sorted(n for k, n in self._factories if k == kind))
 
     def create(self, kind: str, name: str, *args: Any, **kwargs: Any) -> Any:
         """Build the component registered under (kind, name)."""
+        self._load(kind)
         try:
             factory = self._factories[(kind, name)]
         except KeyError:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from detectors.masking import mask_address
+from gateway.cli import keylookup
 from gateway.cli.command import Command, CommandFailed, group
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
@@ -431,5 +432,6 @@ COMMANDS = (
         ),
         Command("approve", "put a harvested certificate or key in use", approve, _decision_options),
         Command("reject", "refuse a harvested certificate or key", reject, _decision_options),
+        *keylookup.COMMANDS,  # `keys lookup`, which lives in a module of its own
     ),
 )

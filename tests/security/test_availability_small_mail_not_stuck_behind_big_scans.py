@@ -57,7 +57,9 @@ class _Gateway(GatewayThread):
 
     async def _start(self) -> None:
         registry = default_registry()
-        # The shipped components, with this test's detector in place of the real one.
+        # The shipped components (listing the detectors loads them), with this test's detector
+        # in place of the real one.
+        assert "phi" in registry.names("detector")
         registry._factories[("detector", "phi")] = lambda *_a: self.detector
         self.gateway = Gateway(self.settings, registry=registry, metrics=Metrics())
         self.handler = GatewayHandler(self.gateway)
