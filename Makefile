@@ -10,6 +10,10 @@ SYSSTAMP := $(VENV)/.system-deps
 # `PYTEST_ARGS=` runs serially.
 PYTEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n + 1 < 4 ? n + 1 : 4 )))
 PYTEST_ARGS ?= -n $(PYTEST_WORKERS)
+# Some hosts set PYTHONDONTWRITEBYTECODE=1: then every one of the suite's Python processes (pytest
+# workers and the hundred-odd `phigate` processes the tests start) compiles phigate's source and
+# rewrites the tests' asserts again. The tests keep their bytecode (__pycache__ is ignored by git).
+unit: export PYTHONDONTWRITEBYTECODE :=
 # The container image is built in the background while lint, typecheck and pytest run; its tests
 # run in a pytest of their own beside the main one (one image, one compose project per host) and
 # wait for the build. PHIGATE_CONTAINER_TESTS=0 leaves them out.
