@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 import trustme
+from argon2 import PasswordHasher, profiles
 
 from gateway.audit import AuditLog
 from gateway.components import default_registry
@@ -24,6 +25,7 @@ from gateway.config import (
     Settings,
     SmimeSettings,
 )
+from gateway.console import auth
 from gateway.console.app import ConsoleServices, create_app
 from gateway.console.auth import totp
 from gateway.console.store import ConsoleStore
@@ -169,9 +171,14 @@ def console(
     registry: ConsentRegistry,
     clock: Clock,
     tls_files: tuple[ssl.SSLContext, Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Console]:
     """The console over TLS with an admin, an officer and an auditor; lock-out after 3."""
     context, cert_file, key_file = tls_files
+    # argon2's cheapest cost: these tests sign in and out some fifty times, and the production
+    # cost (64 MiB, about 0.1 s of CPU a hash) would be a fifth of their time. The production
+    # hasher's cost is checked on its own in test_console_auth.
+    monkeypatch.setattr(auth, "_HASHER", PasswordHasher.from_parameters(profiles.CHEAPEST))
     with closing(
         ConsoleStore(console_url, max_failures=3, lockout=timedelta(minutes=15))
     ) as cstore:

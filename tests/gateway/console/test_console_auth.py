@@ -50,3 +50,11 @@ def test_password_hash_is_argon2id_and_checks() -> None:
     assert password_matches(h, "correct horse battery staple")
     assert not password_matches(h, "correct horse battery stapler")
     assert not password_matches("not a hash", "x")
+
+
+def test_password_hash_cost_is_at_least_owasps_minimum() -> None:
+    """The production hash costs at least OWASP's argon2id minimum (19 MiB, 2 passes): the
+    console tests sign in with the cheapest cost, so this is where a weakened one shows."""
+    params = dict(field.split("=") for field in hash_password("pw").split("$")[3].split(","))
+    assert int(params["m"]) >= 19 * 1024
+    assert int(params["t"]) >= 2
