@@ -324,6 +324,35 @@ def test_bad_policies_are_refused_with_file_and_line(
     assert what in str(err.value)
 
 
+def test_policy_test_cli_takes_several_messages_one_json_line_each(tmp_path: Path, capsys):
+    """Several messages are tested in one run: a JSON line each, naming its file, with the
+    report a run of that message alone gives; an unreadable one is a one-line error."""
+    from gateway.cli.main import main
+
+    clean, phi = tmp_path / "clean.eml", tmp_path / "phi.eml"
+    clean.write_bytes(
+        b"From: news@practice.example\r\nTo: a@partner.example\r\nSubject: Hours\r\n\r\n"
+        b"We are closed on Friday.\r\n"
+    )
+    phi.write_bytes(
+        b"From: dr@practice.example\r\nTo: b@gmail.com\r\nSubject: Results\r\n\r\n"
+        b"Patient Jordan Avery, DOB 03/14/1961, MRN 7734102: A1c 8.2%, diabetes.\r\n"
+    )
+    alone = {}
+    for path in (clean, phi):
+        assert main(["policy", "test", str(path), "--json"]) == 0
+        alone[str(path)] = json.loads(capsys.readouterr().out)
+    assert main(["policy", "test", str(clean), str(phi), "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line.pop("message") for line in lines] == [str(clean), str(phi)]
+    assert lines == [alone[str(clean)], alone[str(phi)]]
+    assert lines[0]["recipients"][0]["action"] != lines[1]["recipients"][0]["action"]
+
+    assert main(["policy", "test", str(clean), str(tmp_path / "missing.eml")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{tmp_path / 'missing.eml'}: cannot read" in err[0], err
+
+
 def test_policy_test_cli_prints_json_per_recipient(tmp_path: Path, capsys):
     """`policy test --json` gives recipients with address, action, method, rule and reasons."""
     from gateway.cli.main import main
