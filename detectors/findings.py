@@ -44,6 +44,63 @@ TYPE_MAP: dict[str, str] = {
 }
 
 
+# Every entity type the detectors report (the recognizers' own, the NER's and the roster's):
+# what a policy's `entities:` may name. Written out, so that checking a policy does not load
+# the recognizers and spaCy; tests/detectors/test_entity_types.py keeps it equal to theirs.
+ENTITY_TYPES: frozenset[str] = frozenset(
+    {
+        "ABA_ROUTING",
+        "ACCOUNT_NUMBER",
+        "AGE",
+        "AGE_OVER_89",
+        "APPOINTMENT",
+        "CLAIM_NUMBER",
+        "CLINICAL_NARRATIVE",
+        "CLINICAL_NOTE",
+        "CPT",
+        "CREDIT_CARD",
+        "DATE_OF_SERVICE",
+        "DATE_TIME",
+        "DEA_NUMBER",
+        "DEVICE_ID",
+        "DIAGNOSIS",
+        "DOB",
+        "EMAIL_ADDRESS",
+        "FAX_NUMBER",
+        "IBAN_CODE",
+        "ICD10",
+        "IP_ADDRESS",
+        "LAB_RESULT",
+        "LOCATION",
+        "MBI",
+        "MEDICAID_ID",
+        "MEDICATION",
+        "MEMBER_ID",
+        "MRN",
+        "NATIONAL_ID",
+        "NHS_NUMBER",
+        "NPI",
+        "NRP",
+        "PATIENT_ACCOUNT",
+        "PATIENT_NAME",
+        "PATIENT_RECORD",
+        "PERSON",
+        "PHONE_NUMBER",
+        "PROCEDURE",
+        "PROVIDER_NAME",
+        "RECORD_URL",
+        "SPECIALTY",
+        "STREET_ADDRESS",
+        "STUDY_SUBJECT_ID",
+        "URL",
+        "US_DRIVER_LICENSE",
+        "US_SSN",
+        "VIN",
+        "ZIP_CODE",
+    }
+)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One detected entity in one extracted text part (never carries the matched text)."""

@@ -1,6 +1,9 @@
 """The detect stage: text from every part (detectors.extract), then the PHI engine.
 
-The engine is loaded once per worker process and reused. What leaves this stage for logs and the
+This module is the stage's light half: the roster lookups, the PHI-free summary and the
+Detection. The scan itself (extractors, engine, spaCy) is in gateway.scanning, which a worker
+that scans in detection processes never imports; an in-thread PhiDetector imports it on first
+use. The engine is loaded once per process and reused. What leaves this stage for logs and the
 audit log is a summary: entity types, counts, scores, part labels in which attachment file names
 are replaced by their position (a file name can itself name a patient) and roster ids. It holds
 no matched text and no preview: even a masked preview keeps a name's initials, a year of birth or
@@ -17,27 +20,18 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from detectors.config import DetectorConfig
 from detectors.decision import decide
-from detectors.engine import PhiEngine
-from detectors.extract import (
-    AttachmentCache,
-    ExtractLimits,
-    TextPart,
-    Unscannable,
-    extract_message,
-)
+from detectors.extract.model import ExtractLimits, TextPart, Unscannable
 from detectors.findings import Decision, Finding
-from gateway.model import Detection, DetectorError, Envelope, ParsedMessage
+from gateway.model import Detection, Envelope, ParsedMessage
 from gateway.notices.context import SAFE_EXTENSIONS
-from gateway.registry import Registry
+from gateway.registry import Registry, resolve
 
 if TYPE_CHECKING:  # the detection processes' fork server imports this module: no store code
     from gateway.patients.roster import RosterMatches
+    from gateway.scanning import Scanner
 
-
-@functools.lru_cache(maxsize=2)
-def shared_engine(config: DetectorConfig) -> PhiEngine:
-    """One engine per worker process and configuration (the spaCy model loads once)."""
-    return PhiEngine(config)
+# The heavy half of the stage, named and not imported (see the module's docstring).
+SCANNER = "gateway.scanning:Scanner"
 
 
 class PartLabels:
@@ -214,22 +208,6 @@ class Scan:
     values: tuple[str, ...]
 
 
-def scan_message(
-    engine: PhiEngine, raw: bytes, limits: ExtractLimits, cache: AttachmentCache | None
-) -> Scan:
-    """Extract every part's text from ``raw`` and run the engine over it."""
-    try:
-        extraction = extract_message(raw, limits, cache=cache)
-        parts = merge_parts(extraction.parts)
-        findings, decision = engine.analyze(parts)
-    except RecursionError as exc:
-        raise DetectorError("the message is nested too deeply to scan") from exc
-    texts = {p.part: p.text for p in parts}
-    return Scan(
-        tuple(findings), decision, tuple(extraction.unscannable), roster_values(findings, texts)
-    )
-
-
 def finish(
     scan: Scan, envelope: Envelope, config: DetectorConfig, roster: Roster | None
 ) -> Detection:
@@ -275,22 +253,22 @@ class PhiDetector:
     ) -> None:
         self.config = config or DetectorConfig()
         self.limits = limits or ExtractLimits()
-        self.cache = AttachmentCache()
         self.roster = roster
 
     @functools.cached_property
-    def engine(self) -> PhiEngine:
-        """The engine, loaded on first use (a gateway that scans in processes never loads it)."""
-        return shared_engine(self.config)
+    def scanner(self) -> Scanner:
+        """The scanner and its engine, loaded on first use: a gateway that scans in detection
+        processes builds this detector only for its settings and never loads them."""
+        scanner: Scanner = resolve(SCANNER)(self.config, self.limits)
+        return scanner
 
     def warm(self) -> None:
         """Load the engine now (the gateway does, before it listens)."""
-        _ = self.engine
+        _ = self.scanner
 
     def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
         """See Detector."""
-        scan = scan_message(self.engine, message.raw, self.limits, self.cache)
-        return finish(scan, envelope, self.config, self.roster)
+        return finish(self.scanner.scan(message.raw), envelope, self.config, self.roster)
 
 
 class NullDetector:

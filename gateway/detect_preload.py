@@ -12,7 +12,7 @@ import detectors.recognizers.multiscan as multiscan
 from detectors.config import DetectorConfig
 from detectors.engine import recognizer_patterns
 from detectors.extract import ExtractLimits
-from gateway.detect import scan_message, shared_engine
+from gateway.scanning import scan_message, shared_engine
 
 # Installed before any fork: a process forked while the databases load would never get them.
 multiscan.start(recognizer_patterns, wait=True)

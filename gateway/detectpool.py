@@ -33,10 +33,11 @@ from multiprocessing.process import BaseProcess
 import structlog
 
 from detectors.config import DetectorConfig
-from detectors.extract import AttachmentCache, ExtractLimits
+from detectors.extract.model import ExtractLimits
 from gateway import detectfork
-from gateway.detect import Roster, Scan, finish, scan_message, shared_engine
+from gateway.detect import SCANNER, Roster, Scan, finish
 from gateway.model import Detection, DetectorError, Envelope, ParsedMessage, PhigateError
+from gateway.registry import resolve
 
 log = structlog.get_logger("phigate.detect")
 
@@ -64,15 +65,16 @@ def _serve(conn: Connection, config: DetectorConfig, limits: ExtractLimits) -> N
     """A detection process: read a message's bytes, answer with its Scan (or _Failed), repeat."""
     # Ctrl-C at a terminal reaches the whole process group; the worker decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    engine = shared_engine(config)  # already built in the fork server for the default config
-    cache = AttachmentCache()
+    # Named, not imported: the worker that starts this process never loads the scanner; here it
+    # is in memory already (the fork server preloaded it, and the engine of the default config).
+    scanner = resolve(SCANNER)(config, limits)
     while True:
         try:
             raw = conn.recv_bytes()
         except (EOFError, OSError):  # the worker closed its end or is gone
             return
         try:
-            result: Scan | _Failed = scan_message(engine, raw, limits, cache)
+            result: Scan | _Failed = scanner.scan(raw)
         except PhigateError as exc:
             result = _Failed(type(exc).__name__, str(exc), ours=True)
         except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError

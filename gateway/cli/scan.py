@@ -22,7 +22,8 @@ from detectors.findings import TYPE_MAP, Finding
 from gateway.cli.command import Command, CommandFailed
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_OK
-from gateway.detect import merge_parts, shared_engine
+from gateway.detect import merge_parts
+from gateway.scanning import shared_engine
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ recipients that share a rule. The act stage carries the routes out.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -18,9 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from detectors.config import DetectorConfig
+from detectors.findings import ENTITY_TYPES
 from detectors.masking import mask_address
-from detectors.recognizers import default_recognizers
 from gateway.config import Frozen
 from gateway.model import (
     ConfigError,
@@ -129,21 +127,9 @@ class PolicyDocument(Frozen):
     rules: tuple[Rule, ...] = Field(min_length=1)
 
 
-@functools.lru_cache(maxsize=1)
 def known_entities() -> frozenset[str]:
     """Every entity type the detectors can report, for checking policy files."""
-    names: set[str] = {"PERSON", "PATIENT_NAME", "PROVIDER_NAME", "MEDICAID_ID", "LOCATION"}
-    for rec in default_recognizers(DetectorConfig()):
-        names.update(rec.entities)
-    thresholds = DetectorConfig().decision
-    for group in (
-        thresholds.strong_identifiers,
-        thresholds.linked_identifiers,
-        thresholds.contact_identifiers,
-        thresholds.health_entities,
-    ):
-        names.update(group)
-    return frozenset(names)
+    return ENTITY_TYPES
 
 
 def load_policy(

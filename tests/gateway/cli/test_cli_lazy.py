@@ -20,7 +20,7 @@ from tests.support.audit import made_log
 from tests.support.process import REPO
 
 # What the PHI engine and the gateway's detection bring in; a light command loads none of them.
-HEAVY = ("spacy", "presidio_analyzer", "detectors.engine", "gateway.detect", "gateway.app")
+HEAVY = ("spacy", "presidio_analyzer", "detectors.recognizers", "gateway.scanning", "gateway.app")
 
 
 @pytest.mark.parametrize("built_in", BUILT_IN, ids=lambda b: b.name)

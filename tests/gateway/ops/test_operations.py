@@ -78,6 +78,39 @@ def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
     assert p.stop() == 0
 
 
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is pid (from /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _maps_spacy(pid: int) -> bool:
+    """Whether spaCy's compiled modules are mapped into process pid."""
+    return "/spacy/" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_a_worker_that_scans_in_processes_never_loads_the_engine(tmp_path: Path, sink, serve):
+    """With detection processes (the default), the worker imports neither spaCy nor the
+    recognizers: they live in the fork server and the detection processes, which do map them."""
+    port = free_port()
+    p = serve(*serve_args(port, sink[1], _config(tmp_path)))
+    p.wait_port(port)
+    assert _send(port, 1) == 1  # a scan ran, so a detection process exists
+    (serving,) = p.wait_event("serving")
+    worker = serving["pid"]
+    assert not _maps_spacy(worker), "the worker loaded spaCy"
+    detection = [c for f in _children(worker) for c in _children(f)]
+    assert detection, "no detection process under the worker's fork server"
+    assert all(_maps_spacy(pid) for pid in detection)
+
+
 def test_sigterm_drains_a_transaction_in_flight(tmp_path: Path, sink, serve):
     """After SIGTERM a session in the middle of DATA still gets its 250; then the process exits."""
     port = free_port()

@@ -1,0 +1,55 @@
+"""The scan itself: every part's text (detectors.extract), then the PHI engine over it.
+
+This is the heavy half of the detect stage: importing it loads the extractors (PDF, Office,
+HTML, OCR) and the engine's recognizers and spaCy. The fork server of the detection processes
+imports it once (gateway.detect_preload), `phigate scan` imports it, and an in-thread
+PhiDetector imports it on first use. A gateway that scans in detection processes never imports
+it in its workers: they keep gateway.detect's light half (the roster, the summary, the
+Detection).
+"""
+
+from __future__ import annotations
+
+import functools
+
+from detectors.config import DetectorConfig
+from detectors.engine import PhiEngine
+from detectors.extract import AttachmentCache, ExtractLimits, extract_message
+from gateway.detect import Scan, merge_parts, roster_values
+from gateway.model import DetectorError
+
+
+@functools.lru_cache(maxsize=2)
+def shared_engine(config: DetectorConfig) -> PhiEngine:
+    """One engine per process and configuration (the spaCy model loads once)."""
+    return PhiEngine(config)
+
+
+def scan_message(
+    engine: PhiEngine, raw: bytes, limits: ExtractLimits, cache: AttachmentCache | None
+) -> Scan:
+    """Extract every part's text from ``raw`` and run the engine over it."""
+    try:
+        extraction = extract_message(raw, limits, cache=cache)
+        parts = merge_parts(extraction.parts)
+        findings, decision = engine.analyze(parts)
+    except RecursionError as exc:
+        raise DetectorError("the message is nested too deeply to scan") from exc
+    texts = {p.part: p.text for p in parts}
+    return Scan(
+        tuple(findings), decision, tuple(extraction.unscannable), roster_values(findings, texts)
+    )
+
+
+class Scanner:
+    """Scans messages with one configuration's engine and extraction limits, caching
+    attachments' text by content across messages."""
+
+    def __init__(self, config: DetectorConfig, limits: ExtractLimits) -> None:
+        self.engine = shared_engine(config)
+        self.limits = limits
+        self.cache = AttachmentCache()
+
+    def scan(self, raw: bytes) -> Scan:
+        """See scan_message."""
+        return scan_message(self.engine, raw, self.limits, self.cache)
