@@ -6,7 +6,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 SYSSTAMP := $(VENV)/.system-deps
 # Spread over the cores, one worker more than there are (tests wait on real servers, Postfix and
-# the soak's clock more than on the CPU: on 2 cores 3 workers took 7:54 against 8:30), at most 4.
+# the soak's clock more than on the CPU: on 2 cores 3 workers took 5:45 against 6:11 for 4), at most 4.
 # `PYTEST_ARGS=` runs serially.
 PYTEST_WORKERS ?= $(shell n=$$(nproc); echo $$(( n + 1 < 4 ? n + 1 : 4 )))
 PYTEST_ARGS ?= -n $(PYTEST_WORKERS)
