@@ -10,6 +10,7 @@ everything at start-up, as it asks for every kind there.
 from __future__ import annotations
 
 import importlib
+import threading
 from collections.abc import Callable, Iterable
 from importlib.metadata import entry_points
 from typing import Any
@@ -35,6 +36,9 @@ class Registry:
     def __init__(self) -> None:
         self._factories: dict[tuple[str, str], Callable[..., Any]] = {}
         self._pending: dict[str, list[str]] = {}  # kind -> provider modules not yet imported
+        # Held while providers load: a second thread asking for the same kind (the console
+        # serves requests on threads) waits for them all instead of seeing half of them.
+        self._loading = threading.RLock()
 
     def register(self, kind: str, name: str, factory: Callable[..., Any]) -> None:
         """Add a factory; refuse an unknown kind or a name already taken."""
@@ -53,12 +57,17 @@ class Registry:
             self._pending.setdefault(kind, []).append(module)
 
     def _load(self, kind: str) -> None:
-        while self._pending.get(kind):
-            module = self._pending[kind].pop(0)
-            for waiting in self._pending.values():  # a provider of several kinds loads once
-                if module in waiting:
-                    waiting.remove(module)
-            resolve(module).register(self)
+        if not self._pending.get(kind):
+            return
+        with self._loading:
+            while self._pending.get(kind):
+                module = self._pending[kind][0]
+                resolve(module).register(self)
+                # Struck off only now, so that a thread that found it pending waits above until
+                # it has registered; a provider of several kinds loads once.
+                for waiting in self._pending.values():
+                    if module in waiting:
+                        waiting.remove(module)
 
     def names(self, kind: str) -> tuple[str, ...]:
         """The registered names of one kind, sorted."""

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -116,6 +118,45 @@ def test_a_provider_is_imported_when_its_kind_is_first_asked_for(
     assert reg.names("action") == ("nod", "wave")
     assert reg.create("action", "wave") == "waved"
     assert sys.modules[module].LOADS == [1]
+
+
+def test_a_second_thread_waits_for_a_provider_still_loading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thread that asks for a kind while another thread's provider is halfway through
+    registering gets every name, not the half registered so far (the console's threads)."""
+    module = _provider(
+        tmp_path,
+        monkeypatch,
+        "phigate_test_provider_slow",
+        """
+        import threading
+        HALFWAY = threading.Event()
+        def register(reg):
+            reg.register("action", "first", lambda: 1)
+            HALFWAY.set()
+            threading.Event().wait(0.5)
+            reg.register("action", "second", lambda: 2)
+        """,
+    )
+    reg = Registry()
+    reg.add_provider(module, ["action"])
+    seen: list[tuple[str, ...]] = []
+    first = threading.Thread(target=lambda: seen.append(reg.names("action")))
+    first.start()
+
+    def halfway() -> bool:
+        # The module is in sys.modules before its body has run, HALFWAY not yet defined.
+        event = getattr(sys.modules.get(module), "HALFWAY", None)
+        return event is not None and event.is_set()
+
+    deadline = time.monotonic() + 10
+    while not halfway():
+        assert time.monotonic() < deadline, "the provider never started registering"
+        time.sleep(0.01)
+    assert reg.names("action") == ("first", "second")
+    first.join(10)
+    assert seen == [("first", "second")]
 
 
 def test_a_provider_that_takes_a_name_already_taken_fails_when_it_loads(
