@@ -181,9 +181,10 @@ def policy_test(ctx: Context, args: argparse.Namespace) -> int:
     several = len(args.message) > 1
     # One tester for every message: the engine and the policy load once.
     tester = Tester(settings, policy, ctx.registry)
+    keys = KeyCheck(settings)  # its key stores open once, on first use
     try:
         for name in args.message:
-            report = tester.run(_read_message(name), args.sender, args.to or (), KeyCheck(settings))
+            report = tester.run(_read_message(name), args.sender, args.to or (), keys)
             if args.json:
                 # One JSON object a line; with several messages each names its file.
                 print(json.dumps({"message": name, **report} if several else report))
