@@ -45,8 +45,11 @@ LOOPBACK = "127.0.0.1"
 MAIL_FROM = "bench-sender@clinic.example"
 RCPT_TO = "bench-recipient@partner.example"
 STAT_VERB = b"XSTAT"
-# Targets from the issue, as phigate throughput / bare relay throughput, per worker count.
+# Targets, as phigate throughput / bare relay throughput, per worker count. The relay core (the
+# null detector) has the benchmark's own first targets; PHI detection has issue 14's, which are
+# for the realistic mix (--mix) only: on filler text they would be met by text with nothing in it.
 TARGET_RATIO = {1: 0.9, 2: 1.6}
+MIX_TARGET_RATIO = {1: 0.35, 2: 0.5}
 READY_TIMEOUT_S = 180.0
 STOP_TIMEOUT_S = 20.0
 # A helper process that burns this share of one core during a timed run may be the bottleneck.
@@ -884,6 +887,14 @@ def phigate_serve_cmd(
     ]
 
 
+def _target(result: RelayResult, settings: BenchSettings) -> float | None:
+    """The ratio `result` is held to: the relay core's for the null detector, issue 14's for
+    PHI detection of the realistic mix, none for PHI detection of filler text."""
+    if settings.detector == "null" or result.name.endswith("-null"):
+        return TARGET_RATIO.get(result.workers)
+    return MIX_TARGET_RATIO.get(result.workers) if settings.mix else None
+
+
 def _label(result: RelayResult) -> str:
     if result.name == "bare":
         return "bare"
@@ -930,10 +941,10 @@ def render_report(
     delivered: dict[str, int] = {"bare": bare.delivered}
     for result in (bare, *phigates):
         ratio = result.msgs_per_s / bare.msgs_per_s if bare.msgs_per_s else 0.0
-        target = TARGET_RATIO.get(result.workers) if result is not bare else None
+        target = _target(result, settings) if result is not bare else None
         target_txt = "-"
         if target is not None:
-            target_txt = f">={target:.1f} " + ("ok" if ratio >= target else "MISS")
+            target_txt = f">={target:g} " + ("ok" if ratio >= target else "MISS")
         runs = result.runs or ()
         lines.append(
             f"{_label(result):<16} {result.msgs_per_s:>9.1f} {ratio:>6.2f} {target_txt:>8} "

@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.relay import LoadResult, Measurement, RelayResult, detection_shares, load_mix
+from bench.relay import (
+    BenchSettings,
+    LoadResult,
+    Measurement,
+    RelayResult,
+    detection_shares,
+    load_mix,
+    render_report,
+)
 from tests.support.bench import phigate_serve_available, run_script
 
 MESSAGES = 12
@@ -64,15 +72,14 @@ def test_mixed_run_delivers_every_message_and_reports_detection_share(tmp_path: 
     assert isinstance(share, float) and share < 1
 
 
+def result(name: str, workers: int, cpu: float, delivered: int) -> RelayResult:
+    """A relay that delivered ``delivered`` messages in one second of one timed run."""
+    load = LoadResult(1.0, delivered, 0.1, 0, "")
+    return RelayResult(name, workers, (Measurement(1.0, delivered, load, cpu, 0.1),), (), None, ())
+
+
 def test_detection_share_compares_cpu_per_message_of_the_same_worker_count() -> None:
     """1 - null CPU per message / PHI CPU per message, matched by name; others left out."""
-
-    def result(name: str, workers: int, cpu: float, delivered: int) -> RelayResult:
-        load = LoadResult(1.0, delivered, 0.1, 0, "")
-        return RelayResult(
-            name, workers, (Measurement(1.0, delivered, load, cpu, 0.1),), (), None, ()
-        )
-
     shares = detection_shares(
         [
             result("phigate-1w", 1, 4.0, 100),
@@ -81,3 +88,29 @@ def test_detection_share_compares_cpu_per_message_of_the_same_worker_count() -> 
         ]
     )
     assert shares == {"1w": 0.75}
+
+
+def _rows(mix: tuple[str, ...]) -> dict[str, str]:
+    """render_report's table rows by relay label, for a PHI run beside its null runs."""
+    settings = BenchSettings(100, 10, 5120, 5, 1, "python", 5.0, detector="phi", mix=mix)
+    bare = result("bare", 0, 1.0, 100)
+    phigates = [
+        result("phigate-1w", 1, 4.0, 40),  # 0.40 of bare
+        result("phigate-1w-null", 1, 1.0, 95),  # 0.95
+        result("phigate-2w", 2, 3.0, 45),  # 0.45
+    ]
+    table, _ = render_report(bare, phigates, settings)
+    return {line.split()[0]: line for line in table.splitlines()[2:]}
+
+
+def test_phi_rows_of_the_mix_are_held_to_issue_14s_targets_and_null_rows_to_the_cores() -> None:
+    rows = _rows(("corpus",))
+    assert ">=0.35 ok" in rows["phigate_1w"]
+    assert ">=0.5 MISS" in rows["phigate_2w"]
+    assert ">=0.9 ok" in rows["phigate_1w_null"]
+
+
+def test_phi_rows_of_filler_text_are_held_to_no_target() -> None:
+    rows = _rows(())
+    assert ">=" not in rows["phigate_1w"] and ">=" not in rows["phigate_2w"]
+    assert ">=0.9 ok" in rows["phigate_1w_null"]
