@@ -98,6 +98,8 @@ def message_encrypted_kind(message: Message) -> EncryptedKind | None:
 
 
 def _is_cms_envelope(data: bytes) -> bool:
+    if data[:1] != b"\x30" and not _may_be_base64_der(data):
+        return False
     der = data if data[:1] == b"\x30" else _b64(data)
     if not der or der[:1] != b"\x30":
         return False
@@ -157,6 +159,16 @@ def cms_signed_content(data: bytes) -> bytes | None:
         return body if isinstance(body, bytes) else None
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         return None
+
+
+def _may_be_base64_der(data: bytes) -> bool:
+    """Whether `_b64(data)` can start with DER's SEQUENCE byte (0x30, which base64 writes as
+    "M"): False for text whose first character after white space is anything else. Exact, and
+    it spares a plain-text part (every text leaf is asked whether it is an envelope) a pass of
+    white-space removal and a base64 decode over all of it."""
+    if b"-----BEGIN" in data:
+        return True  # armor lines are dropped first: `_b64` reads what follows them
+    return data.lstrip()[:1] == b"M"
 
 
 def _b64(data: bytes) -> bytes | None:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
 
+import detectors.extract.envelope as envelope_module
 from detectors.extract import extract_message
 from detectors.extract.envelope import (
     cms_signed_content,
@@ -95,6 +96,22 @@ def test_made_by_real_tools(made: dict[str, bytes], name: str, expected: str | N
 def test_base64_text_of_an_envelope_counts(made: dict[str, bytes]) -> None:
     """A CMS envelope given as base64 text (PEM body) is recognised too."""
     assert envelope_kind(base64.encodebytes(made["cms-cbc"])) == "smime"
+    assert envelope_kind(b"\r\n \t" + base64.encodebytes(made["cms-cbc"])) == "smime"
+    pem = (
+        b"-----BEGIN PKCS7-----\n" + base64.encodebytes(made["cms-cbc"]) + b"-----END PKCS7-----\n"
+    )
+    assert envelope_kind(b"\n" + pem) == "smime"
+
+
+def test_plain_text_is_not_base64_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Text whose first character is not base64's "M" (DER's 0x30) cannot decode to DER: every
+    text leaf is asked, so a long one must not pay for white-space removal and a decode."""
+    def refuse(data: bytes) -> bytes | None:
+        raise AssertionError("decoded as base64")
+
+    monkeypatch.setattr(envelope_module, "_b64", refuse)
+    assert envelope_kind(b"La la la la.\r\n" * 400) is None
+    assert envelope_kind(b"  \r\nQUJD" * 10) is None  # base64 of other bytes than DER
 
 
 @pytest.mark.parametrize(
