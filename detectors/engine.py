@@ -438,15 +438,15 @@ class PhiEngine:
         _titled_addressees(texts, raw, second_person)
         self._patient_roles(texts, raw, second_person)
         staff = self._staff_names(texts, raw, second_person)
-        animal = _animal_care(texts)
-        findings = _without_health(self._all_findings(texts, raw, staff, second_person), animal)
+        animal = _AnimalCare(texts)
+        findings = animal.without_health(self._all_findings(texts, raw, staff, second_person))
         decision = decide(findings, self.config.decision)
         if not decision.phi and self._worth_ner(findings):
             for i, extra in self._ner_windows(texts, raw, headers).items():
                 raw[i] = self._clean(texts[i][1], raw[i] + extra)
             self._patient_roles(texts, raw, second_person)
             findings = self._all_findings(texts, raw, staff, second_person)
-            findings = _without_health(findings, animal)
+            findings = animal.without_health(findings)
             decision = decide(findings, self.config.decision)
         return findings, decision
 
@@ -883,6 +883,22 @@ def _animal_care(texts: list[tuple[str, str]]) -> bool:
 def _without_health(findings: list[Finding], animal: bool) -> list[Finding]:
     """An animal's health is no one's PHI: in veterinary mail only identifiers are kept."""
     return [f for f in findings if f.category != "health"] if animal else findings
+
+
+class _AnimalCare:
+    """`_without_health` for one message, which asks `_animal_care` (three searches of all its
+    text) only once there is health information to drop, and at most once."""
+
+    def __init__(self, texts: list[tuple[str, str]]) -> None:
+        self._texts = texts
+        self._animal: bool | None = None
+
+    def without_health(self, findings: list[Finding]) -> list[Finding]:
+        if not any(f.category == "health" for f in findings):
+            return findings
+        if self._animal is None:
+            self._animal = _animal_care(self._texts)
+        return _without_health(findings, self._animal)
 
 
 def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import detectors.engine as engine_module
 from detectors.config import DecisionThresholds, DetectorConfig
 from detectors.decision import decide
 from detectors.engine import PhiEngine
@@ -219,3 +220,31 @@ def _f(entity: str, score: float, category: str = "identifier", role: str = "") 
 def test_decision_corroboration(findings: list[Finding], phi: bool) -> None:
     """Patient-role contacts link; independent identifiers corroborate; weak names never decide."""
     assert decide(findings, DecisionThresholds()).phi is phi
+
+
+def test_veterinary_words_are_read_only_where_there_is_health_to_drop(
+    engine: PhiEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether mail is about an animal only matters for health information: a message without
+    any is not searched for veterinary words, one with it is, once, and loses it if a vet's."""
+    asked: list[int] = []
+    real = engine_module._animal_care
+
+    def counted(texts: list[tuple[str, str]]) -> bool:
+        asked.append(len(texts))
+        return real(texts)
+
+    monkeypatch.setattr(engine_module, "_animal_care", counted)
+    findings, _ = engine.analyze(mail("Ann <ann@example.org>", "La la la la.\n" * 300))
+    assert not any(f.category == "health" for f in findings)
+    assert asked == []
+    vet = (
+        "Hi Ruth,\n\nMax (Beagle) is due for his booster and kennel cough vaccine on 3/4; his "
+        "diabetes is stable on insulin.\n\nMeadow Veterinary Clinic"
+    )
+    findings, _ = engine.analyze(mail("Ruth <ruth@example.org>", vet))
+    assert len(asked) == 1
+    assert not any(f.category == "health" for f in findings)
+    human = vet.replace("Meadow Veterinary Clinic", "Meadow Family Practice")
+    findings, _ = engine.analyze(mail("Ruth <ruth@example.org>", human))
+    assert any(f.category == "health" for f in findings)
