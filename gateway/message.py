@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
-import email.policy
 from collections.abc import Sequence
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email.policy import EmailPolicy
+from typing import Any
 
 from gateway.mime.headers import apply_header_edits, split_fields
 from gateway.model import HeaderEdit, ParsedMessage, ParseError
@@ -19,20 +20,51 @@ _STRUCTURAL = frozenset({"content-type", "content-transfer-encoding", "mime-vers
 _MAX_DEFECTS_LISTED = 50
 
 
+class _OneMessagePolicy(EmailPolicy):
+    """email.policy.default that parses each header field once for the message it reads.
+
+    The default policy builds a header object (the full RFC 5322/2231 parser) every time a
+    field is read, and the feed parser reads each part's Content-Type several times while it
+    parses (get_content_type, get_content_maintype, get_boundary...): five header parses a
+    message of the dev corpus, two of them distinct. Each message gets a policy of its own
+    (`for_one_message`), whose memo lives and dies with that message, so no header value is
+    kept from one message to the next. A memo hit is the very object a parse would have built
+    again, and header objects are immutable.
+    """
+
+    def header_fetch_parse(self, name: str, value: str) -> Any:
+        if hasattr(value, "name"):  # set through the API: already a header object
+            return value
+        memo: dict[tuple[str, str], Any] = self.__dict__["_memo"]
+        try:
+            return memo[name, value]
+        except KeyError:
+            parsed = memo[name, value] = super().header_fetch_parse(name, value)
+            return parsed
+
+
+_DEFAULT = _OneMessagePolicy()
+
+
+def for_one_message() -> EmailPolicy:
+    """A fresh copy of the default policy, with an empty header memo, for one message."""
+    policy = _DEFAULT.clone()
+    object.__setattr__(policy, "_memo", {})  # policies refuse attribute assignment
+    return policy
+
+
 class RfcParser:
     """Parses with an explicit policy; never regenerates the message. See Parser."""
 
     name = "rfc5322"
 
-    def __init__(self) -> None:
-        self._parser = BytesParser(policy=email.policy.default)
-
     def parse(self, raw: bytes) -> ParsedMessage:
         """See Parser."""
         if not raw.strip():
             raise ParseError("the message is empty")
+        parser = BytesParser(policy=for_one_message())
         try:
-            message = self._single_part(raw) or self._parser.parsebytes(raw)
+            message = self._single_part(parser, raw) or parser.parsebytes(raw)
         except (ValueError, TypeError, LookupError, IndexError, RecursionError) as exc:
             raise ParseError(f"the MIME structure is broken ({type(exc).__name__})") from None
         if not isinstance(message, EmailMessage):
@@ -49,7 +81,8 @@ class RfcParser:
             headers=headers,
         )
 
-    def _single_part(self, raw: bytes) -> EmailMessage | None:
+    @staticmethod
+    def _single_part(parser: BytesParser, raw: bytes) -> EmailMessage | None:
         """The parse of a single-part message, with only its header block going through the
         feed parser; None when the message is not one whose result is known to be the same.
 
@@ -65,7 +98,7 @@ class RfcParser:
         block = raw[: end + 4]
         if block.count(b"\n") != block.count(b"\r\n") or block.count(b"\r") != block.count(b"\n"):
             return None
-        head = self._parser.parsebytes(block, headersonly=True)
+        head = parser.parsebytes(block, headersonly=True)
         if not isinstance(head, EmailMessage) or head.get_payload() != "" or head.defects:
             return None
         if head.get_content_maintype() in ("multipart", "message"):
@@ -88,7 +121,9 @@ class RfcParser:
         if any(edit.name.lower() in _STRUCTURAL for edit in edits):
             return self.parse(raw)
         fields, sep, _ = split_fields(raw)
-        head = self._parser.parsebytes(b"".join(fields) + sep, headersonly=True)
+        head = BytesParser(policy=parsed.message.policy).parsebytes(
+            b"".join(fields) + sep, headersonly=True
+        )
         message = copy.copy(parsed.message)
         vars(message)["_headers"] = list(vars(head)["_headers"])  # the edited fields, only
         headers = _top_headers(message)

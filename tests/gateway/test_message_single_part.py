@@ -1,8 +1,10 @@
-"""RfcParser's single-part shortcut gives exactly the stdlib feed parser's result."""
+"""RfcParser gives exactly the stdlib feed parser's result: its single-part shortcut, and its
+header fields parsed once a message."""
 
 from __future__ import annotations
 
 import email.policy
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.parser import BytesParser
 
@@ -37,6 +39,13 @@ MESSAGES = {
     "message/rfc822": HEAD
     + b"Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n\r\ninner body\r\n",
     "header defect": b"Subject: x\r\nTo: <unclosed@b.example\r\n" + HEAD + b"\r\nbody\r\n",
+    "same field values in several parts": HEAD
+    + b'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b2"\r\n\r\n'
+    + b"--b2\r\nContent-Type: text/plain; charset=utf-8\r\n\r\none\r\n--b2\r\n"
+    + b"Content-Type: text/plain; charset=utf-8\r\n\r\ntwo\r\n--b2\r\n"
+    + b"Content-Type: application/pdf; name*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n"
+    + b'Content-Disposition: attachment; filename*0="long"; filename*1="name.pdf"\r\n'
+    + b"Content-Transfer-Encoding: base64\r\n\r\nJVBERg==\r\n--b2--\r\n",
 }
 
 
@@ -65,3 +74,35 @@ def test_parse_matches_the_feed_parser(raw: bytes) -> None:
     assert shape(parsed.message) == shape(expected)
     assert parsed.message.as_bytes() == expected.as_bytes()
     assert parsed.raw == raw
+
+
+def test_each_header_field_value_is_parsed_once_a_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feed parser and every later reader ask for a part's Content-Type again and again;
+    each distinct field value of a message is parsed into a header object once."""
+    parsed_fields: list[str] = []
+    real = HeaderRegistry.__call__
+
+    def counting(self: HeaderRegistry, name: str, value: str) -> object:
+        parsed_fields.append(name.lower())
+        return real(self, name, value)
+
+    monkeypatch.setattr(HeaderRegistry, "__call__", counting)
+    parsed = RfcParser().parse(MESSAGES["same field values in several parts"])
+    for part in parsed.message.walk():
+        for _ in range(3):
+            part.get_content_type()
+            part.get_filename()
+    # multipart/mixed, text/plain (twice in the message), application/pdf
+    assert parsed_fields.count("content-type") == 3
+    assert parsed.message.get_payload()[2].get_filename() == "longname.pdf"
+
+
+def test_messages_do_not_share_parsed_header_fields() -> None:
+    """What one message's fields parsed to is not kept for the next message."""
+    parser = RfcParser()
+    first = parser.parse(MESSAGES["multipart"])
+    first.message.get_content_type()
+    second = parser.parse(MESSAGES["plain"])
+    assert first.message.policy is not second.message.policy
+    remembered = vars(second.message.policy)["_memo"]
+    assert not any("b1" in str(value) for value in remembered.values())
