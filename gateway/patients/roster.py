@@ -64,6 +64,12 @@ _T = TypeVar("_T")
 _GENERATED_ID = re.compile(r"R-(\d{6,})")
 # Hashes per IN list of a batched lookup (far under SQLite's and PostgreSQL's bound-parameter caps).
 _IN_CHUNK = 500
+# The message-time lookup (PatientRoster.match), built once: building the statement for every
+# message cost more than the query itself. Both columns, so the (kind, hash) index serves it.
+_OWNERS = sa.select(identifiers.c.kind, identifiers.c.hash, identifiers.c.roster_id).where(
+    identifiers.c.kind.in_(sa.bindparam("kinds", expanding=True)),
+    identifiers.c.hash.in_(sa.bindparam("digests", expanding=True)),
+)
 ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", "email")
 
 NAME, DOB, MRN, EMAIL = "name", "dob", "mrn", "email"
@@ -523,13 +529,7 @@ class PatientRoster:
         kinds = sorted({kind for kind, _d in asked})
         digests = sorted({d for _kind, d in asked})
         for k in range(0, len(digests), _IN_CHUNK):
-            rows = conn.execute(
-                sa.select(identifiers.c.kind, identifiers.c.hash, identifiers.c.roster_id).where(
-                    # both columns, so the (kind, hash) index serves the lookup
-                    identifiers.c.kind.in_(kinds),
-                    identifiers.c.hash.in_(digests[k : k + _IN_CHUNK]),
-                )
-            )
+            rows = conn.execute(_OWNERS, {"kinds": kinds, "digests": digests[k : k + _IN_CHUNK]})
             for kind, digest, rid in rows:
                 if (kind, digest) in asked:
                     owners.setdefault((kind, digest), set()).add(rid)
