@@ -121,7 +121,7 @@ class RfcParser:
         if any(edit.name.lower() in _STRUCTURAL for edit in edits):
             return self.parse(raw)
         fields, sep, _ = split_fields(raw)
-        head = BytesParser(policy=parsed.message.policy).parsebytes(
+        head = BytesParser(policy=for_one_message()).parsebytes(
             b"".join(fields) + sep, headersonly=True
         )
         message = copy.copy(parsed.message)
