@@ -106,6 +106,7 @@ def test_base64_text_of_an_envelope_counts(made: dict[str, bytes]) -> None:
 def test_plain_text_is_not_base64_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Text whose first character is not base64's "M" (DER's 0x30) cannot decode to DER: every
     text leaf is asked, so a long one must not pay for white-space removal and a decode."""
+
     def refuse(data: bytes) -> bytes | None:
         raise AssertionError("decoded as base64")
 
