@@ -35,7 +35,9 @@ class _OneMessagePolicy(EmailPolicy):
     def header_fetch_parse(self, name: str, value: str) -> Any:
         if hasattr(value, "name"):  # set through the API: already a header object
             return value
-        memo: dict[tuple[str, str], Any] = self.__dict__["_memo"]
+        memo: dict[tuple[str, str], Any] | None = self.__dict__.get("_memo")
+        if memo is None:  # a copy made some other way than for_one_message: no memo
+            return super().header_fetch_parse(name, value)
         try:
             return memo[name, value]
         except KeyError:

@@ -106,3 +106,14 @@ def test_messages_do_not_share_parsed_header_fields() -> None:
     assert first.message.policy is not second.message.policy
     remembered = vars(second.message.policy)["_memo"]
     assert not any("b1" in str(value) for value in remembered.values())
+
+
+def test_a_policy_copy_without_a_memo_still_parses() -> None:
+    """Whatever copies the policy another way (a bare instance here) reads headers as the
+    default policy does."""
+    parsed = RfcParser().parse(MESSAGES["multipart"])
+    bare = type(parsed.message.policy)()
+    expected = BytesParser(policy=email.policy.default).parsebytes(MESSAGES["multipart"])
+    again = BytesParser(policy=bare).parsebytes(MESSAGES["multipart"])
+    assert isinstance(again, EmailMessage)
+    assert shape(again) == shape(expected)
