@@ -338,6 +338,26 @@ def load_mix(folders: Sequence[str]) -> list[bytes]:
     return out
 
 
+def mix_composition(folders: Sequence[str]) -> str:
+    """How many of the mix's messages each folder's manifest.jsonl labels PHI ("" when a
+    folder has no manifest): the issue's realistic mix is mostly clean, and a reader of the
+    figures should see how far a given mix is from that."""
+    phi = total = 0
+    for folder in folders:
+        manifest = Path(folder) / "manifest.jsonl"
+        if not manifest.exists():
+            return ""
+        labels = {}
+        for line in manifest.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                labels[row["file"]] = row.get("label")
+        for path in Path(folder).glob("*.eml"):
+            total += 1
+            phi += labels.get(path.name) == "phi"
+    return f"{phi} of {total} labelled PHI" if total else ""
+
+
 async def run_loadgen(
     host: str, port: int, messages: int, concurrency: int, size: int, mix: Sequence[str] = ()
 ) -> None:
@@ -933,7 +953,10 @@ def render_report(
         f"# {settings.messages} messages x {settings.repeat} run(s), {size}, "
         f"{settings.concurrency} sessions, load generator: {settings.loadgen}, "
         f"warm-up {settings.warmup}, phigate detector: {settings.detector}"
-        + (f", messages from {', '.join(settings.mix)}" if settings.mix else ""),
+        + (f", messages from {', '.join(settings.mix)}" if settings.mix else "")
+        + (
+            f" ({labelled})" if settings.mix and (labelled := mix_composition(settings.mix)) else ""
+        ),
         header,
     ]
     summary: dict[str, object] = {"bare_msgs_per_s": round(bare.msgs_per_s, 1)}

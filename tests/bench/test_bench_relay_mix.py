@@ -14,6 +14,7 @@ from bench.relay import (
     RelayResult,
     detection_shares,
     load_mix,
+    mix_composition,
     render_report,
 )
 from tests.support.bench import phigate_serve_available, run_script
@@ -114,3 +115,21 @@ def test_phi_rows_of_filler_text_are_held_to_no_target() -> None:
     rows = _rows(())
     assert ">=" not in rows["phigate_1w"] and ">=" not in rows["phigate_2w"]
     assert ">=0.9 ok" in rows["phigate_1w_null"]
+
+
+def test_the_report_says_how_much_of_the_mix_is_phi(tmp_path: Path) -> None:
+    """The manifests' labels are counted over the .eml files sent; a folder without a manifest
+    leaves the count out rather than guess."""
+    corpus = _corpus(tmp_path / "c")
+    (corpus / "manifest.jsonl").write_text(
+        '{"file": "a.eml", "label": "phi"}\n{"file": "b.eml", "label": "clean"}\n'
+        '{"file": "gone.eml", "label": "phi"}\n'
+    )
+    assert mix_composition([str(corpus)]) == "1 of 2 labelled PHI"
+    bare = _corpus(tmp_path / "bare")
+    assert mix_composition([str(corpus), str(bare)]) == ""
+    settings = BenchSettings(100, 10, 5120, 5, 1, "python", 5.0, detector="phi", mix=(str(corpus),))
+    table, _ = render_report(
+        result("bare", 0, 1.0, 100), [result("phigate-1w", 1, 4.0, 40)], settings
+    )
+    assert table.splitlines()[0].endswith(f"messages from {corpus} (1 of 2 labelled PHI)")
