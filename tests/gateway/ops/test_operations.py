@@ -60,6 +60,8 @@ def serve(tmp_path: Path):
     yield start
     for p in started:
         p.stop()
+        # Shown by pytest only when the test fails: what phigate said, so a 451 is explained.
+        print(f"phigate {p.proc.args} said:", *p.lines, sep="\n")
 
 
 def test_two_workers_share_the_port_and_both_serve(tmp_path: Path, sink, serve):
