@@ -66,10 +66,11 @@ STAFF_NEWS = regex.compile(
 )
 # The same courtesy titles in other languages ("Estimada Sra. Pérez", "Herrn Klaus Meier",
 # "mevrouw Anna de Vries", "Pani Ewa Nowak", "Mme Claire Roy"); not a bare "Sr", which in UK
-# mail is a ward sister.
+# mail is a ward sister. The Danish and Norwegian "Hr" (Mr, beside "Fru") only where no number
+# stands before it: "24 Hr Pharmacy" is a shop's opening hours.
 TITLE_PATIENT_INTL = regex.compile(
     r"(?<![\w])(?:Sra|Srta|Herrn?|Frau|[Mm]evrouw|[Mm]eneer|Mevr|Dhr|Pani|Signora?|Sig|"
-    r"Sig\.ra|Mme|Mlle|Madame|Monsieur|Fru|Herra|Rouva)\.? "
+    r"Sig\.ra|Mme|Mlle|Madame|Monsieur|Fru|(?<!\d[ \t]?)Hr|Herra|Rouva)\.? "
     rf"({_CAP}(?: (?:de|van|von|der|den|da|di|del|la|le))?(?: {_CAP}){{0,2}})"
 )
 # Arabic titles of address (Mr, Mrs, Miss) before a name in Arabic script.
@@ -344,10 +345,12 @@ HOME_VISIT = regex.compile(
 # A job title right before a name marks staff: "the study coordinator Ann Lee", "practice
 # manager Tom Hale", "HR contact: Ana Ruiz".
 JOB_TITLE_BEFORE = regex.compile(
-    rf"\b(?i:(?:coordinator|manager|director|administrator|representative|rep|liaison|"
+    rf"\b(?:(?i:coordinator|manager|director|administrator|representative|rep|liaison|"
     rf"officer|supervisor|assistant|specialist|scheduler|receptionist|technician|pharmacist|"
     rf"recruiter|secretary|chair|chairman|chairperson|president|treasurer|organizer|organiser|"
-    rf"lead|head of [a-z]+|hr contact|hr|billing contact|point of contact))"
+    rf"lead|head of [a-z]+|hr contact|billing contact|point of contact)"
+    # Human Resources in capitals only: "Hr Sam Nielsen" is the Danish and Norwegian "Mr".
+    rf"|HR)"
     rf"[ \t]?[:,-]?[ \t]({NAME_FIRST_LAST})"
 )
 # The person in a care place at the head of a line is its patient: ward lists, ED boards,
@@ -658,6 +661,7 @@ _CASED: dict[regex.Pattern[str], tuple[str, ...]] = {
         "Madame",
         "Monsieur",
         "Fru",
+        "Hr",
         "Rouva",
     ),
     DISPLAY_NAME: ("@",),
