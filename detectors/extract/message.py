@@ -101,6 +101,18 @@ def extract_text_file(data: bytes) -> Extraction:
     return Extraction((TextPart(part="body", text=text, origin="text", kind="plain"),), ())
 
 
+def unix_lines(text: str) -> str:
+    """``text`` with its CRLF line ends as LF.
+
+    SMTP carries every message with CRLF line ends, and a file saved on Windows has them too, so
+    the same words would otherwise reach the recognizers differently by how they travelled: a
+    message relayed by the gateway and the same .eml file scanned from disk had names found or
+    missed by their line ends in 5 of 331 corpus messages. Findings' offsets index the text as
+    returned here. (`extract_text_file` keeps a file's line ends: there offsets index the file.)
+    """
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
 # A raw 8-bit byte the email package kept as a lone surrogate.
 _RAW_BYTE = re.compile("[\udc80-\udcff]")
 
@@ -180,6 +192,7 @@ class _Walker:
     def emit(self, part: str, text: str, origin: str, kind: str) -> None:
         if not text.strip():
             return
+        text = unix_lines(text)
         room = self.limits.max_total_text_chars - self.chars
         if room <= 0 or len(text) > room:
             if not self.text_full:
