@@ -1011,7 +1011,13 @@ class NameRecognizer:
         # "Miss Ann Lee from Hale Partners will present", "From: Mrs Ann Lee <...>", "signed -
         # Miss Shirley Bates": a titled visitor, correspondent or member of staff is no patient
         # by the title alone.
-        signatures = self._signatures(text, timeout)
+        # The text's last lines, where sign-offs stand: one slice for every pattern that reads
+        # them (a slice of its own per pattern was a Hyperscan pass of its own), and the
+        # organisation sign-offs found once for `_signatures` and for the filter at the end.
+        tail = max(0, len(text) - 400)
+        last_lines = text[tail:]
+        org_sign_offs = list(finditer(ORG_SIGN_OFF, last_lines, timeout))
+        signatures = self._signatures(text, timeout, tail, last_lines, org_sign_offs)
         visitors = [
             m for m in out if m.recognizer == self.name and m.role in ("correspondent", "staff")
         ] + signatures
@@ -1056,11 +1062,7 @@ class NameRecognizer:
         out.extend(self._propagated(text, out, timeout))
         # The organisation's line of a signature block names no one ("Hollins Green Community
         # Pharmacy" under the writer's name).
-        tail = max(0, len(text) - 400)
-        orgs = [
-            (tail + o.start("org"), tail + o.end("org"))
-            for o in finditer(ORG_SIGN_OFF, text[tail:], timeout)
-        ]
+        orgs = [(tail + o.start("org"), tail + o.end("org")) for o in org_sign_offs]
         if orgs:
             out = [
                 m
@@ -1263,7 +1265,17 @@ class NameRecognizer:
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "list"))
         return out
 
-    def _signatures(self, text: str, timeout: float) -> list[RawMatch]:
+    def _signatures(
+        self,
+        text: str,
+        timeout: float,
+        tail: int,
+        last_lines: str,
+        org_sign_offs: list[regex.Match[str]],
+    ) -> list[RawMatch]:
+        """Sign-off names: after a closing, alone on the last line, over a job title or an
+        organisation (``last_lines`` is ``text[tail:]``, ``org_sign_offs`` ORG_SIGN_OFF's
+        matches in it)."""
         out: list[RawMatch] = []
         for m in finditer(CLOSING, text, timeout):
             nxt = text.find("\n", m.end())
@@ -1294,11 +1306,7 @@ class NameRecognizer:
                 s, e = _trim(last.group(1)[skip:], last.start(1) + skip)
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         # A name over its job title in the message's last lines, with or without a closing.
-        tail = max(0, len(text) - 400)
-        for m in [
-            *finditer(TITLED_SIGN_OFF, text[tail:], timeout),
-            *finditer(ORG_SIGN_OFF, text[tail:], timeout),
-        ]:
+        for m in [*finditer(TITLED_SIGN_OFF, last_lines, timeout), *org_sign_offs]:
             title = _TITLE_PREFIX.match(m.group(1))
             skip = title.end() if title else 0
             if plausible_name(m.group(1)[skip:]):

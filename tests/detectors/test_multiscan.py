@@ -242,6 +242,31 @@ def test_findings_are_the_same_with_and_without_the_pass(shared_scan: MultiScan)
     assert with_pass == without
 
 
+def test_a_long_text_costs_the_names_two_passes(
+    shared_scan: MultiScan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The name recognizer reads a long text's last lines as one slice: one pass over the text
+    and one over that slice, not one more for each sign-off pattern that reads them."""
+    from detectors.recognizers.names import NameRecognizer
+
+    text = "Please see the notes below about the clinic move.\n" * 20 + (
+        "Kind regards,\n\nAnn Lee\nPractice Manager\nHale Street Surgery\n01632 960123\n"
+    )
+    assert len(text) > 600
+    passes: list[int] = []
+    real = MultiScan.candidates
+
+    def counted(self: MultiScan, t: str) -> set[int] | None:
+        passes.append(len(t))
+        return real(self, t)
+
+    monkeypatch.setattr(MultiScan, "candidates", counted)
+    multiscan.forget()
+    found = NameRecognizer().analyze(text, 1.0)
+    assert any(text[m.start : m.end] == "Ann Lee" and m.role == "staff" for m in found)
+    assert sorted(passes) == [400, len(text)]
+
+
 def test_absent_only_for_patterns_held(shared_scan: MultiScan) -> None:
     mine = regex.compile(r"zq\d{7}zq")  # a pattern of no recognizer: never skipped
     assert not multiscan.absent(mine, "nothing here")
