@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -504,6 +504,12 @@ def worker_pids(pid: int) -> list[int]:
     return kids or [pid]
 
 
+def detection_pids(pids: Sequence[int], cmdline: Callable[[int], str] = _cmdline) -> list[int]:
+    """The pids of ``pids`` that are phigate's detection machinery: the fork server and the
+    detection processes forked from it, which carry the fork server's command line."""
+    return [pid for pid in pids if "multiprocessing.forkserver" in cmdline(pid)]
+
+
 def cpu_seconds(pids: Sequence[int]) -> float:
     """Return the user+system CPU seconds used so far by the live processes in pids."""
     total = 0
@@ -557,6 +563,8 @@ class Measurement:
     load: LoadResult
     relay_cpu_s: float
     sink_cpu_s: float
+    # Of relay_cpu_s, what phigate's detection processes (and their fork server) used.
+    detection_cpu_s: float = 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -799,16 +807,21 @@ class RelayUnderTest:
         progress(f"{self.name}: timed {label}")
         try:
             procs = [self._relay.pid, *descendant_pids(self._relay.pid)]
+            detecting = detection_pids(procs)
             relay_cpu0, sink_cpu0 = cpu_seconds(procs), cpu_seconds([sink.pid])
+            detection_cpu0 = cpu_seconds(detecting)
             before = read_sink_stats(sink_port)
             load = run_load(settings, self._port, settings.messages)
             delivered = wait_for_sink(sink_port, before, settings.messages, settings.settle_s)
             relay_cpu = cpu_seconds(procs) - relay_cpu0
+            detection_cpu = cpu_seconds(detecting) - detection_cpu0
             sink_cpu = cpu_seconds([sink.pid]) - sink_cpu0
         except BenchError as exc:
             self._failures.append(f"{label}: {exc}")
             return
-        self._runs.append(Measurement(load.elapsed_s, delivered, load, relay_cpu, sink_cpu))
+        self._runs.append(
+            Measurement(load.elapsed_s, delivered, load, relay_cpu, sink_cpu, detection_cpu)
+        )
         if delivered != settings.messages or load.returncode != 0:
             self._failures.append(
                 f"{label}: sink counted {delivered}/{settings.messages}, load generator "
@@ -939,6 +952,24 @@ def detection_shares(phigates: Sequence[RelayResult]) -> dict[str, float]:
     return shares
 
 
+def cpu_split(phigates: Sequence[RelayResult]) -> dict[str, dict[str, float]]:
+    """Per relay with detection processes, its CPU per message in ms (median over the timed
+    runs): in all, in the detection processes, and the rest (the workers and the supervisor)."""
+    out: dict[str, dict[str, float]] = {}
+    for r in phigates:
+        runs = [m for m in r.runs if m.delivered and m.detection_cpu_s > 0]
+        if not runs:
+            continue
+        total = statistics.median(1000 * m.relay_cpu_s / m.delivered for m in runs)
+        detection = statistics.median(1000 * m.detection_cpu_s / m.delivered for m in runs)
+        out[_label(r).removeprefix("phigate_")] = {
+            "total": round(total, 2),
+            "detection_processes": round(detection, 2),
+            "workers": round(total - detection, 2),
+        }
+    return out
+
+
 def render_report(
     bare: RelayResult, phigates: Sequence[RelayResult], settings: BenchSettings
 ) -> tuple[str, dict[str, object]]:
@@ -1001,6 +1032,14 @@ def render_report(
         lines.append(f"detection share of phigate's CPU per message ({key}): {share:.0%}")
     if shares:
         summary["detection_cpu_share"] = shares
+    split = cpu_split(phigates)
+    for key, ms in split.items():
+        lines.append(
+            f"phigate's CPU per message ({key}): {ms['total']:.2f} ms, of which the detection "
+            f"processes {ms['detection_processes']:.2f} ms and the workers {ms['workers']:.2f} ms"
+        )
+    if split:
+        summary["cpu_ms_per_msg"] = split
     summary["peak_rss_mb"] = rss_summary
     summary["delivered"] = delivered
     summary["expected_per_relay"] = settings.messages * settings.repeat

@@ -12,6 +12,8 @@ from bench.relay import (
     LoadResult,
     Measurement,
     RelayResult,
+    cpu_split,
+    detection_pids,
     detection_shares,
     load_mix,
     mix_composition,
@@ -71,6 +73,10 @@ def test_mixed_run_delivers_every_message_and_reports_detection_share(tmp_path: 
     assert f"messages from {corpus}" in proc.stdout
     share = summary["detection_cpu_share"]["1w"]
     assert isinstance(share, float) and share < 1
+    # The scans ran in detection processes, measured apart from the worker.
+    split = summary["cpu_ms_per_msg"]["1w"]
+    assert split["detection_processes"] > 0 and split["workers"] > 0
+    assert split["total"] == pytest.approx(split["detection_processes"] + split["workers"])
 
 
 def result(name: str, workers: int, cpu: float, delivered: int) -> RelayResult:
@@ -89,6 +95,27 @@ def test_detection_share_compares_cpu_per_message_of_the_same_worker_count() -> 
         ]
     )
     assert shares == {"1w": 0.75}
+
+
+def test_detection_processes_are_told_by_the_fork_servers_command_line() -> None:
+    cmdlines = {
+        10: "/venv/bin/python /venv/bin/phigate serve --listen 127.0.0.1:25",
+        11: "/venv/bin/python -B -c from multiprocessing.forkserver import main; main(3, 5)",
+        12: "/venv/bin/python -B -c from multiprocessing.forkserver import main; main(3, 5)",
+        13: "/venv/bin/python -c from multiprocessing.resource_tracker import main;main(8)",
+    }
+    assert detection_pids([10, 11, 12, 13], cmdlines.__getitem__) == [11, 12]
+
+
+def test_cpu_split_gives_each_part_per_message_in_ms() -> None:
+    load = LoadResult(1.0, 100, 0.1, 0, "")
+    scanning = RelayResult(
+        "phigate-1w", 1, (Measurement(1.0, 100, load, 1.2, 0.1, 0.75),), (), None, ()
+    )
+    null = result("phigate-1w-null", 1, 0.2, 100)  # no detection processes: left out
+    assert cpu_split([scanning, null]) == {
+        "1w": {"total": 12.0, "detection_processes": 7.5, "workers": 4.5}
+    }
 
 
 def _rows(mix: tuple[str, ...]) -> dict[str, str]:
