@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
+from detectors.extract.message import unfold_smtp_lines
 from tests.support.postfix import (
     SMTP_OK,
     CapturedMessage,
@@ -191,6 +192,27 @@ def test_after_queue_defers_while_phigate_is_down_and_delivers_once_when_it_is_b
     wait_for_deliveries(postfix, internet, list(expected))
 
     assert len(assert_delivered_once(internet, expected)) == len(expected)
+
+
+def test_postfix_breaks_a_long_line_as_phigate_joins_it_back(
+    postfix: PostfixInstance, phigate: GatewayProcess, internet: CapturingSink
+) -> None:
+    """Postfix hands phigate a line over 998 bytes broken with a line end and a space (its
+    smtp_line_length_limit), so what straddles byte 998 arrives in two pieces; the extraction's
+    `unfold_smtp_lines` gives back the line as it was sent, byte for byte."""
+    line = b"".join(b"room %04d booked for the audit; " % n for n in range(100))
+    assert len(line) > 3000
+    message_id, content = make_message("long-line")
+    content = content.replace(BODY, b"Hello,\r\n\r\n" + line + b"\r\n")
+    recipient = unique_recipient("facilities")
+    result = submit(postfix.ports.after_queue, SENDER, [recipient], content, eight_bit=True)
+    assert (result.stage, result.code) == ("data", SMTP_OK), result
+    wait_for_deliveries(postfix, internet, [message_id])
+    (copy,) = internet.with_message_id(message_id)
+    body = copy.body
+    assert line not in body  # Postfix did break it
+    assert max(len(part) for part in body.split(b"\r\n")) == 998
+    assert unfold_smtp_lines(body) == b"Hello,\r\n\r\n" + line + b"\r\n"
 
 
 def test_before_queue_proxy_passes_mail_through_phigate(

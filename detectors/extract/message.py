@@ -113,6 +113,37 @@ def unix_lines(text: str) -> str:
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
+# The line lengths at which an MTA's SMTP client breaks a longer line: Postfix's
+# smtp_line_length_limit (998 since Postfix 3.7, 990 before), sendmail's SMTPLINELIM (990).
+SMTP_FOLD_LIMITS = (998, 990)
+
+
+def unfold_smtp_lines(data: bytes) -> bytes:
+    """``data`` with the line breaks an MTA inserted into over-long lines taken out again.
+
+    An SMTP client that relays a line longer than its limit writes the first `limit` bytes, a
+    line end, a space, and goes on (Postfix's smtp_line_length_limit, default 998): a practice's
+    Postfix in front of phigate does so before phigate reads the message, and an SSN that
+    straddles byte 998 arrives as "536-22-" and " 8347" on two lines, which no recognizer reads
+    as one. So a line of exactly 998 (or 990) bytes followed by a line that starts with a space
+    is joined to it, without that space, for scanning; the message itself is not changed. Only
+    for 7bit/8bit/binary content: base64 and quoted-printable lines are never that long.
+    """
+    if len(data) <= min(SMTP_FOLD_LIMITS) or b"\n " not in data:
+        return data
+    lines = data.split(b"\n")
+    out: list[bytes] = [lines[0]]
+    # the length of the last line as it arrived (a continuation counts its leading space)
+    arrived = len(lines[0].removesuffix(b"\r"))
+    for line in lines[1:]:
+        if arrived in SMTP_FOLD_LIMITS and line.startswith(b" "):
+            out[-1] = out[-1].removesuffix(b"\r") + line[1:]
+        else:
+            out.append(line)
+        arrived = len(line.removesuffix(b"\r"))
+    return b"\n".join(out)
+
+
 # A raw 8-bit byte the email package kept as a lone surrogate.
 _RAW_BYTE = re.compile("[\udc80-\udcff]")
 
@@ -505,6 +536,8 @@ class _Walker:
         if len(data) > self.limits.max_part_bytes:
             self.problem(part, origin, "too-large", f"{len(data) // (1024 * 1024)} MiB")
             return None
+        if encoding not in ("base64", "quoted-printable"):
+            data = unfold_smtp_lines(data)
         return data
 
     def body_text(
