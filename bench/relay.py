@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import math
 import os
 import re
 import shlex
@@ -338,20 +339,64 @@ def load_mix(folders: Sequence[str]) -> list[bytes]:
     return out
 
 
+def _manifest_labels(folder: str) -> dict[str, str | None] | None:
+    """Each file's label in the folder's manifest.jsonl; None when it has no manifest."""
+    manifest = Path(folder) / "manifest.jsonl"
+    if not manifest.exists():
+        return None
+    labels: dict[str, str | None] = {}
+    for line in manifest.read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            labels[row["file"]] = row.get("label")
+    return labels
+
+
+def weighted_mix(folders: Sequence[str], clean_share: float) -> list[bytes]:
+    """The mix's messages in an order that sends ``clean_share`` of them clean: the clean and
+    the PHI messages (by the folders' manifests) each taken in turn, spread evenly, every one of
+    them at least once. The issue's realistic mix is mostly clean; the corpora here are not."""
+    clean: list[bytes] = []
+    phi: list[bytes] = []
+    for folder in folders:
+        labels = _manifest_labels(folder)
+        if labels is None:
+            raise LoadgenError(f"--clean-share needs a manifest.jsonl in {folder}")
+        for path, message in zip(
+            sorted(Path(folder).glob("*.eml")), load_mix([folder]), strict=True
+        ):
+            (phi if labels.get(path.name) == "phi" else clean).append(message)
+    if not 0.0 <= clean_share <= 1.0:
+        raise LoadgenError("--clean-share is a fraction from 0 to 1")
+    if (clean_share > 0 and not clean) or (clean_share < 1 and not phi):
+        raise LoadgenError("the mix has no clean or no PHI messages to weight")
+    wanted = [
+        len(clean) / clean_share if clean_share > 0 else 0.0,
+        len(phi) / (1 - clean_share) if clean_share < 1 else 0.0,
+    ]
+    total = max(1, math.ceil(max(wanted)))
+    out: list[bytes] = []
+    c = p = 0
+    for k in range(total):
+        # Bresenham: a clean message wherever the running clean count steps up.
+        if math.floor((k + 1) * clean_share) > math.floor(k * clean_share):
+            out.append(clean[c % len(clean)])
+            c += 1
+        else:
+            out.append(phi[p % len(phi)])
+            p += 1
+    return out
+
+
 def mix_composition(folders: Sequence[str]) -> str:
     """How many of the mix's messages each folder's manifest.jsonl labels PHI ("" when a
     folder has no manifest): the issue's realistic mix is mostly clean, and a reader of the
     figures should see how far a given mix is from that."""
     phi = total = 0
     for folder in folders:
-        manifest = Path(folder) / "manifest.jsonl"
-        if not manifest.exists():
+        labels = _manifest_labels(folder)
+        if labels is None:
             return ""
-        labels = {}
-        for line in manifest.read_text().splitlines():
-            if line.strip():
-                row = json.loads(line)
-                labels[row["file"]] = row.get("label")
         for path in Path(folder).glob("*.eml"):
             total += 1
             phi += labels.get(path.name) == "phi"
@@ -359,13 +404,24 @@ def mix_composition(folders: Sequence[str]) -> str:
 
 
 async def run_loadgen(
-    host: str, port: int, messages: int, concurrency: int, size: int, mix: Sequence[str] = ()
+    host: str,
+    port: int,
+    messages: int,
+    concurrency: int,
+    size: int,
+    mix: Sequence[str] = (),
+    clean_share: float | None = None,
 ) -> None:
     """Send messages over concurrency parallel sessions (one connection per message, as
     smtp-source without -d) and print one JSON line with the counts and the elapsed time.
 
     With `mix` folders, the messages are their .eml files in turn instead of filler text."""
-    mixed = load_mix(mix) if mix else []
+    if not mix:
+        mixed = []
+    elif clean_share is None:
+        mixed = load_mix(mix)
+    else:
+        mixed = weighted_mix(mix, clean_share)
     remaining = messages
     sent = 0
     failed = 0
@@ -605,6 +661,7 @@ class BenchSettings:
     settle_s: float
     detector: str = "null"
     mix: tuple[str, ...] = ()  # folders of .eml files sent in turn instead of filler
+    clean_share: float | None = None  # with mix: the share of the messages sent that are clean
 
 
 def _wait4(proc: subprocess.Popen[bytes]) -> tuple[int, float]:
@@ -656,6 +713,11 @@ def run_load(settings: BenchSettings, port: int, messages: int) -> LoadResult:
             "--size",
             str(settings.size),
             *(arg for folder in settings.mix for arg in ("--mix", folder)),
+            *(
+                ("--clean-share", str(settings.clean_share))
+                if settings.clean_share is not None
+                else ()
+            ),
         ]
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -985,8 +1047,11 @@ def render_report(
         f"{settings.concurrency} sessions, load generator: {settings.loadgen}, "
         f"warm-up {settings.warmup}, phigate detector: {settings.detector}"
         + (f", messages from {', '.join(settings.mix)}" if settings.mix else "")
+        + (f" ({labelled})" if settings.mix and (labelled := mix_composition(settings.mix)) else "")
         + (
-            f" ({labelled})" if settings.mix and (labelled := mix_composition(settings.mix)) else ""
+            f", sent {settings.clean_share:.0%} clean"
+            if settings.mix and settings.clean_share is not None
+            else ""
         ),
         header,
     ]
@@ -1138,6 +1203,15 @@ def build_parser() -> argparse.ArgumentParser:
         "dev corpus and one from bench/corpus/generate.py); uses the asyncio load generator",
     )
     parser.add_argument(
+        "--clean-share",
+        type=float,
+        default=None,
+        metavar="F",
+        help="with --mix, send the clean and the PHI messages (by the folders' manifest.jsonl) "
+        "so that this fraction of the messages sent is clean (the issue's realistic mix is "
+        "mostly clean); default: every file once in turn",
+    )
+    parser.add_argument(
         "--detection-share",
         action="store_true",
         help="with --detector phi, also run each worker count with the null detector on the "
@@ -1169,6 +1243,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument("--concurrency", type=int, required=True)
     load.add_argument("--size", type=int, required=True)
     load.add_argument("--mix", action="append")
+    load.add_argument("--clean-share", type=float, default=None)
     return parser
 
 
@@ -1192,7 +1267,14 @@ def run_benchmark(args: argparse.Namespace) -> int:
         args.settle,
         args.detector,
         tuple(str(folder) for folder in args.mix or ()),
+        args.clean_share if args.mix else None,
     )
+    if settings.mix and settings.clean_share is not None:
+        try:
+            weighted_mix(settings.mix, settings.clean_share)
+        except LoadgenError as exc:
+            print(f"bench/relay.py: {exc}", file=sys.stderr)
+            return 2
     phigate_cmd = shlex.split(args.phigate)
     if args.workers_list and shutil.which(phigate_cmd[0]) is None:
         print(f"phigate command not found: {phigate_cmd[0]}", file=sys.stderr)
@@ -1274,7 +1356,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.role == "_loadgen":
         asyncio.run(
             run_loadgen(
-                LOOPBACK, args.port, args.messages, args.concurrency, args.size, args.mix or ()
+                LOOPBACK,
+                args.port,
+                args.messages,
+                args.concurrency,
+                args.size,
+                args.mix or (),
+                args.clean_share,
             )
         )
     else:

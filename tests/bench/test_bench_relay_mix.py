@@ -9,6 +9,7 @@ import pytest
 
 from bench.relay import (
     BenchSettings,
+    LoadgenError,
     LoadResult,
     Measurement,
     RelayResult,
@@ -18,6 +19,7 @@ from bench.relay import (
     load_mix,
     mix_composition,
     render_report,
+    weighted_mix,
 )
 from tests.support.bench import phigate_serve_available, run_script
 
@@ -160,3 +162,53 @@ def test_the_report_says_how_much_of_the_mix_is_phi(tmp_path: Path) -> None:
         result("bare", 0, 1.0, 100), [result("phigate-1w", 1, 4.0, 40)], settings
     )
     assert table.splitlines()[0].endswith(f"messages from {corpus} (1 of 2 labelled PHI)")
+
+
+def _labelled(folder: Path, clean: int, phi: int) -> Path:
+    """A corpus of `clean` clean and `phi` PHI messages, each body naming its file."""
+    folder.mkdir()
+    rows = []
+    for n in range(clean + phi):
+        name = f"m{n:02d}.eml"
+        (folder / name).write_bytes(f"Subject: {n}\n\n{name}\n".encode())
+        rows.append(json.dumps({"file": name, "label": "clean" if n < clean else "phi"}))
+    (folder / "manifest.jsonl").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+@pytest.mark.parametrize("share", [0.8, 0.5, 0.25])
+def test_clean_share_sends_that_share_clean_and_every_message(tmp_path: Path, share: float) -> None:
+    corpus = _labelled(tmp_path / "c", clean=3, phi=7)
+    sent = weighted_mix([str(corpus)], share)
+    names = [m.split(b"\r\n\r\n")[1].strip().decode() for m in sent]
+    clean = sum(int(name[1:3]) < 3 for name in names)
+    assert abs(clean / len(sent) - share) < 1 / len(sent) + 1e-9
+    assert set(names) == {f"m{n:02d}.eml" for n in range(10)}
+    # spread evenly: no run of PHI messages longer than the share allows
+    longest = max(
+        len(run) for run in "".join("c" if int(n[1:3]) < 3 else "p" for n in names).split("c")
+    )
+    assert longest <= int(1 / share) + 1
+
+
+def test_clean_share_needs_manifests_and_a_fraction(tmp_path: Path) -> None:
+    with pytest.raises(LoadgenError, match="manifest"):
+        weighted_mix([str(_corpus(tmp_path / "bare"))], 0.8)
+    corpus = _labelled(tmp_path / "c", clean=2, phi=2)
+    with pytest.raises(LoadgenError, match="fraction"):
+        weighted_mix([str(corpus)], 1.5)
+    only_clean = _labelled(tmp_path / "o", clean=2, phi=0)
+    with pytest.raises(LoadgenError, match="no clean or no PHI"):
+        weighted_mix([str(only_clean)], 0.5)
+    assert len(weighted_mix([str(only_clean)], 1.0)) == 2
+
+
+def test_the_report_says_what_share_was_sent_clean(tmp_path: Path) -> None:
+    corpus = _labelled(tmp_path / "c", clean=3, phi=7)
+    settings = BenchSettings(
+        100, 10, 5120, 5, 1, "python", 5.0, detector="phi", mix=(str(corpus),), clean_share=0.8
+    )
+    table, _ = render_report(
+        result("bare", 0, 1.0, 100), [result("phigate-1w", 1, 4.0, 40)], settings
+    )
+    assert table.splitlines()[0].endswith("(7 of 10 labelled PHI), sent 80% clean")
