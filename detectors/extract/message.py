@@ -113,6 +113,39 @@ def unix_lines(text: str) -> str:
     return text.replace("\r\n", "\n") if "\r" in text else text
 
 
+_QUOTES = re.compile(r">*")
+
+
+def unflow(text: str, delsp: bool = False) -> str:
+    """The paragraphs of a format=flowed text/plain body (RFC 3676), joined as its writer wrote
+    them.
+
+    Thunderbird, K-9 and other clients wrap plain text at about 72 characters with soft breaks:
+    a line that ends in a space goes on in the next line of the same quote depth. Left as lines,
+    "Maria \nOkafor" is two lone names that no roster key matches, and "42 Willow \nStreet" no
+    address. Quote marks stay, one run per line ("> "); a space-stuffed line loses its stuffing
+    space; the signature separator "-- " is never soft; with DelSp=yes the soft break's space
+    is the writer's wrapping, not theirs, and goes.
+    """
+    out: list[str] = []
+    depth_of_open = -1  # the quote depth of the paragraph still open (-1: none)
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        quotes = _QUOTES.match(raw)
+        depth = quotes.end() if quotes else 0
+        line = raw[depth:]
+        if line.startswith(" "):
+            line = line[1:]  # space-stuffing (and the space after quote marks)
+        soft = line.endswith(" ") and line != "-- "
+        if soft and delsp:
+            line = line[:-1]
+        if depth_of_open == depth:
+            out[-1] += line
+        else:
+            out.append(("> " * depth if depth else "") + line)
+        depth_of_open = depth if soft else -1
+    return "\n".join(out)
+
+
 # The line lengths at which an MTA's SMTP client breaks a longer line: Postfix's
 # smtp_line_length_limit (998 since Postfix 3.7, 990 before), sendmail's SMTPLINELIM (990).
 SMTP_FOLD_LIMITS = (998, 990)
@@ -142,6 +175,12 @@ def unfold_smtp_lines(data: bytes) -> bytes:
             out.append(line)
         arrived = len(line.removesuffix(b"\r"))
     return b"\n".join(out)
+
+
+def _param(node: Message, name: str) -> str:
+    """A Content-Type parameter, lower-cased and stripped ("" when absent or unreadable)."""
+    value = node.get_param(name)
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 # A raw 8-bit byte the email package kept as a lone surrogate.
@@ -553,6 +592,8 @@ class _Walker:
         elif content_type in ("text/html", "text/enriched", "text/richtext"):
             self.emit(part, html_to_text(text), origin, "html")
         else:
+            if content_type == "text/plain" and _param(node, "format") == "flowed":
+                text = unflow(text, delsp=_param(node, "delsp") == "yes")
             self.emit(part, text, origin, "plain")
 
     # ------------------------------------------------------------ attachments
