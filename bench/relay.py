@@ -415,7 +415,8 @@ async def run_loadgen(
     """Send messages over concurrency parallel sessions (one connection per message, as
     smtp-source without -d) and print one JSON line with the counts and the elapsed time.
 
-    With `mix` folders, the messages are their .eml files in turn instead of filler text."""
+    With `mix` folders, the messages are their .eml files in turn instead of filler text; with
+    `clean_share` too, in the order `weighted_mix` gives."""
     if not mix:
         mixed = []
     elif clean_share is None:
