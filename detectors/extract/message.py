@@ -127,7 +127,9 @@ def unflow(text: str, delsp: bool = False) -> str:
     space; the signature separator "-- " is never soft; with DelSp=yes the soft break's space
     is the writer's wrapping, not theirs, and goes.
     """
-    out: list[str] = []
+    # Each output line as its pieces, joined once at the end: appending to a growing string
+    # would copy it for every soft break, quadratic in a long paragraph.
+    out: list[list[str]] = []
     depth_of_open = -1  # the quote depth of the paragraph still open (-1: none)
     for raw in text.replace("\r\n", "\n").split("\n"):
         quotes = _QUOTES.match(raw)
@@ -139,11 +141,11 @@ def unflow(text: str, delsp: bool = False) -> str:
         if soft and delsp:
             line = line[:-1]
         if depth_of_open == depth:
-            out[-1] += line
+            out[-1].append(line)
         else:
-            out.append(("> " * depth if depth else "") + line)
+            out.append(["> " * depth if depth else "", line])
         depth_of_open = depth if soft else -1
-    return "\n".join(out)
+    return "\n".join("".join(pieces) for pieces in out)
 
 
 # The line lengths at which an MTA's SMTP client breaks a longer line: Postfix's
@@ -165,16 +167,20 @@ def unfold_smtp_lines(data: bytes) -> bytes:
     if len(data) <= min(SMTP_FOLD_LIMITS) or b"\n " not in data:
         return data
     lines = data.split(b"\n")
-    out: list[bytes] = [lines[0]]
+    # Each output line as its pieces, joined once at the end (a line broken thousands of times
+    # would otherwise be copied at every break).
+    out: list[list[bytes]] = [[lines[0]]]
     # the length of the last line as it arrived (a continuation counts its leading space)
     arrived = len(lines[0].removesuffix(b"\r"))
     for line in lines[1:]:
         if arrived in SMTP_FOLD_LIMITS and line.startswith(b" "):
-            out[-1] = out[-1].removesuffix(b"\r") + line[1:]
+            pieces = out[-1]
+            pieces[-1] = pieces[-1].removesuffix(b"\r")
+            pieces.append(line[1:])
         else:
-            out.append(line)
+            out.append([line])
         arrived = len(line.removesuffix(b"\r"))
-    return b"\n".join(out)
+    return b"\n".join(b"".join(pieces) for pieces in out)
 
 
 def _param(node: Message, name: str) -> str:

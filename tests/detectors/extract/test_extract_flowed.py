@@ -69,3 +69,10 @@ def test_the_patient_of_a_flowed_body_is_found_whole() -> None:
     assert names == {"Maria Okafor"}
     assert "STREET_ADDRESS" in {f.entity for f in scan.findings}
     assert scan.decision.phi
+
+
+def test_a_long_flowed_paragraph_comes_back_whole() -> None:
+    """Thousands of soft breaks in one paragraph: every piece joined, in order."""
+    words = [f"w{n:05d} " for n in range(50000)]
+    wrapped = "".join(w + ("\r\n" if n % 10 == 9 else "") for n, w in enumerate(words))
+    assert unflow(wrapped) == "".join(words)

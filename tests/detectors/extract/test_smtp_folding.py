@@ -85,3 +85,11 @@ def test_quoted_printable_is_never_unfolded() -> None:
         if p.part == "body"
     ]
     assert part.text.startswith("a" * 70 + " b")
+
+
+def test_a_line_broken_thousands_of_times_comes_back_whole() -> None:
+    """A 2 MB line (an 8-bit attachment or a generated report): every piece joined, none lost."""
+    line = bytes(range(33, 127)) * 22000
+    folded = postfix_fold(line, 998)
+    assert folded.count(b"\r\n") > 2000
+    assert unfold_smtp_lines(folded + b"\r\n") == line + b"\r\n"
