@@ -1017,7 +1017,7 @@ class NameRecognizer:
         tail = max(0, len(text) - 400)
         last_lines = text[tail:]
         org_sign_offs = list(finditer(ORG_SIGN_OFF, last_lines, timeout))
-        signatures = self._signatures(text, timeout, tail, last_lines, org_sign_offs)
+        signatures = self._signatures(text, timeout, last_lines, org_sign_offs)
         visitors = [
             m for m in out if m.recognizer == self.name and m.role in ("correspondent", "staff")
         ] + signatures
@@ -1269,14 +1269,14 @@ class NameRecognizer:
         self,
         text: str,
         timeout: float,
-        tail: int,
         last_lines: str,
         org_sign_offs: list[regex.Match[str]],
     ) -> list[RawMatch]:
         """Sign-off names: after a closing, alone on the last line, over a job title or an
-        organisation (``last_lines`` is ``text[tail:]``, ``org_sign_offs`` ORG_SIGN_OFF's
+        organisation (``last_lines`` is the end of ``text``, ``org_sign_offs`` ORG_SIGN_OFF's
         matches in it)."""
         out: list[RawMatch] = []
+        tail = len(text) - len(last_lines)
         for m in finditer(CLOSING, text, timeout):
             nxt = text.find("\n", m.end())
             if nxt < 0:
