@@ -620,8 +620,10 @@ class Measurement:
     load: LoadResult
     relay_cpu_s: float
     sink_cpu_s: float
-    # Of relay_cpu_s, what phigate's detection processes (and their fork server) used.
-    detection_cpu_s: float = 0.0
+    # Of relay_cpu_s, what phigate's detection processes (and their fork server) used; None
+    # when the relay had none. A measured 0.0 is kept: /proc counts CPU in clock ticks, so a
+    # short run of small scans can round down to nothing.
+    detection_cpu_s: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -877,7 +879,7 @@ class RelayUnderTest:
             load = run_load(settings, self._port, settings.messages)
             delivered = wait_for_sink(sink_port, before, settings.messages, settings.settle_s)
             relay_cpu = cpu_seconds(procs) - relay_cpu0
-            detection_cpu = cpu_seconds(detecting) - detection_cpu0
+            detection_cpu = cpu_seconds(detecting) - detection_cpu0 if detecting else None
             sink_cpu = cpu_seconds([sink.pid]) - sink_cpu0
         except BenchError as exc:
             self._failures.append(f"{label}: {exc}")
@@ -1020,11 +1022,12 @@ def cpu_split(phigates: Sequence[RelayResult]) -> dict[str, dict[str, float]]:
     runs): in all, in the detection processes, and the rest (the workers and the supervisor)."""
     out: dict[str, dict[str, float]] = {}
     for r in phigates:
-        runs = [m for m in r.runs if m.delivered and m.detection_cpu_s > 0]
+        measured = [(m, m.detection_cpu_s) for m in r.runs if m.delivered]
+        runs = [(m, cpu) for m, cpu in measured if cpu is not None]
         if not runs:
             continue
-        total = statistics.median(1000 * m.relay_cpu_s / m.delivered for m in runs)
-        detection = statistics.median(1000 * m.detection_cpu_s / m.delivered for m in runs)
+        total = statistics.median(1000 * m.relay_cpu_s / m.delivered for m, _ in runs)
+        detection = statistics.median(1000 * cpu / m.delivered for m, cpu in runs)
         out[_label(r).removeprefix("phigate_")] = {
             "total": round(total, 2),
             "detection_processes": round(detection, 2),
