@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
+from detectors.extract import ExtractLimits, extract_message
 from detectors.extract.message import unfold_smtp_lines
 from tests.support.postfix import (
     SMTP_OK,
@@ -213,6 +214,28 @@ def test_postfix_breaks_a_long_line_as_phigate_joins_it_back(
     assert line not in body  # Postfix did break it
     assert max(len(part) for part in body.split(b"\r\n")) == 998
     assert unfold_smtp_lines(body) == b"Hello,\r\n\r\n" + line + b"\r\n"
+
+
+def test_postfix_breaks_a_long_subject_as_phigate_joins_it_back(
+    postfix: PostfixInstance, phigate: GatewayProcess, internet: CapturingSink
+) -> None:
+    """Postfix breaks a header line over 998 bytes as it breaks a body line ("Subject: "
+    counted); read as RFC 5322 folding the break leaves a space inside what straddles it.
+    The extraction joins the header's broken lines first, so it reads the Subject as sent."""
+    subject = "".join(f"room {n:04d} booked for the audit; " for n in range(100))
+    assert len(subject) > 3000
+    message_id, content = make_message("long-subject")
+    content = content.replace(b"Subject: toner order long-subject", f"Subject: {subject}".encode())
+    recipient = unique_recipient("facilities")
+    result = submit(postfix.ports.after_queue, SENDER, [recipient], content, eight_bit=True)
+    assert (result.stage, result.code) == ("data", SMTP_OK), result
+    wait_for_deliveries(postfix, internet, [message_id])
+    (copy,) = internet.with_message_id(message_id)
+    head = copy.content.partition(b"\r\n\r\n")[0]
+    assert f"Subject: {subject}".encode() not in head  # Postfix did break it
+    assert max(len(line) for line in head.split(b"\r\n")) == 998
+    parts = extract_message(copy.content, ExtractLimits()).parts
+    assert [p.text for p in parts if p.part == "subject"] == [subject]
 
 
 def test_before_queue_proxy_passes_mail_through_phigate(

@@ -81,7 +81,9 @@ def extract_message(
     walker = _Walker(limits, cache, ocr if ocr is not None else TesseractOcr())
     if isinstance(raw, bytes | bytearray | memoryview):
         try:
-            message = email.message_from_bytes(bytes(raw), policy=email.policy.compat32)
+            message = email.message_from_bytes(
+                unfold_smtp_header(bytes(raw)), policy=email.policy.compat32
+            )
         except RecursionError:
             return Extraction(
                 (), (Unscannable("body", "message", "too-deep", "MIME nesting too deep to parse"),)
@@ -172,15 +174,38 @@ def unfold_smtp_lines(data: bytes) -> bytes:
     out: list[list[bytes]] = [[lines[0]]]
     # the length of the last line as it arrived (a continuation counts its leading space)
     arrived = len(lines[0].removesuffix(b"\r"))
+    joined = False
     for line in lines[1:]:
         if arrived in SMTP_FOLD_LIMITS and line.startswith(b" "):
             pieces = out[-1]
             pieces[-1] = pieces[-1].removesuffix(b"\r")
             pieces.append(line[1:])
+            joined = True
         else:
             out.append([line])
         arrived = len(line.removesuffix(b"\r"))
+    if not joined:
+        return data  # the same object: nothing was broken
     return b"\n".join(b"".join(pieces) for pieces in out)
+
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def unfold_smtp_header(raw: bytes) -> bytes:
+    """``raw`` with the lines an MTA broke in its header joined again (`unfold_smtp_lines`).
+
+    Postfix breaks a header line over 998 bytes as it breaks a body line: the first 998 bytes
+    (the field name counts), a line end, a space. Read as RFC 5322 folding, that space stays,
+    and an SSN straddling the break in a long Subject reads "536-22- 8347". Only the message's
+    own header: a part's header never holds text that long. A text part's body is joined where
+    it is decoded.
+    """
+    end = _HEADER_END.search(raw)
+    cut = end.start() if end is not None else len(raw)
+    head = raw[:cut]
+    joined = unfold_smtp_lines(head)
+    return raw if joined is head else joined + raw[cut:]
 
 
 def _param(node: Message, name: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from detectors.config import DetectorConfig
 from detectors.extract import ExtractLimits, extract_message
-from detectors.extract.message import unfold_smtp_lines
+from detectors.extract.message import unfold_smtp_header, unfold_smtp_lines
 from gateway.scanning import Scanner
 
 
@@ -93,3 +93,38 @@ def test_a_line_broken_thousands_of_times_comes_back_whole() -> None:
     folded = postfix_fold(line, 998)
     assert folded.count(b"\r\n") > 2000
     assert unfold_smtp_lines(folded + b"\r\n") == line + b"\r\n"
+
+
+def _with_subject(subject: bytes) -> bytes:
+    return _message(b"Please see the subject.").replace(b"Subject: update", b"Subject: " + subject)
+
+
+@pytest.mark.parametrize("position", range(988, 999, 2))
+def test_an_ssn_split_by_the_fold_of_a_long_subject_is_read_whole(position: int) -> None:
+    """Postfix breaks a header line as it breaks a body line, "Subject: " counted in the 998;
+    read as RFC 5322 folding, the break would leave a space inside the SSN."""
+    field = b"Subject: " + _line_with_ssn_at(position - len(b"Subject: "))
+    folded = postfix_fold(field, 998)
+    assert folded.count(b"\r\n") >= 2
+    raw = _message(b"Please see the subject.").replace(b"Subject: update", folded)
+    (subject,) = [p for p in extract_message(raw, ExtractLimits()).parts if p.part == "subject"]
+    assert subject.text == _line_with_ssn_at(position - len(b"Subject: ")).decode()
+    scan = Scanner(DetectorConfig(), ExtractLimits()).scan(raw)
+    assert "US_SSN" in {f.entity for f in scan.findings}
+    assert scan.decision.phi
+
+
+def test_a_header_folded_by_its_writer_keeps_its_folding_space() -> None:
+    """Ordinary folding (short lines) is RFC 5322's: the space between the words stays."""
+    raw = _with_subject(b"Referral for\r\n Maria Okafor")
+    (subject,) = [p for p in extract_message(raw, ExtractLimits()).parts if p.part == "subject"]
+    assert subject.text == "Referral for Maria Okafor"
+
+
+def test_only_the_header_is_joined_before_parsing() -> None:
+    """The body's lines are joined where the part is decoded, by its transfer encoding."""
+    body = b"a" * 998 + b"\r\n b"
+    raw = _message(body, "quoted-printable")
+    assert unfold_smtp_header(raw) is raw
+    (part,) = [p for p in extract_message(raw, ExtractLimits()).parts if p.part == "body"]
+    assert part.text.startswith("a" * 998 + "\n b")
