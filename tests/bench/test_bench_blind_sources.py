@@ -22,6 +22,7 @@ from bench.corpus import (
     unseen_k,
     unseen_l,
     unseen_m,
+    unseen_n,
 )
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
@@ -80,6 +81,15 @@ CLEAN = {
         "nl_vakantiesluiting", "pl_prace_serwisowe", "sv_platsannons", "pt_boletim_gripe",
         "tr_kongre_davet", "at_reinigungsvertrag", "ja_kiki_mitsumori",
     },
+    # the same informal and sensitive-care settings without patients: a potluck thread, a shift
+    # swap, a doctor running late, a consultation group's de-identified vignettes, MAT aggregate
+    # figures, a suicide-prevention training, a contraceptive rep's visit, a support-group flyer
+    # and a password reset
+    "templates-n": {
+        "potluck_thread", "shift_swap", "running_late", "consult_group_agenda",
+        "mat_monthly_stats", "suicide_prevention_training", "pharma_rep_contraceptive",
+        "support_group_flyer", "it_password_reset",
+    },
 }  # fmt: skip
 
 
@@ -94,8 +104,9 @@ CLEAN = {
         (unseen_k, "templates-k"),
         (unseen_l, "templates-l"),
         (unseen_m, "templates-m"),
+        (unseen_n, "templates-n"),
     ],
-    ids=["f", "g", "h", "i", "j", "k", "l", "m"],
+    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -142,6 +153,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
         unseen_k,
         unseen_l,
         unseen_m,
+        unseen_n,
     ):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
