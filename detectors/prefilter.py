@@ -73,7 +73,9 @@ class Gate:
 # Keyed by recognizer name; each line names the shortest thing its patterns can match.
 GATES: Mapping[str, Gate] = {
     "us_ssn": Gate(digits=9, run=3),  # \d{3}-\d{2}-\d{4} | \d{3} \d{2} \d{4} | \d{9}
-    "mrn": Gate(digits=5, run=5),  # [A-Z]{0,3}-?\d{5,12}[A-Z]? (no practice patterns only)
+    # [A-Z]{0,3}-?\d{5,12}[A-Z]?, and GROUPED_MRN: six digits or more in groups of two to four
+    # (no practice patterns only)
+    "mrn": Gate(digits=5, run=2),
     "npi": Gate(digits=10, run=10),  # \d{10}
     "dea": Gate(digits=7, run=7),  # [A-Z][A-Z9]\d{7}
     "medicare_mbi": Gate(digits=5),  # [1-9].\d.[..]\d.{2}\d{2}: five \d at fixed places

@@ -129,10 +129,13 @@ DOSE = regex.compile(
     r"\s{0,2}\d{1,5}(?:[.,]\d{1,3})?\s?(?:mg|mcg|µg|g|ml|mL|units?|iu|IU|%|mg/mL|mEq)(?![\w])"
 )
 LAB_VALUE = regex.compile(
-    r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value |"
+    r"(?i:[\s:,=(.]{0,40}(?:is |was |of |at |came back at |came back |level |result |value |trend |"
+    r"(?:down|up|dropped|fell|rose|rising|falling) to |"
     # When it was taken, told between the test and its value: "HbA1c last month 82 mmol/mol".
     r"(?:last|this|previous) (?:month|week|year|time|visit),? |today,? |\([^()\n]{1,20}\):? ){0,2}"
-    r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal))"
+    r"(?:[<>≤≥]?\s?\d{1,6}(?:\.\d{1,4})?|positive|negative|detected|not detected|reactive|non-reactive|high|low|elevated|abnormal|normal|"
+    # charting shorthand: "urine hcg pos", "RPR neg", "HIV Ab nonreactive", "UDS +ve"
+    r"(?:pos|neg|nonreactive|non reactive|[+-]ve)(?![\w])|\+(?=[ \t]*(?:$|[-,.;)\n]))))"
 )
 # A result that is itself clinical, whatever test it follows: a genetic variant in HGVS notation
 # ("c.1100delC", "c.4837A>G", "p.Arg1699Trp"), a variant's classification, a screen's outcome
@@ -388,6 +391,11 @@ class MedicationRecognizer:
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 
 
+# Charting abbreviations of conditions that are words or names in another case ("Oud Zuilen" is
+# a Dutch town, "Gad" a given name): all lower or all upper case only ("oud on bup", "hx MDD").
+CHARTED_ABBREVIATION = regex.compile(r"(?<![\w])(?:oud|OUD|mdd|MDD|gad|GAD|sab|SAB)(?![\w])")
+
+
 @dataclass(frozen=True)
 class DiagnosisRecognizer:
     """Condition names from the term list plus medical suffixes (-itis, -osis, -oma, -pathy ...)."""
@@ -397,6 +405,8 @@ class DiagnosisRecognizer:
     terms_pattern: regex.Pattern[str] = term_words("conditions.txt")
     # other languages' words, a flat alternation of their own (conditions_intl.txt)
     intl_pattern: regex.Pattern[str] = term_words("conditions_intl.txt")
+    # behavioral, sexual and reproductive health as charted ("SAB at 7 wk", "oud on bup")
+    care_pattern: regex.Pattern[str] = term_words("conditions_care.txt")
     # Chinese, Japanese and Korean words, matched without word boundaries (conditions_cjk.txt)
     cjk_pattern: regex.Pattern[str] = field(
         default_factory=lambda: regex.compile(
@@ -422,8 +432,9 @@ class DiagnosisRecognizer:
                     "DIAGNOSIS", m.start(), m.end(), 0.5 if generic else 0.8, "health", self.name
                 )
             )
-        for m in finditer(self.intl_pattern, text, timeout):
-            out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.8, "health", self.name))
+        for pattern in (self.intl_pattern, self.care_pattern, CHARTED_ABBREVIATION):
+            for m in finditer(pattern, text, timeout):
+                out.append(RawMatch("DIAGNOSIS", m.start(), m.end(), 0.8, "health", self.name))
         for m in finditer(_DIAG_SUFFIX, text, timeout):
             if m.group().lower() in _DIAG_SUFFIX_STOP:
                 continue
@@ -550,6 +561,7 @@ class ProcedureRecognizer:
     entities: tuple[str, ...] = ("PROCEDURE",)
     terms_pattern: regex.Pattern[str] = term_words("procedures.txt")
     intl_pattern: regex.Pattern[str] = term_words("procedures_intl.txt")
+    care_pattern: regex.Pattern[str] = term_words("procedures_care.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
@@ -561,7 +573,7 @@ class ProcedureRecognizer:
         for m in finditer(_PROC_SUFFIX, text, timeout):
             if m.group().lower() not in _PROC_SUFFIX_STOP:
                 out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.7, "health", self.name))
-        for pattern in (BODY_PART_OPERATION, self.intl_pattern):
+        for pattern in (BODY_PART_OPERATION, self.intl_pattern, self.care_pattern):
             for m in finditer(pattern, text, timeout):
                 out.append(RawMatch("PROCEDURE", m.start(), m.end(), 0.75, "health", self.name))
         return out
@@ -578,11 +590,12 @@ class LabRecognizer:
     entities: tuple[str, ...] = ("LAB_RESULT",)
     terms_pattern: regex.Pattern[str] = term_words("labs.txt")
     intl_pattern: regex.Pattern[str] = term_words("labs_intl.txt")
+    care_pattern: regex.Pattern[str] = term_words("labs_care.txt")
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
-        for pattern in (self.terms_pattern, self.intl_pattern):
+        for pattern in (self.terms_pattern, self.intl_pattern, self.care_pattern):
             for m in finditer(pattern, text, timeout):
                 # "50 uds", "12 ct": a short word counted by the number before it is a unit
                 # (Spanish "unidades"), not a test

@@ -369,6 +369,14 @@ class AccountRecognizer:
 
 
 GLUED_MRN = regex.compile(r"(?<=[a-z]|\b)MRN[:#]?(\d{5,12})(?![\w-])")
+# A record number shown in groups ("mrn 086-645-89", "chart 318-004-76", "MRN: 12 345 678"),
+# as many practice systems print it; counted only right after its label.
+GROUPED_MRN = regex.compile(r"(?<![\w-])(\d{2,4}(?:([- ])\d{2,4}){1,3})(?![\w-]|\.\d)")
+_GROUPED_LABEL = regex.compile(
+    r"(?i)(?<![\w])(?:mrn|mr ?#|medical record(?: number| no\.?| #)?|chart(?: number| no\.?| #| id)?)"
+    r"[ \t]{0,2}[:#]?[ \t]{0,2}$"
+)
+_DATE_SHAPE = regex.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
 
 
 @dataclass(frozen=True)
@@ -395,6 +403,17 @@ class MrnRecognizer:
             header = column_header(text, start)
             if header and MRN_CONTEXT.search(header):
                 out.append(RawMatch("MRN", start, end, 0.85, "identifier", self.name))
+        for m in finditer(GROUPED_MRN, text, timeout):
+            start, end = m.span(1)
+            digits = sum(c.isdigit() for c in m.group(1))
+            if (
+                6 <= digits <= 12
+                and len(set(m.group(1)) & {"-", " "}) == 1
+                and not _DATE_SHAPE.fullmatch(m.group(1))
+                and _GROUPED_LABEL.search(text, max(0, start - 25), start)
+                and not any(r.start <= start < r.end for r in out)
+            ):
+                out.append(RawMatch("MRN", start, end, 0.9, "identifier", self.name))
         # A record label glued to its number and to the word before it ("chartMRN04857211",
         # "MRN#0048213"), as EHR exports and copied fields leave it.
         if "MRN" in text:

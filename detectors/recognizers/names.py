@@ -215,7 +215,7 @@ PATIENT_CUE = regex.compile(
     r"refer(?:ring|ral for|ral of|ral)?|referring my patient|my patient|our patient|mutual patient|"
     r"certify that|interpreter for|orders for|for referring|"
     rf"{_CHILD_OF}|"
-    r"med list for|following up on|follow up on|calling about|regarding|about|for|see|seen|on|"
+    r"med list for|following up on|follow up on|f/u|calling about|regarding|about|for|see|seen|on|"
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated|"
     # other languages: "Paciente: ...", "je vous réfère Mme ...", "le remito a ..."
@@ -564,6 +564,19 @@ KIN_CUE = regex.compile(
 )
 _NEWBORN = regex.compile(r"(?i)baby|infant|newborn")
 TITLE_ANY_CASE = regex.compile(rf"(?<![\w])(?i:mr|mrs|ms|miss|mx)\.? ({_CAP}(?: {_CAP}){{0,2}})")
+# Staff shorthand names a patient in lower case: after a patient label ("pt: keith castillo",
+# "pt ms iwu 23 yo f", "patient name: jennifer pollard") or after a lower-case courtesy title
+# ("mrs dương in rm 5", "mr. okafor no-showed"). `_lower_name` keeps the words that can be a
+# name and asks for evidence that they are one.
+_LOWER_WORD = r"\p{Ll}[\p{Ll}\p{M}'’-]{1,24}"
+LOWER_LABELLED_NAME = regex.compile(
+    r"(?<![\w])(?i:pt|patient|client)(?:['’]s)?(?i: name)?[ \t]{0,3}[:#-]?[ \t]{0,3}"
+    rf"((?:(?:mr|mrs|ms|miss|mx)\.?[ \t])?{_LOWER_WORD}(?:[ \t]{_LOWER_WORD}){{0,2}})"
+)
+LOWER_TITLED_NAME = regex.compile(
+    rf"(?<![\w@.])((?:mr|mrs|miss|mx|ms\.)\.?[ \t]{_LOWER_WORD}(?:[ \t]{_LOWER_WORD})?)(?![\w@])"
+)
+_LOWER_TITLE = regex.compile(r"(?:mr|mrs|ms|miss|mx)\.?[ \t]")
 NAMED_CUE = regex.compile(
     rf"(?i:\b(?:called|named|maiden name(?: is)?|last name(?: is)?|first name(?: is)?|"
     rf"surname(?: is)?|family name(?: is)?|calls me|call me|name is|nicknamed|aka|i'm|i am))"
@@ -579,6 +592,14 @@ _HUMAN_VERBS = (
 HUMAN_VERB = regex.compile(
     rf"(?<![\w])({NAME_LAST_FIRST}|{_UNCASED_NAME},[ \t]{_UNCASED_NAME}|"
     rf"{_CAP}(?: {_INIT})?(?: {_CAP}){{0,2}}){_HUMAN_VERBS}"
+)
+# A speaker at a meeting is a colleague or a visitor, not a patient: "Brandon Wallace asked to
+# present Slynd data at the huddle", "Dr Ama Owusu will speak on PrEP".
+PRESENTER = regex.compile(
+    rf"(?<![\w])({NAME_LAST_FIRST}|{NAME_FIRST_LAST}) (?:has |had )?(?:asked|wants|offered|agreed|"
+    r"is going|will|would like|plans|is scheduled|is due|was invited|has been invited)(?: to)? "
+    r"(?:present|speak|talk|give (?:a|the|an) (?:talk|presentation|in-?service|update)|"
+    r"lead (?:the|a|an|our) (?:session|huddle|training|in-?service|discussion)|host)(?![\w])"
 )
 # People named by their part in someone's care or a delivery: "Next of kin Cahal Corless",
 # "Emergency contact: Ana Ruiz", "attn. Li Wei", "c/o Ben Hale", "ship the monitor to Ann Lee".
@@ -685,6 +706,9 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
         "infant", "newborn",
     ),
     NAMED_CUE: ("call", "name", "aka", "i'm", "i am"),
+    LOWER_LABELLED_NAME: ("pt", "patient", "client"),
+    PRESENTER: ("present", "speak", "talk", "lead ", "host"),
+    LOWER_TITLED_NAME: ("mr", "mrs", "miss", "mx", "ms."),
     CARE_ROLE_NAME: (
         "kin", "emergency", "guardian", "care", "c/o", "attn", "attention", "contact", "proxy",
         "attorney", "ship", "send", "deliver", "mail", "post",
@@ -712,6 +736,7 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
 
 # Patterns that match only names in scripts without capitals.
 _UNCASED_ONLY = frozenset({DASH_TAIL_NAME, EMBEDDED_SCRIPT_NAME, CJK_HONORIFIC_NAME})
+_LOWER_CASED = frozenset({LOWER_LABELLED_NAME, LOWER_TITLED_NAME})
 
 
 def _scan(
@@ -872,7 +897,15 @@ def _medical_words() -> frozenset[str]:
     """
     words: set[str] = set()
     eponyms: set[str] = set()
-    for name in ("conditions.txt", "specialties.txt", "labs.txt", "procedures.txt"):
+    for name in (
+        "conditions.txt",
+        "specialties.txt",
+        "labs.txt",
+        "procedures.txt",
+        "conditions_care.txt",
+        "labs_care.txt",
+        "procedures_care.txt",
+    ):
         for t in terms(name):
             parts = t.split()
             words.update(parts)
@@ -894,6 +927,43 @@ def plausible_name(value: str) -> bool:
         if w in NOT_NAME_WORDS or (len(w) > 3 and w in medical):
             return False
     return True
+
+
+def _lower_name(value: str, labelled: bool) -> tuple[int, str] | None:
+    """Where in a lower-case candidate (LOWER_LABELLED_NAME, LOWER_TITLED_NAME) its name starts,
+    and the name, or None: the words after any title up to the first that no name is (a stop
+    word, a clinical word, a drug); then a title and a word, or two words or more of which one is
+    a listed given name or surname that is no English word. A word in another script ("dương")
+    counts as one: the lists are of Latin-script names. Without a patient label, a bare "ms"
+    (also multiple sclerosis) needs such a name after it.
+    """
+    title = _LOWER_TITLE.match(value)
+    offset = title.end() if title else 0
+    medical = _medical_words()
+    drugs = drug_names()
+    kept: list[str] = []
+    for word in value[offset:].split():
+        w = word.strip("'’-")
+        if (
+            not w
+            or w in STOP_WORDS
+            or w in NOT_NAME_WORDS
+            or (len(w) > 3 and w in medical)
+            or w in drugs
+        ):
+            break
+        kept.append(word)
+    if not kept:
+        return None
+    # a name, not a word that is also one ("card" in "patient alert card")
+    known = any(known_name_word(w) or not w.isascii() for w in kept)
+    if title is None:
+        if len(kept) < 2 or not known:
+            return None
+    elif not labelled and title.group().strip() == "ms" and not known:
+        return None
+    start = value.index(kept[0], offset)
+    return start, value[start : start + len(" ".join(kept))]
 
 
 def _word_char(ch: str) -> bool:
@@ -942,6 +1012,9 @@ class NameRecognizer:
             (NUMBERED_ROW, "", 0.6),
             (RECORD_ROW, "list", 0.7),
             (NAME_IN_BED, "patient", 0.8),
+            (PRESENTER, "staff", 0.8),
+            (LOWER_LABELLED_NAME, "patient", 0.8),
+            (LOWER_TITLED_NAME, "patient", 0.7),
             (SPOKE_WITH, "", 0.65),
             (NAME_THEN_DOB, "patient", 0.85),
             (SELF_INTRO, "patient", 0.8),
@@ -972,6 +1045,12 @@ class NameRecognizer:
                 )
                 value = m.group(1)
                 vstart = m.start(1)
+                if pattern in _LOWER_CASED:
+                    lowered = _lower_name(value, pattern is LOWER_LABELLED_NAME)
+                    if lowered is None:
+                        continue
+                    vstart += lowered[0]
+                    value = lowered[1]
                 if role != "patient":
                     sub = _TITLE_PREFIX.match(value)
                     if sub:

@@ -55,6 +55,9 @@ SENTENCES = {
     names.NAME_BRACKET_DATE: "Recall: Ana Lee (03/04/1950)",
     names.CARE_ITEM_DASH_NAME: "SAFEGUARDING REVIEW - Ana Lee",
     names.NAME_COMMA_JOB: "Damos la bienvenida a Ana Lee, nuestra nueva ENFERMERA.",
+    names.LOWER_LABELLED_NAME: "PT: keith castillo, 45 yom",
+    names.LOWER_TITLED_NAME: "please see mrs nguyễn next",
+    names.PRESENTER: "Tom Hale will present the audit at noon.",
 }
 
 

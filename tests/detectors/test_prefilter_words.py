@@ -32,6 +32,10 @@ LISTS = {
     # case folding beyond str.lower(): final sigma, Kelvin sign, long s, sharp s, dotted I
     "folding": ("οδός", "ΣΤΑΣΙΣ", "kelvin", "ſtraße", "straße", "İzmir", "izmir", "µg"),
     **{name: terms(name) for name in ("conditions_intl.txt", "labs_intl.txt")},
+    **{
+        name: terms(name)
+        for name in ("conditions_care.txt", "labs_care.txt", "procedures_care.txt")
+    },
     "procedures_intl.txt": terms("procedures_intl.txt"),
     "national id cues": tuple(w for words, _ in ID_CUES for w in words) + tuple(DL_CUES),
 }
