@@ -129,6 +129,8 @@ PATIENT_CONTACT_CUE = re.compile(
     r"(?:\s+(?:number|no\.?|is|#))*"
     r"|\b(?:patient|pt)\b[^.\n]{0,30}\b(?:reached|contacted|called|texted|emailed|e-mailed)\s+at"
     r"|\b(?:reach|call|contact|text|e-?mail)\s+(?:the\s+)?(?:patient|pt)(?:\s+directly)?\s+at"
+    # the number a clinical message says to call back: "cb (617) 808-4617", "cb #610 689 3320"
+    r"|\bcb\b|\b(?:call\s?back|callback)\s+(?:number|no\.?|#)"
     r"|\b(?:lives|resides|living|residing|moved)\s+(?:at|on|to)"
     r"|\b(?:his|her|their)\s+(?:current\s+|new\s+|updated\s+)?(?:home|mailing)\s+address"
     r"(?:\s+is)?"

@@ -212,6 +212,10 @@ _SYMPTOMS = (
     "chest pain", "headache", "headaches", "migraine", "numb", "numbness", "tingling", "faint",
     "fainted", "palpitations", "thirsty", "diarrhea", "diarrhoea", "constipated", "bruising",
     "shaky", "lump",
+    # what a family tells of an older relative: "my mother's memory is getting worse"
+    "agitated", "confused", "forgetful", "more forgetful", "memory loss", "memory problems",
+    "memory is getting worse", "memory is worse", "memory has gotten worse", "hallucinating",
+    "wandering at night", "not eating", "falling",
 )  # fmt: skip
 # Between the speaker and the symptom only words of the same clause ("still", "got bad", "had
 # a"), never a preposition that makes it a topic ("a question about dizziness").
@@ -222,7 +226,8 @@ OWN_SYMPTOM = gate_words(
     regex.compile(
         r"(?i)(?<![\w])(?:i'm|i am|i've|i have|i feel|i felt|i keep|i got|i'd|makes? me|made me|"
         r"(?:my|our) (?:son|daughter|child|kid|baby|husband|wife|partner|mom|mum|dad|mother|"
-        r"father|boy|girl)(?:'s| has| had| is| was| keeps| got)?)"
+        r"father|boy|girl|(?:mother|father|son|daughter)-in-law|grandmother|grandfather|grandma|"
+        r"grandpa|gran|nan|aunt|uncle|brother|sister)(?:['’]s| has| had| is| was| keeps| got)?)"
         + _SAME_CLAUSE
         + r"[ \t]+("
         + "|".join(s.replace(" ", "[ \t]") for s in _SYMPTOMS)

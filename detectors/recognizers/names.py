@@ -46,7 +46,10 @@ CREDENTIALS = (
     "MD|M\\.D\\.|DO|D\\.O\\.|NP|FNP|FNP-C|APRN|RN|BSN|LPN|LVN|PA|PA-C|CMA|CNA|CPC|CCS|RHIA|PharmD|"
     "RPh|PhD|DDS|DMD|DPM|OD|DC|PT|DPT|OT|OTR|SLP|LCSW|LMFT|LPC|MSW|CRNA|CNM|MPH|MBA|MHA|FACP|"
     "FACS|FAAP|FAAFP|SHRM-CP|SHRM-SCP|CPA|RD|RDN|CDE|CDCES|MA|NREMT|EMT|DVM|JD|MSc|BSc|CPHIMS|"
-    "RHIT|CHDA|CISSP"
+    "RHIT|CHDA|CISSP|"
+    # behavioral health, addiction, midwifery and advanced-practice credentials
+    "LICSW|LMHC|LPCC|LCPC|LMSW|LISW|LISW-S|LCADC|LADC|CADC|CASAC|LCDC|PsyD|Psy\\.D\\.|PMHNP|"
+    "PMHNP-BC|WHNP|WHNP-BC|DNP|BCBA|CPRS|MFT|NCC|IBCLC|AGNP|ACNP|FNP-BC|RN-BC"
 )
 # Courtesy titles before a name, English and others ("Herr", "Sra.", "Mme", "Pani"): a
 # correspondent, a signer or an attendee may carry any of them.
@@ -577,6 +580,12 @@ LOWER_TITLED_NAME = regex.compile(
     rf"(?<![\w@.])((?:mr|mrs|miss|mx|ms\.)\.?[ \t]{_LOWER_WORD}(?:[ \t]{_LOWER_WORD})?)(?![\w@])"
 )
 _LOWER_TITLE = regex.compile(r"(?:mr|mrs|ms|miss|mx)\.?[ \t]")
+# ... or before what a person does in a message-taker's note: "tao shen called, needs a refill",
+# "mike johnson left vm", "maria santos no-showed"
+LOWER_NAME_VERB = regex.compile(
+    rf"(?<![\w@./-])({_LOWER_WORD}[ \t]{_LOWER_WORD})[ \t,]+(?:called|left (?:a )?(?:vm|voicemail|"
+    r"msg|message)|wants|needs|is in (?:rm|room)|came in|no-?showed|missed|is asking|asked)(?![\w])"
+)
 NAMED_CUE = regex.compile(
     rf"(?i:\b(?:called|named|maiden name(?: is)?|last name(?: is)?|first name(?: is)?|"
     rf"surname(?: is)?|family name(?: is)?|calls me|call me|name is|nicknamed|aka|i'm|i am))"
@@ -600,6 +609,16 @@ PRESENTER = regex.compile(
     r"is going|will|would like|plans|is scheduled|is due|was invited|has been invited)(?: to)? "
     r"(?:present|speak|talk|give (?:a|the|an) (?:talk|presentation|in-?service|update)|"
     r"lead (?:the|a|an|our) (?:session|huddle|training|in-?service|discussion)|host)(?![\w])"
+)
+# Who runs a session or an item of an agenda is staff or a visitor: "Facilitated by Ashley
+# Brown", "Case 1 - presented by Abhimanyu", "12:50 Telehealth prescribing update (Jyoti Minhas)".
+SESSION_LEAD = regex.compile(
+    r"(?<![\w])(?i:(?:presented|facilitated|led|hosted|moderated|chaired|run|taught|delivered) by) "
+    rf"(?:(?:Dr|Prof)\.? )?({NAME_FIRST_LAST}|{_CAP})"
+)
+AGENDA_ITEM_BY = regex.compile(
+    r"(?m)(?:^|[•·])[ \t>*•·-]*\d{1,2}[:.]\d{2}[ \t]*(?i:[ap]\.?m\.?)?[ \t]*[-–—:]?[ \t]*"
+    rf"[^\n()•·]{{3,80}}\((?:(?:Dr|Prof)\.? )?({NAME_FIRST_LAST})(?:, [^()\n]{{1,30}})?\)"
 )
 # People named by their part in someone's care or a delivery: "Next of kin Cahal Corless",
 # "Emergency contact: Ana Ruiz", "attn. Li Wei", "c/o Ben Hale", "ship the monitor to Ann Lee".
@@ -643,6 +662,7 @@ _GATES: dict[regex.Pattern[str], regex.Pattern[str]] = {
         r"(?:[ \t]{2,}|\t)[ \t]*\d{1,4}[-/. ](?:\d{1,2}|\p{L}{3,9})[-/. ]\d{2,4}"
     ),
     NAME_IN_BED: regex.compile(_IN_BED),
+    AGENDA_ITEM_BY: regex.compile(r"\d[:.]\d\d"),
     # (a word each clinical statement holds stands for it: cheaper to look for than the phrases)
     NAME_AGE_SEX: regex.compile(
         rf"{_SHORTHAND}|anaphyla|allergic|attended| night|died|passed away"
@@ -707,7 +727,9 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
     ),
     NAMED_CUE: ("call", "name", "aka", "i'm", "i am"),
     LOWER_LABELLED_NAME: ("pt", "patient", "client"),
+    LOWER_NAME_VERB: ("called", "left", "wants", "needs", "is in", "came in", "showed", "missed", "ask"),
     PRESENTER: ("present", "speak", "talk", "lead ", "host"),
+    SESSION_LEAD: (" by ",),
     LOWER_TITLED_NAME: ("mr", "mrs", "miss", "mx", "ms."),
     CARE_ROLE_NAME: (
         "kin", "emergency", "guardian", "care", "c/o", "attn", "attention", "contact", "proxy",
@@ -736,7 +758,7 @@ _CUE_WORDS: dict[regex.Pattern[str], tuple[str, ...]] = {
 
 # Patterns that match only names in scripts without capitals.
 _UNCASED_ONLY = frozenset({DASH_TAIL_NAME, EMBEDDED_SCRIPT_NAME, CJK_HONORIFIC_NAME})
-_LOWER_CASED = frozenset({LOWER_LABELLED_NAME, LOWER_TITLED_NAME})
+_LOWER_CASED = frozenset({LOWER_LABELLED_NAME, LOWER_TITLED_NAME, LOWER_NAME_VERB})
 
 
 def _scan(
@@ -1013,8 +1035,11 @@ class NameRecognizer:
             (RECORD_ROW, "list", 0.7),
             (NAME_IN_BED, "patient", 0.8),
             (PRESENTER, "staff", 0.8),
+            (SESSION_LEAD, "staff", 0.8),
+            (AGENDA_ITEM_BY, "staff", 0.8),
             (LOWER_LABELLED_NAME, "patient", 0.8),
             (LOWER_TITLED_NAME, "patient", 0.7),
+            (LOWER_NAME_VERB, "", 0.6),
             (SPOKE_WITH, "", 0.65),
             (NAME_THEN_DOB, "patient", 0.85),
             (SELF_INTRO, "patient", 0.8),

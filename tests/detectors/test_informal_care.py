@@ -166,3 +166,41 @@ def test_a_clinician_moving_our_therapy_session_with_the_client_is_phi(engine: P
 )
 def test_staff_sessions_and_speakers_are_clean(engine: PhiEngine, body: str) -> None:
     assert band(engine, body, "huddle") == "clean"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Hi, my mother Halina Wróbel is more confused at night and keeps asking for her sister "
+        "who passed. Can Dr. Ortiz see her? Her birthday is 3 Feb 1931.",
+        "my father-in-law's memory is getting worse, he got lost driving home. can dr Ortiz see "
+        "him? it's Tomas Riedel, dob 2/9/1940",
+        "tao weng called, needs albuterol refill, out since last wk",
+        "left vm - wants to restart sertraline. cb (617) 555-0199",
+    ],
+    ids=["mother", "father-in-law", "name-called", "callback-number"],
+)
+def test_a_family_members_worry_and_message_taking_are_phi(engine: PhiEngine, body: str) -> None:
+    assert band(engine, body) != "clean"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "role"),
+    [
+        ("Facilitated by Dana Whitcomb, LICSW. Free and confidential.", "Dana Whitcomb", "staff"),
+        ("Case 2 - presented by Abhinav: a woman in her 50s", "Abhinav", "staff"),
+        ("• 12:50 Telehealth prescribing update (Jyoti Minhas)", "Jyoti Minhas", "staff"),
+        ("Seen by Ann Lee, PsyD on Monday.", "Ann Lee", "provider"),
+    ],
+)
+def test_who_runs_a_session_or_an_agenda_item(text: str, name: str, role: str) -> None:
+    assert (name, role) in [(text[m.start : m.end], m.role) for m in NAMES.analyze(text, T)]
+
+
+def test_a_support_group_flyer_naming_its_facilitator_is_clean(engine: PhiEngine) -> None:
+    body = (
+        "CHRONIC PAIN COPING SKILLS\nAn 8-week skills group: pacing, sleep, mindfulness.\n"
+        "Fridays 10am on Zoom.\nFacilitated by Dana Whitcomb, LICSW. Free and confidential, no "
+        "referral needed.\nSign up at the front desk or ask your provider."
+    )
+    assert band(engine, body, "Chronic pain group") == "clean"

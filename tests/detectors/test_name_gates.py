@@ -58,6 +58,9 @@ SENTENCES = {
     names.LOWER_LABELLED_NAME: "PT: keith castillo, 45 yom",
     names.LOWER_TITLED_NAME: "please see mrs nguyễn next",
     names.PRESENTER: "Tom Hale will present the audit at noon.",
+    names.SESSION_LEAD: "A skills group FACILITATED BY Ann Lee on Fridays.",
+    names.AGENDA_ITEM_BY: "• 12:50 Prescribing update (Jyoti Minhas)",
+    names.LOWER_NAME_VERB: "fyi mike johnson left vm about his meds",
 }
 
 
