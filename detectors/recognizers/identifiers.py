@@ -377,6 +377,9 @@ _GROUPED_LABEL = regex.compile(
     r"[ \t]{0,2}[:#]?[ \t]{0,2}$"
 )
 _DATE_SHAPE = regex.compile(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}-\d{1,2}-\d{2,4}")
+# what _GROUPED_LABEL needs somewhere in the text: no label, no grouped number to look for
+_GROUPED_GATE = regex.compile(r"(?i)mr|medical record|chart")
+_FIVE_DIGITS = regex.compile(r"\d{5}")
 
 
 @dataclass(frozen=True)
@@ -393,7 +396,10 @@ class MrnRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
-        for m in finditer(self.pattern, text, timeout):
+        # the prefilter lets through a text with a run of two digits (a grouped number); the
+        # contiguous shapes need five in a row
+        contiguous = _FIVE_DIGITS.search(text) is not None
+        for m in finditer(self.pattern, text, timeout) if contiguous else ():
             start, end = m.span(1)
             if has_context(MRN_CONTEXT, text, start, end, before=30) or CHART_BEFORE.search(
                 text, max(0, start - 20), start
@@ -403,7 +409,10 @@ class MrnRecognizer:
             header = column_header(text, start)
             if header and MRN_CONTEXT.search(header):
                 out.append(RawMatch("MRN", start, end, 0.85, "identifier", self.name))
-        for m in finditer(GROUPED_MRN, text, timeout):
+        grouped = (
+            finditer(GROUPED_MRN, text, timeout) if _GROUPED_GATE.search(text) is not None else ()
+        )
+        for m in grouped:
             start, end = m.span(1)
             digits = sum(c.isdigit() for c in m.group(1))
             if (
@@ -416,7 +425,7 @@ class MrnRecognizer:
                 out.append(RawMatch("MRN", start, end, 0.9, "identifier", self.name))
         # A record label glued to its number and to the word before it ("chartMRN04857211",
         # "MRN#0048213"), as EHR exports and copied fields leave it.
-        if "MRN" in text:
+        if contiguous and "MRN" in text:
             for m in finditer(GLUED_MRN, text, timeout):
                 start, end = m.span(1)
                 if not any(r.start <= start < r.end for r in out):
