@@ -5,10 +5,11 @@ bench/corpus/generate.py, the ones of bench/corpus/independent.py (new templates
 synthetic notes, CPython's e-mail test messages and Debian changelog mail as clean), those of
 bench/corpus/fresh.py (sparse-identifier notes and clean mail naming drugs, lots, rooms and beds),
 those of bench/corpus/unseen.py, unseen_e.py, unseen_f.py, unseen_g.py, unseen_h.py,
-unseen_i.py, unseen_j.py, unseen_k.py, unseen_l.py, unseen_m.py and unseen_n.py (everyday practice
-mail, for k health-IT mail with structured data, for l PHI inside containers and rich formats, for
-m clinic mail in other languages, for n terse, informal and sensitive-care mail; written without
-reading the recognizers),
+unseen_i.py, unseen_j.py, unseen_k.py, unseen_l.py, unseen_m.py, unseen_n.py and unseen_o.py
+(everyday practice mail, for k health-IT mail with structured data, for l PHI inside containers and
+rich formats, for m clinic mail in other languages, for n terse, informal and sensitive-care mail,
+for o specialty, dental and cash-pay practices and their systems; written without reading the
+recognizers),
 and the shared dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
 alone, which gives its findings. Then, for every family in turn, a logistic model is trained
 (with Platt scaling fitted on inner family folds) on all the *other* families, and the held-out
@@ -57,6 +58,7 @@ from bench.corpus import (  # noqa: E402
     unseen_l,
     unseen_m,
     unseen_n,
+    unseen_o,
 )
 from bench.corpus.generate import generate  # noqa: E402
 from detectors.config import DecisionThresholds, DetectorConfig  # noqa: E402
@@ -138,6 +140,7 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
             ("l", unseen_l.build),
             ("m", unseen_m.build),
             ("n", unseen_n.build),
+            ("o", unseen_o.build),
         ):
             out = Path(tmp) / name
             rows = build(out, per_family, seed)

@@ -23,6 +23,7 @@ from bench.corpus import (
     unseen_l,
     unseen_m,
     unseen_n,
+    unseen_o,
 )
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
@@ -90,6 +91,14 @@ CLEAN = {
         "mat_monthly_stats", "suicide_prevention_training", "pharma_rep_contraceptive",
         "support_group_flyer", "it_password_reset",
     },
+    # the same practices without patients: a supply order, a promotion, a fee schedule, a CE
+    # course, a service ticket, a job post, a credentialing letter, a KPI report and a release
+    # note with placeholder patients
+    "templates-o": {
+        "dental_supply_order", "promo_newsletter", "fee_schedule", "ce_course_invite",
+        "equipment_service_ticket", "job_posting", "credentialing_letter", "kpi_monthly_report",
+        "pms_release_note",
+    },
 }  # fmt: skip
 
 
@@ -105,8 +114,9 @@ CLEAN = {
         (unseen_l, "templates-l"),
         (unseen_m, "templates-m"),
         (unseen_n, "templates-n"),
+        (unseen_o, "templates-o"),
     ],
-    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n"],
+    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n", "o"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -154,6 +164,7 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
         unseen_l,
         unseen_m,
         unseen_n,
+        unseen_o,
     ):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
