@@ -952,12 +952,13 @@ def plausible_name(value: str) -> bool:
 
 
 def _lower_name(value: str, labelled: bool) -> tuple[int, str] | None:
-    """Where in a lower-case candidate (LOWER_LABELLED_NAME, LOWER_TITLED_NAME) its name starts,
-    and the name, or None: the words after any title up to the first that no name is (a stop
-    word, a clinical word, a drug); then a title and a word, or two words or more of which one is
-    a listed given name or surname that is no English word. A word in another script ("dương")
-    counts as one: the lists are of Latin-script names. Without a patient label, a bare "ms"
-    (also multiple sclerosis) needs such a name after it.
+    """Where in a lower-case candidate (`_LOWER_CASED`: after a patient label, after a title,
+    before a message-taker's verb) its name starts, and the name, or None: the words after any
+    title up to the first that no name is (a stop word, a clinical word, a drug); then a title
+    and a word, or two words or more of which one is a listed given name or surname that is no
+    English word. A word in another script ("dương") counts as one: the lists are of
+    Latin-script names. Without a patient label, a bare "ms" (also multiple sclerosis) needs
+    such a name after it.
     """
     title = _LOWER_TITLE.match(value)
     offset = title.end() if title else 0
