@@ -1039,9 +1039,11 @@ def cpu_split(phigates: Sequence[RelayResult]) -> dict[str, dict[str, float]]:
             continue
         total = statistics.median(1000 * m.relay_cpu_s / m.delivered for m, _ in runs)
         detection = statistics.median(1000 * cpu / m.delivered for m, cpu in runs)
+        # the workers' share from the rounded figures, so that the three printed add up
+        total, detection = round(total, 2), round(detection, 2)
         out[_label(r).removeprefix("phigate_")] = {
-            "total": round(total, 2),
-            "detection_processes": round(detection, 2),
+            "total": total,
+            "detection_processes": detection,
             "workers": round(total - detection, 2),
         }
     return out

@@ -140,6 +140,18 @@ def test_cpu_split_gives_each_part_per_message_in_ms() -> None:
     }
 
 
+def test_cpu_split_figures_add_up_as_printed() -> None:
+    """Each figure is rounded to 0.01 ms; the workers' share is taken from the rounded ones, so
+    the printed parts add up to the printed total (18.336 and 7.504 ms once printed a total of
+    18.34 made of 7.50 and 10.83; a clean-clone run failed on it)."""
+    load = LoadResult(1.0, 1000, 0.1, 0, "")
+    run = Measurement(1.0, 1000, load, 18.336, 0.1, 7.504)
+    split = cpu_split([RelayResult("phigate-1w", 1, (run,), (), None, ())])["1w"]
+    assert split["total"] == pytest.approx(
+        split["detection_processes"] + split["workers"], abs=1e-9
+    )
+
+
 def test_cpu_split_keeps_a_measured_zero_of_detection_processes() -> None:
     """/proc counts CPU in clock ticks: a short run can measure 0 s in processes that exist.
     That is a figure, not a relay without detection processes (CI failed on it, stop 29)."""
