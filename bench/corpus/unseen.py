@@ -456,6 +456,12 @@ def render(
     msg["To"] = f"{g.st.user_name()}@{g.pick(partner, 'mail.example', practice)}"
     msg["Subject"] = mail.subject
     msg["Message-ID"] = f"<{tag}-{seq}@{practice}>"
+    return finish_message(msg, mail, tag, seq)
+
+
+def finish_message(msg: EmailMessage, mail: Mail, tag: str, seq: int) -> bytes:
+    """``msg`` (its headers set) with the mail's body and attachments and a fixed boundary, as
+    RFC 5322 bytes: the end of `render` and of the sources' own renders."""
     msg.set_content(mail.body, subtype="html" if mail.html else "plain")
     for name, ctype, data in mail.attachments:
         main, _, sub = ctype.partition("/")

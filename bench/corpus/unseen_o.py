@@ -35,14 +35,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.policy import SMTP
 from email.utils import format_datetime, formataddr
 from pathlib import Path
 
 from faker import Faker
 
 from bench.corpus.generate import Mail, clean, phi
-from bench.corpus.unseen import OnePatientGen, Source, build_source
+from bench.corpus.unseen import OnePatientGen, Source, build_source, finish_message
 
 PATIENT_LOCALES = (
     "en_US", "en_US", "en_US", "es_MX", "es_MX", "en_IN", "vi_VN", "ko_KR", "fr_CA", "pt_BR",
@@ -3982,13 +3981,7 @@ def render(mail: Mail, g: Gen, seq: int) -> bytes:
     msg["Message-ID"] = f"<{SOURCE.tag}-{seq}@{domain}>"
     for k, v in mail.headers.items():
         msg[k] = v
-    msg.set_content(mail.body, subtype="html" if mail.html else "plain")
-    for name, ctype, data in mail.attachments:
-        main, _, sub = ctype.partition("/")
-        msg.add_attachment(data, maintype=main, subtype=sub, filename=name)
-    if msg.is_multipart():
-        msg.set_boundary(f"{SOURCE.tag}-boundary-{seq}")
-    return msg.as_bytes(policy=SMTP)
+    return finish_message(msg, mail, SOURCE.tag, seq)
 
 
 def build(out: Path, per_family: int, seed: int) -> list[dict[str, object]]:
