@@ -3,6 +3,9 @@ and from d and e."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from email import message_from_bytes
 from email.policy import default
@@ -173,3 +176,27 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
             ids.append(str(msg["Message-ID"]))
     assert len(list(tmp_path.glob("*.eml"))) == files
     assert len(set(ids)) == files
+
+
+def test_a_seeded_faker_draws_the_same_italian_cities_under_any_hash_seed() -> None:
+    """Faker's it_IT cities come from a set; bench.corpus sorts them, so templates-g and
+    templates-j write the same bytes in every process (they did not before)."""
+    code = (
+        "import bench.corpus\n"
+        "from faker import Faker\n"
+        "f = Faker('it_IT'); f.seed_instance(3)\n"
+        "print([f.city() for _ in range(20)])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    drawn = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(drawn) == 1
