@@ -5,11 +5,12 @@ bench/corpus/generate.py, the ones of bench/corpus/independent.py (new templates
 synthetic notes, CPython's e-mail test messages and Debian changelog mail as clean), those of
 bench/corpus/fresh.py (sparse-identifier notes and clean mail naming drugs, lots, rooms and beds),
 those of bench/corpus/unseen.py, unseen_e.py, unseen_f.py, unseen_g.py, unseen_h.py,
-unseen_i.py, unseen_j.py, unseen_k.py, unseen_l.py, unseen_m.py, unseen_n.py and unseen_o.py
-(everyday practice mail, for k health-IT mail with structured data, for l PHI inside containers and
-rich formats, for m clinic mail in other languages, for n terse, informal and sensitive-care mail,
-for o specialty, dental and cash-pay practices and their systems; written without reading the
-recognizers),
+unseen_i.py, unseen_j.py, unseen_k.py, unseen_l.py, unseen_m.py, unseen_n.py, unseen_o.py,
+unseen_p.py and unseen_q.py (everyday practice mail, for k health-IT mail with structured data, for
+l PHI inside containers and rich formats, for m clinic mail in other languages, for n terse,
+informal and sensitive-care mail, for o specialty, dental and cash-pay practices and their
+systems, for p population health and care management, for q incidental PHI in operational mail;
+written without reading the recognizers),
 and the shared dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
 alone, which gives its findings. Then, for every family in turn, a logistic model is trained
 (with Platt scaling fitted on inner family folds) on all the *other* families, and the held-out
@@ -59,6 +60,8 @@ from bench.corpus import (  # noqa: E402
     unseen_m,
     unseen_n,
     unseen_o,
+    unseen_p,
+    unseen_q,
 )
 from bench.corpus.generate import generate  # noqa: E402
 from detectors.config import DecisionThresholds, DetectorConfig  # noqa: E402
@@ -141,6 +144,8 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
             ("m", unseen_m.build),
             ("n", unseen_n.build),
             ("o", unseen_o.build),
+            ("p", unseen_p.build),
+            ("q", unseen_q.build),
         ):
             out = Path(tmp) / name
             rows = build(out, per_family, seed)

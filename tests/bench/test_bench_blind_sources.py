@@ -27,6 +27,8 @@ from bench.corpus import (
     unseen_m,
     unseen_n,
     unseen_o,
+    unseen_p,
+    unseen_q,
 )
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
@@ -102,6 +104,22 @@ CLEAN = {
         "equipment_service_ticket", "job_posting", "credentialing_letter", "kpi_monthly_report",
         "pms_release_note",
     },
+    # population health without members: scorecards, a newsletter, a measure specification
+    # with placeholder rows, a huddle agenda of staff, a device notice, a webinar, shared
+    # savings, a roster and a de-identified case
+    "templates-p": {
+        "quality_scorecard", "aco_newsletter", "measure_spec_update", "care_team_huddle_agenda",
+        "rpm_vendor_notice", "hcc_webinar_invite", "shared_savings_summary", "staffing_roster",
+        "deidentified_case_study",
+    },
+    # the same desks without patients: a printer ticket, a vendor case with a placeholder
+    # record, training, a newsletter, open enrolment, aggregate productivity, a work order, a
+    # phishing lure with merge fields and an invoice
+    "templates-q": {
+        "printer_ticket", "vendor_case_config", "compliance_training_reminder",
+        "service_launch_newsletter", "open_enrollment_notice", "billing_productivity_report",
+        "facilities_work_order", "phishing_awareness", "software_invoice",
+    },
 }  # fmt: skip
 
 
@@ -118,8 +136,10 @@ CLEAN = {
         (unseen_m, "templates-m"),
         (unseen_n, "templates-n"),
         (unseen_o, "templates-o"),
+        (unseen_p, "templates-p"),
+        (unseen_q, "templates-q"),
     ],
-    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n", "o"],
+    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -168,6 +188,8 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
         unseen_m,
         unseen_n,
         unseen_o,
+        unseen_p,
+        unseen_q,
     ):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
