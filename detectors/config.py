@@ -108,7 +108,12 @@ class DecisionThresholds(Frozen):
     # Pairs of identifiers that identify a patient without any health information: a patient
     # named with their date of birth ("WAS NOT BROUGHT: Julie Boatemaa DOB 10.02.20", a subject
     # "Roe A. 1961-04-12") is a patient of the practice identified, which is PHI itself.
-    identity_pairs: tuple[tuple[str, str], ...] = (("PATIENT_NAME", "DOB"),)
+    # The same for a patient named with their account number ("Patient: Alessia Pugliese (Acct
+    # #18625238)"): an account at a practice is a patient's.
+    identity_pairs: tuple[tuple[str, str], ...] = (
+        ("PATIENT_NAME", "DOB"),
+        ("PATIENT_NAME", "PATIENT_ACCOUNT"),
+    )
     # The learned decision (docs/detection.md): a calibrated logistic model over features of the
     # findings gives P(PHI); at or above `phi_probability` the message is PHI, at or above
     # `uncertain_probability` it is "uncertain" (the shipped policy treats that as PHI for

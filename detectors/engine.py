@@ -149,6 +149,7 @@ NAME_THEN_HEALTH = re.compile(
     r"(?i)^(?:['’]s\s+(?:[\w-]+\s+){0,2}"
     r"|.{0,80}\b(?:his|her|their)\s+(?:[\w-]+\s+){0,2}"
     r"|.{0,80}\b(?:was|were|is|has been|had been|has|had|needs?|needed|requires?)?\s*(?:seen|admitted|"
+    r"evaluated|examined|assessed|"
     r"discharged|diagnosed|treated|referred|prescribed|started on|restarted on|scheduled for|"
     r"unfit|signed off|off sick|recovering|suffering|living with|struggling|"
     r"presented|presents|reports|reported|complains|complained|underwent|tested|came in|is due|"
@@ -180,6 +181,31 @@ PRONOUN_CARE = re.compile(
     r"disclosed|reported|developed|diagnosed|admitted|treated|seen|with|for|a|an|known|"
     r"recurrent|ongoing|longstanding)\s+){0,4}$"
 )
+# Record numbers a demo or a specification writes with a placeholder word in them.
+_RECORD_NUMBERS = frozenset(
+    {
+        "MRN",
+        "MBI",
+        "MEMBER_ID",
+        "MEDICAID_ID",
+        "PATIENT_ACCOUNT",
+        "CLAIM_NUMBER",
+        "STUDY_SUBJECT_ID",
+        "DEVICE_ID",
+        "OTHER_IDENTIFIER",
+    }
+)
+PLACEHOLDER_NUMBER = re.compile(r"(?i)test|demo|sample|dummy|fake|example|xxxx")
+# A whole calendar date with its year: "04/06/1955", "1955-04-06", "April 6, 1955", "6 Apr 1955".
+FULL_DATE = re.compile(
+    r"\d{1,2}[/.-]\d{1,2}[/.-](?:1[89]|20)\d\d|(?:1[89]|20)\d\d-\d\d-\d\d"
+    r"|(?i:[a-z]{3,9}\.? \d{1,2},? (?:1[89]|20)\d\d|\d{1,2} [a-z]{3,9}\.? (?:1[89]|20)\d\d)"
+)
+# What may stand between a name and its date of birth in a row: blanks, quotes, a column sign,
+# and at most one record number ("Agnès Lepage   R-71332   DOB").
+ROW_GAP = re.compile(r"[\s\"',;|:()\t-]*(?:[A-Z0-9#-]{1,12}[\s\"',;|:()\t-]+)?(?:DOB:?\s*)?")
+# How far after a name its date of birth may stand on the same line ("Ann Lee   R-71332   DOB").
+BORN_GAP = 30
 # "Please schedule Roe, Ann for gastroenterology": a named person booked for a health service.
 NAME_FOR_HEALTH = re.compile(r"(?i)^,?\s+for\s+(?:[\w-]+\s+){0,2}$")
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)|\n\s*\n")
@@ -479,7 +505,9 @@ class PhiEngine:
                 for m in raw[i]
                 if m.entity == "PERSON" and m.role in ("patient", "list")
             }
+            raw[i] = _old_date_beside(t, raw[i])
             health = [m for m in raw[i] if m.category == "health" and m.score >= 0.6]
+            births = [m for m in raw[i] if m.entity == "DOB"]
             some_health = [m for m in raw[i] if m.category == "health" and m.score >= 0.5]
             breaks = [b.end() for b in SENTENCE_BREAK.finditer(t)] if some_health else []
             # A clinical note or a patient speaking of their own health: contact details outside
@@ -522,7 +550,8 @@ class PhiEngine:
                         m = replace(m, role="patient")
                 elif m.entity == "PERSON" and not m.role:
                     if (
-                        _subject_of_care(t, m, health)
+                        _born_beside(t, m, births)
+                        or _subject_of_care(t, m, health)
                         or _possessed_care(t, m, some_health)
                         or _row_of_care(t, m, some_health)
                         or _service_for(t, m, some_health, breaks)
@@ -693,6 +722,13 @@ class PhiEngine:
                 and (in_block(m) or any(_overlaps(m, n) for n in names))
             )
         ]
+        # A record number that says it is an example ("member ID TEST123456", "MRN DEMO-0001")
+        # belongs to a demo patient, not a person.
+        raw = [
+            m
+            for m in raw
+            if not (m.entity in _RECORD_NUMBERS and PLACEHOLDER_NUMBER.search(text, m.start, m.end))
+        ]
         health = [m for m in raw if m.category == "health"]
         ids = [
             m
@@ -749,9 +785,17 @@ class PhiEngine:
     ) -> dict[str, set[str]]:
         full: set[str] = set()
         tokens: set[str] = set()
+        # A name the message makes a patient somewhere ("Hi Agnès Lepage," over "Recipient:
+        # Agnès Lepage ... DOB 10/20/80") is not staff for being greeted too.
+        patients = {
+            _norm(t[m.start : m.end])
+            for i, (_, t) in enumerate(texts)
+            for m in raw[i]
+            if m.entity == "PERSON" and m.role == "patient"
+        }
         for i, (_, t) in enumerate(texts):
             for m in raw[i]:
-                if m.entity != "PERSON":
+                if m.entity != "PERSON" or _norm(t[m.start : m.end]) in patients:
                     continue
                 role = m.role
                 if role == "addressee" and second_person:
@@ -1046,6 +1090,43 @@ def _their_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
             and THEIR_CARE.search(text, max(name.end, h.start - 60), h.start)
             and not NOT_OWN_CARE_AFTER.match(text, h.end)
         ):
+            return True
+    return False
+
+
+def _old_date_beside(text: str, raw: list[RawMatch]) -> list[RawMatch]:
+    """A full date of 18 or more years ago right after a name on its line is that person's date
+    of birth, and the person a record's row is about: "Torres, Juliana      04/06/1955  (717)
+    ...", "ARIAS, WILLIAM   09/27/1954  01/08/2025  99213". Nobody's visit, order or hire in
+    today's mail is that old."""
+    people = [m for m in raw if m.entity == "PERSON" and m.role in ("", "list", "patient")]
+    if not people:
+        return raw
+    born: dict[int, RawMatch] = {}
+    for m in raw:
+        if m.entity != "DATE_TIME" or not FULL_DATE.fullmatch(text, m.start, m.end):
+            continue
+        year = YEAR_IN_DATE.search(text, m.start, m.end)
+        if year is None or int(year.group()) > date.today().year - 18:
+            continue
+        for p in people:
+            if 0 <= m.start - p.end <= BORN_GAP and ROW_GAP.fullmatch(text, p.end, m.start):
+                born[id(p)] = replace(p, role="patient", score=max(p.score, 0.8))
+                born[id(m)] = replace(m, entity="DOB", score=0.8)
+    if not born:
+        return raw
+    return [born.get(id(m), m) for m in raw]
+
+
+def _born_beside(text: str, name: RawMatch, births: list[RawMatch]) -> bool:
+    """A name with a date of birth after it on its line is the person the record is about:
+    "Recipient: Agnès Lepage   R-71332   DOB 10/20/80", "Tuấn Dương (partner, DOB 2/19/1986)".
+    A date of this year or last is a birthday, not a birth ("Happy birthday to Aaron (2026-07-25)")."""
+    for b in births:
+        if not (0 <= b.start - name.end <= BORN_GAP and "\n" not in text[name.end : b.start]):
+            continue
+        year = YEAR_IN_DATE.search(text, b.start, b.end)
+        if year is None or int(year.group()) <= date.today().year - 2:
             return True
     return False
 

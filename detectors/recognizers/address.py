@@ -227,7 +227,8 @@ YEAR_AFTER_PREPOSITION = regex.compile(
 # Sentence words that never sit inside a street name ("They're not answering at 724").
 SENTENCE_WORDS = frozenset(
     """not at is are was were to the for with on by from or my your our his her their me you it
-    this that be been has have had will would can could should answering calling call""".split()
+    this that be been has have had will would can could should answering calling call and in
+    over than about within after per every visits admissions""".split()
 )
 CONTRACTION = regex.compile(r"['’](?:re|m|ll|ve|s|d|t)$")
 

@@ -526,7 +526,9 @@ EQUIPMENT_AFTER = regex.compile(
     r"pumps?|units?|equipment|kits?|stock|supplies|consumables|clinics?|services?|suites?|"
     r"departments?|courses?|training|workshops?|software|licen[cs]es?|systems?|apps?|"
     r"platforms?|modules?|devices?|templates?|spirometers?|viewers?|readers?|leads?|"
-    r"electrodes?|paper|rolls?|recorders?)\b"
+    r"electrodes?|paper|rolls?|recorders?|detectors?|sensors?|tubes?|generators?|plates?|"
+    r"cassettes?|processors?|panels?|probes?|transducers?|rooms?|printers?|calibration|"
+    r"firmware|service contracts?)\b"
 )
 SESSION_BEFORE = regex.compile(
     r"(?i:\b(?:am|pm|morning|afternoon|evening|late|early|extended[- ]hours?|branch|duty|open|"
@@ -636,6 +638,8 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
         regex.compile(
             r"\b(?<!/)(?:BP|B/P)\s?:?\s?\d{2,3}/\d{2,3}(?![\w/])"
             r"|\b(?:HR|RR|SpO2|SaO2|O2 sat|sats|Temp|Tmax|pulse)\s?:?\s?\d{2,3}(?:\.\d)?\s?%?(?![\w])"
+            # a pressure by its unit or a systolic threshold: "89/46 mmHg", "SBP < 95"
+            r"|(?<![\w/])\d{2,3}/\d{2,3}\s?(?i:mm ?hg)\b|\b(?:SBP|DBP)\s?[:<>=≤≥]{0,2}\s?\d{2,3}(?![\w])"
         ),
     ),
     (
@@ -826,7 +830,10 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
 # Kinds whose patterns start with digits or letters of shorthand ("K 3.4", "67M", "x3 days")
 # have no such word and always run.
 NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
-    "vitals": ("bp", "b/p", "hr", "rr", "spo2", "sao2", "o2 sat", "sats", "temp", "tmax", "pulse"),
+    "vitals": (
+        "bp", "b/p", "hr", "rr", "spo2", "sao2", "o2 sat", "sats", "temp", "tmax", "pulse", "mmhg",
+        "mm hg",
+    ),
     "glucose": ("bg", "glucose", "sugar"),
     "section": (
         "cc", "hpi", "ros", "pmh", "psh", "assessment", "subjective", "objective", "impression",
@@ -868,6 +875,21 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
         "granulating", "erythema", "tenderness", "pain", "stage", "category", "grade",
     ),
 }  # fmt: skip
+# Clinical credentials after a clinician's name: "E. Mallick, DDS", "Savannah Fuentes, RN, CANS".
+CARE_CREDENTIAL = (
+    r"MD|DO|NP|FNP(?:-C|-BC)?|APRN|RN|PA-C|PA|DDS|DMD|DPM|OD|DC|DPT|PT|OTR|OT|SLP|LCSW|LICSW|"
+    r"LMFT|LPC|LMHC|CRNA|CNM|RDN|RD|L\.?Ac|PsyD|DNP|PMHNP|CANS|IBCLC"
+)
+# What the reader may have with a doctor that is not their care.
+_NOT_A_VISIT = (
+    r"meeting|meetings|interview|call|calls|seat|spot|lunch|dinner|webinar|training|onboarding|"
+    r"orientation|shadowing|conversation|chat|demo|presentation|talk|lecture|course|class|"
+    r"workshop|registration|reservation|order|orders|delivery|shift|shifts|contract|application|"
+    r"credentialing|privileges|account|subscription|team|office|practice|staff|colleagues?|"
+    r"rep|manager|supervisor|flight|hotel|trip|travel|ticket|booking|payroll|invoice|quote|"
+    r"request|case|survey|feedback|review|article|paper|abstract|poster|proposal|question|"
+    r"questions|email|message"
+)
 # Cue kinds that only a text holding one of their words can match: each runs behind a cheap
 # substring test on the case-folded text (its gate), so texts without the words skip the scan.
 # Every alternative of a pattern must hold one of its gate's words as written there (lower case):
@@ -883,6 +905,10 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             "your ",
             "due ",
             " with ",
+            "the ed",
+            "the er",
+            "ed ",
+            "er ",
             "review",
             "appointment",
             "check",
@@ -911,7 +937,29 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             r"review|visit|vaccinations?|immuni[sz]ations?|injection|screening)"
             r"|(?:appointment|appt|visit|review|consultation|check-?up|session)s?\b"
             r"[^\n.?!]{0,50}?\bwith (?:dr\b|doctor |nurse |(?:the|your) (?:nurse|dentist|"
-            r"hygienist|doctor|gp|consultant|physio|physiotherapist|midwife|surgeon)\b))"
+            r"hygienist|doctor|gp|consultant|physio|physiotherapist|midwife|surgeon)\b)"
+            # The reader's own visit told by what it is and who gives it, whatever the service
+            # is called: "your braces adjustment and wire change with Dr. Harris", "your
+            # CoolSculpting - abdomen and flanks with Savannah Fuentes, RN", "confirming your
+            # frozen embryo transfer w/ Dr. Dodson", "you are due to schedule your IUI". A
+            # meeting, a course or an order with a doctor is no visit ("your interview with Dr.
+            # Lee", "your seat with Dr. Ortiz": the word after "your" or the one before "with"
+            # says so; "your crown seat and bite check" is care).
+            rf"|(?i:your) (?!(?i:{_NOT_A_VISIT})\b)(?:[\w'’/&+-]+ ){{1,6}}?"
+            rf"(?<!\b(?i:{_NOT_A_VISIT}) )(?i:with|w/) "
+            rf"(?:(?i:dr|doctor)\b|(?-i:(?:\p{{Lu}}\.|\p{{Lu}}[\p{{L}}'’-]+)(?: \p{{Lu}}[\p{{L}}'’-]+){{0,2}},? "
+            rf"(?:{CARE_CREDENTIAL}))(?![\w]))"
+            # the reader's own visit of a kind no list holds: "your 2025 Medicare Annual Wellness
+            # Visit", "your post-surgery check-up" (not a sales or site visit)
+            rf"|(?i:your) (?!(?i:{_NOT_A_VISIT})\b)(?:[\w'’/-]+ ){{1,4}}?"
+            r"(?<!\b(?i:site|booth|sales|campus|factory|plant|showroom|vendor) )"
+            r"(?i:visit|appointment|appt|physical|check-?up|exam)s?\b"
+            # an emergency visit, as staff write it: "was in the ED again", "4 ER visits"
+            r"|(?-i:(?:in|to|at|from) the (?:ED|ER)|(?:ED|ER) (?:visits?|admissions?|return))\b"
+            r"|(?<=(?i:(?:due|time) to (?:schedule|book)|confirming|to confirm|to reschedule) )"
+            rf"(?i:your) (?!(?i:{_NOT_A_VISIT})\b)[\w'’/-]+(?: (?!(?i:{_NOT_A_VISIT})\b)[\w'’/-]+){{0,3}}?"
+            r"(?= (?i:with|w/|on|at|tomorrow|today|for)\b|[.,!;]|$)"
+            r")"
         ),
     ),
     # The same in other languages: the reader's own appointment ("votre rendez-vous", "su cita",
@@ -1301,6 +1349,11 @@ CLINICAL_FIELD = regex.compile(
     r"admitting diagnosis|discharge diagnosis|dx|diagnosis|diagnoses|problem list|symptoms?|"
     r"presenting problem|specimen(?: (?:collected|received|type|source))?|injury|injuries|"
     r"nature of injury|mechanism of injury|"
+    # what a visit is for, as booking and financing systems label it ("Procedure / treatment:
+    # Invisalign comprehensive", "Appointment type: implant consult")
+    r"(?:planned|scheduled|proposed|requested) (?:procedure|surgery|treatment)|visit type|"
+    r"type of visit|appointment type|appt type|procedure ?/ ?treatment|procedures?|"
+    r"treatment(?: plan| requested)?|"
     r"reason|concern)[ \t]?[:-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
 )
 # The same labelled fields in other languages: a diagnosis, the clinical question of a referral,
@@ -1325,10 +1378,13 @@ READER_POSSESSIVE = regex.compile(
     r"(?i)(?:votre|ton|su|tu|a sua|sua|ihr|ihren|ihrem|dein|deinen|il suo|suo|la sua|uw|pana|"
     r"pani|państwa|din|er|ditt|randevunuz)\b"
 )
-_BARE_REASON = regex.compile(r"(?i)^(?:reason|concern)")
+# A bare "Reason:", "Procedure:" or "Treatment:" is a clinical field only after a care word
+# ("Provider: ... Procedure / treatment: Invisalign"); an IT runbook has procedures too.
+_BARE_REASON = regex.compile(r"(?i)^(?:reason|concern|procedures?|treatment)(?! ?/| plan| req)")
 CARE_WORD = regex.compile(
     r"(?i)(?<![\w])(?:visit|appointment|appt|referral|consult|exam|seen|admission|telehealth|"
-    r"video visit|virtual visit|clinic|doctor|dr\.?|provider|nurse|patient|pt)(?![\w])"
+    r"video visit|virtual visit|clinic|doctor|dr\.?|provider|nurse|patient|pt|dental|medical|"
+    r"surgical|applicant)(?![\w])"
 )
 # Imaging with a body region or a contrast phrase: "MRI lumbar spine w/o", "US thyroid", "CT abd".
 IMAGING = regex.compile(
@@ -1411,7 +1467,7 @@ class ClinicalNarrativeRecognizer:
         for m in finditer(CLINICAL_FIELD, text, timeout):
             label = m.group(0)
             if _BARE_REASON.match(label) and not CARE_WORD.search(
-                text, max(0, m.start() - 150), m.start()
+                text, max(0, m.start() - 300), m.start()
             ):
                 continue
             value_end = m.start(1) + len(m.group(1).rstrip(" .,;"))

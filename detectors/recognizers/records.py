@@ -532,12 +532,15 @@ _HEAD_WORDS = {
     "mrn": "mrn", "chart": "mrn", "medrec": "mrn", "mr": "mrn", "pid": "mrn",
     "id": "id", "no": "id", "num": "id", "nbr": "id", "number": "id",
     "record": "record", "rec": "record",
+    # the person a billing, payer or collections export is about
+    "guarantor": "name", "subscriber": "name", "insured": "name", "member": "name",
+    "beneficiary": "name", "client": "name",
 }  # fmt: skip
 # columns that make a table one of care: diagnoses, procedures, visits, results, clinicians
 _CARE_COLUMN = regex.compile(
     r"(?i)dx|diag|icd|cpt|proc|enc|encounter|visit|appt|appoint|admit|admission|discharge|"
     r"\bmed|medication|\brx|allerg|\blab|result|attending|physician|provider|clinician|"
-    r"referr|problem|condition|recall|vaccin|immun|ward|bed|room"
+    r"referr|problem|condition|recall|vaccin|immun|ward|bed|room|dos\b|date of service"
 )
 _DATE_ANY = regex.compile(r"(\d{1,2})[./-](\d{1,2})[./-](1[89]\d\d|20\d\d)")
 

@@ -215,6 +215,9 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "He was seen at the practice yesterday.",
         "Appointment on Friday with Dr Roe.",
         "Session booked with the physio.",
+        "Your crown seat and bite check with Dr. Abernethy is confirmed.",
+        "Thanks for choosing us for your lip filler with Joanna Pike, RN on Friday.",
+        "Hi Mai, you are due to schedule your IUI.",
     ),
     "encounter_intl": (
         "VOTRE RENDEZ-VOUS est confirmé.",
