@@ -268,6 +268,14 @@ OWN_HEALTH_BEFORE = re.compile(
     r"practice|clinic|caseload)\b)[\w'-]+\s+){0,2}|\bi(?:'m| am|'ve| have| had)\s+"
     r"(?:(?:a|an|bad|severe|got|been|diagnosed with)\s+){0,2})$"
 )
+# A writer saying they are the practice's patient: a complaint, a reply, a review.
+PATIENT_SELF = re.compile(
+    r"(?i)\bi(?:'ve| have) been (?:a|your) (?:\w+ )?patient\b|\bi(?:'m| am) (?:a|your) "
+    r"(?:current |long-?time |new |existing )?patient\b|\bi came (?:in )?to your [\w ]{0,30}?"
+    r"(?:office|clinic|practice|location|surgery)\b|\bi was (?:seen|treated) (?:at|by|in) your\b"
+    r"|\bmy (?:last |recent |upcoming )?(?:appointment|appt|visit|doctor|provider|surgeon|"
+    r"procedure|surgery|reason for (?:the )?visit)\b"
+)
 # A signature that names a job, a team or an organisation is staff's, whatever the mail says.
 STAFF_SIGNATURE = re.compile(rf"(?i)(?<!\w)(?:{STAFF_TITLE}|ltd|limited|inc|llc|pty|gmbh)(?!\w)")
 # A contact detail of the office, a study or a team, not of the patient.
@@ -998,7 +1006,11 @@ def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:
 
 def _own_voice(text: str, health: list[RawMatch], breaks: list[int]) -> bool:
     """Whether the writer tells of their own (or their child's) health: then they sign as the
-    patient ("I can't hear without it", "my depression last year")."""
+    patient ("I can't hear without it", "my depression last year"), or says they are one with
+    health information in the text ("I have been a patient for 11 years", "I came to your
+    Hilliard office ... my colonoscopy")."""
+    if health and PATIENT_SELF.search(text):
+        return True
     for h in health:
         if h.role == "self":
             return True

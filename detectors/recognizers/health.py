@@ -645,8 +645,19 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
     (
         "glucose",
         regex.compile(
-            r"\b(?i:BG|FSBG|CBG|blood (?:sugars?|glucose)|glucose|sugars)\b"
+            r"\b(?i:BG|FSBG|CBG|blood (?:sugars?|glucose)|glucose|sugars|(?:my|her|his|fasting) sugar)\b"
             r"[^.\n\d]{0,25}\d{2,3}\b"
+        ),
+    ),
+    # A monitored reading out of range, with or without its value: "Low SpO2 - Barnes, R.",
+    # "high blood pressure alert", "Weight gain: 185.0 lb (+4.0 lb in 24 h)".
+    (
+        "vital_alert",
+        regex.compile(
+            r"\b(?i:(?:low|high|elevated|abnormal|out-of-range|critical|rising|dropping)"
+            r" (?:SpO2|O2 sats?|oxygen(?: saturation)?|BP|blood pressure|blood sugar|glucose|"
+            r"heart rate|pulse|INR|potassium|temperature|temp)"
+            r"|(?:weight|wt)(?: (?:gain|loss|change|up|down))?:? ?\+?\d{2,3}(?:\.\d)? ?(?:lbs?|kg))\b"
         ),
     ),
     ("soap", regex.compile(r"(?m)^[ \t>]*(?:S|O|A|P|A/P)[ \t]?:[ \t]")),
@@ -835,6 +846,8 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
         "mm hg",
     ),
     "glucose": ("bg", "glucose", "sugar"),
+    "vital_alert": ("low ", "high ", "elevated", "abnormal", "out-of-range", "critical", "rising",
+                    "dropping", "weight", "wt"),
     "section": (
         "cc", "hpi", "ros", "pmh", "psh", "assessment", "subjective", "objective", "impression",
         "history", "chief", "physical", "hospital", "plan", "allergies", "code", "vital",
@@ -955,7 +968,7 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             r"(?<!\b(?i:site|booth|sales|campus|factory|plant|showroom|vendor) )"
             r"(?i:visit|appointment|appt|physical|check-?up|exam)s?\b"
             # an emergency visit, as staff write it: "was in the ED again", "4 ER visits"
-            r"|(?-i:(?:in|to|at|from) the (?:ED|ER)|(?:ED|ER) (?:visits?|admissions?|return))\b"
+            r"|(?-i:(?:in|to|at|from) the (?:[A-Z]{2,6} )?(?:ED|ER)|(?:ED|ER) (?:visits?|admissions?|return))\b"
             r"|(?<=(?i:(?:due|time) to (?:schedule|book)|confirming|to confirm|to reschedule) )"
             rf"(?i:your) (?!(?i:{_NOT_A_VISIT})\b)[\w'’/-]+(?: (?!(?i:{_NOT_A_VISIT})\b)[\w'’/-]+){{0,3}}?"
             r"(?= (?i:with|w/|on|at|tomorrow|today|for)\b|[.,!;]|$)"
@@ -1325,6 +1338,7 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
 # information even in one phrase.
 CUE_FLOOR: dict[str, float] = {
     "vitals": 0.7,
+    "vital_alert": 0.7,
     "glucose": 0.7,
     "encounter": 0.75,
     "encounter_intl": 0.75,
@@ -1372,6 +1386,11 @@ CLINICAL_FIELD_INTL = regex.compile(
     r"huidige medicatie|leki)[ \t]?[:：-][ \t]?([\p{L}\d](?:[^\n.;!?_]|\.(?=\d)){2,80})"
     r"|(?:診断名?|傷病名|主訴|所見|病名|诊断|主诉|病史|初步诊断|진단명?|주요 ?소견|소견|판정|주증상)"
     r"[ \t]?[:：][ \t]?([^\s:：](?:[^\n。;!?_]){1,80})"
+)
+# The reason for a visit told in brackets: "announced my reason for visit (CPAP follow-up)".
+REASON_IN_BRACKETS = regex.compile(
+    r"(?i)\breason for (?:the |my |her |his |your |their )?(?:visit|appointment|appt|call)"
+    r"[ \t]?\(([\p{L}\d][^()\n]{2,60})\)"
 )
 # The possessive that makes a visit the reader's own, in the languages of "encounter_intl".
 READER_POSSESSIVE = regex.compile(
@@ -1474,6 +1493,11 @@ class ClinicalNarrativeRecognizer:
             out.append(
                 RawMatch("CLINICAL_NARRATIVE", m.start(1), value_end, 0.8, "health", self.name)
             )
+        if "(" in text:
+            for m in finditer(REASON_IN_BRACKETS, text, timeout):
+                out.append(
+                    RawMatch("CLINICAL_NARRATIVE", m.start(1), m.end(1), 0.8, "health", self.name)
+                )
         if ":" in text or "：" in text:
             for m in finditer(CLINICAL_FIELD_INTL, text, timeout):
                 group = 1 if m.group(1) is not None else 2

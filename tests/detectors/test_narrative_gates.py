@@ -40,6 +40,13 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "CBG 95.",
         "Blood sugars around 200.",
         "Glucose of 110.",
+        "My sugar was 221 this morning.",
+    ),
+    "vital_alert": (
+        "Low SpO2 - Barnes, R.",
+        "ALERT: high blood pressure",
+        "Weight gain: 185.0 lb in 24 h",
+        "wt 92.4 kg today",
     ),
     "section": (
         "HPI: cough.",

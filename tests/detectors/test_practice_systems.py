@@ -204,3 +204,45 @@ def test_a_monitoring_alert_naming_the_patient_is_phi(engine: PhiEngine) -> None
         "Reading: 88/49 mmHg\nThreshold: SBP < 95\n"
     )
     assert scan(engine, body)[0]
+
+
+def test_a_writer_who_says_they_are_the_patient_signs_as_the_patient(engine: PhiEngine) -> None:
+    body = (
+        "Lena - can you call her back?\n\nMarek\n\n-------- Forwarded message --------\n"
+        "From: Rosalind Achterberg <ros.achterberg@mail.example>\nSubject: Very upset\n\n"
+        "To whom it may concern,\n\nOn 2/11/2025 I came to your Hilliard office for my "
+        "colonoscopy and waited two hours. I have been a patient for 9 years.\n\nSincerely,\n"
+        "Rosalind Achterberg\n"
+    )
+    phi, entities = scan(engine, body)
+    assert phi
+    assert "PATIENT_NAME" in entities
+
+
+def test_a_reason_for_visit_in_brackets_is_health_information() -> None:
+    text = "The receptionist read out my reason for visit (sleep apnea device check) aloud."
+    hits = ClinicalNarrativeRecognizer().analyze(text, T)
+    assert "sleep apnea device check" in [text[m.start : m.end] for m in hits]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Low SpO2 - Varga, T.",
+        "Weight gain: 201.5 lb (+3.2 lb in 24 h)",
+        "my sugar was 240 after lunch",
+        "she was in the MGH ED twice",
+    ],
+)
+def test_monitoring_alerts_and_a_patients_own_readings_are_health_information(
+    engine: PhiEngine, text: str
+) -> None:
+    assert [m for m in engine._clean(text, engine._cheap(text)) if m.category == "health"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["We have high demand for temp staff this winter.", "Add sugar 200 g and stir."],
+)
+def test_demand_and_recipes_are_no_readings(engine: PhiEngine, text: str) -> None:
+    assert not [m for m in engine._clean(text, engine._cheap(text)) if m.category == "health"]
