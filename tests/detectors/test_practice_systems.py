@@ -13,7 +13,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from detectors.engine import PhiEngine
+from detectors.engine import PhiEngine, ner_text
 from detectors.extract import extract_message
 from detectors.recognizers.health import ClinicalNarrativeRecognizer, ProcedureRecognizer
 
@@ -246,3 +246,16 @@ def test_monitoring_alerts_and_a_patients_own_readings_are_health_information(
 )
 def test_demand_and_recipes_are_no_readings(engine: PhiEngine, text: str) -> None:
     assert not [m for m in engine._clean(text, engine._cheap(text)) if m.category == "health"]
+
+
+def test_ner_reads_a_blank_line_as_a_relayed_message_had_it(engine: PhiEngine) -> None:
+    """Extracted text has LF line ends; a name opening the paragraph after a blank line was lost
+    to NER once the CRLF went (35d81e2), and is found again."""
+    text = (
+        "Dear Woods-Robles recruitment,\n\nWarji Budiman has completed pre-placement screening "
+        "and is fit for the post of Designer. They have declared type 1 diabetes.\n\n"
+        "Jasmine Dickerson, Occupational Health\n"
+    )
+    names = [text[m.start : m.end] for m in engine._ner(text) if m.entity == "PERSON"]
+    assert "Warji Budiman" in names
+    assert ner_text(text) != text and len(ner_text(text)) == len(text)
