@@ -273,8 +273,9 @@ PATIENT_SELF = re.compile(
     r"(?i)\bi(?:'ve| have) been (?:a|your) (?:\w+ )?patient\b|\bi(?:'m| am) (?:a|your) "
     r"(?:current |long-?time |new |existing )?patient\b|\bi came (?:in )?to your [\w ]{0,30}?"
     r"(?:office|clinic|practice|location|surgery)\b|\bi was (?:seen|treated) (?:at|by|in) your\b"
-    r"|\bmy (?:last |recent |upcoming )?(?:appointment|appt|visit|doctor|provider|surgeon|"
-    r"procedure|surgery|reason for (?:the )?visit)\b"
+    # (not "my visit" nor "my appointment": a drug representative has those with a doctor)
+    r"|\bmy (?:last |recent |upcoming )?(?:doctor|surgeon|procedure|surgery|"
+    r"reason for (?:the )?visit)\b"
 )
 # A signature that names a job, a team or an organisation is staff's, whatever the mail says.
 STAFF_SIGNATURE = re.compile(rf"(?i)(?<!\w)(?:{STAFF_TITLE}|ltd|limited|inc|llc|pty|gmbh)(?!\w)")

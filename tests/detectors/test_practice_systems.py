@@ -259,3 +259,13 @@ def test_ner_reads_a_blank_line_as_a_relayed_message_had_it(engine: PhiEngine) -
     names = [text[m.start : m.end] for m in engine._ner(text) if m.entity == "PERSON"]
     assert "Warji Budiman" in names
     assert ner_text(text) != text and len(ner_text(text)) == len(text)
+
+
+def test_a_representative_speaking_of_their_visit_is_no_patient(engine: PhiEngine) -> None:
+    body = (
+        "Hi,\n\nFollowing my visit last month, Dr Gordon asked for the new dosing guide for "
+        "Fostair. I'd like to drop it in on Tue 17 Nov.\n\nThanks,\nAmber Mejia\n"
+    )
+    phi, entities = scan(engine, body)
+    assert not phi
+    assert "PATIENT_NAME" not in entities
