@@ -315,6 +315,8 @@ LICENSE_CONTEXT = compile_words(
         "state id",
     ]
 )
+# "264-916 ng/dL": a decilitre after a slash is no "DL" (driver's licence) label.
+LICENSE_CONTEXT = regex.compile(r"(?<!/)" + LICENSE_CONTEXT.pattern, LICENSE_CONTEXT.flags)
 MBI_CONTEXT = compile_words(["mbi", "medicare", "beneficiary", "hicn", "medicare id"])
 
 # Not the tail of a spaced digit group or of a bracketed area code ("Member Services, +64 27

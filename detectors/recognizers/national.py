@@ -349,6 +349,9 @@ class DriverLicenceRecognizer:
         if not any(ch.isdigit() for ch in text):
             return out
         for cue in finditer(self.cue, text, timeout):
+            # "264-916 ng/dL": a decilitre is no "DL" (driver's licence)
+            if cue.group() == "dL" or text[cue.start() - 1 : cue.start()] == "/":
+                continue
             gap = LABEL_GAP.match(text, cue.end())
             start = gap.end() if gap else cue.end()
             for end in _prefixes(text, start):

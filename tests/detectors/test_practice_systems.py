@@ -269,3 +269,11 @@ def test_a_representative_speaking_of_their_visit_is_no_patient(engine: PhiEngin
     phi, entities = scan(engine, body)
     assert not phi
     assert "PATIENT_NAME" not in entities
+
+
+def test_a_reference_range_in_decilitres_is_no_driver_licence(engine: PhiEngine) -> None:
+    text = "Test\tCurrent\tNew\nTestosterone, total\t264-916 ng/dL\t250-1100 ng/dL\n"
+    raw = engine._clean(text, engine._cheap(text))
+    assert "US_DRIVER_LICENSE" not in {m.entity for m in raw}
+    licence = "Driver: DL# D1234-5678 (NY)"
+    assert "US_DRIVER_LICENSE" in {m.entity for m in engine._clean(licence, engine._cheap(licence))}
