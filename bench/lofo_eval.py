@@ -6,11 +6,12 @@ synthetic notes, CPython's e-mail test messages and Debian changelog mail as cle
 bench/corpus/fresh.py (sparse-identifier notes and clean mail naming drugs, lots, rooms and beds),
 those of bench/corpus/unseen.py, unseen_e.py, unseen_f.py, unseen_g.py, unseen_h.py,
 unseen_i.py, unseen_j.py, unseen_k.py, unseen_l.py, unseen_m.py, unseen_n.py, unseen_o.py,
-unseen_p.py and unseen_q.py (everyday practice mail, for k health-IT mail with structured data, for
+unseen_p.py, unseen_q.py, unseen_r.py and unseen_s.py (everyday practice mail, for k health-IT mail with structured data, for
 l PHI inside containers and rich formats, for m clinic mail in other languages, for n terse,
 informal and sensitive-care mail, for o specialty, dental and cash-pay practices and their
-systems, for p population health and care management, for q incidental PHI in operational mail;
-written without reading the recognizers),
+systems, for p population health and care management, for q incidental PHI in operational mail,
+for r laboratories, imaging and specialty pharmacy, for s pediatrics with schools, camps and
+parents; written without reading the recognizers),
 and the shared dev corpus. Every message goes once through phigate's extraction and engine with the hand rules
 alone, which gives its findings. Then, for every family in turn, a logistic model is trained
 (with Platt scaling fitted on inner family folds) on all the *other* families, and the held-out
@@ -62,6 +63,8 @@ from bench.corpus import (  # noqa: E402
     unseen_o,
     unseen_p,
     unseen_q,
+    unseen_r,
+    unseen_s,
 )
 from bench.corpus.generate import generate  # noqa: E402
 from detectors.config import DecisionThresholds, DetectorConfig  # noqa: E402
@@ -146,6 +149,8 @@ def collect(per_family: int, seed: int, *, dev: bool = True) -> list[Labelled]:
             ("o", unseen_o.build),
             ("p", unseen_p.build),
             ("q", unseen_q.build),
+            ("r", unseen_r.build),
+            ("s", unseen_s.build),
         ):
             out = Path(tmp) / name
             rows = build(out, per_family, seed)

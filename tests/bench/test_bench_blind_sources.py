@@ -29,6 +29,8 @@ from bench.corpus import (
     unseen_o,
     unseen_p,
     unseen_q,
+    unseen_r,
+    unseen_s,
 )
 
 # The families written as clean (hard negatives); every other family holds one patient's PHI.
@@ -120,6 +122,21 @@ CLEAN = {
         "service_launch_newsletter", "open_enrollment_notice", "billing_productivity_report",
         "facilities_work_order", "phishing_awareness", "software_invoice",
     },
+    # laboratories, imaging and pharmacy without patients: a test menu, a courier route, a lot
+    # recall, accreditation, aggregate turnaround, downtime, a formulary newsletter, training
+    # and an invoice
+    "templates-r": {
+        "test_menu_update", "courier_route_change", "lot_recall_notice", "accreditation_notice",
+        "tat_aggregate_report", "equipment_downtime", "formulary_newsletter",
+        "radiation_safety_training", "vendor_invoice",
+    },
+    # schools, camps and child care without a child: requirements, a newsletter, hours, a
+    # car-seat event, a concussion policy, a camp policy, an inspection, a webinar and an order
+    "templates-s": {
+        "district_vaccine_requirements", "pediatric_newsletter", "back_to_school_hours",
+        "car_seat_event", "concussion_policy_memo", "camp_health_policy",
+        "childcare_licensing_inspection", "parent_webinar_invite", "vaccine_supply_order",
+    },
 }  # fmt: skip
 
 
@@ -138,8 +155,10 @@ CLEAN = {
         (unseen_o, "templates-o"),
         (unseen_p, "templates-p"),
         (unseen_q, "templates-q"),
+        (unseen_r, "templates-r"),
+        (unseen_s, "templates-s"),
     ],
-    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q"],
+    ids=["f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q", "r", "s"],
 )
 def test_source_is_deterministic_and_each_family_has_one_label(
     tmp_path: Path, module: ModuleType, source: str
@@ -190,6 +209,8 @@ def test_sources_name_no_file_or_message_id_of_each_other(tmp_path: Path) -> Non
         unseen_o,
         unseen_p,
         unseen_q,
+        unseen_r,
+        unseen_s,
     ):
         rows = module.build(tmp_path, per_family=1, seed=7)
         files += len(rows)
