@@ -17,6 +17,7 @@ from detectors.recognizers.base import (
     has_context,
     luhn_ok,
 )
+from detectors.recognizers.gates import gate_words
 
 SSN_PLACEHOLDERS = frozenset(
     {
@@ -296,27 +297,30 @@ UDI_CONTEXT = compile_words(
         "implant",
     ]
 )
-LICENSE_CONTEXT = compile_words(
-    [
-        "driver license",
-        "driver's license",
-        "drivers license",
-        "driver licence",
-        "driving licence",
-        "dl",
-        "dl#",
-        "dl #",
-        "license number",
-        "licence number",
-        "license #",
-        "license no",
-        "lic #",
-        "lic no",
-        "state id",
-    ]
+_LICENSE_WORDS = (
+    "driver license",
+    "driver's license",
+    "drivers license",
+    "driver licence",
+    "driving licence",
+    "dl",
+    "dl#",
+    "dl #",
+    "license number",
+    "licence number",
+    "license #",
+    "license no",
+    "lic #",
+    "lic no",
+    "state id",
 )
-# "264-916 ng/dL": a decilitre after a slash is no "DL" (driver's licence) label.
-LICENSE_CONTEXT = regex.compile(r"(?<!/)" + LICENSE_CONTEXT.pattern, LICENSE_CONTEXT.flags)
+# "264-916 ng/dL": a decilitre after a slash is no "DL" (driver's licence) label. The words
+# still gate the recognizer (base.context_absent).
+_LICENSE_WORDS_PATTERN = compile_words(_LICENSE_WORDS)
+LICENSE_CONTEXT = gate_words(
+    regex.compile(r"(?<!/)" + _LICENSE_WORDS_PATTERN.pattern, _LICENSE_WORDS_PATTERN.flags),
+    _LICENSE_WORDS,
+)
 MBI_CONTEXT = compile_words(["mbi", "medicare", "beneficiary", "hicn", "medicare id"])
 
 # Not the tail of a spaced digit group or of a bracketed area code ("Member Services, +64 27
