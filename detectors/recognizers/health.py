@@ -657,7 +657,9 @@ NARRATIVE_CUES: tuple[tuple[str, regex.Pattern[str]], ...] = (
             r"\b(?i:(?:low|high|elevated|abnormal|out-of-range|critical|rising|dropping)"
             r" (?:SpO2|O2 sats?|oxygen(?: saturation)?|BP|blood pressure|blood sugar|glucose|"
             r"heart rate|pulse|INR|potassium|temperature|temp)"
-            r"|(?:weight|wt)(?: (?:gain|loss|change|up|down))?:? ?\+?\d{2,3}(?:\.\d)? ?(?:lbs?|kg))\b"
+            r"|(?:weight|wt)(?: (?:gain|loss|change|up|down))?:? ?\+?\d{2,3}(?:\.\d)? ?(?:lbs?|kg)"
+            # a parent's reading of their child: "he is 85.9 lbs now", "she weighs 21 kg"
+            r"|(?:he|she|they) (?:is|weighs|weighed|was) (?:now )?\d{1,3}(?:\.\d)? ?(?:lbs?|kg|pounds))\b"
         ),
     ),
     ("soap", regex.compile(r"(?m)^[ \t>]*(?:S|O|A|P|A/P)[ \t]?:[ \t]")),
@@ -847,7 +849,7 @@ NARRATIVE_GATES: dict[str, tuple[str, ...]] = {
     ),
     "glucose": ("bg", "glucose", "sugar"),
     "vital_alert": ("low ", "high ", "elevated", "abnormal", "out-of-range", "critical", "rising",
-                    "dropping", "weight", "wt"),
+                    "dropping", "weight", "wt", "lb", "kg", "pounds"),
     "section": (
         "cc", "hpi", "ros", "pmh", "psh", "assessment", "subjective", "objective", "impression",
         "history", "chief", "physical", "hospital", "plan", "allergies", "code", "vital",
@@ -939,6 +941,9 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
             r"blood test|flu jab|vaccination|scale and polish)s?"
             r"|due (?:for|a) (?:an? |her |his |their )?(?:annual |routine |six-monthly |"
             r"yearly )?(?:check-?up|review|examination|recall|smear|blood test)"
+            # a child's well visit or shots: "due for his 15-month well visit and vaccines"
+            r"|due for (?:his|her|their|an?|the) (?:[\w-]+ ){0,3}?(?:visit|check-?up|exam|"
+            r"physical|vaccines?|shots|immuni[sz]ations?|vaccinations?)\b"
             r"|(?:results|medication|post-?op|antenatal|postnatal|follow-?up|pre-?op|diabetes|"
             r"asthma|hygienist|memory clinic) (?:appointment|review|check|visit|consultation)"
             r"|last (?:seen|visit)(?: on| in clinic| by| at)? (?:\d|(?:mon|tue|wed|thu|fri|sat|"

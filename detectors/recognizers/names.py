@@ -222,6 +222,8 @@ PATIENT_CUE = regex.compile(
     r"my name is|name is|i am|this is|calls me|call me|tribute to|directed by|written by|"
     r"schedule|reschedule|call|contact|book|admit|admitted|discharge|discharged|transfer|treat|treated|"
     # other languages: "Paciente: ...", "je vous réfère Mme ...", "le remito a ..."
+    # the child a school, camp or pediatric form is about: "Student: JACOB PALMER   ID: 6761669"
+    r"(?:student|camper|athlete|child|infant|newborn)(?:['’]s)?(?: name)?(?=\s{0,3}:)|"
     r"paciente|patiente|patientin|patienten|paziente|nom du patient|nombre del paciente|"
     # the insured or the service user named on a form: "Utente:", "Versicherte:", "Assuré :"
     r"utente|versicherter?|assur[ée]e?|asegurad[oa]|segurad[oa]|assicurat[oa]|verzekerde|"
@@ -245,7 +247,7 @@ STRONG_CUE_WORDS = regex.compile(
     r"수진자|"
     rf"{_SUBJECT_CUES}|"
     r"d?sar|subject access|records request|release of information|"
-    rf"caller|{_PATIENT_SLOT}|{_CHILD_OF})"
+    rf"caller|{_PATIENT_SLOT}|{_CHILD_OF}|student|camper|athlete|child|infant|newborn)"
 )
 FOLLOW_CUE = regex.compile(
     r"(?i:\s{0,3}[(,/–-]?\s{0,3}(?:\(?\s{0,2})(?:dob|d\.o\.b|mrn|date of birth|born|acct|account|mbi|ssn|"

@@ -47,6 +47,7 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "ALERT: high blood pressure",
         "Weight gain: 185.0 lb in 24 h",
         "wt 92.4 kg today",
+        "He is 85.9 lbs now.",
     ),
     "section": (
         "HPI: cough.",
@@ -225,6 +226,7 @@ SENTENCES: dict[str, tuple[str, ...]] = {
         "Your crown seat and bite check with Dr. Abernethy is confirmed.",
         "Thanks for choosing us for your lip filler with Joanna Pike, RN on Friday.",
         "Hi Mai, you are due to schedule your IUI.",
+        "Stephen is due for his 15-month well visit.",
     ),
     "encounter_intl": (
         "VOTRE RENDEZ-VOUS est confirmé.",

@@ -277,3 +277,27 @@ def test_a_reference_range_in_decilitres_is_no_driver_licence(engine: PhiEngine)
     assert "US_DRIVER_LICENSE" not in {m.entity for m in raw}
     licence = "Driver: DL# D1234-5678 (NY)"
     assert "US_DRIVER_LICENSE" in {m.entity for m in engine._clean(licence, engine._cheap(licence))}
+
+
+# ---- found on the tuning half of templates-s ----------------------------------------------------
+
+
+def test_a_student_label_names_the_child_a_form_is_about() -> None:
+    from detectors.recognizers.names import NameRecognizer
+
+    text = "SCHOOL HEARING SCREENING REFERRAL\nStudent: Jacob Palmer   Gr 4\nResult: refer"
+    found = [(text[m.start : m.end], m.role) for m in NameRecognizer().analyze(text, T)]
+    assert ("Jacob Palmer", "patient") in found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Stephen is due for his 15-month well visit and vaccines (DTaP, Hib).",
+        "We weighed Faras at home and he is 85.9 lbs now. Is that ok?",
+    ],
+)
+def test_a_childs_due_visit_and_a_parents_reading_are_health_information(
+    engine: PhiEngine, text: str
+) -> None:
+    assert [m for m in engine._clean(text, engine._cheap(text)) if m.category == "health"]
