@@ -41,6 +41,12 @@ NAME_LAST_FIRST = rf"{_CAP}(?:[- ]{_CAP})?, {_CAP}(?: {_INIT})?"
 # "LAST, FIRST" and the record style "LAST, First" ("GOODMAN, Lisa", "МИХЕЕВ, Демид").
 NAME_UPPER = rf"{_UP}(?:[- ]{_UP})?, (?:{_UP}|{_CAP})(?: \p{{Lu}}\.?)?"
 ANY_NAME = rf"(?:{NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_CAP})"
+# "JACOB PALMER" as a system prints it after a label, not the label that follows it on the line
+# ("Patient: JACOB PALMER   ID: 6761669"); read only after a strong patient label.
+NAME_UPPER_FIRST_LAST = (
+    rf"{_UP}(?: \p{{Lu}}\.?)?(?: (?!(?:ID|DOB|MRN|DOS|ACCT|AGE|SEX|GR|RM|BED|TEL|PH|FAX|MBI)"
+    rf"(?![\p{{L}}])){_UP}){{1,2}}(?![\p{{L}}])"
+)
 
 CREDENTIALS = (
     "MD|M\\.D\\.|DO|D\\.O\\.|NP|FNP|FNP-C|APRN|RN|BSN|LPN|LVN|PA|PA-C|CMA|CNA|CPC|CCS|RHIA|PharmD|"
@@ -237,7 +243,8 @@ PATIENT_CUE = regex.compile(
     r"(?:患者(?:姓名|氏名|名)?|病人|姓名|氏名|受診者|受检者|환자(?:명| 이름)?|성명|수검자|수진자)"
     r"(?=\s{0,3}[:：]))"
     r")(?:\s{0,3}[:#：-]\s{0,8}|,?\s{1,3})"
-    rf"{HONORIFIC}?({NAME_UPPER}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|{_UNCASED_NAME})"
+    rf"{HONORIFIC}?({NAME_UPPER}|{NAME_UPPER_FIRST_LAST}|{NAME_LAST_FIRST}|{NAME_FIRST_LAST}|"
+    rf"{_UNCASED_NAME})"
 )
 STRONG_CUE_WORDS = regex.compile(
     r"(?i:patient|pt|name|re|claimant|beneficiary|member|resident|client|insured|subscriber|guarantor|"
@@ -1300,6 +1307,14 @@ class NameRecognizer:
             end = m.start(1) + len(value)
             follow = FOLLOW_CUE.match(text, end, min(len(text), end + 30)) is not None
             strong = STRONG_CUE_WORDS.search(cue) is not None
+            if (
+                value.isupper()
+                and "," not in value
+                and (not strong or sum(listed_name_word(w) for w in value.split()) < 2)
+            ):
+                # "RE: ANNUAL REVIEW", "Patient: ICU NURSING STAFF": capitals are a heading
+                # unless a strong label and two listed names say otherwise
+                continue
             if not (strong or follow):
                 # "Last, First" is a name's shape far more often than a phrase's.
                 role, score = "", (0.7 if "," in value else 0.55)

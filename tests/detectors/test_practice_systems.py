@@ -306,3 +306,26 @@ def test_a_childs_due_visit_and_a_parents_reading_are_health_information(
     engine: PhiEngine, text: str
 ) -> None:
     assert [m for m in engine._clean(text, engine._cheap(text)) if m.category == "health"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Patient: JACOB PALMER   ID: 6761669", "JACOB PALMER"),
+        ("Student: ANNA KOWALSKI (Gr 4)", "ANNA KOWALSKI"),
+    ],
+)
+def test_a_name_in_capitals_after_a_patient_label(text: str, name: str) -> None:
+    from detectors.recognizers.names import NameRecognizer
+
+    found = [(text[m.start : m.end], m.role) for m in NameRecognizer().analyze(text, T)]
+    assert (name, "patient") in found
+
+
+@pytest.mark.parametrize(
+    "text", ["RE: ANNUAL REVIEW MEETING", "Patient: ICU NURSING STAFF", "for BOARD MEMBERS ONLY"]
+)
+def test_capitals_that_are_a_heading_are_no_name(text: str) -> None:
+    from detectors.recognizers.names import NameRecognizer
+
+    assert not [m for m in NameRecognizer().analyze(text, T) if m.role == "patient"]
