@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -1113,20 +1113,41 @@ def _old_date_beside(text: str, raw: list[RawMatch]) -> list[RawMatch]:
     of birth, and the person a record's row is about: "Torres, Juliana      04/06/1955  (717)
     ...", "ARIAS, WILLIAM   09/27/1954  01/08/2025  99213". Nobody's visit, order or hire in
     today's mail is that old."""
+
+    def beside(p: RawMatch, m: RawMatch) -> bool:
+        return (
+            FULL_DATE.fullmatch(text, m.start, m.end) is not None
+            and 0 <= m.start - p.end <= BORN_GAP
+            and ROW_GAP.fullmatch(text, p.end, m.start) is not None
+        )
+
+    return _births(text, raw, beside, years_ago=18, dob_score=0.8)
+
+
+def _births(
+    text: str,
+    raw: list[RawMatch],
+    beside: Callable[[RawMatch, RawMatch], bool],
+    *,
+    years_ago: int,
+    dob_score: float,
+) -> list[RawMatch]:
+    """Each date of ``years_ago`` years back or more that stands ``beside`` a name becomes a
+    date of birth, and the name a patient's (the rest of ``raw`` as it was)."""
     people = [m for m in raw if m.entity == "PERSON" and m.role in ("", "list", "patient")]
     if not people:
         return raw
     born: dict[int, RawMatch] = {}
     for m in raw:
-        if m.entity != "DATE_TIME" or not FULL_DATE.fullmatch(text, m.start, m.end):
+        if m.entity != "DATE_TIME":
             continue
         year = YEAR_IN_DATE.search(text, m.start, m.end)
-        if year is None or int(year.group()) > date.today().year - 18:
+        if year is None or int(year.group()) > date.today().year - years_ago:
             continue
         for p in people:
-            if 0 <= m.start - p.end <= BORN_GAP and ROW_GAP.fullmatch(text, p.end, m.start):
+            if beside(p, m):
                 born[id(p)] = replace(p, role="patient", score=max(p.score, 0.8))
-                born[id(m)] = replace(m, entity="DOB", score=0.8)
+                born[id(m)] = replace(m, entity="DOB", score=dob_score)
     if not born:
         return raw
     return [born.get(id(m), m) for m in raw]
@@ -1157,23 +1178,16 @@ def _born_beside(text: str, name: RawMatch, births: list[RawMatch]) -> bool:
 def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
     """A name with a date of an earlier year in brackets right after it is a patient and their
     date of birth: "Smear overdue - Eyyüp Sezer (15 July 1982)", "Ann Lee (03/04/1950)"."""
-    people = [m for m in raw if m.entity == "PERSON" and m.role in ("", "list", "patient")]
-    if not people:
-        return raw
-    born: dict[tuple[int, int], RawMatch] = {}
-    for m in raw:
-        if m.entity != "DATE_TIME" or not text.startswith("(", m.start - 1) or m.start < 2:
-            continue
-        year = YEAR_IN_DATE.search(text, m.start, m.end)
-        if year is None or int(year.group()) > date.today().year - 2:
-            continue
-        for p in people:
-            if text[p.end : m.start - 1].strip(" \t") == "" and m.start - p.end <= 3:
-                born[(p.start, p.end)] = replace(p, role="patient", score=max(p.score, 0.8))
-                born[(m.start, m.end)] = replace(m, entity="DOB", score=0.85)
-    if not born:
-        return raw
-    return [born.get((m.start, m.end), m) for m in raw]
+
+    def beside(p: RawMatch, m: RawMatch) -> bool:
+        return (
+            m.start >= 2
+            and text.startswith("(", m.start - 1)
+            and text[p.end : m.start - 1].strip(" \t") == ""
+            and m.start - p.end <= 3
+        )
+
+    return _births(text, raw, beside, years_ago=2, dob_score=0.85)
 
 
 def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
