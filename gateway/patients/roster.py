@@ -253,6 +253,19 @@ def full_width(
             yield line, record
 
 
+def _name_dob(key: NameKey, dob: date) -> str:
+    """The normalised identifier a name with its date of birth is hashed as."""
+    return f"{key.key()}|{dob.isoformat()}"
+
+
+def _or_none(parse: Callable[[str], _T], value: str) -> _T | None:
+    """``parse(value)``, or None when it is no valid identifier."""
+    try:
+        return parse(value)
+    except InvalidIdentifier:
+        return None
+
+
 class PatientRoster:
     """The roster: keyed hashes of names with dates of birth, MRNs and addresses, by roster id."""
 
@@ -273,7 +286,7 @@ class PatientRoster:
         return self._name_hashes(key, dob)[0]
 
     def _name_hashes(self, key: NameKey, dob: date) -> tuple[str, ...]:
-        return self._hasher.digests(NAME, f"{key.key()}|{dob.isoformat()}")
+        return self._hasher.digests(NAME, _name_dob(key, dob))
 
     def _dob_hash(self, dob: date) -> str:
         return self._hasher.digest(DOB, dob.isoformat())
@@ -484,24 +497,38 @@ class PatientRoster:
         """`by_mrn`, `by_name_dob` and `by_email` for many values at once: one connection and one
         query per kind, where asking one by one took a connection per pair (a message with five
         names and three dates is fifteen). Keeps the values that have a single roster id."""
-        mrn_digests: dict[str, tuple[str, ...]] = {}
+        # Each distinct value is normalised once: a table's names and dates of birth pair up
+        # by the hundred, and the pairs repeat the same few names and dates.
+        mrn_norm: dict[str, str] = {}
         for mrn in set(mrns):
             try:
-                mrn_digests[mrn] = tuple(self._mrn_hashes(normalize_mrn(mrn)))
+                mrn_norm[mrn] = normalize_mrn(mrn)
             except InvalidIdentifier:
                 continue
-        name_digests: dict[tuple[str, str], tuple[str, ...]] = {}
+        keys: dict[str, NameKey | None] = {}
+        births: dict[str, date | None] = {}
+        pair_norm: dict[tuple[str, str], str] = {}
         for name, dob in set(name_dobs):
-            try:
-                name_digests[name, dob] = tuple(self._name_hashes(name_key(name), parse_dob(dob)))
-            except InvalidIdentifier:
-                continue
-        mail_digests: dict[str, tuple[str, ...]] = {}
+            if name not in keys:
+                keys[name] = _or_none(name_key, name)
+            if dob not in births:
+                births[dob] = _or_none(parse_dob, dob)
+            key, born = keys[name], births[dob]
+            if key is not None and born is not None:
+                pair_norm[name, dob] = _name_dob(key, born)
+        mail_norm: dict[str, str] = {}
         for address in set(emails):
             try:
-                mail_digests[address] = tuple(self.address_hashes(address))
+                mail_norm[address] = normalize_email(address)
             except InvalidIdentifier:
                 continue
+        hashed = {
+            kind: self._hasher.digests_many(kind, wanted.values()) if wanted else {}
+            for kind, wanted in ((MRN, mrn_norm), (NAME, pair_norm), (EMAIL, mail_norm))
+        }
+        mrn_digests = {v: hashed[MRN][n] for v, n in mrn_norm.items()}
+        name_digests = {v: hashed[NAME][n] for v, n in pair_norm.items()}
+        mail_digests = {v: hashed[EMAIL][n] for v, n in mail_norm.items()}
         if not mrn_digests and not name_digests and not mail_digests:
             return RosterMatches()
         asked = ((MRN, mrn_digests), (NAME, name_digests), (EMAIL, mail_digests))

@@ -275,3 +275,28 @@ def test_normalisers_documented_forms() -> None:
     assert normalize_mrn("MRN# 000-123") == "123"
     assert normalize_mrn("0000") == "0"
     assert mask_address("Maria.Lopez@Gmail.com") == "m***@gmail.com"
+
+
+def test_a_tables_pairs_read_the_key_ring_once_and_each_name_once(
+    roster: PatientRoster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table of 30 names and 20 dates of birth pairs up 600 ways in one part. The match reads the
+    key ring once and normalises each distinct name once; per pair it was a stat of the key
+    file, a name normalisation and a fresh HMAC key each, most of the relay's roster cost."""
+    from gateway.patients import roster as roster_module
+    from gateway.storage.keyfiles import KeyFile
+
+    assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
+    names = [f"Person{i} Surname{i}" for i in range(29)] + ["John Smith"]
+    dobs = [f"19{50 + i}-01-0{1 + i % 9}" for i in range(19)] + ["1961-04-12"]
+    reads: list[int] = []
+    keyed: list[str] = []
+    real_ring, real_key = KeyFile.ring, roster_module.name_key
+    monkeypatch.setattr(KeyFile, "ring", lambda self: reads.append(1) or real_ring(self))
+    monkeypatch.setattr(
+        roster_module, "name_key", lambda name: keyed.append(name) or real_key(name)
+    )
+    found = roster.match([], [(n, d) for n in names for d in dobs])
+    assert found.name_dobs == {("John Smith", "1961-04-12"): "R-100"}
+    assert len(reads) == 1
+    assert sorted(keyed) == sorted(names)
