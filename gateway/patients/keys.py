@@ -80,6 +80,12 @@ def load_or_create_key(path: Path) -> bytes:
     return roster_key_file(path).ring().active_key
 
 
+def _keyed(key: bytes, kind: str) -> hmac.HMAC:
+    """HMAC-SHA256 under ``key`` that has read the kind and its separator: update it with the
+    normalised identifier (kinds are kept apart, so a name never hashes like an MRN)."""
+    return hmac.new(key, kind.encode() + b"\x00", hashlib.sha256)
+
+
 class IdentifierHasher:
     """Keyed hashes of normalised identifiers, separated by kind (name, dob, mrn, email).
 
@@ -97,9 +103,7 @@ class IdentifierHasher:
     def digests(self, kind: str, normalised: str) -> tuple[str, ...]:
         """The identifier's digest under every key of the ring, the active one first (for
         matching what any of them stored)."""
-        ring = self._keys.ring()
-        others = [k for key_id, k in sorted(ring.keys.items()) if key_id != ring.active]
-        return tuple(self._mac(k, kind, normalised) for k in (ring.active_key, *others))
+        return self.digests_many(kind, (normalised,))[normalised]
 
     def digests_many(self, kind: str, values: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """`digests` of many normalised identifiers of one kind: the ring is read once and each
@@ -107,8 +111,7 @@ class IdentifierHasher:
         in a table, and reading the ring and keying HMAC per pair was most of their cost)."""
         ring = self._keys.ring()
         others = [k for key_id, k in sorted(ring.keys.items()) if key_id != ring.active]
-        prefix = kind.encode() + b"\x00"
-        keyed = [hmac.new(k, prefix, hashlib.sha256) for k in (ring.active_key, *others)]
+        keyed = [_keyed(k, kind) for k in (ring.active_key, *others)]
         out: dict[str, tuple[str, ...]] = {}
         for value in values:
             if value in out:
@@ -124,5 +127,6 @@ class IdentifierHasher:
 
     @staticmethod
     def _mac(key: bytes, kind: str, normalised: str) -> str:
-        msg = kind.encode() + b"\x00" + normalised.encode()
-        return hmac.new(key, msg, hashlib.sha256).hexdigest()
+        mac = _keyed(key, kind)
+        mac.update(normalised.encode())
+        return mac.hexdigest()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import stat
 from datetime import date
@@ -249,6 +251,24 @@ def test_no_clear_identifiers_at_rest(roster: PatientRoster, tmp_path: Path) -> 
     joined = " ".join(c for c in cells if c not in hashes)
     for needle in ("smith", "john", "nunez", "núñez", "1961", "12345", "a77", "gmail", "example"):
         assert needle not in joined
+
+
+def test_stored_hashes_are_hmac_sha256_of_kind_and_normalised_value(
+    roster: PatientRoster, tmp_path: Path
+) -> None:
+    """The stored forms, worked out here with hmac alone: a name with its date of birth is
+    HMAC-SHA256(key, "name" NUL "first|last|YYYY-MM-DD"), an MRN "mrn" NUL its digits. Rosters
+    already stored must keep matching whatever the matching code does to go faster."""
+    assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
+    key = roster.keys.ring().active_key
+    cells = stored_cells(roster.engine, "patient_identifiers")
+    name = hmac.new(key, b"name\x00john|smith|1961-04-12", hashlib.sha256).hexdigest()
+    mrn = hmac.new(key, b"mrn\x0012345", hashlib.sha256).hexdigest()
+    assert name in cells
+    assert mrn in cells
+    found = roster.match(["00012345"], [("John Smith", "1961-04-12")])
+    assert found.mrns == {"00012345": "R-100"}
+    assert found.name_dobs == {("John Smith", "1961-04-12"): "R-100"}
 
 
 def test_key_file_is_private_and_required_to_match(
