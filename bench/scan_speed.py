@@ -25,6 +25,7 @@ import smtplib
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -128,12 +129,11 @@ def throughput(
         "multiscan_patterns": multiscan.held(),
         "multiscan_ready_s": round(multiscan_ready, 2),
     }
-    for label in sorted({c.label for c in cases}):
-        count = sum(c.label == label for c in cases) * repeat
+    for label, count in sorted(Counter(c.label for c in cases).items()):
         for name in ("phigate", "stock"):
             if (name, label) in by_label:
                 out[f"{name}_ms_per_{label}_message"] = round(
-                    1000 * by_label[name, label] / count, 2
+                    1000 * by_label[name, label] / (count * repeat), 2
                 )
     if open_gates is not None:
         out["ungated_msgs_per_s"] = round(n / spent["ungated"], 1)
@@ -202,11 +202,8 @@ def reach(cases: list[MessageCase]) -> dict[str, Any]:
         "ner_messages_pct": round(100 * counting.batches / max(len(cases), 1), 1),
         "ner_chars_pct": round(100 * counting.chars / chars, 1),
         **{
-            f"ner_{label}_messages_pct": round(
-                100 * ner_by_label.get(label, 0) / max(1, sum(c.label == label for c in cases)),
-                1,
-            )
-            for label in sorted({c.label for c in cases})
+            f"ner_{label}_messages_pct": round(100 * ner_by_label.get(label, 0) / count, 1)
+            for label, count in sorted(Counter(c.label for c in cases).items())
         },
         "reach_pct_texts_chars": rows,
     }
