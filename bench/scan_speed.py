@@ -13,8 +13,10 @@ its port answers. Reach: an untimed pass counts the share of analysed texts and 
 recognizer gets past the prefilter (detectors/prefilter.py) and the share of messages and
 characters NER reads. The time a message and the share reaching NER are also given by the
 manifest's label (clean or PHI): clean mail should cost little. `--ungated` also times phigate
-with every gate open, in the same alternation, to show what the prefilter saves. Figures only:
-nothing here asserts a time.
+with every gate open, in the same alternation, to show what the prefilter saves. `--stages` adds
+a timed pass of its own split by stage: extraction, the recognizers by the kind of text they read
+(subject, header fields, body, attachment), NER, and the rest (roles and the decision). Figures
+only: nothing here asserts a time.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+import gateway.cli.scan as scan_module  # noqa: E402
 from bench.args import positive_int  # noqa: E402
 from bench.corpus.generate import generate  # noqa: E402
 from bench.detect_eval import MessageCase, load_messages, stock_flags  # noqa: E402
@@ -209,6 +212,112 @@ def reach(cases: list[MessageCase]) -> dict[str, Any]:
     }
 
 
+def _text_kind(part: Any) -> str:
+    """What a text of a message is, for `stages`: subject, header, body or attachment."""
+    if part.kind == "header":
+        return "header"
+    name = str(part.part)
+    if name in ("subject", "body"):
+        return name
+    return "attachment" if name.startswith("attachment") else str(part.kind)
+
+
+class StageClock:
+    """Times one Scanner's stages by wrapping its engine's steps (nothing in the engine changes).
+
+    The recognizers' time is kept by the kind of text they read: a message's subject and header
+    fields are texts of their own, and each text pays the recognizers' fixed cost.
+    """
+
+    def __init__(self, scanner: Scanner) -> None:
+        self.scanner = scanner
+        self.spent: Counter[str] = Counter()
+        self.texts: Counter[str] = Counter()
+        self._kinds: list[str] = []
+        self._inner: dict[str, Any] = {}
+
+    def _analyze(self, parts: Any) -> Any:
+        self._kinds = [_text_kind(p) for p in parts]
+        started = time.perf_counter()
+        try:
+            return self._inner["analyze"](parts)
+        finally:
+            self.spent["analyze"] += time.perf_counter() - started
+
+    def _cheap(self, text: str) -> Any:
+        # analyze reads its parts' texts in order, one `_cheap` each
+        kind = self._kinds.pop(0) if self._kinds else "other"
+        started = time.perf_counter()
+        try:
+            return self._inner["cheap"](text)
+        finally:
+            self.spent[f"recognizers_{kind}"] += time.perf_counter() - started
+            self.texts[kind] += 1
+
+    def _ner(self, *args: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._inner["ner"](*args)
+        finally:
+            self.spent["ner"] += time.perf_counter() - started
+
+    def _extract(self, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return self._inner["extract"](*args, **kwargs)
+        finally:
+            self.spent["extract"] += time.perf_counter() - started
+
+    def run(self, cases: list[MessageCase], repeat: int) -> dict[str, Any]:
+        """Scan every case ``repeat`` times; ms a message per stage, texts a message per kind."""
+        engine = self.scanner.engine
+        self._inner = {
+            "analyze": engine.analyze,
+            "cheap": engine._cheap,
+            "ner": engine._ner_windows,
+            "extract": scan_module.extract_message,
+        }
+        engine.analyze = self._analyze  # type: ignore[method-assign]
+        engine._cheap = self._cheap  # type: ignore[method-assign]
+        engine._ner_windows = self._ner  # type: ignore[method-assign]
+        scan_module.extract_message = self._extract  # type: ignore[assignment]
+        total = 0.0
+        try:
+            for _ in range(repeat):
+                for case in cases:
+                    started = time.perf_counter()
+                    self.scanner.scan(Item(case.file, case.raw), False)
+                    total += time.perf_counter() - started
+        finally:
+            for name in ("analyze", "_cheap", "_ner_windows"):
+                vars(engine).pop(name, None)
+            scan_module.extract_message = self._inner["extract"]
+        n = max(len(cases) * repeat, 1)
+        recognizers = sum(v for k, v in self.spent.items() if k.startswith("recognizers_"))
+        stages = {
+            "extract": self.spent["extract"],
+            **{k: v for k, v in sorted(self.spent.items()) if k.startswith("recognizers_")},
+            "ner": self.spent["ner"],
+            # names' roles, staff, the findings and the decision (twice when NER ran)
+            "roles_and_decision": self.spent["analyze"] - recognizers - self.spent["ner"],
+            "record": total - self.spent["extract"] - self.spent["analyze"],
+        }
+        return {
+            "stages_ms_per_message": {k: round(1000 * v / n, 3) for k, v in stages.items()},
+            "stages_total_ms_per_message": round(1000 * total / n, 3),
+            "texts_per_message": {k: round(v / n, 2) for k, v in sorted(self.texts.items())},
+        }
+
+
+def stages(cases: list[MessageCase], repeat: int) -> dict[str, Any]:
+    """A timed pass of its own (after the throughput's), split by stage and by kind of text."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    multiscan.start(wait=True)
+    for case in cases[:5]:
+        scanner.scan(Item(case.file, case.raw), False)
+    return StageClock(scanner).run(cases, repeat)
+
+
 def startup(work: Path, phigate: list[str]) -> dict[str, Any]:
     """Seconds from spawning `phigate serve` (PHI detector) to the 250 of its first message."""
     sink_port, port = free_port(), free_port()
@@ -262,16 +371,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--ungated", action="store_true", help="also time every gate open")
+    parser.add_argument(
+        "--stages",
+        action="store_true",
+        help="also time phigate's stages (extraction, recognizers by kind of text, NER, the rest)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="phigate-scan-speed-") as tmp:
         work = Path(tmp)
         cases = corpus(args.corpus, args.per_family, args.seed, work)
         figures = throughput(cases, args.repeat, not args.skip_stock, args.ungated)
         figures.update(reach(cases))
+        if args.stages:
+            figures.update(stages(cases, args.repeat))
         if not args.skip_startup:
             figures.update(startup(work, default_phigate().split()))
     print(f"# {figures['messages']} messages ({figures['bytes']} bytes) x {figures['repeat']}")
     for key, value in figures.items():
+        if key in ("stages_ms_per_message", "texts_per_message"):
+            print(f"{key}:")
+            for name, figure in value.items():
+                print(f"  {name:28} {figure}")
+            continue
         if key == "reach_pct_texts_chars":
             print("reach (% of texts, % of chars) per recognizer:")
             for name, (pt, pc) in sorted(value.items(), key=lambda kv: kv[1]):

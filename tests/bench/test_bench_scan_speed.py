@@ -54,3 +54,68 @@ def test_figures_are_split_by_label(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert figures["ner_phi_messages_pct"] == 0.0
     assert figures["ner_messages_pct"] == 50.0
     assert not any(key.startswith("stock_") for key in figures)
+
+
+ATTACHED = b"""From: Front Desk <frontdesk@practice.example>
+To: billing@partner.example
+Subject: Supplies
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=utf-8
+
+The order form is attached.
+--b1
+Content-Type: text/csv; name="order.csv"
+Content-Disposition: attachment; filename="order.csv"
+
+item,count
+gloves,12
+--b1--
+"""
+
+
+def _stages(tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, bytes]) -> dict:
+    rows = []
+    for name, raw in files.items():
+        (tmp_path / name).write_bytes(raw)
+        label = "phi" if raw is PHI else "clean"
+        rows.append(f'{{"file": "{name}", "label": "{label}", "category": "c"}}\n')
+    (tmp_path / "manifest.jsonl").write_text("".join(rows))
+    args = ["--corpus", str(tmp_path), "--per-family", "0", "--skip-stock", "--skip-startup"]
+    assert main([*args, "--stages", "--repeat", "2"]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_stages_count_each_kind_of_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each message is a subject, its header fields and a body; one also has a CSV attachment,
+    whose text and file name are read as one text (one text per part: gateway.detect's
+    merge_parts). NER runs for the clean staff notice."""
+    figures = _stages(tmp_path, capsys, {"clean.eml": CLEAN, "phi.eml": PHI, "att.eml": ATTACHED})
+    texts = figures["texts_per_message"]
+    assert texts["subject"] == 1.0
+    assert texts["header"] == 1.0
+    assert texts["body"] == 1.0
+    # one message of three has one attachment
+    assert texts["attachment"] == round(1 / 3, 2)
+    stages = figures["stages_ms_per_message"]
+    assert set(stages) == {
+        "extract",
+        "recognizers_subject",
+        "recognizers_header",
+        "recognizers_body",
+        "recognizers_attachment",
+        "ner",
+        "roles_and_decision",
+        "record",
+    }
+    assert stages["ner"] > 0
+
+
+def test_no_ner_stage_when_every_message_is_decided_early(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    figures = _stages(tmp_path, capsys, {"phi.eml": PHI})
+    assert figures["stages_ms_per_message"]["ner"] == 0.0
+    assert "attachment" not in figures["texts_per_message"]
