@@ -81,6 +81,20 @@ async function sideways(page) {
 }
 
 const result = { pages: {} };
+// Chromium abandons a navigation with net::ERR_NETWORK_CHANGED when the host's network
+// interfaces change under it (tests running beside this one start servers and containers);
+// that says nothing about the app, so a GET that failed so is tried again, twice at most.
+// Only page.goto is retried: a form's POST is never sent twice.
+const open = async (page, url) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.goto(url);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
+    }
+  }
+};
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 try {
   const context = await browser.newContext({
@@ -103,7 +117,7 @@ try {
       page.click(selector),
     ]);
 
-  await page.goto(`${opt.base}/login`);
+  await open(page, `${opt.base}/login`);
   await visit("login");
   await page.fill('input[name="user"]', opt.user);
   await page.fill('input[name="password"]', opt.password);
@@ -134,7 +148,7 @@ try {
 
   // The other pages must fit a phone too.
   for (const path of ["/patients", "/disclosures?patient=R-100", "/keys", "/senders"]) {
-    await page.goto(`${opt.base}${path}`);
+    await open(page, `${opt.base}${path}`);
     await visit(path);
   }
 

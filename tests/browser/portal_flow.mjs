@@ -70,6 +70,20 @@ async function fetchCode(url) {
   throw new Error("no one-time code arrived");
 }
 
+// Chromium abandons a navigation with net::ERR_NETWORK_CHANGED when the host's network
+// interfaces change under it (tests running beside this one start servers and containers);
+// that says nothing about the app, so a GET that failed so is tried again, twice at most.
+// Only page.goto is retried: a form's POST is never sent twice.
+const open = async (page, url) => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await page.goto(url);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
+    }
+  }
+};
+
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 const problems = [];
 try {
@@ -90,7 +104,7 @@ try {
   });
 
   const token = new URL(opt.link).pathname.split("/").pop();
-  await page.goto(opt.link);
+  await open(page, opt.link);
   await page.waitForURL((u) => u.pathname === "/verify");
   check(!page.url().includes(token), "the token stayed in the address bar");
   const visited = [page.url()];
@@ -130,7 +144,7 @@ try {
   check(heading.includes("Your reply was sent"), `unexpected page after replying: ${heading}`);
   let consent = null;
   if (opt.consent) {
-    await page.goto(new URL("/consent", page.url()).href);
+    await open(page, new URL("/consent", page.url()).href);
     visited.push(page.url());
     const wide = await overflowing(page);
     check(wide.length === 0, `the consent page is wider than 390 px: ${wide.join("; ")}`);
