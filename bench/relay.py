@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import math
@@ -27,9 +28,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import IO
 
 import aiosmtplib
@@ -753,6 +756,26 @@ def run_load(settings: BenchSettings, port: int, messages: int) -> LoadResult:
     )
 
 
+def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    signal.signal(signum, signal.SIG_IGN)  # a second one must not cut the clean-up short
+    raise SystemExit(128 + signum)
+
+
+@contextlib.contextmanager
+def children_stopped_on_sigterm() -> Iterator[None]:
+    """While the benchmark runs, SIGTERM (`kill`, `timeout`) raises SystemExit, so the `finally`
+    blocks stop every ManagedProcess. Without it a benchmark stopped so left phigate, its
+    detection processes and the sink running, holding loopback ports and cores."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_signal)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class ManagedProcess:
     """A child process that is always stopped with SIGTERM (then SIGKILL) on exit."""
 
@@ -1383,7 +1406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         )
     else:
-        return run_benchmark(args)
+        with children_stopped_on_sigterm():
+            return run_benchmark(args)
     return 0
 
 

@@ -29,6 +29,7 @@ from bench.relay import (  # noqa: E402
     BenchError,
     ManagedProcess,
     build_message,
+    children_stopped_on_sigterm,
     free_port,
     progress,
 )
@@ -111,4 +112,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children_stopped_on_sigterm():
+        sys.exit(main())

@@ -41,6 +41,7 @@ from bench.detect_eval import MessageCase, load_messages, stock_flags  # noqa: E
 from bench.relay import (  # noqa: E402
     LOOPBACK,
     ManagedProcess,
+    children_stopped_on_sigterm,
     default_phigate,
     free_port,
     phigate_serve_cmd,
@@ -404,4 +405,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with children_stopped_on_sigterm():
+        raise SystemExit(main())

@@ -55,6 +55,7 @@ from bench.relay import (  # noqa: E402
     LOOPBACK,
     BenchError,
     ManagedProcess,
+    children_stopped_on_sigterm,
     default_phigate,
     free_port,
     peak_rss_mb,
@@ -1536,4 +1537,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children_stopped_on_sigterm():
+        sys.exit(main())

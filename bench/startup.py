@@ -34,6 +34,7 @@ if str(REPO_ROOT) not in sys.path:
 from bench.relay import (  # noqa: E402
     LOOPBACK,
     ManagedProcess,
+    children_stopped_on_sigterm,
     default_phigate,
     descendant_pids,
     free_port,
@@ -254,4 +255,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with children_stopped_on_sigterm():
+        sys.exit(main())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import aiosmtplib
@@ -192,3 +194,60 @@ def test_python_loadgen_counts_its_cpu_while_sending_not_its_start_up() -> None:
     # Its imports alone (asyncio, aiosmtpd, the benchmark) cost more than sending 24 small
     # messages, so the sending's share of the whole process is well under half.
     assert 0 < report["cpu_s"] < whole / 2, (report, whole)
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` now, read from /proc (children of each of its threads)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                kids = (task / "children").read_text().split()
+            except OSError:
+                continue
+            for kid in map(int, kids):
+                if kid not in found:
+                    found.add(kid)
+                    todo.append(kid)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not phigate_serve_available(), reason="needs the installed phigate")
+def test_sigterm_stops_every_process_the_benchmark_started() -> None:
+    """`kill` or `timeout` stops the benchmark and everything it started: phigate, its
+    detection processes and the sink. Before, they kept running and held loopback ports."""
+    proc = subprocess.Popen(
+        [sys.executable, str(REPO / "bench" / "relay.py"), "--messages", "4000",
+         "--concurrency", "3", "--workers-list", "1", "--loadgen", "python"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the relays are up once phigate warms up
+            if "phigate-1w: warming up" in line:
+                break
+        started = _descendants(proc.pid)
+        assert len(started) >= 3  # the sink, the bare relay, phigate (and its children)
+        proc.terminate()
+        assert proc.wait(timeout=60) != 0
+        deadline = time.monotonic() + 30
+        while any(_alive(p) for p in started) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [p for p in started if _alive(p)]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
