@@ -25,13 +25,12 @@ from gateway.ops.metrics import Metrics
 from gateway.smtp.front import GatewayHandler, protocol_factory
 from gateway.yamlconf import deep_merge
 from tests.support import POLICIES
+from tests.support.ports import free_port as _free_port
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback TCP port for a server the test starts (tests.support.ports)."""
+    return _free_port()
 
 
 @dataclass

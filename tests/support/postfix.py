@@ -41,6 +41,8 @@ import aiosmtplib
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.support.ports import free_port as _free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_DIR = REPO_ROOT / "deploy" / "postfix"
 POSTFIX = Path("/usr/sbin/postfix")
@@ -77,11 +79,8 @@ def require_postfix() -> None:
 
 
 def free_port() -> int:
-    """Return a loopback TCP port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((LOOPBACK, 0))
-        port: int = probe.getsockname()[1]
-        return port
+    """A loopback TCP port for a server the test starts (tests.support.ports)."""
+    return _free_port(LOOPBACK)
 
 
 def port_accepts(port: int, host: str = LOOPBACK) -> bool:
