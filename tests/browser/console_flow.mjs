@@ -7,6 +7,7 @@
 // The console serves TLS with a test CA's certificate, so certificate errors are ignored here.
 // Prints one JSON line with what happened; exits 1 with a message on any failure.
 import { chromium } from "playwright-core";
+import { open } from "./navigation.mjs";
 import { createHmac } from "node:crypto";
 import { parseArgs } from "node:util";
 
@@ -81,20 +82,6 @@ async function sideways(page) {
 }
 
 const result = { pages: {} };
-// Chromium abandons a navigation with net::ERR_NETWORK_CHANGED when the host's network
-// interfaces change under it (tests running beside this one start servers and containers);
-// that says nothing about the app, so a GET that failed so is tried again, twice at most.
-// Only page.goto is retried: a form's POST is never sent twice.
-const open = async (page, url) => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await page.goto(url);
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
-    }
-  }
-};
-
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 try {
   const context = await browser.newContext({

@@ -7,6 +7,7 @@
 // --code-url answers 200 with the newest one-time code once it has been mailed (404 before).
 // Prints one JSON line with what happened; exits 1 with a message on any failure.
 import { chromium } from "playwright-core";
+import { open } from "./navigation.mjs";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -69,20 +70,6 @@ async function fetchCode(url) {
   }
   throw new Error("no one-time code arrived");
 }
-
-// Chromium abandons a navigation with net::ERR_NETWORK_CHANGED when the host's network
-// interfaces change under it (tests running beside this one start servers and containers);
-// that says nothing about the app, so a GET that failed so is tried again, twice at most.
-// Only page.goto is retried: a form's POST is never sent twice.
-const open = async (page, url) => {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await page.goto(url);
-    } catch (err) {
-      if (attempt >= 3 || !String(err).includes("ERR_NETWORK_CHANGED")) throw err;
-    }
-  }
-};
 
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 const problems = [];
