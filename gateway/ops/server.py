@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import ipaddress
 import os
 import shutil
@@ -172,6 +173,7 @@ class Worker:
         if sock is None:
             sock = bind_listener(self.settings.listen, reuse_port=self.settings.workers > 1)
         server = await loop.create_server(factory, sock=sock)
+        settle_heap()
         log.info(
             "serving",
             listen=self.settings.listen,
@@ -316,6 +318,16 @@ async def _retire(gateway: Any, close_audit: bool) -> None:
     await gateway.close()
     if close_audit:
         gateway.close_audit()
+
+
+def settle_heap() -> None:
+    """Collect what start-up left behind, then move every object still alive out of the cyclic
+    collector's sight: they live as long as the worker, and each full collection walked all of
+    them (about 150,000 objects, 80 ms with the event loop stopped, twice in 3,000 messages).
+    Collections then walk what messages create. Collected first, so that no garbage cycle of
+    start-up is frozen for good."""
+    gc.collect()
+    gc.freeze()
 
 
 def run_single(loader: SettingsLoader, settings: Settings) -> int:
