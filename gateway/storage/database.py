@@ -13,6 +13,8 @@ lock from its first statement) or deferred is chosen per engine, and per transac
 from __future__ import annotations
 
 import secrets
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -147,7 +149,10 @@ def make_engine(
         cur = dbapi_conn.cursor()
         try:
             for pragma in pragmas:
-                cur.execute(f"PRAGMA {pragma}")
+                if pragma == "journal_mode=WAL":
+                    _switch_to_wal(cur)
+                else:
+                    cur.execute(f"PRAGMA {pragma}")
         finally:
             cur.close()
 
@@ -164,6 +169,27 @@ def make_engine(
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cur: Any) -> None:
+    """`PRAGMA journal_mode=WAL`, waiting out another process's lock for the busy timeout.
+
+    SQLite answers the switch with "database is locked" at once, without its busy handler,
+    when another connection holds the write lock of a database still in rollback mode: two
+    processes opening a new database together (two workers' first messages both opening the
+    patient roster). That answered the message with a 451 instead of waiting a moment.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    pause = 0.01
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
 
 
 @contextmanager
