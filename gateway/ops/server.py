@@ -202,6 +202,9 @@ class Worker:
             task = loop.create_task(_retire(old, close_audit=not keep_audit))
             handler.background.add(task)
             task.add_done_callback(handler.background.discard)
+            # The old components were frozen with the rest at start-up: once they are closed
+            # and dropped, their garbage cycles are collectable only after an unfreeze.
+            task.add_done_callback(lambda _task: resettle_heap())
             log.info("reload.applied")
 
         loop.add_signal_handler(signal.SIGHUP, reload)
@@ -328,6 +331,14 @@ def settle_heap() -> None:
     start-up is frozen for good."""
     gc.collect()
     gc.freeze()
+
+
+def resettle_heap() -> None:
+    """`settle_heap` again after a reload retired the old components: frozen objects are never
+    collected, so what the retired ones leave in cycles would stay for the worker's life (each
+    reload's). Everything goes back in sight, is collected, and what lives is frozen anew."""
+    gc.unfreeze()
+    settle_heap()
 
 
 def run_single(loader: SettingsLoader, settings: Settings) -> int:
