@@ -17,6 +17,7 @@ import pytest
 
 from detectors.config import DetectorConfig
 from detectors.extract import ExtractLimits
+from gateway import detectpool
 from gateway.detect import PhiDetector
 from gateway.detectpool import DetectionProcesses, ProcessPhiDetector
 from gateway.message import RfcParser
@@ -103,14 +104,19 @@ def test_a_scan_whose_processes_keep_dying_fails_and_is_not_passed() -> None:
         pool.close()
 
 
-def test_a_scan_past_its_time_budget_has_its_process_stopped() -> None:
+def test_a_scan_past_its_time_budget_has_its_process_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A scan still running past the budget (plus the grace) is stopped, not waited for, and
     the next message scans on a fresh process."""
+    # No grace: the message below scans for about 3 s (9 s before spaCy was pinned to 3.8.7), and
+    # against the default 2 s of grace how long a scan takes on this machine decided the test.
+    monkeypatch.setattr(detectpool, "OVERRUN_GRACE_S", 0.0)
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(time_budget_s=0.5), 1, "test")
     body = (
         "Dr. Alvarez saw Maria Lopez for diabetes (E11.9) again this week, nothing unusual. " * 12
         + "\n"
-    ) * 150  # about 9 s of scanning
+    ) * 150  # about 3 s of scanning, six times the budget
     raw = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
     try:
         first = pool.scan(b"Subject: warm\r\n\r\nhello\r\n") and pool.pids()
