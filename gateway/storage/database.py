@@ -134,7 +134,7 @@ def make_engine(
     if db and db != ":memory:" and not db.startswith("file:"):
         Path(db).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-    pragmas = ["journal_mode=WAL"]
+    pragmas: list[str] = []
     if synchronous is not None:
         pragmas.append(f"synchronous={synchronous}")
     if secure_delete:
@@ -148,11 +148,9 @@ def make_engine(
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         try:
+            _switch_to_wal(cur)
             for pragma in pragmas:
-                if pragma == "journal_mode=WAL":
-                    _switch_to_wal(cur)
-                else:
-                    cur.execute(f"PRAGMA {pragma}")
+                cur.execute(f"PRAGMA {pragma}")
         finally:
             cur.close()
 

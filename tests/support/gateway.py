@@ -25,12 +25,7 @@ from gateway.ops.metrics import Metrics
 from gateway.smtp.front import GatewayHandler, protocol_factory
 from gateway.yamlconf import deep_merge
 from tests.support import POLICIES
-from tests.support.ports import free_port as _free_port
-
-
-def free_port() -> int:
-    """A loopback TCP port for a server the test starts (tests.support.ports)."""
-    return _free_port()
+from tests.support.ports import free_port  # noqa: F401
 
 
 @dataclass

@@ -41,7 +41,7 @@ import aiosmtplib
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.support.ports import free_port as _free_port
+from tests.support.ports import free_port  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY_DIR = REPO_ROOT / "deploy" / "postfix"
@@ -76,11 +76,6 @@ def require_postfix() -> None:
         )
     if os.geteuid() != 0:
         raise HarnessError("a private Postfix needs root: 'postfix -c DIR start' refuses otherwise")
-
-
-def free_port() -> int:
-    """A loopback TCP port for a server the test starts (tests.support.ports)."""
-    return _free_port(LOOPBACK)
 
 
 def port_accepts(port: int, host: str = LOOPBACK) -> bool:
