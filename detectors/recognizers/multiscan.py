@@ -26,6 +26,7 @@ corpus at hand that findings are the same with and without the skipping.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import fcntl
 import functools
@@ -648,10 +649,11 @@ def _touch(path: Path) -> None:
         pass  # a read-only cache
 
 
-def _prune(folder: Path) -> None:
-    """Remove all but the `KEEP_FILES` most recently used cache files (and their locks)."""
+def _prune(folder: Path, glob: str = "*.hsdb") -> None:
+    """Remove all but the `KEEP_FILES` most recently used cache files of a kind (and their
+    locks)."""
     try:
-        files = sorted(folder.glob("*.hsdb"), key=lambda f: f.stat().st_mtime, reverse=True)
+        files = sorted(folder.glob(glob), key=lambda f: f.stat().st_mtime, reverse=True)
         for old in files[KEEP_FILES:]:
             old.unlink(missing_ok=True)
             old.with_suffix(".lock").unlink(missing_ok=True)
@@ -700,8 +702,11 @@ def _load(path: Path) -> list[tuple[list[int], Database]] | None:
 
 
 # ---- the patterns -------------------------------------------------------------------------------
-def patterns_in(objects: Iterable[object], depth: int = 4) -> list[Pattern]:
-    """Every compiled pattern in ``objects``: in containers, and in dataclass fields."""
+def patterns_in(
+    objects: Iterable[object], depth: int = 4, *, skip: frozenset[str] = frozenset()
+) -> list[Pattern]:
+    """Every compiled pattern in ``objects``: in containers, and in dataclass fields (but not in
+    a field named in ``skip``)."""
     out: list[Pattern] = []
     seen: set[int] = set()
 
@@ -721,21 +726,144 @@ def patterns_in(objects: Iterable[object], depth: int = 4) -> list[Pattern]:
                 walk(v, left - 1)
         elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
             for f in dataclasses.fields(obj):
-                walk(getattr(obj, f.name, None), left - 1)
+                if f.name not in skip:
+                    walk(getattr(obj, f.name, None), left - 1)
 
     for obj in objects:
         walk(obj, depth)
     return out
 
 
-def module_patterns(package: types.ModuleType) -> list[Pattern]:
-    """The patterns defined at the top of every module of ``package`` that has been imported."""
+def module_patterns(
+    package: types.ModuleType, *, skip: frozenset[str] = frozenset()
+) -> list[Pattern]:
+    """The patterns defined at the top of every module of ``package`` that has been imported
+    (a pattern bound only to names in ``skip`` is left out; containers are walked whatever their
+    name)."""
     values: list[object] = []
     for info in pkgutil.iter_modules(package.__path__):
         module = sys.modules.get(f"{package.__name__}.{info.name}")
         if module is not None:
-            values.extend(vars(module).values())
+            values.extend(
+                v
+                for name, v in vars(module).items()
+                if not (name in skip and isinstance(v, regex.Pattern))
+            )
     return patterns_in(values, depth=3)
+
+
+# ---- patterns nothing asks about -----------------------------------------------------------
+# Only `absent` reads the databases, and only for the patterns handed to it (recognizers.base's
+# `finditer`, the name recognizer's `_scan`, the narrative cues). A pattern that the code only
+# ever calls itself ("CONTEXT.search(text, lo, hi)", a check on a value already found) is never
+# asked about, yet a database that held it would still run it over every text. On the dev corpus
+# and the generated sources 144 of 343 patterns were never asked about; `direct_only` finds 92
+# of them by reading the source (the others are also handed on bare somewhere), and leaving those
+# out takes the databases from 14 to 11 and 15.1 to 12.5 MB, and a scan about 4% faster.
+# Getting it wrong costs speed only: a pattern not held is never skipped
+# (tests/detectors/test_multiscan_held.py checks on the corpora that every pattern asked about is
+# held).
+# methods of a pattern that run it without asking the databases
+_DIRECT_METHODS = frozenset(
+    {"search", "match", "fullmatch", "finditer", "findall", "sub", "subn", "split", "scanner"}
+)
+# functions whose first argument is a pattern they run themselves, or gate by its words only
+_DIRECT_CALLS = frozenset({"has_context", "context_absent"})
+
+
+def direct_only(root: Path) -> frozenset[str]:
+    """The names (module globals, and attributes such as a recognizer's ``context``) that the
+    code under ``root`` uses only to run a pattern itself: every use is ``NAME.search(...)`` and
+    the like, the first argument of `_DIRECT_CALLS`, or an ``is None`` test. A name with any
+    other use (handed to a function, put in a tuple, imported under another name) is not one.
+    Nothing is, when the source cannot be read: then every pattern is held.
+
+    Reading the source takes about 0.3 s, so the answer is kept in the cache folder under the
+    hash of the source read and of this module.
+    """
+    try:
+        sources = [(str(p.relative_to(root)), p.read_bytes()) for p in sorted(root.rglob("*.py"))]
+    except OSError as exc:
+        log.warning("multiscan: cannot read %s (%s); every pattern is held", root, exc)
+        return frozenset()
+    digest = hashlib.sha256(_REWRITING.encode())
+    for name, data in sources:
+        digest.update(b"%d:%s\0%d:" % (len(name), name.encode(), len(data)) + data)
+    path = cache_dir() / f"direct-{digest.hexdigest()[:32]}.json"
+    try:
+        if _trusted(path.parent) and _trusted(path):
+            names = json.loads(path.read_bytes())
+            if isinstance(names, list) and all(isinstance(n, str) for n in names):
+                _touch(path)
+                return frozenset(names)
+    except (OSError, ValueError):
+        pass
+    direct: set[str] = set()
+    other: set[str] = set()
+    try:
+        for name, data in sources:
+            _sort_uses(ast.parse(data, name), direct, other)
+    except (SyntaxError, ValueError) as exc:
+        log.warning("multiscan: cannot read %s (%s); every pattern is held", root, exc)
+        return frozenset()
+    found = frozenset(direct - other)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(sorted(found)))
+        tmp.replace(path)
+        _prune(path.parent, "direct-*.json")
+    except OSError:
+        pass  # a read-only cache: read the source again next time
+    return found
+
+
+def _sort_uses(tree: ast.AST, direct: set[str], other: set[str]) -> None:
+    """Add each loaded name and attribute of ``tree`` to ``direct`` or ``other`` (see
+    `direct_only`). Names are not told apart by scope: a local variable that shares a pattern's
+    name counts for it (so the pattern may be held for nothing, never the reverse)."""
+    parents: dict[ast.AST, ast.AST] = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+        if isinstance(node, ast.alias) and node.asname and node.asname != node.name:
+            other.add(node.name.rpartition(".")[2])  # imported under another name
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+            name = node.id
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load):
+            name = node.attr
+        else:
+            continue
+        up = parents.get(node)
+        if isinstance(up, ast.Attribute) and up.value is node and up.attr in _DIRECT_METHODS:
+            direct.add(name)
+        elif (
+            isinstance(up, ast.Call)
+            and up.args
+            and up.args[0] is node
+            and _called_name(up.func) in _DIRECT_CALLS
+        ):
+            direct.add(name)
+        elif (
+            isinstance(up, ast.Compare)
+            and up.left is node
+            and len(up.ops) == 1
+            and isinstance(up.ops[0], ast.Is | ast.IsNot)
+            and isinstance(up.comparators[0], ast.Constant)
+            and up.comparators[0].value is None
+        ):
+            continue  # "self.context is not None": neither
+        else:
+            other.add(name)
+
+
+def _called_name(func: ast.expr) -> str:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
 
 
 # ---- the active databases, consulted by recognizers.base.finditer ------------------------------
