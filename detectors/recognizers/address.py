@@ -238,6 +238,16 @@ def _bad_place(value: str) -> bool:
     return first in NOT_PLACE
 
 
+# checks run on the few characters around a candidate street (not asked of the databases)
+_STREET_WORD_AFTER = regex.compile(r"\.? (?:St\.|Str\.?|[Ss]treet|[Rr]oad|[Aa]ve)(?![\w])")
+_UNIT_AFTER = regex.compile(rf"(?:,\s{{0,3}}| |{_SEP_LINE}){_UNIT}")
+_CORNER_OF = regex.compile(r"(?i:corner of (?:the )?|intersection of |junction of )$")
+_LIVES_ON = regex.compile(r"(?i:\b(?:lives|living|live) on |\bshows on |\benter on )$")
+_STREET_AFTER = regex.compile(r" (?:St\.|[Ss]treet)(?![\w])")
+_NUMBER_AND = regex.compile(r"\d[\w.]* and $")
+_SECOND_STREET_WORD = regex.compile(r"\.?,? (?:St\.?|Str\.?|[Ss]treet)(?![\w])")
+
+
 @dataclass(frozen=True)
 class AddressRecognizer:
     """Street addresses found as one block each (core + number + unit + place tail)."""
@@ -334,12 +344,12 @@ class AddressRecognizer:
             # of the name is plainly not one (a unit, a dose, a page).
             return True
         after = text[m.end() : m.end() + 12]
-        if regex.match(r"\.? (?:St\.|Str\.?|[Ss]treet|[Rr]oad|[Aa]ve)(?![\w])", after):
+        if _STREET_WORD_AFTER.match(after):
             return True
         # "Vraňanská 245, 316 77 Skalná": a postcode and a place after it make an address line.
         if POSTCODE_THEN_PLACE.match(text, m.end(), min(len(text), m.end() + 50)):
             return True
-        if regex.match(rf"(?:,\s{{0,3}}| |{_SEP_LINE}){_UNIT}", after + text[m.end() + 12 :][:20]):
+        if _UNIT_AFTER.match(after + text[m.end() + 12 :][:20]):
             return True
         if STRONG_AT_CUE.search(text, max(0, m.start() - 25), m.start()):
             return True
@@ -350,15 +360,15 @@ class AddressRecognizer:
         if words[0].lower() in FIRST_WORD_STOP:
             return False
         before = text[max(0, m.start() - 30) : m.start()]
-        if regex.search(r"(?i:corner of (?:the )?|intersection of |junction of )$", before):
+        if _CORNER_OF.search(before):
             return True
-        if regex.search(r"(?i:\b(?:lives|living|live) on |\bshows on |\benter on )$", before):
+        if _LIVES_ON.search(before):
             return True
         after = text[m.end() : m.end() + 10]
-        if regex.match(r" (?:St\.|[Ss]treet)(?![\w])", after):
+        if _STREET_AFTER.match(after):
             return True
         # "<address> and Hill Road": the second street of a corner.
-        return bool(regex.search(r"\d[\w.]* and $", before))
+        return bool(_NUMBER_AND.search(before))
 
     # ---- growth ---------------------------------------------------------------------------
     def _grow(
@@ -395,7 +405,7 @@ class AddressRecognizer:
         return merged
 
     def _second_street(self, text: str, end: int) -> int:
-        st = regex.match(r"\.?,? (?:St\.?|Str\.?|[Ss]treet)(?![\w])", text[end : end + 10])
+        st = _SECOND_STREET_WORD.match(text[end : end + 10])
         j = JOIN.match(text, end + (st.end() if st else 0))
         if j is None:
             return end

@@ -295,11 +295,14 @@ _UUID = regex.compile(
 )
 
 
+_DIGIT_SEGMENT = regex.compile(r"\d{5,20}")
+
+
 def record_id_segment(segment: str) -> bool:
     """A path segment shaped like a record id: 5+ digits, a letters-and-digits token or a UUID."""
     digits = sum(ch.isdigit() for ch in segment)
     letters = sum(ch.isalpha() for ch in segment)
-    if regex.fullmatch(r"\d{5,20}", segment) or _UUID.fullmatch(segment):
+    if _DIGIT_SEGMENT.fullmatch(segment) or _UUID.fullmatch(segment):
         return True
     return len(segment) >= 6 and digits >= 1 and letters >= 1 and "-" not in segment.strip("-")
 

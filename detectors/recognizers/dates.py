@@ -194,6 +194,9 @@ def _kin_birth_date(text: str, start: int, value: str) -> bool:
     )
 
 
+_MONTH_YEAR = regex.compile(r"\d{1,2}/\d{4}")
+
+
 @dataclass(frozen=True)
 class DateRecognizer:
     """Dates: DOB or date of service by context (inline or column header), bare dates otherwise."""
@@ -207,7 +210,7 @@ class DateRecognizer:
         for m in finditer(DATE, text, timeout):
             start, end = m.span()
             value = m.group()
-            if regex.fullmatch(r"\d{1,2}/\d{4}", value) and not has_context(
+            if _MONTH_YEAR.fullmatch(value) and not has_context(
                 DOB_CONTEXT, text, start, end, before=25
             ):
                 continue

@@ -116,10 +116,13 @@ def vin_valid(value: str) -> bool:
     return v[8] == ("X" if total == 10 else str(total))
 
 
+_YEAR_SHAPE = regex.compile(r"(?:19|20)\d\d")
+
+
 def mixed_id(value: str) -> bool:
     """An ID-looking token: at least four digits and not a plain year or amount."""
     digits = sum(ch.isdigit() for ch in value)
-    return digits >= 4 and not regex.fullmatch(r"(?:19|20)\d\d", value)
+    return digits >= 4 and not _YEAR_SHAPE.fullmatch(value)
 
 
 # A line that starts with a worn or home device's label and gives its serial.

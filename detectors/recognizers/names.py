@@ -793,6 +793,13 @@ def _scan(
     return finditer(pattern, text, timeout)
 
 
+# run on a name or list already found (not asked of the databases)
+_CAP_WORD = regex.compile(_CAP)
+_LIST_SEPARATOR = regex.compile(r",|;| and | & ")
+_SURNAME_PARTS = regex.compile(r"[- ]")
+_FOUR_DIGITS = regex.compile(r"\d{4}")
+
+
 def _in_staff_news(text: str, start: int, end: int) -> bool:
     """Whether the sentence around text[start:end] is staff news (STAFF_NEWS)."""
     lo = max(text.rfind(c, max(0, start - 200), start) for c in ".!?\n") + 1
@@ -1251,7 +1258,7 @@ class NameRecognizer:
         for m in finditer(NAME_LIST, text, timeout):
             if FIRM_AFTER.match(text, m.end(1)):
                 continue
-            items = list(regex.finditer(_CAP, m.group(1)))
+            items = list(_CAP_WORD.finditer(m.group(1)))
             items = [i for i in items if i.group() not in ("And", "Or")]
             known = sum(listed_name_word(i.group()) for i in items)
             strong = sum(known_name_word(i.group()) for i in items)
@@ -1328,7 +1335,7 @@ class NameRecognizer:
         """Names in an attendee, speaker or board list: participants (role "staff")."""
         out: list[RawMatch] = []
         for m in _scan(ATTENDEE_LIST, text, timeout, lower):
-            for item in regex.split(r",|;| and | & ", m.group(1)):
+            for item in _LIST_SEPARATOR.split(m.group(1)):
                 found = ATTENDEE_ITEM.search(item)
                 if found is None or not plausible_name(found.group(1)):
                     continue
@@ -1345,7 +1352,7 @@ class NameRecognizer:
         recent = date.today().year - 1
         for m in finditer(SURNAME_INITIAL_DATE, text, timeout):
             surname = m.group(1).rstrip(" .").rpartition(" ")[0].rstrip(",")
-            parts = regex.split(r"[- ]", surname)
+            parts = _SURNAME_PARTS.split(surname)
             if not plausible_name(surname):
                 continue
             # An unlisted surname ("Kabus O.") needs a word that names a clinical test, not just
@@ -1357,7 +1364,7 @@ class NameRecognizer:
             ):
                 continue
             # A date of this year or last is a visit's date far more often than a birth date.
-            year = regex.search(r"\d{4}", m.group(2))
+            year = _FOUR_DIGITS.search(m.group(2))
             if year is None or int(year.group()) >= recent:
                 continue
             s, e = _trim(m.group(1), m.start(1))

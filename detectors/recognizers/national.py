@@ -247,13 +247,17 @@ UNLABELLED = (
 SHORT_PERSONNUMMER = regex.compile(r"(?<![\w.-])\d{6}[-+]\d{4}(?![\w-]|\.\d)")
 
 
+_ID_SEPARATOR = regex.compile(r"[ .\-/]")
+_DATE_SHAPED = regex.compile(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}")
+
+
 def _prefixes(text: str, start: int) -> list[int]:
     """End offsets of the value after a label: one to four tokens, longest first."""
     m = VALUE.match(text, start, min(len(text), start + 32))
     if m is None:
         return []
     ends = [m.end()]
-    for sep in regex.finditer(r"[ .\-/]", text[start : m.end()]):
+    for sep in _ID_SEPARATOR.finditer(text[start : m.end()]):
         ends.append(start + sep.start())
     return sorted(set(ends), reverse=True)
 
@@ -324,11 +328,11 @@ class NationalIdRecognizer:
 
 def _licence_like(value: str) -> bool:
     """Letters and digits of a licence: 5-20 characters, at least four digits, not a date."""
-    core = regex.sub(r"[ .\-/]", "", value)
+    core = _ID_SEPARATOR.sub("", value)
     digits = sum(ch.isdigit() for ch in core)
     if not 5 <= len(core) <= 20 or digits < 4:
         return False
-    return regex.fullmatch(r"\d{1,4}[./-]\d{1,2}[./-]\d{1,4}", value) is None
+    return _DATE_SHAPED.fullmatch(value) is None
 
 
 @dataclass(frozen=True)

@@ -107,12 +107,16 @@ def _phone_shaped(value: str) -> bool:
     return len(groups) >= 3 or sum(len(g) for g in groups) >= 9
 
 
+_NOT_DIGIT = regex.compile(r"[^\d]")
+_BLANKS = regex.compile(r"[ \t]+")
+
+
 def _international(value: str) -> str | None:
     body = value.lstrip("(")
     if body.startswith("+"):
-        return "+" + regex.sub(r"[^\d]", "", body)
+        return "+" + _NOT_DIGIT.sub("", body)
     if body.startswith("00") and not body.startswith("000"):
-        return "+" + regex.sub(r"[^\d]", "", body)[2:]
+        return "+" + _NOT_DIGIT.sub("", body)[2:]
     return None
 
 
@@ -150,7 +154,7 @@ def _national_level(core: str, regions: tuple[str, ...]) -> int:
     except phonenumbers.NumberParseException:
         return 0
     # A national number of 7 to 12 digits (after a trunk 0 or 8) is possible in some plan.
-    national = regex.sub(r"[^\d]", "", core)
+    national = _NOT_DIGIT.sub("", core)
     return 1 if 7 <= len(national.lstrip("0")) <= 12 else 0
 
 
@@ -244,11 +248,11 @@ def phone_candidates(
         score = _score(text, start, end, regions)
         if score <= 0.0:
             # "on 2025-04-01 5551234567", "Box 12 (0161) 496 0852": drop a leading group.
-            sub = regex.search(r"[ \t]+", text[start:end])
+            sub = _BLANKS.search(text[start:end])
             while score <= 0.0 and sub is not None:
                 start += sub.end()
                 score = _score(text, start, end, regions) if end - start >= 7 else 0.0
-                sub = regex.search(r"[ \t]+", text[start:end])
+                sub = _BLANKS.search(text[start:end])
         if score > 0.0:
             out.append(PhoneCandidate(start, end, score))
     return out

@@ -72,19 +72,28 @@ class _Record:
     health: bool = True  # the record is about the person's care (not a next of kin alone)
 
 
+# checks run on one value or cell (not asked of the databases)
+_TEMPLATE_MARK = regex.compile(r"[<>{}$%\[\]]")
+_NAME_SEPARATORS = regex.compile(r"[\^\s,*|:]+")
+_HL7_COMPONENT = regex.compile(r"[\^~&]")
+_SPACE_OR_QUOTE = regex.compile(r"\s|'")
+_TWO_WORDS = regex.compile(r"\p{L}[\s,]+\p{L}")
+_PATIENT_COLUMN = regex.compile(r"(?i)patient|\bpt|\bpat|mrn|chart")
+
+
 def _is_placeholder(words: list[str]) -> bool:
     """A name made of placeholder words, or of template tokens (<family>, {{given}})."""
     real = [w for w in words if w]
     if not real:
         return True
     for w in real:
-        if w.lower() in PLACEHOLDER_WORDS or regex.search(r"[<>{}$%\[\]]", w):
+        if w.lower() in PLACEHOLDER_WORDS or _TEMPLATE_MARK.search(w):
             return True
     return False
 
 
 def _name_words(value: str) -> list[str]:
-    return [w.strip(".,'\"") for w in regex.split(r"[\^\s,*|:]+", value) if w.strip(".,'\"")]
+    return [w.strip(".,'\"") for w in _NAME_SEPARATORS.split(value) if w.strip(".,'\"")]
 
 
 def _plausible_value(value: str) -> bool:
@@ -136,7 +145,7 @@ def _add_id(rec: _Record, text: str, start: int, end: int, entity: str = "MRN") 
     value = text[start:end]
     lead = len(value) - len(value.lstrip("'\" "))
     value = value.strip("'\" ")
-    first = regex.split(r"[\^~&]", value, maxsplit=1)[0]
+    first = _HL7_COMPONENT.split(value, maxsplit=1)[0]
     if _real_id(first):
         rec.ids.append((start + lead, start + lead + len(first), entity))
 
@@ -270,7 +279,7 @@ def _dicom_records(text: str, timeout: float) -> Iterator[_Record]:
     spaced = _DICOM_TEXT.search(text) is not None
     rec: _Record | None = None
     for m in finditer(_DICOM, text, timeout):
-        if m.group("kw") and not spaced and regex.search(r"\s|'", m.group("kw")):
+        if m.group("kw") and not spaced and _SPACE_OR_QUOTE.search(m.group("kw")):
             continue
         tag = m.group("tag") or m.group("tag2")
         if tag:
@@ -440,9 +449,7 @@ def _json_records(text: str, timeout: float) -> Iterator[_Record]:
             or key in ("patientname", "patient", "name")
             or (key == "display" and "Patient/" in text[max(0, m.start() - 160) : m.start()])
         ):
-            if key in ("patient", "name", "display") and not regex.search(
-                r"\p{L}[\s,]+\p{L}", value
-            ):
+            if key in ("patient", "name", "display") and not _TWO_WORDS.search(value):
                 continue  # a reference or a bare word, not a person's full name
             if key == "name" and not resource:
                 continue  # "name" alone names anything: a clinic, a test, a file
@@ -581,7 +588,7 @@ def _table_records(text: str, timeout: float) -> Iterator[_Record]:
             continue
         kinds = [_column_kind(c) for c in head]
         names = {k for k in kinds if k in ("last", "first", "name")}
-        patient = any(regex.search(r"(?i)patient|\bpt|\bpat|mrn|chart", c) for c in head)
+        patient = any(_PATIENT_COLUMN.search(c) for c in head)
         care = any(_CARE_COLUMN.search(c) for c in head)
         # names with a birth date alone are anyone's (a staff list): the table must be of patients;
         # and a name column needs a birth date or record number beside it, or its header must
