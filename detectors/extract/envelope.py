@@ -140,6 +140,8 @@ def cms_signed_content(data: bytes) -> bytes | None:
     """
     if not data or len(data) > _MAX_ENVELOPE_BYTES:
         return None
+    if data[:1] != b"\x30" and not _may_be_base64_der(data):
+        return None  # every leaf is asked: a text body is spared the base64 attempt
     der = data if data[:1] == b"\x30" else _b64(data)
     if not der or der[:1] != b"\x30" or _SIGNED_DATA_OID not in der[:64]:
         return None

@@ -113,6 +113,11 @@ def test_plain_text_is_not_base64_decoded(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(envelope_module, "_b64", refuse)
     assert envelope_kind(b"La la la la.\r\n" * 400) is None
     assert envelope_kind(b"  \r\nQUJD" * 10) is None  # base64 of other bytes than DER
+    # ... nor asked whether it is a CMS signature (the same leaves are asked that too)
+    assert cms_signed_content(b"La la la la.\r\n" * 400) is None
+    assert cms_signed_content(b"  \r\nQUJD" * 10) is None
+    message = b"From: a@x.example\r\nSubject: hi\r\n\r\n" + b"La la la la.\r\n" * 400
+    assert "La la" in extract_message(message).parts[-1].text
 
 
 @pytest.mark.parametrize(
