@@ -12,6 +12,7 @@ import argparse
 import multiprocessing
 import multiprocessing.context
 import multiprocessing.forkserver
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,15 @@ PRELOAD = "gateway.detect_preload"
 
 def context() -> multiprocessing.context.BaseContext:
     """The start method detection processes use, with the engine preloaded."""
+    # multiprocessing starts the fork server as `python -c ...`, which puts the working directory
+    # first on its sys.path, and Python 3.11's fork server ignores the sys.path it is handed. So
+    # a `gateway/` or `detectors/` (or `regex.py`) in the directory `phigate serve` runs in was
+    # what the detection processes imported, not the installed code the worker runs: another
+    # checkout's, or whatever a writable data directory holds. PYTHONSAFEPATH keeps the working
+    # directory off the path of every Python process started from here on (phigate starts no
+    # other Python process).
+    if os.environ.get("PYTHONSAFEPATH") != "1":
+        os.environ["PYTHONSAFEPATH"] = "1"
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([PRELOAD])
     return ctx
