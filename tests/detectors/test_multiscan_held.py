@@ -146,8 +146,15 @@ def _tree(root: Path, source: str = SOURCE) -> Path:
     return root / "pkg"
 
 
-def test_direct_only_reads_each_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of the test's own, where `direct_only` keeps its reading."""
     monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache" / "multiscan"
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_direct_only_reads_each_use(tmp_path: Path) -> None:
     found = multiscan.direct_only(_tree(tmp_path))
     assert {"SEARCHED", "CONTEXT", "window"} <= found
     # handed to finditer, put in a tuple, read bare, or imported under another name
@@ -155,42 +162,35 @@ def test_direct_only_reads_each_use(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_the_reading_is_kept_and_read_again_after_a_change(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, private_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path / "cache"))
     root = _tree(tmp_path)
     first = multiscan.direct_only(root)
-    kept = list((tmp_path / "cache" / "multiscan").glob("direct-*.json"))
+    kept = list(private_cache.glob("direct-*.json"))
     assert len(kept) == 1
     assert set(json.loads(kept[0].read_text())) == first
 
     def no_parse(*args: object, **kwargs: object) -> ast.Module:
         raise AssertionError("the source was read again")
 
-    monkeypatch.setattr(multiscan.ast, "parse", no_parse)
-    assert multiscan.direct_only(root) == first
-    monkeypatch.undo()
-    monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path / "cache"))
+    with monkeypatch.context() as patched:
+        patched.setattr(multiscan.ast, "parse", no_parse)
+        assert multiscan.direct_only(root) == first
     _tree(tmp_path, SOURCE + "\nfinditer(SEARCHED, '', 1.0)\n")
     changed = multiscan.direct_only(root)
     assert "SEARCHED" not in changed and "CONTEXT" in changed
 
 
-def test_source_that_cannot_be_read_leaves_every_pattern_held(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path / "cache"))
+@pytest.mark.usefixtures("private_cache")
+def test_source_that_cannot_be_read_leaves_every_pattern_held(tmp_path: Path) -> None:
     root = _tree(tmp_path, SOURCE + "\ndef broken(:\n")
     assert multiscan.direct_only(root) == frozenset()
 
 
-def test_a_cached_reading_others_may_write_is_not_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path / "cache"))
+def test_a_cached_reading_others_may_write_is_not_read(tmp_path: Path, private_cache: Path) -> None:
     root = _tree(tmp_path)
     first = multiscan.direct_only(root)
-    (kept,) = (tmp_path / "cache" / "multiscan").glob("direct-*.json")
+    (kept,) = private_cache.glob("direct-*.json")
     kept.write_text(json.dumps(["SCANNED"]))
     kept.chmod(0o666)
     assert multiscan.direct_only(root) == first
