@@ -27,6 +27,7 @@ re-imports an export under the active key.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hmac
 import io
@@ -35,10 +36,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import PoolProxiedConnection
 
 from gateway.patients.db import aware, open_store
 from gateway.patients.errors import (
@@ -47,7 +49,7 @@ from gateway.patients.errors import (
     RosterImportError,
     RosterNotFound,
 )
-from gateway.patients.keys import IdentifierHasher, roster_key_file
+from gateway.patients.keys import ROSTER_KEY, IdentifierHasher, roster_key_file
 from gateway.patients.normalize import (
     NameKey,
     name_key,
@@ -56,7 +58,8 @@ from gateway.patients.normalize import (
     parse_dob,
 )
 from gateway.patients.schema import SCHEMA, identifiers, roster
-from gateway.storage.database import advisory_lock, write_tx
+from gateway.storage.database import advisory_lock, make_engine, write_tx
+from gateway.storage.keyfiles import KeyFile
 
 _PG_LOCK = SCHEMA.lock_key  # serialises roster imports and schema migration across processes
 _ROSTER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
@@ -73,6 +76,82 @@ _OWNERS = sa.select(identifiers.c.kind, identifiers.c.hash, identifiers.c.roster
 ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", "email")
 
 NAME, DOB, MRN, EMAIL = "name", "dob", "mrn", "email"
+
+
+class _Lookups:
+    """`PatientRoster.match`'s query on one database connection of its own, written for the
+    driver: a reading roster (a detection process's) asks it for nearly every message, and
+    SQLAlchemy's work around each statement (a connection from the pool, a transaction, the
+    expanding IN lists compiled anew) cost ten times the query itself.
+
+    Each lookup is one SELECT ended by a rollback, so no transaction stays open between
+    messages (on SQLite the connection is in autocommit: a read never takes the write lock).
+    A connection that fails is dropped, and the lookup tried once more on a fresh one; a second
+    failure is raised (the scan then fails, and the message is answered 451).
+    """
+
+    _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.mark = self._MARKS[engine.dialect.paramstyle]
+        self._conn: PoolProxiedConnection | None = None
+
+    @classmethod
+    def supports(cls, engine: sa.Engine) -> bool:
+        """Whether the engine's driver takes positional parameters this class can write."""
+        return engine.dialect.paramstyle in cls._MARKS
+
+    def owners(self, asked: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+        """As `PatientRoster._owners`."""
+        owners: dict[tuple[str, str], set[str]] = {}
+        kinds = sorted({kind for kind, _d in asked})
+        digests = sorted({d for _kind, d in asked})
+        for k in range(0, len(digests), _IN_CHUNK):
+            chunk = digests[k : k + _IN_CHUNK]
+            sql = (
+                f"SELECT kind, hash, roster_id FROM {identifiers.name} "
+                f"WHERE kind IN ({self._marks(len(kinds))}) AND hash IN ({self._marks(len(chunk))})"
+            )
+            for kind, digest, rid in self._rows(sql, (*kinds, *chunk)):
+                if (kind, digest) in asked:
+                    owners.setdefault((kind, digest), set()).add(rid)
+        return owners
+
+    def _marks(self, n: int) -> str:
+        return ", ".join([self.mark] * n)
+
+    def _rows(self, sql: str, params: tuple[str, ...]) -> list[Any]:
+        for attempt in (1, 2):
+            fresh = self._conn is None
+            conn = self._conn = self._conn or self.engine.raw_connection()
+            try:
+                cur = conn.cursor()
+                try:
+                    cur.execute(sql, params)
+                    rows = list(cur.fetchall())
+                finally:
+                    cur.close()
+                conn.rollback()
+                return rows
+            except Exception:
+                self._drop()
+                if fresh or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+
+    def close(self) -> None:
+        """Give the connection back."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.close()
 
 
 @dataclass(frozen=True)
@@ -269,13 +348,31 @@ def _or_none(parse: Callable[[str], _T], value: str) -> _T | None:
 class PatientRoster:
     """The roster: keyed hashes of names with dates of birth, MRNs and addresses, by roster id."""
 
-    def __init__(self, url: str, key_file: Path) -> None:
-        self.keys = roster_key_file(Path(key_file))
+    def __init__(self, url: str, key_file: Path, *, prepare: bool = True) -> None:
+        """Open the roster at `url` with the key ring in `key_file`.
+
+        ``prepare`` (the default) creates the key file if it is missing and migrates the tables.
+        Without it the roster only reads: a detection process's roster, which the worker that
+        started the process has already prepared. A missing key file is then an error at the
+        first lookup (RosterKeyError), never a new key.
+        """
+        self._lookups: _Lookups | None = None
+        if prepare:
+            self.keys = roster_key_file(Path(key_file))
+            self.engine = open_store(url)
+        else:
+            self.keys = KeyFile(Path(key_file), ROSTER_KEY)
+            # Lookups only: on SQLite a plain BEGIN, which never takes the write lock (an
+            # import in progress does not hold them up, nor they each other).
+            self.engine = make_engine(url, immediate=False)
+            if _Lookups.supports(self.engine):
+                self._lookups = _Lookups(self.engine)
         self._hasher = IdentifierHasher(self.keys)
-        self.engine = open_store(url)
 
     def close(self) -> None:
         """Release the database connections."""
+        if self._lookups is not None:
+            self._lookups.close()
         self.engine.dispose()
 
     # -- hashing ------------------------------------------------------------------------
@@ -532,10 +629,12 @@ class PatientRoster:
         if not mrn_digests and not name_digests and not mail_digests:
             return RosterMatches()
         asked = ((MRN, mrn_digests), (NAME, name_digests), (EMAIL, mail_digests))
-        with self.engine.connect() as conn:
-            owners = self._owners(
-                conn, {(kind, d) for kind, wanted in asked for ds in wanted.values() for d in ds}
-            )
+        pairs = {(kind, d) for kind, wanted in asked for ds in wanted.values() for d in ds}
+        if self._lookups is not None:
+            owners = self._lookups.owners(pairs)
+        else:
+            with self.engine.connect() as conn:
+                owners = self._owners(conn, pairs)
 
         def singles(kind: str, wanted: Mapping[_T, tuple[str, ...]]) -> dict[_T, str]:
             found = {

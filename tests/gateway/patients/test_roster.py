@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import sqlite3
 import stat
+import threading
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +16,7 @@ import pytest
 
 from detectors.masking import mask_address
 from gateway.patients import PatientRoster
-from gateway.patients.errors import RosterImportError, RosterNotFound
+from gateway.patients.errors import RosterImportError, RosterKeyError, RosterNotFound
 from gateway.patients.normalize import normalize_mrn
 from gateway.patients.roster import RosterMatches
 from tests.support.patients import ROSTER_CSV, stored_cells, write_csv
@@ -320,3 +323,64 @@ def test_a_tables_pairs_read_the_key_ring_once_and_each_name_once(
     assert found.name_dobs == {("John Smith", "1961-04-12"): "R-100"}
     assert len(reads) == 1
     assert sorted(keyed) == sorted(names)
+
+
+# ---- the reading roster of a detection process (prepare=False) ------------------------------
+MATCH_ARGS = (
+    ["00012345", "A-77", "123456"],
+    [("John Smith", "1961-04-12"), ("Ana Lee", "2015-09-03"), ("Jon Smith", "1961-04-12")],
+    ["JOHN.SMITH@gmail.com", "lee.family@example.net", "stranger@example.com"],
+)
+MATCH_FOUND = RosterMatches(
+    {"00012345": "R-100", "A-77": "R-101"},
+    {("John Smith", "1961-04-12"): "R-100", ("Ana Lee", "2015-09-03"): "R-102"},
+    {"JOHN.SMITH@gmail.com": "R-100"},
+)
+
+
+def test_a_reading_roster_matches_as_the_roster_does_and_survives_a_lost_connection(
+    roster: PatientRoster, patients_url: str, roster_key: Path, tmp_path: Path
+) -> None:
+    """The detection processes' roster (its own connection, its own query) finds what the
+    roster finds; a connection lost between messages is replaced, not fatal."""
+    assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
+    reader = PatientRoster(patients_url, roster_key, prepare=False)
+    try:
+        assert reader.match(*MATCH_ARGS) == MATCH_FOUND
+        assert roster.match(*MATCH_ARGS) == MATCH_FOUND
+        lookups = reader._lookups
+        assert lookups is not None and lookups._conn is not None
+        lookups._conn.dbapi_connection.close()  # type: ignore[union-attr]
+        assert reader.match(*MATCH_ARGS) == MATCH_FOUND
+        assert reader.match([], [], ["stranger@example.com"]) == RosterMatches()
+    finally:
+        reader.close()
+
+
+def test_a_reading_roster_neither_creates_a_key_nor_waits_for_a_writer(
+    tmp_path: Path, roster_key: Path
+) -> None:
+    """Without its key file a lookup fails and no key appears; while another process holds
+    the SQLite write lock (an import), lookups still answer."""
+    url = f"sqlite:///{tmp_path / 'patients.db'}"
+    with closing(PatientRoster(url, roster_key)) as writer:
+        assert writer.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
+    missing = tmp_path / "nowhere" / "roster.key"
+    with closing(PatientRoster(url, missing, prepare=False)) as keyless:
+        with pytest.raises(RosterKeyError):
+            keyless.match(["00012345"], [])
+    assert not missing.parent.exists()
+    lock = sqlite3.connect(tmp_path / "patients.db", isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")
+    answers: list[object] = []
+    reader = PatientRoster(url, roster_key, prepare=False)
+    try:
+        ask = threading.Thread(target=lambda: answers.append(reader.match(*MATCH_ARGS)))
+        ask.start()
+        ask.join(10)  # the busy timeout is 30 s: a lookup that waits for the lock is still here
+        assert answers == [MATCH_FOUND], "a lookup waited for the write lock"
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+        ask.join(60)
+        reader.close()
