@@ -9,10 +9,15 @@ the engine's lazily built parts built by one scan. Importing it anywhere else co
 import gc
 
 import detectors.recognizers.multiscan as multiscan
+import gateway.detectpool  # noqa: F401 - see below
 from detectors.config import DetectorConfig
 from detectors.engine import recognizer_patterns
 from detectors.extract import ExtractLimits
 from gateway.scanning import scan_message, shared_engine
+
+# The detection processes run gateway.detectpool's `_serve`, and match findings against the
+# patient roster themselves: that module and the roster's store code load once here, above, not
+# in each process.
 
 # Installed before any fork: a process forked while the databases load would never get them.
 multiscan.start(recognizer_patterns, wait=True)

@@ -9,9 +9,15 @@ different cores.
 
 The processes fork from a fork server that has loaded the engine once (`gateway.detectfork`, `gateway.detect_preload`),
 so a new one starts in a fraction of a second with the model already in memory, shared with its
-siblings until written. Only the message's bytes go to a process, and only a `Scan` comes back:
-findings, the decision, what could not be scanned and the few matched texts the patient roster
-needs. The roster, the summary and everything else stay in the worker (`detect.finish`).
+siblings until written. Only the message's bytes and its recipients go to a process, and only a
+`Detection` comes back: the process also matches the findings against the patient roster (it
+opens the roster itself, for reading only) and writes the PHI-free summary (`detect.finish`), so
+the matched texts the roster needs never leave it.
+
+A small message is sent and its answer awaited on the worker's event loop (`scan_async`): no
+thread stands between the loop and the process, and nothing in the worker waits for the roster.
+A large one is sent from a thread (`scan`), as writing it may have to wait for the process to
+read it.
 
 Failure is never a pass: a process that dies while scanning (killed, out of memory, a crash in a
 parser) is replaced, and the scan is tried once more on the new one; if that one dies too, the
@@ -20,23 +26,28 @@ scan fails with DetectorError, which the pipeline answers with 451.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import queue
 import signal
+import struct
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 import structlog
 
 from detectors.config import DetectorConfig
 from detectors.extract.model import ExtractLimits
 from gateway import detectfork
-from gateway.detect import SCANNER, Roster, Scan, finish
+from gateway.detect import SCANNER, Roster, finish
 from gateway.model import Detection, DetectorError, Envelope, ParsedMessage, PhigateError
+from gateway.patients.roster import PatientRoster, RosterMatches
 from gateway.registry import resolve
 
 log = structlog.get_logger("phigate.detect")
@@ -49,6 +60,48 @@ OVERRUN_GRACE_S = 2.0
 # Messages from this size on scan in a pool of their own, so that a crowd of big attachments
 # never holds up small mail (the pipeline's LARGE_MESSAGE_BYTES).
 LARGE_BYTES = 256 * 1024
+# Messages up to this size are written to a process from the event loop: a socket pair's buffer
+# takes them whole, so the write never waits for the process to read.
+LOOP_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class RosterSource:
+    """Where a detection process finds the patient roster it reads (settings.patients)."""
+
+    url: str
+    key_file: Path
+
+
+class _ReadRoster:
+    """The roster as a detection process sees it: opened at the first lookup, read only (the
+    worker created its key and tables before it started the process)."""
+
+    def __init__(self, source: RosterSource) -> None:
+        self.source = source
+        self._roster: Roster | None = None
+
+    def match(
+        self, mrns: Iterable[str], name_dobs: Iterable[tuple[str, str]], emails: Iterable[str] = ()
+    ) -> RosterMatches:
+        if self._roster is None:
+            self._roster = PatientRoster(self.source.url, self.source.key_file, prepare=False)
+        return self._roster.match(mrns, name_dobs, emails)
+
+
+_HEAD = struct.Struct("!I")
+
+
+def _frame(raw: bytes, recipients: Sequence[str]) -> bytes:
+    """One message to a detection process: its recipients (a JSON list) and its bytes."""
+    head = json.dumps(list(recipients)).encode()
+    return _HEAD.pack(len(head)) + head + raw
+
+
+def _unframe(frame: bytes) -> tuple[bytes, tuple[str, ...]]:
+    (n,) = _HEAD.unpack_from(frame)
+    recipients = json.loads(frame[_HEAD.size : _HEAD.size + n])
+    return frame[_HEAD.size + n :], tuple(recipients)
 
 
 # ---- inside a detection process ---------------------------------------------------------------
@@ -61,20 +114,29 @@ class _Failed:
     ours: bool
 
 
-def _serve(conn: Connection, config: DetectorConfig, limits: ExtractLimits) -> None:
-    """A detection process: read a message's bytes, answer with its Scan (or _Failed), repeat."""
+def _serve(
+    conn: Connection,
+    config: DetectorConfig,
+    limits: ExtractLimits,
+    roster_source: RosterSource | None = None,
+) -> None:
+    """A detection process: read a message and its recipients, answer with its Detection (or
+    _Failed), repeat."""
     # Ctrl-C at a terminal reaches the whole process group; the worker decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Named, not imported: the worker that starts this process never loads the scanner; here it
     # is in memory already (the fork server preloaded it, and the engine of the default config).
     scanner = resolve(SCANNER)(config, limits)
+    roster = _ReadRoster(roster_source) if roster_source is not None else None
     while True:
         try:
-            raw = conn.recv_bytes()
+            frame = conn.recv_bytes()
         except (EOFError, OSError):  # the worker closed its end or is gone
             return
         try:
-            result: Scan | _Failed = scanner.scan(raw)
+            raw, recipients = _unframe(frame)
+            envelope = Envelope("", recipients)
+            result: Detection | _Failed = finish(scanner.scan(raw), envelope, config, roster)
         except PhigateError as exc:
             result = _Failed(type(exc).__name__, str(exc), ours=True)
         except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError
@@ -127,28 +189,38 @@ class _Process:
 class DetectionProcesses:
     """Detection processes, each taking one scan at a time over a pipe; a dead one is replaced.
 
-    The thread that asks writes the message to an idle process's pipe and reads the answer
-    itself: no queue threads in between, and the GIL is free while it waits.
+    The caller writes the message to an idle process's pipe and reads the answer itself: a
+    thread (`scan`), blocking with the GIL free while it waits, or the event loop (`scan_async`),
+    which watches the pipe. No queue threads in between.
     """
 
     def __init__(
-        self, config: DetectorConfig, limits: ExtractLimits, processes: int, label: str
+        self,
+        config: DetectorConfig,
+        limits: ExtractLimits,
+        processes: int,
+        label: str,
+        roster: RosterSource | None = None,
     ) -> None:
         self.config = config
         self.limits = limits
         self.processes = processes
         self.label = label
+        self.roster = roster
         self._lock = threading.Lock()
         self._idle: queue.SimpleQueue[_Process] = queue.SimpleQueue()
         self._all: list[_Process] = []
+        self._starting = 0  # processes being started off the loop (counted against `processes`)
         self._closed = False
+        # Event-loop callers waiting for a process to come free: (their loop, a future to wake).
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
 
     def _start(self) -> _Process:
         ctx = detectfork.context()
         mine, theirs = ctx.Pipe()
         process = ctx.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(theirs, self.config, self.limits),
+            args=(theirs, self.config, self.limits, self.roster),
             name=f"phigate-detect-{self.label}",
             daemon=True,
         )
@@ -162,6 +234,12 @@ class DetectionProcesses:
             theirs.close()
         return _Process(process, mine)
 
+    def _room(self) -> bool:
+        """Whether another process may start (call with the lock held); raises once closed."""
+        if self._closed:
+            raise DetectorError("the detection processes are shut down")
+        return len(self._all) + self._starting < self.processes
+
     def _take(self) -> _Process:
         """An idle process; else a new one if fewer than `processes` live; else the first to
         come free (a second process starts only when two scans overlap)."""
@@ -171,9 +249,7 @@ class DetectionProcesses:
             except queue.Empty:
                 pass
             with self._lock:
-                if self._closed:
-                    raise DetectorError("the detection processes are shut down")
-                if len(self._all) < self.processes:
+                if self._room():
                     started = self._start()
                     self._all.append(started)
                     return started
@@ -183,21 +259,97 @@ class DetectionProcesses:
             except queue.Empty:
                 continue
 
-    def _replace(self, dead: _Process) -> None:
-        """Forget a dead (or confused) process; the next `_take` starts another in its place."""
+    async def _take_async(self) -> _Process:
+        """`_take` for the event loop: a process is started on a thread, and a caller waits for
+        one to come free without blocking the loop."""
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                return self._idle.get_nowait()
+            except queue.Empty:
+                pass
+            with self._lock:
+                start = self._room()
+                if start:
+                    self._starting += 1
+            if start:
+                try:
+                    started = await loop.run_in_executor(None, self._start)
+                finally:
+                    with self._lock:
+                        self._starting -= 1
+                with self._lock:
+                    if self._closed:
+                        started.conn.close()
+                        started.process.terminate()
+                        raise DetectorError("the detection processes are shut down")
+                    self._all.append(started)
+                return started
+            waiter = loop.create_future()
+            with self._lock:
+                self._waiters.append((loop, waiter))
+            # Woken when a process comes free, and at least twice a second to see whether a dead
+            # process left room.
+            timer = loop.call_later(0.5, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                with self._lock:
+                    if (loop, waiter) in self._waiters:
+                        self._waiters.remove((loop, waiter))
+
+    def _give_back(self, proc: _Process) -> None:
+        """Make ``proc`` idle again and wake one event-loop caller waiting for a process."""
+        self._idle.put(proc)
+        with self._lock:
+            if not self._waiters:
+                return
+            loop, waiter = self._waiters.pop(0)
+        try:
+            if asyncio.get_running_loop() is loop:
+                _wake(waiter)
+                return
+        except RuntimeError:
+            pass  # not on a loop's thread
+        try:
+            loop.call_soon_threadsafe(_wake, waiter)
+        except RuntimeError:
+            pass  # that loop is closed: its caller is gone
+
+    def _replace(self, dead: _Process, *, wait: bool = True) -> None:
+        """Forget a dead (or confused) process; the next `_take` starts another in its place.
+        Without ``wait`` (on the event loop) the process is reaped on a thread of its own."""
         dead.conn.close()
         dead.process.kill()
-        dead.process.join(5)
+        if wait:
+            dead.process.join(5)
+        else:
+            threading.Thread(target=dead.process.join, args=(5,), daemon=True).start()
         with self._lock:
             if dead in self._all:
                 self._all.remove(dead)
 
-    def scan(self, raw: bytes) -> Scan:
-        """Scan ``raw`` in one of the processes; DetectorError if it cannot be scanned."""
+    def _result(self, proc: _Process, result: object) -> Detection:
+        """The Detection in a process's answer (DetectorError for a failure or anything else),
+        with the process made idle again."""
+        self._give_back(proc)
+        if isinstance(result, _Failed):
+            if result.ours:
+                raise DetectorError(result.message)
+            raise DetectorError(f"the scan failed ({result.kind})")
+        if not isinstance(result, Detection):
+            raise DetectorError("the detection process answered with something else")
+        return result
+
+    def scan(self, raw: bytes, recipients: Sequence[str] = ()) -> Detection:
+        """Scan ``raw`` (mail to ``recipients``) in one of the processes, on this thread;
+        DetectorError if it cannot be scanned."""
+        frame = _frame(raw, recipients)
         for attempt in (1, 2):
             proc = self._take()
             try:
-                proc.conn.send_bytes(raw)
+                proc.conn.send_bytes(frame)
                 answered = proc.conn.poll(self.limits.time_budget_s + OVERRUN_GRACE_S)
                 result = proc.conn.recv() if answered else None
             except (EOFError, OSError):
@@ -210,20 +362,49 @@ class DetectionProcesses:
                 self._replace(proc)  # half a conversation: the pipe cannot be trusted again
                 raise
             if not answered:
-                # Past the time budget (the pipeline has already answered for this message):
-                # unlike a thread, a process can be stopped, and its slot freed for the next.
-                log.warning("detect.process_overran", pool=self.label)
-                self._replace(proc)
-                raise DetectorError("the scan ran past the time budget; its process was stopped")
-            self._idle.put(proc)
-            if isinstance(result, _Failed):
-                if result.ours:
-                    raise DetectorError(result.message)
-                raise DetectorError(f"the scan failed ({result.kind})")
-            if not isinstance(result, Scan):
-                raise DetectorError("the detection process answered with something else")
-            return result
+                self._overran(proc, wait=True)
+            return self._result(proc, result)
         raise DetectorError("the detection process died while scanning this message")
+
+    async def scan_async(
+        self,
+        raw: bytes,
+        recipients: Sequence[str] = (),
+        started: Callable[[], None] | None = None,
+    ) -> Detection:
+        """`scan` on the event loop: the message is written from the loop (it must fit the
+        pipe's buffer: `LOOP_BYTES`) and the answer read once the loop sees it arrive.
+        ``started`` is called when a process has taken the message (the time budget's start)."""
+        loop = asyncio.get_running_loop()
+        frame = _frame(raw, recipients)
+        for attempt in (1, 2):
+            proc = await self._take_async()
+            if started is not None and attempt == 1:
+                started()
+            try:
+                proc.conn.send_bytes(frame)
+                answered = await _readable(
+                    loop, proc.conn, self.limits.time_budget_s + OVERRUN_GRACE_S
+                )
+                result = proc.conn.recv() if answered else None
+            except (EOFError, OSError):
+                log.warning("detect.process_died", pool=self.label, attempt=attempt)
+                self._replace(proc, wait=False)
+                continue
+            except BaseException:
+                self._replace(proc, wait=False)  # half a conversation (or the caller gave up)
+                raise
+            if not answered:
+                self._overran(proc, wait=False)
+            return self._result(proc, result)
+        raise DetectorError("the detection process died while scanning this message")
+
+    def _overran(self, proc: _Process, *, wait: bool) -> None:
+        """Past the time budget (the pipeline has already answered for this message): unlike a
+        thread, a process can be stopped, and its slot freed for the next."""
+        log.warning("detect.process_overran", pool=self.label)
+        self._replace(proc, wait=wait)
+        raise DetectorError("the scan ran past the time budget; its process was stopped")
 
     def pids(self) -> list[int]:
         """The pids of the live processes."""
@@ -235,18 +416,48 @@ class DetectionProcesses:
         with self._lock:
             self._closed = True
             procs, self._all = self._all, []
+            waiters, self._waiters = self._waiters, []
         for proc in procs:
             proc.conn.close()
             proc.process.terminate()
         for proc in procs:
             proc.process.join(5)
+        for loop, waiter in waiters:  # they find the pool closed
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_wake, waiter)
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+async def _readable(loop: asyncio.AbstractEventLoop, conn: Connection, timeout: float) -> bool:
+    """Whether ``conn`` has something to read (an answer, or the end of a dead process's pipe)
+    within ``timeout`` seconds, waiting on the event loop."""
+    ready: asyncio.Future[bool] = loop.create_future()
+
+    def settle(value: bool) -> None:
+        if not ready.done():
+            ready.set_result(value)
+
+    fd = conn.fileno()
+    loop.add_reader(fd, settle, True)
+    timer = loop.call_later(timeout, settle, False)
+    try:
+        return await ready
+    finally:
+        timer.cancel()
+        loop.remove_reader(fd)
 
 
 class ProcessPhiDetector:
     """The PHI detector with its scans in detection processes. See Detector.
 
     Small and large messages (`LARGE_BYTES`) have pools of their own, each of `processes`
-    processes; the large pool starts with the first large message.
+    processes; the large pool starts with the first large message. ``roster`` is the worker's
+    own roster and ``roster_source`` where the processes open theirs (both or neither): `warm`
+    opens the worker's first, which creates its key and tables, so that the processes only read.
     """
 
     name = "phi"
@@ -259,21 +470,44 @@ class ProcessPhiDetector:
         limits: ExtractLimits,
         roster: Roster | None,
         processes: int,
+        roster_source: RosterSource | None = None,
     ) -> None:
         self.config = config
         self.limits = limits
+        if roster is not None and roster_source is None:
+            raise ValueError(
+                "a roster needs its roster_source: the processes match, not the worker"
+            )
         self.roster = roster
-        self.small = DetectionProcesses(config, limits, processes, "small")
-        self.large = DetectionProcesses(config, limits, processes, "large")
+        self.roster_source = roster_source if roster is not None else None
+        self.small = DetectionProcesses(config, limits, processes, "small", self.roster_source)
+        self.large = DetectionProcesses(config, limits, processes, "large", self.roster_source)
 
     def warm(self) -> None:
-        """Start the small pool and prove it scans (DetectorError if it cannot)."""
+        """Prepare the roster for the processes, start the small pool and prove it scans
+        (DetectorError if it cannot)."""
+        if self.roster is not None:
+            try:
+                # Opening the worker's roster creates its key file and migrates its tables.
+                getattr(self.roster, "keys", None)
+            except Exception as exc:  # noqa: BLE001 - the scans that need it answer 451
+                log.warning("detect.roster_unavailable", error_type=type(exc).__name__)
         self.small.scan(WARM_MESSAGE)
 
     def detect(self, message: ParsedMessage, envelope: Envelope) -> Detection:
         """See Detector."""
         pool = self.large if len(message.raw) >= LARGE_BYTES else self.small
-        return finish(pool.scan(message.raw), envelope, self.config, self.roster)
+        return pool.scan(message.raw, envelope.rcpt_tos)
+
+    def detect_on_loop(self, message: ParsedMessage) -> bool:
+        """Whether `detect_async` serves ``message`` (a small one; see `LOOP_BYTES`)."""
+        return len(message.raw) <= LOOP_BYTES
+
+    async def detect_async(
+        self, message: ParsedMessage, envelope: Envelope, started: Callable[[], None]
+    ) -> Detection:
+        """`detect` on the event loop, for a message `detect_on_loop` accepts."""
+        return await self.small.scan_async(message.raw, envelope.rcpt_tos, started)
 
     def close(self) -> None:
         """Stop every detection process."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -162,13 +162,23 @@ class Pipeline:
         stopped), and the message is reported unscannable, which policies never let out in
         clear.
         """
+
+        def run(mark: Callable[[], None]) -> Awaitable[Detection]:
+            def job() -> Detection:
+                mark()
+                return self.detector.detect(parsed, envelope)
+
+            return offload(job)
+
+        return await self._within_budget(run)
+
+    async def _within_budget(
+        self, run: Callable[[Callable[[], None]], Awaitable[Detection]]
+    ) -> Detection:
+        """Await ``run(mark)``, which calls ``mark`` when the scan starts (a thread picks it up,
+        or a detection process takes it), for at most the time budget from then on."""
         started: list[float] = []
-
-        def job() -> Detection:
-            started.append(time.monotonic())
-            return self.detector.detect(parsed, envelope)
-
-        task = asyncio.ensure_future(offload(job))
+        task = asyncio.ensure_future(run(lambda: started.append(time.monotonic())))
         budget = self._detect_budget
         if budget is None:
             return await task
@@ -237,8 +247,14 @@ class Pipeline:
 
         t0 = time.perf_counter()
         try:
+            on_loop = getattr(self.detector, "detect_on_loop", None)
             if getattr(self.detector, "cheap", False):
                 detection: Detection = self.detector.detect(parsed, envelope)
+            elif on_loop is not None and on_loop(parsed):
+                # Sent to a detection process and awaited on the loop: no thread in between.
+                detection = await self._within_budget(
+                    lambda mark: self.detector.detect_async(parsed, envelope, mark)  # type: ignore[attr-defined]
+                )
             elif getattr(self.detector, "waits_on_processes", False):
                 detection = await self._detect(self._offload_waiting, parsed, envelope)
             else:

@@ -21,7 +21,7 @@ from detectors.extract import ExtractLimits
 from gateway.config import Settings
 from gateway.crypto.methods import PgpMethod, SmimeMethod
 from gateway.detect import PhiDetector
-from gateway.detectpool import ProcessPhiDetector
+from gateway.detectpool import ProcessPhiDetector, RosterSource
 from gateway.message import RfcParser
 from gateway.model import (
     ConfigError,
@@ -92,7 +92,14 @@ def build_detector(
     detector = registry.create("detector", d.detector, d.engine, limits, roster)
     if processes and d.processes > 0 and type(detector) is PhiDetector:
         # The built-in engine moves to processes of its own; a plugin's detector stays as it is.
-        return ProcessPhiDetector(detector.config, detector.limits, detector.roster, d.processes)
+        source = RosterSource(settings.patients.url, settings.patients.key_file)
+        return ProcessPhiDetector(
+            detector.config,
+            detector.limits,
+            detector.roster,
+            d.processes,
+            roster_source=source if detector.roster is not None else None,
+        )
     return detector
 
 

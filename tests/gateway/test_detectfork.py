@@ -62,7 +62,7 @@ try:
         b"Subject: claim\\r\\n\\r\\nPatient John Smith, SSN 123-45-6789, DOB 01/02/1960, "
         b"seen for type 2 diabetes.\\r\\n"
     )
-    print("phi" if scan.decision.phi else "clean")
+    print("phi" if scan.phi else "clean")
 finally:
     pool.close()
 """

@@ -4,6 +4,7 @@ processes keep dying answered with 451, never let through."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -19,11 +20,13 @@ from detectors.config import DetectorConfig
 from detectors.extract import ExtractLimits
 from gateway import detectpool
 from gateway.detect import PhiDetector
-from gateway.detectpool import DetectionProcesses, ProcessPhiDetector
+from gateway.detectpool import DetectionProcesses, ProcessPhiDetector, RosterSource
 from gateway.message import RfcParser
 from gateway.model import DetectorError, Envelope
+from gateway.patients.roster import PatientRoster
 from tests.support.leak import MRN, OUTSIDER, PHI, SENDER, SURNAME, default_policy_gateway
 from tests.support.mail import text_mail
+from tests.support.patients import ROSTER_CSV, write_csv
 
 ENVELOPE = Envelope(SENDER, (OUTSIDER,))
 CLEAN = "Hi all, the office closes at noon on Friday for the staff lunch. Thanks, Helen"
@@ -122,7 +125,7 @@ def test_a_scan_past_its_time_budget_has_its_process_stopped(
         first = pool.scan(b"Subject: warm\r\n\r\nhello\r\n") and pool.pids()
         with pytest.raises(DetectorError, match="time budget"):
             pool.scan(raw)
-        assert pool.scan(b"Subject: again\r\n\r\nhello\r\n").decision.phi is False
+        assert pool.scan(b"Subject: again\r\n\r\nhello\r\n").phi is False
         assert pool.pids() and pool.pids() != first
     finally:
         pool.close()
@@ -141,7 +144,7 @@ def test_a_second_process_starts_only_when_scans_overlap() -> None:
 
         def scan() -> bool:
             both.wait(10)
-            return pool.scan(raw).decision.phi
+            return pool.scan(raw).phi
 
         with ThreadPoolExecutor(2) as run:
             assert list(run.map(lambda _: scan(), range(2))) == [True, True]
@@ -175,3 +178,173 @@ def test_the_gateway_scans_in_its_processes_and_survives_their_death(tmp_path: P
         assert clean.code == 250, clean.reply
         assert any(b"staff lunch" in content for content in clean.to(OUTSIDER))
         assert detector.small.pids() and detector.small.pids() != pids
+
+
+# ---- on the event loop (scan_async) --------------------------------------------------------------
+def test_a_scan_on_the_event_loop_finds_what_a_thread_scan_finds(
+    pooled: ProcessPhiDetector,
+) -> None:
+    """The loop's path gives the very Detection the thread's path gives, for PHI and clean
+    mail, and it is the path the pipeline takes for a small message only."""
+    cases = [_parsed(PHI), _parsed(CLEAN)]
+    marks: list[int] = []
+
+    async def on_loop() -> list[object]:
+        return [
+            await pooled.detect_async(m, ENVELOPE, lambda: marks.append(1))  # type: ignore[arg-type]
+            for m in cases
+        ]
+
+    found = asyncio.run(on_loop())
+    assert found == [pooled.detect(m, ENVELOPE) for m in cases]  # type: ignore[arg-type]
+    assert [d.phi for d in found] == [True, False]  # type: ignore[attr-defined]
+    assert marks == [1, 1], "the time budget's start was not marked once a scan"
+    assert all(pooled.detect_on_loop(m) for m in cases)  # type: ignore[arg-type]
+    big = _parsed(CLEAN + "\n" + "x" * (detectpool.LOOP_BYTES + 1))
+    assert not pooled.detect_on_loop(big)  # type: ignore[arg-type]
+
+
+def test_the_loop_keeps_running_while_a_process_scans_and_an_overrun_is_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While the loop waits for a process, other work on the loop goes on (the wait is not a
+    blocking read); past the budget the process is stopped and the next scan gets a new one."""
+    monkeypatch.setattr(detectpool, "OVERRUN_GRACE_S", 0.0)
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(time_budget_s=0.5), 1, "test")
+    body = (
+        "Dr. Alvarez saw Maria Lopez for diabetes (E11.9) again this week, nothing unusual. " * 12
+        + "\n"
+    ) * 150  # seconds of scanning, far past the budget
+    raw = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    ticks: list[float] = []
+
+    async def ticker(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> tuple[str, bool]:
+        await pool.scan_async(b"Subject: warm\r\n\r\nhello\r\n")
+        first = pool.pids()
+        stop = asyncio.Event()
+        tick = asyncio.ensure_future(ticker(stop))
+        try:
+            with pytest.raises(DetectorError, match="time budget") as failed:
+                await pool.scan_async(raw)
+        finally:
+            stop.set()
+            await tick
+        again = await pool.scan_async(b"Subject: again\r\n\r\nhello\r\n")
+        assert pool.pids() and pool.pids() != first
+        return str(failed.value), again.phi
+
+    try:
+        _, phi = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert phi is False
+    # 0.5 s of waiting at a tick every 10 ms: a blocking read would have allowed one or two.
+    assert len(ticks) >= 20, f"the loop ran {len(ticks)} times while the process scanned"
+
+
+def test_scans_on_the_loop_share_the_processes_and_a_killed_one_is_replaced() -> None:
+    """More scans at once than processes: each waits for one to come free, none is lost; a
+    process killed between messages is replaced on the loop's path too."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 2, "test")
+    body = ("Dr. Alvarez saw Maria Lopez for diabetes (E11.9) this week. " * 12 + "\n") * 5
+    phi = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    clean = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: lunch\r\n\r\n{CLEAN}\r\n".encode()
+
+    async def many() -> list[bool]:
+        found = await asyncio.gather(*(pool.scan_async(phi if i % 2 else clean) for i in range(8)))
+        return [d.phi for d in found]
+
+    try:
+        assert asyncio.run(many()) == [False, True] * 4
+        assert len(pool.pids()) == 2
+        os.kill(pool.pids()[0], signal.SIGKILL)
+        time.sleep(0.2)
+        assert asyncio.run(many()) == [False, True] * 4
+        assert len(pool.pids()) == 2
+    finally:
+        pool.close()
+
+
+def test_a_closed_pool_refuses_to_scan_on_the_loop() -> None:
+    """After close, the loop's path fails with DetectorError too."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    pool.close()
+    with pytest.raises(DetectorError, match="shut down"):
+        asyncio.run(pool.scan_async(b"Subject: x\r\n\r\ny\r\n"))
+
+
+# ---- the roster, matched in the processes -------------------------------------------------------
+def test_the_processes_match_the_patient_roster_themselves(
+    tmp_path: Path, patients_url: str, roster_key: Path
+) -> None:
+    """An MRN in the text, and mail about health to a patient's own address: the processes name
+    the rostered patient (from the roster's CSV), on both paths, as a scan here would."""
+    url, key = patients_url, roster_key
+    roster = PatientRoster(url, key)
+    assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
+    detector = ProcessPhiDetector(
+        DetectorConfig(), ExtractLimits(), roster, 1, roster_source=RosterSource(url, key)
+    )
+    by_mrn = _parsed("Chart for MRN 00012345: A1c 9.1%, metformin 1000 mg twice daily.")
+    to_patient = RfcParser().parse(
+        bytes(
+            text_mail(
+                SENDER,
+                "John.Smith@Gmail.com",
+                "Your results",
+                "Dear patient, your A1c came back at 8.2%. Please increase your metformin.",
+            )
+        )
+    )
+    to_them = Envelope(SENDER, ("John.Smith@Gmail.com",))
+    try:
+        detector.warm()
+        assert detector.detect(by_mrn, ENVELOPE).patients == ("R-100",)  # type: ignore[arg-type]
+        assert detector.detect(to_patient, to_them).patients == ("R-100",)  # type: ignore[arg-type]
+        # the same address as a mere outsider's copy: nobody
+        assert detector.detect(to_patient, ENVELOPE).patients == ()  # type: ignore[arg-type]
+
+        async def on_loop() -> object:
+            return await detector.detect_async(to_patient, to_them, lambda: None)  # type: ignore[arg-type]
+
+        assert asyncio.run(on_loop()) == detector.detect(to_patient, to_them)  # type: ignore[arg-type]
+        here = PhiDetector(roster=roster)
+        assert detector.detect(by_mrn, ENVELOPE) == here.detect(by_mrn, ENVELOPE)  # type: ignore[arg-type]
+    finally:
+        detector.close()
+        roster.close()
+
+
+def test_a_process_never_creates_the_roster_key_it_lacks(tmp_path: Path) -> None:
+    """The processes only read the roster: without its key file a lookup fails the scan (451
+    upstream), and no key is made that would match nothing the roster holds."""
+    url = f"sqlite:///{tmp_path / 'patients.db'}"
+    roster = PatientRoster(url, tmp_path / "roster.key")
+    assert roster.import_csv(write_csv(tmp_path, ROSTER_CSV)).ok
+    missing = tmp_path / "elsewhere" / "roster.key"
+    detector = ProcessPhiDetector(
+        DetectorConfig(), ExtractLimits(), roster, 1, roster_source=RosterSource(url, missing)
+    )
+    try:
+        detector.small.scan(b"Subject: warm\r\n\r\nhello\r\n")
+        with pytest.raises(DetectorError, match="roster key"):
+            detector.detect(
+                _parsed("Chart for MRN 00012345: A1c 9.1%, metformin."),  # type: ignore[arg-type]
+                ENVELOPE,
+            )
+        assert not missing.exists() and not missing.parent.exists()
+    finally:
+        detector.close()
+        roster.close()
+
+
+def test_a_roster_without_its_source_is_refused() -> None:
+    """A worker's roster with no place for the processes to open theirs is a wiring mistake: it
+    is refused at once, not discovered as unmatched patients."""
+    with pytest.raises(ValueError, match="roster_source"):
+        ProcessPhiDetector(DetectorConfig(), ExtractLimits(), object(), 1)  # type: ignore[arg-type]
