@@ -209,8 +209,9 @@ class Gateway:
             max_workers=2, thread_name_prefix="phigate-stage-large"
         )
         self._turns = Turns(STAGE_TURN_WAIT_S)
-        # Threads that only wait for a detection process (and then ask the roster): no turns,
-        # one for each scan the processes can run at once, small and large.
+        # Threads that only wait for a detection process: no turns, one for each scan the
+        # processes can run at once, small and large (a small message is awaited on the loop
+        # itself; these serve the large ones and a plugin detector that waits on processes).
         self._waiting = ThreadPoolExecutor(
             max_workers=2 * settings.detection.processes + 2,
             thread_name_prefix="phigate-detect-wait",
