@@ -348,3 +348,19 @@ def test_a_roster_without_its_source_is_refused() -> None:
     is refused at once, not discovered as unmatched patients."""
     with pytest.raises(ValueError, match="roster_source"):
         ProcessPhiDetector(DetectorConfig(), ExtractLimits(), object(), 1)  # type: ignore[arg-type]
+
+
+def test_the_gateway_scans_mail_on_both_sides_of_the_loop_limit(tmp_path: Path) -> None:
+    """Over SMTP: PHI at the end of a message just under the loop's limit (awaited on the event
+    loop) and of one over it (sent from a thread) is found either way, and neither copy leaves
+    in clear."""
+    filler = "The quarterly supply order is attached as discussed at the staff meeting.\n"
+    with default_policy_gateway(tmp_path, detection={"processes": 1}) as gateway:
+        for size in (detectpool.LOOP_BYTES - 4096, detectpool.LOOP_BYTES + 4096):
+            body = filler * (size // len(filler)) + "\n" + PHI
+            raw = text_mail(SENDER, OUTSIDER, "Chart", body).as_bytes(policy=SMTP)
+            near = abs(len(raw) - size) < 2048
+            assert near and (len(raw) <= detectpool.LOOP_BYTES) == (size < detectpool.LOOP_BYTES)
+            sent = gateway.send(raw)
+            assert sent.code == 250, sent.reply
+            assert not sent.leaked(OUTSIDER, SURNAME), f"PHI left in clear ({len(raw)} bytes)"
