@@ -63,6 +63,9 @@ LARGE_BYTES = 256 * 1024
 # Messages up to this size are written to a process from the event loop: a socket pair's buffer
 # takes them whole, so the write never waits for the process to read.
 LOOP_BYTES = 64 * 1024
+# How often a caller waiting for a busy pool looks again whether a dead process left room (it is
+# woken at once when a process comes free).
+RECHECK_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -254,8 +257,8 @@ class DetectionProcesses:
                     self._all.append(started)
                     return started
             try:
-                # Woken at least twice a second to see whether a dead process left room.
-                return self._idle.get(timeout=0.5)
+                # Woken at least every RECHECK_S to see whether a dead process left room.
+                return self._idle.get(timeout=RECHECK_S)
             except queue.Empty:
                 continue
 
@@ -288,11 +291,17 @@ class DetectionProcesses:
             waiter = loop.create_future()
             with self._lock:
                 self._waiters.append((loop, waiter))
-            # Woken when a process comes free, and at least twice a second to see whether a dead
-            # process left room.
-            timer = loop.call_later(0.5, _wake, waiter)
+            # Woken when a process comes free, and at least every RECHECK_S to see whether a
+            # dead process left room.
+            timer = loop.call_later(RECHECK_S, _wake, waiter)
             try:
                 await waiter
+            except BaseException:
+                if waiter.done() and not waiter.cancelled():
+                    # Woken for a process that came free, but leaving without it (the caller
+                    # gave up): the next waiter gets the turn instead of waiting for its timer.
+                    self._wake_next()
+                raise
             finally:
                 timer.cancel()
                 with self._lock:
@@ -302,6 +311,10 @@ class DetectionProcesses:
     def _give_back(self, proc: _Process) -> None:
         """Make ``proc`` idle again and wake one event-loop caller waiting for a process."""
         self._idle.put(proc)
+        self._wake_next()
+
+    def _wake_next(self) -> None:
+        """Wake the first event-loop caller waiting for a process, if any."""
         with self._lock:
             if not self._waiters:
                 return

@@ -364,3 +364,31 @@ def test_the_gateway_scans_mail_on_both_sides_of_the_loop_limit(tmp_path: Path) 
             sent = gateway.send(raw)
             assert sent.code == 250, sent.reply
             assert not sent.leaked(OUTSIDER, SURNAME), f"PHI left in clear ({len(raw)} bytes)"
+
+
+def test_a_freed_process_handed_to_a_caller_that_gave_up_goes_to_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pool's only process is busy and two loop callers wait. The process comes free and
+    the first is woken for it, but it is cancelled before it resumes: the second gets the process
+    at once. (Its own periodic look-again is pushed out of reach, so only the hand-over can
+    wake it.)"""
+    monkeypatch.setattr(detectpool, "RECHECK_S", 3600.0)
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+
+    async def scenario() -> bool:
+        await pool.scan_async(b"Subject: warm\r\n\r\nhello\r\n")
+        proc = pool._idle.get_nowait()  # the only process, now busy as far as callers can see
+        first = asyncio.ensure_future(pool._take_async())
+        second = asyncio.ensure_future(pool._take_async())
+        await asyncio.sleep(0.01)  # both wait
+        pool._give_back(proc)  # wakes the first waiter
+        first.cancel()  # before it resumes
+        got = await asyncio.wait_for(second, 30)  # a lost hand-over would wait an hour
+        pool._give_back(got)
+        return got is proc and first.cancelled()
+
+    try:
+        assert asyncio.run(scenario())
+    finally:
+        pool.close()
