@@ -26,7 +26,7 @@ from gateway.model import Detection, Envelope, ParsedMessage
 from gateway.notices.context import SAFE_EXTENSIONS
 from gateway.registry import Registry, resolve
 
-if TYPE_CHECKING:  # the detection processes' fork server imports this module: no store code
+if TYPE_CHECKING:  # types only: this light half loads no store or scanner code itself
     from gateway.patients.roster import RosterMatches
     from gateway.scanning import Scanner
 

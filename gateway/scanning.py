@@ -4,8 +4,8 @@ This is the heavy half of the detect stage: importing it loads the extractors (P
 HTML, OCR) and the engine's recognizers and spaCy. The fork server of the detection processes
 imports it once (gateway.detect_preload), `phigate scan` imports it, and an in-thread
 PhiDetector imports it on first use. A gateway that scans in detection processes never imports
-it in its workers: they keep gateway.detect's light half (the roster, the summary, the
-Detection).
+it in its workers: the processes run both halves (the scan here, then gateway.detect's roster
+matches and summary) and answer with the Detection.
 """
 
 from __future__ import annotations
