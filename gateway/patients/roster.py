@@ -87,9 +87,9 @@ class _Lookups:
     Each lookup is one SELECT ended by a rollback, so no transaction stays open between
     messages (on SQLite the connection is in autocommit: a read never takes the write lock).
     A connection that fails is dropped, and the lookup tried once more on a fresh one; a second
-    failure is raised (the scan then fails, and the message is answered 451). The connection is
-    kept for one thread's lookups (a detection process asks from its one thread; SQLite's driver
-    refuses a connection from another thread).
+    failure is raised (the scan then fails, and the message is answered 451). No lock guards the
+    kept connection: it serves one thread at a time (a detection process asks from its one
+    thread).
     """
 
     _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
