@@ -243,14 +243,20 @@ class DetectionProcesses:
             raise DetectorError("the detection processes are shut down")
         return len(self._all) + self._starting < self.processes
 
+    def _idle_now(self) -> _Process | None:
+        """An idle process, if one is waiting (never blocks)."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return None
+
     def _take(self) -> _Process:
         """An idle process; else a new one if fewer than `processes` live; else the first to
         come free (a second process starts only when two scans overlap)."""
         while True:
-            try:
-                return self._idle.get_nowait()
-            except queue.Empty:
-                pass
+            idle = self._idle_now()
+            if idle is not None:
+                return idle
             with self._lock:
                 if self._room():
                     started = self._start()
@@ -267,10 +273,9 @@ class DetectionProcesses:
         one to come free without blocking the loop."""
         loop = asyncio.get_running_loop()
         while True:
-            try:
-                return self._idle.get_nowait()
-            except queue.Empty:
-                pass
+            idle = self._idle_now()
+            if idle is not None:
+                return idle
             with self._lock:
                 start = self._room()
                 if start:

@@ -78,6 +78,21 @@ ROSTER_COLUMNS = ("roster_id", "name", "first_name", "last_name", "dob", "mrn", 
 NAME, DOB, MRN, EMAIL = "name", "dob", "mrn", "email"
 
 
+def _owners_of(
+    asked: set[tuple[str, str]], rows: Callable[[list[str], list[str]], Iterable[Any]]
+) -> dict[tuple[str, str], set[str]]:
+    """`PatientRoster._owners` over ``rows(kinds, digests)``, the (kind, hash, roster_id) rows
+    whose kind and hash are among those given, asked for in chunks of `_IN_CHUNK` digests."""
+    owners: dict[tuple[str, str], set[str]] = {}
+    kinds = sorted({kind for kind, _d in asked})
+    digests = sorted({d for _kind, d in asked})
+    for k in range(0, len(digests), _IN_CHUNK):
+        for kind, digest, rid in rows(kinds, digests[k : k + _IN_CHUNK]):
+            if (kind, digest) in asked:
+                owners.setdefault((kind, digest), set()).add(rid)
+    return owners
+
+
 class _Lookups:
     """`PatientRoster.match`'s query on one database connection of its own, written for the
     driver: a reading roster (a detection process's) asks it for nearly every message, and
@@ -105,20 +120,16 @@ class _Lookups:
         return engine.dialect.paramstyle in cls._MARKS
 
     def owners(self, asked: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
-        """As `PatientRoster._owners`."""
-        owners: dict[tuple[str, str], set[str]] = {}
-        kinds = sorted({kind for kind, _d in asked})
-        digests = sorted({d for _kind, d in asked})
-        for k in range(0, len(digests), _IN_CHUNK):
-            chunk = digests[k : k + _IN_CHUNK]
+        """As `PatientRoster._owners`, with this class's query."""
+
+        def rows(kinds: list[str], digests: list[str]) -> Iterable[Any]:
             sql = (
-                f"SELECT kind, hash, roster_id FROM {identifiers.name} "
-                f"WHERE kind IN ({self._marks(len(kinds))}) AND hash IN ({self._marks(len(chunk))})"
+                f"SELECT kind, hash, roster_id FROM {identifiers.name} WHERE kind IN "
+                f"({self._marks(len(kinds))}) AND hash IN ({self._marks(len(digests))})"
             )
-            for kind, digest, rid in self._rows(sql, (*kinds, *chunk)):
-                if (kind, digest) in asked:
-                    owners.setdefault((kind, digest), set()).add(rid)
-        return owners
+            return self._rows(sql, (*kinds, *digests))
+
+        return _owners_of(asked, rows)
 
     def _marks(self, n: int) -> str:
         return ", ".join([self.mark] * n)
@@ -653,15 +664,10 @@ class PatientRoster:
     def _owners(conn: Connection, asked: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
         """Each (kind, digest) of ``asked`` that the roster holds, with the ids holding it: one
         query for every kind (a digest is looked up with its kind, so kinds never mix)."""
-        owners: dict[tuple[str, str], set[str]] = {}
-        kinds = sorted({kind for kind, _d in asked})
-        digests = sorted({d for _kind, d in asked})
-        for k in range(0, len(digests), _IN_CHUNK):
-            rows = conn.execute(_OWNERS, {"kinds": kinds, "digests": digests[k : k + _IN_CHUNK]})
-            for kind, digest, rid in rows:
-                if (kind, digest) in asked:
-                    owners.setdefault((kind, digest), set()).add(rid)
-        return owners
+        return _owners_of(
+            asked,
+            lambda kinds, digests: conn.execute(_OWNERS, {"kinds": kinds, "digests": digests}),
+        )
 
     def ids_by_email(self, address: str) -> tuple[str, ...]:
         """Every roster id that lists this address (a shared family mailbox gives several)."""
