@@ -133,6 +133,8 @@ class _Widener:
         # ones the rewriting tracks itself
         self.base = int(pattern.flags) & ~(_I | _M | _S | _X)
         self.version1 = bool(int(pattern.flags) & _V1)
+        # the positive lookaround `group` has just read, as ("=" or "<=", its widened body)
+        self.look: tuple[str, str] | None = None
 
     # ---- reading ---------------------------------------------------------------------------
     def peek(self, k: int = 0) -> str:
@@ -140,30 +142,48 @@ class _Widener:
         return self.src[j] if j < len(self.src) else ""
 
     def run(self, flags: int) -> str:
-        out = self.sequence(flags)
+        out = self.sequence(flags, top=True)
         if self.i != len(self.src):
             raise Unsupported(f"unbalanced ')' at {self.i}")
         return out
 
-    def sequence(self, flags: int) -> str:
-        """Alternatives up to the closing ')' of the current group (not consumed)."""
+    def sequence(self, flags: int, *, top: bool = False) -> str:
+        """Alternatives up to the closing ')' of the current group (not consumed).
+
+        At the top of the pattern a positive lookaround at either end of an alternative is kept
+        as text the alternative consumes (`_edge_lookaround`); everywhere else it is dropped.
+        """
         out: list[str] = []
+        lead = True  # nothing consumed yet in this alternative
+        trail: str | None = None  # a lookahead that nothing consumed has followed yet
         while self.i < len(self.src) and self.peek() != ")":
             ch = self.peek()
             if ch == "|":
                 self.i += 1
-                out.append("|")
+                out.append((trail or "") + "|")
+                lead, trail = True, None
                 continue
             if flags & _X and self.skip_verbose():
                 continue
             if ch == "(" and self.peek(1) == "?" and self.inline_flags_only():
                 flags = self.read_inline_flags(flags)
                 continue
+            self.look = None
             atom = self.atom(flags)
+            look, self.look = self.look, None
             quant = self.quantifier(flags)
+            if top and look is not None and not quant:
+                kind, body = look
+                if kind == "=" and trail is None:
+                    trail = body
+                elif kind == "<=" and lead and trail is None:
+                    out.append(body)
+                    lead = False
+                continue
             if atom:
                 out.append(atom + quant)
-        return "".join(out)
+                lead, trail = False, None
+        return "".join(out) + (trail or "")
 
     def skip_verbose(self) -> bool:
         ch = self.peek()
@@ -241,6 +261,7 @@ class _Widener:
         self.i += 1  # "("
         src = self.src
         keep = True
+        look = ""
         inner_flags = flags
         if self.peek() == "?":
             rest = src[self.i + 1 :]
@@ -253,9 +274,11 @@ class _Widener:
             if rest.startswith((":", ">", "|")):
                 self.i += 2
             elif rest.startswith(("=", "!")):
+                look = rest[0]
                 self.i += 2
                 keep = False
             elif rest.startswith(("<=", "<!")):
+                look = rest[:2]
                 self.i += 3
                 keep = False
             elif rest.startswith("P="):  # a back-reference by name: any text at all
@@ -279,6 +302,8 @@ class _Widener:
         if self.peek() != ")":
             raise Unsupported("unterminated group")
         self.i += 1
+        if look in ("=", "<=") and body:
+            self.look = (look, f"(?:{body})")  # for `sequence` at the top of the pattern
         if not keep or not body:
             return ""  # a lookaround: dropped, so the pattern matches at least as much
         return f"(?:{body})"

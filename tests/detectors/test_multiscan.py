@@ -34,7 +34,14 @@ DEV = Path("/work/shared/corpus/dev")
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        (r"(?<![\w])ab(?=c)", "ab"),  # lookarounds go
+        (r"(?<![\w])ab(?=c)", "ab(?:c)"),  # a negative lookaround goes; a trailing lookahead
+        (r"(?<=x)ab(?!c)", "(?:x)ab"),  # and a leading lookbehind are consumed at the top
+        (r"a(?=b)c", "ac"),  # a lookahead with more after it goes
+        (r"a(?=b)(?=c)", "a(?:b)"),  # of two lookaheads at one place, one is kept
+        (r"^(?<=x)a", r"\Aa"),  # a lookbehind after an anchor goes
+        (r"(?:a(?=b))c|d(?=e)", r"(?:a)c|d(?:e)"),  # in a group: dropped; per alternative
+        (r"a(?=b)?", "a"),  # a repeated lookaround goes
+        (r"a(?=b(?=c)d)", "a(?:bd)"),  # inside a kept lookahead, lookarounds go
         (r"\bab\B", "ab"),  # so do word boundaries
         (r"(?i)k", "[Kk\\x{212a}]"),  # the Kelvin sign folds to k
         (r"(?i)x", "[Xx]"),
@@ -93,6 +100,11 @@ CONSTRUCTS: list[tuple[str, str]] = [
     (r"(?s)a.b", "a\nb"),
     (r"a.b", "a-b"),
     (r"(?=ab)a", "ab"),
+    (r"(?<![\w])\p{Lu}\p{Ll}+,?[ \t](?=\d{1,3}[ \t]?[MF](?![\w&])|(?:is|was) allergic)", "Ann 45 F"),
+    (r"(?<=[,\t|])[ \t]{0,3}\p{Lu}{2}(?=\b)", "x,\tAB"),
+    (r"x(?=y)|(?<=\d)z(?=\w)", "1zé"),
+    (r"\d(?=\d{2})\d", "123"),  # a lookahead with more after it must not be consumed
+    (r"\p{Ll}(?<=[a-c]\p{Ll})\d", "ab7"),  # nor a lookbehind with something before it
     (r"(?>a+)b", "aab"),
     (r"a{2,40}b", "aaab"),
     (r"(?i)[a-k]{2}", "Kk"),
@@ -186,6 +198,24 @@ def test_a_rewriting_that_narrows_is_caught(monkeypatch: pytest.MonkeyPatch) -> 
     lost = {p for p, _ in misses(narrow, texts)}
     assert r"(?i)kelvin" in lost
     assert r"\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+" in lost
+
+
+def test_consuming_a_lookaround_in_the_middle_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check can fail for lookarounds too: consume every positive lookaround, not only the
+    ones at an alternative's ends, and the examples find what the databases wrongly skip."""
+    texts = [t for _, example in CONSTRUCTS for t in variants(example)]
+    texts += [example for _, example in CONSTRUCTS]
+    real = multiscan.widen
+
+    def consume_all(p: regex.Pattern[str]) -> str:
+        source = p.pattern.replace("(?=", "(?:").replace("(?<=", "(?:")
+        return real(regex.compile(source, p.flags))
+
+    monkeypatch.setattr(multiscan, "widen", consume_all)
+    careless = MultiScan([regex.compile(p) for p, _ in CONSTRUCTS], cache=False)
+    lost = {p for p, _ in misses(careless, texts)}
+    assert r"\d(?=\d{2})\d" in lost
+    assert r"\p{Ll}(?<=[a-c]\p{Ll})\d" in lost
 
 
 # ---- the recognizers' own patterns, on the corpora ----------------------------------------------
