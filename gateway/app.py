@@ -189,8 +189,10 @@ class Gateway:
             settings.audit.anchor_file,
             node_id=settings.node.id,
         )
-        # Group commit: messages in flight together share one transaction and one fsync.
-        self.audit_writer = AuditWriter(self.audit)
+        # Group commit: messages in flight together share one transaction and one fsync; a
+        # record waits a moment for the records of the other messages in flight.
+        self.in_flight = 0
+        self.audit_writer = AuditWriter(self.audit, in_flight=lambda: self.in_flight)
         self.services = Services(settings, self.audit.keyed_hash, self.audit, metrics=self.metrics)
         self.roster = LazyRoster(self.services)
         # The one builder `phigate policy test` and the console use too, so they cannot drift.
@@ -334,9 +336,13 @@ class Gateway:
         `gate` is the SMTP session's say on the final dot; without one the relay commits freely.
         """
         deliverer = GatedRelay(self.relay, gate) if gate is not None else None
-        verdict = await self.pipeline.run(envelope, raw, deliverer=deliverer)
-        self.metrics.message(verdict.action, verdict.reply.code)
-        seq = await self.record(verdict)
+        self.in_flight += 1
+        try:
+            verdict = await self.pipeline.run(envelope, raw, deliverer=deliverer)
+            self.metrics.message(verdict.action, verdict.reply.code)
+            seq = await self.record(verdict)
+        finally:
+            self.in_flight -= 1
         if self.settings.console.own_domains and verdict.reply.code == 250:
             # Not awaited: between the next hop's 250 and ours, a node that dies makes the
             # client send the message again (docs/multinode.md), so nothing optional runs there.

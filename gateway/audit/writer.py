@@ -12,6 +12,13 @@ at once (the previous batch was one entry), a steady crowd of concurrent session
 together without waiting out the timer, and nothing waits longer than `max_wait_ms` for
 company. Before the first batch the target is `max_batch`.
 
+Under a load that comes back one message at a time (each message's record follows its own
+scan, a few milliseconds after the last), the previous batch is one entry and every record
+would be a commit of its own: about 0.3 ms of CPU each, against 0.04 ms an entry in a batch of
+eight. So when the gateway says other messages are in flight (`in_flight`: messages it is
+processing, each of which will append), a batch also waits, up to `max_wait_ms`, for up to
+`busy_batch` entries. A message alone in the gateway is still committed at once.
+
 The anchor and witness files (`AuditLog.flush_anchor`: two more fsyncs, about as much CPU as
 the commit itself) are written at most once per `anchor_lag_ms` (100 ms), for the newest
 commit: a commit after a quiet spell is anchored at once, one within the lag of the last anchor
@@ -32,6 +39,7 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -92,9 +100,13 @@ class AuditWriter:
         max_batch: int = 256,
         max_wait_ms: float = 2.0,
         anchor_lag_ms: float = 100.0,
+        in_flight: Callable[[], int] | None = None,
+        busy_batch: int = 4,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
+        if busy_batch < 1:
+            raise ValueError("busy_batch must be at least 1")
         if max_wait_ms < 0:
             raise ValueError("max_wait_ms must not be negative")
         if anchor_lag_ms < 0:
@@ -111,6 +123,12 @@ class AuditWriter:
         self._closing = False
         # Entries the next batch waits for: the previous batch's size (see the module doc).
         self._target = max_batch
+        # How many messages the gateway is processing (read from this thread: an int), and
+        # how many entries a batch waits for while others are in flight.
+        self._in_flight = in_flight
+        self._busy_batch: Final = min(busy_batch, max_batch)
+        # What the batch being gathered waits for (`append` wakes the thread when it is met).
+        self._want = max_batch
         self._inflight: list[_Pending] = []
         self._stats = WriterStats()
         # A daemon thread so a forgotten close() cannot hang interpreter exit; close()
@@ -143,7 +161,7 @@ class AuditWriter:
             self._queue.append(_Pending(entry, future, loop, time.monotonic()))
             # The thread only needs waking when it may be idle (first entry) or when the
             # batch it waits for is complete.
-            if len(self._queue) == 1 or len(self._queue) >= self._target:
+            if len(self._queue) == 1 or len(self._queue) >= self._want:
                 self._cond.notify()
         return await future
 
@@ -197,7 +215,14 @@ class AuditWriter:
             if not self._queue:
                 return None
             deadline = self._queue[0].queued_at + self._max_wait_s
-            while len(self._queue) < self._target and not self._closing:
+            target = self._target
+            if self._in_flight is not None and target < self._busy_batch:
+                # messages in flight beyond those already queued will append soon
+                coming = self._in_flight() - len(self._queue)
+                if coming > 0:
+                    target = min(self._busy_batch, len(self._queue) + coming)
+            self._want = target
+            while len(self._queue) < target and not self._closing:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break

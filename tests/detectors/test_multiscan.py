@@ -100,7 +100,10 @@ CONSTRUCTS: list[tuple[str, str]] = [
     (r"(?s)a.b", "a\nb"),
     (r"a.b", "a-b"),
     (r"(?=ab)a", "ab"),
-    (r"(?<![\w])\p{Lu}\p{Ll}+,?[ \t](?=\d{1,3}[ \t]?[MF](?![\w&])|(?:is|was) allergic)", "Ann 45 F"),
+    (
+        r"(?<![\w])\p{Lu}\p{Ll}+,?[ \t](?=\d{1,3}[ \t]?[MF](?![\w&])|(?:is|was) allergic)",
+        "Ann 45 F",
+    ),
     (r"(?<=[,\t|])[ \t]{0,3}\p{Lu}{2}(?=\b)", "x,\tAB"),
     (r"x(?=y)|(?<=\d)z(?=\w)", "1zé"),
     (r"\d(?=\d{2})\d", "123"),  # a lookahead with more after it must not be consumed

@@ -181,10 +181,50 @@ def test_a_cancelled_caller_still_gets_its_record_written(audit_log: AuditLog) -
     _assert_chain(audit_log, 2)
 
 
+@pytest.mark.parametrize("others", [2, None])
+def test_a_record_waits_for_the_messages_in_flight(audit_log: AuditLog, others: int | None) -> None:
+    """After a batch of one (a quiet spell), a record commits alone at once; while the gateway
+    says two other messages are in flight, it waits for their records and the three share one
+    commit. (The wait is a second, fifty milliseconds are given: nothing hangs on the clock.)"""
+
+    async def scenario() -> tuple[list[int], AuditWriter, bool]:
+        writer = AuditWriter(
+            audit_log,
+            max_batch=50,
+            max_wait_ms=1_000.0,
+            in_flight=(lambda: 1 + others) if others is not None else None,
+            busy_batch=3,
+        )
+        try:
+            # the first batch waits out max_wait for max_batch, then sets the target to one
+            seqs = [await writer.append(make_entry(audit_log, 1))]
+            second = asyncio.create_task(writer.append(make_entry(audit_log, 2)))
+            await asyncio.sleep(0.05)
+            alone = second.done()
+            rest = await _append_all(writer, audit_log, range(3, 5))
+            return [*seqs, await second, *rest], writer, alone
+        finally:
+            await writer.close()
+
+    seqs, writer, alone = asyncio.run(scenario())
+    assert seqs == [1, 2, 3, 4]
+    stats = writer.stats
+    assert stats.committed == 4
+    if others:
+        assert not alone
+        assert (stats.batches, stats.largest_batch) == (2, 3)
+    else:
+        assert alone
+        assert stats.batches >= 3
+    _assert_chain(audit_log, 4)
+
+
 def test_bad_settings_are_refused(audit_log: AuditLog) -> None:
     """A batch size below one or a negative wait or anchor lag is a clear error."""
     with pytest.raises(ValueError, match="max_batch"):
         AuditWriter(audit_log, max_batch=0)
+    with pytest.raises(ValueError, match="busy_batch"):
+        AuditWriter(audit_log, busy_batch=0)
     with pytest.raises(ValueError, match="max_wait_ms"):
         AuditWriter(audit_log, max_wait_ms=-1)
     with pytest.raises(ValueError, match="anchor_lag_ms"):
