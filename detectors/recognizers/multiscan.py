@@ -9,7 +9,10 @@ The answer must never be wrong in one direction: a pattern that matches must be 
 pattern is given to Hyperscan as `widen` rewrites it, a pattern that matches everything the
 original matches (and maybe more), in Hyperscan's prefilter mode, which may widen it further:
 
-* assertions are dropped: lookarounds, word boundaries, ``$`` outside multiline mode;
+* assertions are dropped: lookarounds, word boundaries, ``$`` outside multiline mode; except
+  that at the top of the pattern a positive lookahead that nothing consumed follows, or a
+  positive lookbehind that nothing consumed precedes, is kept as text its alternative consumes
+  (``Ann(?=, 45 F)`` as ``Ann(?:, 45 F)``): where the original matches, so does that;
 * every character class and class escape (``\\w``, ``\\p{Lu}``, ``[^,;]``) keeps its ASCII
   members, worked out by the regex module itself, and takes every non-ASCII character beside them
   unless it is a plain set of ASCII characters;
@@ -150,8 +153,9 @@ class _Widener:
     def sequence(self, flags: int, *, top: bool = False) -> str:
         """Alternatives up to the closing ')' of the current group (not consumed).
 
-        At the top of the pattern a positive lookaround at either end of an alternative is kept
-        as text the alternative consumes (`_edge_lookaround`); everywhere else it is dropped.
+        At the top of the pattern (``top``) a positive lookaround at either end of an
+        alternative is kept as text the alternative consumes (see the module doc); everywhere
+        else it is dropped.
         """
         out: list[str] = []
         lead = True  # nothing consumed yet in this alternative
