@@ -185,7 +185,8 @@ def test_a_cancelled_caller_still_gets_its_record_written(audit_log: AuditLog) -
 def test_a_record_waits_for_the_messages_in_flight(audit_log: AuditLog, others: int | None) -> None:
     """After a batch of one (a quiet spell), a record commits alone at once; while the gateway
     says two other messages are in flight, it waits for their records and the three share one
-    commit. (The wait is a second, fifty milliseconds are given: nothing hangs on the clock.)"""
+    commit. (The wait is a second and the check comes after a quarter of one: a wide margin
+    either way on a loaded machine.)"""
 
     async def scenario() -> tuple[list[int], AuditWriter, bool]:
         writer = AuditWriter(
@@ -199,7 +200,7 @@ def test_a_record_waits_for_the_messages_in_flight(audit_log: AuditLog, others: 
             # the first batch waits out max_wait for max_batch, then sets the target to one
             seqs = [await writer.append(make_entry(audit_log, 1))]
             second = asyncio.create_task(writer.append(make_entry(audit_log, 2)))
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.25)
             alone = second.done()
             rest = await _append_all(writer, audit_log, range(3, 5))
             return [*seqs, await second, *rest], writer, alone
