@@ -34,6 +34,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.support.deploy import REPO_ROOT
 from tests.support.gateway import Received, SinkController, SinkHandler
@@ -357,6 +358,43 @@ def compose_command() -> list[str]:
     return [found, "-f", str(COMPOSE / "compose.yaml")]
 
 
+def published_ports() -> list[int]:
+    """The host ports deploy/compose/compose.yaml publishes ("host:container" under ports)."""
+    spec = yaml.safe_load((COMPOSE / "compose.yaml").read_text(encoding="utf-8"))
+    return sorted(
+        int(str(entry).split(":")[-2])
+        for service in spec["services"].values()
+        for entry in service.get("ports", ())
+    )
+
+
+def taken_ports() -> list[int]:
+    """The published ports something on the host already listens on."""
+    taken = []
+    for port in published_ports():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("0.0.0.0", port))
+            except OSError:
+                taken.append(port)
+    return taken
+
+
+def not_running(filters: tuple[str, ...]) -> str:
+    """What podman says of a service's containers that are not running: their state and the
+    last lines each logged."""
+    every = podman("ps", "-a", "--format", "{{.Names}}\t{{.Status}}", *filters)
+    lines = [f"containers: {every.stdout.strip() or 'none'} {every.stderr.strip()}"]
+    for row in every.stdout.splitlines():
+        name = row.split("\t", 1)[0]
+        error = podman("inspect", "--format", "{{.State.Error}}", name)
+        logs = podman("logs", "--tail", "20", name)
+        lines.append(f"{name}'s error: {error.stdout.strip() or 'none'} {error.stderr.strip()}")
+        lines.append(f"last lines of {name}:\n{logs.stdout}{logs.stderr}")
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True)
 class Stack:
     """The running compose project and a sink on its front network standing in for the internet."""
@@ -365,14 +403,15 @@ class Stack:
 
     @staticmethod
     def container(service: str) -> str:
-        """Return the container name of a compose service."""
-        result = podman(
-            "ps", "--format", "{{.Names}}",
+        """Return the container name of a compose service; if it is not running, fail with its
+        state and last log lines."""
+        filters = (
             "--filter", "label=com.docker.compose.project=phigate",
             "--filter", f"label=com.docker.compose.service={service}",
         )  # fmt: skip
+        result = podman("ps", "--format", "{{.Names}}", *filters)
         names = result.stdout.split()
-        assert len(names) == 1, f"{service}: {names} {result.stderr}"
+        assert len(names) == 1, f"{service}: {names} {result.stderr}\n{not_running(filters)}"
         return names[0]
 
     def exec(self, service: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -406,6 +445,11 @@ def stack(image: str) -> Iterator[Stack]:
         "CONTAINERS_CONF": str(CACHE / "containers.conf"),
         "PHIGATE_POSTGRES_IMAGE": "localhost/postgres-standin:15",
     }
+    taken = taken_ports()
+    assert not taken, (
+        f"host ports {taken} that deploy/compose publishes are taken, so its containers could "
+        "not start (is `make run`'s demo running? its portal listens on 8443)"
+    )
     command = compose_command()
     up = subprocess.run(
         [*command, "up", "-d"], env=env, capture_output=True, text=True, timeout=600, check=False
