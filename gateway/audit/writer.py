@@ -125,7 +125,7 @@ class AuditWriter:
         self._target = max_batch
         # How many messages the gateway is processing (read from this thread: an int), and
         # how many entries a batch waits for while others are in flight.
-        self._in_flight = in_flight
+        self._messages_in_flight = in_flight
         self._busy_batch: Final = min(busy_batch, max_batch)
         # What the batch being gathered waits for (`append` wakes the thread when it is met).
         self._want = max_batch
@@ -216,9 +216,9 @@ class AuditWriter:
                 return None
             deadline = self._queue[0].queued_at + self._max_wait_s
             target = self._target
-            if self._in_flight is not None and target < self._busy_batch:
+            if self._messages_in_flight is not None and target < self._busy_batch:
                 # messages in flight beyond those already queued will append soon
-                coming = self._in_flight() - len(self._queue)
+                coming = self._messages_in_flight() - len(self._queue)
                 if coming > 0:
                     target = min(self._busy_batch, len(self._queue) + coming)
             self._want = target
