@@ -153,12 +153,18 @@ def test_a_second_process_starts_only_when_scans_overlap() -> None:
         pool.close()
 
 
-def test_a_closed_pool_refuses_to_scan() -> None:
-    """After close, a scan fails with DetectorError instead of starting processes again."""
+@pytest.mark.parametrize("on_the_loop", [False, True])
+def test_a_closed_pool_refuses_to_scan(on_the_loop: bool) -> None:
+    """After close, a scan (from a thread or on the loop) fails with DetectorError instead of
+    starting processes again."""
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
     pool.close()
+    raw = b"Subject: x\r\n\r\ny\r\n"
     with pytest.raises(DetectorError, match="shut down"):
-        pool.scan(b"Subject: x\r\n\r\ny\r\n")
+        if on_the_loop:
+            asyncio.run(pool.scan_async(raw))
+        else:
+            pool.scan(raw)
 
 
 def test_the_gateway_scans_in_its_processes_and_survives_their_death(tmp_path: Path) -> None:
@@ -268,14 +274,6 @@ def test_scans_on_the_loop_share_the_processes_and_a_killed_one_is_replaced() ->
         assert len(pool.pids()) == 2
     finally:
         pool.close()
-
-
-def test_a_closed_pool_refuses_to_scan_on_the_loop() -> None:
-    """After close, the loop's path fails with DetectorError too."""
-    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
-    pool.close()
-    with pytest.raises(DetectorError, match="shut down"):
-        asyncio.run(pool.scan_async(b"Subject: x\r\n\r\ny\r\n"))
 
 
 # ---- the roster, matched in the processes -------------------------------------------------------
