@@ -27,16 +27,20 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy.engine import Connection, Engine
 
 from gateway.model import ConfigError
 from gateway.storage.database import prepare_schema
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported where a migration runs, not with this module: the detection processes'
+# fork server loads the stores' schemas (to read the patient roster) but never migrates, and
+# importing Alembic cost it 0.12 s of every start (docs/performance.md).
 
 _log = logging.getLogger("phigate.storage")
 
@@ -74,6 +78,8 @@ class StoreSchema:
 
 def alembic_config(store: StoreSchema, connection: Connection | None = None) -> Config:
     """An Alembic configuration for `store`'s history, running on `connection` if given."""
+    from alembic.config import Config
+
     here = migrations_dir()
     cfg = Config(str(here / "alembic.ini"), ini_section=store.name)
     cfg.set_section_option(store.name, "script_location", str(here))
@@ -91,6 +97,8 @@ def prepare(engine: Engine, store: StoreSchema) -> None:
 
 def upgrade(conn: Connection, store: StoreSchema) -> None:
     """Adopt a database made by `create_all` if need be, then `upgrade head`, on `conn`."""
+    from alembic import command
+
     cfg = alembic_config(store, conn)
     if not current_revisions(conn, store):
         baseline = _baseline_to_adopt(conn, store)
@@ -102,6 +110,8 @@ def upgrade(conn: Connection, store: StoreSchema) -> None:
 
 def current_revisions(conn: Connection, store: StoreSchema) -> tuple[str, ...]:
     """The revisions `store`'s version table records (empty when it has none)."""
+    from alembic.migration import MigrationContext
+
     ctx = MigrationContext.configure(conn, opts={"version_table": store.version_table})
     return tuple(ctx.get_current_heads())
 
@@ -132,6 +142,8 @@ def _baseline_to_adopt(conn: Connection, store: StoreSchema) -> str | None:
 
 def baseline_shape(store: StoreSchema, revision: str) -> TableShape:
     """The tables `store`'s history has made at `revision`, built in a scratch SQLite database."""
+    from alembic import command
+
     scratch = sa.create_engine("sqlite://")
     try:
         with scratch.begin() as conn:
