@@ -72,6 +72,13 @@ def wanted_early(args: Sequence[str]) -> bool:
     )
 
 
+def wanted_for(settings: Any) -> bool:
+    """Whether a worker with these settings scans in detection processes (`detection.detector`
+    phi and `detection.processes` above 0), read off the loaded settings."""
+    detection = settings.detection
+    return bool(detection.detector == "phi" and detection.processes > 0)
+
+
 def stop() -> None:
     """Stop this process's fork server, if it started one.
 

@@ -381,6 +381,10 @@ def run_supervised(loader: SettingsLoader, settings: Settings) -> int:
                 _die_with_parent(supervisor)
                 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
                     signal.signal(sig, signal.SIG_DFL)
+                if detectfork.wanted_for(settings):
+                    # As `phigate serve` does for one worker (gateway.cli.boot): the fork
+                    # server loads the engine beside this worker's own setup, not after it.
+                    detectfork.start()
                 sock = listening_socket(settings.listen, reuse_port=True)
                 code = asyncio.run(Worker(loader, settings, serve_metrics=False).run(sock))
             except BaseException as exc:  # noqa: BLE001 - a worker must never return into the parent's code

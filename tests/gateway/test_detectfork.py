@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.detectfork import wanted_early
+from gateway.config import Settings
+from gateway.detectfork import wanted_early, wanted_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,6 +46,24 @@ def test_early_start_follows_flags_and_config(
 def test_a_missing_config_file_starts_nothing(tmp_path: Path) -> None:
     """serve fails on a missing file; no fork server is started for it."""
     assert wanted_early(["--config", str(tmp_path / "absent.yaml")]) is False
+
+
+@pytest.mark.parametrize(
+    ("detection", "wanted"),
+    [
+        ({}, True),
+        ({"processes": 1}, True),
+        ({"processes": 0}, False),  # scans on the worker's own threads
+        ({"detector": "null"}, False),
+        ({"detector": "null", "processes": 2}, False),
+    ],
+)
+def test_a_forked_worker_starts_its_server_when_it_scans_in_processes(
+    detection: dict[str, object], wanted: bool
+) -> None:
+    """With several workers each starts its own fork server first thing after the fork
+    (gateway.ops.server), read off the loaded settings."""
+    assert wanted_for(Settings.model_validate({"detection": detection})) is wanted
 
 
 # A worker that scans one message in a detection process, run as a script from elsewhere (as
