@@ -17,8 +17,13 @@ PACKAGES = ("gateway", "detectors")
 # Build-time scripts that are not part of the running gateway and import their tools lazily.
 SCRIPTS = {"detectors/data/build_terms.py"}
 # Imports that must run late, with the reason. prometheus_client reads PROMETHEUS_MULTIPROC_DIR
-# once, when first imported, and the gateway sets it per worker after start-up.
-LATE_IMPORTS = {("gateway/ops/metrics.py", "prometheus_client")}
+# once, when first imported, and the gateway sets it per worker after start-up. Alembic is loaded
+# only where a store migrates: the detection processes' fork server imports the stores' schemas
+# on the critical path of every start and never migrates (tests/gateway/test_detect_preload.py).
+LATE_IMPORTS = {
+    ("gateway/ops/metrics.py", "prometheus_client"),
+    ("gateway/storage/migrate.py", "alembic"),
+}
 
 
 def _modules() -> dict[str, Path]:
