@@ -899,6 +899,9 @@ def _called_name(func: ast.expr) -> str:
 _active: list[MultiScan | None] = [None]
 # the texts asked about since the last `forget`, by identity (a recognizer may scan a slice)
 _last: dict[int, tuple[str, set[int] | None]] = {}
+# the text asked about last and its candidates, as one tuple (swapped whole, so a thread never
+# reads one text's candidates for another): most calls ask about the same text as the last
+_current: list[tuple[str, set[int] | None] | None] = [None]
 _lock = threading.Lock()
 _builder: list[threading.Thread | None] = [None]
 
@@ -913,6 +916,7 @@ def install(scan: MultiScan | None) -> None:
     with _lock:
         _active[0] = scan
         _last.clear()
+        _current[0] = None
 
 
 def active() -> MultiScan | None:
@@ -962,24 +966,36 @@ def _build(patterns: Callable[[], list[Pattern]]) -> None:
 
 
 def absent(pattern: Pattern, text: str) -> bool:
-    """Whether the installed databases show that ``pattern`` cannot match ``text``."""
+    """Whether the installed databases show that ``pattern`` cannot match ``text``.
+
+    Called a hundred times and more per text (every pattern a recognizer may run), so the
+    common case, the same text as the last call and a pattern asked before, is two lookups.
+    """
     scan = _active[0]
     if scan is None:
         return False
-    pid = scan.pattern_id(pattern)
-    if pid is None:
+    pid = scan.ids.get(pattern, -1)
+    if pid == -1:
+        pid = scan.pattern_id(pattern)
+    if pid is None:  # not held: never skipped, and no reason to scan the text for it
         return False
+    cur = _current[0]
+    found = cur[1] if cur is not None and cur[0] is text else _found(scan, text)
+    return found is not None and pid not in found
+
+
+def _found(scan: MultiScan, text: str) -> set[int] | None:
+    """The candidates of ``text``: remembered since the last `forget`, or scanned now."""
     seen = _last.get(id(text))
-    if seen is not None and seen[0] is text:
-        found = seen[1]
-    else:
-        found = scan.candidates(text)
+    if seen is None or seen[0] is not text:
         if len(_last) >= 16:
             _last.clear()
-        _last[id(text)] = (text, found)
-    return found is not None and pid not in found
+        seen = _last[id(text)] = (text, scan.candidates(text))
+    _current[0] = seen
+    return seen[1]
 
 
 def forget() -> None:
     """Drop the remembered texts (no message text stays referenced between messages)."""
     _last.clear()
+    _current[0] = None

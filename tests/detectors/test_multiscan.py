@@ -311,6 +311,39 @@ def test_absent_only_for_patterns_held(shared_scan: MultiScan) -> None:
         multiscan.install(shared_scan)
 
 
+def test_absent_answers_for_the_text_asked_about(shared_scan: MultiScan) -> None:
+    """`absent` remembers the last text's candidates; asking about texts in turn (and from two
+    threads at once) must never answer one text with another's candidates."""
+    texts = corpus_texts()[:120]
+    patterns = list(shared_scan.held.values())
+    want = {
+        (i, k): (found := shared_scan.candidates(t)) is not None
+        and shared_scan.by_key[(p.pattern, int(p.flags))] not in found
+        for i, t in enumerate(texts)
+        for k, p in enumerate(patterns)
+    }
+    # the answers differ from text to text, or this would prove nothing
+    assert len({tuple(want[(i, k)] for k in range(len(patterns))) for i in range(10)}) > 3
+    got: list[dict[tuple[int, int], bool]] = [{}, {}]
+
+    def ask(n: int, order: list[int]) -> None:
+        for k, p in enumerate(patterns):
+            for i in order:  # every pattern over every text: the text changes on each call
+                got[n][(i, k)] = multiscan.absent(p, texts[i])
+            multiscan.forget()
+
+    order = list(range(len(texts)))
+    threads = [
+        threading.Thread(target=ask, args=(0, order)),
+        threading.Thread(target=ask, args=(1, order[::-1])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == [want, want]
+
+
 def test_threads_get_their_own_scratch(shared_scan: MultiScan) -> None:
     texts = corpus_texts()[:200]
     want = [shared_scan.candidates(t) for t in texts]
