@@ -156,7 +156,9 @@ def _between(
     """Matches of ``pattern`` in ``text[pos:endpos]`` (offsets into ``text``), within the budget:
     a record's own fields are read where the record is, never by rescanning the text before it."""
     try:
-        yield from pattern.finditer(text, pos, min(endpos, len(text)), timeout=timeout)
+        # all of them first: the regex module's clock would also count the caller's time
+        # between matches (see recognizers.base._budgeted)
+        return iter(list(pattern.finditer(text, pos, min(endpos, len(text)), timeout=timeout)))
     except TimeoutError as exc:
         raise RegexTimeout("pattern exceeded its time budget") from exc
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import regex
 
@@ -55,3 +57,33 @@ def test_some_shipped_patterns_run_without_the_budget() -> None:
     patterns = [r.pattern for r in default_recognizers(DetectorConfig()) if hasattr(r, "pattern")]
     linear = [p for p in patterns if not needs_budget(p)]
     assert linear and len(linear) < len(patterns)
+
+
+def test_the_budget_counts_the_pattern_not_its_reader() -> None:
+    """The regex module's clock runs until its iterator is done: taken one match at a time,
+    it also counted the caller's work between matches, and a recognizer reading a table's
+    header for every cell of a long CSV export timed out. Only the matching counts now."""
+    pattern = regex.compile(r"\d+")
+    assert needs_budget(pattern)
+    text = " 12" * 200
+    seen = 0
+    for _ in finditer(pattern, text, 0.05):
+        spent = time.process_time()
+        while time.process_time() - spent < 0.001:  # 1 ms of the caller's own work a match
+            pass
+        seen += 1
+    assert seen == 200  # 0.2 s of the caller's time, four times the budget
+
+
+def test_the_records_reader_budget_counts_the_pattern_alone() -> None:
+    """The same for the machine-record readers' windowed scans (records._between)."""
+    from detectors.recognizers.records import _between
+
+    text = " 12" * 200
+    seen = 0
+    for _ in _between(regex.compile(r"\d+"), text, 0, len(text), 0.05):
+        spent = time.process_time()
+        while time.process_time() - spent < 0.001:
+            pass
+        seen += 1
+    assert seen == 200
