@@ -14,6 +14,7 @@ from detectors.recognizers.gates import (
     context_absent,
     gate_words,
     needs_budget,
+    text_memo,
     word_gated,
 )
 
@@ -202,6 +203,11 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
     quotes has rows with more cells than its header where a free-text cell holds commas
     ("HPV positive, cytology negative"): their cells left of the header's last column still sit
     under their headers, so such rows (up to three cells more) stay in the block for them.
+    The block is looked for at most ``max_lines_up`` rows up.
+
+    Every cell of a table asks this, so what is found is kept for the text (`text_memo`): each
+    row is split and climbed past once, not once for every cell below it (a CSV export of a
+    thousand rows took seconds).
     """
     lo, hi = line_bounds(text, start)
     line = text[lo:hi].rstrip("\r")
@@ -212,30 +218,101 @@ def table_cell(text: str, start: int, max_lines_up: int = 400) -> tuple[str, str
     col = next((k for k, (a, b) in enumerate(cells) if a <= start - lo <= b), -1)
     if col < 0 or len(cells) < 3:
         return "", ""
-    header = ""
-    cur = lo
-    for _ in range(max_lines_up):
-        if cur == 0:
-            break
-        prev_lo = text.rfind("\n", 0, cur - 1) + 1
-        prev = text[prev_lo : cur - 1].rstrip("\r")
-        if not prev.strip() and prev_lo > 0:
-            prev_lo = text.rfind("\n", 0, prev_lo - 1) + 1
-            prev = text[prev_lo : text.find("\n", prev_lo)].rstrip("\r")
-        if not prev.strip():
-            break
-        n = len(split_cells(prev, sep))
-        if n != len(cells) and not _ragged_csv(sep, n, len(cells), col):
-            break
-        header = prev
-        cur = prev_lo
-    if not header or header == line:
+    rows = _Rows(text)
+    top = rows.header_row(lo, sep, len(cells), col, max_lines_up)
+    if top is None:
+        return "", ""
+    header = rows.line(top)
+    if header == line:
         return "", ""
     head = split_cells(header, sep)
     if len(head) != len(cells) and not _ragged_csv(sep, len(head), len(cells), col):
         return "", ""
     a, b = head[col]
     return header[a:b].strip().strip('"'), sep
+
+
+class _Rows:
+    """A text's rows as `table_cell` climbs them, with what it learns kept in `text_memo`."""
+
+    __slots__ = ("memo", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.memo = text_memo(text)
+
+    def line(self, lo: int) -> str:
+        """The row starting at ``lo``, without its line end."""
+        end = self.text.find("\n", lo)
+        return self.text[lo : len(self.text) if end < 0 else end].rstrip("\r")
+
+    def above(self, cur: int) -> int | None:
+        """The start of the row above the row starting at ``cur``: the line before it, or the one
+        before that past a single blank line; None at the top or past two blank lines."""
+        key = ("above", cur)
+        try:
+            found: int | None = self.memo[key]
+            return found
+        except KeyError:
+            pass
+        found = None
+        if cur > 0:
+            text = self.text
+            prev_lo = text.rfind("\n", 0, cur - 1) + 1
+            prev = text[prev_lo : cur - 1].rstrip("\r")
+            if not prev.strip() and prev_lo > 0:
+                prev_lo = text.rfind("\n", 0, prev_lo - 1) + 1
+                prev = self.line(prev_lo)
+            if prev.strip():
+                found = prev_lo
+        self.memo[key] = found
+        return found
+
+    def width(self, lo: int, sep: str) -> int:
+        """How many cells the row starting at ``lo`` has, split at ``sep``."""
+        key = ("width", lo, sep)
+        try:
+            n: int = self.memo[key]
+        except KeyError:
+            n = self.memo[key] = len(split_cells(self.line(lo), sep))
+        return n
+
+    def header_row(self, lo: int, sep: str, m: int, col: int, limit: int) -> int | None:
+        """The start of the topmost row of the unbroken run above ``lo`` (at most ``limit`` rows
+        up) whose rows line up with a row of ``m`` cells at column ``col``; None if none does."""
+        count, top = self._run(lo, sep, m, col)
+        if count <= limit:
+            return top
+        cur: int | None = lo
+        for _ in range(limit):  # a block taller than the limit: its row ``limit`` rows up
+            assert cur is not None
+            cur = self.above(cur)
+        return cur
+
+    def _run(self, lo: int, sep: str, m: int, col: int) -> tuple[int, int | None]:
+        """(how many rows in a row above ``lo`` line up, the topmost of them), unbounded."""
+        memo = self.memo
+        climbed: list[tuple[int, int]] = []
+        cur = lo
+        while True:
+            got = memo.get(("run", cur, sep, m, col))
+            if got is not None:
+                break
+            p = self.above(cur)
+            if p is None:
+                memo[("run", cur, sep, m, col)] = (0, None)
+                break
+            n = self.width(p, sep)
+            if n != m and not _ragged_csv(sep, n, m, col):
+                memo[("run", cur, sep, m, col)] = (0, None)
+                break
+            climbed.append((cur, p))
+            cur = p
+        for c, p in reversed(climbed):
+            count, top = memo[("run", p, sep, m, col)]
+            memo[("run", c, sep, m, col)] = (count + 1, top if count else p)
+        run: tuple[int, int | None] = memo[("run", lo, sep, m, col)]
+        return run
 
 
 def _ragged_csv(sep: str, n: int, m: int, col: int) -> bool:

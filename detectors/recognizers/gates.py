@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import regex
 
@@ -166,13 +166,25 @@ def _lower(text: str) -> str:
 
 
 _last_lower: list[tuple[str, str]] = [("", "")]
+# What a recognizer's helpers work out about the text being scanned (base.table_cell's rows),
+# for one text at a time: swapped whole, so a thread never reads another text's entries.
+_text_memo: list[tuple[str, dict[Any, Any]]] = [("", {})]
+
+
+def text_memo(text: str) -> dict[Any, Any]:
+    """A dict of memos about ``text``; a fresh one when another text was asked about last."""
+    last = _text_memo[0]
+    if last[0] is not text:
+        last = _text_memo[0] = (text, {})
+    return last[1]
 
 
 def forget_text() -> None:
-    """Drop the remembered last text, its words and its lower-cased copy: a scan's caller calls
-    this when done, so no message text stays referenced between messages."""
+    """Drop the remembered last text, its words, its lower-cased copy and its memos: a scan's
+    caller calls this when done, so no message text stays referenced between messages."""
     _last_words[0] = _TextWords("", frozenset())
     _last_lower[0] = ("", "")
+    _text_memo[0] = ("", {})
     multiscan.forget()
 
 
