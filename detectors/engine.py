@@ -1204,6 +1204,7 @@ def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         return (
             m.start >= 2
             and text.startswith("(", m.start - 1)
+            and p.end <= m.start - 1  # the name ends before the bracket, not anywhere after
             and text[p.end : m.start - 1].strip(" \t") == ""
             and m.start - p.end <= 3
         )
