@@ -17,6 +17,7 @@ staff names, business contacts and bare dates never count.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -165,15 +166,9 @@ def rule_decision(findings: Sequence[Finding], thresholds: DecisionThresholds) -
         score = min(1.0, max(score, strong[0].score) + 0.05)
         behind.append(health[0])
     for first, second in t.identity_pairs:
-        pairs = [
-            (x, y)
-            for x in usable
-            if x.entity == first
-            for y in usable
-            if y.entity == second and _beside(x, y)
-        ]
-        if pairs:
-            x, y = max(pairs, key=lambda p: p[0].score * p[1].score)
+        found = _best_pair(usable, first, second)
+        if found is not None:
+            x, y = found
             if x.score * y.score > score:
                 score = x.score * y.score
                 reasons.append(f"patient identified by {x.describe()} with {y.describe()}")
@@ -192,6 +187,35 @@ def rule_decision(findings: Sequence[Finding], thresholds: DecisionThresholds) -
 def _beside(a: Finding, b: Finding, gap: int = 40) -> bool:
     """`b` right after `a` in one part ("Ann Lee (DOB 3/4/1950)"): one person's identifiers."""
     return a.part == b.part and 0 <= b.start - a.end <= gap
+
+
+def _best_pair(
+    usable: Sequence[Finding], first: str, second: str, gap: int = 40
+) -> tuple[Finding, Finding] | None:
+    """The ``first`` and ``second`` finding `_beside` each other with the highest product of
+    scores (the first such pair in the findings' order on a tie), or None.
+
+    The ``second`` findings of each part are looked up by start (bisection): a table's every
+    name against its every date was quadratic."""
+    seconds: dict[str, tuple[list[int], list[tuple[int, Finding]]]] = {}
+    for k, y in enumerate(usable):
+        if y.entity == second:
+            seconds.setdefault(y.part, ([], []))[1].append((k, y))
+    for starts, ys in seconds.values():
+        ys.sort(key=lambda ky: ky[1].start)
+        starts.extend(y.start for _, y in ys)
+    best: tuple[Finding, Finding] | None = None
+    top = 0.0
+    for x in usable:
+        if x.entity != first or x.part not in seconds:
+            continue
+        starts, ys = seconds[x.part]
+        near = ys[bisect_left(starts, x.end) : bisect_right(starts, x.end + gap)]
+        for _, y in sorted(near, key=lambda ky: ky[0]):  # the findings' order, for ties
+            product = x.score * y.score
+            if best is None or product > top:
+                best, top = (x, y), product
+    return best
 
 
 def _why_not(

