@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right, insort
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from functools import lru_cache
@@ -536,9 +536,9 @@ class PhiEngine:
                 if m.entity == "PERSON" and m.role in ("patient", "list")
             }
             raw[i] = _old_date_beside(t, raw[i])
-            health = [m for m in raw[i] if m.category == "health" and m.score >= 0.6]
+            health = _ByStart(m for m in raw[i] if m.category == "health" and m.score >= 0.6)
             births = sorted((m for m in raw[i] if m.entity == "DOB"), key=lambda m: m.start)
-            some_health = [m for m in raw[i] if m.category == "health" and m.score >= 0.5]
+            some_health = _ByStart(m for m in raw[i] if m.category == "health" and m.score >= 0.5)
             breaks = [b.end() for b in SENTENCE_BREAK.finditer(t)] if some_health else []
             # A clinical note or a patient speaking of their own health: contact details outside
             # the signature and the office's own are the patient's, and names need no sentence.
@@ -717,9 +717,10 @@ class PhiEngine:
         """Drop NER names that are drugs/clinical words or sit on a health term; dedupe spans."""
         raw = _without_placeholder_rows(text, raw)
         blocks = [m for m in raw if m.recognizer == "street_address_block"]
+        within = _Spans((b.start, b.end) for b in blocks)
 
         def in_block(m: RawMatch) -> bool:
-            return any(b.start <= m.start and m.end <= b.end for b in blocks)
+            return within.contains(m.start, m.end)
 
         def town_of_block(m: RawMatch) -> bool:
             # "515 route Aurélie, Gravel Ouest": the words after a street's comma are its town.
@@ -788,18 +789,17 @@ class PhiEngine:
                 ):
                     continue
             kept.append(m)
-        # An address block subsumes the street, unit and PO-box pieces found inside it.
-        blocks = [m for m in kept if m.entity == "STREET_ADDRESS"]
+        # An address block subsumes the street, unit and PO-box pieces found inside it (a longer
+        # one containing it: starting before it and reaching its end, or starting with it and
+        # reaching past it).
+        streets = _Spans((m.start, m.end) for m in kept if m.entity == "STREET_ADDRESS")
         kept = [
             m
             for m in kept
             if m.entity != "STREET_ADDRESS"
-            or not any(
-                b is not m
-                and b.start <= m.start
-                and m.end <= b.end
-                and b.end - b.start > m.end - m.start
-                for b in blocks
+            or not (
+                streets.contains(m.start, m.end, strictly_before=True)
+                or streets.contains(m.start, m.end + 1)
             )
         ]
         kept = _join_name_pieces(text, [_cut_possessive(text, m) for m in kept])
@@ -938,7 +938,7 @@ def _sentence_of(pos: int, breaks: list[int]) -> int:
     return bisect_right(breaks, pos)
 
 
-def _service_for(text: str, name: RawMatch, health: list[RawMatch], breaks: list[int]) -> bool:
+def _service_for(text: str, name: RawMatch, health: _ByStart, breaks: list[int]) -> bool:
     """A name a health service is for: "refill albuterol HFA #90 for Ann Roe", "orders for Ann"."""
     if CARE_DOCUMENT_FOR.search(text, max(0, name.start - 60), name.start):
         return True
@@ -947,11 +947,11 @@ def _service_for(text: str, name: RawMatch, health: list[RawMatch], breaks: list
     k = _sentence_of(name.start, breaks)
     return any(
         h.end <= name.start and name.start - h.end <= 80 and _sentence_of(h.start, breaks) == k
-        for h in health
+        for h in health.starting(name.start - 80 - health.longest, name.start + 1)
     )
 
 
-def _first_person_health(text: str, health: list[RawMatch], breaks: list[int]) -> bool:
+def _first_person_health(text: str, health: _ByStart, breaks: list[int]) -> bool:
     """Whether the writer speaks of their own health ("my sugars", "I ran out of my inhaler")."""
     for h in health:
         k = _sentence_of(h.start, breaks)
@@ -1027,7 +1027,7 @@ def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:
     ]
 
 
-def _own_voice(text: str, health: list[RawMatch], breaks: list[int]) -> bool:
+def _own_voice(text: str, health: _ByStart, breaks: list[int]) -> bool:
     """Whether the writer tells of their own (or their child's) health: then they sign as the
     patient ("I can't hear without it", "my depression last year"), or says they are one with
     health information in the text ("I have been a patient for 11 years", "I came to your
@@ -1068,13 +1068,11 @@ def _signature_start(text: str) -> int:
     return len(text)
 
 
-def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+def _subject_of_care(text: str, name: RawMatch, health: _ByStart) -> bool:
     """A name whose own sentence goes on to its health: "Joe Roe's eGFR", "Ann needs her MRI"."""
     end = SENTENCE_END.search(text, name.end, min(len(text), name.end + 200))
     stop = end.start() if end else min(len(text), name.end + 200)
-    for h in health:
-        if not name.end <= h.start < stop:
-            continue
+    for h in health.starting(name.end, stop):
         between = text[name.end : h.start]
         if NAME_THEN_HEALTH.match(between):
             return True
@@ -1093,8 +1091,7 @@ def _subject_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
     nxt = SENTENCE_BREAK.search(text, first.end(), min(len(text), first.end() + 200))
     stop = nxt.start() if nxt else min(len(text), first.end() + 200)
     return any(
-        first.end() <= h.start < stop and PRONOUN_CARE.match(text, first.end(), h.start)
-        for h in health
+        PRONOUN_CARE.match(text, first.end(), h.start) for h in health.starting(first.end(), stop)
     )
 
 
@@ -1110,7 +1107,7 @@ NOT_OWN_CARE_AFTER = re.compile(
 )
 
 
-def _their_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+def _their_care(text: str, name: RawMatch, health: _ByStart) -> bool:
     """A name (a title may have made it a provider's) that opens its sentence, when the text goes
     on within 400 characters to "their"/"his"/"her" own condition: the person is the patient."""
     lead = text.rfind("\n", 0, name.start) + 1
@@ -1118,10 +1115,9 @@ def _their_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
     if not SENTENCE_LEAD.fullmatch(before):
         return False
     stop = min(len(text), name.end + 400)
-    for h in health:
+    for h in health.starting(name.end + 1, stop):
         if (
-            name.end < h.start < stop
-            and h.entity in ("DIAGNOSIS", "ICD10")
+            h.entity in ("DIAGNOSIS", "ICD10")
             and THEIR_CARE.search(text, max(name.end, h.start - 60), h.start)
             and not NOT_OWN_CARE_AFTER.match(text, h.end)
         ):
@@ -1256,7 +1252,7 @@ def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
     return []
 
 
-def _row_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+def _row_of_care(text: str, name: RawMatch, health: _ByStart) -> bool:
     """A list row that starts with a name and goes on to a health item on the same line:
     "> Олег Цушко - Salbutamol inhaler x1 - STILL OWED", "Ann Lee | metformin 500 mg"."""
     start = text.rfind("\n", 0, name.start) + 1
@@ -1264,18 +1260,17 @@ def _row_of_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
     end = len(text) if end < 0 else end
     # ... or that ends with the name after a dash: "RPM alert: BP 170/109 mmHg - Josefa Saura"
     if ROW_TAIL.fullmatch(text, name.end, end) and DASH_BEFORE.search(text, start, name.start):
-        return any(start <= h.start and h.end <= name.start for h in health)
+        return any(h.end <= name.start for h in health.starting(start, name.start + 1))
     if not ROW_LEAD.fullmatch(text, start, name.start) or not ROW_SEPARATOR.match(text, name.end):
         return False
-    return any(name.end < h.start < end for h in health)
+    return bool(health.starting(name.end + 1, end))
 
 
-def _possessed_care(text: str, name: RawMatch, health: list[RawMatch]) -> bool:
+def _possessed_care(text: str, name: RawMatch, health: _ByStart) -> bool:
     """A name whose possessive owns a health finding, weak ones too: "Berit Solheim's ferritin"."""
-    for h in health:
-        if name.end <= h.start <= name.end + 40 and POSSESSED.match(text, name.end, h.start):
-            return True
-    return False
+    return any(
+        POSSESSED.match(text, name.end, h.start) for h in health.starting(name.end, name.end + 41)
+    )
 
 
 def _calendar_date(value: str) -> bool:
@@ -1372,6 +1367,28 @@ def _dedupe_names(findings: list[Finding]) -> list[Finding]:
     return sorted(others + kept, key=lambda f: (f.part, f.start, f.end))
 
 
+class _ByStart:
+    """Matches in start order, those starting in a range found by bisection: the checks made
+    for every name of a text read only the health findings near it (every name against every
+    finding was quadratic in a long table)."""
+
+    def __init__(self, matches: Iterable[RawMatch]) -> None:
+        self.items = sorted(matches, key=lambda m: m.start)
+        self.starts = [m.start for m in self.items]
+        #: the longest match's length, to find those ending in a range
+        self.longest = max((m.end - m.start for m in self.items), default=0)
+
+    def __iter__(self) -> Iterator[RawMatch]:
+        return iter(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def starting(self, lo: int, hi: int) -> list[RawMatch]:
+        """The matches with ``lo <= start < hi``, in start order."""
+        return self.items[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
+
+
 class _Spans:
     """Spans (start, end) that can be asked whether any overlaps a given one, by bisection."""
 
@@ -1389,6 +1406,12 @@ class _Spans:
         """Whether a span starts before ``end`` and ends after ``start``."""
         i = bisect_left(self.starts, end)  # the spans starting before ``end``
         return i > 0 and self.reach[i - 1] > start
+
+    def contains(self, start: int, end: int, *, strictly_before: bool = False) -> bool:
+        """Whether a span starts at or before ``start`` (before it, ``strictly_before``) and
+        ends at or after ``end``."""
+        i = (bisect_left if strictly_before else bisect_right)(self.starts, start)
+        return i > 0 and self.reach[i - 1] >= end
 
 
 def _in_firm(text: str, start: int, end: int) -> bool:
