@@ -19,6 +19,8 @@ from datetime import date
 
 import pytest
 
+from bench.tables import FIRSTS, LASTS, hl7_batch
+from bench.tables import csv_export as export
 from detectors import engine
 from detectors.decision import _beside, _best_pair
 from detectors.engine import PhiEngine
@@ -28,23 +30,6 @@ from detectors.recognizers.base import RawMatch, has_context
 from detectors.recognizers.contact import FAX_CONTEXT, PhoneRecognizer
 from detectors.recognizers.names import _SPLIT, NOT_NAME_WORDS, NameRecognizer, _word_char
 from detectors.recognizers.phones import phone_candidates
-
-FIRSTS = ["Ann", "Maria", "John", "Wei", "Fatima", "Olu", "Pierre", "Sven", "Aiko", "Carlos"]
-LASTS = ["Lee", "Garcia", "Smith", "Chen", "Khan", "Adeyemi", "Dubois", "Berg", "Tanaka", "Ruiz"]
-DIAGNOSES = ["Type 2 diabetes", "Hypertension", "Asthma", "COPD", "Hypothyroidism"]
-
-
-def export(rows: int, seed: int = 3) -> str:
-    """A practice's patient list as a CSV export: MRN, name, date of birth, phone, diagnosis."""
-    rng = random.Random(seed)
-    lines = ["MRN,Patient Name,DOB,Phone,Diagnosis"]
-    for _ in range(rows):
-        lines.append(
-            f"{rng.randint(1000000, 9999999)},{rng.choice(FIRSTS)} {rng.choice(LASTS)},"
-            f"{rng.randint(1, 12):02d}/{rng.randint(1, 28):02d}/{rng.randint(1930, 2015)},"
-            f"(555) {rng.randint(200, 999)}-{rng.randint(1000, 9999)},{rng.choice(DIAGNOSES)}"
-        )
-    return "\n".join(lines)
 
 
 @pytest.fixture(scope="module")
@@ -84,21 +69,6 @@ def calls(eng: PhiEngine, text: str) -> int:
     finally:
         sys.setprofile(None)
     return n
-
-
-def hl7_batch(messages: int, seed: int = 4) -> str:
-    """A batch of HL7 v2 admissions: MSH, PID (MRN, name, birth date, address, phone), DG1."""
-    rng = random.Random(seed)
-    segments = []
-    for i in range(messages):
-        segments += [
-            f"MSH|^~\\&|EPIC|CLINIC|LAB|HOSP|20250101120000||ADT^A01|{i}|P|2.5",
-            f"PID|1||{rng.randint(100000, 999999)}^^^MRN||{rng.choice(LASTS).upper()}^"
-            f"{rng.choice(FIRSTS).upper()}||19{rng.randint(30, 99)}0{rng.randint(1, 9)}15|F|||"
-            f"1 Main St^^Springfield^IL^62701||(555)201-{rng.randint(1000, 9999)}",
-            "DG1|1||E11.9^Type 2 diabetes mellitus^I10",
-        ]
-    return "\r\n".join(segments)
 
 
 @pytest.mark.parametrize("table", [export, hl7_batch], ids=["csv-export", "hl7-batch"])
