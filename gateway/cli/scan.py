@@ -1,7 +1,13 @@
 """`phigate scan`: run PHI detection over files, folders, mboxes or standard input.
 
 Output is masked by default: entity types, offsets, scores and masked previews. The matched text
-itself is shown only with --show-matches, and only on a terminal.
+itself is shown only with --show-matches, and only on a terminal. `--config` scans with the
+detection settings of a gateway config (the practice's domains, MRN patterns, thresholds).
+
+An item whose scan fails (a pattern over its time budget, a file a parser cannot read) is
+reported as not scanned, with the error's type, and the others are scanned; the exit status is
+then 1. A message that could not be scanned is not known to be clean: its record's "phi" is
+null and its band "unscannable".
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ from typing import IO, Any
 from detectors.config import DetectorConfig
 from detectors.extract import AttachmentCache, Extraction, extract_message, extract_text_file
 from detectors.findings import TYPE_MAP, Finding
+from detectors.recognizers import RegexTimeout
 from gateway.cli.command import Command, CommandFailed
 from gateway.cli.context import Context
-from gateway.cli.exits import EXIT_OK
+from gateway.cli.exits import EXIT_FAILED, EXIT_OK
+from gateway.cli.options import config_option
 from gateway.detect import merge_parts
+from gateway.model import PhigateError
 from gateway.scanning import shared_engine
 
 
@@ -163,8 +172,38 @@ class Scanner:
         }
 
 
+def failed_record(path: str, exc: Exception, started: float) -> dict[str, Any]:
+    """The record of an item whose scan raised: not scanned, so not known to be clean.
+
+    Only the error's type is given for another library's error, whose message may quote the
+    text it read; phigate's own errors (a regex over its budget among them) say what happened
+    without any of it.
+    """
+    ours = isinstance(exc, PhigateError | RegexTimeout)
+    detail = f"{type(exc).__name__}: {exc}" if ours and str(exc) else type(exc).__name__
+    return {
+        "path": path,
+        "phi": None,
+        "score": None,
+        "band": "unscannable",
+        "probability": None,
+        "contributions": [],
+        "findings": [],
+        "unscannable": [
+            {"part": "message", "origin": "scan", "reason": "scan-failed", "detail": detail}
+        ],
+        "reasons": [f"the scan failed ({detail}): not known to be clean"],
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
 def render_human(record: dict[str, Any], out: IO[str]) -> None:
     """A table of findings with masked previews, then the decision and its reasons."""
+    if record["phi"] is None:
+        out.write(f"{record['path']}: not scanned ({record['elapsed_ms']:.1f} ms)\n")
+        for reason in record["reasons"]:
+            out.write(f"  because: {reason}\n")
+        return
     verdict = "PHI" if record["phi"] else "no PHI"
     if record.get("band") == "uncertain":
         verdict = "uncertain (treated as PHI for outsiders)"
@@ -188,6 +227,7 @@ def render_human(record: dict[str, Any], out: IO[str]) -> None:
 
 
 def _options(parser: argparse.ArgumentParser) -> None:
+    config_option(parser, help="scan with this gateway config's detection settings")
     parser.add_argument(
         "paths", nargs="+", metavar="PATH", help=".eml file, folder, mbox, or - for stdin"
     )
@@ -201,7 +241,8 @@ def _options(parser: argparse.ArgumentParser) -> None:
 
 
 def scan(ctx: Context, args: argparse.Namespace) -> int:
-    """Scan every item; exit 0 when all were scanned, 2 on a bad path or refused option."""
+    """Scan every item; exit 0 when all were scanned, 1 when one or more could not be (each
+    reported), 2 on a bad path or refused option."""
     out = sys.stdout
     if args.show_matches and not out.isatty():
         raise CommandFailed(
@@ -210,10 +251,15 @@ def scan(ctx: Context, args: argparse.Namespace) -> int:
     total = count_items(args.paths)
     progress = sys.stderr.isatty() and (total is None or total > 1)
     scanner = Scanner(ctx.settings.detection.engine, text_mode=args.text)
-    done = 0
+    done = failed = 0
     try:
         for item in iter_items(args.paths, sys.stdin.buffer):
-            record = scanner.scan(item, args.show_matches)
+            started = time.perf_counter()
+            try:
+                record = scanner.scan(item, args.show_matches)
+            except Exception as exc:  # noqa: BLE001 - reported for this item; the rest go on
+                record = failed_record(item.path, exc, started)
+                failed += 1
             if args.json:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
             else:
@@ -228,6 +274,9 @@ def scan(ctx: Context, args: argparse.Namespace) -> int:
     finally:
         if progress:
             sys.stderr.write("\n")
+    if failed:
+        print(f"phigate scan: {failed} of {done} not scanned (see their records)", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from contextlib import redirect_stdout
 from pathlib import Path
 from unittest.mock import patch
 
+from gateway.cli.scan import Scanner
 from tests.support import REPO
 from tests.support.cli import phigate
 from tests.support.corpus import corpus_dir
@@ -156,3 +157,44 @@ def test_the_cli_scans_the_dev_corpus():
     assert len(recs) == 160
     correct = sum(r["phi"] == (labels[Path(r["path"]).name] == "phi") for r in recs)
     assert correct >= 150, f"only {correct}/160 messages classified right"
+
+
+def test_a_config_gives_the_scan_its_detection_settings(tmp_path: Path, capsys):
+    """`--config` reads the gateway config's detection settings: with a regex budget of a
+    microsecond the patient mail cannot be scanned, and says so (exit 1, not a traceback)."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    config = tmp_path / "phigate.yaml"
+    config.write_text("detection:\n  engine:\n    regex_timeout_s: 0.000001\n")
+    code, out = _scan(["--json", "--config", str(config), str(tmp_path / "a.eml")])
+    assert code == 1
+    (record,) = [json.loads(line) for line in out.splitlines()]
+    assert record["phi"] is None and record["band"] == "unscannable"
+    assert record["unscannable"][0]["detail"] == "RegexTimeout: pattern exceeded its time budget"
+    assert "1 of 1 not scanned" in capsys.readouterr().err
+    code, out = _scan(["--json", str(tmp_path / "a.eml")])  # the defaults scan it
+    assert code == 0 and json.loads(out)["phi"] is True
+
+
+def test_an_item_that_fails_is_reported_and_the_rest_are_scanned(tmp_path: Path):
+    """One failing message costs only its own record; another library's error message (which
+    may quote the text it read) is left out, its type kept."""
+    (tmp_path / "a_bad.eml").write_bytes(_patient_mail())
+    (tmp_path / "b.eml").write_bytes(_patient_mail())
+    real = Scanner.scan
+
+    def scan(self: Scanner, item: object, show: bool) -> dict:
+        if str(getattr(item, "path", "")).endswith("a_bad.eml"):
+            raise ValueError(f"cannot parse {PATIENT}")
+        return real(self, item, show)  # type: ignore[arg-type]
+
+    with patch.object(Scanner, "scan", scan):
+        code, out = _scan(["--json", str(tmp_path)])
+    assert code == 1
+    bad, good = [json.loads(line) for line in out.splitlines()]
+    assert bad["phi"] is None and bad["unscannable"][0]["detail"] == "ValueError"
+    assert PATIENT not in out
+    assert good["phi"] is True
+    with patch.object(Scanner, "scan", scan):
+        code, out = _scan([str(tmp_path / "a_bad.eml")])  # the human form too
+    assert code == 1
+    assert "a_bad.eml: not scanned" in out and "ValueError): not known to be clean" in out
