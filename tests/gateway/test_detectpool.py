@@ -107,20 +107,36 @@ def test_a_scan_whose_processes_keep_dying_fails_and_is_not_passed() -> None:
         pool.close()
 
 
+def _overrunning_message() -> bytes:
+    """A message that scans for about 2.5 s, five times the 0.5 s budget the tests give: five
+    attachments of 150,000 characters of clinical notes (the engine reads 1,000,000 characters
+    of a message). One such part took seconds only while long texts scanned in quadratic time;
+    it takes about 0.5 s now, on the budget's edge."""
+    body = (
+        "Dr. Alvarez saw Maria Lopez for diabetes (E11.9) again this week, nothing unusual. " * 12
+        + "\n"
+    ) * 150
+    parts = "".join(
+        f"--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; "
+        f'filename="notes{i}.txt"\r\n\r\n{body}\r\n'
+        for i in range(5)
+    )
+    return (
+        f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\nMIME-Version: 1.0\r\n"
+        f'Content-Type: multipart/mixed; boundary="b"\r\n\r\n{parts}--b--\r\n'
+    ).encode()
+
+
 def test_a_scan_past_its_time_budget_has_its_process_stopped(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A scan still running past the budget (plus the grace) is stopped, not waited for, and
     the next message scans on a fresh process."""
-    # No grace: the message below scans for about 3 s (9 s before spaCy was pinned to 3.8.7), and
-    # against the default 2 s of grace how long a scan takes on this machine decided the test.
+    # No grace: the message below scans for about 2.5 s, and against the default 2 s of grace
+    # how long a scan takes on this machine decided the test.
     monkeypatch.setattr(detectpool, "OVERRUN_GRACE_S", 0.0)
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(time_budget_s=0.5), 1, "test")
-    body = (
-        "Dr. Alvarez saw Maria Lopez for diabetes (E11.9) again this week, nothing unusual. " * 12
-        + "\n"
-    ) * 150  # about 3 s of scanning, six times the budget
-    raw = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    raw = _overrunning_message()
     try:
         first = pool.scan(b"Subject: warm\r\n\r\nhello\r\n") and pool.pids()
         with pytest.raises(DetectorError, match="time budget"):
@@ -217,21 +233,7 @@ def test_the_loop_keeps_running_while_a_process_scans_and_an_overrun_is_stopped(
     blocking read); past the budget the process is stopped and the next scan gets a new one."""
     monkeypatch.setattr(detectpool, "OVERRUN_GRACE_S", 0.0)
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(time_budget_s=0.5), 1, "test")
-    body = (
-        "Dr. Alvarez saw Maria Lopez for diabetes (E11.9) again this week, nothing unusual. " * 12
-        + "\n"
-    ) * 150  # about 0.5 s of scanning a part, now that long texts scan in linear time
-    # five such parts (the engine reads 1,000,000 characters a message): seconds, far past the
-    # budget
-    parts = "".join(
-        f"--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; "
-        f'filename="notes{i}.txt"\r\n\r\n{body}\r\n'
-        for i in range(5)
-    )
-    raw = (
-        f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\nMIME-Version: 1.0\r\n"
-        f'Content-Type: multipart/mixed; boundary="b"\r\n\r\n{parts}--b--\r\n'
-    ).encode()
+    raw = _overrunning_message()
     ticks: list[float] = []
 
     async def ticker(stop: asyncio.Event) -> None:
