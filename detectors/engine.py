@@ -1219,7 +1219,30 @@ def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
             and m.start - p.end <= 3
         )
 
-    return _births(text, raw, beside, window=3, years_ago=2, dob_score=0.85)
+    born = _births(text, raw, beside, window=3, years_ago=2, dob_score=0.85)
+    # A name the recognizers did not take ("PHILIPPE VASSEUR (7/22/2012)", "SimphiweyiNkosi N.
+    # (4/21/2010)") still makes the date in brackets after it a date of birth: two to four
+    # capitalised words right before the bracket, on the date's line.
+    out = []
+    for m in born:
+        if m.entity == "DATE_TIME" and m.start >= 2 and text.startswith("(", m.start - 1):
+            year = YEAR_IN_DATE.search(text, m.start, m.end)
+            lead = text.rfind("\n", 0, m.start) + 1
+            if (
+                year is not None
+                and int(year.group()) <= date.today().year - 2
+                and NAME_BEFORE_BRACKET.search(text, max(lead, m.start - 60), m.start - 1)
+            ):
+                m = replace(m, entity="DOB", score=0.85)
+        out.append(m)
+    return out
+
+
+# Two to four capitalised words (all-capital ones too, an initial with its dot) ending right
+# before a bracket: where a name stands.
+NAME_BEFORE_BRACKET = regex.compile(
+    r"(?<![\w'’.-])\p{Lu}[\p{L}'’-]*\.?(?:[ \t]+\p{Lu}[\p{L}'’-]*\.?){1,3}[ \t]?$"
+)
 
 
 def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
