@@ -30,6 +30,7 @@ from detectors.findings import Decision, Finding
 from detectors.masking import mask
 from detectors.prefilter import gated_recognizers
 from detectors.recognizers import RawMatch, default_recognizers, multiscan
+from detectors.recognizers.base import Spans
 from detectors.recognizers.names import (
     GREETING,
     HONORIFIC,
@@ -537,7 +538,7 @@ class PhiEngine:
             }
             raw[i] = _old_date_beside(t, raw[i])
             health = _ByStart(m for m in raw[i] if m.category == "health" and m.score >= 0.6)
-            births = sorted((m for m in raw[i] if m.entity == "DOB"), key=lambda m: m.start)
+            births = _ByStart(m for m in raw[i] if m.entity == "DOB")
             some_health = _ByStart(m for m in raw[i] if m.category == "health" and m.score >= 0.5)
             breaks = [b.end() for b in SENTENCE_BREAK.finditer(t)] if some_health else []
             # A clinical note or a patient speaking of their own health: contact details outside
@@ -717,7 +718,7 @@ class PhiEngine:
         """Drop NER names that are drugs/clinical words or sit on a health term; dedupe spans."""
         raw = _without_placeholder_rows(text, raw)
         blocks = [m for m in raw if m.recognizer == "street_address_block"]
-        within = _Spans((b.start, b.end) for b in blocks)
+        within = Spans((b.start, b.end) for b in blocks)
 
         def in_block(m: RawMatch) -> bool:
             return within.contains(m.start, m.end)
@@ -792,7 +793,7 @@ class PhiEngine:
         # An address block subsumes the street, unit and PO-box pieces found inside it (a longer
         # one containing it: starting before it and reaching its end, or starting with it and
         # reaching past it).
-        streets = _Spans((m.start, m.end) for m in kept if m.entity == "STREET_ADDRESS")
+        streets = Spans((m.start, m.end) for m in kept if m.entity == "STREET_ADDRESS")
         kept = [
             m
             for m in kept
@@ -847,7 +848,7 @@ class PhiEngine:
     ) -> list[Finding]:
         out: list[Finding] = []
         contact = self.config.decision.contact_identifiers
-        patient_spans = _Spans(
+        patient_spans = Spans(
             (m.start, m.end) for m in raw if m.entity == "PERSON" and m.role in ("patient", "list")
         )
         for m in raw:
@@ -876,7 +877,7 @@ class PhiEngine:
         m: RawMatch,
         staff: dict[str, set[str]],
         second_person: bool,
-        patient_spans: _Spans,
+        patient_spans: Spans,
     ) -> str:
         role = m.role
         if role in ("provider", "correspondent", "staff", "titled_addressee"):
@@ -1188,22 +1189,27 @@ def ner_text(piece: str) -> str:
     return piece.replace("\n\n", "\r\n")
 
 
-def _born_beside(text: str, name: RawMatch, births: list[RawMatch]) -> bool:
+def _born_beside(text: str, name: RawMatch, births: _ByStart) -> bool:
     """A name with a date of birth after it on its line is the person the record is about:
     "Recipient: Agnès Lepage   R-71332   DOB 10/20/80", "Tuấn Dương (partner, DOB 2/19/1986)".
     A date of this year or last is a birthday, not a birth ("Happy birthday to Aaron (2026-07-25)").
 
-    ``births`` are in start order: only those starting within BORN_GAP after the name are read
+    Only the births starting within BORN_GAP after the name are read
     (a table's every name against its every date of birth was quadratic)."""
-    lo = bisect_left(births, name.end, key=lambda b: b.start)
-    hi = bisect_right(births, name.end + BORN_GAP, key=lambda b: b.start)
-    for b in births[lo:hi]:
+    for b in births.starting(name.end, name.end + BORN_GAP + 1):
         if "\n" in text[name.end : b.start]:
             continue
         year = YEAR_IN_DATE.search(text, b.start, b.end)
         if year is None or int(year.group()) <= date.today().year - 2:
             return True
     return False
+
+
+# Two to four capitalised words (all-capital ones too, an initial with its dot) ending right
+# before a bracket: where a name stands.
+NAME_BEFORE_BRACKET = regex.compile(
+    r"(?<![\w'’.-])\p{Lu}[\p{L}'’-]*\.?(?:[ \t]+\p{Lu}[\p{L}'’-]*\.?){1,3}[ \t]?$"
+)
 
 
 def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
@@ -1236,13 +1242,6 @@ def _birth_in_brackets(text: str, raw: list[RawMatch]) -> list[RawMatch]:
                 m = replace(m, entity="DOB", score=0.85)
         out.append(m)
     return out
-
-
-# Two to four capitalised words (all-capital ones too, an initial with its dot) ending right
-# before a bracket: where a name stands.
-NAME_BEFORE_BRACKET = regex.compile(
-    r"(?<![\w'’.-])\p{Lu}[\p{L}'’-]*\.?(?:[ \t]+\p{Lu}[\p{L}'’-]*\.?){1,3}[ \t]?$"
-)
 
 
 def _letter_head(text: str, raw: list[RawMatch]) -> list[RawMatch]:
@@ -1410,31 +1409,6 @@ class _ByStart:
     def starting(self, lo: int, hi: int) -> list[RawMatch]:
         """The matches with ``lo <= start < hi``, in start order."""
         return self.items[bisect_left(self.starts, lo) : bisect_left(self.starts, hi)]
-
-
-class _Spans:
-    """Spans (start, end) that can be asked whether any overlaps a given one, by bisection."""
-
-    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
-        ordered = sorted(spans)
-        self.starts = [s for s, _ in ordered]
-        # the furthest end among the spans up to each place in start order
-        self.reach: list[int] = []
-        furthest = -1
-        for _, e in ordered:
-            furthest = max(furthest, e)
-            self.reach.append(furthest)
-
-    def overlaps(self, start: int, end: int) -> bool:
-        """Whether a span starts before ``end`` and ends after ``start``."""
-        i = bisect_left(self.starts, end)  # the spans starting before ``end``
-        return i > 0 and self.reach[i - 1] > start
-
-    def contains(self, start: int, end: int, *, strictly_before: bool = False) -> bool:
-        """Whether a span starts at or before ``start`` (before it, ``strictly_before``) and
-        ends at or after ``end``."""
-        i = (bisect_left if strictly_before else bisect_right)(self.starts, start)
-        return i > 0 and self.reach[i - 1] >= end
 
 
 def _in_firm(text: str, start: int, end: int) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol, TypeAlias
@@ -161,6 +162,33 @@ def has_context(
     if after:
         return pattern.search(text, end, min(len(text), end + after)) is not None
     return False
+
+
+class Spans:
+    """Spans (start, end) that can be asked whether any overlaps or holds a given one, by bisection
+    (the furthest end so far in start order), so that checking every match of a long text against
+    every span costs a logarithm, not a pass."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self.starts = [s for s, _ in ordered]
+        # the furthest end among the spans up to each place in start order
+        self.reach: list[int] = []
+        furthest = -1
+        for _, e in ordered:
+            furthest = max(furthest, e)
+            self.reach.append(furthest)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """Whether a span starts before ``end`` and ends after ``start``."""
+        i = bisect_left(self.starts, end)  # the spans starting before ``end``
+        return i > 0 and self.reach[i - 1] > start
+
+    def contains(self, start: int, end: int, *, strictly_before: bool = False) -> bool:
+        """Whether a span starts at or before ``start`` (before it, ``strictly_before``) and
+        ends at or after ``end``."""
+        i = (bisect_left if strictly_before else bisect_right)(self.starts, start)
+        return i > 0 and self.reach[i - 1] >= end
 
 
 def line_bounds(text: str, pos: int) -> tuple[int, int]:

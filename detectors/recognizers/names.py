@@ -6,20 +6,18 @@ unknown) so the message-level decision can tell a patient's name from staff and 
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
-from itertools import accumulate
 
 import regex
 from anyascii import anyascii
 from spacy.lang.en.stop_words import STOP_WORDS
 
 import detectors.recognizers.multiscan as multiscan
-from detectors.recognizers.base import RawMatch, finditer, table_cell
+from detectors.recognizers.base import RawMatch, Spans, finditer, table_cell
 from detectors.recognizers.gates import text_words
 from detectors.recognizers.health import drug_names, terms
 
@@ -1316,9 +1314,7 @@ class NameRecognizer:
         # the found spans in start order, and the furthest end up to each: a mention lies
         # inside one of them when one starting at or before it reaches its end (by bisection:
         # a table's every mention against its every name was quadratic)
-        taken = sorted((m.start, m.end) for m in found)
-        starts = [s for s, _ in taken]
-        reach = list(accumulate((e for _, e in taken), max))
+        taken = Spans((m.start, m.end) for m in found)
         out: list[RawMatch] = []
         # str.find per word: compiling an alternation for every text cost more than the scan.
         for w in sorted(words):
@@ -1328,7 +1324,7 @@ class NameRecognizer:
                 if (
                     (pos == 0 or not _word_char(text[pos - 1]))
                     and (end == len(text) or not _word_char(text[end]))
-                    and not ((k := bisect_right(starts, pos)) and reach[k - 1] >= end)
+                    and not taken.contains(pos, end)
                 ):
                     out.append(RawMatch("PERSON", pos, end, 0.45, "identifier", self.name, ""))
                 pos = text.find(w, end)

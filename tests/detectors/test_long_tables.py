@@ -26,7 +26,7 @@ from detectors.decision import _beside, _best_pair
 from detectors.engine import PhiEngine
 from detectors.extract.model import TextPart
 from detectors.findings import Finding
-from detectors.recognizers.base import RawMatch, has_context
+from detectors.recognizers.base import RawMatch, Spans, has_context
 from detectors.recognizers.contact import FAX_CONTEXT, PhoneRecognizer
 from detectors.recognizers.names import _SPLIT, NOT_NAME_WORDS, NameRecognizer, _word_char
 from detectors.recognizers.phones import phone_candidates
@@ -155,7 +155,7 @@ def test_born_beside_reads_the_births_after_the_name() -> None:
                 if year is None or int(year.group()) <= date.today().year - 2:
                     plain = True
                     break
-            assert engine._born_beside(text, name, births) == plain
+            assert engine._born_beside(text, name, engine._ByStart(births)) == plain
 
 
 def random_findings(rng: random.Random, n: int) -> list[Finding]:
@@ -192,16 +192,6 @@ def test_names_deduplicated_as_by_the_plain_loop() -> None:
         others = [f for f in findings if f.entity not in rank]
         plain = sorted(others + kept, key=lambda f: (f.part, f.start, f.end))
         assert engine._dedupe_names(findings) == plain
-
-
-def test_spans_overlap_as_any_would_say() -> None:
-    rng = random.Random(8)
-    for _ in range(2000):
-        spans = [(s, s + rng.randint(0, 9)) for s in rng.sample(range(60), rng.randint(0, 8))]
-        a = rng.randrange(70)
-        b = a + rng.randint(0, 9)
-        plain = any(s < b and a < e for s, e in spans)
-        assert engine._Spans(spans).overlaps(a, b) == plain
 
 
 def test_the_best_identity_pair_is_the_plain_max() -> None:
@@ -297,13 +287,13 @@ def test_matches_by_start_as_a_filter_would_find_them() -> None:
         assert by_start.starting(lo, hi) == plain
 
 
-def test_spans_contain_as_any_would_say() -> None:
-    rng = random.Random(13)
+def test_spans_overlap_and_contain_as_any_would_say() -> None:
+    rng = random.Random(8)
     for _ in range(2000):
         spans = [(s, s + rng.randint(0, 9)) for s in rng.sample(range(60), rng.randint(0, 8))]
         a = rng.randrange(70)
         b = a + rng.randint(0, 9)
-        assert engine._Spans(spans).contains(a, b) == any(s <= a and b <= e for s, e in spans)
-        assert engine._Spans(spans).contains(a, b, strictly_before=True) == any(
-            s < a and b <= e for s, e in spans
-        )
+        index = Spans(spans)
+        assert index.overlaps(a, b) == any(s < b and a < e for s, e in spans)
+        assert index.contains(a, b) == any(s <= a and b <= e for s, e in spans)
+        assert index.contains(a, b, strictly_before=True) == any(s < a and b <= e for s, e in spans)
