@@ -514,7 +514,10 @@ class PhiEngine:
         findings = animal.without_health(self._all_findings(texts, raw, staff, second_person))
         decision = decide(findings, self.config.decision)
         if not decision.phi and self._worth_ner(findings):
-            for i, extra in self._ner_windows(texts, raw, headers).items():
+            named = self._ner_windows(texts, raw, headers)
+            if not named:  # no one to add: the roles, findings and decision stand as they are
+                return findings, decision
+            for i, extra in named.items():
                 raw[i] = self._clean(texts[i][1], raw[i] + extra)
             self._patient_roles(texts, raw, second_person)
             findings = self._all_findings(texts, raw, staff, second_person)

@@ -44,3 +44,33 @@ def test_ner_reads_health_parts_only() -> None:
     assert recorder.seen, "NER never ran"
     assert all("Ivo Prent" not in t and "Ines Halvorsen" not in t for t in recorder.seen)
     assert any("Zorvan Quillet" in t for t in recorder.seen)
+
+
+def test_findings_are_not_redone_when_ner_names_no_one() -> None:
+    """NER that finds no person leaves the findings as they were: they are worked out once.
+
+    With a name in the window they are worked out again, so that the name counts."""
+    engine = PhiEngine()
+    recorder = RecordingNlp(engine.nlp)
+    engine.nlp = recorder  # type: ignore[assignment]
+    rounds: list[int] = []
+    first = engine._all_findings
+
+    def counted(*args: Any) -> Any:
+        rounds.append(1)
+        return first(*args)
+
+    engine._all_findings = counted  # type: ignore[method-assign]
+    nobody = "Hi team,\n\nOur newsletter this month covers atrial fibrillation and its care.\n"
+    findings, decision = engine.analyze([Part("subject", "Newsletter"), Part("body", nobody)])
+    assert recorder.seen, "NER never ran"
+    assert len(rounds) == 1
+    assert not decision.phi
+    assert [f.entity for f in findings] == ["DIAGNOSIS"]
+
+    rounds.clear()
+    named = "Hi,\n\nZorvan Quillet: atrial fibrillation, rate controlled.\n"
+    findings, decision = engine.analyze([Part("subject", "Note"), Part("body", named)])
+    assert len(rounds) == 2
+    assert any(f.recognizer == "spacy_ner" for f in findings)
+    assert decision.phi
