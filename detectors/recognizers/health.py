@@ -1338,6 +1338,9 @@ GATED_CUES: tuple[tuple[str, tuple[str, ...], regex.Pattern[str]], ...] = (
         ),
     ),
 )
+# the cues' patterns alone, in their order (multiscan.absent_of)
+_NARRATIVE_PATTERNS = tuple(p for _, p in NARRATIVE_CUES)
+_GATED_PATTERNS = tuple(p for _, _, p in GATED_CUES)
 # A measured vital sign or glucose is a person's measurement even when it stands alone; a booked
 # or due appointment (as much care as a procedure's name) or an allergy tied to a person is health
 # information even in one phrase.
@@ -1439,17 +1442,20 @@ class ClinicalNarrativeRecognizer:
         hits: list[tuple[str, int, int]] = []
         # casefold, not lower: the patterns' case folding matches "ſ" to "s", lower() keeps it.
         folded = text.casefold()
-        for kind, pattern in NARRATIVE_CUES:
+        # the databases asked once for each tuple of cues, not once a cue
+        skip = multiscan.absent_of(_NARRATIVE_PATTERNS, text)
+        for k, (kind, pattern) in enumerate(NARRATIVE_CUES):
+            if skip is not None and skip[k]:
+                continue
             words = NARRATIVE_GATES.get(kind)
-            if multiscan.absent(pattern, text) or (
-                words is not None and not any(w in folded for w in words)
-            ):
+            if words is not None and not any(w in folded for w in words):
                 continue
             for m in finditer(pattern, text, timeout):
                 hits.append((kind, m.start(), m.end()))
         reader: set[int] = set()
-        for kind, gate, pattern in GATED_CUES:
-            if not multiscan.absent(pattern, text) and any(w in folded for w in gate):
+        skip = multiscan.absent_of(_GATED_PATTERNS, text)
+        for k, (kind, gate, pattern) in enumerate(GATED_CUES):
+            if (skip is None or not skip[k]) and any(w in folded for w in gate):
                 for m in finditer(pattern, text, timeout):
                     # "your hygienist appointment": the span leaves "your" before it, so the
                     # engine reads the text as speaking to the patient about their own care.

@@ -552,6 +552,8 @@ class MultiScan:
         self.held: dict[int, Pattern] = {i: unique[keys[i]] for ids, _ in chunks for i in ids}
         self.by_key = {keys[i]: i for i in self.held}
         self.ids: dict[Pattern, int | None] = {}  # by identity, filled as patterns are asked
+        # `absent_of`: the ids of a tuple of patterns, by the tuple's identity (kept with it)
+        self.tuple_ids: dict[int, tuple[tuple[Pattern, ...], list[int | None]]] = {}
         self.dbs = [db for _, db in chunks]
         self._local = threading.local()
 
@@ -982,6 +984,25 @@ def absent(pattern: Pattern, text: str) -> bool:
     cur = _current[0]
     found = cur[1] if cur is not None and cur[0] is text else _found(scan, text)
     return found is not None and pid not in found
+
+
+def absent_of(patterns: tuple[Pattern, ...], text: str) -> list[bool] | None:
+    """`absent` asked of every one of ``patterns`` at once, in their order (None: nothing can be
+    skipped). A recognizer that walks a fixed tuple of patterns asks once a text instead of once
+    a pattern; ``patterns`` must be a tuple that lives as long as the recognizer (its ids are kept
+    by its identity).
+    """
+    scan = _active[0]
+    if scan is None:
+        return None
+    ids = scan.tuple_ids.get(id(patterns))
+    if ids is None or ids[0] is not patterns:
+        ids = scan.tuple_ids[id(patterns)] = (patterns, [scan.pattern_id(p) for p in patterns])
+    cur = _current[0]
+    found = cur[1] if cur is not None and cur[0] is text else _found(scan, text)
+    if found is None:
+        return None
+    return [pid is not None and pid not in found for pid in ids[1]]
 
 
 def _found(scan: MultiScan, text: str) -> set[int] | None:

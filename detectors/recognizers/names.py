@@ -1098,13 +1098,21 @@ class NameRecognizer:
             (CJK_HONORIFIC_NAME, "", 0.6),
         )
     )
+    # the patterns alone, asked of the databases at once a text (multiscan.absent_of)
+    cues: tuple[regex.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cues", tuple(p for p, _, _ in self.patterns))
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
         lower = _ascii_lower(text)
         care_items: set[tuple[int, int]] = set()
-        for pattern, role, score in self.patterns:
+        skip = multiscan.absent_of(self.cues, text)
+        for k, (pattern, role, score) in enumerate(self.patterns):
+            if skip is not None and skip[k]:
+                continue
             for m in _scan(pattern, text, timeout, lower):
                 if pattern is CARE_ITEM_DASH_NAME:
                     care_items.add(_trim(m.group(1), m.start(1)))

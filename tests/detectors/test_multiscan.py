@@ -456,3 +456,35 @@ def test_a_failed_scan_skips_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
         assert not multiscan.absent(next(iter(scan.held.values())), "nothing at all")
     finally:
         multiscan.install(previous)
+
+
+def test_absent_of_answers_as_absent_does_pattern_by_pattern(shared_scan: MultiScan) -> None:
+    """`absent_of` asks about a tuple of patterns at once; each answer must be what the
+    candidates say of that pattern, a pattern the databases do not hold is never skipped, and
+    without databases nothing is."""
+    texts = corpus_texts()[:80]
+    mine = regex.compile(r"zq\d{7}zq")  # held by no database
+    patterns = (*list(shared_scan.held.values())[:60], mine)
+    answers = []
+    for t in texts:
+        found = shared_scan.candidates(t)
+        want = [
+            found is not None
+            and p is not mine
+            and shared_scan.by_key[(p.pattern, int(p.flags))] not in found
+            for p in patterns
+        ]
+        got = multiscan.absent_of(patterns, t)
+        assert got == want
+        answers.append(tuple(want))
+    multiscan.forget()
+    # the texts differ in what they may match, or this would prove nothing
+    assert len(set(answers)) > 3
+    # a new tuple of the same patterns (another recognizer's) gets ids of its own
+    other = tuple(reversed(patterns))
+    assert multiscan.absent_of(other, texts[0]) == list(reversed(answers[0]))
+    multiscan.install(None)
+    try:
+        assert multiscan.absent_of(patterns, texts[0]) is None
+    finally:
+        multiscan.install(shared_scan)
