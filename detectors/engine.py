@@ -402,16 +402,74 @@ def _overlaps(a: RawMatch, b: RawMatch) -> bool:
     return a.start < b.end and b.start < a.end
 
 
+# The engine's own patterns that it searches in the texts under analysis, most of them in a
+# window before a finding, and that on most texts find nothing: each is skipped on a text where
+# the databases show its twin absent (`multiscan.re_twin`, `_absent`).
+_GATED: tuple[re.Pattern[str], ...] = (
+    PATIENT_CONTACT_CUE,
+    SECOND_PERSON_CARE,
+    YOUR_BEFORE,
+    CARE_DOCUMENT_FOR,
+    FOR_NAME,
+    FIRST_PERSON_HEALTH,
+    PATIENT_SELF,
+    OWN_HEALTH_BEFORE,
+    POSSESSIVE_IN_NAME,
+    NAME_PARTICLE_END,
+    PLACEHOLDER_VALUE,
+    PLACEHOLDER_GATE,
+    PLACEHOLDER_ROW,
+)
+_TWINS: dict[re.Pattern[str], regex.Pattern[str]] = {
+    p: twin for p in _GATED if (twin := multiscan.re_twin(p)) is not None
+}
+
+
 def recognizer_patterns() -> list[regex.Pattern[str]]:
-    """The patterns of every recognizer module and of the default recognizers: what the
-    Hyperscan databases hold. A recognizer built from other settings shares most of them; a
-    pattern of its own (a practice's MRN format) is not held and is always scanned. Patterns
-    that the code only runs itself are left out: nothing asks the databases about them
-    (`multiscan.direct_only`)."""
+    """The patterns of every recognizer module and of the default recognizers, and the twins of
+    the engine's own windowed patterns (`_TWINS`): what the Hyperscan databases hold. A
+    recognizer built from other settings shares most of them; a pattern of its own (a practice's
+    MRN format) is not held and is always scanned. Patterns that the code only runs itself are
+    left out: nothing asks the databases about them (`multiscan.direct_only`)."""
     skip = multiscan.direct_only(Path(__file__).resolve().parent)
-    return multiscan.module_patterns(recognizers_package, skip=skip) + multiscan.patterns_in(
-        default_recognizers(DetectorConfig()), skip=skip
+    return (
+        multiscan.module_patterns(recognizers_package, skip=skip)
+        + multiscan.patterns_in(default_recognizers(DetectorConfig()), skip=skip)
+        + list(_TWINS.values())
     )
+
+
+# The Hyperscan candidates of the texts under analysis, by the text's identity (the text is kept
+# with them, so an id is never read for another text): the analysis notes them before the
+# recognizers' pass forgets them, and drops them when it is done.
+_SCANNED: dict[int, tuple[str, multiscan.MultiScan, set[int]]] = {}
+
+
+def _absent(pattern: re.Pattern[str], text: str) -> bool:
+    """Whether the databases show that ``pattern`` (one of `_GATED`) finds nothing in any window
+    of ``text``; False for a text not under analysis, or not plain (`multiscan.plain_text`),
+    which is then searched as before."""
+    seen = _SCANNED.get(id(text))
+    if seen is None or seen[0] is not text:
+        return False
+    twin = _TWINS.get(pattern)
+    return twin is not None and multiscan.absent_in(twin, seen[1], seen[2])
+
+
+def _note_scanned(text: str) -> None:
+    if multiscan.plain_text(text):
+        got = multiscan.candidates_now(text)
+        if got is not None:
+            _SCANNED[id(text)] = (text, *got)
+
+
+def _drop_scanned(texts: Iterable[str]) -> None:
+    # pop, not del: two threads may analyse the same text object, and either may drop it first
+    # (the other then searches as before)
+    for text in texts:
+        seen = _SCANNED.get(id(text))
+        if seen is not None and seen[0] is text:
+            _SCANNED.pop(id(text), None)
 
 
 def warm_multiscan() -> str:
@@ -488,8 +546,12 @@ class PhiEngine:
     def analyze_text(self, text: str, part: str = "body", *, full: bool = False) -> list[Finding]:
         """Find entities in one text; ``full`` also runs NER over all of it (span evaluation)."""
         text = _literal_breaks(text[: self.config.max_part_chars])
-        raw = self._cheap(text) + self._ner(text) if full else self._cheap(text)
-        return self._to_findings(text, part, self._clean(text, raw), {}, False)
+        try:
+            _note_scanned(text)  # before the recognizers' pass, which forgets the candidates
+            raw = self._cheap(text) + self._ner(text) if full else self._cheap(text)
+            return self._to_findings(text, part, self._clean(text, raw), {}, False)
+        finally:
+            _drop_scanned((text,))
 
     # ---- message ---------------------------------------------------------------------------
     def analyze(self, parts: Sequence[TextPartLike]) -> tuple[list[Finding], Decision]:
@@ -505,7 +567,18 @@ class PhiEngine:
             if p.kind == "header":
                 headers.add(len(texts))
             texts.append((p.part, t))
-        raw = {i: self._clean(t, self._cheap(t)) for i, (_, t) in enumerate(texts)}
+        try:
+            return self._analyze(texts, headers)
+        finally:
+            _drop_scanned(t for _, t in texts)
+
+    def _analyze(
+        self, texts: list[tuple[str, str]], headers: set[int]
+    ) -> tuple[list[Finding], Decision]:
+        raw: dict[int, list[RawMatch]] = {}
+        for i, (_, t) in enumerate(texts):
+            _note_scanned(t)  # before the recognizers' pass, which forgets the candidates
+            raw[i] = self._clean(t, self._cheap(t))
         second_person = any(_cares_for_you(t, raw[i]) for i, (_, t) in enumerate(texts))
         _titled_addressees(texts, raw, second_person)
         self._patient_roles(texts, raw, second_person)
@@ -572,8 +645,9 @@ class PhiEngine:
                     # a bare date under the writer's name is their date of birth
                     m = replace(m, entity="DOB", score=max(m.score, 0.8))
                 elif m.entity in contact and not m.role:
-                    if _line_of(t, m.start) in patient_lines or PATIENT_CONTACT_CUE.search(
-                        t, max(0, m.start - 80), m.start
+                    if _line_of(t, m.start) in patient_lines or (
+                        not _absent(PATIENT_CONTACT_CUE, t)
+                        and PATIENT_CONTACT_CUE.search(t, max(0, m.start - 80), m.start)
                     ):
                         m = replace(m, role="patient")
                     elif (
@@ -917,7 +991,9 @@ def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
     reader's own measurements: "your written plan" beside two measured values (a weight, a BMI,
     a lab value), which nobody sends to a colleague about the colleague.
     """
-    if SECOND_PERSON_CARE.search(text) or any(m.role == "reader" for m in raw):
+    if (not _absent(SECOND_PERSON_CARE, text) and SECOND_PERSON_CARE.search(text)) or any(
+        m.role == "reader" for m in raw
+    ):
         return True
     measured = 0
     for m in raw:
@@ -928,7 +1004,11 @@ def _cares_for_you(text: str, raw: list[RawMatch]) -> bool:
             continue
         if YOU_AT.match(text, m.start):
             return True
-        hit = YOUR_BEFORE.search(text, max(0, m.start - 40), m.start)
+        hit = (
+            None
+            if _absent(YOUR_BEFORE, text)
+            else YOUR_BEFORE.search(text, max(0, m.start - 40), m.start)
+        )
         if hit and not any(NOT_PATIENT_OWNER.match(w) for w in hit.group(1).split()):
             return True
         if m.entity in MEASURED and m.score >= 0.7:
@@ -944,9 +1024,14 @@ def _sentence_of(pos: int, breaks: list[int]) -> int:
 
 def _service_for(text: str, name: RawMatch, health: _ByStart, breaks: list[int]) -> bool:
     """A name a health service is for: "refill albuterol HFA #90 for Ann Roe", "orders for Ann"."""
-    if CARE_DOCUMENT_FOR.search(text, max(0, name.start - 60), name.start):
+    if not _absent(CARE_DOCUMENT_FOR, text) and CARE_DOCUMENT_FOR.search(
+        text, max(0, name.start - 60), name.start
+    ):
         return True
-    if FOR_NAME.search(text, max(0, name.start - 20), name.start) is None:
+    if (
+        _absent(FOR_NAME, text)
+        or FOR_NAME.search(text, max(0, name.start - 20), name.start) is None
+    ):
         return False
     k = _sentence_of(name.start, breaks)
     return any(
@@ -957,6 +1042,8 @@ def _service_for(text: str, name: RawMatch, health: _ByStart, breaks: list[int])
 
 def _first_person_health(text: str, health: _ByStart, breaks: list[int]) -> bool:
     """Whether the writer speaks of their own health ("my sugars", "I ran out of my inhaler")."""
+    if _absent(FIRST_PERSON_HEALTH, text):
+        return False
     for h in health:
         k = _sentence_of(h.start, breaks)
         lo = max(breaks[k - 1] if k else 0, h.start - 80)
@@ -1011,14 +1098,19 @@ def _without_placeholder_rows(text: str, raw: list[RawMatch]) -> list[RawMatch]:
             and not any(lo <= m.start and m.end <= hi for lo, hi in examples)
         ]
     # an "id" of X's and zeros is a placeholder wherever it stands ("XXX000000", "000-00-0000")
-    raw = [
-        m
-        for m in raw
-        if m.category != "identifier" or not PLACEHOLDER_VALUE.fullmatch(text, m.start, m.end)
-    ]
-    if PLACEHOLDER_GATE.search(text) is None:
+    if not _absent(PLACEHOLDER_VALUE, text):
+        raw = [
+            m
+            for m in raw
+            if m.category != "identifier" or not PLACEHOLDER_VALUE.fullmatch(text, m.start, m.end)
+        ]
+    if _absent(PLACEHOLDER_GATE, text) or PLACEHOLDER_GATE.search(text) is None:
         return raw
-    lines = [(m.start(), m.end()) for m in PLACEHOLDER_ROW.finditer(text)]
+    lines = (
+        []
+        if _absent(PLACEHOLDER_ROW, text)
+        else [(m.start(), m.end()) for m in PLACEHOLDER_ROW.finditer(text)]
+    )
     if not lines:
         return raw
     return [
@@ -1036,14 +1128,15 @@ def _own_voice(text: str, health: _ByStart, breaks: list[int]) -> bool:
     patient ("I can't hear without it", "my depression last year"), or says they are one with
     health information in the text ("I have been a patient for 11 years", "I came to your
     Hilliard office ... my colonoscopy")."""
-    if health and PATIENT_SELF.search(text):
+    if health and not _absent(PATIENT_SELF, text) and PATIENT_SELF.search(text):
         return True
+    own = not _absent(OWN_HEALTH_BEFORE, text)
     for h in health:
         if h.role == "self":
             return True
         k = _sentence_of(h.start, breaks)
         lo = max(breaks[k - 1] if k else 0, h.start - 60)
-        if OWN_HEALTH_BEFORE.search(text, lo, h.start):
+        if own and OWN_HEALTH_BEFORE.search(text, lo, h.start):
             return True
     return False
 
@@ -1309,7 +1402,11 @@ def _cut_possessive(text: str, m: RawMatch) -> RawMatch:
     """End a name at its possessive: "Ann Roe's Cautionary Tales" names Ann Roe."""
     if m.entity != "PERSON":
         return m
-    cut = POSSESSIVE_IN_NAME.search(text, m.start, m.end)
+    cut = (
+        None
+        if _absent(POSSESSIVE_IN_NAME, text)
+        else POSSESSIVE_IN_NAME.search(text, m.start, m.end)
+    )
     if cut is None or cut.start() - m.start < 2:
         return m
     return replace(m, end=cut.start())
@@ -1326,6 +1423,7 @@ def _join_name_pieces(text: str, raw: list[RawMatch]) -> list[RawMatch]:
         return raw
     joined: list[RawMatch] = []
     used: set[int] = set()
+    particles = not _absent(NAME_PARTICLE_END, text)
     for i, a in enumerate(names):
         if id(a) in used:
             continue
@@ -1335,7 +1433,7 @@ def _join_name_pieces(text: str, raw: list[RawMatch]) -> list[RawMatch]:
             if b.start < cur.end or id(b) in used:
                 continue
             gap = text[cur.end : b.start]
-            ends_with_particle = NAME_PARTICLE_END.search(text, cur.start, cur.end)
+            ends_with_particle = particles and NAME_PARTICLE_END.search(text, cur.start, cur.end)
             if NAME_GAP.fullmatch(gap) or (ends_with_particle and gap == " "):
                 used.add(id(b))
                 role = cur.role or b.role

@@ -38,6 +38,7 @@ import json
 import logging
 import os
 import pkgutil
+import re
 import sys
 import threading
 import time
@@ -45,9 +46,14 @@ import types
 import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import regex
+
+try:  # the stdlib's own parser of `re` patterns (Python 3.11+); without it no twin is made
+    import re._parser as re_parser
+except ImportError:  # pragma: no cover - depends on the Python version
+    re_parser = None
 
 try:  # x86-64 wheels only; elsewhere every pattern is scanned
     import hyperscan
@@ -1003,6 +1009,134 @@ def absent_of(patterns: tuple[Pattern, ...], text: str) -> list[bool] | None:
     if found is None:
         return None
     return [pid is not None and pid not in found for pid in ids[1]]
+
+
+# ---- stdlib `re` patterns searched in windows (the engine's): a regex-module twin to ask about
+# Characters that the stdlib's \s matches and the regex module's does not (the file, group,
+# record and unit separators): a text holding one is never judged by a twin (`plain_text`).
+RE_ONLY_SPACES = "\x1c\x1d\x1e\x1f"
+# Characters outside ASCII whose lower, upper or folded case holds an ASCII letter ("K" the
+# Kelvin sign, "ſ", "ı", "ﬁ"): the two modules may fold them differently, so a pattern that holds
+# one is not twinned (tests/detectors/test_multiscan.py derives this from every code point).
+ASCII_PARTNERS = frozenset(
+    "\xdf\u0130\u0131\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
+_RE_ANCHORS = frozenset(("^", "$"))
+_RE_ANCHOR_ESCAPES = frozenset("AZz")
+
+
+def plain_text(text: str) -> bool:
+    """Whether `re_twin` twins may judge ``text``: ASCII, without RE_ONLY_SPACES."""
+    return text.isascii() and not any(ch in text for ch in RE_ONLY_SPACES)
+
+
+def _code_points(tree: Any) -> Iterable[tuple[int, int]]:
+    """Every literal (as a range of one) and range of a parsed `re` pattern, nested ones too."""
+    for item in tree:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], int | str):
+            op, arg = item
+            name = str(op)
+            if name in ("LITERAL", "NOT_LITERAL") and isinstance(arg, int):
+                yield arg, arg
+                continue
+            if name == "RANGE" and isinstance(arg, tuple):
+                yield arg[0], arg[1]
+                continue
+            item = arg
+        if isinstance(item, list | tuple):
+            yield from _code_points(item)
+        elif isinstance(item, re_parser.SubPattern):
+            yield from _code_points(item.data)
+
+
+def _without_anchors(source: str) -> str:
+    """``source`` with its anchors (^ $ \\A \\Z \\z outside character classes) taken out: in
+    a window, `re` takes the window's edges for the string's ends."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            pair = source[i : i + 2]
+            if in_class or pair[1:] not in _RE_ANCHOR_ESCAPES:
+                out.append(pair)
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            out.append(ch)
+            i += 1
+            # a "]" first (after an optional "^") is a member, not the end
+            if source.startswith("^", i):
+                out.append("^")
+                i += 1
+            if source.startswith("]", i):
+                out.append("]")
+                i += 1
+            continue
+        elif ch in _RE_ANCHORS:
+            i += 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def re_twin(pattern: re.Pattern[str]) -> Pattern | None:
+    """A regex-module pattern the databases can hold for a stdlib ``re`` pattern that is searched
+    in windows of a text (``search(text, pos, endpos)``, ``match``, ``fullmatch``): whatever
+    ``pattern`` matches in any window of a `plain_text`, the twin's Hyperscan rewriting matches
+    somewhere in the whole text, so when the databases show the twin absent, every such search
+    finds nothing. None when no twin is made (the pattern is then always searched).
+
+    * The anchors are taken out: at a window's end `re` matches ``$`` and ``\\Z``, which the
+      whole text may not; `widen` drops lookarounds and word boundaries itself.
+    * On a plain text the two modules agree: the same ASCII members of every class escape and of
+      ``.``, the same ASCII case folding (tests/detectors/test_multiscan.py checks each
+      character); only \\s differs, on RE_ONLY_SPACES, which `plain_text` keeps out.
+    * A pattern holding a character of ASCII_PARTNERS (as a literal or in a range) is not
+      twinned, nor a verbose or ASCII-flagged one.
+    """
+    if re_parser is None or pattern.flags & (re.VERBOSE | re.ASCII | re.LOCALE):
+        return None
+    try:
+        parsed = re_parser.parse(pattern.pattern, pattern.flags)
+    except re.error:
+        return None
+    for lo, hi in _code_points(parsed.data):
+        if hi >= 0x80 and any(lo <= ord(ch) <= hi for ch in ASCII_PARTNERS):
+            return None
+    flags = 0
+    for ours, theirs in ((re.I, regex.I), (re.M, regex.M), (re.S, regex.S)):
+        if pattern.flags & ours:
+            flags |= theirs
+    try:
+        return regex.compile(_without_anchors(pattern.pattern), flags)
+    except regex.error:
+        return None
+
+
+def candidates_now(text: str) -> tuple[MultiScan, set[int]] | None:
+    """The installed databases and the candidates of ``text`` (scanned now if need be), for a
+    caller that asks about the text after the recognizers have forgotten it (`absent_in`)."""
+    scan = _active[0]
+    if scan is None:
+        return None
+    cur = _current[0]
+    found = cur[1] if cur is not None and cur[0] is text else _found(scan, text)
+    return None if found is None else (scan, found)
+
+
+def absent_in(pattern: Pattern, scan: MultiScan, found: set[int]) -> bool:
+    """Whether ``pattern`` is held by ``scan`` and not among ``found``, candidates ``scan`` gave."""
+    pid = scan.ids.get(pattern, -1)
+    if pid == -1:
+        pid = scan.pattern_id(pattern)
+    return pid is not None and pid not in found
 
 
 def _found(scan: MultiScan, text: str) -> set[int] | None:
