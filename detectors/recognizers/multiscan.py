@@ -1017,13 +1017,14 @@ def absent_of(patterns: tuple[Pattern, ...], text: str) -> list[bool] | None:
 RE_ONLY_SPACES = "\x1c\x1d\x1e\x1f"
 # Characters outside ASCII whose lower, upper or folded case holds an ASCII letter ("K" the
 # Kelvin sign, "ſ", "ı", "ﬁ"): the two modules may fold them differently, so a pattern that holds
-# one is not twinned (tests/detectors/test_multiscan.py derives this from every code point).
+# one is not twinned (tests/detectors/test_engine_twins.py derives this from every code point).
 ASCII_PARTNERS = frozenset(
     "\xdf\u0130\u0131\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
     "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
 )
 _RE_ANCHORS = frozenset(("^", "$"))
 _RE_ANCHOR_ESCAPES = frozenset("AZz")
+_POSIX_CLASS = regex.compile(r"\[:\^?\w+:\]")
 
 
 def plain_text(text: str) -> bool:
@@ -1096,12 +1097,15 @@ def re_twin(pattern: re.Pattern[str]) -> Pattern | None:
     * The anchors are taken out: at a window's end `re` matches ``$`` and ``\\Z``, which the
       whole text may not; `widen` drops lookarounds and word boundaries itself.
     * On a plain text the two modules agree: the same ASCII members of every class escape and of
-      ``.``, the same ASCII case folding (tests/detectors/test_multiscan.py checks each
+      ``.``, the same ASCII case folding (tests/detectors/test_engine_twins.py checks each
       character); only \\s differs, on RE_ONLY_SPACES, which `plain_text` keeps out.
     * A pattern holding a character of ASCII_PARTNERS (as a literal or in a range) is not
-      twinned, nor a verbose or ASCII-flagged one.
+      twinned, nor a verbose or ASCII-flagged one, nor one with "[[" or a "[:name:]" in its
+      source (where the regex module may read a nested set or a POSIX class that `re` does not).
     """
     if re_parser is None or pattern.flags & (re.VERBOSE | re.ASCII | re.LOCALE):
+        return None
+    if "[[" in pattern.pattern or _POSIX_CLASS.search(pattern.pattern):
         return None
     try:
         parsed = re_parser.parse(pattern.pattern, pattern.flags)

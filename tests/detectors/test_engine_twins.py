@@ -82,6 +82,11 @@ def test_no_twin_where_the_modules_may_fold_apart() -> None:
     assert re_twin(re.compile("\u212aelvin")) is None  # the Kelvin sign
     assert re_twin(re.compile("x # a comment", re.VERBOSE)) is None
     assert re_twin(re.compile(r"\w+", re.ASCII)) is None
+    with pytest.warns(FutureWarning):  # re itself warns of a possible nested set
+        nested = re.compile(r"[[:alpha:]]+")
+    assert re_twin(nested) is None  # a POSIX class to the regex module
+    assert re_twin(re.compile(r"x[:alpha:]")) is None  # the same, outside a set
+    assert re_twin(re.compile(r"no[:#-]?\s*$")) is not None  # a set that opens with ":"
     twin = re_twin(re.compile("(?i)Tom\u2019s"))  # a character with no ASCII partner is fine
     assert twin is not None and twin.search("TOM\u2019S") is not None
 
