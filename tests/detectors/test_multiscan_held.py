@@ -64,14 +64,17 @@ _SWEEP = """
 import json
 import detectors.recognizers as package
 from detectors.config import DetectorConfig
-from detectors.engine import recognizer_patterns
+from detectors.engine import _TWINS, recognizer_patterns
 from detectors.recognizers import default_recognizers, multiscan
 
 def keys(patterns):
     return sorted({(p.pattern, int(p.flags)) for p in patterns})
 
-every = multiscan.module_patterns(package) + multiscan.patterns_in(
-    default_recognizers(DetectorConfig())
+# the recognizers' patterns and the twins of the engine's own windowed ones (engine._absent)
+every = (
+    multiscan.module_patterns(package)
+    + multiscan.patterns_in(default_recognizers(DetectorConfig()))
+    + list(_TWINS.values())
 )
 print(json.dumps({"every": keys(every), "held": keys(recognizer_patterns())}))
 """
