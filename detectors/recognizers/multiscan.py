@@ -1004,8 +1004,7 @@ def absent_of(patterns: tuple[Pattern, ...], text: str) -> list[bool] | None:
     ids = scan.tuple_ids.get(id(patterns))
     if ids is None or ids[0] is not patterns:
         ids = scan.tuple_ids[id(patterns)] = (patterns, [scan.pattern_id(p) for p in patterns])
-    cur = _current[0]
-    found = cur[1] if cur is not None and cur[0] is text else _found(scan, text)
+    found = _current_found(scan, text)
     if found is None:
         return None
     return [pid is not None and pid not in found for pid in ids[1]]
@@ -1130,17 +1129,21 @@ def candidates_now(text: str) -> tuple[MultiScan, set[int]] | None:
     scan = _active[0]
     if scan is None:
         return None
-    cur = _current[0]
-    found = cur[1] if cur is not None and cur[0] is text else _found(scan, text)
+    found = _current_found(scan, text)
     return None if found is None else (scan, found)
 
 
 def absent_in(pattern: Pattern, scan: MultiScan, found: set[int]) -> bool:
     """Whether ``pattern`` is held by ``scan`` and not among ``found``, candidates ``scan`` gave."""
-    pid = scan.ids.get(pattern, -1)
-    if pid == -1:
-        pid = scan.pattern_id(pattern)
+    pid = scan.pattern_id(pattern)
     return pid is not None and pid not in found
+
+
+def _current_found(scan: MultiScan, text: str) -> set[int] | None:
+    """The candidates of ``text``: the last text's if it is that one, else `_found`'s.
+    (`absent` does the same inline: it is called hundreds of times a text.)"""
+    cur = _current[0]
+    return cur[1] if cur is not None and cur[0] is text else _found(scan, text)
 
 
 def _found(scan: MultiScan, text: str) -> set[int] | None:
