@@ -190,9 +190,15 @@ class Gateway:
             node_id=settings.node.id,
         )
         # Group commit: messages in flight together share one transaction and one fsync; a
-        # record waits a moment for the records of the other messages in flight.
+        # record waits a moment (audit.group_commit_wait_ms) for the records of the other
+        # messages in flight.
         self.in_flight = 0
-        self.audit_writer = AuditWriter(self.audit, in_flight=lambda: self.in_flight)
+        self.audit_writer = AuditWriter(
+            self.audit,
+            in_flight=lambda: self.in_flight,
+            max_wait_ms=settings.audit.group_commit_wait_ms,
+            busy_batch=settings.audit.group_commit_records,
+        )
         self.services = Services(settings, self.audit.keyed_hash, self.audit, metrics=self.metrics)
         self.roster = LazyRoster(self.services)
         # The one builder `phigate policy test` and the console use too, so they cannot drift.
