@@ -9,6 +9,7 @@ the engine's lazily built parts built by one scan. Importing it anywhere else co
 import gc
 
 import detectors.recognizers.multiscan as multiscan
+import detectors.recognizers.pcretwin as pcretwin
 import gateway.detectpool  # noqa: F401 - see below
 from detectors.config import DetectorConfig
 from detectors.engine import recognizer_patterns
@@ -21,6 +22,8 @@ from gateway.scanning import scan_message, shared_engine
 
 # Installed before any fork: a process forked while the databases load would never get them.
 multiscan.start(recognizer_patterns, wait=True)
+# The PCRE2 twins too: their JIT code, compiled here, is every forked process's own.
+pcretwin.start(recognizer_patterns, wait=True)
 # One scan through most recognizers, a table and HTML: what they build on first use (word
 # lists, gates, the Hyperscan ids of their patterns) is then built once here, not in every
 # process.

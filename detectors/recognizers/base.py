@@ -10,6 +10,7 @@ from typing import Protocol, TypeAlias
 import regex
 
 import detectors.recognizers.multiscan as multiscan
+import detectors.recognizers.pcretwin as pcretwin
 from detectors.recognizers.gates import (
     Pattern,
     context_absent,
@@ -125,12 +126,17 @@ def finditer(
     """Iterate matches, turning a timeout into RegexTimeout.
 
     A pattern that the Hyperscan pass shows cannot match the text (`multiscan`) is not run, nor
-    one behind a gate (`gate_words`, `gate_suffixes`) on a text the gate clears; only a pattern
-    that `needs_budget` runs with the time budget. (A plain function, not a generator: most
+    one behind a gate (`gate_words`, `gate_suffixes`) on a text the gate clears; a pattern with a
+    PCRE2 twin is matched by the twin (`pcretwin`, the same matches, found eagerly); only a
+    pattern that `needs_budget` runs with the time budget. (A plain function, not a generator: most
     calls return at once, and the rest hand back the regex module's own iterator.)
     """
     if multiscan.absent(pattern, text) or word_gated(pattern, text):
         return iter(())
+    if not overlapped:
+        found = pcretwin.matches(pattern, text)
+        if found is not None:
+            return iter(found)
     if needs_budget(pattern):
         return _budgeted(pattern, text, timeout, overlapped)
     return pattern.finditer(text, overlapped=overlapped)

@@ -1,0 +1,559 @@
+"""PCRE2 twins of the recognizers' patterns: the regex module's matches, found by PCRE2's JIT.
+
+The regex module's matching is about a sixth of a scan. PCRE2 with its JIT compiler finds the same
+matches in about a third of the time (`bench/regex_engines.py`), but it is not the same engine:
+its `\\w` takes numbers like "²" that the regex module's does not, its script properties follow
+the script extensions ("、" is Han, Hiragana, Katakana and Hangul to it), its Unicode tables are a
+version older, and it folds case otherwise for a few letters (İ). So a twin never leaves PCRE2 a
+question about characters:
+
+* every atom that matches one character (a literal, a class, a class escape, a property, ``.``)
+  becomes an explicit class of code-point ranges that the regex module itself reports, by
+  matching the atom under the pattern's flags against every code point; a case-blind letter
+  becomes the class of every character the regex module folds with it, and the twin is compiled
+  case-sensitive;
+* the anchors and word boundaries become lookarounds over those classes (``^`` in multiline mode
+  is "after a line feed or at the start", ``\\b`` is "a word character on one side only", with
+  the regex module's word characters);
+* what is left to PCRE2 is structure, which both engines read the same way (groups in the same
+  order, alternatives tried left to right, greedy, lazy and possessive repeats, atomic groups,
+  lookarounds).
+
+A pattern with anything else (back-references, fuzzy matching, named lists, set operations, a
+capture inside a lookbehind, a lookbehind PCRE2 cannot bound) gets no twin and is scanned by the
+regex module as before; so is a text longer than `MAX_CHARS` (the binding's offsets are counted
+from the text's start, so many matches in a long text would cost more than they save) and a text
+UTF-8 cannot carry (a lone surrogate). PCRE2 has no clock, so a twin runs under PCRE2's own bound
+on backtracking (`MATCH_LIMIT`); a twin that reaches it, or fails in any way while matching, hands
+the text back to the regex module, which runs the pattern as before (under the time budget if the
+pattern has one): a runaway pattern still ends in the budget's answer.
+
+The translations take seconds to work out (every class against every code point), so they are
+kept on disk beside the Hyperscan databases, keyed by the pattern, the regex module's and
+PCRE2's versions and `TRANSLATION`; a process compiles them in the background at start and uses
+none until all are in. tests/detectors/test_pcretwin.py checks classes against every code point,
+the anchors on edge cases, every twin against the regex module on the corpora and on strings built
+to differ, and that a scan's records are the same with and without twins. `PHIGATE_PCRE2=0` turns
+them off.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import json
+import logging
+import os
+import threading
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import regex
+
+import detectors.recognizers.multiscan as multiscan
+
+try:  # x86-64 Linux wheels; elsewhere every pattern is scanned by the regex module
+    import pcre2
+except ImportError:  # pragma: no cover - depends on the platform
+    pcre2 = None
+
+log = logging.getLogger(__name__)
+
+Pattern: TypeAlias = "regex.Pattern[str]"
+
+# Texts up to this many characters are matched by a twin (see the module doc).
+MAX_CHARS = 4096
+# PCRE2's own bound on one match call's backtracking (about 2 ms of work here): a twin that
+# reaches it hands the text to the regex module, which runs the pattern as before, under the time
+# budget if the pattern has one. So the budget still decides about a runaway pattern.
+MATCH_LIMIT = 1_000_000
+# Bumped whenever the translation changes: cached translations of another number are not read.
+TRANSLATION = 1
+
+_I, _M, _S, _X, _V1 = (
+    int(f) for f in (regex.IGNORECASE, regex.MULTILINE, regex.DOTALL, regex.VERBOSE, regex.VERSION1)
+)
+# Flags a pattern may carry (besides the scoped I, M, S): the regex module's defaults for str.
+_ALLOWED = int(regex.UNICODE | regex.VERSION0)
+_SCOPED = {"i": _I, "m": _M, "s": _S}
+_SIMPLE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\a", "e": "\x1b"}
+_SURROGATES = (0xD800, 0xDFFF)
+
+
+class Untranslatable(ValueError):
+    """A construct a twin cannot reproduce exactly; the pattern keeps the regex module."""
+
+
+# ---- every code point, and the classes the regex module makes of them ---------------------
+@functools.lru_cache(maxsize=1)
+def _every() -> str:
+    """Every code point a str can hold and UTF-8 can carry, in order (no surrogates)."""
+    return "".join(chr(c) for c in range(0x110000) if not _SURROGATES[0] <= c <= _SURROGATES[1])
+
+
+def _code_point(index: int) -> int:
+    """The code point at ``index`` of `_every`."""
+    return index if index < _SURROGATES[0] else index + (_SURROGATES[1] - _SURROGATES[0] + 1)
+
+
+@functools.lru_cache(maxsize=8192)
+def members(atom: str, flags: int) -> tuple[tuple[int, int], ...]:
+    """The code-point ranges that the one-character pattern ``atom`` matches under ``flags``,
+    as the regex module itself answers for every code point."""
+    try:
+        runs = regex.compile(f"(?:{atom})+", flags)
+    except regex.error as exc:
+        raise Untranslatable(str(exc)) from exc
+    out: list[tuple[int, int]] = []
+    for m in runs.finditer(_every()):
+        lo, hi = _code_point(m.start()), _code_point(m.end() - 1)
+        if lo < _SURROGATES[0] < hi:  # a run across the surrogates' gap is two ranges
+            out.extend(((lo, _SURROGATES[0] - 1), (_SURROGATES[1] + 1, hi)))
+        else:
+            out.append((lo, hi))
+    return tuple(out)
+
+
+def _char(code: int, in_class: bool) -> str:
+    """One code point as PCRE2 source. The binding compiles with PCRE2_ALT_BSUX (Python's
+    escapes), under which "\\x{...}" is not a code point, so characters are written as
+    themselves: controls as "\\xhh", punctuation that means something behind a backslash."""
+    ch = chr(code)
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"
+    if ch.isascii() and not ch.isalnum() and (in_class and ch in "]\\^-[" or not in_class):
+        return "\\" + ch
+    return ch
+
+
+def _class(ranges: Iterable[tuple[int, int]], negate: bool = False) -> str:
+    """A PCRE2 class of ``ranges`` (never empty: an empty one fails, a full one matches all)."""
+    parts = [
+        _char(lo, True) if lo == hi else f"{_char(lo, True)}-{_char(hi, True)}" for lo, hi in ranges
+    ]
+    if not parts:
+        return "[\\x00-\U0010ffff]" if negate else "(?!)"
+    return ("[^" if negate else "[") + "".join(parts) + "]"
+
+
+@functools.lru_cache(maxsize=16)
+def _word(flags: int) -> str:
+    """The regex module's word characters under ``flags``, as a PCRE2 class."""
+    return _class(members(r"\w", flags))
+
+
+def _esc(ch: str) -> str:
+    return _char(ord(ch), False)
+
+
+# ---- the translation ---------------------------------------------------------------------
+class _Translator:
+    """Rewrites one regex-module pattern as PCRE2 source with the same matches (see the doc)."""
+
+    def __init__(self, pattern: Pattern) -> None:
+        flags = int(pattern.flags)
+        if flags & ~(_ALLOWED | _I | _M | _S):
+            raise Untranslatable("flags")
+        self.src = pattern.pattern
+        self.i = 0
+        self.base = flags & _ALLOWED
+        self.flags = flags & (_I | _M | _S)
+        self.behind = 0  # how many lookbehinds enclose the current position
+
+    def peek(self, k: int = 0) -> str:
+        j = self.i + k
+        return self.src[j] if j < len(self.src) else ""
+
+    def run(self) -> str:
+        out = self.sequence(self.flags)
+        if self.i != len(self.src):
+            raise Untranslatable(f"unbalanced ')' at {self.i}")
+        return out
+
+    def sequence(self, flags: int) -> str:
+        out: list[str] = []
+        while self.i < len(self.src) and self.peek() != ")":
+            ch = self.peek()
+            if ch == "|":
+                self.i += 1
+                out.append("|")
+                continue
+            if ch == "(" and self.peek(1) == "?":
+                m = regex.match(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]+))?\)", self.src, pos=self.i)
+                if m is not None:  # flags alone: they hold to the end of this group
+                    self.i = m.end()
+                    flags = self.apply(flags, m.group(1), m.group(2) or "")
+                    continue
+            out.append(self.atom(flags) + self.quantifier())
+        return "".join(out)
+
+    @staticmethod
+    def apply(flags: int, on: str, off: str) -> int:
+        for letter in on + off:
+            if letter not in _SCOPED and letter not in ("u", "0"):
+                raise Untranslatable(f"flag {letter!r}")
+        for letter in on:
+            flags |= _SCOPED.get(letter, 0)
+        for letter in off:
+            flags &= ~_SCOPED.get(letter, 0)
+        return flags
+
+    def atom(self, flags: int) -> str:
+        ch = self.peek()
+        if ch == "(":
+            return self.group(flags)
+        if ch == "[":
+            return self.char_class(flags)
+        if ch == "\\":
+            return self.escape(flags)
+        self.i += 1
+        if ch == ".":
+            return _class(members(".", self.base | (flags & _S)))
+        if ch == "^":
+            return r"(?<![^\n])" if flags & _M else r"\A"
+        if ch == "$":
+            return r"(?=\n|\z)" if flags & _M else r"(?=\n?\z)"
+        if ch in ("*", "+", "?", "{"):
+            raise Untranslatable(f"{ch!r} at {self.i - 1}")
+        return self.literal(ch, flags)
+
+    def literal(self, ch: str, flags: int) -> str:
+        if not flags & _I:
+            return _esc(ch)
+        ranges = members(regex.escape(ch), self.base | _I)
+        if ranges == ((ord(ch), ord(ch)),):
+            return _esc(ch)
+        return _class(ranges)
+
+    def group(self, flags: int) -> str:
+        self.i += 1  # "("
+        src = self.src
+        opening = "("
+        inner = flags
+        behind = False
+        if self.peek() == "?":
+            rest = src[self.i + 1 :]
+            if rest.startswith("#"):
+                end = src.find(")", self.i)
+                if end < 0:
+                    raise Untranslatable("unterminated comment")
+                self.i = end + 1
+                return ""
+            if rest.startswith((":", ">", "=", "!")):
+                opening = "(?" + rest[0]
+                self.i += 2
+            elif rest.startswith(("<=", "<!")):
+                opening = "(?" + rest[:2]
+                self.i += 3
+                behind = True
+            elif rest.startswith(("P<", "<")):
+                m = regex.match(r"\?P?<([A-Za-z_][A-Za-z0-9_]*)>", src, pos=self.i)
+                if m is None:
+                    raise Untranslatable("group name")
+                if self.behind:
+                    raise Untranslatable("a capture inside a lookbehind")
+                opening = f"(?<{m.group(1)}>"
+                self.i = m.end()
+            else:
+                m = regex.match(r"\?([a-zA-Z]*)(?:-([a-zA-Z]+))?:", src, pos=self.i)
+                if m is None:
+                    raise Untranslatable(f"group {src[self.i - 1 : self.i + 4]!r}")
+                inner = self.apply(flags, m.group(1), m.group(2) or "")
+                opening = "(?:"
+                self.i = m.end()
+        elif self.behind:
+            raise Untranslatable("a capture inside a lookbehind")
+        self.behind += behind
+        body = self.sequence(inner)
+        self.behind -= behind
+        if self.peek() != ")":
+            raise Untranslatable("unterminated group")
+        self.i += 1
+        return f"{opening}{body})"
+
+    def class_end(self) -> int:
+        src = self.src
+        j = self.i + 1
+        if src.startswith("^", j):
+            j += 1
+        if src.startswith("]", j):
+            j += 1
+        while j < len(src):
+            c = src[j]
+            if c == "\\":
+                j += 2
+                continue
+            if c == "[":
+                raise Untranslatable("a nested class")  # a POSIX class or a V1 set
+            if c == "]":
+                return j + 1
+            j += 1
+        raise Untranslatable("unterminated class")
+
+    def char_class(self, flags: int) -> str:
+        end = self.class_end()
+        source = self.src[self.i : end]
+        self.i = end
+        return _class(members(source, self.base | (flags & _I)))
+
+    def escape(self, flags: int) -> str:
+        src = self.src
+        nxt = self.peek(1)
+        if not nxt:
+            raise Untranslatable("trailing backslash")
+        start = self.i
+        self.i += 2
+        if nxt == "b":
+            w = _word(self.base)
+            return f"(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"
+        if nxt == "B":
+            w = _word(self.base)
+            return f"(?:(?<={w})(?={w})|(?<!{w})(?!{w}))"
+        if nxt == "A":
+            return r"\A"
+        if nxt == "Z":
+            return r"\z"
+        if nxt in "dDwWsSpP":
+            if nxt in ("p", "P"):
+                if self.peek() == "{":
+                    end = src.find("}", self.i)
+                    if end < 0:
+                        raise Untranslatable("unterminated property")
+                    self.i = end + 1
+                else:
+                    self.i += 1
+            return _class(members(src[start : self.i], self.base | (flags & _I)))
+        if nxt == "N":
+            m = regex.match(r"\{([^}]*)\}", src, pos=self.i)
+            if m is None:
+                raise Untranslatable("bad \\N")
+            self.i = m.end()
+            try:
+                return self.literal(unicodedata.lookup(m.group(1)), flags)
+            except KeyError as exc:
+                raise Untranslatable("unknown character name") from exc
+        if nxt == "x":
+            m = regex.match(r"\{([0-9a-fA-F]+)\}|([0-9a-fA-F]{2})", src, pos=self.i)
+            if m is None:
+                raise Untranslatable("bad \\x")
+            self.i = m.end()
+            return self.literal(chr(int(m.group(1) or m.group(2), 16)), flags)
+        if nxt in ("u", "U"):
+            width = 4 if nxt == "u" else 8
+            digits = src[self.i : self.i + width]
+            if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
+                raise Untranslatable("bad \\u")
+            self.i += width
+            return self.literal(chr(int(digits, 16)), flags)
+        if nxt in _SIMPLE_ESCAPES:
+            return self.literal(_SIMPLE_ESCAPES[nxt], flags)
+        if nxt.isalnum() or nxt == "_":
+            # back-references, \0 octal, \G, \K, \m, \M, \X, \L<...>, \g<...>: not reproduced
+            raise Untranslatable(f"escape \\{nxt}")
+        return self.literal(nxt, flags)
+
+    def quantifier(self) -> str:
+        ch = self.peek()
+        out = ""
+        if ch in ("*", "+", "?"):
+            self.i += 1
+            out = ch
+        elif ch == "{":
+            m = regex.match(r"\{(\d*)(,?)(\d*)\}", self.src, pos=self.i)
+            if m is None or (not m.group(1) and not m.group(3)):
+                raise Untranslatable(f"'{{' at {self.i}")  # a literal brace, fuzzy matching
+            self.i = m.end()
+            lo, comma, hi = m.group(1) or "0", m.group(2), m.group(3)
+            out = f"{{{lo}{comma}{hi}}}"
+        else:
+            return ""
+        if self.peek() in ("?", "+"):  # lazy or possessive: PCRE2 reads both alike
+            out += self.peek()
+            self.i += 1
+        if self.peek() in ("*", "+", "?", "{"):
+            raise Untranslatable("multiple repeat")
+        return out
+
+
+def translate(pattern: Pattern) -> str:
+    """PCRE2 source with ``pattern``'s matches, or `Untranslatable`."""
+    return _Translator(pattern).run()
+
+
+# ---- building, keeping and using the twins --------------------------------------------------
+def enabled() -> bool:
+    """Whether twins can be used here: the pcre2 package installed (the version whose matching
+    generator `matches` calls) and PHIGATE_PCRE2 not "0"."""
+    return (
+        pcre2 is not None
+        and hasattr(pcre2, "_cy")
+        and hasattr(pcre2._cy, "match_generator")
+        and _NO_CONTEXT is not None
+        and os.environ.get("PHIGATE_PCRE2", "1") != "0"
+    )
+
+
+def compile_twin(pattern: Pattern, source: str) -> Any | None:
+    """``source`` compiled by PCRE2 with its JIT, checked to have ``pattern``'s groups."""
+    assert pcre2 is not None
+    try:
+        twin = pcre2.compile(f"(*LIMIT_MATCH={MATCH_LIMIT}){source}", pcre2.UNICODE)
+        twin.jit_compile()
+    except Exception:  # noqa: BLE001 - too large, a lookbehind without a bound: no twin
+        return None
+    if twin.groups != pattern.groups or dict(twin.groupindex) != dict(pattern.groupindex):
+        return None
+    return twin
+
+
+def _key(pattern: Pattern) -> str:
+    return hashlib.sha256(f"{int(pattern.flags)}:{pattern.pattern}".encode()).hexdigest()[:32]
+
+
+def _cache_path() -> Path:
+    """The translations' file: one for this translation and these engines' versions, holding
+    every pattern translated so far by its key (pattern lists differ between callers)."""
+    assert pcre2 is not None
+    versions = [TRANSLATION, regex.__version__, pcre2.__libpcre2_version__]
+    digest = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:32]
+    return multiscan.cache_dir().parent / "pcre2" / f"twins-{digest}.json.gz"
+
+
+def _load(path: Path) -> dict[str, str | None] | None:
+    """The translations a file holds, if it is there and trusted (a twin that misses a match
+    would let PHI through, so a file another user could have written is not read)."""
+    try:
+        if not (multiscan._trusted(path.parent) and multiscan._trusted(path)):  # noqa: SLF001
+            return None
+        loaded = json.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, ValueError, EOFError):
+        return None
+    if not isinstance(loaded, dict):
+        return None
+    multiscan._touch(path)  # noqa: SLF001 - the same cache rules as the databases
+    return loaded
+
+
+def translations(patterns: list[Pattern], *, cached: bool = True) -> dict[str, str | None]:
+    """Each pattern's PCRE2 source by its key (None: no twin): from the cache file where it holds
+    them (and ``cached``), else worked out, and the file rewritten with them added (about 20 MB
+    of source for the recognizers' patterns, 1.2 MB on disk)."""
+    path = _cache_path()
+    known = (_load(path) or {}) if cached else {}
+    keys = {_key(p): p for p in patterns}
+    missing = [k for k in keys if k not in known]
+    if not missing:
+        return known
+    for k in missing:
+        try:
+            known[k] = translate(keys[k])
+        except Untranslatable:
+            known[k] = None
+    _every.cache_clear()  # 4 MB that only the translating needed
+    members.cache_clear()
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(gzip.compress(json.dumps(known).encode(), compresslevel=6))
+        os.chmod(tmp, 0o600)
+        tmp.replace(path)
+        multiscan._prune(path.parent, "twins-*.json.gz")  # noqa: SLF001
+    except OSError as exc:
+        log.warning("pcre2 twins: cannot keep the translations in %s: %s", path, exc)
+    return known
+
+
+def build(patterns: Iterable[Pattern], *, cached: bool = True) -> dict[Pattern, Any]:
+    """The twins of ``patterns`` (those that translate and compile); ``cached=False`` works the
+    translations out again rather than read them from the cache file."""
+    chosen = list(dict.fromkeys(patterns))
+    sources = translations(chosen, cached=cached)
+    twins: dict[Pattern, Any] = {}
+    for p in chosen:
+        source = sources.get(_key(p))
+        if source is not None:
+            twin = compile_twin(p, source)
+            if twin is not None:
+                twins[p] = twin
+    return twins
+
+
+_TWINS: list[dict[Pattern, Any]] = [{}]
+_lock = threading.Lock()
+_builder: list[threading.Thread | None] = [None]
+
+
+def install(twins: dict[Pattern, Any]) -> None:
+    """Use ``twins`` from now on (an empty dict: none)."""
+    _TWINS[0] = twins
+
+
+def installed() -> int:
+    """How many patterns have a twin in use."""
+    return len(_TWINS[0])
+
+
+def start(patterns: Callable[[], list[Pattern]], *, wait: bool = False) -> None:
+    """Build the twins of ``patterns()`` in a thread of their own, once per process, and install
+    them when all are ready; until then every pattern is scanned by the regex module."""
+    if not enabled():
+        return
+    with _lock:
+        thread = _builder[0]
+        if thread is None:
+            thread = threading.Thread(
+                target=_build, args=(patterns,), name="phigate-pcre2", daemon=True
+            )
+            _builder[0] = thread
+            thread.start()
+    if wait:
+        thread.join()
+
+
+def _build(patterns: Callable[[], list[Pattern]]) -> None:
+    started = time.perf_counter()
+    try:
+        twins = build(patterns())
+    except Exception:  # noqa: BLE001 - without twins every pattern is scanned by regex
+        log.exception("pcre2 twins: not built; the regex module scans every pattern")
+        return
+    install(twins)
+    log.info("pcre2 twins: %d ready in %.1f s", len(twins), time.perf_counter() - started)
+
+
+def matches(pattern: Pattern, text: str) -> list[regex.Match[str]] | None:
+    """Every match of ``pattern`` in ``text``, located by its twin, or None when the regex module
+    must scan (no twin, a text too long or one UTF-8 cannot carry, a twin that failed).
+
+    PCRE2 only says where each match starts; the match itself is the regex module's own, taken
+    at that place (``pattern.match(text, start)``), so a recognizer reads the same object as
+    before. Where the two engines would part (the regex module's match there is missing or ends
+    elsewhere, or PCRE2 reports an empty match, whose successor the engines find by different
+    rules) the whole text goes back to the regex module.
+    """
+    twin = _TWINS[0].get(pattern)
+    if twin is None or len(text) > MAX_CHARS:
+        return None
+    out: list[regex.Match[str]] = []
+    try:
+        # The binding's own generator (pinned version): its Match objects cost more to read
+        # than they save.
+        found = pcre2._cy.match_generator(twin._pcre2_code, text, len(text), 0, _NO_CONTEXT)
+        for data, _, _ in found:
+            start, end = pcre2._cy.match_substring_span_bynumber(data, text, 0)
+            if start == end:
+                return None
+            m = pattern.match(text, start)
+            if m is None or m.end() != end:
+                return None
+            out.append(m)
+    except Exception:  # noqa: BLE001 - a lone surrogate, the match limit: the regex module scans
+        return None
+    return out
+
+
+_NO_CONTEXT = getattr(pcre2, "_EMPTY_MATCH_CONTEXT", None)
