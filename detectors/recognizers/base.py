@@ -133,11 +133,12 @@ def finditer(
     """
     if multiscan.absent(pattern, text) or word_gated(pattern, text):
         return iter(())
+    budget = needs_budget(pattern)
     if not overlapped:
-        found = pcretwin.matches(pattern, text)
+        found = pcretwin.matches(pattern, text, timeout if budget else None)
         if found is not None:
             return iter(found)
-    if needs_budget(pattern):
+    if budget:
         return _budgeted(pattern, text, timeout, overlapped)
     return pattern.finditer(text, overlapped=overlapped)
 

@@ -74,9 +74,7 @@ MATCH_LIMIT = 1_000_000
 # Bumped whenever the translation changes: cached translations of another number are not read.
 TRANSLATION = 1
 
-_I, _M, _S, _X, _V1 = (
-    int(f) for f in (regex.IGNORECASE, regex.MULTILINE, regex.DOTALL, regex.VERBOSE, regex.VERSION1)
-)
+_I, _M, _S = (int(f) for f in (regex.IGNORECASE, regex.MULTILINE, regex.DOTALL))
 # Flags a pattern may carry (besides the scoped I, M, S): the regex module's defaults for str.
 _ALLOWED = int(regex.UNICODE | regex.VERSION0)
 _SCOPED = {"i": _I, "m": _M, "s": _S}
@@ -130,14 +128,12 @@ def _char(code: int, in_class: bool) -> str:
     return ch
 
 
-def _class(ranges: Iterable[tuple[int, int]], negate: bool = False) -> str:
-    """A PCRE2 class of ``ranges`` (never empty: an empty one fails, a full one matches all)."""
+def _class(ranges: Iterable[tuple[int, int]]) -> str:
+    """A PCRE2 class of ``ranges`` (an empty one is an assertion that fails)."""
     parts = [
         _char(lo, True) if lo == hi else f"{_char(lo, True)}-{_char(hi, True)}" for lo, hi in ranges
     ]
-    if not parts:
-        return "[\\x00-\U0010ffff]" if negate else "(?!)"
-    return ("[^" if negate else "[") + "".join(parts) + "]"
+    return "[" + "".join(parts) + "]" if parts else "(?!)"
 
 
 @functools.lru_cache(maxsize=16)
@@ -525,7 +521,9 @@ def _build(patterns: Callable[[], list[Pattern]]) -> None:
     log.info("pcre2 twins: %d ready in %.1f s", len(twins), time.perf_counter() - started)
 
 
-def matches(pattern: Pattern, text: str) -> list[regex.Match[str]] | None:
+def matches(
+    pattern: Pattern, text: str, timeout: float | None = None
+) -> list[regex.Match[str]] | None:
     """Every match of ``pattern`` in ``text``, located by its twin, or None when the regex module
     must scan (no twin, a text too long or one UTF-8 cannot carry, a twin that failed).
 
@@ -533,12 +531,15 @@ def matches(pattern: Pattern, text: str) -> list[regex.Match[str]] | None:
     at that place (``pattern.match(text, start)``), so a recognizer reads the same object as
     before. Where the two engines would part (the regex module's match there is missing or ends
     elsewhere, or PCRE2 reports an empty match, whose successor the engines find by different
-    rules) the whole text goes back to the regex module.
+    rules) the whole text goes back to the regex module. A pattern under the time budget is
+    given ``timeout`` for all its matches here; past it the text goes back too, and the budget
+    answers there as it always has.
     """
     twin = _TWINS[0].get(pattern)
     if twin is None or len(text) > MAX_CHARS:
         return None
     out: list[regex.Match[str]] = []
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         # The binding's own generator (pinned version): its Match objects cost more to read
         # than they save.
@@ -547,11 +548,14 @@ def matches(pattern: Pattern, text: str) -> list[regex.Match[str]] | None:
             start, end = pcre2._cy.match_substring_span_bynumber(data, text, 0)
             if start == end:
                 return None
-            m = pattern.match(text, start)
+            if deadline is None:
+                m = pattern.match(text, start)
+            else:
+                m = pattern.match(text, start, timeout=max(deadline - time.monotonic(), 0.0))
             if m is None or m.end() != end:
                 return None
             out.append(m)
-    except Exception:  # noqa: BLE001 - a lone surrogate, the match limit: the regex module scans
+    except Exception:  # noqa: BLE001 - a lone surrogate, the match limit, the budget spent
         return None
     return out
 

@@ -285,3 +285,19 @@ def test_translations_are_kept_and_an_untrusted_file_is_not_read(
     assert pcretwin.translations([pattern]) == tampered  # the file is read: it is ours
     path.chmod(0o666)
     assert pcretwin.translations([pattern]) == right  # writable by others: worked out again
+
+
+def test_a_budgeted_pattern_keeps_its_budget_through_the_twin() -> None:
+    """The regex module's match at each place PCRE2 reports runs within the pattern's time
+    budget; with the budget spent the text goes back, and base.finditer answers RegexTimeout
+    as it does without twins."""
+    pattern = regex.compile(r"(\w+\s?)+x")
+    assert base.needs_budget(pattern)
+    pcretwin.install({pattern: twin_of(pattern.pattern)})
+    try:
+        assert [m.span() for m in pcretwin.matches(pattern, "ab cd x", 5.0) or []] == [(0, 7)]
+        assert pcretwin.matches(pattern, "ab cd x", 0.0) is None
+        with pytest.raises(base.RegexTimeout):
+            list(base.finditer(pattern, "ab cd x", 0.0))
+    finally:
+        pcretwin.install({})
