@@ -51,6 +51,13 @@ from detectors.recognizers import multiscan
 
 engine = PhiEngine(DetectorConfig())
 multiscan.start(recognizer_patterns, wait=True)
+try:  # a tree with PCRE2 twins builds them in the background too: wait, or they would be
+    # counted (and not used) in the loop
+    from detectors.recognizers import pcretwin
+except ImportError:
+    pcretwin = None
+if pcretwin is not None:
+    pcretwin.start(recognizer_patterns, wait=True)
 raws = [Path(p).read_bytes() for p in Path(sys.argv[2]).read_text().splitlines()]
 for raw in raws[:20]:
     engine.analyze(extract_message(raw).parts)

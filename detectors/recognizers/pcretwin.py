@@ -39,6 +39,7 @@ them off.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import hashlib
@@ -71,6 +72,19 @@ MAX_CHARS = 4096
 # reaches it hands the text to the regex module, which runs the pattern as before, under the time
 # budget if the pattern has one. So the budget still decides about a runaway pattern.
 MATCH_LIMIT = 1_000_000
+# A twin saves the regex module's search but not its matches: each match PCRE2 locates is taken
+# again by the regex module. So a pattern that matches nearly every word (a word of letters, a
+# capitalised word, any number) costs more with a twin; one that matches more than `DENSE` times
+# in a thousand characters of `CALIBRATION` (a made-up clinic letter: what mail reads like) gets
+# none. On the mix those are the five patterns a twin made slower.
+DENSE = 10.0
+CALIBRATION = (
+    "Hi Dana,\n\nThanks for sending the referral. Mr. Alvarez was seen on 03/14/2024 for "
+    "follow-up of his type 2 diabetes; his A1c is down to 7.2% and we kept metformin 500 mg twice "
+    "daily. Please book him with cardiology in two weeks and call me at (555) 010-4477 if anything "
+    "changes.\n\nBest regards,\nMaria Chen, RN\nCare Coordinator, Lakeside Family Practice\n"
+    "120 Harbor Street, Suite 4, Springfield, IL 62704\nmchen@lakeside.example | fax 555-010-4478\n"
+)
 # Bumped whenever the translation changes: cached translations of another number are not read.
 TRANSLATION = 1
 
@@ -393,17 +407,38 @@ def enabled() -> bool:
     )
 
 
-def compile_twin(pattern: Pattern, source: str) -> Any | None:
+@dataclasses.dataclass(frozen=True)
+class Twin:
+    """A pattern's twin compiled twice: for any text (str) and for ASCII text (bytes)."""
+
+    text: Any
+    ascii: Any
+
+    def finditer(self, text: str) -> Any:
+        """PCRE2's own matches (for tests: `matches` is what the recognizers use)."""
+        return self.text.finditer(text)
+
+    def findall(self, text: str) -> Any:
+        """PCRE2's own findall (for tests)."""
+        return self.text.findall(text)
+
+
+def compile_twin(pattern: Pattern, source: str) -> Twin | None:
     """``source`` compiled by PCRE2 with its JIT, checked to have ``pattern``'s groups."""
     assert pcre2 is not None
+    limited = f"(*LIMIT_MATCH={MATCH_LIMIT}){source}"
     try:
-        twin = pcre2.compile(f"(*LIMIT_MATCH={MATCH_LIMIT}){source}", pcre2.UNICODE)
+        twin = pcre2.compile(limited, pcre2.UNICODE)
         twin.jit_compile()
+        # The same code for ASCII text given as bytes: the binding then reports offsets as they
+        # are, where for a str it counts characters from the text's start for every offset.
+        ascii_twin = pcre2.compile(limited.encode(), pcre2.UNICODE)
+        ascii_twin.jit_compile()
     except Exception:  # noqa: BLE001 - too large, a lookbehind without a bound: no twin
         return None
     if twin.groups != pattern.groups or dict(twin.groupindex) != dict(pattern.groupindex):
         return None
-    return twin
+    return Twin(twin, ascii_twin)
 
 
 def _key(pattern: Pattern) -> str:
@@ -463,13 +498,21 @@ def translations(patterns: list[Pattern], *, cached: bool = True) -> dict[str, s
     return known
 
 
-def build(patterns: Iterable[Pattern], *, cached: bool = True) -> dict[Pattern, Any]:
+def dense(pattern: Pattern) -> bool:
+    """Whether ``pattern`` matches too often for a twin to pay (see `DENSE`)."""
+    found = sum(1 for _ in pattern.finditer(CALIBRATION))
+    return found * 1000 / len(CALIBRATION) > DENSE
+
+
+def build(patterns: Iterable[Pattern], *, cached: bool = True) -> dict[Pattern, Twin]:
     """The twins of ``patterns`` (those that translate and compile); ``cached=False`` works the
     translations out again rather than read them from the cache file."""
     chosen = list(dict.fromkeys(patterns))
     sources = translations(chosen, cached=cached)
-    twins: dict[Pattern, Any] = {}
+    twins: dict[Pattern, Twin] = {}
     for p in chosen:
+        if dense(p):
+            continue
         source = sources.get(_key(p))
         if source is not None:
             twin = compile_twin(p, source)
@@ -478,12 +521,12 @@ def build(patterns: Iterable[Pattern], *, cached: bool = True) -> dict[Pattern, 
     return twins
 
 
-_TWINS: list[dict[Pattern, Any]] = [{}]
+_TWINS: list[dict[Pattern, Twin]] = [{}]
 _lock = threading.Lock()
 _builder: list[threading.Thread | None] = [None]
 
 
-def install(twins: dict[Pattern, Any]) -> None:
+def install(twins: dict[Pattern, Twin]) -> None:
     """Use ``twins`` from now on (an empty dict: none)."""
     _TWINS[0] = twins
 
@@ -543,9 +586,13 @@ def matches(
     try:
         # The binding's own generator (pinned version): its Match objects cost more to read
         # than they save.
-        found = pcre2._cy.match_generator(twin._pcre2_code, text, len(text), 0, _NO_CONTEXT)
+        subject: str | bytes = text
+        code = twin.text._pcre2_code
+        if text.isascii():
+            subject, code = text.encode("ascii"), twin.ascii._pcre2_code
+        found = pcre2._cy.match_generator(code, subject, len(subject), 0, _NO_CONTEXT)
         for data, _, _ in found:
-            start, end = pcre2._cy.match_substring_span_bynumber(data, text, 0)
+            start, end = pcre2._cy.match_substring_span_bynumber(data, subject, 0)
             if start == end:
                 return None
             if deadline is None:

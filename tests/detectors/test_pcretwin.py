@@ -205,8 +205,10 @@ def test_a_scans_records_are_the_same_with_and_without_twins(
     calls = {"twin": 0}
     real = pcretwin.matches
 
-    def counting(pattern: regex.Pattern[str], text: str) -> list[regex.Match[str]] | None:
-        found = real(pattern, text)
+    def counting(
+        pattern: regex.Pattern[str], text: str, timeout: float | None = None
+    ) -> list[regex.Match[str]] | None:
+        found = real(pattern, text, timeout)
         calls["twin"] += found is not None
         return found
 
@@ -301,3 +303,16 @@ def test_a_budgeted_pattern_keeps_its_budget_through_the_twin() -> None:
             list(base.finditer(pattern, "ab cd x", 0.0))
     finally:
         pcretwin.install({})
+
+
+def test_a_pattern_that_matches_nearly_every_word_gets_no_twin(
+    twins: dict[regex.Pattern[str], object],
+) -> None:
+    """Each match a twin locates is taken again by the regex module, so a twin of a pattern that
+    matches every word costs more than it saves; such patterns keep the regex module."""
+    every_word = regex.compile(r"(?<![\w'-])[A-Za-z][A-Za-z'-]{1,30}(?![\w])")
+    assert pcretwin.dense(every_word)
+    assert not pcretwin.dense(regex.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])"))
+    assert every_word not in twins
+    assert any(p.pattern == every_word.pattern for p in recognizer_patterns())
+    assert pcretwin.build([every_word]) == {}
