@@ -30,8 +30,8 @@ pattern has one): a runaway pattern still ends in the budget's answer.
 
 The translations take seconds to work out (every class against every code point), so they are
 kept on disk beside the Hyperscan databases, keyed by the pattern, the regex module's and
-PCRE2's versions and `TRANSLATION`; a process compiles them in the background at start and uses
-none until all are in. tests/detectors/test_pcretwin.py checks classes against every code point,
+PCRE2's versions and this module's own bytes; a process compiles them in the background at start
+and uses none until all are in (the fork server waits for them before it forks). tests/detectors/test_pcretwin.py checks classes against every code point,
 the anchors on edge cases, every twin against the regex module on the corpora and on strings built
 to differ, and that a scan's records are the same with and without twins. `PHIGATE_PCRE2=0` turns
 them off.
@@ -85,8 +85,6 @@ CALIBRATION = (
     "changes.\n\nBest regards,\nMaria Chen, RN\nCare Coordinator, Lakeside Family Practice\n"
     "120 Harbor Street, Suite 4, Springfield, IL 62704\nmchen@lakeside.example | fax 555-010-4478\n"
 )
-# Bumped whenever the translation changes: cached translations of another number are not read.
-TRANSLATION = 1
 
 _I, _M, _S = (int(f) for f in (regex.IGNORECASE, regex.MULTILINE, regex.DOTALL))
 # Flags a pattern may carry (besides the scoped I, M, S): the regex module's defaults for str.
@@ -445,11 +443,17 @@ def _key(pattern: Pattern) -> str:
     return hashlib.sha256(f"{int(pattern.flags)}:{pattern.pattern}".encode()).hexdigest()[:32]
 
 
+@functools.lru_cache(maxsize=1)
+def _translator_digest() -> str:
+    """This module's own bytes, hashed: a change to the translation names a new cache file."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
 def _cache_path() -> Path:
-    """The translations' file: one for this translation and these engines' versions, holding
+    """The translations' file: one for this module's code and these engines' versions, holding
     every pattern translated so far by its key (pattern lists differ between callers)."""
     assert pcre2 is not None
-    versions = [TRANSLATION, regex.__version__, pcre2.__libpcre2_version__]
+    versions = [_translator_digest(), regex.__version__, pcre2.__libpcre2_version__]
     digest = hashlib.sha256(json.dumps(versions).encode()).hexdigest()[:32]
     return multiscan.cache_dir().parent / "pcre2" / f"twins-{digest}.json.gz"
 
