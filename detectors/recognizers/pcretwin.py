@@ -192,7 +192,12 @@ class _Translator:
                 continue
             if ch == "(" and self.peek(1) == "?":
                 m = regex.match(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]+))?\)", self.src, pos=self.i)
-                if m is not None:  # flags alone: they hold to the end of this group
+                if m is not None:
+                    # Flags alone at the pattern's start are the pattern's flags. Anywhere else
+                    # the regex module's reading is its own (it reports "a(?i)b" as case-blind
+                    # throughout, and matches "A" only case-sensitively): no twin.
+                    if self.i != 0:
+                        raise Untranslatable("inline flags after the start")
                     self.i = m.end()
                     flags = self.apply(flags, m.group(1), m.group(2) or "")
                     continue

@@ -116,7 +116,7 @@ def test_anchors_and_boundaries_on_their_edges(source: str, flags: int) -> None:
 
 @pytest.mark.parametrize(
     "source",
-    [r"(a)\1", r"(?:patient){e<=1}", r"(?x) a b", r"(?<=(a))b", r"a{", r"[[:alpha:]]"],
+    [r"(a)\1", r"(?:patient){e<=1}", r"(?x) a b", r"(?<=(a))b", r"a{", r"[[:alpha:]]", r"a(?i)b"],
 )
 def test_what_cannot_be_reproduced_gets_no_twin(source: str) -> None:
     with pytest.raises(pcretwin.Untranslatable):
