@@ -36,8 +36,8 @@ sys.path.insert(0, str(REPO))
 import regex  # noqa: E402
 
 from bench.args import positive_int  # noqa: E402
-from bench.corpus.generate import generate  # noqa: E402
-from bench.detect_eval import MessageCase, load_messages  # noqa: E402
+from bench.detect_eval import MessageCase  # noqa: E402
+from bench.scan_speed import DEV_CORPUS, corpus  # noqa: E402
 from detectors.config import DetectorConfig  # noqa: E402
 from detectors.recognizers import base, multiscan  # noqa: E402
 from detectors.recognizers.gates import word_gated  # noqa: E402
@@ -48,7 +48,6 @@ try:  # an optional engine: without it only the regex module's figures are given
 except ImportError:  # pragma: no cover - depends on what is installed
     pcre2 = None
 
-DEV_CORPUS = Path("/work/shared/corpus/dev")
 # The regex module's flags that PCRE2 has an equal of; a pattern with any other is not tried.
 _PORTABLE = int(regex.IGNORECASE | regex.MULTILINE | regex.DOTALL | regex.UNICODE | regex.VERSION0)
 # Every code point a str can hold that UTF-8 can carry (no surrogates).
@@ -236,16 +235,6 @@ def class_differences(classes: Iterable[str]) -> list[dict[str, Any]]:
                     }
                 )
     return out
-
-
-def corpus(dev: Path | None, per_family: int, seed: int, work: Path) -> list[MessageCase]:
-    """The shared dev corpus (if there) and a freshly generated one."""
-    cases = load_messages(dev) if dev is not None and (dev / "manifest.jsonl").exists() else []
-    if per_family:
-        out = work / "generated"
-        generate(out, per_family, seed)
-        cases += load_messages(out)
-    return cases
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -130,6 +130,35 @@ def _members(source: str, flags: int) -> list[str]:
     return sorted(set(one.findall(_ASCII)))
 
 
+def escaped_char(src: str, i: int, nxt: str, error: type[ValueError]) -> tuple[str, int] | None:
+    """The one character that the escape "\\" + ``nxt`` names (``\\N{name}``, ``\\xhh``,
+    ``\\x{h...}``, ``\\uhhhh``, ``\\Uhhhhhhhh``, ``\\t`` and the other simple escapes) and the
+    index in ``src`` just past it, ``i`` being the index just past ``nxt``; None for any other
+    escape. A malformed one raises ``error`` (the rewriter's own exception)."""
+    if nxt == "N":
+        m = regex.match(r"\{([^}]*)\}", src, pos=i)
+        if m is None:
+            raise error("bad \\N")
+        try:
+            return unicodedata.lookup(m.group(1)), m.end()
+        except KeyError as exc:
+            raise error("unknown character name") from exc
+    if nxt == "x":
+        m = regex.match(r"\{([0-9a-fA-F]+)\}|([0-9a-fA-F]{2})", src, pos=i)
+        if m is None:
+            raise error("bad \\x")
+        return chr(int(m.group(1) or m.group(2), 16)), m.end()
+    if nxt in ("u", "U"):
+        width = 4 if nxt == "u" else 8
+        digits = src[i : i + width]
+        if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
+            raise error("bad \\u")
+        return chr(int(digits, 16)), i + width
+    if nxt in _SIMPLE_ESCAPES:
+        return _SIMPLE_ESCAPES[nxt], i
+    return None
+
+
 class _Widener:
     """Rewrites one regex-module pattern into a Hyperscan pattern that matches at least as much."""
 
@@ -402,35 +431,15 @@ class _Widener:
             caseless = _I if flags & _I else 0
             members = _members(src[start : self.i], self.base | caseless)
             return _ascii_class(members, non_ascii=True)
-        if nxt == "N":
-            m = regex.match(r"\{([^}]*)\}", src, pos=self.i)
-            if m is None:
-                raise Unsupported("bad \\N")
-            self.i = m.end()
-            try:
-                return self.literal(unicodedata.lookup(m.group(1)), flags)
-            except KeyError as exc:
-                raise Unsupported("unknown character name") from exc
-        if nxt == "x":
-            m = regex.match(r"\{([0-9a-fA-F]+)\}|([0-9a-fA-F]{2})", src, pos=self.i)
-            if m is None:
-                raise Unsupported("bad \\x")
-            self.i = m.end()
-            return self.literal(chr(int(m.group(1) or m.group(2), 16)), flags)
-        if nxt in ("u", "U"):
-            width = 4 if nxt == "u" else 8
-            digits = src[self.i : self.i + width]
-            if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                raise Unsupported("bad \\u")
-            self.i += width
-            return self.literal(chr(int(digits, 16)), flags)
+        named = escaped_char(src, self.i, nxt, Unsupported)
+        if named is not None:
+            ch, self.i = named
+            return self.literal(ch, flags)
         if nxt == "0":
             m = regex.match(r"[0-7]{0,2}", src, pos=self.i)
             assert m is not None
             self.i = m.end()
             return self.literal(chr(int("0" + m.group(), 8)), flags)
-        if nxt in _SIMPLE_ESCAPES:
-            return self.literal(_SIMPLE_ESCAPES[nxt], flags)
         if nxt in "123456789":  # a back-reference: any text at all
             while self.peek().isdigit():
                 self.i += 1

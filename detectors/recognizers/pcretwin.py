@@ -48,7 +48,6 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -90,7 +89,6 @@ _I, _M, _S = (int(f) for f in (regex.IGNORECASE, regex.MULTILINE, regex.DOTALL))
 # Flags a pattern may carry (besides the scoped I, M, S): the regex module's defaults for str.
 _ALLOWED = int(regex.UNICODE | regex.VERSION0)
 _SCOPED = {"i": _I, "m": _M, "s": _S}
-_SIMPLE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f", "v": "\v", "a": "\a", "e": "\x1b"}
 _SURROGATES = (0xD800, 0xDFFF)
 
 
@@ -340,30 +338,10 @@ class _Translator:
                 else:
                     self.i += 1
             return _class(members(src[start : self.i], self.base | (flags & _I)))
-        if nxt == "N":
-            m = regex.match(r"\{([^}]*)\}", src, pos=self.i)
-            if m is None:
-                raise Untranslatable("bad \\N")
-            self.i = m.end()
-            try:
-                return self.literal(unicodedata.lookup(m.group(1)), flags)
-            except KeyError as exc:
-                raise Untranslatable("unknown character name") from exc
-        if nxt == "x":
-            m = regex.match(r"\{([0-9a-fA-F]+)\}|([0-9a-fA-F]{2})", src, pos=self.i)
-            if m is None:
-                raise Untranslatable("bad \\x")
-            self.i = m.end()
-            return self.literal(chr(int(m.group(1) or m.group(2), 16)), flags)
-        if nxt in ("u", "U"):
-            width = 4 if nxt == "u" else 8
-            digits = src[self.i : self.i + width]
-            if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
-                raise Untranslatable("bad \\u")
-            self.i += width
-            return self.literal(chr(int(digits, 16)), flags)
-        if nxt in _SIMPLE_ESCAPES:
-            return self.literal(_SIMPLE_ESCAPES[nxt], flags)
+        named = multiscan.escaped_char(src, self.i, nxt, Untranslatable)
+        if named is not None:
+            ch, self.i = named
+            return self.literal(ch, flags)
         if nxt.isalnum() or nxt == "_":
             # back-references, \0 octal, \G, \K, \m, \M, \X, \L<...>, \g<...>: not reproduced
             raise Untranslatable(f"escape \\{nxt}")

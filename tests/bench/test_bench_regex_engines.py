@@ -16,26 +16,9 @@ import regex
 
 from bench import regex_engines
 from bench.regex_engines import main, pcre2_twin, same_matches
+from tests.bench.test_bench_scan_speed import CLEAN, PHI
 
 needs_pcre2 = pytest.mark.skipif(regex_engines.pcre2 is None, reason="pcre2 is not installed")
-
-CLEAN = b"""From: Practice Manager <manager@practice.example>
-To: staff@practice.example
-Subject: Staff flu clinic
-
-Hello all,
-
-The staff influenza vaccine clinic runs on Tuesday in room 4.
-
-Thanks
-"""
-PHI = b"""From: Front Desk <frontdesk@practice.example>
-To: billing@partner.example
-Subject: Claim follow-up
-
-Patient: Maria Garcia, MRN 48213377, DOB 03/14/1961.
-Diagnosis: type 2 diabetes mellitus (E11.9). Please resubmit the claim.
-"""
 
 
 @needs_pcre2
