@@ -825,8 +825,22 @@ def direct_only(root: Path) -> frozenset[str]:
     Nothing is, when the source cannot be read: then every pattern is held.
 
     Reading the source takes about 0.3 s, so the answer is kept in the cache folder under the
-    hash of the source read and of this module.
+    hash of the source read and of this module, and in this process. One thread at a time reads
+    it: the Hyperscan databases and the PCRE2 twins are built on two threads that both ask, and
+    CPython 3.11 (before 3.11.8) can fail `ast.parse` on two threads at once with "AST
+    constructor recursion depth mismatch", which left a process without its databases.
     """
+    with _direct_lock:
+        return _direct_only(root)
+
+
+_direct_lock = threading.Lock()
+# direct_only's answers in this process, by the hash of the source read (a read-only cache
+# folder keeps none)
+_direct_seen: dict[str, frozenset[str]] = {}
+
+
+def _direct_only(root: Path) -> frozenset[str]:
     try:
         sources = [(str(p.relative_to(root)), p.read_bytes()) for p in sorted(root.rglob("*.py"))]
     except OSError as exc:
@@ -835,13 +849,18 @@ def direct_only(root: Path) -> frozenset[str]:
     digest = hashlib.sha256(_REWRITING.encode())
     for name, data in sources:
         digest.update(b"%d:%s\0%d:" % (len(name), name.encode(), len(data)) + data)
-    path = cache_dir() / f"direct-{digest.hexdigest()[:32]}.json"
+    key = digest.hexdigest()[:32]
+    seen = _direct_seen.get(key)
+    if seen is not None:
+        return seen
+    path = cache_dir() / f"direct-{key}.json"
     try:
         if _trusted(path.parent) and _trusted(path):
             names = json.loads(path.read_bytes())
             if isinstance(names, list) and all(isinstance(n, str) for n in names):
                 _touch(path)
-                return frozenset(names)
+                _direct_seen[key] = frozenset(names)
+                return _direct_seen[key]
     except (OSError, ValueError):
         pass
     direct: set[str] = set()
@@ -852,7 +871,7 @@ def direct_only(root: Path) -> frozenset[str]:
     except (SyntaxError, ValueError) as exc:
         log.warning("multiscan: cannot read %s (%s); every pattern is held", root, exc)
         return frozenset()
-    found = frozenset(direct - other)
+    found = _direct_seen[key] = frozenset(direct - other)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

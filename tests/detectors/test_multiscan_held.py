@@ -7,7 +7,10 @@ import ast
 import json
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import regex
@@ -153,6 +156,7 @@ def _tree(root: Path, source: str = SOURCE) -> Path:
 def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A cache folder of the test's own, where `direct_only` keeps its reading."""
     monkeypatch.setenv("PHIGATE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(multiscan, "_direct_seen", {}, raising=False)  # nor what was read before
     return tmp_path / "cache" / "multiscan"
 
 
@@ -196,7 +200,52 @@ def test_a_cached_reading_others_may_write_is_not_read(tmp_path: Path, private_c
     (kept,) = private_cache.glob("direct-*.json")
     kept.write_text(json.dumps(["SCANNED"]))
     kept.chmod(0o666)
+    multiscan._direct_seen.clear()  # as a new process would find it
     assert multiscan.direct_only(root) == first
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_two_threads_read_the_source_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The databases' and the twins' builds ask on two threads at once; CPython 3.11 can fail
+    `ast.parse` run on two threads together, which left a process without its databases."""
+    root = _tree(tmp_path)
+    files = len(list(root.rglob("*.py")))
+    parse = ast.parse
+    inside = [0]
+    most = [0]
+    calls = [0]
+    count = threading.Lock()
+
+    def slow_parse(*args: Any, **kwargs: Any) -> ast.Module:
+        with count:
+            inside[0] += 1
+            calls[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.05)  # long enough for the other thread to arrive
+        try:
+            return parse(*args, **kwargs)
+        finally:
+            with count:
+                inside[0] -= 1
+
+    monkeypatch.setattr(multiscan.ast, "parse", slow_parse)
+    start = threading.Barrier(2)
+    answers: list[frozenset[str]] = []
+
+    def ask() -> None:
+        start.wait()
+        answers.append(multiscan.direct_only(root))
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+    assert calls[0] == files  # the second thread took the first one's reading
+    assert len(answers) == 2 and answers[0] == answers[1] and "SEARCHED" in answers[0]
 
 
 def test_the_engine_reads_its_own_package() -> None:
