@@ -12,6 +12,8 @@ import re
 _WORD = re.compile(r"[^\W\d_]+|\d", re.UNICODE)
 # A word character but the underscore: exactly the characters str.isalnum() accepts.
 _ALNUM = re.compile(r"[^\W_]")
+# The same for ASCII text, as one table lookup a character.
+_ASCII_STARS = {i: "*" for i in range(128) if chr(i).isalnum()}
 NO_ADDRESS = "(no address)"
 
 
@@ -39,7 +41,8 @@ def mask(value: str, entity: str = "") -> str:
         return "".join(reversed(out))
     if len(value) <= 2:
         return "*" * len(value)
-    return value[0] + _ALNUM.sub("*", value[1:])
+    rest = value[1:]
+    return value[0] + (rest.translate(_ASCII_STARS) if rest.isascii() else _ALNUM.sub("*", rest))
 
 
 def mask_text(text: str) -> str:

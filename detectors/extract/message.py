@@ -251,6 +251,16 @@ def lenient_b64decode(text: str) -> bytes:
     return base64.b64decode(clean + "=" * (-len(clean) % 4))
 
 
+def _first_params(message: Message, header: str) -> dict[str, object]:
+    """The "name" and "filename" parameters of ``header``, as ``message.get_param`` gives them."""
+    found: dict[str, object] = {}
+    for key, value in message.get_params(header=header) or ():
+        low = key.lower()
+        if low in ("name", "filename") and low not in found:
+            found[low] = value
+    return found
+
+
 class _Walker:
     """One extraction run: owns the counters that bound the work on a single message."""
 
@@ -360,11 +370,15 @@ class _Walker:
                 if not (with_subject and key == "subject"):
                     continue
             lines.append(f"{_UNSAFE_NAME.sub(' ', name)}: {self.decoded(value, part, origin)}")
+        # Each header's parameters parsed once (get_param parses them again on every call); the
+        # first of a name, case-blind, as get_param takes it.
+        params = [
+            _first_params(message, "content-type"),
+            _first_params(message, "content-disposition"),
+        ]
         for param in ("name", "filename"):
-            for param_value in (
-                message.get_param(param),
-                message.get_param(param, header="content-disposition"),
-            ):
+            for first in params:
+                param_value = first.get(param)
                 if isinstance(param_value, str | tuple) and param_value:
                     lines.append(f"{param}: {self.parameter(param_value, part, origin)}")
         return "\n".join(lines)

@@ -14,6 +14,7 @@ from bench.lofo_eval import Scanned, matrix
 from detectors.config import DecisionThresholds, DetectorConfig
 from detectors.decision import decide, learned_decision, rule_decision
 from detectors.findings import Finding
+from detectors.model import features as features_module
 from detectors.model.features import FEATURES
 from detectors.model.logistic import FORMAT, SHIPPED, LogisticModel, ModelError, load_model
 from detectors.model.training import balanced_weights, fit_logistic, train
@@ -200,3 +201,12 @@ def test_a_model_round_trips_through_its_json():
     model = LogisticModel(FEATURES, tuple(0.5 for _ in FEATURES), -1.25, 0.9, 0.1)
     doc = json.loads(model.to_json(note="x"))
     assert doc["bias"] == -1.25 and doc["platt"] == {"a": 0.9, "b": 0.1} and doc["note"] == "x"
+
+
+@pytest.mark.parametrize(
+    ("n", "squashed"), [(0, 0.0), (1, 0.2891), (3, 0.5781), (9, 0.9603), (10, 1.0), (250, 1.0)]
+)
+def test_counts_are_squashed_by_log1p_over_log_11(n: int, squashed: float) -> None:
+    """The features' count squash (ln(1 + n) / ln 11, at most 1), worked by hand; counts up to
+    10 come from a table made once."""
+    assert features_module._count(n) == pytest.approx(squashed, abs=5e-5)

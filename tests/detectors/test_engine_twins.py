@@ -149,7 +149,7 @@ def test_skipping_changes_no_finding_and_no_decision(
     skipped = [engine.analyze(extract_message(raw).parts) for raw in raws]
     # the skipping happened, or the comparison below would prove nothing
     assert sum(asked) > len(raws)
-    monkeypatch.setattr(engine_module, "_TWINS", {})
+    monkeypatch.setattr(engine_module, "_TWIN_OF", {})
     searched = [engine.analyze(extract_message(raw).parts) for raw in raws]
     assert skipped == searched
     assert not engine_module._SCANNED  # no text stays referenced after a message

@@ -81,6 +81,24 @@ def test_thread_identifiers_are_left_to_machines() -> None:
     ]
 
 
+def test_file_names_in_the_top_headers_are_read_first_of_each() -> None:
+    """The message's own name and filename parameters are shown, the first of each name in
+    each header (case-blind, as email's get_param takes them), Content-Type's before
+    Content-Disposition's."""
+    raw = _raw(
+        "From: Clinic Desk <desk@clinic.example>",
+        'Content-Type: application/octet-stream; NAME="Roe labs.pdf"; name="second.pdf"',
+        'Content-Disposition: attachment; Filename="Roe chart.pdf"; filename=other.pdf; name=x',
+        body=b"hi",
+    )
+    (header,) = _parts(extract_message(raw), "header")
+    assert header.text.splitlines()[-3:] == [
+        "name: Roe labs.pdf",
+        "name: x",
+        "filename: Roe chart.pdf",
+    ]
+
+
 def test_policy_default_message_objects_are_accepted() -> None:
     """A Message parsed by the gateway with policy.default is walked like raw bytes."""
     msg = EmailMessage()
