@@ -20,6 +20,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import islice
 
 from detectors.config import DecisionThresholds
 from detectors.findings import Band, Decision, Finding
@@ -97,8 +98,9 @@ def learned_decision(
 
 def _explain(pushes: list[tuple[str, float]], top: int = 4) -> list[str]:
     """The features that pushed the probability up and held it down most, named and signed."""
-    up = [f"{n} {v:+.2f}" for n, v in pushes if v > 0][:top]
-    down = [f"{n} {v:+.2f}" for n, v in pushes if v < 0][:top]
+    # Only the first ``top`` of each side are written out (every feature has a push).
+    up = [f"{n} {v:+.2f}" for n, v in islice(((n, v) for n, v in pushes if v > 0), top)]
+    down = [f"{n} {v:+.2f}" for n, v in islice(((n, v) for n, v in pushes if v < 0), top)]
     out = []
     if up:
         out.append("pushed towards PHI by: " + ", ".join(up))
