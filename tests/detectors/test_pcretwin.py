@@ -38,6 +38,11 @@ SEEDS = (
 )  # fmt: skip
 
 
+# ASCII texts are read by twins whose classes hold ASCII alone: word and non-word characters,
+# digits, case, spaces and line ends put at the matches' edges.
+ASCII_SEEDS = ("_", "-", "'", ".", "0", "a", "Z", " ", "\t", "\n", "\r\n", "@", "/", "\x7f")
+
+
 def twin_of(source: str, flags: int = 0) -> object:
     pattern = regex.compile(source, flags)
     twin = pcretwin.compile_twin(pattern, pcretwin.translate(pattern))
@@ -67,6 +72,34 @@ def spans(pattern: regex.Pattern[str], text: str) -> list[tuple[tuple[int, int],
 def test_a_class_has_the_regex_modules_members_at_every_code_point(atom: str, flags: int) -> None:
     twin = twin_of(atom, flags)
     assert set(twin.findall(EVERY)) == set(regex.findall(atom, EVERY, flags=flags))  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("atom", "flags"),
+    [
+        (r"\w", 0),
+        (r"\W", 0),
+        (r"\s", 0),
+        (r"\p{Lu}", regex.IGNORECASE),
+        (r"[^\s,;]", 0),
+        (".", 0),
+        (r"\b", 0),
+        ("k", regex.IGNORECASE),
+        ("\u00e9", regex.IGNORECASE),  # no ASCII member: the ASCII twin's class matches nothing
+    ],
+)
+def test_the_ascii_twin_has_the_regex_modules_members_at_every_ascii_code_point(
+    atom: str, flags: int
+) -> None:
+    pattern = regex.compile(atom, flags)
+    ascii_source = pcretwin.translate(pattern, ascii_only=True)
+    twin = pcretwin.compile_twin(pattern, pcretwin.translate(pattern), ascii_source)
+    assert twin is not None
+    text = "".join(map(chr, range(128)))
+    got = [m.span() for m in twin.ascii.finditer(text.encode())]  # type: ignore[attr-defined]
+    assert got == [m.span() for m in pattern.finditer(text)]
+    if atom == r"\w":  # the point of it: about 750 ranges become 4
+        assert len(ascii_source) * 10 < len(pcretwin.translate(pattern))
 
 
 def test_pcre2_alone_would_read_those_classes_otherwise() -> None:
@@ -150,14 +183,16 @@ def corpus_texts(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     return texts + seeded
 
 
-def at_the_edges(pattern: regex.Pattern[str], texts: list[str]) -> list[str]:
-    """Texts where ``pattern`` matches, with each of SEEDS put right before and right after its
-    first matches and inside them: where a class or a boundary decides, if anywhere."""
+def at_the_edges(
+    pattern: regex.Pattern[str], texts: list[str], seeds: tuple[str, ...] = SEEDS
+) -> list[str]:
+    """Texts where ``pattern`` matches, with each of ``seeds`` put right before and right after
+    its first matches and inside them: where a class or a boundary decides, if anywhere."""
     out: list[str] = []
     for text in texts:
         found = list(pattern.finditer(text))[:2]
         for m in found:
-            for seed in SEEDS:
+            for seed in seeds:
                 for at in (m.start(), m.end(), (m.start() + m.end()) // 2):
                     out.append(text[:at] + seed + text[at:])
         if len(out) >= 400:
@@ -169,8 +204,10 @@ def check_twins(twins: dict[regex.Pattern[str], object], texts: list[str]) -> tu
     """Compare every twin with the regex module on ``texts`` and on their edge variants; return
     how many answers came from twins and how many texts were read."""
     used = read = 0
+    plain = [t for t in texts if t.isascii()]
     for pattern in twins:
-        for text in texts + at_the_edges(pattern, texts):
+        edges = at_the_edges(pattern, texts) + at_the_edges(pattern, plain, ASCII_SEEDS)
+        for text in texts + edges:
             read += 1
             found = pcretwin.matches(pattern, text)
             if found is None:
@@ -282,7 +319,7 @@ def test_translations_are_kept_and_an_untrusted_file_is_not_read(
     path = pcretwin._cache_path()  # noqa: SLF001 - the file under test
     assert path.is_file() and path.stat().st_mode & 0o077 == 0
     # Another user's hand in the file (a twin that never matches would let PHI through).
-    tampered = {k: "(?!)" for k in right}
+    tampered = {k: ["(?!)", "(?!)"] for k in right}
     path.write_bytes(gzip.compress(json.dumps(tampered).encode()))
     assert pcretwin.translations([pattern]) == tampered  # the file is read: it is ours
     path.chmod(0o666)
