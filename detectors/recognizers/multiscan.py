@@ -130,6 +130,22 @@ def _members(source: str, flags: int) -> list[str]:
     return sorted(set(one.findall(_ASCII)))
 
 
+def scoped_flags(
+    flags: int, on: str, off: str, scoped: dict[str, int], error: type[ValueError]
+) -> int:
+    """``flags`` with an inline group's letters ``on`` turned on and ``off`` turned off, for both
+    pattern rewriters: a letter of ``scoped`` is followed, "u" and "0" (Unicode, version 0: the
+    defaults) change nothing, and any other letter raises ``error``."""
+    for letter in on + off:
+        if letter not in scoped and letter not in ("u", "0"):
+            raise error(f"flag {letter!r}")
+    for letter in on:
+        flags |= scoped.get(letter, 0)
+    for letter in off:
+        flags &= ~scoped.get(letter, 0)
+    return flags
+
+
 def escaped_char(src: str, i: int, nxt: str, error: type[ValueError]) -> tuple[str, int] | None:
     """The one character that the escape "\\" + ``nxt`` names (``\\N{name}``, ``\\xhh``,
     ``\\x{h...}``, ``\\uhhhh``, ``\\Uhhhhhhhh``, ``\\t`` and the other simple escapes) and the
@@ -248,16 +264,7 @@ class _Widener:
 
     @staticmethod
     def apply_flags(flags: int, on: str, off: str) -> int:
-        for letter in on + off:
-            if letter not in _SCOPED_FLAGS and letter not in ("u", "a", "L", "0"):
-                raise Unsupported(f"flag {letter!r}")
-            if letter in ("a", "L"):
-                raise Unsupported(f"flag {letter!r}")
-        for letter in on:
-            flags |= _SCOPED_FLAGS.get(letter, 0)
-        for letter in off:
-            flags &= ~_SCOPED_FLAGS.get(letter, 0)
-        return flags
+        return scoped_flags(flags, on, off, _SCOPED_FLAGS, Unsupported)
 
     def atom(self, flags: int) -> str:
         ch = self.peek()

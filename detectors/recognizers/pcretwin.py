@@ -213,14 +213,7 @@ class _Translator:
 
     @staticmethod
     def apply(flags: int, on: str, off: str) -> int:
-        for letter in on + off:
-            if letter not in _SCOPED and letter not in ("u", "0"):
-                raise Untranslatable(f"flag {letter!r}")
-        for letter in on:
-            flags |= _SCOPED.get(letter, 0)
-        for letter in off:
-            flags &= ~_SCOPED.get(letter, 0)
-        return flags
+        return multiscan.scoped_flags(flags, on, off, _SCOPED, Untranslatable)
 
     def atom(self, flags: int) -> str:
         ch = self.peek()
