@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -492,6 +492,21 @@ def warm_multiscan() -> str:
     return f"multiscan: {held} patterns, kept in {multiscan.cache_dir()}" + twins
 
 
+@dataclass(frozen=True)
+class _Waiting:
+    """A message between its first round and NER: what the second round starts from."""
+
+    texts: list[tuple[str, str]]
+    raw: dict[int, list[RawMatch]]
+    second_person: bool
+    staff: dict[str, set[str]]
+    animal: _AnimalCare
+    findings: list[Finding]
+    decision: Decision
+    jobs: list[tuple[int, int, int]]  # the windows NER reads: (text, start, end)
+    pieces: list[str]  # their text
+
+
 class PhiEngine:
     """Detects PHI in a message's text parts and decides whether the message carries PHI."""
 
@@ -568,6 +583,62 @@ class PhiEngine:
     # ---- message ---------------------------------------------------------------------------
     def analyze(self, parts: Sequence[TextPartLike]) -> tuple[list[Finding], Decision]:
         """Analyse every text part of one message and decide whether it carries PHI."""
+        texts, headers = self._texts(parts)
+        try:
+            first = self._first_round(texts, headers)
+            if isinstance(first, _Waiting):
+                return self._second_round(first, self._read(first.pieces))
+            return first
+        finally:
+            _drop_scanned(t for _, t in texts)
+
+    def analyze_many(
+        self, messages: Sequence[Sequence[TextPartLike]]
+    ) -> list[tuple[list[Finding], Decision] | Exception]:
+        """`analyze` of several messages, with one NER pass over all of their windows.
+
+        Each message's answer is the one `analyze` gives it alone (NER reads each window as a
+        document of its own, whatever else is in the batch); what is shared is the model's
+        fixed cost a call, which a batch of windows pays once (about a third less NER time at
+        16 windows a call than at one message's one or two). A message whose analysis raises
+        gets its exception in its place and the others go on; if the shared NER pass raises,
+        each waiting message is read again alone, so that the error lands on its own message.
+        """
+        out: dict[int, tuple[list[Finding], Decision] | Exception] = {}
+        waiting: list[tuple[int, _Waiting]] = []
+        held: list[str] = []
+        try:
+            for k, parts in enumerate(messages):
+                try:
+                    texts, headers = self._texts(parts)
+                    held.extend(t for _, t in texts)
+                    first = self._first_round(texts, headers)
+                except Exception as exc:  # noqa: BLE001 - this message's answer; the rest go on
+                    out[k] = exc
+                    continue
+                if isinstance(first, _Waiting):
+                    waiting.append((k, first))
+                else:
+                    out[k] = first
+            try:
+                docs: list[Doc] | None = self._read([p for _, w in waiting for p in w.pieces])
+            except Exception:  # noqa: BLE001 - each message is read alone below
+                docs = None
+            at = 0
+            for k, w in waiting:
+                mine = None if docs is None else docs[at : at + len(w.pieces)]
+                at += len(w.pieces)
+                try:
+                    out[k] = self._second_round(w, self._read(w.pieces) if mine is None else mine)
+                except Exception as exc:  # noqa: BLE001 - this message's answer
+                    out[k] = exc
+            return [out[k] for k in range(len(messages))]
+        finally:
+            _drop_scanned(held)
+
+    def _texts(self, parts: Sequence[TextPartLike]) -> tuple[list[tuple[str, str]], set[int]]:
+        """The message's texts as the engine reads them (within the character budgets), and
+        which of them are address headers."""
         budget = self.config.max_total_chars
         texts: list[tuple[str, str]] = []
         headers: set[int] = set()
@@ -579,14 +650,12 @@ class PhiEngine:
             if p.kind == "header":
                 headers.add(len(texts))
             texts.append((p.part, t))
-        try:
-            return self._analyze(texts, headers)
-        finally:
-            _drop_scanned(t for _, t in texts)
+        return texts, headers
 
-    def _analyze(
+    def _first_round(
         self, texts: list[tuple[str, str]], headers: set[int]
-    ) -> tuple[list[Finding], Decision]:
+    ) -> tuple[list[Finding], Decision] | _Waiting:
+        """The recognizers, roles and decision; the windows NER is to read, if it may change it."""
         raw: dict[int, list[RawMatch]] = {}
         for i, (_, t) in enumerate(texts):
             _note_scanned(t)  # before the recognizers' pass, which forgets the candidates
@@ -598,17 +667,30 @@ class PhiEngine:
         animal = _AnimalCare(texts)
         findings = animal.without_health(self._all_findings(texts, raw, staff, second_person))
         decision = decide(findings, self.config.decision)
-        if not decision.phi and self._worth_ner(findings):
-            named = self._ner_windows(texts, raw, headers)
-            if not named:  # no one to add: the roles, findings and decision stand as they are
-                return findings, decision
-            for i, extra in named.items():
-                raw[i] = self._clean(texts[i][1], raw[i] + extra)
-            self._patient_roles(texts, raw, second_person)
-            findings = self._all_findings(texts, raw, staff, second_person)
-            findings = animal.without_health(findings)
-            decision = decide(findings, self.config.decision)
-        return findings, decision
+        if decision.phi or not self._worth_ner(findings):
+            return findings, decision
+        jobs = self._ner_jobs(texts, raw, headers)
+        if not jobs:
+            return findings, decision
+        pieces = [texts[i][1][lo:hi] for i, lo, hi in jobs]
+        return _Waiting(texts, raw, second_person, staff, animal, findings, decision, jobs, pieces)
+
+    def _second_round(self, w: _Waiting, docs: Sequence[Doc]) -> tuple[list[Finding], Decision]:
+        """The first round's answer again with the names NER found in ``docs`` (one a window)."""
+        named = self._named(w.jobs, w.pieces, docs)
+        if not named:  # no one to add: the roles, findings and decision stand as they are
+            return w.findings, w.decision
+        texts, raw = w.texts, w.raw
+        for i, extra in named.items():
+            raw[i] = self._clean(texts[i][1], raw[i] + extra)
+        self._patient_roles(texts, raw, w.second_person)
+        findings = self._all_findings(texts, raw, w.staff, w.second_person)
+        findings = w.animal.without_health(findings)
+        return findings, decide(findings, self.config.decision)
+
+    def _read(self, pieces: Sequence[str]) -> list[Doc]:
+        """NER over ``pieces``, one document each, in one call."""
+        return list(self.nlp.pipe([ner_text(piece) for piece in pieces]))
 
     # ---- roles that only the whole message can tell ------------------------------------
     def _patient_roles(
@@ -756,10 +838,10 @@ class PhiEngine:
         health = [f for f in findings if f.category == "health" and f.score >= 0.6]
         return bool(health)
 
-    def _ner_windows(
+    def _ner_jobs(
         self, texts: list[tuple[str, str]], raw: dict[int, list[RawMatch]], headers: set[int]
-    ) -> dict[int, list[RawMatch]]:
-        """NER person names near health terms, all windows of the message in one batch.
+    ) -> list[tuple[int, int, int]]:
+        """The windows NER reads, as (text, start, end): near health terms.
 
         Only parts with health information are read: an NER name has no role, so it can only
         count beside health information in its own part. Address headers are skipped, since
@@ -792,10 +874,14 @@ class PhiEngine:
                 hi = min(hi, lo + cfg.ner_max_chars_per_message - used)
                 used += hi - lo
                 jobs.append((i, lo, hi))
+        return jobs
+
+    def _named(
+        self, jobs: list[tuple[int, int, int]], pieces: list[str], docs: Sequence[Doc]
+    ) -> dict[int, list[RawMatch]]:
+        """The persons NER found in each window's document, by text."""
         out: dict[int, list[RawMatch]] = {}
-        slices = [texts[i][1][lo:hi] for i, lo, hi in jobs]
-        read = [ner_text(piece) for piece in slices]
-        for (i, lo, _), piece, doc in zip(jobs, slices, self.nlp.pipe(read), strict=True):
+        for (i, lo, _), piece, doc in zip(jobs, pieces, docs, strict=True):
             found = [m for m in self._ner_doc(doc, piece, lo) if m.entity == "PERSON"]
             if found:
                 out.setdefault(i, []).extend(found)

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
-from gateway.cli.scan import Scanner
+from detectors.config import DetectorConfig
+from detectors.recognizers import RegexTimeout
+from gateway.cli.scan import BATCH_BYTES, BATCH_ITEMS, Item, Scanner, batches
 from tests.support import REPO
 from tests.support.cli import phigate
 from tests.support.corpus import corpus_dir
@@ -180,21 +183,127 @@ def test_an_item_that_fails_is_reported_and_the_rest_are_scanned(tmp_path: Path)
     may quote the text it read) is left out, its type kept."""
     (tmp_path / "a_bad.eml").write_bytes(_patient_mail())
     (tmp_path / "b.eml").write_bytes(_patient_mail())
-    real = Scanner.scan
+    real = Scanner._extract
 
-    def scan(self: Scanner, item: object, show: bool) -> dict:
+    def scan(self: Scanner, item: object) -> Any:
         if str(getattr(item, "path", "")).endswith("a_bad.eml"):
             raise ValueError(f"cannot parse {PATIENT}")
-        return real(self, item, show)  # type: ignore[arg-type]
+        return real(self, item)  # type: ignore[arg-type]
 
-    with patch.object(Scanner, "scan", scan):
+    with patch.object(Scanner, "_extract", scan):
         code, out = _scan(["--json", str(tmp_path)])
     assert code == 1
     bad, good = [json.loads(line) for line in out.splitlines()]
     assert bad["phi"] is None and bad["unscannable"][0]["detail"] == "ValueError"
     assert PATIENT not in out
     assert good["phi"] is True
-    with patch.object(Scanner, "scan", scan):
+    with patch.object(Scanner, "_extract", scan):
         code, out = _scan([str(tmp_path / "a_bad.eml")])  # the human form too
     assert code == 1
     assert "a_bad.eml: not scanned" in out and "ValueError): not known to be clean" in out
+
+
+def _ner_mail(name: str) -> bytes:
+    """Clean by its recognizers, so NER reads it: a health term beside a bare name."""
+    msg = text_mail(
+        "Office <office@clinic.example>",
+        "Front desk <desk@clinic.example>",
+        "Note",
+        f"Hi,\n\n{name} still has atrial fibrillation, rate controlled.\n",
+    )
+    return bytes(msg)
+
+
+def _mixed_items() -> list[Item]:
+    raws = [_patient_mail(), _clean_mail(), _ner_mail("Zorvan Quillet"), _ner_mail("Ilse Brandt")]
+    raws += [p.read_bytes() for p in sorted(DEV.glob("*.eml"))[:24]]
+    return [Item(f"m{i}.eml", raw) for i, raw in enumerate(raws)]
+
+
+def _same(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k != "elapsed_ms"}
+
+
+def test_a_batch_gives_each_message_the_record_it_gets_alone():
+    """Scanning messages together (one NER pass over all their windows) changes no record: each
+    equals the record of that message scanned on its own, and NER ran on more than one."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    items = _mixed_items()
+    read: list[list[str]] = []
+    real = scanner.engine._read
+
+    def counted(pieces: Any) -> Any:
+        read.append(list(pieces))
+        return real(pieces)
+
+    alone = [_same(scanner.scan(item, False)) for item in items]
+    with patch.object(scanner.engine, "_read", counted):
+        together = scanner.scan_many(items, False)
+    # one NER call read the windows of both bare-name messages (and of no message twice)
+    assert (
+        len(read) == 1 and any("Zorvan" in p for p in read[0]) and any("Ilse" in p for p in read[0])
+    )
+    assert [_same(r) for r in together if isinstance(r, dict)] == alone
+    # NER's names count in the batch as alone: the two bare names beside a diagnosis
+    named = [
+        k for k, r in enumerate(alone) if any(f["recognizer"] == "spacy_ner" for f in r["findings"])
+    ]
+    assert {2, 3} <= set(named) and alone[2]["phi"] is True
+
+
+def test_one_message_failing_in_a_batch_costs_only_its_own_record():
+    """An analysis that raises for one message of a batch is that message's answer alone."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    items = _mixed_items()[:6]
+    real = scanner.engine._first_round
+
+    def first_round(texts: Any, headers: Any) -> Any:
+        if any("Zorvan" in t for _, t in texts):
+            raise RegexTimeout("pattern exceeded its time budget")
+        return real(texts, headers)
+
+    with patch.object(scanner.engine, "_first_round", first_round):
+        answers = scanner.scan_many(items, False)
+    assert isinstance(answers[2], RegexTimeout)
+    assert [_same(a) for k, a in enumerate(answers) if k != 2] == [
+        _same(scanner.scan(item, False)) for k, item in enumerate(items) if k != 2
+    ]
+
+
+def test_a_shared_ner_pass_that_fails_is_read_again_message_by_message():
+    """If NER over the whole batch raises, each waiting message is read alone: the message whose
+    window makes it raise gets the error, the others their records."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    items = _mixed_items()[:6]
+    real = scanner.engine._read
+
+    def read(pieces: Any) -> Any:
+        if any("Zorvan" in p for p in pieces):
+            raise MemoryError("NER")
+        return real(pieces)
+
+    with patch.object(scanner.engine, "_read", read):
+        answers = scanner.scan_many(items, False)
+    assert isinstance(answers[2], MemoryError)
+    assert _same(answers[3]) == _same(scanner.scan(items[3], False))  # type: ignore[arg-type]
+    assert _same(answers[3])["phi"] is not None
+
+
+def test_items_before_a_bad_path_are_scanned_and_written(tmp_path: Path, capsys):
+    """A missing path after good ones: the good ones' records come out first, then exit 2."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    (tmp_path / "b.eml").write_bytes(_clean_mail())
+    code, out = _scan(["--json", str(tmp_path / "a.eml"), str(tmp_path / "b.eml"), "/nope.eml"])
+    assert code == 2
+    assert [json.loads(line)["phi"] for line in out.splitlines()] == [True, False]
+    assert "/nope.eml: no such file" in capsys.readouterr().err
+
+
+def test_batches_hold_at_most_their_count_and_bytes():
+    """`batches` cuts by item count and by bytes, and keeps every item in order."""
+    items = [Item(f"i{k}", b"x" * 10) for k in range(150)]
+    got = list(batches(items))
+    assert [len(b) for b in got] == [BATCH_ITEMS, BATCH_ITEMS, 150 - 2 * BATCH_ITEMS]
+    assert [i.path for b in got for i in b] == [i.path for i in items]
+    big = [Item(f"b{k}", b"x" * (BATCH_BYTES // 2)) for k in range(5)]
+    assert [len(b) for b in batches(big)] == [2, 2, 1]
