@@ -595,24 +595,46 @@ class PhiEngine:
     def analyze_many(
         self, messages: Sequence[Sequence[TextPartLike]]
     ) -> list[tuple[list[Finding], Decision] | Exception]:
-        """`analyze` of several messages, with one NER pass over all of their windows.
+        """`analyze` of several messages: each recognizer over all their texts in turn, and one
+        NER pass over all of their windows.
 
-        Each message's answer is the one `analyze` gives it alone (NER reads each window as a
-        document of its own, whatever else is in the batch); what is shared is the model's
-        fixed cost a call, which a batch of windows pays once (about a third less NER time at
-        16 windows a call than at one message's one or two). A message whose analysis raises
-        gets its exception in its place and the others go on; if the shared NER pass raises,
-        each waiting message is read again alone, so that the error lands on its own message.
+        Each message's answer is the one `analyze` gives it alone: the recognizers read each
+        text as they would alone (`GatedRecognizers.analyze_many`), and NER reads each window as
+        a document of its own, whatever else is in the batch. What the batch saves is bringing
+        each recognizer's patterns and the model's weights back into the caches for every
+        message, and the model's fixed cost a call (docs/performance.md). A message whose
+        analysis raises gets its exception in its place and the others go on; if the shared NER
+        pass raises, each waiting message is read again alone, so that the error lands on its
+        own message.
         """
         out: dict[int, tuple[list[Finding], Decision] | Exception] = {}
         waiting: list[tuple[int, _Waiting]] = []
         held: list[str] = []
         try:
+            ready: list[tuple[int, list[tuple[str, str]], set[int]]] = []
             for k, parts in enumerate(messages):
                 try:
                     texts, headers = self._texts(parts)
                     held.extend(t for _, t in texts)
-                    first = self._first_round(texts, headers)
+                    for _, t in texts:
+                        _note_scanned(t)  # before the recognizers' pass, which forgets them
+                except Exception as exc:  # noqa: BLE001 - this message's answer; the rest go on
+                    out[k] = exc
+                    continue
+                ready.append((k, texts, headers))
+            every = [t for _, texts, _ in ready for _, t in texts]
+            found = self.cheap.analyze_many(every, self.config.regex_timeout_s)
+            at = 0
+            for k, texts, headers in ready:
+                mine = found[at : at + len(texts)]
+                at += len(texts)
+                try:
+                    for got in mine:
+                        if isinstance(got, Exception):
+                            raise got
+                    first = self._first_round(
+                        texts, headers, [m for m in mine if not isinstance(m, Exception)]
+                    )
                 except Exception as exc:  # noqa: BLE001 - this message's answer; the rest go on
                     out[k] = exc
                     continue
@@ -626,10 +648,10 @@ class PhiEngine:
                 docs = None
             at = 0
             for k, w in waiting:
-                mine = None if docs is None else docs[at : at + len(w.pieces)]
+                read = None if docs is None else docs[at : at + len(w.pieces)]
                 at += len(w.pieces)
                 try:
-                    out[k] = self._second_round(w, self._read(w.pieces) if mine is None else mine)
+                    out[k] = self._second_round(w, self._read(w.pieces) if read is None else read)
                 except Exception as exc:  # noqa: BLE001 - this message's answer
                     out[k] = exc
             return [out[k] for k in range(len(messages))]
@@ -653,13 +675,20 @@ class PhiEngine:
         return texts, headers
 
     def _first_round(
-        self, texts: list[tuple[str, str]], headers: set[int]
+        self,
+        texts: list[tuple[str, str]],
+        headers: set[int],
+        found: Sequence[list[RawMatch]] | None = None,
     ) -> tuple[list[Finding], Decision] | _Waiting:
-        """The recognizers, roles and decision; the windows NER is to read, if it may change it."""
+        """The recognizers (unless their matches are ``found``, one list a text), roles and
+        decision; the windows NER is to read, if it may change the decision."""
         raw: dict[int, list[RawMatch]] = {}
         for i, (_, t) in enumerate(texts):
-            _note_scanned(t)  # before the recognizers' pass, which forgets the candidates
-            raw[i] = self._clean(t, self._cheap(t))
+            if found is None:
+                _note_scanned(t)  # before the recognizers' pass, which forgets the candidates
+                raw[i] = self._clean(t, self._cheap(t))
+            else:
+                raw[i] = self._clean(t, found[i])
         second_person = any(_cares_for_you(t, raw[i]) for i, (_, t) in enumerate(texts))
         _titled_addressees(texts, raw, second_person)
         self._patient_roles(texts, raw, second_person)

@@ -15,7 +15,7 @@ the same matches as the ungated one; a gate changed here needs its pattern read 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import regex
@@ -199,6 +199,54 @@ class GatedRecognizers:
         forget_text()
         if self.stats is not None:
             self.stats.add(text, ran)
+        return out
+
+    def analyze_many(
+        self, texts: Sequence[str], timeout: float
+    ) -> list[list[RawMatch] | Exception]:
+        """`analyze` of each of ``texts``, recognizer by recognizer over all of them.
+
+        Each recognizer runs over every text before the next one starts, so its patterns and
+        code stay in the caches for the whole batch instead of being brought back for every
+        text; each text's matches come out in recognizer order, as `analyze` gives them. A text
+        whose recognizer raises (a pattern over its time budget) gets the exception in place of
+        its matches, and no further recognizer reads it; the other texts go on.
+        """
+        found = [signals(t) for t in texts]
+        out: list[list[RawMatch] | Exception] = [[] for _ in texts]
+        ran: list[list[str]] = [[] for _ in texts]
+        scans: dict[tuple[tuple[str, int], int], list[regex.Match[str]]] = {}
+        try:
+            for rec, gate, shared in self._plan:
+                regex_rec = rec if isinstance(rec, RegexRecognizer) else None
+                for k, text in enumerate(texts):
+                    into = out[k]
+                    if isinstance(into, Exception):
+                        continue
+                    if gate is not None and not gate.admits(found[k], text):
+                        continue
+                    if regex_rec is not None and regex_rec.cannot_match(text):
+                        continue
+                    try:
+                        if shared is not None and regex_rec is not None:
+                            # one scan of the text for every recognizer of that pattern
+                            got = scans.get((shared, k))
+                            if got is None:
+                                got = scans[shared, k] = list(
+                                    finditer(regex_rec.pattern, text, timeout)
+                                )
+                            into.extend(regex_rec.from_matches(text, got))
+                        else:
+                            into.extend(rec.analyze(text, timeout))
+                    except Exception as exc:  # noqa: BLE001 - this text's answer
+                        out[k] = exc
+                        continue
+                    ran[k].append(rec.name)
+        finally:
+            forget_text()
+        if self.stats is not None:
+            for text, names in zip(texts, ran, strict=True):
+                self.stats.add(text, names)
         return out
 
 

@@ -10,7 +10,6 @@ patterns can backtrack without bound and so keep the regex module's time budget.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 import regex
@@ -42,14 +41,41 @@ _ascii_only: set[Pattern] = set()
 _suffix_gates: dict[Pattern, frozenset[str]] = {}
 
 
-@dataclass
-class _TextWords:
-    text: str
-    words: frozenset[str]
-    endings: frozenset[str] | None = None  # the last 3 to 6 letters of each word, on demand
+class _Text:
+    """What the gates have worked out about one text, each piece when first asked for."""
+
+    __slots__ = ("text", "words", "endings", "lower", "memo")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.words: frozenset[str] | None = None
+        self.endings: frozenset[str] | None = None  # the last 3 to 6 letters of each word
+        self.lower: str | None = None
+        self.memo: dict[Any, Any] | None = None
 
 
-_last_words = [_TextWords("", frozenset())]
+# The texts asked about since the last `forget_text`, by identity (each kept with its text, so an
+# id is never read for another text), and the last one asked about: most calls ask about the same
+# text as the call before. A batch of messages (PhiEngine.analyze_many) runs each recognizer over
+# all of its texts in turn, so more than one text is in play at once; KEEP_TEXTS bounds them.
+KEEP_TEXTS = 1024
+_NO_TEXT = _Text("")
+_last_text = [_NO_TEXT]
+_kept: dict[int, _Text] = {}
+
+
+def _about(text: str) -> _Text:
+    """What is known about ``text`` (a fresh record for a text not asked about yet)."""
+    last = _last_text[0]
+    if last.text is text:
+        return last
+    kept = _kept.get(id(text))
+    if kept is None or kept.text is not text:
+        if len(_kept) >= KEEP_TEXTS:
+            _kept.clear()
+        kept = _kept[id(text)] = _Text(text)
+    _last_text[0] = kept  # swapped whole: a thread never reads one text's record for another
+    return kept
 
 
 def fold_char(ch: str) -> str:
@@ -69,15 +95,16 @@ def fold(phrase: str) -> str:
 
 def text_words(text: str) -> frozenset[str]:
     """The case-blind keys of the words of ``text`` (`fold`)."""
-    last = _last_words[0]
-    if last.text is text:
+    last = _last_text[0]
+    if last.text is text and last.words is not None:
         return last.words
-    if text.isascii():
-        words = frozenset(_WORD_RUN.findall(text.lower()))
-    else:
-        words = frozenset(fold(w) for w in set(_WORD_RUN.findall(text)))
-    _last_words[0] = _TextWords(text, words)
-    return words
+    about = _about(text)
+    if about.words is None:
+        if text.isascii():
+            about.words = frozenset(_WORD_RUN.findall(text.lower()))
+        else:
+            about.words = frozenset(fold(w) for w in set(_WORD_RUN.findall(text)))
+    return about.words
 
 
 def gate_words(pattern: Pattern, phrases: Iterable[str], *, ascii_only: bool = False) -> Pattern:
@@ -119,10 +146,10 @@ def gate_suffixes(pattern: Pattern, suffixes: Iterable[str]) -> Pattern:
 def _endings(text: str) -> frozenset[str]:
     """The last 3 to 6 characters of the case-blind key of every word of ``text``."""
     words = text_words(text)
-    last = _last_words[0]
-    if last.endings is None:
-        last.endings = frozenset(w[-k:] for w in words for k in (3, 4, 5, 6) if len(w) > k)
-    return last.endings
+    about = _about(text)
+    if about.endings is None:
+        about.endings = frozenset(w[-k:] for w in words for k in (3, 4, 5, 6) if len(w) > k)
+    return about.endings
 
 
 def word_gated(pattern: Pattern, text: str) -> bool:
@@ -156,35 +183,27 @@ def context_absent(pattern: Pattern, text: str) -> bool:
 
 
 def _lower(text: str) -> str:
-    """``text`` lower-cased, remembered for the last text (every recognizer asks for it)."""
-    last = _last_lower[0]
-    if last[0] is text:
-        return last[1]
-    lower = text.lower()
-    _last_lower[0] = (text, lower)
-    return lower
-
-
-_last_lower: list[tuple[str, str]] = [("", "")]
-# What a recognizer's helpers work out about the text being scanned (base.table_cell's rows),
-# for one text at a time: swapped whole, so a thread never reads another text's entries.
-_text_memo: list[tuple[str, dict[Any, Any]]] = [("", {})]
+    """``text`` lower-cased, remembered with the text (every recognizer asks for it)."""
+    about = _about(text)
+    if about.lower is None:
+        about.lower = text.lower()
+    return about.lower
 
 
 def text_memo(text: str) -> dict[Any, Any]:
-    """A dict of memos about ``text``; a fresh one when another text was asked about last."""
-    last = _text_memo[0]
-    if last[0] is not text:
-        last = _text_memo[0] = (text, {})
-    return last[1]
+    """A dict of memos about ``text`` (base.table_cell's rows): what a recognizer's helpers work
+    out about it, kept until `forget_text`."""
+    about = _about(text)
+    if about.memo is None:
+        about.memo = {}
+    return about.memo
 
 
 def forget_text() -> None:
-    """Drop the remembered last text, its words, its lower-cased copy and its memos: a scan's
-    caller calls this when done, so no message text stays referenced between messages."""
-    _last_words[0] = _TextWords("", frozenset())
-    _last_lower[0] = ("", "")
-    _text_memo[0] = ("", {})
+    """Drop the remembered texts, their words, lower-cased copies and memos: a scan's caller
+    calls this when done, so no message text stays referenced between messages."""
+    _last_text[0] = _NO_TEXT
+    _kept.clear()
     multiscan.forget()
 
 

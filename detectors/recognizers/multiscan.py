@@ -940,7 +940,9 @@ def _called_name(func: ast.expr) -> str:
 
 # ---- the active databases, consulted by recognizers.base.finditer ------------------------------
 _active: list[MultiScan | None] = [None]
-# the texts asked about since the last `forget`, by identity (a recognizer may scan a slice)
+# the texts asked about since the last `forget`, by identity (a recognizer may scan a slice; a
+# batch of messages has all its texts in play at once: recognizers.gates.KEEP_TEXTS)
+KEEP_TEXTS = 1024
 _last: dict[int, tuple[str, set[int] | None]] = {}
 # the text asked about last and its candidates, as one tuple (swapped whole, so a thread never
 # reads one text's candidates for another): most calls ask about the same text as the last
@@ -1185,7 +1187,7 @@ def _found(scan: MultiScan, text: str) -> set[int] | None:
     """The candidates of ``text``: remembered since the last `forget`, or scanned now."""
     seen = _last.get(id(text))
     if seen is None or seen[0] is not text:
-        if len(_last) >= 16:
+        if len(_last) >= KEEP_TEXTS:
             _last.clear()
         seen = _last[id(text)] = (text, scan.candidates(text))
     _current[0] = seen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from bench.spans.generate import generate as generate_spans
 from detectors.config import DetectorConfig
 from detectors.extract import extract_message
 from detectors.prefilter import GATES, Gate, GatedRecognizers, signals
-from detectors.recognizers import RawMatch, Recognizer, default_recognizers
+from detectors.recognizers import RawMatch, Recognizer, RegexTimeout, default_recognizers
 from gateway.detect import merge_parts
 
 DEV = Path("/work/shared/corpus/dev")
@@ -151,3 +152,44 @@ def test_a_gate_too_tight_is_caught(
     bad = mismatches(texts, wanted, (alone,), gates)
     assert bad, f"a too-tight {name} gate went unnoticed"
     assert all(name in line for line in bad)
+
+
+def test_a_batch_gives_each_text_what_it_gets_alone(
+    recognizers: tuple[Recognizer, ...],
+    corpus_texts: dict[str, list[str]],
+    corpus_wanted: dict[str, list[list[RawMatch]]],
+) -> None:
+    """Recognizer by recognizer over a batch of texts (`analyze_many`, as `phigate scan` runs
+    them), every text gets the matches each recognizer finds in it alone, in the same order."""
+    gated = GatedRecognizers(recognizers, GATES)
+    for name, texts in corpus_texts.items():
+        got: list[list[RawMatch] | Exception] = []
+        for k in range(0, len(texts), 200):
+            got.extend(gated.analyze_many(texts[k : k + 200], TIMEOUT))
+        bad = [n for n, (g, w) in enumerate(zip(got, corpus_wanted[name], strict=True)) if g != w]
+        assert bad == [], f"{name}: texts {bad[:10]} differ in a batch"
+
+
+def test_a_text_whose_recognizer_raises_fails_alone(recognizers: tuple[Recognizer, ...]) -> None:
+    """A recognizer that raises on one text of a batch (a pattern over its time budget) is that
+    text's answer; the other texts get all their matches, later recognizers' included."""
+
+    @dataclass(frozen=True)
+    class Boom:
+        name: str = "boom"
+
+        def analyze(self, text: str, timeout: float) -> list[RawMatch]:
+            if "BOOM" in text:
+                raise RegexTimeout("pattern exceeded its time budget")
+            return []
+
+    order = (recognizers[0], Boom(), *recognizers[1:])
+    texts = [
+        "Patient Ann Lee, MRN 00482913, asthma.",
+        "BOOM: Patient Bo Ng, SSN 123-45-6789.",
+        "Call 555-201-3344 about the diabetes clinic.",
+    ]
+    got = GatedRecognizers(order, GATES).analyze_many(texts, TIMEOUT)  # type: ignore[arg-type]
+    assert isinstance(got[1], RegexTimeout)
+    assert [got[0], got[2]] == ungated([texts[0], texts[2]], recognizers)
+    assert got[0] and got[2]

@@ -243,8 +243,7 @@ def test_no_text_is_kept_after_a_scan() -> None:
     gated = gated_recognizers(default_recognizers(DetectorConfig()), DetectorConfig())
     text = "Patient Ann Lee, member ID XKD123456789, asthma follow-up."
     assert gated.analyze(text, 5.0)
-    assert gates._last_words[0].text == "" and gates._last_lower[0][0] == ""
-    assert gates._last_words[0].words == frozenset()
+    assert gates._last_text[0].text == "" and not gates._kept
 
 
 def test_standalone_postcode_gate_loses_nothing() -> None:

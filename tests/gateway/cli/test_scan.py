@@ -257,10 +257,10 @@ def test_one_message_failing_in_a_batch_costs_only_its_own_record():
     items = _mixed_items()[:6]
     real = scanner.engine._first_round
 
-    def first_round(texts: Any, headers: Any) -> Any:
+    def first_round(texts: Any, headers: Any, found: Any = None) -> Any:
         if any("Zorvan" in t for _, t in texts):
             raise RegexTimeout("pattern exceeded its time budget")
-        return real(texts, headers)
+        return real(texts, headers, found)
 
     with patch.object(scanner.engine, "_first_round", first_round):
         answers = scanner.scan_many(items, False)
@@ -307,3 +307,26 @@ def test_batches_hold_at_most_their_count_and_bytes():
     assert [i.path for b in got for i in b] == [i.path for i in items]
     big = [Item(f"b{k}", b"x" * (BATCH_BYTES // 2)) for k in range(5)]
     assert [len(b) for b in batches(big)] == [2, 2, 1]
+
+
+def test_a_text_that_fails_its_recognizers_fails_only_its_message():
+    """A recognizer that raises on one text of a batch fails that text's message alone; the
+    messages before and after it get the records they get alone."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    items = _mixed_items()[:6]
+    cheap = scanner.engine.cheap
+    real = cheap.analyze_many
+
+    def analyze_many(texts: Any, timeout: float) -> Any:
+        got = real(texts, timeout)
+        return [
+            RegexTimeout("over budget") if "Zorvan" in t else g
+            for t, g in zip(texts, got, strict=True)
+        ]
+
+    with patch.object(cheap, "analyze_many", analyze_many):
+        answers = scanner.scan_many(items, False)
+    assert [k for k, a in enumerate(answers) if isinstance(a, Exception)] == [2]
+    assert [_same(a) for k, a in enumerate(answers) if k != 2] == [
+        _same(scanner.scan(item, False)) for k, item in enumerate(items) if k != 2
+    ]
