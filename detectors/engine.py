@@ -471,6 +471,15 @@ def _note_scanned(text: str) -> None:
             _SCANNED[id(text)] = (text, *got)
 
 
+def _noted(text: str) -> Exception | None:
+    """`_note_scanned`, with what it raised (for the text's message alone) returned."""
+    try:
+        _note_scanned(text)
+    except Exception as exc:  # noqa: BLE001 - the message's answer
+        return exc
+    return None
+
+
 def _drop_scanned(texts: Iterable[str]) -> None:
     # pop, not del: two threads may analyse the same text object, and either may drop it first
     # (the other then searches as before)
@@ -490,6 +499,12 @@ def warm_multiscan() -> str:
     if not held:
         return "multiscan: not available here (no Hyperscan, or PHIGATE_MULTISCAN=0)" + twins
     return f"multiscan: {held} patterns, kept in {multiscan.cache_dir()}" + twins
+
+
+# Texts a batch's recognizers read at a time (`PhiEngine.analyze_many`): what the recognizers
+# remember about each text in play (recognizers.gates.KEEP_TEXTS, multiscan.KEEP_TEXTS: the texts
+# and the slices they scan) must hold them all, or every recognizer starts each text afresh.
+BATCH_TEXTS = 256
 
 
 @dataclass(frozen=True)
@@ -615,23 +630,26 @@ class PhiEngine:
             for k, parts in enumerate(messages):
                 try:
                     texts, headers = self._texts(parts)
-                    held.extend(t for _, t in texts)
-                    for _, t in texts:
-                        _note_scanned(t)  # before the recognizers' pass, which forgets them
                 except Exception as exc:  # noqa: BLE001 - this message's answer; the rest go on
                     out[k] = exc
                     continue
+                held.extend(t for _, t in texts)
                 ready.append((k, texts, headers))
             every = [t for _, texts, _ in ready for _, t in texts]
-            found = self.cheap.analyze_many(every, self.config.regex_timeout_s)
+            found: list[list[RawMatch] | Exception] = []
+            for c in range(0, len(every), BATCH_TEXTS):
+                chunk = every[c : c + BATCH_TEXTS]
+                noted = [_noted(t) for t in chunk]  # before the recognizers' pass forgets them
+                got = self.cheap.analyze_many(chunk, self.config.regex_timeout_s)
+                found += [g if n is None else n for n, g in zip(noted, got, strict=True)]
             at = 0
             for k, texts, headers in ready:
                 mine = found[at : at + len(texts)]
                 at += len(texts)
                 try:
-                    for got in mine:
-                        if isinstance(got, Exception):
-                            raise got
+                    for answer in mine:
+                        if isinstance(answer, Exception):
+                            raise answer
                     first = self._first_round(
                         texts, headers, [m for m in mine if not isinstance(m, Exception)]
                     )

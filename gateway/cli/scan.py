@@ -40,9 +40,10 @@ from gateway.detect import merge_parts
 from gateway.model import PhigateError
 from gateway.scanning import shared_engine
 
-# Items scanned together (`Scanner.scan_many`): NER reads the windows of a batch's messages in one
-# pass, which costs about a third less than a pass a message once a batch holds 16 windows or so
-# (docs/performance.md). A batch's records are written when the whole batch is done.
+# Items scanned together (`Scanner.scan_many`): each recognizer reads all of a batch's texts in
+# turn and NER all of its windows in one pass, which keeps their code and data in the caches and
+# pays the model's fixed cost once (docs/performance.md). A batch's records are written when the
+# whole batch is done, and its items and texts are held until then.
 BATCH_ITEMS = 64
 BATCH_BYTES = 16 * 1024 * 1024
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from unittest.mock import patch
 
+import detectors.engine as engine_module
 from detectors.config import DetectorConfig
 from detectors.recognizers import RegexTimeout
 from gateway.cli.scan import BATCH_BYTES, BATCH_ITEMS, Item, Scanner, batches
@@ -301,9 +302,9 @@ def test_items_before_a_bad_path_are_scanned_and_written(tmp_path: Path, capsys)
 
 def test_batches_hold_at_most_their_count_and_bytes():
     """`batches` cuts by item count and by bytes, and keeps every item in order."""
-    items = [Item(f"i{k}", b"x" * 10) for k in range(150)]
+    items = [Item(f"i{k}", b"x" * 10) for k in range(2 * BATCH_ITEMS + 22)]
     got = list(batches(items))
-    assert [len(b) for b in got] == [BATCH_ITEMS, BATCH_ITEMS, 150 - 2 * BATCH_ITEMS]
+    assert [len(b) for b in got] == [BATCH_ITEMS, BATCH_ITEMS, 22]
     assert [i.path for b in got for i in b] == [i.path for i in items]
     big = [Item(f"b{k}", b"x" * (BATCH_BYTES // 2)) for k in range(5)]
     assert [len(b) for b in batches(big)] == [2, 2, 1]
@@ -330,3 +331,21 @@ def test_a_text_that_fails_its_recognizers_fails_only_its_message():
     assert [_same(a) for k, a in enumerate(answers) if k != 2] == [
         _same(scanner.scan(item, False)) for k, item in enumerate(items) if k != 2
     ]
+
+
+def test_a_text_the_databases_cannot_read_fails_only_its_message(monkeypatch):
+    """The Hyperscan pass raising on one text of a batch fails that text's message alone."""
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    items = _mixed_items()[:6]
+    real = engine_module._note_scanned
+
+    def note(text: str) -> None:
+        if "Zorvan" in text:
+            raise RuntimeError("scan error")
+        real(text)
+
+    monkeypatch.setattr(engine_module, "_note_scanned", note)
+    answers = scanner.scan_many(items, False)
+    assert [k for k, a in enumerate(answers) if isinstance(a, Exception)] == [2]
+    monkeypatch.setattr(engine_module, "_note_scanned", real)
+    assert _same(answers[3]) == _same(scanner.scan(items[3], False))  # type: ignore[arg-type]
