@@ -13,6 +13,7 @@ null and its band "unscannable".
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import mailbox
 import sys
@@ -232,6 +233,14 @@ class Scanner:
         }
 
 
+def settle_heap() -> None:
+    """Move what the engine loaded (the spaCy model, the recognizers: about 180,000 objects) out
+    of the cyclic collector's sight, as a gateway's worker does (gateway.ops.server.settle_heap):
+    every full collection walked all of them, 5% of a scan's time over the mix."""
+    gc.collect()
+    gc.freeze()
+
+
 def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
     """``items`` in batches for `Scanner.scan_many`: up to BATCH_ITEMS items, or fewer when
     they reach BATCH_BYTES (a batch's items and their texts are held until it is done)."""
@@ -336,6 +345,7 @@ def scan(ctx: Context, args: argparse.Namespace) -> int:
     total = count_items(args.paths)
     progress = sys.stderr.isatty() and (total is None or total > 1)
     scanner = Scanner(ctx.settings.detection.engine, text_mode=args.text)
+    settle_heap()
     done = failed = 0
     try:
         for batch in batches(iter_items(args.paths, sys.stdin.buffer)):
@@ -360,6 +370,7 @@ def scan(ctx: Context, args: argparse.Namespace) -> int:
     except ScanError as exc:
         raise CommandFailed(f"phigate scan: {exc}") from None
     finally:
+        gc.unfreeze()  # back in sight for whoever runs on in this process (the test suite)
         if progress:
             sys.stderr.write("\n")
     if failed:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import mailbox
@@ -349,3 +350,20 @@ def test_a_text_the_databases_cannot_read_fails_only_its_message(monkeypatch):
     assert [k for k, a in enumerate(answers) if isinstance(a, Exception)] == [2]
     monkeypatch.setattr(engine_module, "_note_scanned", real)
     assert _same(answers[3]) == _same(scanner.scan(items[3], False))  # type: ignore[arg-type]
+
+
+def test_the_engine_is_out_of_the_collectors_sight_while_scanning(tmp_path: Path):
+    """The scan freezes what its engine loaded (full collections walked it all) and lets go
+    after."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    frozen: list[int] = []
+    real = Scanner.scan_many
+
+    def scan_many(self: Scanner, items: Any, show: bool) -> Any:
+        frozen.append(gc.get_freeze_count())
+        return real(self, items, show)
+
+    with patch.object(Scanner, "scan_many", scan_many):
+        code, _ = _scan(["--json", str(tmp_path / "a.eml")])
+    assert code == 0 and frozen and frozen[0] > 10_000
+    assert gc.get_freeze_count() == 0
