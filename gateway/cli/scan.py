@@ -16,14 +16,20 @@ import argparse
 import gc
 import json
 import mailbox
+import multiprocessing
 import sys
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
 from detectors.config import DetectorConfig
+from detectors.engine import recognizer_patterns
 from detectors.extract import (
     AttachmentCache,
     Extraction,
@@ -32,7 +38,7 @@ from detectors.extract import (
     extract_text_file,
 )
 from detectors.findings import TYPE_MAP, Decision, Finding
-from detectors.recognizers import RegexTimeout
+from detectors.recognizers import RegexTimeout, multiscan, pcretwin
 from gateway.cli.command import Command, CommandFailed
 from gateway.cli.context import Context
 from gateway.cli.exits import EXIT_FAILED, EXIT_OK
@@ -55,6 +61,10 @@ class Item:
 
     path: str
     data: bytes
+
+
+class ScanProcessDied(PhigateError):
+    """A scan process died while scanning the item (killed, out of memory, a parser's crash)."""
 
 
 class ScanError(Exception):
@@ -241,6 +251,100 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+def _here(scanner: Scanner, show: bool, batch: list[Item]) -> list[tuple[dict[str, Any], bool]]:
+    """One batch's records, scanned in this process, each with whether it was scanned."""
+    started = time.perf_counter()
+    return [
+        (failed_record(item.path, answer, started), False)
+        if isinstance(answer, Exception)
+        else (answer, True)
+        for item, answer in zip(batch, scanner.scan_many(batch, show), strict=True)
+    ]
+
+
+# What a scan process runs with: set in the parent just before it forks them, so that they start
+# with its engine loaded (and share its pages until they write to them).
+_FORKED: list[tuple[Scanner, bool] | None] = [None]
+
+
+def _scan_forked(batch: list[Item]) -> list[tuple[dict[str, Any], bool]]:
+    held = _FORKED[0]
+    if held is None:  # not forked from a parent that set it up
+        raise RuntimeError("phigate scan: a scan process started without its engine")
+    return _here(held[0], held[1], batch)
+
+
+def _in_processes(
+    scanner: Scanner, show: bool, jobs: int, batches: Iterable[list[Item]]
+) -> Iterator[list[tuple[dict[str, Any], bool]]]:
+    """Each batch's records, scanned in ``jobs`` processes forked from this one, in order.
+
+    At most two batches a process are in flight. A process that dies (killed, out of memory,
+    a crash in a parser) takes the batches in flight with it: each is tried again alone in a
+    process of its own, then item by item, and an item whose scan kills its process even alone
+    is reported as not scanned. Nothing is lost and nothing is reported clean unscanned.
+    """
+    # The engine's background builds hold locks: forked mid-build, a child could wait forever.
+    multiscan.start(recognizer_patterns, wait=True)
+    pcretwin.start(recognizer_patterns, wait=True)
+    context = multiprocessing.get_context("fork")
+    _FORKED[0] = (scanner, show)
+    pool = ProcessPoolExecutor(jobs, mp_context=context)
+    pending: deque[tuple[list[Item], Future[list[tuple[dict[str, Any], bool]]]]] = deque()
+    todo = iter(batches)
+    try:
+        while True:
+            for batch in islice(todo, 2 * jobs - len(pending)):
+                pending.append((batch, pool.submit(_scan_forked, batch)))
+            if not pending:
+                return
+            batch, future = pending.popleft()
+            try:
+                yield future.result()
+                continue
+            except BrokenProcessPool:
+                pass
+            # every batch in flight went down with the pool: each is tried again on its own
+            lost = [batch, *(b for b, _ in pending)]
+            pending.clear()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for b in lost:
+                yield _alone(context, b)
+            pool = ProcessPoolExecutor(jobs, mp_context=context)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        _FORKED[0] = None
+
+
+def _alone(
+    context: multiprocessing.context.BaseContext, batch: list[Item]
+) -> list[tuple[dict[str, Any], bool]]:
+    """``batch`` in a process of its own; if that dies too, each item in one of its own."""
+    try:
+        return _in_one_process(context, batch)
+    except BrokenProcessPool:
+        if len(batch) == 1:
+            return [(_died(batch[0]), False)]
+    out: list[tuple[dict[str, Any], bool]] = []
+    for item in batch:
+        try:
+            out.extend(_in_one_process(context, [item]))
+        except BrokenProcessPool:
+            out.append((_died(item), False))
+    return out
+
+
+def _in_one_process(
+    context: multiprocessing.context.BaseContext, batch: list[Item]
+) -> list[tuple[dict[str, Any], bool]]:
+    with ProcessPoolExecutor(1, mp_context=context) as pool:
+        return pool.submit(_scan_forked, batch).result()
+
+
+def _died(item: Item) -> dict[str, Any]:
+    return failed_record(item.path, ScanProcessDied("its scan process died"), time.perf_counter())
+
+
 def batches(items: Iterable[Item]) -> Iterator[list[Item]]:
     """``items`` in batches for `Scanner.scan_many`: up to BATCH_ITEMS items, or fewer when
     they reach BATCH_BYTES (a batch's items and their texts are held until it is done)."""
@@ -332,6 +436,26 @@ def _options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print the matched text itself (terminal only; otherwise refused)",
     )
+    parser.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=1,
+        metavar="N",
+        help="scan in N processes, each with the engine loaded once (default 1; records keep "
+        "their order)",
+    )
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 256:
+        raise argparse.ArgumentTypeError(
+            f"--jobs takes a whole number from 1 to 256, not {value!r}"
+        )
+    return n
 
 
 def scan(ctx: Context, args: argparse.Namespace) -> int:
@@ -345,19 +469,18 @@ def scan(ctx: Context, args: argparse.Namespace) -> int:
     total = count_items(args.paths)
     progress = sys.stderr.isatty() and (total is None or total > 1)
     scanner = Scanner(ctx.settings.detection.engine, text_mode=args.text)
+    items = iter_items(args.paths, sys.stdin.buffer)
     settle_heap()
     done = failed = 0
     try:
-        for batch in batches(iter_items(args.paths, sys.stdin.buffer)):
-            started = time.perf_counter()
-            for item, answer in zip(
-                batch, scanner.scan_many(batch, args.show_matches), strict=True
-            ):
-                if isinstance(answer, Exception):
-                    record = failed_record(item.path, answer, started)
-                    failed += 1
-                else:
-                    record = answer
+        answers = (
+            _in_processes(scanner, args.show_matches, args.jobs, batches(items))
+            if args.jobs > 1
+            else (_here(scanner, args.show_matches, batch) for batch in batches(items))
+        )
+        for answered in answers:
+            for record, ok in answered:
+                failed += not ok
                 if args.json:
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")
                 else:

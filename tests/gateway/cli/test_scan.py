@@ -6,12 +6,16 @@ import gc
 import io
 import json
 import mailbox
+import os
+import signal
 import subprocess
 import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 from unittest.mock import patch
+
+import pytest
 
 import detectors.engine as engine_module
 from detectors.config import DetectorConfig
@@ -367,3 +371,58 @@ def test_the_engine_is_out_of_the_collectors_sight_while_scanning(tmp_path: Path
         code, _ = _scan(["--json", str(tmp_path / "a.eml")])
     assert code == 0 and frozen and frozen[0] > 10_000
     assert gc.get_freeze_count() == 0
+
+
+def _records(out: str) -> list[dict]:
+    return [_same(json.loads(line)) for line in out.splitlines()]
+
+
+def test_jobs_give_the_same_records_in_the_same_order(tmp_path: Path):
+    """Scanned in two processes (`--jobs 2`), every message gets the record it gets in one, in
+    the order given; batches cross the processes (more messages than one batch)."""
+    for k, item in enumerate(_mixed_items() * 5):
+        (tmp_path / f"{k:03d}.eml").write_bytes(item.data)
+    code, one = _scan(["--json", str(tmp_path)])
+    assert code == 0
+    with patch("gateway.cli.scan.BATCH_ITEMS", 16):
+        code, two = _scan(["--json", "--jobs", "2", str(tmp_path)])
+    assert code == 0
+    assert _records(two) == _records(one)
+    assert [json.loads(line)["path"] for line in two.splitlines()] == sorted(
+        str(p) for p in tmp_path.glob("*.eml")
+    )
+
+
+def test_an_item_that_kills_its_scan_process_is_reported_and_the_rest_are_scanned(tmp_path: Path):
+    """A message whose scan kills its process (as an out-of-memory kill would) is reported as not
+    scanned; every other message, those in its batch and those in flight with it, is scanned."""
+    for k, item in enumerate(_mixed_items()[:12]):
+        (tmp_path / f"{k:03d}.eml").write_bytes(item.data)
+    (tmp_path / "005.eml").rename(tmp_path / "005_bad.eml")
+    real = Scanner.scan_many
+
+    def scan_many(self: Scanner, items: Any, show: bool) -> Any:
+        if any(i.path.endswith("_bad.eml") for i in items):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(self, items, show)
+
+    code, alone = _scan(["--json", str(tmp_path)])
+    with patch.object(Scanner, "scan_many", scan_many), patch("gateway.cli.scan.BATCH_ITEMS", 4):
+        code, out = _scan(["--json", "--jobs", "2", str(tmp_path)])
+    assert code == 1
+    got = [json.loads(line) for line in out.splitlines()]
+    bad = [r for r in got if r["path"].endswith("_bad.eml")]
+    assert len(got) == 12 and len(bad) == 1
+    assert bad[0]["phi"] is None and "its scan process died" in bad[0]["unscannable"][0]["detail"]
+    assert [_same(r) for r in got if r is not bad[0]] == [
+        r for r in _records(alone) if not r["path"].endswith("_bad.eml")
+    ]
+
+
+def test_jobs_must_be_a_whole_number_from_one(capsys):
+    """A bad --jobs is refused with exit 2 and says what it takes."""
+    for bad in ("0", "x", "257"):
+        with pytest.raises(SystemExit) as exited:
+            _scan(["--jobs", bad, "-"])
+        assert exited.value.code == 2
+        assert f"--jobs takes a whole number from 1 to 256, not '{bad}'" in capsys.readouterr().err
