@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -63,6 +64,8 @@ LARGE_BYTES = 256 * 1024
 # Messages up to this size are written to a process from the event loop: a socket pair's buffer
 # takes them whole, so the write never waits for the process to read.
 LOOP_BYTES = 64 * 1024
+# Messages a process scans at once at most, when several wait for it (`scan_async`).
+BATCH_MAX = 8
 # How often a caller waiting for a busy pool looks again whether a dead process left room (it is
 # woken at once when a process comes free).
 RECHECK_S = 0.5
@@ -93,18 +96,39 @@ class _ReadRoster:
 
 
 _HEAD = struct.Struct("!I")
+# A frame's first byte: one message, or several (`_batch`)
+_ONE, _MANY = b"1", b"N"
 
 
 def _frame(raw: bytes, recipients: Sequence[str]) -> bytes:
     """One message to a detection process: its recipients (a JSON list) and its bytes."""
     head = json.dumps(list(recipients)).encode()
-    return _HEAD.pack(len(head)) + head + raw
+    return _ONE + _HEAD.pack(len(head)) + head + raw
+
+
+def _batch(frames: Sequence[bytes]) -> bytes:
+    """Several messages' frames to a process at once: it answers with a list, one a message."""
+    return _MANY + b"".join(_HEAD.pack(len(f)) + f for f in frames)
+
+
+def _unbatch(frame: bytes) -> list[bytes]:
+    """The frames of `_batch` (one frame for a message sent alone)."""
+    if frame[:1] == _ONE:
+        return [frame]
+    out: list[bytes] = []
+    at = 1
+    while at < len(frame):
+        (n,) = _HEAD.unpack_from(frame, at)
+        out.append(frame[at + _HEAD.size : at + _HEAD.size + n])
+        at += _HEAD.size + n
+    return out
 
 
 def _unframe(frame: bytes) -> tuple[bytes, tuple[str, ...]]:
-    (n,) = _HEAD.unpack_from(frame)
-    recipients = json.loads(frame[_HEAD.size : _HEAD.size + n])
-    return frame[_HEAD.size + n :], tuple(recipients)
+    (n,) = _HEAD.unpack_from(frame, 1)
+    at = 1 + _HEAD.size
+    recipients = json.loads(frame[at : at + n])
+    return frame[at + n :], tuple(recipients)
 
 
 # ---- inside a detection process ---------------------------------------------------------------
@@ -136,21 +160,52 @@ def _serve(
             frame = conn.recv_bytes()
         except (EOFError, OSError):  # the worker closed its end or is gone
             return
+        answer: Detection | _Failed | list[Detection | _Failed]
+        if frame[:1] == _MANY:
+            answer = _scan_batch(scanner, _unbatch(frame), config, roster)
+        else:
+            try:
+                raw, recipients = _unframe(frame)
+                envelope = Envelope("", recipients)
+                answer = finish(scanner.scan(raw), envelope, config, roster)
+            except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError
+                answer = _failed(exc)
         try:
-            raw, recipients = _unframe(frame)
-            envelope = Envelope("", recipients)
-            result: Detection | _Failed = finish(scanner.scan(raw), envelope, config, roster)
-        except PhigateError as exc:
-            result = _Failed(type(exc).__name__, str(exc), ours=True)
-        except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError
-            # Only the type crosses back: another library's message may quote the text it read.
-            result = _Failed(type(exc).__name__, "", ours=False)
-        try:
-            conn.send(result)
+            conn.send(answer)
         except (EOFError, OSError):
             return
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled fails the scan
             conn.send(_Failed(type(exc).__name__, "", ours=False))
+
+
+def _failed(exc: Exception) -> _Failed:
+    """What crosses back for a scan that raised: for another library's error only its type (its
+    message may quote the text it read)."""
+    if isinstance(exc, PhigateError):
+        return _Failed(type(exc).__name__, str(exc), ours=True)
+    return _Failed(type(exc).__name__, "", ours=False)
+
+
+def _scan_batch(
+    scanner: Any, frames: list[bytes], config: DetectorConfig, roster: Roster | None
+) -> list[Detection | _Failed]:
+    """Each framed message's Detection (or _Failed), the messages scanned as one batch
+    (`gateway.scanning.Scanner.scan_many`): the same answers as one at a time."""
+    out: list[Detection | _Failed] = []
+    try:
+        unframed = [_unframe(f) for f in frames]
+        scans = scanner.scan_many([raw for raw, _ in unframed])
+    except Exception as exc:  # noqa: BLE001 - every message's answer
+        return [_failed(exc)] * len(frames)
+    for (_, recipients), scan in zip(unframed, scans, strict=True):
+        if isinstance(scan, Exception):
+            out.append(_failed(scan))
+            continue
+        try:
+            out.append(finish(scan, Envelope("", recipients), config, roster))
+        except Exception as exc:  # noqa: BLE001 - this message's answer
+            out.append(_failed(exc))
+    return out
 
 
 # ---- in the worker ------------------------------------------------------------------------------
@@ -217,6 +272,9 @@ class DetectionProcesses:
         self._closed = False
         # Event-loop callers waiting for a process to come free: (their loop, a future to wake).
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        # Their messages, for the caller that gets the next free process to take along (only
+        # ever touched on the loop that waits).
+        self._rides: list[_Ride] = []
 
     def _start(self) -> _Process:
         ctx = detectfork.context()
@@ -281,12 +339,20 @@ class DetectionProcesses:
                 if start:
                     self._starting += 1
             if start:
+                starting = loop.run_in_executor(None, self._start)
                 try:
-                    started = await loop.run_in_executor(None, self._start)
-                finally:
+                    started = await asyncio.shield(starting)
+                except asyncio.CancelledError:
+                    # The caller gave up (a batch took its message along, or its session went)
+                    # while its process started: the process is kept for the next caller.
+                    starting.add_done_callback(self._adopt)
+                    raise
+                except BaseException:
                     with self._lock:
                         self._starting -= 1
+                    raise
                 with self._lock:
+                    self._starting -= 1
                     if self._closed:
                         started.conn.close()
                         started.process.terminate()
@@ -312,6 +378,24 @@ class DetectionProcesses:
                 with self._lock:
                     if (loop, waiter) in self._waiters:
                         self._waiters.remove((loop, waiter))
+
+    def _adopt(self, starting: asyncio.Future[_Process]) -> None:
+        """A process started for a caller that gave up meanwhile: idle, for the next caller
+        (or stopped, if the pool closed meanwhile)."""
+        with self._lock:
+            self._starting -= 1
+        if starting.cancelled() or starting.exception() is not None:
+            return
+        proc = starting.result()
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._all.append(proc)
+        if closed:
+            proc.conn.close()
+            proc.process.terminate()
+            return
+        self._give_back(proc)
 
     def _give_back(self, proc: _Process) -> None:
         """Make ``proc`` idle again and wake one event-loop caller waiting for a process."""
@@ -352,13 +436,7 @@ class DetectionProcesses:
         """The Detection in a process's answer (DetectorError for a failure or anything else),
         with the process made idle again."""
         self._give_back(proc)
-        if isinstance(result, _Failed):
-            if result.ours:
-                raise DetectorError(result.message)
-            raise DetectorError(f"the scan failed ({result.kind})")
-        if not isinstance(result, Detection):
-            raise DetectorError("the detection process answered with something else")
-        return result
+        return self._detection(result)
 
     def scan(self, raw: bytes, recipients: Sequence[str] = ()) -> Detection:
         """Scan ``raw`` (mail to ``recipients``) in one of the processes, on this thread;
@@ -392,30 +470,124 @@ class DetectionProcesses:
     ) -> Detection:
         """`scan` on the event loop: the message is written from the loop (it must fit the
         pipe's buffer: `LOOP_BYTES`) and the answer read once the loop sees it arrive.
-        ``started`` is called when a process has taken the message (the time budget's start)."""
+        ``started`` is called when a process has taken the message (the time budget's start).
+
+        While it waits for a process, the message rides along: the caller that gets the next
+        free process takes the messages waiting on its loop with its own (up to `BATCH_MAX`, and
+        `LOOP_BYTES` in all) and the process scans them as one batch (each recognizer over all
+        their texts, NER over all their windows: the same answers, about a tenth less CPU a
+        message at four). A batch whose process dies or overruns sends each of its messages back
+        to try once more on its own, as a message alone would be.
+        """
         loop = asyncio.get_running_loop()
         frame = _frame(raw, recipients)
+        ride = _Ride(loop, frame, loop.create_future(), started)
         for attempt in (1, 2):
-            proc = await self._take_async()
+            if attempt == 1:
+                proc = await self._take_or_ride(ride)
+                if proc is None:  # a batch took it along
+                    answer = await ride.answer
+                    if answer is _AGAIN:
+                        continue
+                    return self._detection(answer)
+            else:
+                proc = await self._take_async()
+            riders = self._riders_for(ride) if attempt == 1 else []
             if started is not None and attempt == 1:
                 started()
+            for r in riders:
+                if r.started is not None:
+                    r.started()
             try:
-                proc.conn.send_bytes(frame)
+                if riders:
+                    proc.conn.send_bytes(_batch([frame, *(r.frame for r in riders)]))
+                else:
+                    proc.conn.send_bytes(frame)
                 answered = await _readable(
-                    loop, proc.conn, self.limits.time_budget_s + OVERRUN_GRACE_S
+                    loop,
+                    proc.conn,
+                    self.limits.time_budget_s * (1 + len(riders)) + OVERRUN_GRACE_S,
                 )
                 result = proc.conn.recv() if answered else None
             except (EOFError, OSError):
                 log.warning("detect.process_died", pool=self.label, attempt=attempt)
+                _send_back(riders)
                 self._replace(proc, wait=False)
                 continue
             except BaseException:
+                _send_back(riders)
                 self._replace(proc, wait=False)  # half a conversation (or the caller gave up)
                 raise
+            if not answered and riders:
+                # which message ran long is not known: each tries once more on its own
+                log.warning("detect.batch_overran", pool=self.label, messages=1 + len(riders))
+                _send_back(riders)
+                self._replace(proc, wait=False)
+                continue
             if not answered:
                 self._overran(proc, wait=False)
+            if riders:
+                answers = result if isinstance(result, list) else []
+                if len(answers) != 1 + len(riders):
+                    _send_back(riders)
+                    self._replace(proc, wait=False)
+                    raise DetectorError("the detection process answered with something else")
+                for r, answer in zip(riders, answers[1:], strict=True):
+                    if not r.answer.done():
+                        r.answer.set_result(answer)
+                result = answers[0]
             return self._result(proc, result)
         raise DetectorError("the detection process died while scanning this message")
+
+    async def _take_or_ride(self, ride: _Ride) -> _Process | None:
+        """A process for ``ride``'s message, or None once a batch has taken the message along
+        (its answer is then in ``ride.answer``)."""
+        idle = self._idle_now()
+        if idle is not None:
+            return idle
+        self._rides.append(ride)
+        take = asyncio.ensure_future(self._take_async())
+        either: set[asyncio.Future[Any]] = {take, ride.answer}
+        try:
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            take.cancel()
+            raise
+        finally:
+            if ride in self._rides:
+                self._rides.remove(ride)
+        if ride.taken:
+            # A batch has the message: the process this caller got meanwhile is the next one's.
+            take.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                self._give_back(await take)
+            return None
+        return take.result()
+
+    def _riders_for(self, ride: _Ride) -> list[_Ride]:
+        """The messages waiting on ``ride``'s loop that go along with it (taken off the list)."""
+        riders: list[_Ride] = []
+        size = len(ride.frame)
+        for r in list(self._rides):
+            if len(riders) + 1 >= BATCH_MAX:
+                break
+            if r.loop is not ride.loop or r.answer.done() or size + len(r.frame) > LOOP_BYTES:
+                continue
+            size += len(r.frame)
+            self._rides.remove(r)
+            r.taken = True
+            riders.append(r)
+        return riders
+
+    def _detection(self, answer: object) -> Detection:
+        """The Detection in a batch's answer for one message (DetectorError otherwise)."""
+        if isinstance(answer, _Failed):
+            if answer.ours:
+                raise DetectorError(answer.message)
+            raise DetectorError(f"the scan failed ({answer.kind})")
+        if not isinstance(answer, Detection):
+            raise DetectorError("the detection process answered with something else")
+        return answer
 
     def _overran(self, proc: _Process, *, wait: bool) -> None:
         """Past the time budget (the pipeline has already answered for this message): unlike a
@@ -443,6 +615,28 @@ class DetectionProcesses:
         for loop, waiter in waiters:  # they find the pool closed
             with contextlib.suppress(RuntimeError):
                 loop.call_soon_threadsafe(_wake, waiter)
+
+
+@dataclass
+class _Ride:
+    """A message waiting on the event loop for a process, which a batch may take along."""
+
+    loop: asyncio.AbstractEventLoop
+    frame: bytes
+    answer: asyncio.Future[object]  # its Detection or _Failed, or _AGAIN
+    started: Callable[[], None] | None
+    taken: bool = False  # by a batch, which answers it
+
+
+# A batch's answer to a message it took along that must be tried once more on its own (the
+# batch's process died, overran, or its caller gave up).
+_AGAIN = object()
+
+
+def _send_back(riders: list[_Ride]) -> None:
+    for r in riders:
+        if not r.answer.done():
+            r.answer.set_result(_AGAIN)
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:

@@ -11,10 +11,17 @@ matches and summary) and answer with the Detection.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from detectors.config import DetectorConfig
 from detectors.engine import PhiEngine
-from detectors.extract import AttachmentCache, ExtractLimits, extract_message
+from detectors.extract import (
+    AttachmentCache,
+    Extraction,
+    ExtractLimits,
+    TextPart,
+    extract_message,
+)
 from gateway.detect import Scan, merge_parts, roster_values
 from gateway.model import DetectorError
 
@@ -53,3 +60,34 @@ class Scanner:
     def scan(self, raw: bytes) -> Scan:
         """See scan_message."""
         return scan_message(self.engine, raw, self.limits, self.cache)
+
+    def scan_many(self, raws: Sequence[bytes]) -> list[Scan | Exception]:
+        """`scan` of each of ``raws`` as one batch (`PhiEngine.analyze_many`: each recognizer over
+        all their texts, NER over all their windows in one pass): each answer is the Scan that
+        message gets alone, or the error its scan raised."""
+        out: dict[int, Scan | Exception] = {}
+        ready: list[tuple[int, Extraction, tuple[TextPart, ...]]] = []
+        for k, raw in enumerate(raws):
+            try:
+                extraction = extract_message(raw, self.limits, cache=self.cache)
+                ready.append((k, extraction, merge_parts(extraction.parts)))
+            except RecursionError:
+                out[k] = DetectorError("the message is nested too deeply to scan")
+            except Exception as exc:  # noqa: BLE001 - this message's answer
+                out[k] = exc
+        answers = self.engine.analyze_many([parts for _, _, parts in ready])
+        for (k, extraction, parts), answer in zip(ready, answers, strict=True):
+            if isinstance(answer, RecursionError):
+                out[k] = DetectorError("the message is nested too deeply to scan")
+            elif isinstance(answer, Exception):
+                out[k] = answer
+            else:
+                findings, decision = answer
+                texts = {p.part: p.text for p in parts}
+                out[k] = Scan(
+                    tuple(findings),
+                    decision,
+                    tuple(extraction.unscannable),
+                    roster_values(findings, texts),
+                )
+        return [out[k] for k in range(len(raws))]

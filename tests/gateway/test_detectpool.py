@@ -402,3 +402,113 @@ def test_a_freed_process_handed_to_a_caller_that_gave_up_goes_to_the_next(
         assert asyncio.run(scenario())
     finally:
         pool.close()
+
+
+# ---- batches: messages that wait for a process go along with the next caller's ------------------
+def _mails() -> list[bytes]:
+    """Mail of every kind: PHI, clean, a bare name beside a diagnosis (NER), an attachment."""
+    out = [
+        f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: lunch\r\n\r\n{CLEAN}\r\n".encode(),
+        bytes(text_mail(SENDER, OUTSIDER, "Chart", PHI)),
+        bytes(text_mail(SENDER, OUTSIDER, "Note", "Zorvan Quillet still has atrial fibrillation.")),
+        bytes(text_mail(SENDER, OUTSIDER, "Note", "Ilse Brandt: asthma, inhaler refilled.")),
+    ]
+    msg = text_mail(SENDER, OUTSIDER, "Labs", "See the attached labs.")
+    msg.add_attachment(
+        f"name,mrn,result\n{SURNAME},{MRN},A1c 9.1%\n".encode(),
+        maintype="text",
+        subtype="csv",
+        filename="labs.csv",
+    )
+    return [*out, bytes(msg)] * 2
+
+
+def test_messages_waiting_for_a_process_are_scanned_together_with_the_same_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One process, ten messages at once: those that wait go as batches, and each gets the
+    Detection it gets scanned alone."""
+    sizes: list[int] = []
+    real = detectpool._batch
+
+    def counted(frames: list[bytes]) -> bytes:
+        sizes.append(len(frames))
+        return real(frames)
+
+    monkeypatch.setattr(detectpool, "_batch", counted)
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    mails = _mails()
+
+    async def together() -> list[object]:
+        return list(await asyncio.gather(*(pool.scan_async(m, (OUTSIDER,)) for m in mails)))
+
+    try:
+        alone = [pool.scan(m, (OUTSIDER,)) for m in mails]
+        assert not sizes
+        got = asyncio.run(together())
+    finally:
+        pool.close()
+    assert sizes and max(sizes) >= 3, f"no batch formed: {sizes}"
+    assert sum(sizes) + (len(mails) - sum(sizes)) == len(mails)
+    assert got == alone
+    assert [d.phi for d in alone] == [False, True, True, True, True] * 2  # type: ignore[attr-defined]
+
+
+def test_a_batch_whose_process_dies_sends_each_message_to_try_again_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process is killed while it scans a batch: every message of the batch is scanned
+    again on its own, on a new process, and none is answered with an error."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    body = ("Dr. Alvarez saw Maria Lopez for diabetes (E11.9) this week. " * 12 + "\n") * 40
+    long = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
+    sent: list[int] = []
+    real = detectpool._batch
+
+    def kill_first(frames: list[bytes]) -> bytes:
+        if not sent:  # the first batch: its process dies as soon as it has the batch
+            pid = pool.pids()[0]
+            threading.Timer(0.05, os.kill, (pid, signal.SIGKILL)).start()
+        sent.append(len(frames))
+        return real(frames)
+
+    monkeypatch.setattr(detectpool, "_batch", kill_first)
+
+    async def together() -> list[object]:
+        gathered = asyncio.gather(*(pool.scan_async(long) for _ in range(6)))
+        return list(await asyncio.wait_for(gathered, 120))  # a message left hanging fails here
+
+    try:
+        first = pool.scan(b"Subject: warm\r\n\r\nhello\r\n") and pool.pids()
+        got = asyncio.run(together())
+        assert pool.pids() != first
+    finally:
+        pool.close()
+    assert sent and sent[0] >= 2
+    assert all(d.phi for d in got)  # type: ignore[attr-defined]
+
+
+def test_a_process_started_for_a_caller_that_gave_up_is_kept_for_the_next() -> None:
+    """A loop caller cancelled while its process starts: the process is kept (idle, counted),
+    not left running untracked, and the next scan uses it."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+
+    async def scenario() -> list[int]:
+        take = asyncio.ensure_future(pool._take_async())
+        await asyncio.sleep(0.01)  # the start is under way on a thread
+        take.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await take
+        for _ in range(300):  # the start finishes and the process is adopted
+            if pool.pids():
+                break
+            await asyncio.sleep(0.05)
+        kept = pool.pids()
+        await pool.scan_async(b"Subject: hi\r\n\r\nhello\r\n")
+        return kept
+
+    try:
+        kept = asyncio.run(scenario())
+        assert len(kept) == 1 and pool.pids() == kept
+    finally:
+        pool.close()
