@@ -551,7 +551,9 @@ class DetectionProcesses:
         try:
             await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
         except BaseException:
-            take.cancel()
+            # The caller gave up. A process it got in the same turn goes to the next caller.
+            if not take.cancel() and not take.cancelled() and take.exception() is None:
+                self._give_back(take.result())
             raise
         finally:
             if ride in self._rides:
