@@ -292,11 +292,17 @@ def _in_processes(
     pool = ProcessPoolExecutor(jobs, mp_context=context)
     pending: deque[tuple[list[Item], Future[list[tuple[dict[str, Any], bool]]]]] = deque()
     todo = iter(batches)
+    stopped: Exception | None = None  # a bad path further on: raised once what came before is in
     try:
         while True:
-            for batch in islice(todo, 2 * jobs - len(pending)):
-                pending.append((batch, pool.submit(_scan_forked, batch)))
+            try:
+                for batch in islice(todo, 2 * jobs - len(pending)) if stopped is None else ():
+                    pending.append((batch, pool.submit(_scan_forked, batch)))
+            except Exception as exc:  # noqa: BLE001 - raised below, after the batches before it
+                stopped = exc
             if not pending:
+                if stopped is not None:
+                    raise stopped
                 return
             batch, future = pending.popleft()
             try:

@@ -426,3 +426,15 @@ def test_jobs_must_be_a_whole_number_from_one(capsys):
             _scan(["--jobs", bad, "-"])
         assert exited.value.code == 2
         assert f"--jobs takes a whole number from 1 to 256, not '{bad}'" in capsys.readouterr().err
+
+
+def test_with_jobs_items_before_a_bad_path_are_scanned_and_written(tmp_path: Path, capsys):
+    """`--jobs 2` and a missing path after good ones: their records come out, then exit 2."""
+    (tmp_path / "a.eml").write_bytes(_patient_mail())
+    (tmp_path / "b.eml").write_bytes(_clean_mail())
+    paths = [str(tmp_path / "a.eml"), str(tmp_path / "b.eml"), "/nope.eml"]
+    with patch("gateway.cli.scan.BATCH_ITEMS", 1):
+        code, out = _scan(["--json", "--jobs", "2", *paths])
+    assert code == 2
+    assert [json.loads(line)["phi"] for line in out.splitlines()] == [True, False]
+    assert "/nope.eml: no such file" in capsys.readouterr().err
