@@ -252,13 +252,24 @@ def settle_heap() -> None:
 
 
 def _here(scanner: Scanner, show: bool, batch: list[Item]) -> list[tuple[dict[str, Any], bool]]:
-    """One batch's records, scanned in this process, each with whether it was scanned."""
+    """One batch's records, scanned in this process, each with whether it was scanned. Should
+    the batch itself raise, each item is scanned again alone, so that an error costs only the
+    record of the item it belongs to."""
     started = time.perf_counter()
+    try:
+        answers: list[dict[str, Any] | Exception] = scanner.scan_many(batch, show)
+    except Exception:  # noqa: BLE001 - each item alone below
+        answers = []
+        for item in batch:
+            try:
+                answers.append(scanner.scan(item, show))
+            except Exception as exc:  # noqa: BLE001 - this item's answer
+                answers.append(exc)
     return [
         (failed_record(item.path, answer, started), False)
         if isinstance(answer, Exception)
         else (answer, True)
-        for item, answer in zip(batch, scanner.scan_many(batch, show), strict=True)
+        for item, answer in zip(batch, answers, strict=True)
     ]
 
 

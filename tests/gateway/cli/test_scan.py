@@ -438,3 +438,28 @@ def test_with_jobs_items_before_a_bad_path_are_scanned_and_written(tmp_path: Pat
     assert code == 2
     assert [json.loads(line)["phi"] for line in out.splitlines()] == [True, False]
     assert "/nope.eml: no such file" in capsys.readouterr().err
+
+
+def test_a_batch_that_raises_is_scanned_again_item_by_item(tmp_path: Path):
+    """Should a whole batch's scan raise, each item is scanned alone: only the item whose own
+    scan fails is reported as not scanned, in one process and with --jobs."""
+    for k, raw in enumerate([_patient_mail(), _clean_mail(), _patient_mail()]):
+        (tmp_path / f"{k}.eml").write_bytes(raw)
+    (tmp_path / "1.eml").rename(tmp_path / "1_bad.eml")
+    real = Scanner.scan
+
+    def scan_many(self: Scanner, items: Any, show: bool) -> Any:
+        raise MemoryError("batch")
+
+    def scan(self: Scanner, item: Any, show: bool) -> Any:
+        if item.path.endswith("_bad.eml"):
+            raise ValueError("bad")
+        return real(self, item, show)
+
+    for jobs in ("1", "2"):
+        with patch.object(Scanner, "scan_many", scan_many), patch.object(Scanner, "scan", scan):
+            code, out = _scan(["--json", "--jobs", jobs, str(tmp_path)])
+        assert code == 1
+        got = [json.loads(line) for line in out.splitlines()]
+        assert [r["phi"] for r in got] == [True, None, True], jobs
+        assert got[1]["unscannable"][0]["detail"] == "ValueError"
