@@ -492,19 +492,30 @@ def test_a_process_started_for_a_caller_that_gave_up_is_kept_for_the_next() -> N
     """A loop caller cancelled while its process starts: the process is kept (idle, counted),
     not left running untracked, and the next scan uses it."""
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    real = pool._start
+    under_way = threading.Event()
+
+    def slow_start() -> object:
+        under_way.set()
+        time.sleep(0.5)  # a start the caller's cancellation surely falls into
+        return real()
+
+    pool._start = slow_start  # type: ignore[method-assign]
 
     async def scenario() -> list[int]:
         take = asyncio.ensure_future(pool._take_async())
-        await asyncio.sleep(0.01)  # the start is under way on a thread
+        while not under_way.is_set():  # the start is under way on a thread
+            await asyncio.sleep(0.005)
         take.cancel()
         with pytest.raises(asyncio.CancelledError):
             await take
-        for _ in range(300):  # the start finishes and the process is adopted
+        for _ in range(200):  # the start finishes and the process is adopted
             if pool.pids():
                 break
             await asyncio.sleep(0.05)
         kept = pool.pids()
-        await pool.scan_async(b"Subject: hi\r\n\r\nhello\r\n")
+        if kept:  # the next scan takes the kept process (and starts none)
+            await asyncio.wait_for(pool.scan_async(b"Subject: hi\r\n\r\nhello\r\n"), 60)
         return kept
 
     try:
