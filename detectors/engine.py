@@ -646,13 +646,12 @@ class PhiEngine:
             for k, texts, headers in ready:
                 mine = found[at : at + len(texts)]
                 at += len(texts)
+                matches = [m for m in mine if not isinstance(m, Exception)]
+                if len(matches) < len(mine):  # a text of it failed: that is the message's answer
+                    out[k] = next(m for m in mine if isinstance(m, Exception))
+                    continue
                 try:
-                    for answer in mine:
-                        if isinstance(answer, Exception):
-                            raise answer
-                    first = self._first_round(
-                        texts, headers, [m for m in mine if not isinstance(m, Exception)]
-                    )
+                    first = self._first_round(texts, headers, matches)
                 except Exception as exc:  # noqa: BLE001 - this message's answer; the rest go on
                     out[k] = exc
                     continue

@@ -179,27 +179,12 @@ class GatedRecognizers:
         self.stats = stats
 
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
-        """Every match of the recognizers that can match in ``text``, in recognizer order."""
-        s = signals(text)
-        out: list[RawMatch] = []
-        ran: list[str] = []
-        scans: dict[tuple[str, int], list[regex.Match[str]]] = {}
-        for rec, gate, shared in self._plan:
-            if gate is not None and not gate.admits(s, text):
-                continue
-            if isinstance(rec, RegexRecognizer) and rec.cannot_match(text):
-                continue
-            if shared is not None and isinstance(rec, RegexRecognizer):
-                if shared not in scans:
-                    scans[shared] = list(finditer(rec.pattern, text, timeout))
-                out.extend(rec.from_matches(text, scans[shared]))
-            else:
-                out.extend(rec.analyze(text, timeout))
-            ran.append(rec.name)
-        forget_text()
-        if self.stats is not None:
-            self.stats.add(text, ran)
-        return out
+        """Every match of the recognizers that can match in ``text``, in recognizer order (what
+        a recognizer raised, raised here)."""
+        (found,) = self.analyze_many((text,), timeout)
+        if isinstance(found, Exception):
+            raise found
+        return found
 
     def analyze_many(
         self, texts: Sequence[str], timeout: float

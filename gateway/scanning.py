@@ -22,6 +22,7 @@ from detectors.extract import (
     TextPart,
     extract_message,
 )
+from detectors.findings import Decision, Finding
 from gateway.detect import Scan, merge_parts, roster_values
 from gateway.model import DetectorError
 
@@ -41,7 +42,21 @@ def scan_message(
         parts = merge_parts(extraction.parts)
         findings, decision = engine.analyze(parts)
     except RecursionError as exc:
-        raise DetectorError("the message is nested too deeply to scan") from exc
+        raise _too_deep() from exc
+    return _scan_of(extraction, parts, findings, decision)
+
+
+def _too_deep() -> DetectorError:
+    return DetectorError("the message is nested too deeply to scan")
+
+
+def _scan_of(
+    extraction: Extraction,
+    parts: Sequence[TextPart],
+    findings: list[Finding],
+    decision: Decision,
+) -> Scan:
+    """The Scan of a message from its extraction, its merged parts and the engine's answer."""
     texts = {p.part: p.text for p in parts}
     return Scan(
         tuple(findings), decision, tuple(extraction.unscannable), roster_values(findings, texts)
@@ -72,22 +87,15 @@ class Scanner:
                 extraction = extract_message(raw, self.limits, cache=self.cache)
                 ready.append((k, extraction, merge_parts(extraction.parts)))
             except RecursionError:
-                out[k] = DetectorError("the message is nested too deeply to scan")
+                out[k] = _too_deep()
             except Exception as exc:  # noqa: BLE001 - this message's answer
                 out[k] = exc
         answers = self.engine.analyze_many([parts for _, _, parts in ready])
         for (k, extraction, parts), answer in zip(ready, answers, strict=True):
             if isinstance(answer, RecursionError):
-                out[k] = DetectorError("the message is nested too deeply to scan")
+                out[k] = _too_deep()
             elif isinstance(answer, Exception):
                 out[k] = answer
             else:
-                findings, decision = answer
-                texts = {p.part: p.text for p in parts}
-                out[k] = Scan(
-                    tuple(findings),
-                    decision,
-                    tuple(extraction.unscannable),
-                    roster_values(findings, texts),
-                )
+                out[k] = _scan_of(extraction, parts, *answer)
         return [out[k] for k in range(len(raws))]
