@@ -1033,6 +1033,33 @@ def _label(result: RelayResult) -> str:
     return f"phigate_{result.workers}w" + ("_null" if result.name.endswith("-null") else "")
 
 
+def run_rates(result: RelayResult) -> list[float | None]:
+    """Each timed run's messages a second, in the order run (None for a run that delivered
+    nothing)."""
+    return [
+        m.delivered / m.elapsed_s if m.elapsed_s > 0 and m.delivered > 0 else None
+        for m in result.runs
+    ]
+
+
+def paired_ratio(result: RelayResult, bare: RelayResult) -> float | None:
+    """The median over rounds of this relay's rate in a round over the bare relay's in the same
+    round (None without a round where both delivered, or when a run of either failed).
+
+    The relays take turns round by round, so a round's two runs are minutes apart at most, while
+    the first and last rounds can be far apart: a machine whose speed drifts (a shared VM) moves
+    both runs of a round alike, and the ratio of medians (the "ratio" column) less well.
+    """
+    if len(result.runs) != len(bare.runs):  # a run failed: the rounds no longer line up
+        return None
+    pairs = [
+        ours / theirs
+        for ours, theirs in zip(run_rates(result), run_rates(bare), strict=True)
+        if ours is not None and theirs is not None
+    ]
+    return statistics.median(pairs) if pairs else None
+
+
 def detection_shares(phigates: Sequence[RelayResult]) -> dict[str, float]:
     """Per worker count, the share of phigate's CPU per message that detection takes: one minus
     the null detector's CPU over the PHI detector's, on the same messages in the same run."""
@@ -1077,7 +1104,7 @@ def render_report(
 ) -> tuple[str, dict[str, object]]:
     """Return the human table and the machine-readable summary."""
     header = (
-        f"{'relay':<16} {'msgs/s':>9} {'ratio':>6} {'target':>8} {'delivered':>11} "
+        f"{'relay':<16} {'msgs/s':>9} {'ratio':>6} {'paired':>6} {'target':>8} {'delivered':>11} "
         f"{'elapsed_s':>9} {'relay_cpu_s':>11} {'sink_cpu_s':>10} {'load_cpu_s':>10} "
         f"{'peak_rss_mb':>14}"
     )
@@ -1105,8 +1132,10 @@ def render_report(
         if target is not None:
             target_txt = f">={target:g} " + ("ok" if ratio >= target else "MISS")
         runs = result.runs or ()
+        paired = paired_ratio(result, bare) if result is not bare else None
+        paired_txt = "-" if paired is None else f"{paired:.2f}"
         lines.append(
-            f"{_label(result):<16} {result.msgs_per_s:>9.1f} {ratio:>6.2f} {target_txt:>8} "
+            f"{_label(result):<16} {result.msgs_per_s:>9.1f} {ratio:>6.2f} {paired_txt:>6} {target_txt:>8} "
             f"{result.delivered:>5}/{settings.messages * settings.repeat:<5} "
             f"{statistics.median([m.elapsed_s for m in runs]) if runs else 0:>9.2f} "
             f"{statistics.median([m.relay_cpu_s for m in runs]) if runs else 0:>11.2f} "
@@ -1118,10 +1147,24 @@ def render_report(
             key = _label(result).removeprefix("phigate_")
             summary[f"phigate_{key}_msgs_per_s"] = round(result.msgs_per_s, 1)
             summary[f"ratio_{key}"] = round(ratio, 3)
+            if paired is not None:
+                summary[f"paired_ratio_{key}"] = round(paired, 3)
             rss_summary[key] = [round(v, 1) for v in result.peak_rss_mb]
             if result.supervisor_rss_mb is not None:
                 rss_summary[f"{key}_supervisor"] = [round(result.supervisor_rss_mb, 1)]
         delivered[_label(result)] = result.delivered
+    if settings.repeat > 1:
+        lines.append("each round's msgs/s, in the order run:")
+        for result in (bare, *phigates):
+            rates = run_rates(result)
+            lines.append(
+                f"  {_label(result):<16} "
+                + " ".join("-" if r is None else f"{r:.1f}" for r in rates)
+            )
+    summary["runs_msgs_per_s"] = {
+        _label(r): [None if v is None else round(v, 1) for v in run_rates(r)]
+        for r in (bare, *phigates)
+    }
     for result in (bare, *phigates):
         for m in result.runs:
             for what, used in (("sink", m.sink_cpu_s), ("load generator", m.load.cpu_s)):

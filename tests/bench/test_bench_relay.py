@@ -14,9 +14,15 @@ import pytest
 
 from bench.relay import (
     SMTP_SOURCE,
+    BenchSettings,
+    LoadResult,
+    Measurement,
+    RelayResult,
     SinkCounters,
     SinkProtocol,
+    paired_ratio,
     read_sink_stats,
+    render_report,
     write_phigate_config,
 )
 from gateway.config import load_settings
@@ -251,3 +257,35 @@ def test_sigterm_stops_every_process_the_benchmark_started() -> None:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def rounds(name: str, rates: list[float]) -> RelayResult:
+    """A relay whose timed runs, one a round, each delivered 100 messages at ``rates``."""
+    runs = tuple(
+        Measurement(100 / r, 100, LoadResult(100 / r, 100, 0.1, 0, ""), 0.5, 0.1) for r in rates
+    )
+    return RelayResult(name, 1, runs, (), None, ())
+
+
+def test_paired_ratio_compares_each_round_with_the_bare_relays_run_of_that_round() -> None:
+    """A machine that slows down for two rounds slows both relays of those rounds: the rounds'
+    own ratios (0.9, 0.9, 0.9) stay put, while the ratio of the medians (400 / 800) halves."""
+    bare = rounds("bare", [1000.0, 400.0, 800.0])  # median 800
+    phigate = rounds("phigate-1w", [900.0, 360.0, 720.0])  # median 720
+    assert paired_ratio(phigate, bare) == pytest.approx(0.9)
+    drifting = rounds("phigate-1w", [300.0, 360.0, 400.0])  # rounds 0.3, 0.9, 0.5
+    assert paired_ratio(drifting, bare) == pytest.approx(0.5)
+    # a failed run leaves the rounds unaligned: no paired figure rather than a wrong one
+    assert paired_ratio(rounds("phigate-1w", [900.0, 360.0]), bare) is None
+
+
+def test_report_prints_each_rounds_rate_and_the_paired_ratio() -> None:
+    settings = BenchSettings(100, 10, 5120, 10, 3, "python", 1.0)
+    bare = rounds("bare", [1000.0, 400.0, 800.0])
+    table, summary = render_report(bare, [rounds("phigate-1w", [900.0, 360.0, 720.0])], settings)
+    assert summary["paired_ratio_1w"] == pytest.approx(0.9)
+    assert summary["runs_msgs_per_s"] == {
+        "bare": [1000.0, 400.0, 800.0],
+        "phigate_1w": [900.0, 360.0, 720.0],
+    }
+    assert "  phigate_1w       900.0 360.0 720.0" in table
