@@ -327,9 +327,8 @@ def test_translations_are_kept_and_an_untrusted_file_is_not_read(
 
 
 def test_a_budgeted_pattern_keeps_its_budget_through_the_twin() -> None:
-    """The regex module's match at each place PCRE2 reports runs within the pattern's time
-    budget; with the budget spent the text goes back, and base.finditer answers RegexTimeout
-    as it does without twins."""
+    """The pattern's time budget is read after each match the twin locates; with the budget
+    spent the text goes back, and base.finditer answers RegexTimeout as it does without twins."""
     pattern = regex.compile(r"(\w+\s?)+x")
     assert base.needs_budget(pattern)
     pcretwin.install({pattern: twin_of(pattern.pattern)})
