@@ -11,6 +11,7 @@ import regex
 
 import detectors.recognizers.multiscan as multiscan
 import detectors.recognizers.pcretwin as pcretwin
+from detectors.findings import one_step_init
 from detectors.recognizers.gates import (
     Pattern,
     context_absent,
@@ -27,6 +28,7 @@ class RegexTimeout(RuntimeError):
     code = "regex_timeout"
 
 
+@one_step_init
 @dataclass(frozen=True)
 class RawMatch:
     """A recognizer hit before it becomes a Finding (offsets into the analysed text)."""
