@@ -190,6 +190,19 @@ def _lower(text: str) -> str:
     return about.lower
 
 
+_ASCII_DIGIT = regex.compile(r"[0-9]")
+
+
+def has_digit(text: str) -> bool:
+    """Whether a character of ``text`` is a digit by ``str.isdigit`` (superscripts and other
+    scripts' digits too): an ASCII text by one search in C (its only such characters are 0-9),
+    any other character by character. The recognizers that need a digit ask this before reading
+    a text; a text with none was walked a character at a time in Python by each of them."""
+    if text.isascii():
+        return _ASCII_DIGIT.search(text) is not None
+    return any(ch.isdigit() for ch in text)
+
+
 def text_memo(text: str) -> dict[Any, Any]:
     """A dict of memos about ``text`` (base.table_cell's rows): what a recognizer's helpers work
     out about it, kept until `forget_text`."""

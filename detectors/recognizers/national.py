@@ -42,6 +42,7 @@ from stdnum.se import personnummer
 from stdnum.tr import tckimlik
 
 from detectors.recognizers.base import RawMatch, compile_words, finditer
+from detectors.recognizers.gates import has_digit
 
 # 2: valid; 1: the shape is right but a check digit or a date part is not (a typo, a test
 # value) - enough after the id's own label; 0: not this id at all.
@@ -303,7 +304,7 @@ class NationalIdRecognizer:
                 out[m.span()] = RawMatch(
                     "NATIONAL_ID", m.start(), m.end(), 0.6, "identifier", self.name
                 )
-        if not any(ch.isdigit() for ch in text):
+        if not has_digit(text):
             return list(out.values())
         for cue in finditer(self.cue, text, timeout):
             checks = self.checks.get(_norm(cue.group()), ())
@@ -350,7 +351,7 @@ class DriverLicenceRecognizer:
     def analyze(self, text: str, timeout: float) -> list[RawMatch]:
         """See Recognizer."""
         out: list[RawMatch] = []
-        if not any(ch.isdigit() for ch in text):
+        if not has_digit(text):
             return out
         for cue in finditer(self.cue, text, timeout):
             # "264-916 ng/dL": a decilitre is no "DL" (driver's licence)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import regex
 
 from detectors.recognizers.base import RawMatch, compile_words, finditer
-from detectors.recognizers.gates import gate_words
+from detectors.recognizers.gates import gate_words, has_digit
 
 # Every country's shape, longest first; \b-like guards are added where used.
 POSTCODE = (
@@ -89,7 +89,7 @@ class PostcodeRecognizer:
             if (start, end) not in out:
                 out[(start, end)] = RawMatch("ZIP_CODE", start, end, score, "identifier", self.name)
 
-        if not any(ch.isdigit() for ch in text):
+        if not has_digit(text):
             return []
         for m in finditer(LABELLED, text, timeout):
             g = next(i for i in (1, 2, 3, 4) if m.group(i))
