@@ -26,7 +26,8 @@ code of all the ASCII twins is about a fifth of the others'.
 
 A pattern with anything else (back-references, fuzzy matching, named lists, set operations, a
 capture inside a lookbehind, a lookbehind PCRE2 cannot bound) gets no twin and is scanned by the
-regex module as before; so is a text longer than `MAX_CHARS` (the binding's offsets are counted
+regex module as before; one whose classes, spelt out over every script, are past PCRE2's 64 KB
+of compiled pattern gets the ASCII twin alone, and other text stays with the regex module; so is a text longer than `MAX_CHARS` (the binding's offsets are counted
 from the text's start, so many matches in a long text would cost more than they save) and a text
 UTF-8 cannot carry (a lone surrogate). PCRE2 has no clock, so a twin runs under PCRE2's own bound
 on backtracking (`MATCH_LIMIT`); a twin that reaches it, or fails in any way while matching, hands
@@ -394,38 +395,51 @@ def enabled() -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class Twin:
-    """A pattern's twin compiled twice: for any text (str) and for ASCII text (bytes)."""
+    """A pattern's twin compiled twice: for any text (str) and for ASCII text (bytes). ``text``
+    is None where only the ASCII twin compiles (every class spelt out for any text is over
+    PCRE2's 64 KB of compiled pattern, the ASCII members alone are not): text that is not ASCII
+    then stays with the regex module."""
 
-    text: Any
+    text: Any | None
     ascii: Any
 
     def finditer(self, text: str) -> Any:
         """PCRE2's own matches (for tests: `matches` is what the recognizers use)."""
+        assert self.text is not None
         return self.text.finditer(text)
 
     def findall(self, text: str) -> Any:
         """PCRE2's own findall (for tests)."""
+        assert self.text is not None
         return self.text.findall(text)
 
 
 def compile_twin(pattern: Pattern, source: str, ascii_source: str | None = None) -> Twin | None:
     """``source`` compiled by PCRE2 with its JIT, checked to have ``pattern``'s groups, and
     ``ascii_source`` (``translate(..., ascii_only=True)``; ``source`` when not given) for ASCII
-    text."""
+    text. Where the ASCII twin compiles and ``source`` does not (too large: its classes hold
+    every member in every script), the twin is for ASCII text alone."""
     assert pcre2 is not None
     limit = f"(*LIMIT_MATCH={MATCH_LIMIT})"
     try:
-        twin = pcre2.compile(limit + source, pcre2.UNICODE)
-        twin.jit_compile()
         # ASCII text is given to its twin as bytes: the binding then reports offsets as they
         # are, where for a str it counts characters from the text's start for every offset.
         ascii_twin = pcre2.compile((limit + (ascii_source or source)).encode(), pcre2.UNICODE)
         ascii_twin.jit_compile()
-    except Exception:  # noqa: BLE001 - too large, a lookbehind without a bound: no twin
+    except Exception:  # noqa: BLE001 - a lookbehind without a bound, a name used twice: no twin
         return None
+    twin: Any | None
+    try:
+        twin = pcre2.compile(limit + source, pcre2.UNICODE)
+        twin.jit_compile()
+    except Exception:  # noqa: BLE001 - too large: the regex module reads other text
+        if ascii_source is None or ascii_source == source:
+            return None
+        twin = None
     for compiled in (twin, ascii_twin):
-        if compiled.groups != pattern.groups or dict(compiled.groupindex) != dict(
-            pattern.groupindex
+        if compiled is not None and (
+            compiled.groups != pattern.groups
+            or dict(compiled.groupindex) != dict(pattern.groupindex)
         ):
             return None
     return Twin(twin, ascii_twin)
@@ -593,10 +607,13 @@ def matches(
     try:
         # The binding's own generator (pinned version): its Match objects cost more to read
         # than they save.
-        subject: str | bytes = text
-        code = twin.text._pcre2_code
+        subject: str | bytes
         if text.isascii():
             subject, code = text.encode("ascii"), twin.ascii._pcre2_code
+        elif twin.text is None:  # a twin for ASCII text alone
+            return None
+        else:
+            subject, code = text, twin.text._pcre2_code
         found = pcre2._cy.match_generator(code, subject, len(subject), 0, _NO_CONTEXT)
         for data, _, _ in found:
             start, end = pcre2._cy.match_substring_span_bynumber(data, subject, 0)

@@ -352,3 +352,27 @@ def test_a_pattern_that_matches_nearly_every_word_gets_no_twin(
     assert every_word not in twins
     assert any(p.pattern == every_word.pattern for p in recognizer_patterns())
     assert pcretwin.build([every_word]) == {}
+
+
+def test_a_pattern_too_large_for_pcre2_in_every_script_gets_a_twin_for_ascii_text() -> None:
+    """Twenty alternatives of a letter-or-digit class spelt out over every script are past
+    PCRE2's 64 KB of compiled pattern; their ASCII members alone are not. ASCII text is then
+    read by the ASCII twin, with the regex module's matches, and other text by the regex module
+    (`matches` answers None)."""
+    pattern = regex.compile(
+        "(" + "|".join(rf"[\p{{L}}\p{{N}}]{chr(97 + i)}\d" for i in range(20)) + ")"
+    )
+    twin = pcretwin.compile_twin(
+        pattern, pcretwin.translate(pattern), pcretwin.translate(pattern, ascii_only=True)
+    )
+    assert twin is not None and twin.text is None
+    pcretwin.install({pattern: twin})
+    try:
+        ascii_text = "Xa1 and 7c2, Zt9 but not a11"
+        found = pcretwin.matches(pattern, ascii_text)
+        assert found is not None
+        assert [m.span() for m in found] == [(0, 3), (8, 11), (13, 16)]
+        assert pcretwin.matches(pattern, "Éa1 and Xb2") is None  # not ASCII: the regex module
+        assert [m.span() for m in base.finditer(pattern, "Éa1 and Xb2", 5.0)] == [(0, 3), (8, 11)]
+    finally:
+        pcretwin.install({})
