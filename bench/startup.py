@@ -187,14 +187,13 @@ def bytecode_cached(roots: Sequence[Path]) -> tuple[int, int]:
             pyc = Path(importlib.util.cache_from_source(str(source)))
             try:
                 data = pyc.read_bytes()[:16]
-                mtime = int(source.stat().st_mtime) & 0xFFFFFFFF
-                size = source.stat().st_size & 0xFFFFFFFF
+                st = source.stat()
             except OSError:
                 continue
+            stamp = (int(st.st_mtime) & 0xFFFFFFFF).to_bytes(4, "little")
+            stamp += (st.st_size & 0xFFFFFFFF).to_bytes(4, "little")
             flags = int.from_bytes(data[4:8], "little")
-            if flags == 0 and data[8:16] == mtime.to_bytes(4, "little") + size.to_bytes(
-                4, "little"
-            ):
+            if flags == 0 and data[8:16] == stamp:
                 cached += 1
             elif (
                 flags & 0b1
