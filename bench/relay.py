@@ -975,6 +975,7 @@ def write_phigate_config(
     audit_url: str | None = None,
     logging: str = "{level: warning}",
     probe_cache_ttl: float | None = None,
+    detection_processes: int | None = None,
 ) -> Path:
     """Write a phigate config with a fresh audit key, the policy (file name, text), the audit
     database (a fresh SQLite one unless given) and the given detector ("null" measures the relay
@@ -988,7 +989,9 @@ def write_phigate_config(
         f"policy_file: {policy_file}\n"
         f'audit: {{url: "{url}", key_file: {directory / "audit.key"}, '
         f"anchor_file: {directory / 'audit.anchor'}}}\n"
-        f'detection: {{detector: "{detector}"}}\n'
+        f'detection: {{detector: "{detector}"'
+        + ("" if detection_processes is None else f", processes: {detection_processes}")
+        + "}\n"
         "metrics: {listen: null}\n"
         f"logging: {logging}\n"
         + ("" if probe_cache_ttl is None else f"delivery: {{probe_cache_ttl: {probe_cache_ttl}}}\n")
@@ -1308,6 +1311,12 @@ def build_parser() -> argparse.ArgumentParser:
         "RCPT at the next hop)",
     )
     parser.add_argument(
+        "--detection-processes",
+        type=positive_int,
+        default=None,
+        help="phigate's detection.processes, per worker (default: its own default)",
+    )
+    parser.add_argument(
         "--audit-url",
         default=None,
         help="phigate's audit.url (default: a fresh SQLite file per relay; a PostgreSQL URL "
@@ -1386,6 +1395,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
                 workdir / f"phigate-{workers}w",
                 args.detector,
                 probe_cache_ttl=args.probe_cache_ttl,
+                detection_processes=args.detection_processes,
                 audit_url=args.audit_url,
             )
             cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
@@ -1399,6 +1409,7 @@ def run_benchmark(args: argparse.Namespace) -> int:
                     workdir / f"phigate-{workers}w-null",
                     "null",
                     probe_cache_ttl=args.probe_cache_ttl,
+                    detection_processes=args.detection_processes,
                 )
                 cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
                 relays.append(
