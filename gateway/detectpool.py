@@ -16,8 +16,10 @@ the matched texts the roster needs never leave it.
 
 A small message is sent and its answer awaited on the worker's event loop (`scan_async`): no
 thread stands between the loop and the process, and nothing in the worker waits for the roster.
-A large one is sent from a thread (`scan`), as writing it may have to wait for the process to
-read it.
+When every process is busy, it queues in a busy process's pipe, and a process that finishes
+takes all that queued for it as one batch: it never waits for the loop to hand it the next
+message, and a batch costs less a message than one alone. A large message is sent from a thread
+(`scan`), as writing it may have to wait for the process to read it.
 
 Failure is never a pass: a process that dies while scanning (killed, out of memory, a crash in a
 parser) is replaced, and the scan is tried once more on the new one; if that one dies too, the
@@ -34,8 +36,10 @@ import signal
 import struct
 import sys
 import threading
+import time
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -96,32 +100,16 @@ class _ReadRoster:
 
 
 _HEAD = struct.Struct("!I")
-# A frame's first byte: one message, or several (`_batch`)
-_ONE, _MANY = b"1", b"N"
+# A frame's first byte: one message from a thread, answered alone (`scan`); one message from
+# the event loop, which the process may scan together with the loop's frames queued behind it
+# (`scan_async`); or one from the loop that must be scanned alone (a second attempt).
+_ONE, _QUEUED, _ALONE = b"1", b"Q", b"A"
 
 
-def _frame(raw: bytes, recipients: Sequence[str]) -> bytes:
-    """One message to a detection process: its recipients (a JSON list) and its bytes."""
+def _frame(raw: bytes, recipients: Sequence[str], kind: bytes = _ONE) -> bytes:
+    """One message to a detection process: its kind, its recipients (a JSON list), its bytes."""
     head = json.dumps(list(recipients)).encode()
-    return _ONE + _HEAD.pack(len(head)) + head + raw
-
-
-def _batch(frames: Sequence[bytes]) -> bytes:
-    """Several messages' frames to a process at once: it answers with a list, one a message."""
-    return _MANY + b"".join(_HEAD.pack(len(f)) + f for f in frames)
-
-
-def _unbatch(frame: bytes) -> list[bytes]:
-    """The frames of `_batch` (one frame for a message sent alone)."""
-    if frame[:1] == _ONE:
-        return [frame]
-    out: list[bytes] = []
-    at = 1
-    while at < len(frame):
-        (n,) = _HEAD.unpack_from(frame, at)
-        out.append(frame[at + _HEAD.size : at + _HEAD.size + n])
-        at += _HEAD.size + n
-    return out
+    return kind + _HEAD.pack(len(head)) + head + raw
 
 
 def _unframe(frame: bytes) -> tuple[bytes, tuple[str, ...]]:
@@ -155,27 +143,51 @@ def _serve(
     # is in memory already (the fork server preloaded it, and the engine of the default config).
     scanner = resolve(SCANNER)(config, limits)
     roster = _ReadRoster(roster_source) if roster_source is not None else None
+    held: bytes | None = None  # an alone frame read while gathering a batch: it goes next
     while True:
         try:
-            frame = conn.recv_bytes()
+            frame = held if held is not None else conn.recv_bytes()
         except (EOFError, OSError):  # the worker closed its end or is gone
             return
+        held = None
         answer: Detection | _Failed | list[Detection | _Failed]
-        if frame[:1] == _MANY:
-            answer = _scan_batch(scanner, _unbatch(frame), config, roster)
+        if frame[:1] == _ONE:
+            answer = _scan_one(scanner, frame, config, roster)
         else:
+            # The loop's frames: every queued frame already waiting goes along with this one
+            # (up to BATCH_MAX), and the answer is a list, one a frame, in order.
+            frames = [frame]
             try:
-                raw, recipients = _unframe(frame)
-                envelope = Envelope("", recipients)
-                answer = finish(scanner.scan(raw), envelope, config, roster)
-            except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError
-                answer = _failed(exc)
+                while frame[:1] == _QUEUED and len(frames) < BATCH_MAX and conn.poll():
+                    more = conn.recv_bytes()
+                    if more[:1] != _QUEUED:
+                        held = more
+                        break
+                    frames.append(more)
+            except (EOFError, OSError):
+                return
+            if len(frames) == 1:
+                answer = [_scan_one(scanner, frame, config, roster)]
+            else:
+                answer = _scan_batch(scanner, frames, config, roster)
         try:
             conn.send(answer)
         except (EOFError, OSError):
             return
         except Exception as exc:  # noqa: BLE001 - a result that cannot be pickled fails the scan
-            conn.send(_Failed(type(exc).__name__, "", ours=False))
+            failed = _Failed(type(exc).__name__, "", ours=False)
+            conn.send([failed] * len(answer) if isinstance(answer, list) else failed)
+
+
+def _scan_one(
+    scanner: Any, frame: bytes, config: DetectorConfig, roster: Roster | None
+) -> Detection | _Failed:
+    """The Detection (or _Failed) of one framed message, scanned alone."""
+    try:
+        raw, recipients = _unframe(frame)
+        return finish(scanner.scan(raw), Envelope("", recipients), config, roster)
+    except Exception as exc:  # noqa: BLE001 - raised again in the worker as DetectorError
+        return _failed(exc)
 
 
 def _failed(exc: Exception) -> _Failed:
@@ -272,9 +284,13 @@ class DetectionProcesses:
         self._closed = False
         # Event-loop callers waiting for a process to come free: (their loop, a future to wake).
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        # Their messages, for the caller that gets the next free process to take along (only
-        # ever touched on the loop that waits).
-        self._rides: list[_Ride] = []
+        # Processes in the event loop's use, with the messages queued on each (`scan_async`),
+        # and the loop callers waiting for room on one (only ever touched on their loop).
+        self._lanes: list[_Lane] = []
+        self._room_waiters: list[asyncio.Future[None]] = []
+        # How many answers of each size the lanes' processes gave: 1 for a message scanned
+        # alone, n for a batch of n.
+        self.batch_sizes: Counter[int] = Counter()
 
     def _start(self) -> _Process:
         ctx = detectfork.context()
@@ -343,8 +359,8 @@ class DetectionProcesses:
                 try:
                     started = await asyncio.shield(starting)
                 except asyncio.CancelledError:
-                    # The caller gave up (a batch took its message along, or its session went)
-                    # while its process started: the process is kept for the next caller.
+                    # The caller gave up (its session went) while its process started: the
+                    # process is kept for the next caller.
                     starting.add_done_callback(self._adopt)
                     raise
                 except BaseException:
@@ -470,116 +486,171 @@ class DetectionProcesses:
     ) -> Detection:
         """`scan` on the event loop: the message is written from the loop (it must fit the
         pipe's buffer: `LOOP_BYTES`) and the answer read once the loop sees it arrive.
-        ``started`` is called when a process has taken the message (the time budget's start).
+        ``started`` is called when the message is handed to a process (the time budget's start).
 
-        While it waits for a process, the message rides along: the caller that gets the next
-        free process takes the messages waiting on its loop with its own (up to `BATCH_MAX`, and
-        `LOOP_BYTES` in all) and the process scans them as one batch (each recognizer over all
-        their texts, NER over all their windows: the same answers, about a tenth less CPU a
-        message at four). A batch whose process dies or overruns sends each of its messages back
-        to try once more on its own, as a message alone would be.
+        The message goes to an idle process if there is one (or to a new one, up to
+        `processes`); when every process is busy, to the one with the fewest messages in hand,
+        queued behind them in its pipe (its `_Lane`). A process that finishes takes every
+        message already queued for it as one batch (up to `BATCH_MAX`: each recognizer over all
+        their texts, NER over all their windows; the same answers, less CPU a message), so it
+        never waits for the loop to hand it the next one. A lane holds at most `BATCH_MAX`
+        messages and `LOOP_BYTES`, so a write never waits for the process to read. When its
+        process dies or overruns, each of its messages is tried once more alone, on a process
+        of its own, as a message alone would be.
         """
         loop = asyncio.get_running_loop()
-        frame = _frame(raw, recipients)
-        ride = _Ride(loop, frame, loop.create_future(), started)
+        frame = _frame(raw, recipients, _QUEUED)
         for attempt in (1, 2):
-            if attempt == 1:
-                proc = await self._take_or_ride(ride)
-                if proc is None:  # a batch took it along
-                    answer = await ride.answer
-                    if answer is _AGAIN:
-                        continue
-                    return self._detection(answer)
-            else:
-                proc = await self._take_async()
-            riders = self._riders_for(ride) if attempt == 1 else []
+            alone = attempt == 2
+            ride = _Ride(loop, _ALONE + frame[1:] if alone else frame, loop.create_future(), alone)
+            lane = await self._lane_for(ride)
+            self._send(lane, ride)
             if started is not None and attempt == 1:
                 started()
-            for r in riders:
-                if r.started is not None:
-                    r.started()
-            try:
-                if riders:
-                    proc.conn.send_bytes(_batch([frame, *(r.frame for r in riders)]))
-                else:
-                    proc.conn.send_bytes(frame)
-                answered = await _readable(
-                    loop,
-                    proc.conn,
-                    self.limits.time_budget_s * (1 + len(riders)) + OVERRUN_GRACE_S,
-                )
-                result = proc.conn.recv() if answered else None
-            except (EOFError, OSError):
-                log.warning("detect.process_died", pool=self.label, attempt=attempt)
-                _send_back(riders)
-                self._replace(proc, wait=False)
+            answer = await ride.answer
+            if answer is _AGAIN:
                 continue
-            except BaseException:
-                _send_back(riders)
-                self._replace(proc, wait=False)  # half a conversation (or the caller gave up)
-                raise
-            if not answered and riders:
-                # which message ran long is not known: each tries once more on its own
-                log.warning("detect.batch_overran", pool=self.label, messages=1 + len(riders))
-                _send_back(riders)
-                self._replace(proc, wait=False)
-                continue
-            if not answered:
-                self._overran(proc, wait=False)
-            if riders:
-                answers = result if isinstance(result, list) else []
-                if len(answers) != 1 + len(riders):
-                    _send_back(riders)
-                    self._replace(proc, wait=False)
-                    raise DetectorError("the detection process answered with something else")
-                for r, answer in zip(riders, answers[1:], strict=True):
-                    if not r.answer.done():
-                        r.answer.set_result(answer)
-                result = answers[0]
-            return self._result(proc, result)
+            if answer is _OVERRAN:
+                raise DetectorError("the scan ran past the time budget; its process was stopped")
+            if answer is _DIED:
+                break
+            return self._detection(answer)
         raise DetectorError("the detection process died while scanning this message")
 
-    async def _take_or_ride(self, ride: _Ride) -> _Process | None:
-        """A process for ``ride``'s message, or None once a batch has taken the message along
-        (its answer is then in ``ride.answer``)."""
-        idle = self._idle_now()
-        if idle is not None:
-            return idle
-        self._rides.append(ride)
-        take = asyncio.ensure_future(self._take_async())
-        either: set[asyncio.Future[Any]] = {take, ride.answer}
-        try:
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-        except BaseException:
-            # The caller gave up. A process it got in the same turn goes to the next caller.
-            if not take.cancel() and not take.cancelled() and take.exception() is None:
-                self._give_back(take.result())
-            raise
-        finally:
-            if ride in self._rides:
-                self._rides.remove(ride)
-        if ride.taken:
-            # A batch has the message: the process this caller got meanwhile is the next one's.
-            take.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                self._give_back(await take)
-            return None
-        return take.result()
+    async def _lane_for(self, ride: _Ride) -> _Lane:
+        """The lane ``ride`` goes to: an idle process's (or a new one's); else, when no process
+        can be had at once, the busy lane on its loop with the fewest messages that has room
+        for it (never for a message that must go alone); else the first to make room."""
+        loop = ride.loop
+        while True:
+            idle = self._idle_now()
+            if idle is not None:
+                return self._open_lane(idle, ride)
+            with self._lock:
+                can_start = self._room()
+            if not ride.alone and not can_start:
+                fitting = [lane for lane in self._lanes if lane.takes(ride)]
+                if fitting:
+                    return min(fitting, key=lambda lane: len(lane.rides))
+            if can_start:
+                return self._open_lane(await self._take_async(), ride)
+            waiter: asyncio.Future[None] = loop.create_future()
+            self._room_waiters.append(waiter)
+            with self._lock:
+                self._waiters.append((loop, waiter))  # woken by a process coming free, too
+            timer = loop.call_later(RECHECK_S, _wake, waiter)
+            try:
+                await waiter
+            finally:
+                timer.cancel()
+                if waiter in self._room_waiters:
+                    self._room_waiters.remove(waiter)
+                with self._lock:
+                    if (loop, waiter) in self._waiters:
+                        self._waiters.remove((loop, waiter))
 
-    def _riders_for(self, ride: _Ride) -> list[_Ride]:
-        """The messages waiting on ``ride``'s loop that go along with it (taken off the list)."""
-        riders: list[_Ride] = []
-        size = len(ride.frame)
-        for r in list(self._rides):
-            if len(riders) + 1 >= BATCH_MAX:
-                break
-            if r.loop is not ride.loop or r.answer.done() or size + len(r.frame) > LOOP_BYTES:
+    def _open_lane(self, proc: _Process, ride: _Ride) -> _Lane:
+        """A lane on ``proc`` for ``ride``'s loop: its answers are read when the loop sees them."""
+        lane = _Lane(proc, ride.loop, proc.conn.fileno())
+        self._lanes.append(lane)
+        ride.loop.add_reader(lane.fd, self._answered, lane)
+        return lane
+
+    def _send(self, lane: _Lane, ride: _Ride) -> None:
+        """Queue ``ride``'s message on ``lane`` (a process that dies meanwhile is noticed by
+        the lane's reader, which sends the message back)."""
+        if not lane.rides:
+            lane.since = time.monotonic()
+        lane.rides.append(ride)
+        lane.size += len(ride.frame)
+        lane.closed = lane.closed or ride.alone
+        try:
+            lane.proc.conn.send_bytes(ride.frame)
+        except (EOFError, OSError):
+            self._lost(lane, overran=False)
+            return
+        self._arm(lane)
+
+    def _arm(self, lane: _Lane) -> None:
+        """The lane's overrun deadline: the time budget for each message in hand (up to a
+        batch's worth) and the grace, from its last answer or its first message."""
+        if lane.timer is not None:
+            lane.timer.cancel()
+        allowance = self.limits.time_budget_s * min(len(lane.rides), BATCH_MAX) + OVERRUN_GRACE_S
+        delay = max(lane.since + allowance - time.monotonic(), 0.0)
+        lane.timer = lane.loop.call_later(delay, self._lost, lane, True)
+
+    def _answered(self, lane: _Lane) -> None:
+        """The lane's process answered (or its pipe ended): each answered message gets its
+        answer; an emptied lane's process is idle again."""
+        if lane not in self._lanes:  # lost already
+            return
+        try:
+            result = lane.proc.conn.recv()
+        except (EOFError, OSError):
+            self._lost(lane, overran=False)
+            return
+        except Exception:  # noqa: BLE001 - an answer that cannot be read: the pipe is suspect
+            self._lost(lane, overran=False)
+            return
+        if not isinstance(result, list) or not result or len(result) > len(lane.rides):
+            log.warning("detect.process_confused", pool=self.label)
+            self._lost(lane, overran=False)
+            return
+        self.batch_sizes[len(result)] += 1
+        for answer in result:
+            ride = lane.rides.popleft()
+            lane.size -= len(ride.frame)
+            if not ride.answer.done():
+                ride.answer.set_result(answer)
+        lane.closed = any(r.alone for r in lane.rides)
+        if lane.rides:
+            lane.since = time.monotonic()
+            self._arm(lane)
+        else:
+            self._close_lane(lane)
+            self._give_back(lane.proc)
+        self._wake_room()
+
+    def _close_lane(self, lane: _Lane) -> None:
+        if lane in self._lanes:
+            self._lanes.remove(lane)
+        if lane.timer is not None:
+            lane.timer.cancel()
+            lane.timer = None
+        with contextlib.suppress(RuntimeError):  # its loop is closed
+            lane.loop.remove_reader(lane.fd)
+
+    def _lost(self, lane: _Lane, overran: bool) -> None:
+        """The lane's process died, ran past its allowance, or answered with something else:
+        it is replaced, and its messages are tried once more alone. A message that was alone
+        fails (a lone message past the budget with the overrun's error)."""
+        if lane not in self._lanes:
+            return
+        self._close_lane(lane)
+        rides = list(lane.rides)
+        lane.rides.clear()
+        if overran:
+            log.warning("detect.process_overran", pool=self.label, messages=len(rides))
+        else:
+            log.warning("detect.process_died", pool=self.label, messages=len(rides))
+        self._replace(lane.proc, wait=False)
+        for ride in rides:
+            if ride.answer.done():
                 continue
-            size += len(r.frame)
-            self._rides.remove(r)
-            r.taken = True
-            riders.append(r)
-        return riders
+            if overran and (ride.alone or len(rides) == 1):
+                ride.answer.set_result(_OVERRAN)
+            elif ride.alone:
+                ride.answer.set_result(_DIED)
+            else:
+                ride.answer.set_result(_AGAIN)
+        self._wake_room()
+
+    def _wake_room(self) -> None:
+        """Wake the loop callers waiting for room in a lane (each looks again)."""
+        waiters, self._room_waiters = self._room_waiters, []
+        for waiter in waiters:
+            _wake(waiter)
 
     def _detection(self, answer: object) -> Detection:
         """The Detection in a batch's answer for one message (DetectorError otherwise)."""
@@ -609,6 +680,17 @@ class DetectionProcesses:
             self._closed = True
             procs, self._all = self._all, []
             waiters, self._waiters = self._waiters, []
+        for lane in list(self._lanes):
+            # Its messages are sent back, and their callers find the pool closed (on the
+            # lane's loop, before the pipe is closed under its reader).
+            try:
+                if asyncio.get_running_loop() is lane.loop:
+                    self._lost(lane, overran=False)
+                    continue
+            except RuntimeError:
+                pass  # not on a loop's thread
+            with contextlib.suppress(RuntimeError):  # a closed loop has no callers left
+                lane.loop.call_soon_threadsafe(self._lost, lane, False)
         for proc in procs:
             proc.conn.close()
             proc.process.terminate()
@@ -619,50 +701,50 @@ class DetectionProcesses:
                 loop.call_soon_threadsafe(_wake, waiter)
 
 
-@dataclass
+@dataclass(eq=False)
 class _Ride:
-    """A message waiting on the event loop for a process, which a batch may take along."""
+    """A message from the event loop on its way to a process, and its answer to come."""
 
     loop: asyncio.AbstractEventLoop
     frame: bytes
-    answer: asyncio.Future[object]  # its Detection or _Failed, or _AGAIN
-    started: Callable[[], None] | None
-    taken: bool = False  # by a batch, which answers it
+    answer: asyncio.Future[object]  # its Detection or _Failed, or one of the markers below
+    alone: bool  # a second attempt: scanned alone, on a lane of its own
 
 
-# A batch's answer to a message it took along that must be tried once more on its own (the
-# batch's process died, overran, or its caller gave up).
+@dataclass(eq=False)
+class _Lane:
+    """A detection process in the event loop's use: the messages sent to it and not yet
+    answered, in the order sent (it answers in that order)."""
+
+    proc: _Process
+    loop: asyncio.AbstractEventLoop
+    fd: int  # its pipe's, which the loop watches for answers
+    rides: deque[_Ride] = field(default_factory=deque)
+    size: int = 0  # bytes of their frames
+    since: float = 0.0  # its last answer, or its first message after it was empty
+    timer: asyncio.TimerHandle | None = None
+    closed: bool = False  # a message that must go alone is in it: no other joins
+
+    def takes(self, ride: _Ride) -> bool:
+        """Whether ``ride``'s message may queue here."""
+        return (
+            ride.loop is self.loop
+            and not self.closed
+            and len(self.rides) < BATCH_MAX
+            and self.size + len(ride.frame) <= LOOP_BYTES
+        )
+
+
+# Answers for a message whose lane was lost: try once more alone; or fail (its process ran past
+# the budget, or died while it was alone).
 _AGAIN = object()
-
-
-def _send_back(riders: list[_Ride]) -> None:
-    for r in riders:
-        if not r.answer.done():
-            r.answer.set_result(_AGAIN)
+_OVERRAN = object()
+_DIED = object()
 
 
 def _wake(waiter: asyncio.Future[None]) -> None:
     if not waiter.done():
         waiter.set_result(None)
-
-
-async def _readable(loop: asyncio.AbstractEventLoop, conn: Connection, timeout: float) -> bool:
-    """Whether ``conn`` has something to read (an answer, or the end of a dead process's pipe)
-    within ``timeout`` seconds, waiting on the event loop."""
-    ready: asyncio.Future[bool] = loop.create_future()
-
-    def settle(value: bool) -> None:
-        if not ready.done():
-            ready.set_result(value)
-
-    fd = conn.fileno()
-    loop.add_reader(fd, settle, True)
-    timer = loop.call_later(timeout, settle, False)
-    try:
-        return await ready
-    finally:
-        timer.cancel()
-        loop.remove_reader(fd)
 
 
 class ProcessPhiDetector:

@@ -423,19 +423,9 @@ def _mails() -> list[bytes]:
     return [*out, bytes(msg)] * 2
 
 
-def test_messages_waiting_for_a_process_are_scanned_together_with_the_same_answers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """One process, ten messages at once: those that wait go as batches, and each gets the
-    Detection it gets scanned alone."""
-    sizes: list[int] = []
-    real = detectpool._batch
-
-    def counted(frames: list[bytes]) -> bytes:
-        sizes.append(len(frames))
-        return real(frames)
-
-    monkeypatch.setattr(detectpool, "_batch", counted)
+def test_messages_waiting_for_a_process_are_scanned_together_with_the_same_answers() -> None:
+    """One process, ten messages at once: those queued behind the first go as batches, and
+    each gets the Detection it gets scanned alone."""
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
     mails = _mails()
 
@@ -444,38 +434,49 @@ def test_messages_waiting_for_a_process_are_scanned_together_with_the_same_answe
 
     try:
         alone = [pool.scan(m, (OUTSIDER,)) for m in mails]
-        assert not sizes
+        assert not pool.batch_sizes  # a thread's scans go alone, and are not counted
         got = asyncio.run(together())
     finally:
         pool.close()
-    assert sizes and max(sizes) >= 3, f"no batch formed: {sizes}"
-    assert sum(sizes) + (len(mails) - sum(sizes)) == len(mails)
+    sizes = pool.batch_sizes
+    assert max(sizes) >= 3, f"no batch formed: {sizes}"
+    assert max(sizes) <= detectpool.BATCH_MAX
+    assert sum(n * count for n, count in sizes.items()) == len(mails)
     assert got == alone
     assert [d.phi for d in alone] == [False, True, True, True, True] * 2  # type: ignore[attr-defined]
+
+
+def _losses(pool: DetectionProcesses, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, bool]]:
+    """(messages in hand, overran) of every lane the pool loses from now on."""
+    lost: list[tuple[int, bool]] = []
+    real = pool._lost
+
+    def noted(lane: detectpool._Lane, overran: bool) -> None:
+        if lane in pool._lanes:
+            lost.append((len(lane.rides), overran))
+        real(lane, overran)
+
+    monkeypatch.setattr(pool, "_lost", noted)
+    return lost
 
 
 def test_a_batch_whose_process_dies_sends_each_message_to_try_again_alone(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The process is killed while it scans a batch: every message of the batch is scanned
-    again on its own, on a new process, and none is answered with an error."""
+    """The process is killed while it holds six messages: each is scanned again on its own, on
+    a new process, and none is answered with an error."""
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
-    body = ("Dr. Alvarez saw Maria Lopez for diabetes (E11.9) this week. " * 12 + "\n") * 40
+    # six of them fit one lane (LOOP_BYTES)
+    body = ("Dr. Alvarez saw Maria Lopez for diabetes (E11.9) this week. " * 12 + "\n") * 13
     long = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: notes\r\n\r\n{body}".encode()
-    sent: list[int] = []
-    real = detectpool._batch
-
-    def kill_first(frames: list[bytes]) -> bytes:
-        if not sent:  # the first batch: its process dies as soon as it has the batch
-            pid = pool.pids()[0]
-            threading.Timer(0.05, os.kill, (pid, signal.SIGKILL)).start()
-        sent.append(len(frames))
-        return real(frames)
-
-    monkeypatch.setattr(detectpool, "_batch", kill_first)
+    assert 6 * len(long) < detectpool.LOOP_BYTES - 6 * 64
+    lost = _losses(pool, monkeypatch)
 
     async def together() -> list[object]:
+        pid = pool.pids()[0]
+        os.kill(pid, signal.SIGSTOP)  # so that all six are in its hands when it dies
         gathered = asyncio.gather(*(pool.scan_async(long) for _ in range(6)))
+        threading.Timer(0.2, os.kill, (pid, signal.SIGKILL)).start()
         return list(await asyncio.wait_for(gathered, 120))  # a message left hanging fails here
 
     try:
@@ -484,8 +485,40 @@ def test_a_batch_whose_process_dies_sends_each_message_to_try_again_alone(
         assert pool.pids() != first
     finally:
         pool.close()
-    assert sent and sent[0] >= 2
+    assert lost == [(6, False)]
     assert all(d.phi for d in got)  # type: ignore[attr-defined]
+    # each scanned again alone: six answers of one message, and no batch
+    assert pool.batch_sizes == {1: 6}
+
+
+def test_a_batch_past_its_allowance_sends_each_message_to_try_again_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A process that holds three messages and stops answering (here: stopped by a signal) is
+    ended once the budget of all three is spent; each message is scanned again alone and gets
+    its answer, not an error."""
+    monkeypatch.setattr(detectpool, "OVERRUN_GRACE_S", 0.0)
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(time_budget_s=0.2), 1, "test")
+    clean = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: lunch\r\n\r\n{CLEAN}\r\n".encode()
+    lost = _losses(pool, monkeypatch)
+
+    async def scenario() -> tuple[list[object], float]:
+        await pool.scan_async(b"Subject: warm\r\n\r\nhello\r\n")
+        os.kill(pool.pids()[0], signal.SIGSTOP)  # before the three reach it
+        t0 = time.monotonic()
+        got = await asyncio.wait_for(
+            asyncio.gather(*(pool.scan_async(clean) for _ in range(3))), 120
+        )
+        return list(got), time.monotonic() - t0
+
+    try:
+        got, took = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert lost == [(3, True)]
+    assert [d.phi for d in got] == [False] * 3  # type: ignore[attr-defined]
+    assert pool.batch_sizes == {1: 4}  # the warm-up, then each of the three alone
+    assert took >= 0.6  # three messages' budget before the process was ended
 
 
 def test_a_process_started_for_a_caller_that_gave_up_is_kept_for_the_next() -> None:
