@@ -197,6 +197,11 @@ class DetectionSettings(Frozen):
     # sessions, and with two, one slow scan holds up no other message. 0 scans on the worker's
     # own threads.
     processes: int = Field(default=2, ge=0, le=64)
+    # How much nicer than their worker the detection processes run (0-19): the worker's event
+    # loop answers every SMTP session and hands the processes their messages, so it gets a core
+    # first and the processes take the rest. Other busy programs at normal priority also come
+    # first: on a host shared with them, lower it, or 0 for the worker's own priority.
+    niceness: int = Field(default=10, ge=0, le=19)
 
 
 class GroupSettings(Frozen):

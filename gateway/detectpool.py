@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import queue
 import signal
 import struct
@@ -134,11 +135,17 @@ def _serve(
     config: DetectorConfig,
     limits: ExtractLimits,
     roster_source: RosterSource | None = None,
+    niceness: int = 0,
 ) -> None:
     """A detection process: read a message and its recipients, answer with its Detection (or
-    _Failed), repeat."""
+    _Failed), repeat; ``niceness`` above its worker's."""
     # Ctrl-C at a terminal reaches the whole process group; the worker decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness:
+        # Below the worker: its event loop answers every SMTP session and hands the processes
+        # their messages, so it must not wait for a core behind a scan (`detection.niceness`).
+        with contextlib.suppress(OSError):
+            os.nice(niceness)
     # Named, not imported: the worker that starts this process never loads the scanner; here it
     # is in memory already (the fork server preloaded it, and the engine of the default config).
     scanner = resolve(SCANNER)(config, limits)
@@ -271,12 +278,14 @@ class DetectionProcesses:
         processes: int,
         label: str,
         roster: RosterSource | None = None,
+        niceness: int = 0,
     ) -> None:
         self.config = config
         self.limits = limits
         self.processes = processes
         self.label = label
         self.roster = roster
+        self.niceness = niceness
         self._lock = threading.Lock()
         self._idle: queue.SimpleQueue[_Process] = queue.SimpleQueue()
         self._all: list[_Process] = []
@@ -297,7 +306,7 @@ class DetectionProcesses:
         mine, theirs = ctx.Pipe()
         process = ctx.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(theirs, self.config, self.limits, self.roster),
+            args=(theirs, self.config, self.limits, self.roster, self.niceness),
             name=f"phigate-detect-{self.label}",
             daemon=True,
         )
@@ -767,6 +776,7 @@ class ProcessPhiDetector:
         roster: Roster | None,
         processes: int,
         roster_source: RosterSource | None = None,
+        niceness: int = 0,
     ) -> None:
         self.config = config
         self.limits = limits
@@ -776,8 +786,12 @@ class ProcessPhiDetector:
             )
         self.roster = roster
         self.roster_source = roster_source if roster is not None else None
-        self.small = DetectionProcesses(config, limits, processes, "small", self.roster_source)
-        self.large = DetectionProcesses(config, limits, processes, "large", self.roster_source)
+        self.small = DetectionProcesses(
+            config, limits, processes, "small", self.roster_source, niceness
+        )
+        self.large = DetectionProcesses(
+            config, limits, processes, "large", self.roster_source, niceness
+        )
 
     def warm(self) -> None:
         """Prepare the roster for the processes, start the small pool and prove it scans

@@ -99,6 +99,7 @@ def build_detector(
             detector.roster,
             d.processes,
             roster_source=source if detector.roster is not None else None,
+            niceness=d.niceness,
         )
     return detector
 

@@ -19,11 +19,14 @@ import pytest
 from detectors.config import DetectorConfig
 from detectors.extract import ExtractLimits
 from gateway import detectpool
+from gateway.components import default_registry
+from gateway.config import Settings
 from gateway.detect import PhiDetector
 from gateway.detectpool import DetectionProcesses, ProcessPhiDetector, RosterSource
 from gateway.message import RfcParser
 from gateway.model import DetectorError, Envelope
 from gateway.patients.roster import PatientRoster
+from gateway.policy.trial import build_detector
 from tests.support.leak import MRN, OUTSIDER, PHI, SENDER, SURNAME, default_policy_gateway
 from tests.support.mail import text_mail
 from tests.support.patients import ROSTER_CSV, write_csv
@@ -145,6 +148,27 @@ def test_a_scan_past_its_time_budget_has_its_process_stopped(
         assert pool.pids() and pool.pids() != first
     finally:
         pool.close()
+
+
+def test_the_processes_run_nicer_than_their_worker_by_the_configured_amount(
+    tmp_path: Path,
+) -> None:
+    """detection.niceness (10 unless configured) lowers the processes' priority below the
+    worker's, so that the worker's event loop gets a core first; 0 leaves them at its own."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    settings = Settings.model_validate({"patients": {"key_file": str(tmp_path / "k")}})
+    assert settings.detection.niceness == 10
+    built = build_detector(settings, default_registry(), None, processes=True)
+    assert isinstance(built, ProcessPhiDetector)
+    built.close()
+    for wanted in (built.small.niceness, 0):
+        pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test", niceness=wanted)
+        try:
+            assert pool.scan(b"Subject: hi\r\n\r\nhello\r\n").phi is False
+            (pid,) = pool.pids()
+            assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + wanted)
+        finally:
+            pool.close()
 
 
 def test_a_second_process_starts_only_when_scans_overlap() -> None:
