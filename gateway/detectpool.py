@@ -532,11 +532,11 @@ class DetectionProcesses:
         for it (never for a message that must go alone); else the first to make room."""
         loop = ride.loop
         while True:
+            with self._lock:
+                can_start = self._room()  # raises once the pool is closed
             idle = self._idle_now()
             if idle is not None:
                 return self._open_lane(idle, ride)
-            with self._lock:
-                can_start = self._room()
             if not ride.alone and not can_start:
                 fitting = [lane for lane in self._lanes if lane.takes(ride)]
                 if fitting:

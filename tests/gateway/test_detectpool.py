@@ -193,11 +193,14 @@ def test_a_second_process_starts_only_when_scans_overlap() -> None:
         pool.close()
 
 
+@pytest.mark.parametrize("warmed", [False, True])
 @pytest.mark.parametrize("on_the_loop", [False, True])
-def test_a_closed_pool_refuses_to_scan(on_the_loop: bool) -> None:
+def test_a_closed_pool_refuses_to_scan(on_the_loop: bool, warmed: bool) -> None:
     """After close, a scan (from a thread or on the loop) fails with DetectorError instead of
-    starting processes again."""
+    starting processes again, or taking one that was idle when the pool closed."""
     pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    if warmed:
+        assert pool.scan(b"Subject: warm\r\n\r\nhello\r\n").phi is False
     pool.close()
     raw = b"Subject: x\r\n\r\ny\r\n"
     with pytest.raises(DetectorError, match="shut down"):
