@@ -297,6 +297,7 @@ class DetectionProcesses:
         # and the loop callers waiting for room on one (only ever touched on their loop).
         self._lanes: list[_Lane] = []
         self._room_waiters: list[asyncio.Future[None]] = []
+        self._alone_waiting = 0  # of them, messages that must go alone (only on their loop)
         # How many answers of each size the lanes' processes gave: 1 for a message scanned
         # alone, n for a batch of n.
         self.batch_sizes: Counter[int] = Counter()
@@ -534,10 +535,14 @@ class DetectionProcesses:
         while True:
             with self._lock:
                 can_start = self._room()  # raises once the pool is closed
-            idle = self._idle_now()
+            # While a message that must go alone waits for a process of its own, the others
+            # neither take an idle process nor join a lane: the lanes drain, and it gets the
+            # first process to come free (under a steady load a lane might never empty).
+            yielding = not ride.alone and self._alone_waiting > 0
+            idle = None if yielding else self._idle_now()
             if idle is not None:
                 return self._open_lane(idle, ride)
-            if not ride.alone and not can_start:
+            if not ride.alone and not can_start and not yielding:
                 fitting = [lane for lane in self._lanes if lane.takes(ride)]
                 if fitting:
                     return min(fitting, key=lambda lane: len(lane.rides))
@@ -548,9 +553,13 @@ class DetectionProcesses:
             with self._lock:
                 self._waiters.append((loop, waiter))  # woken by a process coming free, too
             timer = loop.call_later(RECHECK_S, _wake, waiter)
+            if ride.alone:
+                self._alone_waiting += 1
             try:
                 await waiter
             finally:
+                if ride.alone:
+                    self._alone_waiting -= 1
                 timer.cancel()
                 if waiter in self._room_waiters:
                     self._room_waiters.remove(waiter)
@@ -560,7 +569,7 @@ class DetectionProcesses:
 
     def _open_lane(self, proc: _Process, ride: _Ride) -> _Lane:
         """A lane on ``proc`` for ``ride``'s loop: its answers are read when the loop sees them."""
-        lane = _Lane(proc, ride.loop, proc.conn.fileno())
+        lane = _Lane(proc, ride.loop, proc.conn.fileno(), closed=ride.alone)
         self._lanes.append(lane)
         ride.loop.add_reader(lane.fd, self._answered, lane)
         return lane

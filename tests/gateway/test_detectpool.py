@@ -548,6 +548,46 @@ def test_a_batch_past_its_allowance_sends_each_message_to_try_again_alone(
     assert took >= 0.6  # three messages' budget before the process was ended
 
 
+def test_a_message_that_must_go_alone_gets_the_next_process_before_new_mail() -> None:
+    """A message tried again alone waits for a process of its own; mail that arrives meanwhile
+    neither joins the busy lane nor takes the process first, so a steady stream of new mail
+    cannot keep it waiting."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    clean = f"From: {SENDER}\r\nTo: {OUTSIDER}\r\nSubject: lunch\r\n\r\n{CLEAN}\r\n".encode()
+
+    async def scenario() -> tuple[list[int], list[int], list[bool]]:
+        loop = asyncio.get_running_loop()
+        await pool.scan_async(b"Subject: warm\r\n\r\nhello\r\n")
+        (pid,) = pool.pids()
+        os.kill(pid, signal.SIGSTOP)  # busy with the first message until let go
+        first = asyncio.ensure_future(pool.scan_async(clean))
+        await asyncio.sleep(0.05)
+        alone = detectpool._Ride(
+            loop, detectpool._frame(clean, (), detectpool._ALONE), loop.create_future(), True
+        )
+        taking = asyncio.ensure_future(pool._lane_for(alone))
+        await asyncio.sleep(0.05)
+        later = asyncio.ensure_future(pool.scan_async(clean))
+        await asyncio.sleep(0.05)
+        in_hand = [len(lane.rides) for lane in pool._lanes]
+        os.kill(pid, signal.SIGCONT)
+        lane = await asyncio.wait_for(taking, 30)
+        pool._send(lane, alone)
+        in_hand_alone = [len(lane.rides) for lane in pool._lanes]
+        answer = await asyncio.wait_for(alone.answer, 30)
+        found = await asyncio.wait_for(asyncio.gather(first, later), 30)
+        return in_hand, in_hand_alone, [answer.phi, *(d.phi for d in found)]  # type: ignore[attr-defined]
+
+    try:
+        in_hand, in_hand_alone, phi = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert in_hand == [1]  # the later message did not queue behind the first
+    assert in_hand_alone == [1]  # the lone message had the process to itself
+    assert phi == [False, False, False]
+    assert pool.batch_sizes == {1: 4}
+
+
 def test_a_process_started_for_a_caller_that_gave_up_is_kept_for_the_next() -> None:
     """A loop caller cancelled while its process starts: the process is kept (idle, counted),
     not left running untracked, and the next scan uses it."""
