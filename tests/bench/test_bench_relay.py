@@ -20,6 +20,7 @@ from bench.relay import (
     RelayResult,
     SinkCounters,
     SinkProtocol,
+    build_parser,
     paired_ratio,
     read_sink_stats,
     render_report,
@@ -160,6 +161,12 @@ def test_phigate_config_is_valid_and_measures_the_core(tmp_path: Path) -> None:
     policy = settings.policy_file.read_text()
     assert "action: deliver" in policy and policy.count("- name:") == 1
     assert load_settings(write_phigate_config(tmp_path / "phi", "phi")).detection.detector == "phi"
+    # --detection-processes reaches the config; without it phigate's own default stands
+    three = load_settings(write_phigate_config(tmp_path / "p3", "phi", detection_processes=3))
+    assert (three.detection.detector, three.detection.processes) == ("phi", 3)
+    assert settings.detection.processes == type(settings.detection)().processes
+    args = build_parser().parse_args(["--detection-processes", "1"])
+    assert args.detection_processes == 1
 
 
 def test_python_loadgen_counts_its_cpu_while_sending_not_its_start_up() -> None:
