@@ -221,7 +221,7 @@ class Gateway:
         # processes can run at once, small and large (a small message is awaited on the loop
         # itself; these serve the large ones and a plugin detector that waits on processes).
         self._waiting = ThreadPoolExecutor(
-            max_workers=2 * settings.detection.processes + 2,
+            max_workers=2 * settings.detection.processes_per_worker(settings.workers) + 2,
             thread_name_prefix="phigate-detect-wait",
         )
         # Work that follows a message but need not precede its reply (the sender directory).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import socket
 from collections.abc import Mapping
@@ -177,6 +178,18 @@ class DeliverySettings(Frozen):
         return level
 
 
+# Detection processes a worker at most when `detection.processes` is auto.
+AUTO_PROCESSES = 2
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity: a container's cpuset counts)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class DetectionSettings(Frozen):
     """PHI detection: which detector runs, its engine settings and the extraction limits."""
 
@@ -195,13 +208,23 @@ class DetectionSettings(Frozen):
     # Detection processes beside each worker (and as many again for messages of 256 KB or
     # more, started with the first one): scans never share the GIL with the worker's SMTP
     # sessions, and with two, one slow scan holds up no other message. 0 scans on the worker's
-    # own threads.
-    processes: int = Field(default=2, ge=0, le=64)
+    # own threads. auto: 2, or fewer when the workers would otherwise have more between them
+    # than the machine has cores (one each for two workers on two cores), never below 1.
+    processes: Annotated[int, Field(ge=0, le=64)] | Literal["auto"] = "auto"
     # How much nicer than their worker the detection processes run (0-19): the worker's event
     # loop answers every SMTP session and hands the processes their messages, so it gets a core
     # first and the processes take the rest. Other busy programs at normal priority also come
     # first: on a host shared with them, lower it, or 0 for the worker's own priority.
     niceness: int = Field(default=10, ge=0, le=19)
+
+    def processes_per_worker(self, workers: int, cores: int | None = None) -> int:
+        """`processes` for each of ``workers`` workers on ``cores`` cores (those this process
+        may run on, unless given): a number as it is; auto as its comment says."""
+        if self.processes != "auto":
+            return self.processes
+        if cores is None:
+            cores = usable_cores()
+        return max(1, min(AUTO_PROCESSES, cores // max(workers, 1)))
 
 
 class GroupSettings(Frozen):

@@ -90,14 +90,15 @@ def build_detector(
         max_part_bytes=d.max_attachment_size,
     )
     detector = registry.create("detector", d.detector, d.engine, limits, roster)
-    if processes and d.processes > 0 and type(detector) is PhiDetector:
+    count = d.processes_per_worker(settings.workers)
+    if processes and count > 0 and type(detector) is PhiDetector:
         # The built-in engine moves to processes of its own; a plugin's detector stays as it is.
         source = RosterSource(settings.patients.url, settings.patients.key_file)
         return ProcessPhiDetector(
             detector.config,
             detector.limits,
             detector.roster,
-            d.processes,
+            count,
             roster_source=source if detector.roster is not None else None,
             niceness=d.niceness,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,37 @@ def test_policy_check_cli_reports_errors_with_exit_2(tmp_path: Path, capsys):
     assert main(["policy", "check", str(bad)]) == 2
     assert f"{bad}:4:" in capsys.readouterr().err
     assert main(["policy", "check", str(POLICIES / "default.yaml")]) == 0
+
+
+@pytest.mark.parametrize(
+    ("processes", "workers", "cores", "each"),
+    [
+        ("auto", 1, 2, 2),  # one worker on two cores: two processes, as before auto
+        ("auto", 2, 2, 1),  # two workers on two cores: one each, not four in all
+        ("auto", 1, 1, 1),
+        ("auto", 3, 2, 1),  # never below one
+        ("auto", 1, 16, 2),  # never above AUTO_PROCESSES
+        ("auto", 4, 16, 2),
+        (3, 2, 2, 3),  # a number is taken as it is
+        (0, 1, 2, 0),  # 0: scans on the worker's own threads
+    ],
+)
+def test_detection_processes_auto_follows_the_workers_and_cores(
+    tmp_path: Path, processes: object, workers: int, cores: int, each: int
+):
+    path = _write(tmp_path, f"workers: {workers}\ndetection:\n  processes: {processes}\n")
+    settings = load_settings(path)
+    assert settings.detection.processes_per_worker(settings.workers, cores) == each
+
+
+def test_detection_processes_default_to_auto_and_refuse_other_words(tmp_path: Path):
+    """auto is the default, reckoned on the cores this process may run on; another word is
+    refused with its line."""
+    settings = Settings()
+    assert settings.detection.processes == "auto"
+    cores = len(os.sched_getaffinity(0))
+    assert settings.detection.processes_per_worker(1) == max(1, min(2, cores))
+    path = _write(tmp_path, "detection:\n  processes: many\n")
+    with pytest.raises(ConfigError) as err:
+        load_settings(path)
+    assert f"{path}:2" in str(err.value)

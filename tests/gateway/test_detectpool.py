@@ -156,11 +156,16 @@ def test_the_processes_run_nicer_than_their_worker_by_the_configured_amount(
     """detection.niceness (10 unless configured) lowers the processes' priority below the
     worker's, so that the worker's event loop gets a core first; 0 leaves them at its own."""
     mine = os.getpriority(os.PRIO_PROCESS, 0)
-    settings = Settings.model_validate({"patients": {"key_file": str(tmp_path / "k")}})
+    settings = Settings.model_validate(
+        {"workers": 2, "patients": {"key_file": str(tmp_path / "k")}}
+    )
     assert settings.detection.niceness == 10
     built = build_detector(settings, default_registry(), None, processes=True)
     assert isinstance(built, ProcessPhiDetector)
     built.close()
+    # detection.processes is auto: per worker, the usable cores shared by the two workers
+    each = max(1, min(2, len(os.sched_getaffinity(0)) // 2))
+    assert built.small.processes == built.large.processes == each
     for wanted in (built.small.niceness, 0):
         pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test", niceness=wanted)
         try:
