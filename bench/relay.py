@@ -577,8 +577,10 @@ def detection_pids(pids: Sequence[int], cmdline: Callable[[int], str] = _cmdline
     return [pid for pid in pids if "multiprocessing.forkserver" in cmdline(pid)]
 
 
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """Return the user+system CPU seconds used so far by the live processes in pids."""
+def cpu_seconds(pids: Sequence[int], *, reaped: bool = False) -> float:
+    """Return the user+system CPU seconds used so far by the live processes in pids; with
+    ``reaped``, also by the children each has waited for (a detection process that died during
+    a run and was replaced: its CPU stays counted, in its fork server's)."""
     total = 0
     for pid in pids:
         try:
@@ -586,6 +588,8 @@ def cpu_seconds(pids: Sequence[int]) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])
+        if reaped:
+            total += int(fields[13]) + int(fields[14])
     return total / CLK_TCK
 
 
@@ -905,15 +909,23 @@ class RelayUnderTest:
             return
         progress(f"{self.name}: timed {label}")
         try:
+            # The relay's processes are listed again at the end, and the children they reaped
+            # are counted: a process that died during the run (and its replacement) is
+            # neither lost nor subtracted.
             procs = [self._relay.pid, *descendant_pids(self._relay.pid)]
             detecting = detection_pids(procs)
-            relay_cpu0, sink_cpu0 = cpu_seconds(procs), cpu_seconds([sink.pid])
-            detection_cpu0 = cpu_seconds(detecting)
+            relay_cpu0 = cpu_seconds(procs, reaped=True)
+            detection_cpu0 = cpu_seconds(detecting, reaped=True)
+            sink_cpu0 = cpu_seconds([sink.pid])
             before = read_sink_stats(sink_port)
             load = run_load(settings, self._port, settings.messages)
             delivered = wait_for_sink(sink_port, before, settings.messages, settings.settle_s)
-            relay_cpu = cpu_seconds(procs) - relay_cpu0
-            detection_cpu = cpu_seconds(detecting) - detection_cpu0 if detecting else None
+            procs = [self._relay.pid, *descendant_pids(self._relay.pid)]
+            relay_cpu = cpu_seconds(procs, reaped=True) - relay_cpu0
+            detecting = detection_pids(procs) if detecting else []
+            detection_cpu = (
+                cpu_seconds(detecting, reaped=True) - detection_cpu0 if detecting else None
+            )
             sink_cpu = cpu_seconds([sink.pid]) - sink_cpu0
         except BenchError as exc:
             self._failures.append(f"{label}: {exc}")

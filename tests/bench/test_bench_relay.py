@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from bench.relay import (
     SinkCounters,
     SinkProtocol,
     build_parser,
+    cpu_seconds,
     paired_ratio,
     read_sink_stats,
     render_report,
@@ -296,3 +298,16 @@ def test_report_prints_each_rounds_rate_and_the_paired_ratio() -> None:
         "phigate_1w": [900.0, 360.0, 720.0],
     }
     assert "  phigate_1w       900.0 360.0 720.0" in table
+
+
+def test_cpu_of_a_child_that_died_and_was_reaped_stays_counted() -> None:
+    """A detection process that dies during a timed run is gone from /proc by the end: its CPU
+    is counted in its parent's (reaped children), so the run's CPU neither loses it nor turns
+    negative (it read -0.21 ms a message with processes killed during the run)."""
+    me = [os.getpid()]
+    before, before_all = cpu_seconds(me), cpu_seconds(me, reaped=True)
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.5: pass\n"
+    subprocess.run([sys.executable, "-c", burn], check=True)  # waited for: reaped
+    grew = cpu_seconds(me, reaped=True) - before_all
+    assert grew >= 0.4, grew  # the child's half second of CPU
+    assert cpu_seconds(me) - before < grew - 0.3  # not in this process's own figure
