@@ -581,7 +581,6 @@ class DetectionProcesses:
             lane.since = time.monotonic()
         lane.rides.append(ride)
         lane.size += len(ride.frame)
-        lane.closed = lane.closed or ride.alone
         try:
             lane.proc.conn.send_bytes(ride.frame)
         except (EOFError, OSError):
@@ -605,10 +604,7 @@ class DetectionProcesses:
             return
         try:
             result = lane.proc.conn.recv()
-        except (EOFError, OSError):
-            self._lost(lane, overran=False)
-            return
-        except Exception:  # noqa: BLE001 - an answer that cannot be read: the pipe is suspect
+        except Exception:  # noqa: BLE001 - the pipe ended, or an answer that cannot be read
             self._lost(lane, overran=False)
             return
         if not isinstance(result, list) or not result or len(result) > len(lane.rides):
@@ -621,7 +617,6 @@ class DetectionProcesses:
             lane.size -= len(ride.frame)
             if not ride.answer.done():
                 ride.answer.set_result(answer)
-        lane.closed = any(r.alone for r in lane.rides)
         if lane.rides:
             lane.since = time.monotonic()
             self._arm(lane)
@@ -741,7 +736,8 @@ class _Lane:
     size: int = 0  # bytes of their frames
     since: float = 0.0  # its last answer, or its first message after it was empty
     timer: asyncio.TimerHandle | None = None
-    closed: bool = False  # a message that must go alone is in it: no other joins
+    # Opened for a message that must go alone: no other joins, and it empties with its answer.
+    closed: bool = False
 
     def takes(self, ride: _Ride) -> bool:
         """Whether ``ride``'s message may queue here."""
