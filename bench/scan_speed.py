@@ -17,14 +17,19 @@ characters NER reads. The time a message and the share reaching NER are also giv
 manifest's label (clean or PHI): clean mail should cost little. `--ungated` also times phigate
 with every gate open, in the same alternation, to show what the prefilter saves. `--stages` adds
 a timed pass of its own split by stage: extraction, the recognizers by the kind of text they read
-(subject, header fields, body, attachment), NER, and the rest (roles and the decision). Figures
-only: nothing here asserts a time.
+(subject, header fields, body, attachment), NER, and the rest (roles and the decision).
+`--batch-sizes 2,4,8` adds a pass of its own that scans the messages in batches of each size
+(`Scanner.scan_many`, as a gateway's detection process does with the messages queued for it),
+shuffled, the sizes taking turns, and prints the process CPU a message for each size with its
+ratio against batches of one (always measured, as the baseline). Figures only: nothing here
+asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import smtplib
 import sys
 import tempfile
@@ -356,6 +361,56 @@ def stages(cases: list[MessageCase], repeat: int) -> dict[str, Any]:
     return StageClock(scanner).run(cases, repeat)
 
 
+def batch_sizes(text: str) -> tuple[int, ...]:
+    """Comma-separated batch sizes, each at least 1 (argparse type)."""
+    try:
+        sizes = tuple(positive_int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be whole numbers, comma-separated") from None
+    return sizes
+
+
+def batch_curve(
+    cases: list[MessageCase], sizes: tuple[int, ...], repeat: int, seed: int
+) -> dict[str, Any]:
+    """The process CPU a message when the messages are scanned in batches of each size, and its
+    ratio against batches of one (the baseline, always measured).
+
+    A gateway's detection process scans alone what reaches it alone and as one batch what
+    queued for it while it was busy (gateway/detectpool.py); this shows what a batch of each
+    size saves a message. Each round shuffles the messages anew and takes the sizes in a
+    rotated order, so that drift in the machine's speed hits every size alike.
+    """
+    scanner = Scanner(DetectorConfig(), text_mode=False)
+    multiscan.start(wait=True)
+    settle_heap()
+    for case in cases[:5]:
+        scanner.scan(Item(case.file, case.raw), False)
+    order = sorted({1, *sizes})
+    rng = random.Random(seed)
+    spent = dict.fromkeys(order, 0.0)
+    for rep in range(repeat):
+        turn = order[rep % len(order) :] + order[: rep % len(order)]
+        for size in turn:
+            shuffled = list(cases)
+            rng.shuffle(shuffled)
+            started = time.process_time()
+            for k in range(0, len(shuffled), size):
+                chunk = shuffled[k : k + size]
+                records = scanner.scan_many([Item(c.file, c.raw) for c in chunk], False)
+                if not all(isinstance(r, dict) for r in records):
+                    raise SystemExit("a message failed to scan")
+            spent[size] += time.process_time() - started
+    n = max(len(cases) * repeat, 1)
+    ms = {size: 1000 * spent[size] / n for size in order}
+    return {
+        "batch_cpu_ms_per_message": {str(size): round(ms[size], 3) for size in order},
+        "batch_ratio_to_one": {
+            str(size): round(ms[1] / ms[size], 3) if ms[size] else None for size in order
+        },
+    }
+
+
 def startup(work: Path, phigate: list[str]) -> dict[str, Any]:
     """Seconds from spawning `phigate serve` (PHI detector) to the 250 of its first message."""
     sink_port, port = free_port(), free_port()
@@ -414,6 +469,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also time phigate's stages (extraction, recognizers by kind of text, NER, the rest)",
     )
+    parser.add_argument(
+        "--batch-sizes",
+        type=batch_sizes,
+        default=(),
+        metavar="N[,N...]",
+        help="also time scans in batches of these sizes (CPU a message, against batches of one)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="phigate-scan-speed-") as tmp:
         work = Path(tmp)
@@ -422,11 +484,18 @@ def main(argv: list[str] | None = None) -> int:
         figures.update(reach(cases))
         if args.stages:
             figures.update(stages(cases, args.repeat))
+        if args.batch_sizes:
+            figures.update(batch_curve(cases, args.batch_sizes, args.repeat, args.seed))
         if not args.skip_startup:
             figures.update(startup(work, default_phigate().split()))
     print(f"# {figures['messages']} messages ({figures['bytes']} bytes) x {figures['repeat']}")
     for key, value in figures.items():
-        if key in ("stages_ms_per_message", "texts_per_message"):
+        if key in (
+            "stages_ms_per_message",
+            "texts_per_message",
+            "batch_cpu_ms_per_message",
+            "batch_ratio_to_one",
+        ):
             print(f"{key}:")
             for name, figure in value.items():
                 print(f"  {name:28} {figure}")

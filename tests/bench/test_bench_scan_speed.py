@@ -119,3 +119,37 @@ def test_no_ner_stage_when_every_message_is_decided_early(
     figures = _stages(tmp_path, capsys, {"phi.eml": PHI})
     assert figures["stages_ms_per_message"]["ner"] == 0.0
     assert "attachment" not in figures["texts_per_message"]
+
+
+def test_batch_curve_has_every_size_against_batches_of_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--batch-sizes` times scans in batches of each size given, plus batches of one (the
+    baseline of the ratios) even when not asked for."""
+    (tmp_path / "clean.eml").write_bytes(CLEAN)
+    (tmp_path / "phi.eml").write_bytes(PHI)
+    (tmp_path / "manifest.jsonl").write_text(
+        '{"file": "clean.eml", "label": "clean", "category": "staff_notice"}\n'
+        '{"file": "phi.eml", "label": "phi", "category": "claim"}\n'
+    )
+    args = ["--corpus", str(tmp_path), "--per-family", "0", "--skip-stock", "--skip-startup"]
+    assert main([*args, "--batch-sizes", "2,3"]) == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    ms = figures["batch_cpu_ms_per_message"]
+    ratios = figures["batch_ratio_to_one"]
+    assert list(ms) == ["1", "2", "3"]
+    assert all(value > 0 for value in ms.values())
+    assert ratios["1"] == 1.0
+    for size in ("2", "3"):
+        # the ratio is worked out before the figures are rounded to three places
+        assert ratios[size] == pytest.approx(ms["1"] / ms[size], rel=0.01)
+
+
+@pytest.mark.parametrize("given", ["0", "2,0", "two", "2,,4"])
+def test_a_batch_size_that_is_no_whole_number_of_one_or_more_is_refused(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["--skip-stock", "--skip-startup", "--batch-sizes", given])
+    assert stopped.value.code == 2
+    assert "--batch-sizes" in capsys.readouterr().err
