@@ -246,6 +246,10 @@ class Gateway:
             if settings.detection.detector == "null"
             else settings.detection.time_budget,
         )
+        # The detection processes' batch sizes, for /metrics (phigate_detection_batches).
+        observe_batches = getattr(stages.detector, "observe_batches", None)
+        if observe_batches is not None:
+            observe_batches(self.metrics.detection_batch)
         # Fail closed at start-up: a worker never listens before its detector can scan (the
         # engine loaded, or the detection processes started and proven on a message).
         warm = getattr(stages.detector, "warm", None)

@@ -301,6 +301,8 @@ class DetectionProcesses:
         # How many answers of each size the lanes' processes gave: 1 for a message scanned
         # alone, n for a batch of n.
         self.batch_sizes: Counter[int] = Counter()
+        # Told the size of each such answer too (the gateway's metrics), if set.
+        self.on_batch: Callable[[int], None] | None = None
 
     def _start(self) -> _Process:
         ctx = detectfork.context()
@@ -624,6 +626,8 @@ class DetectionProcesses:
             self._close_lane(lane)
             self._give_back(lane.proc)
         self._wake_room()
+        if self.on_batch is not None:  # last: the lane is settled whatever it does
+            self.on_batch(len(result))
 
     def _close_lane(self, lane: _Lane) -> None:
         if lane in self._lanes:
@@ -797,6 +801,11 @@ class ProcessPhiDetector:
         self.large = DetectionProcesses(
             config, limits, processes, "large", self.roster_source, niceness
         )
+
+    def observe_batches(self, observe: Callable[[int], None]) -> None:
+        """Have ``observe`` told how many messages each answer of the processes held."""
+        self.small.on_batch = observe
+        self.large.on_batch = observe
 
     def warm(self) -> None:
         """Prepare the roster for the processes, start the small pool and prove it scans

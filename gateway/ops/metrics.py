@@ -1,4 +1,4 @@
-"""Prometheus metrics: messages by action, next-hop latency, errors, sessions.
+"""Prometheus metrics: messages by action, next-hop latency, errors, sessions, detection batches.
 
 With several workers, each writes to a shared multiprocess directory and the supervisor serves
 the sum. `PROMETHEUS_MULTIPROC_DIR` must be set before prometheus_client is first imported.
@@ -35,6 +35,15 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
         )
         self.errors = Counter("phigate_errors", "Errors by kind", ["kind"], registry=self.registry)
+        # How many messages each answer of a detection process held: 1 for a message scanned
+        # alone, n for a batch of n that queued while the process was busy. Batches above 1
+        # mean messages waited for a process; mostly 1 means the processes keep up.
+        self.detection_batches = Counter(
+            "phigate_detection_batches",
+            "Answers of the detection processes, by how many messages the batch held",
+            ["messages"],
+            registry=self.registry,
+        )
         self.active = Gauge(
             "phigate_sessions_active",
             "Open SMTP sessions",
@@ -73,6 +82,10 @@ class Metrics:
     def observe(self, phase: str, seconds: float) -> None:
         """Record a next-hop latency."""
         self.next_hop.labels(phase=phase).observe(seconds)
+
+    def detection_batch(self, messages: int) -> None:
+        """Count one answer of a detection process that held ``messages`` messages."""
+        self.detection_batches.labels(messages=str(messages)).inc()
 
     def error(self, kind: str) -> None:
         """Count an error."""

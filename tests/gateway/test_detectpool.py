@@ -9,6 +9,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from email.policy import SMTP
@@ -628,3 +629,25 @@ def test_a_process_started_for_a_caller_that_gave_up_is_kept_for_the_next() -> N
         assert len(kept) == 1 and pool.pids() == kept
     finally:
         pool.close()
+
+
+def test_each_answer_of_the_lanes_is_told_to_on_batch_with_its_size() -> None:
+    """The gateway's metrics hear every answer a lane's process gives and how many messages it
+    held; a thread's scans (alone, sent from a thread) are not told."""
+    pool = DetectionProcesses(DetectorConfig(), ExtractLimits(), 1, "test")
+    told: list[int] = []
+    pool.on_batch = told.append
+    mails = _mails()
+
+    async def together() -> list[object]:
+        return list(await asyncio.gather(*(pool.scan_async(m, (OUTSIDER,)) for m in mails)))
+
+    try:
+        pool.scan(mails[0], (OUTSIDER,))
+        assert told == []
+        asyncio.run(together())
+    finally:
+        pool.close()
+    assert sum(told) == len(mails)
+    assert max(told) >= 2, f"no batch formed: {told}"
+    assert Counter(told) == pool.batch_sizes

@@ -164,7 +164,8 @@ def test_sighup_keeps_the_old_config_when_the_new_one_is_bad(tmp_path: Path, sin
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_prometheus_metrics_count_messages(tmp_path: Path, sink, serve, workers):
-    """/metrics counts messages by action and next-hop latency, across workers too."""
+    """/metrics counts messages by action, next-hop latency and the detection processes'
+    batches, across workers too."""
     port, mport = free_port(), free_port()
     cfg = _metrics_config(tmp_path, mport)
     p = serve(*serve_args(port, sink[1], cfg, "--workers", workers))
@@ -188,6 +189,8 @@ def test_prometheus_metrics_count_messages(tmp_path: Path, sink, serve, workers)
         time.sleep(0.2)
     assert 'phigate_messages_total{action="deliver",reply="2xx"} 6.0' in text
     assert 'phigate_next_hop_seconds_count{phase="data"} 6.0' in text
+    # sent one after another, each message is scanned alone by a detection process
+    assert 'phigate_detection_batches_total{messages="1"} 6.0' in text
 
 
 def test_a_bad_config_at_start_names_file_and_line(tmp_path: Path, serve):
