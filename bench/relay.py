@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
@@ -593,6 +594,34 @@ def cpu_seconds(pids: Sequence[int], *, reaped: bool = False) -> float:
     return total / CLK_TCK
 
 
+_BATCHES = re.compile(r'^phigate_detection_batches_total\{messages="(\d+)"\} ([0-9.e+]+)$', re.M)
+
+
+def parse_detection_batches(metrics_text: str) -> dict[int, int]:
+    """phigate_detection_batches_total by its `messages` label, from a /metrics page."""
+    return {int(m.group(1)): int(float(m.group(2))) for m in _BATCHES.finditer(metrics_text)}
+
+
+def read_detection_batches(metrics_port: int) -> dict[int, int] | None:
+    """The detection processes' answers so far, by size, from phigate's /metrics (None when it
+    does not answer)."""
+    try:
+        with urllib.request.urlopen(f"http://{LOOPBACK}:{metrics_port}/metrics", timeout=10) as r:
+            return parse_detection_batches(r.read().decode())
+    except OSError:
+        return None
+
+
+def batch_figures(batches: dict[int, int]) -> dict[str, float]:
+    """Messages a batch on average, and the share of messages scanned alone."""
+    messages = sum(size * count for size, count in batches.items())
+    answers = sum(batches.values())
+    return {
+        "messages_per_batch": round(messages / answers, 2) if answers else 0.0,
+        "messages_alone_share": round(batches.get(1, 0) / messages, 3) if messages else 0.0,
+    }
+
+
 def proc_status_mb(pid: int, field: str) -> float | None:
     """Return a kB figure of /proc/PID/status (VmHWM, VmRSS ...) in MiB; None if it is gone."""
     try:
@@ -638,6 +667,9 @@ class Measurement:
     # when the relay had none. A measured 0.0 is kept: /proc counts CPU in clock ticks, so a
     # short run of small scans can round down to nothing.
     detection_cpu_s: float | None = None
+    # Answers of phigate's detection processes during the run, by the messages each held
+    # (phigate_detection_batches_total); None when the relay has no metrics to read them from.
+    detection_batches: dict[int, int] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -663,6 +695,18 @@ class RelayResult:
     def delivered(self) -> int:
         """Messages the sink counted over all timed runs."""
         return sum(m.delivered for m in self.runs)
+
+    @property
+    def detection_batches(self) -> dict[int, int] | None:
+        """The detection processes' answers over all timed runs, by the messages each held
+        (None unless every run read them)."""
+        if not self.runs or any(m.detection_batches is None for m in self.runs):
+            return None
+        total: dict[int, int] = {}
+        for m in self.runs:
+            for size, count in (m.detection_batches or {}).items():
+                total[size] = total.get(size, 0) + count
+        return dict(sorted(total.items()))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -864,11 +908,13 @@ class RelayUnderTest:
         port: int,
         settings: BenchSettings,
         workdir: Path,
+        metrics_port: int | None = None,
     ) -> None:
         self.name = name
         self.workers = workers
         self._cmd = list(cmd)
         self._port = port
+        self._metrics_port = metrics_port
         self._settings = settings
         self._workdir = workdir
         self._relay: ManagedProcess | None = None
@@ -912,6 +958,8 @@ class RelayUnderTest:
             # The relay's processes are listed again at the end, and the children they reaped
             # are counted: a process that died during the run (and its replacement) is
             # neither lost nor subtracted.
+            # read outside the CPU counts: rendering /metrics is the benchmark's own cost
+            batches0 = self._batches()
             procs = [self._relay.pid, *descendant_pids(self._relay.pid)]
             detecting = detection_pids(procs)
             relay_cpu0 = cpu_seconds(procs, reaped=True)
@@ -927,17 +975,30 @@ class RelayUnderTest:
                 cpu_seconds(detecting, reaped=True) - detection_cpu0 if detecting else None
             )
             sink_cpu = cpu_seconds([sink.pid]) - sink_cpu0
+            batches1 = self._batches()
         except BenchError as exc:
             self._failures.append(f"{label}: {exc}")
             return
+        batches = None
+        if batches0 is not None and batches1 is not None:
+            batches = {
+                size: count - batches0.get(size, 0)
+                for size, count in batches1.items()
+                if count > batches0.get(size, 0)
+            }
         self._runs.append(
-            Measurement(load.elapsed_s, delivered, load, relay_cpu, sink_cpu, detection_cpu)
+            Measurement(
+                load.elapsed_s, delivered, load, relay_cpu, sink_cpu, detection_cpu, batches
+            )
         )
         if delivered != settings.messages or load.returncode != 0:
             self._failures.append(
                 f"{label}: sink counted {delivered}/{settings.messages}, load generator "
                 f"completed {load.completed} and exited {load.returncode}: {load.detail[-300:]}"
             )
+
+    def _batches(self) -> dict[int, int] | None:
+        return None if self._metrics_port is None else read_detection_batches(self._metrics_port)
 
     def finish(self) -> RelayResult:
         """Read the workers' peak RSS, stop the relay and return its results."""
@@ -988,10 +1049,11 @@ def write_phigate_config(
     logging: str = "{level: warning}",
     probe_cache_ttl: float | None = None,
     detection_processes: int | None = None,
+    metrics_port: int | None = None,
 ) -> Path:
     """Write a phigate config with a fresh audit key, the policy (file name, text), the audit
     database (a fresh SQLite one unless given) and the given detector ("null" measures the relay
-    core; "phi" adds PHI detection)."""
+    core; "phi" adds PHI detection); /metrics on loopback `metrics_port` if given."""
     directory.mkdir(parents=True, exist_ok=True)
     policy_file = directory / policy[0]
     policy_file.write_text(policy[1])
@@ -1004,8 +1066,12 @@ def write_phigate_config(
         f'detection: {{detector: "{detector}"'
         + ("" if detection_processes is None else f", processes: {detection_processes}")
         + "}\n"
-        "metrics: {listen: null}\n"
-        f"logging: {logging}\n"
+        + (
+            "metrics: {listen: null}\n"
+            if metrics_port is None
+            else f"metrics: {{listen: {LOOPBACK}:{metrics_port}}}\n"
+        )
+        + f"logging: {logging}\n"
         + ("" if probe_cache_ttl is None else f"delivery: {{probe_cache_ttl: {probe_cache_ttl}}}\n")
     )
     return config
@@ -1203,6 +1269,22 @@ def render_report(
         )
     if split:
         summary["cpu_ms_per_msg"] = split
+    batch_summary: dict[str, dict[str, object]] = {}
+    for result in phigates:
+        batches = result.detection_batches
+        if not batches:
+            continue
+        key = _label(result).removeprefix("phigate_")
+        figures = batch_figures(batches)
+        lines.append(
+            f"detection batches ({key}): "
+            + ", ".join(f"{count} of {size}" for size, count in batches.items())
+            + f"; {figures['messages_alone_share']:.0%} of messages scanned alone, "
+            f"{figures['messages_per_batch']:.2f} a batch"
+        )
+        batch_summary[key] = {"answers": {str(k): v for k, v in batches.items()}, **figures}
+    if batch_summary:
+        summary["detection_batches"] = batch_summary
     summary["peak_rss_mb"] = rss_summary
     summary["delivered"] = delivered
     summary["expected_per_relay"] = settings.messages * settings.repeat
@@ -1403,16 +1485,21 @@ def run_benchmark(args: argparse.Namespace) -> int:
         ]
         for workers in args.workers_list:
             port = free_port()
+            # PHI detection's batch sizes are read from /metrics around each timed run
+            metrics_port = free_port() if args.detector != "null" else None
             config = write_phigate_config(
                 workdir / f"phigate-{workers}w",
                 args.detector,
                 probe_cache_ttl=args.probe_cache_ttl,
                 detection_processes=args.detection_processes,
                 audit_url=args.audit_url,
+                metrics_port=metrics_port,
             )
             cmd = phigate_serve_cmd(phigate_cmd, port, sink_port, config, workers)
             relays.append(
-                RelayUnderTest(f"phigate-{workers}w", workers, cmd, port, settings, workdir)
+                RelayUnderTest(
+                    f"phigate-{workers}w", workers, cmd, port, settings, workdir, metrics_port
+                )
             )
             if args.detection_share and args.detector != "null":
                 # The same messages through the null detector: detection's share of the CPU.

@@ -13,11 +13,13 @@ from bench.relay import (
     LoadResult,
     Measurement,
     RelayResult,
+    batch_figures,
     cpu_split,
     detection_pids,
     detection_shares,
     load_mix,
     mix_composition,
+    parse_detection_batches,
     render_report,
     weighted_mix,
 )
@@ -99,6 +101,13 @@ def test_mixed_run_delivers_every_message_and_reports_detection_share(tmp_path: 
     split = summary["cpu_ms_per_msg"]["1w"]
     assert split["detection_processes"] > 0 and split["workers"] > 0
     assert split["total"] == pytest.approx(split["detection_processes"] + split["workers"])
+    # Every message of the timed run was scanned on the worker's loop, alone or in a batch, as
+    # phigate's /metrics counted it around the run; the null relay has no processes to count.
+    batches = summary["detection_batches"]
+    assert set(batches) == {"1w"}
+    answers = {int(size): count for size, count in batches["1w"]["answers"].items()}
+    assert sum(size * count for size, count in answers.items()) == MESSAGES
+    assert "detection batches (1w): " in proc.stdout
 
 
 def result(name: str, workers: int, cpu: float, delivered: int) -> RelayResult:
@@ -254,3 +263,22 @@ def test_the_report_says_what_share_was_sent_clean(tmp_path: Path) -> None:
         result("bare", 0, 1.0, 100), [result("phigate-1w", 1, 4.0, 40)], settings
     )
     assert table.splitlines()[0].endswith("(7 of 10 labelled PHI), sent 80% clean")
+
+
+METRICS_PAGE = """\
+# HELP phigate_detection_batches_total Answers of the detection processes, by how many messages the batch held
+# TYPE phigate_detection_batches_total counter
+phigate_detection_batches_total{messages="1"} 6.0
+phigate_detection_batches_total{messages="3"} 2.0
+phigate_detection_batches_created{messages="1"} 1.7e+09
+phigate_messages_total{action="deliver",reply="2xx"} 12.0
+"""
+
+
+def test_batch_sizes_are_read_from_the_metrics_page_and_summed_up() -> None:
+    """Six answers of one message and two of three: twelve messages, half of them alone, 1.5 a
+    batch; the `_created` series and other metrics are not batches."""
+    batches = parse_detection_batches(METRICS_PAGE)
+    assert batches == {1: 6, 3: 2}
+    assert batch_figures(batches) == {"messages_per_batch": 1.5, "messages_alone_share": 0.5}
+    assert batch_figures({}) == {"messages_per_batch": 0.0, "messages_alone_share": 0.0}
