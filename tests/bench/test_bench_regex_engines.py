@@ -65,3 +65,20 @@ def test_figures_for_two_messages(tmp_path: Path, capsys: pytest.CaptureFixture[
     found = {(d["class"], d["case_blind"]): d for d in figures["class_differences"]}
     assert "U+00B2" in found[(r"\w", False)]["pcre2_only_first"]
     assert found[("i", True)]["regex_only_first"] == ["U+0130"]
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs", "only"),
+    [
+        ([(0, 10)], [(2, 3), (5, 7)], [(0, 2), (3, 5), (7, 10)]),
+        ([(0, 5), (8, 12)], [(0, 12)], []),
+        ([(0, 5)], [], [(0, 5)]),
+        ([(3, 6)], [(0, 4), (5, 9)], [(4, 5)]),
+        ([(0, 2), (4, 6), (8, 10)], [(1, 9)], [(0, 1), (9, 10)]),
+    ],
+)
+def test_the_stretches_one_engine_alone_covers(
+    ours: list[tuple[int, int]], theirs: list[tuple[int, int]], only: list[tuple[int, int]]
+) -> None:
+    """Classes are compared as runs of members: what one side covers and the other does not."""
+    assert regex_engines._only(ours, theirs) == only
