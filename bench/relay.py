@@ -955,11 +955,12 @@ class RelayUnderTest:
             return
         progress(f"{self.name}: timed {label}")
         try:
+            # The detection batches are read outside the CPU counts: rendering /metrics is the
+            # benchmark's own cost, not the relay's.
+            batches0 = self._batches()
             # The relay's processes are listed again at the end, and the children they reaped
             # are counted: a process that died during the run (and its replacement) is
             # neither lost nor subtracted.
-            # read outside the CPU counts: rendering /metrics is the benchmark's own cost
-            batches0 = self._batches()
             procs = [self._relay.pid, *descendant_pids(self._relay.pid)]
             detecting = detection_pids(procs)
             relay_cpu0 = cpu_seconds(procs, reaped=True)
