@@ -36,14 +36,20 @@ Diagnosis: type 2 diabetes mellitus (E11.9). Please resubmit the claim.
 """
 
 
-def test_figures_are_split_by_label(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _two_messages(tmp_path: Path) -> list[str]:
+    """Write the clean and the PHI message with their manifest; the arguments that scan them
+    alone (no generated corpus, no stock Presidio, no start-up)."""
     (tmp_path / "clean.eml").write_bytes(CLEAN)
     (tmp_path / "phi.eml").write_bytes(PHI)
     (tmp_path / "manifest.jsonl").write_text(
         '{"file": "clean.eml", "label": "clean", "category": "staff_notice"}\n'
         '{"file": "phi.eml", "label": "phi", "category": "claim"}\n'
     )
-    args = ["--corpus", str(tmp_path), "--per-family", "0", "--skip-stock", "--skip-startup"]
+    return ["--corpus", str(tmp_path), "--per-family", "0", "--skip-stock", "--skip-startup"]
+
+
+def test_figures_are_split_by_label(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = _two_messages(tmp_path)
     assert main(args) == 0
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert figures["messages"] == 2
@@ -126,13 +132,7 @@ def test_batch_curve_has_every_size_against_batches_of_one(
 ) -> None:
     """`--batch-sizes` times scans in batches of each size given, plus batches of one (the
     baseline of the ratios) even when not asked for."""
-    (tmp_path / "clean.eml").write_bytes(CLEAN)
-    (tmp_path / "phi.eml").write_bytes(PHI)
-    (tmp_path / "manifest.jsonl").write_text(
-        '{"file": "clean.eml", "label": "clean", "category": "staff_notice"}\n'
-        '{"file": "phi.eml", "label": "phi", "category": "claim"}\n'
-    )
-    args = ["--corpus", str(tmp_path), "--per-family", "0", "--skip-stock", "--skip-startup"]
+    args = _two_messages(tmp_path)
     assert main([*args, "--batch-sizes", "2,3"]) == 0
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     ms = figures["batch_cpu_ms_per_message"]
