@@ -30,6 +30,12 @@ Pattern: TypeAlias = "regex.Pattern[str]"
 # (tests/detectors/test_prefilter_words.py checks this over all of Unicode), so a case-blind
 # pattern's phrase word and the text's word it matches have the same key.
 _WORD_RUN = regex.compile(r"\w+")
+# Every ASCII character that is not a word character, as a space: in an ASCII text the runs of
+# `_WORD_RUN` are what `str.split` leaves of the text so translated (the regex module took
+# about 160 ns a word to find and copy them, a quarter of a millisecond for 5 KB of prose).
+_ASCII_NON_WORD = str.maketrans(
+    {chr(c): " " for c in range(128) if not (chr(c).isalnum() or chr(c) == "_")}
+)
 # pattern -> first word of a phrase -> the other words of each phrase that starts with it
 _word_gates: dict[Pattern, dict[str, tuple[frozenset[str], ...]]] = {}
 
@@ -101,7 +107,7 @@ def text_words(text: str) -> frozenset[str]:
     about = _about(text)
     if about.words is None:
         if text.isascii():
-            about.words = frozenset(_WORD_RUN.findall(text.lower()))
+            about.words = frozenset(text.lower().translate(_ASCII_NON_WORD).split())
         else:
             about.words = frozenset(fold(w) for w in set(_WORD_RUN.findall(text)))
     return about.words

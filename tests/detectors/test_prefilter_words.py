@@ -3,6 +3,7 @@ and the word gates in front of phrase patterns never hide a match."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,21 @@ def test_standalone_postcode_gate_loses_nothing() -> None:
     found = [t for t in texts if STANDALONE.search(t)]
     assert found and all(STANDALONE_GATE.search(t) for t in found)
     assert STANDALONE_GATE.search("Room 12, 3 pm") is None
+
+
+def test_ascii_words_are_the_regex_modules_word_runs() -> None:
+    """`text_words` splits an ASCII text without the regex module: its words must be exactly the
+    runs of `\\w+` in the text lower-cased, for every ASCII character (each alone, between word
+    characters, and in random strings) and for the corpus's ASCII texts."""
+    rng = random.Random(7)
+    samples = [f"ab{chr(c)}cd {chr(c)}x{chr(c)}" for c in range(128)]
+    samples += [
+        "".join(chr(rng.randrange(128)) for _ in range(rng.randrange(60))) for _ in range(3000)
+    ]
+    samples += [t for t in corpus() if t.isascii()]
+    assert len(samples) > 3200
+    for text in samples:
+        gates.forget_text()
+        want = frozenset(gates._WORD_RUN.findall(text.lower()))
+        assert gates.text_words(text) == want, repr(text[:80])
+    gates.forget_text()
