@@ -1171,7 +1171,9 @@ class NameRecognizer:
         # organisation sign-offs found once for `_signatures` and for the filter at the end.
         tail = max(0, len(text) - 400)
         last_lines = text[tail:]
-        org_sign_offs = list(finditer(ORG_SIGN_OFF, last_lines, timeout))
+        # (the slice is asked of no Hyperscan pass of its own, which cost more than the patterns)
+        whole = last_lines is text
+        org_sign_offs = list(finditer(ORG_SIGN_OFF, last_lines, timeout, prefiltered=whole))
         signatures = self._signatures(text, timeout, last_lines, org_sign_offs)
         visitors = [
             m for m in out if m.recognizer == self.name and m.role in ("correspondent", "staff")
@@ -1472,7 +1474,8 @@ class NameRecognizer:
                 s, e = _trim(last.group(1)[skip:], last.start(1) + skip)
                 out.append(RawMatch("PERSON", s, e, 0.8, "identifier", self.name, "staff"))
         # A name over its job title in the message's last lines, with or without a closing.
-        for m in [*finditer(TITLED_SIGN_OFF, last_lines, timeout), *org_sign_offs]:
+        titled = finditer(TITLED_SIGN_OFF, last_lines, timeout, prefiltered=last_lines is text)
+        for m in [*titled, *org_sign_offs]:
             title = _TITLE_PREFIX.match(m.group(1))
             skip = title.end() if title else 0
             if plausible_name(m.group(1)[skip:]):
