@@ -618,6 +618,10 @@ class LabRecognizer:
                 out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.85, "health", self.name))
         for m in finditer(OWN_RESULTS, text, timeout):
             out.append(RawMatch("LAB_RESULT", m.start(), m.end(), 0.7, "health", self.name))
+        # The Hyperscan pass first (two lookups): the gate's casefold and twenty searches of the
+        # text cost 0.1 ms on 5 KB, and on most texts the pass has already shown the pattern absent.
+        if multiscan.absent(YOUR_RESULTS_INTL, text):
+            return out
         folded = text.casefold()
         if any(w in folded for w in _YOUR_RESULTS_GATE):
             for m in finditer(YOUR_RESULTS_INTL, text, timeout):

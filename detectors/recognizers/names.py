@@ -1386,7 +1386,8 @@ class NameRecognizer:
     def _record_labels(self, text: str, timeout: float) -> list[RawMatch]:
         """A surname with an initial and a full date before a care word: patient and birth date."""
         out: list[RawMatch] = []
-        if not FULL_DATE_GATE.search(text):
+        # the Hyperscan pass first (two lookups), then the gate's search of the whole text
+        if multiscan.absent(SURNAME_INITIAL_DATE, text) or not FULL_DATE_GATE.search(text):
             return []
         recent = date.today().year - 1
         for m in finditer(SURNAME_INITIAL_DATE, text, timeout):
@@ -1417,7 +1418,7 @@ class NameRecognizer:
     def _table_names(self, text: str, timeout: float, lower: str) -> list[RawMatch]:
         """Cells under a "Name"/"Patient" column of a CSV/tab/pipe table."""
         out: list[RawMatch] = []
-        if text.count("\n") < 1:
+        if text.count("\n") < 1 or multiscan.absent(TABLE_NAME_CELL, text):
             return out
         # A name column needs a header cell that says so (NAME_HEADER); text without one of its
         # words anywhere has none (checked on ASCII text, lower-cased).

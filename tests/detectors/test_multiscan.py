@@ -303,6 +303,50 @@ def test_a_long_text_costs_the_names_one_pass(
         assert passes == [len(text)]
 
 
+class _Untouchable(tuple):  # type: ignore[type-arg]
+    """A gate's word list that fails the test if anything reads it."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the gate was read although the pass shows its pattern absent")
+
+
+class _UnsearchablePattern:
+    def search(self, *args: object) -> None:
+        raise AssertionError("the gate was searched although the pass shows its pattern absent")
+
+
+def test_gates_that_read_the_whole_text_wait_for_the_pass(
+    shared_scan: MultiScan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three recognizer steps searched a long text for their gate's words before the pattern
+    the gate guards, which the pass may already show absent: the lab results told to the
+    reader in other languages, a table's name column, a surname with a date of birth. They now
+    ask the pass first and read nothing more of a text it clears; on a text it does not clear,
+    each still finds its match."""
+    from detectors.recognizers import health, names
+
+    plain = "La la la la la la la la la la la la la la la la la la la la la la la la la.\n" * 70
+    for pattern in (health.YOUR_RESULTS_INTL, names.TABLE_NAME_CELL, names.SURNAME_INITIAL_DATE):
+        multiscan.forget()
+        assert multiscan.absent(pattern, plain)
+    monkeypatch.setattr(health, "_YOUR_RESULTS_GATE", _Untouchable(health._YOUR_RESULTS_GATE))
+    monkeypatch.setattr(names, "_NAME_HEADER_WORDS", _Untouchable(names._NAME_HEADER_WORDS))
+    monkeypatch.setattr(names, "FULL_DATE_GATE", _UnsearchablePattern())
+    multiscan.forget()
+    assert health.LabRecognizer().analyze(plain, 1.0) == []
+    assert names.NameRecognizer().analyze(plain, 1.0) == []
+    multiscan.forget()
+    monkeypatch.undo()
+    told = "Bonjour,\nvos résultats d'analyse sont disponibles.\n"
+    assert any(m.role == "reader" for m in health.LabRecognizer().analyze(told, 1.0)), (
+        "the reader's results in French"
+    )
+    table = "Name,Date of birth,Ward\nAnn Lee,02/03/1950,4B\nTom Hale,11/12/1948,4C\n"
+    found = names.NameRecognizer().analyze(table, 1.0)
+    assert {table[m.start : m.end] for m in found if m.role == "list"} >= {"Ann Lee", "Tom Hale"}
+    multiscan.forget()
+
+
 def test_absent_only_for_patterns_held(shared_scan: MultiScan) -> None:
     mine = regex.compile(r"zq\d{7}zq")  # a pattern of no recognizer: never skipped
     assert not multiscan.absent(mine, "nothing here")
