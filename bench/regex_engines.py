@@ -84,11 +84,19 @@ def record_calls(cases: Sequence[MessageCase]) -> dict[tuple[str, int], Calls]:
     calls: dict[tuple[str, int], Calls] = {}
     original = base.finditer
 
-    def recording(pattern: Any, text: str, timeout: float, *, overlapped: bool = False) -> Any:
-        if not overlapped and not (multiscan.absent(pattern, text) or word_gated(pattern, text)):
+    def recording(
+        pattern: Any,
+        text: str,
+        timeout: float,
+        *,
+        overlapped: bool = False,
+        prefiltered: bool = True,
+    ) -> Any:
+        skipped = (prefiltered and multiscan.absent(pattern, text)) or word_gated(pattern, text)
+        if not overlapped and not skipped:
             key = (pattern.pattern, int(pattern.flags))
             calls.setdefault(key, Calls(pattern)).texts.append(text)
-        return original(pattern, text, timeout, overlapped=overlapped)
+        return original(pattern, text, timeout, overlapped=overlapped, prefiltered=prefiltered)
 
     # The recognizers import the function by name: each module's own reference is swapped.
     holders = [
