@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from pathlib import Path
+
 import pytest
 
 from detectors.config import DetectorConfig, MrnPattern
 from detectors.engine import PhiEngine
+from detectors.extract import extract_message
 from detectors.prefilter import (
     GATES,
     Gate,
@@ -18,6 +22,8 @@ from detectors.prefilter import (
 )
 from detectors.recognizers import default_recognizers
 
+DEV = Path("/work/shared/corpus/dev")
+
 TIMEOUT = 5.0
 
 
@@ -27,6 +33,34 @@ def test_signals_count_digits_runs_at_and_url() -> None:
     assert s == Signals(digits=11, run=4, at=True, url=True)
     assert signals("") == Signals(digits=0, run=0, at=False, url=False)
     assert signals("see https://x") == Signals(digits=0, run=0, at=False, url=True)
+
+
+def test_ascii_signals_are_the_unicode_readings() -> None:
+    """An ASCII text's signals are counted with the stdlib and substring tests: the same counts
+    as the regex module's Unicode categories and case-blind URL start, for every ASCII
+    character, for random strings of them (runs, "WwW.", ":/", "://" by chance) and for the
+    corpus's ASCII texts."""
+    from detectors.prefilter import DIGIT_RUN, URL_START
+
+    def unicode_reading(text: str) -> Signals:
+        runs = [len(r) for r in DIGIT_RUN.findall(text)]
+        url = URL_START.search(text) is not None
+        return Signals(digits=sum(runs), run=max(runs, default=0), at="@" in text, url=url)
+
+    rng = random.Random(5)
+    alphabet = [chr(c) for c in range(128)] + ["www.", "WwW.", "://", ":/", "12", "0"] * 8
+    samples = [f"a{chr(c)}1{chr(c)}22 {chr(c)}" for c in range(128)]
+    samples += [
+        "".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(4000)
+    ]
+    if DEV.is_dir():
+        for path in sorted(DEV.glob("*.eml"))[:80]:
+            samples += [p.text for p in extract_message(path.read_bytes()).parts]
+    samples = [t for t in samples if t.isascii()]
+    assert sum(unicode_reading(t).url for t in samples) > 50  # the URL test is exercised
+    assert sum(unicode_reading(t).run >= 3 for t in samples) > 50
+    for text in samples:
+        assert signals(text) == unicode_reading(text), repr(text[:60])
 
 
 def test_gate_admits_only_texts_meeting_every_signal() -> None:
